@@ -1,0 +1,1110 @@
+//! Validation: every rule of RULES.md as a small function over one department and its style,
+//! each finding a located diagnostic with a stable code. Checking also resolves the data into
+//! what the planner needs (canonical levels in taxonomy order, parsed targets, computed figures),
+//! so the figures that are checked are exactly the figures that are printed.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use rust_decimal::Decimal;
+use serde_saphyr::Spanned;
+
+use crate::compute::{self, Comparison, Grade, fmt_decimal, fmt_percent, fmt_score, round};
+use crate::diag::{Diagnostic, FileId, Pos, Sources};
+use crate::load::Loaded;
+use crate::model::{
+    Department, EvalAmounts, Indicator, IndicatorEval, Num, Project, SelfEval, Source,
+    Sources as Money, Text,
+};
+use crate::rules::{self, Rule};
+use crate::style::{LoadedStyle, Styles};
+use crate::target::{self, Direction, Value};
+
+/// A department that was checked, with everything resolved for planning.
+pub struct Dept<'a> {
+    pub src: &'a Department,
+    pub style: LoadedStyle,
+    pub projects: Vec<Proj<'a>>,
+    /// Errors found in this department; nothing is written for it when non-zero.
+    pub errors: usize,
+}
+
+pub struct Proj<'a> {
+    pub src: &'a Project,
+    /// Indicators in the taxonomy's print order (stable within a level).
+    pub indicators: Vec<Ind<'a>>,
+    pub funds: Funds,
+    pub eval: Option<Eval<'a>>,
+}
+
+/// Budget money of a project.
+pub struct Funds {
+    /// The filled sources, in print order.
+    pub sources: Vec<(Source, Decimal)>,
+    /// Sum of the sources, or the stated total where no source is given.
+    pub total: Decimal,
+}
+
+impl Funds {
+    pub fn get(&self, s: Source) -> Option<Decimal> {
+        self.sources.iter().find(|(k, _)| *k == s).map(|(_, v)| *v)
+    }
+}
+
+pub struct Ind<'a> {
+    pub src: &'a Indicator,
+    pub level1: String,
+    pub level2: Option<String>,
+    pub target: Value,
+    pub weight: Option<Decimal>,
+    pub result: Option<IndResult<'a>>,
+}
+
+pub struct IndResult<'a> {
+    pub src: &'a IndicatorEval,
+    /// The printed score: computed, unless overridden with a reason or not computable.
+    pub score: Decimal,
+}
+
+/// One money row of the self-evaluation.
+#[derive(Debug, Clone, Copy)]
+pub struct EvalRow {
+    pub source: Option<Source>,
+    pub initial: Option<Decimal>,
+    pub budget: Decimal,
+    pub executed: Decimal,
+}
+
+pub struct Eval<'a> {
+    pub src: &'a SelfEval,
+    pub rows: Vec<EvalRow>,
+    pub total: EvalRow,
+    /// B / A (exact).
+    pub rate: Decimal,
+    /// The printed execution score.
+    pub exec_score: Decimal,
+    /// Execution score + every indicator score.
+    pub total_score: Decimal,
+    pub grade: &'static str,
+}
+
+pub struct Checked<'a> {
+    pub departments: Vec<Dept<'a>>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Checks every loaded department against its style.
+pub fn check<'a>(loaded: &'a Loaded, styles: &mut Styles) -> Checked<'a> {
+    let mut diagnostics = Vec::new();
+    let mut departments = Vec::new();
+    let mut seen: HashMap<(String, u32), FileId> = HashMap::new();
+    for dept in &loaded.departments {
+        let mut cx = Cx {
+            sources: &loaded.sources,
+            file: dept.file,
+            diags: Vec::new(),
+        };
+        let key = (dept.name.value.trim().to_string(), dept.year.value);
+        if let Some(&other) = seen.get(&key) {
+            cx.emit(
+                &rules::DUPLICATE_DEPARTMENT,
+                &dept.name,
+                format!(
+                    "{} {} 年度的数据已在 {} 中",
+                    key.0,
+                    key.1,
+                    crate::diag::display_path(loaded.sources.path(other))
+                ),
+            );
+        } else {
+            seen.insert(key, dept.file);
+        }
+        match styles.get(dept.style.value.trim()) {
+            Ok(style) => {
+                let style = style.clone();
+                let projects = check_department(&mut cx, dept, &style);
+                let errors = cx.diags.iter().filter(|d| d.is_error()).count();
+                departments.push(Dept {
+                    src: dept,
+                    style,
+                    projects,
+                    errors,
+                });
+            }
+            Err(msg) => cx.emit(&rules::UNKNOWN_STYLE, &dept.style, msg),
+        }
+        diagnostics.append(&mut cx.diags);
+    }
+    Checked {
+        departments,
+        diagnostics,
+    }
+}
+
+/// The checking context of one file.
+struct Cx<'s> {
+    sources: &'s Sources,
+    file: FileId,
+    diags: Vec<Diagnostic>,
+}
+
+impl Cx<'_> {
+    fn pos<T>(&self, s: &Spanned<T>) -> Option<Pos> {
+        let loc = &s.referenced;
+        if loc.line() == 0 {
+            return None;
+        }
+        let span = loc.span();
+        Some(match (span.byte_offset(), span.byte_len()) {
+            (Some(off), Some(len)) => self
+                .sources
+                .pos(self.file, off as usize..(off + len.max(1)) as usize),
+            _ => self
+                .sources
+                .pos_at(self.file, loc.line() as usize, loc.column() as usize, 1),
+        })
+    }
+
+    fn emit<T>(&mut self, rule: &'static Rule, at: &Spanned<T>, msg: impl Into<String>) {
+        let pos = self.pos(at);
+        self.diags.push(Diagnostic::new(rule, pos, msg));
+    }
+
+    fn emit_help<T>(
+        &mut self,
+        rule: &'static Rule,
+        at: &Spanned<T>,
+        msg: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        let pos = self.pos(at);
+        self.diags.push(Diagnostic::new(rule, pos, msg).help(help));
+    }
+
+    /// Reports an empty text; returns whether it was non-empty.
+    fn non_empty(&mut self, t: &Text, what: &str) -> bool {
+        if t.value.trim().is_empty() {
+            self.emit(&rules::EMPTY_TEXT, t, format!("{what}为空"));
+            false
+        } else {
+            true
+        }
+    }
+}
+
+fn check_department<'a>(cx: &mut Cx, dept: &'a Department, style: &LoadedStyle) -> Vec<Proj<'a>> {
+    cx.non_empty(&dept.name, "部门名称");
+    if !(2000..=2100).contains(&dept.year.value) {
+        cx.emit(
+            &rules::BAD_YEAR,
+            &dept.year,
+            format!("年度 {} 不在 2000–2100 之间", dept.year.value),
+        );
+    }
+    for field in &style.style.required_signatures {
+        let sig = dept.signatures.as_ref();
+        let value = match field.as_str() {
+            "主要领导" => sig.and_then(|s| s.leader.as_ref()),
+            "经办人" => sig.and_then(|s| s.clerk.as_ref()),
+            "联系电话" => sig.and_then(|s| s.phone.as_ref()),
+            _ => None,
+        };
+        match value {
+            Some(v) => {
+                cx.non_empty(v, &format!("签字栏的{field}"));
+            }
+            None => cx.emit_help(
+                &rules::MISSING_FIELD,
+                &dept.style,
+                format!("样式“{}”的签字栏需要“{field}”", style.key),
+                format!("在文件顶层写 签字: {{{field}: …}}"),
+            ),
+        }
+    }
+    if dept.projects.is_empty() {
+        cx.emit(&rules::NO_PROJECTS, &dept.name, "这个部门没有项目");
+    }
+    let mut names: HashMap<&str, ()> = HashMap::new();
+    let mut out = Vec::new();
+    for p in &dept.projects {
+        if names.insert(p.name.value.trim(), ()).is_some() {
+            cx.emit(
+                &rules::DUPLICATE_PROJECT,
+                &p.name,
+                format!("项目“{}”在本文件中出现了不止一次", p.name.value.trim()),
+            );
+        }
+        out.push(check_project(cx, p, style));
+    }
+    out
+}
+
+/// Project-level fields by data key, for the style's `required_fields`.
+fn project_field<'p>(p: &'p Project, key: &str) -> Option<Option<&'p Text>> {
+    Some(match key {
+        "实施单位" => p.unit.as_ref(),
+        "主管部门" => p.supervisor.as_ref(),
+        "负责人" => p.manager.as_ref(),
+        "项目属性" => p.attribute.as_ref(),
+        "项目期限" => p.term.as_ref(),
+        "主管处室" => p.office.as_ref(),
+        _ => return None,
+    })
+}
+
+fn indicator_field<'i>(i: &'i Indicator, key: &str) -> Option<bool> {
+    Some(match key {
+        "依据" => i.basis.is_some(),
+        "上年完成值" => i.last_year.is_some(),
+        "权重" => i.weight.is_some(),
+        "赋分规则" => i.scoring.is_some(),
+        "佐证资料" => !i.evidence.is_empty(),
+        "描述" => i.description.is_some(),
+        _ => return None,
+    })
+}
+
+fn check_project<'a>(cx: &mut Cx, p: &'a Project, style: &LoadedStyle) -> Proj<'a> {
+    cx.non_empty(&p.name, "项目名称");
+    let pname = p.name.value.trim();
+    for key in &style.style.required_fields {
+        match project_field(p, key) {
+            Some(Some(t)) => {
+                cx.non_empty(t, key);
+            }
+            Some(None) => cx.emit_help(
+                &rules::MISSING_FIELD,
+                &p.name,
+                format!("项目“{pname}”缺少“{key}”（样式“{}”要求填写）", style.key),
+                format!("在该项目下写 {key}: …"),
+            ),
+            None if key == "总体目标" => match &p.goals {
+                None => cx.emit_help(
+                    &rules::MISSING_FIELD,
+                    &p.name,
+                    format!("项目“{pname}”缺少“总体目标”"),
+                    "在该项目下写 总体目标: …（可写成每行一个“目标N”的列表）",
+                ),
+                Some(g) => {
+                    if g.value.texts().iter().all(|t| t.trim().is_empty()) {
+                        cx.emit(&rules::EMPTY_TEXT, g, "总体目标为空");
+                    }
+                }
+            },
+            None => {}
+        }
+    }
+    let funds = check_funds(cx, &p.funds, style);
+    let indicators = check_indicators(cx, p, style);
+    let mut proj = Proj {
+        src: p,
+        indicators,
+        funds,
+        eval: None,
+    };
+    if let Some(e) = &p.eval {
+        proj.eval = Some(check_eval(cx, &mut proj, e, style));
+    }
+    proj
+}
+
+fn money_sources_allowed(style: &LoadedStyle) -> String {
+    if style.style.money_sources.is_empty() {
+        "本样式只印合计".to_string()
+    } else {
+        format!("本样式的资金栏：{}", style.style.money_sources.join("、"))
+    }
+}
+
+fn check_funds(cx: &mut Cx, funds: &Spanned<Money<Num>>, style: &LoadedStyle) -> Funds {
+    let m = &funds.value;
+    let mut sources = Vec::new();
+    for (source, v) in m.filled() {
+        if !style.style.money_sources.iter().any(|s| s == source.key()) {
+            cx.emit_help(
+                &rules::MONEY_SOURCE,
+                v,
+                format!("样式“{}”没有“{}”栏", style.key, source.key()),
+                money_sources_allowed(style),
+            );
+        }
+        if v.value.0 < Decimal::ZERO {
+            cx.emit(
+                &rules::MONEY_NEGATIVE,
+                v,
+                format!("{} 为负数", source.key()),
+            );
+        }
+        sources.push((source, v.value.0));
+    }
+    let sum: Decimal = sources.iter().map(|(_, v)| *v).sum();
+    let total = match (&m.total, sources.is_empty()) {
+        (Some(t), true) => t.value.0,
+        (Some(t), false) => {
+            if t.value.0 != sum {
+                cx.emit_help(
+                    &rules::MONEY_SUM,
+                    t,
+                    format!(
+                        "合计写的是 {}，各来源相加是 {}",
+                        fmt_decimal(t.value.0),
+                        fmt_decimal(sum)
+                    ),
+                    "核对各来源金额，或改正合计",
+                );
+            }
+            sum
+        }
+        (None, false) => sum,
+        (None, true) => {
+            cx.emit(&rules::MONEY_MISSING, funds, "资金下没有任何金额");
+            Decimal::ZERO
+        }
+    };
+    if total < Decimal::ZERO {
+        if let Some(t) = &m.total {
+            cx.emit(&rules::MONEY_NEGATIVE, t, "合计为负数");
+        }
+    }
+    Funds { sources, total }
+}
+
+const BASES: &[&str] = &[
+    "计划标准",
+    "行业标准",
+    "行业或国家标准",
+    "历史标准",
+    "预算支出标准",
+    "其他标准",
+];
+const SCORING_RULES: &[&str] = &[
+    "按照正常比例赋分",
+    "直接赋分",
+    "按评判等级赋分",
+    "满意度赋分",
+];
+const EVIDENCE: &[&str] = &["正式材料", "工作资料", "原始凭证", "说明材料"];
+
+fn is_cost(level1: &str, level2: Option<&str>) -> bool {
+    level1 == "成本指标" || level2.is_some_and(|l| l.contains("成本指标"))
+}
+
+fn check_indicators<'a>(cx: &mut Cx, p: &'a Project, style: &LoadedStyle) -> Vec<Ind<'a>> {
+    let pname = p.name.value.trim();
+    let math = style.style.math_symbols;
+    let mut out: Vec<(usize, usize, Ind<'a>)> = Vec::new();
+    let mut seen_names: HashSet<(String, Option<String>, String)> = HashSet::new();
+    for ind in &p.indicators {
+        cx.non_empty(&ind.name, "三级指标");
+        cx.non_empty(&ind.target, "指标值");
+        let l1_pos = style
+            .taxonomy
+            .levels
+            .iter()
+            .position(|l| l.name == style.canonical(&ind.level1.value));
+        let (level1, order1) = match l1_pos {
+            Some(i) => (style.taxonomy.levels[i].name.clone(), i),
+            None => {
+                let names: Vec<&str> = style
+                    .taxonomy
+                    .levels
+                    .iter()
+                    .map(|l| l.name.as_str())
+                    .collect();
+                cx.emit_help(
+                    &rules::UNKNOWN_LEVEL1,
+                    &ind.level1,
+                    format!(
+                        "一级指标“{}”不在样式“{}”的指标体系（{}）中",
+                        ind.level1.value, style.key, style.style.taxonomy
+                    ),
+                    format!("可用的一级指标：{}", names.join("、")),
+                );
+                (ind.level1.value.trim().to_string(), usize::MAX)
+            }
+        };
+        let mut order2 = 0;
+        let level2 = match (&ind.level2, style.style.level2) {
+            (Some(l2), true) => match l1_pos.map(|i| &style.taxonomy.levels[i]) {
+                Some(l1) => match style.level2(l1, &l2.value) {
+                    Some(name) => {
+                        order2 = l1.level2.iter().position(|n| n == name).unwrap_or(0);
+                        Some(name.to_string())
+                    }
+                    None => {
+                        cx.emit_help(
+                            &rules::UNKNOWN_LEVEL2,
+                            l2,
+                            format!(
+                                "二级指标“{}”不属于一级指标“{}”（指标体系 {}）",
+                                l2.value, level1, style.style.taxonomy
+                            ),
+                            format!("“{level1}”下可用的二级指标：{}", l1.level2.join("、")),
+                        );
+                        order2 = usize::MAX;
+                        Some(l2.value.trim().to_string())
+                    }
+                },
+                None => Some(l2.value.trim().to_string()),
+            },
+            (None, true) => {
+                cx.emit_help(
+                    &rules::LEVEL2_MISSING,
+                    &ind.name,
+                    format!("指标“{}”没有填写二级指标", ind.name.value),
+                    "在这一条指标中写 二级: …",
+                );
+                None
+            }
+            (Some(l2), false) => {
+                cx.emit(
+                    &rules::UNUSED_FIELD,
+                    l2,
+                    format!("样式“{}”没有二级指标栏，“{}”不会印出", style.key, l2.value),
+                );
+                None
+            }
+            (None, false) => None,
+        };
+        let key = (
+            level1.clone(),
+            level2.clone(),
+            ind.name.value.trim().to_string(),
+        );
+        if !key.2.is_empty() && !seen_names.insert(key) {
+            cx.emit(
+                &rules::DUPLICATE_INDICATOR,
+                &ind.name,
+                format!(
+                    "“{}”在{}下出现了不止一次",
+                    ind.name.value.trim(),
+                    level2.as_deref().unwrap_or(&level1)
+                ),
+            );
+        }
+        for key in &style.style.required_fields {
+            if indicator_field(ind, key) == Some(false) {
+                cx.emit_help(
+                    &rules::MISSING_FIELD,
+                    &ind.name,
+                    format!(
+                        "指标“{}”缺少“{key}”（样式“{}”要求填写）",
+                        ind.name.value, style.key
+                    ),
+                    format!("在这一条指标中写 {key}: …"),
+                );
+            }
+        }
+        if let Some(b) = &ind.basis {
+            if !BASES.contains(&b.value.trim()) {
+                cx.emit(
+                    &rules::BAD_BASIS,
+                    b,
+                    format!("“{}”不是规定的设置依据", b.value),
+                );
+            } else if b.value.trim() == "预算支出标准" && !is_cost(&level1, level2.as_deref())
+            {
+                cx.emit(
+                    &rules::BUDGET_BASIS_NOT_COST,
+                    b,
+                    format!("“{}”不是成本指标，不能以预算支出标准为依据", ind.name.value),
+                );
+            }
+        }
+        if let Some(s) = &ind.scoring {
+            if !SCORING_RULES.contains(&s.value.trim()) {
+                cx.emit(
+                    &rules::BAD_SCORING_RULE,
+                    s,
+                    format!("“{}”不是规定的赋分规则", s.value),
+                );
+            }
+        }
+        for e in &ind.evidence {
+            if !EVIDENCE.contains(&e.value.trim()) {
+                cx.emit(
+                    &rules::BAD_EVIDENCE,
+                    e,
+                    format!("“{}”不是规定的佐证资料", e.value),
+                );
+            }
+        }
+        let tv = target::parse(&ind.target.value);
+        if let Value::Quantity { op, unit, .. } = &tv {
+            if unit.is_empty() {
+                cx.emit(
+                    &rules::UNIT_MISSING,
+                    &ind.target,
+                    format!(
+                        "指标值“{}”只有数字，没有计量单位",
+                        target::display(&ind.target.value, math)
+                    ),
+                );
+            }
+            check_weak_target(cx, ind, *op, &tv);
+        }
+        let weight = ind.weight.as_ref().map(|w| w.value.0);
+        if let Some(w) = &ind.weight {
+            if w.value.0 <= Decimal::ZERO {
+                cx.emit(
+                    &rules::WEIGHT_NOT_POSITIVE,
+                    w,
+                    format!("权重 {} 不大于 0", fmt_decimal(w.value.0)),
+                );
+            }
+        }
+        out.push((
+            order1,
+            order2,
+            Ind {
+                src: ind,
+                level1,
+                level2,
+                target: tv,
+                weight,
+                result: None,
+            },
+        ));
+    }
+    // Print order: the taxonomy's, stable within a level (sort_by_key is stable).
+    out.sort_by_key(|(a, b, _)| (*a, *b));
+    let inds: Vec<Ind<'a>> = out.into_iter().map(|(_, _, i)| i).collect();
+
+    // Required 一级 levels and minimum count.
+    for l1 in &style.style.required_level1 {
+        if !inds.iter().any(|i| &i.level1 == l1) {
+            cx.emit_help(
+                &rules::MISSING_LEVEL1,
+                &p.name,
+                format!("项目“{pname}”没有“{l1}”下的指标"),
+                format!("样式“{}”要求每个项目至少有一条{l1}", style.key),
+            );
+        }
+    }
+    if inds.len() < style.style.min_indicators {
+        cx.emit_help(
+            &rules::TOO_FEW_INDICATORS,
+            &p.name,
+            format!("项目“{pname}”只有 {} 条指标", inds.len()),
+            format!(
+                "样式“{}”要求每个项目至少 {} 条指标",
+                style.key, style.style.min_indicators
+            ),
+        );
+    }
+    if let Some(wr) = &style.style.weights {
+        let total: Decimal = inds.iter().filter_map(|i| i.weight).sum();
+        if !inds.is_empty() && inds.iter().all(|i| i.weight.is_some()) && total != wr.total.0 {
+            cx.emit_help(
+                &rules::WEIGHT_TOTAL,
+                &p.name,
+                format!(
+                    "项目“{pname}”的指标权重合计 {}，应为 {}",
+                    fmt_decimal(total),
+                    fmt_decimal(wr.total.0)
+                ),
+                "调整各指标权重，使合计等于规定分值",
+            );
+        }
+        for (l1, points) in &wr.per_level1 {
+            let sum: Decimal = inds
+                .iter()
+                .filter(|i| &i.level1 == l1)
+                .filter_map(|i| i.weight)
+                .sum();
+            if inds.iter().any(|i| &i.level1 == l1) && sum != points.0 {
+                cx.emit(
+                    &rules::WEIGHT_LEVEL1_TOTAL,
+                    &p.name,
+                    format!(
+                        "项目“{pname}”的{l1}权重合计 {}，应为 {} 分",
+                        fmt_decimal(sum),
+                        fmt_decimal(points.0)
+                    ),
+                );
+            }
+        }
+    }
+    inds
+}
+
+/// 正向 target below last year's actual value.
+fn check_weak_target(cx: &mut Cx, ind: &Indicator, op: Option<target::Op>, tv: &Value) {
+    let (Some(last), Some(op), Value::Quantity { number, unit, .. }) = (&ind.last_year, op, tv)
+    else {
+        return;
+    };
+    if op.direction() != Direction::Positive {
+        return;
+    }
+    if let Value::Quantity {
+        op: None,
+        number: ln,
+        unit: lu,
+    } = target::parse(&last.value)
+    {
+        if &lu == unit && ln > *number {
+            cx.emit(
+                &rules::WEAK_TARGET,
+                &ind.target,
+                format!(
+                    "“{}”的指标值 {} 低于上年完成值 {}",
+                    ind.name.value,
+                    target::display(&ind.target.value, true),
+                    last.value
+                ),
+            );
+        }
+    }
+}
+
+fn eval_row(source: Option<Source>, a: &EvalAmounts) -> EvalRow {
+    EvalRow {
+        source,
+        initial: a.initial.as_ref().map(|n| n.value.0),
+        budget: a.budget.value.0,
+        executed: a.executed.value.0,
+    }
+}
+
+fn check_eval<'a>(
+    cx: &mut Cx,
+    proj: &mut Proj<'a>,
+    e: &'a SelfEval,
+    style: &LoadedStyle,
+) -> Eval<'a> {
+    let pname = proj.src.name.value.trim();
+    cx.non_empty(&e.outcome, "实际完成情况");
+    // Money: rows by source, totals computed.
+    let m = &e.funds.value;
+    let mut rows = Vec::new();
+    for (source, a) in m.filled() {
+        if !style.style.money_sources.iter().any(|s| s == source.key()) {
+            cx.emit_help(
+                &rules::MONEY_SOURCE,
+                &a.budget,
+                format!("样式“{}”没有“{}”栏", style.key, source.key()),
+                money_sources_allowed(style),
+            );
+        }
+        for n in [a.initial.as_ref(), Some(&a.budget), Some(&a.executed)]
+            .into_iter()
+            .flatten()
+        {
+            if n.value.0 < Decimal::ZERO {
+                cx.emit(&rules::MONEY_NEGATIVE, n, "金额为负数");
+            }
+        }
+        rows.push(eval_row(Some(source), a));
+    }
+    let sum = |f: fn(&EvalRow) -> Decimal| rows.iter().map(f).sum::<Decimal>();
+    let total = match (&m.total, rows.is_empty()) {
+        (Some(t), true) => eval_row(None, t),
+        (t, false) => {
+            let computed = EvalRow {
+                source: None,
+                initial: rows
+                    .iter()
+                    .any(|r| r.initial.is_some())
+                    .then(|| rows.iter().filter_map(|r| r.initial).sum()),
+                budget: sum(|r| r.budget),
+                executed: sum(|r| r.executed),
+            };
+            if let Some(t) = t {
+                let pairs = [
+                    ("年初预算", t.initial.as_ref(), computed.initial),
+                    ("全年预算", Some(&t.budget), Some(computed.budget)),
+                    ("全年执行", Some(&t.executed), Some(computed.executed)),
+                ];
+                for (what, stated, comp) in pairs {
+                    if let (Some(s), Some(c)) = (stated, comp) {
+                        if s.value.0 != c {
+                            cx.emit(
+                                &rules::MONEY_SUM,
+                                s,
+                                format!(
+                                    "自评资金合计的{what}写的是 {}，各来源相加是 {}",
+                                    fmt_decimal(s.value.0),
+                                    fmt_decimal(c)
+                                ),
+                            );
+                        }
+                    }
+                }
+            }
+            computed
+        }
+        (None, true) => {
+            cx.emit(&rules::MONEY_MISSING, &e.funds, "自评资金下没有任何金额");
+            EvalRow {
+                source: None,
+                initial: None,
+                budget: Decimal::ZERO,
+                executed: Decimal::ZERO,
+            }
+        }
+    };
+    let rate = if total.budget > Decimal::ZERO {
+        total.executed / total.budget
+    } else {
+        cx.emit(
+            &rules::BUDGET_ZERO,
+            &e.funds,
+            format!("项目“{pname}”的全年预算数为 0"),
+        );
+        Decimal::ZERO
+    };
+    if total.executed > total.budget {
+        cx.emit(
+            &rules::EXECUTED_OVER_BUDGET,
+            &e.funds,
+            format!(
+                "全年执行数 {} 超过全年预算数 {}",
+                fmt_decimal(total.executed),
+                fmt_decimal(total.budget)
+            ),
+        );
+    }
+    if let Some(stated) = &e.stated_rate {
+        match compute::parse_percent(&stated.value) {
+            Some(s) => {
+                let dp = (s * Decimal::ONE_HUNDRED).normalize().scale();
+                let shown = round(rate * Decimal::ONE_HUNDRED, dp);
+                if shown != round(s * Decimal::ONE_HUNDRED, dp) {
+                    cx.emit_help(
+                        &rules::RATE_MISMATCH,
+                        stated,
+                        format!(
+                            "执行率写的是 {}，全年执行数 {} ÷ 全年预算数 {} = {}",
+                            stated.value.trim(),
+                            fmt_decimal(total.executed),
+                            fmt_decimal(total.budget),
+                            fmt_percent(rate, 2)
+                        ),
+                        "表中印计算值；请改正填报的执行率",
+                    );
+                }
+            }
+            None => cx.emit(
+                &rules::BAD_PERCENT,
+                stated,
+                format!("“{}”不是百分数", stated.value),
+            ),
+        }
+    }
+    let ex = &style.style.execution;
+    let exec_computed = compute::execution_score(
+        rate,
+        ex.points.0,
+        ex.decimals,
+        ex.full_marks_from.map(|d| d.0),
+    );
+    let mut exec_score = exec_computed;
+    if let Some(stated) = &e.stated_exec_score {
+        if stated.value.0 != exec_computed {
+            if e.exec_override.is_some() {
+                exec_score = stated.value.0;
+            } else {
+                cx.emit_help(
+                    &rules::EXEC_SCORE_MISMATCH,
+                    stated,
+                    format!(
+                        "预算执行得分写的是 {}，按执行率 {} 计算应为 {}（{} 分 × min(执行率, 100%)，保留 {} 位小数）",
+                        fmt_score(stated.value.0),
+                        fmt_percent(rate, 2),
+                        fmt_score(exec_computed),
+                        fmt_score(ex.points.0),
+                        ex.decimals
+                    ),
+                    "表中印计算值；如确需采用填报值，写 执行得分调整理由: …",
+                );
+            }
+        }
+    }
+    if exec_score > ex.points.0 {
+        if let Some(s) = &e.stated_exec_score {
+            cx.emit(
+                &rules::SCORE_OVER_WEIGHT,
+                s,
+                format!("预算执行得分超过 {} 分", fmt_score(ex.points.0)),
+            );
+        }
+    }
+
+    check_indicator_results(cx, proj, e);
+
+    let ind_sum: Decimal = proj
+        .indicators
+        .iter()
+        .filter_map(|i| i.result.as_ref().map(|r| r.score))
+        .sum();
+    let total_score = exec_score + ind_sum;
+    if let Some(stated) = &e.stated_total {
+        if stated.value.0 != total_score {
+            cx.emit_help(
+                &rules::TOTAL_MISMATCH,
+                stated,
+                format!(
+                    "总分写的是 {}，预算执行得分 {} 加各指标得分 {} 为 {}",
+                    fmt_score(stated.value.0),
+                    fmt_score(exec_score),
+                    fmt_score(ind_sum),
+                    fmt_score(total_score)
+                ),
+                "表中印计算值",
+            );
+        }
+    }
+    Eval {
+        src: e,
+        rows,
+        total,
+        rate,
+        exec_score,
+        total_score,
+        grade: compute::grade(total_score),
+    }
+}
+
+/// Matches each result with its approved indicator and scores it.
+fn check_indicator_results<'a>(cx: &mut Cx, proj: &mut Proj<'a>, e: &'a SelfEval) {
+    let mut by_ref: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, ind) in proj.indicators.iter().enumerate() {
+        let name = ind.src.name.value.trim().to_string();
+        if let Some(l2) = &ind.src.level2 {
+            by_ref
+                .entry(format!("{}/{}", l2.value.trim(), name))
+                .or_default()
+                .push(i);
+            if let Some(c) = &ind.level2 {
+                if c != l2.value.trim() {
+                    by_ref.entry(format!("{c}/{name}")).or_default().push(i);
+                }
+            }
+        }
+        by_ref.entry(name).or_default().push(i);
+    }
+    for r in &e.indicators {
+        let key = r.indicator.value.trim();
+        let idx = match by_ref.get(key).map(Vec::as_slice) {
+            Some([i]) => *i,
+            Some(_) => {
+                cx.emit_help(
+                    &rules::EVAL_UNKNOWN_INDICATOR,
+                    &r.indicator,
+                    format!("“{key}”对应不止一条指标"),
+                    "写成 二级/三级 以区分同名指标",
+                );
+                continue;
+            }
+            None => {
+                cx.emit(
+                    &rules::EVAL_UNKNOWN_INDICATOR,
+                    &r.indicator,
+                    format!("项目“{}”没有名为“{key}”的指标", proj.src.name.value.trim()),
+                );
+                continue;
+            }
+        };
+        let ind = &mut proj.indicators[idx];
+        if ind.result.is_some() {
+            cx.emit(
+                &rules::EVAL_DUPLICATE,
+                &r.indicator,
+                format!("指标“{key}”已经自评过"),
+            );
+            continue;
+        }
+        let score = score_indicator(cx, ind, r);
+        ind.result = Some(IndResult { src: r, score });
+    }
+    let missing: Vec<String> = proj
+        .indicators
+        .iter()
+        .filter(|i| i.result.is_none())
+        .map(|i| i.src.name.value.trim().to_string())
+        .collect();
+    if !missing.is_empty() {
+        let at = e
+            .indicators
+            .first()
+            .map(|r| &r.indicator)
+            .unwrap_or(&e.outcome);
+        cx.emit(
+            &rules::EVAL_MISSING_INDICATOR,
+            at,
+            format!("以下指标没有自评结果：{}", missing.join("、")),
+        );
+    }
+}
+
+/// Scores one indicator result, reporting every discrepancy; returns the printed score.
+fn score_indicator(cx: &mut Cx, ind: &Ind, r: &IndicatorEval) -> Decimal {
+    let name = ind.src.name.value.trim();
+    let w = ind.weight.unwrap_or(Decimal::ZERO);
+    let actual = target::parse(&r.actual.value);
+    let cmp = compute::compare(&ind.target, &actual);
+    let stated = r.score.as_ref().map(|s| s.value.0);
+    let grade = match &r.grade {
+        Some(g) => match Grade::parse(&g.value) {
+            Some(gr) => Some(gr),
+            None => {
+                cx.emit(&rules::BAD_GRADE, g, format!("“{}”不是规定的等级", g.value));
+                None
+            }
+        },
+        None => None,
+    };
+    let computed = match &cmp {
+        Comparison::Comparable { op, target, actual } => {
+            if ind.weight.is_some() {
+                Some(round(
+                    compute::quantitative_score(*op, w, *target, *actual),
+                    2,
+                ))
+            } else {
+                None
+            }
+        }
+        Comparison::PercentVsPhrase => {
+            cx.emit(
+                &rules::PERCENT_VS_PHRASE,
+                &r.actual,
+                format!(
+                    "“{name}”的指标值是 {}，完成值却是“{}”",
+                    target::display(&ind.src.target.value, true),
+                    r.actual.value
+                ),
+            );
+            None
+        }
+        Comparison::UnitMismatch {
+            target: tu,
+            actual: au,
+        } => {
+            let show = |u: &str| {
+                if u.is_empty() {
+                    "无单位".to_string()
+                } else {
+                    format!("“{u}”")
+                }
+            };
+            cx.emit(
+                &rules::UNIT_MISMATCH,
+                &r.actual,
+                format!(
+                    "“{name}”的指标值 {}（{}）与完成值“{}”（{}）不可比",
+                    target::display(&ind.src.target.value, true),
+                    show(tu),
+                    r.actual.value,
+                    show(au)
+                ),
+            );
+            None
+        }
+        Comparison::NotQuantitative => None,
+    };
+    // Over-achievement (10号's deviation clause).
+    if let Comparison::Comparable {
+        op: Some(op),
+        target: t,
+        actual: a,
+    } = &cmp
+    {
+        if op.direction() == Direction::Positive
+            && *t > Decimal::ZERO
+            && *a >= *t * Decimal::new(12, 1)
+        {
+            let need = if r.reason.is_none() {
+                "，须填写偏差原因说明"
+            } else {
+                ""
+            };
+            cx.emit(
+                &rules::OVER_ACHIEVED,
+                &r.actual,
+                format!(
+                    "“{name}”完成值 {} 达到指标值 {} 的 {}{need}",
+                    r.actual.value,
+                    target::display(&ind.src.target.value, true),
+                    fmt_percent(*a / *t, 0)
+                ),
+            );
+        }
+    }
+    let printed = match (computed, stated) {
+        (Some(c), Some(s)) if c != s => {
+            if r.score_override.is_some() {
+                s
+            } else {
+                cx.emit_help(
+                    &rules::SCORE_MISMATCH,
+                    r.score.as_ref().expect("stated"),
+                    format!(
+                        "“{name}”得分写的是 {}，按完成值 {} 对指标值 {} 计算应为 {}",
+                        fmt_score(s),
+                        r.actual.value,
+                        target::display(&ind.src.target.value, true),
+                        fmt_score(c)
+                    ),
+                    "表中印计算值；如确需采用填报值，写 得分调整理由: …",
+                );
+                c
+            }
+        }
+        (Some(c), _) => c,
+        (None, Some(s)) => s,
+        (None, None) => match grade {
+            Some(Grade::Achieved) => w,
+            _ => {
+                cx.emit(
+                    &rules::SCORE_MISSING,
+                    &r.indicator,
+                    format!("“{name}”需要填写得分"),
+                );
+                Decimal::ZERO
+            }
+        },
+    };
+    if let (Some(s), true) = (&r.score, ind.weight.is_some()) {
+        if s.value.0 > w {
+            cx.emit(
+                &rules::SCORE_OVER_WEIGHT,
+                s,
+                format!(
+                    "“{name}”得分 {} 超过分值 {}",
+                    fmt_score(s.value.0),
+                    fmt_score(w)
+                ),
+            );
+        }
+        if s.value.0 < Decimal::ZERO {
+            cx.emit(&rules::SCORE_OVER_WEIGHT, s, format!("“{name}”得分为负数"));
+        }
+    }
+    if let (Some(g), Some(gs)) = (grade, &r.grade) {
+        if !g.contains(printed, w) {
+            cx.emit(
+                &rules::SCORE_GRADE_RANGE,
+                gs,
+                format!(
+                    "“{name}”等级为“{}”，得分 {} 不在其区间内（分值 {}）",
+                    gs.value,
+                    fmt_score(printed),
+                    fmt_score(w)
+                ),
+            );
+        }
+    }
+    if printed < w && r.reason.as_ref().is_none_or(|t| t.value.trim().is_empty()) {
+        cx.emit(
+            &rules::REASON_MISSING,
+            &r.indicator,
+            format!(
+                "“{name}”得分 {}，低于分值 {}，没有偏差原因分析",
+                fmt_score(printed),
+                fmt_score(w)
+            ),
+        );
+    }
+    printed
+}

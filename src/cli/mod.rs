@@ -1,0 +1,67 @@
+//! The command line: one module per command.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+pub mod check;
+
+#[derive(Parser)]
+#[command(
+    name = "jixiao",
+    version,
+    about = "预算绩效表：校验 YAML 源数据，生成可打印的 PDF 与 xlsx"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// 校验数据：报告全部问题（file:line:col、规则代码、原文与处理办法）
+    Check(check::Args),
+    /// 列出全部校验规则及其代码
+    Rules,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    /// 供人阅读，带源码行
+    Human,
+    /// 每条问题一行 JSON，最后一行为汇总
+    Json,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check(args) => check::run(&args),
+        Command::Rules => {
+            for r in crate::rules::ALL {
+                let sev = match r.severity {
+                    crate::diag::Severity::Error => "error",
+                    crate::diag::Severity::Warning => "warning",
+                };
+                println!("{}  {:<7}  {}", r.code, sev, r.title);
+            }
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+/// The templates directory for a data directory: `<data>/../templates`, else `./templates`.
+pub fn templates_dir(data: &Path, explicit: Option<&Path>) -> PathBuf {
+    if let Some(t) = explicit {
+        return t.to_path_buf();
+    }
+    let beside = data
+        .canonicalize()
+        .ok()
+        .and_then(|d| d.parent().map(|p| p.join("templates")));
+    match beside {
+        Some(t) if t.join("taxonomies.yaml").is_file() => t,
+        _ => PathBuf::from("templates"),
+    }
+}

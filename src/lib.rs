@@ -1,0 +1,19 @@
+//! jixiao（绩效）：预算绩效表的源数据校验与渲染。
+//!
+//! The pipeline, one module per stage:
+//! [`load`] (YAML → [`model`]) → [`check`] (rules → [`diag`]nostics, resolved data) →
+//! [`compute`] (exact arithmetic) → [`plan`] (grids of cells) → [`render`] (PDF via Typst, xlsx)
+//! → [`write`] (atomic, skip unchanged). [`style`] reads the official layouts' settings from
+//! `templates/`; [`target`] reads target values; [`rules`] lists every rule code.
+
+pub mod check;
+pub mod cli;
+pub mod compute;
+pub mod diag;
+pub mod load;
+pub mod model;
+pub mod plan;
+pub mod render;
+pub mod rules;
+pub mod style;
+pub mod target;

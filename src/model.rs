@@ -1,0 +1,311 @@
+//! The source data as finance staff write it (`data/*.yaml`, documented in
+//! `docs/data-format.md`). Every value keeps its source position so any later stage can point at
+//! the line that caused a problem. Money, weights and scores are exact decimals: a plain `12.55`
+//! is read as the text `12.55` and parsed by `rust_decimal`, never through a float.
+
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Deserializer};
+use serde_saphyr::Spanned;
+
+use crate::diag::FileId;
+
+/// A text value with its position.
+pub type Text = Spanned<String>;
+/// An exact decimal with its position.
+pub type Num = Spanned<Dec>;
+
+/// An exact decimal read from the YAML scalar's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dec(pub Decimal);
+
+impl<'de> Deserialize<'de> for Dec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Dec;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("一个数字（如 37.76）")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Dec, E> {
+                parse_decimal(s)
+                    .map(Dec)
+                    .ok_or_else(|| E::custom(format!("“{s}”不是有效的数字")))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Dec, E> {
+                Ok(Dec(Decimal::from(v)))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Dec, E> {
+                Ok(Dec(Decimal::from(v)))
+            }
+        }
+        // Asking for a string makes the YAML parser hand over the scalar's own text.
+        d.deserialize_str(V)
+    }
+}
+
+/// Parses a plain decimal (`37.76`, `-1`, `0.00`), keeping its scale; no exponents, no
+/// thousands separators.
+pub fn parse_decimal(s: &str) -> Option<Decimal> {
+    let t = s.trim();
+    let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
+    let ok = !digits.is_empty()
+        && digits.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && digits.matches('.').count() <= 1
+        && !digits.starts_with('.')
+        && !digits.ends_with('.');
+    if !ok {
+        return None;
+    }
+    Decimal::from_str_exact(t.strip_prefix('+').unwrap_or(t))
+        .or_else(|_| Decimal::from_str(t))
+        .ok()
+}
+
+/// One file: a department's projects for one year.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Department {
+    #[serde(rename = "部门")]
+    pub name: Text,
+    #[serde(rename = "年度")]
+    pub year: Spanned<u32>,
+    #[serde(rename = "样式")]
+    pub style: Text,
+    #[serde(rename = "签字", default)]
+    pub signatures: Option<Signatures>,
+    #[serde(rename = "备注", default)]
+    pub notes: Vec<Text>,
+    #[serde(rename = "项目")]
+    pub projects: Vec<Project>,
+    /// The file this was read from (set by the loader).
+    #[serde(skip)]
+    pub file: FileId,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Signatures {
+    #[serde(rename = "主要领导", default)]
+    pub leader: Option<Text>,
+    #[serde(rename = "经办人", default)]
+    pub clerk: Option<Text>,
+    #[serde(rename = "联系电话", default)]
+    pub phone: Option<Text>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Project {
+    #[serde(rename = "名称")]
+    pub name: Text,
+    #[serde(rename = "实施单位", default)]
+    pub unit: Option<Text>,
+    #[serde(rename = "主管部门", default)]
+    pub supervisor: Option<Text>,
+    #[serde(rename = "负责人", default)]
+    pub manager: Option<Text>,
+    #[serde(rename = "项目属性", default)]
+    pub attribute: Option<Text>,
+    #[serde(rename = "项目期限", default)]
+    pub term: Option<Text>,
+    #[serde(rename = "主管处室", default)]
+    pub office: Option<Text>,
+    #[serde(rename = "资金")]
+    pub funds: Spanned<Sources<Num>>,
+    #[serde(rename = "总体目标", default)]
+    pub goals: Option<Spanned<Goals>>,
+    #[serde(rename = "指标")]
+    pub indicators: Vec<Indicator>,
+    #[serde(rename = "自评", default)]
+    pub eval: Option<SelfEval>,
+}
+
+/// The overall goal: one text, or one text per 目标N.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Goals {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Goals {
+    pub fn texts(&self) -> Vec<&str> {
+        match self {
+            Goals::One(s) => vec![s.as_str()],
+            Goals::Many(v) => v.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
+/// Money by source (万元). `T` is a plain amount for the budget, or a
+/// [`EvalAmounts`] triple for the self-evaluation.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sources<T> {
+    #[serde(rename = "财政拨款", default = "none")]
+    pub fiscal: Option<T>,
+    #[serde(rename = "一般公共预算", default = "none")]
+    pub general: Option<T>,
+    #[serde(rename = "政府性基金", default = "none")]
+    pub gov_fund: Option<T>,
+    #[serde(rename = "专户资金", default = "none")]
+    pub special: Option<T>,
+    #[serde(rename = "上年结转", default = "none")]
+    pub carry_over: Option<T>,
+    #[serde(rename = "其他资金", default = "none")]
+    pub other: Option<T>,
+    /// The stated total, checked against the sum of the sources.
+    #[serde(rename = "合计", default = "none")]
+    pub total: Option<T>,
+}
+
+fn none<T>() -> Option<T> {
+    None
+}
+
+/// A money source, in the order the forms print them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Source {
+    Fiscal,
+    General,
+    GovFund,
+    Special,
+    CarryOver,
+    Other,
+}
+
+impl Source {
+    pub const ALL: [Source; 6] = [
+        Source::Fiscal,
+        Source::General,
+        Source::GovFund,
+        Source::Special,
+        Source::CarryOver,
+        Source::Other,
+    ];
+
+    /// The key used in the data files and style settings.
+    pub fn key(self) -> &'static str {
+        match self {
+            Source::Fiscal => "财政拨款",
+            Source::General => "一般公共预算",
+            Source::GovFund => "政府性基金",
+            Source::Special => "专户资金",
+            Source::CarryOver => "上年结转",
+            Source::Other => "其他资金",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Source> {
+        Source::ALL.into_iter().find(|s| s.key() == key)
+    }
+}
+
+impl<T> Sources<T> {
+    /// The sources that are filled, in print order.
+    pub fn filled(&self) -> Vec<(Source, &T)> {
+        let all = [
+            (Source::Fiscal, &self.fiscal),
+            (Source::General, &self.general),
+            (Source::GovFund, &self.gov_fund),
+            (Source::Special, &self.special),
+            (Source::CarryOver, &self.carry_over),
+            (Source::Other, &self.other),
+        ];
+        all.into_iter()
+            .filter_map(|(s, v)| v.as_ref().map(|v| (s, v)))
+            .collect()
+    }
+
+    pub fn get(&self, source: Source) -> Option<&T> {
+        match source {
+            Source::Fiscal => self.fiscal.as_ref(),
+            Source::General => self.general.as_ref(),
+            Source::GovFund => self.gov_fund.as_ref(),
+            Source::Special => self.special.as_ref(),
+            Source::CarryOver => self.carry_over.as_ref(),
+            Source::Other => self.other.as_ref(),
+        }
+    }
+}
+
+/// One 三级 indicator row of the approved target table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Indicator {
+    #[serde(rename = "一级")]
+    pub level1: Text,
+    #[serde(rename = "二级", default)]
+    pub level2: Option<Text>,
+    #[serde(rename = "三级")]
+    pub name: Text,
+    #[serde(rename = "指标值")]
+    pub target: Text,
+    #[serde(rename = "依据", default)]
+    pub basis: Option<Text>,
+    #[serde(rename = "上年完成值", default)]
+    pub last_year: Option<Text>,
+    #[serde(rename = "权重", default)]
+    pub weight: Option<Num>,
+    #[serde(rename = "赋分规则", default)]
+    pub scoring: Option<Text>,
+    #[serde(rename = "佐证资料", default)]
+    pub evidence: Vec<Text>,
+    #[serde(rename = "描述", default)]
+    pub description: Option<Text>,
+}
+
+/// The self-evaluation after year end. It refers to the approved indicators by name.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SelfEval {
+    #[serde(rename = "资金")]
+    pub funds: Spanned<Sources<EvalAmounts>>,
+    #[serde(rename = "执行率", default)]
+    pub stated_rate: Option<Text>,
+    #[serde(rename = "执行得分", default)]
+    pub stated_exec_score: Option<Num>,
+    /// When given, the stated execution score is printed instead of the computed one.
+    #[serde(rename = "执行得分调整理由", default)]
+    pub exec_override: Option<Text>,
+    #[serde(rename = "实际完成情况")]
+    pub outcome: Text,
+    #[serde(rename = "总分", default)]
+    pub stated_total: Option<Num>,
+    #[serde(rename = "指标")]
+    pub indicators: Vec<IndicatorEval>,
+}
+
+/// 年初预算数, 全年预算数（A）, 全年执行数（B） of one money source.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvalAmounts {
+    #[serde(rename = "年初预算", default)]
+    pub initial: Option<Num>,
+    #[serde(rename = "全年预算")]
+    pub budget: Num,
+    #[serde(rename = "全年执行")]
+    pub executed: Num,
+}
+
+/// The year-end result of one approved indicator.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorEval {
+    /// The approved indicator's 三级 name, or `二级/三级` where the name repeats.
+    #[serde(rename = "指标")]
+    pub indicator: Text,
+    #[serde(rename = "实际完成值")]
+    pub actual: Text,
+    #[serde(rename = "得分", default)]
+    pub score: Option<Num>,
+    #[serde(rename = "等级", default)]
+    pub grade: Option<Text>,
+    #[serde(rename = "偏差原因", default)]
+    pub reason: Option<Text>,
+    /// When given, the stated score is printed instead of the computed one.
+    #[serde(rename = "得分调整理由", default)]
+    pub score_override: Option<Text>,
+}

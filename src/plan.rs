@@ -1,0 +1,234 @@
+//! The table plan: every official form is a grid. One [`Document`] per output file holds one
+//! [`Section`] per sheet / page group (a project, or the whole department), each a grid of
+//! [`Cell`]s with spans, roles and typed values. The PDF and xlsx renderers both walk this plan,
+//! so the two outputs cannot drift apart; neither renderer does arithmetic.
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+/// One output document (one PDF and its xlsx twin).
+#[derive(Debug, Clone, Serialize)]
+pub struct Document {
+    /// The table kind: `target`, `self_eval`, `summary` or `list`.
+    pub kind: String,
+    /// The style that laid it out (`templates/<style>/`).
+    pub style: String,
+    /// Base name of the output files, e.g. `项目支出绩效目标表`.
+    pub file_stem: String,
+    /// Metadata: title, author (the department), subject and keywords.
+    pub title: String,
+    pub author: String,
+    pub subject: String,
+    pub keywords: Vec<String>,
+    pub department: String,
+    pub year: u16,
+    /// A4 landscape (`true`) or portrait.
+    pub landscape: bool,
+    /// Text that precedes the first section (e.g. `附件 2：…项目支出预算绩效目标表`).
+    pub preamble: Option<String>,
+    pub sections: Vec<Section>,
+}
+
+/// One project table (or the one table of a department-wide form).
+#[derive(Debug, Clone, Serialize)]
+pub struct Section {
+    /// Project name (PDF outline entry, xlsx sheet name) or the document title.
+    pub name: String,
+    /// A heading above the title, e.g. `附件1-1：`.
+    pub heading: Option<String>,
+    /// The table title, e.g. `项目支出绩效目标表`.
+    pub title: String,
+    /// The line under the title, e.g. `(2023年)`.
+    pub subtitle: Option<String>,
+    /// Left-hand line above the grid, e.g. `填报部门（盖章）…`.
+    pub unit_line: Option<String>,
+    /// Right-hand line above the grid, e.g. `单位：万元`.
+    pub unit_note: Option<String>,
+    /// Relative column widths (any positive unit); both renderers scale them to the page.
+    pub columns: Vec<f64>,
+    pub rows: Vec<Row>,
+    /// Notes printed under the grid, in order.
+    pub notes: Vec<String>,
+    /// Signature line under the grid: `(label, value)` pairs, e.g. `("部门主要领导（签字）：", "周维")`.
+    pub signature: Vec<(String, String)>,
+}
+
+/// One grid row.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub kind: RowKind,
+    /// The cells that start in this row, in column order. Columns covered by a span from an
+    /// earlier row or column have no cell here.
+    pub cells: Vec<Cell>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowKind {
+    /// An ordinary row.
+    Body,
+    /// Part of the column header that repeats on every page (contiguous rows).
+    Header,
+    /// A total row (合计, 总分).
+    Total,
+}
+
+/// One cell of the grid.
+#[derive(Debug, Clone, Serialize)]
+pub struct Cell {
+    /// Zero-based column where the cell starts.
+    pub col: usize,
+    pub rowspan: usize,
+    pub colspan: usize,
+    /// Exactly what is printed.
+    pub text: String,
+    /// The typed value behind `text`, for the xlsx writer.
+    pub value: CellValue,
+    pub role: Role,
+    pub align: Align,
+    /// Written top to bottom, one character per line (F4's 一级 cells).
+    pub vertical: bool,
+}
+
+/// What a cell is, so the renderers can choose font and weight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// A printed form label (`项目名称`, column headings): 黑体 or bold per style.
+    Label,
+    /// User text.
+    Text,
+    /// Money in 万元.
+    Money,
+    /// A percentage.
+    Percent,
+    /// Weights and scores.
+    Score,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Align {
+    Left,
+    Center,
+    Right,
+}
+
+/// A reference to a cell of the same section: `(row index, column index)`.
+pub type CellRef = (usize, usize);
+
+/// The typed value of a cell.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum CellValue {
+    /// Text, written as a string (never a formula, even when it starts with `=`).
+    Text,
+    /// Nothing (an empty cell that only carries borders).
+    Empty,
+    /// A number shown with exactly `decimals` decimals.
+    Number { value: Decimal, decimals: u32 },
+    /// A fraction (0.9385) shown as a percentage with `decimals` decimals (93.85%).
+    Percent { value: Decimal, decimals: u32 },
+    /// A formula whose result is also stored.
+    Formula {
+        expr: Formula,
+        result: Decimal,
+        /// Show the result as a percentage.
+        percent: bool,
+        decimals: u32,
+    },
+}
+
+/// Formulas the forms need, in terms of other cells of the same section.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Formula {
+    /// The sum of the cells.
+    Sum { cells: Vec<CellRef> },
+    /// `num / den`.
+    Ratio { num: CellRef, den: CellRef },
+    /// `ROUND(points × MIN(num/den, 1), decimals)` — the budget-execution score.
+    CappedScore {
+        points: Decimal,
+        num: CellRef,
+        den: CellRef,
+        decimals: u32,
+    },
+}
+
+impl Cell {
+    /// A text cell spanning one grid cell.
+    pub fn text(col: usize, text: impl Into<String>, role: Role) -> Cell {
+        Cell {
+            col,
+            rowspan: 1,
+            colspan: 1,
+            text: text.into(),
+            value: CellValue::Text,
+            role,
+            align: if role == Role::Label {
+                Align::Center
+            } else {
+                Align::Left
+            },
+            vertical: false,
+        }
+    }
+
+    /// A form label, centred.
+    pub fn label(col: usize, text: impl Into<String>) -> Cell {
+        Cell::text(col, text, Role::Label)
+    }
+
+    /// An empty cell (borders only).
+    pub fn empty(col: usize) -> Cell {
+        Cell {
+            value: CellValue::Empty,
+            ..Cell::text(col, "", Role::Text)
+        }
+    }
+
+    pub fn span(mut self, rowspan: usize, colspan: usize) -> Cell {
+        self.rowspan = rowspan.max(1);
+        self.colspan = colspan.max(1);
+        self
+    }
+
+    pub fn align(mut self, align: Align) -> Cell {
+        self.align = align;
+        self
+    }
+
+    pub fn vertical(mut self) -> Cell {
+        self.vertical = true;
+        self
+    }
+}
+
+impl Row {
+    pub fn new(kind: RowKind, cells: Vec<Cell>) -> Row {
+        Row { kind, cells }
+    }
+}
+
+impl Section {
+    /// Number of grid columns.
+    pub fn width(&self) -> usize {
+        self.columns.len()
+    }
+
+    /// The indices of the rows that repeat as the column header on every page.
+    pub fn header_rows(&self) -> std::ops::Range<usize> {
+        let start = self.rows.iter().position(|r| r.kind == RowKind::Header);
+        match start {
+            Some(s) => {
+                let len = self.rows[s..]
+                    .iter()
+                    .take_while(|r| r.kind == RowKind::Header)
+                    .count();
+                s..s + len
+            }
+            None => 0..0,
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! Every rule the check knows, with its stable code and severity. Codes never change meaning;
+//! a retired rule keeps its number unused. `jixiao rules` prints this table.
+//!
+//! - JX0xx: reading files (YAML, encoding, structure)
+//! - JX1xx: required content and the style
+//! - JX2xx: indicators (taxonomy, target values, weights)
+//! - JX3xx: money
+//! - JX4xx: self-evaluation arithmetic and scores
+
+use crate::diag::Severity::{self, Error, Warning};
+
+#[derive(Debug)]
+pub struct Rule {
+    pub code: &'static str,
+    pub severity: Severity,
+    /// What the rule checks, in a few words.
+    pub title: &'static str,
+    /// The default advice printed with a finding.
+    pub help: Option<&'static str>,
+}
+
+macro_rules! rules {
+    ($($name:ident = $code:literal, $sev:ident, $title:literal, $help:expr;)*) => {
+        $(pub static $name: Rule = Rule { code: $code, severity: $sev, title: $title, help: $help };)*
+        /// All rules, in code order.
+        pub static ALL: &[&Rule] = &[$(&$name),*];
+    };
+}
+
+rules! {
+    DATA_DIR = "JX001", Error, "数据目录不存在或无法读取",
+        Some("请确认路径，或在包含 data/ 目录的项目根目录下运行；也可写 jixiao check <目录>");
+    NO_DATA = "JX002", Error, "数据目录中没有 .yaml 文件",
+        Some("每个部门每个年度一个 .yaml 文件，格式见 docs/data-format.md");
+    READ_FAILED = "JX003", Error, "文件无法读取", None;
+    NOT_UTF8 = "JX004", Error, "文件不是 UTF-8 编码",
+        Some("请用 UTF-8 编码另存此文件（WPS/记事本“另存为”时选择 UTF-8）");
+    EMPTY_FILE = "JX005", Error, "文件为空",
+        Some("请填写部门、年度、样式和项目，格式见 docs/data-format.md");
+    YAML_SYNTAX = "JX006", Error, "YAML 语法错误",
+        Some("检查缩进与冒号；以 > < * & ! | % @ 等符号开头的值要加引号，如 指标值: \">=90%\"");
+    YAML_STRUCTURE = "JX007", Error, "字段名、类型或结构不符合格式",
+        Some("对照 docs/data-format.md 检查字段名与取值类型");
+    YAML_LIMIT = "JX008", Error, "文件超出安全限制（别名展开过多或嵌套过深）",
+        Some("不要使用 YAML 锚点/别名 (&, *) 批量复制内容，直接写出每一项");
+    DUPLICATE_KEY = "JX009", Error, "同一层级中重复的字段",
+        Some("删除或合并重复的字段");
+    UNKNOWN_KEY = "JX010", Error, "未知字段",
+        Some("可能是拼写错误；可用的字段见 docs/data-format.md");
+    BAD_NUMBER = "JX011", Error, "不是有效的数字",
+        Some("金额、权重、得分请写阿拉伯数字，如 37.76，不带单位和千分位逗号");
+
+    UNKNOWN_STYLE = "JX101", Error, "样式不存在",
+        Some("样式名对应 templates/ 下的目录，如 xinjiang、ningxia、zhejiang、anhui");
+    MISSING_FIELD = "JX102", Error, "本样式要求的内容未填写", None;
+    EMPTY_TEXT = "JX103", Error, "内容为空", Some("请填写内容，或删除这一项");
+    DUPLICATE_PROJECT = "JX104", Error, "项目名称重复",
+        Some("同一部门的项目名称必须互不相同");
+    NO_PROJECTS = "JX105", Error, "没有项目", Some("在 项目: 下至少填写一个项目");
+    BAD_YEAR = "JX106", Error, "年度不合理", Some("年度写四位数字，如 2023");
+    DUPLICATE_DEPARTMENT = "JX107", Error, "同一部门同一年度有多个文件",
+        Some("每个部门每个年度只保留一个文件");
+    UNUSED_FIELD = "JX108", Warning, "本样式不使用此内容，它不会出现在表中", None;
+
+    UNKNOWN_LEVEL1 = "JX201", Error, "一级指标不在本样式的指标体系中", None;
+    UNKNOWN_LEVEL2 = "JX202", Error, "二级指标不属于该一级指标", None;
+    MISSING_LEVEL1 = "JX203", Error, "缺少本样式要求的一级指标", None;
+    TOO_FEW_INDICATORS = "JX204", Error, "指标条数少于本样式要求", None;
+    DUPLICATE_INDICATOR = "JX205", Error, "同一二级指标下三级指标重名",
+        Some("改为不同的名称，或合并为一条指标");
+    UNIT_MISSING = "JX206", Warning, "定量指标值缺少计量单位",
+        Some("在数值后写明单位，如 =8人、≥90%");
+    BAD_BASIS = "JX207", Error, "指标值设置依据不在规定范围",
+        Some("可选：计划标准、行业标准（行业或国家标准）、历史标准、预算支出标准、其他标准");
+    BUDGET_BASIS_NOT_COST = "JX208", Error, "预算支出标准只适用于成本指标",
+        Some("非成本指标请改用计划标准、历史标准等");
+    BAD_SCORING_RULE = "JX209", Error, "指标赋分规则不在规定范围",
+        Some("可选：按照正常比例赋分、直接赋分、按评判等级赋分、满意度赋分");
+    BAD_EVIDENCE = "JX210", Error, "佐证资料不在规定范围",
+        Some("可选：正式材料、工作资料、原始凭证、说明材料");
+    WEIGHT_NOT_POSITIVE = "JX211", Error, "指标权重必须大于 0", None;
+    WEIGHT_TOTAL = "JX212", Error, "指标权重合计不等于本样式规定的总分", None;
+    WEIGHT_LEVEL1_TOTAL = "JX213", Error, "一级指标的权重合计不等于本样式规定的分值", None;
+    WEAK_TARGET = "JX214", Warning, "正向指标的指标值低于上年完成值（目标偏低）",
+        Some("核实指标值；目标一般不应低于上年实际完成水平");
+    LEVEL2_MISSING = "JX215", Error, "本样式要求填写二级指标", None;
+
+    MONEY_SUM = "JX301", Error, "金额合计与各来源之和不符", None;
+    MONEY_SOURCE = "JX302", Error, "本样式没有这一资金来源栏", None;
+    MONEY_NEGATIVE = "JX303", Error, "金额不能为负数", None;
+    MONEY_MISSING = "JX304", Error, "没有填写金额", Some("至少填写一个资金来源，或填写合计");
+
+    EVAL_UNKNOWN_INDICATOR = "JX401", Error, "自评引用的指标不存在",
+        Some("写所引用指标的三级名称；同名时写 二级/三级");
+    EVAL_MISSING_INDICATOR = "JX402", Error, "已批复的指标没有自评结果",
+        Some("自评须覆盖全部已批复指标");
+    EVAL_DUPLICATE = "JX403", Error, "同一指标自评了两次", None;
+    SCORE_OVER_WEIGHT = "JX404", Error, "得分超过分值", None;
+    SCORE_MISSING = "JX405", Error, "无法计算得分，且未填写得分",
+        Some("定性指标或无法按公式核算的指标，请填写 得分（或 等级: 达成）");
+    SCORE_GRADE_RANGE = "JX406", Error, "得分不在所填等级的分数区间内",
+        Some("达成：80%–100% 分值；部分达成：60%–80%；未达成：0–60%");
+    BAD_GRADE = "JX407", Error, "等级只能是 达成、部分达成、未达成", None;
+    REASON_MISSING = "JX408", Warning, "失分的指标没有填写偏差原因分析及改进措施",
+        Some("填写 偏差原因：说明未完成的原因和改进措施");
+    OVER_ACHIEVED = "JX409", Warning, "完成值超过指标值 120%，目标可能设置偏低", None;
+    RATE_MISMATCH = "JX410", Warning, "填报的执行率与 B/A 计算结果不符", None;
+    EXEC_SCORE_MISMATCH = "JX411", Warning, "填报的预算执行得分与计算结果不符", None;
+    SCORE_MISMATCH = "JX412", Warning, "填报的得分与按公式计算的结果不符", None;
+    TOTAL_MISMATCH = "JX413", Warning, "填报的总分与计算结果不符", None;
+    PERCENT_VS_PHRASE = "JX414", Warning, "指标值写成百分比，完成值却是文字描述",
+        Some("定性指标的指标值宜写文字（如 有效提升），或把完成值写成可比的百分比");
+    UNIT_MISMATCH = "JX415", Warning, "完成值与指标值单位不一致，无法按公式核算得分",
+        Some("完成值请用与指标值相同的单位书写；本次采用填报的得分");
+    EXECUTED_OVER_BUDGET = "JX416", Warning, "全年执行数超过全年预算数", None;
+    BAD_PERCENT = "JX417", Error, "不是有效的百分数", Some("写成如 93.85% 的形式");
+    BUDGET_ZERO = "JX418", Error, "全年预算数为 0，无法计算执行率", None;
+}

@@ -1,0 +1,186 @@
+//! Target values (指标值) and actual values (实际完成值): comparison + number + unit
+//! (`≥2380.4平方米`, `=236人`, `<=0.16万元/人`), qualitative text (`有效提高`), or free text that
+//! is neither (`1-5条`, `2021年2月底前`, `≤上期会议经费`). What the user wrote is kept; this only
+//! reads it.
+
+use rust_decimal::Decimal;
+
+use crate::model::parse_decimal;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Ge,
+    Gt,
+    Le,
+    Lt,
+    Eq,
+}
+
+/// Scoring direction of a comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// ≥, >: more is better (正向).
+    Positive,
+    /// ≤, <: less is better (反向).
+    Negative,
+    /// =
+    Equal,
+}
+
+impl Op {
+    pub fn direction(self) -> Direction {
+        match self {
+            Op::Ge | Op::Gt => Direction::Positive,
+            Op::Le | Op::Lt => Direction::Negative,
+            Op::Eq => Direction::Equal,
+        }
+    }
+
+    /// The printed symbol.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Op::Ge => "≥",
+            Op::Gt => ">",
+            Op::Le => "≤",
+            Op::Lt => "<",
+            Op::Eq => "=",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// A comparison (or a bare quantity, `op: None`) with a number and a unit (possibly empty).
+    Quantity {
+        op: Option<Op>,
+        number: Decimal,
+        unit: String,
+    },
+    /// Text without any digit: `有效提高`, `是`, `及时`.
+    Qualitative,
+    /// Anything else: `1-5条`, `2021年2月底前`, `≤上期会议经费`.
+    Free,
+}
+
+/// Comparison prefixes, longest first.
+const OPS: &[(&str, Op)] = &[
+    (">=", Op::Ge),
+    ("<=", Op::Le),
+    ("≥", Op::Ge),
+    ("≧", Op::Ge),
+    ("≤", Op::Le),
+    ("≦", Op::Le),
+    ("＞＝", Op::Ge),
+    ("＜＝", Op::Le),
+    (">", Op::Gt),
+    ("＞", Op::Gt),
+    ("<", Op::Lt),
+    ("＜", Op::Lt),
+    ("=", Op::Eq),
+    ("＝", Op::Eq),
+];
+
+/// Words that make a number+unit a range or a date rather than a quantity.
+const NOT_A_UNIT: &[&str] = &["以上", "以下", "以内", "左右", "前", "后", "内", "底"];
+
+pub fn parse(text: &str) -> Value {
+    let t = text.trim();
+    let (op, rest) = match OPS.iter().find(|(p, _)| t.starts_with(p)) {
+        Some((p, op)) => (Some(*op), t[p.len()..].trim_start()),
+        None => (None, t),
+    };
+    let num_end = rest
+        .char_indices()
+        .find(|&(_, c)| !(c.is_ascii_digit() || c == '.'))
+        .map_or(rest.len(), |(i, _)| i);
+    let (num, unit) = rest.split_at(num_end);
+    let unit = unit.trim();
+    if let Some(number) = parse_decimal(num) {
+        let unit_ok = !unit
+            .chars()
+            .any(|c| c.is_ascii_digit() || c == '-' || c == '~')
+            && !NOT_A_UNIT.iter().any(|w| unit.ends_with(w))
+            && unit.chars().count() <= 8;
+        if unit_ok {
+            return Value::Quantity {
+                op,
+                number,
+                unit: unit.to_string(),
+            };
+        }
+    }
+    if t.chars().any(|c| c.is_ascii_digit()) || op.is_some() {
+        Value::Free
+    } else {
+        Value::Qualitative
+    }
+}
+
+/// The text as printed: `>=`/`<=` become `≥`/`≤` when the style asks for it; nothing else changes.
+pub fn display(text: &str, math_symbols: bool) -> String {
+    if !math_symbols {
+        return text.to_string();
+    }
+    let t = text.trim_start();
+    let lead = &text[..text.len() - t.len()];
+    for (ascii, sym) in [(">=", "≥"), ("<=", "≤")] {
+        if let Some(rest) = t.strip_prefix(ascii) {
+            return format!("{lead}{sym}{rest}");
+        }
+    }
+    text.to_string()
+}
+
+impl Value {
+    pub fn is_percent(&self) -> bool {
+        matches!(self, Value::Quantity { unit, .. } if unit == "%")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros_free::dec;
+
+    mod rust_decimal_macros_free {
+        pub fn dec(s: &str) -> rust_decimal::Decimal {
+            s.parse().unwrap()
+        }
+    }
+
+    fn q(op: Option<Op>, n: &str, unit: &str) -> Value {
+        Value::Quantity {
+            op,
+            number: dec(n),
+            unit: unit.into(),
+        }
+    }
+
+    #[test]
+    fn parses_the_seed_forms() {
+        assert_eq!(parse("=236人"), q(Some(Op::Eq), "236", "人"));
+        assert_eq!(parse(">=90%"), q(Some(Op::Ge), "90", "%"));
+        assert_eq!(parse("<=0.16万元/人"), q(Some(Op::Le), "0.16", "万元/人"));
+        assert_eq!(parse("≥2380.4平方米"), q(Some(Op::Ge), "2380.4", "平方米"));
+        assert_eq!(parse("≤3万元"), q(Some(Op::Le), "3", "万元"));
+        assert_eq!(parse("<20万元/次"), q(Some(Op::Lt), "20", "万元/次"));
+        assert_eq!(parse("2 次"), q(None, "2", "次"));
+        assert_eq!(parse("≥1"), q(Some(Op::Ge), "1", ""));
+        assert_eq!(parse("有效提高"), Value::Qualitative);
+        assert_eq!(parse("是"), Value::Qualitative);
+        assert_eq!(parse("1-5条"), Value::Free);
+        assert_eq!(parse("1000人以上"), Value::Free);
+        assert_eq!(parse("2021年2月底前"), Value::Free);
+        assert_eq!(parse("≤上期会议经费"), Value::Free);
+        assert_eq!(parse("全年召开 6 次会议、听取审议 7 项工作"), Value::Free);
+    }
+
+    #[test]
+    fn prints_math_symbols_only_for_ascii_comparisons() {
+        assert_eq!(display(">=90%", true), "≥90%");
+        assert_eq!(display("<=0.16万元/人", true), "≤0.16万元/人");
+        assert_eq!(display(">=90%", false), ">=90%");
+        assert_eq!(display("=236人", true), "=236人");
+        assert_eq!(display(">5篇", true), ">5篇");
+    }
+}
