@@ -17,3 +17,4 @@ pub mod render;
 pub mod rules;
 pub mod style;
 pub mod target;
+pub mod write;

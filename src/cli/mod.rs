@@ -5,7 +5,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+pub mod build;
 pub mod check;
+pub mod fonts;
 
 #[derive(Parser)]
 #[command(
@@ -22,6 +24,10 @@ pub struct Cli {
 pub enum Command {
     /// 校验数据：报告全部问题（file:line:col、规则代码、原文与处理办法）
     Check(check::Args),
+    /// 校验后生成全部 PDF 与 xlsx（out/<年度>/<部门>/<表名>.pdf）
+    Build(build::Args),
+    /// 列出找到的中文字体，以及各样式的宋体、仿宋、黑体、楷体由哪个字体担任
+    Fonts(fonts::Args),
     /// 列出全部校验规则及其代码
     Rules,
 }
@@ -38,6 +44,8 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Build(args) => build::run(&args),
+        Command::Fonts(args) => fonts::run(&args),
         Command::Rules => {
             for r in crate::rules::ALL {
                 let sev = match r.severity {

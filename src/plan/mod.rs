@@ -232,3 +232,11 @@ impl Section {
         }
     }
 }
+
+mod common;
+mod list;
+mod self_eval;
+mod summary;
+mod target;
+
+pub use common::plan_department;

@@ -1,0 +1,392 @@
+//! `jixiao build [DIR] [--out DIR]`: check, then render every department's documents to PDF and
+//! xlsx in parallel. A department with errors gets nothing written; the others build on.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use super::Format;
+use crate::plan::Document;
+use crate::render::pdf::engine::{self, Engine};
+use crate::render::pdf::fonts::FontSet;
+use crate::render::pdf::source::Templates;
+use crate::render::xlsx::{self, XlsxFonts};
+use crate::write::{self, Manifest, Written};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// 数据目录（每个部门每个年度一个 .yaml 文件）
+    #[arg(default_value = "data")]
+    pub dir: PathBuf,
+    /// 输出目录
+    #[arg(long, default_value = "out")]
+    pub out: PathBuf,
+    /// 样式目录（默认：数据目录旁的 templates/）
+    #[arg(long)]
+    pub templates: Option<PathBuf>,
+    /// 额外的字体目录（可多次给出）；数据目录旁的 fonts/ 总会被搜索
+    #[arg(long = "font-path")]
+    pub font_paths: Vec<PathBuf>,
+    /// 另外为每个项目单独输出一份 PDF
+    #[arg(long)]
+    pub split: bool,
+    /// 并行渲染的线程数（默认：全部核心）
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// 忽略上次构建的记录，全部重新渲染
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// One document to render: its plan, template and output paths.
+struct Job {
+    doc: Document,
+    template: String,
+    fonts: BTreeMap<String, Vec<String>>,
+    pdf: PathBuf,
+    xlsx: Option<PathBuf>,
+    hash: String,
+}
+
+enum JobResult {
+    Built { pdf: Written, xlsx: Option<Written> },
+    Fresh,
+    Failed(String),
+}
+
+pub fn run(args: &Args) -> ExitCode {
+    let started = Instant::now();
+    let templates_dir = super::templates_dir(&args.dir, args.templates.as_deref());
+    let loaded = crate::load::load_dir(&args.dir);
+    let mut styles = crate::style::Styles::new(&templates_dir);
+    let checked = crate::check::check(&loaded, &mut styles);
+    let mut diags = loaded.diagnostics.clone();
+    diags.extend(checked.diagnostics.iter().cloned());
+    let outcome = super::check::report(
+        &loaded.sources,
+        &diags,
+        checked.departments.len(),
+        checked.departments.iter().map(|d| d.projects.len()).sum(),
+        Format::Human,
+        false,
+    );
+    let mut failed = outcome.summary.errors > 0;
+    for d in checked.departments.iter().filter(|d| d.errors > 0) {
+        eprintln!(
+            "{}：有 {} 个错误，本部门不生成任何文件",
+            d.src.name.value.trim(),
+            d.errors
+        );
+    }
+
+    let root = args
+        .dir
+        .canonicalize()
+        .ok()
+        .and_then(|d| d.parent().map(Path::to_path_buf))
+        .unwrap_or_else(|| PathBuf::from("."));
+    let mut font_dirs = vec![root.join("fonts")];
+    font_dirs.extend(args.font_paths.iter().cloned());
+    let fonts = FontSet::discover(&font_dirs);
+    if !fonts.has_cjk() {
+        eprintln!(
+            "错误：没有找到任何中文（CJK）字体，无法生成 PDF。\n处理：Debian/Ubuntu 上运行 apt-get install -y fonts-noto-cjk，或把 .ttf/.otf 字体文件放进 {}",
+            root.join("fonts").display()
+        );
+        return ExitCode::FAILURE;
+    }
+    let templates = match Templates::load(&templates_dir) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("错误：{e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let lib_files = match read_lib(&templates_dir) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("错误：{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let lib_hash = {
+        let mut h = blake3::Hasher::new();
+        h.update(env!("CARGO_PKG_VERSION").as_bytes());
+        for (name, bytes) in &lib_files {
+            h.update(name.as_bytes());
+            h.update(bytes);
+        }
+        h.finalize().to_hex().to_string()
+    };
+    let fixed = fixed_date();
+
+    // Plan every document of every department without errors.
+    let mut jobs = Vec::new();
+    for dept in checked.departments.iter().filter(|d| d.errors == 0) {
+        let chains = crate::render::pdf::present_chains(&fonts, &dept.style.style.fonts);
+        let dir = args
+            .out
+            .join(dept.src.year.value.to_string())
+            .join(write::safe_component(&dept.src.name.value));
+        for (doc, spec) in crate::plan::plan_department(dept)
+            .into_iter()
+            .zip(&dept.style.style.documents)
+        {
+            let template = format!("{}/{}", dept.style.key, spec.template);
+            let stem = write::safe_component(&doc.file_stem);
+            if args.split && doc.sections.len() > 1 {
+                for (i, sec) in doc.sections.iter().enumerate() {
+                    let mut one = doc.clone();
+                    one.sections = vec![sec.clone()];
+                    one.title = format!("{} {}", doc.title, sec.name);
+                    let name = format!("{:02}-{}", i + 1, write::safe_component(&sec.name));
+                    let pdf = dir.join(&stem).join(format!("{name}.pdf"));
+                    jobs.push(job(
+                        one,
+                        &template,
+                        &chains,
+                        pdf,
+                        None,
+                        &lib_hash,
+                        &templates_dir,
+                    ));
+                }
+            }
+            let pdf = dir.join(format!("{stem}.pdf"));
+            let xlsx = dir.join(format!("{stem}.xlsx"));
+            jobs.push(job(
+                doc,
+                &template,
+                &chains,
+                pdf,
+                Some(xlsx),
+                &lib_hash,
+                &templates_dir,
+            ));
+        }
+    }
+
+    let engine = Engine::new(fonts, lib_files, fixed.unwrap_or((2000, 1, 1)));
+    let manifest = Mutex::new(Manifest::load(&args.out));
+    let threads = args.jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    let pool = match rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build()
+    {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("错误：无法启动渲染线程：{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let progress = (std::io::stderr().is_terminal() && jobs.len() > 8).then(|| {
+        let pb = indicatif::ProgressBar::new(jobs.len() as u64);
+        pb.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} 份文档 {elapsed}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        pb
+    });
+    let results: Vec<JobResult> = pool.install(|| {
+        jobs.par_iter()
+            .map(|job| {
+                let r = run_job(job, &engine, &templates, &manifest, args.force, fixed);
+                engine::evict();
+                if let Some(pb) = &progress {
+                    pb.inc(1);
+                }
+                r
+            })
+            .collect()
+    });
+    if let Some(pb) = progress {
+        pb.finish_and_clear();
+    }
+
+    let (mut written, mut unchanged) = (0, 0);
+    for (job, result) in jobs.iter().zip(&results) {
+        let shown = crate::diag::display_path(&job.pdf);
+        match result {
+            JobResult::Built { pdf, xlsx } => {
+                for (path, w) in [(Some(&job.pdf), Some(*pdf)), (job.xlsx.as_ref(), *xlsx)] {
+                    if let (Some(path), Some(w)) = (path, w) {
+                        let shown = crate::diag::display_path(path);
+                        if w == Written::Written {
+                            written += 1;
+                            eprintln!("写入 {shown}");
+                        } else {
+                            unchanged += 1;
+                            eprintln!("未变 {shown}");
+                        }
+                    }
+                }
+            }
+            JobResult::Fresh => {
+                unchanged += 1 + usize::from(job.xlsx.is_some());
+                eprintln!("未变 {shown}（数据、模板、字体均未改动）");
+            }
+            JobResult::Failed(msg) => {
+                failed = true;
+                eprintln!("错误：{shown} 未生成：{msg}");
+            }
+        }
+    }
+    if let Err(e) = manifest.into_inner().map(|m| m.save()).unwrap_or(Ok(())) {
+        eprintln!("警告：无法保存构建记录：{e}");
+    }
+    eprintln!(
+        "共 {} 份文档：写入 {written} 个文件，{unchanged} 个未变；用时 {:.2} 秒",
+        jobs.len(),
+        started.elapsed().as_secs_f64()
+    );
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn job(
+    doc: Document,
+    template: &str,
+    chains: &BTreeMap<String, Vec<String>>,
+    pdf: PathBuf,
+    xlsx: Option<PathBuf>,
+    lib_hash: &str,
+    templates_dir: &Path,
+) -> Job {
+    let mut h = blake3::Hasher::new();
+    h.update(lib_hash.as_bytes());
+    h.update(&serde_json::to_vec(&doc).unwrap_or_default());
+    h.update(&serde_json::to_vec(chains).unwrap_or_default());
+    h.update(template.as_bytes());
+    h.update(&std::fs::read(templates_dir.join(template)).unwrap_or_default());
+    h.update(
+        std::env::var("SOURCE_DATE_EPOCH")
+            .unwrap_or_default()
+            .as_bytes(),
+    );
+    Job {
+        doc,
+        template: template.to_string(),
+        fonts: chains.clone(),
+        pdf,
+        xlsx,
+        hash: h.finalize().to_hex().to_string(),
+    }
+}
+
+fn run_job(
+    job: &Job,
+    engine: &Engine,
+    templates: &Templates,
+    manifest: &Mutex<Manifest>,
+    force: bool,
+    fixed: Option<(i32, u8, u8)>,
+) -> JobResult {
+    if !force {
+        let m = manifest.lock().expect("manifest lock");
+        let xlsx_fresh = job.xlsx.as_ref().is_none_or(|x| m.is_fresh(x, &job.hash));
+        if m.is_fresh(&job.pdf, &job.hash) && xlsx_fresh {
+            return JobResult::Fresh;
+        }
+    }
+    let timestamp = fixed.unwrap_or((i32::from(job.doc.year) + 1, 1, 1));
+    let pdf = match crate::render::pdf::render(
+        engine,
+        templates,
+        &job.template,
+        &job.doc,
+        &job.fonts,
+        timestamp,
+    ) {
+        Ok(b) => b,
+        Err(e) => return JobResult::Failed(e.to_string()),
+    };
+    let xlsx_bytes = match &job.xlsx {
+        Some(_) => match xlsx::write_workbook(&job.doc, &XlsxFonts::default()) {
+            Ok(b) => Some(b),
+            Err(e) => return JobResult::Failed(format!("xlsx：{e:#}")),
+        },
+        None => None,
+    };
+    let pdf_w = match write::write_atomic(&job.pdf, &pdf) {
+        Ok(w) => w,
+        Err(e) => return JobResult::Failed(e.to_string()),
+    };
+    let mut xlsx_w = None;
+    if let (Some(path), Some(bytes)) = (&job.xlsx, &xlsx_bytes) {
+        match write::write_atomic(path, bytes) {
+            Ok(w) => xlsx_w = Some(w),
+            Err(e) => return JobResult::Failed(e.to_string()),
+        }
+    }
+    let mut m = manifest.lock().expect("manifest lock");
+    m.record(&job.pdf, &job.hash, &pdf);
+    if let (Some(path), Some(bytes)) = (&job.xlsx, &xlsx_bytes) {
+        m.record(path, &job.hash, bytes);
+    }
+    JobResult::Built {
+        pdf: pdf_w,
+        xlsx: xlsx_w,
+    }
+}
+
+/// `templates/lib/*` as virtual files `lib/<name>`: the only files Typst may read.
+fn read_lib(templates_dir: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let lib = templates_dir.join("lib");
+    let mut files = Vec::new();
+    let entries =
+        std::fs::read_dir(&lib).map_err(|e| format!("无法读取 {}：{e}", lib.display()))?;
+    for e in entries.filter_map(Result::ok) {
+        let path = e.path();
+        if path.is_file() {
+            let bytes =
+                std::fs::read(&path).map_err(|e| format!("无法读取 {}：{e}", path.display()))?;
+            files.push((format!("lib/{}", e.file_name().to_string_lossy()), bytes));
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// `SOURCE_DATE_EPOCH` as a date, when set: every output is then stamped with it.
+pub fn fixed_date() -> Option<(i32, u8, u8)> {
+    let secs: i64 = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(civil_from_days(secs.div_euclid(86_400)))
+}
+
+/// Days since 1970-01-01 → (year, month, day) (Howard Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i32, u8, u8) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    ((if m <= 2 { y + 1 } else { y }) as i32, m as u8, d as u8)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn epoch_days_to_dates() {
+        assert_eq!(super::civil_from_days(0), (1970, 1, 1));
+        assert_eq!(super::civil_from_days(19_723), (2024, 1, 1));
+        assert_eq!(super::civil_from_days(11_016), (2000, 2, 29));
+    }
+}

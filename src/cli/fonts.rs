@@ -1,0 +1,59 @@
+//! `jixiao fonts`: the CJK fonts found, and which one serves each role of a style.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::render::pdf::fonts::FontSet;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// 样式名（默认：全部样式）
+    #[arg(long)]
+    pub style: Option<String>,
+    /// 样式目录
+    #[arg(long, default_value = "templates")]
+    pub templates: PathBuf,
+    /// 额外的字体目录（可多次给出）；当前目录下的 fonts/ 总会被搜索
+    #[arg(long = "font-path")]
+    pub font_paths: Vec<PathBuf>,
+}
+
+pub fn run(args: &Args) -> ExitCode {
+    let mut dirs = vec![PathBuf::from("fonts")];
+    dirs.extend(args.font_paths.iter().cloned());
+    let fonts = FontSet::discover(&dirs);
+    let mut styles = crate::style::Styles::new(&args.templates);
+    let names = match &args.style {
+        Some(s) => vec![s.clone()],
+        None => styles.available(),
+    };
+    let mut failed = !fonts.has_cjk();
+    for name in names {
+        match styles.get(&name) {
+            Ok(style) => {
+                let roles: Vec<(String, Vec<String>)> = style
+                    .style
+                    .fonts
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                println!("== 样式 {name}（{}）", style.style.name);
+                println!("{}", fonts.describe(&roles));
+            }
+            Err(e) => {
+                eprintln!("错误：{e}");
+                failed = true;
+            }
+        }
+    }
+    if !fonts.has_cjk() {
+        eprintln!(
+            "错误：没有找到任何中文字体。处理：apt-get install -y fonts-noto-cjk，或把 .ttf/.otf 放进 fonts/"
+        );
+    }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}

@@ -1,0 +1,4 @@
+//! Renderers: both walk the same table plan.
+
+pub mod pdf;
+pub mod xlsx;

@@ -1,0 +1,200 @@
+//! PDF rendering: minijinja templates → Typst source → in-process Typst compile → PDF/A-2b.
+//!
+//! Typst leaves a rowspan cell blank where it continues on the next page. So a document is laid
+//! out, every body row's page is read back from `metadata` markers, and each merged cell that
+//! crosses a page break is split into one cell per page, each repeating its label; then the
+//! document is laid out again (a few rounds at most, until no merged cell crosses a break).
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+
+pub mod engine;
+pub mod fonts;
+pub mod source;
+
+use crate::plan::{Document, RowKind};
+use engine::{Engine, EngineError, MissingGlyph};
+use fonts::FontSet;
+use source::Templates;
+
+/// What can go wrong rendering one PDF.
+#[derive(Debug)]
+pub enum PdfError {
+    Template(anyhow::Error),
+    Engine(EngineError),
+    /// Characters no font of the chain can draw (Typst would draw a box).
+    MissingGlyphs {
+        glyphs: Vec<MissingGlyph>,
+        chains: BTreeMap<String, Vec<String>>,
+    },
+}
+
+impl std::fmt::Display for PdfError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PdfError::Template(e) => write!(f, "{e:#}"),
+            PdfError::Engine(e) => write!(f, "{e}"),
+            PdfError::MissingGlyphs { glyphs, chains } => {
+                for g in glyphs {
+                    writeln!(
+                        f,
+                        "字符“{}”(U+{:04X}) 没有任何字体能显示：所在文字“{}”（第 {} 页），实际使用字体 {}",
+                        g.character, g.character as u32, g.text, g.page, g.font
+                    )?;
+                }
+                let chains: Vec<String> = chains
+                    .iter()
+                    .map(|(role, c)| format!("{role}：{}", c.join(" → ")))
+                    .collect();
+                write!(
+                    f,
+                    "字体链：{}。请安装含该字的字体（如 apt-get install fonts-noto-cjk），或把 .ttf/.otf 放进 fonts/ 并加入样式的 fonts 设置",
+                    chains.join("；")
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for PdfError {}
+
+/// The families of each role's chain that are installed, in chain order.
+pub fn present_chains(
+    fonts: &FontSet,
+    chains: &BTreeMap<String, Vec<String>>,
+) -> BTreeMap<String, Vec<String>> {
+    chains
+        .iter()
+        .map(|(role, chain)| {
+            let present: Vec<String> = chain
+                .iter()
+                .filter(|f| fonts.resolve(std::slice::from_ref(f)).is_some())
+                .cloned()
+                .collect();
+            (role.clone(), present)
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+struct Data<'a> {
+    doc: &'a Document,
+    fonts: &'a BTreeMap<String, Vec<String>>,
+}
+
+/// Most layout rounds spent on splitting merged cells at page breaks.
+const MAX_ROUNDS: usize = 4;
+
+/// Renders one document to PDF bytes. `template` is `<style>/<file>.typ.j2`; `fonts` the
+/// installed part of the style's chains by role; `timestamp` the fixed creation date.
+pub fn render(
+    engine: &Engine,
+    templates: &Templates,
+    template: &str,
+    doc: &Document,
+    fonts: &BTreeMap<String, Vec<String>>,
+    timestamp: (i32, u8, u8),
+) -> Result<Vec<u8>, PdfError> {
+    let main = templates
+        .render(template, &Data { doc, fonts })
+        .map_err(PdfError::Template)?;
+    let mut plan = doc.clone();
+    let mut laid_out = None;
+    for _ in 0..MAX_ROUNDS {
+        let data = serde_json::to_vec(&Data { doc: &plan, fonts }).expect("plan serialises");
+        let compiled = engine
+            .compile(&main, vec![("data.json".to_string(), data)])
+            .map_err(PdfError::Engine)?;
+        let pages = row_pages(&compiled);
+        let crossing = crosses_page(&plan, &pages);
+        laid_out = Some(compiled);
+        if !crossing {
+            break;
+        }
+        plan = split_spans(doc, &pages);
+    }
+    let compiled = laid_out.expect("at least one round");
+    Engine::check_glyphs(&compiled).map_err(|glyphs| PdfError::MissingGlyphs {
+        glyphs,
+        chains: fonts.clone(),
+    })?;
+    Engine::export_pdf(&compiled, timestamp).map_err(PdfError::Engine)
+}
+
+/// The page of every marked body row: `(section, row) → page`.
+fn row_pages(doc: &typst_layout::PagedDocument) -> HashMap<(usize, usize), usize> {
+    Engine::labelled_metadata(doc, "jx-row")
+        .into_iter()
+        .filter_map(|(value, page, _)| {
+            let v = value.trim_matches('"');
+            let (s, r) = v.split_once(':')?;
+            Some(((s.parse().ok()?, r.parse().ok()?), page))
+        })
+        .collect()
+}
+
+/// Whether any merged cell of `plan` spans rows on different pages.
+fn crosses_page(plan: &Document, pages: &HashMap<(usize, usize), usize>) -> bool {
+    plan.sections.iter().enumerate().any(|(si, sec)| {
+        sec.rows.iter().enumerate().any(|(ri, row)| {
+            row.kind != RowKind::Header
+                && row.cells.iter().any(|c| {
+                    let first = pages.get(&(si, ri));
+                    c.rowspan > 1
+                        && (ri..ri + c.rowspan)
+                            .filter_map(|r| pages.get(&(si, r)))
+                            .any(|p| Some(p) != first)
+                })
+        })
+    })
+}
+
+/// `doc` with every merged cell cut where its rows change page; each piece repeats the text.
+pub fn split_spans(doc: &Document, pages: &HashMap<(usize, usize), usize>) -> Document {
+    let mut out = doc.clone();
+    for (si, sec) in doc.sections.iter().enumerate() {
+        let mut inserts: Vec<(usize, crate::plan::Cell)> = Vec::new();
+        for (ri, row) in sec.rows.iter().enumerate() {
+            if row.kind == RowKind::Header {
+                continue;
+            }
+            for (ci, cell) in row.cells.iter().enumerate() {
+                if cell.rowspan < 2 {
+                    continue;
+                }
+                let mut starts = vec![ri];
+                for r in ri + 1..ri + cell.rowspan {
+                    if let (Some(a), Some(b)) = (pages.get(&(si, r - 1)), pages.get(&(si, r))) {
+                        if a != b {
+                            starts.push(r);
+                        }
+                    }
+                }
+                if starts.len() == 1 {
+                    continue;
+                }
+                let end = ri + cell.rowspan;
+                for (k, &s) in starts.iter().enumerate() {
+                    let e = starts.get(k + 1).copied().unwrap_or(end);
+                    if k == 0 {
+                        out.sections[si].rows[ri].cells[ci].rowspan = e - s;
+                    } else {
+                        let mut piece = cell.clone();
+                        piece.rowspan = e - s;
+                        inserts.push((s, piece));
+                    }
+                }
+            }
+        }
+        for (r, cell) in inserts {
+            let cells = &mut out.sections[si].rows[r].cells;
+            let at = cells
+                .iter()
+                .position(|c| c.col > cell.col)
+                .unwrap_or(cells.len());
+            cells.insert(at, cell);
+        }
+    }
+    out
+}

@@ -1,0 +1,156 @@
+//! minijinja → Typst source. Every value a template interpolates becomes a Typst **string
+//! literal** (or a number, array, dictionary of literals): the custom formatter escapes `\`, `"`
+//! and control characters, so data can never turn into markup or code. Bulk table data reaches
+//! Typst as a virtual JSON file instead.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use minijinja::value::ValueKind;
+use minijinja::{Environment, UndefinedBehavior, Value};
+
+/// The `*.typ.j2` templates of every style directory, named `<style>/<file>`.
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+impl Templates {
+    /// Loads every `*.j2` file one level below `dir` (`templates/<style>/<file>.typ.j2`).
+    pub fn load(dir: &Path) -> Result<Templates> {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_formatter(|out, _state, value| {
+            out.write_str(&typst_value(value)).map_err(|e| {
+                minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string())
+            })
+        });
+        let entries = std::fs::read_dir(dir)
+            .with_context(|| format!("无法读取样式目录 {}", dir.display()))?;
+        for style in entries.filter_map(Result::ok) {
+            if !style.path().is_dir() {
+                continue;
+            }
+            for f in std::fs::read_dir(style.path())?.filter_map(Result::ok) {
+                let path = f.path();
+                if path.extension().and_then(|e| e.to_str()) != Some("j2") {
+                    continue;
+                }
+                let name = format!(
+                    "{}/{}",
+                    style.file_name().to_string_lossy(),
+                    f.file_name().to_string_lossy()
+                );
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("无法读取模板 {}", path.display()))?;
+                env.add_template_owned(name, text)
+                    .with_context(|| format!("模板 {} 有语法错误", path.display()))?;
+            }
+        }
+        Ok(Templates { env })
+    }
+
+    /// Renders template `name` (`<style>/<file>`) with `ctx`.
+    pub fn render(&self, name: &str, ctx: &impl serde::Serialize) -> Result<String> {
+        let tmpl = self
+            .env
+            .get_template(name)
+            .with_context(|| format!("找不到模板 templates/{name}"))?;
+        tmpl.render(Value::from(minijinja::value::Serde(ctx)))
+            .with_context(|| format!("模板 templates/{name} 渲染失败"))
+    }
+}
+
+/// A Typst string literal for `s`: `"…"` with `\`, `"` and every control character escaped.
+pub fn typst_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The Typst literal of a template value.
+fn typst_value(v: &Value) -> String {
+    match v.kind() {
+        ValueKind::Undefined | ValueKind::None => "none".to_string(),
+        ValueKind::Bool => if v.is_true() { "true" } else { "false" }.to_string(),
+        ValueKind::Number => {
+            let s = v.to_string();
+            // Only digits, sign, point and exponent: anything else becomes a string.
+            if s.chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '-' | '.' | 'e' | 'E' | '+'))
+            {
+                s
+            } else {
+                typst_string(&s)
+            }
+        }
+        ValueKind::Seq | ValueKind::Iterable => {
+            let items: Vec<String> = v
+                .try_iter()
+                .map(|it| it.map(|x| typst_value(&x)).collect())
+                .unwrap_or_default();
+            format!("({},)", items.join(", "))
+        }
+        ValueKind::Map => {
+            let items: Vec<String> = v
+                .try_iter()
+                .map(|it| {
+                    it.map(|k| {
+                        let val = v.get_item(&k).unwrap_or_default();
+                        format!("{}: {}", typst_string(&k.to_string()), typst_value(&val))
+                    })
+                    .collect()
+                })
+                .unwrap_or_default();
+            if items.is_empty() {
+                "(:)".to_string()
+            } else {
+                format!("({})", items.join(", "))
+            }
+        }
+        _ => typst_string(v.as_str().unwrap_or(&v.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_are_escaped_literals() {
+        assert_eq!(typst_string(r#"a"b\c"#), r#""a\"b\\c""#);
+        assert_eq!(typst_string("x\ny\u{7}"), r#""x\ny\u{7}""#);
+        assert_eq!(
+            typst_string("#read(\"x\") *$ <a> @b ] //"),
+            r##""#read(\"x\") *$ <a> @b ] //""##
+        );
+    }
+
+    #[test]
+    fn formatter_turns_every_value_into_a_literal() {
+        let mut env = Environment::new();
+        env.set_formatter(|out, _s, v| {
+            out.write_str(&typst_value(v)).map_err(|e| {
+                minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string())
+            })
+        });
+        let out = env
+            .render_str(
+                "{{ a }} {{ n }} {{ l }} {{ m }} {{ z }}",
+                minijinja::context! { a => "#sys", n => 3, l => vec!["]", "\""], m => minijinja::context!{ k => "*" }, z => () },
+            )
+            .unwrap();
+        assert_eq!(out, r##""#sys" 3 ("]", "\"",) ("k": "*") none"##);
+    }
+}

@@ -1,0 +1,995 @@
+//! xlsx rendering: the table plan → one worksheet per [`Section`], written with
+//! `rust_xlsxwriter`.
+//!
+//! The workbook is meant to be opened in Excel and WPS, checked, printed and filed, so:
+//!
+//! - numbers stay numbers (with a number format showing exactly the planned decimals), sums and
+//!   ratios are live formulas that also carry their computed result, and text is always written
+//!   as a string (a target such as `=236人` never becomes a formula);
+//! - every grid cell, merged or not, has a thin border, and row heights are computed from the
+//!   text so that nothing is hidden (Excel does not auto-fit wrapped text in merged cells);
+//! - each sheet prints on A4, one page wide, with the column header repeated on every page and a
+//!   `第 N 页 共 M 页` footer;
+//! - the output is reproducible: identical input gives identical bytes (the creation time is
+//!   derived from the budget year and the zip entries carry a fixed timestamp).
+
+use std::collections::HashSet;
+
+use anyhow::{Context, Result, bail};
+use rust_decimal::Decimal;
+use rust_xlsxwriter::{
+    DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Formula as XlsxFormula,
+    Workbook, Worksheet, utility::row_col_to_cell,
+};
+
+use crate::plan::{Align, Cell, CellRef, CellValue, Document, Formula, Role, Section};
+
+/// The font faces used in the workbook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct XlsxFonts {
+    /// Face of body text and numbers, e.g. `宋体`.
+    pub body: String,
+    /// Face of titles and form labels, e.g. `黑体`.
+    pub heading: String,
+}
+
+impl Default for XlsxFonts {
+    fn default() -> Self {
+        XlsxFonts {
+            body: "宋体".to_string(),
+            heading: "黑体".to_string(),
+        }
+    }
+}
+
+/// Excel's limit on the length of a sheet name (in UTF-16 code units; for the characters
+/// that occur in practice, one per character).
+const SHEET_NAME_MAX: usize = 31;
+
+/// Body text size (五号).
+const BODY_PT: f64 = 10.5;
+/// Size of the table title.
+const TITLE_PT: f64 = 16.0;
+/// Size of the heading line above the title (`附件1-1：`).
+const HEADING_PT: f64 = 12.0;
+/// Size of the subtitle under the title (`(2023年)`).
+const SUBTITLE_PT: f64 = 11.0;
+/// The GB2312 character set, so that Excel and WPS map the face names correctly.
+const CHARSET_GB2312: u8 = 134;
+
+/// Total width of the columns in Excel character units, landscape and portrait.
+const TOTAL_WIDTH_LANDSCAPE: f64 = 150.0;
+const TOTAL_WIDTH_PORTRAIT: f64 = 100.0;
+/// Width of Excel's "character unit": the maximum digit width of the default font
+/// (Calibri 11) in pixels, and the padding Excel adds to every column.
+const DIGIT_PX: f64 = 7.0;
+const COLUMN_PADDING_PX: f64 = 5.0;
+/// Pixels lost to the cell's inner margins and grid line, per merged range.
+const CELL_MARGIN_PX: f64 = 6.0;
+/// Fraction of a range's inner width that the estimate assumes to be usable, to absorb font
+/// metric differences between Excel, WPS and the fonts installed.
+const WIDTH_SAFETY: f64 = 0.94;
+/// Line height as a multiple of the font size (10.5pt text → 14pt lines).
+const LINE_FACTOR: f64 = 4.0 / 3.0;
+/// Extra height of a row beyond its lines of text, in points.
+const ROW_PADDING_PT: f64 = 5.0;
+/// Smallest height of a grid row, in points.
+const MIN_GRID_ROW_PT: f64 = 20.0;
+/// Excel's maximum row height, in points.
+const MAX_ROW_PT: f64 = 409.0;
+/// Excel's limit on the arguments of one function call.
+const MAX_FUNCTION_ARGS: usize = 255;
+
+/// Page margins in inches: left, right, top, bottom, header, footer.
+const MARGINS: (f64, f64, f64, f64, f64, f64) = (0.5, 0.5, 0.6, 0.7, 0.3, 0.3);
+/// A4 in Excel's paper-size numbering.
+const PAPER_A4: u8 = 9;
+/// Page footer: `第 1 页 共 3 页`, centred.
+const FOOTER: &str = "&C第 &P 页 共 &N 页";
+
+/// Turns section names into valid, distinct worksheet names, in order.
+///
+/// Excel requires sheet names of at most 31 characters, without `[ ] : * ? / \`, not starting
+/// or ending with `'`, not empty and unique without regard to case. Brackets become the
+/// 六角括号 used in document numbers (`巴财行[2022]33号` → `巴财行〔2022〕33号`), the other
+/// forbidden characters their full-width forms; control characters are dropped, surrounding
+/// white space trimmed, long names cut to 31 characters, an empty name becomes `表N` (N the
+/// one-based position) and a repeated name gets `(2)`, `(3)`… within the 31 characters.
+pub fn sheet_names(names: &[String]) -> Vec<String> {
+    // `History` is reserved by Excel (change tracking).
+    let mut used: HashSet<String> = HashSet::from(["history".to_string()]);
+    let mut out = Vec::with_capacity(names.len());
+    for (i, name) in names.iter().enumerate() {
+        let mut base = clean_sheet_name(name);
+        if base.is_empty() {
+            base = format!("表{}", i + 1);
+        }
+        let mut candidate = base.clone();
+        let mut n = 2usize;
+        while used.contains(&candidate.to_lowercase()) {
+            let suffix = format!("({n})");
+            let room = SHEET_NAME_MAX - suffix.encode_utf16().count();
+            let mut stem = truncate_utf16(&base, room);
+            // Cutting may expose an apostrophe; it may not end the stem either, as
+            // `'(2)` is fine but keep the name tidy.
+            while stem.ends_with('\'') {
+                stem.pop();
+            }
+            candidate = format!("{stem}{suffix}");
+            n += 1;
+        }
+        used.insert(candidate.to_lowercase());
+        out.push(candidate);
+    }
+    out
+}
+
+/// Replaces forbidden characters, trims and truncates one sheet name (may return empty).
+fn clean_sheet_name(name: &str) -> String {
+    let replaced: String = name
+        .chars()
+        .filter(|c| !c.is_control())
+        .map(|c| match c {
+            '[' => '〔',
+            ']' => '〕',
+            ':' => '：',
+            '*' => '＊',
+            '?' => '？',
+            '/' => '／',
+            '\\' => '＼',
+            other => other,
+        })
+        .collect();
+    let trim = |s: &str| s.trim().trim_matches('\'').trim().to_string();
+    let mut s = trim(&replaced);
+    loop {
+        let cut = trim(&truncate_utf16(&s, SHEET_NAME_MAX));
+        if cut == s {
+            return s;
+        }
+        s = cut;
+    }
+}
+
+/// The longest prefix of `s` of at most `max` UTF-16 code units (whole characters).
+fn truncate_utf16(s: &str, max: usize) -> String {
+    let mut len = 0;
+    let mut out = String::new();
+    for c in s.chars() {
+        len += c.len_utf16();
+        if len > max {
+            break;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Writes the document as an xlsx workbook, one worksheet per section, and returns its bytes.
+///
+/// Identical input gives identical bytes. Fails when a section's grid is inconsistent (a cell
+/// outside the columns or rows, overlapping cells, a formula referring outside the grid).
+pub fn write_workbook(doc: &Document, fonts: &XlsxFonts) -> Result<Vec<u8>> {
+    let mut workbook = Workbook::new();
+    workbook.set_properties(&properties(doc)?);
+
+    let names: Vec<String> = doc.sections.iter().map(|s| s.name.clone()).collect();
+    let names = sheet_names(&names);
+    let styles = Styles { fonts };
+
+    for (i, (section, name)) in doc.sections.iter().zip(&names).enumerate() {
+        let preamble = if i == 0 {
+            doc.preamble.as_deref()
+        } else {
+            None
+        };
+        let sheet = workbook.add_worksheet();
+        sheet
+            .set_name(name)
+            .with_context(|| format!("工作表名称无效：{name}"))?;
+        write_section(sheet, section, preamble, doc.landscape, &styles)
+            .with_context(|| format!("写入工作表「{}」失败", section.name))?;
+    }
+    if doc.sections.is_empty() {
+        // A workbook needs one sheet; Excel refuses a file without any.
+        let name = sheet_names(std::slice::from_ref(&doc.title)).remove(0);
+        workbook.add_worksheet().set_name(name)?;
+    }
+
+    workbook.save_to_buffer().context("xlsx 工作簿序列化失败")
+}
+
+/// Document properties with a creation time fixed by the budget year (1 January of the next
+/// year, 00:00 UTC), so the output does not depend on the clock.
+fn properties(doc: &Document) -> Result<DocProperties> {
+    let year = doc.year.saturating_add(1).clamp(1900, 9999);
+    let created = ExcelDateTime::from_ymd(year, 1, 1)
+        .map_err(|e| anyhow::anyhow!("无效的年度 {}：{e}", doc.year))?;
+    Ok(DocProperties::new()
+        .set_title(&doc.title)
+        .set_subject(&doc.subject)
+        .set_author(&doc.department)
+        .set_keywords(doc.keywords.join("; "))
+        .set_company("")
+        .set_creation_datetime(&created))
+}
+
+/// Format factory.
+struct Styles<'a> {
+    fonts: &'a XlsxFonts,
+}
+
+impl Styles<'_> {
+    /// A format in the given face and size, vertically centred, wrapping.
+    fn base(&self, face: &str, size: f64) -> Format {
+        Format::new()
+            .set_font_name(face)
+            .set_font_size(size)
+            .set_font_charset(CHARSET_GB2312)
+            .set_align(FormatAlign::VerticalCenter)
+            .set_text_wrap()
+    }
+
+    /// Text outside the grid (titles, notes): no border.
+    fn free(&self, heading_face: bool, size: f64, align: Align) -> Format {
+        let face = if heading_face {
+            &self.fonts.heading
+        } else {
+            &self.fonts.body
+        };
+        self.base(face, size).set_align(horizontal(align))
+    }
+
+    /// A grid cell: thin borders, the cell's alignment, labels in the heading face, stacked
+    /// text for vertical cells and a number format for numbers.
+    fn grid(&self, cell: &Cell) -> Format {
+        let face = if cell.role == Role::Label {
+            &self.fonts.heading
+        } else {
+            &self.fonts.body
+        };
+        let mut format = self
+            .base(face, BODY_PT)
+            .set_border(FormatBorder::Thin)
+            .set_align(horizontal(cell.align));
+        if cell.vertical {
+            format = format.set_rotation(270);
+        }
+        if let Some(code) = number_format(&cell.value) {
+            format = format.set_num_format(code);
+        }
+        format
+    }
+
+    /// A grid position that no cell covers: borders only.
+    fn gap(&self) -> Format {
+        self.base(&self.fonts.body, BODY_PT)
+            .set_border(FormatBorder::Thin)
+    }
+}
+
+fn horizontal(align: Align) -> FormatAlign {
+    match align {
+        Align::Left => FormatAlign::Left,
+        Align::Center => FormatAlign::Center,
+        Align::Right => FormatAlign::Right,
+    }
+}
+
+/// The number format of a typed value: exactly its decimals, as a number or a percentage.
+fn number_format(value: &CellValue) -> Option<String> {
+    match value {
+        CellValue::Number { decimals, .. } => Some(decimals_format(*decimals, false)),
+        CellValue::Percent { decimals, .. } => Some(decimals_format(*decimals, true)),
+        CellValue::Formula {
+            percent, decimals, ..
+        } => Some(decimals_format(*decimals, *percent)),
+        CellValue::Text | CellValue::Empty => None,
+    }
+}
+
+/// `0`, `0.00`, `0.000%`…; Excel shows at most 30 decimals.
+fn decimals_format(decimals: u32, percent: bool) -> String {
+    let decimals = decimals.min(30) as usize;
+    let mut code = "0".to_string();
+    if decimals > 0 {
+        code.push('.');
+        code.push_str(&"0".repeat(decimals));
+    }
+    if percent {
+        code.push('%');
+    }
+    code
+}
+
+/// The f64 nearest to a decimal (via its exact decimal text, which parses correctly rounded).
+fn to_f64(value: &Decimal) -> f64 {
+    value.to_string().parse().unwrap_or(0.0)
+}
+
+/// The grid of one section with every position resolved to the cell that covers it.
+struct Grid<'a> {
+    section: &'a Section,
+    /// For each grid position, the `(row, index in row.cells)` of the covering cell.
+    owner: Vec<Vec<Option<(usize, usize)>>>,
+}
+
+impl<'a> Grid<'a> {
+    /// Checks spans and overlaps and builds the ownership map.
+    fn new(section: &'a Section) -> Result<Grid<'a>> {
+        let width = section.width();
+        let height = section.rows.len();
+        let mut owner = vec![vec![None; width]; height];
+        for (r, row) in section.rows.iter().enumerate() {
+            for (i, cell) in row.cells.iter().enumerate() {
+                let (rs, cs) = (cell.rowspan.max(1), cell.colspan.max(1));
+                if cell.col + cs > width || r + rs > height {
+                    bail!(
+                        "第 {} 行第 {} 列的单元格（{}）超出表格范围（{height} 行 × {width} 列）",
+                        r + 1,
+                        cell.col + 1,
+                        cell.text
+                    );
+                }
+                for line in &mut owner[r..r + rs] {
+                    for slot in &mut line[cell.col..cell.col + cs] {
+                        if slot.is_some() {
+                            bail!(
+                                "第 {} 行第 {} 列的单元格（{}）与其他单元格重叠",
+                                r + 1,
+                                cell.col + 1,
+                                cell.text
+                            );
+                        }
+                        *slot = Some((r, i));
+                    }
+                }
+            }
+        }
+        Ok(Grid { section, owner })
+    }
+
+    /// The top-left position of the cell covering `at` (a reference into a merged range
+    /// points to where its value is written).
+    fn anchor(&self, at: CellRef) -> Result<CellRef> {
+        let (r, c) = at;
+        match self
+            .owner
+            .get(r)
+            .and_then(|line| line.get(c))
+            .copied()
+            .flatten()
+        {
+            Some((row, i)) => Ok((row, self.section.rows[row].cells[i].col)),
+            None if r < self.owner.len() && c < self.section.width() => Ok(at),
+            None => bail!(
+                "公式引用了表格之外的单元格（第 {} 行第 {} 列）",
+                r + 1,
+                c + 1
+            ),
+        }
+    }
+}
+
+/// Sheet-coordinate translation of grid references.
+struct Refs<'a> {
+    grid: &'a Grid<'a>,
+    /// Sheet row of grid row 0.
+    first_row: u32,
+}
+
+impl Refs<'_> {
+    /// Sheet `(row, col)` of the anchor of a grid reference.
+    fn sheet(&self, at: CellRef) -> Result<(u32, u16)> {
+        let (r, c) = self.grid.anchor(at)?;
+        Ok((self.first_row + r as u32, c as u16))
+    }
+
+    /// `D8`.
+    fn a1(&self, at: CellRef) -> Result<String> {
+        let (r, c) = self.sheet(at)?;
+        Ok(row_col_to_cell(r, c))
+    }
+
+    /// Formula text (without `=`) of a planned formula.
+    fn formula(&self, expr: &Formula) -> Result<String> {
+        match expr {
+            Formula::Sum { cells } => {
+                let cells = cells
+                    .iter()
+                    .map(|&at| self.sheet(at))
+                    .collect::<Result<Vec<_>>>()?;
+                Ok(sum_formula(&cells))
+            }
+            Formula::Ratio { num, den } => Ok(format!("{}/{}", self.a1(*num)?, self.a1(*den)?)),
+            Formula::CappedScore {
+                points,
+                num,
+                den,
+                decimals,
+            } => Ok(format!(
+                "ROUND({}*MIN({}/{},1),{decimals})",
+                points.normalize(),
+                self.a1(*num)?,
+                self.a1(*den)?
+            )),
+        }
+    }
+}
+
+/// `SUM(…)` of sheet cells: runs of adjacent cells in one column (or, when that gives fewer
+/// arguments, one row) become ranges; more than 255 arguments are nested.
+fn sum_formula(cells: &[(u32, u16)]) -> String {
+    if cells.is_empty() {
+        return "0".to_string();
+    }
+    let mut unique: Vec<(u32, u16)> = Vec::with_capacity(cells.len());
+    for &c in cells {
+        if !unique.contains(&c) {
+            unique.push(c);
+        }
+    }
+    // Runs down columns.
+    let mut by_col = unique.clone();
+    by_col.sort_by_key(|&(r, c)| (c, r));
+    let vertical = runs(&by_col, |a, b| a.1 == b.1 && a.0 + 1 == b.0);
+    // Runs along rows.
+    let mut by_row = unique;
+    by_row.sort();
+    let horizontal = runs(&by_row, |a, b| a.0 == b.0 && a.1 + 1 == b.1);
+    let parts = if horizontal.len() < vertical.len() {
+        horizontal
+    } else {
+        vertical
+    };
+    let args: Vec<String> = parts
+        .iter()
+        .map(|&(first, last)| {
+            if first == last {
+                row_col_to_cell(first.0, first.1)
+            } else {
+                format!(
+                    "{}:{}",
+                    row_col_to_cell(first.0, first.1),
+                    row_col_to_cell(last.0, last.1)
+                )
+            }
+        })
+        .collect();
+    nested_sum(&args)
+}
+
+/// Maximal runs of consecutive items, as `(first, last)`.
+fn runs(
+    sorted: &[(u32, u16)],
+    next: impl Fn(&(u32, u16), &(u32, u16)) -> bool,
+) -> Vec<((u32, u16), (u32, u16))> {
+    let mut out: Vec<((u32, u16), (u32, u16))> = Vec::new();
+    for &cell in sorted {
+        match out.last_mut() {
+            Some((_, last)) if next(last, &cell) => *last = cell,
+            _ => out.push((cell, cell)),
+        }
+    }
+    out
+}
+
+/// `SUM(a,b,…)`, nesting when there are more arguments than Excel allows.
+fn nested_sum(args: &[String]) -> String {
+    if args.len() <= MAX_FUNCTION_ARGS {
+        return format!("SUM({})", args.join(","));
+    }
+    let inner: Vec<String> = args.chunks(MAX_FUNCTION_ARGS).map(nested_sum).collect();
+    nested_sum(&inner)
+}
+
+/// Column widths in Excel character units, scaled to the page.
+fn column_widths(section: &Section, landscape: bool) -> Vec<f64> {
+    let total = if landscape {
+        TOTAL_WIDTH_LANDSCAPE
+    } else {
+        TOTAL_WIDTH_PORTRAIT
+    };
+    let weights: Vec<f64> = section
+        .columns
+        .iter()
+        .map(|&w| if w.is_finite() && w > 0.0 { w } else { 1.0 })
+        .collect();
+    let sum: f64 = weights.iter().sum();
+    weights
+        .iter()
+        .map(|w| ((w / sum * total) * 100.0).round() / 100.0)
+        .collect()
+}
+
+/// Pixel width of a column of `width` character units, as Excel lays it out.
+fn column_px(width: f64) -> f64 {
+    if width < 1.0 {
+        (width * (DIGIT_PX + COLUMN_PADDING_PX) + 0.5).trunc()
+    } else {
+        (width * DIGIT_PX + 0.5).trunc() + COLUMN_PADDING_PX
+    }
+}
+
+/// Whether a character is drawn full-width (two units) in a Chinese font. East Asian
+/// ambiguous characters that Chinese fonts draw full-width (quotes, dashes, `…`, `×`, `°`,
+/// `№`, circled numbers, arrows, maths and box symbols) count as wide, erring towards taller
+/// rows.
+fn is_wide(c: char) -> bool {
+    matches!(c as u32,
+        0x00A7 | 0x00A8 | 0x00B0 | 0x00B1 | 0x00B4 | 0x00B6 | 0x00B7 | 0x00D7 | 0x00F7
+        | 0x02C7..=0x02D9
+        | 0x0391..=0x03C9
+        | 0x0401..=0x0451
+        | 0x1100..=0x115F
+        | 0x2010..=0x203B
+        | 0x2100..=0x2199
+        | 0x2200..=0x22FF
+        | 0x2312
+        | 0x2460..=0x24FF
+        | 0x2500..=0x27BF
+        | 0x2E80..=0x303E
+        | 0x3040..=0xA4CF
+        | 0xAC00..=0xD7A3
+        | 0xF900..=0xFAFF
+        | 0xFE10..=0xFE19
+        | 0xFE30..=0xFE6F
+        | 0xFF00..=0xFF60
+        | 0xFFE0..=0xFFE6
+        | 0x1F300..=0x1F64F
+        | 0x1F900..=0x1F9FF
+        | 0x20000..=0x3FFFD)
+}
+
+/// Display width in units (full-width 2, others 1).
+fn units(c: char) -> f64 {
+    if is_wide(c) { 2.0 } else { 1.0 }
+}
+
+/// Punctuation that may not begin a line (it is carried with the character before it).
+fn is_closing(c: char) -> bool {
+    "，。、；：？！）》」』】〕〉”’％…—·,.;:?!)]}%'\"".contains(c)
+}
+
+/// Punctuation that may not end a line (it is carried with the character after it).
+fn is_opening(c: char) -> bool {
+    "（《「『【〔〈“‘([{".contains(c)
+}
+
+fn is_space(c: char) -> bool {
+    c == ' ' || c == '\t' || c == '\u{3000}'
+}
+
+/// Number of lines `text` wraps to in a width of `avail` units: paragraphs split at line
+/// breaks; Chinese text breaks between any two characters (but not before closing or after
+/// opening punctuation), runs of other characters only at spaces, and words longer than a line
+/// are broken anywhere — the way Excel and WPS wrap.
+fn wrapped_lines(text: &str, avail: f64) -> usize {
+    let avail = avail.max(2.0);
+    text.split('\n')
+        .map(|p| paragraph_lines(p.trim_end_matches('\r'), avail))
+        .sum::<usize>()
+        .max(1)
+}
+
+fn paragraph_lines(paragraph: &str, avail: f64) -> usize {
+    // Tokens: (width, is_space).
+    let mut tokens: Vec<(f64, bool)> = Vec::new();
+    // Whether the last token is a run of narrow characters (a word) or ends with opening
+    // punctuation, so that the next character joins it.
+    let mut open_word = false;
+    let mut open_punct = false;
+    for c in paragraph.chars() {
+        if is_space(c) {
+            tokens.push((units(c), true));
+            open_word = false;
+            open_punct = false;
+            continue;
+        }
+        let w = units(c);
+        let joins = match tokens.last() {
+            Some((_, false)) => open_punct || is_closing(c) || (open_word && !is_wide(c)),
+            _ => false,
+        };
+        if joins {
+            if let Some(last) = tokens.last_mut() {
+                last.0 += w;
+            }
+        } else {
+            tokens.push((w, false));
+        }
+        open_word = !is_wide(c);
+        open_punct = is_opening(c);
+    }
+
+    let mut lines = 1usize;
+    let mut used = 0.0f64;
+    for (w, space) in tokens {
+        if space {
+            // Spaces hang at the end of a line; one that does not fit ends it.
+            if used + w <= avail {
+                used += w;
+            } else {
+                lines += 1;
+                used = 0.0;
+            }
+            continue;
+        }
+        if used + w <= avail {
+            used += w;
+            continue;
+        }
+        if used > 0.0 {
+            lines += 1;
+        }
+        // A token wider than a line is broken anywhere.
+        let mut rest = w;
+        while rest > avail {
+            lines += 1;
+            rest -= avail;
+        }
+        used = rest;
+    }
+    lines
+}
+
+/// Height in points that `text` needs in a range `px` pixels wide at `size` points.
+fn text_height(text: &str, px: f64, size: f64) -> f64 {
+    // One unit (a half-width character) is half an em.
+    let unit_px = size * 96.0 / 72.0 / 2.0;
+    let avail = ((px - CELL_MARGIN_PX) * WIDTH_SAFETY / unit_px).max(1.0);
+    wrapped_lines(text, avail) as f64 * size * LINE_FACTOR + ROW_PADDING_PT
+}
+
+/// Height in points of stacked (one character per line) text.
+fn stacked_height(text: &str, size: f64) -> f64 {
+    let chars = text.chars().filter(|c| !c.is_whitespace()).count().max(1);
+    chars as f64 * size * LINE_FACTOR + ROW_PADDING_PT
+}
+
+/// The height each grid row needs so that no cell's text is hidden: single-row cells set
+/// their row's height, then cells spanning rows (fewest rows first) spread any shortfall
+/// evenly over their rows.
+fn grid_heights(section: &Section, col_px: &[f64]) -> Vec<f64> {
+    let mut heights = vec![MIN_GRID_ROW_PT; section.rows.len()];
+    let mut spanning: Vec<(usize, usize, f64)> = Vec::new();
+    for (r, row) in section.rows.iter().enumerate() {
+        for cell in &row.cells {
+            let px: f64 = col_px[cell.col..cell.col + cell.colspan.max(1)]
+                .iter()
+                .sum();
+            let need = if cell.vertical {
+                stacked_height(&cell.text, BODY_PT)
+            } else {
+                text_height(&cell.text, px, BODY_PT)
+            };
+            let rowspan = cell.rowspan.max(1);
+            if rowspan == 1 {
+                heights[r] = heights[r].max(need);
+            } else {
+                spanning.push((r, rowspan, need));
+            }
+        }
+    }
+    spanning.sort_by_key(|&(r, rowspan, _)| (rowspan, r));
+    for (r, rowspan, need) in spanning {
+        let have: f64 = heights[r..r + rowspan].iter().sum();
+        if need > have {
+            let extra = (need - have) / rowspan as f64;
+            for h in &mut heights[r..r + rowspan] {
+                *h += extra;
+            }
+        }
+    }
+    heights
+}
+
+/// Rounds a height up to a quarter point (Excel's granularity on screen), within Excel's limit.
+fn row_points(height: f64) -> f64 {
+    ((height * 4.0).ceil() / 4.0).min(MAX_ROW_PT)
+}
+
+/// Writes `text` across columns `first..=last` of `row` (merged when wider than one column).
+fn put(
+    sheet: &mut Worksheet,
+    row: u32,
+    first: u16,
+    last: u16,
+    text: &str,
+    format: &Format,
+) -> Result<()> {
+    if last > first {
+        sheet.merge_range(row, first, row, last, "", format)?;
+    }
+    if text.is_empty() {
+        sheet.write_blank(row, first, format)?;
+    } else {
+        sheet.write_string_with_format(row, first, text, format)?;
+    }
+    Ok(())
+}
+
+/// Writes one section into its worksheet.
+fn write_section(
+    sheet: &mut Worksheet,
+    section: &Section,
+    preamble: Option<&str>,
+    landscape: bool,
+    styles: &Styles,
+) -> Result<()> {
+    let width = section.width();
+    if width == 0 {
+        bail!("表格没有列");
+    }
+    if width > u16::MAX as usize {
+        bail!("表格列数过多：{width}");
+    }
+    let grid = Grid::new(section)?;
+
+    let widths = column_widths(section, landscape);
+    for (c, w) in widths.iter().enumerate() {
+        sheet.set_column_width(c as u16, *w)?;
+    }
+    let col_px: Vec<f64> = widths.iter().map(|&w| column_px(w)).collect();
+    let total_px: f64 = col_px.iter().sum();
+    let last_col = (width - 1) as u16;
+
+    let mut row: u32 = 0;
+    // A full-width line outside the grid.
+    let line = |sheet: &mut Worksheet,
+                row: &mut u32,
+                text: &str,
+                format: &Format,
+                size: f64,
+                min: f64|
+     -> Result<()> {
+        put(sheet, *row, 0, last_col, text, format)?;
+        let height = text_height(text, total_px, size).max(min);
+        sheet.set_row_height(*row, row_points(height))?;
+        *row += 1;
+        Ok(())
+    };
+
+    if let Some(text) = preamble.filter(|t| !t.trim().is_empty()) {
+        let format = styles.free(false, BODY_PT, Align::Left);
+        line(sheet, &mut row, text, &format, BODY_PT, 0.0)?;
+    }
+    if let Some(text) = section.heading.as_deref().filter(|t| !t.is_empty()) {
+        let format = styles.free(true, HEADING_PT, Align::Left);
+        line(sheet, &mut row, text, &format, HEADING_PT, 0.0)?;
+    }
+    let title = styles.free(true, TITLE_PT, Align::Center);
+    line(sheet, &mut row, &section.title, &title, TITLE_PT, 30.0)?;
+    if let Some(text) = section.subtitle.as_deref().filter(|t| !t.is_empty()) {
+        let format = styles.free(false, SUBTITLE_PT, Align::Center);
+        line(sheet, &mut row, text, &format, SUBTITLE_PT, 0.0)?;
+    }
+    write_unit_lines(sheet, &mut row, section, &col_px, styles)?;
+
+    // The grid.
+    let first_row = row;
+    let refs = Refs {
+        grid: &grid,
+        first_row,
+    };
+    let heights = grid_heights(section, &col_px);
+    for (r, grid_row) in section.rows.iter().enumerate() {
+        let sheet_row = first_row + r as u32;
+        sheet.set_row_height(sheet_row, row_points(heights[r]))?;
+        for cell in &grid_row.cells {
+            write_cell(sheet, sheet_row, cell, &refs, styles)?;
+        }
+        // Positions no cell covers still get their borders.
+        for (c, owner) in grid.owner[r].iter().enumerate() {
+            if owner.is_none() {
+                sheet.write_blank(sheet_row, c as u16, &styles.gap())?;
+            }
+        }
+    }
+    row = first_row + section.rows.len() as u32;
+
+    let header = section.header_rows();
+    if !header.is_empty() {
+        sheet.set_repeat_rows(
+            first_row + header.start as u32,
+            first_row + header.end as u32 - 1,
+        )?;
+    }
+
+    // Notes and signatures.
+    let note = styles.free(false, BODY_PT, Align::Left);
+    for text in &section.notes {
+        line(sheet, &mut row, text, &note, BODY_PT, 0.0)?;
+    }
+    write_signature(sheet, row, section, &col_px, styles)?;
+
+    page_setup(sheet, landscape);
+    Ok(())
+}
+
+/// The `unit_line` (left) and `unit_note` (right) above the grid: one row when both fit side by
+/// side, else one row each.
+fn write_unit_lines(
+    sheet: &mut Worksheet,
+    row: &mut u32,
+    section: &Section,
+    col_px: &[f64],
+    styles: &Styles,
+) -> Result<()> {
+    let left = section.unit_line.as_deref().filter(|t| !t.is_empty());
+    let right = section.unit_note.as_deref().filter(|t| !t.is_empty());
+    let width = col_px.len();
+    let last_col = (width - 1) as u16;
+    let left_format = styles.free(false, BODY_PT, Align::Left);
+    let right_format = styles.free(false, BODY_PT, Align::Right);
+    let total_px: f64 = col_px.iter().sum();
+    match (left, right) {
+        (Some(l), Some(r)) if width >= 2 => {
+            // Give the note as many columns from the right as it needs on one line, leaving
+            // at least one column for the left-hand text.
+            let unit_px = BODY_PT * 96.0 / 72.0 / 2.0;
+            let need_px =
+                r.chars().map(units).sum::<f64>() * unit_px / WIDTH_SAFETY + CELL_MARGIN_PX;
+            let mut split = width - 1;
+            let mut px = col_px[split];
+            while px < need_px && split > 1 {
+                split -= 1;
+                px += col_px[split];
+            }
+            let left_px: f64 = col_px[..split].iter().sum();
+            put(sheet, *row, 0, split as u16 - 1, l, &left_format)?;
+            put(sheet, *row, split as u16, last_col, r, &right_format)?;
+            let height = text_height(l, left_px, BODY_PT).max(text_height(r, px, BODY_PT));
+            sheet.set_row_height(*row, row_points(height))?;
+            *row += 1;
+        }
+        _ => {
+            for (text, format) in [(left, &left_format), (right, &right_format)] {
+                if let Some(text) = text {
+                    put(sheet, *row, 0, last_col, text, format)?;
+                    sheet.set_row_height(*row, row_points(text_height(text, total_px, BODY_PT)))?;
+                    *row += 1;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The signature line under the grid: the `(label, value)` pairs side by side, each over an
+/// equal share of the columns (all in one cell when there are more pairs than columns).
+fn write_signature(
+    sheet: &mut Worksheet,
+    row: u32,
+    section: &Section,
+    col_px: &[f64],
+    styles: &Styles,
+) -> Result<()> {
+    let pairs = &section.signature;
+    if pairs.is_empty() {
+        return Ok(());
+    }
+    let format = styles.free(false, BODY_PT, Align::Left);
+    let width = col_px.len();
+    let texts: Vec<String> = pairs.iter().map(|(l, v)| format!("{l}{v}")).collect();
+    let mut height: f64 = MIN_GRID_ROW_PT;
+    if pairs.len() <= width {
+        let k = pairs.len();
+        for (i, text) in texts.iter().enumerate() {
+            let (first, end) = (i * width / k, (i + 1) * width / k);
+            put(sheet, row, first as u16, (end - 1) as u16, text, &format)?;
+            let px: f64 = col_px[first..end].iter().sum();
+            height = height.max(text_height(text, px, BODY_PT));
+        }
+    } else {
+        let text = texts.join("\u{3000}\u{3000}");
+        put(sheet, row, 0, (width - 1) as u16, &text, &format)?;
+        height = height.max(text_height(&text, col_px.iter().sum(), BODY_PT));
+    }
+    sheet.set_row_height(row, row_points(height))?;
+    Ok(())
+}
+
+/// Writes one grid cell (its merged range, then its typed value at the anchor).
+fn write_cell(
+    sheet: &mut Worksheet,
+    row: u32,
+    cell: &Cell,
+    refs: &Refs,
+    styles: &Styles,
+) -> Result<()> {
+    let format = styles.grid(cell);
+    let col = cell.col as u16;
+    let (rowspan, colspan) = (cell.rowspan.max(1), cell.colspan.max(1));
+    if rowspan > 1 || colspan > 1 {
+        sheet.merge_range(
+            row,
+            col,
+            row + rowspan as u32 - 1,
+            col + colspan as u16 - 1,
+            "",
+            &format,
+        )?;
+    }
+    match &cell.value {
+        CellValue::Text if !cell.text.is_empty() => {
+            sheet.write_string_with_format(row, col, &cell.text, &format)?;
+        }
+        CellValue::Text | CellValue::Empty => {
+            sheet.write_blank(row, col, &format)?;
+        }
+        CellValue::Number { value, .. } | CellValue::Percent { value, .. } => {
+            sheet.write_number_with_format(row, col, to_f64(value), &format)?;
+        }
+        CellValue::Formula { expr, result, .. } => {
+            let text = refs.formula(expr)?;
+            let formula = XlsxFormula::new(text).set_result(result.normalize().to_string());
+            sheet.write_formula_with_format(row, col, formula, &format)?;
+        }
+    }
+    Ok(())
+}
+
+/// A4, orientation, one page wide, centred, margins and the page-number footer.
+fn page_setup(sheet: &mut Worksheet, landscape: bool) {
+    sheet.set_paper_size(PAPER_A4);
+    if landscape {
+        sheet.set_landscape();
+    } else {
+        sheet.set_portrait();
+    }
+    sheet.set_print_fit_to_pages(1, 0);
+    let (left, right, top, bottom, header, footer) = MARGINS;
+    sheet.set_margins(left, right, top, bottom, header, footer);
+    sheet.set_print_center_horizontally(true);
+    sheet.set_footer(FOOTER);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sum_uses_ranges_when_contiguous() {
+        assert_eq!(sum_formula(&[(7, 3), (8, 3), (9, 3)]), "SUM(D8:D10)");
+        assert_eq!(sum_formula(&[(4, 1), (4, 2), (4, 3)]), "SUM(B5:D5)");
+        assert_eq!(sum_formula(&[(4, 1), (6, 3)]), "SUM(B5,D7)");
+        assert_eq!(sum_formula(&[(4, 1), (5, 1), (9, 1)]), "SUM(B5:B6,B10)");
+    }
+
+    #[test]
+    fn long_sums_nest() {
+        let cells: Vec<(u32, u16)> = (0..600).map(|i| (i * 2, 0)).collect();
+        let f = sum_formula(&cells);
+        assert!(f.starts_with("SUM(SUM(A1,A3,"));
+        assert_eq!(f.matches("SUM(").count(), 4);
+    }
+
+    #[test]
+    fn formats_show_exact_decimals() {
+        assert_eq!(decimals_format(0, false), "0");
+        assert_eq!(decimals_format(3, false), "0.000");
+        assert_eq!(decimals_format(2, true), "0.00%");
+    }
+
+    #[test]
+    fn wrapping_counts_lines() {
+        // 10 CJK characters = 20 units.
+        let text = "一二三四五六七八九十";
+        assert_eq!(wrapped_lines(text, 20.0), 1);
+        assert_eq!(wrapped_lines(text, 19.0), 2);
+        assert_eq!(wrapped_lines(text, 10.0), 2);
+        assert_eq!(wrapped_lines("一二\n三四", 20.0), 2);
+        // Words wrap at spaces.
+        assert_eq!(wrapped_lines("abc def", 5.0), 2);
+        // A comma is carried with the character before it: 一 / 二， / 三, not 一二 / ，三.
+        assert_eq!(wrapped_lines("一二，三", 4.0), 3);
+        assert_eq!(wrapped_lines("", 4.0), 1);
+    }
+
+    #[test]
+    fn column_units_to_pixels() {
+        assert_eq!(column_px(8.43), 64.0);
+        assert_eq!(column_px(20.0), 145.0);
+    }
+}
