@@ -251,7 +251,7 @@ fn project_field<'p>(p: &'p Project, key: &str) -> Option<Option<&'p Text>> {
     })
 }
 
-fn indicator_field<'i>(i: &'i Indicator, key: &str) -> Option<bool> {
+fn indicator_field(i: &Indicator, key: &str) -> Option<bool> {
     Some(match key {
         "依据" => i.basis.is_some(),
         "上年完成值" => i.last_year.is_some(),
@@ -360,10 +360,10 @@ fn check_funds(cx: &mut Cx, funds: &Spanned<Money<Num>>, style: &LoadedStyle) ->
             Decimal::ZERO
         }
     };
-    if total < Decimal::ZERO {
-        if let Some(t) = &m.total {
-            cx.emit(&rules::MONEY_NEGATIVE, t, "合计为负数");
-        }
+    if total < Decimal::ZERO
+        && let Some(t) = &m.total
+    {
+        cx.emit(&rules::MONEY_NEGATIVE, t, "合计为负数");
     }
     Funds { sources, total }
 }
@@ -510,14 +510,14 @@ fn check_indicators<'a>(cx: &mut Cx, p: &'a Project, style: &LoadedStyle) -> Vec
                 );
             }
         }
-        if let Some(s) = &ind.scoring {
-            if !SCORING_RULES.contains(&s.value.trim()) {
-                cx.emit(
-                    &rules::BAD_SCORING_RULE,
-                    s,
-                    format!("“{}”不是规定的赋分规则", s.value),
-                );
-            }
+        if let Some(s) = &ind.scoring
+            && !SCORING_RULES.contains(&s.value.trim())
+        {
+            cx.emit(
+                &rules::BAD_SCORING_RULE,
+                s,
+                format!("“{}”不是规定的赋分规则", s.value),
+            );
         }
         for e in &ind.evidence {
             if !EVIDENCE.contains(&e.value.trim()) {
@@ -543,14 +543,14 @@ fn check_indicators<'a>(cx: &mut Cx, p: &'a Project, style: &LoadedStyle) -> Vec
             check_weak_target(cx, ind, *op, &tv);
         }
         let weight = ind.weight.as_ref().map(|w| w.value.0);
-        if let Some(w) = &ind.weight {
-            if w.value.0 <= Decimal::ZERO {
-                cx.emit(
-                    &rules::WEIGHT_NOT_POSITIVE,
-                    w,
-                    format!("权重 {} 不大于 0", fmt_decimal(w.value.0)),
-                );
-            }
+        if let Some(w) = &ind.weight
+            && w.value.0 <= Decimal::ZERO
+        {
+            cx.emit(
+                &rules::WEIGHT_NOT_POSITIVE,
+                w,
+                format!("权重 {} 不大于 0", fmt_decimal(w.value.0)),
+            );
         }
         out.push((
             order1,
@@ -641,19 +641,19 @@ fn check_weak_target(cx: &mut Cx, ind: &Indicator, op: Option<target::Op>, tv: &
         number: ln,
         unit: lu,
     } = target::parse(&last.value)
+        && &lu == unit
+        && ln > *number
     {
-        if &lu == unit && ln > *number {
-            cx.emit(
-                &rules::WEAK_TARGET,
-                &ind.target,
-                format!(
-                    "“{}”的指标值 {} 低于上年完成值 {}",
-                    ind.name.value,
-                    target::display(&ind.target.value, true),
-                    last.value
-                ),
-            );
-        }
+        cx.emit(
+            &rules::WEAK_TARGET,
+            &ind.target,
+            format!(
+                "“{}”的指标值 {} 低于上年完成值 {}",
+                ind.name.value,
+                target::display(&ind.target.value, true),
+                last.value
+            ),
+        );
     }
 }
 
@@ -716,18 +716,18 @@ fn check_eval<'a>(
                     ("全年执行", Some(&t.executed), Some(computed.executed)),
                 ];
                 for (what, stated, comp) in pairs {
-                    if let (Some(s), Some(c)) = (stated, comp) {
-                        if s.value.0 != c {
-                            cx.emit(
-                                &rules::MONEY_SUM,
-                                s,
-                                format!(
-                                    "自评资金合计的{what}写的是 {}，各来源相加是 {}",
-                                    fmt_decimal(s.value.0),
-                                    fmt_decimal(c)
-                                ),
-                            );
-                        }
+                    if let (Some(s), Some(c)) = (stated, comp)
+                        && s.value.0 != c
+                    {
+                        cx.emit(
+                            &rules::MONEY_SUM,
+                            s,
+                            format!(
+                                "自评资金合计的{what}写的是 {}，各来源相加是 {}",
+                                fmt_decimal(s.value.0),
+                                fmt_decimal(c)
+                            ),
+                        );
                     }
                 }
             }
@@ -799,12 +799,13 @@ fn check_eval<'a>(
         ex.full_marks_from.map(|d| d.0),
     );
     let mut exec_score = exec_computed;
-    if let Some(stated) = &e.stated_exec_score {
-        if stated.value.0 != exec_computed {
-            if e.exec_override.is_some() {
-                exec_score = stated.value.0;
-            } else {
-                cx.emit_help(
+    if let Some(stated) = &e.stated_exec_score
+        && stated.value.0 != exec_computed
+    {
+        if e.exec_override.is_some() {
+            exec_score = stated.value.0;
+        } else {
+            cx.emit_help(
                     &rules::EXEC_SCORE_MISMATCH,
                     stated,
                     format!(
@@ -817,17 +818,16 @@ fn check_eval<'a>(
                     ),
                     "表中印计算值；如确需采用填报值，写 执行得分调整理由: …",
                 );
-            }
         }
     }
-    if exec_score > ex.points.0 {
-        if let Some(s) = &e.stated_exec_score {
-            cx.emit(
-                &rules::SCORE_OVER_WEIGHT,
-                s,
-                format!("预算执行得分超过 {} 分", fmt_score(ex.points.0)),
-            );
-        }
+    if exec_score > ex.points.0
+        && let Some(s) = &e.stated_exec_score
+    {
+        cx.emit(
+            &rules::SCORE_OVER_WEIGHT,
+            s,
+            format!("预算执行得分超过 {} 分", fmt_score(ex.points.0)),
+        );
     }
 
     check_indicator_results(cx, proj, e);
@@ -838,21 +838,21 @@ fn check_eval<'a>(
         .filter_map(|i| i.result.as_ref().map(|r| r.score))
         .sum();
     let total_score = exec_score + ind_sum;
-    if let Some(stated) = &e.stated_total {
-        if stated.value.0 != total_score {
-            cx.emit_help(
-                &rules::TOTAL_MISMATCH,
-                stated,
-                format!(
-                    "总分写的是 {}，预算执行得分 {} 加各指标得分 {} 为 {}",
-                    fmt_score(stated.value.0),
-                    fmt_score(exec_score),
-                    fmt_score(ind_sum),
-                    fmt_score(total_score)
-                ),
-                "表中印计算值",
-            );
-        }
+    if let Some(stated) = &e.stated_total
+        && stated.value.0 != total_score
+    {
+        cx.emit_help(
+            &rules::TOTAL_MISMATCH,
+            stated,
+            format!(
+                "总分写的是 {}，预算执行得分 {} 加各指标得分 {} 为 {}",
+                fmt_score(stated.value.0),
+                fmt_score(exec_score),
+                fmt_score(ind_sum),
+                fmt_score(total_score)
+            ),
+            "表中印计算值",
+        );
     }
     Eval {
         src: e,
@@ -875,10 +875,10 @@ fn check_indicator_results<'a>(cx: &mut Cx, proj: &mut Proj<'a>, e: &'a SelfEval
                 .entry(format!("{}/{}", l2.value.trim(), name))
                 .or_default()
                 .push(i);
-            if let Some(c) = &ind.level2 {
-                if c != l2.value.trim() {
-                    by_ref.entry(format!("{c}/{name}")).or_default().push(i);
-                }
+            if let Some(c) = &ind.level2
+                && c != l2.value.trim()
+            {
+                by_ref.entry(format!("{c}/{name}")).or_default().push(i);
             }
         }
         by_ref.entry(name).or_default().push(i);
@@ -1009,27 +1009,25 @@ fn score_indicator(cx: &mut Cx, ind: &Ind, r: &IndicatorEval) -> Decimal {
         target: t,
         actual: a,
     } = &cmp
+        && op.direction() == Direction::Positive
+        && *t > Decimal::ZERO
+        && *a >= *t * Decimal::new(12, 1)
     {
-        if op.direction() == Direction::Positive
-            && *t > Decimal::ZERO
-            && *a >= *t * Decimal::new(12, 1)
-        {
-            let need = if r.reason.is_none() {
-                "，须填写偏差原因说明"
-            } else {
-                ""
-            };
-            cx.emit(
-                &rules::OVER_ACHIEVED,
-                &r.actual,
-                format!(
-                    "“{name}”完成值 {} 达到指标值 {} 的 {}{need}",
-                    r.actual.value,
-                    target::display(&ind.src.target.value, true),
-                    fmt_percent(*a / *t, 0)
-                ),
-            );
-        }
+        let need = if r.reason.is_none() {
+            "，须填写偏差原因说明"
+        } else {
+            ""
+        };
+        cx.emit(
+            &rules::OVER_ACHIEVED,
+            &r.actual,
+            format!(
+                "“{name}”完成值 {} 达到指标值 {} 的 {}{need}",
+                r.actual.value,
+                target::display(&ind.src.target.value, true),
+                fmt_percent(*a / *t, 0)
+            ),
+        );
     }
     let printed = match (computed, stated) {
         (Some(c), Some(s)) if c != s => {
@@ -1081,19 +1079,19 @@ fn score_indicator(cx: &mut Cx, ind: &Ind, r: &IndicatorEval) -> Decimal {
             cx.emit(&rules::SCORE_OVER_WEIGHT, s, format!("“{name}”得分为负数"));
         }
     }
-    if let (Some(g), Some(gs)) = (grade, &r.grade) {
-        if !g.contains(printed, w) {
-            cx.emit(
-                &rules::SCORE_GRADE_RANGE,
-                gs,
-                format!(
-                    "“{name}”等级为“{}”，得分 {} 不在其区间内（分值 {}）",
-                    gs.value,
-                    fmt_score(printed),
-                    fmt_score(w)
-                ),
-            );
-        }
+    if let (Some(g), Some(gs)) = (grade, &r.grade)
+        && !g.contains(printed, w)
+    {
+        cx.emit(
+            &rules::SCORE_GRADE_RANGE,
+            gs,
+            format!(
+                "“{name}”等级为“{}”，得分 {} 不在其区间内（分值 {}）",
+                gs.value,
+                fmt_score(printed),
+                fmt_score(w)
+            ),
+        );
     }
     if printed < w && r.reason.as_ref().is_none_or(|t| t.value.trim().is_empty()) {
         cx.emit(

@@ -17,10 +17,10 @@ pub enum Written {
 
 /// Writes `bytes` to `path` atomically (temporary file + rename), unless it already holds them.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<Written> {
-    if let Ok(old) = std::fs::read(path) {
-        if old == bytes {
-            return Ok(Written::Unchanged);
-        }
+    if let Ok(old) = std::fs::read(path)
+        && old == bytes
+    {
+        return Ok(Written::Unchanged);
     }
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;

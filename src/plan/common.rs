@@ -222,14 +222,15 @@ pub fn header_rows(
     rows
 }
 
+/// The indicators of one 二级 (none when the style has no 二级).
+pub type Level2Group<'p, 'a> = (Option<String>, Vec<&'p Ind<'a>>);
+/// One 一级 with its 二级 groups.
+pub type Level1Group<'p, 'a> = (String, Vec<Level2Group<'p, 'a>>);
+
 /// Indicators grouped for printing: 一级 → 二级 → indicators. With `all_level2`, every 二级
 /// of the taxonomy appears (empty where the project has none), under every 一级.
-pub fn group<'p, 'a>(
-    dept: &Dept,
-    p: &'p Proj<'a>,
-    all_level2: bool,
-) -> Vec<(String, Vec<(Option<String>, Vec<&'p Ind<'a>>)>)> {
-    let mut out: Vec<(String, Vec<(Option<String>, Vec<&'p Ind<'a>>)>)> = Vec::new();
+pub fn group<'p, 'a>(dept: &Dept, p: &'p Proj<'a>, all_level2: bool) -> Vec<Level1Group<'p, 'a>> {
+    let mut out: Vec<Level1Group<'p, 'a>> = Vec::new();
     if all_level2 {
         for l1 in &dept.style.taxonomy.levels {
             let mut groups = Vec::new();

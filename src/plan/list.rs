@@ -43,7 +43,7 @@ pub fn section(dept: &Dept, spec: &DocumentSpec) -> Option<Section> {
             .collect();
         rows.push(Row::new(RowKind::Body, cells));
     }
-    while rows.len() - 1 < spec.min_rows.saturating_sub(1) {
+    while rows.len() - 1 < spec.min_rows {
         rows.push(Row::new(
             RowKind::Body,
             (0..width).map(Cell::empty).collect(),
@@ -62,8 +62,8 @@ pub fn section(dept: &Dept, spec: &DocumentSpec) -> Option<Section> {
     }
     let name_col = col_of("name").unwrap_or(1);
     let cells = (0..width)
-        .filter_map(|c| {
-            Some(if c == name_col {
+        .map(|c| {
+            if c == name_col {
                 Cell::label(c, "合计")
             } else if c == amount_col {
                 common::formula(
@@ -78,7 +78,7 @@ pub fn section(dept: &Dept, spec: &DocumentSpec) -> Option<Section> {
                 )
             } else {
                 Cell::empty(c)
-            })
+            }
         })
         .collect();
     rows.push(Row::new(RowKind::Total, cells));

@@ -684,9 +684,11 @@ fn grid_heights(section: &Section, col_px: &[f64]) -> Vec<f64> {
     heights
 }
 
-/// Rounds a height up to a quarter point (Excel's granularity on screen), within Excel's limit.
-fn row_points(height: f64) -> f64 {
-    ((height * 4.0).ceil() / 4.0).min(MAX_ROW_PT)
+/// A height in points as whole pixels (how Excel stores it), rounded up so that no estimate
+/// is cut, within Excel's 409pt limit.
+fn row_pixels(height: f64) -> u32 {
+    let max_px = (MAX_ROW_PT * 4.0 / 3.0).floor();
+    (height * 4.0 / 3.0).ceil().clamp(1.0, max_px) as u32
 }
 
 /// Writes `text` across columns `first..=last` of `row` (merged when wider than one column).
@@ -745,7 +747,7 @@ fn write_section(
      -> Result<()> {
         put(sheet, *row, 0, last_col, text, format)?;
         let height = text_height(text, total_px, size).max(min);
-        sheet.set_row_height(*row, row_points(height))?;
+        sheet.set_row_height_pixels(*row, row_pixels(height))?;
         *row += 1;
         Ok(())
     };
@@ -775,7 +777,7 @@ fn write_section(
     let heights = grid_heights(section, &col_px);
     for (r, grid_row) in section.rows.iter().enumerate() {
         let sheet_row = first_row + r as u32;
-        sheet.set_row_height(sheet_row, row_points(heights[r]))?;
+        sheet.set_row_height_pixels(sheet_row, row_pixels(heights[r]))?;
         for cell in &grid_row.cells {
             write_cell(sheet, sheet_row, cell, &refs, styles)?;
         }
@@ -840,14 +842,17 @@ fn write_unit_lines(
             put(sheet, *row, 0, split as u16 - 1, l, &left_format)?;
             put(sheet, *row, split as u16, last_col, r, &right_format)?;
             let height = text_height(l, left_px, BODY_PT).max(text_height(r, px, BODY_PT));
-            sheet.set_row_height(*row, row_points(height))?;
+            sheet.set_row_height_pixels(*row, row_pixels(height))?;
             *row += 1;
         }
         _ => {
             for (text, format) in [(left, &left_format), (right, &right_format)] {
                 if let Some(text) = text {
                     put(sheet, *row, 0, last_col, text, format)?;
-                    sheet.set_row_height(*row, row_points(text_height(text, total_px, BODY_PT)))?;
+                    sheet.set_row_height_pixels(
+                        *row,
+                        row_pixels(text_height(text, total_px, BODY_PT)),
+                    )?;
                     *row += 1;
                 }
             }
@@ -886,7 +891,7 @@ fn write_signature(
         put(sheet, row, 0, (width - 1) as u16, &text, &format)?;
         height = height.max(text_height(&text, col_px.iter().sum(), BODY_PT));
     }
-    sheet.set_row_height(row, row_points(height))?;
+    sheet.set_row_height_pixels(row, row_pixels(height))?;
     Ok(())
 }
 

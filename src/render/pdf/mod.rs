@@ -165,10 +165,10 @@ pub fn split_spans(doc: &Document, pages: &HashMap<(usize, usize), usize>) -> Do
                 }
                 let mut starts = vec![ri];
                 for r in ri + 1..ri + cell.rowspan {
-                    if let (Some(a), Some(b)) = (pages.get(&(si, r - 1)), pages.get(&(si, r))) {
-                        if a != b {
-                            starts.push(r);
-                        }
+                    if let (Some(a), Some(b)) = (pages.get(&(si, r - 1)), pages.get(&(si, r)))
+                        && a != b
+                    {
+                        starts.push(r);
                     }
                 }
                 if starts.len() == 1 {
