@@ -495,7 +495,9 @@ fn check_indicators<'a>(cx: &mut Cx, p: &'a Project, style: &LoadedStyle) -> Vec
             }
         }
         if let Some(b) = &ind.basis {
-            if !BASES.contains(&b.value.trim()) {
+            if b.value.trim().is_empty() {
+                cx.emit(&rules::EMPTY_TEXT, b, "指标值设置依据为空");
+            } else if !BASES.contains(&b.value.trim()) {
                 cx.emit(
                     &rules::BAD_BASIS,
                     b,
@@ -698,7 +700,17 @@ fn check_eval<'a>(
     }
     let sum = |f: fn(&EvalRow) -> Decimal| rows.iter().map(f).sum::<Decimal>();
     let total = match (&m.total, rows.is_empty()) {
-        (Some(t), true) => eval_row(None, t),
+        (Some(t), true) => {
+            for n in [t.initial.as_ref(), Some(&t.budget), Some(&t.executed)]
+                .into_iter()
+                .flatten()
+            {
+                if n.value.0 < Decimal::ZERO {
+                    cx.emit(&rules::MONEY_NEGATIVE, n, "金额为负数");
+                }
+            }
+            eval_row(None, t)
+        }
         (t, false) => {
             let computed = EvalRow {
                 source: None,
@@ -767,7 +779,9 @@ fn check_eval<'a>(
     if let Some(stated) = &e.stated_rate {
         match compute::parse_percent(&stated.value) {
             Some(s) => {
-                let dp = (s * Decimal::ONE_HUNDRED).normalize().scale();
+                // Compare at the precision the user wrote (`93.90%` has two decimals).
+                let written = stated.value.trim().trim_end_matches(['%', '％']);
+                let dp = written.split_once('.').map_or(0, |(_, f)| f.len() as u32);
                 let shown = round(rate * Decimal::ONE_HUNDRED, dp);
                 if shown != round(s * Decimal::ONE_HUNDRED, dp) {
                     cx.emit_help(
@@ -802,7 +816,7 @@ fn check_eval<'a>(
     if let Some(stated) = &e.stated_exec_score
         && stated.value.0 != exec_computed
     {
-        if e.exec_override.is_some() {
+        if has_text(&e.exec_override) {
             exec_score = stated.value.0;
         } else {
             cx.emit_help(
@@ -1031,7 +1045,7 @@ fn score_indicator(cx: &mut Cx, ind: &Ind, r: &IndicatorEval) -> Decimal {
     }
     let printed = match (computed, stated) {
         (Some(c), Some(s)) if c != s => {
-            if r.score_override.is_some() {
+            if has_text(&r.score_override) {
                 s
             } else {
                 cx.emit_help(
@@ -1093,7 +1107,7 @@ fn score_indicator(cx: &mut Cx, ind: &Ind, r: &IndicatorEval) -> Decimal {
             ),
         );
     }
-    if printed < w && r.reason.as_ref().is_none_or(|t| t.value.trim().is_empty()) {
+    if printed < w && !has_text(&r.reason) {
         cx.emit(
             &rules::REASON_MISSING,
             &r.indicator,
@@ -1105,4 +1119,9 @@ fn score_indicator(cx: &mut Cx, ind: &Ind, r: &IndicatorEval) -> Decimal {
         );
     }
     printed
+}
+
+/// Whether an optional text is given and not blank.
+fn has_text(t: &Option<Text>) -> bool {
+    t.as_ref().is_some_and(|t| !t.value.trim().is_empty())
 }

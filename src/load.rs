@@ -83,6 +83,12 @@ pub fn load_file(path: &Path, loaded: &mut Loaded) {
             (lossy, Some(valid))
         }
     };
+    // A byte-order mark (Notepad writes one) is not content: drop it before positions are
+    // computed, so they match what the parser sees.
+    let text = match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    };
     let file = loaded.sources.add(path, text);
     if let Some(valid) = utf8_error {
         let pos = loaded.sources.pos(file, valid..valid + 1);
@@ -94,7 +100,7 @@ pub fn load_file(path: &Path, loaded: &mut Loaded) {
         return;
     }
     let text = loaded.sources.text(file);
-    if text.trim_start_matches('\u{feff}').trim().is_empty()
+    if text.trim().is_empty()
         || text.lines().all(|l| {
             let l = l.trim();
             l.is_empty() || l.starts_with('#')
@@ -111,7 +117,10 @@ pub fn load_file(path: &Path, loaded: &mut Loaded) {
             loaded.departments.push(dept);
         }
         Err(err) => {
-            let d = yaml_error(&loaded.sources, file, &err);
+            let mut d = yaml_error(&loaded.sources, file, &err);
+            if d.pos.is_none() {
+                d.path = Some(path.to_path_buf());
+            }
             loaded.diagnostics.push(d);
         }
     }
@@ -122,7 +131,7 @@ pub fn load_file(path: &Path, loaded: &mut Loaded) {
 pub fn parse(text: &str) -> Result<Department, serde_saphyr::Error> {
     let mut options = Options::default();
     options.with_snippet = false;
-    serde_saphyr::from_str_with_options(text.trim_start_matches('\u{feff}'), options)
+    serde_saphyr::from_str_with_options(text, options)
 }
 
 /// Turns a YAML/serde error into a diagnostic with a Chinese message.
@@ -135,6 +144,11 @@ fn yaml_error(sources: &Sources, file: FileId, err: &serde_saphyr::Error) -> Dia
     }
     .trim()
     .to_string();
+    // …and may end with " at line L, column C": the position is reported separately.
+    let msg = match msg.rfind(" at line ") {
+        Some(i) if msg[i..].contains("column") => msg[..i].trim_end().to_string(),
+        _ => msg,
+    };
     let (rule, message) = translate(&msg);
     let pos = err
         .location()
@@ -187,24 +201,41 @@ fn translate(msg: &str) -> (&'static Rule, String) {
         return (&rules::BAD_NUMBER, msg.to_string());
     }
     let lower = msg.to_lowercase();
-    if lower.contains("budget") || lower.contains("alias") || lower.contains("depth") {
+    if lower.contains("budget")
+        || lower.contains("exceed")
+        || lower.contains("too deep")
+        || lower.contains("depth")
+    {
         return (&rules::YAML_LIMIT, format!("YAML 超出安全限制：{msg}"));
     }
     if lower.contains("null") && lower.contains("string") {
         return (&rules::EMPTY_TEXT, "此处的值为空".to_string());
-    }
-    if lower.contains("while scanning")
-        || lower.contains("while parsing")
-        || lower.contains("did not find")
-        || lower.contains("mapping values are not allowed")
-    {
-        return (&rules::YAML_SYNTAX, format!("YAML 语法错误：{msg}"));
     }
     if lower.contains("did not match any variant") {
         return (
             &rules::YAML_STRUCTURE,
             "总体目标应是一段文字，或每行一个“目标N”的列表".to_string(),
         );
+    }
+    const SYNTAX: &[&str] = &[
+        "while scanning",
+        "while parsing",
+        "did not find",
+        "mapping values are not allowed",
+        "unexpected character",
+        "cannot start any token",
+        "unclosed",
+        "unterminated",
+        "tab",
+        "indentation",
+        "anchor",
+        "alias",
+        "invalid escape",
+        "unexpected end",
+        "flow",
+    ];
+    if !lower.starts_with("invalid type") && SYNTAX.iter().any(|k| lower.contains(k)) {
+        return (&rules::YAML_SYNTAX, format!("YAML 语法错误：{msg}"));
     }
     if lower.starts_with("invalid type") || lower.contains("expected") {
         return (&rules::YAML_STRUCTURE, format!("类型不符：{msg}"));

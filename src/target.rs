@@ -94,7 +94,9 @@ pub fn parse(text: &str) -> Value {
         .find(|&(_, c)| !(c.is_ascii_digit() || c == '.'))
         .map_or(rest.len(), |(i, _)| i);
     let (num, unit) = rest.split_at(num_end);
-    let unit = unit.trim();
+    // A full-width percent sign is the same unit as `%`.
+    let unit = unit.trim().replace('％', "%");
+    let unit = unit.as_str();
     if let Some(number) = parse_decimal(num) {
         let unit_ok = !unit
             .chars()

@@ -1,0 +1,302 @@
+//! `jixiao check` as a user runs it: exit codes, the JSON lines, the human report.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+const XIANGSHAN: &str = "data/2023-xiangshan-rendaban.yaml";
+const FIXTURE: &str = "tests/fixtures/seed000-empty-level3.yaml";
+
+/// Runs `jixiao <args>` in the project root.
+fn jixiao(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_jixiao"))
+        .args(args)
+        .current_dir(ROOT)
+        .output()
+        .expect("run jixiao")
+}
+
+fn templates() -> String {
+    Path::new(ROOT).join("templates").display().to_string()
+}
+
+/// The JSON lines of stdout: the diagnostics and the final summary.
+fn json_lines(out: &Output) -> (Vec<Value>, Value) {
+    let stdout = String::from_utf8(out.stdout.clone()).unwrap();
+    let mut lines: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let summary = lines.pop().expect("a summary line");
+    (lines, summary["summary"].clone())
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8(out.stderr.clone()).unwrap()
+}
+
+/// 1-based number of the only line of `file` (relative to the root) containing `needle`.
+fn line_in(file: &str, needle: &str) -> u64 {
+    let text = std::fs::read_to_string(Path::new(ROOT).join(file)).unwrap();
+    let found: Vec<usize> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains(needle))
+        .map(|(i, _)| i + 1)
+        .collect();
+    assert_eq!(found.len(), 1, "“{needle}” in {file}");
+    found[0] as u64
+}
+
+/// A temporary data directory holding a copy of the seed-000 fixture.
+fn fixture_dir() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("seed000-empty-level3.yaml");
+    std::fs::copy(Path::new(ROOT).join(FIXTURE), &file).unwrap();
+    (dir, file)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The corpus
+
+#[test]
+fn corpus_checks_clean_with_warnings() {
+    let out = jixiao(&["check", "data", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let (diags, summary) = json_lines(&out);
+    assert_eq!(summary["departments"], 5);
+    assert_eq!(summary["projects"], 29);
+    assert_eq!(summary["errors"], 0);
+    let warnings = diags.iter().filter(|d| d["severity"] == "warning").count();
+    assert!(warnings > 0);
+    assert_eq!(summary["warnings"], warnings as u64);
+    assert_eq!(warnings, diags.len(), "only warnings on the corpus");
+}
+
+#[test]
+fn every_json_line_has_the_documented_keys() {
+    let out = jixiao(&["check", "data", "--format", "json"]);
+    let (diags, summary) = json_lines(&out);
+    for d in &diags {
+        for key in ["severity", "code", "file", "line", "column", "message"] {
+            assert!(d.get(key).is_some(), "no {key} in {d}");
+        }
+        assert!(
+            ["warning", "error"].contains(&d["severity"].as_str().unwrap()),
+            "{d}"
+        );
+        let code = d["code"].as_str().unwrap();
+        assert!(jixiao::rules::ALL.iter().any(|r| r.code == code), "{d}");
+        // Everything on the corpus is located in a data file, as typed (relative).
+        assert!(d["file"].as_str().unwrap().starts_with("data/"), "{d}");
+        assert!(d["line"].as_u64().unwrap() >= 1, "{d}");
+        assert!(d["column"].as_u64().unwrap() >= 1, "{d}");
+        assert!(!d["message"].as_str().unwrap().is_empty(), "{d}");
+    }
+    for key in ["departments", "projects", "errors", "warnings"] {
+        assert!(summary[key].is_u64(), "summary.{key}");
+    }
+}
+
+/// Finds the diagnostic `code` at `file:line`.
+fn find<'a>(diags: &'a [Value], code: &str, file: &str, line: u64) -> &'a Value {
+    diags
+        .iter()
+        .find(|d| d["code"] == code && d["file"] == file && d["line"] == line)
+        .unwrap_or_else(|| panic!("no {code} at {file}:{line}"))
+}
+
+#[test]
+fn corpus_execution_scores_given_as_full_marks_are_flagged() {
+    let (diags, _) = json_lines(&jixiao(&["check", "data", "--format", "json"]));
+    // Seed 004 gives a full 10 for 62.75 % (附件1-2) and 74.3 % (附件1-6).
+    for (rate, computed) in [("62.75%", "6.28"), ("74.3%", "7.43")] {
+        let line = line_in(XIANGSHAN, &format!("执行率: \"{rate}\"")) + 1;
+        let d = find(&diags, "JX411", XIANGSHAN, line);
+        let msg = d["message"].as_str().unwrap();
+        let shown = if rate == "74.3%" { "74.30%" } else { rate };
+        assert!(msg.contains(shown) && msg.contains(computed), "{msg}");
+        assert_eq!(d["severity"], "warning");
+    }
+    // 附件1-5 prints 100 % where 52.48 / 55.92 = 93.85 %.
+    let line = line_in(XIANGSHAN, "# 原表执行率写 100%") + 1;
+    let d = find(&diags, "JX410", XIANGSHAN, line);
+    let msg = d["message"].as_str().unwrap();
+    assert!(msg.contains("93.85%") && msg.contains("100%"), "{msg}");
+}
+
+#[test]
+fn corpus_percent_target_with_phrase_actual() {
+    let (diags, _) = json_lines(&jixiao(&["check", "data", "--format", "json"]));
+    let line = line_in(XIANGSHAN, "实际完成值: 严格执行相关法规、制度");
+    let d = find(&diags, "JX414", XIANGSHAN, line);
+    let msg = d["message"].as_str().unwrap();
+    assert!(
+        msg.contains("经费使用合规率") && msg.contains("100%"),
+        "{msg}"
+    );
+    // The column is that of the actual value.
+    let text = std::fs::read_to_string(Path::new(ROOT).join(XIANGSHAN)).unwrap();
+    let l = text.lines().nth(line as usize - 1).unwrap();
+    let col = l[..l.find("严格执行").unwrap()].chars().count() + 1;
+    assert_eq!(d["column"], col as u64);
+}
+
+#[test]
+fn deny_warnings_fails_on_the_corpus() {
+    let out = jixiao(&["check", "data", "--deny-warnings", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let (_, summary) = json_lines(&out);
+    assert_eq!(summary["errors"], 0);
+    // Without the flag and by default (data/ in the working directory) it passes.
+    assert_eq!(jixiao(&["check"]).status.code(), Some(0));
+}
+
+#[test]
+fn human_output_names_file_line_column_and_code() {
+    let out = jixiao(&["check", "data"]);
+    assert_eq!(out.status.code(), Some(0));
+    let err = stderr(&out);
+    let line = line_in(XIANGSHAN, "执行率: \"62.75%\"") + 1;
+    assert!(err.contains(&format!("{XIANGSHAN}:{line}:13")), "{err}");
+    assert!(err.contains("warning[JX411]"), "{err}");
+    assert!(err.contains("处理："), "help is printed");
+    assert!(err.contains("5 个部门，29 个项目：0 个错误"), "{err}");
+    assert!(out.stdout.is_empty(), "human output goes to stderr");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The seed-000 fixture: an empty 三级指标
+
+/// Line and column of the empty `三级: ""` in the fixture.
+fn empty_level3_position() -> (u64, u64) {
+    let line = line_in(FIXTURE, "三级: \"\"");
+    let text = std::fs::read_to_string(Path::new(ROOT).join(FIXTURE)).unwrap();
+    let l = text.lines().nth(line as usize - 1).unwrap();
+    let col = l[..l.find("三级: \"\"").unwrap()].chars().count() + "三级: ".chars().count() + 1;
+    (line, col as u64)
+}
+
+#[test]
+fn fixture_with_empty_level3_fails_json() {
+    let (dir, file) = fixture_dir();
+    let dir_arg = dir.path().display().to_string();
+    let out = jixiao(&[
+        "check",
+        &dir_arg,
+        "--templates",
+        &templates(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let (diags, summary) = json_lines(&out);
+    assert_eq!(summary["errors"], 1);
+    let (line, column) = empty_level3_position();
+    assert_eq!((line, column), (23, 34));
+    let d = diags.iter().find(|d| d["code"] == "JX103").expect("JX103");
+    assert_eq!(d["severity"], "error");
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(line), Some(column))
+    );
+    assert_eq!(d["file"], file.display().to_string());
+    assert!(d["message"].as_str().unwrap().contains("三级指标"));
+}
+
+#[test]
+fn fixture_with_empty_level3_fails_human() {
+    let (dir, _file) = fixture_dir();
+    let dir_arg = dir.path().display().to_string();
+    // Relative --templates, resolved against the working directory.
+    let out = jixiao(&["check", &dir_arg, "--templates", "templates"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    let (line, column) = empty_level3_position();
+    assert!(
+        err.contains(&format!("seed000-empty-level3.yaml:{line}:{column}")),
+        "{err}"
+    );
+    assert!(err.contains("error[JX103]"), "{err}");
+    assert!(err.contains("1 个错误"), "{err}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Directories
+
+#[test]
+fn missing_data_dir_is_jx001() {
+    let out = jixiao(&["check", "no-such-dir", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let (diags, summary) = json_lines(&out);
+    assert_eq!(diags.len(), 1);
+    assert_eq!(diags[0]["code"], "JX001");
+    assert_eq!(diags[0]["file"], "no-such-dir");
+    assert_eq!(summary["errors"], 1);
+    // Human output too.
+    let out = jixiao(&["check", "no-such-dir"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("error[JX001]"));
+}
+
+#[test]
+fn empty_data_dir_is_jx002() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("说明.txt"), "不是数据").unwrap();
+    let dir_arg = dir.path().display().to_string();
+    let out = jixiao(&[
+        "check",
+        &dir_arg,
+        "--templates",
+        &templates(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let (diags, summary) = json_lines(&out);
+    assert_eq!(diags.len(), 1);
+    assert_eq!(diags[0]["code"], "JX002");
+    assert_eq!(summary["departments"], 0);
+}
+
+/// Without --templates, the styles are looked up beside the data directory (`<data>/../templates`).
+#[test]
+fn templates_are_found_beside_the_data_directory() {
+    let project = tempfile::tempdir().unwrap();
+    std::fs::create_dir(project.path().join("data")).unwrap();
+    std::fs::copy(
+        Path::new(ROOT).join(FIXTURE),
+        project.path().join("data/seed000-empty-level3.yaml"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(
+        Path::new(ROOT).join("templates"),
+        project.path().join("templates"),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_jixiao"))
+        .args(["check", "data", "--format", "json"])
+        .current_dir(project.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let (diags, _) = json_lines(&out);
+    let codes: Vec<&str> = diags.iter().map(|d| d["code"].as_str().unwrap()).collect();
+    assert!(codes.contains(&"JX103"), "{codes:?}");
+    assert!(!codes.contains(&"JX101"), "{codes:?}");
+    // The file is shown relative to the working directory.
+    let d = diags.iter().find(|d| d["code"] == "JX103").unwrap();
+    assert_eq!(d["file"], "data/seed000-empty-level3.yaml");
+}
+
+#[test]
+fn rules_command_lists_every_code() {
+    let out = jixiao(&["rules"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    for r in jixiao::rules::ALL {
+        assert!(text.contains(r.code), "{} missing", r.code);
+    }
+}

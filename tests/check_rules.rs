@@ -1,0 +1,1204 @@
+//! Every rule from JX101 up: a case where it fires (at the expected line) and a near miss where
+//! it does not. Each case starts from a minimal valid department of the relevant style (which
+//! checks clean) and changes one thing.
+
+use std::path::Path;
+
+use jixiao::diag::Severity;
+use rust_decimal::Decimal;
+
+const TEMPLATES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+
+/// 新疆样式 (2021 taxonomy: 成本指标 is a 一级), weights summing to 90.
+const XINJIANG: &str = "\
+部门: 测试部门
+年度: 2023
+样式: xinjiang
+项目:
+  - 名称: 项目甲
+    负责人: 张三
+    资金: {财政拨款: 10, 其他资金: 0, 合计: 10}
+    总体目标: [目标1：完成任务。]
+    指标:
+      - {一级: 产出指标, 二级: 数量指标, 三级: 开展活动次数, 指标值: \">=3次\", 依据: 计划标准, 上年完成值: 3次, 权重: 30, 赋分规则: 按照正常比例赋分, 佐证资料: [工作资料]}
+      - {一级: 成本指标, 二级: 经济成本指标, 三级: 活动经费, 指标值: \"<=10万元\", 依据: 预算支出标准, 上年完成值: 5万元, 权重: 20, 赋分规则: 按照正常比例赋分, 佐证资料: [原始凭证]}
+      - {一级: 效益指标, 二级: 社会效益指标, 三级: 社会效益, 指标值: 有效提高, 依据: 历史标准, 权重: 30, 赋分规则: 按评判等级赋分, 佐证资料: [工作资料]}
+      - {一级: 满意度指标, 二级: 服务对象满意度指标, 三级: 群众满意度, 指标值: \">=95%\", 依据: 其他标准, 权重: 10, 赋分规则: 满意度赋分, 佐证资料: [说明材料]}
+";
+
+/// 安徽样式 (2015 taxonomy: 成本指标 is a 二级 of 产出指标), 产出 50 + 效益 30 + 满意度 10, with a
+/// self-evaluation whose stated figures all agree with the computed ones:
+/// 16 / 20 = 80 % → 8 points; 30 + 20 + 30 + 10 = 90; total 98.
+const ANHUI: &str = "\
+部门: 测试部门
+年度: 2023
+样式: anhui
+项目:
+  - 名称: 项目甲
+    实施单位: 办公室
+    资金: {财政拨款: 20, 合计: 20}
+    总体目标: 目标
+    指标:
+      - {一级: 产出指标, 二级: 数量指标, 三级: 开展活动次数, 指标值: ≥30次, 权重: 30}
+      - {一级: 产出指标, 二级: 成本指标, 三级: 活动经费, 指标值: ≤20万元, 权重: 20}
+      - {一级: 效益指标, 二级: 社会效益指标, 三级: 社会效益, 指标值: 有效提升, 权重: 30}
+      - {一级: 满意度指标, 二级: 服务对象满意度指标, 三级: 群众满意度, 指标值: ≥90%, 权重: 10}
+    自评:
+      资金:
+        财政拨款: {年初预算: 20, 全年预算: 20, 全年执行: 16}
+      执行率: \"80%\"
+      执行得分: 8
+      实际完成情况: 完成
+      总分: 98
+      指标:
+        - {指标: 开展活动次数, 实际完成值: 32次, 得分: 30}
+        - {指标: 活动经费, 实际完成值: 16万元, 得分: 20}
+        - {指标: 社会效益, 实际完成值: 有效提升, 等级: 达成, 得分: 30}
+        - {指标: 群众满意度, 实际完成值: 95%, 得分: 10}
+";
+
+/// 浙江样式: no 二级, at least 5 indicators, signatures, 描述 required.
+const ZHEJIANG: &str = "\
+部门: 测试部门
+年度: 2020
+样式: zhejiang
+签字: {主要领导: 张三, 经办人: 李四}
+项目:
+  - 名称: 项目甲
+    实施单位: 办公室
+    资金: {一般公共预算: 10, 合计: 10}
+    指标:
+      - {一级: 产出指标, 三级: 会议次数, 指标值: 4次, 描述: 会议次数}
+      - {一级: 产出指标, 三级: 参会人数, 指标值: 120人, 描述: 参会人数}
+      - {一级: 产出指标, 三级: 会议及时性, 指标值: 及时, 描述: 是否按时召开}
+      - {一级: 产出指标, 三级: 人均成本, 指标值: 400元/天, 描述: 人均日均成本}
+      - {一级: 效益指标, 三级: 议题完成, 指标值: 是, 描述: 议题是否完成}
+";
+
+/// 宁夏样式: only a money total, many required project fields, no weights.
+const NINGXIA: &str = "\
+部门: 测试部门
+年度: 2025
+样式: ningxia
+项目:
+  - 名称: 项目甲
+    实施单位: 办公室本级
+    主管部门: 办公室
+    项目属性: 一年期项目
+    项目期限: 1 年
+    主管处室: 行财室
+    资金: {合计: 4}
+    总体目标: 召开会议
+    指标:
+      - {一级: 产出指标, 二级: 数量指标, 三级: 召开会议, 指标值: 2 次}
+      - {一级: 效益指标, 二级: 社会效益指标, 三级: 履职水平, 指标值: 有所提高}
+      - {一级: 满意度指标, 二级: 服务对象满意度指标, 三级: 代表满意度, 指标值: ≥90%}
+";
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+/// One diagnostic, owned.
+#[derive(Debug, Clone)]
+struct Found {
+    code: &'static str,
+    severity: Severity,
+    file: String,
+    line: usize,
+    message: String,
+}
+
+/// Writes the files into a fresh directory, loads and checks them; every diagnostic (loader's
+/// and checker's).
+fn check_files(files: &[(&str, &str)]) -> Vec<Found> {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let loaded = jixiao::load::load_dir(dir.path());
+    let mut styles = jixiao::style::Styles::new(Path::new(TEMPLATES));
+    let checked = jixiao::check::check(&loaded, &mut styles);
+    loaded
+        .diagnostics
+        .iter()
+        .chain(&checked.diagnostics)
+        .map(|d| Found {
+            code: d.rule.code,
+            severity: d.severity,
+            file: d
+                .pos
+                .as_ref()
+                .map(|p| loaded.sources.path(p.file))
+                .or(d.path.as_deref())
+                .and_then(|p| p.file_name())
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            line: d.pos.as_ref().map_or(0, |p| p.line),
+            message: d.message.clone(),
+        })
+        .collect()
+}
+
+fn check_yaml(yaml: &str) -> Vec<Found> {
+    check_files(&[("a.yaml", yaml)])
+}
+
+/// `text` with `from` (which must occur exactly once) replaced by `to`.
+fn edit(text: &str, from: &str, to: &str) -> String {
+    assert_eq!(
+        text.matches(from).count(),
+        1,
+        "edit: “{from}” should occur exactly once"
+    );
+    text.replacen(from, to, 1)
+}
+
+/// The 1-based line of the only line containing `needle`.
+fn line_of(text: &str, needle: &str) -> usize {
+    let lines: Vec<usize> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains(needle))
+        .map(|(i, _)| i + 1)
+        .collect();
+    assert_eq!(
+        lines.len(),
+        1,
+        "line_of: “{needle}” should be on exactly one line"
+    );
+    lines[0]
+}
+
+fn show(found: &[Found]) -> String {
+    found
+        .iter()
+        .map(|f| format!("  {}:{} {} {}", f.file, f.line, f.code, f.message))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Asserts `code` was reported at `line`; returns that diagnostic.
+fn fires<'a>(found: &'a [Found], code: &str, line: usize) -> &'a Found {
+    found
+        .iter()
+        .find(|f| f.code == code && f.line == line)
+        .unwrap_or_else(|| panic!("expected {code} at line {line}, got:\n{}", show(found)))
+}
+
+/// Asserts `code` was not reported.
+fn silent(found: &[Found], code: &str) {
+    assert!(
+        !found.iter().any(|f| f.code == code),
+        "expected no {code}, got:\n{}",
+        show(found)
+    );
+}
+
+/// Asserts nothing at all was reported.
+fn clean(found: &[Found]) {
+    assert!(
+        found.is_empty(),
+        "expected no diagnostics, got:\n{}",
+        show(found)
+    );
+}
+
+/// The plan part of the Anhui department (no self-evaluation).
+fn anhui_plan() -> String {
+    ANHUI[..ANHUI.find("    自评:").unwrap()].to_string()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The valid bases
+
+#[test]
+fn valid_departments_of_every_style_check_clean() {
+    clean(&check_yaml(XINJIANG));
+    clean(&check_yaml(ANHUI));
+    clean(&check_yaml(&anhui_plan()));
+    clean(&check_yaml(ZHEJIANG));
+    clean(&check_yaml(NINGXIA));
+}
+
+#[test]
+fn severities_follow_the_rule_table() {
+    let warnings = [
+        "JX108", "JX206", "JX214", "JX408", "JX409", "JX410", "JX411", "JX412", "JX413", "JX414",
+        "JX415", "JX416",
+    ];
+    for r in jixiao::rules::ALL {
+        let expected = if warnings.contains(&r.code) {
+            Severity::Warning
+        } else {
+            Severity::Error
+        };
+        assert_eq!(r.severity, expected, "{} ({})", r.code, r.title);
+    }
+    // And a diagnostic carries its rule's severity.
+    let d = check_yaml(&edit(XINJIANG, "上年完成值: 3次", "上年完成值: 6次"));
+    assert_eq!(fires(&d, "JX214", 10).severity, Severity::Warning);
+}
+
+/// Every rule from JX101 up is exercised by this file both ways: some `fires(…, "JXnnn", …)` and
+/// some `silent(…, "JXnnn")`.
+#[test]
+fn every_rule_has_a_failing_and_a_passing_case() {
+    let source = include_str!("check_rules.rs");
+    let codes_after = |call: &str| -> Vec<String> {
+        source
+            .match_indices(call)
+            .filter_map(|(i, _)| {
+                // The call's own text: up to the end of its statement.
+                let tail = &source[i..];
+                let tail = &tail[..tail.find(';').unwrap_or(tail.len())];
+                let at = tail.find("\"JX")?;
+                Some(tail[at + 1..at + 6].to_string())
+            })
+            .collect()
+    };
+    let fired = codes_after("fires(");
+    let quiet = codes_after("silent(");
+    for r in jixiao::rules::ALL.iter().filter(|r| r.code >= "JX101") {
+        assert!(
+            fired.iter().any(|c| c == r.code),
+            "no failing case for {}",
+            r.code
+        );
+        assert!(
+            quiet.iter().any(|c| c == r.code),
+            "no passing case for {}",
+            r.code
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// JX1xx: required content and the style
+
+#[test]
+fn jx101_unknown_style() {
+    let d = check_yaml(&edit(XINJIANG, "样式: xinjiang", "样式: shanghai"));
+    assert!(fires(&d, "JX101", 3).message.contains("shanghai"));
+    // A path is not a style name.
+    let d = check_yaml(&edit(
+        XINJIANG,
+        "样式: xinjiang",
+        "样式: ../templates/xinjiang",
+    ));
+    fires(&d, "JX101", 3);
+    // Surrounding blanks are not part of the name.
+    silent(
+        &check_yaml(&edit(XINJIANG, "样式: xinjiang", "样式: \" xinjiang \"")),
+        "JX101",
+    );
+}
+
+#[test]
+fn jx102_missing_field_per_style() {
+    // 新疆: 负责人 on the project, 依据 on each indicator.
+    let yaml = edit(XINJIANG, "    负责人: 张三\n", "");
+    let d = check_yaml(&yaml);
+    assert!(
+        fires(&d, "JX102", line_of(&yaml, "名称: 项目甲"))
+            .message
+            .contains("负责人")
+    );
+    let yaml = edit(XINJIANG, "依据: 计划标准, ", "");
+    let d = check_yaml(&yaml);
+    assert!(
+        fires(&d, "JX102", line_of(&yaml, "开展活动次数"))
+            .message
+            .contains("依据")
+    );
+    // 新疆 and 安徽 require 总体目标.
+    let yaml = edit(XINJIANG, "    总体目标: [目标1：完成任务。]\n", "");
+    fires(&check_yaml(&yaml), "JX102", line_of(&yaml, "名称: 项目甲"));
+    // 宁夏: 主管处室.
+    let yaml = edit(NINGXIA, "    主管处室: 行财室\n", "");
+    let d = check_yaml(&yaml);
+    assert!(
+        fires(&d, "JX102", line_of(&yaml, "名称: 项目甲"))
+            .message
+            .contains("主管处室")
+    );
+    // 浙江: 描述 on each indicator, and the signature 经办人 (reported at 样式).
+    let yaml = edit(ZHEJIANG, ", 描述: 议题是否完成", "");
+    fires(&check_yaml(&yaml), "JX102", line_of(&yaml, "议题完成"));
+    let yaml = edit(
+        ZHEJIANG,
+        "签字: {主要领导: 张三, 经办人: 李四}",
+        "签字: {主要领导: 张三}",
+    );
+    let d = check_yaml(&yaml);
+    assert!(fires(&d, "JX102", 3).message.contains("经办人"));
+    // 安徽: 权重.
+    let yaml = edit(&anhui_plan(), ", 权重: 10}", "}");
+    fires(&check_yaml(&yaml), "JX102", line_of(&yaml, "群众满意度"));
+    // Passing: 浙江 has no 总体目标 and no 负责人, and needs neither; 宁夏 has no 权重.
+    silent(&check_yaml(ZHEJIANG), "JX102");
+    silent(&check_yaml(NINGXIA), "JX102");
+}
+
+#[test]
+fn jx103_empty_text() {
+    let yaml = edit(XINJIANG, "名称: 项目甲", "名称: \"  \"");
+    fires(&check_yaml(&yaml), "JX103", 5);
+    let yaml = edit(
+        XINJIANG,
+        "总体目标: [目标1：完成任务。]",
+        "总体目标: [\"\", \" \"]",
+    );
+    fires(&check_yaml(&yaml), "JX103", line_of(&yaml, "总体目标"));
+    let yaml = edit(XINJIANG, "部门: 测试部门", "部门: \"\"");
+    fires(&check_yaml(&yaml), "JX103", 1);
+    let yaml = edit(ANHUI, "实际完成情况: 完成", "实际完成情况: \"\"");
+    fires(&check_yaml(&yaml), "JX103", line_of(&yaml, "实际完成情况"));
+    let yaml = edit(ZHEJIANG, "经办人: 李四", "经办人: \" \"");
+    fires(&check_yaml(&yaml), "JX103", 4);
+    let yaml = edit(XINJIANG, "指标值: 有效提高", "指标值: \"\"");
+    fires(&check_yaml(&yaml), "JX103", line_of(&yaml, "社会效益"));
+    // A null where text is expected is caught by the loader, located.
+    let yaml = edit(XINJIANG, "三级: 社会效益,", "三级: ,");
+    fires(&check_yaml(&yaml), "JX103", line_of(&yaml, "三级: ,"));
+    // Passing: one non-empty goal among the list is enough.
+    let yaml = edit(
+        XINJIANG,
+        "总体目标: [目标1：完成任务。]",
+        "总体目标: [目标1：完成任务。, \"\"]",
+    );
+    silent(&check_yaml(&yaml), "JX103");
+}
+
+/// The project block of the 新疆 base (from `  - 名称` to the end).
+fn xinjiang_project() -> &'static str {
+    &XINJIANG[XINJIANG.find("  - 名称").unwrap()..]
+}
+
+#[test]
+fn jx104_duplicate_project() {
+    let second = edit(xinjiang_project(), "名称: 项目甲", "名称: \" 项目甲 \"");
+    let yaml = format!("{XINJIANG}{second}");
+    let d = check_yaml(&yaml);
+    fires(&d, "JX104", line_of(&yaml, "\" 项目甲 \""));
+    assert_eq!(d.iter().filter(|f| f.code == "JX104").count(), 1);
+    let second = edit(xinjiang_project(), "名称: 项目甲", "名称: 项目乙");
+    silent(&check_yaml(&format!("{XINJIANG}{second}")), "JX104");
+}
+
+#[test]
+fn jx105_no_projects() {
+    let yaml = format!("{}项目: []\n", &XINJIANG[..XINJIANG.find("项目:").unwrap()]);
+    fires(&check_yaml(&yaml), "JX105", 1);
+    silent(&check_yaml(XINJIANG), "JX105");
+}
+
+#[test]
+fn jx106_bad_year() {
+    for year in ["1999", "2101", "0"] {
+        let yaml = edit(XINJIANG, "年度: 2023", &format!("年度: {year}"));
+        assert!(fires(&check_yaml(&yaml), "JX106", 2).message.contains(year));
+    }
+    for year in ["2000", "2100"] {
+        let yaml = edit(XINJIANG, "年度: 2023", &format!("年度: {year}"));
+        silent(&check_yaml(&yaml), "JX106");
+    }
+}
+
+#[test]
+fn jx107_duplicate_department_across_files() {
+    let other = edit(XINJIANG, "部门: 测试部门", "部门: \"测试部门 \"");
+    let d = check_files(&[("a.yaml", XINJIANG), ("b.yaml", &other)]);
+    let f = fires(&d, "JX107", 1);
+    assert_eq!(f.file, "b.yaml");
+    assert!(f.message.contains("a.yaml"), "{}", f.message);
+    assert_eq!(d.len(), 1, "{}", show(&d));
+    // Same department, another year; another department, same year.
+    let next_year = edit(XINJIANG, "年度: 2023", "年度: 2024");
+    silent(
+        &check_files(&[("a.yaml", XINJIANG), ("b.yaml", &next_year)]),
+        "JX107",
+    );
+    let other_dept = edit(XINJIANG, "部门: 测试部门", "部门: 另一部门");
+    silent(
+        &check_files(&[("a.yaml", XINJIANG), ("b.yaml", &other_dept)]),
+        "JX107",
+    );
+}
+
+#[test]
+fn jx108_unused_level2_in_zhejiang() {
+    let yaml = edit(
+        ZHEJIANG,
+        "{一级: 效益指标, 三级:",
+        "{一级: 效益指标, 二级: 社会效益指标, 三级:",
+    );
+    let d = check_yaml(&yaml);
+    let f = fires(&d, "JX108", line_of(&yaml, "二级: 社会效益指标"));
+    assert_eq!(f.severity, Severity::Warning);
+    assert!(
+        !d.iter().any(|f| f.severity == Severity::Error),
+        "{}",
+        show(&d)
+    );
+    silent(&check_yaml(ZHEJIANG), "JX108");
+    // 新疆 prints 二级: no warning there.
+    silent(&check_yaml(XINJIANG), "JX108");
+}
+
+// ---------------------------------------------------------------------------------------------
+// JX2xx: indicators
+
+#[test]
+fn jx201_unknown_level1() {
+    let yaml = edit(XINJIANG, "{一级: 产出指标,", "{一级: 产出,");
+    fires(&check_yaml(&yaml), "JX201", line_of(&yaml, "一级: 产出,"));
+    // 安徽 uses the 2015 taxonomy: 成本指标 is not a 一级 there…
+    let yaml = edit(
+        ANHUI,
+        "{一级: 产出指标, 二级: 成本指标,",
+        "{一级: 成本指标, 二级: 经济成本指标,",
+    );
+    let d = check_yaml(&yaml);
+    assert!(
+        fires(&d, "JX201", line_of(&yaml, "三级: 活动经费"))
+            .message
+            .contains("2015")
+    );
+    // …while 新疆 (2021) has it as one (the base), and a numeric code is stripped.
+    silent(&check_yaml(XINJIANG), "JX201");
+    let yaml = edit(XINJIANG, "{一级: 产出指标,", "{一级: 1-产出指标,");
+    silent(&check_yaml(&yaml), "JX201");
+}
+
+#[test]
+fn jx202_unknown_level2() {
+    // 新疆 (2021): 成本指标 is not a 二级 of 产出指标.
+    let yaml = edit(XINJIANG, "二级: 数量指标", "二级: 成本指标");
+    fires(&check_yaml(&yaml), "JX202", line_of(&yaml, "开展活动次数"));
+    // A 二级 under the wrong 一级.
+    let yaml = edit(XINJIANG, "二级: 社会效益指标", "二级: 数量指标");
+    fires(&check_yaml(&yaml), "JX202", line_of(&yaml, "社会效益,"));
+    // 安徽 (2015): 成本指标 is a 二级 of 产出指标 (the base).
+    silent(&check_yaml(ANHUI), "JX202");
+}
+
+#[test]
+fn regional_spellings_are_accepted() {
+    let yaml = edit(XINJIANG, "二级: 数量指标", "二级: 11-数量指标");
+    let yaml = edit(&yaml, "二级: 社会效益指标", "二级: 社会效益");
+    let yaml = edit(&yaml, "二级: 服务对象满意度指标", "二级: 满意度指标");
+    let yaml = edit(&yaml, "二级: 经济成本指标", "二级: 经济成本");
+    clean(&check_yaml(&yaml));
+    let yaml = edit(NINGXIA, "二级: 社会效益指标", "二级: 22-社会效益");
+    let yaml = edit(&yaml, "二级: 服务对象满意度指标", "二级: 31-服务对象满意度");
+    clean(&check_yaml(&yaml));
+}
+
+#[test]
+fn jx203_missing_required_level1() {
+    let cost = XINJIANG.lines().find(|l| l.contains("成本指标")).unwrap();
+    let yaml = edit(XINJIANG, &format!("{cost}\n"), "");
+    let d = check_yaml(&yaml);
+    assert!(fires(&d, "JX203", 5).message.contains("成本指标"));
+    // 浙江 does not require 满意度指标.
+    silent(&check_yaml(ZHEJIANG), "JX203");
+}
+
+#[test]
+fn jx204_too_few_indicators_zhejiang_min_5() {
+    let yaml = edit(
+        ZHEJIANG,
+        "      - {一级: 产出指标, 三级: 人均成本, 指标值: 400元/天, 描述: 人均日均成本}\n",
+        "",
+    );
+    let d = check_yaml(&yaml);
+    assert!(fires(&d, "JX204", 6).message.contains('4'));
+    silent(&check_yaml(ZHEJIANG), "JX204");
+}
+
+#[test]
+fn jx205_duplicate_level3_within_one_level2() {
+    let dup = "      - {一级: 产出指标, 二级: 数量指标, 三级: 开展活动次数, 指标值: \">=5次\", 依据: 计划标准, 权重: 10, 赋分规则: 按照正常比例赋分, 佐证资料: [工作资料]}\n";
+    let base = edit(
+        XINJIANG,
+        "上年完成值: 3次, 权重: 30",
+        "上年完成值: 3次, 权重: 20",
+    );
+    let yaml = format!("{base}{dup}");
+    fires(&check_yaml(&yaml), "JX205", line_of(&yaml, ">=5次"));
+    // The same 二级 written with its code is the same 二级.
+    let yaml = format!("{base}{}", edit(dup, "二级: 数量指标", "二级: 11-数量指标"));
+    fires(&check_yaml(&yaml), "JX205", line_of(&yaml, ">=5次"));
+    // The same name under another 二级 is fine.
+    let yaml = format!("{base}{}", edit(dup, "二级: 数量指标", "二级: 质量指标"));
+    clean(&check_yaml(&yaml));
+    // 浙江 (no 二级): a repeat under the same 一级 is a duplicate, under another 一级 not.
+    let yaml = edit(ZHEJIANG, "三级: 参会人数", "三级: 会议次数");
+    fires(&check_yaml(&yaml), "JX205", line_of(&yaml, "指标值: 120人"));
+    let yaml = edit(ZHEJIANG, "三级: 议题完成", "三级: 会议次数");
+    silent(&check_yaml(&yaml), "JX205");
+}
+
+#[test]
+fn jx206_unit_missing() {
+    let yaml = edit(XINJIANG, "指标值: \">=3次\"", "指标值: \">=3\"");
+    let d = check_yaml(&yaml);
+    assert_eq!(fires(&d, "JX206", 10).severity, Severity::Warning);
+    // Text and a range are not bare quantities.
+    let yaml = edit(ZHEJIANG, "指标值: 4次", "指标值: 1-5条");
+    silent(&check_yaml(&yaml), "JX206");
+    silent(&check_yaml(XINJIANG), "JX206");
+}
+
+#[test]
+fn jx207_bad_basis() {
+    let yaml = edit(XINJIANG, "依据: 计划标准", "依据: 国家标准");
+    assert!(
+        fires(&check_yaml(&yaml), "JX207", 10)
+            .message
+            .contains("国家标准")
+    );
+    let yaml = edit(XINJIANG, "依据: 计划标准", "依据: 行业或国家标准");
+    silent(&check_yaml(&yaml), "JX207");
+}
+
+#[test]
+fn jx208_budget_basis_on_a_non_cost_indicator() {
+    let yaml = edit(XINJIANG, "依据: 计划标准", "依据: 预算支出标准");
+    fires(&check_yaml(&yaml), "JX208", 10);
+    // 新疆: a 成本指标 一级 (the base); 安徽: 成本指标 as a 二级 of 产出指标.
+    silent(&check_yaml(XINJIANG), "JX208");
+    let yaml = edit(
+        ANHUI,
+        "指标值: ≤20万元, 权重: 20}",
+        "指标值: ≤20万元, 依据: 预算支出标准, 权重: 20}",
+    );
+    clean(&check_yaml(&yaml));
+}
+
+#[test]
+fn jx209_bad_scoring_rule() {
+    let yaml = edit(XINJIANG, "赋分规则: 满意度赋分", "赋分规则: 比例赋分");
+    fires(&check_yaml(&yaml), "JX209", 13);
+    let yaml = edit(XINJIANG, "赋分规则: 满意度赋分", "赋分规则: 直接赋分");
+    silent(&check_yaml(&yaml), "JX209");
+}
+
+#[test]
+fn jx210_bad_evidence() {
+    let yaml = edit(
+        XINJIANG,
+        "佐证资料: [原始凭证]",
+        "佐证资料: [原始凭证, 发票]",
+    );
+    let d = check_yaml(&yaml);
+    assert!(fires(&d, "JX210", 11).message.contains("发票"));
+    assert_eq!(d.len(), 1, "{}", show(&d));
+    let yaml = edit(
+        XINJIANG,
+        "佐证资料: [原始凭证]",
+        "佐证资料: [原始凭证, 正式材料]",
+    );
+    silent(&check_yaml(&yaml), "JX210");
+}
+
+#[test]
+fn jx211_weight_not_positive() {
+    for w in ["0", "-5"] {
+        let yaml = edit(XINJIANG, "权重: 20", &format!("权重: {w}"));
+        fires(&check_yaml(&yaml), "JX211", 11);
+    }
+    let yaml = edit(XINJIANG, "权重: 20", "权重: 0.5");
+    silent(&check_yaml(&yaml), "JX211");
+}
+
+#[test]
+fn jx212_weights_must_sum_to_90() {
+    let yaml = edit(XINJIANG, "权重: 10", "权重: 15");
+    let d = check_yaml(&yaml);
+    let f = fires(&d, "JX212", 5);
+    assert!(
+        f.message.contains("95") && f.message.contains("90"),
+        "{}",
+        f.message
+    );
+    // Exact decimals: 29.9 + 0.1 is exactly 30.
+    let yaml = edit(
+        XINJIANG,
+        "权重: 30, 赋分规则: 按照正常比例赋分",
+        "权重: 29.9, 赋分规则: 按照正常比例赋分",
+    );
+    let yaml = edit(&yaml, "权重: 10", "权重: 10.1");
+    silent(&check_yaml(&yaml), "JX212");
+    silent(&check_yaml(&anhui_plan()), "JX212");
+}
+
+#[test]
+fn jx213_anhui_totals_per_level1() {
+    // 90 in all, but 产出 45 and 效益 35.
+    let yaml = edit(
+        &anhui_plan(),
+        "指标值: ≥30次, 权重: 30",
+        "指标值: ≥30次, 权重: 25",
+    );
+    let yaml = edit(
+        &yaml,
+        "指标值: 有效提升, 权重: 30",
+        "指标值: 有效提升, 权重: 35",
+    );
+    let d = check_yaml(&yaml);
+    silent(&d, "JX212");
+    let jx213: Vec<&Found> = d.iter().filter(|f| f.code == "JX213").collect();
+    assert_eq!(jx213.len(), 2, "{}", show(&d));
+    fires(&d, "JX213", 5);
+    assert!(
+        jx213
+            .iter()
+            .any(|f| f.message.contains("产出指标") && f.message.contains("50"))
+    );
+    assert!(
+        jx213
+            .iter()
+            .any(|f| f.message.contains("效益指标") && f.message.contains("30"))
+    );
+    // 满意度 10.
+    let yaml = edit(
+        &anhui_plan(),
+        "指标值: ≥90%, 权重: 10",
+        "指标值: ≥90%, 权重: 5",
+    );
+    let yaml = edit(
+        &yaml,
+        "指标值: 有效提升, 权重: 30",
+        "指标值: 有效提升, 权重: 35",
+    );
+    let d = check_yaml(&yaml);
+    fires(&d, "JX213", 5);
+    assert!(
+        d.iter()
+            .any(|f| f.code == "JX213" && f.message.contains("满意度指标")),
+        "{}",
+        show(&d)
+    );
+    silent(&check_yaml(&anhui_plan()), "JX213");
+}
+
+#[test]
+fn jx214_weak_target() {
+    let yaml = edit(XINJIANG, "上年完成值: 3次", "上年完成值: 6次");
+    let f = check_yaml(&yaml);
+    assert!(fires(&f, "JX214", 10).message.contains("6次"));
+    // Equal to last year; another unit; a 反向 target above last year.
+    silent(&check_yaml(XINJIANG), "JX214");
+    silent(
+        &check_yaml(&edit(XINJIANG, "上年完成值: 3次", "上年完成值: 6人")),
+        "JX214",
+    );
+    silent(
+        &check_yaml(&edit(XINJIANG, "上年完成值: 5万元", "上年完成值: 1万元")),
+        "JX214",
+    );
+}
+
+#[test]
+fn jx215_level2_missing() {
+    let yaml = edit(XINJIANG, "二级: 数量指标, ", "");
+    fires(&check_yaml(&yaml), "JX215", 10);
+    silent(&check_yaml(XINJIANG), "JX215");
+    // 浙江 has no 二级 at all.
+    silent(&check_yaml(ZHEJIANG), "JX215");
+}
+
+// ---------------------------------------------------------------------------------------------
+// JX3xx: money
+
+#[test]
+fn jx301_money_sum_mismatch() {
+    let yaml = edit(XINJIANG, "合计: 10}", "合计: 12}");
+    let f = check_yaml(&yaml);
+    assert!(fires(&f, "JX301", 7).message.contains("12"));
+    // Exact decimals, whatever the written scale.
+    let yaml = edit(
+        XINJIANG,
+        "{财政拨款: 10, 其他资金: 0, 合计: 10}",
+        "{财政拨款: 10.368, 其他资金: 0.00, 合计: 10.3680}",
+    );
+    silent(&check_yaml(&yaml), "JX301");
+    // The self-evaluation's stated total is checked too.
+    let yaml = edit(
+        ANHUI,
+        "        财政拨款: {年初预算: 20, 全年预算: 20, 全年执行: 16}\n",
+        "        财政拨款: {年初预算: 20, 全年预算: 20, 全年执行: 16}\n        合计: {年初预算: 20, 全年预算: 20, 全年执行: 15}\n",
+    );
+    fires(&check_yaml(&yaml), "JX301", line_of(&yaml, "全年执行: 15"));
+}
+
+#[test]
+fn jx302_money_source_the_style_lacks() {
+    let yaml = edit(XINJIANG, "其他资金: 0, 合计: 10", "上年结转: 0, 合计: 10");
+    assert!(
+        fires(&check_yaml(&yaml), "JX302", 7)
+            .message
+            .contains("上年结转")
+    );
+    let yaml = edit(ZHEJIANG, "一般公共预算: 10", "财政拨款: 10");
+    fires(&check_yaml(&yaml), "JX302", 8);
+    // 宁夏 prints only the total.
+    let yaml = edit(
+        NINGXIA,
+        "资金: {合计: 4}",
+        "资金: {一般公共预算: 4, 合计: 4}",
+    );
+    fires(&check_yaml(&yaml), "JX302", line_of(&yaml, "资金"));
+    let yaml = edit(
+        ANHUI,
+        "        财政拨款: {年初预算: 20,",
+        "        一般公共预算: {年初预算: 20,",
+    );
+    fires(&check_yaml(&yaml), "JX302", line_of(&yaml, "一般公共预算"));
+    // 安徽 has 上年结转.
+    let yaml = edit(
+        &anhui_plan(),
+        "{财政拨款: 20, 合计: 20}",
+        "{财政拨款: 15, 上年结转: 5, 合计: 20}",
+    );
+    silent(&check_yaml(&yaml), "JX302");
+}
+
+#[test]
+fn jx303_negative_money() {
+    let yaml = edit(
+        XINJIANG,
+        "{财政拨款: 10, 其他资金: 0, 合计: 10}",
+        "{财政拨款: 11, 其他资金: -1, 合计: 10}",
+    );
+    fires(&check_yaml(&yaml), "JX303", 7);
+    let yaml = edit(NINGXIA, "资金: {合计: 4}", "资金: {合计: -4}");
+    fires(&check_yaml(&yaml), "JX303", line_of(&yaml, "资金"));
+    let yaml = edit(ANHUI, "全年执行: 16}", "全年执行: -16}");
+    fires(&check_yaml(&yaml), "JX303", line_of(&yaml, "全年执行: -16"));
+    let yaml = edit(XINJIANG, "其他资金: 0,", "其他资金: 0.00,");
+    silent(&check_yaml(&yaml), "JX303");
+}
+
+/// A total-only self-evaluation row (allowed: “以合计为准”) is not checked for negative amounts,
+/// although a total-only budget is. The data below checks with 0 errors.
+#[test]
+
+fn jx303_negative_self_evaluation_total() {
+    let yaml = edit(
+        ANHUI,
+        "        财政拨款: {年初预算: 20, 全年预算: 20, 全年执行: 16}",
+        "        合计: {年初预算: 20, 全年预算: 20, 全年执行: -16}",
+    );
+    fires(&check_yaml(&yaml), "JX303", line_of(&yaml, "全年执行: -16"));
+}
+
+#[test]
+fn jx304_money_missing() {
+    let yaml = edit(
+        XINJIANG,
+        "资金: {财政拨款: 10, 其他资金: 0, 合计: 10}",
+        "资金: {}",
+    );
+    fires(&check_yaml(&yaml), "JX304", 7);
+    let yaml = edit(
+        ANHUI,
+        "        财政拨款: {年初预算: 20, 全年预算: 20, 全年执行: 16}\n",
+        "        {}\n",
+    );
+    fires(&check_yaml(&yaml), "JX304", line_of(&yaml, "        {}"));
+    // Only a total is fine (宁夏 prints only that).
+    silent(&check_yaml(NINGXIA), "JX304");
+}
+
+// ---------------------------------------------------------------------------------------------
+// JX4xx: the self-evaluation
+
+#[test]
+fn jx401_unknown_indicator_reference() {
+    let yaml = edit(ANHUI, "{指标: 开展活动次数,", "{指标: 开展会议次数,");
+    let d = check_yaml(&yaml);
+    assert!(
+        fires(&d, "JX401", line_of(&yaml, "开展会议次数"))
+            .message
+            .contains("开展会议次数")
+    );
+    // A name used under two 二级 must be qualified as 二级/三级.
+    let twice = edit(ANHUI, "三级: 活动经费", "三级: 开展活动次数");
+    let yaml = edit(&twice, "{指标: 活动经费,", "{指标: 开展活动次数,");
+    let d = check_yaml(&yaml);
+    fires(&d, "JX401", line_of(&yaml, "实际完成值: 16万元"));
+    let yaml = edit(&twice, "{指标: 活动经费,", "{指标: 成本指标/开展活动次数,");
+    let yaml = edit(
+        &yaml,
+        "{指标: 开展活动次数,",
+        "{指标: 数量指标/开展活动次数,",
+    );
+    clean(&check_yaml(&yaml));
+    silent(&check_yaml(ANHUI), "JX401");
+}
+
+#[test]
+fn jx402_indicator_not_evaluated() {
+    let yaml = edit(
+        ANHUI,
+        "        - {指标: 群众满意度, 实际完成值: 95%, 得分: 10}\n",
+        "",
+    );
+    let d = check_yaml(&yaml);
+    let f = fires(&d, "JX402", line_of(&yaml, "{指标: 开展活动次数"));
+    assert!(f.message.contains("群众满意度"));
+    silent(&check_yaml(ANHUI), "JX402");
+}
+
+#[test]
+fn jx403_evaluated_twice() {
+    let yaml = format!("{ANHUI}        - {{指标: 群众满意度, 实际完成值: 96%, 得分: 10}}\n");
+    fires(&check_yaml(&yaml), "JX403", line_of(&yaml, "96%"));
+    silent(&check_yaml(ANHUI), "JX403");
+}
+
+#[test]
+fn jx404_score_over_weight() {
+    let yaml = edit(
+        ANHUI,
+        "实际完成值: 有效提升, 等级: 达成, 得分: 30}",
+        "实际完成值: 有效提升, 得分: 31}",
+    );
+    fires(&check_yaml(&yaml), "JX404", line_of(&yaml, "得分: 31"));
+    let yaml = edit(
+        ANHUI,
+        "实际完成值: 有效提升, 等级: 达成, 得分: 30}",
+        "实际完成值: 有效提升, 得分: -1, 偏差原因: 无}",
+    );
+    fires(&check_yaml(&yaml), "JX404", line_of(&yaml, "得分: -1"));
+    // An execution score over 10, kept by an override.
+    let yaml = edit(
+        ANHUI,
+        "      执行得分: 8\n",
+        "      执行得分: 12\n      执行得分调整理由: 测试\n",
+    );
+    fires(&check_yaml(&yaml), "JX404", line_of(&yaml, "执行得分: 12"));
+    // Exactly the weight.
+    silent(&check_yaml(ANHUI), "JX404");
+}
+
+#[test]
+fn jx405_score_missing_for_a_qualitative_indicator() {
+    let yaml = edit(
+        ANHUI,
+        "实际完成值: 有效提升, 等级: 达成, 得分: 30}",
+        "实际完成值: 有效提升}",
+    );
+    fires(
+        &check_yaml(&yaml),
+        "JX405",
+        line_of(&yaml, "{指标: 社会效益"),
+    );
+    let yaml = edit(
+        ANHUI,
+        "实际完成值: 有效提升, 等级: 达成, 得分: 30}",
+        "实际完成值: 有效提升, 等级: 部分达成, 偏差原因: 无}",
+    );
+    fires(
+        &check_yaml(&yaml),
+        "JX405",
+        line_of(&yaml, "{指标: 社会效益"),
+    );
+    // 达成 without a score scores the full weight: the stated total 98 still agrees.
+    let yaml = edit(ANHUI, "等级: 达成, 得分: 30}", "等级: 达成}");
+    silent(&check_yaml(&yaml), "JX405");
+    clean(&check_yaml(&yaml));
+    // A quantitative indicator is computed without a stated score.
+    let yaml = edit(ANHUI, "实际完成值: 32次, 得分: 30}", "实际完成值: 32次}");
+    clean(&check_yaml(&yaml));
+}
+
+#[test]
+fn jx406_grade_range() {
+    // Weight 30: 达成 needs ≥ 24, 部分达成 [18, 24), 未达成 < 18.
+    let with = |grade: &str, score: &str| {
+        let yaml = edit(
+            ANHUI,
+            "等级: 达成, 得分: 30}",
+            &format!("等级: {grade}, 得分: {score}, 偏差原因: 有差距}}"),
+        );
+        let total = score.parse::<Decimal>().unwrap() + Decimal::from(68);
+        edit(&yaml, "总分: 98", &format!("总分: {total}"))
+    };
+    let line = line_of(ANHUI, "{指标: 社会效益");
+    fires(&check_yaml(&with("达成", "23.99")), "JX406", line);
+    fires(&check_yaml(&with("部分达成", "24")), "JX406", line);
+    fires(&check_yaml(&with("部分达成", "17")), "JX406", line);
+    fires(&check_yaml(&with("未达成", "18")), "JX406", line);
+    for (grade, score) in [
+        ("达成", "24"),
+        ("部分达成", "18"),
+        ("部分达成", "23.99"),
+        ("未达成", "0"),
+        ("未达成", "17.99"),
+    ] {
+        clean(&check_yaml(&with(grade, score)));
+    }
+    silent(&check_yaml(ANHUI), "JX406");
+}
+
+#[test]
+fn jx407_bad_grade() {
+    let yaml = edit(ANHUI, "等级: 达成,", "等级: 优秀,");
+    assert!(
+        fires(&check_yaml(&yaml), "JX407", line_of(&yaml, "优秀"))
+            .message
+            .contains("优秀")
+    );
+    // The long forms of the official wording are accepted.
+    let yaml = edit(ANHUI, "等级: 达成,", "等级: 达成年度指标,");
+    silent(&check_yaml(&yaml), "JX407");
+}
+
+#[test]
+fn jx408_reason_missing() {
+    // 85 % of a ≥90 % target: 10 × 85/90 = 9.44.
+    let yaml = edit(
+        ANHUI,
+        "实际完成值: 95%, 得分: 10}",
+        "实际完成值: 85%, 得分: 9.44}",
+    );
+    let yaml = edit(&yaml, "总分: 98", "总分: 97.44");
+    let d = check_yaml(&yaml);
+    assert_eq!(d.len(), 1, "{}", show(&d));
+    fires(&d, "JX408", line_of(&yaml, "85%"));
+    // A blank reason is no reason.
+    let blank = edit(&yaml, "得分: 9.44}", "得分: 9.44, 偏差原因: \" \"}");
+    fires(&check_yaml(&blank), "JX408", line_of(&yaml, "85%"));
+    // Full marks need no reason.
+    silent(&check_yaml(ANHUI), "JX408");
+    let yaml = edit(
+        &yaml,
+        "得分: 9.44}",
+        "得分: 9.44, 偏差原因: 宣传不足，明年加强}",
+    );
+    clean(&check_yaml(&yaml));
+}
+
+#[test]
+fn jx409_over_achievement_from_120_percent() {
+    let yaml = edit(ANHUI, "实际完成值: 32次", "实际完成值: 36次");
+    let d = check_yaml(&yaml);
+    let f = fires(&d, "JX409", line_of(&yaml, "36次"));
+    assert!(f.message.contains("120%"), "{}", f.message);
+    let yaml = edit(ANHUI, "实际完成值: 32次", "实际完成值: 35次");
+    silent(&check_yaml(&yaml), "JX409");
+    // 反向 indicators are never over-achieved.
+    let yaml = edit(ANHUI, "实际完成值: 16万元", "实际完成值: 1万元");
+    silent(&check_yaml(&yaml), "JX409");
+}
+
+#[test]
+fn jx410_rate_mismatch() {
+    let yaml = edit(ANHUI, "执行率: \"80%\"", "执行率: \"100%\"");
+    let d = check_yaml(&yaml);
+    let f = fires(&d, "JX410", line_of(&yaml, "执行率"));
+    assert!(f.message.contains("80.00%"), "{}", f.message);
+    // Compared at the precision written.
+    for ok in ["80.00%", "80.0%", "80％"] {
+        silent(
+            &check_yaml(&edit(
+                ANHUI,
+                "执行率: \"80%\"",
+                &format!("执行率: \"{ok}\""),
+            )),
+            "JX410",
+        );
+    }
+    // 16.97 / 20 = 84.85 %: 84.9 % and 85 % agree at their precision, 84.8 % does not.
+    let odd = edit(ANHUI, "全年执行: 16}", "全年执行: 16.97}");
+    let odd = edit(&odd, "执行得分: 8", "执行得分: 8.49");
+    let odd = edit(&odd, "总分: 98", "总分: 98.49");
+    for ok in ["84.85%", "84.9%", "85%"] {
+        silent(
+            &check_yaml(&edit(&odd, "执行率: \"80%\"", &format!("执行率: \"{ok}\""))),
+            "JX410",
+        );
+    }
+    fires(
+        &check_yaml(&edit(&odd, "执行率: \"80%\"", "执行率: \"84.8%\"")),
+        "JX410",
+        line_of(&odd, "执行率"),
+    );
+}
+
+/// “93.90%” is written to two decimals, but trailing zeros are dropped before choosing the
+/// precision, so it is compared at one decimal (93.9) and accepted for 18.77 / 20 = 93.85 %.
+#[test]
+fn jx410_trailing_zeros_are_precision() {
+    let yaml = edit(ANHUI, "全年执行: 16}", "全年执行: 18.77}");
+    let yaml = edit(&yaml, "执行得分: 8", "执行得分: 9.39");
+    let yaml = edit(&yaml, "总分: 98", "总分: 99.39");
+    let yaml = edit(&yaml, "执行率: \"80%\"", "执行率: \"93.90%\"");
+    fires(&check_yaml(&yaml), "JX410", line_of(&yaml, "执行率"));
+}
+
+#[test]
+fn jx411_execution_score_mismatch() {
+    let yaml = edit(ANHUI, "执行得分: 8", "执行得分: 10");
+    let yaml = edit(&yaml, "总分: 98", "总分: 100");
+    let d = check_yaml(&yaml);
+    let f = fires(&d, "JX411", line_of(&yaml, "执行得分"));
+    assert!(
+        f.message.contains("80.00%") && f.message.contains('8'),
+        "{}",
+        f.message
+    );
+    // The printed execution score is the computed 8, so the stated total 100 is off too.
+    fires(&d, "JX413", line_of(&yaml, "总分"));
+    // 执行得分调整理由 prints the stated 10: no JX411, and 100 is then the right total.
+    let yaml = edit(
+        &yaml,
+        "      执行得分: 10\n",
+        "      执行得分: 10\n      执行得分调整理由: 经批准按满分计\n",
+    );
+    clean(&check_yaml(&yaml));
+    silent(&check_yaml(ANHUI), "JX411");
+}
+
+#[test]
+fn jx412_score_mismatch() {
+    // 24 of ≥30: 30 × 24/30 = 24, not the stated 30.
+    let yaml = edit(
+        ANHUI,
+        "实际完成值: 32次, 得分: 30}",
+        "实际完成值: 24次, 得分: 30}",
+    );
+    let d = check_yaml(&yaml);
+    let f = fires(&d, "JX412", line_of(&yaml, "24次"));
+    assert!(f.message.contains("24"), "{}", f.message);
+    // The computed 24 is printed: 98 is then wrong and the lost points need a reason.
+    fires(&d, "JX413", line_of(&yaml, "总分"));
+    fires(&d, "JX408", line_of(&yaml, "24次"));
+    // 得分调整理由 prints the stated 30: nothing else to report.
+    let yaml = edit(
+        &yaml,
+        "24次, 得分: 30}",
+        "24次, 得分: 30, 得分调整理由: 按考核结果}",
+    );
+    clean(&check_yaml(&yaml));
+    silent(&check_yaml(ANHUI), "JX412");
+}
+
+/// An override needs a reason: a blank `得分调整理由` / `执行得分调整理由` still silences the
+/// mismatch and prints the stated figure, where a blank `偏差原因` counts as missing (JX408).
+#[test]
+fn blank_override_reasons_do_not_override() {
+    let yaml = edit(
+        ANHUI,
+        "实际完成值: 32次, 得分: 30}",
+        "实际完成值: 24次, 得分: 30, 得分调整理由: \"\", 偏差原因: 有差距}",
+    );
+    let d = check_yaml(&yaml);
+    assert!(
+        d.iter().any(|f| f.code == "JX412" || f.code == "JX103"),
+        "blank 得分调整理由 accepted:\n{}",
+        show(&d)
+    );
+    let yaml = edit(
+        ANHUI,
+        "      执行得分: 8\n",
+        "      执行得分: 10\n      执行得分调整理由: \" \"\n",
+    );
+    let yaml = edit(&yaml, "总分: 98", "总分: 100");
+    let d = check_yaml(&yaml);
+    assert!(
+        d.iter().any(|f| f.code == "JX411" || f.code == "JX103"),
+        "blank 执行得分调整理由 accepted:\n{}",
+        show(&d)
+    );
+}
+
+#[test]
+fn jx413_total_mismatch() {
+    let yaml = edit(ANHUI, "总分: 98", "总分: 100");
+    let f = check_yaml(&yaml);
+    assert!(
+        fires(&f, "JX413", line_of(&yaml, "总分"))
+            .message
+            .contains("98")
+    );
+    silent(
+        &check_yaml(&edit(ANHUI, "总分: 98", "总分: 98.00")),
+        "JX413",
+    );
+}
+
+#[test]
+fn jx414_percent_target_phrase_actual() {
+    let yaml = edit(ANHUI, "实际完成值: 95%", "实际完成值: 满意");
+    let d = check_yaml(&yaml);
+    fires(&d, "JX414", line_of(&yaml, "实际完成值: 满意"));
+    // The stated score is used.
+    assert_eq!(d.len(), 1, "{}", show(&d));
+    silent(&check_yaml(ANHUI), "JX414");
+    // A phrase target with a phrase actual is not this warning.
+    silent(
+        &check_yaml(&edit(ANHUI, "实际完成值: 有效提升", "实际完成值: 明显提升")),
+        "JX414",
+    );
+}
+
+#[test]
+fn jx415_unit_mismatch() {
+    let yaml = edit(ANHUI, "实际完成值: 32次", "实际完成值: 32人");
+    let d = check_yaml(&yaml);
+    fires(&d, "JX415", line_of(&yaml, "32人"));
+    assert_eq!(d.len(), 1, "{}", show(&d));
+    silent(&check_yaml(ANHUI), "JX415");
+}
+
+/// A full-width percent sign (common with Chinese input methods) is a different unit to the
+/// target parser, while `parse_percent` accepts it: `≥90％` cannot be compared with `95%`.
+#[test]
+
+fn full_width_percent_is_a_percent() {
+    let yaml = edit(ANHUI, "指标值: ≥90%", "指标值: ≥90％");
+    clean(&check_yaml(&yaml));
+}
+
+#[test]
+fn jx416_executed_over_budget() {
+    let yaml = edit(ANHUI, "全年执行: 16}", "全年执行: 22}");
+    let yaml = edit(&yaml, "执行率: \"80%\"", "执行率: \"110%\"");
+    let yaml = edit(&yaml, "执行得分: 8", "执行得分: 10");
+    let yaml = edit(&yaml, "总分: 98", "总分: 100");
+    let d = check_yaml(&yaml);
+    // Over-execution is capped at full points: only the warning.
+    assert_eq!(d.len(), 1, "{}", show(&d));
+    fires(&d, "JX416", line_of(&yaml, "      资金:") + 1);
+    let yaml = edit(ANHUI, "全年执行: 16}", "全年执行: 20}");
+    let yaml = edit(&yaml, "执行率: \"80%\"", "执行率: \"100%\"");
+    silent(&check_yaml(&yaml), "JX416");
+}
+
+#[test]
+fn jx417_bad_percent() {
+    for bad in ["八成", "80", "0.8"] {
+        let yaml = edit(ANHUI, "执行率: \"80%\"", &format!("执行率: \"{bad}\""));
+        fires(&check_yaml(&yaml), "JX417", line_of(&yaml, "执行率"));
+    }
+    silent(&check_yaml(ANHUI), "JX417");
+}
+
+#[test]
+fn jx418_budget_zero() {
+    let yaml = edit(
+        ANHUI,
+        "全年预算: 20, 全年执行: 16}",
+        "全年预算: 0, 全年执行: 0}",
+    );
+    fires(
+        &check_yaml(&yaml),
+        "JX418",
+        line_of(&yaml, "      资金:") + 1,
+    );
+    silent(&check_yaml(ANHUI), "JX418");
+}
