@@ -185,11 +185,11 @@ pub fn header_rows(
                         total_at = Some((r, cells.len()));
                         money(col, p.funds.total)
                     } else {
+                        // Every printed source column is part of the total, filled or not,
+                        // so a figure typed into an empty cell in Excel updates it.
+                        source_cells.push((first_row + r, col));
                         match Source::from_key(src_key).and_then(|s| p.funds.get(s)) {
-                            Some(v) => {
-                                source_cells.push((first_row + r, col));
-                                money(col, v)
-                            }
+                            Some(v) => money(col, v),
                             None => Cell::empty(col),
                         }
                     }
@@ -206,7 +206,7 @@ pub fn header_rows(
         }
         rows.push(Row::new(RowKind::Body, cells));
     }
-    if let (Some((r, i)), false) = (total_at, source_cells.is_empty()) {
+    if let (Some((r, i)), false) = (total_at, p.funds.sources.is_empty()) {
         let values: Vec<Decimal> = p.funds.sources.iter().map(|(_, v)| *v).collect();
         let cell = &mut rows[r].cells[i];
         cell.value = CellValue::Formula {

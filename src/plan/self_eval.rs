@@ -80,12 +80,13 @@ fn section(dept: &Dept, spec: &DocumentSpec, p: &Proj, n: usize) -> Section {
     let first_source_row = total_row + 1;
     let amount = |c: usize, v: Option<Decimal>| v.map_or_else(|| Cell::empty(c), |v| money(c, v));
     // Totals: SUM formulas over the source rows that carry amounts.
-    let filled_rows: Vec<usize> = sources
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| e.rows.iter().any(|r| r.source == Some(**s)))
-        .map(|(k, _)| first_source_row + k)
-        .collect();
+    // Every source row is part of the totals, filled or not, so a figure typed into an
+    // empty cell in Excel updates them.
+    let filled_rows: Vec<usize> = if e.rows.is_empty() {
+        Vec::new()
+    } else {
+        (0..sources.len()).map(|k| first_source_row + k).collect()
+    };
     let sum_cell = |c: usize, v: Option<Decimal>, parts: Vec<Decimal>| match v {
         Some(v) if !filled_rows.is_empty() => common::formula(
             c,

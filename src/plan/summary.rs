@@ -86,11 +86,9 @@ pub fn section(dept: &Dept, spec: &DocumentSpec) -> Section {
                             total_idx = Some(cells.len());
                             money(i, p.funds.total)
                         } else {
+                            source_refs.push((first, i));
                             match Source::from_key(key).and_then(|s| p.funds.get(s)) {
-                                Some(v) => {
-                                    source_refs.push((first, i));
-                                    money(i, v)
-                                }
+                                Some(v) => money(i, v),
                                 None => Cell::empty(i),
                             }
                         };
@@ -114,7 +112,7 @@ pub fn section(dept: &Dept, spec: &DocumentSpec) -> Section {
                     };
                     cells.push(cell);
                 }
-                if let (Some(ti), false) = (total_idx, source_refs.is_empty()) {
+                if let (Some(ti), false) = (total_idx, p.funds.sources.is_empty()) {
                     let values: Vec<Decimal> = p.funds.sources.iter().map(|(_, v)| *v).collect();
                     let col = cells[ti].col;
                     cells[ti] = common::formula(
