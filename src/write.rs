@@ -16,22 +16,51 @@ pub enum Written {
 }
 
 /// Writes `bytes` to `path` atomically (temporary file + rename), unless it already holds them.
+/// The temporary file is created like any new file, so the output gets the usual permissions
+/// (0666 less the umask), and it is removed again if anything fails.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<Written> {
-    if let Ok(old) = std::fs::read(path)
-        && old == bytes
-    {
+    if std::fs::read(path).is_ok_and(|old| old == bytes) {
         return Ok(Written::Unchanged);
     }
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".jixiao-")
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
+    let (tmp_path, mut file) = create_temp(dir)?;
+    let guard = RemoveOnDrop(Some(tmp_path.clone()));
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    drop(file);
+    std::fs::rename(&tmp_path, path)?;
+    std::mem::forget(guard);
     Ok(Written::Written)
+}
+
+/// A new, uniquely named temporary file in `dir`.
+fn create_temp(dir: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    loop {
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let p = dir.join(format!(".jixiao-{}-{n}.tmp", std::process::id()));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&p)
+        {
+            Ok(f) => return Ok((p, f)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Removes a temporary file when a write fails half-way.
+struct RemoveOnDrop(Option<PathBuf>);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        if let Some(p) = self.0.take() {
+            let _ = std::fs::remove_file(p);
+        }
+    }
 }
 
 /// Input hashes of the outputs of the last build (`out/.jixiao-manifest.json`).

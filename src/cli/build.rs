@@ -45,6 +45,9 @@ pub struct Args {
 
 /// One document to render: its plan, template and output paths.
 struct Job {
+    /// Index of the department, so its documents are written all or none.
+    dept: usize,
+    dept_name: String,
     doc: Document,
     template: String,
     fonts: BTreeMap<String, Vec<String>>,
@@ -54,7 +57,7 @@ struct Job {
 }
 
 enum JobResult {
-    Built { pdf: Written, xlsx: Option<Written> },
+    Rendered { pdf: Vec<u8>, xlsx: Option<Vec<u8>> },
     Fresh,
     Failed(String),
 }
@@ -133,7 +136,12 @@ pub fn run(args: &Args) -> ExitCode {
 
     // Plan every document of every department without errors.
     let mut jobs = Vec::new();
-    for dept in checked.departments.iter().filter(|d| d.errors == 0) {
+    for (dept_index, dept) in checked
+        .departments
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.errors == 0)
+    {
         let chains = crate::render::pdf::present_chains(&fonts, &dept.style.style.fonts);
         let dir = args
             .out
@@ -153,6 +161,7 @@ pub fn run(args: &Args) -> ExitCode {
                     let name = format!("{:02}-{}", i + 1, write::safe_component(&sec.name));
                     let pdf = dir.join(&stem).join(format!("{name}.pdf"));
                     jobs.push(job(
+                        dept_index,
                         one,
                         &template,
                         &chains,
@@ -166,6 +175,7 @@ pub fn run(args: &Args) -> ExitCode {
             let pdf = dir.join(format!("{stem}.pdf"));
             let xlsx = dir.join(format!("{stem}.xlsx"));
             jobs.push(job(
+                dept_index,
                 doc,
                 &template,
                 &chains,
@@ -216,20 +226,45 @@ pub fn run(args: &Args) -> ExitCode {
         pb.finish_and_clear();
     }
 
+    // A department is written all or none: if any of its documents failed, none is written.
+    let failed_depts: std::collections::BTreeSet<usize> = jobs
+        .iter()
+        .zip(&results)
+        .filter(|(_, r)| matches!(r, JobResult::Failed(_)))
+        .map(|(j, _)| j.dept)
+        .collect();
     let (mut written, mut unchanged) = (0, 0);
+    let mut manifest = manifest.into_inner().unwrap_or_default();
     for (job, result) in jobs.iter().zip(&results) {
         let shown = crate::diag::display_path(&job.pdf);
         match result {
-            JobResult::Built { pdf, xlsx } => {
-                for (path, w) in [(Some(&job.pdf), Some(*pdf)), (job.xlsx.as_ref(), *xlsx)] {
-                    if let (Some(path), Some(w)) = (path, w) {
-                        let shown = crate::diag::display_path(path);
-                        if w == Written::Written {
-                            written += 1;
-                            eprintln!("写入 {shown}");
-                        } else {
-                            unchanged += 1;
-                            eprintln!("未变 {shown}");
+            JobResult::Rendered { .. } if failed_depts.contains(&job.dept) => {
+                eprintln!("未写入 {shown}（本部门有文档生成失败）");
+            }
+            JobResult::Rendered { pdf, xlsx } => {
+                let outputs = [
+                    (Some(&job.pdf), Some(pdf)),
+                    (job.xlsx.as_ref(), xlsx.as_ref()),
+                ];
+                for (path, bytes) in outputs {
+                    let (Some(path), Some(bytes)) = (path, bytes) else {
+                        continue;
+                    };
+                    let shown = crate::diag::display_path(path);
+                    match write::write_atomic(path, bytes) {
+                        Ok(w) => {
+                            manifest.record(path, &job.hash, bytes);
+                            if w == Written::Written {
+                                written += 1;
+                                eprintln!("写入 {shown}");
+                            } else {
+                                unchanged += 1;
+                                eprintln!("未变 {shown}");
+                            }
+                        }
+                        Err(e) => {
+                            failed = true;
+                            eprintln!("错误：无法写入 {shown}：{e}");
                         }
                     }
                 }
@@ -240,11 +275,11 @@ pub fn run(args: &Args) -> ExitCode {
             }
             JobResult::Failed(msg) => {
                 failed = true;
-                eprintln!("错误：{shown} 未生成：{msg}");
+                eprintln!("错误：{}：{shown} 未生成：{msg}", job.dept_name);
             }
         }
     }
-    if let Err(e) = manifest.into_inner().map(|m| m.save()).unwrap_or(Ok(())) {
+    if let Err(e) = manifest.save() {
         eprintln!("警告：无法保存构建记录：{e}");
     }
     eprintln!(
@@ -259,7 +294,9 @@ pub fn run(args: &Args) -> ExitCode {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn job(
+    dept: usize,
     doc: Document,
     template: &str,
     chains: &BTreeMap<String, Vec<String>>,
@@ -280,6 +317,8 @@ fn job(
             .as_bytes(),
     );
     Job {
+        dept,
+        dept_name: doc.department.clone(),
         doc,
         template: template.to_string(),
         fonts: chains.clone(),
@@ -323,25 +362,9 @@ fn run_job(
         },
         None => None,
     };
-    let pdf_w = match write::write_atomic(&job.pdf, &pdf) {
-        Ok(w) => w,
-        Err(e) => return JobResult::Failed(e.to_string()),
-    };
-    let mut xlsx_w = None;
-    if let (Some(path), Some(bytes)) = (&job.xlsx, &xlsx_bytes) {
-        match write::write_atomic(path, bytes) {
-            Ok(w) => xlsx_w = Some(w),
-            Err(e) => return JobResult::Failed(e.to_string()),
-        }
-    }
-    let mut m = manifest.lock().expect("manifest lock");
-    m.record(&job.pdf, &job.hash, &pdf);
-    if let (Some(path), Some(bytes)) = (&job.xlsx, &xlsx_bytes) {
-        m.record(path, &job.hash, bytes);
-    }
-    JobResult::Built {
-        pdf: pdf_w,
-        xlsx: xlsx_w,
+    JobResult::Rendered {
+        pdf,
+        xlsx: xlsx_bytes,
     }
 }
 

@@ -30,7 +30,11 @@ pub fn plan_department(dept: &Dept) -> Vec<Document> {
                 kind: spec.kind.clone(),
                 style: dept.style.key.clone(),
                 file_stem: spec.file.clone(),
-                title: format!("{} {}", dept.src.name.value.trim(), title),
+                title: if title.contains(dept.src.name.value.trim()) {
+                    title.clone()
+                } else {
+                    format!("{} {}", dept.src.name.value.trim(), title)
+                },
                 author: dept.src.name.value.trim().to_string(),
                 subject: format!("{}年度 {}", dept.src.year.value, spec.file),
                 keywords: vec![

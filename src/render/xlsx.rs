@@ -110,8 +110,7 @@ pub fn sheet_names(names: &[String]) -> Vec<String> {
             let suffix = format!("({n})");
             let room = SHEET_NAME_MAX - suffix.encode_utf16().count();
             let mut stem = truncate_utf16(&base, room);
-            // Cutting may expose an apostrophe; it may not end the stem either, as
-            // `'(2)` is fine but keep the name tidy.
+            // Cutting may expose an apostrophe; `'(2)` would be valid, but keep names tidy.
             while stem.ends_with('\'') {
                 stem.pop();
             }

@@ -27,6 +27,8 @@ pub enum PdfError {
     MissingGlyphs {
         glyphs: Vec<MissingGlyph>,
         chains: BTreeMap<String, Vec<String>>,
+        /// For each glyph, the table and cell text it sits in (from the plan), when found.
+        cells: Vec<Option<(String, String)>>,
     },
 }
 
@@ -35,12 +37,20 @@ impl std::fmt::Display for PdfError {
         match self {
             PdfError::Template(e) => write!(f, "{e:#}"),
             PdfError::Engine(e) => write!(f, "{e}"),
-            PdfError::MissingGlyphs { glyphs, chains } => {
-                for g in glyphs {
+            PdfError::MissingGlyphs {
+                glyphs,
+                chains,
+                cells,
+            } => {
+                for (g, cell) in glyphs.iter().zip(cells) {
+                    let place = match cell {
+                        Some((section, text)) => format!("“{section}”表中的“{text}”"),
+                        None => format!("文字“{}”", g.text),
+                    };
                     writeln!(
                         f,
-                        "字符“{}”(U+{:04X}) 没有任何字体能显示：所在文字“{}”（第 {} 页），实际使用字体 {}",
-                        g.character, g.character as u32, g.text, g.page, g.font
+                        "字符“{}”(U+{:04X}) 没有任何字体能显示：位于{place}（第 {} 页），实际使用字体 {}",
+                        g.character, g.character as u32, g.page, g.font
                     )?;
                 }
                 let chains: Vec<String> = chains
@@ -115,11 +125,37 @@ pub fn render(
         plan = split_spans(doc, &pages);
     }
     let compiled = laid_out.expect("at least one round");
-    Engine::check_glyphs(&compiled).map_err(|glyphs| PdfError::MissingGlyphs {
-        glyphs,
-        chains: fonts.clone(),
+    Engine::check_glyphs(&compiled).map_err(|glyphs| {
+        let cells = glyphs.iter().map(|g| cell_with(doc, g.character)).collect();
+        PdfError::MissingGlyphs {
+            glyphs,
+            chains: fonts.clone(),
+            cells,
+        }
     })?;
     Engine::export_pdf(&compiled, timestamp).map_err(PdfError::Engine)
+}
+
+/// The first table and cell text (or title) of `doc` that contains `c`.
+fn cell_with(doc: &Document, c: char) -> Option<(String, String)> {
+    doc.sections.iter().find_map(|sec| {
+        let furniture = [
+            Some(&sec.title),
+            sec.heading.as_ref(),
+            sec.subtitle.as_ref(),
+        ];
+        furniture
+            .into_iter()
+            .flatten()
+            .chain(
+                sec.rows
+                    .iter()
+                    .flat_map(|r| r.cells.iter().map(|cell| &cell.text)),
+            )
+            .chain(sec.notes.iter())
+            .find(|t| t.contains(c))
+            .map(|t| (sec.name.clone(), t.clone()))
+    })
 }
 
 /// The page of every marked body row: `(section, row) → page`.
