@@ -3,7 +3,7 @@
 
 use rust_decimal::Decimal;
 
-use super::{Align, Cell, CellRef, CellValue, Document, Formula, Role, Row, RowKind};
+use super::{Align, Cell, CellRef, CellValue, Document, Formula, Role, Row, RowKind, Section};
 use crate::check::{Dept, Ind, Proj};
 use crate::model::Source;
 use crate::style::{DocumentSpec, HeaderCell};
@@ -130,6 +130,45 @@ pub fn centred(col: usize, text: impl Into<String>) -> Cell {
     Cell::text(col, text, Role::Text).align(Align::Center)
 }
 
+/// The overall goal, one 目标N per line.
+pub fn goals_text(p: &Proj) -> String {
+    p.src
+        .goals
+        .as_ref()
+        .map(|g| {
+            g.value
+                .texts()
+                .iter()
+                .map(|s| s.trim())
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default()
+}
+
+/// A section with the style's page furniture (heading, title, subtitle, unit lines) filled
+/// for table number `n`, and no notes or signature.
+pub fn section(
+    spec: &DocumentSpec,
+    dept: &Dept,
+    n: usize,
+    name: String,
+    rows: Vec<Row>,
+) -> Section {
+    Section {
+        name,
+        heading: label(spec, "heading", dept, n),
+        title: fill(&spec.title, dept, n),
+        subtitle: label(spec, "subtitle", dept, n),
+        unit_line: label(spec, "unit_line", dept, n),
+        unit_note: label(spec, "unit_note", dept, n),
+        columns: spec.columns.clone(),
+        rows,
+        notes: Vec::new(),
+        signature: Vec::new(),
+    }
+}
+
 /// The text of a project-level field of a header block.
 fn field_text(dept: &Dept, p: &Proj, field: &str) -> Option<String> {
     let t = |o: &Option<crate::model::Text>| o.as_ref().map(|t| t.value.trim().to_string());
@@ -143,18 +182,7 @@ fn field_text(dept: &Dept, p: &Proj, field: &str) -> Option<String> {
         "attribute" => t(&src.attribute).unwrap_or_default(),
         "term" => t(&src.term).unwrap_or_default(),
         "office" => t(&src.office).unwrap_or_default(),
-        "goals" => src
-            .goals
-            .as_ref()
-            .map(|g| {
-                g.value
-                    .texts()
-                    .iter()
-                    .map(|s| s.trim())
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            })
-            .unwrap_or_default(),
+        "goals" => goals_text(p),
         "outcome" => src
             .eval
             .as_ref()

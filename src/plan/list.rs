@@ -3,7 +3,7 @@
 
 use rust_decimal::Decimal;
 
-use super::common::{self, fill, label, money};
+use super::common::{self, fill, money};
 use super::{Cell, Formula, Role, Row, RowKind, Section};
 use crate::check::Dept;
 use crate::compute::{fmt_decimal, round};
@@ -83,15 +83,7 @@ pub fn section(dept: &Dept, spec: &DocumentSpec) -> Option<Section> {
         .collect();
     rows.push(Row::new(RowKind::Total, cells));
     Some(Section {
-        name: fill(&spec.title, dept, 0),
-        heading: label(spec, "heading", dept, 0),
-        title: fill(&spec.title, dept, 0),
-        subtitle: label(spec, "subtitle", dept, 0),
-        unit_line: label(spec, "unit_line", dept, 0),
-        unit_note: label(spec, "unit_note", dept, 0),
-        columns: spec.columns.clone(),
-        rows,
         notes,
-        signature: Vec::new(),
+        ..common::section(spec, dept, 0, fill(&spec.title, dept, 0), rows)
     })
 }

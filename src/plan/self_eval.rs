@@ -4,7 +4,7 @@
 
 use rust_decimal::Decimal;
 
-use super::common::{self, grid_header, grid_starts, indicator_cell, label, money, score};
+use super::common::{self, grid_header, grid_starts, indicator_cell, money, score};
 use super::{Cell, Formula, Role, Row, RowKind, Section};
 use crate::check::{Dept, Proj};
 use crate::model::Source;
@@ -169,19 +169,7 @@ fn section(dept: &Dept, spec: &DocumentSpec, p: &Proj, n: usize) -> Section {
     }
     debug_assert_eq!(rows.len(), head + money_rows);
     // Overall goal and outcome.
-    let goals = p
-        .src
-        .goals
-        .as_ref()
-        .map(|g| {
-            g.value
-                .texts()
-                .iter()
-                .map(|s| s.trim())
-                .collect::<Vec<_>>()
-                .join("\n")
-        })
-        .unwrap_or_default();
+    let goals = common::goals_text(p);
     rows.push(Row::new(
         RowKind::Body,
         vec![
@@ -292,16 +280,5 @@ fn section(dept: &Dept, spec: &DocumentSpec, p: &Proj, n: usize) -> Section {
         total_cells.push(Cell::empty(score_col + 1).span(1, width - score_col - 1));
     }
     rows.push(Row::new(RowKind::Total, total_cells));
-    Section {
-        name: p.src.name.value.trim().to_string(),
-        heading: label(spec, "heading", dept, n),
-        title: common::fill(&spec.title, dept, n),
-        subtitle: label(spec, "subtitle", dept, n),
-        unit_line: label(spec, "unit_line", dept, n),
-        unit_note: label(spec, "unit_note", dept, n),
-        columns: spec.columns.clone(),
-        rows,
-        notes: Vec::new(),
-        signature: Vec::new(),
-    }
+    common::section(spec, dept, n, p.src.name.value.trim().to_string(), rows)
 }

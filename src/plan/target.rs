@@ -1,7 +1,7 @@
 //! 项目支出绩效目标表 (F1 Xinjiang, F2 Ningxia): per project a header block from the style's
 //! settings, then the indicator grid with 一级/二级 merged over their rows.
 
-use super::common::{self, grid_header, grid_starts, indicator_cell, label};
+use super::common::{self, grid_header, grid_starts, indicator_cell};
 use super::{Cell, Row, RowKind, Section};
 use crate::check::Dept;
 use crate::style::DocumentSpec;
@@ -48,18 +48,7 @@ pub fn sections(dept: &Dept, spec: &DocumentSpec) -> Vec<Section> {
                     }
                 }
             }
-            Section {
-                name: p.src.name.value.trim().to_string(),
-                heading: label(spec, "heading", dept, 0),
-                title: common::fill(&spec.title, dept, 0),
-                subtitle: label(spec, "subtitle", dept, 0),
-                unit_line: label(spec, "unit_line", dept, 0),
-                unit_note: label(spec, "unit_note", dept, 0),
-                columns: spec.columns.clone(),
-                rows,
-                notes: Vec::new(),
-                signature: Vec::new(),
-            }
+            common::section(spec, dept, 0, p.src.name.value.trim().to_string(), rows)
         })
         .collect()
 }
