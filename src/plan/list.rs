@@ -35,7 +35,7 @@ pub fn section(dept: &Dept, spec: &DocumentSpec) -> Option<Section> {
             .iter()
             .zip(&starts)
             .map(|(g, &c)| match g.field.as_str() {
-                "index" => common::centred(c, (i + 1).to_string()),
+                "index" => common::number_cell(c, Decimal::from(i + 1), 0, Role::Text),
                 "name" => Cell::text(c, p.src.name.value.trim(), Role::Text),
                 "eval.executed" => money(c, b),
                 _ => Cell::empty(c),

@@ -683,6 +683,62 @@ fn grid_heights(section: &Section, col_px: &[f64]) -> Vec<f64> {
     heights
 }
 
+/// Splits every grid row whose estimated height exceeds Excel's row limit into as many sheet
+/// rows as it needs: cells starting in or spanning over it are merged down over the new rows,
+/// and formula references are remapped. Returns the new section and its row heights.
+fn split_tall_rows(section: &Section, heights: &[f64]) -> (Section, Vec<f64>) {
+    let per_row = MAX_ROW_PT - 9.0;
+    let extra: Vec<usize> = heights
+        .iter()
+        .map(|&h| {
+            if h > MAX_ROW_PT {
+                (h / per_row).ceil() as usize - 1
+            } else {
+                0
+            }
+        })
+        .collect();
+    if extra.iter().all(|&e| e == 0) {
+        return (section.clone(), heights.to_vec());
+    }
+    let mut start = Vec::with_capacity(extra.len());
+    let mut added = 0;
+    for (r, e) in extra.iter().enumerate() {
+        start.push(r + added);
+        added += e;
+    }
+    let remap = |(r, c): CellRef| (start[r], c);
+    let mut out = section.clone();
+    out.rows.clear();
+    let mut new_heights = Vec::new();
+    for (r, row) in section.rows.iter().enumerate() {
+        let mut row = row.clone();
+        for cell in &mut row.cells {
+            let last = r + cell.rowspan.max(1) - 1;
+            cell.rowspan = start[last] + extra[last] + 1 - start[r];
+            if let CellValue::Formula { expr, .. } = &mut cell.value {
+                match expr {
+                    Formula::Sum { cells } => cells.iter_mut().for_each(|c| *c = remap(*c)),
+                    Formula::Ratio { num, den } | Formula::CappedScore { num, den, .. } => {
+                        *num = remap(*num);
+                        *den = remap(*den);
+                    }
+                }
+            }
+        }
+        let kind = row.kind;
+        out.rows.push(row);
+        let k = extra[r] + 1;
+        for i in 0..k {
+            if i > 0 {
+                out.rows.push(crate::plan::Row::new(kind, Vec::new()));
+            }
+            new_heights.push(heights[r] / k as f64);
+        }
+    }
+    (out, new_heights)
+}
+
 /// A height in points as whole pixels (how Excel stores it), rounded up so that no estimate
 /// is cut, within Excel's 409pt limit.
 fn row_pixels(height: f64) -> u32 {
@@ -725,13 +781,17 @@ fn write_section(
     if width > u16::MAX as usize {
         bail!("表格列数过多：{width}");
     }
-    let grid = Grid::new(section)?;
-
+    // Spans and overlaps are checked before anything is measured.
+    Grid::new(section)?;
     let widths = column_widths(section, landscape);
     for (c, w) in widths.iter().enumerate() {
         sheet.set_column_width(c as u16, *w)?;
     }
     let col_px: Vec<f64> = widths.iter().map(|&w| column_px(w)).collect();
+    // A row taller than Excel allows becomes several sheet rows, its cells merged over them.
+    let (expanded, heights) = split_tall_rows(section, &grid_heights(section, &col_px));
+    let section = &expanded;
+    let grid = Grid::new(section)?;
     let total_px: f64 = col_px.iter().sum();
     let last_col = (width - 1) as u16;
 
@@ -773,7 +833,6 @@ fn write_section(
         grid: &grid,
         first_row,
     };
-    let heights = grid_heights(section, &col_px);
     for (r, grid_row) in section.rows.iter().enumerate() {
         let sheet_row = first_row + r as u32;
         sheet.set_row_height_pixels(sheet_row, row_pixels(heights[r]))?;
