@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# Benchmark `jixiao build`: wall time, projects per second and peak RSS, median of R runs.
+#
+#   bench/run.sh [-r RUNS]        (default 5 runs per scenario; RUNS=… in the environment works too)
+#
+# Scenarios (every run: --force, a fresh empty output directory):
+#   (a) the sample corpus data/                                  target: wall < 1 s
+#   (b) 1,000 one-page projects (50 departments × 20, xinjiang)  target: ≥ 180 projects/s, wall < 6 s
+#   (b1) the same with --jobs 1, to show the parallel speed-up
+#   (c) a mixed-style corpus of 200 projects (20 × 10, all four styles)
+#   (d) the first document of a cold process: 1 department × 1 project    target: wall < 150 ms
+#   (e) peak RSS of each, from /usr/bin/time -f '%e %M' (also CPU seconds, user + sys)
+# Columns are medians: wall seconds, projects per second, peak RSS, CPU seconds of jixiao, and
+# CPU seconds used by other processes meanwhile (non-zero means the machine was not quiet).
+# Corpora come from examples/gen_corpus.rs (fixed seed, so every machine times the same bytes).
+set -euo pipefail
+
+RUNS=${RUNS:-5}
+while [ $# -gt 0 ]; do
+    case "$1" in
+        -r | --runs) RUNS=$2; shift 2 ;;
+        -h | --help) sed -n '2,15p' "$0"; exit 0 ;;
+        *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
+    esac
+done
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+BIN=$TARGET_DIR/release/jixiao
+GEN=$TARGET_DIR/release/examples/gen_corpus
+SEED=20240601
+
+if [ ! -x /usr/bin/time ]; then
+    echo "bench: /usr/bin/time is missing (needed for peak RSS); install it: apt-get install -y time" >&2
+    exit 1
+fi
+
+echo "== building (release): jixiao and examples/gen_corpus" >&2
+cargo build --release --quiet --bin jixiao --example gen_corpus
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/jixiao-bench.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+
+# corpus NAME DEPTS PROJECTS STYLE: generate $WORK/NAME/data and check it has no errors.
+corpus() {
+    local dir=$WORK/$1/data
+    "$GEN" --departments "$2" --projects "$3" --style "$4" --seed "$SEED" --out "$dir" 2>/dev/null
+    checked "$dir" >/dev/null
+    echo "$dir"
+}
+
+# checked DIR: run `jixiao check`; fail on errors; print the number of projects.
+checked() {
+    local summary
+    summary=$("$BIN" check "$1" --templates "$ROOT/templates" 2>&1 | tail -n 1) || true
+    case "$summary" in
+        *"：0 个错误"*) ;;
+        *) echo "bench: $1 does not pass jixiao check: $summary" >&2; exit 1 ;;
+    esac
+    sed -E 's/^.*，([0-9]+) 个项目.*$/\1/' <<<"$summary"
+}
+
+# CPU seconds all processes have used so far (user + nice + system + irq + softirq).
+HZ=$(getconf CLK_TCK 2>/dev/null || echo 100)
+busy() { awk -v hz="$HZ" '/^cpu / { printf "%.2f", ($2 + $3 + $4 + $7 + $8) / hz }' /proc/stat; }
+
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+ROWS=()
+# scenario LABEL DATA_DIR PROJECTS TARGET_NOTE [build args…]: time RUNS builds, add a table row.
+scenario() {
+    local label=$1 data=$2 projects=$3 note=$4
+    shift 4
+    local walls=() rss=() rates=() cpus=() others=()
+    echo "== $label: $RUNS runs" >&2
+    for ((i = 1; i <= RUNS; i++)); do
+        local out=$WORK/out.$$.$i
+        rm -rf "$out"
+        local t0 t1 b0 b1
+        b0=$(busy)
+        t0=$(date +%s%N)
+        if ! /usr/bin/time -o "$WORK/time" -f '%e %M %U %S' \
+            "$BIN" build "$data" --out "$out" --templates "$ROOT/templates" --force "$@" \
+            2>"$WORK/build.log"; then
+            echo "bench: build failed ($label); last lines of its log:" >&2
+            tail -n 20 "$WORK/build.log" >&2
+            exit 1
+        fi
+        t1=$(date +%s%N)
+        b1=$(busy)
+        rm -rf "$out"
+        local wall kb cpu
+        wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+        kb=$(tail -n 1 "$WORK/time" | awk '{ print $2 }')
+        cpu=$(tail -n 1 "$WORK/time" | awk '{ printf "%.2f", $3 + $4 }')
+        walls+=("$wall")
+        rss+=("$kb")
+        cpus+=("$cpu")
+        # CPU used by anything else meanwhile: other work on the machine skews the wall time.
+        others+=("$(awk -v a="$b0" -v b="$b1" -v c="$cpu" 'BEGIN { o = b - a - c; printf "%.2f", o < 0 ? 0 : o }')")
+        rates+=("$(awk -v p="$projects" -v w="$wall" 'BEGIN { printf "%.1f", p / w }')")
+        printf '   run %d: %s s, %s projects/s, %s CPU s, %.0f MB; other processes: %s CPU s\n' \
+            "$i" "$wall" "${rates[-1]}" "$cpu" "$(awk -v k="$kb" 'BEGIN { print k / 1024 }')" \
+            "${others[-1]}" >&2
+    done
+    local mw mr mm mc mo
+    mw=$(printf '%s\n' "${walls[@]}" | median)
+    mr=$(printf '%s\n' "${rates[@]}" | median)
+    mm=$(printf '%s\n' "${rss[@]}" | median)
+    mc=$(printf '%s\n' "${cpus[@]}" | median)
+    mo=$(printf '%s\n' "${others[@]}" | median)
+    ROWS+=("$(printf '%-44s %4d %10.3f %11.1f %12.0f %8.2f %8.2f   %s' "$label" "$RUNS" "$mw" "$mr" \
+        "$(awk -v k="$mm" 'BEGIN { print k / 1024 }')" "$mc" "$mo" "$(verdict "$note" "$mw" "$mr")")")
+}
+
+# verdict NOTE WALL RATE: "wall<1", "wall<6,rate>=180", "wall<0.150" or "" → ok / MISSED.
+verdict() {
+    local note=$1 wall=$2 rate=$3 parts=() ok=ok
+    [ -z "$note" ] && { echo "-"; return; }
+    IFS=, read -ra conds <<<"$note"
+    for c in "${conds[@]}"; do
+        case "$c" in
+            wall\<*)
+                local lim=${c#wall<}
+                parts+=("wall < ${lim} s")
+                awk -v w="$wall" -v l="$lim" 'BEGIN { exit !(w < l) }' || ok=MISSED
+                ;;
+            rate\>=*)
+                local lim=${c#rate>=}
+                parts+=("≥ ${lim}/s")
+                awk -v r="$rate" -v l="$lim" 'BEGIN { exit !(r >= l) }' || ok=MISSED
+                ;;
+        esac
+    done
+    local joined
+    joined=$(printf '%s, ' "${parts[@]}")
+    echo "${joined%, }: $ok"
+}
+
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
+
+# (a) the sample corpus.
+SAMPLE_PROJECTS=$(checked "$ROOT/data")
+scenario "(a) sample data/ (${SAMPLE_PROJECTS} projects)" "$ROOT/data" "$SAMPLE_PROJECTS" "wall<1"
+
+# (b) 1,000 one-page projects, all cores and one.
+B=$(corpus b 50 20 xinjiang)
+scenario "(b) 1000 one-page projects (50x20 xinjiang)" "$B" 1000 "wall<6,rate>=180"
+scenario "(b1) the same, --jobs 1" "$B" 1000 "" --jobs 1
+
+# (c) mixed styles.
+C=$(corpus c 20 10 all)
+scenario "(c) 200 projects, mixed styles (20x10)" "$C" 200 ""
+
+# (d) the first document of a cold process.
+D=$(corpus d 1 1 xinjiang)
+scenario "(d) cold process, 1 project (1x1 xinjiang)" "$D" 1 "wall<0.150"
+
+CORES=$(nproc 2>/dev/null || echo '?')
+REV=$(git rev-parse --short HEAD 2>/dev/null || echo '?')
+DIRTY=$(git status --porcelain -- src templates Cargo.toml Cargo.lock 2>/dev/null | head -c1)
+echo
+echo "jixiao build benchmark — ${CORES} cores, commit ${REV}${DIRTY:+ + uncommitted changes}, median of ${RUNS} runs"
+echo "load average before: ${LOAD_BEFORE}; after: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"
+echo "CPU s: user + sys of jixiao; other s: CPU used by other processes during the run (should be ~0)"
+printf '%-44s %4s %10s %11s %12s %8s %8s   %s\n' "scenario" "runs" "wall s" "projects/s" "peak RSS MB" \
+    "CPU s" "other s" "target"
+for r in "${ROWS[@]}"; do echo "$r"; done
