@@ -6,9 +6,8 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
-
-use rayon::prelude::*;
 
 use super::Format;
 use crate::plan::Document;
@@ -192,16 +191,6 @@ pub fn run(args: &Args) -> ExitCode {
     let threads = args.jobs.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
-    let pool = match rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.max(1))
-        .build()
-    {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("错误：无法启动渲染线程：{e}");
-            return ExitCode::FAILURE;
-        }
-    };
     let progress = (std::io::stderr().is_terminal() && jobs.len() > 8).then(|| {
         let pb = indicatif::ProgressBar::new(jobs.len() as u64);
         pb.set_style(
@@ -210,18 +199,36 @@ pub fn run(args: &Args) -> ExitCode {
         );
         pb
     });
-    let results: Vec<JobResult> = pool.install(|| {
-        jobs.par_iter()
-            .map(|job| {
-                let r = run_job(job, &engine, &templates, &manifest, args.force, fixed);
-                engine::evict();
-                if let Some(pb) = &progress {
-                    pb.inc(1);
+    // Plain worker threads pulling documents from a shared counter. Not a rayon pool: the PDF
+    // writer uses rayon inside, and a rayon worker waiting on it would steal and start the
+    // next document while holding the current one, so memory would grow with every document.
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<JobResult>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..threads.clamp(1, jobs.len().max(1)) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(job) = jobs.get(i) else { break };
+                    let r = run_job(job, &engine, &templates, &manifest, args.force, fixed);
+                    engine::evict();
+                    *slots[i].lock().expect("result slot") = Some(r);
+                    if let Some(pb) = &progress {
+                        pb.inc(1);
+                    }
                 }
-                r
-            })
-            .collect()
+            });
+        }
     });
+    let results: Vec<JobResult> = slots
+        .into_iter()
+        .map(|s| {
+            s.into_inner()
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| JobResult::Failed("渲染线程意外中止".to_string()))
+        })
+        .collect();
     if let Some(pb) = progress {
         pb.finish_and_clear();
     }
