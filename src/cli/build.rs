@@ -100,7 +100,15 @@ pub fn run(args: &Args) -> ExitCode {
         .unwrap_or_else(|| PathBuf::from("."));
     let mut font_dirs = vec![root.join("fonts")];
     font_dirs.extend(args.font_paths.iter().cloned());
-    let fonts = FontSet::discover(&font_dirs);
+    // Only the families the styles' fallback chains name are scanned.
+    let mut families: Vec<String> = checked
+        .departments
+        .iter()
+        .flat_map(|d| d.style.style.fonts.values().flatten().cloned())
+        .collect();
+    families.sort();
+    families.dedup();
+    let fonts = FontSet::discover_families(&font_dirs, &families);
     if !fonts.has_cjk() {
         eprintln!(
             "错误：没有找到任何中文（CJK）字体，无法生成 PDF。\n处理：Debian/Ubuntu 上运行 apt-get install -y fonts-noto-cjk，或把 .ttf/.otf 字体文件放进 {}",
