@@ -111,7 +111,8 @@ pub fn run(args: &Args) -> ExitCode {
     let fonts = FontSet::discover_families(&font_dirs, &families);
     if !fonts.has_cjk() {
         eprintln!(
-            "错误：没有找到任何中文（CJK）字体，无法生成 PDF。\n处理：Debian/Ubuntu 上运行 apt-get install -y fonts-noto-cjk，或把 .ttf/.otf 字体文件放进 {}",
+            "错误：样式字体链中的中文字体（{}）一个也没有安装，无法生成 PDF。\n处理：Debian/Ubuntu 上运行 apt-get install -y fonts-noto-cjk，或把 .ttf/.otf 字体文件放进 {}；jixiao fonts 可列出已安装的中文字体",
+            families.join("、"),
             root.join("fonts").display()
         );
         return ExitCode::FAILURE;

@@ -25,9 +25,9 @@ const HAN_PROBE: &str = "中文表绩效";
 
 /// What to tell the user when no CJK font is installed (see
 /// [`FontSet::has_cjk`]).
-pub const NO_CJK_FONT_HELP: &str = "no font with Chinese (Han) coverage was found; \
-install one (e.g. `sudo apt-get install fonts-noto-cjk`) or put .ttf/.otf/.ttc \
-files into the `fonts/` folder next to `data/` (or pass --font-path DIR)";
+pub const NO_CJK_FONT_HELP: &str = "没有找到含简体中文的字体；请安装一个\
+（如 `sudo apt-get install fonts-noto-cjk`），或把 .ttf/.otf/.ttc 文件放进 data/ 旁边的 fonts/ 目录\
+（也可用 --font-path 指定目录）";
 
 /// All fonts known to the engine: system fonts plus extra directories.
 ///
@@ -263,10 +263,10 @@ impl FontSet {
         let mut out = String::new();
         let families = self.cjk_families();
         if families.is_empty() {
-            let _ = writeln!(out, "CJK fonts: none found.");
+            let _ = writeln!(out, "中文字体：一个也没有找到。");
             let _ = writeln!(out, "  {NO_CJK_FONT_HELP}");
         } else {
-            let _ = writeln!(out, "CJK fonts ({}):", families.len());
+            let _ = writeln!(out, "找到的中文字体（{} 个）：", families.len());
             let width = families
                 .iter()
                 .map(|f| f.family.chars().count())
@@ -282,27 +282,27 @@ impl FontSet {
                     f.path.display()
                 );
                 if f.index != 0 {
-                    let _ = write!(out, " (face {})", f.index);
+                    let _ = write!(out, "（第 {} 个字形集）", f.index);
                 }
                 let _ = writeln!(out);
             }
         }
 
         if !roles.is_empty() {
-            let _ = writeln!(out, "Roles:");
+            let _ = writeln!(out, "各角色使用的字体：");
         }
         for (role, chain) in roles {
             let tried = chain.join(" → ");
             match self.resolve(chain) {
                 Some(name) => {
                     let family = self.canonical_family(&name).unwrap_or(&name);
-                    let _ = writeln!(out, "  {role}: {family}  (chain: {tried})");
+                    let _ = writeln!(out, "  {role}：{family}（字体链：{tried}）");
                 }
                 None if chain.is_empty() => {
-                    let _ = writeln!(out, "  {role}: NONE (empty font chain)");
+                    let _ = writeln!(out, "  {role}：无（字体链为空）");
                 }
                 None => {
-                    let _ = writeln!(out, "  {role}: NONE of {tried} is installed");
+                    let _ = writeln!(out, "  {role}：无，字体链 {tried} 中没有一个已安装");
                 }
             }
         }
