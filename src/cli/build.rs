@@ -131,12 +131,27 @@ pub fn run(args: &Args) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // What every document depends on: the program, the Typst library files and the font
+    // files (by path, face, size and modification time), so a changed font re-renders.
     let lib_hash = {
         let mut h = blake3::Hasher::new();
         h.update(env!("CARGO_PKG_VERSION").as_bytes());
         for (name, bytes) in &lib_files {
             h.update(name.as_bytes());
             h.update(bytes);
+        }
+        for f in fonts.cjk_families() {
+            h.update(f.family.as_bytes());
+            h.update(f.path.to_string_lossy().as_bytes());
+            h.update(&f.index.to_le_bytes());
+            if let Ok(meta) = std::fs::metadata(&f.path) {
+                h.update(&meta.len().to_le_bytes());
+                let mtime = meta
+                    .modified()
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+                h.update(&mtime.map_or(0, |d| d.as_nanos()).to_le_bytes());
+            }
         }
         h.finalize().to_hex().to_string()
     };
