@@ -659,7 +659,16 @@ fn check_weak_target(cx: &mut Cx, ind: &Indicator, op: Option<target::Op>, tv: &
     }
 }
 
-fn eval_row(source: Option<Source>, a: &EvalAmounts) -> EvalRow {
+/// One money row of the self-evaluation, reporting any negative amount in it.
+fn eval_row(cx: &mut Cx, source: Option<Source>, a: &EvalAmounts) -> EvalRow {
+    for n in [a.initial.as_ref(), Some(&a.budget), Some(&a.executed)]
+        .into_iter()
+        .flatten()
+    {
+        if n.value.0 < Decimal::ZERO {
+            cx.emit(&rules::MONEY_NEGATIVE, n, "金额为负数");
+        }
+    }
     EvalRow {
         source,
         initial: a.initial.as_ref().map(|n| n.value.0),
@@ -688,29 +697,11 @@ fn check_eval<'a>(
                 money_sources_allowed(style),
             );
         }
-        for n in [a.initial.as_ref(), Some(&a.budget), Some(&a.executed)]
-            .into_iter()
-            .flatten()
-        {
-            if n.value.0 < Decimal::ZERO {
-                cx.emit(&rules::MONEY_NEGATIVE, n, "金额为负数");
-            }
-        }
-        rows.push(eval_row(Some(source), a));
+        rows.push(eval_row(cx, Some(source), a));
     }
     let sum = |f: fn(&EvalRow) -> Decimal| rows.iter().map(f).sum::<Decimal>();
     let total = match (&m.total, rows.is_empty()) {
-        (Some(t), true) => {
-            for n in [t.initial.as_ref(), Some(&t.budget), Some(&t.executed)]
-                .into_iter()
-                .flatten()
-            {
-                if n.value.0 < Decimal::ZERO {
-                    cx.emit(&rules::MONEY_NEGATIVE, n, "金额为负数");
-                }
-            }
-            eval_row(None, t)
-        }
+        (Some(t), true) => eval_row(cx, None, t),
         (t, false) => {
             let computed = EvalRow {
                 source: None,
