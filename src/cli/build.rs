@@ -153,6 +153,11 @@ pub fn run(args: &Args) -> ExitCode {
                 h.update(&mtime.map_or(0, |d| d.as_nanos()).to_le_bytes());
             }
         }
+        h.update(
+            std::env::var("SOURCE_DATE_EPOCH")
+                .unwrap_or_default()
+                .as_bytes(),
+        );
         h.finalize().to_hex().to_string()
     };
     let fixed = fixed_date();
@@ -184,14 +189,7 @@ pub fn run(args: &Args) -> ExitCode {
                     let name = format!("{:02}-{}", i + 1, write::safe_component(&sec.name));
                     let pdf = dir.join(&stem).join(format!("{name}.pdf"));
                     jobs.push(job(
-                        dept_index,
-                        one,
-                        &template,
-                        &chains,
-                        pdf,
-                        None,
-                        &lib_hash,
-                        &templates_dir,
+                        dept_index, one, &template, &chains, pdf, None, &lib_hash, &templates,
                     ));
                 }
             }
@@ -205,7 +203,7 @@ pub fn run(args: &Args) -> ExitCode {
                 pdf,
                 Some(xlsx),
                 &lib_hash,
-                &templates_dir,
+                &templates,
             ));
         }
     }
@@ -334,19 +332,14 @@ fn job(
     pdf: PathBuf,
     xlsx: Option<PathBuf>,
     lib_hash: &str,
-    templates_dir: &Path,
+    templates: &Templates,
 ) -> Job {
     let mut h = blake3::Hasher::new();
     h.update(lib_hash.as_bytes());
     h.update(&serde_json::to_vec(&doc).unwrap_or_default());
     h.update(&serde_json::to_vec(chains).unwrap_or_default());
     h.update(template.as_bytes());
-    h.update(&std::fs::read(templates_dir.join(template)).unwrap_or_default());
-    h.update(
-        std::env::var("SOURCE_DATE_EPOCH")
-            .unwrap_or_default()
-            .as_bytes(),
-    );
+    h.update(templates.source(template).unwrap_or_default().as_bytes());
     Job {
         dept,
         dept_name: doc.department.clone(),

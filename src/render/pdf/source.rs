@@ -49,6 +49,14 @@ impl Templates {
         Ok(Templates { env })
     }
 
+    /// The source text of template `name` (`<style>/<file>`), if loaded.
+    pub fn source(&self, name: &str) -> Option<String> {
+        self.env
+            .get_template(name)
+            .ok()
+            .map(|t| t.source().to_string())
+    }
+
     /// Renders template `name` (`<style>/<file>`) with `ctx`.
     pub fn render(&self, name: &str, ctx: &impl serde::Serialize) -> Result<String> {
         let tmpl = self
