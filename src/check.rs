@@ -82,6 +82,9 @@ pub struct Eval<'a> {
     pub rate: Decimal,
     /// The printed execution score.
     pub exec_score: Decimal,
+    /// Whether `exec_score` is the stated figure, kept by an override reason, rather than the
+    /// computed one.
+    pub exec_overridden: bool,
     /// Execution score + every indicator score.
     pub total_score: Decimal,
     pub grade: &'static str,
@@ -865,6 +868,7 @@ fn check_eval<'a>(
         total,
         rate,
         exec_score,
+        exec_overridden: exec_score != exec_computed,
         total_score,
         grade: compute::grade(total_score),
     }

@@ -115,15 +115,9 @@ fn section(dept: &Dept, spec: &DocumentSpec, p: &Proj, n: usize) -> Section {
         2,
         Role::Percent,
     );
-    let exec_cell = if e.exec_score
-        == crate::compute::execution_score(
-            e.rate,
-            ex.points.0,
-            ex.decimals,
-            ex.full_marks_from.map(|d| d.0),
-        )
-        && ex.full_marks_from.is_none()
-    {
+    // A live formula where the printed score is the national rule's; a number otherwise
+    // (an override, or a regional full-marks threshold a formula would not express).
+    let exec_cell = if !e.exec_overridden && ex.full_marks_from.is_none() {
         common::formula(
             8,
             Formula::CappedScore {
