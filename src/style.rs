@@ -332,12 +332,4 @@ impl LoadedStyle {
             .cloned()
             .unwrap_or_else(|| canonical.to_string())
     }
-
-    pub fn requires(&self, field: &str) -> bool {
-        self.style.required_fields.iter().any(|f| f == field)
-    }
-
-    pub fn has_kind(&self, kind: &str) -> bool {
-        self.style.documents.iter().any(|d| d.kind == kind)
-    }
 }

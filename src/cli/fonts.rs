@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::render::pdf::fonts::FontSet;
+use crate::render::pdf::fonts::{FontSet, NO_CJK_FONT_HELP};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -47,9 +47,7 @@ pub fn run(args: &Args) -> ExitCode {
         }
     }
     if !fonts.has_cjk() {
-        eprintln!(
-            "错误：没有找到任何中文字体。处理：apt-get install -y fonts-noto-cjk，或把 .ttf/.otf 放进 fonts/"
-        );
+        eprintln!("错误：{NO_CJK_FONT_HELP}");
     }
     if failed {
         ExitCode::FAILURE
