@@ -12,8 +12,8 @@ use crate::compute::{self, Comparison, Grade, fmt_decimal, fmt_percent, fmt_scor
 use crate::diag::{Diagnostic, FileId, Pos, Sources};
 use crate::load::Loaded;
 use crate::model::{
-    Department, EvalAmounts, Indicator, IndicatorEval, Num, Project, SelfEval, Source,
-    Sources as Money, Text,
+    Department, EvalAmounts, Indicator, IndicatorEval, Num, Project, SelfEval, Sources as Money,
+    Text,
 };
 use crate::rules::{self, Rule};
 use crate::style::{LoadedStyle, Styles};
@@ -30,23 +30,26 @@ pub struct Dept<'a> {
 
 pub struct Proj<'a> {
     pub src: &'a Project,
-    /// Indicators in the taxonomy's print order (stable within a level).
+    /// Indicators in print order: the taxonomy's (stable within a level) or as written,
+    /// as the style says.
     pub indicators: Vec<Ind<'a>>,
     pub funds: Funds,
     pub eval: Option<Eval<'a>>,
+    /// The extra fields the style declares, as `(key, value)`.
+    pub extras: Vec<(String, String)>,
 }
 
 /// Budget money of a project.
 pub struct Funds {
-    /// The filled sources, in print order.
-    pub sources: Vec<(Source, Decimal)>,
+    /// The filled sources by the style's key, in the style's order.
+    pub sources: Vec<(String, Decimal)>,
     /// Sum of the sources, or the stated total where no source is given.
     pub total: Decimal,
 }
 
 impl Funds {
-    pub fn get(&self, s: Source) -> Option<Decimal> {
-        self.sources.iter().find(|(k, _)| *k == s).map(|(_, v)| *v)
+    pub fn get(&self, key: &str) -> Option<Decimal> {
+        self.sources.iter().find(|(k, _)| k == key).map(|(_, v)| *v)
     }
 }
 
@@ -57,21 +60,34 @@ pub struct Ind<'a> {
     pub target: Value,
     pub weight: Option<Decimal>,
     pub result: Option<IndResult<'a>>,
+    /// The extra fields the style declares, as `(key, value)`.
+    pub extras: Vec<(String, String)>,
 }
 
 pub struct IndResult<'a> {
     pub src: &'a IndicatorEval,
-    /// The printed score: computed, unless overridden with a reason or not computable.
-    pub score: Decimal,
+    /// The printed score: computed, unless overridden with a reason or not computable;
+    /// `None` where the style allows a blank score and none is given.
+    pub score: Option<Decimal>,
 }
 
 /// One money row of the self-evaluation.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct EvalRow {
-    pub source: Option<Source>,
+    /// The style's source key; `None` for the total.
+    pub source: Option<String>,
     pub initial: Option<Decimal>,
     pub budget: Decimal,
     pub executed: Decimal,
+}
+
+impl EvalRow {
+    /// B / A, when A is not zero.
+    pub fn rate(&self) -> Option<Decimal> {
+        (!self.budget.is_zero())
+            .then(|| self.executed.checked_div(self.budget))
+            .flatten()
+    }
 }
 
 pub struct Eval<'a> {
@@ -85,9 +101,20 @@ pub struct Eval<'a> {
     /// Whether `exec_score` is the stated figure, kept by an override reason, rather than the
     /// computed one.
     pub exec_overridden: bool,
-    /// Execution score + every indicator score.
-    pub total_score: Decimal,
-    pub grade: &'static str,
+    /// Execution score + every indicator score; `None` while a score is blank.
+    pub total_score: Option<Decimal>,
+    /// Execution points + the points of every 一级 (the 总分 row's 分值).
+    pub points_total: Decimal,
+    pub grade: Option<&'static str>,
+    /// The extra fields the style declares, as `(key, value)`.
+    pub extras: Vec<(String, String)>,
+}
+
+impl Eval<'_> {
+    /// The money row of a source key.
+    pub fn row(&self, key: &str) -> Option<&EvalRow> {
+        self.rows.iter().find(|r| r.source.as_deref() == Some(key))
+    }
 }
 
 pub struct Checked<'a> {
@@ -96,7 +123,7 @@ pub struct Checked<'a> {
 }
 
 /// Checks every loaded department against its style.
-pub fn check<'a>(loaded: &'a Loaded, styles: &mut Styles) -> Checked<'a> {
+pub fn check<'a>(loaded: &'a Loaded, styles: &Styles) -> Checked<'a> {
     let mut diagnostics = Vec::new();
     let mut departments = Vec::new();
     let mut seen: HashMap<(String, u32), FileId> = HashMap::new();
@@ -133,7 +160,18 @@ pub fn check<'a>(loaded: &'a Loaded, styles: &mut Styles) -> Checked<'a> {
                     errors,
                 });
             }
-            Err(msg) => cx.emit(&rules::UNKNOWN_STYLE, &dept.style, msg),
+            Err(msg) => {
+                let rule = if styles
+                    .available()
+                    .iter()
+                    .any(|k| k == dept.style.value.trim())
+                {
+                    &rules::STYLE_BROKEN
+                } else {
+                    &rules::UNKNOWN_STYLE
+                };
+                cx.emit(rule, &dept.style, msg)
+            }
         }
         diagnostics.append(&mut cx.diags);
     }
@@ -203,24 +241,38 @@ fn check_department<'a>(cx: &mut Cx, dept: &'a Department, style: &LoadedStyle) 
             format!("年度 {} 不在 2000–2100 之间", dept.year.value),
         );
     }
-    for field in &style.style.required_signatures {
-        let sig = dept.signatures.as_ref();
-        let value = match field.as_str() {
-            "主要领导" => sig.and_then(|s| s.leader.as_ref()),
-            "经办人" => sig.and_then(|s| s.clerk.as_ref()),
-            "联系电话" => sig.and_then(|s| s.phone.as_ref()),
-            _ => None,
-        };
-        match value {
-            Some(v) => {
-                cx.non_empty(v, &format!("签字栏的{field}"));
-            }
-            None => cx.emit_help(
+    // Signature fields: the style's keys only; the required ones filled.
+    let sig_keys: Vec<&str> = style
+        .style
+        .signatures
+        .iter()
+        .map(|f| f.key.value.as_str())
+        .collect();
+    for (k, v) in dept.signatures.iter() {
+        if !sig_keys.contains(&k.value.trim()) {
+            cx.emit_help(
+                &rules::UNKNOWN_KEY,
+                k,
+                format!("样式“{}”的签字栏没有“{}”", style.key, k.value.trim()),
+                if sig_keys.is_empty() {
+                    "本样式没有签字栏，删除 签字".to_string()
+                } else {
+                    format!("可用：{}", sig_keys.join("、"))
+                },
+            );
+        } else {
+            cx.non_empty(v, &format!("签字栏的{}", k.value.trim()));
+        }
+    }
+    for f in style.style.signatures.iter().filter(|f| f.required) {
+        let field = f.key.value.as_str();
+        if dept.signatures.get(field).is_none() {
+            cx.emit_help(
                 &rules::MISSING_FIELD,
                 &dept.style,
                 format!("样式“{}”的签字栏需要“{field}”", style.key),
                 format!("在文件顶层写 签字: {{{field}: …}}"),
-            ),
+            );
         }
     }
     if dept.projects.is_empty() {
@@ -269,7 +321,7 @@ fn indicator_field(i: &Indicator, key: &str) -> Option<bool> {
 fn check_project<'a>(cx: &mut Cx, p: &'a Project, style: &LoadedStyle) -> Proj<'a> {
     cx.non_empty(&p.name, "项目名称");
     let pname = p.name.value.trim();
-    for key in &style.style.required_fields {
+    for key in style.style.required_fields.iter().map(|k| k.value.as_str()) {
         match project_field(p, key) {
             Some(Some(t)) => {
                 cx.non_empty(t, key);
@@ -298,11 +350,20 @@ fn check_project<'a>(cx: &mut Cx, p: &'a Project, style: &LoadedStyle) -> Proj<'
     }
     let funds = check_funds(cx, &p.funds, style);
     let indicators = check_indicators(cx, p, style);
+    let extras = check_extras(
+        cx,
+        &p.extra,
+        &style.style.fields.project,
+        style,
+        "项目",
+        &p.name,
+    );
     let mut proj = Proj {
         src: p,
         indicators,
         funds,
         eval: None,
+        extras,
     };
     if let Some(e) = &p.eval {
         proj.eval = Some(check_eval(cx, &mut proj, e, style));
@@ -311,36 +372,65 @@ fn check_project<'a>(cx: &mut Cx, p: &'a Project, style: &LoadedStyle) -> Proj<'
 }
 
 fn money_sources_allowed(style: &LoadedStyle) -> String {
-    if style.style.money_sources.is_empty() {
+    let keys: Vec<&str> = style.source_keys().collect();
+    if keys.is_empty() {
         "本样式只印合计".to_string()
     } else {
-        format!("本样式的资金栏：{}", style.style.money_sources.join("、"))
+        format!("本样式的资金栏：{}、合计", keys.join("、"))
     }
+}
+
+/// The style's key of a source the data names, or a located error.
+fn source_key(cx: &mut Cx, key: &Text, style: &LoadedStyle) -> Option<String> {
+    let k = key.value.trim();
+    if style.source_keys().any(|s| s == k) {
+        Some(k.to_string())
+    } else {
+        cx.emit_help(
+            &rules::MONEY_SOURCE,
+            key,
+            format!("样式“{}”没有“{k}”栏", style.key),
+            money_sources_allowed(style),
+        );
+        None
+    }
+}
+
+/// Adds exactly; an overflow is reported once at `at` and the sum saturates.
+fn checked_sum<T>(
+    cx: &mut Cx,
+    values: impl IntoIterator<Item = Decimal>,
+    at: &Spanned<T>,
+) -> Decimal {
+    let mut sum = Decimal::ZERO;
+    for v in values {
+        match sum.checked_add(v) {
+            Some(s) => sum = s,
+            None => {
+                cx.emit(&rules::MONEY_RANGE, at, "金额相加超出了可计算的范围");
+                return Decimal::MAX;
+            }
+        }
+    }
+    sum
 }
 
 fn check_funds(cx: &mut Cx, funds: &Spanned<Money<Num>>, style: &LoadedStyle) -> Funds {
     let m = &funds.value;
     let mut sources = Vec::new();
-    for (source, v) in m.filled() {
-        if !style.style.money_sources.iter().any(|s| s == source.key()) {
-            cx.emit_help(
-                &rules::MONEY_SOURCE,
-                v,
-                format!("样式“{}”没有“{}”栏", style.key, source.key()),
-                money_sources_allowed(style),
-            );
-        }
+    for (key, v) in m.filled() {
+        let Some(k) = source_key(cx, key, style) else {
+            continue;
+        };
         if v.value.0 < Decimal::ZERO {
-            cx.emit(
-                &rules::MONEY_NEGATIVE,
-                v,
-                format!("{} 为负数", source.key()),
-            );
+            cx.emit(&rules::MONEY_NEGATIVE, v, format!("{k} 为负数"));
         }
-        sources.push((source, v.value.0));
+        sources.push((k, v.value.0));
     }
-    let sum: Decimal = sources.iter().map(|(_, v)| *v).sum();
-    let total = match (&m.total, sources.is_empty()) {
+    // The style's order, whatever order the data wrote them in.
+    sources.sort_by_key(|(k, _)| style.source_keys().position(|s| s == k));
+    let sum = checked_sum(cx, sources.iter().map(|(_, v)| *v), funds);
+    let total = match (m.total(), sources.is_empty()) {
         (Some(t), true) => t.value.0,
         (Some(t), false) => {
             if t.value.0 != sum {
@@ -364,28 +454,71 @@ fn check_funds(cx: &mut Cx, funds: &Spanned<Money<Num>>, style: &LoadedStyle) ->
         }
     };
     if total < Decimal::ZERO
-        && let Some(t) = &m.total
+        && let Some(t) = m.total()
     {
         cx.emit(&rules::MONEY_NEGATIVE, t, "合计为负数");
     }
     Funds { sources, total }
 }
 
-const BASES: &[&str] = &[
-    "计划标准",
-    "行业标准",
-    "行业或国家标准",
-    "历史标准",
-    "预算支出标准",
-    "其他标准",
-];
-const SCORING_RULES: &[&str] = &[
-    "按照正常比例赋分",
-    "直接赋分",
-    "按评判等级赋分",
-    "满意度赋分",
-];
-const EVIDENCE: &[&str] = &["正式材料", "工作资料", "原始凭证", "说明材料"];
+/// The extra fields of one level: declared ones kept (in the style's order), undeclared ones
+/// reported at their key, required ones missing reported at `owner`.
+fn check_extras<T>(
+    cx: &mut Cx,
+    given: &[(Text, Text)],
+    declared: &[crate::style::ExtraField],
+    style: &LoadedStyle,
+    level: &str,
+    owner: &Spanned<T>,
+) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (k, v) in given {
+        let key = k.value.trim();
+        match declared.iter().find(|f| f.key.value == key) {
+            Some(f) => {
+                if !f.values.is_empty() && !f.values.iter().any(|x| x == v.value.trim()) {
+                    cx.emit_help(
+                        &rules::BAD_CHOICE,
+                        v,
+                        format!("“{key}”不能是“{}”", v.value.trim()),
+                        format!("可选：{}", f.values.join("、")),
+                    );
+                }
+                out.push((key.to_string(), v.value.trim().to_string()));
+            }
+            None => {
+                let names: Vec<&str> = declared.iter().map(|f| f.key.value.as_str()).collect();
+                let tail = if names.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "；样式“{}”为{level}声明的扩展字段：{}",
+                        style.key,
+                        names.join("、")
+                    )
+                };
+                cx.emit_help(
+                    &rules::UNKNOWN_KEY,
+                    k,
+                    format!("未知字段“{key}”{tail}"),
+                    "可能是拼写错误；可用的字段见 docs/data-format.md，样式的扩展字段见其 style.yaml 的 fields",
+                );
+            }
+        }
+    }
+    for f in declared.iter().filter(|f| f.required) {
+        if !out.iter().any(|(k, v)| *k == f.key.value && !v.is_empty()) {
+            cx.emit_help(
+                &rules::MISSING_FIELD,
+                owner,
+                format!("缺少“{}”（样式“{}”要求填写）", f.key.value, style.key),
+                format!("在这一{level}下写 {}: …", f.key.value),
+            );
+        }
+    }
+    out.sort_by_key(|(k, _)| declared.iter().position(|f| f.key.value == *k));
+    out
+}
 
 fn is_cost(level1: &str, level2: Option<&str>) -> bool {
     level1 == "成本指标" || level2.is_some_and(|l| l.contains("成本指标"))
@@ -394,6 +527,7 @@ fn is_cost(level1: &str, level2: Option<&str>) -> bool {
 fn check_indicators<'a>(cx: &mut Cx, p: &'a Project, style: &LoadedStyle) -> Vec<Ind<'a>> {
     let pname = p.name.value.trim();
     let math = style.style.math_symbols;
+    let vocab = &style.vocabulary;
     let mut out: Vec<(usize, usize, Ind<'a>)> = Vec::new();
     let mut seen_names: HashSet<(String, Option<String>, String)> = HashSet::new();
     for ind in &p.indicators {
@@ -418,7 +552,7 @@ fn check_indicators<'a>(cx: &mut Cx, p: &'a Project, style: &LoadedStyle) -> Vec
                     &ind.level1,
                     format!(
                         "一级指标“{}”不在样式“{}”的指标体系（{}）中",
-                        ind.level1.value, style.key, style.style.taxonomy
+                        ind.level1.value, style.key, style.style.taxonomy.value
                     ),
                     format!("可用的一级指标：{}", names.join("、")),
                 );
@@ -439,7 +573,7 @@ fn check_indicators<'a>(cx: &mut Cx, p: &'a Project, style: &LoadedStyle) -> Vec
                             l2,
                             format!(
                                 "二级指标“{}”不属于一级指标“{}”（指标体系 {}）",
-                                l2.value, level1, style.style.taxonomy
+                                l2.value, level1, style.style.taxonomy.value
                             ),
                             format!("“{level1}”下可用的二级指标：{}", l1.level2.join("、")),
                         );
@@ -484,7 +618,7 @@ fn check_indicators<'a>(cx: &mut Cx, p: &'a Project, style: &LoadedStyle) -> Vec
                 ),
             );
         }
-        for key in &style.style.required_fields {
+        for key in style.style.required_fields.iter().map(|k| k.value.as_str()) {
             if indicator_field(ind, key) == Some(false) {
                 cx.emit_help(
                     &rules::MISSING_FIELD,
@@ -500,13 +634,14 @@ fn check_indicators<'a>(cx: &mut Cx, p: &'a Project, style: &LoadedStyle) -> Vec
         if let Some(b) = &ind.basis {
             if b.value.trim().is_empty() {
                 cx.emit(&rules::EMPTY_TEXT, b, "指标值设置依据为空");
-            } else if !BASES.contains(&b.value.trim()) {
+            } else if !vocab.basis.iter().any(|x| x == b.value.trim()) {
                 cx.emit(
                     &rules::BAD_BASIS,
                     b,
                     format!("“{}”不是规定的设置依据", b.value),
                 );
-            } else if b.value.trim() == "预算支出标准" && !is_cost(&level1, level2.as_deref())
+            } else if vocab.cost_only_basis.iter().any(|x| x == b.value.trim())
+                && !is_cost(&level1, level2.as_deref())
             {
                 cx.emit(
                     &rules::BUDGET_BASIS_NOT_COST,
@@ -516,7 +651,7 @@ fn check_indicators<'a>(cx: &mut Cx, p: &'a Project, style: &LoadedStyle) -> Vec
             }
         }
         if let Some(s) = &ind.scoring
-            && !SCORING_RULES.contains(&s.value.trim())
+            && !vocab.scoring.iter().any(|x| x == s.value.trim())
         {
             cx.emit(
                 &rules::BAD_SCORING_RULE,
@@ -525,7 +660,7 @@ fn check_indicators<'a>(cx: &mut Cx, p: &'a Project, style: &LoadedStyle) -> Vec
             );
         }
         for e in &ind.evidence {
-            if !EVIDENCE.contains(&e.value.trim()) {
+            if !vocab.evidence.iter().any(|x| x == e.value.trim()) {
                 cx.emit(
                     &rules::BAD_EVIDENCE,
                     e,
@@ -557,6 +692,14 @@ fn check_indicators<'a>(cx: &mut Cx, p: &'a Project, style: &LoadedStyle) -> Vec
                 format!("权重 {} 不大于 0", fmt_decimal(w.value.0)),
             );
         }
+        let extras = check_extras(
+            cx,
+            &ind.extra,
+            &style.style.fields.indicator,
+            style,
+            "指标",
+            &ind.name,
+        );
         out.push((
             order1,
             order2,
@@ -567,15 +710,19 @@ fn check_indicators<'a>(cx: &mut Cx, p: &'a Project, style: &LoadedStyle) -> Vec
                 target: tv,
                 weight,
                 result: None,
+                extras,
             },
         ));
     }
-    // Print order: the taxonomy's, stable within a level (sort_by_key is stable).
-    out.sort_by_key(|(a, b, _)| (*a, *b));
+    // Print order: the taxonomy's, stable within a level (sort_by_key is stable), unless the
+    // style keeps the order the department wrote.
+    if style.style.order == crate::style::Order::Taxonomy {
+        out.sort_by_key(|(a, b, _)| (*a, *b));
+    }
     let inds: Vec<Ind<'a>> = out.into_iter().map(|(_, _, i)| i).collect();
 
     // Required 一级 levels and minimum count.
-    for l1 in &style.style.required_level1 {
+    for l1 in style.style.required_level1.iter().map(|l| &l.value) {
         if !inds.iter().any(|i| &i.level1 == l1) {
             cx.emit_help(
                 &rules::MISSING_LEVEL1,
@@ -597,25 +744,31 @@ fn check_indicators<'a>(cx: &mut Cx, p: &'a Project, style: &LoadedStyle) -> Vec
         );
     }
     if let Some(wr) = &style.style.weights {
-        let total: Decimal = inds.iter().filter_map(|i| i.weight).sum();
-        if !inds.is_empty() && inds.iter().all(|i| i.weight.is_some()) && total != wr.total.0 {
+        let total = checked_sum(cx, inds.iter().filter_map(|i| i.weight), &p.name);
+        if let Some(expected) = wr.total
+            && !inds.is_empty()
+            && inds.iter().all(|i| i.weight.is_some())
+            && total != expected.0
+        {
             cx.emit_help(
                 &rules::WEIGHT_TOTAL,
                 &p.name,
                 format!(
                     "项目“{pname}”的指标权重合计 {}，应为 {}",
                     fmt_decimal(total),
-                    fmt_decimal(wr.total.0)
+                    fmt_decimal(expected.0)
                 ),
                 "调整各指标权重，使合计等于规定分值",
             );
         }
         for (l1, points) in &wr.per_level1 {
-            let sum: Decimal = inds
-                .iter()
-                .filter(|i| &i.level1 == l1)
-                .filter_map(|i| i.weight)
-                .sum();
+            let sum = checked_sum(
+                cx,
+                inds.iter()
+                    .filter(|i| &i.level1 == l1)
+                    .filter_map(|i| i.weight),
+                &p.name,
+            );
             if inds.iter().any(|i| &i.level1 == l1) && sum != points.0 {
                 cx.emit(
                     &rules::WEIGHT_LEVEL1_TOTAL,
@@ -663,7 +816,7 @@ fn check_weak_target(cx: &mut Cx, ind: &Indicator, op: Option<target::Op>, tv: &
 }
 
 /// One money row of the self-evaluation, reporting any negative amount in it.
-fn eval_row(cx: &mut Cx, source: Option<Source>, a: &EvalAmounts) -> EvalRow {
+fn eval_row(cx: &mut Cx, source: Option<String>, a: &EvalAmounts) -> EvalRow {
     for n in [a.initial.as_ref(), Some(&a.budget), Some(&a.executed)]
         .into_iter()
         .flatten()
@@ -691,29 +844,34 @@ fn check_eval<'a>(
     // Money: rows by source, totals computed.
     let m = &e.funds.value;
     let mut rows = Vec::new();
-    for (source, a) in m.filled() {
-        if !style.style.money_sources.iter().any(|s| s == source.key()) {
-            cx.emit_help(
-                &rules::MONEY_SOURCE,
-                &a.budget,
-                format!("样式“{}”没有“{}”栏", style.key, source.key()),
-                money_sources_allowed(style),
-            );
-        }
-        rows.push(eval_row(cx, Some(source), a));
+    for (key, a) in m.filled() {
+        let Some(k) = source_key(cx, key, style) else {
+            continue;
+        };
+        rows.push(eval_row(cx, Some(k), a));
     }
-    let sum = |f: fn(&EvalRow) -> Decimal| rows.iter().map(f).sum::<Decimal>();
-    let total = match (&m.total, rows.is_empty()) {
+    rows.sort_by_key(|r| {
+        r.source
+            .as_deref()
+            .and_then(|k| style.source_keys().position(|s| s == k))
+    });
+    let total = match (m.total(), rows.is_empty()) {
         (Some(t), true) => eval_row(cx, None, t),
         (t, false) => {
+            let initial = if rows.iter().any(|r| r.initial.is_some()) {
+                Some(checked_sum(
+                    cx,
+                    rows.iter().filter_map(|r| r.initial),
+                    &e.funds,
+                ))
+            } else {
+                None
+            };
             let computed = EvalRow {
                 source: None,
-                initial: rows
-                    .iter()
-                    .any(|r| r.initial.is_some())
-                    .then(|| rows.iter().filter_map(|r| r.initial).sum()),
-                budget: sum(|r| r.budget),
-                executed: sum(|r| r.executed),
+                initial,
+                budget: checked_sum(cx, rows.iter().map(|r| r.budget), &e.funds),
+                executed: checked_sum(cx, rows.iter().map(|r| r.executed), &e.funds),
             };
             if let Some(t) = t {
                 let pairs = [
@@ -750,7 +908,13 @@ fn check_eval<'a>(
         }
     };
     let rate = if total.budget > Decimal::ZERO {
-        total.executed / total.budget
+        match total.rate() {
+            Some(r) => r,
+            None => {
+                cx.emit(&rules::MONEY_RANGE, &e.funds, "执行率超出了可计算的范围");
+                Decimal::ZERO
+            }
+        }
     } else {
         cx.emit(
             &rules::BUDGET_ZERO,
@@ -838,16 +1002,19 @@ fn check_eval<'a>(
         );
     }
 
-    check_indicator_results(cx, proj, e);
+    check_indicator_results(cx, proj, e, style);
 
-    let ind_sum: Decimal = proj
+    // 总分 needs every score; a blank one (allowed by the style) leaves it blank too.
+    let scores: Vec<Option<Decimal>> = proj
         .indicators
         .iter()
-        .filter_map(|i| i.result.as_ref().map(|r| r.score))
-        .sum();
-    let total_score = exec_score + ind_sum;
-    if let Some(stated) = &e.stated_total
-        && stated.value.0 != total_score
+        .map(|i| i.result.as_ref().and_then(|r| r.score))
+        .collect();
+    let complete = scores.iter().all(Option::is_some);
+    let ind_sum = checked_sum(cx, scores.iter().flatten().copied(), &e.outcome);
+    let total_score = complete.then(|| exec_score.checked_add(ind_sum)).flatten();
+    if let (Some(stated), Some(total)) = (&e.stated_total, total_score)
+        && stated.value.0 != total
     {
         cx.emit_help(
             &rules::TOTAL_MISMATCH,
@@ -857,11 +1024,24 @@ fn check_eval<'a>(
                 fmt_score(stated.value.0),
                 fmt_score(exec_score),
                 fmt_score(ind_sum),
-                fmt_score(total_score)
+                fmt_score(total)
             ),
             "表中印计算值",
         );
     }
+    let points_total = checked_sum(
+        cx,
+        std::iter::once(ex.points.0).chain(level1_points(proj, style)),
+        &e.outcome,
+    );
+    let extras = check_extras(
+        cx,
+        &e.extra,
+        &style.style.fields.eval,
+        style,
+        "自评",
+        &e.outcome,
+    );
     Eval {
         src: e,
         rows,
@@ -870,12 +1050,45 @@ fn check_eval<'a>(
         exec_score,
         exec_overridden: exec_score != exec_computed,
         total_score,
-        grade: compute::grade(total_score),
+        points_total,
+        grade: total_score.map(compute::grade),
+        extras,
     }
 }
 
+/// The points of every 一级 the project has: fixed by the style, or its weights' sum.
+fn level1_points(proj: &Proj, style: &LoadedStyle) -> Vec<Decimal> {
+    let mut levels: Vec<&str> = Vec::new();
+    for i in &proj.indicators {
+        if !levels.contains(&i.level1.as_str()) {
+            levels.push(&i.level1);
+        }
+    }
+    let fixed = style.style.weights.as_ref().map(|w| &w.per_level1);
+    levels
+        .iter()
+        .map(|l1| {
+            fixed.and_then(|m| m.get(*l1)).map_or_else(
+                || {
+                    proj.indicators
+                        .iter()
+                        .filter(|i| i.level1 == *l1)
+                        .filter_map(|i| i.weight)
+                        .fold(Decimal::ZERO, |a, w| a.checked_add(w).unwrap_or(a))
+                },
+                |d| d.0,
+            )
+        })
+        .collect()
+}
+
 /// Matches each result with its approved indicator and scores it.
-fn check_indicator_results<'a>(cx: &mut Cx, proj: &mut Proj<'a>, e: &'a SelfEval) {
+fn check_indicator_results<'a>(
+    cx: &mut Cx,
+    proj: &mut Proj<'a>,
+    e: &'a SelfEval,
+    style: &LoadedStyle,
+) {
     let mut by_ref: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, ind) in proj.indicators.iter().enumerate() {
         let name = ind.src.name.value.trim().to_string();
@@ -923,7 +1136,7 @@ fn check_indicator_results<'a>(cx: &mut Cx, proj: &mut Proj<'a>, e: &'a SelfEval
             );
             continue;
         }
-        let score = score_indicator(cx, ind, r);
+        let score = score_indicator(cx, ind, r, style);
         ind.result = Some(IndResult { src: r, score });
     }
     let missing: Vec<String> = proj
@@ -932,7 +1145,7 @@ fn check_indicator_results<'a>(cx: &mut Cx, proj: &mut Proj<'a>, e: &'a SelfEval
         .filter(|i| i.result.is_none())
         .map(|i| i.src.name.value.trim().to_string())
         .collect();
-    if !missing.is_empty() {
+    if !missing.is_empty() && style.style.results.required {
         let at = e
             .indicators
             .first()
@@ -947,10 +1160,29 @@ fn check_indicator_results<'a>(cx: &mut Cx, proj: &mut Proj<'a>, e: &'a SelfEval
 }
 
 /// Scores one indicator result, reporting every discrepancy; returns the printed score.
-fn score_indicator(cx: &mut Cx, ind: &Ind, r: &IndicatorEval) -> Decimal {
+fn score_indicator(
+    cx: &mut Cx,
+    ind: &Ind,
+    r: &IndicatorEval,
+    style: &LoadedStyle,
+) -> Option<Decimal> {
     let name = ind.src.name.value.trim();
     let w = ind.weight.unwrap_or(Decimal::ZERO);
-    let actual = target::parse(&r.actual.value);
+    let results = &style.style.results;
+    let actual_text = r.actual.as_ref().map_or("", |a| a.value.as_str());
+    if r.actual.is_none() && results.actual_required {
+        cx.emit_help(
+            &rules::MISSING_FIELD,
+            &r.indicator,
+            format!("“{name}”缺少实际完成值"),
+            "在这一条自评中写 实际完成值: …",
+        );
+    }
+    let actual = match &r.actual {
+        Some(a) => target::parse(&a.value),
+        None => target::Value::Free,
+    };
+    let at_actual = r.actual.as_ref().unwrap_or(&r.indicator);
     let cmp = compute::compare(&ind.target, &actual);
     let stated = r.score.as_ref().map(|s| s.value.0);
     let grade = match &r.grade {
@@ -966,10 +1198,15 @@ fn score_indicator(cx: &mut Cx, ind: &Ind, r: &IndicatorEval) -> Decimal {
     let computed = match &cmp {
         Comparison::Comparable { op, target, actual } => {
             if ind.weight.is_some() {
-                Some(round(
-                    compute::quantitative_score(*op, w, *target, *actual),
-                    2,
-                ))
+                let s = compute::quantitative_score(*op, w, *target, *actual);
+                if s.is_none() {
+                    cx.emit(
+                        &rules::MONEY_RANGE,
+                        at_actual,
+                        format!("“{name}”的得分超出了可计算的范围"),
+                    );
+                }
+                s.map(|s| round(s, results.score_decimals))
             } else {
                 None
             }
@@ -977,11 +1214,11 @@ fn score_indicator(cx: &mut Cx, ind: &Ind, r: &IndicatorEval) -> Decimal {
         Comparison::PercentVsPhrase => {
             cx.emit(
                 &rules::PERCENT_VS_PHRASE,
-                &r.actual,
+                at_actual,
                 format!(
                     "“{name}”的指标值是 {}，完成值却是“{}”",
                     target::display(&ind.src.target.value, true),
-                    r.actual.value
+                    actual_text
                 ),
             );
             None
@@ -999,12 +1236,12 @@ fn score_indicator(cx: &mut Cx, ind: &Ind, r: &IndicatorEval) -> Decimal {
             };
             cx.emit(
                 &rules::UNIT_MISMATCH,
-                &r.actual,
+                at_actual,
                 format!(
                     "“{name}”的指标值 {}（{}）与完成值“{}”（{}）不可比",
                     target::display(&ind.src.target.value, true),
                     show(tu),
-                    r.actual.value,
+                    actual_text,
                     show(au)
                 ),
             );
@@ -1020,28 +1257,31 @@ fn score_indicator(cx: &mut Cx, ind: &Ind, r: &IndicatorEval) -> Decimal {
     } = &cmp
         && op.direction() == Direction::Positive
         && *t > Decimal::ZERO
-        && *a >= *t * Decimal::new(12, 1)
+        && t.checked_mul(Decimal::new(12, 1))
+            .is_some_and(|limit| *a >= limit)
     {
         let need = if r.reason.is_none() {
             "，须填写偏差原因说明"
         } else {
             ""
         };
+        let ratio = a
+            .checked_div(*t)
+            .map_or_else(|| "很多倍".to_string(), |q| fmt_percent(q, 0));
         cx.emit(
             &rules::OVER_ACHIEVED,
-            &r.actual,
+            at_actual,
             format!(
-                "“{name}”完成值 {} 达到指标值 {} 的 {}{need}",
-                r.actual.value,
+                "“{name}”完成值 {} 达到指标值 {} 的 {ratio}{need}",
+                actual_text,
                 target::display(&ind.src.target.value, true),
-                fmt_percent(*a / *t, 0)
             ),
         );
     }
     let printed = match (computed, stated) {
         (Some(c), Some(s)) if c != s => {
             if has_text(&r.score_override) {
-                s
+                Some(s)
             } else {
                 cx.emit_help(
                     &rules::SCORE_MISMATCH,
@@ -1049,29 +1289,31 @@ fn score_indicator(cx: &mut Cx, ind: &Ind, r: &IndicatorEval) -> Decimal {
                     format!(
                         "“{name}”得分写的是 {}，按完成值 {} 对指标值 {} 计算应为 {}",
                         fmt_score(s),
-                        r.actual.value,
+                        actual_text,
                         target::display(&ind.src.target.value, true),
                         fmt_score(c)
                     ),
                     "表中印计算值；如确需采用填报值，写 得分调整理由: …",
                 );
-                c
+                Some(c)
             }
         }
-        (Some(c), _) => c,
-        (None, Some(s)) => s,
+        (Some(c), _) => Some(c),
+        (None, Some(s)) => Some(s),
         (None, None) => match grade {
-            Some(Grade::Achieved) => w,
+            Some(Grade::Achieved) => Some(w),
+            _ if !results.score_required => None,
             _ => {
                 cx.emit(
                     &rules::SCORE_MISSING,
                     &r.indicator,
                     format!("“{name}”需要填写得分"),
                 );
-                Decimal::ZERO
+                Some(Decimal::ZERO)
             }
         },
     };
+    let printed = printed?;
     if let (Some(s), true) = (&r.score, ind.weight.is_some()) {
         if s.value.0 > w {
             cx.emit(
@@ -1113,7 +1355,7 @@ fn score_indicator(cx: &mut Cx, ind: &Ind, r: &IndicatorEval) -> Decimal {
             ),
         );
     }
-    printed
+    Some(printed)
 }
 
 /// Whether an optional text is given and not blank.

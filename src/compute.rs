@@ -13,29 +13,29 @@ pub fn round(d: Decimal, dp: u32) -> Decimal {
 
 /// The national proportional score of a comparable quantitative indicator (RULES.md):
 /// weight `w`, target `t`, actual `a`, not rounded.
-pub fn quantitative_score(op: Option<Op>, w: Decimal, t: Decimal, a: Decimal) -> Decimal {
+pub fn quantitative_score(op: Option<Op>, w: Decimal, t: Decimal, a: Decimal) -> Option<Decimal> {
     let zero = Decimal::ZERO;
     let a = a.max(zero);
     let positive = |t: Decimal| {
-        if a >= t || t <= zero { w } else { w * a / t }
+        if a >= t || t <= zero {
+            Some(w)
+        } else {
+            w.checked_mul(a)?.checked_div(t)
+        }
     };
     match op.map_or(Direction::Equal, Op::direction) {
         Direction::Positive => positive(t),
         Direction::Equal if t > zero => positive(t),
-        Direction::Equal => {
-            if a <= zero {
-                w
-            } else {
-                zero
-            }
-        }
+        Direction::Equal => Some(if a <= zero { w } else { zero }),
         Direction::Negative => {
             if a <= t {
-                w
-            } else if t <= zero || a >= t * Decimal::TWO {
-                zero
+                Some(w)
+            } else if t <= zero || t.checked_mul(Decimal::TWO).is_none_or(|t2| a >= t2) {
+                Some(zero)
             } else {
-                w * (Decimal::ONE - (a - t) / t)
+                // w × (1 − (a − t) / t)
+                let over = a.checked_sub(t)?.checked_div(t)?;
+                w.checked_mul(Decimal::ONE.checked_sub(over)?)
             }
         }
     }
@@ -51,7 +51,13 @@ pub fn execution_score(
     if full_marks_from.is_some_and(|f| rate >= f) {
         return points;
     }
-    round(points * rate.min(Decimal::ONE).max(Decimal::ZERO), decimals)
+    // rate is clamped to [0, 1], so the product stays within points.
+    round(
+        points
+            .checked_mul(rate.min(Decimal::ONE).max(Decimal::ZERO))
+            .unwrap_or(points),
+        decimals,
+    )
 }
 
 /// 优 ≥ 90, 良 ≥ 80, 中 ≥ 60, 差 < 60.
@@ -210,48 +216,51 @@ mod tests {
     fn seed_004_indicator_scores() {
         // 附件1-2 开展活动次数 ≥30次 → 37次: full 20.
         assert_eq!(
-            quantitative_score(Some(Op::Ge), d("20"), d("30"), d("37")),
+            quantitative_score(Some(Op::Ge), d("20"), d("30"), d("37")).unwrap(),
             d("20")
         );
         // 附件1-2 群众满意度 ≥100% → 99%: 10 × 99/100 = 9.9 (the seed gives 10).
         assert_eq!(
             round(
-                quantitative_score(Some(Op::Ge), d("10"), d("100"), d("99")),
+                quantitative_score(Some(Op::Ge), d("10"), d("100"), d("99")).unwrap(),
                 2
             ),
             d("9.9")
         );
         // 附件1-5 发放代表人数 ≤233人 → 223人 (反向, under target): full 20.
         assert_eq!(
-            quantitative_score(Some(Op::Le), d("20"), d("233"), d("223")),
+            quantitative_score(Some(Op::Le), d("20"), d("233"), d("223")).unwrap(),
             d("20")
         );
         // 附件1-6 工作经费 ≤100000元 → 74301.66元: full 10 (the seed gives 9).
         assert_eq!(
-            quantitative_score(Some(Op::Le), d("10"), d("100000"), d("74301.66")),
+            quantitative_score(Some(Op::Le), d("10"), d("100000"), d("74301.66")).unwrap(),
             d("10")
         );
         // 反向 over target: t = 100, a = 150 → w × (1 − 0.5); a ≥ 2t → 0.
         assert_eq!(
-            quantitative_score(Some(Op::Le), d("10"), d("100"), d("150")),
+            quantitative_score(Some(Op::Le), d("10"), d("100"), d("150")).unwrap(),
             d("5")
         );
         assert_eq!(
-            quantitative_score(Some(Op::Lt), d("10"), d("100"), d("200")),
+            quantitative_score(Some(Op::Lt), d("10"), d("100"), d("200")).unwrap(),
             d("0")
         );
         // 等于 with t = 0.
         assert_eq!(
-            quantitative_score(Some(Op::Eq), d("5"), d("0"), d("0")),
+            quantitative_score(Some(Op::Eq), d("5"), d("0"), d("0")).unwrap(),
             d("5")
         );
         assert_eq!(
-            quantitative_score(Some(Op::Eq), d("5"), d("0"), d("1")),
+            quantitative_score(Some(Op::Eq), d("5"), d("0"), d("1")).unwrap(),
             d("0")
         );
         // No rounding in between: 10 × 2/3 = 6.666… → 6.67 only at the end.
         assert_eq!(
-            round(quantitative_score(Some(Op::Ge), d("10"), d("3"), d("2")), 2),
+            round(
+                quantitative_score(Some(Op::Ge), d("10"), d("3"), d("2")).unwrap(),
+                2
+            ),
             d("6.67")
         );
     }

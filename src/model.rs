@@ -73,8 +73,9 @@ pub struct Department {
     pub year: Spanned<u32>,
     #[serde(rename = "样式")]
     pub style: Text,
+    /// Signature fields (`主要领导: 周维`), keys as the style declares them.
     #[serde(rename = "签字", default)]
-    pub signatures: Option<Signatures>,
+    pub signatures: Entries<Text>,
     #[serde(rename = "备注", default)]
     pub notes: Vec<Text>,
     #[serde(rename = "项目")]
@@ -84,19 +85,9 @@ pub struct Department {
     pub file: FileId,
 }
 
+/// A project. Keys beyond the documented ones are collected by the loader into `extra` and
+/// checked against the style's declared fields.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Signatures {
-    #[serde(rename = "主要领导", default)]
-    pub leader: Option<Text>,
-    #[serde(rename = "经办人", default)]
-    pub clerk: Option<Text>,
-    #[serde(rename = "联系电话", default)]
-    pub phone: Option<Text>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Project {
     #[serde(rename = "名称")]
     pub name: Text,
@@ -120,6 +111,10 @@ pub struct Project {
     pub indicators: Vec<Indicator>,
     #[serde(rename = "自评", default)]
     pub eval: Option<SelfEval>,
+    /// Keys the schema does not know, with their values, for the style to accept or refuse
+    /// (set by the loader).
+    #[serde(skip)]
+    pub extra: Vec<(Text, Text)>,
 }
 
 /// The overall goal: one text, or one text per 目标N.
@@ -139,101 +134,82 @@ impl Goals {
     }
 }
 
-/// Money by source (万元). `T` is a plain amount for the budget, or a
-/// [`EvalAmounts`] triple for the self-evaluation.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Sources<T> {
-    #[serde(rename = "财政拨款", default = "none")]
-    pub fiscal: Option<T>,
-    #[serde(rename = "一般公共预算", default = "none")]
-    pub general: Option<T>,
-    #[serde(rename = "政府性基金", default = "none")]
-    pub gov_fund: Option<T>,
-    #[serde(rename = "专户资金", default = "none")]
-    pub special: Option<T>,
-    #[serde(rename = "上年结转", default = "none")]
-    pub carry_over: Option<T>,
-    #[serde(rename = "其他资金", default = "none")]
-    pub other: Option<T>,
-    /// The stated total, checked against the sum of the sources.
-    #[serde(rename = "合计", default = "none")]
-    pub total: Option<T>,
+/// An ordered map with located keys, as the data wrote it: `资金` (source → amount) and
+/// `签字` (signature field → name). Which keys are allowed is the style's business, so the
+/// check reports an unknown key at its own position.
+#[derive(Debug, Clone)]
+pub struct Entries<T> {
+    pub entries: Vec<(Text, T)>,
 }
 
-fn none<T>() -> Option<T> {
-    None
-}
-
-/// A money source, in the order the forms print them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Source {
-    Fiscal,
-    General,
-    GovFund,
-    Special,
-    CarryOver,
-    Other,
-}
-
-impl Source {
-    pub const ALL: [Source; 6] = [
-        Source::Fiscal,
-        Source::General,
-        Source::GovFund,
-        Source::Special,
-        Source::CarryOver,
-        Source::Other,
-    ];
-
-    /// The key used in the data files and style settings.
-    pub fn key(self) -> &'static str {
-        match self {
-            Source::Fiscal => "财政拨款",
-            Source::General => "一般公共预算",
-            Source::GovFund => "政府性基金",
-            Source::Special => "专户资金",
-            Source::CarryOver => "上年结转",
-            Source::Other => "其他资金",
+impl<T> Default for Entries<T> {
+    fn default() -> Self {
+        Entries {
+            entries: Vec::new(),
         }
     }
+}
 
-    pub fn from_key(key: &str) -> Option<Source> {
-        Source::ALL.into_iter().find(|s| s.key() == key)
+impl<T> Entries<T> {
+    pub fn get(&self, key: &str) -> Option<&T> {
+        self.entries
+            .iter()
+            .find(|(k, _)| k.value.trim() == key)
+            .map(|(_, v)| v)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&Text, &T)> {
+        self.entries.iter().map(|(k, v)| (k, v))
     }
 }
 
-impl<T> Sources<T> {
-    /// The sources that are filled, in print order.
-    pub fn filled(&self) -> Vec<(Source, &T)> {
-        let all = [
-            (Source::Fiscal, &self.fiscal),
-            (Source::General, &self.general),
-            (Source::GovFund, &self.gov_fund),
-            (Source::Special, &self.special),
-            (Source::CarryOver, &self.carry_over),
-            (Source::Other, &self.other),
-        ];
-        all.into_iter()
-            .filter_map(|(s, v)| v.as_ref().map(|v| (s, v)))
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Entries<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for V<T> {
+            type Value = Entries<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("“名称: 值”形式的若干项")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(key) = map.next_key::<Text>()? {
+                    entries.push((key, map.next_value::<T>()?));
+                }
+                Ok(Entries { entries })
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
+    }
+}
+
+/// Money by source (万元): `T` is a plain amount for the budget, or an [`EvalAmounts`] triple
+/// for the self-evaluation. The sources are the style's (`财政拨款`, `其他资金`, …); `合计` is the
+/// stated total, checked against the sum of the sources.
+pub type Sources<T> = Entries<T>;
+
+/// The key of a stated total among the sources.
+pub const TOTAL_KEY: &str = "合计";
+
+impl<T> Entries<T> {
+    /// The filled sources (every key but the total), in the order written.
+    pub fn filled(&self) -> Vec<(&Text, &T)> {
+        self.iter()
+            .filter(|(k, _)| k.value.trim() != TOTAL_KEY)
             .collect()
     }
 
-    pub fn get(&self, source: Source) -> Option<&T> {
-        match source {
-            Source::Fiscal => self.fiscal.as_ref(),
-            Source::General => self.general.as_ref(),
-            Source::GovFund => self.gov_fund.as_ref(),
-            Source::Special => self.special.as_ref(),
-            Source::CarryOver => self.carry_over.as_ref(),
-            Source::Other => self.other.as_ref(),
-        }
+    /// The stated total.
+    pub fn total(&self) -> Option<&T> {
+        self.get(TOTAL_KEY)
     }
 }
 
 /// One 三级 indicator row of the approved target table.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Indicator {
     #[serde(rename = "一级")]
     pub level1: Text,
@@ -255,11 +231,14 @@ pub struct Indicator {
     pub evidence: Vec<Text>,
     #[serde(rename = "描述", default)]
     pub description: Option<Text>,
+    /// Keys the schema does not know, with their values, for the style to accept or refuse
+    /// (set by the loader).
+    #[serde(skip)]
+    pub extra: Vec<(Text, Text)>,
 }
 
 /// The self-evaluation after year end. It refers to the approved indicators by name.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct SelfEval {
     #[serde(rename = "资金")]
     pub funds: Spanned<Sources<EvalAmounts>>,
@@ -276,6 +255,10 @@ pub struct SelfEval {
     pub stated_total: Option<Num>,
     #[serde(rename = "指标")]
     pub indicators: Vec<IndicatorEval>,
+    /// Keys the schema does not know, with their values, for the style to accept or refuse
+    /// (set by the loader).
+    #[serde(skip)]
+    pub extra: Vec<(Text, Text)>,
 }
 
 /// 年初预算数, 全年预算数（A）, 全年执行数（B） of one money source.
@@ -297,8 +280,8 @@ pub struct IndicatorEval {
     /// The approved indicator's 三级 name, or `二级/三级` where the name repeats.
     #[serde(rename = "指标")]
     pub indicator: Text,
-    #[serde(rename = "实际完成值")]
-    pub actual: Text,
+    #[serde(rename = "实际完成值", default)]
+    pub actual: Option<Text>,
     #[serde(rename = "得分", default)]
     pub score: Option<Num>,
     #[serde(rename = "等级", default)]

@@ -6,6 +6,7 @@
 //! - JX2xx: indicators (taxonomy, target values, weights)
 //! - JX3xx: money
 //! - JX4xx: self-evaluation arithmetic and scores
+//! - JX5xx: style files (`templates/<style>/style.yaml`, `taxonomies.yaml`)
 
 use crate::diag::Severity::{self, Error, Warning};
 
@@ -51,7 +52,7 @@ rules! {
         Some("金额、权重、得分请写阿拉伯数字，如 37.76，不带单位和千分位逗号");
 
     UNKNOWN_STYLE = "JX101", Error, "样式不存在",
-        Some("样式名对应 templates/ 下的目录，如 xinjiang、ningxia、zhejiang、anhui");
+        Some("样式名对应 templates/ 下的目录，如 xinjiang、ningxia、zhejiang、anhui、national");
     MISSING_FIELD = "JX102", Error, "本样式要求的内容未填写", None;
     EMPTY_TEXT = "JX103", Error, "内容为空", Some("请填写内容，或删除这一项");
     DUPLICATE_PROJECT = "JX104", Error, "项目名称重复",
@@ -61,6 +62,9 @@ rules! {
     DUPLICATE_DEPARTMENT = "JX107", Error, "同一部门同一年度有多个文件",
         Some("每个部门每个年度只保留一个文件");
     UNUSED_FIELD = "JX108", Warning, "本样式不使用此内容，它不会出现在表中", None;
+    STYLE_BROKEN = "JX109", Error, "所用的样式有错误",
+        Some("先改正样式文件中报告的问题（jixiao check 会一并列出）");
+    BAD_CHOICE = "JX110", Error, "取值不在本样式规定的范围", None;
 
     UNKNOWN_LEVEL1 = "JX201", Error, "一级指标不在本样式的指标体系中", None;
     UNKNOWN_LEVEL2 = "JX202", Error, "二级指标不属于该一级指标", None;
@@ -89,6 +93,8 @@ rules! {
     MONEY_SOURCE = "JX302", Error, "本样式没有这一资金来源栏", None;
     MONEY_NEGATIVE = "JX303", Error, "金额不能为负数", None;
     MONEY_MISSING = "JX304", Error, "没有填写金额", Some("至少填写一个资金来源，或填写合计");
+    MONEY_RANGE = "JX305", Error, "数值超出可计算的范围",
+        Some("检查是否多写了数字；金额以万元为单位");
 
     EVAL_UNKNOWN_INDICATOR = "JX401", Error, "自评引用的指标不存在",
         Some("写所引用指标的三级名称；同名时写 二级/三级");
@@ -115,4 +121,14 @@ rules! {
     EXECUTED_OVER_BUDGET = "JX416", Warning, "全年执行数超过全年预算数", None;
     BAD_PERCENT = "JX417", Error, "不是有效的百分数", Some("写成如 93.85% 的形式");
     BUDGET_ZERO = "JX418", Error, "全年预算数为 0，无法计算执行率", None;
+
+    STYLE_FORMAT = "JX501", Error, "样式文件的格式、设置名或取值类型不对",
+        Some("对照 docs/styles.md 检查设置名与缩进");
+    STYLE_NAME = "JX502", Error, "样式引用了不存在的字段或变量",
+        Some("字段与变量的名称见 docs/styles.md 的“变量与字段”");
+    STYLE_LAYOUT = "JX503", Error, "样式中的行、列不齐",
+        Some("每一行（含上方向下合并的单元格）应正好占满 columns 的列数");
+    STYLE_PATTERN = "JX504", Error, "样式中的模式（minijinja）有语法错误", None;
+    STYLE_REFERENCE = "JX505", Error, "样式引用的指标体系、一级指标或模板不存在", None;
+    STYLE_CONFLICT = "JX506", Error, "样式设置相互矛盾或缺少必需的部分", None;
 }

@@ -83,6 +83,14 @@ const OPS: &[(&str, Op)] = &[
 /// Words that make a number+unit a range or a date rather than a quantity.
 const NOT_A_UNIT: &[&str] = &["以上", "以下", "以内", "左右", "前", "后", "内", "底"];
 
+/// A leading comparison and the rest of the text (`≤上期会议经费` → `≤`, `上期会议经费`).
+pub fn split_op(text: &str) -> Option<(Op, &str)> {
+    let t = text.trim();
+    OPS.iter()
+        .find(|(p, _)| t.starts_with(p))
+        .map(|(p, op)| (*op, t[p.len()..].trim_start()))
+}
+
 pub fn parse(text: &str) -> Value {
     let t = text.trim();
     let (op, rest) = match OPS.iter().find(|(p, _)| t.starts_with(p)) {

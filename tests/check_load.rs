@@ -366,10 +366,12 @@ fn a_byte_order_mark_does_not_shift_positions() {
     let text = format!("\u{feff}{}", edit(GOOD, "年度: 2023", "年度: 1999"));
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("a.yaml"), text).unwrap();
-    let loaded = jixiao::load::load_dir(dir.path());
-    let mut styles =
-        jixiao::style::Styles::new(&Path::new(env!("CARGO_MANIFEST_DIR")).join("templates"));
-    let checked = jixiao::check::check(&loaded, &mut styles);
+    let mut loaded = jixiao::load::load_dir(dir.path());
+    let styles = jixiao::style::Styles::load(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("templates"),
+        &mut loaded,
+    );
+    let checked = jixiao::check::check(&loaded, &styles);
     let d = checked
         .diagnostics
         .iter()
@@ -469,11 +471,11 @@ fn d(s: &str) -> Decimal {
 fn plain_numbers_reach_rust_decimal_exactly() {
     let loaded = load_one(GOOD);
     let funds = &loaded.departments[0].projects[0].funds.value;
-    let fiscal = funds.fiscal.as_ref().unwrap().value.0;
+    let fiscal = funds.get("财政拨款").unwrap().value.0;
     assert_eq!(fiscal, d("12.55"));
     assert_eq!(fiscal.scale(), 2);
     assert_eq!(fiscal.to_string(), "12.55");
-    let other = funds.other.as_ref().unwrap().value.0;
+    let other = funds.get("其他资金").unwrap().value.0;
     assert_eq!(other, Decimal::ZERO);
     assert_eq!(other.scale(), 2);
     assert_eq!(other.to_string(), "0.00");
@@ -485,17 +487,17 @@ fn plain_numbers_reach_rust_decimal_exactly() {
     );
     let loaded = load_one(&text);
     let funds = &loaded.departments[0].projects[0].funds.value;
-    let fiscal = funds.fiscal.as_ref().unwrap().value.0;
+    let fiscal = funds.get("财政拨款").unwrap().value.0;
     assert_eq!(
         (fiscal.to_string(), fiscal.scale()),
         ("10.368".to_string(), 3)
     );
-    let total = funds.total.as_ref().unwrap().value.0;
+    let total = funds.total().unwrap().value.0;
     assert_eq!(
         (total.to_string(), total.scale()),
         ("10.3680".to_string(), 4)
     );
-    assert_eq!(funds.other.as_ref().unwrap().value.0.scale(), 0);
+    assert_eq!(funds.get("其他资金").unwrap().value.0.scale(), 0);
 }
 
 #[test]
@@ -512,13 +514,10 @@ fn numbers_a_float_would_spoil() {
     let p = &loaded.departments[0].projects[0];
     let f = &p.funds.value;
     assert_eq!(
-        f.fiscal.as_ref().unwrap().value.0 + f.other.as_ref().unwrap().value.0,
+        f.get("财政拨款").unwrap().value.0 + f.get("其他资金").unwrap().value.0,
         d("0.3")
     );
-    assert_eq!(
-        f.total.as_ref().unwrap().value.0.to_string(),
-        "1234567890.1234567"
-    );
+    assert_eq!(f.total().unwrap().value.0.to_string(), "1234567890.1234567");
     assert_eq!(
         p.indicators[1].weight.as_ref().unwrap().value.0.to_string(),
         "19.99"
@@ -528,8 +527,8 @@ fn numbers_a_float_would_spoil() {
     let text = edit(&text, "其他资金: 0.00,", "其他资金: -1.50,");
     let loaded = load_one(&text);
     let f = &loaded.departments[0].projects[0].funds.value;
-    assert_eq!(f.fiscal.as_ref().unwrap().value.0.to_string(), "12.55");
-    assert_eq!(f.other.as_ref().unwrap().value.0.to_string(), "-1.50");
+    assert_eq!(f.get("财政拨款").unwrap().value.0.to_string(), "12.55");
+    assert_eq!(f.get("其他资金").unwrap().value.0.to_string(), "-1.50");
 }
 
 #[test]

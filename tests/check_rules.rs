@@ -115,9 +115,9 @@ fn check_files(files: &[(&str, &str)]) -> Vec<Found> {
     for (name, text) in files {
         std::fs::write(dir.path().join(name), text).unwrap();
     }
-    let loaded = jixiao::load::load_dir(dir.path());
-    let mut styles = jixiao::style::Styles::new(Path::new(TEMPLATES));
-    let checked = jixiao::check::check(&loaded, &mut styles);
+    let mut loaded = jixiao::load::load_dir(dir.path());
+    let styles = jixiao::style::Styles::load(Path::new(TEMPLATES), &mut loaded);
+    let checked = jixiao::check::check(&loaded, &styles);
     loaded
         .diagnostics
         .iter()
@@ -1201,4 +1201,287 @@ fn jx418_budget_zero() {
         line_of(&yaml, "      资金:") + 1,
     );
     silent(&check_yaml(ANHUI), "JX418");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Styles as data: the style files are checked like the data (JX5xx), and the data model they
+// open (extra fields, custom fund sources) is checked against them.
+
+/// A small per-project style in a templates directory of its own: 2015 taxonomy, two fund
+/// sources, an extra indicator field with a closed set of values, and a header, money-free
+/// rows block and grid.
+const STYLE_T: &str = "\
+name: 测试样式
+taxonomy: \"2015\"
+required_level1: [产出指标]
+funds:
+  sources: [{key: 财政资金}, {key: 单位资金}]
+fields:
+  indicator: [{key: 指标属性, values: [正向, 反向]}]
+  project: [{key: 评价结论}]
+fonts: {宋体: [Noto Serif CJK SC], 黑体: [Noto Sans CJK SC]}
+documents:
+  - kind: target
+    template: page.typ.j2
+    file: 测试表
+    title: \"{{ 项目.名称 }}项目绩效目标表\"
+    columns: [1, 1, 2, 1]
+    blocks:
+      - rows:
+          - [{label: 项目名称}, {field: 项目.名称, span: 3}]
+          - [{label: 资金, rows: 2}, {label: 合计}, {field: 项目.资金.合计, span: 2}]
+          - [{label: 财政资金}, {field: 项目.资金.财政资金, span: 2}]
+      - grid:
+          columns:
+            - {label: 一级指标, field: 一级.名称}
+            - {label: 二级指标, field: 二级.名称}
+            - {label: 三级指标, field: 指标.三级}
+            - {label: 指标属性, field: 指标.指标属性}
+";
+
+const DATA_T: &str = "\
+部门: 测试部门
+年度: 2024
+样式: t
+项目:
+  - 名称: 项目甲
+    评价结论: 良好
+    资金: {财政资金: 8, 单位资金: 2}
+    指标:
+      - {一级: 产出指标, 二级: 数量指标, 三级: 开展活动次数, 指标值: \">=3次\", 指标属性: 正向}
+";
+
+/// Checks `data` against the style `t` written from `style`, in a templates directory of its
+/// own (the repository's taxonomies).
+fn check_with_style(style: &str, data: &str) -> Vec<Found> {
+    let dir = tempfile::tempdir().unwrap();
+    let templates = dir.path().join("templates");
+    std::fs::create_dir_all(templates.join("t")).unwrap();
+    std::fs::copy(
+        Path::new(TEMPLATES).join("taxonomies.yaml"),
+        templates.join("taxonomies.yaml"),
+    )
+    .unwrap();
+    std::fs::write(templates.join("t/style.yaml"), style).unwrap();
+    std::fs::write(templates.join("t/page.typ.j2"), "").unwrap();
+    let data_dir = dir.path().join("data");
+    std::fs::create_dir_all(&data_dir).unwrap();
+    std::fs::write(data_dir.join("a.yaml"), data).unwrap();
+    let mut loaded = jixiao::load::load_dir(&data_dir);
+    let styles = jixiao::style::Styles::load(&templates, &mut loaded);
+    let checked = jixiao::check::check(&loaded, &styles);
+    loaded
+        .diagnostics
+        .iter()
+        .chain(&checked.diagnostics)
+        .map(|d| Found {
+            code: d.rule.code,
+            severity: d.severity,
+            file: d
+                .pos
+                .as_ref()
+                .map(|p| loaded.sources.path(p.file))
+                .and_then(|p| p.file_name())
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            line: d.pos.as_ref().map_or(0, |p| p.line),
+            message: d.message.clone(),
+        })
+        .collect()
+}
+
+/// `code` reported in `style.yaml` at `line`.
+fn style_fires<'a>(found: &'a [Found], code: &str, line: usize) -> &'a Found {
+    let f = fires(found, code, line);
+    assert_eq!(f.file, "style.yaml", "{}", show(found));
+    f
+}
+
+#[test]
+fn the_test_style_checks_clean() {
+    clean(&check_with_style(STYLE_T, DATA_T));
+}
+
+#[test]
+fn jx109_a_broken_style_fails_its_departments_at_the_style_key() {
+    let style = edit(STYLE_T, "taxonomy: \"2015\"", "taxonomy: \"2099\"");
+    let d = check_with_style(&style, DATA_T);
+    fires(&d, "JX109", line_of(DATA_T, "样式: t"));
+    style_fires(&d, "JX505", line_of(&style, "taxonomy"));
+    silent(&check_with_style(STYLE_T, DATA_T), "JX109");
+}
+
+#[test]
+fn jx110_an_extra_field_outside_its_values() {
+    let data = edit(DATA_T, "指标属性: 正向", "指标属性: 向上");
+    fires(
+        &check_with_style(STYLE_T, &data),
+        "JX110",
+        line_of(&data, "向上"),
+    );
+    silent(&check_with_style(STYLE_T, DATA_T), "JX110");
+}
+
+#[test]
+fn undeclared_extra_keys_and_sources_are_located_errors() {
+    // A key neither the schema nor the style knows: JX010 at the key.
+    let data = edit(
+        DATA_T,
+        "    评价结论: 良好",
+        "    评价结论: 良好\n    评价意见: 好",
+    );
+    let d = check_with_style(STYLE_T, &data);
+    let f = fires(&d, "JX010", line_of(&data, "评价意见"));
+    assert!(f.message.contains("评价结论"), "{}", f.message);
+    // A fund source the style does not declare: JX302 at the key.
+    let data = edit(DATA_T, "单位资金: 2", "专户资金: 2");
+    fires(
+        &check_with_style(STYLE_T, &data),
+        "JX302",
+        line_of(&data, "专户资金"),
+    );
+    // The declared source and field pass.
+    silent(&check_with_style(STYLE_T, DATA_T), "JX302");
+    silent(&check_with_style(STYLE_T, DATA_T), "JX010");
+}
+
+#[test]
+fn jx305_sums_beyond_range_are_errors_not_panics() {
+    let yaml = edit(
+        XINJIANG,
+        "资金: {财政拨款: 10, 其他资金: 0, 合计: 10}",
+        "资金: {财政拨款: 79228162514264337593543950335, 其他资金: 1}",
+    );
+    fires(&check_yaml(&yaml), "JX305", line_of(&yaml, "资金:"));
+    silent(&check_yaml(XINJIANG), "JX305");
+}
+
+#[test]
+fn jx501_unknown_style_setting() {
+    let style = edit(STYLE_T, "name: 测试样式", "name: 测试样式\ncolour: red");
+    let d = check_with_style(&style, DATA_T);
+    let f = style_fires(&d, "JX501", line_of(&style, "colour"));
+    assert!(f.message.contains("colour"), "{}", f.message);
+    silent(&check_with_style(STYLE_T, DATA_T), "JX501");
+}
+
+#[test]
+fn jx502_misspelt_field_or_variable() {
+    let style = edit(
+        STYLE_T,
+        "{field: 项目.名称, span: 3}",
+        "{field: 项目.名字, span: 3}",
+    );
+    let d = check_with_style(&style, DATA_T);
+    let f = style_fires(&d, "JX502", line_of(&style, "项目.名字"));
+    assert!(
+        f.message.contains("名字") && f.message.contains("名称"),
+        "{}",
+        f.message
+    );
+    let style = edit(
+        STYLE_T,
+        "\"{{ 项目.名称 }}项目绩效目标表\"",
+        "\"{{ 项目名称 }}项目绩效目标表\"",
+    );
+    style_fires(
+        &check_with_style(&style, DATA_T),
+        "JX502",
+        line_of(&style, "项目名称 }}"),
+    );
+    silent(&check_with_style(STYLE_T, DATA_T), "JX502");
+}
+
+#[test]
+fn jx503_rows_must_fill_the_width_counting_merged_cells() {
+    // The label merged over two rows takes column 1 of the next row too: three more cells
+    // overflow the four columns.
+    let style = edit(
+        STYLE_T,
+        "[{label: 财政资金}, {field: 项目.资金.财政资金, span: 2}]",
+        "[{label: 财政资金}, {field: 项目.资金.财政资金, span: 3}]",
+    );
+    style_fires(
+        &check_with_style(&style, DATA_T),
+        "JX503",
+        line_of(&style, "财政资金, span: 3"),
+    );
+    // A row one column short.
+    let style = edit(
+        STYLE_T,
+        "{field: 项目.名称, span: 3}",
+        "{field: 项目.名称, span: 2}",
+    );
+    style_fires(
+        &check_with_style(&style, DATA_T),
+        "JX503",
+        line_of(&style, "项目.名称, span: 2"),
+    );
+    // A label merged below the block's last row.
+    let style = edit(STYLE_T, "{label: 资金, rows: 2}", "{label: 资金, rows: 4}");
+    style_fires(
+        &check_with_style(&style, DATA_T),
+        "JX503",
+        line_of(&style, "rows: 4"),
+    );
+    silent(&check_with_style(STYLE_T, DATA_T), "JX503");
+}
+
+#[test]
+fn jx504_pattern_syntax() {
+    let style = edit(
+        STYLE_T,
+        "\"{{ 项目.名称 }}项目绩效目标表\"",
+        "\"{{ 项目.名称 项目绩效目标表\"",
+    );
+    style_fires(
+        &check_with_style(&style, DATA_T),
+        "JX504",
+        line_of(&style, "title:"),
+    );
+    silent(&check_with_style(STYLE_T, DATA_T), "JX504");
+}
+
+#[test]
+fn jx505_missing_template_or_level() {
+    let style = edit(STYLE_T, "template: page.typ.j2", "template: missing.typ.j2");
+    style_fires(
+        &check_with_style(&style, DATA_T),
+        "JX505",
+        line_of(&style, "missing.typ.j2"),
+    );
+    let style = edit(
+        STYLE_T,
+        "required_level1: [产出指标]",
+        "required_level1: [产出]",
+    );
+    style_fires(
+        &check_with_style(&style, DATA_T),
+        "JX505",
+        line_of(&style, "required_level1"),
+    );
+    silent(&check_with_style(STYLE_T, DATA_T), "JX505");
+}
+
+#[test]
+fn jx506_contradictory_settings() {
+    // A block with two kinds at once.
+    let style = edit(
+        STYLE_T,
+        "      - grid:\n",
+        "      - rows: []\n        grid:\n",
+    );
+    style_fires(
+        &check_with_style(&style, DATA_T),
+        "JX506",
+        line_of(&style, "title:"),
+    );
+    // A fund source named like the total.
+    let style = edit(STYLE_T, "{key: 单位资金}", "{key: 合计}");
+    style_fires(
+        &check_with_style(&style, DATA_T),
+        "JX506",
+        line_of(&style, "sources:"),
+    );
+    silent(&check_with_style(STYLE_T, DATA_T), "JX506");
 }

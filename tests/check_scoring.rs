@@ -18,9 +18,9 @@ fn d(s: &str) -> Decimal {
 
 /// Loads and checks `dir` against `templates`, then hands the result to `f`.
 fn with_checked<R>(dir: &Path, templates: &Path, f: impl FnOnce(&Loaded, &Checked) -> R) -> R {
-    let loaded = jixiao::load::load_dir(dir);
-    let mut styles = jixiao::style::Styles::new(templates);
-    let checked = jixiao::check::check(&loaded, &mut styles);
+    let mut loaded = jixiao::load::load_dir(dir);
+    let styles = jixiao::style::Styles::load(templates, &mut loaded);
+    let checked = jixiao::check::check(&loaded, &styles);
     f(&loaded, &checked)
 }
 
@@ -51,7 +51,13 @@ fn score(p: &Proj, name: &str) -> Decimal {
         .indicators
         .iter()
         .filter(|i| i.src.name.value == name)
-        .map(|i| i.result.as_ref().expect("evaluated").score)
+        .map(|i| {
+            i.result
+                .as_ref()
+                .expect("evaluated")
+                .score
+                .expect("a score")
+        })
         .collect();
     assert_eq!(found.len(), 1, "indicator “{name}”");
     found[0]
@@ -78,9 +84,9 @@ fn seed_004_attachment_1_2_execution_12_55_of_20() {
         // Stated scores are used where the formula cannot apply (活动经费 ≥20 vs 12.55万元).
         assert_eq!(score(p, "活动经费"), d("9"));
         // 6.28 + 87.9 = 94.18.
-        assert_eq!(e.total_score, d("94.18"));
-        assert_eq!(fmt_score(e.total_score), "94.18");
-        assert_eq!(e.grade, "优");
+        assert_eq!(e.total_score, Some(d("94.18")));
+        assert_eq!(fmt_score(e.total_score.unwrap()), "94.18");
+        assert_eq!(e.grade, Some("优"));
     });
 }
 
@@ -95,7 +101,7 @@ fn seed_004_attachment_1_5_rate_93_85() {
         assert_eq!(e.exec_score, d("9.38"));
         // 发放代表人数 ≤233人 → 223人 (反向, under target): full 20.
         assert_eq!(score(p, "发放代表人数"), d("20"));
-        assert_eq!(e.total_score, d("99.38"));
+        assert_eq!(e.total_score, Some(d("99.38")));
     });
 }
 
@@ -108,7 +114,7 @@ fn seed_004_attachment_1_6_rate_74_30() {
         assert_eq!(e.exec_score, d("7.43"));
         // 工作经费 ≤100000元 → 74301.66元: the computed full 10 is printed, not the stated 9.
         assert_eq!(score(p, "工作经费"), d("10"));
-        assert_eq!(e.total_score, d("97.43"));
+        assert_eq!(e.total_score, Some(d("97.43")));
     });
 }
 
@@ -123,7 +129,7 @@ fn seed_004_fully_executed_projects_keep_their_totals() {
             let e = eval(project(c, name));
             assert_eq!(e.rate, Decimal::ONE, "{name}");
             assert_eq!(e.exec_score, d("10"), "{name}");
-            assert_eq!(e.total_score, d(total), "{name}");
+            assert_eq!(e.total_score, Some(d(total)), "{name}");
             // The stated total agrees with the computed one.
             assert_eq!(
                 e.src.stated_total.as_ref().unwrap().value.0,
@@ -226,7 +232,13 @@ fn run(yaml: &str, templates: &Path) -> (Decimal, Decimal, Decimal, Decimal, Vec
         let p = &c.departments[0].projects[0];
         let e = eval(p);
         let codes = c.diagnostics.iter().map(|d| d.rule.code).collect();
-        (score(p, "产出"), e.exec_score, e.total_score, e.rate, codes)
+        (
+            score(p, "产出"),
+            e.exec_score,
+            e.total_score.expect("a total"),
+            e.rate,
+            codes,
+        )
     })
 }
 
@@ -297,7 +309,7 @@ fn grades_follow_the_total() {
         std::fs::write(dir.path().join("a.yaml"), yaml).unwrap();
         with_checked(dir.path(), &templates(), |_, c| {
             let e = eval(&c.departments[0].projects[0]);
-            (e.total_score, e.grade)
+            (e.total_score.expect("a total"), e.grade.expect("a grade"))
         })
     };
     // 50 + 30 + 10 + 10 = 100 → 优.
@@ -320,11 +332,19 @@ fn full_marks_from_is_read_from_the_style() {
         tpl.join("taxonomies.yaml"),
     )
     .unwrap();
+    for page in ["self_eval.typ.j2", "list.typ.j2"] {
+        std::fs::copy(
+            templates().join("anhui").join(page),
+            tpl.join("anhui").join(page),
+        )
+        .unwrap();
+    }
     let style = std::fs::read_to_string(templates().join("anhui/style.yaml")).unwrap();
-    assert_eq!(style.matches("  decimals: 2\n").count(), 1);
+    let anchor = "execution:\n  points: 10\n  decimals: 2\n";
+    assert_eq!(style.matches(anchor).count(), 1);
     let style = style.replacen(
-        "  decimals: 2\n",
-        "  decimals: 2\n  full_marks_from: 0.6\n",
+        anchor,
+        &format!("{anchor}  full_marks_from: 0.6\n"),
         1,
     );
     std::fs::write(tpl.join("anhui/style.yaml"), style).unwrap();

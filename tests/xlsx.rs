@@ -38,6 +38,7 @@ fn number(col: usize, text: &str, value: &str, decimals: u32) -> Cell {
         CellValue::Number {
             value: dec(value),
             decimals,
+            thousands: false,
         },
         Role::Money,
     )
@@ -309,6 +310,7 @@ fn document(landscape: bool) -> Document {
     Document {
         kind: "target".to_string(),
         style: "xinjiang".to_string(),
+        template: "xinjiang/target.typ.j2".to_string(),
         file_stem: "项目支出绩效目标表".to_string(),
         title: "2023年项目支出绩效目标表".to_string(),
         author: DEPARTMENT.to_string(),
@@ -317,6 +319,7 @@ fn document(landscape: bool) -> Document {
         department: DEPARTMENT.to_string(),
         year: 2023,
         landscape,
+        fit_page: false,
         preamble: None,
         sections: vec![project(), department()],
     }

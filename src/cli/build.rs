@@ -64,9 +64,9 @@ enum JobResult {
 pub fn run(args: &Args) -> ExitCode {
     let started = Instant::now();
     let templates_dir = super::templates_dir(&args.dir, args.templates.as_deref());
-    let loaded = crate::load::load_dir(&args.dir);
-    let mut styles = crate::style::Styles::new(&templates_dir);
-    let checked = crate::check::check(&loaded, &mut styles);
+    let mut loaded = crate::load::load_dir(&args.dir);
+    let styles = crate::style::Styles::load(&templates_dir, &mut loaded);
+    let checked = crate::check::check(&loaded, &styles);
     let mut diags = loaded.diagnostics.clone();
     diags.extend(checked.diagnostics.iter().cloned());
     // Errors in full, as `check` prints them; warnings only counted (see `jixiao check`).
@@ -175,11 +175,19 @@ pub fn run(args: &Args) -> ExitCode {
             .out
             .join(dept.src.year.value.to_string())
             .join(write::safe_component(&dept.src.name.value));
-        for (doc, spec) in crate::plan::plan_department(dept)
-            .into_iter()
-            .zip(&dept.style.style.documents)
-        {
-            let template = format!("{}/{}", dept.style.key, spec.template);
+        let docs = match crate::plan::plan_department(dept) {
+            Ok(d) => d,
+            Err(e) => {
+                failed = true;
+                eprintln!(
+                    "错误：{}：{e}；本部门不生成任何文件",
+                    dept.src.name.value.trim()
+                );
+                continue;
+            }
+        };
+        for doc in docs {
+            let template = doc.template.clone();
             let stem = write::safe_component(&doc.file_stem);
             if args.split && doc.sections.len() > 1 {
                 for (i, sec) in doc.sections.iter().enumerate() {

@@ -32,10 +32,12 @@ pub struct Outcome {
 }
 
 pub fn run(args: &Args) -> ExitCode {
-    let loaded = crate::load::load_dir(&args.dir);
-    let mut styles =
-        crate::style::Styles::new(&super::templates_dir(&args.dir, args.templates.as_deref()));
-    let checked = crate::check::check(&loaded, &mut styles);
+    let mut loaded = crate::load::load_dir(&args.dir);
+    let styles = crate::style::Styles::load(
+        &super::templates_dir(&args.dir, args.templates.as_deref()),
+        &mut loaded,
+    );
+    let checked = crate::check::check(&loaded, &styles);
     let mut diags = loaded.diagnostics.clone();
     diags.extend(checked.diagnostics.iter().cloned());
     let outcome = report(

@@ -22,7 +22,8 @@ pub fn run(args: &Args) -> ExitCode {
     let mut dirs = vec![PathBuf::from("fonts")];
     dirs.extend(args.font_paths.iter().cloned());
     let fonts = FontSet::discover(&dirs);
-    let mut styles = crate::style::Styles::new(&args.templates);
+    let mut loaded = crate::load::Loaded::default();
+    let styles = crate::style::Styles::load(&args.templates, &mut loaded);
     let names = match &args.style {
         Some(s) => vec![s.clone()],
         None => styles.available(),

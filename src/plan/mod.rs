@@ -13,6 +13,9 @@ pub struct Document {
     pub kind: String,
     /// The style that laid it out (`templates/<style>/`).
     pub style: String,
+    /// The page template, `<style>/<file>.typ.j2`.
+    #[serde(skip)]
+    pub template: String,
     /// Base name of the output files, e.g. `项目支出绩效目标表`.
     pub file_stem: String,
     /// Metadata: title, author (the department), subject and keywords.
@@ -24,6 +27,9 @@ pub struct Document {
     pub year: u16,
     /// A4 landscape (`true`) or portrait.
     pub landscape: bool,
+    /// The style allows a slightly tighter cell padding when that keeps a section on one page.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub fit_page: bool,
     /// Text that precedes the first section (e.g. `附件 2：…项目支出预算绩效目标表`).
     pub preamble: Option<String>,
     pub sections: Vec<Section>,
@@ -125,8 +131,13 @@ pub enum CellValue {
     Text,
     /// Nothing (an empty cell that only carries borders).
     Empty,
-    /// A number shown with exactly `decimals` decimals.
-    Number { value: Decimal, decimals: u32 },
+    /// A number shown with exactly `decimals` decimals (and thousands separators).
+    Number {
+        value: Decimal,
+        decimals: u32,
+        #[serde(default, skip_serializing_if = "is_false")]
+        thousands: bool,
+    },
     /// A fraction (0.9385) shown as a percentage with `decimals` decimals (93.85%).
     Percent { value: Decimal, decimals: u32 },
     /// A formula whose result is also stored.
@@ -233,10 +244,16 @@ impl Section {
     }
 }
 
-mod common;
-mod list;
-mod self_eval;
-mod summary;
-mod target;
+fn is_false(b: &bool) -> bool {
+    !*b
+}
 
-pub use common::plan_department;
+mod builder;
+mod cells;
+pub mod context;
+mod document;
+mod grid;
+mod money;
+pub mod vars;
+
+pub use document::{PlanError, plan_department};

@@ -9,7 +9,10 @@ use crate::diag::{Diagnostic, FileId, Pos, Sources};
 use crate::model::Department;
 use crate::rules::{self, Rule};
 
+pub mod extra;
+
 /// What loading a data directory gave.
+#[derive(Default)]
 pub struct Loaded {
     pub sources: Sources,
     pub departments: Vec<Department>,
@@ -114,10 +117,38 @@ pub fn load_file(path: &Path, loaded: &mut Loaded) {
     match parse(text) {
         Ok(mut dept) => {
             dept.file = file;
+            for bad in extra::collect(text, &mut dept) {
+                let pos = span_pos(&loaded.sources, file, &bad.key.referenced);
+                loaded.diagnostics.push(Diagnostic::new(
+                    &rules::YAML_STRUCTURE,
+                    pos,
+                    format!("字段“{}”的值应是一段文字", bad.key.value),
+                ));
+            }
             loaded.departments.push(dept);
         }
         Err(err) => {
             let mut d = yaml_error(&loaded.sources, file, &err);
+            // A required key missing where an unknown key stands: report the misspelling.
+            let near = match (&err.location(), d.rule.code == rules::MISSING_FIELD.code) {
+                (Some(l), true) => extra::unknown_near(text, l.line(), l.column()),
+                _ => Vec::new(),
+            };
+            if !near.is_empty() {
+                for (key, known) in near {
+                    let pos = span_pos(&loaded.sources, file, &key.referenced);
+                    loaded.diagnostics.push(Diagnostic::new(
+                        &rules::UNKNOWN_KEY,
+                        pos,
+                        format!(
+                            "未知字段“{}”；此处可用的字段：{}",
+                            key.value,
+                            known.join("、")
+                        ),
+                    ));
+                }
+                return;
+            }
             if d.pos.is_none() {
                 d.path = Some(path.to_path_buf());
             }
@@ -129,13 +160,23 @@ pub fn load_file(path: &Path, loaded: &mut Loaded) {
 /// Parses one department file. The parser's default budget bounds alias expansion, nesting
 /// depth and event counts, so an alias bomb is refused quickly in bounded memory.
 pub fn parse(text: &str) -> Result<Department, serde_saphyr::Error> {
+    parse_as(text)
+}
+
+/// Parses YAML text into any type, with the same budget and options as the data files.
+pub fn parse_as<T: for<'de> serde::Deserialize<'de>>(text: &str) -> Result<T, serde_saphyr::Error> {
     let mut options = Options::default();
     options.with_snippet = false;
     serde_saphyr::from_str_with_options(text, options)
 }
 
+/// The position of a parser location in `file`, if it has one.
+pub fn span_pos(sources: &Sources, file: FileId, loc: &Location) -> Option<Pos> {
+    (loc.line() > 0).then(|| location_pos(sources, file, loc))
+}
+
 /// Turns a YAML/serde error into a diagnostic with a Chinese message.
-fn yaml_error(sources: &Sources, file: FileId, err: &serde_saphyr::Error) -> Diagnostic {
+pub fn yaml_error(sources: &Sources, file: FileId, err: &serde_saphyr::Error) -> Diagnostic {
     let raw = err.to_string();
     // The parser prefixes "line L column C: "; the position is reported separately.
     let msg = match raw.find(": ") {

@@ -1,0 +1,344 @@
+//! Building one section: its rows, the `rows` block, typed fields, and the formulas that tie
+//! cells together (a money total sums the printed source cells; 总分 sums the printed scores).
+
+use minijinja::Value;
+use rust_decimal::Decimal;
+
+use super::cells::{self, money, money_formula, money_sum_decimals, score, text_cell};
+use super::context;
+use super::document::PlanError;
+use super::{Cell, CellRef, Formula, Role, Row, RowKind};
+use crate::check::{Dept, Ind, Proj};
+use crate::model::TOTAL_KEY;
+use crate::style::{CellSpec, LoadedStyle, RowKindSpec, SText};
+
+/// Cells whose value is a formula over cells planned later (or earlier) in the same scope.
+#[derive(Default)]
+pub struct Refs {
+    /// Printed budget source cells (`项目.资金.<来源>`).
+    pub budget_sources: Vec<CellRef>,
+    /// `项目.资金.合计` cells, as `(row, index in row)`.
+    pub budget_totals: Vec<(usize, usize)>,
+    /// Printed score cells (the execution score and every indicator score).
+    pub scores: Vec<CellRef>,
+    /// `自评.总分` cells.
+    pub score_totals: Vec<(usize, usize)>,
+}
+
+/// What a field is evaluated against.
+#[derive(Clone, Copy, Default)]
+pub struct Subject<'p, 'a> {
+    pub project: Option<&'p Proj<'a>>,
+    pub indicator: Option<&'p Ind<'a>>,
+    /// The points of the current 一级 (`一级.分值`).
+    pub level1_points: Option<Decimal>,
+}
+
+pub struct Builder<'d, 'a> {
+    pub dept: &'d Dept<'a>,
+    pub width: usize,
+    pub rows: Vec<Row>,
+    pub refs: Refs,
+    /// Notes a block adds under the table (a total's rounding note).
+    pub notes: Vec<String>,
+}
+
+impl<'d, 'a> Builder<'d, 'a> {
+    pub fn new(dept: &'d Dept<'a>, width: usize) -> Self {
+        Builder {
+            dept,
+            width,
+            rows: Vec::new(),
+            refs: Refs::default(),
+            notes: Vec::new(),
+        }
+    }
+
+    pub fn style(&self) -> &'d LoadedStyle {
+        &self.dept.style
+    }
+
+    /// Renders a pattern of the style, naming its place in `style.yaml` when it fails.
+    pub fn render(&self, pattern: &SText, ctx: &Value) -> Result<String, PlanError> {
+        render(self.style(), pattern, ctx)
+    }
+
+    /// A label/text/field cell of the style at `col`.
+    pub fn cell(
+        &mut self,
+        spec: &CellSpec,
+        col: usize,
+        ctx: &Value,
+        subject: Subject,
+    ) -> Result<Cell, PlanError> {
+        let mut cell = if let Some(l) = &spec.label {
+            text_cell(col, self.render(l, ctx)?, true, spec.align)
+        } else if let Some(t) = &spec.text {
+            text_cell(col, self.render(t, ctx)?, false, spec.align)
+        } else if let Some(f) = &spec.field {
+            self.field(&f.value, col, ctx, subject, spec.align)
+        } else {
+            Cell::empty(col)
+        };
+        if let (Some(b), true) = (&spec.blank, cell.text.is_empty()) {
+            cell = text_cell(
+                col,
+                b.clone(),
+                false,
+                spec.align.or(Some(crate::style::AlignSpec::Center)),
+            );
+        }
+        if spec.vertical {
+            cell = cell.vertical();
+        }
+        Ok(cell.span(spec.rows, spec.span))
+    }
+
+    /// The cell of a data field: numbers as number cells (registered for the formulas that
+    /// sum them), anything else as the text of the variable of the same name.
+    pub fn field(
+        &mut self,
+        path: &str,
+        col: usize,
+        ctx: &Value,
+        subject: Subject,
+        align: Option<crate::style::AlignSpec>,
+    ) -> Cell {
+        let row = self.rows.len();
+        let style = self.style();
+        let parts: Vec<&str> = path.split('.').collect();
+        let p = subject.project;
+        let eval = p.and_then(|p| p.eval.as_ref());
+        match parts.as_slice() {
+            ["项目", "序号"] => {
+                if let Some(n) = lookup(ctx, "项目.序号").and_then(|v| i64::try_from(v).ok()) {
+                    return cells::number_cell(col, Decimal::from(n), 0, Role::Text);
+                }
+            }
+            ["项目", "资金", key] => {
+                let Some(p) = p else { return Cell::empty(col) };
+                if *key == TOTAL_KEY {
+                    // Made a formula over the printed sources once the section is planned.
+                    self.refs.budget_totals.push((row, col));
+                    return money(style, col, p.funds.total);
+                }
+                self.refs.budget_sources.push((row, col));
+                return match p.funds.get(key) {
+                    Some(v) => money(style, col, v),
+                    None => Cell::empty(col),
+                };
+            }
+            ["自评", "资金", key, measure] => {
+                let Some(e) = eval else {
+                    return Cell::empty(col);
+                };
+                let r = if *key == TOTAL_KEY {
+                    Some(&e.total)
+                } else {
+                    e.rows.iter().find(|r| r.source.as_deref() == Some(*key))
+                };
+                let Some(r) = r else { return Cell::empty(col) };
+                let v = match *measure {
+                    "年初预算" => r.initial,
+                    "全年预算" => Some(r.budget),
+                    "全年执行" => Some(r.executed),
+                    "执行率" => {
+                        return match r.rate() {
+                            Some(q) => cells::percent(col, q, style.style.execution.rate_decimals),
+                            None => Cell::empty(col),
+                        };
+                    }
+                    _ => None,
+                };
+                return v.map_or_else(|| Cell::empty(col), |v| money(style, col, v));
+            }
+            ["自评", "执行率"] => {
+                if let Some(e) = eval {
+                    return cells::percent(col, e.rate, style.style.execution.rate_decimals);
+                }
+            }
+            ["自评", "执行得分"] => {
+                if let Some(e) = eval {
+                    self.refs.scores.push((row, col));
+                    return score(col, e.exec_score);
+                }
+            }
+            ["自评", "执行分值"] if eval.is_some() => {
+                return score(col, style.style.execution.points.0);
+            }
+            ["自评", "总分值"] => {
+                if let Some(e) = eval {
+                    return score(col, e.points_total);
+                }
+            }
+            ["自评", "总分"] => {
+                if let Some(t) = eval.and_then(|e| e.total_score) {
+                    self.refs.score_totals.push((row, col));
+                    return score(col, t);
+                }
+                return Cell::empty(col);
+            }
+            ["指标", "权重"] => {
+                return match subject.indicator.and_then(|i| i.weight) {
+                    Some(w) => score(col, w),
+                    None => Cell::empty(col),
+                };
+            }
+            ["指标", "得分"] => {
+                return match subject
+                    .indicator
+                    .and_then(|i| i.result.as_ref())
+                    .and_then(|r| r.score)
+                {
+                    Some(s) => {
+                        self.refs.scores.push((row, col));
+                        score(col, s)
+                    }
+                    None => Cell::empty(col),
+                };
+            }
+            ["一级", "分值"] => {
+                if let Some(pts) = subject.level1_points {
+                    return score(col, pts);
+                }
+            }
+            _ => {}
+        }
+        text_cell(col, value_text(ctx, path), false, align)
+    }
+
+    /// Plans a `rows` block: cells placed left to right into the columns not covered by a cell
+    /// merged down from an earlier row of the block.
+    pub fn rows_block(
+        &mut self,
+        rows: &[serde_saphyr::Spanned<Vec<CellSpec>>],
+        kind: RowKindSpec,
+        ctx: &Value,
+        subject: Subject,
+    ) -> Result<(), PlanError> {
+        let kind = match kind {
+            RowKindSpec::Body => RowKind::Body,
+            RowKindSpec::Header => RowKind::Header,
+            RowKindSpec::Total => RowKind::Total,
+        };
+        let mut covered = vec![vec![false; self.width]; rows.len()];
+        for (r, row) in rows.iter().enumerate() {
+            let mut col = 0;
+            let mut out = Vec::new();
+            for spec in &row.value {
+                while col < self.width && covered[r][col] {
+                    col += 1;
+                }
+                if col >= self.width {
+                    break;
+                }
+                let span = spec.span.clamp(1, self.width - col);
+                let down = spec.rows.clamp(1, rows.len() - r);
+                for line in covered.iter_mut().skip(r).take(down) {
+                    for c in line.iter_mut().skip(col).take(span) {
+                        *c = true;
+                    }
+                }
+                let cell = self.cell(spec, col, ctx, subject)?;
+                out.push(cell.span(down, span));
+                col += span;
+            }
+            self.rows.push(Row::new(kind, out));
+        }
+        Ok(())
+    }
+
+    /// Turns the registered totals into formulas: a money total sums the printed source cells,
+    /// 总分 sums the printed scores. Then starts a new scope.
+    pub fn close_scope(&mut self, project: Option<&Proj>) {
+        let refs = std::mem::take(&mut self.refs);
+        let style = self.style();
+        if let Some(p) = project
+            && !p.funds.sources.is_empty()
+        {
+            let values: Vec<Decimal> = p.funds.sources.iter().map(|(_, v)| *v).collect();
+            let decimals = money_sum_decimals(style, &values);
+            for (r, tag) in &refs.budget_totals {
+                let col = *tag;
+                if let Some(i) = self.rows[*r].cells.iter().position(|c| c.col == col) {
+                    let old = &self.rows[*r].cells[i];
+                    let (rs, cs) = (old.rowspan, old.colspan);
+                    self.rows[*r].cells[i] = money_formula(
+                        style,
+                        col,
+                        refs.budget_sources.clone(),
+                        p.funds.total,
+                        decimals,
+                    )
+                    .span(rs, cs);
+                }
+            }
+        }
+        if let Some(t) = project
+            .and_then(|p| p.eval.as_ref())
+            .and_then(|e| e.total_score)
+        {
+            for (r, tag) in &refs.score_totals {
+                let col = *tag;
+                if let Some(i) = self.rows[*r].cells.iter().position(|c| c.col == col) {
+                    let old = &self.rows[*r].cells[i];
+                    let (rs, cs) = (old.rowspan, old.colspan);
+                    let mut cell = cells::formula(
+                        col,
+                        Formula::Sum {
+                            cells: refs.scores.clone(),
+                        },
+                        t,
+                        false,
+                        t.normalize().scale(),
+                        Role::Score,
+                    );
+                    cell.text = t.normalize().to_string();
+                    self.rows[*r].cells[i] = cell.span(rs, cs);
+                }
+            }
+        }
+    }
+}
+
+/// Renders a style pattern with `ctx`.
+pub fn render(style: &LoadedStyle, pattern: &SText, ctx: &Value) -> Result<String, PlanError> {
+    style
+        .patterns
+        .render(&pattern.value, ctx)
+        .map(|s| s.trim_end_matches('\n').to_string())
+        .map_err(|e| PlanError::pattern(style, pattern, &e))
+}
+
+/// The text of a variable path (`项目.名称`) in `ctx`; empty when undefined.
+pub fn value_text(ctx: &Value, path: &str) -> String {
+    match lookup(ctx, path) {
+        Some(v) => match v.as_str() {
+            Some(s) => s.to_string(),
+            None => v.to_string(),
+        },
+        None => String::new(),
+    }
+}
+
+/// The value at a variable path (`项目.资金.合计`), if defined.
+pub fn lookup(ctx: &Value, path: &str) -> Option<Value> {
+    let mut v = ctx.clone();
+    for part in path.split('.') {
+        v = v.get_attr(part).ok()?;
+        if v.is_undefined() || v.is_none() {
+            return None;
+        }
+    }
+    Some(v)
+}
+
+/// Variables of a grid row for one indicator.
+pub fn indicator_vars(dept: &Dept, ind: Option<&Ind>, n: usize) -> context::Vars {
+    let mut v = context::Vars::new();
+    if let Some(ind) = ind {
+        v.insert("指标", context::indicator(dept, ind));
+    }
+    v.insert("n", Value::from(n));
+    v
+}

@@ -1,0 +1,141 @@
+//! Cell constructors shared by the blocks: money, scores, formulas, text.
+
+use rust_decimal::Decimal;
+
+use super::context::{format_number, money_value};
+use super::{Align, Cell, CellValue, Formula, Role};
+use crate::style::{AlignSpec, LoadedStyle};
+
+/// The scale a sum is printed with: the largest scale among its non-zero addends, so
+/// `15 + 0.00` prints `15` and `12.55 + 10.368` prints three decimals.
+pub fn sum_scale(values: &[Decimal]) -> u32 {
+    values
+        .iter()
+        .filter(|v| !v.is_zero())
+        .map(|v| v.normalize().scale().max(v.scale()))
+        .max()
+        .unwrap_or(0)
+}
+
+/// An amount (万元 in the data) as the style prints money.
+pub fn money(style: &LoadedStyle, col: usize, value: Decimal) -> Cell {
+    let (v, decimals) = money_value(style, value);
+    let thousands = style.style.funds.thousands;
+    Cell {
+        value: CellValue::Number {
+            value: v,
+            decimals,
+            thousands,
+        },
+        align: Align::Center,
+        ..Cell::text(col, format_number(v, decimals, thousands), Role::Money)
+    }
+}
+
+/// The decimals a sum of amounts is printed with: the style's fixed decimals, or the largest
+/// scale among the (printed) addends.
+pub fn money_sum_decimals(style: &LoadedStyle, parts: &[Decimal]) -> u32 {
+    match style.style.funds.decimals {
+        Some(d) => d,
+        None => {
+            let scaled: Vec<Decimal> = parts.iter().map(|p| money_value(style, *p).0).collect();
+            sum_scale(&scaled)
+        }
+    }
+}
+
+pub fn number_cell(col: usize, value: Decimal, decimals: u32, role: Role) -> Cell {
+    Cell {
+        value: CellValue::Number {
+            value,
+            decimals,
+            thousands: false,
+        },
+        align: Align::Center,
+        ..Cell::text(col, format!("{:.*}", decimals as usize, value), role)
+    }
+}
+
+/// A score or weight: trailing zeros dropped.
+pub fn score(col: usize, value: Decimal) -> Cell {
+    let v = value.normalize();
+    number_cell(col, v, v.scale(), Role::Score)
+}
+
+/// A fraction shown as a percentage.
+pub fn percent(col: usize, value: Decimal, decimals: u32) -> Cell {
+    Cell {
+        value: CellValue::Percent { value, decimals },
+        align: Align::Center,
+        ..Cell::text(
+            col,
+            crate::compute::fmt_percent(value, decimals),
+            Role::Percent,
+        )
+    }
+}
+
+/// A formula cell; `text` is what the PDF prints.
+pub fn formula(
+    col: usize,
+    expr: Formula,
+    result: Decimal,
+    percent: bool,
+    decimals: u32,
+    role: Role,
+) -> Cell {
+    let text = if percent {
+        crate::compute::fmt_percent(result, decimals)
+    } else {
+        format!(
+            "{:.*}",
+            decimals as usize,
+            crate::compute::round(result, decimals)
+        )
+    };
+    Cell {
+        value: CellValue::Formula {
+            expr,
+            result,
+            percent,
+            decimals,
+        },
+        align: Align::Center,
+        ..Cell::text(col, text, role)
+    }
+}
+
+/// A money sum formula, printed the way the style prints money.
+pub fn money_formula(
+    style: &LoadedStyle,
+    col: usize,
+    cells: Vec<super::CellRef>,
+    result: Decimal,
+    decimals: u32,
+) -> Cell {
+    let (v, _) = money_value(style, result);
+    let mut c = formula(col, Formula::Sum { cells }, v, false, decimals, Role::Money);
+    c.text = format_number(v, decimals, style.style.funds.thousands);
+    c
+}
+
+/// A text cell: empty text is an empty cell; a label is centred in the label font.
+pub fn text_cell(col: usize, text: String, label: bool, align: Option<AlignSpec>) -> Cell {
+    let role = if label { Role::Label } else { Role::Text };
+    if text.is_empty() && !label {
+        return Cell::empty(col);
+    }
+    let mut c = Cell::text(col, text, role);
+    if let Some(a) = align {
+        c.align = to_align(a);
+    }
+    c
+}
+
+pub fn to_align(a: AlignSpec) -> Align {
+    match a {
+        AlignSpec::Left => Align::Left,
+        AlignSpec::Center => Align::Center,
+        AlignSpec::Right => Align::Right,
+    }
+}

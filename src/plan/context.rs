@@ -1,0 +1,359 @@
+//! The data as pattern variables, and the patterns themselves.
+//!
+//! Every printed word of a table comes from a minijinja pattern in the style
+//! (`"{{ 项目.名称 }}项目绩效目标表"`, `"指标{{ n }}：{{ 指标.三级 }}"`). A pattern is rendered
+//! once, with the data as variables: a value is never read as a pattern, so `部门: 测试{n}局`
+//! prints `测试{n}局`. Undefined names print empty (a padding row has no indicator); the style
+//! check reports misspelt names beforehand. Execution is bounded by minijinja's fuel.
+
+use std::collections::BTreeMap;
+
+use minijinja::{Environment, UndefinedBehavior, Value};
+use rust_decimal::Decimal;
+
+use crate::check::{Dept, Eval, Ind, Proj};
+use crate::compute::{fmt_percent, fmt_score};
+use crate::style::{LoadedStyle, MoneyUnit};
+use crate::target::{self, Direction};
+
+/// Upper bound on the work of one pattern (minijinja fuel units), so that a style cannot make
+/// the planner spin.
+const FUEL: u64 = 200_000;
+
+/// The compiled patterns of a style, looked up by their source text.
+#[derive(Debug)]
+pub struct Patterns {
+    env: Environment<'static>,
+}
+
+impl Default for Patterns {
+    fn default() -> Self {
+        Patterns::new()
+    }
+}
+
+impl Patterns {
+    pub fn new() -> Patterns {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Chainable);
+        env.set_fuel(Some(FUEL));
+        Patterns { env }
+    }
+
+    /// Compiles `src` (idempotent).
+    pub fn add(&mut self, src: &str) -> Result<(), minijinja::Error> {
+        if self.env.get_template(src).is_ok() {
+            return Ok(());
+        }
+        self.env
+            .add_template_owned(src.to_string(), src.to_string())
+    }
+
+    /// The variables (with attribute paths, `项目.名称`) a compiled pattern reads.
+    pub fn variables(&self, src: &str) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .env
+            .get_template(src)
+            .map(|t| t.undeclared_variables(true).into_iter().collect())
+            .unwrap_or_default();
+        v.sort();
+        v
+    }
+
+    /// Renders a compiled pattern (compiling it first if the style check has not).
+    pub fn render(&self, src: &str, ctx: &Value) -> Result<String, minijinja::Error> {
+        match self.env.get_template(src) {
+            Ok(t) => t.render(ctx),
+            Err(_) => self.env.render_str(src, ctx),
+        }
+    }
+}
+
+/// Variables as a map, merged into a context.
+pub type Vars = BTreeMap<&'static str, Value>;
+
+/// A context from variable maps, later maps overriding earlier ones.
+pub fn context(layers: &[&Vars]) -> Value {
+    let mut all: BTreeMap<&str, Value> = BTreeMap::new();
+    for l in layers {
+        for (k, v) in l.iter() {
+            all.insert(k, v.clone());
+        }
+    }
+    Value::from_pairs(all)
+}
+
+fn text(s: &str) -> Value {
+    Value::from(s.trim())
+}
+
+fn opt_text(t: &Option<crate::model::Text>) -> Value {
+    t.as_ref()
+        .map_or_else(|| Value::from(""), |t| text(&t.value))
+}
+
+/// Money as printed by the style: in 万元 as written, or in 元, with fixed decimals and
+/// thousands separators where the style asks.
+pub fn money_text(style: &LoadedStyle, value: Decimal) -> String {
+    let (v, decimals) = money_value(style, value);
+    format_number(v, decimals, style.style.funds.thousands)
+}
+
+/// The printed value and decimals of an amount (万元 in the data).
+pub fn money_value(style: &LoadedStyle, value: Decimal) -> (Decimal, u32) {
+    let f = &style.style.funds;
+    let v = match f.unit {
+        MoneyUnit::TenThousand => value,
+        // 10,000 × a value within the parser's range can overflow: keep the 万元 value then
+        // (the check reports such amounts as out of range).
+        MoneyUnit::Yuan => value.checked_mul(Decimal::from(10_000)).unwrap_or(value),
+    };
+    let decimals = f.decimals.unwrap_or(v.scale());
+    (v, decimals)
+}
+
+/// `value` with exactly `decimals` decimals, optionally with thousands separators.
+pub fn format_number(value: Decimal, decimals: u32, thousands: bool) -> String {
+    let s = format!(
+        "{:.*}",
+        decimals as usize,
+        crate::compute::round(value, decimals)
+    );
+    if !thousands {
+        return s;
+    }
+    let (sign, rest) = match s.strip_prefix('-') {
+        Some(r) => ("-", r),
+        None => ("", s.as_str()),
+    };
+    let (int, frac) = rest
+        .split_once('.')
+        .map_or((rest, None), |(a, b)| (a, Some(b)));
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    match frac {
+        Some(f) => format!("{sign}{grouped}.{f}"),
+        None => format!("{sign}{grouped}"),
+    }
+}
+
+/// The department-wide variables: 部门, 年度, 签字, 备注, 项目数.
+pub fn department(dept: &Dept) -> Vars {
+    let mut v = Vars::new();
+    v.insert("部门", text(&dept.src.name.value));
+    v.insert("年度", Value::from(dept.src.year.value));
+    let sig: BTreeMap<String, Value> = dept
+        .src
+        .signatures
+        .iter()
+        .map(|(k, t)| (k.value.trim().to_string(), text(&t.value)))
+        .collect();
+    v.insert("签字", Value::from_pairs(sig));
+    let notes: Vec<Value> = dept.src.notes.iter().map(|t| text(&t.value)).collect();
+    v.insert("备注", Value::from(notes));
+    v.insert("项目数", Value::from(dept.projects.len()));
+    v
+}
+
+/// The goal texts of a project, trimmed.
+pub fn goals(p: &Proj) -> Vec<String> {
+    p.src
+        .goals
+        .as_ref()
+        .map(|g| {
+            g.value
+                .texts()
+                .iter()
+                .map(|s| s.trim().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `项目` (with its 1-based `序号` among the document's projects) and `自评`.
+pub fn project(dept: &Dept, p: &Proj, index: usize) -> Vars {
+    let style = &dept.style;
+    let src = p.src;
+    let mut m: BTreeMap<String, Value> = BTreeMap::new();
+    m.insert("序号".into(), Value::from(index));
+    m.insert("名称".into(), text(&src.name.value));
+    m.insert("实施单位".into(), opt_text(&src.unit));
+    m.insert("主管部门".into(), opt_text(&src.supervisor));
+    m.insert("负责人".into(), opt_text(&src.manager));
+    m.insert("项目属性".into(), opt_text(&src.attribute));
+    m.insert("项目期限".into(), opt_text(&src.term));
+    m.insert("主管处室".into(), opt_text(&src.office));
+    let goals = goals(p);
+    m.insert("总体目标".into(), Value::from(goals.join("\n")));
+    m.insert("目标".into(), Value::from(goals));
+    let mut funds: BTreeMap<String, Value> = p
+        .funds
+        .sources
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::from(money_text(style, *v))))
+        .collect();
+    funds.insert("合计".into(), Value::from(money_text(style, p.funds.total)));
+    m.insert("资金".into(), Value::from_pairs(funds));
+    for (k, v) in &p.extras {
+        m.insert(k.clone(), text(v));
+    }
+    let mut v = Vars::new();
+    v.insert("项目", Value::from_pairs(m));
+    v.insert(
+        "自评",
+        p.eval.as_ref().map_or(Value::from(()), |e| eval(style, e)),
+    );
+    v
+}
+
+fn eval(style: &LoadedStyle, e: &Eval) -> Value {
+    let ex = &style.style.execution;
+    let mut m: BTreeMap<String, Value> = BTreeMap::new();
+    m.insert("实际完成情况".into(), text(&e.src.outcome.value));
+    m.insert(
+        "执行率".into(),
+        Value::from(fmt_percent(e.rate, ex.rate_decimals)),
+    );
+    m.insert("执行得分".into(), Value::from(fmt_score(e.exec_score)));
+    m.insert("执行分值".into(), Value::from(fmt_score(ex.points.0)));
+    m.insert(
+        "总分".into(),
+        Value::from(e.total_score.map(fmt_score).unwrap_or_default()),
+    );
+    m.insert("总分值".into(), Value::from(fmt_score(e.points_total)));
+    m.insert("等级".into(), Value::from(e.grade.unwrap_or("")));
+    let row = |r: &crate::check::EvalRow| {
+        let mut x: BTreeMap<&str, Value> = BTreeMap::new();
+        x.insert(
+            "年初预算",
+            Value::from(r.initial.map(|d| money_text(style, d)).unwrap_or_default()),
+        );
+        x.insert("全年预算", Value::from(money_text(style, r.budget)));
+        x.insert("全年执行", Value::from(money_text(style, r.executed)));
+        x.insert(
+            "执行率",
+            Value::from(
+                r.rate()
+                    .map(|q| fmt_percent(q, ex.rate_decimals))
+                    .unwrap_or_default(),
+            ),
+        );
+        Value::from_pairs(x)
+    };
+    let mut money: BTreeMap<String, Value> = e
+        .rows
+        .iter()
+        .filter_map(|r| r.source.clone().map(|s| (s, row(r))))
+        .collect();
+    money.insert("合计".into(), row(&e.total));
+    m.insert("资金".into(), Value::from_pairs(money));
+    for (k, v) in &e.extras {
+        m.insert(k.clone(), text(v));
+    }
+    Value::from_pairs(m)
+}
+
+/// The printed word of a target's direction, as the style spells it.
+pub fn direction_word(style: &LoadedStyle, ind: &Ind) -> String {
+    let dir = match &ind.target {
+        target::Value::Quantity { op: Some(op), .. } => Some(op.direction()),
+        _ => None,
+    };
+    let key = match dir {
+        Some(Direction::Positive) => "positive",
+        Some(Direction::Negative) => "negative",
+        Some(Direction::Equal) => "equal",
+        None => "none",
+    };
+    style.style.directions.get(key).cloned().unwrap_or_default()
+}
+
+/// The parts of a target: comparison sign, number and unit. A target that is not a quantity
+/// keeps its text in the number's place, so a split-column form still prints it.
+pub fn target_parts(style: &LoadedStyle, ind: &Ind) -> (String, String, String) {
+    let written = ind.src.target.value.trim();
+    match &ind.target {
+        target::Value::Quantity { op, number, unit } => (
+            op.map(|o| o.symbol().to_string()).unwrap_or_default(),
+            number.to_string(),
+            unit.clone(),
+        ),
+        _ => {
+            let shown = target::display(written, style.style.math_symbols);
+            match target::split_op(&shown) {
+                Some((op, rest)) => (op.symbol().to_string(), rest.to_string(), String::new()),
+                None => (String::new(), shown, String::new()),
+            }
+        }
+    }
+}
+
+/// `指标` for one indicator (with its result, when self-evaluated).
+pub fn indicator(dept: &Dept, ind: &Ind) -> Value {
+    let style = &dept.style;
+    let src = ind.src;
+    let mut m: BTreeMap<String, Value> = BTreeMap::new();
+    m.insert("一级".into(), Value::from(style.label(&ind.level1)));
+    m.insert(
+        "二级".into(),
+        Value::from(
+            ind.level2
+                .as_deref()
+                .map(|l| style.label(l))
+                .unwrap_or_default(),
+        ),
+    );
+    m.insert("三级".into(), text(&src.name.value));
+    m.insert(
+        "指标值".into(),
+        Value::from(target::display(
+            src.target.value.trim(),
+            style.style.math_symbols,
+        )),
+    );
+    let (sign, number, unit) = target_parts(style, ind);
+    m.insert("符号".into(), Value::from(sign));
+    m.insert("数值".into(), Value::from(number));
+    m.insert("单位".into(), Value::from(unit));
+    m.insert("方向".into(), Value::from(direction_word(style, ind)));
+    m.insert("依据".into(), opt_text(&src.basis));
+    m.insert("上年完成值".into(), opt_text(&src.last_year));
+    m.insert(
+        "权重".into(),
+        Value::from(ind.weight.map(fmt_score).unwrap_or_default()),
+    );
+    m.insert("赋分规则".into(), opt_text(&src.scoring));
+    let evidence: Vec<&str> = src.evidence.iter().map(|e| e.value.trim()).collect();
+    m.insert("佐证资料".into(), Value::from(evidence.join(", ")));
+    m.insert("描述".into(), opt_text(&src.description));
+    let r = ind.result.as_ref();
+    m.insert(
+        "完成值".into(),
+        Value::from(
+            r.and_then(|r| r.src.actual.as_ref())
+                .map(|t| t.value.trim().to_string())
+                .unwrap_or_default(),
+        ),
+    );
+    m.insert(
+        "得分".into(),
+        Value::from(r.and_then(|r| r.score).map(fmt_score).unwrap_or_default()),
+    );
+    m.insert(
+        "偏差原因".into(),
+        r.map_or(Value::from(""), |r| opt_text(&r.src.reason)),
+    );
+    m.insert(
+        "等级".into(),
+        r.map_or(Value::from(""), |r| opt_text(&r.src.grade)),
+    );
+    for (k, v) in &ind.extras {
+        m.insert(k.clone(), text(v));
+    }
+    Value::from_pairs(m)
+}

@@ -1,0 +1,201 @@
+//! From a style's document list to plans: each document is one section per project (or one for
+//! the department), each section the page furniture plus the blocks stacked top to bottom.
+
+use minijinja::Value;
+
+use super::builder::{Builder, Subject, render};
+use super::context::{self, Vars};
+use super::{Document, Section, grid, money};
+use crate::check::{Dept, Proj};
+use crate::style::{DocumentSpec, Each, LoadedStyle, Only, SText};
+
+/// A style pattern that could not be rendered: the style's file and line, and why.
+#[derive(Debug, Clone)]
+pub struct PlanError(pub String);
+
+impl PlanError {
+    pub fn pattern(style: &LoadedStyle, pattern: &SText, err: &minijinja::Error) -> PlanError {
+        let at = pattern.referenced;
+        PlanError(format!(
+            "{}:{}:{}：样式模式“{}”无法生成：{}",
+            crate::diag::display_path(&style.dir.join("style.yaml")),
+            at.line(),
+            at.column(),
+            pattern.value,
+            err
+        ))
+    }
+}
+
+impl std::fmt::Display for PlanError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for PlanError {}
+
+/// Every document a checked department's style produces, in the style's order. A document
+/// that includes no project (a self-evaluation before year end) is left out.
+pub fn plan_department(dept: &Dept) -> Result<Vec<Document>, PlanError> {
+    let mut out = Vec::new();
+    for spec in &dept.style.style.documents {
+        if let Some(doc) = plan_document(dept, spec)? {
+            out.push(doc);
+        }
+    }
+    Ok(out)
+}
+
+/// The document of `spec`, paired with the spec, in the style's order.
+pub fn plan_document(dept: &Dept, spec: &DocumentSpec) -> Result<Option<Document>, PlanError> {
+    let style = &dept.style;
+    let projects: Vec<(usize, &Proj)> = dept
+        .projects
+        .iter()
+        .filter(|p| spec.only == Only::All || p.eval.is_some())
+        .enumerate()
+        .map(|(i, p)| (i + 1, p))
+        .collect();
+    if projects.is_empty() {
+        return Ok(None);
+    }
+    let mut base = context::department(dept);
+    base.insert("n", Value::from(0));
+    let base_ctx = context::context(&[&base]);
+    let sections = match spec.each {
+        Each::Project => projects
+            .iter()
+            .map(|&(n, p)| {
+                let mut vars = base.clone();
+                vars.insert("n", Value::from(n));
+                vars.extend(context::project(dept, p, n));
+                section(dept, spec, &vars, &[(n, p)], Some(p), None)
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+        Each::Department => {
+            let mut vars = base.clone();
+            vars.insert("n", Value::from(1));
+            let name = render(style, &spec.title, &context::context(&[&vars]))?;
+            vec![section(dept, spec, &vars, &projects, None, Some(name))?]
+        }
+    };
+    let department = dept.src.name.value.trim().to_string();
+    let title = render(style, &spec.title, &base_ctx)?;
+    let file = render(style, &spec.file, &base_ctx)?;
+    let subject = match &spec.subject {
+        Some(s) => render(style, s, &base_ctx)?,
+        None => title.clone(),
+    };
+    let keywords = if spec.keywords.is_empty() {
+        vec![file.clone(), dept.src.year.value.to_string()]
+    } else {
+        spec.keywords
+            .iter()
+            .map(|k| render(style, k, &base_ctx))
+            .collect::<Result<Vec<_>, _>>()?
+    };
+    Ok(Some(Document {
+        kind: spec.kind.clone(),
+        style: style.key.clone(),
+        template: format!("{}/{}", style.key, spec.template.value),
+        file_stem: file,
+        title: if title.contains(&department) {
+            title
+        } else {
+            format!("{department} {title}")
+        },
+        author: department.clone(),
+        subject,
+        keywords,
+        department,
+        year: u16::try_from(dept.src.year.value).unwrap_or(0),
+        landscape: spec.landscape,
+        fit_page: spec.fit_page,
+        preamble: optional(style, spec.preamble.as_ref(), &base_ctx)?,
+        sections,
+    }))
+}
+
+/// A pattern rendered, `None` when absent or empty.
+fn optional(
+    style: &LoadedStyle,
+    pattern: Option<&SText>,
+    ctx: &Value,
+) -> Result<Option<String>, PlanError> {
+    match pattern {
+        Some(p) => {
+            let s = render(style, p, ctx)?;
+            Ok((!s.is_empty()).then_some(s))
+        }
+        None => Ok(None),
+    }
+}
+
+/// One section: furniture, then every block. `project` is the section's project (a
+/// per-project document); otherwise grids run over `projects`.
+fn section(
+    dept: &Dept,
+    spec: &DocumentSpec,
+    vars: &Vars,
+    projects: &[(usize, &Proj)],
+    project: Option<&Proj>,
+    name: Option<String>,
+) -> Result<Section, PlanError> {
+    let style = &dept.style;
+    let ctx = context::context(&[vars]);
+    let mut b = Builder::new(dept, spec.columns.value.len());
+    let subject = Subject {
+        project,
+        ..Subject::default()
+    };
+    for block in &spec.blocks {
+        if let Some(rows) = &block.rows {
+            b.rows_block(&rows.value, block.kind, &ctx, subject)?;
+        } else if let Some(m) = &block.money {
+            if let Some(p) = project {
+                money::plan(&mut b, &m.value, &ctx, p)?;
+            }
+        } else if let Some(g) = &block.grid {
+            let cx = grid::GridCx {
+                base: vars,
+                per_project: project.is_some(),
+            };
+            grid::plan(&mut b, &g.value, &cx, projects)?;
+        }
+    }
+    b.close_scope(project);
+    let mut notes = Vec::new();
+    for n in &spec.notes {
+        let s = render(style, n, &ctx)?;
+        if !s.trim().is_empty() {
+            notes.push(s);
+        }
+    }
+    notes.append(&mut b.notes);
+    let mut signature = Vec::new();
+    for s in &spec.signature {
+        let value = match &s.text {
+            Some(t) => render(style, t, &ctx)?,
+            None => String::new(),
+        };
+        signature.push((render(style, &s.label, &ctx)?, value));
+    }
+    let name = match (name, project) {
+        (Some(n), _) => n,
+        (None, Some(p)) => p.src.name.value.trim().to_string(),
+        (None, None) => String::new(),
+    };
+    Ok(Section {
+        name,
+        heading: optional(style, spec.heading.as_ref(), &ctx)?,
+        title: render(style, &spec.title, &ctx)?,
+        subtitle: optional(style, spec.subtitle.as_ref(), &ctx)?,
+        unit_line: optional(style, spec.unit_line.as_ref(), &ctx)?,
+        unit_note: optional(style, spec.unit_note.as_ref(), &ctx)?,
+        columns: spec.columns.value.clone(),
+        rows: b.rows,
+        notes,
+        signature,
+    })
+}

@@ -1,0 +1,528 @@
+//! The grid: a column per field. Its rows are the deepest level any column reads — one row per
+//! indicator (with 一级, 二级 and project cells merged over their rows), or one row per project
+//! when no column reads an indicator (a project list). In a department document it runs over
+//! every project, optionally in groups with subtotals, and ends with a total row.
+
+use minijinja::Value;
+use rust_decimal::Decimal;
+
+use super::builder::{Builder, Subject, indicator_vars};
+use super::cells::{self, money_sum_decimals, text_cell};
+use super::context::{self, Vars};
+use super::document::PlanError;
+use super::{Cell, CellRef, Row, RowKind};
+use crate::check::{Dept, Ind, Proj};
+use crate::style::{AlignSpec, GridColumn, GridSpec, Order, TotalSpec};
+
+/// The level a column's value belongs to; cells above the row level merge over their rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Project,
+    Level1,
+    Level2,
+    Indicator,
+}
+
+/// The level of the variables a column reads.
+pub fn column_level(style: &crate::style::LoadedStyle, col: &GridColumn) -> Level {
+    let names: Vec<String> = if let Some(f) = &col.field {
+        vec![f.value.clone()]
+    } else if let Some(t) = &col.text {
+        style.patterns.variables(&t.value)
+    } else {
+        Vec::new()
+    };
+    names
+        .iter()
+        .map(|n| match n.split('.').next().unwrap_or("") {
+            "指标" | "n" => Level::Indicator,
+            "二级" => Level::Level2,
+            "一级" => Level::Level1,
+            _ => Level::Project,
+        })
+        .max()
+        .unwrap_or(Level::Project)
+}
+
+/// One printed row of a project's part of the grid.
+struct Line<'p, 'a> {
+    l1: Option<usize>,
+    l2: Option<usize>,
+    indicator: Option<&'p Ind<'a>>,
+    /// The indicator number within its 二级 (1-based), also on padding rows.
+    n: usize,
+    ellipsis: bool,
+}
+
+/// The indicators of one 二级 (none when the style has no 二级).
+type Level2Group<'p, 'a> = (Option<String>, Vec<&'p Ind<'a>>);
+
+/// 一级 → 二级 → indicators, in print order.
+struct Groups<'p, 'a> {
+    level1: Vec<(String, Decimal)>,
+    level2: Vec<Option<String>>,
+    lines: Vec<Line<'p, 'a>>,
+}
+
+fn groups<'p, 'a>(dept: &Dept, p: &'p Proj<'a>, spec: &GridSpec) -> Groups<'p, 'a> {
+    let style = &dept.style.style;
+    let all_level2 =
+        spec.empty_level2.unwrap_or(style.print_empty_level2) && style.order == Order::Taxonomy;
+    let mut tree: Vec<(String, Vec<Level2Group<'p, 'a>>)> = Vec::new();
+    if all_level2 {
+        for l1 in &dept.style.taxonomy.levels {
+            let mut g = Vec::new();
+            for l2 in &l1.level2 {
+                let inds = p
+                    .indicators
+                    .iter()
+                    .filter(|i| i.level1 == l1.name && i.level2.as_deref() == Some(l2.as_str()))
+                    .collect();
+                g.push((Some(l2.clone()), inds));
+            }
+            if l1.level2.is_empty() {
+                let inds = p
+                    .indicators
+                    .iter()
+                    .filter(|i| i.level1 == l1.name)
+                    .collect();
+                g.push((None, inds));
+            }
+            tree.push((l1.name.clone(), g));
+        }
+    } else {
+        for ind in &p.indicators {
+            if tree.last().is_none_or(|(l1, _)| *l1 != ind.level1) {
+                tree.push((ind.level1.clone(), Vec::new()));
+            }
+            let g = &mut tree.last_mut().expect("pushed above").1;
+            if g.last().is_none_or(|(l2, _)| *l2 != ind.level2) {
+                g.push((ind.level2.clone(), Vec::new()));
+            }
+            g.last_mut().expect("pushed above").1.push(ind);
+        }
+    }
+    let per_l1 = dept.style.style.weights.as_ref().map(|w| &w.per_level1);
+    let mut out = Groups {
+        level1: Vec::new(),
+        level2: Vec::new(),
+        lines: Vec::new(),
+    };
+    let ellipsis = usize::from(spec.ellipsis.is_some());
+    for (l1, g) in tree {
+        let points = per_l1
+            .and_then(|m| m.get(&l1).map(|d| d.0))
+            .unwrap_or_else(|| {
+                g.iter()
+                    .flat_map(|(_, inds)| inds.iter().filter_map(|i| i.weight))
+                    .fold(Decimal::ZERO, |a, w| a.checked_add(w).unwrap_or(a))
+            });
+        let i1 = out.level1.len();
+        out.level1.push((dept.style.label(&l1), points));
+        for (l2, inds) in g {
+            let i2 = out.level2.len();
+            out.level2.push(l2.map(|l| dept.style.label(&l)));
+            let n = inds.len().max(spec.min_rows_per_level2).max(1) + ellipsis;
+            for k in 0..n {
+                let is_ellipsis = ellipsis == 1 && k == n - 1;
+                out.lines.push(Line {
+                    l1: Some(i1),
+                    l2: Some(i2),
+                    indicator: if is_ellipsis {
+                        None
+                    } else {
+                        inds.get(k).copied()
+                    },
+                    n: k + 1,
+                    ellipsis: is_ellipsis,
+                });
+            }
+        }
+    }
+    out
+}
+
+pub struct GridCx<'v> {
+    /// Department variables (and, in a project's section, `项目` and `自评`).
+    pub base: &'v Vars,
+    /// Whether the section is one project's (else the grid runs over the projects).
+    pub per_project: bool,
+}
+
+/// Plans a grid over `projects` (`(序号, project)`).
+pub fn plan(
+    b: &mut Builder,
+    spec: &GridSpec,
+    cx: &GridCx,
+    projects: &[(usize, &Proj)],
+) -> Result<(), PlanError> {
+    let dept = b.dept;
+    let style = &dept.style;
+    let mut starts = Vec::new();
+    let mut col = 0;
+    for c in &spec.columns {
+        starts.push(col);
+        col += c.span.max(1);
+    }
+    let levels: Vec<Level> = spec
+        .columns
+        .iter()
+        .map(|c| column_level(style, c))
+        .collect();
+    let leaf = levels.iter().copied().max().unwrap_or(Level::Project);
+    let base_ctx = context::context(&[cx.base]);
+    if spec.header {
+        header(b, spec, &starts, &base_ctx)?;
+    }
+    let body_start = b.rows.len();
+    // Cells of each summed (money) column, for the total row; and per group.
+    let mut sums: Vec<Vec<CellRef>> = vec![Vec::new(); spec.columns.len()];
+    let mut amounts: Vec<Vec<Decimal>> = vec![Vec::new(); spec.columns.len()];
+    // Groups of projects, in order of first appearance.
+    let mut order: Vec<(String, Vec<(usize, &Proj)>)> = Vec::new();
+    for &(n, p) in projects {
+        let key = match &spec.group {
+            Some(g) if !cx.per_project => {
+                let vars = context::project(dept, p, n);
+                super::builder::value_text(&context::context(&[cx.base, &vars]), &g.by.value)
+            }
+            _ => String::new(),
+        };
+        match order.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, v)) => v.push((n, p)),
+            None => order.push((key, vec![(n, p)])),
+        }
+    }
+    for (key, members) in &order {
+        let mut group_sums: Vec<Vec<CellRef>> = vec![Vec::new(); spec.columns.len()];
+        let mut group_amounts: Vec<Vec<Decimal>> = vec![Vec::new(); spec.columns.len()];
+        if let Some(g) = spec.group.as_ref().filter(|_| !key.is_empty()) {
+            let mut vars = cx.base.clone();
+            vars.insert("分组", Value::from(key.as_str()));
+            let text = match &g.text {
+                Some(t) => b.render(t, &context::context(&[&vars]))?,
+                None => key.clone(),
+            };
+            let at = g.column.saturating_sub(1);
+            let cells = spec
+                .columns
+                .iter()
+                .zip(&starts)
+                .enumerate()
+                .map(|(i, (c, &s))| {
+                    if i == at {
+                        text_cell(s, text.clone(), false, None).span(1, c.span)
+                    } else {
+                        Cell::empty(s).span(1, c.span)
+                    }
+                })
+                .collect();
+            b.rows.push(Row::new(RowKind::Body, cells));
+        }
+        for &(n, p) in members {
+            let mut vars = cx.base.clone();
+            if !cx.per_project {
+                vars.extend(context::project(dept, p, n));
+            }
+            project_rows(b, spec, &starts, &levels, leaf, &vars, p)?;
+            if !cx.per_project {
+                // Each project's totals are its own; a project's section closes at its end.
+                b.close_scope(Some(p));
+            }
+            // Register the project's summed cells (they sit on its first row).
+            let first = b.rows.len() - project_row_count(dept, p, spec, leaf);
+            for (i, c) in spec.columns.iter().enumerate() {
+                if let Some(v) = summed(c, p) {
+                    let at = (first, starts[i]);
+                    if b.rows[first].cells.iter().any(|x| x.col == starts[i]) {
+                        group_sums[i].push(at);
+                        group_amounts[i].push(v);
+                    }
+                }
+            }
+        }
+        if let Some(sub) = spec.group.as_ref().and_then(|g| g.subtotal.as_ref())
+            && !key.is_empty()
+        {
+            let mut vars = cx.base.clone();
+            vars.insert("分组", Value::from(key.as_str()));
+            total_row(b, spec, &starts, sub, &vars, &group_sums, &group_amounts)?;
+        }
+        for i in 0..spec.columns.len() {
+            sums[i].append(&mut group_sums[i]);
+            amounts[i].append(&mut group_amounts[i]);
+        }
+    }
+    while b.rows.len() - body_start < spec.min_rows {
+        let cells = spec
+            .columns
+            .iter()
+            .zip(&starts)
+            .map(|(c, &s)| Cell::empty(s).span(1, c.span))
+            .collect();
+        b.rows.push(Row::new(RowKind::Body, cells));
+    }
+    if let Some(t) = &spec.total {
+        total_row(b, spec, &starts, t, cx.base, &sums, &amounts)?;
+    }
+    Ok(())
+}
+
+/// The column headings; columns sharing a `group` get a heading above them.
+fn header(
+    b: &mut Builder,
+    spec: &GridSpec,
+    starts: &[usize],
+    ctx: &Value,
+) -> Result<(), PlanError> {
+    let grouped = spec.columns.iter().any(|c| c.group.is_some());
+    let (mut top, mut second) = (Vec::new(), Vec::new());
+    let mut i = 0;
+    while i < spec.columns.len() {
+        let c = &spec.columns[i];
+        match &c.group {
+            Some(g) => {
+                let run: Vec<usize> = (i..spec.columns.len())
+                    .take_while(|&j| spec.columns[j].group.as_ref() == Some(g))
+                    .collect();
+                let width: usize = run.iter().map(|&j| spec.columns[j].span.max(1)).sum();
+                top.push(text_cell(starts[i], g.clone(), true, None).span(1, width));
+                for &j in &run {
+                    let cj = &spec.columns[j];
+                    second.push(
+                        text_cell(starts[j], b.render(&cj.label, ctx)?, true, None)
+                            .span(1, cj.span),
+                    );
+                }
+                i += run.len();
+            }
+            None => {
+                let rs = if grouped { 2 } else { 1 };
+                top.push(
+                    text_cell(starts[i], b.render(&c.label, ctx)?, true, None).span(rs, c.span),
+                );
+                i += 1;
+            }
+        }
+    }
+    b.rows.push(Row::new(RowKind::Header, top));
+    if grouped {
+        b.rows.push(Row::new(RowKind::Header, second));
+    }
+    Ok(())
+}
+
+/// Rows a project takes in the grid.
+fn project_row_count(dept: &Dept, p: &Proj, spec: &GridSpec, leaf: Level) -> usize {
+    if leaf == Level::Project {
+        1
+    } else {
+        groups(dept, p, spec).lines.len().max(1)
+    }
+}
+
+/// The amount a money column sums for a project, if the column is a money field.
+fn summed(c: &GridColumn, p: &Proj) -> Option<Decimal> {
+    let f = c.field.as_ref()?.value.as_str();
+    let parts: Vec<&str> = f.split('.').collect();
+    match parts.as_slice() {
+        ["项目", "资金", key] => {
+            if *key == crate::model::TOTAL_KEY {
+                Some(p.funds.total)
+            } else {
+                p.funds.get(key)
+            }
+        }
+        ["自评", "资金", key, m] => {
+            let e = p.eval.as_ref()?;
+            let r = if *key == crate::model::TOTAL_KEY {
+                Some(&e.total)
+            } else {
+                e.row(key)
+            }?;
+            match *m {
+                "年初预算" => r.initial,
+                "全年预算" => Some(r.budget),
+                "全年执行" => Some(r.executed),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+fn project_rows(
+    b: &mut Builder,
+    spec: &GridSpec,
+    starts: &[usize],
+    levels: &[Level],
+    leaf: Level,
+    vars: &Vars,
+    p: &Proj,
+) -> Result<(), PlanError> {
+    let dept = b.dept;
+    let g = groups(dept, p, spec);
+    let lines: Vec<Line> = if leaf == Level::Project || g.lines.is_empty() {
+        vec![Line {
+            l1: None,
+            l2: None,
+            indicator: None,
+            n: 1,
+            ellipsis: false,
+        }]
+    } else {
+        g.lines
+    };
+    let total = lines.len();
+    // Rows each 一级 / 二级 spans.
+    let span_of = |pick: &dyn Fn(&Line) -> Option<usize>, at: usize| {
+        let key = pick(&lines[at]);
+        lines[at..].iter().take_while(|l| pick(l) == key).count()
+    };
+    let first_indicator_col = levels.iter().position(|l| *l == Level::Indicator);
+    for (k, line) in lines.iter().enumerate() {
+        let mut row_vars = vars.clone();
+        if let Some(i1) = line.l1 {
+            let (name, pts) = &g.level1[i1];
+            row_vars.insert(
+                "一级",
+                Value::from_pairs([
+                    ("名称", Value::from(name.as_str())),
+                    ("分值", Value::from(crate::compute::fmt_score(*pts))),
+                ]),
+            );
+        }
+        if let Some(i2) = line.l2 {
+            let name = g.level2[i2].clone().unwrap_or_default();
+            row_vars.insert("二级", Value::from_pairs([("名称", Value::from(name))]));
+        }
+        row_vars.extend(indicator_vars(dept, line.indicator, line.n));
+        let ctx = context::context(&[&row_vars]);
+        let subject = Subject {
+            project: Some(p),
+            indicator: line.indicator,
+            level1_points: line.l1.map(|i| g.level1[i].1),
+        };
+        let mut cells = Vec::new();
+        for (i, c) in spec.columns.iter().enumerate() {
+            let level = levels[i];
+            let s = starts[i];
+            let mut rowspan = 1;
+            if level < leaf && c.merge {
+                let first = match level {
+                    Level::Project => k == 0,
+                    Level::Level1 => k == 0 || lines[k - 1].l1 != line.l1,
+                    Level::Level2 => k == 0 || lines[k - 1].l2 != line.l2,
+                    Level::Indicator => true,
+                };
+                if !first {
+                    continue;
+                }
+                rowspan = match level {
+                    Level::Project => total,
+                    Level::Level1 => span_of(&|l: &Line| l.l1, k),
+                    Level::Level2 => span_of(&|l: &Line| l.l2, k),
+                    Level::Indicator => 1,
+                };
+            }
+            let align = c.align.or(Some(AlignSpec::Center));
+            let cell = if level == Level::Indicator && line.indicator.is_none() {
+                if line.ellipsis {
+                    match (&spec.ellipsis, Some(i) == first_indicator_col) {
+                        (Some(e), true) => {
+                            text_cell(s, e.value.clone(), false, Some(AlignSpec::Center))
+                        }
+                        _ => Cell::empty(s),
+                    }
+                } else {
+                    match &c.text {
+                        // A padding row keeps its numbering (`指标2：`).
+                        Some(t) => text_cell(s, b.render(t, &ctx)?, c.label_cells, c.align),
+                        None => Cell::empty(s),
+                    }
+                }
+            } else {
+                let spec_cell = crate::style::CellSpec {
+                    label: if c.label_cells {
+                        c.text
+                            .clone()
+                            .or_else(|| c.field.clone().map(|f| field_pattern(&f)))
+                    } else {
+                        None
+                    },
+                    text: if c.label_cells { None } else { c.text.clone() },
+                    field: if c.label_cells { None } else { c.field.clone() },
+                    span: 1,
+                    rows: 1,
+                    align,
+                    vertical: c.vertical,
+                    blank: c.blank.clone(),
+                };
+                let mut cell = b.cell(&spec_cell, s, &ctx, subject)?;
+                if c.text.is_some() && !c.label_cells && cell.text.is_empty() {
+                    cell = Cell::empty(s);
+                }
+                cell
+            };
+            cells.push(cell.span(rowspan, c.span));
+        }
+        b.rows.push(Row::new(RowKind::Body, cells));
+    }
+    Ok(())
+}
+
+/// A field as a pattern printing its text (for label cells).
+fn field_pattern(f: &crate::style::SText) -> crate::style::SText {
+    serde_saphyr::Spanned::new(format!("{{{{ {} }}}}", f.value), f.referenced, f.defined)
+}
+
+/// A total (or subtotal) row: the label in its column, every money column summed.
+fn total_row(
+    b: &mut Builder,
+    spec: &GridSpec,
+    starts: &[usize],
+    t: &TotalSpec,
+    vars: &Vars,
+    sums: &[Vec<CellRef>],
+    amounts: &[Vec<Decimal>],
+) -> Result<(), PlanError> {
+    let style = b.style();
+    let label = b.render(&t.label, &context::context(&[vars]))?;
+    let at = t.column.saturating_sub(1);
+    let mut cells = Vec::new();
+    for (i, c) in spec.columns.iter().enumerate() {
+        let s = starts[i];
+        let is_money = c.field.as_ref().is_some_and(|f| {
+            f.value.starts_with("项目.资金.") || f.value.starts_with("自评.资金.")
+        });
+        let cell = if i == at {
+            text_cell(s, label.clone(), true, None)
+        } else if is_money && !sums[i].is_empty() {
+            let total = amounts[i]
+                .iter()
+                .try_fold(Decimal::ZERO, |a, v| a.checked_add(*v))
+                .unwrap_or(Decimal::MAX);
+            let decimals = t
+                .decimals
+                .unwrap_or_else(|| money_sum_decimals(style, &amounts[i]));
+            if crate::compute::round(total, decimals) != total
+                && let Some(note) = &t.rounding_note
+            {
+                let (exact, _) = context::money_value(style, total);
+                let mut nv = vars.clone();
+                nv.insert("精确合计", Value::from(crate::compute::fmt_decimal(exact)));
+                nv.insert("小数位数", Value::from(decimals));
+                let text = b.render(note, &context::context(&[&nv]))?;
+                if !text.is_empty() {
+                    b.notes.push(text);
+                }
+            }
+            cells::money_formula(style, s, sums[i].clone(), total, decimals)
+        } else {
+            Cell::empty(s)
+        };
+        cells.push(cell.span(1, c.span));
+    }
+    b.rows.push(Row::new(RowKind::Total, cells));
+    Ok(())
+}

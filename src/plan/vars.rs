@@ -1,0 +1,202 @@
+//! What a style's patterns and fields can name: the variables the planner gives each pattern,
+//! and which of them are typed numbers (printed as number cells, with formulas in the xlsx).
+//! The style check uses this catalogue to report a misspelt name at its line in `style.yaml`;
+//! `docs/styles.md` lists the same names.
+
+use crate::style::LoadedStyle;
+
+/// Keys of `项目`.
+pub const PROJECT: &[&str] = &[
+    "序号",
+    "名称",
+    "实施单位",
+    "主管部门",
+    "负责人",
+    "项目属性",
+    "项目期限",
+    "主管处室",
+    "总体目标",
+    "目标",
+    "资金",
+];
+/// Keys of `自评`.
+pub const EVAL: &[&str] = &[
+    "实际完成情况",
+    "执行率",
+    "执行得分",
+    "执行分值",
+    "总分",
+    "总分值",
+    "等级",
+    "资金",
+];
+/// Keys of one source under `自评.资金`.
+pub const EVAL_MONEY: &[&str] = &["年初预算", "全年预算", "全年执行", "执行率"];
+/// Keys of `指标`.
+pub const INDICATOR: &[&str] = &[
+    "一级",
+    "二级",
+    "三级",
+    "指标值",
+    "符号",
+    "数值",
+    "单位",
+    "方向",
+    "依据",
+    "上年完成值",
+    "权重",
+    "赋分规则",
+    "佐证资料",
+    "描述",
+    "完成值",
+    "得分",
+    "偏差原因",
+    "等级",
+];
+/// Keys of `一级` and `二级` in a grid.
+pub const LEVEL1: &[&str] = &["名称", "分值"];
+pub const LEVEL2: &[&str] = &["名称"];
+/// Measures of a money block.
+pub const MEASURES: &[&str] = &[
+    "预算",
+    "年初预算",
+    "全年预算",
+    "全年执行",
+    "执行率",
+    "执行分值",
+    "执行得分",
+];
+/// minijinja's own global functions, which patterns may call.
+const GLOBALS: &[&str] = &["range", "dict", "namespace", "loop", "debug"];
+
+/// Where a pattern or field is evaluated, which decides the variables it sees.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Scope {
+    /// `项目` and `自评` are defined (a project's section, or a grid row of a department).
+    pub project: bool,
+    /// `一级`, `二级`, `指标` and the indicator number `n` (a grid row).
+    pub indicator: bool,
+    /// `分组` (a group row or subtotal of a department grid).
+    pub group: bool,
+    /// `精确合计` and `小数位数` (a total's rounding note).
+    pub rounding: bool,
+}
+
+/// Why a name is not known: the message for the style author.
+pub fn check_path(style: &LoadedStyle, scope: Scope, path: &str) -> Result<(), String> {
+    let parts: Vec<&str> = path.split('.').collect();
+    let root = parts[0];
+    let sources: Vec<&str> = style.source_keys().chain(["合计"]).collect();
+    let extras = |list: &[crate::style::ExtraField]| -> Vec<String> {
+        list.iter().map(|f| f.key.value.clone()).collect()
+    };
+    let within = |key: &str, known: &[&str], extra: &[String], what: &str| {
+        if known.contains(&key) || extra.iter().any(|e| e == key) {
+            Ok(())
+        } else {
+            let mut all: Vec<String> = known.iter().map(|s| s.to_string()).collect();
+            all.extend(extra.iter().cloned());
+            Err(format!("{what}没有“{key}”；可用：{}", all.join("、")))
+        }
+    };
+    let depth = |max: usize| {
+        if parts.len() > max {
+            Err(format!("“{path}”层级过深"))
+        } else {
+            Ok(())
+        }
+    };
+    match root {
+        "部门" | "年度" | "项目数" | "备注" => depth(1),
+        "n" => depth(1),
+        "签字" => {
+            depth(2)?;
+            match parts.get(1) {
+                Some(k) => {
+                    let keys: Vec<String> = style
+                        .style
+                        .signatures
+                        .iter()
+                        .map(|s| s.key.value.clone())
+                        .collect();
+                    within(k, &[], &keys, "签字")
+                }
+                None => Ok(()),
+            }
+        }
+        "项目" | "自评" if !scope.project => Err(format!(
+            "“{root}”只在每个项目一张表的文档或部门表格的网格中可用"
+        )),
+        "项目" => match parts.get(1) {
+            None => Ok(()),
+            Some(&"资金") => {
+                depth(3)?;
+                match parts.get(2) {
+                    Some(k) => within(k, &sources, &[], "资金"),
+                    None => Ok(()),
+                }
+            }
+            Some(k) => {
+                depth(2)?;
+                within(k, PROJECT, &extras(&style.style.fields.project), "项目")
+            }
+        },
+        "自评" => match parts.get(1) {
+            None => Ok(()),
+            Some(&"资金") => {
+                depth(4)?;
+                if let Some(k) = parts.get(2) {
+                    within(k, &sources, &[], "自评资金")?;
+                }
+                match parts.get(3) {
+                    Some(m) => within(m, EVAL_MONEY, &[], "自评资金的每个来源"),
+                    None => Ok(()),
+                }
+            }
+            Some(k) => {
+                depth(2)?;
+                within(k, EVAL, &extras(&style.style.fields.eval), "自评")
+            }
+        },
+        "一级" | "二级" | "指标" if !scope.indicator => {
+            Err(format!("“{root}”只在指标网格的列中可用"))
+        }
+        "一级" => {
+            depth(2)?;
+            parts
+                .get(1)
+                .map_or(Ok(()), |k| within(k, LEVEL1, &[], "一级"))
+        }
+        "二级" => {
+            depth(2)?;
+            parts
+                .get(1)
+                .map_or(Ok(()), |k| within(k, LEVEL2, &[], "二级"))
+        }
+        "指标" => {
+            depth(2)?;
+            parts.get(1).map_or(Ok(()), |k| {
+                within(k, INDICATOR, &extras(&style.style.fields.indicator), "指标")
+            })
+        }
+        "分组" if scope.group => depth(1),
+        "精确合计" | "小数位数" if scope.rounding => depth(1),
+        g if GLOBALS.contains(&g) => Ok(()),
+        _ => {
+            let mut roots = vec!["部门", "年度", "项目数", "备注", "签字", "n"];
+            if scope.project {
+                roots.extend(["项目", "自评"]);
+            }
+            if scope.indicator {
+                roots.extend(["一级", "二级", "指标"]);
+            }
+            if scope.group {
+                roots.push("分组");
+            }
+            if scope.rounding {
+                roots.extend(["精确合计", "小数位数"]);
+            }
+            Err(format!("没有变量“{root}”；此处可用：{}", roots.join("、")))
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! Loading every style of a templates directory, checked like data: each `style.yaml` and
+//! `taxonomies.yaml` joins the run's sources, so a problem in a style is reported at its own
+//! `file:line:col` with a rule code.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::{LoadedStyle, ResolvedVocabulary, Style, TaxonomyFile};
+use crate::diag::{Diagnostic, FileId};
+use crate::load::Loaded;
+use crate::plan::context::Patterns;
+use crate::rules;
+
+/// A style that loaded, or why not.
+#[derive(Debug, Clone)]
+enum Entry {
+    Ok(Box<LoadedStyle>),
+    /// The style's files have errors (reported at their place).
+    Broken,
+}
+
+/// Every style of a templates directory.
+pub struct Styles {
+    pub dir: PathBuf,
+    entries: BTreeMap<String, Entry>,
+}
+
+impl Styles {
+    /// An empty set, for callers that load styles one by one.
+    pub fn new(dir: &Path) -> Styles {
+        Styles {
+            dir: dir.to_path_buf(),
+            entries: BTreeMap::new(),
+        }
+    }
+
+    /// Loads and checks every style directory of `dir` (those with a `style.yaml`). Style
+    /// files are added to `loaded.sources`, their problems to `loaded.diagnostics`.
+    pub fn load(dir: &Path, loaded: &mut Loaded) -> Styles {
+        let mut styles = Styles::new(dir);
+        let taxonomies = read(&dir.join("taxonomies.yaml"), loaded, |text| {
+            crate::load::parse_as::<TaxonomyFile>(text)
+        });
+        for key in styles.available() {
+            let entry = match &taxonomies {
+                Some(tax) => load_one(dir, &key, tax, loaded),
+                None => Entry::Broken,
+            };
+            styles.entries.insert(key, entry);
+        }
+        styles
+    }
+
+    /// The style named `key`, or a message saying why it cannot be used.
+    pub fn get(&self, key: &str) -> Result<&LoadedStyle, String> {
+        match self.entries.get(key) {
+            Some(Entry::Ok(s)) => Ok(s),
+            Some(Entry::Broken) => Err(format!(
+                "样式“{key}”有错误，见上方对 {} 的报告",
+                crate::diag::display_path(&self.dir.join(key).join("style.yaml"))
+            )),
+            None => {
+                let valid = !key.is_empty()
+                    && key
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+                if !valid {
+                    return Err(format!("样式名“{key}”只能包含字母、数字、- 和 _"));
+                }
+                Err(format!(
+                    "找不到样式“{key}”（{} 不存在）；可用的样式：{}",
+                    crate::diag::display_path(&self.dir.join(key).join("style.yaml")),
+                    self.available().join("、")
+                ))
+            }
+        }
+    }
+
+    /// The loaded styles without errors.
+    pub fn loaded(&self) -> impl Iterator<Item = &LoadedStyle> {
+        self.entries.values().filter_map(|e| match e {
+            Entry::Ok(s) => Some(s.as_ref()),
+            Entry::Broken => None,
+        })
+    }
+
+    /// The style names available (directories with a `style.yaml`, not symlinks).
+    pub fn available(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(&self.dir)
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .filter(|e| e.path().join("style.yaml").is_file())
+            .filter_map(|e| e.file_name().to_str().map(str::to_string))
+            .filter(|n| {
+                n.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            })
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+/// Reads and parses one YAML file of the templates directory into `loaded`'s sources;
+/// `None` (with a diagnostic) when it cannot be read or parsed.
+fn read<T>(
+    path: &Path,
+    loaded: &mut Loaded,
+    parse: impl Fn(&str) -> Result<T, serde_saphyr::Error>,
+) -> Option<(T, FileId)> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            let mut d = Diagnostic::new(
+                &rules::STYLE_FORMAT,
+                None,
+                format!("无法读取 {}：{e}", crate::diag::display_path(path)),
+            );
+            d.path = Some(path.to_path_buf());
+            loaded.diagnostics.push(d);
+            return None;
+        }
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
+    let file = loaded.sources.add(path, text);
+    match parse(loaded.sources.text(file)) {
+        Ok(v) => Some((v, file)),
+        Err(err) => {
+            let mut d = crate::load::yaml_error(&loaded.sources, file, &err);
+            d.rule = &rules::STYLE_FORMAT;
+            d.severity = rules::STYLE_FORMAT.severity;
+            if d.pos.is_none() {
+                d.path = Some(path.to_path_buf());
+            }
+            loaded.diagnostics.push(d);
+            None
+        }
+    }
+}
+
+fn load_one(dir: &Path, key: &str, tax: &(TaxonomyFile, FileId), loaded: &mut Loaded) -> Entry {
+    let style_dir = dir.join(key);
+    let Some((style, file)) = read(&style_dir.join("style.yaml"), loaded, |t| {
+        crate::load::parse_as::<Style>(t)
+    }) else {
+        return Entry::Broken;
+    };
+    let (tax, _) = tax;
+    let taxonomy = tax.taxonomies.get(&style.taxonomy.value).cloned();
+    let v = style.vocabulary.clone().unwrap_or_default();
+    let d = &tax.vocabulary;
+    let vocabulary = ResolvedVocabulary {
+        basis: v.basis.or_else(|| d.basis.clone()).unwrap_or_default(),
+        scoring: v.scoring.or_else(|| d.scoring.clone()).unwrap_or_default(),
+        evidence: v
+            .evidence
+            .or_else(|| d.evidence.clone())
+            .unwrap_or_default(),
+        cost_only_basis: v
+            .cost_only_basis
+            .or_else(|| d.cost_only_basis.clone())
+            .unwrap_or_default(),
+    };
+    let mut loaded_style = LoadedStyle {
+        key: key.to_string(),
+        dir: style_dir,
+        taxonomy: taxonomy
+            .clone()
+            .unwrap_or(super::Taxonomy { levels: Vec::new() }),
+        aliases: tax.aliases.clone(),
+        vocabulary,
+        patterns: Arc::new(Patterns::new()),
+        style,
+    };
+    let mut diags = Vec::new();
+    if taxonomy.is_none() {
+        let names: Vec<&str> = tax.taxonomies.keys().map(String::as_str).collect();
+        diags.push(
+            Diagnostic::new(
+                &rules::STYLE_REFERENCE,
+                crate::load::span_pos(
+                    &loaded.sources,
+                    file,
+                    &loaded_style.style.taxonomy.referenced,
+                ),
+                format!(
+                    "指标体系“{}”不在 taxonomies.yaml 中",
+                    loaded_style.style.taxonomy.value
+                ),
+            )
+            .help(format!("可用的指标体系：{}", names.join("、"))),
+        );
+    }
+    let mut patterns = Patterns::new();
+    diags.extend(super::validate::validate(
+        &mut loaded_style,
+        &mut patterns,
+        &loaded.sources,
+        file,
+    ));
+    loaded_style.patterns = Arc::new(patterns);
+    let broken = diags.iter().any(Diagnostic::is_error);
+    loaded.diagnostics.extend(diags);
+    if broken {
+        Entry::Broken
+    } else {
+        Entry::Ok(Box::new(loaded_style))
+    }
+}

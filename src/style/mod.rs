@@ -1,0 +1,699 @@
+//! Styles: a named official layout and its settings, read from `templates/<style>/style.yaml`,
+//! plus the indicator taxonomies and shared vocabularies in `templates/taxonomies.yaml`.
+//!
+//! A style says everything a region's form needs: which money sources and extra fields its
+//! data may carry, which fields and 一级 it requires, how it scores and rounds, and, for each
+//! document it produces, the page furniture and the table as a stack of blocks (label/value
+//! rows, a money block, an indicator grid). Every printed word is a minijinja pattern in the
+//! style; the Rust planner holds no table wording. `docs/styles.md` documents the vocabulary.
+//!
+//! Style files are checked like data: an unknown setting, a misspelt field or variable, a row
+//! that does not fill the table's width or a pattern that does not compile is a diagnostic at
+//! `templates/<style>/style.yaml:line:col`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use crate::model::Dec;
+
+mod load;
+pub mod validate;
+
+pub use load::Styles;
+
+/// A pattern or name with its position in `style.yaml`.
+pub type SText = Spanned<String>;
+
+/// The settings of one style.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Style {
+    /// A human name, e.g. `新疆·项目支出绩效目标表`.
+    pub name: String,
+    /// The taxonomy key in `taxonomies.yaml`.
+    pub taxonomy: SText,
+    /// Whether indicators carry a 二级 level.
+    #[serde(default = "yes")]
+    pub level2: bool,
+    /// Printed spelling of canonical level names (`数量指标` → `11-数量指标`).
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Print every 二级 of the taxonomy, even those without indicators (a grid may override).
+    #[serde(default)]
+    pub print_empty_level2: bool,
+    /// The order indicators print in: grouped by the taxonomy, or as the department wrote them.
+    #[serde(default)]
+    pub order: Order,
+    /// 一级 levels every project must have at least one indicator in.
+    #[serde(default)]
+    pub required_level1: Vec<SText>,
+    /// Minimum number of indicators per project.
+    #[serde(default)]
+    pub min_indicators: usize,
+    /// Weight rules; absent when the style has no weights.
+    #[serde(default)]
+    pub weights: Option<Weights>,
+    /// The money sources the data may fill, in print order, and how money is printed.
+    #[serde(default)]
+    pub funds: Funds,
+    /// Extra text fields the data may carry, beyond the documented ones.
+    #[serde(default)]
+    pub fields: ExtraFields,
+    /// Fields (data keys) every project / indicator / self-evaluation must fill.
+    #[serde(default)]
+    pub required_fields: Vec<SText>,
+    /// The keys of the department's `签字` block, and which of them are required.
+    #[serde(default)]
+    pub signatures: Vec<SignatureField>,
+    /// Budget-execution scoring of the self-evaluation.
+    #[serde(default)]
+    pub execution: Execution,
+    /// Indicator results of the self-evaluation: what is required, how scores round.
+    #[serde(default)]
+    pub results: Results,
+    /// Print `≥`/`≤` for `>=`/`<=`.
+    #[serde(default = "yes")]
+    pub math_symbols: bool,
+    /// Printed words of a target's direction (`正向`, `反向`, …), by `positive`, `negative`,
+    /// `equal`; `指标.方向` prints them.
+    #[serde(default)]
+    pub directions: BTreeMap<String, String>,
+    /// The allowed values of 依据, 赋分规则 and 佐证资料 (default: `taxonomies.yaml`'s).
+    #[serde(default)]
+    pub vocabulary: Option<Vocabulary>,
+    /// Fallback chains of font families by role (宋体, 仿宋, 黑体, 楷体).
+    pub fonts: BTreeMap<String, Vec<String>>,
+    /// The documents this style produces.
+    pub documents: Vec<DocumentSpec>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn one() -> usize {
+    1
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Order {
+    /// The taxonomy's order of 一级 and 二级, stable within a level.
+    #[default]
+    Taxonomy,
+    /// The order of the data file.
+    Written,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Weights {
+    /// The sum of a project's indicator weights (90 when 10 points belong to execution).
+    #[serde(default)]
+    pub total: Option<Dec>,
+    /// Fixed points per 一级 (产出指标: 50 …), where the style fixes them.
+    #[serde(default)]
+    pub per_level1: BTreeMap<String, Dec>,
+}
+
+/// Money: the sources a project's `资金` may name, and the printed form of amounts.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Funds {
+    #[serde(default)]
+    pub sources: Vec<FundSource>,
+    /// Printed unit: the data is always in 万元; `元` multiplies by 10,000.
+    #[serde(default)]
+    pub unit: MoneyUnit,
+    /// Fixed decimals of printed amounts; absent: as the data wrote them.
+    #[serde(default)]
+    pub decimals: Option<u32>,
+    /// Thousands separators (`3,309,840.00`).
+    #[serde(default)]
+    pub thousands: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub enum MoneyUnit {
+    #[default]
+    #[serde(rename = "万元")]
+    TenThousand,
+    #[serde(rename = "元")]
+    Yuan,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FundSource {
+    /// The key in the data (`财政拨款`).
+    pub key: SText,
+    /// The printed row label in a money block (default: the key).
+    #[serde(default)]
+    pub label: Option<String>,
+}
+
+/// Extra text fields the data may carry at each level.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtraFields {
+    #[serde(default)]
+    pub project: Vec<ExtraField>,
+    /// Under a project's `自评`.
+    #[serde(default)]
+    pub eval: Vec<ExtraField>,
+    #[serde(default)]
+    pub indicator: Vec<ExtraField>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtraField {
+    pub key: SText,
+    #[serde(default)]
+    pub required: bool,
+    /// Allowed values, when the field is a choice (e.g. `[正向, 反向]`).
+    #[serde(default)]
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignatureField {
+    pub key: SText,
+    #[serde(default)]
+    pub required: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Execution {
+    /// Points for budget execution.
+    #[serde(default = "ten")]
+    pub points: Dec,
+    /// Decimals the score is rounded to.
+    #[serde(default = "two")]
+    pub decimals: u32,
+    /// Full points from this execution rate on (a regional rule), as a fraction; absent for
+    /// the national proportional rule.
+    #[serde(default)]
+    pub full_marks_from: Option<Dec>,
+    /// Decimals of printed execution rates (`93.85%`).
+    #[serde(default = "two")]
+    pub rate_decimals: u32,
+}
+
+fn ten() -> Dec {
+    Dec(Decimal::TEN)
+}
+
+fn two() -> u32 {
+    2
+}
+
+impl Default for Execution {
+    fn default() -> Self {
+        Execution {
+            points: ten(),
+            decimals: 2,
+            full_marks_from: None,
+            rate_decimals: 2,
+        }
+    }
+}
+
+/// What a self-evaluation's indicator results must hold.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Results {
+    /// Every approved indicator needs a result entry.
+    #[serde(default = "yes")]
+    pub required: bool,
+    /// A result needs its 实际完成值.
+    #[serde(default = "yes")]
+    pub actual_required: bool,
+    /// A result needs a 得分 (stated or computable); when false a blank score prints blank.
+    #[serde(default = "yes")]
+    pub score_required: bool,
+    /// Decimals indicator scores are rounded to.
+    #[serde(default = "two")]
+    pub score_decimals: u32,
+}
+
+impl Default for Results {
+    fn default() -> Self {
+        Results {
+            required: true,
+            actual_required: true,
+            score_required: true,
+            score_decimals: 2,
+        }
+    }
+}
+
+/// The allowed values of the indicator's choice fields.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Vocabulary {
+    #[serde(default, rename = "依据")]
+    pub basis: Option<Vec<String>>,
+    #[serde(default, rename = "赋分规则")]
+    pub scoring: Option<Vec<String>>,
+    #[serde(default, rename = "佐证资料")]
+    pub evidence: Option<Vec<String>>,
+    /// The 依据 allowed for 成本指标 only.
+    #[serde(default, rename = "成本指标专用依据")]
+    pub cost_only_basis: Option<Vec<String>>,
+}
+
+/// What a document is made of: one section per project, or one for the whole department.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Each {
+    #[default]
+    Project,
+    Department,
+}
+
+/// Which projects a document includes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Only {
+    #[default]
+    All,
+    /// Projects with a self-evaluation.
+    Evaluated,
+}
+
+/// One document a style produces: page furniture and the table's blocks.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentSpec {
+    /// A free name of the table kind (`target`, `self_eval`, …), kept in the plan.
+    pub kind: String,
+    /// The minijinja template (relative to the style directory) that produces Typst source.
+    pub template: SText,
+    /// Output base name, e.g. `项目支出绩效目标表` (a pattern).
+    pub file: SText,
+    #[serde(default)]
+    pub each: Each,
+    #[serde(default)]
+    pub only: Only,
+    /// Table title printed on each section (a pattern).
+    pub title: SText,
+    /// A line above the title (`附件1-{{ n }}：`).
+    #[serde(default)]
+    pub heading: Option<SText>,
+    /// The line under the title (`({{ 年度 }}年)`).
+    #[serde(default)]
+    pub subtitle: Option<SText>,
+    /// Left-hand line above the grid (`填报部门（盖章）{{ 部门 }}`).
+    #[serde(default)]
+    pub unit_line: Option<SText>,
+    /// Right-hand line above the grid (`单位：万元`).
+    #[serde(default)]
+    pub unit_note: Option<SText>,
+    /// Text before the first section (`附件 2：…`).
+    #[serde(default)]
+    pub preamble: Option<SText>,
+    /// Paragraphs under each section's table; one that renders empty is left out.
+    #[serde(default)]
+    pub notes: Vec<SText>,
+    /// The signature line under the table.
+    #[serde(default)]
+    pub signature: Vec<SignatureSpec>,
+    /// PDF metadata: subject and keywords (patterns).
+    #[serde(default)]
+    pub subject: Option<SText>,
+    #[serde(default)]
+    pub keywords: Vec<SText>,
+    #[serde(default)]
+    pub landscape: bool,
+    /// Allow a slightly tighter cell padding when that keeps a section on one page.
+    #[serde(default)]
+    pub fit_page: bool,
+    /// Relative column widths of the table.
+    pub columns: Spanned<Vec<f64>>,
+    /// The table, top to bottom.
+    pub blocks: Vec<Block>,
+}
+
+/// One item of the signature line: a label and its value (both patterns).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignatureSpec {
+    pub label: SText,
+    #[serde(default)]
+    pub text: Option<SText>,
+}
+
+/// A block of the table: exactly one of `rows`, `money`, `grid`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Block {
+    /// Label/value rows: each row a list of cells that fill the table's width.
+    #[serde(default)]
+    pub rows: Option<Spanned<Vec<Spanned<Vec<CellSpec>>>>>,
+    /// What the rows are: ordinary, repeated column header, or a total.
+    #[serde(default)]
+    pub kind: RowKindSpec,
+    /// Fund sources × measures.
+    #[serde(default)]
+    pub money: Option<Spanned<MoneySpec>>,
+    /// The indicator grid (or, in a department document, the project list).
+    #[serde(default)]
+    pub grid: Option<Spanned<GridSpec>>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowKindSpec {
+    #[default]
+    Body,
+    Header,
+    Total,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlignSpec {
+    Left,
+    Center,
+    Right,
+}
+
+/// One cell of a `rows` block: a printed label, a text pattern, or a data field.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CellSpec {
+    /// A form label (pattern), printed in the label font, centred.
+    #[serde(default)]
+    pub label: Option<SText>,
+    /// A text pattern, printed as data.
+    #[serde(default)]
+    pub text: Option<SText>,
+    /// A data field (`项目.名称`, `项目.资金.合计`, `自评.总分`…): numbers stay numbers.
+    #[serde(default)]
+    pub field: Option<SText>,
+    /// Columns spanned.
+    #[serde(default = "one")]
+    pub span: usize,
+    /// Rows spanned (a label merged down over the following rows).
+    #[serde(default = "one")]
+    pub rows: usize,
+    #[serde(default)]
+    pub align: Option<AlignSpec>,
+    /// Written top to bottom, one character a line.
+    #[serde(default)]
+    pub vertical: bool,
+    /// Printed when the value is empty (e.g. `/`).
+    #[serde(default)]
+    pub blank: Option<String>,
+}
+
+/// Money block: a row per fund source (and a total row), a column per measure.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MoneySpec {
+    /// A label in the first column(s), merged down over the whole block.
+    #[serde(default)]
+    pub label: Option<SText>,
+    #[serde(default = "one")]
+    pub label_span: usize,
+    /// Columns of each row's label (the source's printed name).
+    #[serde(default = "one")]
+    pub row_label_span: usize,
+    /// A first row with the measures' headings.
+    #[serde(default = "yes")]
+    pub header: bool,
+    /// Text of the header row above the row labels.
+    #[serde(default)]
+    pub corner: Option<SText>,
+    /// The total row.
+    #[serde(default)]
+    pub total: Option<MoneyTotal>,
+    /// Every source of the style, or only those the project fills.
+    #[serde(default)]
+    pub sources: SourceRows,
+    pub measures: Vec<Measure>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceRows {
+    #[default]
+    All,
+    Filled,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MoneyTotal {
+    pub label: SText,
+    #[serde(default)]
+    pub position: TotalPosition,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TotalPosition {
+    #[default]
+    First,
+    Last,
+}
+
+/// A measure column of the money block.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Measure {
+    pub label: SText,
+    /// `预算`, `年初预算`, `全年预算`, `全年执行`, `执行率`, `执行分值`, `执行得分`; or a text
+    /// pattern with `text`.
+    #[serde(default)]
+    pub field: Option<SText>,
+    #[serde(default)]
+    pub text: Option<SText>,
+    #[serde(default = "one")]
+    pub span: usize,
+    /// Which rows show it: every row, only the total row, only the source rows.
+    #[serde(default)]
+    pub rows: MeasureRows,
+    /// Printed where the measure does not apply or is empty (e.g. `/`).
+    #[serde(default)]
+    pub blank: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MeasureRows {
+    #[default]
+    All,
+    Total,
+    Sources,
+}
+
+/// The indicator grid: a column per field, 一级/二级 merged over their rows. In a department
+/// document it lists every project, project cells merged over the project's rows.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GridSpec {
+    /// Print the column headings (they repeat on every page).
+    #[serde(default = "yes")]
+    pub header: bool,
+    pub columns: Vec<GridColumn>,
+    /// Print the taxonomy's 二级 without indicators (default: the style's setting).
+    #[serde(default)]
+    pub empty_level2: Option<bool>,
+    /// Rows per 二级 at least (padded with numbered blank rows).
+    #[serde(default)]
+    pub min_rows_per_level2: usize,
+    /// A last row in every 二级 with this text (`……`).
+    #[serde(default)]
+    pub ellipsis: Option<SText>,
+    /// Body rows at least (padded with blank rows).
+    #[serde(default)]
+    pub min_rows: usize,
+    /// Department documents: a row naming each group of projects (e.g. by 实施单位).
+    #[serde(default)]
+    pub group: Option<GroupSpec>,
+    /// A total row after the grid: money and score columns summed.
+    #[serde(default)]
+    pub total: Option<TotalSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GridColumn {
+    /// Column heading (pattern).
+    pub label: SText,
+    /// A heading over several adjacent columns (`资金安排`).
+    #[serde(default)]
+    pub group: Option<String>,
+    #[serde(default)]
+    pub field: Option<SText>,
+    #[serde(default)]
+    pub text: Option<SText>,
+    #[serde(default = "one")]
+    pub span: usize,
+    #[serde(default)]
+    pub align: Option<AlignSpec>,
+    /// Merge the cell over the rows below its level (default); `false` prints it on every row.
+    #[serde(default = "yes")]
+    pub merge: bool,
+    #[serde(default)]
+    pub vertical: bool,
+    /// Printed when the value is empty.
+    #[serde(default)]
+    pub blank: Option<String>,
+    /// Label cells (form wording) rather than data: label font, centred.
+    #[serde(default)]
+    pub label_cells: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupSpec {
+    /// The project field that groups (`项目.实施单位`).
+    pub by: SText,
+    /// The group row's text (pattern; `分组` is the group's value).
+    #[serde(default)]
+    pub text: Option<SText>,
+    /// 1-based grid column of the group row's text.
+    #[serde(default = "one")]
+    pub column: usize,
+    /// A subtotal row after each group.
+    #[serde(default)]
+    pub subtotal: Option<TotalSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TotalSpec {
+    pub label: SText,
+    /// 1-based grid column of the label.
+    #[serde(default = "one")]
+    pub column: usize,
+    /// Decimals of the summed money (absent: exact).
+    #[serde(default)]
+    pub decimals: Option<u32>,
+    /// A note printed under the table when rounding changed the total (`精确合计`,
+    /// `小数位数`).
+    #[serde(default)]
+    pub rounding_note: Option<SText>,
+}
+
+/// An indicator taxonomy: 一级 levels in print order, each with its 二级 levels.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Taxonomy {
+    pub levels: Vec<Level1>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Level1 {
+    pub name: String,
+    #[serde(default)]
+    pub level2: Vec<String>,
+}
+
+/// `templates/taxonomies.yaml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaxonomyFile {
+    pub taxonomies: BTreeMap<String, Taxonomy>,
+    /// Regional spellings of level names mapped onto canonical names.
+    #[serde(default)]
+    pub aliases: BTreeMap<String, String>,
+    /// The default allowed values of 依据, 赋分规则 and 佐证资料.
+    #[serde(default)]
+    pub vocabulary: Vocabulary,
+}
+
+/// A style with its directory, taxonomy and vocabulary resolved.
+#[derive(Debug, Clone)]
+pub struct LoadedStyle {
+    pub key: String,
+    pub dir: PathBuf,
+    pub style: Style,
+    pub taxonomy: Taxonomy,
+    pub aliases: BTreeMap<String, String>,
+    pub vocabulary: ResolvedVocabulary,
+    /// Every pattern of the style, compiled.
+    pub patterns: std::sync::Arc<crate::plan::context::Patterns>,
+}
+
+/// The allowed values of the choice fields, the style's or the shared defaults.
+#[derive(Debug, Clone, Default)]
+pub struct ResolvedVocabulary {
+    pub basis: Vec<String>,
+    pub scoring: Vec<String>,
+    pub evidence: Vec<String>,
+    pub cost_only_basis: Vec<String>,
+}
+
+impl LoadedStyle {
+    /// The canonical 一级 name for what the data wrote, if the taxonomy has it.
+    pub fn level1(&self, written: &str) -> Option<&Level1> {
+        let name = self.canonical(written);
+        self.taxonomy.levels.iter().find(|l| l.name == name)
+    }
+
+    /// The canonical 二级 name under `level1`, if the taxonomy has it there.
+    pub fn level2<'a>(&self, level1: &'a Level1, written: &str) -> Option<&'a str> {
+        let name = self.canonical(written);
+        let direct = level1.level2.iter().find(|l| **l == name);
+        direct
+            .or_else(|| {
+                // `满意度指标` as a 二级 (Xinjiang) means the taxonomy's only 满意度 二级.
+                (name == level1.name && level1.level2.len() == 1).then(|| &level1.level2[0])
+            })
+            .map(String::as_str)
+    }
+
+    /// Strips a numeric code (`11-数量指标`) and maps regional spellings.
+    pub fn canonical(&self, written: &str) -> String {
+        let t = written.trim();
+        let t = match t.split_once('-') {
+            Some((code, rest)) if !code.is_empty() && code.chars().all(|c| c.is_ascii_digit()) => {
+                rest.trim()
+            }
+            _ => t,
+        };
+        self.aliases
+            .get(t)
+            .cloned()
+            .unwrap_or_else(|| t.to_string())
+    }
+
+    /// How the style prints a canonical level name.
+    pub fn label(&self, canonical: &str) -> String {
+        self.style
+            .labels
+            .get(canonical)
+            .cloned()
+            .unwrap_or_else(|| canonical.to_string())
+    }
+
+    /// The data keys of the style's fund sources, in print order.
+    pub fn source_keys(&self) -> impl Iterator<Item = &str> {
+        self.style
+            .funds
+            .sources
+            .iter()
+            .map(|s| s.key.value.as_str())
+    }
+
+    /// Whether the style requires a field (data key).
+    pub fn requires(&self, key: &str) -> bool {
+        self.style.required_fields.iter().any(|f| f.value == key)
+    }
+}
+
+/// The directory of a style.
+pub fn style_dir(templates: &Path, key: &str) -> PathBuf {
+    templates.join(key)
+}

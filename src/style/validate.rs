@@ -1,0 +1,517 @@
+//! The style check: what serde cannot see in a `style.yaml` — names that must exist (fields,
+//! variables, taxonomy levels, template files), rows that must fill the table's width, patterns
+//! that must compile. Every finding points at the offending value.
+
+use std::collections::HashSet;
+
+use serde_saphyr::Spanned;
+
+use super::{CellSpec, DocumentSpec, Each, GridSpec, LoadedStyle, MoneySpec, SText};
+use crate::diag::{Diagnostic, FileId, Sources};
+use crate::plan::context::Patterns;
+use crate::plan::vars::{self, Scope};
+use crate::rules::{self, Rule};
+
+/// Project fields a style may require (data keys).
+pub const PROJECT_FIELDS: &[&str] = &[
+    "实施单位",
+    "主管部门",
+    "负责人",
+    "项目属性",
+    "项目期限",
+    "主管处室",
+    "总体目标",
+];
+/// Indicator fields a style may require.
+pub const INDICATOR_FIELDS: &[&str] =
+    &["依据", "上年完成值", "权重", "赋分规则", "佐证资料", "描述"];
+
+struct Cx<'s> {
+    sources: &'s Sources,
+    file: FileId,
+    diags: Vec<Diagnostic>,
+}
+
+impl Cx<'_> {
+    fn emit<T>(&mut self, rule: &'static Rule, at: &Spanned<T>, msg: impl Into<String>) {
+        let pos = crate::load::span_pos(self.sources, self.file, &at.referenced);
+        self.diags.push(Diagnostic::new(rule, pos, msg));
+    }
+
+    fn emit_help<T>(
+        &mut self,
+        rule: &'static Rule,
+        at: &Spanned<T>,
+        msg: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        let pos = crate::load::span_pos(self.sources, self.file, &at.referenced);
+        self.diags.push(Diagnostic::new(rule, pos, msg).help(help));
+    }
+}
+
+/// Checks a parsed style; compiles its patterns into `patterns`.
+pub fn validate(
+    style: &mut LoadedStyle,
+    patterns: &mut Patterns,
+    sources: &Sources,
+    file: FileId,
+) -> Vec<Diagnostic> {
+    let mut cx = Cx {
+        sources,
+        file,
+        diags: Vec::new(),
+    };
+    let s = &style.style;
+    // Fund sources: distinct, and not the total's key.
+    let mut seen = HashSet::new();
+    for src in &s.funds.sources {
+        let k = src.key.value.trim();
+        if k.is_empty() || k == crate::model::TOTAL_KEY || !seen.insert(k.to_string()) {
+            cx.emit(
+                &rules::STYLE_CONFLICT,
+                &src.key,
+                format!("资金来源“{k}”为空、重复或与“合计”同名"),
+            );
+        }
+    }
+    let extra_keys = |l: &[super::ExtraField]| -> Vec<String> {
+        l.iter().map(|f| f.key.value.clone()).collect()
+    };
+    let project_extra = extra_keys(&s.fields.project);
+    let indicator_extra = extra_keys(&s.fields.indicator);
+    let eval_extra = extra_keys(&s.fields.eval);
+    for (list, known) in [
+        (&s.fields.project, vars::PROJECT),
+        (&s.fields.indicator, vars::INDICATOR),
+        (&s.fields.eval, vars::EVAL),
+    ] {
+        for f in list {
+            if known.contains(&f.key.value.as_str()) || f.key.value.contains('.') {
+                cx.emit(
+                    &rules::STYLE_CONFLICT,
+                    &f.key,
+                    format!("扩展字段“{}”与已有字段同名或含有“.”", f.key.value),
+                );
+            }
+        }
+    }
+    for f in &s.required_fields {
+        let k = f.value.as_str();
+        let known = PROJECT_FIELDS.contains(&k)
+            || INDICATOR_FIELDS.contains(&k)
+            || project_extra.iter().any(|e| e == k)
+            || indicator_extra.iter().any(|e| e == k)
+            || eval_extra.iter().any(|e| e == k);
+        if !known {
+            cx.emit_help(
+                &rules::STYLE_NAME,
+                f,
+                format!("required_fields 中的“{k}”不是可要求填写的字段"),
+                format!(
+                    "可用：{}、{}，以及 fields 中声明的扩展字段",
+                    PROJECT_FIELDS.join("、"),
+                    INDICATOR_FIELDS.join("、")
+                ),
+            );
+        }
+    }
+    for l1 in &s.required_level1 {
+        if !style.taxonomy.levels.iter().any(|l| l.name == l1.value)
+            && !style.taxonomy.levels.is_empty()
+        {
+            cx.emit(
+                &rules::STYLE_REFERENCE,
+                l1,
+                format!("一级指标“{}”不在指标体系“{}”中", l1.value, s.taxonomy.value),
+            );
+        }
+    }
+    for doc in &s.documents {
+        document(&mut cx, style, patterns, doc);
+    }
+    cx.diags
+}
+
+fn document(cx: &mut Cx, style: &LoadedStyle, patterns: &mut Patterns, doc: &DocumentSpec) {
+    let template = style.dir.join(&doc.template.value);
+    let bad_name = doc.template.value.contains("..")
+        || doc.template.value.starts_with('/')
+        || !doc.template.value.ends_with(".j2");
+    if bad_name || !template.is_file() {
+        cx.emit_help(
+            &rules::STYLE_REFERENCE,
+            &doc.template,
+            format!("模板“{}”不存在", doc.template.value),
+            "模板是样式目录下的 .typ.j2 文件，如 target.typ.j2",
+        );
+    }
+    let per_project = doc.each == Each::Project;
+    let page = Scope {
+        project: per_project,
+        ..Scope::default()
+    };
+    let dept = Scope::default();
+    pattern(cx, style, patterns, &doc.file, dept);
+    pattern(cx, style, patterns, &doc.title, page);
+    for p in [&doc.heading, &doc.subtitle, &doc.unit_line, &doc.unit_note]
+        .into_iter()
+        .flatten()
+    {
+        pattern(cx, style, patterns, p, page);
+    }
+    for p in doc.preamble.iter().chain(&doc.subject).chain(&doc.keywords) {
+        pattern(cx, style, patterns, p, dept);
+    }
+    for p in &doc.notes {
+        pattern(cx, style, patterns, p, page);
+    }
+    for sig in &doc.signature {
+        pattern(cx, style, patterns, &sig.label, page);
+        if let Some(t) = &sig.text {
+            pattern(cx, style, patterns, t, page);
+        }
+    }
+    let width = doc.columns.value.len();
+    if width == 0
+        || doc
+            .columns
+            .value
+            .iter()
+            .any(|w| !(w.is_finite() && *w > 0.0))
+    {
+        cx.emit(
+            &rules::STYLE_LAYOUT,
+            &doc.columns,
+            "columns 应是一列正数（各列的相对宽度）",
+        );
+        return;
+    }
+    let mut grids = 0;
+    for block in &doc.blocks {
+        let given = [
+            block.rows.is_some(),
+            block.money.is_some(),
+            block.grid.is_some(),
+        ]
+        .iter()
+        .filter(|b| **b)
+        .count();
+        if given != 1 {
+            cx.emit_help(
+                &rules::STYLE_CONFLICT,
+                &doc.title,
+                "blocks 中的每一块应恰好写 rows、money、grid 之一",
+                "把不同的块分开写成列表中的不同项",
+            );
+            continue;
+        }
+        if let Some(rows) = &block.rows {
+            rows_block(cx, style, patterns, rows, width, page);
+        }
+        if let Some(m) = &block.money {
+            if !per_project {
+                cx.emit(
+                    &rules::STYLE_CONFLICT,
+                    m,
+                    "money 块只能用于每个项目一张表的文档（each: project）",
+                );
+            }
+            money_block(cx, style, patterns, m, width, page);
+        }
+        if let Some(g) = &block.grid {
+            grids += 1;
+            grid_block(cx, style, patterns, g, width, per_project);
+        }
+    }
+    if doc.each == Each::Department && grids == 0 {
+        cx.emit(
+            &rules::STYLE_CONFLICT,
+            &doc.title,
+            "部门文档（each: department）需要一个 grid 块列出项目",
+        );
+    }
+}
+
+/// Compiles a pattern and checks every name it reads.
+fn pattern(cx: &mut Cx, style: &LoadedStyle, patterns: &mut Patterns, p: &SText, scope: Scope) {
+    if let Err(e) = patterns.add(&p.value) {
+        cx.emit_help(
+            &rules::STYLE_PATTERN,
+            p,
+            format!("模式“{}”有语法错误：{}", p.value, e.detail().unwrap_or(&e.to_string())),
+            "模式是 minijinja 模板：变量写成 {{ 项目.名称 }}，循环写成 {% for g in 项目.目标 %}…{% endfor %}",
+        );
+        return;
+    }
+    for v in patterns.variables(&p.value) {
+        if let Err(msg) = vars::check_path(style, scope, &v) {
+            cx.emit(&rules::STYLE_NAME, p, format!("模式“{}”：{msg}", p.value));
+        }
+    }
+}
+
+fn field(cx: &mut Cx, style: &LoadedStyle, f: &SText, scope: Scope) {
+    if let Err(msg) = vars::check_path(style, scope, f.value.trim()) {
+        cx.emit(&rules::STYLE_NAME, f, format!("字段“{}”：{msg}", f.value));
+    }
+}
+
+fn cell(
+    cx: &mut Cx,
+    style: &LoadedStyle,
+    patterns: &mut Patterns,
+    c: &CellSpec,
+    scope: Scope,
+    at: &Spanned<Vec<CellSpec>>,
+) {
+    let given = [c.label.is_some(), c.text.is_some(), c.field.is_some()]
+        .iter()
+        .filter(|b| **b)
+        .count();
+    if given > 1 {
+        cx.emit(
+            &rules::STYLE_CONFLICT,
+            at,
+            "一个单元格只能写 label、text、field 之一",
+        );
+    }
+    for p in [&c.label, &c.text].into_iter().flatten() {
+        pattern(cx, style, patterns, p, scope);
+    }
+    if let Some(f) = &c.field {
+        field(cx, style, f, scope);
+    }
+    if c.span == 0 || c.rows == 0 {
+        cx.emit(&rules::STYLE_LAYOUT, at, "span 和 rows 至少为 1");
+    }
+}
+
+/// Every row of a `rows` block fills the width exactly, counting cells merged down from the
+/// rows above, and no cell is merged below the block's last row.
+fn rows_block(
+    cx: &mut Cx,
+    style: &LoadedStyle,
+    patterns: &mut Patterns,
+    rows: &Spanned<Vec<Spanned<Vec<CellSpec>>>>,
+    width: usize,
+    scope: Scope,
+) {
+    let n = rows.value.len();
+    let mut covered = vec![vec![false; width]; n];
+    for (r, row) in rows.value.iter().enumerate() {
+        let mut col = 0;
+        let mut ok = true;
+        for c in &row.value {
+            cell(cx, style, patterns, c, scope, row);
+            while col < width && covered[r][col] {
+                col += 1;
+            }
+            let span = c.span.max(1);
+            let down = c.rows.max(1);
+            if col + span > width {
+                cx.emit_help(
+                    &rules::STYLE_LAYOUT,
+                    row,
+                    format!("这一行超出了表格的 {width} 列"),
+                    "核对各单元格的 span，以及上方行中 rows 大于 1 的单元格占用的列",
+                );
+                ok = false;
+                break;
+            }
+            if r + down > n {
+                cx.emit(
+                    &rules::STYLE_LAYOUT,
+                    row,
+                    format!("有单元格向下合并 {down} 行，超出了本块的最后一行"),
+                );
+                ok = false;
+            }
+            for line in covered.iter_mut().skip(r).take(down) {
+                for x in line.iter_mut().skip(col).take(span) {
+                    *x = true;
+                }
+            }
+            col += span;
+        }
+        if ok && covered[r].iter().any(|c| !c) {
+            let used = covered[r].iter().filter(|c| **c).count();
+            cx.emit_help(
+                &rules::STYLE_LAYOUT,
+                row,
+                format!("这一行只占了 {used} 列，表格有 {width} 列"),
+                "增大某个单元格的 span，或补上单元格",
+            );
+        }
+    }
+}
+
+fn money_block(
+    cx: &mut Cx,
+    style: &LoadedStyle,
+    patterns: &mut Patterns,
+    m: &Spanned<MoneySpec>,
+    width: usize,
+    scope: Scope,
+) {
+    let spec = &m.value;
+    let used = if spec.label.is_some() {
+        spec.label_span
+    } else {
+        0
+    } + spec.row_label_span
+        + spec.measures.iter().map(|x| x.span.max(1)).sum::<usize>();
+    if used != width {
+        cx.emit(
+            &rules::STYLE_LAYOUT,
+            m,
+            format!("money 块占 {used} 列（标签、行标签与各栏 span 之和），表格有 {width} 列"),
+        );
+    }
+    for p in spec.label.iter().chain(&spec.corner) {
+        pattern(cx, style, patterns, p, scope);
+    }
+    if let Some(t) = &spec.total {
+        pattern(cx, style, patterns, &t.label, scope);
+    }
+    for x in &spec.measures {
+        pattern(cx, style, patterns, &x.label, scope);
+        match (&x.field, &x.text) {
+            (Some(f), None) => {
+                if !vars::MEASURES.contains(&f.value.as_str()) {
+                    cx.emit_help(
+                        &rules::STYLE_NAME,
+                        f,
+                        format!("money 块没有“{}”栏", f.value),
+                        format!("可用：{}；或用 text 写一段文字", vars::MEASURES.join("、")),
+                    );
+                }
+            }
+            (None, Some(t)) => pattern(cx, style, patterns, t, scope),
+            _ => cx.emit(
+                &rules::STYLE_CONFLICT,
+                &x.label,
+                "money 块的每一栏应恰好写 field 或 text 之一",
+            ),
+        }
+    }
+}
+
+fn grid_block(
+    cx: &mut Cx,
+    style: &LoadedStyle,
+    patterns: &mut Patterns,
+    g: &Spanned<GridSpec>,
+    width: usize,
+    per_project: bool,
+) {
+    let spec = &g.value;
+    let used: usize = spec.columns.iter().map(|c| c.span.max(1)).sum();
+    if used != width {
+        cx.emit(
+            &rules::STYLE_LAYOUT,
+            g,
+            format!("grid 各列 span 之和为 {used}，表格有 {width} 列"),
+        );
+    }
+    let head = Scope {
+        project: per_project,
+        ..Scope::default()
+    };
+    let row = Scope {
+        project: true,
+        indicator: true,
+        ..Scope::default()
+    };
+    for c in &spec.columns {
+        pattern(cx, style, patterns, &c.label, head);
+        match (&c.field, &c.text) {
+            (Some(f), None) => field(cx, style, f, row),
+            (None, Some(t)) => pattern(cx, style, patterns, t, row),
+            _ => cx.emit(
+                &rules::STYLE_CONFLICT,
+                &c.label,
+                "grid 的每一列应恰好写 field 或 text 之一",
+            ),
+        }
+        if c.label_cells
+            && let Some(f) = &c.field
+        {
+            // Label cells print the field through a pattern.
+            let _ = patterns.add(&format!("{{{{ {} }}}}", f.value));
+        }
+    }
+    if let Some(e) = &spec.ellipsis {
+        let _ = e;
+    }
+    let columns = spec.columns.len();
+    let mut totals: Vec<&super::TotalSpec> = spec.total.iter().collect();
+    if let Some(grp) = &spec.group {
+        if per_project {
+            cx.emit(
+                &rules::STYLE_CONFLICT,
+                &grp.by,
+                "group 只用于部门文档（each: department）",
+            );
+        }
+        field(
+            cx,
+            style,
+            &grp.by,
+            Scope {
+                project: true,
+                ..Scope::default()
+            },
+        );
+        let gs = Scope {
+            group: true,
+            ..Scope::default()
+        };
+        if let Some(t) = &grp.text {
+            pattern(cx, style, patterns, t, gs);
+        }
+        if grp.column == 0 || grp.column > columns {
+            cx.emit(
+                &rules::STYLE_LAYOUT,
+                &grp.by,
+                format!("group.column 应在 1–{columns} 之间"),
+            );
+        }
+        if let Some(sub) = &grp.subtotal {
+            pattern(cx, style, patterns, &sub.label, gs);
+            totals.push(sub);
+        }
+    }
+    for t in totals {
+        if t.column == 0 || t.column > columns {
+            cx.emit(
+                &rules::STYLE_LAYOUT,
+                &t.label,
+                format!("total.column 应在 1–{columns} 之间"),
+            );
+        }
+        pattern(
+            cx,
+            style,
+            patterns,
+            &t.label,
+            Scope {
+                group: true,
+                ..Scope::default()
+            },
+        );
+        if let Some(n) = &t.rounding_note {
+            pattern(
+                cx,
+                style,
+                patterns,
+                n,
+                Scope {
+                    group: true,
+                    rounding: true,
+                    ..Scope::default()
+                },
+            );
+        }
+    }
+}
