@@ -964,11 +964,13 @@ fn check_eval<'a>(
         }
     }
     let ex = &style.style.execution;
-    let exec_computed = compute::execution_score(
+    let tiers: Vec<(Decimal, Decimal)> = ex.tiers.iter().map(|t| (t.from.0, t.score.0)).collect();
+    let exec_computed = compute::execution_score_tiered(
         rate,
         ex.points.0,
         ex.decimals,
         ex.full_marks_from.map(|d| d.0),
+        &tiers,
     );
     let mut exec_score = exec_computed;
     if let Some(stated) = &e.stated_exec_score
@@ -977,19 +979,26 @@ fn check_eval<'a>(
         if has_text(&e.exec_override) {
             exec_score = stated.value.0;
         } else {
+            let how = if ex.is_proportional() {
+                format!(
+                    "{} 分 × min(执行率, 100%)，保留 {} 位小数",
+                    fmt_score(ex.points.0),
+                    ex.decimals
+                )
+            } else {
+                format!("按样式“{}”的执行得分规则", style.key)
+            };
             cx.emit_help(
-                    &rules::EXEC_SCORE_MISMATCH,
-                    stated,
-                    format!(
-                        "预算执行得分写的是 {}，按执行率 {} 计算应为 {}（{} 分 × min(执行率, 100%)，保留 {} 位小数）",
-                        fmt_score(stated.value.0),
-                        fmt_percent(rate, 2),
-                        fmt_score(exec_computed),
-                        fmt_score(ex.points.0),
-                        ex.decimals
-                    ),
-                    "表中印计算值；如确需采用填报值，写 执行得分调整理由: …",
-                );
+                &rules::EXEC_SCORE_MISMATCH,
+                stated,
+                format!(
+                    "预算执行得分写的是 {}，按执行率 {} 计算应为 {}（{how}）",
+                    fmt_score(stated.value.0),
+                    fmt_percent(rate, 2),
+                    fmt_score(exec_computed),
+                ),
+                "表中印计算值；如确需采用填报值，写 执行得分调整理由: …",
+            );
         }
     }
     if exec_score > ex.points.0

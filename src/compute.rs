@@ -48,8 +48,28 @@ pub fn execution_score(
     decimals: u32,
     full_marks_from: Option<Decimal>,
 ) -> Decimal {
+    execution_score_tiered(rate, points, decimals, full_marks_from, &[])
+}
+
+/// [`execution_score`] with tiers `(from, score)`: when given, the score of the highest tier
+/// the rate reaches, else 0.
+pub fn execution_score_tiered(
+    rate: Decimal,
+    points: Decimal,
+    decimals: u32,
+    full_marks_from: Option<Decimal>,
+    tiers: &[(Decimal, Decimal)],
+) -> Decimal {
     if full_marks_from.is_some_and(|f| rate >= f) {
         return points;
+    }
+    if !tiers.is_empty() {
+        let mut sorted = tiers.to_vec();
+        sorted.sort_by(|a, b| b.0.cmp(&a.0));
+        return sorted
+            .iter()
+            .find(|(from, _)| rate >= *from)
+            .map_or(Decimal::ZERO, |(_, s)| *s);
     }
     // rate is clamped to [0, 1], so the product stays within points.
     round(
@@ -208,6 +228,24 @@ mod tests {
         assert_eq!(execution_score(rate, d("10"), 2, None), d("7.43"));
         // A region that gives full marks from 60 %.
         assert_eq!(execution_score(rate, d("10"), 2, Some(d("0.6"))), d("10"));
+        // Tiers: ≥ 90 % → 10, ≥ 80 % → 8, ≥ 60 % → 6, else 0.
+        let tiers = [(d("0.9"), d("10")), (d("0.6"), d("6")), (d("0.8"), d("8"))];
+        assert_eq!(
+            execution_score_tiered(d("0.93"), d("10"), 2, None, &tiers),
+            d("10")
+        );
+        assert_eq!(
+            execution_score_tiered(d("0.8"), d("10"), 2, None, &tiers),
+            d("8")
+        );
+        assert_eq!(
+            execution_score_tiered(d("0.7"), d("10"), 2, None, &tiers),
+            d("6")
+        );
+        assert_eq!(
+            execution_score_tiered(d("0.5"), d("10"), 2, None, &tiers),
+            d("0")
+        );
         // Over-execution is capped at full points.
         assert_eq!(execution_score(d("1.2"), d("10"), 2, None), d("10"));
     }

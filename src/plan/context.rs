@@ -199,6 +199,8 @@ pub fn project(dept: &Dept, p: &Proj, index: usize) -> Vars {
         .collect();
     funds.insert("合计".into(), Value::from(money_text(style, p.funds.total)));
     m.insert("资金".into(), Value::from_pairs(funds));
+    m.insert("指标数".into(), Value::from(p.indicators.len()));
+    m.insert("分值".into(), Value::from_pairs(level1_points(dept, p)));
     for (k, v) in &p.extras {
         m.insert(k.clone(), text(v));
     }
@@ -209,6 +211,34 @@ pub fn project(dept: &Dept, p: &Proj, index: usize) -> Vars {
         p.eval.as_ref().map_or(Value::from(()), |e| eval(style, e)),
     );
     v
+}
+
+/// The points of each 一级 the project has, by its printed name: fixed by the style, or the
+/// sum of its weights (`权重分值90分，其中产出{{ 项目.分值["产出指标"] }}…`).
+fn level1_points(dept: &Dept, p: &Proj) -> Vec<(String, Value)> {
+    let fixed = dept.style.style.weights.as_ref().map(|w| &w.per_level1);
+    let mut out: Vec<(String, Decimal)> = Vec::new();
+    for ind in &p.indicators {
+        let label = dept.style.label(&ind.level1);
+        let w = ind.weight.unwrap_or(Decimal::ZERO);
+        match out.iter_mut().find(|(l, _)| *l == label) {
+            Some((_, sum)) => *sum = sum.checked_add(w).unwrap_or(*sum),
+            None => out.push((label, w)),
+        }
+    }
+    for (label, sum) in out.iter_mut() {
+        let canonical = p
+            .indicators
+            .iter()
+            .find(|i| dept.style.label(&i.level1) == *label)
+            .map(|i| i.level1.clone());
+        if let Some(points) = canonical.and_then(|c| fixed.and_then(|f| f.get(&c))) {
+            *sum = points.0;
+        }
+    }
+    out.into_iter()
+        .map(|(l, d)| (l, Value::from(fmt_score(d))))
+        .collect()
 }
 
 fn eval(style: &LoadedStyle, e: &Eval) -> Value {

@@ -6,7 +6,7 @@
 use minijinja::Value;
 use rust_decimal::Decimal;
 
-use super::builder::{Builder, Subject};
+use super::builder::Builder;
 use super::cells::{self, money, money_sum_decimals, score, text_cell};
 use super::document::PlanError;
 use super::{Cell, Formula, Role, Row, RowKind};
@@ -207,7 +207,7 @@ pub fn plan(b: &mut Builder, spec: &MoneySpec, ctx: &Value, p: &Proj) -> Result<
                             // A live formula where the printed score is the national rule's;
                             // a number otherwise (an override, or a full-marks threshold).
                             (Some(tr), Some(bc), Some(ec))
-                                if !e.exec_overridden && ex.full_marks_from.is_none() =>
+                                if !e.exec_overridden && ex.is_proportional() =>
                             {
                                 cells::formula(
                                     c,
@@ -234,7 +234,6 @@ pub fn plan(b: &mut Builder, spec: &MoneySpec, ctx: &Value, p: &Proj) -> Result<
         }
         b.rows.push(Row::new(RowKind::Body, cells));
     }
-    let _ = Subject::default();
     Ok(())
 }
 

@@ -18,6 +18,8 @@ pub const PROJECT: &[&str] = &[
     "总体目标",
     "目标",
     "资金",
+    "指标数",
+    "分值",
 ];
 /// Keys of `自评`.
 pub const EVAL: &[&str] = &[
@@ -129,6 +131,8 @@ pub fn check_path(style: &LoadedStyle, scope: Scope, path: &str) -> Result<(), S
         )),
         "项目" => match parts.get(1) {
             None => Ok(()),
+            // `项目.分值` is keyed by the printed 一级 name, checked at planning time.
+            Some(&"分值") => depth(3),
             Some(&"资金") => {
                 depth(3)?;
                 match parts.get(2) {

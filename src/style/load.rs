@@ -149,7 +149,12 @@ fn load_one(dir: &Path, key: &str, tax: &(TaxonomyFile, FileId), loaded: &mut Lo
         return Entry::Broken;
     };
     let (tax, _) = tax;
-    let taxonomy = tax.taxonomies.get(&style.taxonomy.value).cloned();
+    let taxonomy = match &style.taxonomy_levels {
+        Some(levels) => Some(super::Taxonomy {
+            levels: levels.clone(),
+        }),
+        None => tax.taxonomies.get(&style.taxonomy.value).cloned(),
+    };
     let v = style.vocabulary.clone().unwrap_or_default();
     let d = &tax.vocabulary;
     let vocabulary = ResolvedVocabulary {

@@ -36,6 +36,10 @@ pub struct Style {
     pub name: String,
     /// The taxonomy key in `taxonomies.yaml`.
     pub taxonomy: SText,
+    /// The style's own 一级 → 二级 levels, used instead of the named taxonomy (e.g. a form
+    /// without 满意度指标).
+    #[serde(default)]
+    pub taxonomy_levels: Option<Vec<Level1>>,
     /// Whether indicators carry a 二级 level.
     #[serde(default = "yes")]
     pub level2: bool,
@@ -201,6 +205,10 @@ pub struct Execution {
     /// the national proportional rule.
     #[serde(default)]
     pub full_marks_from: Option<Dec>,
+    /// Tiered scoring (a regional rule): the score of the first tier whose `from` (a fraction)
+    /// the rate reaches, tiers taken from the highest `from`; 0 below every tier.
+    #[serde(default)]
+    pub tiers: Vec<Tier>,
     /// Decimals of printed execution rates (`93.85%`).
     #[serde(default = "two")]
     pub rate_decimals: u32,
@@ -220,8 +228,25 @@ impl Default for Execution {
             points: ten(),
             decimals: 2,
             full_marks_from: None,
+            tiers: Vec::new(),
             rate_decimals: 2,
         }
+    }
+}
+
+/// One tier of a tiered execution score.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tier {
+    pub from: Dec,
+    pub score: Dec,
+}
+
+impl Execution {
+    /// Whether the printed score follows the national proportional rule (an Excel formula can
+    /// then recompute it).
+    pub fn is_proportional(&self) -> bool {
+        self.full_marks_from.is_none() && self.tiers.is_empty()
     }
 }
 
