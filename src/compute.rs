@@ -65,7 +65,7 @@ pub fn execution_score_tiered(
     }
     if !tiers.is_empty() {
         let mut sorted = tiers.to_vec();
-        sorted.sort_by(|a, b| b.0.cmp(&a.0));
+        sorted.sort_by_key(|t| std::cmp::Reverse(t.0));
         return sorted
             .iter()
             .find(|(from, _)| rate >= *from)

@@ -342,11 +342,7 @@ fn full_marks_from_is_read_from_the_style() {
     let style = std::fs::read_to_string(templates().join("anhui/style.yaml")).unwrap();
     let anchor = "execution:\n  points: 10\n  decimals: 2\n";
     assert_eq!(style.matches(anchor).count(), 1);
-    let style = style.replacen(
-        anchor,
-        &format!("{anchor}  full_marks_from: 0.6\n"),
-        1,
-    );
+    let style = style.replacen(anchor, &format!("{anchor}  full_marks_from: 0.6\n"), 1);
     std::fs::write(tpl.join("anhui/style.yaml"), style).unwrap();
 
     let (_, ex, _, _, _) = run(&anhui(("≥3次", "3次"), "20", "12.55"), &tpl);
