@@ -1100,3 +1100,143 @@ fn pdf_title_names_the_department_once() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Layout fixes of the layouts-as-data work
+// ---------------------------------------------------------------------------------------------
+
+const ANHUI_SELF_EVAL: &str = "2023/相山区人大办公室/项目支出绩效自评表.pdf";
+
+/// The Anhui style allows `fit_page`: each project's table, a few rows too long at the normal
+/// padding, is laid out a little tighter and stays on one page (six projects, six pages), each
+/// page starting with its own 附件1-N heading.
+#[test]
+fn fit_page_keeps_each_self_evaluation_on_one_page() {
+    let c = built_corpus();
+    let pdf = c.out.join(ANHUI_SELF_EVAL);
+    assert_eq!(page_count(&pdf), 6);
+    for n in 1..=6 {
+        let text = pdf_page_text(&pdf, n);
+        assert!(text.contains(&format!("附件1-{n}")), "page {n}:\n{text}");
+        assert!(text.contains("总分"), "page {n} ends its table:\n{text}");
+    }
+}
+
+/// Vertical 一级 labels: each character sits below the previous one without overlapping it.
+#[test]
+fn vertical_labels_do_not_overlap() {
+    let c = built_corpus();
+    let pdf = c.out.join(ANHUI_SELF_EVAL);
+    let html = poppler(
+        "pdftotext",
+        &[
+            OsStr::new("-bbox"),
+            OsStr::new("-f"),
+            OsStr::new("1"),
+            OsStr::new("-l"),
+            OsStr::new("1"),
+            pdf.as_os_str(),
+            OsStr::new("-"),
+        ],
+    );
+    // <word xMin="…" yMin="…" xMax="…" yMax="…">产</word>
+    let words: Vec<(f64, f64, f64, String)> = html
+        .lines()
+        .filter_map(|l| {
+            let attr = |name: &str| -> Option<f64> {
+                let at = l.find(&format!("{name}=\""))? + name.len() + 2;
+                l[at..].split('"').next()?.parse().ok()
+            };
+            let text = l.split('>').nth(1)?.split('<').next()?.to_string();
+            Some((attr("xMin")?, attr("yMin")?, attr("yMax")?, text))
+        })
+        .collect();
+    let label = ["产", "出", "指", "标"];
+    let column: Vec<&(f64, f64, f64, String)> = label
+        .iter()
+        .map(|ch| {
+            words
+                .iter()
+                .filter(|w| w.3 == *ch)
+                .min_by(|a, b| a.0.total_cmp(&b.0))
+                .unwrap_or_else(|| panic!("“{ch}” of the vertical label on page 1"))
+        })
+        .collect();
+    for pair in column.windows(2) {
+        let (above, below) = (pair[0], pair[1]);
+        assert!((above.0 - below.0).abs() < 3.0, "one column: {above:?} {below:?}");
+        assert!(
+            below.1 >= above.2 - 0.5,
+            "“{}” (y {:.1}–{:.1}) overlaps “{}” (y {:.1}–{:.1})",
+            below.3,
+            below.1,
+            below.2,
+            above.3,
+            above.1,
+            above.2
+        );
+    }
+}
+
+/// A header label merged down over four rows: the following rows start in the next free
+/// column (this used to make Typst fail with "attempted to place a second cell").
+#[test]
+fn a_label_merged_over_four_header_rows_builds() {
+    let dir = tempfile::tempdir().unwrap();
+    let templates = dir.path().join("templates");
+    fs::create_dir_all(templates.join("four")).unwrap();
+    fs::create_dir_all(templates.join("lib")).unwrap();
+    fs::copy(
+        repo().join("templates/taxonomies.yaml"),
+        templates.join("taxonomies.yaml"),
+    )
+    .unwrap();
+    fs::copy(
+        repo().join("templates/lib/jixiao.typ"),
+        templates.join("lib/jixiao.typ"),
+    )
+    .unwrap();
+    fs::copy(
+        repo().join("templates/xinjiang/target.typ.j2"),
+        templates.join("four/target.typ.j2"),
+    )
+    .unwrap();
+    let style = fs::read_to_string(repo().join("templates/xinjiang/style.yaml")).unwrap();
+    let start = style.find("      - rows:\n").unwrap();
+    let end = style.find("      - grid:\n").unwrap();
+    let rows = "      - rows:
+          - [{label: 项目信息, rows: 4}, {label: 预算单位}, {field: 部门, span: 7}]
+          - [{label: 项目名称}, {field: 项目.名称, span: 3}, {label: 项目负责人, span: 2}, {field: 项目.负责人, span: 2}]
+          - [{label: 年度预算总额：}, {field: 项目.资金.合计}, {label: 其中：财政拨款}, {field: 项目.资金.财政拨款}, {label: 其他资金：}, {field: 项目.资金.其他资金, span: 3}]
+          - [{label: 项目总体目标}, {field: 项目.总体目标, span: 7}]
+";
+    let style = format!("{}{rows}{}", &style[..start], &style[end..]);
+    fs::write(templates.join("four/style.yaml"), style).unwrap();
+    let data = dir.path().join("data");
+    fs::create_dir_all(&data).unwrap();
+    let yaml = fs::read_to_string(repo().join("data/2023-kuerle-xinfangju.yaml")).unwrap();
+    fs::write(
+        data.join("a.yaml"),
+        yaml.replacen("样式: xinjiang", "样式: four", 1),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = Command::new(env!("CARGO_BIN_EXE_jixiao"))
+        .arg("build")
+        .arg(&data)
+        .arg("--out")
+        .arg(&out)
+        .arg("--templates")
+        .arg(&templates)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr_of(&o));
+    let pdf = outputs_below(&out)
+        .into_iter()
+        .find(|p| p.extension().is_some_and(|e| e == "pdf"))
+        .expect("a PDF");
+    let text = squash(&pdf_text(&pdf));
+    for s in ["项目信息", "预算单位", "库尔勒市信访局", "年度预算总额", "项目总体目标"] {
+        assert!(text.contains(s), "{s} missing:\n{text}");
+    }
+}

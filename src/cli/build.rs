@@ -70,8 +70,6 @@ pub fn run(args: &Args) -> ExitCode {
     let mut diags = loaded.diagnostics.clone();
     diags.extend(checked.diagnostics.iter().cloned());
     // Errors in full, as `check` prints them; warnings only counted (see `jixiao check`).
-    let warnings = diags.iter().filter(|d| !d.is_error()).count();
-    diags.retain(|d| d.is_error());
     let outcome = super::check::report(
         &loaded.sources,
         &diags,
@@ -79,10 +77,8 @@ pub fn run(args: &Args) -> ExitCode {
         checked.departments.iter().map(|d| d.projects.len()).sum(),
         Format::Human,
         false,
+        true,
     );
-    if warnings > 0 {
-        eprintln!("另有 {warnings} 个警告未列出：运行 jixiao check 查看");
-    }
     let mut failed = outcome.summary.errors > 0;
     for d in checked.departments.iter().filter(|d| d.errors > 0) {
         eprintln!(

@@ -47,6 +47,7 @@ pub fn run(args: &Args) -> ExitCode {
         checked.departments.iter().map(|d| d.projects.len()).sum(),
         args.format,
         args.deny_warnings,
+        false,
     );
     if outcome.failed {
         ExitCode::FAILURE
@@ -63,6 +64,7 @@ pub fn report(
     projects: usize,
     format: Format,
     deny_warnings: bool,
+    errors_only: bool,
 ) -> Outcome {
     let mut summary = Summary {
         departments,
@@ -77,7 +79,11 @@ pub fn report(
             d.severity == Severity::Warning,
         )
     });
-    let sorted: Vec<crate::diag::Diagnostic> = sorted.into_iter().cloned().collect();
+    let sorted: Vec<crate::diag::Diagnostic> = sorted
+        .into_iter()
+        .filter(|d| !errors_only || d.is_error())
+        .cloned()
+        .collect();
     match format {
         Format::Human => {
             let color = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
@@ -87,9 +93,14 @@ pub fn report(
             };
             let mut err = StandardStream::stderr(color);
             diag::emit_human(&mut err, sources, &sorted);
+            let hidden = if errors_only && summary.warnings > 0 {
+                "（警告未列出，运行 jixiao check 查看）"
+            } else {
+                ""
+            };
             let _ = writeln!(
                 err,
-                "{} 个部门，{} 个项目：{} 个错误，{} 个警告",
+                "{} 个部门，{} 个项目：{} 个错误，{} 个警告{hidden}",
                 summary.departments, summary.projects, summary.errors, summary.warnings
             );
         }

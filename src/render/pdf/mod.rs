@@ -91,7 +91,15 @@ pub fn present_chains(
 struct Data<'a> {
     doc: &'a Document,
     fonts: &'a BTreeMap<String, Vec<String>>,
+    /// Per section: the cell padding above and below the text, in points (see
+    /// [`Document::fit_page`]).
+    inset: &'a [f64],
 }
+
+/// Cell padding above and below the text, in points; and the smaller paddings a `fit_page`
+/// style may use, tried in order.
+const INSET: f64 = 4.0;
+const TIGHTER: &[f64] = &[3.0, 2.5, 2.0];
 
 /// Most layout rounds spent on splitting merged cells at page breaks.
 const MAX_ROUNDS: usize = 4;
@@ -106,25 +114,49 @@ pub fn render(
     fonts: &BTreeMap<String, Vec<String>>,
     timestamp: (i32, u8, u8),
 ) -> Result<Vec<u8>, PdfError> {
+    let normal = vec![INSET; doc.sections.len()];
     let main = templates
-        .render(template, &Data { doc, fonts })
+        .render(
+            template,
+            &Data {
+                doc,
+                fonts,
+                inset: &normal,
+            },
+        )
         .map_err(PdfError::Template)?;
-    let mut plan = doc.clone();
-    let mut laid_out = None;
-    for _ in 0..MAX_ROUNDS {
-        let data = serde_json::to_vec(&Data { doc: &plan, fonts }).expect("plan serialises");
-        let compiled = engine
-            .compile(&main, vec![("data.json".to_string(), data)])
-            .map_err(PdfError::Engine)?;
-        let pages = row_pages(&compiled);
-        let crossing = crosses_page(&plan, &pages);
-        laid_out = Some(compiled);
-        if !crossing {
-            break;
+    let (mut compiled, pages) = lay_out(engine, &main, doc, fonts, &normal)?;
+    if doc.fit_page {
+        // A section that runs onto another page is tried with less cell padding, step by
+        // step, and keeps the largest padding that saves a page; the others stay as they are.
+        let spans = section_pages(doc, &pages);
+        let mut chosen = normal.clone();
+        let mut open: Vec<bool> = spans.iter().map(|&n| n > 1).collect();
+        let mut last: Option<(Vec<f64>, typst_layout::PagedDocument)> = None;
+        for &step in TIGHTER {
+            if !open.contains(&true) {
+                break;
+            }
+            let trial: Vec<f64> = (0..spans.len())
+                .map(|i| if open[i] { step } else { chosen[i] })
+                .collect();
+            let (tried, tried_pages) = lay_out(engine, &main, doc, fonts, &trial)?;
+            let tried_spans = section_pages(doc, &tried_pages);
+            for i in 0..spans.len() {
+                if open[i] && tried_spans[i] < spans[i] {
+                    chosen[i] = step;
+                    open[i] = false;
+                }
+            }
+            last = Some((trial, tried));
         }
-        plan = split_spans(doc, &pages);
+        if chosen != normal {
+            compiled = match last {
+                Some((trial, tried)) if trial == chosen => tried,
+                _ => lay_out(engine, &main, doc, fonts, &chosen)?.0,
+            };
+        }
     }
-    let compiled = laid_out.expect("at least one round");
     Engine::check_glyphs(&compiled).map_err(|glyphs| {
         let cells = glyphs.iter().map(|g| cell_with(doc, g.character)).collect();
         PdfError::MissingGlyphs {
@@ -134,6 +166,55 @@ pub fn render(
         }
     })?;
     Engine::export_pdf(&compiled, timestamp).map_err(PdfError::Engine)
+}
+
+/// Lays `doc` out, splitting merged cells at page breaks until none crosses one; returns the
+/// layout and the page of every body row.
+fn lay_out(
+    engine: &Engine,
+    main: &str,
+    doc: &Document,
+    fonts: &BTreeMap<String, Vec<String>>,
+    inset: &[f64],
+) -> Result<(typst_layout::PagedDocument, HashMap<(usize, usize), usize>), PdfError> {
+    let mut plan = doc.clone();
+    let mut laid_out = None;
+    for _ in 0..MAX_ROUNDS {
+        let data = serde_json::to_vec(&Data {
+            doc: &plan,
+            fonts,
+            inset,
+        })
+        .expect("plan serialises");
+        let compiled = engine
+            .compile(main, vec![("data.json".to_string(), data)])
+            .map_err(PdfError::Engine)?;
+        let pages = row_pages(&compiled);
+        let crossing = crosses_page(&plan, &pages);
+        laid_out = Some((compiled, pages.clone()));
+        if !crossing {
+            break;
+        }
+        plan = split_spans(doc, &pages);
+    }
+    Ok(laid_out.expect("at least one round"))
+}
+
+/// How many pages each section's body rows cover.
+fn section_pages(doc: &Document, pages: &HashMap<(usize, usize), usize>) -> Vec<usize> {
+    (0..doc.sections.len())
+        .map(|si| {
+            let on: Vec<usize> = pages
+                .iter()
+                .filter(|((s, _), _)| *s == si)
+                .map(|(_, &p)| p)
+                .collect();
+            match (on.iter().min(), on.iter().max()) {
+                (Some(a), Some(b)) => b - a + 1,
+                _ => 1,
+            }
+        })
+        .collect()
 }
 
 /// The first table and cell text (or title) of `doc` that contains `c`.
