@@ -1164,7 +1164,10 @@ fn vertical_labels_do_not_overlap() {
         .collect();
     for pair in column.windows(2) {
         let (above, below) = (pair[0], pair[1]);
-        assert!((above.0 - below.0).abs() < 3.0, "one column: {above:?} {below:?}");
+        assert!(
+            (above.0 - below.0).abs() < 3.0,
+            "one column: {above:?} {below:?}"
+        );
         assert!(
             below.1 >= above.2 - 0.5,
             "“{}” (y {:.1}–{:.1}) overlaps “{}” (y {:.1}–{:.1})",
@@ -1236,7 +1239,13 @@ fn a_label_merged_over_four_header_rows_builds() {
         .find(|p| p.extension().is_some_and(|e| e == "pdf"))
         .expect("a PDF");
     let text = squash(&pdf_text(&pdf));
-    for s in ["项目信息", "预算单位", "库尔勒市信访局", "年度预算总额", "项目总体目标"] {
+    for s in [
+        "项目信息",
+        "预算单位",
+        "库尔勒市信访局",
+        "年度预算总额",
+        "项目总体目标",
+    ] {
         assert!(text.contains(s), "{s} missing:\n{text}");
     }
 }
