@@ -506,7 +506,11 @@ fn check_extras<T>(
             }
         }
     }
-    for f in declared.iter().filter(|f| f.required) {
+    // Required by the field's own `required`, or listed in the style's `required_fields`.
+    for f in declared
+        .iter()
+        .filter(|f| f.required || style.requires(&f.key.value))
+    {
         if !out.iter().any(|(k, v)| *k == f.key.value && !v.is_empty()) {
             cx.emit_help(
                 &rules::MISSING_FIELD,

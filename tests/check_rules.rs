@@ -1485,3 +1485,17 @@ fn jx506_contradictory_settings() {
     );
     silent(&check_with_style(STYLE_T, DATA_T), "JX506");
 }
+
+#[test]
+fn extra_fields_listed_in_required_fields_are_required() {
+    let style = edit(
+        STYLE_T,
+        "required_level1: [产出指标]",
+        "required_level1: [产出指标]\nrequired_fields: [评价结论]",
+    );
+    let data = edit(DATA_T, "    评价结论: 良好\n", "");
+    let d = check_with_style(&style, &data);
+    let f = fires(&d, "JX102", line_of(&data, "名称: 项目甲"));
+    assert!(f.message.contains("评价结论"), "{}", f.message);
+    silent(&check_with_style(&style, DATA_T), "JX102");
+}
