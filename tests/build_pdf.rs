@@ -1249,3 +1249,102 @@ fn a_label_merged_over_four_header_rows_builds() {
         assert!(text.contains(s), "{s} missing:\n{text}");
     }
 }
+
+/// `pdftotext -bbox` of page 1: every word with `(xMin, yMin, xMax, yMax, text)`.
+fn page1_words(pdf: &Path) -> Vec<(f64, f64, f64, f64, String)> {
+    let html = poppler(
+        "pdftotext",
+        &[
+            OsStr::new("-bbox"),
+            OsStr::new("-f"),
+            OsStr::new("1"),
+            OsStr::new("-l"),
+            OsStr::new("1"),
+            pdf.as_os_str(),
+            OsStr::new("-"),
+        ],
+    );
+    html.lines()
+        .filter_map(|l| {
+            let attr = |name: &str| -> Option<f64> {
+                let at = l.find(&format!("{name}=\""))? + name.len() + 2;
+                l[at..].split('"').next()?.parse().ok()
+            };
+            let text = l.split('>').nth(1)?.split('<').next()?.to_string();
+            Some((
+                attr("xMin")?,
+                attr("yMin")?,
+                attr("xMax")?,
+                attr("yMax")?,
+                text,
+            ))
+        })
+        .collect()
+}
+
+/// A long token without break opportunities (a code, a URL, a long number) wraps inside its
+/// own cell instead of running over the next column, and is still extracted verbatim.
+#[test]
+fn long_unbroken_tokens_wrap_inside_their_cell() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    fs::create_dir_all(&data).unwrap();
+    let token = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let number = "1234567890".repeat(20);
+    let yaml = fs::read_to_string(repo().join("data/2023-kuerle-xinfangju.yaml")).unwrap();
+    let first = yaml.find("三级: ").unwrap();
+    let end = first + yaml[first..].find(',').unwrap();
+    let yaml = format!("{}三级: {token}{}", &yaml[..first], &yaml[end..]);
+    let first = yaml.find("上年完成值: ").unwrap();
+    let end = first + yaml[first..].find([',', '}']).unwrap();
+    let yaml = format!("{}上年完成值: \"{number}\"{}", &yaml[..first], &yaml[end..]);
+    fs::write(data.join("a.yaml"), yaml).unwrap();
+    let out = dir.path().join("out");
+    let o = build(&data, &out, &[]);
+    assert!(o.status.success(), "{}", stderr_of(&o));
+    let pdf = outputs_below(&out)
+        .into_iter()
+        .find(|p| p.extension().is_some_and(|e| e == "pdf"))
+        .unwrap();
+    let text = squash(&pdf_text(&pdf));
+    assert!(text.contains(token), "{text}");
+    assert!(text.contains(&number), "{text}");
+    let words = page1_words(&pdf);
+    let header = |w: &str| {
+        words
+            .iter()
+            .find(|x| x.4 == w)
+            .unwrap_or_else(|| panic!("header “{w}” on page 1"))
+            .clone()
+    };
+    let (target_col, basis_col) = (header("指标值"), header("指标值设置依据"));
+    let pieces: Vec<_> = words
+        .iter()
+        .filter(|w| {
+            !w.4.is_empty()
+                && w.4
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        })
+        .collect();
+    let token_pieces: Vec<_> = pieces
+        .iter()
+        .filter(|w| w.4.chars().any(|c| c.is_ascii_uppercase()))
+        .collect();
+    assert!(token_pieces.len() >= 2, "the token wraps: {token_pieces:?}");
+    for w in &token_pieces {
+        assert!(
+            w.2 <= target_col.0,
+            "{w:?} runs into the 指标值 column at x {}",
+            target_col.0
+        );
+    }
+    let number_pieces: Vec<_> = pieces
+        .iter()
+        .filter(|w| w.4.len() >= 5 && w.4.chars().all(|c| c.is_ascii_digit()) && w.0 > basis_col.2)
+        .collect();
+    assert!(
+        number_pieces.len() >= 3,
+        "the number wraps: {number_pieces:?}"
+    );
+}
