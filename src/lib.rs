@@ -10,6 +10,7 @@ pub mod check;
 pub mod cli;
 pub mod compute;
 pub mod diag;
+pub mod glyphs;
 pub mod load;
 pub mod model;
 pub mod plan;

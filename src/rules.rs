@@ -65,6 +65,7 @@ rules! {
     STYLE_BROKEN = "JX109", Error, "所用的样式有错误",
         Some("先改正样式文件中报告的问题（jixiao check 会一并列出）");
     BAD_CHOICE = "JX110", Error, "取值不在本样式规定的范围", None;
+    GLYPH_MISSING = "JX120", Error, "字体显示不了的字符（会印成空框）", None;
 
     UNKNOWN_LEVEL1 = "JX201", Error, "一级指标不在本样式的指标体系中", None;
     UNKNOWN_LEVEL2 = "JX202", Error, "二级指标不属于该一级指标", None;

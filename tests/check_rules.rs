@@ -1499,3 +1499,41 @@ fn extra_fields_listed_in_required_fields_are_required() {
     assert!(f.message.contains("评价结论"), "{}", f.message);
     silent(&check_with_style(&style, DATA_T), "JX102");
 }
+
+/// Glyph coverage (JX120) against the fonts the style's chains name, as `jixiao check` runs it.
+fn check_glyphs(yaml: &str) -> Vec<Found> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.yaml"), yaml).unwrap();
+    let mut loaded = jixiao::load::load_dir(dir.path());
+    let styles = jixiao::style::Styles::load(Path::new(TEMPLATES), &mut loaded);
+    let checked = jixiao::check::check(&loaded, &styles);
+    let fonts = jixiao::cli::style_fonts(dir.path(), &[], &checked);
+    assert!(
+        fonts.has_cjk(),
+        "a Chinese font is installed (apt-get install fonts-noto-cjk)"
+    );
+    jixiao::glyphs::check(&loaded.sources, &checked, &fonts)
+        .iter()
+        .map(|d| Found {
+            code: d.rule.code,
+            severity: d.severity,
+            file: String::new(),
+            line: d.pos.as_ref().map_or(0, |p| p.line),
+            message: d.message.clone(),
+        })
+        .collect()
+}
+
+#[test]
+fn jx120_characters_no_font_can_draw() {
+    let yaml = edit(
+        XINJIANG,
+        "名称: 项目甲",
+        "名称: \"项目甲😀\"  # 注释中的 𠀀 不算",
+    );
+    let d = check_glyphs(&yaml);
+    let f = fires(&d, "JX120", line_of(&yaml, "项目甲😀"));
+    assert!(f.message.contains("U+1F600"), "{}", f.message);
+    assert_eq!(d.len(), 1, "{}", show(&d));
+    silent(&check_glyphs(XINJIANG), "JX120");
+}

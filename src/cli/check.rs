@@ -23,6 +23,9 @@ pub struct Args {
     /// 有警告也按失败处理（退出码 1）
     #[arg(long)]
     pub deny_warnings: bool,
+    /// 额外的字体目录（可多次给出）；数据目录旁的 fonts/ 总会被搜索
+    #[arg(long = "font-path")]
+    pub font_paths: Vec<PathBuf>,
 }
 
 /// What a check run found, shared with `build`.
@@ -40,6 +43,12 @@ pub fn run(args: &Args) -> ExitCode {
     let checked = crate::check::check(&loaded, &styles);
     let mut diags = loaded.diagnostics.clone();
     diags.extend(checked.diagnostics.iter().cloned());
+    // Characters no font of the styles' chains can draw. Without any Chinese font there is
+    // nothing to check against; `build` then says how to install one.
+    let fonts = super::style_fonts(&args.dir, &args.font_paths, &checked);
+    if fonts.has_cjk() {
+        diags.extend(crate::glyphs::check(&loaded.sources, &checked, &fonts));
+    }
     let outcome = report(
         &loaded.sources,
         &diags,

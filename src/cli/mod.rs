@@ -73,3 +73,27 @@ pub fn templates_dir(data: &Path, explicit: Option<&Path>) -> PathBuf {
         _ => PathBuf::from("templates"),
     }
 }
+
+/// The fonts a build of `checked` would use: `fonts/` beside the data directory, the extra
+/// directories, and of the system fonts only the families the styles' chains name.
+pub fn style_fonts(
+    data: &Path,
+    extra: &[PathBuf],
+    checked: &crate::check::Checked,
+) -> crate::render::pdf::fonts::FontSet {
+    let root = data
+        .canonicalize()
+        .ok()
+        .and_then(|d| d.parent().map(Path::to_path_buf))
+        .unwrap_or_else(|| PathBuf::from("."));
+    let mut dirs = vec![root.join("fonts")];
+    dirs.extend(extra.iter().cloned());
+    let mut families: Vec<String> = checked
+        .departments
+        .iter()
+        .flat_map(|d| d.style.style.fonts.values().flatten().cloned())
+        .collect();
+    families.sort();
+    families.dedup();
+    crate::render::pdf::fonts::FontSet::discover_families(&dirs, &families)
+}

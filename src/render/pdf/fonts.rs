@@ -238,6 +238,17 @@ impl FontSet {
         !self.cjk_families().is_empty()
     }
 
+    /// Whether some known face maps `c` to a glyph. Typst falls back to any face of the
+    /// book, and a build loads only the families its styles name, so this is exactly the
+    /// set of characters a build can draw.
+    pub fn covers(&self, c: char) -> bool {
+        (0..self.slots.len()).any(|id| {
+            self.book
+                .info(id)
+                .is_some_and(|info| info.coverage.contains(c as u32))
+        })
+    }
+
     /// The first family of a fallback chain that is installed, matched
     /// case-insensitively like Typst does (`"simsun"` finds `SimSun`).
     ///
