@@ -60,6 +60,7 @@ fn formula(
             result: dec(result),
             percent,
             decimals,
+            thousands: false,
         },
         Role::Score,
     )

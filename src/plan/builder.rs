@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use super::cells::{self, money, money_formula, money_sum_decimals, score, text_cell};
 use super::context;
 use super::document::PlanError;
-use super::{Cell, CellRef, Formula, Role, Row, RowKind};
+use super::{Cell, CellRef, CellValue, Formula, Role, Row, RowKind};
 use crate::check::{Dept, Ind, Proj};
 use crate::model::TOTAL_KEY;
 use crate::style::{CellSpec, LoadedStyle, RowKindSpec, SText};
@@ -76,7 +76,14 @@ impl<'d, 'a> Builder<'d, 'a> {
         } else if let Some(t) = &spec.text {
             text_cell(col, self.render(t, ctx)?, false, spec.align)
         } else if let Some(f) = &spec.field {
-            self.field(&f.value, col, ctx, subject, spec.align)
+            let mut cell = self.field(&f.value, col, ctx, subject, spec.align);
+            // Numbers are centred unless the style aligns them.
+            if let Some(a) = spec.align
+                && !matches!(cell.value, CellValue::Text | CellValue::Empty)
+            {
+                cell.align = cells::to_align(a);
+            }
+            cell
         } else {
             Cell::empty(col)
         };
@@ -177,6 +184,14 @@ impl<'d, 'a> Builder<'d, 'a> {
                     return score(col, t);
                 }
                 return Cell::empty(col);
+            }
+            ["指标", "数值"] => {
+                // The number of a quantitative target is a number cell.
+                if let Some(crate::target::Value::Quantity { number, .. }) =
+                    subject.indicator.map(|i| &i.target)
+                {
+                    return cells::number_cell(col, *number, number.scale(), Role::Text);
+                }
             }
             ["指标", "权重"] => {
                 return match subject.indicator.and_then(|i| i.weight) {

@@ -99,6 +99,7 @@ pub fn formula(
             result,
             percent,
             decimals,
+            thousands: false,
         },
         align: Align::Center,
         ..Cell::text(col, text, role)
@@ -114,8 +115,12 @@ pub fn money_formula(
     decimals: u32,
 ) -> Cell {
     let (v, _) = money_value(style, result);
+    let thousands = style.style.funds.thousands;
     let mut c = formula(col, Formula::Sum { cells }, v, false, decimals, Role::Money);
-    c.text = format_number(v, decimals, style.style.funds.thousands);
+    c.text = format_number(v, decimals, thousands);
+    if let CellValue::Formula { thousands: t, .. } = &mut c.value {
+        *t = thousands;
+    }
     c
 }
 

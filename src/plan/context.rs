@@ -7,7 +7,9 @@
 //! check reports misspelt names beforehand. Execution is bounded by minijinja's fuel.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
+use minijinja::value::{Enumerator, Object, ObjectRepr};
 use minijinja::{Environment, UndefinedBehavior, Value};
 use rust_decimal::Decimal;
 
@@ -81,6 +83,38 @@ pub fn context(layers: &[&Vars]) -> Value {
         }
     }
     Value::from_pairs(all)
+}
+
+/// A map that keeps its keys in print order when a pattern loops over it (`项目.分值` by 一级,
+/// `项目.资金` by the style's sources); `Value::from_pairs` would sort them.
+#[derive(Debug)]
+struct Ordered(Vec<(String, Value)>);
+
+impl Object for Ordered {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let key = key.as_str()?;
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Values(
+            self.0
+                .iter()
+                .map(|(k, _)| Value::from(k.as_str()))
+                .collect(),
+        )
+    }
+}
+
+fn ordered(pairs: Vec<(String, Value)>) -> Value {
+    Value::from_object(Ordered(pairs))
 }
 
 fn text(s: &str) -> Value {
@@ -191,16 +225,16 @@ pub fn project(dept: &Dept, p: &Proj, index: usize) -> Vars {
     let goals = goals(p);
     m.insert("总体目标".into(), Value::from(goals.join("\n")));
     m.insert("目标".into(), Value::from(goals));
-    let mut funds: BTreeMap<String, Value> = p
+    let mut funds: Vec<(String, Value)> = p
         .funds
         .sources
         .iter()
         .map(|(k, v)| (k.clone(), Value::from(money_text(style, *v))))
         .collect();
-    funds.insert("合计".into(), Value::from(money_text(style, p.funds.total)));
-    m.insert("资金".into(), Value::from_pairs(funds));
+    funds.push(("合计".into(), Value::from(money_text(style, p.funds.total))));
+    m.insert("资金".into(), ordered(funds));
     m.insert("指标数".into(), Value::from(p.indicators.len()));
-    m.insert("分值".into(), Value::from_pairs(level1_points(dept, p)));
+    m.insert("分值".into(), ordered(level1_points(dept, p)));
     for (k, v) in &p.extras {
         m.insert(k.clone(), text(v));
     }
@@ -275,13 +309,13 @@ fn eval(style: &LoadedStyle, e: &Eval) -> Value {
         );
         Value::from_pairs(x)
     };
-    let mut money: BTreeMap<String, Value> = e
+    let mut money: Vec<(String, Value)> = e
         .rows
         .iter()
         .filter_map(|r| r.source.clone().map(|s| (s, row(r))))
         .collect();
-    money.insert("合计".into(), row(&e.total));
-    m.insert("资金".into(), Value::from_pairs(money));
+    money.push(("合计".into(), row(&e.total)));
+    m.insert("资金".into(), ordered(money));
     for (k, v) in &e.extras {
         m.insert(k.clone(), text(v));
     }
@@ -294,29 +328,41 @@ pub fn direction_word(style: &LoadedStyle, ind: &Ind) -> String {
         target::Value::Quantity { op: Some(op), .. } => Some(op.direction()),
         _ => None,
     };
-    let key = match dir {
-        Some(Direction::Positive) => "positive",
-        Some(Direction::Negative) => "negative",
-        Some(Direction::Equal) => "equal",
-        None => "none",
+    let d = &style.style.directions;
+    let word = match dir {
+        Some(Direction::Positive) => &d.positive,
+        Some(Direction::Negative) => &d.negative,
+        Some(Direction::Equal) => &d.equal,
+        None => &d.none,
     };
-    style.style.directions.get(key).cloned().unwrap_or_default()
+    word.clone().unwrap_or_default()
 }
 
 /// The parts of a target: comparison sign, number and unit. A target that is not a quantity
 /// keeps its text in the number's place, so a split-column form still prints it.
 pub fn target_parts(style: &LoadedStyle, ind: &Ind) -> (String, String, String) {
     let written = ind.src.target.value.trim();
+    let math = style.style.math_symbols;
+    // The sign as the style prints it: `≥`/`≤` (`math_symbols`), or as the data wrote it.
+    let sign = |op: target::Op, text: &str| {
+        if math {
+            return op.symbol().to_string();
+        }
+        match target::split_op(text) {
+            Some((_, rest)) => text[..text.len() - rest.len()].trim().to_string(),
+            None => op.symbol().to_string(),
+        }
+    };
     match &ind.target {
         target::Value::Quantity { op, number, unit } => (
-            op.map(|o| o.symbol().to_string()).unwrap_or_default(),
+            op.map(|o| sign(o, written)).unwrap_or_default(),
             number.to_string(),
             unit.clone(),
         ),
         _ => {
-            let shown = target::display(written, style.style.math_symbols);
+            let shown = target::display(written, math);
             match target::split_op(&shown) {
-                Some((op, rest)) => (op.symbol().to_string(), rest.to_string(), String::new()),
+                Some((op, rest)) => (sign(op, &shown), rest.to_string(), String::new()),
                 None => (String::new(), shown, String::new()),
             }
         }

@@ -193,6 +193,8 @@ pub fn plan(
             None => order.push((key, vec![(n, p)])),
         }
     }
+    // Projects are numbered in print order (`项目.序号`): grouping may reorder them.
+    let mut printed = 0;
     for (key, members) in &order {
         let mut group_sums: Vec<Vec<CellRef>> = vec![Vec::new(); spec.columns.len()];
         let mut group_amounts: Vec<Vec<Decimal>> = vec![Vec::new(); spec.columns.len()];
@@ -220,8 +222,10 @@ pub fn plan(
             b.rows.push(Row::new(RowKind::Body, cells));
         }
         for &(n, p) in members {
+            printed += 1;
             let mut vars = cx.base.clone();
             if !cx.per_project {
+                let n = if spec.group.is_some() { printed } else { n };
                 vars.extend(context::project(dept, p, n));
             }
             project_rows(b, spec, &starts, &levels, leaf, &vars, p)?;
@@ -505,13 +509,19 @@ fn total_row(
             let decimals = t
                 .decimals
                 .unwrap_or_else(|| money_sum_decimals(style, &amounts[i]));
-            if crate::compute::round(total, decimals) != total
+            // Compared in the printed unit: 1.2345 万元 is 12,345 元, exact at 2 decimals.
+            let (exact, _) = context::money_value(style, total);
+            if crate::compute::round(exact, decimals) != exact
                 && let Some(note) = &t.rounding_note
             {
-                let (exact, _) = context::money_value(style, total);
+                let column = b.render(&c.label, &context::context(&[vars]))?;
                 let mut nv = vars.clone();
-                nv.insert("精确合计", Value::from(crate::compute::fmt_decimal(exact)));
+                nv.insert(
+                    "精确合计",
+                    Value::from(crate::compute::fmt_decimal(exact.normalize())),
+                );
                 nv.insert("小数位数", Value::from(decimals));
+                nv.insert("列名", Value::from(column));
                 let text = b.render(note, &context::context(&[&nv]))?;
                 if !text.is_empty() {
                     b.notes.push(text);

@@ -147,6 +147,9 @@ pub enum CellValue {
         /// Show the result as a percentage.
         percent: bool,
         decimals: u32,
+        /// Thousands separators (a money sum where the style prints them).
+        #[serde(default, skip_serializing_if = "is_false")]
+        thousands: bool,
     },
 }
 

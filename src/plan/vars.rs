@@ -80,7 +80,8 @@ pub struct Scope {
     pub indicator: bool,
     /// `分组` (a group row or subtotal of a department grid).
     pub group: bool,
-    /// `精确合计` and `小数位数` (a total's rounding note).
+    /// `精确合计`, `小数位数` and `列名` (a total's rounding note: the exact sum in the printed
+    /// unit, the decimals it is printed with, and the heading of the summed column).
     pub rounding: bool,
 }
 
@@ -184,7 +185,7 @@ pub fn check_path(style: &LoadedStyle, scope: Scope, path: &str) -> Result<(), S
             })
         }
         "分组" if scope.group => depth(1),
-        "精确合计" | "小数位数" if scope.rounding => depth(1),
+        "精确合计" | "小数位数" | "列名" if scope.rounding => depth(1),
         g if GLOBALS.contains(&g) => Ok(()),
         _ => {
             let mut roots = vec!["部门", "年度", "项目数", "备注", "签字", "n"];
@@ -198,7 +199,7 @@ pub fn check_path(style: &LoadedStyle, scope: Scope, path: &str) -> Result<(), S
                 roots.push("分组");
             }
             if scope.rounding {
-                roots.extend(["精确合计", "小数位数"]);
+                roots.extend(["精确合计", "小数位数", "列名"]);
             }
             Err(format!("没有变量“{root}”；此处可用：{}", roots.join("、")))
         }

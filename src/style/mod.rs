@@ -82,10 +82,9 @@ pub struct Style {
     /// Print `≥`/`≤` for `>=`/`<=`.
     #[serde(default = "yes")]
     pub math_symbols: bool,
-    /// Printed words of a target's direction (`正向`, `反向`, …), by `positive`, `negative`,
-    /// `equal`; `指标.方向` prints them.
+    /// Printed words of a target's direction (`正向`, `反向`, …); `指标.方向` prints them.
     #[serde(default)]
-    pub directions: BTreeMap<String, String>,
+    pub directions: Directions,
     /// The allowed values of 依据, 赋分规则 and 佐证资料 (default: `taxonomies.yaml`'s).
     #[serde(default)]
     pub vocabulary: Option<Vocabulary>,
@@ -111,6 +110,24 @@ pub enum Order {
     Taxonomy,
     /// The order of the data file.
     Written,
+}
+
+/// The printed word of each direction of a target; a direction without a word prints empty.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Directions {
+    /// `≥`, `>`.
+    #[serde(default)]
+    pub positive: Option<String>,
+    /// `≤`, `<`.
+    #[serde(default)]
+    pub negative: Option<String>,
+    /// `=`.
+    #[serde(default)]
+    pub equal: Option<String>,
+    /// No comparison sign (a qualitative target, or a bare quantity).
+    #[serde(default)]
+    pub none: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -601,11 +618,13 @@ pub struct TotalSpec {
     /// 1-based grid column of the label.
     #[serde(default = "one")]
     pub column: usize,
-    /// Decimals of the summed money (absent: exact).
+    /// Decimals of the summed money (absent: as money is printed — `funds.decimals`, or the
+    /// largest scale among the addends).
     #[serde(default)]
     pub decimals: Option<u32>,
-    /// A note printed under the table when rounding changed the total (`精确合计`,
-    /// `小数位数`).
+    /// A note printed under the table when rounding changed the total, one per summed column
+    /// that rounds (`精确合计`: the exact sum in the printed unit, `小数位数`, `列名`: the
+    /// column's heading).
     #[serde(default)]
     pub rounding_note: Option<SText>,
 }

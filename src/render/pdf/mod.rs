@@ -168,6 +168,9 @@ pub fn render(
     Engine::export_pdf(&compiled, timestamp).map_err(PdfError::Engine)
 }
 
+/// The page of every marked body row: `(section, row) → page`.
+type RowPages = HashMap<(usize, usize), usize>;
+
 /// Lays `doc` out, splitting merged cells at page breaks until none crosses one; returns the
 /// layout and the page of every body row.
 fn lay_out(
@@ -176,7 +179,7 @@ fn lay_out(
     doc: &Document,
     fonts: &BTreeMap<String, Vec<String>>,
     inset: &[f64],
-) -> Result<(typst_layout::PagedDocument, HashMap<(usize, usize), usize>), PdfError> {
+) -> Result<(typst_layout::PagedDocument, RowPages), PdfError> {
     let mut plan = doc.clone();
     let mut laid_out = None;
     for _ in 0..MAX_ROUNDS {
