@@ -83,3 +83,71 @@ fn a_runaway_pattern_is_stopped_and_located() {
     let line = style.lines().position(|l| l.contains("subtitle:")).unwrap() + 1;
     assert!(err.contains(&format!("style.yaml:{line}:")), "{err}");
 }
+
+/// A copy of the repository's templates with `style` (a directory name) rewritten by `edit`.
+fn templates_with(style: &str, edit: impl Fn(String) -> String) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let t = dir.path().join("templates");
+    std::fs::create_dir_all(t.join(style)).unwrap();
+    std::fs::copy(
+        repo().join("templates/taxonomies.yaml"),
+        t.join("taxonomies.yaml"),
+    )
+    .unwrap();
+    for e in std::fs::read_dir(repo().join("templates").join(style)).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), t.join(style).join(e.file_name())).unwrap();
+    }
+    let path = t.join(style).join("style.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, edit(text)).unwrap();
+    dir
+}
+
+/// A money total beside only some of the filled sources stays a number: a SUM of the printed
+/// sources would give another figure once someone edits the sheet.
+#[test]
+fn a_total_beside_some_of_its_sources_is_not_a_partial_sum() {
+    let yaml = std::fs::read_to_string(repo().join("data/2023-kuerle-xinfangju.yaml")).unwrap();
+    let header_total = |templates: &Path| {
+        let docs = plan(templates, &yaml).unwrap();
+        let row = &docs[0].sections[0].rows[2];
+        serde_json::to_value(&row.cells[2].value).unwrap()["type"].clone()
+    };
+    // As shipped: both sources printed, the total is their SUM.
+    assert_eq!(header_total(&repo().join("templates")), "formula");
+    // 其他资金 not printed: the total is a number.
+    let t = templates_with("xinjiang", |s| {
+        s.replacen(
+            "{label: 其他资金：}, {field: 项目.资金.其他资金, span: 2}",
+            "{label: 另见附表, span: 3}",
+            1,
+        )
+    });
+    assert_eq!(header_total(&t.path().join("templates")), "number");
+}
+
+/// A form without a 二级 column on a taxonomy that has 二级, printing every 一级: the
+/// indicators are all there, grouped under their 一级.
+#[test]
+fn no_level2_column_with_empty_levels_keeps_every_indicator() {
+    let yaml = std::fs::read_to_string(repo().join("data/2020-keqiao-rendaban.yaml")).unwrap();
+    let t = templates_with("zhejiang", |s| {
+        s.replacen(
+            "taxonomy: zhejiang",
+            "taxonomy: \"2015\"\nprint_empty_level2: true",
+            1,
+        )
+    });
+    let docs = plan(&t.path().join("templates"), &yaml).unwrap();
+    let text = all_text(&docs);
+    let names: Vec<&str> = yaml
+        .split("三级: ")
+        .skip(1)
+        .map(|rest| rest.split([',', '}']).next().unwrap().trim())
+        .collect();
+    assert!(names.len() >= 10, "{names:?}");
+    for name in names {
+        assert!(text.contains(name), "{name} missing:\n{text}");
+    }
+}

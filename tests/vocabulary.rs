@@ -630,10 +630,12 @@ fn target_table_prints_filled_sources_and_pads_the_grid() {
     let info = s.find("基本信息");
     assert_eq!(s.rowspan(info), 3);
     assert_eq!(s.align[&info].text_rotation, TextRotation::Stacked);
-    // The money block without a header row: the total first, then only the filled sources.
+    // The money block without a header row: the total first, then only the filled sources,
+    // labelled by the block's own `labels` where they differ from the style's.
     let total = s.find("年度资金总额：");
     assert_eq!(total.0, info.0 + 3);
-    assert_eq!(s.find("其中：财政资金").0, total.0 + 1);
+    assert_eq!(s.find("其中：本年财政资金").0, total.0 + 1);
+    assert!(s.find_all("其中：财政资金").is_empty());
     assert!(s.find_all("单位资金").is_empty());
     let amount = (total.0, total.1 + 2);
     assert_close(s.number(amount), 168_456.83, "年度资金总额");

@@ -15,8 +15,8 @@ use crate::style::{CellSpec, LoadedStyle, RowKindSpec, SText};
 /// Cells whose value is a formula over cells planned later (or earlier) in the same scope.
 #[derive(Default)]
 pub struct Refs {
-    /// Printed budget source cells (`项目.资金.<来源>`).
-    pub budget_sources: Vec<CellRef>,
+    /// Printed budget source cells (`项目.资金.<来源>`) and their source keys.
+    pub budget_sources: Vec<(CellRef, String)>,
     /// `项目.资金.合计` cells, as `(row, index in row)`.
     pub budget_totals: Vec<(usize, usize)>,
     /// Printed score cells (the execution score and every indicator score).
@@ -129,7 +129,7 @@ impl<'d, 'a> Builder<'d, 'a> {
                     self.refs.budget_totals.push((row, col));
                     return money(style, col, p.funds.total);
                 }
-                self.refs.budget_sources.push((row, col));
+                self.refs.budget_sources.push(((row, col), key.to_string()));
                 return match p.funds.get(key) {
                     Some(v) => money(style, col, v),
                     None => Cell::empty(col),
@@ -268,9 +268,19 @@ impl<'d, 'a> Builder<'d, 'a> {
     pub fn close_scope(&mut self, project: Option<&Proj>) {
         let refs = std::mem::take(&mut self.refs);
         let style = self.style();
+        // A formula only where the printed source cells hold every filled source: a total
+        // beside some of its sources must not become a SUM that gives another number.
+        let covered = |p: &Proj| {
+            p.funds
+                .sources
+                .iter()
+                .all(|(k, _)| refs.budget_sources.iter().any(|(_, key)| key == k))
+        };
         if let Some(p) = project
             && !p.funds.sources.is_empty()
+            && covered(p)
         {
+            let cells: Vec<CellRef> = refs.budget_sources.iter().map(|(c, _)| *c).collect();
             let values: Vec<Decimal> = p.funds.sources.iter().map(|(_, v)| *v).collect();
             let decimals = money_sum_decimals(style, &values);
             for (r, tag) in &refs.budget_totals {
@@ -278,14 +288,9 @@ impl<'d, 'a> Builder<'d, 'a> {
                 if let Some(i) = self.rows[*r].cells.iter().position(|c| c.col == col) {
                     let old = &self.rows[*r].cells[i];
                     let (rs, cs) = (old.rowspan, old.colspan);
-                    self.rows[*r].cells[i] = money_formula(
-                        style,
-                        col,
-                        refs.budget_sources.clone(),
-                        p.funds.total,
-                        decimals,
-                    )
-                    .span(rs, cs);
+                    self.rows[*r].cells[i] =
+                        money_formula(style, col, cells.clone(), p.funds.total, decimals)
+                            .span(rs, cs);
                 }
             }
         }

@@ -142,7 +142,12 @@ pub fn money_value(style: &LoadedStyle, value: Decimal) -> (Decimal, u32) {
         // (the check reports such amounts as out of range).
         MoneyUnit::Yuan => value.checked_mul(Decimal::from(10_000)).unwrap_or(value),
     };
-    let decimals = f.decimals.unwrap_or(v.scale());
+    // 元 are printed with fen (two decimals) unless the style says otherwise; 万元 as written.
+    let decimals = match (f.decimals, f.unit) {
+        (Some(d), _) => d,
+        (None, MoneyUnit::Yuan) => 2,
+        (None, MoneyUnit::TenThousand) => v.scale(),
+    };
     (v, decimals)
 }
 

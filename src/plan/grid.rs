@@ -72,7 +72,9 @@ fn groups<'p, 'a>(dept: &Dept, p: &'p Proj<'a>, spec: &GridSpec) -> Groups<'p, '
     if all_level2 {
         for l1 in &dept.style.taxonomy.levels {
             let mut g = Vec::new();
-            for l2 in &l1.level2 {
+            // A form without a 二级 column: one group per 一级, whatever the taxonomy's 二级.
+            let level2s: &[String] = if style.level2 { &l1.level2 } else { &[] };
+            for l2 in level2s {
                 let inds = p
                     .indicators
                     .iter()
@@ -80,7 +82,7 @@ fn groups<'p, 'a>(dept: &Dept, p: &'p Proj<'a>, spec: &GridSpec) -> Groups<'p, '
                     .collect();
                 g.push((Some(l2.clone()), inds));
             }
-            if l1.level2.is_empty() {
+            if level2s.is_empty() {
                 let inds = p
                     .indicators
                     .iter()

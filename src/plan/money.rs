@@ -33,10 +33,13 @@ pub fn plan(b: &mut Builder, spec: &MoneySpec, ctx: &Value, p: &Proj) -> Result<
                 || eval.is_some_and(|e| e.row(&s.key.value).is_some())
         })
         .map(|s| {
-            (
-                s.key.value.clone(),
-                s.label.clone().unwrap_or_else(|| s.key.value.clone()),
-            )
+            let label = spec
+                .labels
+                .get(&s.key.value)
+                .or(s.label.as_ref())
+                .cloned()
+                .unwrap_or_else(|| s.key.value.clone());
+            (s.key.value.clone(), label)
         })
         .collect();
     let mut lines: Vec<Line> = sources

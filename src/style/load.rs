@@ -132,6 +132,7 @@ fn read<T>(
             let mut d = crate::load::yaml_error(&loaded.sources, file, &err);
             d.rule = &rules::STYLE_FORMAT;
             d.severity = rules::STYLE_FORMAT.severity;
+            d.help = rules::STYLE_FORMAT.help.map(str::to_string);
             if d.pos.is_none() {
                 d.path = Some(path.to_path_buf());
             }
@@ -183,21 +184,21 @@ fn load_one(dir: &Path, key: &str, tax: &(TaxonomyFile, FileId), loaded: &mut Lo
     let mut diags = Vec::new();
     if taxonomy.is_none() {
         let names: Vec<&str> = tax.taxonomies.keys().map(String::as_str).collect();
-        diags.push(
-            Diagnostic::new(
-                &rules::STYLE_REFERENCE,
-                crate::load::span_pos(
-                    &loaded.sources,
-                    file,
-                    &loaded_style.style.taxonomy.referenced,
-                ),
-                format!(
-                    "指标体系“{}”不在 taxonomies.yaml 中",
-                    loaded_style.style.taxonomy.value
-                ),
-            )
-            .help(format!("可用的指标体系：{}", names.join("、"))),
-        );
+        let name = &loaded_style.style.taxonomy;
+        let mut d = Diagnostic::new(
+            &rules::STYLE_REFERENCE,
+            crate::load::span_pos(&loaded.sources, file, &name.referenced),
+            if name.value.is_empty() {
+                "样式没有写 taxonomy（指标体系名）或 taxonomy_levels（自己的指标体系）".to_string()
+            } else {
+                format!("指标体系“{}”不在 taxonomies.yaml 中", name.value)
+            },
+        )
+        .help(format!("可用的指标体系：{}", names.join("、")));
+        if d.pos.is_none() {
+            d.path = Some(loaded_style.dir.join("style.yaml"));
+        }
+        diags.push(d);
     }
     let mut patterns = Patterns::new();
     diags.extend(super::validate::validate(

@@ -34,7 +34,8 @@ pub type SText = Spanned<String>;
 pub struct Style {
     /// A human name, e.g. `新疆·项目支出绩效目标表`.
     pub name: String,
-    /// The taxonomy key in `taxonomies.yaml`.
+    /// The taxonomy key in `taxonomies.yaml` (not needed with `taxonomy_levels`).
+    #[serde(default = "no_taxonomy")]
     pub taxonomy: SText,
     /// The style's own 一级 → 二级 levels, used instead of the named taxonomy (e.g. a form
     /// without 满意度指标).
@@ -96,6 +97,14 @@ pub struct Style {
 
 fn yes() -> bool {
     true
+}
+
+fn no_taxonomy() -> SText {
+    Spanned::new(
+        String::new(),
+        serde_saphyr::Location::UNKNOWN,
+        serde_saphyr::Location::UNKNOWN,
+    )
 }
 
 fn one() -> usize {
@@ -480,6 +489,10 @@ pub struct MoneySpec {
     /// Every source of the style, or only those the project fills.
     #[serde(default)]
     pub sources: SourceRows,
+    /// Row labels of this block by source key, where they differ from the style's
+    /// `funds.sources` labels (`其中：当年财政拨款` here, `其中：财政拨款` elsewhere).
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
     pub measures: Vec<Measure>,
 }
 

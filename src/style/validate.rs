@@ -368,6 +368,19 @@ fn money_block(
             format!("money 块占 {used} 列（标签、行标签与各栏 span 之和），表格有 {width} 列"),
         );
     }
+    for key in spec.labels.keys() {
+        if !style.source_keys().any(|k| k == key) {
+            cx.emit_help(
+                &rules::STYLE_NAME,
+                m,
+                format!("money 块的 labels 中的“{key}”不是本样式的资金来源"),
+                format!(
+                    "本样式的资金来源：{}",
+                    style.source_keys().collect::<Vec<_>>().join("、")
+                ),
+            );
+        }
+    }
     for p in spec.label.iter().chain(&spec.corner) {
         pattern(cx, style, patterns, p, scope);
     }
