@@ -1,5 +1,9 @@
 //! `jixiao build [DIR] [--out DIR]`: check, then render every department's documents to PDF and
 //! xlsx in parallel. A department with errors gets nothing written; the others build on.
+//!
+//! The build first locks `--out` (a second build into it is refused at once) and finishes or
+//! cleans up what a killed build left there; each department's files are then staged and moved
+//! in together, so a department is never left half old and half new (see [`crate::write`]).
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -63,6 +67,35 @@ enum JobResult {
 
 pub fn run(args: &Args) -> ExitCode {
     let started = Instant::now();
+    // One build at a time into an output directory: the lock is held until the process ends.
+    let lock = match write::lock_out(&args.out) {
+        Ok(lock) => Some(lock),
+        Err(write::LockError::Busy { pid }) => {
+            let who = pid.map(|p| format!("（进程 {p}）")).unwrap_or_default();
+            eprintln!(
+                "错误：另一个 jixiao build 正在写入 {}{who}；本次构建未执行，请等它结束后再试",
+                crate::diag::display_path(&args.out)
+            );
+            return ExitCode::FAILURE;
+        }
+        Err(write::LockError::Unsupported(e)) => {
+            eprintln!(
+                "警告：无法锁定输出目录 {}（{e}），不能防止两个构建同时写入；上次构建中断留下的文件本次不清理",
+                crate::diag::display_path(&args.out)
+            );
+            None
+        }
+        Err(write::LockError::Io(e)) => {
+            eprintln!(
+                "错误：无法锁定输出目录 {}：{e}",
+                crate::diag::display_path(&args.out)
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    if lock.is_some() {
+        recover(&args.out);
+    }
     let templates_dir = super::templates_dir(&args.dir, args.templates.as_deref());
     let mut loaded = crate::load::load_dir(&args.dir);
     let styles = crate::style::Styles::load(&templates_dir, &mut loaded);
@@ -160,6 +193,7 @@ pub fn run(args: &Args) -> ExitCode {
 
     // Plan every document of every department without errors.
     let mut jobs = Vec::new();
+    let mut dept_dirs = BTreeMap::new();
     for (dept_index, dept) in checked
         .departments
         .iter()
@@ -171,6 +205,7 @@ pub fn run(args: &Args) -> ExitCode {
             .out
             .join(dept.src.year.value.to_string())
             .join(write::safe_component(&dept.src.name.value));
+        dept_dirs.insert(dept_index, dir.clone());
         let docs = match crate::plan::plan_department(dept) {
             Ok(d) => d,
             Err(e) => {
@@ -259,56 +294,76 @@ pub fn run(args: &Args) -> ExitCode {
         pb.finish_and_clear();
     }
 
-    // A department is written all or none: if any of its documents failed, none is written.
-    let failed_depts: std::collections::BTreeSet<usize> = jobs
-        .iter()
-        .zip(&results)
-        .filter(|(_, r)| matches!(r, JobResult::Failed(_)))
-        .map(|(j, _)| j.dept)
-        .collect();
+    // A department is written all or none: if any of its documents failed, none is written;
+    // otherwise its files are staged and moved in together (`write::replace_together`).
+    let mut by_dept: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (i, job) in jobs.iter().enumerate() {
+        by_dept.entry(job.dept).or_default().push(i);
+    }
     let (mut written, mut unchanged) = (0, 0);
     let mut manifest = manifest.into_inner().unwrap_or_default();
-    for (job, result) in jobs.iter().zip(&results) {
-        let shown = crate::diag::display_path(&job.pdf);
-        match result {
-            JobResult::Rendered { .. } if failed_depts.contains(&job.dept) => {
-                eprintln!("未写入 {shown}（本部门有文档生成失败）");
+    for (dept, indices) in &by_dept {
+        let dept_failed = indices
+            .iter()
+            .any(|&i| matches!(results[i], JobResult::Failed(_)));
+        // (output, bytes, input hash) of every rendered file of the department.
+        let mut files: Vec<(&Path, &[u8], &str)> = Vec::new();
+        for &i in indices {
+            let job = &jobs[i];
+            let shown = crate::diag::display_path(&job.pdf);
+            match &results[i] {
+                JobResult::Rendered { .. } if dept_failed => {
+                    eprintln!("未写入 {shown}（本部门有文档生成失败）");
+                }
+                JobResult::Rendered { pdf, xlsx } => {
+                    files.push((&job.pdf, pdf, &job.hash));
+                    if let (Some(path), Some(bytes)) = (&job.xlsx, xlsx) {
+                        files.push((path, bytes, &job.hash));
+                    }
+                }
+                JobResult::Fresh => {
+                    unchanged += 1 + usize::from(job.xlsx.is_some());
+                    eprintln!("未变 {shown}（数据、模板、字体均未改动）");
+                }
+                JobResult::Failed(msg) => {
+                    failed = true;
+                    eprintln!("错误：{}：{shown} 未生成：{msg}", job.dept_name);
+                }
             }
-            JobResult::Rendered { pdf, xlsx } => {
-                let outputs = [
-                    (Some(&job.pdf), Some(pdf)),
-                    (job.xlsx.as_ref(), xlsx.as_ref()),
-                ];
-                for (path, bytes) in outputs {
-                    let (Some(path), Some(bytes)) = (path, bytes) else {
-                        continue;
-                    };
+        }
+        if dept_failed || files.is_empty() {
+            continue;
+        }
+        let dept_name = &jobs[indices[0]].dept_name;
+        let pairs: Vec<(&Path, &[u8])> = files.iter().map(|&(p, b, _)| (p, b)).collect();
+        match write::replace_together(&dept_dirs[dept], &pairs) {
+            Ok(outcomes) => {
+                for (&(path, bytes, hash), w) in files.iter().zip(outcomes) {
+                    manifest.record(path, hash, bytes);
                     let shown = crate::diag::display_path(path);
-                    match write::write_atomic(path, bytes) {
-                        Ok(w) => {
-                            manifest.record(path, &job.hash, bytes);
-                            if w == Written::Written {
-                                written += 1;
-                                eprintln!("写入 {shown}");
-                            } else {
-                                unchanged += 1;
-                                eprintln!("未变 {shown}");
-                            }
-                        }
-                        Err(e) => {
-                            failed = true;
-                            eprintln!("错误：无法写入 {shown}：{e}");
-                        }
+                    if w == Written::Written {
+                        written += 1;
+                        eprintln!("写入 {shown}");
+                    } else {
+                        unchanged += 1;
+                        eprintln!("未变 {shown}");
                     }
                 }
             }
-            JobResult::Fresh => {
-                unchanged += 1 + usize::from(job.xlsx.is_some());
-                eprintln!("未变 {shown}（数据、模板、字体均未改动）");
-            }
-            JobResult::Failed(msg) => {
+            Err(e) => {
                 failed = true;
-                eprintln!("错误：{}：{shown} 未生成：{msg}", job.dept_name);
+                let shown = crate::diag::display_path(&e.path);
+                if e.partly {
+                    eprintln!(
+                        "错误：无法写入 {shown}：{}；{dept_name} 的文件可能新旧混杂，下次构建会完成或清理",
+                        e.reason
+                    );
+                } else {
+                    eprintln!(
+                        "错误：无法写入 {shown}：{}；{dept_name} 的文件均未替换",
+                        e.reason
+                    );
+                }
             }
         }
     }
@@ -384,7 +439,7 @@ fn run_job(
         Err(e) => return JobResult::Failed(e.to_string()),
     };
     let xlsx_bytes = match &job.xlsx {
-        Some(_) => match xlsx::write_workbook(&job.doc, &XlsxFonts::default()) {
+        Some(_) => match xlsx::write_workbook_created(&job.doc, &XlsxFonts::default(), timestamp) {
             Ok(b) => Some(b),
             Err(e) => return JobResult::Failed(format!("xlsx：{e:#}")),
         },
@@ -393,6 +448,39 @@ fn run_job(
     JobResult::Rendered {
         pdf,
         xlsx: xlsx_bytes,
+    }
+}
+
+/// Finishes or cleans up what a killed build left in `out` (journals of departments caught
+/// while their files moved in, temporary files), and says what it did.
+fn recover(out: &Path) {
+    for r in write::recover(out) {
+        match r {
+            write::Recovery::Completed { dir, moved } => eprintln!(
+                "完成上次中断的写入：{}（移入 {moved} 个暂存文件）",
+                crate::diag::display_path(&dir)
+            ),
+            write::Recovery::Discarded { dir, partly: false } => eprintln!(
+                "清理上次中断的写入：{} 的暂存文件不完整，已删除，原有文件保留",
+                crate::diag::display_path(&dir)
+            ),
+            write::Recovery::Discarded { dir, partly: true } => eprintln!(
+                "警告：{} 上次中断时已有部分文件被替换，其余暂存文件不完整，已删除；请用 --force 重新构建",
+                crate::diag::display_path(&dir)
+            ),
+            write::Recovery::Unreadable { dir, reason } => eprintln!(
+                "警告：{} 的中断写入记录无法使用（{reason}），已删除",
+                crate::diag::display_path(&dir)
+            ),
+            write::Recovery::Failed { dir, reason } => eprintln!(
+                "警告：无法完成 {} 上次中断的写入：{reason}；请用 --force 重新构建",
+                crate::diag::display_path(&dir)
+            ),
+        }
+    }
+    let removed = write::remove_stale_temps(out);
+    if !removed.is_empty() {
+        eprintln!("删除上次构建中断留下的临时文件 {} 个", removed.len());
     }
 }
 

@@ -169,8 +169,21 @@ fn truncate_utf16(s: &str, max: usize) -> String {
 /// Identical input gives identical bytes. Fails when a section's grid is inconsistent (a cell
 /// outside the columns or rows, overlapping cells, a formula referring outside the grid).
 pub fn write_workbook(doc: &Document, fonts: &XlsxFonts) -> Result<Vec<u8>> {
+    let next_year = i32::from(doc.year).saturating_add(1);
+    write_workbook_created(doc, fonts, (next_year, 1, 1))
+}
+
+/// [`write_workbook`] with the creation time (`dcterms:created`, `dcterms:modified`) set to
+/// `created` (year, month, day) at 00:00 UTC, the date `build` also gives the PDF: 1 January
+/// of the year after the budget year, or the day of `SOURCE_DATE_EPOCH` when that is set. A
+/// year outside Excel's 1900–9999 is clamped into it.
+pub fn write_workbook_created(
+    doc: &Document,
+    fonts: &XlsxFonts,
+    created: (i32, u8, u8),
+) -> Result<Vec<u8>> {
     let mut workbook = Workbook::new();
-    workbook.set_properties(&properties(doc)?);
+    workbook.set_properties(&properties(doc, created)?);
 
     let names: Vec<String> = doc.sections.iter().map(|s| s.name.clone()).collect();
     let names = sheet_names(&names);
@@ -198,12 +211,13 @@ pub fn write_workbook(doc: &Document, fonts: &XlsxFonts) -> Result<Vec<u8>> {
     workbook.save_to_buffer().context("xlsx 工作簿序列化失败")
 }
 
-/// Document properties with a creation time fixed by the budget year (1 January of the next
-/// year, 00:00 UTC), so the output does not depend on the clock.
-fn properties(doc: &Document) -> Result<DocProperties> {
-    let year = doc.year.saturating_add(1).clamp(1900, 9999);
-    let created = ExcelDateTime::from_ymd(year, 1, 1)
-        .map_err(|e| anyhow::anyhow!("无效的年度 {}：{e}", doc.year))?;
+/// Document properties with a fixed creation time (`created` at 00:00 UTC), so the output does
+/// not depend on the clock.
+fn properties(doc: &Document, created: (i32, u8, u8)) -> Result<DocProperties> {
+    let (y, m, d) = created;
+    let year = u16::try_from(y.clamp(1900, 9999)).unwrap_or(1900);
+    let created = ExcelDateTime::from_ymd(year, m, d)
+        .map_err(|e| anyhow::anyhow!("无效的创建日期 {y:04}-{m:02}-{d:02}：{e}"))?;
     Ok(DocProperties::new()
         .set_title(&doc.title)
         .set_subject(&doc.subject)
