@@ -399,7 +399,6 @@ fn money_keeps_thousands_separators_in_the_pdf() {
 /// The plan asks for thousands separators on every money cell, sums included; the xlsx must
 /// show them with a `#,##0.00` number format.
 #[test]
-#[ignore = "src/render/xlsx.rs writes `0.00` and ignores the plan's `thousands` flag"]
 fn money_keeps_thousands_separators_in_the_xlsx() {
     let book = workbook(&format!("{SELF_EVAL}.xlsx"));
     let s = sheet(&book, "青少年体育培训");

@@ -16,7 +16,6 @@ use std::time::Instant;
 use super::Format;
 use crate::plan::Document;
 use crate::render::pdf::engine::{self, Engine};
-use crate::render::pdf::fonts::FontSet;
 use crate::render::pdf::source::Templates;
 use crate::render::xlsx::{self, XlsxFonts};
 use crate::write::{self, Manifest, Written};
@@ -102,6 +101,20 @@ pub fn run(args: &Args) -> ExitCode {
     let checked = crate::check::check(&loaded, &styles);
     let mut diags = loaded.diagnostics.clone();
     diags.extend(checked.diagnostics.iter().cloned());
+    // The fonts: `fonts/` beside the data, --font-path, and of the system only the families the
+    // styles' fallback chains name. Characters none of them can draw are check errors (JX120),
+    // so such a department is refused before anything is laid out.
+    let fonts = super::style_fonts(&args.dir, &args.font_paths, &checked);
+    let glyph_diags = if fonts.has_cjk() {
+        crate::glyphs::check(&loaded.sources, &checked, &fonts)
+    } else {
+        Vec::new()
+    };
+    let glyph_failed: std::collections::BTreeSet<crate::diag::FileId> = glyph_diags
+        .iter()
+        .filter_map(|d| d.pos.as_ref().map(|p| p.file))
+        .collect();
+    diags.extend(glyph_diags);
     // Errors in full, as `check` prints them; warnings only counted (see `jixiao check`).
     let outcome = super::check::report(
         &loaded.sources,
@@ -113,32 +126,24 @@ pub fn run(args: &Args) -> ExitCode {
         true,
     );
     let mut failed = outcome.summary.errors > 0;
-    for d in checked.departments.iter().filter(|d| d.errors > 0) {
-        eprintln!(
-            "{}：有 {} 个错误，本部门不生成任何文件",
-            d.src.name.value.trim(),
-            d.errors
-        );
+    let refused = |d: &crate::check::Dept| d.errors > 0 || glyph_failed.contains(&d.src.file);
+    for d in checked.departments.iter().filter(|d| refused(d)) {
+        eprintln!("{}：有错误，本部门不生成任何文件", d.src.name.value.trim());
     }
-
-    let root = args
-        .dir
-        .canonicalize()
-        .ok()
-        .and_then(|d| d.parent().map(Path::to_path_buf))
-        .unwrap_or_else(|| PathBuf::from("."));
-    let mut font_dirs = vec![root.join("fonts")];
-    font_dirs.extend(args.font_paths.iter().cloned());
-    // Only the families the styles' fallback chains name are scanned.
-    let mut families: Vec<String> = checked
-        .departments
-        .iter()
-        .flat_map(|d| d.style.style.fonts.values().flatten().cloned())
-        .collect();
-    families.sort();
-    families.dedup();
-    let fonts = FontSet::discover_families(&font_dirs, &families);
     if !fonts.has_cjk() {
+        let root = args
+            .dir
+            .canonicalize()
+            .ok()
+            .and_then(|d| d.parent().map(Path::to_path_buf))
+            .unwrap_or_else(|| PathBuf::from("."));
+        let mut families: Vec<String> = checked
+            .departments
+            .iter()
+            .flat_map(|d| d.style.style.fonts.values().flatten().cloned())
+            .collect();
+        families.sort();
+        families.dedup();
         eprintln!(
             "错误：样式字体链中的中文字体（{}）一个也没有安装，无法生成 PDF。\n处理：Debian/Ubuntu 上运行 apt-get install -y fonts-noto-cjk，或把 .ttf/.otf 字体文件放进 {}；jixiao fonts 可列出已安装的中文字体",
             families.join("、"),
@@ -198,7 +203,7 @@ pub fn run(args: &Args) -> ExitCode {
         .departments
         .iter()
         .enumerate()
-        .filter(|(_, d)| d.errors == 0)
+        .filter(|(_, d)| !refused(d))
     {
         let chains = crate::render::pdf::present_chains(&fonts, &dept.style.style.fonts);
         let dir = args

@@ -292,19 +292,26 @@ fn horizontal(align: Align) -> FormatAlign {
 /// The number format of a typed value: exactly its decimals, as a number or a percentage.
 fn number_format(value: &CellValue) -> Option<String> {
     match value {
-        CellValue::Number { decimals, .. } => Some(decimals_format(*decimals, false)),
-        CellValue::Percent { decimals, .. } => Some(decimals_format(*decimals, true)),
+        CellValue::Number {
+            decimals,
+            thousands,
+            ..
+        } => Some(decimals_format(*decimals, false, *thousands)),
+        CellValue::Percent { decimals, .. } => Some(decimals_format(*decimals, true, false)),
         CellValue::Formula {
-            percent, decimals, ..
-        } => Some(decimals_format(*decimals, *percent)),
+            percent,
+            decimals,
+            thousands,
+            ..
+        } => Some(decimals_format(*decimals, *percent, *thousands)),
         CellValue::Text | CellValue::Empty => None,
     }
 }
 
-/// `0`, `0.00`, `0.000%`…; Excel shows at most 30 decimals.
-fn decimals_format(decimals: u32, percent: bool) -> String {
+/// `0`, `0.00`, `0.000%`, `#,##0.00`…; Excel shows at most 30 decimals.
+fn decimals_format(decimals: u32, percent: bool, thousands: bool) -> String {
     let decimals = decimals.min(30) as usize;
-    let mut code = "0".to_string();
+    let mut code = if thousands { "#,##0" } else { "0" }.to_string();
     if decimals > 0 {
         code.push('.');
         code.push_str(&"0".repeat(decimals));
@@ -1044,9 +1051,10 @@ mod tests {
 
     #[test]
     fn formats_show_exact_decimals() {
-        assert_eq!(decimals_format(0, false), "0");
-        assert_eq!(decimals_format(3, false), "0.000");
-        assert_eq!(decimals_format(2, true), "0.00%");
+        assert_eq!(decimals_format(0, false, false), "0");
+        assert_eq!(decimals_format(3, false, false), "0.000");
+        assert_eq!(decimals_format(2, true, false), "0.00%");
+        assert_eq!(decimals_format(2, false, true), "#,##0.00");
     }
 
     #[test]
