@@ -127,6 +127,8 @@ pub fn check<'a>(loaded: &'a Loaded, styles: &Styles) -> Checked<'a> {
     let mut diagnostics = Vec::new();
     let mut departments = Vec::new();
     let mut seen: HashMap<(String, u32), FileId> = HashMap::new();
+    // Output directory (as the file system compares it) and year → (file, name).
+    let mut dirs: HashMap<(String, u32), (FileId, &str)> = HashMap::new();
     for dept in &loaded.departments {
         let mut cx = Cx {
             sources: &loaded.sources,
@@ -147,6 +149,7 @@ pub fn check<'a>(loaded: &'a Loaded, styles: &Styles) -> Checked<'a> {
             );
         } else {
             seen.insert(key, dept.file);
+            check_output_dir(&mut cx, dept, &mut dirs);
         }
         match styles.get(dept.style.value.trim()) {
             Ok(style) => {
@@ -178,6 +181,108 @@ pub fn check<'a>(loaded: &'a Loaded, styles: &Styles) -> Checked<'a> {
     Checked {
         departments,
         diagnostics,
+    }
+}
+
+/// The longest output directory name accepted, in bytes (most file systems allow 255; the
+/// rest is left for a name's marks, and Windows paths are short).
+pub const MAX_DIR_NAME_BYTES: usize = 200;
+
+/// How a file system compares output directory names: `safe_component`'s name, without the
+/// trailing dots and spaces Windows drops, in one case and one Unicode normalization (Windows
+/// and macOS ignore case; macOS ignores composition).
+pub fn output_dir_key(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let c = crate::write::safe_component(name);
+    c.trim_end_matches(['.', ' '])
+        .nfd()
+        .collect::<String>()
+        .to_lowercase()
+}
+
+/// Names Windows reserves for devices, with or without an extension.
+fn reserved_on_windows(dir: &str) -> bool {
+    let stem = dir
+        .split('.')
+        .next()
+        .unwrap_or("")
+        .trim_end()
+        .to_uppercase();
+    let numbered = |p: &str| {
+        stem.strip_prefix(p).is_some_and(|n| {
+            let mut c = n.chars();
+            matches!(
+                (c.next(), c.next()),
+                (Some('1'..='9' | '¹' | '²' | '³'), None)
+            )
+        })
+    };
+    matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL") || numbered("COM") || numbered("LPT")
+}
+
+/// The department's output directory `out/<年度>/<部门>/`: a name the file system would refuse
+/// or alter (JX112), or one that is another department's directory on some file system (JX111,
+/// at this department's name, naming the other's file).
+fn check_output_dir<'a>(
+    cx: &mut Cx,
+    dept: &'a Department,
+    dirs: &mut HashMap<(String, u32), (FileId, &'a str)>,
+) {
+    let name = dept.name.value.trim();
+    if name.is_empty() {
+        return; // JX103
+    }
+    let dir = crate::write::safe_component(name);
+    if name.chars().all(|c| c == '.' || c.is_whitespace()) {
+        cx.emit_help(
+            &rules::BAD_DEPARTMENT_NAME,
+            &dept.name,
+            format!("部门名称“{name}”只有点号，不能用作目录名"),
+            "写出部门全称",
+        );
+        return;
+    }
+    if reserved_on_windows(&dir) {
+        cx.emit_help(
+            &rules::BAD_DEPARTMENT_NAME,
+            &dept.name,
+            format!("部门名称“{name}”是 Windows 保留的设备名，不能用作目录名"),
+            "写出部门全称；CON、PRN、AUX、NUL、COM1–COM9、LPT1–LPT9（含带扩展名的形式）不能作目录名",
+        );
+        return;
+    }
+    if dir.len() > MAX_DIR_NAME_BYTES {
+        cx.emit_help(
+            &rules::BAD_DEPARTMENT_NAME,
+            &dept.name,
+            format!(
+                "部门名称有 {} 字节（UTF-8），用作目录名最多 {MAX_DIR_NAME_BYTES} 字节",
+                dir.len()
+            ),
+            format!(
+                "写简短些的部门名称（汉字每个 3 字节，即约 {} 个汉字）",
+                MAX_DIR_NAME_BYTES / 3
+            ),
+        );
+        return;
+    }
+    let key = (output_dir_key(name), dept.year.value);
+    match dirs.get(&key) {
+        Some(&(other, other_name)) => {
+            let here = crate::diag::display_path(cx.sources.path(cx.file));
+            let there = crate::diag::display_path(cx.sources.path(other));
+            cx.emit(
+                &rules::OUTPUT_COLLISION,
+                &dept.name,
+                format!(
+                    "{here} 的部门“{name}”与 {there} 的部门“{other_name}”输出到同一目录 {}/{dir}/",
+                    dept.year.value
+                ),
+            );
+        }
+        None => {
+            dirs.insert(key, (dept.file, name));
+        }
     }
 }
 
@@ -944,8 +1049,9 @@ fn check_eval<'a>(
                 // Compare at the precision the user wrote (`93.90%` has two decimals).
                 let written = stated.value.trim().trim_end_matches(['%', '％']);
                 let dp = written.split_once('.').map_or(0, |(_, f)| f.len() as u32);
-                let shown = round(rate * Decimal::ONE_HUNDRED, dp);
-                if shown != round(s * Decimal::ONE_HUNDRED, dp) {
+                let percent =
+                    |f: Decimal| f.checked_mul(Decimal::ONE_HUNDRED).map(|p| round(p, dp));
+                if percent(rate) != percent(s) {
                     cx.emit_help(
                         &rules::RATE_MISMATCH,
                         stated,

@@ -114,7 +114,9 @@ impl Grade {
 
     /// Whether `score` lies in this grade's range for weight `w`.
     pub fn contains(self, score: Decimal, w: Decimal) -> bool {
-        let pct = |p: i64| w * Decimal::new(p, 2);
+        // A fraction of a weight never overflows (it is smaller than the weight), but the
+        // product is computed checked all the same.
+        let pct = |p: i64| w.checked_mul(Decimal::new(p, 2)).unwrap_or(w);
         match self {
             Grade::Achieved => score >= pct(80) && score <= w,
             Grade::Partly => score >= pct(60) && score < pct(80),
@@ -186,13 +188,13 @@ pub fn fmt_score(d: Decimal) -> String {
     d.normalize().to_string()
 }
 
-/// A fraction as a percentage with `dp` decimals (`0.93848…` → `93.85%`).
+/// A fraction as a percentage with `dp` decimals (`0.93848…` → `93.85%`); a fraction too
+/// large to be multiplied by 100 prints as `很多倍`, never panicking.
 pub fn fmt_percent(fraction: Decimal, dp: u32) -> String {
-    format!(
-        "{:.*}%",
-        dp as usize,
-        round(fraction * Decimal::ONE_HUNDRED, dp)
-    )
+    match fraction.checked_mul(Decimal::ONE_HUNDRED) {
+        Some(p) => format!("{:.*}%", dp as usize, round(p, dp)),
+        None => "很多倍".to_string(),
+    }
 }
 
 /// Parses a stated percentage (`62.75%`, `100%`) into a fraction.
@@ -201,7 +203,7 @@ pub fn parse_percent(s: &str) -> Option<Decimal> {
     if t.len() == s.trim().len() {
         return None;
     }
-    crate::model::parse_decimal(t).map(|d| d / Decimal::ONE_HUNDRED)
+    crate::model::parse_decimal(t).and_then(|d| d.checked_div(Decimal::ONE_HUNDRED))
 }
 
 #[cfg(test)]

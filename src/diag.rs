@@ -162,8 +162,10 @@ impl Summary {
 /// Prints diagnostics like a compiler: `error[JX201]: …` with the source line and a caret.
 pub fn emit_human(out: &mut dyn WriteColor, sources: &Sources, diags: &[Diagnostic]) {
     let mut files = SimpleFiles::new();
-    for (path, text) in &sources.files {
-        files.add(display_path(path), text.as_str());
+    let shown: Vec<std::borrow::Cow<str>> =
+        sources.files.iter().map(|(_, t)| printable(t)).collect();
+    for ((path, _), text) in sources.files.iter().zip(&shown) {
+        files.add(display_path(path), text.as_ref());
     }
     let config = term::Config::default();
     for d in diags {
@@ -174,7 +176,17 @@ pub fn emit_human(out: &mut dyn WriteColor, sources: &Sources, diags: &[Diagnost
         .with_code(d.rule.code)
         .with_message(&d.message);
         if let Some(pos) = &d.pos {
-            cs = cs.with_labels(vec![Label::primary(pos.file, pos.bytes.clone())]);
+            if snippet_fits(sources.text(pos.file), &pos.bytes) {
+                cs = cs.with_labels(vec![Label::primary(pos.file, pos.bytes.clone())]);
+            } else {
+                // A line of megabytes (one huge value) is not printed: only where it is.
+                cs = cs.with_notes(vec![format!(
+                    "位置：{}:{}:{}（这一行太长，不显示）",
+                    display_path(sources.path(pos.file)),
+                    pos.line,
+                    pos.column
+                )]);
+            }
         } else if let Some(path) = &d.path {
             cs = cs.with_notes(vec![format!("位置：{}", path.display())]);
         }
@@ -184,6 +196,43 @@ pub fn emit_human(out: &mut dyn WriteColor, sources: &Sources, diags: &[Diagnost
         // Writing to a terminal or pipe: a failure here has nowhere better to be reported.
         let _ = term::emit_to_write_style(out, &config, &files, &cs);
     }
+}
+
+/// `text` as a terminal may show it: every character the text rules refuse (a bidirectional
+/// control would reorder the excerpt on screen, an escape sequence would drive the terminal)
+/// is replaced by a visible one of the same length in bytes, so positions stay valid.
+fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let bad = |c: char| c != '\r' && crate::load::text::is_refused(c);
+    if !text.chars().any(bad) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    text.chars()
+        .map(|c| match (bad(c), c.len_utf8()) {
+            (false, _) => c,
+            (true, 1) => '?',
+            (true, 2) => '¿',
+            (true, _) => '\u{FFFD}',
+        })
+        .collect::<String>()
+        .into()
+}
+
+/// The longest source excerpt printed under a diagnostic, in bytes.
+const MAX_SNIPPET_BYTES: usize = 4096;
+
+/// Whether the lines `bytes` spans are short enough to print.
+fn snippet_fits(text: &str, bytes: &Range<usize>) -> bool {
+    let start = bytes.start.min(text.len());
+    let end = bytes.end.clamp(start, text.len());
+    let from = text.as_bytes()[..start]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let to = text.as_bytes()[end..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(text.len(), |i| end + i);
+    to - from <= MAX_SNIPPET_BYTES
 }
 
 /// One JSON object per diagnostic with the keys `severity`, `code`, `file`, `line`, `column`,

@@ -3,8 +3,6 @@
 //! the line that caused a problem. Money, weights and scores are exact decimals: a plain `12.55`
 //! is read as the text `12.55` and parsed by `rust_decimal`, never through a float.
 
-use std::str::FromStr;
-
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer};
 use serde_saphyr::Spanned;
@@ -16,7 +14,59 @@ pub type Text = Spanned<String>;
 /// An exact decimal with its position.
 pub type Num = Spanned<Dec>;
 
-/// An exact decimal read from the YAML scalar's text.
+/// The largest magnitude a number in the data may have: every amount (万元), weight and score is
+/// below 10¹² (a trillion 万元 is a thousand times a whole year's national spending), so sums,
+/// products and quotients of data numbers stay far inside `rust_decimal`'s 28 digits.
+pub const MAX_MAGNITUDE_DIGITS: usize = 12;
+/// The most decimal places a number in the data may have: 0.000001 万元 is one 分, the smallest
+/// unit of money; no weight or score needs more.
+pub const MAX_DECIMALS: usize = 6;
+
+/// Why a number in the data is refused. The messages of the last two carry
+/// [`NUMBER_LIMIT_MARK`], which the loader classifies under JX012.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NumberError {
+    /// Not a plain decimal at all (JX011).
+    NotANumber,
+    /// Absolute value of 10¹² or more (JX012).
+    TooLarge,
+    /// More than [`MAX_DECIMALS`] decimal places (JX012).
+    TooPrecise { decimals: usize },
+}
+
+/// The phrase every number-limit message contains.
+pub const NUMBER_LIMIT_MARK: &str = "超出允许的范围";
+
+impl NumberError {
+    /// The message for the scalar `s` (shortened when it is long, so a diagnostic never echoes
+    /// a huge value).
+    pub fn message(&self, s: &str) -> String {
+        let shown = short(s.trim());
+        match self {
+            NumberError::NotANumber => format!("“{shown}”不是有效的数字"),
+            NumberError::TooLarge => format!(
+                "“{shown}”{NUMBER_LIMIT_MARK}：数值的绝对值须小于 10¹²（1,000,000,000,000）"
+            ),
+            NumberError::TooPrecise { decimals } => format!(
+                "“{shown}”有 {decimals} 位小数，{NUMBER_LIMIT_MARK}：最多 {MAX_DECIMALS} 位小数"
+            ),
+        }
+    }
+}
+
+/// `s` as shown in a message: at most 40 characters, with the length when cut.
+fn short(s: &str) -> String {
+    let n = s.chars().count();
+    if n <= 40 {
+        s.to_string()
+    } else {
+        let head: String = s.chars().take(20).collect();
+        format!("{head}…（共 {n} 个字符）")
+    }
+}
+
+/// An exact decimal read from the YAML scalar's text, within the data's limits
+/// ([`parse_amount`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Dec(pub Decimal);
 
@@ -29,15 +79,15 @@ impl<'de> Deserialize<'de> for Dec {
                 f.write_str("一个数字（如 37.76）")
             }
             fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Dec, E> {
-                parse_decimal(s)
+                parse_amount(s)
                     .map(Dec)
-                    .ok_or_else(|| E::custom(format!("“{s}”不是有效的数字")))
+                    .map_err(|e| E::custom(e.message(s)))
             }
             fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Dec, E> {
-                Ok(Dec(Decimal::from(v)))
+                self.visit_str(&v.to_string())
             }
             fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Dec, E> {
-                Ok(Dec(Decimal::from(v)))
+                self.visit_str(&v.to_string())
             }
         }
         // Asking for a string makes the YAML parser hand over the scalar's own text.
@@ -45,8 +95,9 @@ impl<'de> Deserialize<'de> for Dec {
     }
 }
 
-/// Parses a plain decimal (`37.76`, `-1`, `0.00`), keeping its scale; no exponents, no
-/// thousands separators.
+/// Parses a plain decimal (`37.76`, `-1`, `0.00`) exactly, keeping its scale; no exponents, no
+/// thousands separators, and never rounded: a value `rust_decimal` cannot hold exactly (more
+/// than 28 decimals or digits) is `None`.
 pub fn parse_decimal(s: &str) -> Option<Decimal> {
     let t = s.trim();
     let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
@@ -58,9 +109,33 @@ pub fn parse_decimal(s: &str) -> Option<Decimal> {
     if !ok {
         return None;
     }
-    Decimal::from_str_exact(t.strip_prefix('+').unwrap_or(t))
-        .or_else(|_| Decimal::from_str(t))
-        .ok()
+    Decimal::from_str_exact(t.strip_prefix('+').unwrap_or(t)).ok()
+}
+
+/// Parses a number the data gives (money, weight, score): a plain decimal with at most
+/// [`MAX_DECIMALS`] decimal places and an absolute value below 10^[`MAX_MAGNITUDE_DIGITS`].
+pub fn parse_amount(s: &str) -> Result<Decimal, NumberError> {
+    let t = s.trim();
+    let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
+    let plain = !digits.is_empty()
+        && digits.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && digits.matches('.').count() <= 1
+        && !digits.starts_with('.')
+        && !digits.ends_with('.');
+    if !plain {
+        return Err(NumberError::NotANumber);
+    }
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    if frac.len() > MAX_DECIMALS {
+        return Err(NumberError::TooPrecise {
+            decimals: frac.len(),
+        });
+    }
+    if int.trim_start_matches('0').len() > MAX_MAGNITUDE_DIGITS {
+        return Err(NumberError::TooLarge);
+    }
+    // Within the limits every such text fits a `Decimal` exactly.
+    parse_decimal(t).ok_or(NumberError::NotANumber)
 }
 
 /// One file: a department's projects for one year.

@@ -42,14 +42,24 @@ rules! {
         Some("检查缩进与冒号；以 > < * & ! | % @ 等符号开头的值要加引号，如 指标值: \">=90%\"");
     YAML_STRUCTURE = "JX007", Error, "字段名、类型或结构不符合格式",
         Some("对照 docs/data-format.md 检查字段名与取值类型");
-    YAML_LIMIT = "JX008", Error, "文件超出安全限制（别名展开过多或嵌套过深）",
-        Some("不要使用 YAML 锚点/别名 (&, *) 批量复制内容，直接写出每一项");
+    YAML_LIMIT = "JX008", Error, "文件超出安全限制（过大、节点过多、别名展开过多或嵌套过深）",
+        Some("检查文件是否误复制了大量内容；不要用 YAML 锚点/别名 (&, *) 批量复制内容");
     DUPLICATE_KEY = "JX009", Error, "同一层级中重复的字段",
         Some("删除或合并重复的字段");
     UNKNOWN_KEY = "JX010", Error, "未知字段",
         Some("可能是拼写错误；可用的字段见 docs/data-format.md");
     BAD_NUMBER = "JX011", Error, "不是有效的数字",
         Some("金额、权重、得分请写阿拉伯数字，如 37.76，不带单位和千分位逗号");
+    NUMBER_LIMIT = "JX012", Error, "数值超出允许的范围（绝对值须小于 10¹²，最多 6 位小数）",
+        Some("金额以万元为单位，0.000001 万元即 1 分，不需要更多小数；检查是否多写了数字");
+    TEXT_TOO_LONG = "JX013", Error, "文字过长（每段文字最多 10000 个字符）",
+        Some("精简这段文字；表格的一格容纳不下这么长的内容");
+    CONTROL_CHAR = "JX014", Error, "文字中含有不可见的控制字符或双向文字控制符",
+        Some("删除这个字符：它在 PDF 和 Excel 中显示不同，或会改变文字的显示顺序（常见于从网页、Word 复制的文字）");
+    TAB_CHAR = "JX015", Error, "文字中含有制表符（Tab）",
+        Some("把制表符改为空格：制表符在 PDF 中不会显示");
+    OUTSIDE_DATA_DIR = "JX016", Error, "数据文件是指向数据目录之外的符号链接",
+        Some("把文件本身复制到数据目录中，或让链接指向数据目录内的文件");
 
     UNKNOWN_STYLE = "JX101", Error, "样式不存在",
         Some("样式名对应 templates/ 下的目录，如 xinjiang、ningxia、zhejiang、anhui、national");
@@ -65,6 +75,9 @@ rules! {
     STYLE_BROKEN = "JX109", Error, "所用的样式有错误",
         Some("先改正样式文件中报告的问题（jixiao check 会一并列出）");
     BAD_CHOICE = "JX110", Error, "取值不在本样式规定的范围", None;
+    OUTPUT_COLLISION = "JX111", Error, "两个部门的输出目录相同，文件会相互覆盖",
+        Some("改动其中一个部门名称；输出目录名中 / \\ : * ? \" < > | 都写作 _，不区分大小写，末尾的 . 和空格不算");
+    BAD_DEPARTMENT_NAME = "JX112", Error, "部门名称不能用作输出目录名", None;
     GLYPH_MISSING = "JX120", Error, "字体显示不了的字符（会印成空框）", None;
 
     UNKNOWN_LEVEL1 = "JX201", Error, "一级指标不在本样式的指标体系中", None;

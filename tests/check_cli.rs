@@ -300,3 +300,59 @@ fn rules_command_lists_every_code() {
         assert!(text.contains(r.code), "{} missing", r.code);
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Hostile input through the binary (issue 8)
+
+/// The bad-input catalogue in one data directory, with a link to `/etc/passwd`: `check` fails
+/// with located errors, the human report shows neither the link's target content nor a
+/// character that would disguise or drive the terminal, and the JSON lines stay one per line.
+#[cfg(unix)]
+#[test]
+fn the_bad_input_catalogue_through_the_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = Path::new(ROOT).join("tests/fixtures/bad");
+    for e in std::fs::read_dir(&bad).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_file() {
+            std::fs::copy(&p, dir.path().join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    for f in ["a.yaml", "b.yaml"] {
+        std::fs::copy(
+            bad.join("collision").join(f),
+            dir.path().join(format!("collision-{f}")),
+        )
+        .unwrap();
+    }
+    std::os::unix::fs::symlink("/etc/passwd", dir.path().join("passwd.yaml")).unwrap();
+    let dir_arg = dir.path().display().to_string();
+    let args = ["check", &dir_arg, "--templates", &templates()];
+    let human = jixiao(&args);
+    assert_eq!(human.status.code(), Some(1));
+    let err = stderr(&human);
+    assert!(!err.contains("root:"), "{err}");
+    for c in err.chars() {
+        assert!(
+            c == '\n' || !jixiao::load::text::is_refused(c),
+            "U+{:04X} in the report",
+            c as u32
+        );
+    }
+    assert!(
+        err.contains("error[JX016]") && err.contains("passwd.yaml"),
+        "{err}"
+    );
+    let json = jixiao(&[&args[..], &["--format", "json"]].concat());
+    let (diags, summary) = json_lines(&json);
+    let codes: std::collections::BTreeSet<&str> =
+        diags.iter().map(|d| d["code"].as_str().unwrap()).collect();
+    for code in [
+        "JX005", "JX006", "JX007", "JX011", "JX012", "JX013", "JX014", "JX015", "JX016", "JX111",
+        "JX112",
+    ] {
+        assert!(codes.contains(code), "{code} missing: {codes:?}");
+    }
+    assert_eq!(summary["errors"], diags.len() as u64);
+    assert!(!String::from_utf8_lossy(&json.stdout).contains("root:"));
+}

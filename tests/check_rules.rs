@@ -425,6 +425,70 @@ fn jx107_duplicate_department_across_files() {
     );
 }
 
+/// Departments whose output directories `out/<年度>/<部门>/` are one on some file system.
+#[test]
+fn jx111_output_directories_that_collide() {
+    for (a, b) in [
+        ("财政局/预算科", "财政局_预算科"),
+        ("abc.", "ABC"),
+        ("a/b", "a\\b"),
+        ("测试局 . ", "测试局"),
+        // The same name composed and decomposed (macOS compares them equal).
+        ("Caf\u{e9}局", "Cafe\u{301}局"),
+    ] {
+        let first = edit(XINJIANG, "部门: 测试部门", &format!("部门: '{a}'"));
+        let second = edit(XINJIANG, "部门: 测试部门", &format!("部门: '{b}'"));
+        let d = check_files(&[("a.yaml", &first), ("b.yaml", &second)]);
+        let f = fires(&d, "JX111", 1);
+        assert_eq!(f.file, "b.yaml", "{}", show(&d));
+        assert!(
+            f.message.contains("a.yaml") && f.message.contains("b.yaml"),
+            "{}",
+            f.message
+        );
+        assert_eq!(d.len(), 1, "{a} / {b}:\n{}", show(&d));
+    }
+    // Another year is another directory; an identical name is JX107, not this.
+    let first = edit(XINJIANG, "部门: 测试部门", "部门: 财政局/预算科");
+    let next_year = edit(
+        &edit(XINJIANG, "部门: 测试部门", "部门: 财政局_预算科"),
+        "年度: 2023",
+        "年度: 2024",
+    );
+    silent(
+        &check_files(&[("a.yaml", &first), ("b.yaml", &next_year)]),
+        "JX111",
+    );
+    silent(
+        &check_files(&[("a.yaml", XINJIANG), ("b.yaml", XINJIANG)]),
+        "JX111",
+    );
+    let other = edit(XINJIANG, "部门: 测试部门", "部门: 财政局预算科");
+    silent(
+        &check_files(&[("a.yaml", &first), ("b.yaml", &other)]),
+        "JX111",
+    );
+}
+
+/// Names a file system refuses or alters as a directory.
+#[test]
+fn jx112_names_that_cannot_be_a_directory() {
+    let long = "部".repeat(67); // 201 bytes
+    for bad in [
+        ".", "..", "...", "CON", "nul", "Aux", "PRN.txt", "COM1", "lpt9", &long,
+    ] {
+        let yaml = edit(XINJIANG, "部门: 测试部门", &format!("部门: \"{bad}\""));
+        let d = check_yaml(&yaml);
+        fires(&d, "JX112", 1);
+        assert_eq!(d.len(), 1, "{bad}:\n{}", show(&d));
+    }
+    let just_fits = "部".repeat(66); // 198 bytes
+    for good in ["CONSOLE", "COM10", "NULL局", "A.B", &just_fits] {
+        let yaml = edit(XINJIANG, "部门: 测试部门", &format!("部门: \"{good}\""));
+        silent(&check_yaml(&yaml), "JX112");
+    }
+}
+
 #[test]
 fn jx108_unused_level2_in_zhejiang() {
     let yaml = edit(
@@ -1345,15 +1409,121 @@ fn undeclared_extra_keys_and_sources_are_located_errors() {
     silent(&check_with_style(STYLE_T, DATA_T), "JX010");
 }
 
+/// Amounts, weights and scores are bounded at load (below 10¹², 6 decimals: JX012), so their
+/// sums cannot leave `rust_decimal`'s range; the numbers inside target and actual values are
+/// text and are not bounded, and a score computed from them can be out of range: JX305, at the
+/// actual value, never a panic.
 #[test]
-fn jx305_sums_beyond_range_are_errors_not_panics() {
+fn jx305_figures_beyond_range_are_errors_not_panics() {
+    // 30 × 79228162514264337593543950334 / 79228162514264337593543950335 overflows on the way.
+    let yaml = edit(
+        ANHUI,
+        "三级: 开展活动次数, 指标值: ≥30次",
+        "三级: 开展活动次数, 指标值: ≥79228162514264337593543950335次",
+    );
+    let yaml = edit(
+        &yaml,
+        "实际完成值: 32次, 得分: 30}",
+        "实际完成值: 79228162514264337593543950334次, 得分: 30}",
+    );
+    let f = check_yaml(&yaml);
+    let found = fires(
+        &f,
+        "JX305",
+        line_of(&yaml, "79228162514264337593543950334次"),
+    );
+    assert!(found.message.contains("开展活动次数"), "{}", found.message);
+    // The money overflow of the issue is refused where it is written.
     let yaml = edit(
         XINJIANG,
         "资金: {财政拨款: 10, 其他资金: 0, 合计: 10}",
         "资金: {财政拨款: 79228162514264337593543950335, 其他资金: 1}",
     );
-    fires(&check_yaml(&yaml), "JX305", line_of(&yaml, "资金:"));
+    let f = check_yaml(&yaml);
+    assert_eq!(f.len(), 1, "{}", show(&f));
+    assert_eq!((f[0].code, f[0].line), ("JX012", line_of(&yaml, "资金:")));
     silent(&check_yaml(XINJIANG), "JX305");
+    silent(&check_yaml(ANHUI), "JX305");
+}
+
+/// The six overflows of issue 8 (money sum, weight sum, B/A with a tiny budget and a huge
+/// execution, the score formula and the 120 % check with huge targets, a/t with a tiny
+/// target), each at the edge of the limits or through the unbounded numbers of target and
+/// actual values: located diagnostics, no panic.
+#[test]
+fn the_overflows_of_issue_8_never_panic() {
+    let max = "999999999999.999999";
+    let cases: Vec<String> = vec![
+        // Money sum at the largest amounts.
+        edit(
+            XINJIANG,
+            "资金: {财政拨款: 10, 其他资金: 0, 合计: 10}",
+            &format!("资金: {{财政拨款: {max}, 其他资金: {max}}}"),
+        ),
+        // Weight sum.
+        edit(
+            XINJIANG,
+            "权重: 30, 赋分规则: 按照正常比例赋分",
+            &format!("权重: {max}, 赋分规则: 按照正常比例赋分"),
+        ),
+        // B / A: the smallest budget, the largest execution.
+        edit(
+            ANHUI,
+            "财政拨款: {年初预算: 20, 全年预算: 20, 全年执行: 16}",
+            &format!("财政拨款: {{年初预算: 0.000001, 全年预算: 0.000001, 全年执行: {max}}}"),
+        ),
+        // Score formula and the 120 % check: a huge actual against a tiny target…
+        edit(
+            &edit(
+                ANHUI,
+                "指标值: ≥30次",
+                "指标值: ≥0.0000000000000000000000000001次",
+            ),
+            "实际完成值: 32次",
+            "实际完成值: 79228162514264337593543950335次",
+        ),
+        // …against a small one (a / t too large to print as a percentage)…
+        edit(
+            &edit(ANHUI, "指标值: ≥30次", "指标值: ≥1次"),
+            "实际完成值: 32次",
+            "实际完成值: 79228162514264337593543950335次",
+        ),
+        // …and against a huge one.
+        edit(
+            &edit(
+                ANHUI,
+                "指标值: ≥30次",
+                "指标值: ≥79228162514264337593543950335次",
+            ),
+            "实际完成值: 32次",
+            "实际完成值: 79228162514264337593543950335次",
+        ),
+        // A reverse indicator (≤) with a tiny target: (a − t) / t.
+        edit(
+            &edit(
+                ANHUI,
+                "指标值: ≤20万元",
+                "指标值: ≤0.0000000000000000000000000001万元",
+            ),
+            "实际完成值: 16万元",
+            "实际完成值: 0.0000000000000000000000000002万元",
+        ),
+        // A stated rate the computed one cannot be compared with.
+        edit(
+            ANHUI,
+            "执行率: \"80%\"",
+            "执行率: \"79228162514264337593543950335%\"",
+        ),
+    ];
+    for yaml in cases {
+        // Reaching the assertion is the test: every case ran without a panic.
+        let f = check_yaml(&yaml);
+        assert!(
+            f.iter().all(|d| d.line > 0 || d.file.is_empty()),
+            "{}",
+            show(&f)
+        );
+    }
 }
 
 #[test]

@@ -1,20 +1,37 @@
 //! Keys the typed model does not know. The data model is opened by the style: a style may
 //! declare extra text fields for projects, indicators and self-evaluations (评价结论, 方向, …).
-//! The typed parse ignores unknown keys at those three levels; this second, untyped pass over
-//! the same text finds them with their positions, so the check can accept the declared ones
-//! and report every other one where it stands.
+//! The typed parse ignores unknown keys at those three levels; the untyped tree of the same
+//! text ([`Node`], read before the typed model) finds them with their positions, so the check
+//! can accept the declared ones and report every other one where it stands.
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 
 use crate::model::{Department, Indicator, Project, SelfEval, Text};
 
-/// A YAML node with positions, as much as the search for unknown keys needs.
-enum Node {
+/// A YAML node with positions: the untyped tree of a data file. The loader reads every file
+/// into it first (syntax, limits, and the text rules over every scalar, see [`super::text`]),
+/// then into the typed model; the search for unknown keys walks it too.
+pub enum Node {
+    /// A string scalar, as the parser resolved it (escapes and folding applied).
     Scalar(String),
+    /// A number or boolean scalar, as its value prints (its source text is at its span).
+    Plain(String),
     Seq(Vec<Spanned<Node>>),
-    Map(Vec<(Text, Spanned<Node>)>),
+    /// Keys are nodes too, so that a complex key (`? [a, b]`) is reported rather than breaking
+    /// the whole tree.
+    Map(Vec<(Spanned<Node>, Spanned<Node>)>),
     Null,
+}
+
+impl Node {
+    /// The text of a scalar (either kind).
+    pub fn scalar(&self) -> Option<&str> {
+        match self {
+            Node::Scalar(s) | Node::Plain(s) => Some(s),
+            _ => None,
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for Node {
@@ -32,22 +49,22 @@ impl<'de> Deserialize<'de> for Node {
                 Ok(Node::Scalar(v))
             }
             fn visit_bool<E: de::Error>(self, v: bool) -> Result<Node, E> {
-                Ok(Node::Scalar(v.to_string()))
+                Ok(Node::Plain(v.to_string()))
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Node, E> {
-                Ok(Node::Scalar(v.to_string()))
+                Ok(Node::Plain(v.to_string()))
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Node, E> {
-                Ok(Node::Scalar(v.to_string()))
+                Ok(Node::Plain(v.to_string()))
             }
             fn visit_i128<E: de::Error>(self, v: i128) -> Result<Node, E> {
-                Ok(Node::Scalar(v.to_string()))
+                Ok(Node::Plain(v.to_string()))
             }
             fn visit_u128<E: de::Error>(self, v: u128) -> Result<Node, E> {
-                Ok(Node::Scalar(v.to_string()))
+                Ok(Node::Plain(v.to_string()))
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Node, E> {
-                Ok(Node::Scalar(v.to_string()))
+                Ok(Node::Plain(v.to_string()))
             }
             fn visit_unit<E: de::Error>(self) -> Result<Node, E> {
                 Ok(Node::Null)
@@ -67,7 +84,7 @@ impl<'de> Deserialize<'de> for Node {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
                 let mut entries = Vec::new();
-                while let Some(key) = map.next_key::<Text>()? {
+                while let Some(key) = map.next_key::<Spanned<Node>>()? {
                     entries.push((key, map.next_value::<Spanned<Node>>()?));
                 }
                 Ok(Node::Map(entries))
@@ -75,6 +92,17 @@ impl<'de> Deserialize<'de> for Node {
         }
         d.deserialize_any(V)
     }
+}
+
+/// A key as a located text; a key that is not a scalar reads as its kind in brackets.
+fn key_text(k: &Spanned<Node>) -> Text {
+    let s = match &k.value {
+        Node::Scalar(s) | Node::Plain(s) => s.clone(),
+        Node::Null => String::new(),
+        Node::Seq(_) => "[…]".to_string(),
+        Node::Map(_) => "{…}".to_string(),
+    };
+    Spanned::new(s, k.referenced, k.defined)
 }
 
 /// The field names a derived `Deserialize` struct knows, asked from serde itself so they can
@@ -111,14 +139,12 @@ pub struct BadExtra {
     pub key: Text,
 }
 
-/// Fills `extra` of every project, indicator and self-evaluation of `dept` from `text` (the
-/// file `dept` was parsed from). Returns the unknown keys whose value is not a text.
-pub fn collect(text: &str, dept: &mut Department) -> Vec<BadExtra> {
+/// Fills `extra` of every project, indicator and self-evaluation of `dept` from `root` (the
+/// untyped tree of the file `dept` was parsed from). Returns the unknown keys whose value is
+/// not a text.
+pub fn collect(root: &Spanned<Node>, dept: &mut Department) -> Vec<BadExtra> {
     let mut bad = Vec::new();
-    let Ok(root) = crate::load::parse_as::<Spanned<Node>>(text) else {
-        return bad;
-    };
-    let Some(projects) = get(&root, "项目").and_then(seq) else {
+    let Some(projects) = get(root, "项目").and_then(seq) else {
         return bad;
     };
     let pf = field_names::<Project>();
@@ -140,7 +166,10 @@ pub fn collect(text: &str, dept: &mut Department) -> Vec<BadExtra> {
 
 fn get<'a>(node: &'a Spanned<Node>, key: &str) -> Option<&'a Spanned<Node>> {
     match &node.value {
-        Node::Map(entries) => entries.iter().find(|(k, _)| k.value == key).map(|(_, v)| v),
+        Node::Map(entries) => entries
+            .iter()
+            .find(|(k, _)| k.value.scalar() == Some(key))
+            .map(|(_, v)| v),
         _ => None,
     }
 }
@@ -159,18 +188,19 @@ fn unknown(node: &Spanned<Node>, known: &[&str], bad: &mut Vec<BadExtra>) -> Vec
     };
     let mut out = Vec::new();
     for (k, v) in entries {
-        if known.contains(&k.value.as_str()) {
+        if k.value.scalar().is_some_and(|k| known.contains(&k)) {
             continue;
         }
+        let k = key_text(k);
         let text = match &v.value {
-            Node::Scalar(s) => s.clone(),
+            Node::Scalar(s) | Node::Plain(s) => s.clone(),
             Node::Null => String::new(),
             Node::Seq(_) | Node::Map(_) => {
-                bad.push(BadExtra { key: k.clone() });
+                bad.push(BadExtra { key: k });
                 continue;
             }
         };
-        out.push((k.clone(), Spanned::new(text, v.referenced, v.defined)));
+        out.push((k, Spanned::new(text, v.referenced, v.defined)));
     }
     out
 }
@@ -179,12 +209,13 @@ fn unknown(node: &Spanned<Node>, known: &[&str], bad: &mut Vec<BadExtra>) -> Vec
 /// missing), the likely cause is a misspelt key in that same map: its unknown keys, with the
 /// keys allowed there. The map is the last one of those levels that starts at or before the
 /// error's position.
-pub fn unknown_near(text: &str, line: u64, column: u64) -> Vec<(Text, &'static [&'static str])> {
-    let Ok(root) = crate::load::parse_as::<Spanned<Node>>(text) else {
-        return Vec::new();
-    };
+pub fn unknown_near(
+    root: &Spanned<Node>,
+    line: u64,
+    column: u64,
+) -> Vec<(Text, &'static [&'static str])> {
     let mut maps: Vec<(&Spanned<Node>, &'static [&'static str])> = Vec::new();
-    if let Some(projects) = get(&root, "项目").and_then(seq) {
+    if let Some(projects) = get(root, "项目").and_then(seq) {
         for p in projects {
             maps.push((p, field_names::<Project>()));
             for i in get(p, "指标").and_then(seq).unwrap_or(&[]) {
@@ -208,7 +239,7 @@ pub fn unknown_near(text: &str, line: u64, column: u64) -> Vec<(Text, &'static [
     };
     entries
         .iter()
-        .filter(|(k, _)| !known.contains(&k.value.as_str()))
-        .map(|(k, _)| (k.clone(), known))
+        .filter(|(k, _)| !k.value.scalar().is_some_and(|k| known.contains(&k)))
+        .map(|(k, _)| (key_text(k), known))
         .collect()
 }
