@@ -1302,7 +1302,12 @@ fn score_indicator(
         None => target::Value::Free,
     };
     let at_actual = r.actual.as_ref().unwrap_or(&r.indicator);
-    let cmp = compute::compare(&ind.target, &actual);
+    // A blank 完成值 (a form the style allows to be filled in by hand) compares with nothing.
+    let cmp = if r.actual.is_some() {
+        compute::compare(&ind.target, &actual)
+    } else {
+        Comparison::NotQuantitative
+    };
     let stated = r.score.as_ref().map(|s| s.value.0);
     let grade = match &r.grade {
         Some(g) => match Grade::parse(&g.value) {

@@ -1298,6 +1298,10 @@ fn long_unbroken_tokens_wrap_inside_their_cell() {
     let first = yaml.find("上年完成值: ").unwrap();
     let end = first + yaml[first..].find([',', '}']).unwrap();
     let yaml = format!("{}上年完成值: \"{number}\"{}", &yaml[..first], &yaml[end..]);
+    // A long word in another script, in the goal that spans the whole table.
+    let word = "д".repeat(400);
+    let first = yaml.find("目标1：").unwrap();
+    let yaml = format!("{}{word}{}", &yaml[..first], &yaml[first..]);
     fs::write(data.join("a.yaml"), yaml).unwrap();
     let out = dir.path().join("out");
     let o = build(&data, &out, &[]);
@@ -1309,6 +1313,12 @@ fn long_unbroken_tokens_wrap_inside_their_cell() {
     let text = squash(&pdf_text(&pdf));
     assert!(text.contains(token), "{text}");
     assert!(text.contains(&number), "{text}");
+    assert!(text.contains(&word), "{text}");
+    // Nothing runs off the page (A4 landscape, 1.6 cm margins).
+    let right = 842.0 - 45.0;
+    for w in page1_words(&pdf) {
+        assert!(w.2 <= right + 1.0, "{w:?} runs off the page");
+    }
     let words = page1_words(&pdf);
     let header = |w: &str| {
         words

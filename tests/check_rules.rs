@@ -1707,3 +1707,42 @@ fn jx120_characters_no_font_can_draw() {
     assert_eq!(d.len(), 1, "{}", show(&d));
     silent(&check_glyphs(XINJIANG), "JX120");
 }
+
+/// A style file that is a symlink out of the templates directory is refused unread: its
+/// content never appears in a message, and the departments using the style fail (JX109).
+#[cfg(unix)]
+#[test]
+fn a_style_linked_from_outside_the_templates_is_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let templates = dir.path().join("templates");
+    std::fs::create_dir_all(templates.join("t")).unwrap();
+    std::fs::copy(
+        Path::new(TEMPLATES).join("taxonomies.yaml"),
+        templates.join("taxonomies.yaml"),
+    )
+    .unwrap();
+    let outside = dir.path().join("elsewhere.yaml");
+    std::fs::write(&outside, STYLE_T.replace("测试样式", "外部秘密")).unwrap();
+    std::os::unix::fs::symlink(&outside, templates.join("t/style.yaml")).unwrap();
+    std::fs::write(templates.join("t/page.typ.j2"), "").unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(data.join("a.yaml"), DATA_T).unwrap();
+    let mut loaded = jixiao::load::load_dir(&data);
+    let styles = jixiao::style::Styles::load(&templates, &mut loaded);
+    let checked = jixiao::check::check(&loaded, &styles);
+    let all: Vec<String> = loaded
+        .diagnostics
+        .iter()
+        .chain(&checked.diagnostics)
+        .map(|d| format!("{} {}", d.rule.code, d.message))
+        .collect();
+    assert!(
+        all.iter()
+            .any(|m| m.starts_with("JX501") && m.contains("链接")),
+        "{all:?}"
+    );
+    assert!(all.iter().any(|m| m.starts_with("JX109")), "{all:?}");
+    assert!(!all.iter().any(|m| m.contains("外部秘密")), "{all:?}");
+    assert!(styles.get("t").is_err());
+}

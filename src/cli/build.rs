@@ -498,6 +498,9 @@ fn read_lib(templates_dir: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
     for e in entries.filter_map(Result::ok) {
         let path = e.path();
         if path.is_file() {
+            if !crate::load::resolves_inside(&path, templates_dir) {
+                return Err(format!("{} 指向样式目录以外，不读取", path.display()));
+            }
             let bytes =
                 std::fs::read(&path).map_err(|e| format!("无法读取 {}：{e}", path.display()))?;
             files.push((format!("lib/{}", e.file_name().to_string_lossy()), bytes));

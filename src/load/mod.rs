@@ -845,3 +845,12 @@ fn io_reason(err: &std::io::Error) -> String {
         _ => err.to_string(),
     }
 }
+
+/// Whether `path` resolves (through any symlinks) to a file inside `root`: project files
+/// (data, styles, templates) are read only from the project, never through a link out of it.
+pub fn resolves_inside(path: &Path, root: &Path) -> bool {
+    match (path.canonicalize(), root.canonicalize()) {
+        (Ok(p), Ok(r)) => p.starts_with(r),
+        _ => false,
+    }
+}

@@ -39,7 +39,7 @@ impl Styles {
     /// files are added to `loaded.sources`, their problems to `loaded.diagnostics`.
     pub fn load(dir: &Path, loaded: &mut Loaded) -> Styles {
         let mut styles = Styles::new(dir);
-        let taxonomies = read(&dir.join("taxonomies.yaml"), loaded, |text| {
+        let taxonomies = read(dir, &dir.join("taxonomies.yaml"), loaded, |text| {
             crate::load::parse_as::<TaxonomyFile>(text)
         });
         for key in styles.available() {
@@ -107,10 +107,24 @@ impl Styles {
 /// Reads and parses one YAML file of the templates directory into `loaded`'s sources;
 /// `None` (with a diagnostic) when it cannot be read or parsed.
 fn read<T>(
+    root: &Path,
     path: &Path,
     loaded: &mut Loaded,
     parse: impl Fn(&str) -> Result<T, serde_saphyr::Error>,
 ) -> Option<(T, FileId)> {
+    if path.exists() && !crate::load::resolves_inside(path, root) {
+        let mut d = Diagnostic::new(
+            &rules::STYLE_FORMAT,
+            None,
+            format!(
+                "{} 是指向样式目录以外的链接，不读取",
+                crate::diag::display_path(path)
+            ),
+        );
+        d.path = Some(path.to_path_buf());
+        loaded.diagnostics.push(d);
+        return None;
+    }
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) => {
@@ -144,7 +158,7 @@ fn read<T>(
 
 fn load_one(dir: &Path, key: &str, tax: &(TaxonomyFile, FileId), loaded: &mut Loaded) -> Entry {
     let style_dir = dir.join(key);
-    let Some((style, file)) = read(&style_dir.join("style.yaml"), loaded, |t| {
+    let Some((style, file)) = read(dir, &style_dir.join("style.yaml"), loaded, |t| {
         crate::load::parse_as::<Style>(t)
     }) else {
         return Entry::Broken;

@@ -40,6 +40,10 @@ impl Templates {
                     style.file_name().to_string_lossy(),
                     f.file_name().to_string_lossy()
                 );
+                // Only files of the templates directory itself, never through a link out of it.
+                if !crate::load::resolves_inside(&path, dir) {
+                    anyhow::bail!("模板 {} 指向样式目录以外，不读取", path.display());
+                }
                 let text = std::fs::read_to_string(&path)
                     .with_context(|| format!("无法读取模板 {}", path.display()))?;
                 env.add_template_owned(name, text)
