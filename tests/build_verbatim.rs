@@ -1,0 +1,153 @@
+//! Property test over the whole pipeline (issue 8): arbitrary strings in the text fields of a
+//! department — markup characters of Typst and minijinja, quotes, backslashes, long runs,
+//! line breaks, CJK and full-width punctuation — build, and every one of them appears verbatim
+//! in the PDF's text and as a cell of the xlsx. Few cases (each is a real build); set
+//! `JIXIAO_FUZZ_CASES` for a longer run.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use calamine::{Data, Reader, Xlsx};
+use proptest::prelude::*;
+use proptest::test_runner::Config;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn config(cases: u32) -> Config {
+    let cases = std::env::var("JIXIAO_FUZZ_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(cases);
+    Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    }
+}
+
+/// A YAML double-quoted scalar: `\`, `"` and line breaks escaped.
+fn yq(s: &str) -> String {
+    let mut o = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '\\' => o.push_str("\\\\"),
+            '"' => o.push_str("\\\""),
+            '\n' => o.push_str("\\n"),
+            c => o.push(c),
+        }
+    }
+    o.push('"');
+    o
+}
+
+/// Characters every font chain of the styles covers, with everything that means something
+/// to Typst, minijinja or YAML.
+const ALPHABET: &str = "预算绩效项目资金指标完成情况目标一二三年度万元人次%≥≤=<>#$*_[]{}()@`~^&|\\\"'/:;,.!?-+0123456789abcXYZ，。；：（）【】“”、 \n";
+
+fn text() -> impl Strategy<Value = String> {
+    let chars: Vec<char> = ALPHABET.chars().collect();
+    proptest::collection::vec(proptest::sample::select(chars), 1..120).prop_map(|v| {
+        let s: String = v.into_iter().collect();
+        // What the table prints is the trimmed text; keep at least one visible character.
+        format!("甲{}乙", s.trim())
+    })
+}
+
+fn squash(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// The Xinjiang sample department with its first project's name, first 三级, first 指标值, goal
+/// and 上年完成值 replaced.
+fn department(name: &str, level3: &str, target: &str, goal: &str, last: &str) -> String {
+    let yaml = std::fs::read_to_string(repo().join("data/2023-kuerle-xinfangju.yaml")).unwrap();
+    let replace = |yaml: &str, key: &str, value: &str, ends: &[char]| {
+        let at = yaml.find(key).unwrap() + key.len();
+        let end = at + yaml[at..].find(ends).unwrap();
+        format!("{}{}{}", &yaml[..at], yq(value), &yaml[end..])
+    };
+    let yaml = replace(&yaml, "  - 名称: ", name, &['\n']);
+    let yaml = replace(&yaml, "三级: ", level3, &[',']);
+    let yaml = replace(&yaml, "指标值: ", target, &[',']);
+    let yaml = replace(&yaml, "上年完成值: ", last, &[',', '}']);
+    // The first goal: the whole list item.
+    let at = yaml.find("      - 目标1：").unwrap() + "      - ".len();
+    let end = at + yaml[at..].find('\n').unwrap();
+    format!("{}{}{}", &yaml[..at], yq(goal), &yaml[end..])
+}
+
+fn build(yaml: &str) -> (tempfile::TempDir, std::process::Output) {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(data.join("a.yaml"), yaml).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_jixiao"))
+        .arg("build")
+        .arg(&data)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .arg("--templates")
+        .arg(repo().join("templates"))
+        .output()
+        .unwrap();
+    (dir, o)
+}
+
+fn file_with(dir: &Path, ext: &str) -> PathBuf {
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().filter_map(Result::ok) {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|e| e == ext) {
+                return p;
+            }
+        }
+    }
+    panic!("no .{ext} below {}", dir.display())
+}
+
+proptest! {
+    #![proptest_config(config(12))]
+
+    #[test]
+    fn every_text_that_builds_is_printed_verbatim(
+        name in text(), level3 in text(), target in text(), goal in text(), last in text()
+    ) {
+        let yaml = department(&name, &level3, &target, &goal, &last);
+        let (dir, o) = build(&yaml);
+        let err = String::from_utf8_lossy(&o.stderr);
+        prop_assert!(o.status.success(), "build failed:\n{err}\n{yaml}");
+        let out = dir.path().join("out");
+        let pdf = file_with(&out, "pdf");
+        let text = Command::new("pdftotext").arg("-raw").arg(&pdf).arg("-").output().unwrap();
+        let text = squash(&String::from_utf8_lossy(&text.stdout));
+        let mut book: Xlsx<_> = calamine::open_workbook(file_with(&out, "xlsx")).unwrap();
+        let cells: Vec<String> = book
+            .worksheets()
+            .into_iter()
+            .flat_map(|(_, range)| {
+                range
+                    .cells()
+                    .filter_map(|(_, _, c)| match c {
+                        Data::String(s) => Some(s.clone()),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        for s in [&name, &level3, &target, &goal, &last] {
+            // `>=`/`<=` in 指标值 print as ≥/≤ in this style.
+            let shown = if std::ptr::eq(s, &target) {
+                jixiao::target::display(s, true)
+            } else {
+                s.clone()
+            };
+            prop_assert!(text.contains(&squash(&shown)), "PDF lacks {shown:?}");
+            prop_assert!(cells.iter().any(|c| c.contains(shown.trim())), "xlsx lacks {shown:?}");
+        }
+    }
+}
