@@ -96,10 +96,10 @@ struct Data<'a> {
     inset: &'a [f64],
 }
 
-/// Cell padding above and below the text, in points; and the smaller paddings a `fit_page`
-/// style may use, tried in order.
+/// Cell padding above and below the text, in points; and the smaller padding a `fit_page`
+/// style may use to keep a section on one page.
 const INSET: f64 = 4.0;
-const TIGHTER: &[f64] = &[3.0, 2.5, 2.0];
+const TIGHT: f64 = 2.5;
 
 /// Most layout rounds spent on splitting merged cells at page breaks.
 const MAX_ROUNDS: usize = 4;
@@ -127,34 +127,36 @@ pub fn render(
         .map_err(PdfError::Template)?;
     let (mut compiled, pages) = lay_out(engine, &main, doc, fonts, &normal)?;
     if doc.fit_page {
-        // A section that runs onto another page is tried with less cell padding, step by
-        // step, and keeps the largest padding that saves a page; the others stay as they are.
+        // A section that runs a few rows onto another page (at most a quarter of its rows) is
+        // laid out again with a smaller cell padding, kept where that saves the page.
         let spans = section_pages(doc, &pages);
-        let mut chosen = normal.clone();
-        let mut open: Vec<bool> = spans.iter().map(|&n| n > 1).collect();
-        let mut last: Option<(Vec<f64>, typst_layout::PagedDocument)> = None;
-        for &step in TIGHTER {
-            if !open.contains(&true) {
-                break;
-            }
-            let trial: Vec<f64> = (0..spans.len())
-                .map(|i| if open[i] { step } else { chosen[i] })
-                .collect();
-            let (tried, tried_pages) = lay_out(engine, &main, doc, fonts, &trial)?;
-            let tried_spans = section_pages(doc, &tried_pages);
-            for i in 0..spans.len() {
-                if open[i] && tried_spans[i] < spans[i] {
-                    chosen[i] = step;
-                    open[i] = false;
+        let overflow = overflow_rows(doc, &pages);
+        let tight: Vec<f64> = (0..spans.len())
+            .map(|i| {
+                if spans[i] > 1 && overflow[i].0 * 4 <= overflow[i].1 {
+                    TIGHT
+                } else {
+                    INSET
                 }
+            })
+            .collect();
+        if tight != normal {
+            let (tried, tried_pages) = lay_out(engine, &main, doc, fonts, &tight)?;
+            let tried_spans = section_pages(doc, &tried_pages);
+            let keep: Vec<f64> = (0..spans.len())
+                .map(|i| {
+                    if tried_spans[i] < spans[i] {
+                        tight[i]
+                    } else {
+                        INSET
+                    }
+                })
+                .collect();
+            if keep == tight {
+                compiled = tried;
+            } else if keep != normal {
+                compiled = lay_out(engine, &main, doc, fonts, &keep)?.0;
             }
-            last = Some((trial, tried));
-        }
-        if chosen != normal {
-            compiled = match last {
-                Some((trial, tried)) if trial == chosen => tried,
-                _ => lay_out(engine, &main, doc, fonts, &chosen)?.0,
-            };
         }
     }
     Engine::check_glyphs(&compiled).map_err(|glyphs| {
@@ -201,6 +203,25 @@ fn lay_out(
         plan = split_spans(doc, &pages);
     }
     Ok(laid_out.expect("at least one round"))
+}
+
+/// For each section: the body rows on its last page when it covers several pages, and all
+/// its body rows.
+fn overflow_rows(doc: &Document, pages: &RowPages) -> Vec<(usize, usize)> {
+    (0..doc.sections.len())
+        .map(|si| {
+            let on: Vec<usize> = pages
+                .iter()
+                .filter(|((s, _), _)| *s == si)
+                .map(|(_, &p)| p)
+                .collect();
+            let (first, last) = (on.iter().min(), on.iter().max());
+            match (first, last) {
+                (Some(a), Some(b)) if a != b => (on.iter().filter(|p| *p == b).count(), on.len()),
+                _ => (0, on.len()),
+            }
+        })
+        .collect()
 }
 
 /// How many pages each section's body rows cover.
