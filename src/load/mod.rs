@@ -312,6 +312,10 @@ fn options() -> Options {
     budget.max_nodes = 2_500_000;
     budget.max_events = 10_000_000;
     budget.max_total_scalar_bytes = 2 * MAX_FILE_BYTES as usize;
+    // Data and style files nest at most about ten levels (style: documents → blocks → rows →
+    // row → cell). The parser's default of 64 lets a hostile file recurse deep enough to
+    // overflow a 2 MiB thread stack in an unoptimised build.
+    budget.max_depth = 24;
     let mut options = Options::default();
     options.with_snippet = false;
     options.budget = Some(budget);
