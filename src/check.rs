@@ -51,6 +51,15 @@ impl Funds {
     pub fn get(&self, key: &str) -> Option<Decimal> {
         self.sources.iter().find(|(k, _)| k == key).map(|(_, v)| *v)
     }
+
+    /// The amount of a source key, or the total for `合计`.
+    pub fn amount(&self, key: &str) -> Option<Decimal> {
+        if key == crate::model::TOTAL_KEY {
+            Some(self.total)
+        } else {
+            self.get(key)
+        }
+    }
 }
 
 pub struct Ind<'a> {
@@ -82,6 +91,16 @@ pub struct EvalRow {
 }
 
 impl EvalRow {
+    /// The amount of a money measure (`年初预算`, `全年预算`, `全年执行`), as the style names it.
+    pub fn amount(&self, measure: &str) -> Option<Decimal> {
+        match measure {
+            "年初预算" => self.initial,
+            "全年预算" => Some(self.budget),
+            "全年执行" => Some(self.executed),
+            _ => None,
+        }
+    }
+
     /// B / A, when A is not zero.
     pub fn rate(&self) -> Option<Decimal> {
         (!self.budget.is_zero())
@@ -114,6 +133,15 @@ impl Eval<'_> {
     /// The money row of a source key.
     pub fn row(&self, key: &str) -> Option<&EvalRow> {
         self.rows.iter().find(|r| r.source.as_deref() == Some(key))
+    }
+
+    /// The money row of a source key, or the total row for `合计`.
+    pub fn row_or_total(&self, key: &str) -> Option<&EvalRow> {
+        if key == crate::model::TOTAL_KEY {
+            Some(&self.total)
+        } else {
+            self.row(key)
+        }
     }
 }
 
@@ -295,19 +323,7 @@ struct Cx<'s> {
 
 impl Cx<'_> {
     fn pos<T>(&self, s: &Spanned<T>) -> Option<Pos> {
-        let loc = &s.referenced;
-        if loc.line() == 0 {
-            return None;
-        }
-        let span = loc.span();
-        Some(match (span.byte_offset(), span.byte_len()) {
-            (Some(off), Some(len)) => self
-                .sources
-                .pos(self.file, off as usize..(off + len.max(1)) as usize),
-            _ => self
-                .sources
-                .pos_at(self.file, loc.line() as usize, loc.column() as usize, 1),
-        })
+        crate::load::span_pos(self.sources, self.file, &s.referenced)
     }
 
     fn emit<T>(&mut self, rule: &'static Rule, at: &Spanned<T>, msg: impl Into<String>) {
@@ -1177,28 +1193,41 @@ fn check_eval<'a>(
 
 /// The points of every 一级 the project has: fixed by the style, or its weights' sum.
 fn level1_points(proj: &Proj, style: &LoadedStyle) -> Vec<Decimal> {
-    let mut levels: Vec<&str> = Vec::new();
-    for i in &proj.indicators {
-        if !levels.contains(&i.level1.as_str()) {
-            levels.push(&i.level1);
-        }
-    }
-    let fixed = style.style.weights.as_ref().map(|w| &w.per_level1);
-    levels
-        .iter()
-        .map(|l1| {
-            fixed.and_then(|m| m.get(*l1)).map_or_else(
-                || {
-                    proj.indicators
-                        .iter()
-                        .filter(|i| i.level1 == *l1)
-                        .filter_map(|i| i.weight)
-                        .fold(Decimal::ZERO, |a, w| a.checked_add(w).unwrap_or(a))
-                },
-                |d| d.0,
-            )
-        })
+    proj.level1s()
+        .into_iter()
+        .map(|l1| points_of_level1(style, l1, &proj.indicators))
         .collect()
+}
+
+/// The points of a 一级: fixed by the style, or the sum of the weights of its indicators among
+/// `inds`. The one rule the check's 总分值, the 一级 label of a grid and `项目.分值` share.
+pub fn points_of_level1<'i, 'a: 'i>(
+    style: &LoadedStyle,
+    level1: &str,
+    inds: impl IntoIterator<Item = &'i Ind<'a>>,
+) -> Decimal {
+    let fixed = style.style.weights.as_ref().map(|w| &w.per_level1);
+    match fixed.and_then(|m| m.get(level1)) {
+        Some(points) => points.0,
+        None => inds
+            .into_iter()
+            .filter(|i| i.level1 == level1)
+            .filter_map(|i| i.weight)
+            .fold(Decimal::ZERO, |a, w| a.checked_add(w).unwrap_or(a)),
+    }
+}
+
+impl Proj<'_> {
+    /// The project's 一级, canonical, in print order.
+    pub fn level1s(&self) -> Vec<&str> {
+        let mut levels: Vec<&str> = Vec::new();
+        for i in &self.indicators {
+            if !levels.contains(&i.level1.as_str()) {
+                levels.push(&i.level1);
+            }
+        }
+        levels
+    }
 }
 
 /// Matches each result with its approved indicator and scores it.

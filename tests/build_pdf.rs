@@ -1127,29 +1127,10 @@ fn fit_page_keeps_each_self_evaluation_on_one_page() {
 fn vertical_labels_do_not_overlap() {
     let c = built_corpus();
     let pdf = c.out.join(ANHUI_SELF_EVAL);
-    let html = poppler(
-        "pdftotext",
-        &[
-            OsStr::new("-bbox"),
-            OsStr::new("-f"),
-            OsStr::new("1"),
-            OsStr::new("-l"),
-            OsStr::new("1"),
-            pdf.as_os_str(),
-            OsStr::new("-"),
-        ],
-    );
-    // <word xMin="…" yMin="…" xMax="…" yMax="…">产</word>
-    let words: Vec<(f64, f64, f64, String)> = html
-        .lines()
-        .filter_map(|l| {
-            let attr = |name: &str| -> Option<f64> {
-                let at = l.find(&format!("{name}=\""))? + name.len() + 2;
-                l[at..].split('"').next()?.parse().ok()
-            };
-            let text = l.split('>').nth(1)?.split('<').next()?.to_string();
-            Some((attr("xMin")?, attr("yMin")?, attr("yMax")?, text))
-        })
+    // (xMin, yMin, yMax, text) of every word of page 1.
+    let words: Vec<(f64, f64, f64, String)> = page1_words(&pdf)
+        .into_iter()
+        .map(|(x, y0, _, y1, t)| (x, y0, y1, t))
         .collect();
     let label = ["产", "出", "指", "标"];
     let column: Vec<&(f64, f64, f64, String)> = label

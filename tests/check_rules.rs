@@ -118,10 +118,19 @@ fn check_files(files: &[(&str, &str)]) -> Vec<Found> {
     let mut loaded = jixiao::load::load_dir(dir.path());
     let styles = jixiao::style::Styles::load(Path::new(TEMPLATES), &mut loaded);
     let checked = jixiao::check::check(&loaded, &styles);
-    loaded
-        .diagnostics
-        .iter()
-        .chain(&checked.diagnostics)
+    found(
+        &loaded,
+        loaded.diagnostics.iter().chain(&checked.diagnostics),
+    )
+}
+
+/// The diagnostics as owned findings, each with its file's name and line.
+fn found<'d>(
+    loaded: &jixiao::load::Loaded,
+    diags: impl IntoIterator<Item = &'d jixiao::diag::Diagnostic>,
+) -> Vec<Found> {
+    diags
+        .into_iter()
         .map(|d| Found {
             code: d.rule.code,
             severity: d.severity,
@@ -1334,24 +1343,10 @@ fn check_with_style(style: &str, data: &str) -> Vec<Found> {
     let mut loaded = jixiao::load::load_dir(&data_dir);
     let styles = jixiao::style::Styles::load(&templates, &mut loaded);
     let checked = jixiao::check::check(&loaded, &styles);
-    loaded
-        .diagnostics
-        .iter()
-        .chain(&checked.diagnostics)
-        .map(|d| Found {
-            code: d.rule.code,
-            severity: d.severity,
-            file: d
-                .pos
-                .as_ref()
-                .map(|p| loaded.sources.path(p.file))
-                .and_then(|p| p.file_name())
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            line: d.pos.as_ref().map_or(0, |p| p.line),
-            message: d.message.clone(),
-        })
-        .collect()
+    found(
+        &loaded,
+        loaded.diagnostics.iter().chain(&checked.diagnostics),
+    )
 }
 
 /// `code` reported in `style.yaml` at `line`.
@@ -1682,16 +1677,10 @@ fn check_glyphs(yaml: &str) -> Vec<Found> {
         fonts.has_cjk(),
         "a Chinese font is installed (apt-get install fonts-noto-cjk)"
     );
-    jixiao::glyphs::check(&loaded.sources, &checked, &fonts)
-        .iter()
-        .map(|d| Found {
-            code: d.rule.code,
-            severity: d.severity,
-            file: String::new(),
-            line: d.pos.as_ref().map_or(0, |p| p.line),
-            message: d.message.clone(),
-        })
-        .collect()
+    found(
+        &loaded,
+        &jixiao::glyphs::check(&loaded.sources, &checked, &fonts),
+    )
 }
 
 #[test]

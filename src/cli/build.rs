@@ -131,19 +131,8 @@ pub fn run(args: &Args) -> ExitCode {
         eprintln!("{}：有错误，本部门不生成任何文件", d.src.name.value.trim());
     }
     if !fonts.has_cjk() {
-        let root = args
-            .dir
-            .canonicalize()
-            .ok()
-            .and_then(|d| d.parent().map(Path::to_path_buf))
-            .unwrap_or_else(|| PathBuf::from("."));
-        let mut families: Vec<String> = checked
-            .departments
-            .iter()
-            .flat_map(|d| d.style.style.fonts.values().flatten().cloned())
-            .collect();
-        families.sort();
-        families.dedup();
+        let root = super::project_root(&args.dir);
+        let families = super::style_families(&checked);
         eprintln!(
             "错误：样式字体链中的中文字体（{}）一个也没有安装，无法生成 PDF。\n处理：Debian/Ubuntu 上运行 apt-get install -y fonts-noto-cjk，或把 .ttf/.otf 字体文件放进 {}；jixiao fonts 可列出已安装的中文字体",
             families.join("、"),

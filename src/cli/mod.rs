@@ -74,20 +74,17 @@ pub fn templates_dir(data: &Path, explicit: Option<&Path>) -> PathBuf {
     }
 }
 
-/// The fonts a build of `checked` would use: `fonts/` beside the data directory, the extra
-/// directories, and of the system fonts only the families the styles' chains name.
-pub fn style_fonts(
-    data: &Path,
-    extra: &[PathBuf],
-    checked: &crate::check::Checked,
-) -> crate::render::pdf::fonts::FontSet {
-    let root = data
-        .canonicalize()
+/// The project directory of a data directory: its parent (where `fonts/` and `templates/`
+/// sit), or `.`.
+pub fn project_root(data: &Path) -> PathBuf {
+    data.canonicalize()
         .ok()
         .and_then(|d| d.parent().map(Path::to_path_buf))
-        .unwrap_or_else(|| PathBuf::from("."));
-    let mut dirs = vec![root.join("fonts")];
-    dirs.extend(extra.iter().cloned());
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// The font families the styles of `checked` name in their fallback chains, sorted, once.
+pub fn style_families(checked: &crate::check::Checked) -> Vec<String> {
     let mut families: Vec<String> = checked
         .departments
         .iter()
@@ -95,5 +92,17 @@ pub fn style_fonts(
         .collect();
     families.sort();
     families.dedup();
-    crate::render::pdf::fonts::FontSet::discover_families(&dirs, &families)
+    families
+}
+
+/// The fonts a build of `checked` would use: `fonts/` beside the data directory, the extra
+/// directories, and of the system fonts only the families the styles' chains name.
+pub fn style_fonts(
+    data: &Path,
+    extra: &[PathBuf],
+    checked: &crate::check::Checked,
+) -> crate::render::pdf::fonts::FontSet {
+    let mut dirs = vec![project_root(data).join("fonts")];
+    dirs.extend(extra.iter().cloned());
+    crate::render::pdf::fonts::FontSet::discover_families(&dirs, &style_families(checked))
 }

@@ -139,24 +139,16 @@ impl<'d, 'a> Builder<'d, 'a> {
                 let Some(e) = eval else {
                     return Cell::empty(col);
                 };
-                let r = if *key == TOTAL_KEY {
-                    Some(&e.total)
-                } else {
-                    e.rows.iter().find(|r| r.source.as_deref() == Some(*key))
+                let Some(r) = e.row_or_total(key) else {
+                    return Cell::empty(col);
                 };
-                let Some(r) = r else { return Cell::empty(col) };
-                let v = match *measure {
-                    "年初预算" => r.initial,
-                    "全年预算" => Some(r.budget),
-                    "全年执行" => Some(r.executed),
-                    "执行率" => {
-                        return match r.rate() {
-                            Some(q) => cells::percent(col, q, style.style.execution.rate_decimals),
-                            None => Cell::empty(col),
-                        };
-                    }
-                    _ => None,
-                };
+                if *measure == "执行率" {
+                    return match r.rate() {
+                        Some(q) => cells::percent(col, q, style.style.execution.rate_decimals),
+                        None => Cell::empty(col),
+                    };
+                }
+                let v = r.amount(measure);
                 return v.map_or_else(|| Cell::empty(col), |v| money(style, col, v));
             }
             ["自评", "执行率"] => {
@@ -283,40 +275,35 @@ impl<'d, 'a> Builder<'d, 'a> {
             let cells: Vec<CellRef> = refs.budget_sources.iter().map(|(c, _)| *c).collect();
             let values: Vec<Decimal> = p.funds.sources.iter().map(|(_, v)| *v).collect();
             let decimals = money_sum_decimals(style, &values);
-            for (r, tag) in &refs.budget_totals {
-                let col = *tag;
-                if let Some(i) = self.rows[*r].cells.iter().position(|c| c.col == col) {
-                    let old = &self.rows[*r].cells[i];
-                    let (rs, cs) = (old.rowspan, old.colspan);
-                    self.rows[*r].cells[i] =
-                        money_formula(style, col, cells.clone(), p.funds.total, decimals)
-                            .span(rs, cs);
-                }
+            for &at in &refs.budget_totals {
+                self.replace_cell(at, |col| {
+                    money_formula(style, col, cells.clone(), p.funds.total, decimals)
+                });
             }
         }
         if let Some(t) = project
             .and_then(|p| p.eval.as_ref())
             .and_then(|e| e.total_score)
         {
-            for (r, tag) in &refs.score_totals {
-                let col = *tag;
-                if let Some(i) = self.rows[*r].cells.iter().position(|c| c.col == col) {
-                    let old = &self.rows[*r].cells[i];
-                    let (rs, cs) = (old.rowspan, old.colspan);
-                    let mut cell = cells::formula(
-                        col,
-                        Formula::Sum {
-                            cells: refs.scores.clone(),
-                        },
-                        t,
-                        false,
-                        t.normalize().scale(),
-                        Role::Score,
-                    );
+            for &at in &refs.score_totals {
+                self.replace_cell(at, |col| {
+                    let sum = Formula::Sum {
+                        cells: refs.scores.clone(),
+                    };
+                    let mut cell =
+                        cells::formula(col, sum, t, false, t.normalize().scale(), Role::Score);
                     cell.text = t.normalize().to_string();
-                    self.rows[*r].cells[i] = cell.span(rs, cs);
-                }
+                    cell
+                });
             }
+        }
+    }
+
+    /// Replaces the cell starting at `(row, col)` with `make(col)`, keeping its spans.
+    fn replace_cell(&mut self, (row, col): CellRef, make: impl FnOnce(usize) -> Cell) {
+        if let Some(cell) = self.rows[row].cells.iter_mut().find(|c| c.col == col) {
+            let (rs, cs) = (cell.rowspan, cell.colspan);
+            *cell = make(col).span(rs, cs);
         }
     }
 }

@@ -255,28 +255,12 @@ pub fn project(dept: &Dept, p: &Proj, index: usize) -> Vars {
 /// The points of each 一级 the project has, by its printed name: fixed by the style, or the
 /// sum of its weights (`权重分值90分，其中产出{{ 项目.分值["产出指标"] }}…`).
 fn level1_points(dept: &Dept, p: &Proj) -> Vec<(String, Value)> {
-    let fixed = dept.style.style.weights.as_ref().map(|w| &w.per_level1);
-    let mut out: Vec<(String, Decimal)> = Vec::new();
-    for ind in &p.indicators {
-        let label = dept.style.label(&ind.level1);
-        let w = ind.weight.unwrap_or(Decimal::ZERO);
-        match out.iter_mut().find(|(l, _)| *l == label) {
-            Some((_, sum)) => *sum = sum.checked_add(w).unwrap_or(*sum),
-            None => out.push((label, w)),
-        }
-    }
-    for (label, sum) in out.iter_mut() {
-        let canonical = p
-            .indicators
-            .iter()
-            .find(|i| dept.style.label(&i.level1) == *label)
-            .map(|i| i.level1.clone());
-        if let Some(points) = canonical.and_then(|c| fixed.and_then(|f| f.get(&c))) {
-            *sum = points.0;
-        }
-    }
-    out.into_iter()
-        .map(|(l, d)| (l, Value::from(fmt_score(d))))
+    p.level1s()
+        .into_iter()
+        .map(|l1| {
+            let points = crate::check::points_of_level1(&dept.style, l1, &p.indicators);
+            (dept.style.label(l1), Value::from(fmt_score(points)))
+        })
         .collect()
 }
 

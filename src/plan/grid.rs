@@ -104,7 +104,6 @@ fn groups<'p, 'a>(dept: &Dept, p: &'p Proj<'a>, spec: &GridSpec) -> Groups<'p, '
             g.last_mut().expect("pushed above").1.push(ind);
         }
     }
-    let per_l1 = dept.style.style.weights.as_ref().map(|w| &w.per_level1);
     let mut out = Groups {
         level1: Vec::new(),
         level2: Vec::new(),
@@ -112,13 +111,11 @@ fn groups<'p, 'a>(dept: &Dept, p: &'p Proj<'a>, spec: &GridSpec) -> Groups<'p, '
     };
     let ellipsis = usize::from(spec.ellipsis.is_some());
     for (l1, g) in tree {
-        let points = per_l1
-            .and_then(|m| m.get(&l1).map(|d| d.0))
-            .unwrap_or_else(|| {
-                g.iter()
-                    .flat_map(|(_, inds)| inds.iter().filter_map(|i| i.weight))
-                    .fold(Decimal::ZERO, |a, w| a.checked_add(w).unwrap_or(a))
-            });
+        let points = crate::check::points_of_level1(
+            &dept.style,
+            &l1,
+            g.iter().flat_map(|(_, inds)| inds.iter().copied()),
+        );
         let i1 = out.level1.len();
         out.level1.push((dept.style.label(&l1), points));
         for (l2, inds) in g {
@@ -332,27 +329,8 @@ fn summed(c: &GridColumn, p: &Proj) -> Option<Decimal> {
     let f = c.field.as_ref()?.value.as_str();
     let parts: Vec<&str> = f.split('.').collect();
     match parts.as_slice() {
-        ["项目", "资金", key] => {
-            if *key == crate::model::TOTAL_KEY {
-                Some(p.funds.total)
-            } else {
-                p.funds.get(key)
-            }
-        }
-        ["自评", "资金", key, m] => {
-            let e = p.eval.as_ref()?;
-            let r = if *key == crate::model::TOTAL_KEY {
-                Some(&e.total)
-            } else {
-                e.row(key)
-            }?;
-            match *m {
-                "年初预算" => r.initial,
-                "全年预算" => Some(r.budget),
-                "全年执行" => Some(r.executed),
-                _ => None,
-            }
-        }
+        ["项目", "资金", key] => p.funds.amount(key),
+        ["自评", "资金", key, m] => p.eval.as_ref()?.row_or_total(key)?.amount(m),
         _ => None,
     }
 }

@@ -174,13 +174,13 @@ pub fn plan(b: &mut Builder, spec: &MoneySpec, ctx: &Value, p: &Proj) -> Result<
                 ),
                 ("预算", None) => money(style, c, p.funds.total),
                 ("年初预算" | "全年预算" | "全年执行", Some(_)) => {
-                    amount(eval_row.and_then(|r| measure(r, field)))
+                    amount(eval_row.and_then(|r| r.amount(field)))
                 }
                 ("年初预算" | "全年预算" | "全年执行", None) => {
                     let e = eval.filter(|e| !e.rows.is_empty());
-                    match (e, eval_row.and_then(|r| measure(r, field))) {
+                    match (e, eval_row.and_then(|r| r.amount(field))) {
                         (Some(e), Some(v)) => {
-                            sum(v, e.rows.iter().filter_map(|r| measure(r, field)).collect())
+                            sum(v, e.rows.iter().filter_map(|r| r.amount(field)).collect())
                         }
                         (_, v) => amount(v),
                     }
@@ -238,13 +238,4 @@ pub fn plan(b: &mut Builder, spec: &MoneySpec, ctx: &Value, p: &Proj) -> Result<
         b.rows.push(Row::new(RowKind::Body, cells));
     }
     Ok(())
-}
-
-fn measure(r: &EvalRow, field: &str) -> Option<Decimal> {
-    match field {
-        "年初预算" => r.initial,
-        "全年预算" => Some(r.budget),
-        "全年执行" => Some(r.executed),
-        _ => None,
-    }
 }
