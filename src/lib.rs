@@ -5,6 +5,8 @@
 //! [`compute`] (exact arithmetic) → [`plan`] (grids of cells) → [`render`] (PDF via Typst, xlsx)
 //! → [`write`] (atomic, skip unchanged). [`style`] reads the official layouts' settings from
 //! `templates/`; [`target`] reads target values; [`rules`] lists every rule code.
+//! [`workspace`] runs the whole pipeline for a project directory; the command line
+//! ([`cli`]) is a front end over it.
 
 pub mod check;
 pub mod cli;
@@ -18,4 +20,5 @@ pub mod render;
 pub mod rules;
 pub mod style;
 pub mod target;
+pub mod workspace;
 pub mod write;

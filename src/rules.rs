@@ -6,7 +6,7 @@
 //! - JX2xx: indicators (taxonomy, target values, weights)
 //! - JX3xx: money
 //! - JX4xx: self-evaluation arithmetic and scores
-//! - JX5xx: style files (`templates/<style>/style.yaml`, `taxonomies.yaml`)
+//! - JX5xx: style files (`templates/<style>/style.yaml`, `taxonomies.yaml`) and templates
 
 use crate::diag::Severity::{self, Error, Warning};
 
@@ -145,4 +145,8 @@ rules! {
     STYLE_PATTERN = "JX504", Error, "样式中的模式（minijinja）有语法错误", None;
     STYLE_REFERENCE = "JX505", Error, "样式引用的指标体系、一级指标或模板不存在", None;
     STYLE_CONFLICT = "JX506", Error, "样式设置相互矛盾或缺少必需的部分", None;
+    TEMPLATE_ERROR = "JX507", Error, "模板（*.typ.j2 或 lib/*.typ）无法读取或有错误",
+        Some("按所指的行修改模板；模板语法见 docs/styles.md");
+    TYPESET_FAILED = "JX508", Error, "排版失败：Typst 报告了错误",
+        Some("按所指的模板文件和行修改；若指向生成的源码，检查模板中输出该行的部分");
 }

@@ -297,7 +297,7 @@ fn a_second_build_into_the_same_out_is_refused_while_the_lock_is_held() {
     let err = stderr_of(&refused);
     assert_eq!(refused.status.code(), Some(1), "refused:\n{err}");
     assert!(
-        err.contains("另一个 jixiao build 正在写入")
+        err.contains("另一个 jixiao 构建正在写入")
             && err.contains(&format!("（进程 {}）", std::process::id())),
         "names the other process:\n{err}"
     );

@@ -129,6 +129,13 @@ fn found<'d>(
     loaded: &jixiao::load::Loaded,
     diags: impl IntoIterator<Item = &'d jixiao::diag::Diagnostic>,
 ) -> Vec<Found> {
+    found_in(&loaded.sources, diags)
+}
+
+fn found_in<'d>(
+    sources: &jixiao::diag::Sources,
+    diags: impl IntoIterator<Item = &'d jixiao::diag::Diagnostic>,
+) -> Vec<Found> {
     diags
         .into_iter()
         .map(|d| Found {
@@ -137,7 +144,7 @@ fn found<'d>(
             file: d
                 .pos
                 .as_ref()
-                .map(|p| loaded.sources.path(p.file))
+                .map(|p| sources.path(p.file))
                 .or(d.path.as_deref())
                 .and_then(|p| p.file_name())
                 .map(|n| n.to_string_lossy().into_owned())
@@ -1734,4 +1741,101 @@ fn a_style_linked_from_outside_the_templates_is_not_read() {
     assert!(all.iter().any(|m| m.starts_with("JX109")), "{all:?}");
     assert!(!all.iter().any(|m| m.contains("外部秘密")), "{all:?}");
     assert!(styles.get("t").is_err());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Templates: checked with the data (JX507) and typeset by the build (JX508)
+// ---------------------------------------------------------------------------------------------
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A project of its own — the repository's templates, changed by `edit`, and the Zhejiang
+/// sample department — checked, or built into its `out/`, through the library pipeline.
+fn workspace_run(edit: impl Fn(&Path), build: bool) -> Vec<Found> {
+    use jixiao::workspace::{BuildOptions, Options, Workspace, quiet};
+    let dir = tempfile::tempdir().unwrap();
+    let templates = dir.path().join("templates");
+    copy_dir(Path::new(TEMPLATES), &templates);
+    edit(&templates);
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::copy(
+        Path::new(TEMPLATES).join("../data/2020-keqiao-rendaban.yaml"),
+        data.join("a.yaml"),
+    )
+    .unwrap();
+    let mut ws = Workspace::open(Options {
+        data,
+        out: dir.path().join("out"),
+        templates: None,
+        font_paths: Vec::new(),
+    });
+    let outcome = if build {
+        ws.build(&BuildOptions::default(), &quiet)
+    } else {
+        ws.check()
+    };
+    found_in(&outcome.sources, &outcome.diagnostics)
+}
+
+/// Appends `line` to the file `name` of the templates directory.
+fn append(templates: &Path, name: &str, line: &str) {
+    let path = templates.join(name);
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str(line);
+    std::fs::write(path, text).unwrap();
+}
+
+fn lines_of(templates: &Path, name: &str) -> usize {
+    std::fs::read_to_string(templates.join(name))
+        .unwrap()
+        .lines()
+        .count()
+}
+
+#[test]
+fn jx507_a_template_syntax_error_is_reported_at_its_line() {
+    let line = lines_of(Path::new(TEMPLATES), "zhejiang/summary.typ.j2") + 1;
+    let d = workspace_run(
+        |t| append(t, "zhejiang/summary.typ.j2", "{% if %}\n"),
+        false,
+    );
+    let f = fires(&d, "JX507", line);
+    assert_eq!(f.file, "summary.typ.j2", "{}", show(&d));
+    silent(&workspace_run(|_| {}, false), "JX507");
+}
+
+#[test]
+fn jx507_a_typst_library_error_is_reported_at_its_line() {
+    let line = lines_of(Path::new(TEMPLATES), "lib/jixiao.typ") + 1;
+    let d = workspace_run(|t| append(t, "lib/jixiao.typ", "#let broken = (\n"), false);
+    let f = fires(&d, "JX507", line);
+    assert_eq!(f.file, "jixiao.typ", "{}", show(&d));
+}
+
+#[test]
+fn jx508_a_typst_error_while_typesetting_is_reported_in_the_library_file() {
+    let line = lines_of(Path::new(TEMPLATES), "lib/jixiao.typ") + 1;
+    let edit = |t: &Path| {
+        append(t, "lib/jixiao.typ", "#let jx-fail() = panic(\"坏了\")\n");
+        append(t, "zhejiang/summary.typ.j2", "#jx-fail()\n");
+    };
+    // Checking does not typeset: the library itself is fine.
+    silent(&workspace_run(edit, false), "JX508");
+    let d = workspace_run(edit, true);
+    let f = fires(&d, "JX508", line);
+    assert_eq!(f.file, "jixiao.typ", "{}", show(&d));
+    assert!(f.message.contains("坏了"), "{}", show(&d));
+    silent(&workspace_run(|_| {}, true), "JX508");
 }

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
 
 use super::Format;
-use crate::diag::{self, Severity, Summary};
+use crate::diag::{self, Summary};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -35,61 +35,31 @@ pub struct Outcome {
 }
 
 pub fn run(args: &Args) -> ExitCode {
-    let mut loaded = crate::load::load_dir(&args.dir);
-    let styles = crate::style::Styles::load(
-        &super::templates_dir(&args.dir, args.templates.as_deref()),
-        &mut loaded,
-    );
-    let checked = crate::check::check(&loaded, &styles);
-    let mut diags = loaded.diagnostics.clone();
-    diags.extend(checked.diagnostics.iter().cloned());
-    // Characters no font of the styles' chains can draw. Without any Chinese font there is
-    // nothing to check against; `build` then says how to install one.
-    let fonts = super::style_fonts(&args.dir, &args.font_paths, &checked);
-    if fonts.has_cjk() {
-        diags.extend(crate::glyphs::check(&loaded.sources, &checked, &fonts));
-    }
-    let outcome = report(
-        &loaded.sources,
-        &diags,
-        checked.departments.len(),
-        checked.departments.iter().map(|d| d.projects.len()).sum(),
-        args.format,
-        args.deny_warnings,
-        false,
-    );
-    if outcome.failed {
+    let mut ws = crate::workspace::Workspace::open(crate::workspace::Options {
+        data: args.dir.clone(),
+        out: PathBuf::from("out"),
+        templates: args.templates.clone(),
+        font_paths: args.font_paths.clone(),
+    });
+    let outcome = ws.check();
+    if report(&outcome, args.format, args.deny_warnings, false).failed {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
     }
 }
 
-/// Prints diagnostics and the summary in the chosen format.
+/// Prints the diagnostics of a run and its summary in the chosen format.
 pub fn report(
-    sources: &crate::diag::Sources,
-    diags: &[crate::diag::Diagnostic],
-    departments: usize,
-    projects: usize,
+    run: &crate::workspace::Outcome,
     format: Format,
     deny_warnings: bool,
     errors_only: bool,
 ) -> Outcome {
-    let mut summary = Summary {
-        departments,
-        projects,
-        ..Summary::default()
-    };
-    summary.count(diags);
-    let mut sorted: Vec<&crate::diag::Diagnostic> = diags.iter().collect();
-    sorted.sort_by_key(|d| {
-        (
-            d.pos.as_ref().map(|p| (p.file, p.bytes.start)),
-            d.severity == Severity::Warning,
-        )
-    });
-    let sorted: Vec<crate::diag::Diagnostic> = sorted
-        .into_iter()
+    let (sources, diags) = (&run.sources, &run.diagnostics);
+    let summary = run.summary;
+    let sorted: Vec<crate::diag::Diagnostic> = diags
+        .iter()
         .filter(|d| !errors_only || d.is_error())
         .cloned()
         .collect();

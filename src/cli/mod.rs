@@ -59,41 +59,7 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// The templates directory for a data directory: `<data>/../templates`, else `./templates`.
-pub fn templates_dir(data: &Path, explicit: Option<&Path>) -> PathBuf {
-    if let Some(t) = explicit {
-        return t.to_path_buf();
-    }
-    let beside = data
-        .canonicalize()
-        .ok()
-        .and_then(|d| d.parent().map(|p| p.join("templates")));
-    match beside {
-        Some(t) if t.join("taxonomies.yaml").is_file() => t,
-        _ => PathBuf::from("templates"),
-    }
-}
-
-/// The project directory of a data directory: its parent (where `fonts/` and `templates/`
-/// sit), or `.`.
-pub fn project_root(data: &Path) -> PathBuf {
-    data.canonicalize()
-        .ok()
-        .and_then(|d| d.parent().map(Path::to_path_buf))
-        .unwrap_or_else(|| PathBuf::from("."))
-}
-
-/// The font families the styles of `checked` name in their fallback chains, sorted, once.
-pub fn style_families(checked: &crate::check::Checked) -> Vec<String> {
-    let mut families: Vec<String> = checked
-        .departments
-        .iter()
-        .flat_map(|d| d.style.style.fonts.values().flatten().cloned())
-        .collect();
-    families.sort();
-    families.dedup();
-    families
-}
+pub use crate::workspace::{project_root, style_families, templates_dir};
 
 /// The fonts a build of `checked` would use: `fonts/` beside the data directory, the extra
 /// directories, and of the system fonts only the families the styles' chains name.

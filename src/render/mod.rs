@@ -1,4 +1,112 @@
-//! Renderers: both walk the same table plan.
+//! Renderers: each turns one table plan into one output file. The pipeline
+//! ([`crate::workspace`]) drives them through [`Renderer`] and knows nothing of PDF or xlsx.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::plan::Document;
 
 pub mod pdf;
 pub mod xlsx;
+
+/// What a renderer is given for one document.
+pub struct Input<'a> {
+    pub doc: &'a Document,
+    /// The style's Typst template, `<style>/<file>.typ.j2`.
+    pub template: &'a str,
+    /// The installed part of the style's font chains, by role.
+    pub fonts: &'a BTreeMap<String, Vec<String>>,
+    /// The creation date stamped into the file.
+    pub timestamp: (i32, u8, u8),
+}
+
+/// What a renderer made of one document.
+pub struct Output {
+    pub bytes: Vec<u8>,
+    /// Each page as an SVG image, when the renderer was asked for previews.
+    pub pages: Option<Vec<String>>,
+}
+
+/// One output format.
+pub trait Renderer: Sync {
+    /// The file extension of its outputs, without the dot.
+    fn extension(&self) -> &'static str;
+    /// Renders one document. The error is a readable message; Typst's own diagnostics stay
+    /// data in [`RenderError::typst`].
+    fn render(&self, input: &Input<'_>) -> Result<Output, RenderError>;
+}
+
+/// Why a document could not be rendered.
+#[derive(Debug)]
+pub struct RenderError {
+    pub message: String,
+    /// Typst's diagnostics, with their places in the templates' files, when Typst failed.
+    pub typst: Vec<pdf::engine::TypstDiagnostic>,
+}
+
+impl std::fmt::Display for RenderError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for RenderError {}
+
+/// PDF/A-2b through the in-process Typst engine; optionally SVG previews of the same layout.
+pub struct PdfRenderer {
+    pub engine: Arc<pdf::engine::Engine>,
+    pub templates: Arc<pdf::source::Templates>,
+    /// Also return every page as SVG (for `jixiao serve`).
+    pub previews: bool,
+}
+
+impl Renderer for PdfRenderer {
+    fn extension(&self) -> &'static str {
+        "pdf"
+    }
+
+    fn render(&self, input: &Input<'_>) -> Result<Output, RenderError> {
+        let fail = |e: pdf::PdfError| {
+            let typst = match &e {
+                pdf::PdfError::Engine(pdf::engine::EngineError::Compile(d)) => d.clone(),
+                _ => Vec::new(),
+            };
+            RenderError {
+                message: e.to_string(),
+                typst,
+            }
+        };
+        let laid_out = pdf::typeset(
+            &self.engine,
+            &self.templates,
+            input.template,
+            input.doc,
+            input.fonts,
+        )
+        .map_err(fail)?;
+        let pages = self.previews.then(|| pdf::svg_pages(&laid_out));
+        let bytes = pdf::engine::Engine::export_pdf(&laid_out, input.timestamp)
+            .map_err(|e| fail(pdf::PdfError::Engine(e)))?;
+        Ok(Output { bytes, pages })
+    }
+}
+
+/// The xlsx twin: the same plan as a workbook, one sheet per table.
+pub struct XlsxRenderer {
+    pub fonts: xlsx::XlsxFonts,
+}
+
+impl Renderer for XlsxRenderer {
+    fn extension(&self) -> &'static str {
+        "xlsx"
+    }
+
+    fn render(&self, input: &Input<'_>) -> Result<Output, RenderError> {
+        xlsx::write_workbook_created(input.doc, &self.fonts, input.timestamp)
+            .map(|bytes| Output { bytes, pages: None })
+            .map_err(|e| RenderError {
+                message: format!("xlsx：{e:#}"),
+                typst: Vec::new(),
+            })
+    }
+}

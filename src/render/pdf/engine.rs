@@ -60,9 +60,9 @@ pub fn evict() {
 /// A compile or export failure, with readable messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EngineError {
-    /// Typst reported errors while compiling. Each message names the file
-    /// (`main.typ` is the generated source) and line and quotes the line.
-    Compile(Vec<String>),
+    /// Typst reported errors while compiling, as data: each names its file
+    /// (`None` for the generated source), line and column.
+    Compile(Vec<TypstDiagnostic>),
     /// A virtual file name is not a valid relative path (e.g. it escapes the
     /// root with `..`).
     InvalidPath {
@@ -78,10 +78,10 @@ pub enum EngineError {
 impl fmt::Display for EngineError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            EngineError::Compile(msgs) => {
+            EngineError::Compile(diags) => {
                 write!(f, "Typst compilation failed:")?;
-                for m in msgs {
-                    write!(f, "\n{m}")?;
+                for d in diags {
+                    write!(f, "\n{d}")?;
                 }
                 Ok(())
             }
@@ -100,6 +100,70 @@ impl fmt::Display for EngineError {
 }
 
 impl std::error::Error for EngineError {}
+
+/// One Typst diagnostic, kept as data: where it is (a virtual file of the
+/// templates directory such as `lib/jixiao.typ`, or the generated source), what
+/// it says, the call trace and hints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypstDiagnostic {
+    /// An error (else a warning).
+    pub error: bool,
+    pub message: String,
+    /// Where the diagnostic points, if it points into a file.
+    pub at: Option<TypstPos>,
+    /// The call trace, innermost first: what was being done, and where.
+    pub trace: Vec<(String, Option<TypstPos>)>,
+    pub hints: Vec<String>,
+}
+
+/// A place in a Typst file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypstPos {
+    /// The virtual path without the leading slash (`lib/jixiao.typ`); `None`
+    /// for the generated main source.
+    pub file: Option<String>,
+    /// 1-based line and column (in characters).
+    pub line: usize,
+    pub column: usize,
+    /// Byte range in the file.
+    pub bytes: std::ops::Range<usize>,
+    /// The text of the line.
+    pub line_text: String,
+}
+
+impl fmt::Display for TypstPos {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = self
+            .file
+            .as_deref()
+            .unwrap_or("main.typ (generated source)");
+        write!(
+            f,
+            "{name}:{}:{}\n   {} | {}",
+            self.line, self.column, self.line, self.line_text
+        )
+    }
+}
+
+impl fmt::Display for TypstDiagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let severity = if self.error { "error" } else { "warning" };
+        write!(f, "{severity}: {}", self.message)?;
+        if let Some(at) = &self.at {
+            write!(f, "\n  --> {at}")?;
+        }
+        for (what, at) in &self.trace {
+            write!(f, "\n  {what}")?;
+            if let Some(at) = at {
+                write!(f, " at {at}")?;
+            }
+        }
+        for hint in &self.hints {
+            write!(f, "\n  hint: {hint}")?;
+        }
+        Ok(())
+    }
+}
 
 /// A glyph that the font used has no outline for: Typst silently draws the
 /// `.notdef` box (tofu) in its place.
@@ -154,7 +218,7 @@ impl VirtualFile {
 
 /// The Typst engine, one per process. See the [module docs](self).
 pub struct Engine {
-    fonts: FontSet,
+    fonts: std::sync::Arc<FontSet>,
     library: LazyHash<Library>,
     files: HashMap<FileId, VirtualFile>,
     /// File names given to [`Engine::new`] that are not valid virtual paths;
@@ -187,7 +251,11 @@ impl Engine {
     ///
     /// `today` (year, month, day) is what Typst's `datetime.today()` returns;
     /// if it is not a valid date, `datetime.today()` fails.
-    pub fn new(fonts: FontSet, files: Vec<(String, Vec<u8>)>, today: (i32, u8, u8)) -> Engine {
+    pub fn new(
+        fonts: impl Into<std::sync::Arc<FontSet>>,
+        files: Vec<(String, Vec<u8>)>,
+        today: (i32, u8, u8),
+    ) -> Engine {
         let mut map = HashMap::with_capacity(files.len());
         let mut invalid_files = Vec::new();
         for (name, bytes) in files {
@@ -204,7 +272,7 @@ impl Engine {
         )
         .intern();
         Engine {
-            fonts,
+            fonts: fonts.into(),
             library: LazyHash::new(Library::builder().build()),
             files: map,
             invalid_files,
@@ -252,7 +320,7 @@ impl Engine {
         &self,
         main: &str,
         data: Vec<(String, Vec<u8>)>,
-    ) -> Result<(PagedDocument, Vec<String>), EngineError> {
+    ) -> Result<(PagedDocument, Vec<TypstDiagnostic>), EngineError> {
         if let Some((path, reason)) = self.invalid_files.first() {
             return Err(EngineError::InvalidPath {
                 path: path.clone(),
@@ -276,12 +344,12 @@ impl Engine {
         let warnings = warned
             .warnings
             .iter()
-            .map(|d| world.format_diagnostic(d))
+            .map(|d| world.diagnostic(d))
             .collect();
         match warned.output {
             Ok(doc) => Ok((doc, warnings)),
             Err(errors) => Err(EngineError::Compile(
-                errors.iter().map(|d| world.format_diagnostic(d)).collect(),
+                errors.iter().map(|d| world.diagnostic(d)).collect(),
             )),
         }
     }
@@ -439,55 +507,53 @@ impl DocWorld<'_> {
         }
     }
 
-    /// Formats a diagnostic: severity, message, location with the quoted
-    /// line, call trace and hints.
-    fn format_diagnostic(&self, diag: &SourceDiagnostic) -> String {
-        let mut out = String::new();
-        out.push_str(match diag.severity {
-            Severity::Error => "error: ",
-            Severity::Warning => "warning: ",
-        });
-        out.push_str(&diag.message);
-        if let Some(loc) = self.locate(diag.span) {
-            out.push_str("\n  --> ");
-            out.push_str(&loc);
+    /// A diagnostic as data: severity, message, location, call trace and hints.
+    fn diagnostic(&self, diag: &SourceDiagnostic) -> TypstDiagnostic {
+        TypstDiagnostic {
+            error: diag.severity == Severity::Error,
+            message: diag.message.to_string(),
+            at: self.locate(diag.span),
+            trace: diag
+                .trace
+                .iter()
+                .map(|point| {
+                    (
+                        trace_text(&point.v),
+                        self.locate(DiagSpan::from(point.span)),
+                    )
+                })
+                .collect(),
+            hints: diag
+                .hints
+                .iter()
+                .filter(|h| !is_cli_hint(&h.v))
+                .map(|h| h.v.to_string())
+                .collect(),
         }
-        for point in &diag.trace {
-            out.push_str("\n  ");
-            out.push_str(&trace_text(&point.v));
-            if let Some(loc) = self.locate(DiagSpan::from(point.span)) {
-                out.push_str(" at ");
-                out.push_str(&loc);
-            }
-        }
-        for hint in diag.hints.iter().filter(|h| !is_cli_hint(&h.v)) {
-            out.push_str("\n  hint: ");
-            out.push_str(&hint.v);
-        }
-        out
     }
 
-    /// `file:line:col` followed by the quoted line, if the span points into a
-    /// file.
-    fn locate(&self, span: DiagSpan) -> Option<String> {
+    /// File, line, column and the line's text, if the span points into a file.
+    fn locate(&self, span: DiagSpan) -> Option<TypstPos> {
         let id = span.id()?;
         let range = self.range(span)?;
-        let name = if id == self.engine.main_id {
-            "main.typ (generated source)".to_owned()
-        } else {
-            id.vpath().get_without_slash().to_owned()
-        };
+        let file = (id != self.engine.main_id).then(|| id.vpath().get_without_slash().to_owned());
         let text: String = match self.source(id) {
             Ok(source) => source.text().to_owned(),
             Err(_) => String::from_utf8_lossy(self.file(id).ok()?.as_slice()).into_owned(),
         };
         let start = floor_char_boundary(&text, range.start);
+        let end = floor_char_boundary(&text, range.end.max(start));
         let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
         let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-        let line_no = text[..start].matches('\n').count() + 1;
-        let col = text[line_start..start].chars().count() + 1;
-        let line = text[line_start..line_end].trim_end_matches('\r');
-        Some(format!("{name}:{line_no}:{col}\n   {line_no} | {line}"))
+        let line = text[..start].matches('\n').count() + 1;
+        let column = text[line_start..start].chars().count() + 1;
+        Some(TypstPos {
+            file,
+            line,
+            column,
+            bytes: start..end,
+            line_text: text[line_start..line_end].trim_end_matches('\r').to_owned(),
+        })
     }
 }
 

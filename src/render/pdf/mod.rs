@@ -114,6 +114,29 @@ pub fn render(
     fonts: &BTreeMap<String, Vec<String>>,
     timestamp: (i32, u8, u8),
 ) -> Result<Vec<u8>, PdfError> {
+    let laid_out = typeset(engine, templates, template, doc, fonts)?;
+    Engine::export_pdf(&laid_out, timestamp).map_err(PdfError::Engine)
+}
+
+/// Every page of a laid-out document as an SVG image (for previews).
+pub fn svg_pages(laid_out: &typst_layout::PagedDocument) -> Vec<String> {
+    let options = typst_svg::SvgOptions::default();
+    laid_out
+        .pages()
+        .iter()
+        .map(|p| typst_svg::svg(p, &options))
+        .collect()
+}
+
+/// Lays one document out: the template rendered to Typst source, compiled, merged cells split
+/// at page breaks, `fit_page` applied, and every glyph checked.
+pub fn typeset(
+    engine: &Engine,
+    templates: &Templates,
+    template: &str,
+    doc: &Document,
+    fonts: &BTreeMap<String, Vec<String>>,
+) -> Result<typst_layout::PagedDocument, PdfError> {
     let normal = vec![INSET; doc.sections.len()];
     let main = templates
         .render(
@@ -167,7 +190,7 @@ pub fn render(
             cells,
         }
     })?;
-    Engine::export_pdf(&compiled, timestamp).map_err(PdfError::Engine)
+    Ok(compiled)
 }
 
 /// The page of every marked body row: `(section, row) → page`.

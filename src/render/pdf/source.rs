@@ -16,7 +16,9 @@ pub struct Templates {
 
 impl Templates {
     /// Loads every `*.j2` file one level below `dir` (`templates/<style>/<file>.typ.j2`).
-    pub fn load(dir: &Path) -> Result<Templates> {
+    /// A file that cannot be read or does not parse is left out and reported, with its path,
+    /// text (when read) and the line minijinja names.
+    pub fn load(dir: &Path) -> (Templates, Vec<TemplateProblem>) {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_formatter(|out, _state, value| {
@@ -24,33 +26,60 @@ impl Templates {
                 minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string())
             })
         });
-        let entries = std::fs::read_dir(dir)
-            .with_context(|| format!("无法读取样式目录 {}", dir.display()))?;
-        for style in entries.filter_map(Result::ok) {
-            if !style.path().is_dir() {
-                continue;
+        let mut problems = Vec::new();
+        let problem = |path: &Path, text: Option<String>, line, message: String| TemplateProblem {
+            path: path.to_path_buf(),
+            text,
+            line,
+            message,
+        };
+        let mut styles: Vec<_> = match std::fs::read_dir(dir) {
+            Ok(entries) => entries.filter_map(Result::ok).map(|e| e.path()).collect(),
+            Err(e) => {
+                problems.push(problem(dir, None, None, format!("无法读取样式目录：{e}")));
+                Vec::new()
             }
-            for f in std::fs::read_dir(style.path())?.filter_map(Result::ok) {
-                let path = f.path();
-                if path.extension().and_then(|e| e.to_str()) != Some("j2") {
-                    continue;
-                }
+        };
+        styles.sort();
+        for style in styles.iter().filter(|p| p.is_dir()) {
+            let mut files: Vec<_> = std::fs::read_dir(style)
+                .into_iter()
+                .flatten()
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().and_then(|e| e.to_str()) == Some("j2"))
+                .collect();
+            files.sort();
+            for path in files {
                 let name = format!(
                     "{}/{}",
-                    style.file_name().to_string_lossy(),
-                    f.file_name().to_string_lossy()
+                    style.file_name().unwrap_or_default().to_string_lossy(),
+                    path.file_name().unwrap_or_default().to_string_lossy()
                 );
                 // Only files of the templates directory itself, never through a link out of it.
                 if !crate::load::resolves_inside(&path, dir) {
-                    anyhow::bail!("模板 {} 指向样式目录以外，不读取", path.display());
+                    problems.push(problem(
+                        &path,
+                        None,
+                        None,
+                        "模板指向样式目录以外，不读取".to_string(),
+                    ));
+                    continue;
                 }
-                let text = std::fs::read_to_string(&path)
-                    .with_context(|| format!("无法读取模板 {}", path.display()))?;
-                env.add_template_owned(name, text)
-                    .with_context(|| format!("模板 {} 有语法错误", path.display()))?;
+                let text = match std::fs::read_to_string(&path) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        problems.push(problem(&path, None, None, format!("无法读取模板：{e}")));
+                        continue;
+                    }
+                };
+                if let Err(e) = env.add_template_owned(name, text.clone()) {
+                    let message = e.detail().unwrap_or("语法错误").to_string();
+                    problems.push(problem(&path, Some(text), e.line(), message));
+                }
             }
         }
-        Ok(Templates { env })
+        (Templates { env }, problems)
     }
 
     /// The source text of template `name` (`<style>/<file>`), if loaded.
@@ -70,6 +99,17 @@ impl Templates {
         tmpl.render(Value::from(minijinja::value::Serde(ctx)))
             .with_context(|| format!("模板 templates/{name} 渲染失败"))
     }
+}
+
+/// A template that could not be loaded.
+#[derive(Debug)]
+pub struct TemplateProblem {
+    pub path: std::path::PathBuf,
+    /// The file's text, when it could be read.
+    pub text: Option<String>,
+    /// The 1-based line minijinja names.
+    pub line: Option<usize>,
+    pub message: String,
 }
 
 /// A Typst string literal for `s`: `"…"` with `\`, `"` and every control character escaped.

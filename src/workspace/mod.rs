@@ -1,0 +1,771 @@
+//! The pipeline as a library: a [`Workspace`] is a project directory (data, templates, fonts)
+//! and an output directory. [`Workspace::check`] loads and checks everything — data, styles,
+//! templates and the Typst library files — and [`Workspace::build`] goes on to plan, render
+//! and write each department's files together or not at all, skipping what the last build
+//! already wrote. `jixiao check`, `build`, `watch` and `serve` are front ends over it.
+//!
+//! A workspace lives as long as its front end: the fonts, the Typst engine (with its standard
+//! library), and the previews of `serve` are kept between runs and rebuilt only when their
+//! inputs change. Typst's process-wide memo cache is evicted by the workspace after every
+//! document.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use crate::check::{Checked, Dept};
+use crate::diag::{Diagnostic, FileId, Summary};
+use crate::plan::Document;
+use crate::render::pdf::engine::{self, Engine, TypstDiagnostic};
+use crate::render::pdf::fonts::FontSet;
+use crate::render::pdf::source::Templates;
+use crate::render::{Input, PdfRenderer, Renderer, XlsxRenderer};
+use crate::rules;
+use crate::write::{self, Manifest, Written};
+
+pub mod dates;
+mod outcome;
+mod typst_files;
+
+pub use outcome::{DeptOutcome, DeptStatus, DocOutcome, Event, Outcome};
+
+/// Where a workspace reads and writes.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The data directory (one `.yaml` per department and year).
+    pub data: PathBuf,
+    /// The output directory.
+    pub out: PathBuf,
+    /// The templates directory; by default `templates/` beside the data directory.
+    pub templates: Option<PathBuf>,
+    /// Font directories besides `fonts/` beside the data directory.
+    pub font_paths: Vec<PathBuf>,
+}
+
+/// How to build.
+#[derive(Clone, Debug, Default)]
+pub struct BuildOptions {
+    /// Render everything, whatever the last build recorded.
+    pub force: bool,
+    /// Also one PDF per project.
+    pub split: bool,
+    /// Rendering threads (default: every core).
+    pub jobs: Option<usize>,
+    /// Keep every document's pages as SVG in the outcome (for `serve`).
+    pub previews: bool,
+}
+
+/// A project directory and its output directory; see the [module documentation](self).
+pub struct Workspace {
+    options: Options,
+    templates_dir: PathBuf,
+    /// The fonts, for the families they were discovered for.
+    fonts: Option<(Vec<String>, Arc<FontSet>)>,
+    /// The engine, for the hash of its library files and fonts.
+    engine: Option<(String, Arc<Engine>)>,
+    /// Problems of the Typst library files, for the engine they were found with.
+    lib_problems: Option<(String, Vec<TypstDiagnostic>)>,
+    /// Pages of each rendered PDF (by path), with the input hash they were rendered from.
+    previews: HashMap<PathBuf, (String, Arc<Vec<String>>)>,
+}
+
+/// A no-op event handler.
+pub fn quiet(_: &Event) {}
+
+impl Workspace {
+    pub fn open(options: Options) -> Workspace {
+        let templates_dir = templates_dir(&options.data, options.templates.as_deref());
+        Workspace {
+            options,
+            templates_dir,
+            fonts: None,
+            engine: None,
+            lib_problems: None,
+            previews: HashMap::new(),
+        }
+    }
+
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// The templates directory in use.
+    pub fn templates_dir(&self) -> &Path {
+        &self.templates_dir
+    }
+
+    /// The project directory: the parent of the data directory, where `templates/` and
+    /// `fonts/` sit.
+    pub fn root(&self) -> PathBuf {
+        project_root(&self.options.data)
+    }
+
+    /// Forgets the fonts (after a change in a font directory): the next run discovers them
+    /// again.
+    pub fn fonts_changed(&mut self) {
+        self.fonts = None;
+        self.engine = None;
+        self.lib_problems = None;
+    }
+
+    /// Loads and checks data, styles, templates and Typst library files; writes nothing.
+    pub fn check(&mut self) -> Outcome {
+        self.run(None, &quiet)
+    }
+
+    /// Checks, then plans, renders and writes every department without errors. `on` hears
+    /// each event as it happens (from worker threads too).
+    pub fn build(&mut self, options: &BuildOptions, on: &(dyn Fn(&Event) + Sync)) -> Outcome {
+        self.run(Some(options), on)
+    }
+
+    fn run(&mut self, build: Option<&BuildOptions>, on: &(dyn Fn(&Event) + Sync)) -> Outcome {
+        let started = Instant::now();
+        let mut fatal = None;
+        // One build at a time into an output directory: the lock is held until this returns.
+        let mut _lock = None;
+        if build.is_some() {
+            match lock_and_recover(&self.options.out, on) {
+                Ok(lock) => _lock = lock,
+                Err(message) => fatal = Some(message),
+            }
+        }
+        let mut loaded = crate::load::load_dir(&self.options.data);
+        let styles = crate::style::Styles::load(&self.templates_dir, &mut loaded);
+        let (templates, template_problems) = Templates::load(&self.templates_dir);
+        let mut diagnostics = std::mem::take(&mut loaded.diagnostics);
+        for p in template_problems {
+            diagnostics.push(typst_files::template_problem(&mut loaded.sources, p));
+        }
+        let lib = typst_files::read_lib(&self.templates_dir);
+        let mut lib_ids = BTreeMap::new();
+        for (name, bytes) in &lib.files {
+            let path = self.templates_dir.join(name);
+            let text = String::from_utf8_lossy(bytes).into_owned();
+            lib_ids.insert(name.clone(), loaded.sources.add(&path, text));
+        }
+        diagnostics.extend(lib.problems.iter().map(|(path, reason)| {
+            let mut d = Diagnostic::new(&rules::TEMPLATE_ERROR, None, reason.clone());
+            d.path = Some(path.clone());
+            d
+        }));
+        let checked = crate::check::check(&loaded, &styles);
+        diagnostics.extend(checked.diagnostics.iter().cloned());
+        let sources = &loaded.sources;
+
+        // The fonts: `fonts/` beside the data, --font-path, and of the system only the
+        // families the styles' chains name. Characters none of them can draw are errors
+        // (JX120): such a department is refused before anything is laid out.
+        let fonts = self.fonts_for(&checked);
+        let glyph_failed: BTreeSet<FileId> = if fonts.has_cjk() {
+            let found = crate::glyphs::check(sources, &checked, &fonts);
+            let files = found
+                .iter()
+                .filter_map(|d| d.pos.as_ref().map(|p| p.file))
+                .collect();
+            diagnostics.extend(found);
+            files
+        } else {
+            if build.is_some() && fatal.is_none() {
+                fatal = Some(no_cjk_message(&self.root(), &style_families(&checked)));
+            }
+            BTreeSet::new()
+        };
+        let lib_hash = lib_hash(&lib.files, &fonts);
+        let engine = self.engine_for(&lib_hash, &fonts, &lib.files);
+        // The library files must compile on their own; found once per set of files.
+        let lib_problems = match &self.lib_problems {
+            Some((hash, found)) if *hash == lib_hash => found.clone(),
+            _ => {
+                let found = typst_files::check_lib(&engine, &lib.files);
+                self.lib_problems = Some((lib_hash.clone(), found.clone()));
+                found
+            }
+        };
+        for d in &lib_problems {
+            diagnostics.push(typst_files::typst_diagnostic(
+                sources,
+                &lib_ids,
+                None,
+                d,
+                &rules::TEMPLATE_ERROR,
+            ));
+        }
+
+        let refused = |d: &Dept| d.errors > 0 || glyph_failed.contains(&d.src.file);
+        let mut departments: Vec<DeptOutcome> = checked
+            .departments
+            .iter()
+            .map(|d| DeptOutcome {
+                name: d.src.name.value.trim().to_string(),
+                year: d.src.year.value,
+                file: sources.path(d.src.file).to_path_buf(),
+                out_dir: dept_dir(&self.options.out, d),
+                status: if refused(d) {
+                    DeptStatus::Refused
+                } else {
+                    DeptStatus::Checked
+                },
+                documents: Vec::new(),
+            })
+            .collect();
+        let mut counts = Counts::default();
+        if let (Some(build), None) = (build, &fatal) {
+            for d in departments
+                .iter()
+                .filter(|d| d.status == DeptStatus::Refused)
+            {
+                on(&Event::Refused {
+                    department: d.name.clone(),
+                });
+            }
+            let run = BuildRun {
+                build,
+                engine,
+                templates: Arc::new(templates),
+                lib_hash,
+                fonts: &fonts,
+                out: &self.options.out,
+                on,
+            };
+            let typst = run.build(&checked, &mut departments, &mut counts, &mut self.previews);
+            for (dept, (template, d)) in typst {
+                let template = self.templates_dir.join(&template);
+                diagnostics.push(typst_files::typst_diagnostic(
+                    sources,
+                    &lib_ids,
+                    Some((&template, &dept)),
+                    &d,
+                    &rules::TYPESET_FAILED,
+                ));
+            }
+        }
+        sort_diagnostics(&mut diagnostics);
+        let mut summary = Summary {
+            departments: checked.departments.len(),
+            projects: checked.departments.iter().map(|d| d.projects.len()).sum(),
+            ..Summary::default()
+        };
+        summary.count(&diagnostics);
+        drop(checked);
+        Outcome {
+            sources: loaded.sources,
+            diagnostics,
+            summary,
+            departments,
+            fatal,
+            documents: counts.documents,
+            written: counts.written,
+            unchanged: counts.unchanged,
+            elapsed: started.elapsed(),
+        }
+    }
+
+    /// The fonts for the families `checked`'s styles name, discovered once.
+    fn fonts_for(&mut self, checked: &Checked) -> Arc<FontSet> {
+        let families = style_families(checked);
+        if let Some((known, fonts)) = &self.fonts
+            && *known == families
+        {
+            return fonts.clone();
+        }
+        let mut dirs = vec![self.root().join("fonts")];
+        dirs.extend(self.options.font_paths.iter().cloned());
+        let fonts = Arc::new(FontSet::discover_families(&dirs, &families));
+        self.fonts = Some((families, fonts.clone()));
+        self.engine = None;
+        fonts
+    }
+
+    /// The engine for these library files and fonts, made once.
+    fn engine_for(
+        &mut self,
+        hash: &str,
+        fonts: &Arc<FontSet>,
+        lib: &[(String, Vec<u8>)],
+    ) -> Arc<Engine> {
+        if let Some((known, engine)) = &self.engine
+            && known == hash
+        {
+            return engine.clone();
+        }
+        let today = dates::fixed_date().unwrap_or((2000, 1, 1));
+        let engine = Arc::new(Engine::new(fonts.clone(), lib.to_vec(), today));
+        self.engine = Some((hash.to_string(), engine.clone()));
+        engine
+    }
+}
+
+/// What a build did, counted.
+#[derive(Default)]
+struct Counts {
+    documents: usize,
+    written: usize,
+    unchanged: usize,
+}
+
+/// One document to render: its plan, template, outputs and input hash.
+struct Job {
+    dept: usize,
+    doc: Document,
+    template: String,
+    fonts: BTreeMap<String, Vec<String>>,
+    /// (renderer index, path) of each output.
+    outputs: Vec<(usize, PathBuf)>,
+    hash: String,
+    /// Listed as a document of its department (not one of `--split`'s extra files).
+    listed: bool,
+}
+
+enum JobResult {
+    /// Bytes per output; the pages of the PDF when previews were asked for.
+    Rendered {
+        files: Vec<Vec<u8>>,
+        pages: Option<Vec<String>>,
+    },
+    Fresh,
+    Failed(crate::render::RenderError),
+}
+
+/// The build part of a run.
+struct BuildRun<'a> {
+    build: &'a BuildOptions,
+    engine: Arc<Engine>,
+    templates: Arc<Templates>,
+    lib_hash: String,
+    fonts: &'a FontSet,
+    out: &'a Path,
+    on: &'a (dyn Fn(&Event) + Sync),
+}
+
+/// Typst's diagnostics of a failed document: (department name, (template, diagnostic)).
+type TypstFailures = Vec<(String, (String, TypstDiagnostic))>;
+
+impl BuildRun<'_> {
+    fn build(
+        &self,
+        checked: &Checked,
+        departments: &mut [DeptOutcome],
+        outcome: &mut Counts,
+        previews: &mut HashMap<PathBuf, (String, Arc<Vec<String>>)>,
+    ) -> TypstFailures {
+        let on = self.on;
+        let renderers: [&dyn Renderer; 2] = [
+            &PdfRenderer {
+                engine: self.engine.clone(),
+                templates: self.templates.clone(),
+                previews: self.build.previews,
+            },
+            &XlsxRenderer {
+                fonts: Default::default(),
+            },
+        ];
+        let jobs = self.plan(checked, departments);
+        outcome.documents = jobs.iter().filter(|j| j.listed).count();
+        let manifest = Manifest::load(self.out);
+        let fresh = |job: &Job| {
+            !self.build.force
+                && job
+                    .outputs
+                    .iter()
+                    .all(|(_, path)| manifest.is_fresh(path, &job.hash))
+                && (!self.build.previews
+                    || previews
+                        .get(&job.outputs[0].1)
+                        .is_some_and(|(h, _)| *h == job.hash))
+        };
+        let fixed = dates::fixed_date();
+        let threads = self.build.jobs.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        });
+        // Plain worker threads pulling documents from a shared counter. Not a rayon pool: the
+        // PDF writer uses rayon inside, and a rayon worker waiting on it would steal and start
+        // the next document while holding the current one, so memory would grow with every
+        // document.
+        let next = AtomicUsize::new(0);
+        let done = AtomicUsize::new(0);
+        let slots: Vec<Mutex<Option<JobResult>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
+        std::thread::scope(|scope| {
+            for _ in 0..threads.clamp(1, jobs.len().max(1)) {
+                scope.spawn(|| {
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(job) = jobs.get(i) else { break };
+                        let r = if fresh(job) {
+                            JobResult::Fresh
+                        } else {
+                            render_job(job, &renderers, fixed)
+                        };
+                        engine::evict();
+                        *slots[i].lock().expect("result slot") = Some(r);
+                        on(&Event::Progress {
+                            done: done.fetch_add(1, Ordering::Relaxed) + 1,
+                            total: jobs.len(),
+                        });
+                    }
+                });
+            }
+        });
+        let mut results: Vec<JobResult> = slots
+            .into_iter()
+            .map(|s| {
+                s.into_inner().ok().flatten().unwrap_or_else(|| {
+                    JobResult::Failed(crate::render::RenderError {
+                        message: "渲染线程意外中止".to_string(),
+                        typst: Vec::new(),
+                    })
+                })
+            })
+            .collect();
+        let mut manifest = manifest;
+        let typst = self.write(
+            &jobs,
+            &mut results,
+            departments,
+            outcome,
+            &mut manifest,
+            previews,
+        );
+        if let Err(e) = manifest.save() {
+            on(&Event::ManifestNotSaved(e.to_string()));
+        }
+        typst
+    }
+
+    /// Every document of every department without errors, with its outputs and input hash.
+    fn plan(&self, checked: &Checked, departments: &mut [DeptOutcome]) -> Vec<Job> {
+        let mut jobs = Vec::new();
+        for (index, dept) in checked.departments.iter().enumerate() {
+            if departments[index].status == DeptStatus::Refused {
+                continue;
+            }
+            let chains = crate::render::pdf::present_chains(self.fonts, &dept.style.style.fonts);
+            let dir = departments[index].out_dir.clone();
+            let docs = match crate::plan::plan_department(dept) {
+                Ok(d) => d,
+                Err(e) => {
+                    let reason = e.to_string();
+                    (self.on)(&Event::PlanFailed {
+                        department: departments[index].name.clone(),
+                        reason: reason.clone(),
+                    });
+                    departments[index].status = DeptStatus::Failed(reason);
+                    continue;
+                }
+            };
+            for doc in docs {
+                let stem = write::safe_component(&doc.file_stem);
+                if self.build.split && doc.sections.len() > 1 {
+                    for (i, sec) in doc.sections.iter().enumerate() {
+                        let mut one = doc.clone();
+                        one.sections = vec![sec.clone()];
+                        one.title = format!("{} {}", doc.title, sec.name);
+                        let name = format!("{:02}-{}", i + 1, write::safe_component(&sec.name));
+                        let pdf = dir.join(&stem).join(format!("{name}.pdf"));
+                        jobs.push(self.job(index, one, &chains, vec![(0, pdf)], false));
+                    }
+                }
+                let outputs = vec![
+                    (0, dir.join(format!("{stem}.pdf"))),
+                    (1, dir.join(format!("{stem}.xlsx"))),
+                ];
+                departments[index].documents.push(DocOutcome {
+                    title: doc.title.clone(),
+                    pdf: outputs[0].1.clone(),
+                    xlsx: Some(outputs[1].1.clone()),
+                    pages: None,
+                });
+                jobs.push(self.job(index, doc, &chains, outputs, true));
+            }
+        }
+        jobs
+    }
+
+    fn job(
+        &self,
+        dept: usize,
+        doc: Document,
+        chains: &BTreeMap<String, Vec<String>>,
+        outputs: Vec<(usize, PathBuf)>,
+        listed: bool,
+    ) -> Job {
+        let template = doc.template.clone();
+        let mut h = blake3::Hasher::new();
+        h.update(self.lib_hash.as_bytes());
+        h.update(&serde_json::to_vec(&doc).unwrap_or_default());
+        h.update(&serde_json::to_vec(chains).unwrap_or_default());
+        h.update(template.as_bytes());
+        h.update(
+            self.templates
+                .source(&template)
+                .unwrap_or_default()
+                .as_bytes(),
+        );
+        Job {
+            dept,
+            doc,
+            template,
+            fonts: chains.clone(),
+            outputs,
+            hash: h.finalize().to_hex().to_string(),
+            listed,
+        }
+    }
+
+    /// Writes each department all or none: if any of its documents failed, none is written;
+    /// otherwise its files are staged and moved in together (`write::replace_together`).
+    fn write(
+        &self,
+        jobs: &[Job],
+        results: &mut [JobResult],
+        departments: &mut [DeptOutcome],
+        outcome: &mut Counts,
+        manifest: &mut Manifest,
+        previews: &mut HashMap<PathBuf, (String, Arc<Vec<String>>)>,
+    ) -> TypstFailures {
+        let on = self.on;
+        let mut typst = Vec::new();
+        let mut by_dept: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        for (i, job) in jobs.iter().enumerate() {
+            by_dept.entry(job.dept).or_default().push(i);
+        }
+        for (&dept, indices) in &by_dept {
+            let name = departments[dept].name.clone();
+            let failed = indices
+                .iter()
+                .any(|&i| matches!(results[i], JobResult::Failed(_)));
+            // (output, bytes, input hash) of every rendered file of the department.
+            // Previews and Typst's diagnostics are taken out first.
+            for &i in indices {
+                let job = &jobs[i];
+                match &mut results[i] {
+                    JobResult::Rendered {
+                        pages: pages @ Some(_),
+                        ..
+                    } if !failed => {
+                        let pages = pages.take().unwrap_or_default();
+                        let pdf = job.outputs[0].1.clone();
+                        previews.insert(pdf, (job.hash.clone(), Arc::new(pages)));
+                    }
+                    JobResult::Failed(e) => {
+                        for d in std::mem::take(&mut e.typst) {
+                            typst.push((name.clone(), (job.template.clone(), d)));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            let mut files: Vec<(&Path, &[u8], &str)> = Vec::new();
+            let mut reasons = Vec::new();
+            for &i in indices {
+                let job = &jobs[i];
+                let pdf = &job.outputs[0].1;
+                match &results[i] {
+                    JobResult::Rendered { .. } if failed => on(&Event::Held(pdf.clone())),
+                    JobResult::Rendered { files: bytes, .. } => {
+                        for ((_, path), b) in job.outputs.iter().zip(bytes.iter()) {
+                            files.push((path, b, &job.hash));
+                        }
+                    }
+                    JobResult::Fresh => {
+                        outcome.unchanged += job.outputs.len();
+                        on(&Event::Fresh(pdf.clone()));
+                    }
+                    JobResult::Failed(e) => {
+                        reasons.push(e.message.clone());
+                        on(&Event::DocFailed {
+                            department: name.clone(),
+                            path: pdf.clone(),
+                            reason: e.message.clone(),
+                        });
+                    }
+                }
+            }
+            if failed {
+                departments[dept].status = DeptStatus::Failed(reasons.join("\n"));
+                continue;
+            }
+            departments[dept].status = DeptStatus::Built;
+            if files.is_empty() {
+                continue;
+            }
+            let pairs: Vec<(&Path, &[u8])> = files.iter().map(|&(p, b, _)| (p, b)).collect();
+            match write::replace_together(&departments[dept].out_dir, &pairs) {
+                Ok(written) => {
+                    for (&(path, bytes, hash), w) in files.iter().zip(written) {
+                        manifest.record(path, hash, bytes);
+                        if w == Written::Written {
+                            outcome.written += 1;
+                            on(&Event::Written(path.to_path_buf()));
+                        } else {
+                            outcome.unchanged += 1;
+                            on(&Event::Same(path.to_path_buf()));
+                        }
+                    }
+                }
+                Err(e) => {
+                    on(&Event::WriteFailed {
+                        department: name.clone(),
+                        path: e.path.clone(),
+                        reason: e.reason.clone(),
+                        partly: e.partly,
+                    });
+                    departments[dept].status = DeptStatus::Failed(e.to_string());
+                }
+            }
+        }
+        for d in departments.iter_mut() {
+            for doc in &mut d.documents {
+                doc.pages = previews.get(&doc.pdf).map(|(_, p)| p.clone());
+            }
+        }
+        typst
+    }
+}
+
+fn render_job(job: &Job, renderers: &[&dyn Renderer], fixed: Option<(i32, u8, u8)>) -> JobResult {
+    let input = Input {
+        doc: &job.doc,
+        template: &job.template,
+        fonts: &job.fonts,
+        timestamp: dates::document_date(fixed, job.doc.year),
+    };
+    let mut files = Vec::new();
+    let mut pages = None;
+    for (r, _) in &job.outputs {
+        match renderers[*r].render(&input) {
+            Ok(out) => {
+                files.push(out.bytes);
+                pages = pages.or(out.pages);
+            }
+            Err(e) => return JobResult::Failed(e),
+        }
+    }
+    JobResult::Rendered { files, pages }
+}
+
+/// Locks `out` for this build and finishes or cleans up what a killed build left there.
+fn lock_and_recover(
+    out: &Path,
+    on: &(dyn Fn(&Event) + Sync),
+) -> Result<Option<write::OutLock>, String> {
+    let shown = crate::diag::display_path(out);
+    match write::lock_out(out) {
+        Ok(lock) => {
+            for r in write::recover(out) {
+                on(&Event::Recovered(r));
+            }
+            let removed = write::remove_stale_temps(out);
+            if !removed.is_empty() {
+                on(&Event::RemovedTemps(removed.len()));
+            }
+            Ok(Some(lock))
+        }
+        Err(write::LockError::Busy { pid }) => {
+            let who = pid.map(|p| format!("（进程 {p}）")).unwrap_or_default();
+            Err(format!(
+                "另一个 jixiao 构建正在写入 {shown}{who}；本次构建未执行，请等它结束后再试"
+            ))
+        }
+        Err(write::LockError::Unsupported(e)) => {
+            eprintln!(
+                "警告：无法锁定输出目录 {shown}（{e}），不能防止两个构建同时写入；上次构建中断留下的文件本次不清理"
+            );
+            Ok(None)
+        }
+        Err(write::LockError::Io(e)) => Err(format!("无法锁定输出目录 {shown}：{e}")),
+    }
+}
+
+/// What every document depends on besides its plan and template: the program, the Typst
+/// library files and the font files (by path, face, size and modification time), so a changed
+/// font re-renders.
+fn lib_hash(lib: &[(String, Vec<u8>)], fonts: &FontSet) -> String {
+    let mut h = blake3::Hasher::new();
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    for (name, bytes) in lib {
+        h.update(name.as_bytes());
+        h.update(bytes);
+    }
+    for f in fonts.cjk_families() {
+        h.update(f.family.as_bytes());
+        h.update(f.path.to_string_lossy().as_bytes());
+        h.update(&f.index.to_le_bytes());
+        if let Ok(meta) = std::fs::metadata(&f.path) {
+            h.update(&meta.len().to_le_bytes());
+            let mtime = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+            h.update(&mtime.map_or(0, |d| d.as_nanos()).to_le_bytes());
+        }
+    }
+    h.update(
+        std::env::var("SOURCE_DATE_EPOCH")
+            .unwrap_or_default()
+            .as_bytes(),
+    );
+    h.finalize().to_hex().to_string()
+}
+
+/// `out/<年度>/<部门>/`.
+fn dept_dir(out: &Path, d: &Dept) -> PathBuf {
+    out.join(d.src.year.value.to_string())
+        .join(write::safe_component(&d.src.name.value))
+}
+
+/// Diagnostics by file and place, errors before warnings at the same place.
+fn sort_diagnostics(diags: &mut [Diagnostic]) {
+    diags.sort_by_key(|d| {
+        (
+            d.pos.as_ref().map(|p| (p.file, p.bytes.start)),
+            d.severity == crate::diag::Severity::Warning,
+        )
+    });
+}
+
+fn no_cjk_message(root: &Path, families: &[String]) -> String {
+    format!(
+        "样式字体链中的中文字体（{}）一个也没有安装，无法生成 PDF。\n处理：Debian/Ubuntu 上运行 apt-get install -y fonts-noto-cjk，或把 .ttf/.otf 字体文件放进 {}；jixiao fonts 可列出已安装的中文字体",
+        families.join("、"),
+        root.join("fonts").display()
+    )
+}
+
+/// The templates directory for a data directory: `<data>/../templates`, else `./templates`.
+pub fn templates_dir(data: &Path, explicit: Option<&Path>) -> PathBuf {
+    if let Some(t) = explicit {
+        return t.to_path_buf();
+    }
+    let beside = data
+        .canonicalize()
+        .ok()
+        .and_then(|d| d.parent().map(|p| p.join("templates")));
+    match beside {
+        Some(t) if t.join("taxonomies.yaml").is_file() => t,
+        _ => PathBuf::from("templates"),
+    }
+}
+
+/// The project directory of a data directory: its parent (where `fonts/` and `templates/`
+/// sit), or `.`.
+pub fn project_root(data: &Path) -> PathBuf {
+    data.canonicalize()
+        .ok()
+        .and_then(|d| d.parent().map(Path::to_path_buf))
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// The font families the styles of `checked` name in their fallback chains, sorted, once.
+pub fn style_families(checked: &Checked) -> Vec<String> {
+    let mut families: Vec<String> = checked
+        .departments
+        .iter()
+        .flat_map(|d| d.style.style.fonts.values().flatten().cloned())
+        .collect();
+    families.sort();
+    families.dedup();
+    families
+}

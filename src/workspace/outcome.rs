@@ -1,0 +1,199 @@
+//! What a run of the pipeline found and did: diagnostics, and per department its status and
+//! documents; and the events reported while it runs, worded for the person at the terminal.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::diag::{Diagnostic, Sources, Summary, display_path};
+use crate::write::Recovery;
+
+/// The result of [`super::Workspace::check`] or [`super::Workspace::build`].
+pub struct Outcome {
+    /// Every file read (data, styles, templates), for positions and snippets.
+    pub sources: Sources,
+    /// Everything found, checking and typesetting, in file order.
+    pub diagnostics: Vec<Diagnostic>,
+    pub summary: Summary,
+    pub departments: Vec<DeptOutcome>,
+    /// Why the build could not run at all (no Chinese font, output directory locked).
+    pub fatal: Option<String>,
+    /// Documents planned, files written and files left as they were.
+    pub documents: usize,
+    pub written: usize,
+    pub unchanged: usize,
+    pub elapsed: Duration,
+}
+
+impl Outcome {
+    /// Whether the run found an error or could not write everything it should have.
+    pub fn failed(&self) -> bool {
+        self.fatal.is_some()
+            || self.summary.errors > 0
+            || self
+                .departments
+                .iter()
+                .any(|d| matches!(d.status, DeptStatus::Failed(_)))
+    }
+
+    /// The diagnostics located in the file `path`.
+    pub fn diagnostics_of(&self, path: &std::path::Path) -> Vec<&Diagnostic> {
+        self.diagnostics
+            .iter()
+            .filter(|d| match &d.pos {
+                Some(p) => self.sources.path(p.file) == path,
+                None => d.path.as_deref() == Some(path),
+            })
+            .collect()
+    }
+}
+
+/// One department file of the run.
+#[derive(Clone)]
+pub struct DeptOutcome {
+    pub name: String,
+    pub year: u32,
+    /// The data file.
+    pub file: PathBuf,
+    /// `out/<年度>/<部门>/`.
+    pub out_dir: PathBuf,
+    pub status: DeptStatus,
+    /// Its documents (when it was planned).
+    pub documents: Vec<DocOutcome>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeptStatus {
+    /// Checked only (no build was asked for); no errors.
+    Checked,
+    /// Errors in its data (or characters no font has): nothing written.
+    Refused,
+    /// Every file written or already current.
+    Built,
+    /// A document could not be planned, rendered or written; its files were not replaced.
+    Failed(String),
+}
+
+/// One document of a department.
+#[derive(Clone)]
+pub struct DocOutcome {
+    pub title: String,
+    pub pdf: PathBuf,
+    pub xlsx: Option<PathBuf>,
+    /// Its pages as SVG, when previews were asked for and it rendered.
+    pub pages: Option<Arc<Vec<String>>>,
+}
+
+/// What happens while a build runs, in the order it happens. `Display` gives the line printed
+/// for it.
+#[derive(Debug)]
+pub enum Event {
+    /// A killed build's leftovers were finished or cleaned up.
+    Recovered(Recovery),
+    RemovedTemps(usize),
+    /// The department has errors: nothing is written for it.
+    Refused {
+        department: String,
+    },
+    PlanFailed {
+        department: String,
+        reason: String,
+    },
+    /// `done` of `total` documents rendered (or found current).
+    Progress {
+        done: usize,
+        total: usize,
+    },
+    Written(PathBuf),
+    /// Current according to the last build's record: not rendered.
+    Fresh(PathBuf),
+    /// Rendered to the same bytes as the file already there.
+    Same(PathBuf),
+    /// Rendered, but not written because another document of its department failed.
+    Held(PathBuf),
+    DocFailed {
+        department: String,
+        path: PathBuf,
+        reason: String,
+    },
+    WriteFailed {
+        department: String,
+        path: PathBuf,
+        reason: String,
+        partly: bool,
+    },
+    ManifestNotSaved(String),
+}
+
+impl std::fmt::Display for Event {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let p = |p: &std::path::Path| display_path(p);
+        match self {
+            Event::Recovered(r) => match r {
+                Recovery::Completed { dir, moved } => write!(
+                    f,
+                    "完成上次中断的写入：{}（移入 {moved} 个暂存文件）",
+                    p(dir)
+                ),
+                Recovery::Discarded { dir, partly: false } => write!(
+                    f,
+                    "清理上次中断的写入：{} 的暂存文件不完整，已删除，原有文件保留",
+                    p(dir)
+                ),
+                Recovery::Discarded { dir, partly: true } => write!(
+                    f,
+                    "警告：{} 上次中断时已有部分文件被替换，其余暂存文件不完整，已删除；请用 --force 重新构建",
+                    p(dir)
+                ),
+                Recovery::Unreadable { dir, reason } => write!(
+                    f,
+                    "警告：{} 的中断写入记录无法使用（{reason}），已删除",
+                    p(dir)
+                ),
+                Recovery::Failed { dir, reason } => write!(
+                    f,
+                    "警告：无法完成 {} 上次中断的写入：{reason}；请用 --force 重新构建",
+                    p(dir)
+                ),
+            },
+            Event::RemovedTemps(n) => write!(f, "删除上次构建中断留下的临时文件 {n} 个"),
+            Event::Refused { department } => {
+                write!(f, "{department}：有错误，本部门不生成任何文件")
+            }
+            Event::PlanFailed { department, reason } => {
+                write!(f, "错误：{department}：{reason}；本部门不生成任何文件")
+            }
+            Event::Progress { done, total } => write!(f, "{done}/{total} 份文档"),
+            Event::Written(path) => write!(f, "写入 {}", p(path)),
+            Event::Fresh(path) => write!(f, "未变 {}（数据、模板、字体均未改动）", p(path)),
+            Event::Same(path) => write!(f, "未变 {}", p(path)),
+            Event::Held(path) => write!(f, "未写入 {}（本部门有文档生成失败）", p(path)),
+            Event::DocFailed {
+                department,
+                path,
+                reason,
+            } => write!(f, "错误：{department}：{} 未生成：{reason}", p(path)),
+            Event::WriteFailed {
+                department,
+                path,
+                reason,
+                partly: true,
+            } => write!(
+                f,
+                "错误：无法写入 {}：{reason}；{department} 的文件可能新旧混杂，下次构建会完成或清理",
+                p(path)
+            ),
+            Event::WriteFailed {
+                department,
+                path,
+                reason,
+                partly: false,
+            } => write!(
+                f,
+                "错误：无法写入 {}：{reason}；{department} 的文件均未替换",
+                p(path)
+            ),
+            Event::ManifestNotSaved(e) => write!(f, "警告：无法保存构建记录：{e}"),
+        }
+    }
+}
