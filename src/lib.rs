@@ -18,6 +18,7 @@ pub mod model;
 pub mod plan;
 pub mod render;
 pub mod rules;
+pub mod serve;
 pub mod style;
 pub mod target;
 pub mod workspace;

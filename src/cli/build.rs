@@ -59,7 +59,7 @@ impl Args {
 
 pub fn run(args: &Args) -> ExitCode {
     let mut ws = args.workspace();
-    let outcome = build_once(&mut ws, &args.build_options());
+    let outcome = build_once(&mut ws, &args.build_options(), true);
     if outcome.failed() {
         ExitCode::FAILURE
     } else {
@@ -69,7 +69,12 @@ pub fn run(args: &Args) -> ExitCode {
 
 /// One build, printed as `jixiao build` prints it: what it did as it goes, then the errors
 /// in full (warnings counted; `jixiao check` lists them) and the summary. Shared with `watch`.
-pub fn build_once(ws: &mut Workspace, options: &BuildOptions) -> crate::workspace::Outcome {
+/// `show_unchanged`: also print a line for every file left as it was.
+pub fn build_once(
+    ws: &mut Workspace,
+    options: &BuildOptions,
+    show_unchanged: bool,
+) -> crate::workspace::Outcome {
     let progress = std::io::stderr().is_terminal().then(|| {
         let pb = indicatif::ProgressBar::hidden();
         pb.set_style(
@@ -88,6 +93,7 @@ pub fn build_once(ws: &mut Workspace, options: &BuildOptions) -> crate::workspac
                 pb.set_position(*done as u64);
             }
         }
+        Event::Fresh(_) | Event::Same(_) if !show_unchanged => {}
         other => match &progress {
             Some(pb) if !pb.is_hidden() => pb.suspend(|| eprintln!("{other}")),
             _ => eprintln!("{other}"),

@@ -8,6 +8,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 pub mod build;
 pub mod check;
 pub mod fonts;
+pub mod serve;
+pub mod watch;
 
 #[derive(Parser)]
 #[command(
@@ -26,6 +28,10 @@ pub enum Command {
     Check(check::Args),
     /// 校验后生成全部 PDF 与 xlsx（out/<年度>/<部门>/<表名>.pdf）
     Build(build::Args),
+    /// 构建后监视 data/、templates/、fonts/，每次保存后重新校验并只重建改动的部门
+    Watch(watch::Args),
+    /// 在本机浏览器中预览：逐页显示各部门的表格和问题，保存后自动刷新
+    Serve(serve::Args),
     /// 列出找到的中文字体，以及各样式的宋体、仿宋、黑体、楷体由哪个字体担任
     Fonts(fonts::Args),
     /// 列出全部校验规则及其代码
@@ -45,6 +51,8 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Build(args) => build::run(&args),
+        Command::Watch(args) => watch::run(&args),
+        Command::Serve(args) => serve::run(&args),
         Command::Fonts(args) => fonts::run(&args),
         Command::Rules => {
             for r in crate::rules::ALL {

@@ -24,7 +24,14 @@ pub struct Input<'a> {
 pub struct Output {
     pub bytes: Vec<u8>,
     /// Each page as an SVG image, when the renderer was asked for previews.
-    pub pages: Option<Vec<String>>,
+    pub pages: Option<Vec<Page>>,
+}
+
+/// One page of a preview: the picture, and its text for search and screen readers.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub svg: String,
+    pub text: String,
 }
 
 /// One output format.
@@ -84,7 +91,7 @@ impl Renderer for PdfRenderer {
             input.fonts,
         )
         .map_err(fail)?;
-        let pages = self.previews.then(|| pdf::svg_pages(&laid_out));
+        let pages = self.previews.then(|| pdf::preview_pages(&laid_out));
         let bytes = pdf::engine::Engine::export_pdf(&laid_out, input.timestamp)
             .map_err(|e| fail(pdf::PdfError::Engine(e)))?;
         Ok(Output { bytes, pages })

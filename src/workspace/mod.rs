@@ -28,6 +28,7 @@ use crate::write::{self, Manifest, Written};
 pub mod dates;
 mod outcome;
 mod typst_files;
+pub mod watch;
 
 pub use outcome::{DeptOutcome, DeptStatus, DocOutcome, Event, Outcome};
 
@@ -68,7 +69,7 @@ pub struct Workspace {
     /// Problems of the Typst library files, for the engine they were found with.
     lib_problems: Option<(String, Vec<TypstDiagnostic>)>,
     /// Pages of each rendered PDF (by path), with the input hash they were rendered from.
-    previews: HashMap<PathBuf, (String, Arc<Vec<String>>)>,
+    previews: HashMap<PathBuf, (String, Arc<Vec<crate::render::Page>>)>,
 }
 
 /// A no-op event handler.
@@ -323,7 +324,7 @@ enum JobResult {
     /// Bytes per output; the pages of the PDF when previews were asked for.
     Rendered {
         files: Vec<Vec<u8>>,
-        pages: Option<Vec<String>>,
+        pages: Option<Vec<crate::render::Page>>,
     },
     Fresh,
     Failed(crate::render::RenderError),
@@ -349,7 +350,7 @@ impl BuildRun<'_> {
         checked: &Checked,
         departments: &mut [DeptOutcome],
         outcome: &mut Counts,
-        previews: &mut HashMap<PathBuf, (String, Arc<Vec<String>>)>,
+        previews: &mut HashMap<PathBuf, (String, Arc<Vec<crate::render::Page>>)>,
     ) -> TypstFailures {
         let on = self.on;
         let renderers: [&dyn Renderer; 2] = [
@@ -523,7 +524,7 @@ impl BuildRun<'_> {
         departments: &mut [DeptOutcome],
         outcome: &mut Counts,
         manifest: &mut Manifest,
-        previews: &mut HashMap<PathBuf, (String, Arc<Vec<String>>)>,
+        previews: &mut HashMap<PathBuf, (String, Arc<Vec<crate::render::Page>>)>,
     ) -> TypstFailures {
         let on = self.on;
         let mut typst = Vec::new();

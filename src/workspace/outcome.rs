@@ -81,7 +81,7 @@ pub struct DocOutcome {
     pub pdf: PathBuf,
     pub xlsx: Option<PathBuf>,
     /// Its pages as SVG, when previews were asked for and it rendered.
-    pub pages: Option<Arc<Vec<String>>>,
+    pub pages: Option<Arc<Vec<crate::render::Page>>>,
 }
 
 /// What happens while a build runs, in the order it happens. `Display` gives the line printed

@@ -118,14 +118,44 @@ pub fn render(
     Engine::export_pdf(&laid_out, timestamp).map_err(PdfError::Engine)
 }
 
-/// Every page of a laid-out document as an SVG image (for previews).
-pub fn svg_pages(laid_out: &typst_layout::PagedDocument) -> Vec<String> {
+/// Every page of a laid-out document as an SVG image with its text (for previews).
+pub fn preview_pages(laid_out: &typst_layout::PagedDocument) -> Vec<crate::render::Page> {
     let options = typst_svg::SvgOptions::default();
     laid_out
         .pages()
         .iter()
-        .map(|p| typst_svg::svg(p, &options))
+        .map(|p| {
+            let mut text = String::new();
+            page_text(&p.frame, &mut text);
+            crate::render::Page {
+                svg: typst_svg::svg(p, &options),
+                text,
+            }
+        })
         .collect()
+}
+
+/// The text runs of a frame in drawing order: runs that meet between two Chinese characters
+/// are joined directly (a cell's wrapped lines), others with a space.
+fn page_text(frame: &typst::layout::Frame, out: &mut String) {
+    use typst::layout::FrameItem;
+    let han = |c: Option<char>| {
+        c.is_some_and(|c| matches!(c, '\u{3000}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}'))
+    };
+    for (_, item) in frame.items() {
+        match item {
+            FrameItem::Group(g) => page_text(&g.frame, out),
+            FrameItem::Text(t) => {
+                let run = t.text.as_str();
+                let joined = han(out.chars().last()) && han(run.chars().next());
+                if !out.is_empty() && !joined {
+                    out.push(' ');
+                }
+                out.push_str(run);
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Lays one document out: the template rendered to Typst source, compiled, merged cells split

@@ -1,0 +1,335 @@
+//! `jixiao serve`: a local preview server over a [`Workspace`]. A builder thread builds once,
+//! then again on every save (the same [`Watch`] as `jixiao watch`), keeping each document's
+//! pages as SVG; the HTTP side shows them with the diagnostics of each data file, and every
+//! open page reloads itself within a second of a rebuild (a long-polled `/events`).
+//!
+//! Nothing a request names reaches the file system: departments and documents are looked up
+//! by name among the last build's results, and only files that build wrote are sent. Requests
+//! whose `Host` is not the address served are refused (a web page elsewhere cannot read the
+//! preview through DNS rebinding).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::workspace::watch::Watch;
+use crate::workspace::{BuildOptions, DeptStatus, DocOutcome, Outcome, Workspace};
+
+mod page;
+
+/// How long `/events` waits for a rebuild before answering with the same generation.
+const LONG_POLL: Duration = Duration::from_secs(20);
+
+/// What the pages show: the last build, and each department's last good documents.
+#[derive(Default)]
+struct State {
+    /// Counts the builds finished; pages poll for a change.
+    generation: u64,
+    /// The last build.
+    outcome: Option<Outcome>,
+    /// Whether a rebuild is under way.
+    building: bool,
+    /// Per data file: the documents of its last successful build, shown (marked out of date)
+    /// while the file has errors.
+    last_good: HashMap<PathBuf, Vec<DocOutcome>>,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    changed: Condvar,
+}
+
+impl Shared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Where to listen.
+pub struct Listen {
+    pub host: String,
+    pub port: u16,
+}
+
+/// Serves `ws` until the process is stopped. `ready` is called with the address once the
+/// server listens and the first build is done.
+pub fn run(
+    mut ws: Workspace,
+    mut options: BuildOptions,
+    listen: &Listen,
+    ready: impl FnOnce(&str),
+) -> Result<(), String> {
+    options.previews = true;
+    let server = tiny_http::Server::http((listen.host.as_str(), listen.port))
+        .map_err(|e| format!("无法在 {}:{} 上监听：{e}", listen.host, listen.port))?;
+    let addr = match server.server_addr().to_ip() {
+        Some(a) => a,
+        None => return Err("无法取得监听地址".to_string()),
+    };
+    let watch = Watch::new(&ws)?;
+    let shared = Arc::new(Shared {
+        state: Mutex::new(State::default()),
+        changed: Condvar::new(),
+    });
+    build(&mut ws, &options, &shared);
+    options.force = false;
+    let builder = shared.clone();
+    std::thread::spawn(move || {
+        while let Some(changes) = watch.next() {
+            if changes.fonts {
+                ws.fonts_changed();
+            }
+            let names: Vec<String> = changes
+                .paths
+                .iter()
+                .map(|p| crate::diag::display_path(p))
+                .collect();
+            eprintln!("改动：{}", names.join("、"));
+            build(&mut ws, &options, &builder);
+        }
+    });
+    let host = if addr.ip().is_unspecified() {
+        "127.0.0.1".to_string()
+    } else {
+        addr.ip().to_string()
+    };
+    let url = format!("http://{host}:{}/", addr.port());
+    ready(&url);
+    let allowed_hosts = allowed_hosts(listen, addr);
+    for request in server.incoming_requests() {
+        let shared = shared.clone();
+        let allowed = allowed_hosts.clone();
+        std::thread::spawn(move || respond(request, &shared, &allowed));
+    }
+    Ok(())
+}
+
+/// The `Host` values a request may carry: the address served, and for loopback `localhost`.
+fn allowed_hosts(listen: &Listen, addr: std::net::SocketAddr) -> Vec<String> {
+    let port = addr.port();
+    let mut hosts = vec![
+        format!("{}:{port}", addr.ip()),
+        format!("{}:{port}", listen.host),
+    ];
+    if addr.ip().is_loopback() {
+        hosts.push(format!("localhost:{port}"));
+        hosts.push(format!("127.0.0.1:{port}"));
+        hosts.push(format!("[::1]:{port}"));
+    }
+    if addr.ip().is_unspecified() {
+        // Listening everywhere was asked for: any name of this machine will do.
+        hosts.clear();
+    }
+    hosts
+}
+
+/// Builds once and publishes the outcome.
+fn build(ws: &mut Workspace, options: &BuildOptions, shared: &Shared) {
+    shared.lock().building = true;
+    let started = Instant::now();
+    let outcome = ws.build(options, &crate::workspace::quiet);
+    eprintln!(
+        "{} 个部门：{} 个错误，{} 个警告；写入 {} 个文件；用时 {:.2} 秒",
+        outcome.summary.departments,
+        outcome.summary.errors,
+        outcome.summary.warnings,
+        outcome.written,
+        started.elapsed().as_secs_f64()
+    );
+    if let Some(fatal) = &outcome.fatal {
+        eprintln!("错误：{fatal}");
+    }
+    let mut state = shared.lock();
+    for d in &outcome.departments {
+        if d.status == DeptStatus::Built {
+            state.last_good.insert(d.file.clone(), d.documents.clone());
+        }
+    }
+    state.outcome = Some(outcome);
+    state.building = false;
+    state.generation += 1;
+    shared.changed.notify_all();
+}
+
+type Reply = tiny_http::Response<std::io::Cursor<Vec<u8>>>;
+
+fn respond(request: tiny_http::Request, shared: &Shared, allowed_hosts: &[String]) {
+    let reply = route(&request, shared, allowed_hosts);
+    let _ = request.respond(reply);
+}
+
+fn route(request: &tiny_http::Request, shared: &Shared, allowed_hosts: &[String]) -> Reply {
+    if !allowed_hosts.is_empty() {
+        let host = request
+            .headers()
+            .iter()
+            .find(|h| h.field.equiv("Host"))
+            .map(|h| h.value.as_str().to_ascii_lowercase());
+        if !host.is_some_and(|h| allowed_hosts.contains(&h)) {
+            return text(403, "只接受本机地址的请求");
+        }
+    }
+    if *request.method() != tiny_http::Method::Get && *request.method() != tiny_http::Method::Head {
+        return text(405, "只支持 GET");
+    }
+    let (path, query) = match request.url().split_once('?') {
+        Some((p, q)) => (p, q),
+        None => (request.url(), ""),
+    };
+    let Some(segments) = segments(path) else {
+        return not_found();
+    };
+    let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
+    match segs.as_slice() {
+        [] => {
+            let state = shared.lock();
+            html(page::index(&state_view(&state)))
+        }
+        ["events"] => events(shared, query),
+        ["d", file] => {
+            let state = shared.lock();
+            match page::department(&state_view(&state), file) {
+                Some(body) => html(body),
+                None => not_found(),
+            }
+        }
+        ["d", file, doc, name] => {
+            let state = shared.lock();
+            let view = state_view(&state);
+            let Some((docs, _)) = view.documents(file) else {
+                return not_found();
+            };
+            let Some(doc) = doc.parse::<usize>().ok().and_then(|i| docs.get(i)) else {
+                return not_found();
+            };
+            serve_document_part(doc, name)
+        }
+        _ => not_found(),
+    }
+}
+
+/// A page image (`<n>.svg`) or a download (`表名.pdf`, `表名.xlsx`) of one document.
+fn serve_document_part(doc: &DocOutcome, name: &str) -> Reply {
+    if let Some(n) = name.strip_suffix(".svg") {
+        let page = n
+            .parse::<usize>()
+            .ok()
+            .and_then(|n| n.checked_sub(1))
+            .and_then(|i| doc.pages.as_ref()?.get(i).cloned());
+        return match page {
+            Some(p) => with_type(Reply::from_data(p.svg.into_bytes()), "image/svg+xml"),
+            None => not_found(),
+        };
+    }
+    let file = match name.rsplit_once('.') {
+        Some((_, "pdf")) => Some((&doc.pdf, "application/pdf")),
+        Some((_, "xlsx")) => doc.xlsx.as_ref().map(|x| {
+            (
+                x,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+        }),
+        _ => None,
+    };
+    let Some((path, mime)) = file else {
+        return not_found();
+    };
+    match std::fs::read(path) {
+        Ok(bytes) => with_type(Reply::from_data(bytes), mime),
+        Err(_) => text(404, "文件尚未生成"),
+    }
+}
+
+/// `/events?since=N`: answers with the build generation once it is past `N` (or after
+/// [`LONG_POLL`], with the same one).
+fn events(shared: &Shared, query: &str) -> Reply {
+    let since: u64 = query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("since="))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let state = shared.lock();
+    let (state, _) = shared
+        .changed
+        .wait_timeout_while(state, LONG_POLL, |s| s.generation <= since)
+        .unwrap_or_else(|e| e.into_inner());
+    let mut r = text(200, &state.generation.to_string());
+    if let Ok(h) = tiny_http::Header::from_bytes("Cache-Control", "no-store") {
+        r = r.with_header(h);
+    }
+    r
+}
+
+/// The percent-decoded segments of a URL path; `None` for paths that are not plain names
+/// (empty, `.` or `..` segments, or text that does not decode to UTF-8).
+fn segments(path: &str) -> Option<Vec<String>> {
+    let path = path.strip_prefix('/')?;
+    let path = path.strip_suffix('/').unwrap_or(path);
+    if path.is_empty() {
+        return Some(Vec::new());
+    }
+    path.split('/')
+        .map(|s| {
+            let s = percent_decode(s)?;
+            let plain = !s.is_empty()
+                && s != "."
+                && s != ".."
+                && !s.contains(['/', '\\'])
+                && !s.chars().any(char::is_control);
+            plain.then_some(s)
+        })
+        .collect()
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+fn with_type(r: Reply, mime: &str) -> Reply {
+    match tiny_http::Header::from_bytes("Content-Type", mime) {
+        Ok(h) => r.with_header(h),
+        Err(()) => r,
+    }
+}
+
+fn html(body: String) -> Reply {
+    let r = with_type(Reply::from_string(body), "text/html; charset=utf-8");
+    match tiny_http::Header::from_bytes("Cache-Control", "no-store") {
+        Ok(h) => r.with_header(h),
+        Err(()) => r,
+    }
+}
+
+fn text(code: u16, body: &str) -> Reply {
+    with_type(
+        Reply::from_string(body.to_string()).with_status_code(code),
+        "text/plain; charset=utf-8",
+    )
+}
+
+fn not_found() -> Reply {
+    text(404, "没有这个页面")
+}
+
+fn state_view(state: &State) -> page::View<'_> {
+    page::View {
+        generation: state.generation,
+        building: state.building,
+        outcome: state.outcome.as_ref(),
+        last_good: &state.last_good,
+    }
+}

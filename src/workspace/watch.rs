@@ -1,0 +1,139 @@
+//! Watching a workspace's inputs: the data directory, the templates directory and the font
+//! directories. Saves are debounced (an editor's write-and-rename is one change) and sorted
+//! into what they touch; files no build reads (editor backups, other extensions) are ignored.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::Duration;
+
+use notify_debouncer_full::notify::{EventKind, RecursiveMode};
+use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
+
+use super::Workspace;
+
+/// How long the watcher waits for a burst of events to end.
+const DEBOUNCE: Duration = Duration::from_millis(60);
+
+/// What a batch of saves touched.
+#[derive(Debug, Default, Clone)]
+pub struct Changes {
+    /// The changed files that matter, in event order, without repeats.
+    pub paths: Vec<PathBuf>,
+    pub data: bool,
+    pub templates: bool,
+    pub fonts: bool,
+}
+
+impl Changes {
+    pub fn is_empty(&self) -> bool {
+        self.paths.is_empty()
+    }
+}
+
+/// Watches a workspace's inputs; see the [module documentation](self).
+pub struct Watch {
+    _debouncer: Debouncer<notify_debouncer_full::notify::RecommendedWatcher, RecommendedCache>,
+    events: Receiver<DebounceEventResult>,
+    data: PathBuf,
+    templates: PathBuf,
+    fonts: Vec<PathBuf>,
+}
+
+impl Watch {
+    /// Starts watching `ws`'s data, templates and font directories (those that exist).
+    pub fn new(ws: &Workspace) -> Result<Watch, String> {
+        let (tx, events) = channel();
+        let mut debouncer =
+            new_debouncer(DEBOUNCE, None, tx).map_err(|e| format!("无法监视文件改动：{e}"))?;
+        let canonical = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+        let data = canonical(&ws.options().data);
+        let templates = canonical(ws.templates_dir());
+        let mut fonts = vec![canonical(&ws.root().join("fonts"))];
+        fonts.extend(ws.options().font_paths.iter().map(|p| canonical(p)));
+        debouncer
+            .watch(&data, RecursiveMode::NonRecursive)
+            .map_err(|e| format!("无法监视数据目录 {}：{e}", data.display()))?;
+        debouncer
+            .watch(&templates, RecursiveMode::Recursive)
+            .map_err(|e| format!("无法监视样式目录 {}：{e}", templates.display()))?;
+        for dir in fonts.iter().filter(|d| d.is_dir()) {
+            debouncer
+                .watch(dir, RecursiveMode::Recursive)
+                .map_err(|e| format!("无法监视字体目录 {}：{e}", dir.display()))?;
+        }
+        Ok(Watch {
+            _debouncer: debouncer,
+            events,
+            data,
+            templates,
+            fonts,
+        })
+    }
+
+    /// Waits for the next batch of changes that matter; `None` once the watcher has stopped.
+    pub fn next(&self) -> Option<Changes> {
+        loop {
+            let batch = self.events.recv().ok()?;
+            let changes = self.sort(batch);
+            if !changes.is_empty() {
+                return Some(changes);
+            }
+        }
+    }
+
+    /// Like [`Watch::next`], but gives up after `timeout` with empty changes.
+    pub fn next_timeout(&self, timeout: Duration) -> Option<Changes> {
+        match self.events.recv_timeout(timeout) {
+            Ok(batch) => Some(self.sort(batch)),
+            Err(RecvTimeoutError::Timeout) => Some(Changes::default()),
+            Err(RecvTimeoutError::Disconnected) => None,
+        }
+    }
+
+    fn sort(&self, batch: DebounceEventResult) -> Changes {
+        let mut changes = Changes::default();
+        let Ok(events) = batch else {
+            // The watcher lost track (e.g. too many events): treat everything as changed.
+            changes.data = true;
+            changes.templates = true;
+            changes.fonts = true;
+            changes.paths.push(self.data.clone());
+            return changes;
+        };
+        for event in events {
+            if matches!(event.kind, EventKind::Access(_) | EventKind::Other) {
+                continue;
+            }
+            for path in &event.paths {
+                let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+                    continue;
+                };
+                if name.starts_with('.') || name.ends_with('~') || name.ends_with(".swp") {
+                    continue;
+                }
+                let ext = path
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .map(str::to_ascii_lowercase);
+                let kind = if path.parent() == Some(self.data.as_path())
+                    && matches!(ext.as_deref(), Some("yaml" | "yml"))
+                {
+                    &mut changes.data
+                } else if path.starts_with(&self.templates) {
+                    &mut changes.templates
+                } else if self.fonts.iter().any(|f| path.starts_with(f))
+                    && matches!(ext.as_deref(), Some("ttf" | "otf" | "ttc" | "otc"))
+                {
+                    &mut changes.fonts
+                } else {
+                    continue;
+                };
+                *kind = true;
+                if !changes.paths.contains(path) {
+                    changes.paths.push(path.clone());
+                }
+            }
+        }
+        changes
+    }
+}
