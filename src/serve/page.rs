@@ -96,9 +96,9 @@ fn shell(title: &str, generation: u64, building: bool, body: &str) -> String {
 <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
 <title>{title}</title><style>{STYLE}</style></head><body>\
 <header><a href=\"/\">jixiao 预览</a></header><main>{status}{body}</main>\
-<script>(async()=>{{let g={generation};for(;;){{try{{const r=await fetch('/events?since='+g,{{cache:'no-store'}});\
-const n=parseInt(await r.text(),10);if(r.ok&&n>g){{location.reload();return}}}}\
-catch(e){{await new Promise(f=>setTimeout(f,1000))}}}}}})();</script></body></html>",
+<script>(async()=>{{const g={generation};for(;;){{await new Promise(f=>setTimeout(f,400));\
+try{{const r=await fetch('/events',{{cache:'no-store'}});const n=parseInt(await r.text(),10);\
+if(r.ok&&n>g){{location.reload();return}}}}catch(e){{}}}}}})();</script></body></html>",
         title = esc(title)
     )
 }
