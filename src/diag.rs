@@ -78,6 +78,15 @@ impl Sources {
         self.files.len() - 1
     }
 
+    /// How many files were added (the id the next one gets).
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
     pub fn path(&self, id: FileId) -> &Path {
         &self.files[id].0
     }

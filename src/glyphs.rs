@@ -14,8 +14,18 @@ const MAX_PER_FILE: usize = 20;
 
 /// The characters of every checked department's file that no font of `fonts` can draw.
 pub fn check(sources: &Sources, checked: &Checked, fonts: &FontSet) -> Vec<Diagnostic> {
+    check_cached(sources, checked, fonts, &mut HashMap::new())
+}
+
+/// [`check`], with what is known of each character's coverage by `fonts` kept in `cache`
+/// (for a caller that checks again and again with the same fonts).
+pub fn check_cached(
+    sources: &Sources,
+    checked: &Checked,
+    fonts: &FontSet,
+    cache: &mut HashMap<char, bool>,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let mut cache: HashMap<char, bool> = HashMap::new();
     for dept in &checked.departments {
         let file = dept.src.file;
         let text = sources.text(file);

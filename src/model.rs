@@ -139,7 +139,7 @@ pub fn parse_amount(s: &str) -> Result<Decimal, NumberError> {
 }
 
 /// One file: a department's projects for one year.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Department {
     #[serde(rename = "部门")]
@@ -162,7 +162,7 @@ pub struct Department {
 
 /// A project. Keys beyond the documented ones are collected by the loader into `extra` and
 /// checked against the style's declared fields.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct Project {
     #[serde(rename = "名称")]
     pub name: Text,
@@ -193,7 +193,7 @@ pub struct Project {
 }
 
 /// The overall goal: one text, or one text per 目标N.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum Goals {
     One(String),
@@ -284,7 +284,7 @@ impl<T> Entries<T> {
 }
 
 /// One 三级 indicator row of the approved target table.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct Indicator {
     #[serde(rename = "一级")]
     pub level1: Text,
@@ -313,7 +313,7 @@ pub struct Indicator {
 }
 
 /// The self-evaluation after year end. It refers to the approved indicators by name.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct SelfEval {
     #[serde(rename = "资金")]
     pub funds: Spanned<Sources<EvalAmounts>>,
@@ -337,7 +337,7 @@ pub struct SelfEval {
 }
 
 /// 年初预算数, 全年预算数（A）, 全年执行数（B） of one money source.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EvalAmounts {
     #[serde(rename = "年初预算", default)]
@@ -349,7 +349,7 @@ pub struct EvalAmounts {
 }
 
 /// The year-end result of one approved indicator.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IndicatorEval {
     /// The approved indicator's 三级 name, or `二级/三级` where the name repeats.

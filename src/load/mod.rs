@@ -6,6 +6,7 @@
 //! model, then the keys the typed model does not know ([`extra`]).
 
 use std::cell::Cell;
+use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -37,11 +38,75 @@ pub struct Loaded {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// What loading gave for each file last time, so a long-lived caller (`watch`, `serve`) parses
+/// only the files whose bytes changed. An entry is reused only when the file's text and its
+/// place among the run's sources are the same, so every position it holds is still right.
+#[derive(Default)]
+pub struct Cache {
+    files: HashMap<PathBuf, Cached>,
+}
+
+struct Cached {
+    hash: blake3::Hash,
+    file: FileId,
+    departments: Vec<Department>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Loads every `*.yaml` / `*.yml` file directly under `dir`, in name order.
+pub fn load_dir(dir: &Path) -> Loaded {
+    load_dir_cached(dir, &mut Cache::default())
+}
+
+/// [`load_dir`], reusing `cache` for files that have not changed and updating it.
+pub fn load_dir_cached(dir: &Path, cache: &mut Cache) -> Loaded {
+    let mut seen = HashSet::new();
+    let loaded = load_dir_with(dir, &mut |path, read_from, loaded| {
+        seen.insert(path.to_path_buf());
+        load_file_cached(path, read_from, loaded, cache)
+    });
+    cache.files.retain(|p, _| seen.contains(p));
+    loaded
+}
+
+/// Loads one file through `cache`.
+fn load_file_cached(path: &Path, read_from: &Path, loaded: &mut Loaded, cache: &mut Cache) {
+    let (depts, diags) = (loaded.departments.len(), loaded.diagnostics.len());
+    let file = loaded.sources.len();
+    // The bytes are read once here; a changed or new file is loaded as usual.
+    let bytes = match read_limited(read_from) {
+        Ok(Some(b)) => b,
+        _ => return load_file_from(path, read_from, loaded),
+    };
+    let hash = blake3::hash(&bytes);
+    if let Some(c) = cache.files.get(path)
+        && c.hash == hash
+        && c.file == file
+    {
+        let text = String::from_utf8_lossy(&bytes);
+        let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
+        loaded.sources.add(path, text);
+        loaded.departments.extend(c.departments.iter().cloned());
+        loaded.diagnostics.extend(c.diagnostics.iter().cloned());
+        return;
+    }
+    load_bytes(path, bytes, loaded);
+    cache.files.insert(
+        path.to_path_buf(),
+        Cached {
+            hash,
+            file,
+            departments: loaded.departments[depts..].to_vec(),
+            diagnostics: loaded.diagnostics[diags..].to_vec(),
+        },
+    );
+}
+
 /// Loads every `*.yaml` / `*.yml` file directly under `dir`, in name order. A file that is a
 /// symbolic link is read only when it resolves to a file inside `dir`: a link out of the data
 /// directory is refused (JX016) without being opened. Directories, links to directories and
 /// special files are not data files and are passed over.
-pub fn load_dir(dir: &Path) -> Loaded {
+fn load_dir_with(dir: &Path, load: &mut dyn FnMut(&Path, &Path, &mut Loaded)) -> Loaded {
     let mut loaded = Loaded {
         sources: Sources::default(),
         departments: Vec::new(),
@@ -119,7 +184,7 @@ pub fn load_dir(dir: &Path) -> Loaded {
     }
     for (path, read) in files {
         match read {
-            Ok(read_from) => load_file_from(&path, &read_from, &mut loaded),
+            Ok(read_from) => load(&path, &read_from, &mut loaded),
             Err(d) => loaded.diagnostics.push(*d),
         }
     }
@@ -167,6 +232,16 @@ fn load_file_from(path: &Path, read_from: &Path, loaded: &mut Loaded) {
             ));
             return;
         }
+    };
+    load_bytes(path, bytes, loaded)
+}
+
+/// Loads the bytes of the file named `path`.
+fn load_bytes(path: &Path, bytes: Vec<u8>, loaded: &mut Loaded) {
+    let file_error = |rule: &'static Rule, msg: String| {
+        let mut d = Diagnostic::new(rule, None, msg);
+        d.path = Some(path.to_path_buf());
+        d
     };
     let (text, utf8_error) = match String::from_utf8(bytes) {
         Ok(t) => (t, None),

@@ -70,6 +70,14 @@ pub struct Workspace {
     lib_problems: Option<(String, Vec<TypstDiagnostic>)>,
     /// Pages of each rendered PDF (by path), with the input hash they were rendered from.
     previews: HashMap<PathBuf, (String, Arc<Vec<crate::render::Page>>)>,
+    /// Whether the fonts can draw each character seen.
+    coverage: HashMap<char, bool>,
+    /// The outputs known to hold what the build record says: (input hash, length, mtime).
+    verified: Verified,
+    /// Each data file as last loaded.
+    loads: crate::load::Cache,
+    /// Each department's planned documents, by data file, for the inputs they came from.
+    plans: HashMap<PathBuf, (blake3::Hash, Vec<Job>)>,
 }
 
 /// A no-op event handler.
@@ -85,6 +93,10 @@ impl Workspace {
             engine: None,
             lib_problems: None,
             previews: HashMap::new(),
+            coverage: HashMap::new(),
+            verified: Verified::default(),
+            loads: crate::load::Cache::default(),
+            plans: HashMap::new(),
         }
     }
 
@@ -133,7 +145,8 @@ impl Workspace {
                 Err(message) => fatal = Some(message),
             }
         }
-        let mut loaded = crate::load::load_dir(&self.options.data);
+        let mut loaded = crate::load::load_dir_cached(&self.options.data, &mut self.loads);
+        let data_files = loaded.sources.len();
         let styles = crate::style::Styles::load(&self.templates_dir, &mut loaded);
         let (templates, template_problems) = Templates::load(&self.templates_dir);
         let mut diagnostics = std::mem::take(&mut loaded.diagnostics);
@@ -152,6 +165,16 @@ impl Workspace {
             d.path = Some(path.clone());
             d
         }));
+        // Everything a plan depends on besides its department's own file.
+        let fingerprint = {
+            let mut h = blake3::Hasher::new();
+            for id in data_files..loaded.sources.len() {
+                h.update(loaded.sources.path(id).to_string_lossy().as_bytes());
+                h.update(loaded.sources.text(id).as_bytes());
+            }
+            h.update(templates.fingerprint().as_bytes());
+            h.finalize()
+        };
         let checked = crate::check::check(&loaded, &styles);
         diagnostics.extend(checked.diagnostics.iter().cloned());
         let sources = &loaded.sources;
@@ -161,7 +184,7 @@ impl Workspace {
         // (JX120): such a department is refused before anything is laid out.
         let fonts = self.fonts_for(&checked);
         let glyph_failed: BTreeSet<FileId> = if fonts.has_cjk() {
-            let found = crate::glyphs::check(sources, &checked, &fonts);
+            let found = crate::glyphs::check_cached(sources, &checked, &fonts, &mut self.coverage);
             let files = found
                 .iter()
                 .filter_map(|d| d.pos.as_ref().map(|p| p.file))
@@ -227,11 +250,20 @@ impl Workspace {
                 engine,
                 templates: Arc::new(templates),
                 lib_hash,
+                fingerprint,
+                sources,
+                verified: &self.verified,
                 fonts: &fonts,
                 out: &self.options.out,
                 on,
             };
-            let typst = run.build(&checked, &mut departments, &mut counts, &mut self.previews);
+            let typst = run.build(
+                &checked,
+                &mut departments,
+                &mut counts,
+                &mut self.previews,
+                &mut self.plans,
+            );
             for (dept, (template, d)) in typst {
                 let template = self.templates_dir.join(&template);
                 diagnostics.push(typst_files::typst_diagnostic(
@@ -276,6 +308,7 @@ impl Workspace {
         dirs.extend(self.options.font_paths.iter().cloned());
         let fonts = Arc::new(FontSet::discover_families(&dirs, &families));
         self.fonts = Some((families, fonts.clone()));
+        self.coverage.clear();
         self.engine = None;
         fonts
     }
@@ -299,6 +332,15 @@ impl Workspace {
     }
 }
 
+/// Outputs known to hold what the build record says, with the input hash and the length and
+/// modification time they had then: a file whose metadata is unchanged is not read again.
+type Verified = Mutex<HashMap<PathBuf, (String, u64, std::time::SystemTime)>>;
+
+fn metadata_of(path: &Path) -> Option<(u64, std::time::SystemTime)> {
+    let m = std::fs::metadata(path).ok()?;
+    Some((m.len(), m.modified().ok()?))
+}
+
 /// What a build did, counted.
 #[derive(Default)]
 struct Counts {
@@ -308,6 +350,7 @@ struct Counts {
 }
 
 /// One document to render: its plan, template, outputs and input hash.
+#[derive(Clone)]
 struct Job {
     dept: usize,
     doc: Document,
@@ -336,6 +379,9 @@ struct BuildRun<'a> {
     engine: Arc<Engine>,
     templates: Arc<Templates>,
     lib_hash: String,
+    fingerprint: blake3::Hash,
+    sources: &'a crate::diag::Sources,
+    verified: &'a Verified,
     fonts: &'a FontSet,
     out: &'a Path,
     on: &'a (dyn Fn(&Event) + Sync),
@@ -345,12 +391,30 @@ struct BuildRun<'a> {
 type TypstFailures = Vec<(String, (String, TypstDiagnostic))>;
 
 impl BuildRun<'_> {
+    /// Whether `path` holds what the last build made from inputs hashing to `hash`.
+    fn is_fresh(&self, manifest: &Manifest, path: &Path, hash: &str) -> bool {
+        let now = metadata_of(path);
+        let lock = || self.verified.lock().unwrap_or_else(|e| e.into_inner());
+        if let (Some((h, len, mtime)), Some(now)) = (lock().get(path), now)
+            && h == hash
+            && (*len, *mtime) == now
+        {
+            return true;
+        }
+        let fresh = manifest.is_fresh(path, hash);
+        if let (true, Some((len, mtime))) = (fresh, now) {
+            lock().insert(path.to_path_buf(), (hash.to_string(), len, mtime));
+        }
+        fresh
+    }
+
     fn build(
         &self,
         checked: &Checked,
         departments: &mut [DeptOutcome],
         outcome: &mut Counts,
         previews: &mut HashMap<PathBuf, (String, Arc<Vec<crate::render::Page>>)>,
+        plans: &mut HashMap<PathBuf, (blake3::Hash, Vec<Job>)>,
     ) -> TypstFailures {
         let on = self.on;
         let renderers: [&dyn Renderer; 2] = [
@@ -363,7 +427,7 @@ impl BuildRun<'_> {
                 fonts: Default::default(),
             },
         ];
-        let jobs = self.plan(checked, departments);
+        let jobs = self.plan(checked, departments, plans);
         outcome.documents = jobs.iter().filter(|j| j.listed).count();
         let manifest = Manifest::load(self.out);
         let fresh = |job: &Job| {
@@ -371,7 +435,7 @@ impl BuildRun<'_> {
                 && job
                     .outputs
                     .iter()
-                    .all(|(_, path)| manifest.is_fresh(path, &job.hash))
+                    .all(|(_, path)| self.is_fresh(&manifest, path, &job.hash))
                 && (!self.build.previews
                     || previews
                         .get(&job.outputs[0].1)
@@ -436,12 +500,47 @@ impl BuildRun<'_> {
     }
 
     /// Every document of every department without errors, with its outputs and input hash.
-    fn plan(&self, checked: &Checked, departments: &mut [DeptOutcome]) -> Vec<Job> {
+    fn plan(
+        &self,
+        checked: &Checked,
+        departments: &mut [DeptOutcome],
+        plans: &mut HashMap<PathBuf, (blake3::Hash, Vec<Job>)>,
+    ) -> Vec<Job> {
         let mut jobs = Vec::new();
         for (index, dept) in checked.departments.iter().enumerate() {
             if departments[index].status == DeptStatus::Refused {
                 continue;
             }
+            // A department whose file, styles, templates and fonts are as last time has the
+            // same plan.
+            let key = {
+                let mut h = blake3::Hasher::new();
+                h.update(self.fingerprint.as_bytes());
+                h.update(self.lib_hash.as_bytes());
+                h.update(&[u8::from(self.build.split)]);
+                h.update(self.sources.text(dept.src.file).as_bytes());
+                h.finalize()
+            };
+            let file = departments[index].file.clone();
+            if let Some((known, planned)) = plans.get(&file)
+                && *known == key
+            {
+                for job in planned {
+                    if job.listed {
+                        departments[index].documents.push(DocOutcome {
+                            title: job.doc.title.clone(),
+                            pdf: job.outputs[0].1.clone(),
+                            xlsx: job.outputs.get(1).map(|o| o.1.clone()),
+                            pages: None,
+                        });
+                    }
+                    let mut job = job.clone();
+                    job.dept = index;
+                    jobs.push(job);
+                }
+                continue;
+            }
+            let first = jobs.len();
             let chains = crate::render::pdf::present_chains(self.fonts, &dept.style.style.fonts);
             let dir = departments[index].out_dir.clone();
             let docs = match crate::plan::plan_department(dept) {
@@ -480,6 +579,7 @@ impl BuildRun<'_> {
                 });
                 jobs.push(self.job(index, doc, &chains, outputs, true));
             }
+            plans.insert(file, (key, jobs[first..].to_vec()));
         }
         jobs
     }
@@ -597,6 +697,10 @@ impl BuildRun<'_> {
                 Ok(written) => {
                     for (&(path, bytes, hash), w) in files.iter().zip(written) {
                         manifest.record(path, hash, bytes);
+                        if let Some((len, mtime)) = metadata_of(path) {
+                            let mut v = self.verified.lock().unwrap_or_else(|e| e.into_inner());
+                            v.insert(path.to_path_buf(), (hash.to_string(), len, mtime));
+                        }
                         if w == Written::Written {
                             outcome.written += 1;
                             on(&Event::Written(path.to_path_buf()));
@@ -633,10 +737,40 @@ fn render_job(job: &Job, renderers: &[&dyn Renderer], fixed: Option<(i32, u8, u8
         fonts: &job.fonts,
         timestamp: dates::document_date(fixed, job.doc.year),
     };
+    // The first output (the PDF: Typst's layout, the long part) here, the others meanwhile
+    // on threads of their own, so one changed document uses both cores.
+    let (first, rest) = match job.outputs.split_first() {
+        Some(split) => split,
+        None => {
+            return JobResult::Rendered {
+                files: Vec::new(),
+                pages: None,
+            };
+        }
+    };
+    let (first, rest) = std::thread::scope(|scope| {
+        let rest: Vec<_> = rest
+            .iter()
+            .map(|(r, _)| scope.spawn(|| renderers[*r].render(&input)))
+            .collect();
+        let first = renderers[first.0].render(&input);
+        let rest: Vec<_> = rest
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(crate::render::RenderError {
+                        message: "渲染线程意外中止".to_string(),
+                        typst: Vec::new(),
+                    })
+                })
+            })
+            .collect();
+        (first, rest)
+    });
     let mut files = Vec::new();
     let mut pages = None;
-    for (r, _) in &job.outputs {
-        match renderers[*r].render(&input) {
+    for out in std::iter::once(first).chain(rest) {
+        match out {
             Ok(out) => {
                 files.push(out.bytes);
                 pages = pages.or(out.pages);

@@ -12,7 +12,7 @@ use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, ne
 use super::Workspace;
 
 /// How long the watcher waits for a burst of events to end.
-const DEBOUNCE: Duration = Duration::from_millis(60);
+const DEBOUNCE: Duration = Duration::from_millis(30);
 
 /// What a batch of saves touched.
 #[derive(Debug, Default, Clone)]

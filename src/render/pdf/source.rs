@@ -82,6 +82,23 @@ impl Templates {
         (Templates { env }, problems)
     }
 
+    /// A hash of every template's name and source.
+    pub fn fingerprint(&self) -> blake3::Hash {
+        let mut all: Vec<(&str, String)> = self
+            .env
+            .templates()
+            .map(|(name, t)| (name, t.source().to_string()))
+            .collect();
+        all.sort();
+        let mut h = blake3::Hasher::new();
+        for (name, source) in all {
+            h.update(name.as_bytes());
+            h.update(&(source.len() as u64).to_le_bytes());
+            h.update(source.as_bytes());
+        }
+        h.finalize()
+    }
+
     /// The source text of template `name` (`<style>/<file>`), if loaded.
     pub fn source(&self, name: &str) -> Option<String> {
         self.env

@@ -1,0 +1,115 @@
+//! How long `jixiao watch` takes from a save to the rebuilt files, on a corpus already built.
+//!
+//!     watch_latency --bin target/release/jixiao --data DIR --templates templates [--edits 9]
+//!
+//! Starts `jixiao watch DIR --out <temp>` and waits for its first build. Then, `--edits` times,
+//! it saves one department's file with one project renamed (a different department each time)
+//! and measures the wall time from the write to the summary line of the rebuild, checking that
+//! the rebuild wrote exactly that department's PDF and xlsx. It also saves a file no build
+//! reads and checks that nothing is rebuilt. Prints every sample and the median.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::mpsc::channel;
+use std::time::{Duration, Instant};
+
+fn arg(args: &[String], name: &str) -> Option<String> {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let need = |name: &str| {
+        arg(&args, name).unwrap_or_else(|| {
+            eprintln!("usage: watch_latency --bin JIXIAO --data DIR --templates DIR [--edits N]");
+            std::process::exit(2)
+        })
+    };
+    let bin = need("--bin");
+    let data = PathBuf::from(need("--data"));
+    let templates = need("--templates");
+    let edits: usize = arg(&args, "--edits").map_or(9, |n| n.parse().expect("--edits N"));
+    let out = std::env::temp_dir().join(format!("jixiao-watch-latency-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+
+    let mut child = Command::new(&bin)
+        .arg("watch")
+        .arg(&data)
+        .arg("--out")
+        .arg(&out)
+        .arg("--templates")
+        .arg(&templates)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start jixiao watch");
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, lines) = channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let wait_for = |prefix: &str, timeout: Duration| -> Option<String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let line = lines
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                .ok()?;
+            if line.starts_with(prefix) {
+                return Some(line);
+            }
+        }
+    };
+    let started = Instant::now();
+    wait_for("正在监视", Duration::from_secs(600)).expect("the first build ends");
+    eprintln!("first build: {:.2} s", started.elapsed().as_secs_f64());
+
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&data)
+        .expect("read the data directory")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    let mut samples = Vec::new();
+    for i in 0..edits {
+        let file = &files[i % files.len()];
+        let text = std::fs::read_to_string(file).expect("read a data file");
+        let edited = text.replacen("名称: ", &format!("名称: 改{i}"), 1);
+        let t0 = Instant::now();
+        std::fs::write(file, edited).expect("save");
+        let summary = wait_for("共 ", Duration::from_secs(60)).expect("a rebuild");
+        let took = t0.elapsed().as_secs_f64();
+        assert!(
+            summary.contains("写入 2 个文件"),
+            "the rebuild writes one department's PDF and xlsx: {summary}"
+        );
+        eprintln!("edit {}: {took:.3} s  ({summary})", i + 1);
+        samples.push(took);
+        std::fs::write(file, text).expect("restore");
+        wait_for("共 ", Duration::from_secs(60)).expect("the rebuild after restoring");
+    }
+    // A save no build reads: nothing happens.
+    std::fs::write(data.join("说明.txt"), "备注").expect("write a note");
+    let quiet = wait_for("改动：", Duration::from_secs(1)).is_none();
+    let _ = std::fs::remove_file(data.join("说明.txt"));
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&out);
+    samples.sort_by(f64::total_cmp);
+    let median = if samples.len() % 2 == 1 {
+        samples[samples.len() / 2]
+    } else {
+        (samples[samples.len() / 2 - 1] + samples[samples.len() / 2]) / 2.0
+    };
+    println!(
+        "watch: save → one department rebuilt, median of {} edits: {median:.3} s (min {:.3}, max {:.3}); unrelated save rebuilt nothing: {}",
+        samples.len(),
+        samples[0],
+        samples[samples.len() - 1],
+        if quiet { "yes" } else { "NO" }
+    );
+}
