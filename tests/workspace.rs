@@ -1,0 +1,117 @@
+//! The pipeline as a library: the sample corpus checked and built through `Workspace`, without
+//! the binary; a second build finds everything current; previews come from the same layout.
+
+use std::path::{Path, PathBuf};
+
+use jixiao::workspace::{BuildOptions, DeptStatus, Event, Options, Workspace, quiet};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn workspace(data: &Path, out: &Path) -> Workspace {
+    Workspace::open(Options {
+        data: data.to_path_buf(),
+        out: out.to_path_buf(),
+        templates: Some(repo().join("templates")),
+        font_paths: Vec::new(),
+    })
+}
+
+#[test]
+fn the_library_builds_the_sample_corpus() {
+    let out = tempfile::tempdir().unwrap();
+    let mut ws = workspace(&repo().join("data"), out.path());
+    let checked = ws.check();
+    assert_eq!(checked.summary.errors, 0, "the sample corpus checks clean");
+    assert!(checked.summary.warnings > 0, "and has its known warnings");
+    assert!(
+        checked
+            .departments
+            .iter()
+            .all(|d| d.status == DeptStatus::Checked),
+        "check alone plans nothing"
+    );
+    assert!(
+        !out.path().join(".jixiao-manifest.json").exists(),
+        "check writes nothing"
+    );
+
+    let events = std::sync::Mutex::new(Vec::new());
+    let on = |e: &Event| events.lock().unwrap().push(e.to_string());
+    let built = ws.build(&BuildOptions::default(), &on);
+    assert!(!built.failed(), "{:?}", built.fatal);
+    assert_eq!(built.summary.departments, checked.summary.departments);
+    assert_eq!(built.summary.warnings, checked.summary.warnings);
+    let data_files = std::fs::read_dir(repo().join("data")).unwrap().count();
+    assert_eq!(built.departments.len(), data_files);
+    let mut files = 0;
+    for d in &built.departments {
+        assert_eq!(d.status, DeptStatus::Built, "{}", d.name);
+        assert!(!d.documents.is_empty(), "{}", d.name);
+        for doc in &d.documents {
+            let pdf = std::fs::read(&doc.pdf).unwrap();
+            assert!(pdf.starts_with(b"%PDF-"), "{}", doc.pdf.display());
+            let xlsx = std::fs::read(doc.xlsx.as_ref().unwrap()).unwrap();
+            assert!(xlsx.starts_with(b"PK"), "xlsx is a zip");
+            assert!(doc.pages.is_none(), "no previews unless asked for");
+            files += 2;
+        }
+    }
+    assert_eq!(built.written, files);
+    let written = events
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|e| e.starts_with("写入 "))
+        .count();
+    assert_eq!(written, files, "an event for every file written");
+
+    // Built again by the same workspace (fonts and engine kept): nothing is rendered.
+    let again = ws.build(&BuildOptions::default(), &quiet);
+    assert_eq!((again.written, again.unchanged), (0, files));
+}
+
+#[test]
+fn previews_are_the_pages_of_the_pdf_with_their_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::copy(
+        repo().join("data/2023-kuerle-xinfangju.yaml"),
+        data.join("a.yaml"),
+    )
+    .unwrap();
+    let mut ws = workspace(&data, &dir.path().join("out"));
+    let options = BuildOptions {
+        previews: true,
+        ..BuildOptions::default()
+    };
+    let built = ws.build(&options, &quiet);
+    assert!(!built.failed());
+    let doc = &built.departments[0].documents[0];
+    let pages = doc.pages.as_ref().expect("previews were asked for");
+    let pdf_pages = std::process::Command::new("pdfinfo")
+        .arg(&doc.pdf)
+        .output()
+        .expect("pdfinfo (poppler-utils) is installed");
+    let info = String::from_utf8_lossy(&pdf_pages.stdout);
+    let count: usize = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("pdfinfo gives the page count");
+    assert_eq!(pages.len(), count, "one preview per PDF page");
+    assert!(pages.iter().all(|p| p.svg.starts_with("<svg")));
+    let name = &built.departments[0].name;
+    assert!(
+        pages[0].text.contains(name.as_str()),
+        "the first page's text names {name}:\n{}",
+        pages[0].text
+    );
+    // A rebuild keeps the previews without rendering again.
+    let again = ws.build(&options, &quiet);
+    assert_eq!(again.written, 0);
+    let kept = again.departments[0].documents[0].pages.as_ref().unwrap();
+    assert!(std::sync::Arc::ptr_eq(pages, kept));
+}
