@@ -13,6 +13,7 @@ use super::Format;
 use crate::workspace::{BuildOptions, Event, Options, Workspace};
 
 #[derive(clap::Args)]
+#[group(id = "build_args")]
 pub struct Args {
     /// 数据目录（每个部门每个年度一个 .yaml 文件）
     #[arg(default_value = "data")]

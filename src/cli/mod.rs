@@ -80,3 +80,14 @@ pub fn style_fonts(
     dirs.extend(extra.iter().cloned());
     crate::render::pdf::fonts::FontSet::discover_families(&dirs, &style_families(checked))
 }
+
+#[cfg(test)]
+mod tests {
+    /// clap's own consistency checks (unique names and groups across flattened arguments),
+    /// which it otherwise makes only in debug builds, at the first parse.
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}

@@ -6,8 +6,24 @@
 //!
 //! A workspace lives as long as its front end: the fonts, the Typst engine (with its standard
 //! library), and the previews of `serve` are kept between runs and rebuilt only when their
-//! inputs change. Typst's process-wide memo cache is evicted by the workspace after every
-//! document.
+//! inputs change; so are each data file's parse and each department's plan. Typst's
+//! process-wide memo cache is evicted by the workspace after every document.
+//!
+//! ```no_run
+//! use jixiao::workspace::{BuildOptions, Options, Workspace, quiet};
+//!
+//! let mut ws = Workspace::open(Options {
+//!     data: "data".into(),
+//!     out: "out".into(),
+//!     templates: None,
+//!     font_paths: Vec::new(),
+//! });
+//! let outcome = ws.build(&BuildOptions::default(), &quiet);
+//! for d in &outcome.departments {
+//!     println!("{} {}：{:?}", d.year, d.name, d.status);
+//! }
+//! assert!(!outcome.failed());
+//! ```
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
