@@ -16,6 +16,7 @@ pub mod glyphs;
 pub mod load;
 pub mod model;
 pub mod plan;
+pub mod region;
 pub mod render;
 pub mod rules;
 pub mod serve;

@@ -7,6 +7,7 @@
 //! - JX3xx: money
 //! - JX4xx: self-evaluation arithmetic and scores
 //! - JX5xx: style files (`templates/<style>/style.yaml`, `taxonomies.yaml`) and templates
+//! - JX7xx: the region file (`地区.yaml`) and the region's summary styles
 
 use crate::diag::Severity::{self, Error, Warning};
 
@@ -149,4 +150,8 @@ rules! {
         Some("按所指的行修改模板；模板语法见 docs/styles.md");
     TYPESET_FAILED = "JX508", Error, "排版失败：Typst 报告了错误",
         Some("按所指的模板文件和行修改；若指向生成的源码，检查模板中输出该行的部分");
+    REGION_FILE = "JX701", Error, "地区文件（地区.yaml）的格式或取值不对",
+        Some("地区文件可写：地区、编制单位、签字（标签、内容）、汇总（汇总样式名）；见 docs/region.md");
+    REGION_STYLE = "JX702", Error, "汇总样式（region.yaml）的格式、字段或模板不对",
+        Some("汇总样式的写法与可用字段见 docs/region.md");
 }

@@ -1839,3 +1839,50 @@ fn jx508_a_typst_error_while_typesetting_is_reported_in_the_library_file() {
     assert!(f.message.contains("坏了"), "{}", show(&d));
     silent(&workspace_run(|_| {}, true), "JX508");
 }
+
+// ---------------------------------------------------------------------------------------------
+// The region file and its summary styles (JX701, JX702)
+// ---------------------------------------------------------------------------------------------
+
+/// The Zhejiang sample department with `region` as its data directory's `地区.yaml`, checked
+/// through the library pipeline.
+fn region_check(region: &str) -> Vec<Found> {
+    use jixiao::workspace::{Options, Workspace};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::copy(
+        Path::new(TEMPLATES).join("../data/2020-keqiao-rendaban.yaml"),
+        data.join("a.yaml"),
+    )
+    .unwrap();
+    std::fs::write(data.join("地区.yaml"), region).unwrap();
+    let mut ws = Workspace::open(Options {
+        data,
+        out: dir.path().join("out"),
+        templates: Some(Path::new(TEMPLATES).to_path_buf()),
+        font_paths: Vec::new(),
+    });
+    let outcome = ws.check();
+    found_in(&outcome.sources, &outcome.diagnostics)
+}
+
+const REGION_OK: &str = "地区: 样例市\n编制单位: 样例市财政局\n汇总: [region]\n";
+
+#[test]
+fn jx701_a_region_file_with_an_unknown_key() {
+    let d = region_check("地区: 样例市\n编制单位: 样例市财政局\n颜色: 红\n");
+    let f = fires(&d, "JX701", 3);
+    assert_eq!(f.file, "地区.yaml", "{}", show(&d));
+    fires(&region_check("地区: \"  \"\n"), "JX701", 1);
+    silent(&region_check(REGION_OK), "JX701");
+}
+
+#[test]
+fn jx702_a_summary_style_that_does_not_exist() {
+    let d = region_check("地区: 样例市\n汇总: [region, 没有这个]\n");
+    fires(&d, "JX702", 2);
+    silent(&region_check(REGION_OK), "JX702");
+    // The region file is not read as a department.
+    silent(&region_check(REGION_OK), "JX101");
+}

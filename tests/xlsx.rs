@@ -259,6 +259,7 @@ fn project() -> Section {
             ("项目负责人：".to_string(), "韩玲艳".to_string()),
             ("填报日期：".to_string(), "2023年1月10日".to_string()),
         ],
+        chart: None,
     }
 }
 
@@ -304,6 +305,7 @@ fn department() -> Section {
         rows,
         notes: vec![],
         signature: vec![],
+        chart: None,
     }
 }
 

@@ -141,6 +141,10 @@ fn load_dir_with(dir: &Path, load: &mut dyn FnMut(&Path, &Path, &mut Loaded)) ->
         let Ok(kind) = entry.file_type() else {
             continue;
         };
+        // The region file is not a department's data (see `crate::region`).
+        if crate::region::is_region_file(&path) {
+            continue;
+        }
         let refuse = |rule: &'static Rule, msg: String| {
             let mut d = Diagnostic::new(rule, None, msg);
             d.path = Some(path.clone());

@@ -197,5 +197,6 @@ fn section(
         rows: b.rows,
         notes,
         signature,
+        chart: None,
     })
 }

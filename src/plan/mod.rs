@@ -57,9 +57,34 @@ pub struct Section {
     pub notes: Vec<String>,
     /// Signature line under the grid: `(label, value)` pairs, e.g. `("部门主要领导（签字）：", "周维")`.
     pub signature: Vec<(String, String)>,
+    /// A bar chart drawn under the table (region summaries).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chart: Option<Chart>,
 }
 
 /// One grid row.
+/// A bar chart of one table column: a bar per body row, reference lines across.
+#[derive(Debug, Clone, Serialize)]
+pub struct Chart {
+    pub title: String,
+    /// The bar labels (the departments).
+    pub labels: Vec<String>,
+    /// The figure of each bar; `None` draws no bar.
+    pub values: Vec<Option<Decimal>>,
+    /// Each figure as the table prints it.
+    pub texts: Vec<String>,
+    /// Reference lines (e.g. 90, 80, 60).
+    pub lines: Vec<Decimal>,
+    /// The end of the scale.
+    pub max: Decimal,
+    /// The table column the figures come from, and the table row of each bar (for the xlsx
+    /// chart, which reads the same cells).
+    pub column: usize,
+    pub rows: Vec<usize>,
+    /// The table column of the labels.
+    pub label_column: usize,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Row {
     pub kind: RowKind,
@@ -252,7 +277,7 @@ fn is_false(b: &bool) -> bool {
 }
 
 mod builder;
-mod cells;
+pub mod cells;
 pub mod context;
 mod document;
 mod grid;

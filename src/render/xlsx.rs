@@ -883,8 +883,43 @@ fn write_section(
         line(sheet, &mut row, text, &note, BODY_PT, 0.0)?;
     }
     write_signature(sheet, row, section, &col_px, styles)?;
+    if let Some(chart) = &section.chart {
+        insert_chart(sheet, chart, &refs, row + 3)?;
+    }
 
     page_setup(sheet, landscape);
+    Ok(())
+}
+
+/// A native bar chart of the table's own cells: the labels and figures of `chart`'s column
+/// on the rows it names, so the chart and the table cannot disagree.
+fn insert_chart(
+    sheet: &mut Worksheet,
+    chart: &crate::plan::Chart,
+    refs: &Refs,
+    at_row: u32,
+) -> Result<()> {
+    let (Some(&first), Some(&last)) = (chart.rows.first(), chart.rows.last()) else {
+        return Ok(());
+    };
+    let name = sheet.name();
+    let (r0, c) = refs.sheet((first, chart.column))?;
+    let (r1, _) = refs.sheet((last, chart.column))?;
+    let (_, label_col) = refs.sheet((first, chart.label_column))?;
+    let mut bar = rust_xlsxwriter::Chart::new(rust_xlsxwriter::ChartType::Bar);
+    bar.title().set_name(&chart.title);
+    bar.legend().set_hidden();
+    bar.x_axis()
+        .set_min(0.0)
+        .set_max(chart.max.to_string().parse::<f64>().unwrap_or(100.0));
+    bar.y_axis().set_reverse();
+    bar.add_series()
+        .set_categories((name.as_str(), r0, label_col, r1, label_col))
+        .set_values((name.as_str(), r0, c, r1, c))
+        .set_name(&chart.title);
+    let height = 60 + 22 * chart.rows.len() as u32;
+    bar.set_width(720).set_height(height.min(1400));
+    sheet.insert_chart(at_row, 1, &bar)?;
     Ok(())
 }
 

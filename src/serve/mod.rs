@@ -19,7 +19,7 @@ use std::time::Instant;
 use crate::workspace::watch::Watch;
 use crate::workspace::{BuildOptions, DeptStatus, DocOutcome, Outcome, Workspace};
 
-mod page;
+pub mod page;
 
 /// What the pages show: the last build, and each department's last good documents.
 #[derive(Default)]

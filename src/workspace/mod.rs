@@ -163,7 +163,18 @@ impl Workspace {
         }
         let mut loaded = crate::load::load_dir_cached(&self.options.data, &mut self.loads);
         let data_files = loaded.sources.len();
+        let region = crate::region::load(&self.options.data, &mut loaded);
         let styles = crate::style::Styles::load(&self.templates_dir, &mut loaded);
+        let region_styles: Vec<crate::region::style::LoadedRegionStyle> = match &region {
+            Some(r) => r
+                .styles()
+                .iter()
+                .filter_map(|k| {
+                    crate::region::style::load(&self.templates_dir, k, r.file, &mut loaded)
+                })
+                .collect(),
+            None => Vec::new(),
+        };
         let (templates, template_problems) = Templates::load(&self.templates_dir);
         let mut diagnostics = std::mem::take(&mut loaded.diagnostics);
         for p in template_problems {
@@ -198,7 +209,15 @@ impl Workspace {
         // The fonts: `fonts/` beside the data, --font-path, and of the system only the
         // families the styles' chains name. Characters none of them can draw are errors
         // (JX120): such a department is refused before anything is laid out.
-        let fonts = self.fonts_for(&checked);
+        let mut families = style_families(&checked);
+        families.extend(
+            region_styles
+                .iter()
+                .flat_map(|s| s.style.fonts.values().flatten().cloned()),
+        );
+        families.sort();
+        families.dedup();
+        let fonts = self.fonts_for(families);
         let glyph_failed: BTreeSet<FileId> = if fonts.has_cjk() {
             let found = crate::glyphs::check_cached(sources, &checked, &fonts, &mut self.coverage);
             let files = found
@@ -249,8 +268,48 @@ impl Workspace {
                     DeptStatus::Checked
                 },
                 documents: Vec::new(),
+                figures: {
+                    let path = sources.path(d.src.file);
+                    let of_file = diagnostics.iter().filter(|x| match &x.pos {
+                        Some(p) => p.file == d.src.file,
+                        None => x.path.as_deref() == Some(path),
+                    });
+                    let (errors, warnings) =
+                        of_file.fold(
+                            (0, 0),
+                            |(e, w), x| {
+                                if x.is_error() { (e + 1, w) } else { (e, w + 1) }
+                            },
+                        );
+                    crate::region::figures::of(d, path.to_path_buf(), errors, warnings, refused(d))
+                },
+                summary: false,
             })
             .collect();
+        // A region's summaries: one group per year, after the departments.
+        if let Some(r) = &region
+            && !region_styles.is_empty()
+        {
+            let mut years: Vec<u32> = departments.iter().map(|d| d.year).collect();
+            years.sort_unstable();
+            years.dedup();
+            for year in years {
+                departments.push(DeptOutcome {
+                    name: format!("{}{year}", r.name()),
+                    year,
+                    file: sources.path(r.file).to_path_buf(),
+                    out_dir: self
+                        .options
+                        .out
+                        .join(year.to_string())
+                        .join(write::safe_component(&format!("{}汇总", r.name()))),
+                    status: DeptStatus::Checked,
+                    documents: Vec::new(),
+                    figures: None,
+                    summary: true,
+                });
+            }
+        }
         let mut counts = Counts::default();
         if let (Some(build), None) = (build, &fatal) {
             for d in departments
@@ -266,6 +325,8 @@ impl Workspace {
                 engine,
                 templates: Arc::new(templates),
                 lib_hash,
+                region: region.as_ref(),
+                region_styles: &region_styles,
                 fingerprint,
                 sources,
                 verified: &self.verified,
@@ -280,6 +341,29 @@ impl Workspace {
                 &mut self.previews,
                 &mut self.plans,
             );
+            // The publication index of each year, when the data is a region's.
+            if let Some(r) = &region {
+                for (path, page) in
+                    crate::region::index::pages(&self.options.out, r.name(), &departments)
+                {
+                    if let Some(dir) = path.parent() {
+                        let _ = std::fs::create_dir_all(dir);
+                    }
+                    match write::write_atomic(&path, page.as_bytes()) {
+                        Ok(Written::Written) => {
+                            counts.written += 1;
+                            on(&Event::Written(path));
+                        }
+                        Ok(_) => counts.unchanged += 1,
+                        Err(e) => on(&Event::WriteFailed {
+                            department: r.name().to_string(),
+                            path,
+                            reason: e.to_string(),
+                            partly: false,
+                        }),
+                    }
+                }
+            }
             for (dept, (template, d)) in typst {
                 let template = self.templates_dir.join(&template);
                 diagnostics.push(typst_files::typst_diagnostic(
@@ -313,8 +397,7 @@ impl Workspace {
     }
 
     /// The fonts for the families `checked`'s styles name, discovered once.
-    fn fonts_for(&mut self, checked: &Checked) -> Arc<FontSet> {
-        let families = style_families(checked);
+    fn fonts_for(&mut self, families: Vec<String>) -> Arc<FontSet> {
         if let Some((known, fonts)) = &self.fonts
             && *known == families
         {
@@ -395,6 +478,8 @@ struct BuildRun<'a> {
     engine: Arc<Engine>,
     templates: Arc<Templates>,
     lib_hash: String,
+    region: Option<&'a crate::region::Region>,
+    region_styles: &'a [crate::region::style::LoadedRegionStyle],
     fingerprint: blake3::Hash,
     sources: &'a crate::diag::Sources,
     verified: &'a Verified,
@@ -597,7 +682,56 @@ impl BuildRun<'_> {
             }
             plans.insert(file, (key, jobs[first..].to_vec()));
         }
+        self.plan_summaries(departments, &mut jobs);
         jobs
+    }
+
+    /// The region's summaries of each year, from the figures of that year's departments.
+    fn plan_summaries(&self, departments: &mut [DeptOutcome], jobs: &mut Vec<Job>) {
+        let Some(region) = self.region else { return };
+        let chains_of = |s: &crate::region::style::LoadedRegionStyle| {
+            crate::render::pdf::present_chains(self.fonts, &s.style.fonts)
+        };
+        for index in 0..departments.len() {
+            if !departments[index].summary {
+                continue;
+            }
+            let year = departments[index].year;
+            let figures: Vec<crate::region::figures::DeptFigures> = departments
+                .iter()
+                .filter(|d| !d.summary && d.year == year)
+                .filter_map(|d| d.figures.clone())
+                .collect();
+            let of_year: Vec<&crate::region::figures::DeptFigures> = figures.iter().collect();
+            let dir = departments[index].out_dir.clone();
+            for style in self.region_styles {
+                match crate::region::plan::plan(region, style, year, &of_year) {
+                    Ok(docs) => {
+                        for doc in docs {
+                            let stem = write::safe_component(&doc.file_stem);
+                            let outputs = vec![
+                                (0, dir.join(format!("{stem}.pdf"))),
+                                (1, dir.join(format!("{stem}.xlsx"))),
+                            ];
+                            departments[index].documents.push(DocOutcome {
+                                title: doc.title.clone(),
+                                pdf: outputs[0].1.clone(),
+                                xlsx: Some(outputs[1].1.clone()),
+                                pages: None,
+                            });
+                            jobs.push(self.job(index, doc, &chains_of(style), outputs, true));
+                        }
+                    }
+                    Err(reason) => {
+                        (self.on)(&Event::PlanFailed {
+                            department: departments[index].name.clone(),
+                            reason: reason.clone(),
+                        });
+                        departments[index].status = DeptStatus::Failed(reason);
+                    }
+                }
+            }
+        }
     }
 
     fn job(

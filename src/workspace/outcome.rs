@@ -60,6 +60,11 @@ pub struct DeptOutcome {
     pub status: DeptStatus,
     /// Its documents (when it was planned).
     pub documents: Vec<DocOutcome>,
+    /// What the region's summaries print of it (`None` for a summary itself, or when a sum
+    /// overflows).
+    pub figures: Option<crate::region::figures::DeptFigures>,
+    /// A region's summaries of a year rather than a department.
+    pub summary: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

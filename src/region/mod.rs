@@ -1,0 +1,171 @@
+//! A region's view over its departments: the optional region file `地区.yaml` in the data
+//! directory (the region's name, the compiling office, the signature lines and which summary
+//! styles to build), the summary styles of `templates/<样式>/region.yaml`, the figures they
+//! print ([`figures`]) and their plans ([`plan`]). Checked like every data and style file.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::diag::{Diagnostic, FileId};
+use crate::load::Loaded;
+use crate::rules;
+use crate::style::SText;
+
+pub mod figures;
+pub mod index;
+pub mod plan;
+pub mod style;
+
+/// The names of the region file in the data directory (never a department's data).
+pub const FILE_NAMES: [&str; 2] = ["地区.yaml", "地区.yml"];
+
+/// `地区.yaml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionFile {
+    /// The region's name, printed in the summaries' titles.
+    #[serde(rename = "地区")]
+    pub name: SText,
+    /// The office that compiles the summaries.
+    #[serde(rename = "编制单位", default)]
+    pub office: Option<SText>,
+    /// The signature lines under each summary, in order.
+    #[serde(rename = "签字", default)]
+    pub signatures: Option<Vec<Signature>>,
+    /// The summary styles to build (directories of `templates/` with a `region.yaml`).
+    #[serde(rename = "汇总", default)]
+    pub styles: Option<Vec<SText>>,
+}
+
+/// One signature line: a label and what is printed after it (often left blank to sign).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Signature {
+    #[serde(rename = "标签")]
+    pub label: SText,
+    #[serde(rename = "内容", default)]
+    pub text: Option<SText>,
+}
+
+/// The region file as loaded.
+#[derive(Debug, Clone)]
+pub struct Region {
+    pub file: FileId,
+    pub spec: RegionFile,
+}
+
+impl Region {
+    pub fn name(&self) -> &str {
+        self.spec.name.value.trim()
+    }
+
+    pub fn office(&self) -> &str {
+        self.spec.office.as_ref().map_or("", |o| o.value.trim())
+    }
+
+    /// The signature lines, or the usual five.
+    pub fn signatures(&self) -> Vec<(String, String)> {
+        match &self.spec.signatures {
+            Some(s) => s
+                .iter()
+                .map(|s| {
+                    (
+                        s.label.value.clone(),
+                        s.text.as_ref().map(|t| t.value.clone()).unwrap_or_default(),
+                    )
+                })
+                .collect(),
+            None => [
+                "编制单位（盖章）：",
+                "负责人：",
+                "审核人：",
+                "经办人：",
+                "日期：",
+            ]
+            .iter()
+            .map(|l| (l.to_string(), String::new()))
+            .collect(),
+        }
+    }
+
+    /// The summary styles to build: those named, or `region`.
+    pub fn styles(&self) -> Vec<SText> {
+        self.spec.styles.clone().unwrap_or_else(|| {
+            vec![serde_saphyr::Spanned::new(
+                "region".to_string(),
+                serde_saphyr::Location::UNKNOWN,
+                serde_saphyr::Location::UNKNOWN,
+            )]
+        })
+    }
+}
+
+/// Whether `path` is a region file (not a department's data).
+pub fn is_region_file(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| FILE_NAMES.contains(&n))
+}
+
+/// Loads the region file of `data`, if there is one: its text joins `loaded`'s sources, its
+/// problems `loaded`'s diagnostics (JX701).
+pub fn load(data: &Path, loaded: &mut Loaded) -> Option<Region> {
+    let path = FILE_NAMES
+        .iter()
+        .map(|n| data.join(n))
+        .find(|p| p.is_file())?;
+    let refuse = |loaded: &mut Loaded, message: String| {
+        let mut d = Diagnostic::new(&rules::REGION_FILE, None, message);
+        d.path = Some(path.clone());
+        loaded.diagnostics.push(d);
+    };
+    if !crate::load::resolves_inside(&path, data) {
+        refuse(loaded, "地区文件指向数据目录以外，不读取".to_string());
+        return None;
+    }
+    let text = match std::fs::read(&path) {
+        Ok(b) if b.len() as u64 <= crate::load::MAX_FILE_BYTES => match String::from_utf8(b) {
+            Ok(t) => t,
+            Err(_) => {
+                refuse(loaded, "地区文件不是 UTF-8 编码".to_string());
+                return None;
+            }
+        },
+        Ok(_) => {
+            refuse(loaded, "地区文件过大，不读取".to_string());
+            return None;
+        }
+        Err(e) => {
+            refuse(loaded, format!("无法读取地区文件：{e}"));
+            return None;
+        }
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
+    let file = loaded.sources.add(&path, text);
+    match crate::load::parse_as::<RegionFile>(loaded.sources.text(file)) {
+        Ok(spec) => {
+            if spec.name.value.trim().is_empty() {
+                let pos = crate::load::span_pos(&loaded.sources, file, &spec.name.referenced);
+                loaded.diagnostics.push(Diagnostic::new(
+                    &rules::REGION_FILE,
+                    pos,
+                    "地区名称不能为空",
+                ));
+                return None;
+            }
+            Some(Region { file, spec })
+        }
+        Err(err) => {
+            let mut d = crate::load::yaml_error(&loaded.sources, file, &err);
+            d.rule = &rules::REGION_FILE;
+            d.severity = rules::REGION_FILE.severity;
+            d.help = rules::REGION_FILE.help.map(str::to_string);
+            if d.pos.is_none() {
+                d.path = Some(path.clone());
+            }
+            loaded.diagnostics.push(d);
+            None
+        }
+    }
+}

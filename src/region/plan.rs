@@ -1,0 +1,437 @@
+//! A region's summaries as table plans: one row per department, a 合计 row computed from the
+//! same figures, lists and a chart; the PDF and xlsx renderers draw them like any table.
+
+use minijinja::Value;
+use rust_decimal::Decimal;
+
+use super::Region;
+use super::figures::{DeptFigures, EvalFigures, GRADES};
+use super::style::{Kind, LoadedRegionStyle, Only, RegionDoc, field_kind};
+use crate::plan::context::{Vars, context, format_number};
+use crate::plan::{Align, Cell, CellValue, Chart, Document, Formula, Role, Row, RowKind, Section};
+use crate::style::{AlignSpec, SText};
+
+/// Plans every document of `style` for the departments of `year`.
+pub fn plan(
+    region: &Region,
+    style: &LoadedRegionStyle,
+    year: u32,
+    depts: &[&DeptFigures],
+) -> Result<Vec<Document>, String> {
+    let evaluated = depts.iter().any(|d| !d.refused && d.eval.is_some());
+    let mut docs = Vec::new();
+    for spec in &style.style.documents {
+        if spec.only == Only::Evaluated && !evaluated {
+            continue;
+        }
+        docs.push(document(region, style, spec, year, depts)?);
+    }
+    Ok(docs)
+}
+
+fn document(
+    region: &Region,
+    style: &LoadedRegionStyle,
+    spec: &RegionDoc,
+    year: u32,
+    depts: &[&DeptFigures],
+) -> Result<Document, String> {
+    let mut top = Vars::new();
+    top.insert("地区", Value::from(region.name()));
+    top.insert("编制单位", Value::from(region.office()));
+    top.insert("年度", Value::from(year));
+    let render = |t: &SText, extra: &[&Vars]| -> Result<String, String> {
+        let mut layers: Vec<&Vars> = vec![&top];
+        layers.extend_from_slice(extra);
+        style
+            .patterns
+            .render(&t.value, &context(&layers))
+            .map_err(|e| format!("汇总样式 {} 的模式“{}”：{e}", style.key, t.value))
+    };
+    let opt = |t: &Option<SText>| -> Result<Option<String>, String> {
+        t.as_ref().map(|t| render(t, &[])).transpose()
+    };
+    let table = &spec.table;
+    let grouped = table.iter().any(|c| c.group.is_some());
+    let mut rows = Vec::new();
+    // The heading: a group spans its adjacent columns; ungrouped labels span both lines.
+    let mut first = Vec::new();
+    let mut second = Vec::new();
+    let mut i = 0;
+    while i < table.len() {
+        let col = &table[i];
+        match (&col.group, grouped) {
+            (Some(g), _) => {
+                let run = table[i..]
+                    .iter()
+                    .take_while(|c| c.group.as_ref().map(|x| &x.value) == Some(&g.value))
+                    .count();
+                first.push(Cell::label(i, render(g, &[])?).span(1, run));
+                for (k, c) in table[i..i + run].iter().enumerate() {
+                    second.push(Cell::label(i + k, render(&c.label, &[])?));
+                }
+                i += run;
+            }
+            (None, true) => {
+                first.push(Cell::label(i, render(&col.label, &[])?).span(2, 1));
+                i += 1;
+            }
+            (None, false) => {
+                first.push(Cell::label(i, render(&col.label, &[])?));
+                i += 1;
+            }
+        }
+    }
+    rows.push(Row {
+        kind: RowKind::Header,
+        cells: first,
+    });
+    if grouped {
+        rows.push(Row {
+            kind: RowKind::Header,
+            cells: second,
+        });
+    }
+    let body_start = rows.len();
+    for (n, d) in depts.iter().enumerate() {
+        let vars = dept_vars(d);
+        let mut cells = Vec::new();
+        for (c, col) in table.iter().enumerate() {
+            let cell = match (&col.field, &col.text) {
+                (Some(f), _) => figure_cell(c, f.value.trim(), Some(n + 1), Some(d), None),
+                (None, Some(t)) => Cell::text(c, render(t, &[&vars])?, Role::Text),
+                (None, None) => Cell::empty(c),
+            };
+            cells.push(aligned(cell, col.align));
+        }
+        rows.push(Row {
+            kind: RowKind::Body,
+            cells,
+        });
+    }
+    let body_end = rows.len();
+    if let Some(label) = &spec.total {
+        let region_total = total(depts);
+        let label_col = table.iter().position(|c| {
+            c.field
+                .as_ref()
+                .is_some_and(|f| field_kind(f.value.trim()) == Some(Kind::Text))
+        });
+        let mut cells = Vec::new();
+        for (c, col) in table.iter().enumerate() {
+            let cell = if Some(c) == label_col {
+                Cell::label(c, render(label, &[])?)
+            } else {
+                match &col.field {
+                    Some(f) if f.value.trim() != "序号" => {
+                        let mut cell =
+                            figure_cell(c, f.value.trim(), None, None, Some(&region_total));
+                        // Sums stay sums in the xlsx.
+                        if let (
+                            CellValue::Number {
+                                value, decimals, ..
+                            },
+                            Some(Kind::Count | Kind::Money),
+                        ) = (&cell.value, field_kind(f.value.trim()))
+                        {
+                            cell.value = CellValue::Formula {
+                                expr: Formula::Sum {
+                                    cells: (body_start..body_end).map(|r| (r, c)).collect(),
+                                },
+                                result: *value,
+                                percent: false,
+                                decimals: *decimals,
+                                thousands: false,
+                            };
+                        }
+                        cell
+                    }
+                    _ => Cell::empty(c),
+                }
+            };
+            cells.push(aligned(cell, col.align));
+        }
+        rows.push(Row {
+            kind: RowKind::Total,
+            cells,
+        });
+    }
+    let mut notes = Vec::new();
+    for list in &spec.lists {
+        let items: Vec<(&str, &str, Decimal)> = depts
+            .iter()
+            .filter(|d| !d.refused)
+            .flat_map(|d| {
+                d.eval
+                    .iter()
+                    .flat_map(|e| e.low.iter())
+                    .map(|(p, s)| (d.name.as_str(), p.as_str(), *s))
+            })
+            .collect();
+        if items.is_empty() {
+            if let Some(e) = &list.empty {
+                notes.push(render(e, &[])?);
+            }
+            continue;
+        }
+        notes.push(render(&list.title, &[])?);
+        for (n, (dept, project, score)) in items.iter().enumerate() {
+            let mut v = Vars::new();
+            v.insert("部门", Value::from(*dept));
+            v.insert("项目", Value::from(*project));
+            v.insert("得分", Value::from(format_number(*score, 2, false)));
+            v.insert("n", Value::from(n + 1));
+            notes.push(render(&list.item, &[&v])?);
+        }
+    }
+    for n in &spec.notes {
+        notes.push(render(n, &[])?);
+    }
+    let chart = match &spec.chart {
+        Some(c) => {
+            let column = table
+                .iter()
+                .position(|col| col.field.as_ref().is_some_and(|f| f.value == c.field.value))
+                .ok_or_else(|| format!("图表字段 {} 不在表中", c.field.value))?;
+            let values = depts
+                .iter()
+                .map(|d| figure(c.field.value.trim(), d))
+                .collect();
+            let texts = (body_start..body_end)
+                .map(|r| {
+                    rows[r]
+                        .cells
+                        .iter()
+                        .find(|cell| cell.col == column)
+                        .map_or_else(String::new, |cell| cell.text.clone())
+                })
+                .collect();
+            Some(Chart {
+                title: render(&c.title, &[])?,
+                texts,
+                labels: depts.iter().map(|d| d.name.clone()).collect(),
+                values,
+                lines: c.lines.clone(),
+                max: c.max,
+                column,
+                rows: (body_start..body_end).collect(),
+                label_column: table
+                    .iter()
+                    .position(|col| {
+                        col.field
+                            .as_ref()
+                            .is_some_and(|f| field_kind(f.value.trim()) == Some(Kind::Text))
+                    })
+                    .unwrap_or(0),
+            })
+        }
+        None => None,
+    };
+    let title = render(&spec.title, &[])?;
+    let section = Section {
+        name: title.clone(),
+        heading: None,
+        title: title.clone(),
+        subtitle: opt(&spec.subtitle)?,
+        unit_line: opt(&spec.unit_line)?,
+        unit_note: opt(&spec.unit_note)?,
+        columns: spec.columns.value.clone(),
+        rows,
+        notes,
+        signature: region.signatures(),
+        chart,
+    };
+    Ok(Document {
+        kind: spec.kind.clone(),
+        style: style.key.clone(),
+        template: format!("{}/{}", style.key, spec.template.value),
+        file_stem: render(&spec.file, &[])?,
+        title: title.clone(),
+        author: region.office().to_string(),
+        subject: opt(&spec.subject)?.unwrap_or_else(|| title.clone()),
+        keywords: spec
+            .keywords
+            .iter()
+            .map(|k| render(k, &[]))
+            .collect::<Result<_, _>>()?,
+        department: region.name().to_string(),
+        year: u16::try_from(year).unwrap_or(u16::MAX),
+        landscape: spec.landscape,
+        fit_page: false,
+        preamble: None,
+        sections: vec![section],
+    })
+}
+
+/// `部门` for a row's text patterns.
+fn dept_vars(d: &DeptFigures) -> Vars {
+    let mut m = std::collections::BTreeMap::new();
+    m.insert("名称".to_string(), Value::from(d.name.as_str()));
+    m.insert("项目数".to_string(), Value::from(d.projects));
+    m.insert("指标数".to_string(), Value::from(d.indicators));
+    m.insert("错误数".to_string(), Value::from(d.errors));
+    m.insert("警告数".to_string(), Value::from(d.warnings));
+    m.insert("有错误".to_string(), Value::from(d.refused));
+    m.insert("有自评".to_string(), Value::from(d.eval.is_some()));
+    let mut v = Vars::new();
+    v.insert("部门", Value::from(minijinja::value::Serde(&m)));
+    v
+}
+
+/// The region's own figures for the 合计 row.
+struct RegionTotal {
+    projects: usize,
+    indicators: usize,
+    errors: usize,
+    warnings: usize,
+    money: Vec<(String, Decimal)>,
+    money_total: Decimal,
+    eval: Option<EvalFigures>,
+}
+
+fn total(depts: &[&DeptFigures]) -> RegionTotal {
+    let mut t = RegionTotal {
+        projects: 0,
+        indicators: 0,
+        errors: 0,
+        warnings: 0,
+        money: Vec::new(),
+        money_total: Decimal::ZERO,
+        eval: None,
+    };
+    for d in depts {
+        t.projects += d.projects;
+        t.indicators += d.indicators;
+        t.errors += d.errors;
+        t.warnings += d.warnings;
+        if d.refused {
+            continue;
+        }
+        t.money_total = t.money_total.saturating_add(d.money_total);
+        for (k, v) in &d.money {
+            match t.money.iter_mut().find(|(x, _)| x == k) {
+                Some(slot) => slot.1 = slot.1.saturating_add(*v),
+                None => t.money.push((k.clone(), *v)),
+            }
+        }
+        if let Some(e) = &d.eval {
+            let _ = t.eval.get_or_insert_with(EvalFigures::default).add(e);
+        }
+    }
+    t
+}
+
+/// A figure of a department as a number (for the chart), `None` where it has none.
+fn figure(field: &str, d: &DeptFigures) -> Option<Decimal> {
+    match figure_cell(0, field, None, Some(d), None).value {
+        CellValue::Number { value, .. } | CellValue::Percent { value, .. } => Some(value),
+        _ => None,
+    }
+}
+
+/// The cell of `field` for a department row (`dept`, numbered `n`) or the total row.
+fn figure_cell(
+    col: usize,
+    field: &str,
+    n: Option<usize>,
+    dept: Option<&DeptFigures>,
+    region: Option<&RegionTotal>,
+) -> Cell {
+    let count = |v: usize| number(col, Decimal::from(v), 0);
+    let money = |v: Option<Decimal>| match v {
+        Some(v) => number(col, v, money_decimals(v)),
+        None => Cell::empty(col),
+    };
+    let refused = dept.is_some_and(|d| d.refused);
+    let eval: Option<&EvalFigures> = match (dept, region) {
+        (Some(d), _) if !d.refused => d.eval.as_ref(),
+        (None, Some(r)) => r.eval.as_ref(),
+        _ => None,
+    };
+    let pick = |d: fn(&DeptFigures) -> usize, r: fn(&RegionTotal) -> usize| match (dept, region) {
+        (Some(x), _) => d(x),
+        (None, Some(x)) => r(x),
+        _ => 0,
+    };
+    match field {
+        "序号" => n.map_or_else(|| Cell::empty(col), count),
+        "部门.名称" => Cell::text(col, dept.map_or("", |d| d.name.as_str()), Role::Text),
+        "部门.项目数" => count(pick(|d| d.projects, |r| r.projects)),
+        "部门.指标数" => count(pick(|d| d.indicators, |r| r.indicators)),
+        "部门.错误数" => count(pick(|d| d.errors, |r| r.errors)),
+        "部门.警告数" => count(pick(|d| d.warnings, |r| r.warnings)),
+        "部门.资金.合计" if refused => Cell::empty(col),
+        "部门.资金.合计" => money(
+            dept.map(|d| d.money_total)
+                .or(region.map(|r| r.money_total)),
+        ),
+        f if f.starts_with("部门.资金.") => {
+            if refused {
+                return Cell::empty(col);
+            }
+            let key = &f["部门.资金.".len()..];
+            let list = dept.map(|d| &d.money).or(region.map(|r| &r.money));
+            money(list.and_then(|m| m.iter().find(|(k, _)| k == key).map(|(_, v)| *v)))
+        }
+        "自评.项目数" => eval.map_or_else(|| Cell::empty(col), |e| count(e.projects)),
+        "自评.全年预算" => money(eval.map(|e| e.budget)),
+        "自评.全年执行" => money(eval.map(|e| e.executed)),
+        "自评.执行率" => match eval.and_then(EvalFigures::rate) {
+            Some(r) => percent(col, r),
+            None => Cell::empty(col),
+        },
+        "自评.平均分" => score(col, eval.and_then(EvalFigures::average)),
+        "自评.加权平均分" => score(col, eval.and_then(EvalFigures::weighted_average)),
+        g if g.starts_with("自评.") => {
+            let grade = &g["自评.".len()..];
+            match (GRADES.iter().position(|x| *x == grade), eval) {
+                (Some(i), Some(e)) => count(e.grades[i]),
+                _ => Cell::empty(col),
+            }
+        }
+        _ => Cell::empty(col),
+    }
+}
+
+/// Two decimals, or as many as the exact value has.
+fn money_decimals(v: Decimal) -> u32 {
+    v.normalize().scale().max(2)
+}
+
+fn number(col: usize, value: Decimal, decimals: u32) -> Cell {
+    Cell {
+        value: CellValue::Number {
+            value,
+            decimals,
+            thousands: false,
+        },
+        ..Cell::text(col, format_number(value, decimals, false), Role::Money)
+    }
+    .align(Align::Center)
+}
+
+fn score(col: usize, v: Option<Decimal>) -> Cell {
+    match v {
+        Some(v) => {
+            let v = v.round_dp(2);
+            Cell {
+                role: Role::Score,
+                ..number(col, v, 2)
+            }
+        }
+        None => Cell::empty(col),
+    }
+}
+
+fn percent(col: usize, rate: Decimal) -> Cell {
+    crate::plan::cells::percent(col, rate, 2)
+}
+
+fn aligned(cell: Cell, align: Option<AlignSpec>) -> Cell {
+    match align {
+        Some(AlignSpec::Left) => cell.align(Align::Left),
+        Some(AlignSpec::Right) => cell.align(Align::Right),
+        Some(AlignSpec::Center) => cell.align(Align::Center),
+        None => cell,
+    }
+}

@@ -1,0 +1,369 @@
+//! A region's view: with `地区.yaml` in the data directory, `build` writes each year's two
+//! summaries (PDF + xlsx, chart included) and `out/<年>/index.html`. The summary's figures are
+//! checked against sums made here from the data files, the grades against RULES.md, the chart
+//! against the table, a department with errors is listed as such, and every link of the index
+//! resolves in a real headless Chromium.
+
+#[path = "common/browser.rs"]
+mod browser;
+
+use std::io::{Cursor, Read};
+use std::path::{Path, PathBuf};
+
+use calamine::{Data, Reader, Xlsx};
+use jixiao::workspace::{BuildOptions, DeptStatus, Options, Outcome, Workspace, quiet};
+use rust_decimal::Decimal;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+const REGION: &str = "地区: 样例市\n编制单位: 样例市财政局\n";
+
+/// The sample data with a region file (and `edit` applied), built into `out/`.
+fn build(edit: impl Fn(&Path)) -> (tempfile::TempDir, Outcome) {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    for e in std::fs::read_dir(repo().join("data")).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), data.join(e.file_name())).unwrap();
+    }
+    std::fs::write(data.join("地区.yaml"), REGION).unwrap();
+    edit(&data);
+    let mut ws = Workspace::open(Options {
+        data,
+        out: dir.path().join("out"),
+        templates: Some(repo().join("templates")),
+        font_paths: Vec::new(),
+    });
+    let outcome = ws.build(&BuildOptions::default(), &quiet);
+    (dir, outcome)
+}
+
+fn sheet(path: &Path) -> Vec<Vec<Data>> {
+    let mut wb: Xlsx<_> = calamine::open_workbook(path).expect("open the summary xlsx");
+    let name = wb.sheet_names()[0].clone();
+    let range = wb.worksheet_range(&name).unwrap();
+    range.rows().map(<[Data]>::to_vec).collect()
+}
+
+fn num(d: &Data) -> Option<Decimal> {
+    match d {
+        Data::Float(f) => Some(Decimal::try_from(*f).unwrap().round_dp(6)),
+        Data::Int(i) => Some(Decimal::from(*i)),
+        _ => None,
+    }
+}
+
+fn text(d: &Data) -> String {
+    match d {
+        Data::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The money of a department file, summed here from its YAML: every project's `资金.合计`,
+/// or the sum of its sources when it states none.
+fn money_of(file: &Path) -> (usize, Decimal) {
+    let loaded = jixiao::load::load_dir(file.parent().unwrap());
+    let dept = loaded
+        .departments
+        .iter()
+        .find(|d| loaded.sources.path(d.file) == file)
+        .expect("the department loads");
+    let mut total = Decimal::ZERO;
+    for p in &dept.projects {
+        let funds = &p.funds.value;
+        total += match funds.total() {
+            Some(t) => t.value.0,
+            None => funds.filled().iter().map(|(_, v)| v.value.0).sum(),
+        };
+    }
+    (dept.projects.len(), total)
+}
+
+/// The last row of the summary sheet with a cell `name` (the 合计 row comes after the heading's
+/// 合计).
+fn row_of<'a>(rows: &'a [Vec<Data>], name: &str) -> &'a [Data] {
+    rows.iter()
+        .rev()
+        .find(|r| r.iter().any(|c| text(c) == name))
+        .unwrap_or_else(|| panic!("{name} is listed"))
+}
+
+#[test]
+fn the_target_summary_adds_up_the_departments() {
+    let (dir, outcome) = build(|_| {});
+    assert!(!outcome.failed(), "{:?}", outcome.fatal);
+    let summary = outcome
+        .departments
+        .iter()
+        .find(|d| d.summary && d.year == 2023)
+        .expect("a 2023 summary");
+    assert_eq!(summary.status, DeptStatus::Built);
+    let xlsx = summary
+        .documents
+        .iter()
+        .find(|d| d.title.contains("绩效目标汇总表"))
+        .and_then(|d| d.xlsx.clone())
+        .unwrap();
+    let rows = sheet(&xlsx);
+    let header = rows
+        .iter()
+        .find(|r| r.iter().any(|c| text(c) == "项目数"))
+        .unwrap();
+    let col = |label: &str| header.iter().position(|c| text(c) == label).unwrap();
+    let (projects_col, indicators_col) = (col("项目数"), col("指标数"));
+    // 合计 is the last column of the 项目资金 group, on the next heading line.
+    let money_col = rows
+        .iter()
+        .skip_while(|r| !std::ptr::eq(*r, header))
+        .nth(1)
+        .and_then(|r| r.iter().position(|c| text(c) == "合计"))
+        .unwrap();
+    let mut sum_projects = Decimal::ZERO;
+    let mut sum_money = Decimal::ZERO;
+    let mut sum_indicators = Decimal::ZERO;
+    for d in outcome
+        .departments
+        .iter()
+        .filter(|d| !d.summary && d.year == 2023)
+    {
+        let row = row_of(&rows, &d.name);
+        let (projects, money) = money_of(&d.file);
+        assert_eq!(
+            num(&row[projects_col]),
+            Some(Decimal::from(projects)),
+            "{}",
+            d.name
+        );
+        assert_eq!(num(&row[money_col]), Some(money.normalize()), "{}", d.name);
+        sum_projects += Decimal::from(projects);
+        sum_money += money;
+        sum_indicators += num(&row[indicators_col]).unwrap();
+    }
+    let total = row_of(&rows, "合计");
+    assert_eq!(num(&total[projects_col]), Some(sum_projects));
+    assert_eq!(num(&total[money_col]), Some(sum_money.normalize()));
+    assert_eq!(num(&total[indicators_col]), Some(sum_indicators));
+    // The PDF prints the same total.
+    let pdf = xlsx.with_extension("pdf");
+    let printed = std::process::Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext");
+    let printed = String::from_utf8_lossy(&printed.stdout);
+    assert!(printed.contains(&format!("{sum_money:.3}")), "{printed}");
+    assert!(
+        printed.contains("编制单位（盖章）"),
+        "the signature block is printed"
+    );
+    drop(dir);
+}
+
+#[test]
+fn the_self_evaluation_summary_grades_and_charts_the_scores() {
+    let (_dir, outcome) = build(|_| {});
+    let summary = outcome
+        .departments
+        .iter()
+        .find(|d| d.summary && d.year == 2023)
+        .unwrap();
+    let doc = summary
+        .documents
+        .iter()
+        .find(|d| d.title.contains("自评结果汇总表"))
+        .expect("2023 has self-evaluations, so its self-evaluation summary is built");
+    assert!(
+        !outcome
+            .departments
+            .iter()
+            .filter(|d| d.summary && d.year == 2020)
+            .any(|d| d.documents.iter().any(|x| x.title.contains("自评"))),
+        "no self-evaluation summary for a year without self-evaluations"
+    );
+    // Every project's total score, as its own table prints it, graded by RULES.md.
+    let evaluated = outcome
+        .departments
+        .iter()
+        .find(|d| d.year == 2023 && d.figures.as_ref().is_some_and(|f| f.eval.is_some()))
+        .unwrap();
+    let figures = evaluated.figures.as_ref().unwrap().eval.as_ref().unwrap();
+    let grade = |s: Decimal| match s {
+        s if s >= Decimal::from(90) => 0,
+        s if s >= Decimal::from(80) => 1,
+        s if s >= Decimal::from(60) => 2,
+        _ => 3,
+    };
+    let mut loaded = jixiao::load::load_dir(evaluated.file.parent().unwrap());
+    let styles = jixiao::style::Styles::load(&repo().join("templates"), &mut loaded);
+    let checked = jixiao::check::check(&loaded, &styles);
+    let dept = checked
+        .departments
+        .iter()
+        .find(|d| loaded.sources.path(d.src.file) == evaluated.file)
+        .unwrap();
+    let mut grades = [0usize; 4];
+    let mut scores = Vec::new();
+    for p in &dept.projects {
+        if let Some(score) = p.eval.as_ref().and_then(|e| e.total_score) {
+            grades[grade(score)] += 1;
+            scores.push(score);
+        }
+    }
+    assert_eq!(figures.grades, grades);
+    let rows = sheet(doc.xlsx.as_ref().unwrap());
+    let row = row_of(&rows, &evaluated.name);
+    let header = rows
+        .iter()
+        .find(|r| r.iter().any(|c| text(c) == "优"))
+        .unwrap();
+    let at = |label: &str| header.iter().position(|c| text(c) == label).unwrap();
+    for (i, g) in ["优", "良", "中", "差"].iter().enumerate() {
+        assert_eq!(num(&row[at(g)]), Some(Decimal::from(grades[i])), "{g}");
+    }
+    let average = scores.iter().sum::<Decimal>() / Decimal::from(scores.len());
+    let label_row = rows
+        .iter()
+        .find(|r| r.iter().any(|c| text(c) == "平均分（简单平均）"))
+        .unwrap();
+    let avg_col = label_row
+        .iter()
+        .position(|c| text(c) == "平均分（简单平均）")
+        .unwrap();
+    assert_eq!(num(&row[avg_col]), Some(average.round_dp(2)));
+
+    // The chart: a native Excel chart over that very column, and in the PDF the same figure.
+    let mut zip = zip::ZipArchive::new(Cursor::new(
+        std::fs::read(doc.xlsx.as_ref().unwrap()).unwrap(),
+    ))
+    .unwrap();
+    let mut chart = String::new();
+    zip.by_name("xl/charts/chart1.xml")
+        .expect("the workbook has a chart")
+        .read_to_string(&mut chart)
+        .unwrap();
+    let column = (b'A' + avg_col as u8) as char;
+    assert!(
+        chart.contains(&format!("${column}$")),
+        "the chart's values are column {column} of the table:\n{chart}"
+    );
+    let printed = std::process::Command::new("pdftotext")
+        .arg(&doc.pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&printed.stdout);
+    let shown = format!("{:.2}", average.round_dp(2));
+    assert!(
+        printed.matches(&shown).count() >= 2,
+        "the table and the chart both print {shown}:\n{printed}"
+    );
+    assert!(printed.contains("各部门自评平均分"), "the chart is drawn");
+}
+
+#[test]
+fn a_department_with_errors_is_listed_not_left_out() {
+    let (_dir, outcome) = build(|data| {
+        let f = data.join("2023-kuerle-xinfangju.yaml");
+        let t = std::fs::read_to_string(&f).unwrap();
+        std::fs::write(&f, t.replacen("      合计: 1\n", "      合计: 7\n", 1)).unwrap();
+    });
+    let broken = outcome
+        .departments
+        .iter()
+        .find(|d| d.file.ends_with("2023-kuerle-xinfangju.yaml"))
+        .unwrap();
+    assert_eq!(broken.status, DeptStatus::Refused);
+    let summary = outcome
+        .departments
+        .iter()
+        .find(|d| d.summary && d.year == 2023)
+        .unwrap();
+    assert_eq!(
+        summary.status,
+        DeptStatus::Built,
+        "the summary is still built"
+    );
+    let xlsx = summary.documents[0].xlsx.as_ref().unwrap();
+    let rows = sheet(xlsx);
+    let row = row_of(&rows, &broken.name);
+    let texts: Vec<String> = row.iter().map(text).collect();
+    assert!(
+        texts.iter().any(|t| t.contains("数据有错误")),
+        "marked as having errors: {texts:?}"
+    );
+    let header = rows
+        .iter()
+        .find(|r| r.iter().any(|c| text(c) == "错误"))
+        .unwrap();
+    let errors = header.iter().position(|c| text(c) == "错误").unwrap();
+    assert!(num(&row[errors]).unwrap() > Decimal::ZERO);
+}
+
+#[test]
+fn every_link_of_the_publication_index_resolves() {
+    let (dir, outcome) = build(|_| {});
+    assert!(!outcome.failed());
+    let index = dir.path().join("out/2023/index.html");
+    assert!(index.is_file());
+    let b = browser::Browser::start().unwrap();
+    b.navigate(&format!("file://{}", index.display())).unwrap();
+    b.wait_for_text("汇总表", std::time::Duration::from_secs(10))
+        .unwrap();
+    let hrefs = b
+        .execute("return [...document.querySelectorAll('a')].map(a => decodeURIComponent(a.href))")
+        .unwrap();
+    let hrefs: Vec<String> = hrefs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    // Both summaries and every document of the three 2023 departments, PDF and xlsx.
+    let documents: usize = outcome
+        .departments
+        .iter()
+        .filter(|d| d.year == 2023)
+        .map(|d| d.documents.len())
+        .sum();
+    assert_eq!(hrefs.len(), 2 * documents, "{hrefs:?}");
+    for h in &hrefs {
+        let path = h.strip_prefix("file://").expect("a file link");
+        assert!(Path::new(path).is_file(), "{h} resolves");
+    }
+    let text = b.text().unwrap();
+    assert!(text.contains("库尔勒市信访局"), "{text}");
+}
+
+#[test]
+fn a_broken_region_file_is_reported_at_its_line() {
+    let (_dir, outcome) = build(|data| {
+        std::fs::write(
+            data.join("地区.yaml"),
+            "地区: 样例市\n汇总: [没有这个样式]\n",
+        )
+        .unwrap();
+    });
+    let d = outcome
+        .diagnostics
+        .iter()
+        .find(|d| d.rule.code == "JX702")
+        .expect("JX702");
+    assert_eq!(d.pos.as_ref().unwrap().line, 2);
+    let (_dir, outcome) = build(|data| {
+        std::fs::write(
+            data.join("地区.yaml"),
+            "地区: 样例市\n编制单位: 财政局\n颜色: 红\n",
+        )
+        .unwrap();
+    });
+    let d = outcome
+        .diagnostics
+        .iter()
+        .find(|d| d.rule.code == "JX701")
+        .expect("JX701");
+    assert_eq!(d.pos.as_ref().unwrap().line, 3);
+}
