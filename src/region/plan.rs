@@ -156,6 +156,41 @@ fn document(
             cells,
         });
     }
+    // One number of decimals per money column: the most any of its figures needs, at least 2.
+    for (c, col) in table.iter().enumerate() {
+        if col.field.as_ref().and_then(|f| field_kind(f.value.trim())) != Some(Kind::Money) {
+            continue;
+        }
+        let places = |v: &CellValue| match v {
+            CellValue::Number { decimals, .. } | CellValue::Formula { decimals, .. } => *decimals,
+            _ => 0,
+        };
+        let most = rows[body_start..]
+            .iter()
+            .flat_map(|r| r.cells.iter().filter(|x| x.col == c))
+            .map(|x| places(&x.value))
+            .max()
+            .unwrap_or(2);
+        for cell in rows[body_start..]
+            .iter_mut()
+            .flat_map(|r| r.cells.iter_mut().filter(|x| x.col == c))
+        {
+            match &mut cell.value {
+                CellValue::Number {
+                    value, decimals, ..
+                }
+                | CellValue::Formula {
+                    result: value,
+                    decimals,
+                    ..
+                } => {
+                    *decimals = most;
+                    cell.text = format_number(*value, most, false);
+                }
+                _ => {}
+            }
+        }
+    }
     let mut notes = Vec::new();
     for list in &spec.lists {
         let items: Vec<(&str, &str, Decimal)> = depts
