@@ -434,6 +434,25 @@ pub fn yaml_error(sources: &Sources, file: FileId, err: &Error) -> Diagnostic {
     error_diagnostic(sources, file, err, 0)
 }
 
+/// A YAML error of a file that is not a department's data (a style, the region file), under
+/// that file's own `rule`; placed at `path` when the error has no position.
+pub fn yaml_error_as(
+    sources: &Sources,
+    file: FileId,
+    err: &Error,
+    rule: &'static Rule,
+    path: &Path,
+) -> Diagnostic {
+    let mut d = yaml_error(sources, file, err);
+    d.rule = rule;
+    d.severity = rule.severity;
+    d.help = rule.help.map(str::to_string);
+    if d.pos.is_none() {
+        d.path = Some(path.to_path_buf());
+    }
+    d
+}
+
 /// [`yaml_error`] for a parse that had seen `aliases` aliases when it failed.
 fn error_diagnostic(sources: &Sources, file: FileId, err: &Error, aliases: usize) -> Diagnostic {
     let text = sources.text(file);

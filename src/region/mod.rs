@@ -157,13 +157,8 @@ pub fn load(data: &Path, loaded: &mut Loaded) -> Option<Region> {
             Some(Region { file, spec })
         }
         Err(err) => {
-            let mut d = crate::load::yaml_error(&loaded.sources, file, &err);
-            d.rule = &rules::REGION_FILE;
-            d.severity = rules::REGION_FILE.severity;
-            d.help = rules::REGION_FILE.help.map(str::to_string);
-            if d.pos.is_none() {
-                d.path = Some(path.clone());
-            }
+            let d =
+                crate::load::yaml_error_as(&loaded.sources, file, &err, &rules::REGION_FILE, &path);
             loaded.diagnostics.push(d);
             None
         }

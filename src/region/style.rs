@@ -222,13 +222,13 @@ pub fn load(
     let style = match crate::load::parse_as::<RegionStyle>(loaded.sources.text(file)) {
         Ok(s) => s,
         Err(err) => {
-            let mut d = crate::load::yaml_error(&loaded.sources, file, &err);
-            d.rule = &rules::REGION_STYLE;
-            d.severity = rules::REGION_STYLE.severity;
-            d.help = rules::REGION_STYLE.help.map(str::to_string);
-            if d.pos.is_none() {
-                d.path = Some(path);
-            }
+            let d = crate::load::yaml_error_as(
+                &loaded.sources,
+                file,
+                &err,
+                &rules::REGION_STYLE,
+                &path,
+            );
             loaded.diagnostics.push(d);
             return None;
         }

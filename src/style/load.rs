@@ -143,13 +143,8 @@ fn read<T>(
     match parse(loaded.sources.text(file)) {
         Ok(v) => Some((v, file)),
         Err(err) => {
-            let mut d = crate::load::yaml_error(&loaded.sources, file, &err);
-            d.rule = &rules::STYLE_FORMAT;
-            d.severity = rules::STYLE_FORMAT.severity;
-            d.help = rules::STYLE_FORMAT.help.map(str::to_string);
-            if d.pos.is_none() {
-                d.path = Some(path.to_path_buf());
-            }
+            let d =
+                crate::load::yaml_error_as(&loaded.sources, file, &err, &rules::STYLE_FORMAT, path);
             loaded.diagnostics.push(d);
             None
         }

@@ -668,17 +668,7 @@ impl BuildRun<'_> {
                         jobs.push(self.job(index, one, &chains, vec![(0, pdf)], false));
                     }
                 }
-                let outputs = vec![
-                    (0, dir.join(format!("{stem}.pdf"))),
-                    (1, dir.join(format!("{stem}.xlsx"))),
-                ];
-                departments[index].documents.push(DocOutcome {
-                    title: doc.title.clone(),
-                    pdf: outputs[0].1.clone(),
-                    xlsx: Some(outputs[1].1.clone()),
-                    pages: None,
-                });
-                jobs.push(self.job(index, doc, &chains, outputs, true));
+                jobs.push(self.listed_job(&mut departments[index], index, doc, &chains));
             }
             plans.insert(file, (key, jobs[first..].to_vec()));
         }
@@ -703,23 +693,17 @@ impl BuildRun<'_> {
                 .filter_map(|d| d.figures.clone())
                 .collect();
             let of_year: Vec<&crate::region::figures::DeptFigures> = figures.iter().collect();
-            let dir = departments[index].out_dir.clone();
             for style in self.region_styles {
                 match crate::region::plan::plan(region, style, year, &of_year) {
                     Ok(docs) => {
+                        let chains = chains_of(style);
                         for doc in docs {
-                            let stem = write::safe_component(&doc.file_stem);
-                            let outputs = vec![
-                                (0, dir.join(format!("{stem}.pdf"))),
-                                (1, dir.join(format!("{stem}.xlsx"))),
-                            ];
-                            departments[index].documents.push(DocOutcome {
-                                title: doc.title.clone(),
-                                pdf: outputs[0].1.clone(),
-                                xlsx: Some(outputs[1].1.clone()),
-                                pages: None,
-                            });
-                            jobs.push(self.job(index, doc, &chains_of(style), outputs, true));
+                            jobs.push(self.listed_job(
+                                &mut departments[index],
+                                index,
+                                doc,
+                                &chains,
+                            ));
                         }
                     }
                     Err(reason) => {
@@ -732,6 +716,29 @@ impl BuildRun<'_> {
                 }
             }
         }
+    }
+
+    /// The job of a document listed for its department: its PDF and xlsx in the department's
+    /// directory, named after the document.
+    fn listed_job(
+        &self,
+        owner: &mut DeptOutcome,
+        index: usize,
+        doc: Document,
+        chains: &BTreeMap<String, Vec<String>>,
+    ) -> Job {
+        let stem = write::safe_component(&doc.file_stem);
+        let outputs = vec![
+            (0, owner.out_dir.join(format!("{stem}.pdf"))),
+            (1, owner.out_dir.join(format!("{stem}.xlsx"))),
+        ];
+        owner.documents.push(DocOutcome {
+            title: doc.title.clone(),
+            pdf: outputs[0].1.clone(),
+            xlsx: Some(outputs[1].1.clone()),
+            pages: None,
+        });
+        self.job(index, doc, chains, outputs, true)
     }
 
     fn job(
