@@ -1763,6 +1763,11 @@ fn copy_dir(from: &Path, to: &Path) {
 /// A project of its own — the repository's templates, changed by `edit`, and the Zhejiang
 /// sample department — checked, or built into its `out/`, through the library pipeline.
 fn workspace_run(edit: impl Fn(&Path), build: bool) -> Vec<Found> {
+    workspace_run_with(edit, |_| {}, build)
+}
+
+/// [`workspace_run`], with `edit_data` applied to the data directory too.
+fn workspace_run_with(edit: impl Fn(&Path), edit_data: impl Fn(&Path), build: bool) -> Vec<Found> {
     use jixiao::workspace::{BuildOptions, Options, Workspace, quiet};
     let dir = tempfile::tempdir().unwrap();
     let templates = dir.path().join("templates");
@@ -1775,6 +1780,7 @@ fn workspace_run(edit: impl Fn(&Path), build: bool) -> Vec<Found> {
         data.join("a.yaml"),
     )
     .unwrap();
+    edit_data(&data);
     let mut ws = Workspace::open(Options {
         data,
         out: dir.path().join("out"),
@@ -1847,24 +1853,8 @@ fn jx508_a_typst_error_while_typesetting_is_reported_in_the_library_file() {
 /// The Zhejiang sample department with `region` as its data directory's `地区.yaml`, checked
 /// through the library pipeline.
 fn region_check(region: &str) -> Vec<Found> {
-    use jixiao::workspace::{Options, Workspace};
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    std::fs::create_dir_all(&data).unwrap();
-    std::fs::copy(
-        Path::new(TEMPLATES).join("../data/2020-keqiao-rendaban.yaml"),
-        data.join("a.yaml"),
-    )
-    .unwrap();
-    std::fs::write(data.join("地区.yaml"), region).unwrap();
-    let mut ws = Workspace::open(Options {
-        data,
-        out: dir.path().join("out"),
-        templates: Some(Path::new(TEMPLATES).to_path_buf()),
-        font_paths: Vec::new(),
-    });
-    let outcome = ws.check();
-    found_in(&outcome.sources, &outcome.diagnostics)
+    let write = |data: &Path| std::fs::write(data.join("地区.yaml"), region).unwrap();
+    workspace_run_with(|_| {}, write, false)
 }
 
 const REGION_OK: &str = "地区: 样例市\n编制单位: 样例市财政局\n汇总: [region]\n";
