@@ -54,7 +54,6 @@ fn the_library_builds_the_sample_corpus() {
             assert!(pdf.starts_with(b"%PDF-"), "{}", doc.pdf.display());
             let xlsx = std::fs::read(doc.xlsx.as_ref().unwrap()).unwrap();
             assert!(xlsx.starts_with(b"PK"), "xlsx is a zip");
-            assert!(doc.pages.is_none(), "no previews unless asked for");
             files += 2;
         }
     }
@@ -83,14 +82,10 @@ fn previews_are_the_pages_of_the_pdf_with_their_text() {
     )
     .unwrap();
     let mut ws = workspace(&data, &dir.path().join("out"));
-    let options = BuildOptions {
-        previews: true,
-        ..BuildOptions::default()
-    };
-    let built = ws.build(&options, &quiet);
+    let built = ws.build(&BuildOptions::default(), &quiet);
     assert!(!built.failed());
     let doc = &built.departments[0].documents[0];
-    let pages = doc.pages.as_ref().expect("previews were asked for");
+    let pages = ws.pages(&doc.pdf).expect("the document was planned");
     let pdf_pages = std::process::Command::new("pdfinfo")
         .arg(&doc.pdf)
         .output()
@@ -109,9 +104,10 @@ fn previews_are_the_pages_of_the_pdf_with_their_text() {
         "the first page's text names {name}:\n{}",
         pages[0].text
     );
-    // A rebuild keeps the previews without rendering again.
-    let again = ws.build(&options, &quiet);
+    // Asked again after a rebuild that changed nothing: the same pages, not laid out again.
+    let again = ws.build(&BuildOptions::default(), &quiet);
     assert_eq!(again.written, 0);
-    let kept = again.departments[0].documents[0].pages.as_ref().unwrap();
-    assert!(std::sync::Arc::ptr_eq(pages, kept));
+    let kept = ws.pages(&doc.pdf).unwrap();
+    assert!(std::sync::Arc::ptr_eq(&pages, &kept));
+    assert!(ws.pages(Path::new("/nowhere.pdf")).is_none());
 }

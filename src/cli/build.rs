@@ -53,7 +53,6 @@ impl Args {
             force: self.force,
             split: self.split,
             jobs: self.jobs,
-            previews: false,
         }
     }
 }

@@ -1,6 +1,8 @@
 //! `jixiao serve`: a local preview server over a [`Workspace`]. A builder thread builds once,
-//! then again on every save (the same [`Watch`] as `jixiao watch`), keeping each document's
-//! pages as SVG; the HTTP side shows them with the diagnostics of each data file, and every
+//! then again on every save (the same [`Watch`] as `jixiao watch`); a department's pages are
+//! laid out as SVG when its page is asked for ([`Workspace::pages`], from the same plan as the
+//! PDF, a bounded number kept), so a region of hundreds of departments costs no more memory
+//! than the few looked at. The HTTP side shows them with the diagnostics of each data file, and every
 //! open page reloads itself within a second of a rebuild: it asks `/events` for the build
 //! generation every 400 ms. (Not a long poll: Chromium keeps the connection of a request a
 //! page left pending on navigation and waits for it before reusing it, so a held request
@@ -37,11 +39,26 @@ struct State {
 
 struct Shared {
     state: Mutex<State>,
+    /// The workspace: the builder holds it while it builds, a page while it lays out previews.
+    /// Never locked while `state` is held.
+    ws: Mutex<Workspace>,
 }
 
 impl Shared {
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn workspace(&self) -> std::sync::MutexGuard<'_, Workspace> {
+        self.ws.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The preview pages of `docs`, by PDF path.
+    fn pages(&self, docs: &[DocOutcome]) -> page::Pages {
+        let mut ws = self.workspace();
+        docs.iter()
+            .filter_map(|d| Some((d.pdf.clone(), ws.pages(&d.pdf)?)))
+            .collect()
     }
 }
 
@@ -54,12 +71,11 @@ pub struct Listen {
 /// Serves `ws` until the process is stopped. `ready` is called with the address once the
 /// server listens and the first build is done.
 pub fn run(
-    mut ws: Workspace,
+    ws: Workspace,
     mut options: BuildOptions,
     listen: &Listen,
     ready: impl FnOnce(&str),
 ) -> Result<(), String> {
-    options.previews = true;
     let server = tiny_http::Server::http((listen.host.as_str(), listen.port))
         .map_err(|e| format!("无法在 {}:{} 上监听：{e}", listen.host, listen.port))?;
     let addr = match server.server_addr().to_ip() {
@@ -69,14 +85,15 @@ pub fn run(
     let watch = Watch::new(&ws)?;
     let shared = Arc::new(Shared {
         state: Mutex::new(State::default()),
+        ws: Mutex::new(ws),
     });
-    build(&mut ws, &options, &shared);
+    build(&options, &shared);
     options.force = false;
     let builder = shared.clone();
     std::thread::spawn(move || {
         while let Some(changes) = watch.next() {
             if changes.fonts {
-                ws.fonts_changed();
+                builder.workspace().fonts_changed();
             }
             let names: Vec<String> = changes
                 .paths
@@ -84,7 +101,7 @@ pub fn run(
                 .map(|p| crate::diag::display_path(p))
                 .collect();
             eprintln!("改动：{}", names.join("、"));
-            build(&mut ws, &options, &builder);
+            build(&options, &builder);
         }
     });
     let host = if addr.ip().is_unspecified() {
@@ -123,10 +140,10 @@ fn allowed_hosts(listen: &Listen, addr: std::net::SocketAddr) -> Vec<String> {
 }
 
 /// Builds once and publishes the outcome.
-fn build(ws: &mut Workspace, options: &BuildOptions, shared: &Shared) {
+fn build(options: &BuildOptions, shared: &Shared) {
     shared.lock().building = true;
     let started = Instant::now();
-    let outcome = ws.build(options, &crate::workspace::quiet);
+    let outcome = shared.workspace().build(options, &crate::workspace::quiet);
     eprintln!(
         "{} 个部门：{} 个错误，{} 个警告；写入 {} 个文件；用时 {:.2} 秒",
         outcome.summary.departments,
@@ -189,35 +206,38 @@ fn route(request: &tiny_http::Request, shared: &Shared, allowed_hosts: &[String]
             }
         }
         ["d", file] => {
+            let docs = documents(shared, file).unwrap_or_default();
+            let pages = shared.pages(&docs);
             let state = shared.lock();
-            match page::department(&state_view(&state), file) {
+            match page::department(&state_view(&state), file, &pages) {
                 Some(body) => html(body),
                 None => not_found(),
             }
         }
         ["d", file, doc, name] => {
-            let state = shared.lock();
-            let view = state_view(&state);
-            let Some((docs, _)) = view.documents(file) else {
-                return not_found();
-            };
+            let docs = documents(shared, file).unwrap_or_default();
             let Some(doc) = doc.parse::<usize>().ok().and_then(|i| docs.get(i)) else {
                 return not_found();
             };
-            serve_document_part(doc, name)
+            serve_document_part(shared, doc, name)
         }
         _ => not_found(),
     }
 }
 
+/// The documents shown for the department of data file `file` (cloned out of the state).
+fn documents(shared: &Shared, file: &str) -> Option<Vec<DocOutcome>> {
+    let state = shared.lock();
+    state_view(&state)
+        .documents(file)
+        .map(|(docs, _)| docs.to_vec())
+}
+
 /// A page image (`<n>.svg`) or a download (`表名.pdf`, `表名.xlsx`) of one document.
-fn serve_document_part(doc: &DocOutcome, name: &str) -> Reply {
+fn serve_document_part(shared: &Shared, doc: &DocOutcome, name: &str) -> Reply {
     if let Some(n) = name.strip_suffix(".svg") {
-        let page = n
-            .parse::<usize>()
-            .ok()
-            .and_then(|n| n.checked_sub(1))
-            .and_then(|i| doc.pages.as_ref()?.get(i).cloned());
+        let index = n.parse::<usize>().ok().and_then(|n| n.checked_sub(1));
+        let page = index.and_then(|i| shared.workspace().pages(&doc.pdf)?.get(i).cloned());
         return match page {
             Some(p) => with_type(Reply::from_data(p.svg.into_bytes()), "image/svg+xml"),
             None => not_found(),

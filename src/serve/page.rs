@@ -9,6 +9,9 @@ use std::path::{Path, PathBuf};
 use crate::diag::{Diagnostic, Severity};
 use crate::workspace::{DeptOutcome, DeptStatus, DocOutcome, Outcome};
 
+/// The preview pages of documents, by PDF path.
+pub type Pages = HashMap<PathBuf, std::sync::Arc<Vec<crate::render::Page>>>;
+
 /// What a page is drawn from.
 pub struct View<'a> {
     pub generation: u64,
@@ -184,7 +187,7 @@ fn status(s: &DeptStatus) -> &'static str {
 }
 
 /// `/d/<file>`: one department's diagnostics and documents, page by page.
-pub fn department(view: &View, file: &str) -> Option<String> {
+pub fn department(view: &View, file: &str, pages: &Pages) -> Option<String> {
     let outcome = view.outcome?;
     let d = view.department(file)?;
     let mut body = format!(
@@ -218,14 +221,20 @@ pub fn department(view: &View, file: &str) -> Option<String> {
                 );
             }
             for (i, doc) in docs.iter().enumerate() {
-                document(&mut body, file, i, doc);
+                document(&mut body, file, i, doc, pages.get(&doc.pdf));
             }
         }
     }
     Some(shell(&d.name, view.generation, view.building, &body))
 }
 
-fn document(body: &mut String, file: &str, i: usize, doc: &DocOutcome) {
+fn document(
+    body: &mut String,
+    file: &str,
+    i: usize,
+    doc: &DocOutcome,
+    pages: Option<&std::sync::Arc<Vec<crate::render::Page>>>,
+) {
     let base = format!("/d/{}/{i}", url_segment(file));
     let _ = write!(body, "<section><h2>{}</h2><p>", esc(&doc.title));
     let _ = write!(
@@ -241,7 +250,7 @@ fn document(body: &mut String, file: &str, i: usize, doc: &DocOutcome) {
         );
     }
     body.push_str("</p>");
-    if let Some(pages) = &doc.pages {
+    if let Some(pages) = pages {
         let total = pages.len();
         for (n, page) in pages.iter().enumerate() {
             let _ = write!(

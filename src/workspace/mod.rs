@@ -70,8 +70,6 @@ pub struct BuildOptions {
     pub split: bool,
     /// Rendering threads (default: every core).
     pub jobs: Option<usize>,
-    /// Keep every document's pages as SVG in the outcome (for `serve`).
-    pub previews: bool,
 }
 
 /// A project directory and its output directory; see the [module documentation](self).
@@ -84,8 +82,15 @@ pub struct Workspace {
     engine: Option<(String, Arc<Engine>)>,
     /// Problems of the Typst library files, for the engine they were found with.
     lib_problems: Option<(String, Vec<TypstDiagnostic>)>,
-    /// Pages of each rendered PDF (by path), with the input hash they were rendered from.
+    /// Pages of documents asked for by [`Workspace::pages`] (by PDF path), with the input
+    /// hash they were laid out from; at most [`PREVIEWS_KEPT`], the oldest asked dropped first.
     previews: HashMap<PathBuf, (String, Arc<Vec<crate::render::Page>>)>,
+    preview_order: std::collections::VecDeque<PathBuf>,
+    /// The last plan of every listed document (by PDF path), kept for previews — also of a
+    /// department that has errors now, whose last good tables a preview still shows.
+    planned: HashMap<PathBuf, Job>,
+    /// The templates of the last run.
+    templates: Option<Arc<Templates>>,
     /// Whether the fonts can draw each character seen.
     coverage: HashMap<char, bool>,
     /// The outputs known to hold what the build record says: (input hash, length, mtime).
@@ -95,6 +100,9 @@ pub struct Workspace {
     /// Each department's planned documents, by data file, for the inputs they came from.
     plans: HashMap<PathBuf, (blake3::Hash, Vec<Job>)>,
 }
+
+/// How many documents' preview pages a workspace keeps.
+pub const PREVIEWS_KEPT: usize = 48;
 
 /// A no-op event handler.
 pub fn quiet(_: &Event) {}
@@ -109,6 +117,9 @@ impl Workspace {
             engine: None,
             lib_problems: None,
             previews: HashMap::new(),
+            preview_order: std::collections::VecDeque::new(),
+            planned: HashMap::new(),
+            templates: None,
             coverage: HashMap::new(),
             verified: Verified::default(),
             loads: crate::load::Cache::default(),
@@ -144,6 +155,34 @@ impl Workspace {
         self.run(None, &quiet)
     }
 
+    /// The pages of the document whose PDF is `pdf`, as SVG with their text, laid out from the
+    /// last plan of that document (the same layout as the PDF), on demand and then kept.
+    /// `None` when no build planned it or it cannot be laid out.
+    pub fn pages(&mut self, pdf: &Path) -> Option<Arc<Vec<crate::render::Page>>> {
+        let job = self.planned.get(pdf)?;
+        if let Some((hash, pages)) = self.previews.get(pdf)
+            && *hash == job.hash
+        {
+            return Some(pages.clone());
+        }
+        let engine = self.engine.as_ref()?.1.clone();
+        let templates = self.templates.clone()?;
+        let laid_out =
+            crate::render::pdf::typeset(&engine, &templates, &job.template, &job.doc, &job.fonts);
+        engine::evict();
+        let pages = Arc::new(crate::render::pdf::preview_pages(&laid_out.ok()?));
+        self.previews
+            .insert(pdf.to_path_buf(), (job.hash.clone(), pages.clone()));
+        self.preview_order.retain(|p| p != pdf);
+        self.preview_order.push_back(pdf.to_path_buf());
+        while self.preview_order.len() > PREVIEWS_KEPT {
+            if let Some(old) = self.preview_order.pop_front() {
+                self.previews.remove(&old);
+            }
+        }
+        Some(pages)
+    }
+
     /// Checks, then plans, renders and writes every department without errors. `on` hears
     /// each event as it happens (from worker threads too).
     pub fn build(&mut self, options: &BuildOptions, on: &(dyn Fn(&Event) + Sync)) -> Outcome {
@@ -176,6 +215,8 @@ impl Workspace {
             None => Vec::new(),
         };
         let (templates, template_problems) = Templates::load(&self.templates_dir);
+        let templates = Arc::new(templates);
+        self.templates = Some(templates.clone());
         let mut diagnostics = std::mem::take(&mut loaded.diagnostics);
         for p in template_problems {
             diagnostics.push(typst_files::template_problem(&mut loaded.sources, p));
@@ -323,7 +364,7 @@ impl Workspace {
             let run = BuildRun {
                 build,
                 engine,
-                templates: Arc::new(templates),
+                templates: templates.clone(),
                 lib_hash,
                 region: region.as_ref(),
                 region_styles: &region_styles,
@@ -338,7 +379,7 @@ impl Workspace {
                 &checked,
                 &mut departments,
                 &mut counts,
-                &mut self.previews,
+                &mut self.planned,
                 &mut self.plans,
             );
             // The publication index of each year, when the data is a region's.
@@ -463,10 +504,9 @@ struct Job {
 }
 
 enum JobResult {
-    /// Bytes per output; the pages of the PDF when previews were asked for.
+    /// Bytes per output.
     Rendered {
         files: Vec<Vec<u8>>,
-        pages: Option<Vec<crate::render::Page>>,
     },
     Fresh,
     Failed(crate::render::RenderError),
@@ -514,7 +554,7 @@ impl BuildRun<'_> {
         checked: &Checked,
         departments: &mut [DeptOutcome],
         outcome: &mut Counts,
-        previews: &mut HashMap<PathBuf, (String, Arc<Vec<crate::render::Page>>)>,
+        planned: &mut HashMap<PathBuf, Job>,
         plans: &mut HashMap<PathBuf, (blake3::Hash, Vec<Job>)>,
     ) -> TypstFailures {
         let on = self.on;
@@ -522,7 +562,7 @@ impl BuildRun<'_> {
             &PdfRenderer {
                 engine: self.engine.clone(),
                 templates: self.templates.clone(),
-                previews: self.build.previews,
+                previews: false,
             },
             &XlsxRenderer {
                 fonts: Default::default(),
@@ -530,6 +570,9 @@ impl BuildRun<'_> {
         ];
         let jobs = self.plan(checked, departments, plans);
         outcome.documents = jobs.iter().filter(|j| j.listed).count();
+        for job in jobs.iter().filter(|j| j.listed) {
+            planned.insert(job.outputs[0].1.clone(), job.clone());
+        }
         let manifest = Manifest::load(self.out);
         let fresh = |job: &Job| {
             !self.build.force
@@ -537,10 +580,6 @@ impl BuildRun<'_> {
                     .outputs
                     .iter()
                     .all(|(_, path)| self.is_fresh(&manifest, path, &job.hash))
-                && (!self.build.previews
-                    || previews
-                        .get(&job.outputs[0].1)
-                        .is_some_and(|(h, _)| *h == job.hash))
         };
         let fixed = dates::fixed_date();
         let threads = self.build.jobs.unwrap_or_else(|| {
@@ -586,14 +625,7 @@ impl BuildRun<'_> {
             })
             .collect();
         let mut manifest = manifest;
-        let typst = self.write(
-            &jobs,
-            &mut results,
-            departments,
-            outcome,
-            &mut manifest,
-            previews,
-        );
+        let typst = self.write(&jobs, &mut results, departments, outcome, &mut manifest);
         if let Err(e) = manifest.save() {
             on(&Event::ManifestNotSaved(e.to_string()));
         }
@@ -632,7 +664,6 @@ impl BuildRun<'_> {
                             title: job.doc.title.clone(),
                             pdf: job.outputs[0].1.clone(),
                             xlsx: job.outputs.get(1).map(|o| o.1.clone()),
-                            pages: None,
                         });
                     }
                     let mut job = job.clone();
@@ -736,7 +767,6 @@ impl BuildRun<'_> {
             title: doc.title.clone(),
             pdf: outputs[0].1.clone(),
             xlsx: Some(outputs[1].1.clone()),
-            pages: None,
         });
         self.job(index, doc, chains, outputs, true)
     }
@@ -781,7 +811,6 @@ impl BuildRun<'_> {
         departments: &mut [DeptOutcome],
         outcome: &mut Counts,
         manifest: &mut Manifest,
-        previews: &mut HashMap<PathBuf, (String, Arc<Vec<crate::render::Page>>)>,
     ) -> TypstFailures {
         let on = self.on;
         let mut typst = Vec::new();
@@ -795,24 +824,12 @@ impl BuildRun<'_> {
                 .iter()
                 .any(|&i| matches!(results[i], JobResult::Failed(_)));
             // (output, bytes, input hash) of every rendered file of the department.
-            // Previews and Typst's diagnostics are taken out first.
+            // Typst's diagnostics are taken out first.
             for &i in indices {
-                let job = &jobs[i];
-                match &mut results[i] {
-                    JobResult::Rendered {
-                        pages: pages @ Some(_),
-                        ..
-                    } if !failed => {
-                        let pages = pages.take().unwrap_or_default();
-                        let pdf = job.outputs[0].1.clone();
-                        previews.insert(pdf, (job.hash.clone(), Arc::new(pages)));
+                if let JobResult::Failed(e) = &mut results[i] {
+                    for d in std::mem::take(&mut e.typst) {
+                        typst.push((name.clone(), (jobs[i].template.clone(), d)));
                     }
-                    JobResult::Failed(e) => {
-                        for d in std::mem::take(&mut e.typst) {
-                            typst.push((name.clone(), (job.template.clone(), d)));
-                        }
-                    }
-                    _ => {}
                 }
             }
             let mut files: Vec<(&Path, &[u8], &str)> = Vec::new();
@@ -822,7 +839,7 @@ impl BuildRun<'_> {
                 let pdf = &job.outputs[0].1;
                 match &results[i] {
                     JobResult::Rendered { .. } if failed => on(&Event::Held(pdf.clone())),
-                    JobResult::Rendered { files: bytes, .. } => {
+                    JobResult::Rendered { files: bytes } => {
                         for ((_, path), b) in job.outputs.iter().zip(bytes.iter()) {
                             files.push((path, b, &job.hash));
                         }
@@ -878,11 +895,6 @@ impl BuildRun<'_> {
                 }
             }
         }
-        for d in departments.iter_mut() {
-            for doc in &mut d.documents {
-                doc.pages = previews.get(&doc.pdf).map(|(_, p)| p.clone());
-            }
-        }
         typst
     }
 }
@@ -899,10 +911,7 @@ fn render_job(job: &Job, renderers: &[&dyn Renderer], fixed: Option<(i32, u8, u8
     let (first, rest) = match job.outputs.split_first() {
         Some(split) => split,
         None => {
-            return JobResult::Rendered {
-                files: Vec::new(),
-                pages: None,
-            };
+            return JobResult::Rendered { files: Vec::new() };
         }
     };
     let (first, rest) = std::thread::scope(|scope| {
@@ -925,17 +934,13 @@ fn render_job(job: &Job, renderers: &[&dyn Renderer], fixed: Option<(i32, u8, u8
         (first, rest)
     });
     let mut files = Vec::new();
-    let mut pages = None;
     for out in std::iter::once(first).chain(rest) {
         match out {
-            Ok(out) => {
-                files.push(out.bytes);
-                pages = pages.or(out.pages);
-            }
+            Ok(out) => files.push(out.bytes),
             Err(e) => return JobResult::Failed(e),
         }
     }
-    JobResult::Rendered { files, pages }
+    JobResult::Rendered { files }
 }
 
 /// Locks `out` for this build and finishes or cleans up what a killed build left there.

@@ -2,7 +2,6 @@
 //! documents; and the events reported while it runs, worded for the person at the terminal.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use crate::diag::{Diagnostic, Sources, Summary, display_path};
@@ -85,8 +84,6 @@ pub struct DocOutcome {
     pub title: String,
     pub pdf: PathBuf,
     pub xlsx: Option<PathBuf>,
-    /// Its pages as SVG, when previews were asked for and it rendered.
-    pub pages: Option<Arc<Vec<crate::render::Page>>>,
 }
 
 /// What happens while a build runs, in the order it happens. `Display` gives the line printed
