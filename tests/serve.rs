@@ -34,10 +34,20 @@ impl Drop for Server {
 }
 
 fn serve() -> Server {
+    serve_with(&[FILE], None)
+}
+
+/// Serves a data directory of the sample `files`, with `region` as its `地区.yaml`.
+fn serve_with(files: &[&str], region: Option<&str>) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     std::fs::create_dir(&data).unwrap();
-    std::fs::copy(repo().join("data").join(FILE), data.join(FILE)).unwrap();
+    for f in files {
+        std::fs::copy(repo().join("data").join(f), data.join(f)).unwrap();
+    }
+    if let Some(r) = region {
+        std::fs::write(data.join("地区.yaml"), r).unwrap();
+    }
     let mut child = Command::new(env!("CARGO_BIN_EXE_jixiao"))
         .arg("serve")
         .arg(&data)
@@ -235,4 +245,41 @@ fn the_server_answers_nothing_outside_what_it_built() {
         &format!("GET / HTTP/1.1\r\nHost: localhost:{port}\r\nConnection: close\r\n\r\n"),
     );
     assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+}
+
+#[test]
+fn each_year_of_a_region_has_its_own_summary_page() {
+    let server = serve_with(
+        &[FILE, "2020-keqiao-rendaban.yaml"],
+        Some("地区: 样例市\n编制单位: 样例市财政局\n"),
+    );
+    let (status, _, body) = http("GET", server.port, "/", None, None).unwrap();
+    assert_eq!(status, 200);
+    let index = String::from_utf8(body).unwrap();
+    for year in [2020, 2023] {
+        let id = format!("汇总-{year}");
+        let href: String = id
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b == b'-' {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect();
+        assert!(
+            index.contains(&format!("/d/{href}")),
+            "{year} is listed:\n{index}"
+        );
+        let (status, _, body) =
+            http("GET", server.port, &format!("/d/{href}"), None, None).unwrap();
+        assert_eq!(status, 200);
+        let page = String::from_utf8(body).unwrap();
+        assert!(
+            page.contains(&format!("样例市{year}年度部门项目支出绩效目标汇总表")),
+            "{year}'s own summary:\n{page}"
+        );
+        assert!(page.contains(".svg"), "with its pages");
+    }
 }

@@ -25,7 +25,7 @@ impl View<'_> {
         self.outcome?
             .departments
             .iter()
-            .find(|d| file_name(&d.file) == file)
+            .find(|d| page_id(d) == file)
     }
 
     /// The documents to show for the department of data file `file`, and whether they are out
@@ -36,6 +36,16 @@ impl View<'_> {
             DeptStatus::Built => Some((&d.documents, false)),
             _ => self.last_good.get(&d.file).map(|docs| (&docs[..], true)),
         }
+    }
+}
+
+/// What names a department's page in URLs: its data file's name, or for a region's summaries
+/// of a year `汇总-<年>` (no data file ends that way).
+pub fn page_id(d: &DeptOutcome) -> String {
+    if d.summary {
+        format!("汇总-{}", d.year)
+    } else {
+        file_name(&d.file)
     }
 }
 
@@ -162,13 +172,13 @@ pub fn index(view: &View) -> String {
             let diags = outcome.diagnostics_of(&d.file);
             let errors = diags.iter().filter(|x| x.is_error()).count();
             let warnings = diags.len() - errors;
-            let name = file_name(&d.file);
+            let name = page_id(d);
             let _ = write!(
                 body,
                 "<tr><td><a href=\"/d/{}\">{}</a></td><td>{}</td><td>{}</td><td>{errors}</td><td>{warnings}</td><td>{}</td></tr>",
                 url_segment(&name),
                 esc(&d.name),
-                esc(&name),
+                esc(&file_name(&d.file)),
                 status(&d.status),
                 d.documents.len()
             );

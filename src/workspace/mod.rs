@@ -336,7 +336,7 @@ impl Workspace {
             years.dedup();
             for year in years {
                 departments.push(DeptOutcome {
-                    name: format!("{}{year}", r.name()),
+                    name: format!("{}{year}年度汇总表", r.name()),
                     year,
                     file: sources.path(r.file).to_path_buf(),
                     out_dir: self
