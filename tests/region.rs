@@ -367,3 +367,83 @@ fn a_broken_region_file_is_reported_at_its_line() {
         .expect("JX701");
     assert_eq!(d.pos.as_ref().unwrap().line, 3);
 }
+
+/// Twelve departments generated from one sample file: each renamed, its amounts changed by a
+/// fixed pseudo-random sequence. The summary's rows and 合计 equal the sums made here.
+#[test]
+fn a_generated_region_of_twelve_departments_adds_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    let sample = std::fs::read_to_string(repo().join("data/2023-kuerle-xinfangju.yaml")).unwrap();
+    let mut seed: u64 = 20240601;
+    let mut expected = Vec::new();
+    for k in 1..=12 {
+        let name = format!("样例县第{k}局");
+        let mut text = sample.replace("部门: 库尔勒市信访局", &format!("部门: {name}"));
+        let mut total = Decimal::ZERO;
+        // Every project's 财政拨款 and 合计 (其他资金 stays 0), in order.
+        let mut out = String::new();
+        let mut pending: Option<Decimal> = None;
+        for line in text.lines() {
+            if line.trim_start().starts_with("财政拨款:") {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let amount = Decimal::new((seed % 100_000) as i64 + 1, 3);
+                pending = Some(amount);
+                total += amount;
+                out.push_str(&format!("      财政拨款: {amount}\n"));
+            } else if line.trim_start().starts_with("合计:") && pending.is_some() {
+                out.push_str(&format!("      合计: {}\n", pending.take().unwrap()));
+            } else {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+        text = out;
+        std::fs::write(data.join(format!("2023-{k:02}.yaml")), text).unwrap();
+        expected.push((name, total));
+    }
+    std::fs::write(data.join("地区.yaml"), REGION).unwrap();
+    let mut ws = Workspace::open(Options {
+        data,
+        out: dir.path().join("out"),
+        templates: Some(repo().join("templates")),
+        font_paths: Vec::new(),
+    });
+    let outcome = ws.build(&BuildOptions::default(), &quiet);
+    assert_eq!(
+        outcome.summary.errors,
+        0,
+        "{:?}",
+        outcome.diagnostics.first().map(|d| &d.message)
+    );
+    let summary = outcome.departments.iter().find(|d| d.summary).unwrap();
+    let rows = sheet(summary.documents[0].xlsx.as_ref().unwrap());
+    let money_col = rows
+        .iter()
+        .find(|r| r.iter().any(|c| text(c) == "其他资金"))
+        .and_then(|r| r.iter().rposition(|c| text(c) == "合计"))
+        .unwrap();
+    let mut sum = Decimal::ZERO;
+    for (name, total) in &expected {
+        assert_eq!(
+            num(&row_of(&rows, name)[money_col]),
+            Some(total.normalize()),
+            "{name}"
+        );
+        sum += total;
+    }
+    assert_eq!(
+        num(&row_of(&rows, "合计")[money_col]),
+        Some(sum.normalize())
+    );
+    let pdf = std::process::Command::new("pdftotext")
+        .arg(&summary.documents[0].pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&pdf.stdout);
+    assert!(printed.contains("样例县第12局"), "all twelve are printed");
+}
