@@ -10,6 +10,11 @@
 #   (c) a mixed-style corpus of 200 projects (20 × 10, all four styles)
 #   (d) the first document of a cold process: 1 department × 1 project    target: wall < 150 ms
 #   (e) peak RSS of each, from /usr/bin/time -f '%e %M' (also CPU seconds, user + sys)
+#   (g) 200 one-project departments from the first project of seed 000 (one one-page
+#       项目支出绩效目标表 each), side by side with a peer: the `typst` PyPI package compiling the
+#       same table (examples/emit_typst.rs) 200 times in one process (bench/peer.py), PDF only.
+#       Targets (issue 13): jixiao ≥ 3× the peer's wall time, ≤ 15 ms CPU per table.
+#       Skipped with a note when `python3 -c "import typst"` fails (pip install typst).
 #   (f) `jixiao watch` on corpus (b): a save of one department's file → its PDF and xlsx
 #       rewritten, wall time from the write to the rebuild's summary, median of 9 edits
 #       (examples/watch_latency.rs)                              target: < 0.3 s
@@ -40,7 +45,8 @@ if [ ! -x /usr/bin/time ]; then
 fi
 
 echo "== building (release): jixiao, examples/gen_corpus and examples/watch_latency" >&2
-cargo build --release --quiet --bin jixiao --example gen_corpus --example watch_latency
+cargo build --release --quiet --bin jixiao --example gen_corpus --example watch_latency \
+    --example emit_typst
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/jixiao-bench.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
@@ -113,6 +119,7 @@ scenario() {
     mm=$(printf '%s\n' "${rss[@]}" | median)
     mc=$(printf '%s\n' "${cpus[@]}" | median)
     mo=$(printf '%s\n' "${others[@]}" | median)
+    LAST_WALL=$mw LAST_CPU=$mc
     ROWS+=("$(printf '%-44s %4d %10.3f %11.1f %12.0f %8.2f %8.2f   %s' "$label" "$RUNS" "$mw" "$mr" \
         "$(awk -v k="$mm" 'BEGIN { print k / 1024 }')" "$mc" "$mo" "$(verdict "$note" "$mw" "$mr")")")
 }
@@ -160,6 +167,42 @@ scenario "(c) 200 projects, mixed styles (20x10)" "$C" 200 ""
 D=$(corpus d 1 1 xinjiang)
 scenario "(d) cold process, 1 project (1x1 xinjiang)" "$D" 1 "wall<0.150"
 
+# (g) 200 one-project departments, jixiao and the peer.
+G=$WORK/g/data
+mkdir -p "$G"
+python3 - "$ROOT/data/2023-kuerle-rendaban.yaml" "$G" <<'PY'
+import sys
+head, rest = open(sys.argv[1], encoding="utf-8").read().split("项目:\n", 1)
+first = rest.split("\n  - 名称:")[0]
+for i in range(1, 201):
+    name = f"部门: 基准部门{i:03}"
+    text = head.replace("部门: 库尔勒市人大常委会办公室", name) + "项目:\n" + first + "\n"
+    open(f"{sys.argv[2]}/{i:03}.yaml", "w", encoding="utf-8").write(text)
+PY
+checked "$G" >/dev/null
+scenario "(g) 200 one-project departments (seed 000)" "$G" 200 ""
+GW=$LAST_WALL GC=$LAST_CPU
+PEER=""
+if python3 -c "import typst" 2>/dev/null; then
+    "$TARGET_DIR/release/examples/emit_typst" --data "$G" --templates "$ROOT/templates" \
+        --out "$WORK/g/src" 2>/dev/null
+    pw=() pc=() pr=()
+    echo "== (g) peer: typst $(python3 -c 'import typst; print(typst.__version__)') (PyPI), $RUNS runs" >&2
+    for ((i = 1; i <= RUNS; i++)); do
+        read -r w c r _ < <(python3 "$ROOT/bench/peer.py" "$WORK/g/src" 200)
+        printf '   run %d: %s s, %s CPU s, %s MB\n' "$i" "$w" "$c" "$r" >&2
+        pw+=("$w") pc+=("$c") pr+=("$r")
+    done
+    PW=$(printf '%s\n' "${pw[@]}" | median)
+    PC=$(printf '%s\n' "${pc[@]}" | median)
+    PR=$(printf '%s\n' "${pr[@]}" | median)
+    PEER=$(printf '(g) peer (typst PyPI, same table ×200, PDF only): wall %.3f s, CPU %.2f s, peak RSS %.0f MB\n(g) jixiao (PDF + xlsx): wall %.3f s, CPU %.1f ms per table; peer wall / jixiao wall = %.2f (targets: ≥ 3, ≤ 15 ms)' \
+        "$PW" "$PC" "$PR" "$GW" "$(awk -v c="$GC" 'BEGIN { print c * 1000 / 200 }')" \
+        "$(awk -v p="$PW" -v j="$GW" 'BEGIN { print p / j }')")
+else
+    PEER="(g) peer skipped: python3 -c 'import typst' failed (pip install typst)"
+fi
+
 # (f) watch: one department saved, the rest current.
 echo "== (f) watch latency on (b)" >&2
 WATCH=$("$TARGET_DIR/release/examples/watch_latency" --bin "$BIN" --data "$B" \
@@ -176,3 +219,4 @@ printf '%-44s %4s %10s %11s %12s %8s %8s   %s\n' "scenario" "runs" "wall s" "pro
     "CPU s" "other s" "target"
 for r in "${ROWS[@]}"; do echo "$r"; done
 echo "(f) $WATCH (target < 0.3 s)"
+echo "$PEER"

@@ -158,6 +158,27 @@ fn page_text(frame: &typst::layout::Frame, out: &mut String) {
     }
 }
 
+/// The Typst source of one document and its `data.json`, as the first layout compiles them
+/// (for a peer Typst to compile the same table in `bench/`).
+pub fn typst_source(
+    templates: &Templates,
+    template: &str,
+    doc: &Document,
+    fonts: &BTreeMap<String, Vec<String>>,
+) -> Result<(String, Vec<u8>), PdfError> {
+    let normal = vec![INSET; doc.sections.len()];
+    let data = Data {
+        doc,
+        fonts,
+        inset: &normal,
+    };
+    let main = templates
+        .render(template, &data)
+        .map_err(PdfError::Template)?;
+    let json = serde_json::to_vec(&data).map_err(|e| PdfError::Template(e.into()))?;
+    Ok((main, json))
+}
+
 /// Lays one document out: the template rendered to Typst source, compiled, merged cells split
 /// at page breaks, `fit_page` applied, and every glyph checked.
 pub fn typeset(
