@@ -1,5 +1,6 @@
-//! Writes the Typst source of the first document of a data directory, with its `data.json` and
-//! the templates' `lib/`, so another Typst (the peer in `bench/`) can compile the same table.
+//! Writes the Typst source of the first document of every department of a data directory, each
+//! into `OUT/<NNN>/` with its `data.json` and the templates' `lib/`, so another Typst (the peer
+//! in `bench/`) can compile the same tables.
 //!
 //!     emit_typst --data DIR --templates DIR --out DIR
 //!
@@ -25,24 +26,27 @@ fn main() {
     let mut loaded = jixiao::load::load_dir(&data);
     let styles = jixiao::style::Styles::load(&templates_dir, &mut loaded);
     let checked = jixiao::check::check(&loaded, &styles);
-    let dept = checked.departments.first().expect("a department");
-    let doc = jixiao::plan::plan_department(dept)
-        .expect("plans")
-        .into_iter()
-        .next()
-        .expect("a document");
     let fonts = jixiao::cli::style_fonts(&data, &[], &checked);
-    let chains = jixiao::render::pdf::present_chains(&fonts, &dept.style.style.fonts);
     let (templates, problems) = jixiao::render::pdf::source::Templates::load(&templates_dir);
     assert!(problems.is_empty(), "{problems:?}");
-    let (main, json) = jixiao::render::pdf::typst_source(&templates, &doc.template, &doc, &chains)
-        .expect("source");
-    std::fs::create_dir_all(out.join("lib")).expect("create the output directory");
-    std::fs::write(out.join("main.typ"), main).expect("write main.typ");
-    std::fs::write(out.join("data.json"), json).expect("write data.json");
-    for e in std::fs::read_dir(templates_dir.join("lib")).expect("lib/") {
-        let e = e.expect("lib entry");
-        std::fs::copy(e.path(), out.join("lib").join(e.file_name())).expect("copy lib");
+    for (i, dept) in checked.departments.iter().enumerate() {
+        let doc = jixiao::plan::plan_department(dept)
+            .expect("plans")
+            .into_iter()
+            .next()
+            .expect("a document");
+        let chains = jixiao::render::pdf::present_chains(&fonts, &dept.style.style.fonts);
+        let (main, json) =
+            jixiao::render::pdf::typst_source(&templates, &doc.template, &doc, &chains)
+                .expect("source");
+        let dir = out.join(format!("{:03}", i + 1));
+        std::fs::create_dir_all(dir.join("lib")).expect("create the output directory");
+        std::fs::write(dir.join("main.typ"), main).expect("write main.typ");
+        std::fs::write(dir.join("data.json"), json).expect("write data.json");
+        for e in std::fs::read_dir(templates_dir.join("lib")).expect("lib/") {
+            let e = e.expect("lib entry");
+            std::fs::copy(e.path(), dir.join("lib").join(e.file_name())).expect("copy lib");
+        }
     }
-    eprintln!("{}：{}", doc.title, out.display());
+    eprintln!("{} 份：{}", checked.departments.len(), out.display());
 }
