@@ -19,6 +19,7 @@ pub mod plan;
 pub mod region;
 pub mod render;
 pub mod rules;
+pub mod schema;
 pub mod serve;
 pub mod style;
 pub mod target;

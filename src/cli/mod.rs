@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 pub mod build;
 pub mod check;
 pub mod fonts;
+pub mod schema;
 pub mod serve;
 pub mod watch;
 
@@ -36,6 +37,8 @@ pub enum Command {
     Fonts(fonts::Args),
     /// 列出全部校验规则及其代码
     Rules,
+    /// 写出数据格式的 JSON Schema（供 VS Code 等编辑器补全和提示）
+    Schema(schema::Args),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -54,6 +57,7 @@ pub fn main() -> ExitCode {
         Command::Watch(args) => watch::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Fonts(args) => fonts::run(&args),
+        Command::Schema(args) => schema::run(&args),
         Command::Rules => {
             for r in crate::rules::ALL {
                 let sev = match r.severity {
