@@ -13,6 +13,7 @@ pub mod cli;
 pub mod compute;
 pub mod diag;
 pub mod glyphs;
+pub mod import;
 pub mod load;
 pub mod model;
 pub mod plan;

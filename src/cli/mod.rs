@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 pub mod build;
 pub mod check;
 pub mod fonts;
+pub mod import;
 pub mod init;
 pub mod new;
 pub mod schema;
@@ -43,6 +44,8 @@ pub enum Command {
     Init(init::Args),
     /// 新建一个部门的数据文件：样式需要的每一项，带中文说明和待填的占位
     New(new::Args),
+    /// 从 Excel 表格导入：预算系统导出的表，或在 Excel/WPS 中改过的 jixiao 表格
+    Import(import::Args),
     /// 写出数据格式的 JSON Schema（供 VS Code 等编辑器补全和提示）
     Schema(schema::Args),
 }
@@ -65,6 +68,7 @@ pub fn main() -> ExitCode {
         Command::Fonts(args) => fonts::run(&args),
         Command::Schema(args) => schema::run(&args),
         Command::Init(args) => init::run(&args),
+        Command::Import(args) => import::run(&args),
         Command::New(args) => new::run(&args),
         Command::Rules => {
             for r in crate::rules::ALL {
