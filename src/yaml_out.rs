@@ -238,7 +238,11 @@ fn eval(out: &mut String, e: &SelfEval) {
     if let Some(t) = &e.exec_override {
         let _ = writeln!(out, "      执行得分调整理由: {}", scalar(&t.value, false));
     }
-    let _ = writeln!(out, "      实际完成情况: {}", scalar(&e.outcome.value, false));
+    let _ = writeln!(
+        out,
+        "      实际完成情况: {}",
+        scalar(&e.outcome.value, false)
+    );
     if let Some(n) = &e.stated_total {
         let _ = writeln!(out, "      总分: {}", n.value.0);
     }

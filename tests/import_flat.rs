@@ -28,15 +28,85 @@ fn stderr(o: &Output) -> String {
 }
 
 /// (一级, 二级, 三级, 指标值, 依据, 上年完成值, 权重, 赋分规则, 佐证资料)
-type Row = (&'static str, &'static str, &'static str, &'static str, &'static str, &'static str, f64, &'static str, &'static str);
+type Row = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    f64,
+    &'static str,
+    &'static str,
+);
 
 const A: &[Row] = &[
-    ("产出指标", "数量指标", "培训人数", ">=236人", "计划标准", "236人", 20.0, "按照正常比例赋分", "正式材料"),
-    ("", "", "培训次数", "≥2次", "计划标准", "", 10.0, "按照正常比例赋分", "正式材料、工作资料"),
-    ("", "质量指标", "培训合格率", ">=90%", "历史标准", "90%", 10.0, "直接赋分", "工作资料"),
-    ("成本指标", "经济成本指标", "人均培训成本", "<=0.16万元/人", "预算支出标准", "", 20.0, "按照正常比例赋分", "原始凭证"),
-    ("效益指标", "社会效益指标", "履职能力", "有效提高", "其他标准", "", 20.0, "按评判等级赋分", "说明材料"),
-    ("满意度指标", "满意度指标", "代表满意度", ">=95%", "历史标准", "95%", 10.0, "满意度赋分", "工作资料"),
+    (
+        "产出指标",
+        "数量指标",
+        "培训人数",
+        ">=236人",
+        "计划标准",
+        "236人",
+        20.0,
+        "按照正常比例赋分",
+        "正式材料",
+    ),
+    (
+        "",
+        "",
+        "培训次数",
+        "≥2次",
+        "计划标准",
+        "",
+        10.0,
+        "按照正常比例赋分",
+        "正式材料、工作资料",
+    ),
+    (
+        "",
+        "质量指标",
+        "培训合格率",
+        ">=90%",
+        "历史标准",
+        "90%",
+        10.0,
+        "直接赋分",
+        "工作资料",
+    ),
+    (
+        "成本指标",
+        "经济成本指标",
+        "人均培训成本",
+        "<=0.16万元/人",
+        "预算支出标准",
+        "",
+        20.0,
+        "按照正常比例赋分",
+        "原始凭证",
+    ),
+    (
+        "效益指标",
+        "社会效益指标",
+        "履职能力",
+        "有效提高",
+        "其他标准",
+        "",
+        20.0,
+        "按评判等级赋分",
+        "说明材料",
+    ),
+    (
+        "满意度指标",
+        "满意度指标",
+        "代表满意度",
+        ">=95%",
+        "历史标准",
+        "95%",
+        10.0,
+        "满意度赋分",
+        "工作资料",
+    ),
 ];
 
 /// A budget-system export: title lines, a two-row header with 资金安排 over the money
@@ -47,23 +117,46 @@ fn export(path: &Path) {
     let ws = wb.add_worksheet();
     ws.set_name("绩效目标").unwrap();
     let money = Format::new().set_num_format("0.00");
-    ws.merge_range(0, 0, 0, 15, "2024年项目支出绩效目标表", &Format::new()).unwrap();
-    ws.write_string(1, 0, "填报单位（盖章）：库尔勒市某局").unwrap();
-    let heads = ["项目名称", "项目负责人", "", "", "", "年度总体目标", "一级指标", "二级指标", "三级指标", "指标值", "指标值设置依据", "上年完成值", "指标分值权重", "指标赋分规则", "佐证资料", "备注"];
+    ws.merge_range(0, 0, 0, 15, "2024年项目支出绩效目标表", &Format::new())
+        .unwrap();
+    ws.write_string(1, 0, "填报单位（盖章）：库尔勒市某局")
+        .unwrap();
+    let heads = [
+        "项目名称",
+        "项目负责人",
+        "",
+        "",
+        "",
+        "年度总体目标",
+        "一级指标",
+        "二级指标",
+        "三级指标",
+        "指标值",
+        "指标值设置依据",
+        "上年完成值",
+        "指标分值权重",
+        "指标赋分规则",
+        "佐证资料",
+        "备注",
+    ];
     for (c, h) in heads.iter().enumerate() {
         if !h.is_empty() {
-            ws.merge_range(2, c as u16, 3, c as u16, h, &Format::new()).unwrap();
+            ws.merge_range(2, c as u16, 3, c as u16, h, &Format::new())
+                .unwrap();
         }
     }
-    ws.merge_range(2, 2, 2, 4, "资金安排", &Format::new()).unwrap();
+    ws.merge_range(2, 2, 2, 4, "资金安排", &Format::new())
+        .unwrap();
     ws.write_string(3, 2, "年度资金总额（万元）").unwrap();
     ws.write_string(3, 3, "其中：财政拨款").unwrap();
     ws.write_string(3, 4, "其他资金").unwrap();
     // Project A: rows 4..=9, project cells merged, 一级 merged over its rows.
     let a0 = 4u32;
     let a1 = a0 + A.len() as u32 - 1;
-    ws.merge_range(a0, 0, a1, 0, "人大代表培训经费", &Format::new()).unwrap();
-    ws.merge_range(a0, 1, a1, 1, "韩玲艳", &Format::new()).unwrap();
+    ws.merge_range(a0, 0, a1, 0, "人大代表培训经费", &Format::new())
+        .unwrap();
+    ws.merge_range(a0, 1, a1, 1, "韩玲艳", &Format::new())
+        .unwrap();
     // 10.368 as a spreadsheet computes it: 12.96 × 0.8 = 10.368000000000002.
     let fiscal = 12.96 * 0.8;
     assert_ne!(fiscal.to_string(), "10.368");
@@ -73,8 +166,17 @@ fn export(path: &Path) {
     ws.write_number_with_format(a0, 3, fiscal, &money).unwrap();
     ws.merge_range(a0, 4, a1, 4, "", &money).unwrap();
     ws.write_number_with_format(a0, 4, 0.0, &money).unwrap();
-    ws.merge_range(a0, 5, a1, 5, "目标1：培训代表236人。\n目标2：提高履职能力。", &Format::new()).unwrap();
-    ws.merge_range(a0, 6, a0 + 2, 6, "产出指标", &Format::new()).unwrap();
+    ws.merge_range(
+        a0,
+        5,
+        a1,
+        5,
+        "目标1：培训代表236人。\n目标2：提高履职能力。",
+        &Format::new(),
+    )
+    .unwrap();
+    ws.merge_range(a0, 6, a0 + 2, 6, "产出指标", &Format::new())
+        .unwrap();
     for (i, r) in A.iter().enumerate() {
         let row = a0 + i as u32;
         if i >= 3 {
@@ -83,7 +185,14 @@ fn export(path: &Path) {
         if !r.1.is_empty() {
             ws.write_string(row, 7, r.1).unwrap();
         }
-        for (c, v) in [(8, r.2), (9, r.3), (10, r.4), (11, r.5), (13, r.7), (14, r.8)] {
+        for (c, v) in [
+            (8, r.2),
+            (9, r.3),
+            (10, r.4),
+            (11, r.5),
+            (13, r.7),
+            (14, r.8),
+        ] {
             if !v.is_empty() {
                 ws.write_string(row, c, v).unwrap();
             }
@@ -103,7 +212,16 @@ fn export(path: &Path) {
             ws.write_number_with_format(row, 3, 5.0, &money).unwrap();
             ws.write_string(row, 5, "保障代表工作室正常运转。").unwrap();
         }
-        for (c, v) in [(6, r.0), (7, r.1), (8, r.2), (9, r.3), (10, r.4), (11, r.5), (13, r.7), (14, r.8)] {
+        for (c, v) in [
+            (6, r.0),
+            (7, r.1),
+            (8, r.2),
+            (9, r.3),
+            (10, r.4),
+            (11, r.5),
+            (13, r.7),
+            (14, r.8),
+        ] {
             if !v.is_empty() {
                 ws.write_string(row, c, v).unwrap();
             }
@@ -127,8 +245,14 @@ fn a_budget_system_export_becomes_a_checked_data_file() {
     assert!(o.status.success(), "{err}");
     let path = dir.path().join("data/2024-库尔勒市某局.yaml");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}\n{err}"));
-    assert!(text.starts_with("# yaml-language-server: $schema=../schemas/xinjiang.schema.json\n"), "{text}");
-    assert!(text.contains("预算系统导出.xlsx 的工作表“绩效目标”导入"), "{text}");
+    assert!(
+        text.starts_with("# yaml-language-server: $schema=../schemas/xinjiang.schema.json\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("预算系统导出.xlsx 的工作表“绩效目标”导入"),
+        "{text}"
+    );
     assert!(dir.path().join("schemas/xinjiang.schema.json").is_file());
     // Checked: complete data, no errors.
     assert!(err.contains("没有错误"), "{err}\n{text}");
@@ -150,8 +274,12 @@ fn a_budget_system_export_becomes_a_checked_data_file() {
     // its decimals.
     assert_eq!(
         funds,
-        [("财政拨款", "10.368"), ("其他资金", "0.00"), ("合计", "10.368")]
-            .map(|(a, b)| (a.to_string(), b.to_string()))
+        [
+            ("财政拨款", "10.368"),
+            ("其他资金", "0.00"),
+            ("合计", "10.368")
+        ]
+        .map(|(a, b)| (a.to_string(), b.to_string()))
     );
     match &a.goals.as_ref().unwrap().value {
         jixiao::model::Goals::Many(g) => assert_eq!(g.len(), 2),
@@ -207,9 +335,16 @@ fn a_budget_system_export_becomes_a_checked_data_file() {
     let o = import(dir.path(), &[xlsx.to_str().unwrap(), "--style", "xinjiang"]);
     assert!(!o.status.success());
     assert!(stderr(&o).contains("--force"), "{}", stderr(&o));
-    let o = import(dir.path(), &[xlsx.to_str().unwrap(), "--style", "xinjiang", "--force"]);
+    let o = import(
+        dir.path(),
+        &[xlsx.to_str().unwrap(), "--style", "xinjiang", "--force"],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(std::fs::read_to_string(path.with_extension("yaml.bak")).unwrap().contains("某某"));
+    assert!(
+        std::fs::read_to_string(path.with_extension("yaml.bak"))
+            .unwrap()
+            .contains("某某")
+    );
     assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
 }
 
@@ -219,15 +354,75 @@ fn amounts_in_yuan_split_targets_and_a_department_column() {
     let xlsx = dir.path().join("export.xlsx");
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
-    let heads = ["预算部门", "年度", "项目名称", "实施单位", "金额（元）", "一级指标", "明细指标", "指标性质", "指标值", "度量单位", "指标描述"];
+    let heads = [
+        "预算部门",
+        "年度",
+        "项目名称",
+        "实施单位",
+        "金额（元）",
+        "一级指标",
+        "明细指标",
+        "指标性质",
+        "指标值",
+        "度量单位",
+        "指标描述",
+    ];
     for (c, h) in heads.iter().enumerate() {
         ws.write_string(0, c as u16, *h).unwrap();
     }
     let rows: &[[&str; 11]] = &[
-        ["甲局", "2024", "项目一", "甲局本级", "103680", "产出指标", "会议次数", "≥", "12", "次", "全年会议次数"],
-        ["", "", "", "", "", "", "参会率", "≥", "95", "%", "参会人数占比"],
-        ["", "", "", "", "", "效益指标", "履职水平", "定性", "有效提升", "", "履职水平"],
-        ["乙局", "2024", "项目二", "乙局本级", "50000", "产出指标", "调研次数", "=", "4", "次", "调研"],
+        [
+            "甲局",
+            "2024",
+            "项目一",
+            "甲局本级",
+            "103680",
+            "产出指标",
+            "会议次数",
+            "≥",
+            "12",
+            "次",
+            "全年会议次数",
+        ],
+        [
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "参会率",
+            "≥",
+            "95",
+            "%",
+            "参会人数占比",
+        ],
+        [
+            "",
+            "",
+            "",
+            "",
+            "",
+            "效益指标",
+            "履职水平",
+            "定性",
+            "有效提升",
+            "",
+            "履职水平",
+        ],
+        [
+            "乙局",
+            "2024",
+            "项目二",
+            "乙局本级",
+            "50000",
+            "产出指标",
+            "调研次数",
+            "=",
+            "4",
+            "次",
+            "调研",
+        ],
     ];
     for (r, row) in rows.iter().enumerate() {
         for (c, v) in row.iter().enumerate() {
@@ -244,15 +439,32 @@ fn amounts_in_yuan_split_targets_and_a_department_column() {
     wb.save(&xlsx).unwrap();
     let o = import(dir.path(), &[xlsx.to_str().unwrap(), "--style", "zhejiang"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let a = jixiao::load::parse(&std::fs::read_to_string(dir.path().join("data/2024-甲局.yaml")).unwrap()).unwrap();
-    let b = jixiao::load::parse(&std::fs::read_to_string(dir.path().join("data/2024-乙局.yaml")).unwrap()).unwrap();
+    let a = jixiao::load::parse(
+        &std::fs::read_to_string(dir.path().join("data/2024-甲局.yaml")).unwrap(),
+    )
+    .unwrap();
+    let b = jixiao::load::parse(
+        &std::fs::read_to_string(dir.path().join("data/2024-乙局.yaml")).unwrap(),
+    )
+    .unwrap();
     assert_eq!(b.projects[0].name.value, "项目二");
     let p = &a.projects[0];
-    assert_eq!(p.funds.value.get("合计").unwrap().value.0.to_string(), "10.368", "元 → 万元");
-    let targets: Vec<&str> = p.indicators.iter().map(|i| i.target.value.as_str()).collect();
+    assert_eq!(
+        p.funds.value.get("合计").unwrap().value.0.to_string(),
+        "10.368",
+        "元 → 万元"
+    );
+    let targets: Vec<&str> = p
+        .indicators
+        .iter()
+        .map(|i| i.target.value.as_str())
+        .collect();
     assert_eq!(targets, ["≥12次", "≥95%", "有效提升"]);
     assert_eq!(p.indicators[1].level1.value, "产出指标");
-    assert_eq!(p.indicators[2].description.as_ref().unwrap().value, "履职水平");
+    assert_eq!(
+        p.indicators[2].description.as_ref().unwrap().value,
+        "履职水平"
+    );
 }
 
 #[test]
@@ -273,7 +485,10 @@ fn what_cannot_be_imported_is_said_kindly() {
     assert!(stderr(&o).contains("无法打开"), "{}", stderr(&o));
     let not_xlsx = dir.path().join("假的.xlsx");
     std::fs::write(&not_xlsx, "not a zip").unwrap();
-    let o = import(dir.path(), &[not_xlsx.to_str().unwrap(), "--style", "xinjiang"]);
+    let o = import(
+        dir.path(),
+        &[not_xlsx.to_str().unwrap(), "--style", "xinjiang"],
+    );
     assert!(!o.status.success());
     assert!(stderr(&o).contains("无法打开"), "{}", stderr(&o));
 }

@@ -40,15 +40,23 @@ fn comments(imp: &Imported, schema: &str) -> Vec<String> {
     let sheets: Vec<String> = imp.sheets.iter().map(|s| format!("“{s}”")).collect();
     let mut out = vec![
         format!("yaml-language-server: $schema={schema}"),
-        format!(
-            "由 jixiao import 从 {file} 的工作表{}导入。",
-            sheets.join("、")
-        ),
+        if imp.twin {
+            format!("由 jixiao import 从 jixiao 生成的表格 {file} 导入（含在表格中的改动）。")
+        } else {
+            format!(
+                "由 jixiao import 从 {file} 的工作表{}导入。",
+                sheets.join("、")
+            )
+        },
     ];
     if !imp.notes.is_empty() {
         out.push("导入时未能对应的内容（请核对原表，需要的话手工补上）：".into());
         for n in &imp.notes {
-            let at = if n.at.is_empty() { String::new() } else { format!("{} ", n.at) };
+            let at = if n.at.is_empty() {
+                String::new()
+            } else {
+                format!("{} ", n.at)
+            };
             out.push(format!("  {at}{}", n.message));
         }
     }
@@ -62,7 +70,9 @@ fn schema_ref(out: &Path, style: &str) -> String {
     if out_abs.parent() == Some(root.as_path()) {
         format!("../{}", crate::schema::schema_file(style))
     } else {
-        root.join(crate::schema::schema_file(style)).display().to_string()
+        root.join(crate::schema::schema_file(style))
+            .display()
+            .to_string()
     }
 }
 
@@ -106,6 +116,9 @@ pub fn run(args: &Args) -> ExitCode {
         for imp in imported {
             match write_one(&imp, args, &styles) {
                 Ok(path) => {
+                    for c in &imp.changes {
+                        eprintln!("已导入：{c}");
+                    }
                     for n in &imp.notes {
                         eprintln!("注意：{n}");
                     }
@@ -165,7 +178,11 @@ pub fn run(args: &Args) -> ExitCode {
 }
 
 /// Writes one imported department; returns its path.
-fn write_one(imp: &Imported, args: &Args, styles: &crate::style::Styles) -> Result<PathBuf, String> {
+fn write_one(
+    imp: &Imported,
+    args: &Args,
+    styles: &crate::style::Styles,
+) -> Result<PathBuf, String> {
     let d = &imp.department;
     let name = d.name.value.trim();
     if name.is_empty() {
@@ -174,14 +191,22 @@ fn write_one(imp: &Imported, args: &Args, styles: &crate::style::Styles) -> Resu
             imp.source.display()
         ));
     }
-    let path = args.out.join(crate::scaffold::file_name(name, d.year.value));
+    let path = match &imp.file_name {
+        Some(f) if imp.twin => args.out.join(f),
+        _ => args
+            .out
+            .join(crate::scaffold::file_name(name, d.year.value)),
+    };
     let style = styles.get(d.style.value.trim())?;
     let root = crate::workspace::project_root(&args.out);
     crate::scaffold::write_schema(&root, style)?;
     let text = crate::yaml_out::department(d, &comments(imp, &schema_ref(&args.out, &style.key)));
     // What is written must read back as what was imported.
     let back = crate::load::parse(&text).map_err(|e| {
-        format!("内部错误：导入结果无法读回（{e}），没有写入 {}", path.display())
+        format!(
+            "内部错误：导入结果无法读回（{e}），没有写入 {}",
+            path.display()
+        )
     })?;
     let mut back = back;
     if let Ok(tree) = crate::load::parse_tree(&text) {
@@ -194,18 +219,42 @@ fn write_one(imp: &Imported, args: &Args, styles: &crate::style::Styles) -> Resu
         ));
     }
     if path.exists() {
-        if std::fs::read_to_string(&path).is_ok_and(|old| old == text) {
+        let old = std::fs::read_to_string(&path).unwrap_or_default();
+        if old == text {
             return Ok(path);
         }
-        if !args.force {
+        // A twin replaces the data file it was built from (its comments are kept in the
+        // .bak); a data file changed since the build is not overwritten without --force.
+        let current = crate::load::parse(&old).ok().map(|mut c| {
+            if let Ok(tree) = crate::load::parse_tree(&old) {
+                crate::load::extra::collect(&tree, &mut c);
+            }
+            crate::yaml_out::department(&c, &[])
+        });
+        let same_source = imp.carried.is_some() && current == imp.carried;
+        if same_source && imp.changes.is_empty() {
+            eprintln!("{}：表格没有改动，数据文件保持原样", imp.source.display());
+            return Ok(path);
+        }
+        if imp.twin && !same_source && !args.force {
+            return Err(format!(
+                "{} 在生成 {} 之后改过了，用表格导入会丢掉那些改动，所以没有改动它。请先运行 jixiao build 生成新的表格，在新表格上修改后再导入；确认以表格为准时加 --force（原文件另存为 .yaml.bak）",
+                crate::diag::display_path(&path),
+                imp.source.display()
+            ));
+        }
+        if !imp.twin && !args.force {
             return Err(format!(
                 "{} 已存在，没有改动它。要用导入的内容替换，请加 --force（原文件会另存为 .yaml.bak）；或用 --out 写到别的目录后再比较",
                 crate::diag::display_path(&path)
             ));
         }
         let backup = path.with_extension("yaml.bak");
-        std::fs::copy(&path, &backup)
-            .map_err(|e| format!("无法备份 {}：{e}", path.display()))?;
+        std::fs::copy(&path, &backup).map_err(|e| format!("无法备份 {}：{e}", path.display()))?;
+        eprintln!(
+            "原文件另存为 {}（其中的注释没有带到新文件里）",
+            crate::diag::display_path(&backup)
+        );
     }
     crate::write::write_atomic(&path, text.as_bytes())
         .map_err(|e| format!("无法写入 {}：{e}", path.display()))?;

@@ -124,13 +124,19 @@ fn find_header(sheet: &Sheet, style: &LoadedStyle, synonyms: &Synonyms) -> Optio
     for r in 0..=scan {
         // A cell merged down from the row above is that row's heading, not this one's.
         let fields: Vec<String> = (0..=last_col)
-            .filter(|&c| sheet.get(r, c).is_some_and(|x| x.merged_from.is_none_or(|f| f.0 == r)))
+            .filter(|&c| {
+                sheet
+                    .get(r, c)
+                    .is_some_and(|x| x.merged_from.is_none_or(|f| f.0 == r))
+            })
             .filter_map(|c| field_of(sheet.text(r, c), style, synonyms).map(|f| f.field))
             .collect();
         let mut distinct = fields.clone();
         distinct.sort();
         distinct.dedup();
-        let indicator = distinct.iter().any(|f| f == "指标.三级" || f == "指标.指标值");
+        let indicator = distinct
+            .iter()
+            .any(|f| f == "指标.三级" || f == "指标.指标值");
         if distinct.len() >= 2 && indicator && best.is_none_or(|(n, _)| distinct.len() > n) {
             best = Some((distinct.len(), r));
         }
@@ -170,7 +176,8 @@ fn find_header(sheet: &Sheet, style: &LoadedStyle, synonyms: &Synonyms) -> Optio
             }
             None => {
                 let t = sheet.text(r, c);
-                if !t.trim().is_empty() && sheet.get(r, c).is_some_and(|x| x.merged_from.is_none()) {
+                if !t.trim().is_empty() && sheet.get(r, c).is_some_and(|x| x.merged_from.is_none())
+                {
                     unknown.push((c, t.to_string(), r));
                 }
             }
@@ -210,7 +217,11 @@ fn runs(sheet: &str, col: u32, rows: &[u32]) -> String {
         if i == j {
             out.push(super::a1(rows[i], col));
         } else {
-            out.push(format!("{}:{}", super::a1(rows[i], col), super::a1(rows[j], col)));
+            out.push(format!(
+                "{}:{}",
+                super::a1(rows[i], col),
+                super::a1(rows[j], col)
+            ));
         }
         i = j + 1;
     }
@@ -248,10 +259,19 @@ fn year_in(s: &str) -> Option<u32> {
 
 /// The department named in a title line (`填报单位：某某局`, `某某局2023年项目…表`).
 fn department_in(line: &str) -> Option<String> {
-    for key in ["填报单位", "填报部门", "预算单位", "部门名称", "单位名称", "单位"] {
+    for key in [
+        "填报单位",
+        "填报部门",
+        "预算单位",
+        "部门名称",
+        "单位名称",
+        "单位",
+    ] {
         if let Some(i) = line.find(key) {
             let rest = line[i + key.len()..]
-                .trim_start_matches(|c: char| c == '（' || c == '(' || c == '盖' || c == '章' || c == '）' || c == ')')
+                .trim_start_matches(|c: char| {
+                    c == '（' || c == '(' || c == '盖' || c == '章' || c == '）' || c == ')'
+                })
                 .trim_start_matches(['：', ':'])
                 .trim();
             let name: String = rest
@@ -335,7 +355,11 @@ pub fn import(
             let what = if rows.is_empty() {
                 "（这一列是空的）".to_string()
             } else {
-                format!("，这一列的 {} 个单元格未导入：{}", rows.len(), runs(&sheet.name, *c, &rows))
+                format!(
+                    "，这一列的 {} 个单元格未导入：{}",
+                    rows.len(),
+                    runs(&sheet.name, *c, &rows)
+                )
             };
             note(
                 &mut notes,
@@ -380,7 +404,12 @@ pub fn import(
         let mut last_year: Option<u32> = None;
         let mut last_levels: BTreeMap<String, (Option<String>, Option<String>)> = BTreeMap::new();
         for r in data_start..=sheet.last_row() {
-            let value = |c: u32| sheet.get(r, c).map(|x| x.text.trim().to_string()).unwrap_or_default();
+            let value = |c: u32| {
+                sheet
+                    .get(r, c)
+                    .map(|x| x.text.trim().to_string())
+                    .unwrap_or_default()
+            };
             let has_data = header.columns.keys().any(|&c| !value(c).is_empty());
             if !has_data {
                 continue;
@@ -391,7 +420,10 @@ pub fn import(
                 None => last_dept.clone().or_else(|| default_dept.clone()),
             };
             last_dept = dept.clone();
-            let Some(dept) = dept.or_else(|| Some(stem.clone())).filter(|d| !d.is_empty()) else {
+            let Some(dept) = dept
+                .or_else(|| Some(stem.clone()))
+                .filter(|d| !d.is_empty())
+            else {
                 continue;
             };
             let year = col_of("年度")
@@ -505,13 +537,19 @@ pub fn import(
                         continue;
                     }
                     if let Some(source) = rest.strip_prefix("资金.") {
-                        let Some(cell) = sheet.get(r, c) else { continue };
+                        let Some(cell) = sheet.get(r, c) else {
+                            continue;
+                        };
                         match amount(cell) {
                             Some(mut a) => {
                                 if col.yuan {
                                     a = (a / Decimal::from(10_000)).normalize();
                                 }
-                                pin.project.funds.value.entries.push((text(source), sp(crate::model::Dec(a))));
+                                pin.project
+                                    .funds
+                                    .value
+                                    .entries
+                                    .push((text(source), sp(crate::model::Dec(a))));
                             }
                             None => {
                                 note(&mut notes, at, format!("“{v}”不是金额，{source}未导入"));
@@ -552,7 +590,9 @@ pub fn import(
             let leaf = ["指标.三级", "指标.指标值"]
                 .iter()
                 .any(|k| indicator_fields.contains_key(*k));
-            let levels = last_levels.entry(format!("{dept}\u{1}{year}\u{1}{name}")).or_default();
+            let levels = last_levels
+                .entry(format!("{dept}\u{1}{year}\u{1}{name}"))
+                .or_default();
             let get = |k: &str| indicator_fields.get(k).map(|(_, v)| v.clone());
             if let Some(l1) = get("指标.一级") {
                 if l1 != levels.0.clone().unwrap_or_default() {
@@ -588,13 +628,21 @@ pub fn import(
                 };
                 let unit = get("指标.单位").unwrap_or_default();
                 let v = get("指标.指标值").unwrap_or_default();
-                if v.is_empty() { String::new() } else { format!("{sign}{v}{}", if v.ends_with(&unit) { "" } else { &unit }) }
+                if v.is_empty() {
+                    String::new()
+                } else {
+                    format!("{sign}{v}{}", if v.ends_with(&unit) { "" } else { &unit })
+                }
             };
             let weight = match indicator_fields.get("指标.权重") {
                 Some((c, v)) => match sheet.get(r, *c).and_then(amount) {
                     Some(w) => Some(sp(crate::model::Dec(w))),
                     None => {
-                        note(&mut notes, cell_ref(&sheet.name, r, *c), format!("“{v}”不是数字，权重未导入"));
+                        note(
+                            &mut notes,
+                            cell_ref(&sheet.name, r, *c),
+                            format!("“{v}”不是数字，权重未导入"),
+                        );
                         None
                     }
                 },
@@ -614,7 +662,10 @@ pub fn import(
                 .fields
                 .indicator
                 .iter()
-                .filter_map(|f| get(&format!("指标.{}", f.key.value)).map(|v| (text(f.key.value.clone()), text(v))))
+                .filter_map(|f| {
+                    get(&format!("指标.{}", f.key.value))
+                        .map(|v| (text(f.key.value.clone()), text(v)))
+                })
                 .collect();
             let name3 = get("指标.三级").unwrap_or_default();
             let ind = Indicator {
@@ -638,12 +689,20 @@ pub fn import(
             let score = indicator_fields.get("结果.得分").and_then(|(c, v)| {
                 let s = sheet.get(r, *c).and_then(amount);
                 if s.is_none() {
-                    note(&mut notes, cell_ref(&sheet.name, r, *c), format!("“{v}”不是数字，得分未导入"));
+                    note(
+                        &mut notes,
+                        cell_ref(&sheet.name, r, *c),
+                        format!("“{v}”不是数字，得分未导入"),
+                    );
                 }
                 s
             });
             if actual.is_some() || reason.is_some() || score.is_some() {
-                let same = p.indicators.iter().filter(|i| i.name.value == name3).count();
+                let same = p
+                    .indicators
+                    .iter()
+                    .filter(|i| i.name.value == name3)
+                    .count();
                 let reference = match (&levels.1, same > 1) {
                     (Some(l2), true) => format!("{l2}/{name3}"),
                     _ => name3.clone(),
@@ -705,6 +764,9 @@ pub fn import(
             sheets: d.sheets,
             notes: notes.clone(),
             twin: false,
+            file_name: None,
+            carried: None,
+            changes: Vec::new(),
         });
     }
     Ok(out)

@@ -71,6 +71,13 @@ pub struct Imported {
     pub notes: Vec<Note>,
     /// `true` for a jixiao twin (the file it should replace is the department's own).
     pub twin: bool,
+    /// A twin's data file name.
+    pub file_name: Option<String>,
+    /// A twin's data as it was built (`yaml_out::department` of it), to tell whether the data
+    /// file changed since.
+    pub carried: Option<String>,
+    /// What was taken over from edited cells, for the report.
+    pub changes: Vec<String>,
 }
 
 /// `A1` for a zero-based `(row, column)`.
@@ -232,7 +239,11 @@ pub fn number_text(d: Decimal, fmt: Shown) -> String {
 fn date_text(serial: f64) -> String {
     let serial = serial.floor() as i64;
     // Serial 1 is 1900-01-01; Excel counts a 1900-02-29 (serial 60) that did not exist.
-    let unix_days = if serial >= 61 { serial - 25_569 } else { serial - 25_568 };
+    let unix_days = if serial >= 61 {
+        serial - 25_569
+    } else {
+        serial - 25_568
+    };
     // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
     let z = unix_days + 719_468;
     let era = z.div_euclid(146_097);
@@ -270,7 +281,9 @@ pub fn read_workbook(path: &Path) -> Result<Vec<Sheet>, String> {
                 x.worksheet_style(&name).ok(),
                 x.merge_cells_by_sheet_name(&name).unwrap_or_default(),
             ),
-            calamine::Sheets::Xls(x) => (None, x.merge_cells_by_sheet_name(&name).unwrap_or_default()),
+            calamine::Sheets::Xls(x) => {
+                (None, x.merge_cells_by_sheet_name(&name).unwrap_or_default())
+            }
             _ => (None, Vec::new()),
         };
         let start = range.start().unwrap_or((0, 0));
@@ -367,18 +380,30 @@ mod tests {
 
     #[test]
     fn floats_keep_the_shown_decimals() {
-        assert_eq!(decimal_of_float(10.368000000000001).unwrap().to_string(), "10.368");
+        assert_eq!(
+            decimal_of_float(10.368000000000001).unwrap().to_string(),
+            "10.368"
+        );
         assert_eq!(decimal_of_float(10.368).unwrap().to_string(), "10.368");
         assert_eq!(decimal_of_float(0.1 + 0.2).unwrap().to_string(), "0.3");
         assert_eq!(decimal_of_float(37.76).unwrap().to_string(), "37.76");
-        assert_eq!(decimal_of_float(123456789012.5).unwrap().to_string(), "123456789012.5");
+        assert_eq!(
+            decimal_of_float(123456789012.5).unwrap().to_string(),
+            "123456789012.5"
+        );
         assert_eq!(decimal_of_float(-0.5).unwrap().to_string(), "-0.5");
         assert_eq!(decimal_of_float(0.0).unwrap().to_string(), "0");
         assert!(decimal_of_float(f64::NAN).is_none());
         assert_eq!(pad(Decimal::from(20), 2).to_string(), "20.00");
         assert_eq!(number_text(Decimal::new(95, 2), shown(Some("0%"))), "95%");
-        assert_eq!(number_text(Decimal::new(9385, 4), shown(Some("0.00%"))), "93.85%");
-        assert_eq!(number_text(Decimal::new(2, 0), shown(Some("#,##0.00"))), "2.00");
+        assert_eq!(
+            number_text(Decimal::new(9385, 4), shown(Some("0.00%"))),
+            "93.85%"
+        );
+        assert_eq!(
+            number_text(Decimal::new(2, 0), shown(Some("#,##0.00"))),
+            "2.00"
+        );
         assert_eq!(a1(0, 0), "A1");
         assert_eq!(a1(9, 27), "AB10");
         assert_eq!(date_text(45_000.0), "2023年3月15日");

@@ -460,6 +460,8 @@ struct Job {
     hash: String,
     /// Listed as a document of its department (not one of `--split`'s extra files).
     listed: bool,
+    /// What the xlsx twin carries (a department's documents).
+    twin: Option<Arc<crate::render::xlsx::Twin>>,
 }
 
 enum JobResult {
@@ -656,6 +658,16 @@ impl BuildRun<'_> {
                     continue;
                 }
             };
+            // The twin carries the department's data, so edits of its xlsx can come back.
+            let twin = Some(Arc::new(crate::render::xlsx::Twin {
+                data: crate::yaml_out::department(dept.src, &[]),
+                file: departments[index]
+                    .file
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                style: dept.style.key.clone(),
+            }));
             for doc in docs {
                 let stem = write::safe_component(&doc.file_stem);
                 if self.build.split && doc.sections.len() > 1 {
@@ -665,7 +677,7 @@ impl BuildRun<'_> {
                         one.title = format!("{} {}", doc.title, sec.name);
                         let name = format!("{:02}-{}", i + 1, write::safe_component(&sec.name));
                         let pdf = dir.join(&stem).join(format!("{name}.pdf"));
-                        jobs.push(self.job(index, one, &chains, vec![(0, pdf)], false));
+                        jobs.push(self.job(index, one, &chains, vec![(0, pdf)], false, None));
                     }
                 }
                 let outputs = vec![
@@ -678,7 +690,7 @@ impl BuildRun<'_> {
                     xlsx: Some(outputs[1].1.clone()),
                     pages: None,
                 });
-                jobs.push(self.job(index, doc, &chains, outputs, true));
+                jobs.push(self.job(index, doc, &chains, outputs, true, twin.clone()));
             }
             plans.insert(file, (key, jobs[first..].to_vec()));
         }
@@ -719,7 +731,7 @@ impl BuildRun<'_> {
                                 xlsx: Some(outputs[1].1.clone()),
                                 pages: None,
                             });
-                            jobs.push(self.job(index, doc, &chains_of(style), outputs, true));
+                            jobs.push(self.job(index, doc, &chains_of(style), outputs, true, None));
                         }
                     }
                     Err(reason) => {
@@ -741,6 +753,7 @@ impl BuildRun<'_> {
         chains: &BTreeMap<String, Vec<String>>,
         outputs: Vec<(usize, PathBuf)>,
         listed: bool,
+        twin: Option<Arc<crate::render::xlsx::Twin>>,
     ) -> Job {
         let template = doc.template.clone();
         let mut h = blake3::Hasher::new();
@@ -748,6 +761,10 @@ impl BuildRun<'_> {
         h.update(&serde_json::to_vec(&doc).unwrap_or_default());
         h.update(&serde_json::to_vec(chains).unwrap_or_default());
         h.update(template.as_bytes());
+        if let Some(t) = &twin {
+            h.update(t.data.as_bytes());
+            h.update(t.file.as_bytes());
+        }
         h.update(
             self.templates
                 .source(&template)
@@ -762,6 +779,7 @@ impl BuildRun<'_> {
             outputs,
             hash: h.finalize().to_hex().to_string(),
             listed,
+            twin,
         }
     }
 
@@ -886,6 +904,7 @@ fn render_job(job: &Job, renderers: &[&dyn Renderer], fixed: Option<(i32, u8, u8
         template: &job.template,
         fonts: &job.fonts,
         timestamp: dates::document_date(fixed, job.doc.year),
+        twin: job.twin.as_deref(),
     };
     // The first output (the PDF: Typst's layout, the long part) here, the others meanwhile
     // on threads of their own, so one changed document uses both cores.
