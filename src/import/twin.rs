@@ -780,7 +780,18 @@ pub fn import(
                 .map(|(n, _)| *n)
                 .min();
             let start = before.map_or(0, |b| b + 1);
-            let end = after.unwrap_or(sheet.last_row() + 1);
+            // A grid at the end of the table runs on over the rows added right under it (up
+            // to the first empty row).
+            let end = after.unwrap_or_else(|| {
+                let last_now = members.iter().filter_map(|m| m.now).max().unwrap_or(start);
+                let mut end = last_now + 1;
+                while (0..=sheet.last_col())
+                    .any(|c| sheet.get(end, c).is_some_and(|x| !x.text.trim().is_empty()))
+                {
+                    end += 1;
+                }
+                end
+            });
             let one_project = {
                 let mut ps: Vec<Option<usize>> =
                     members.iter().map(|m| m.grid.and_then(|g| g.2)).collect();
@@ -1200,5 +1211,161 @@ mod tests {
             None
         );
         assert_eq!(match_template(&format!("{o}{t}"), t, o, "x"), None);
+    }
+}
+
+/// A bound cell of a twin as it reads now: where it is, its data path, and the value its
+/// visible text decodes to (the prefix and suffix taken off; a number cell's number).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoundCell {
+    pub at: String,
+    pub path: String,
+    pub kind: BindKind,
+    pub value: String,
+}
+
+/// Every bound cell of a twin workbook (for tests and diagnosis).
+pub fn bound_cells(path: &Path) -> Result<Vec<BoundCell>, String> {
+    let sheets = super::read_workbook(path)?;
+    let data = sheets
+        .iter()
+        .find(|s| s.name == DATA_SHEET)
+        .ok_or("不是 jixiao 生成的表格")?;
+    let mut sheet_of: BTreeMap<usize, String> = BTreeMap::new();
+    let mut rows: BTreeMap<(usize, u32), u32> = BTreeMap::new();
+    let mut cols: BTreeMap<(usize, u32), u32> = BTreeMap::new();
+    let mut cells = Vec::new();
+    for r in 1..=data.last_row() {
+        let x = Record { at: r, sheet: data };
+        let Some(s) = x.num(1).filter(|_| x.text(0) != "data") else {
+            continue;
+        };
+        match x.text(0) {
+            "sheet" => {
+                if let Some(Some((n, _, _))) = x.reference(2) {
+                    sheet_of.insert(s, n);
+                }
+            }
+            "row" => {
+                if let (Some(id), Some(Some((_, now, _)))) = (x.num(2), x.reference(3)) {
+                    rows.insert((s, id as u32), now);
+                }
+            }
+            "col" => {
+                if let (Some(c), Some(Some((_, _, now)))) = (x.num(2), x.reference(3)) {
+                    cols.insert((s, c as u32), now);
+                }
+            }
+            "cell" => cells.push((s, r)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for (s, r) in cells {
+        let x = Record { at: r, sheet: data };
+        let (Some(row), Some(col), Some(kind)) = (x.num(2), x.num(3), BindKind::parse(x.text(5)))
+        else {
+            continue;
+        };
+        let (Some(name), Some(&rn), Some(&cn)) = (
+            sheet_of.get(&s),
+            rows.get(&(s, row as u32)),
+            cols.get(&(s, col as u32)),
+        ) else {
+            continue;
+        };
+        let Some(sheet) = sheets.iter().find(|x| x.name == *name) else {
+            continue;
+        };
+        let text = shown(sheet, rn, cn);
+        let value = match (kind, sheet.get(rn, cn).and_then(|c| c.number)) {
+            (BindKind::Number, Some(n)) => n.normalize().to_string(),
+            _ => text
+                .strip_prefix(x.text(7))
+                .and_then(|t| t.strip_suffix(x.text(8)))
+                .unwrap_or(&text)
+                .to_string(),
+        };
+        out.push(BoundCell {
+            at: cell_ref(name, rn, cn),
+            path: x.text(4).to_string(),
+            kind,
+            value,
+        });
+    }
+    Ok(out)
+}
+
+/// The value at a data path of `d`, as text (numbers normalized), `None` where there is none.
+pub fn value_at(d: &Department, path: &str) -> Option<String> {
+    let t = |x: &Option<crate::model::Text>| x.as_ref().map(|x| x.value.clone());
+    if path == "部门" {
+        return Some(d.name.value.clone());
+    }
+    let rest = path.strip_prefix("项目[")?;
+    let (p, rest) = rest.split_once("].")?;
+    let proj = d.projects.get(p.parse::<usize>().ok()?)?;
+    let parts: Vec<&str> = rest.split('.').collect();
+    let n = |x: Option<&crate::model::Num>| x.map(|x| x.value.0.normalize().to_string());
+    match parts.as_slice() {
+        ["名称"] => Some(proj.name.value.clone()),
+        ["实施单位"] => t(&proj.unit),
+        ["主管部门"] => t(&proj.supervisor),
+        ["负责人"] => t(&proj.manager),
+        ["项目属性"] => t(&proj.attribute),
+        ["项目期限"] => t(&proj.term),
+        ["主管处室"] => t(&proj.office),
+        ["总体目标"] => proj.goals.as_ref().map(|g| g.value.texts().join("\n")),
+        ["资金", k] => n(proj.funds.value.get(k)),
+        ["自评", "实际完成情况"] => proj.eval.as_ref().map(|e| e.outcome.value.clone()),
+        ["自评", "资金", k, m] => {
+            let a = proj.eval.as_ref()?.funds.value.get(k)?;
+            match *m {
+                "年初预算" => n(a.initial.as_ref()),
+                "全年预算" => n(Some(&a.budget)),
+                _ => n(Some(&a.executed)),
+            }
+        }
+        [ind, "结果", k] => {
+            let i = index_of(ind).ok()?;
+            let j = result_of(d, d.projects.iter().position(|x| std::ptr::eq(x, proj))?, i)?;
+            let r = &proj.eval.as_ref()?.indicators[j];
+            match *k {
+                "实际完成值" => t(&r.actual),
+                "得分" => n(r.score.as_ref()),
+                "偏差原因" => t(&r.reason),
+                _ => t(&r.grade),
+            }
+        }
+        [ind, k] if ind.starts_with("指标[") => {
+            let i = proj.indicators.get(index_of(ind).ok()?)?;
+            match *k {
+                "三级" => Some(i.name.value.clone()),
+                "指标值" => Some(i.target.value.clone()),
+                "依据" => t(&i.basis),
+                "上年完成值" => t(&i.last_year),
+                "赋分规则" => t(&i.scoring),
+                "描述" => t(&i.description),
+                "权重" => n(i.weight.as_ref()),
+                "佐证资料" => Some(
+                    i.evidence
+                        .iter()
+                        .map(|e| e.value.clone())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ),
+                k => i
+                    .extra
+                    .iter()
+                    .find(|(key, _)| key.value == k)
+                    .map(|(_, v)| v.value.clone()),
+            }
+        }
+        [k] => proj
+            .extra
+            .iter()
+            .find(|(key, _)| key.value == *k)
+            .map(|(_, v)| v.value.clone()),
+        _ => None,
     }
 }

@@ -125,10 +125,20 @@ impl<'d, 'a> Builder<'d, 'a> {
                 format!("项目[{}].指标[{}].结果.实际完成值", p()?, i()?),
                 text,
             ),
-            ["指标", "得分"] => (
-                format!("项目[{}].指标[{}].结果.得分", p()?, i()?),
-                BindKind::Number,
-            ),
+            // The printed score is the computed one unless the stated one is used: the cell is
+            // data only where it shows what the data says.
+            ["指标", "得分"] => {
+                let r = subject.indicator?.result.as_ref();
+                let stated = r.and_then(|r| r.src.score.as_ref()).map(|n| n.value.0);
+                let printed = r.and_then(|r| r.score);
+                if stated.is_some() && stated != printed {
+                    return None;
+                }
+                (
+                    format!("项目[{}].指标[{}].结果.得分", p()?, i()?),
+                    BindKind::Number,
+                )
+            }
             ["指标", k @ ("偏差原因" | "等级")] => {
                 (format!("项目[{}].指标[{}].结果.{k}", p()?, i()?), text)
             }
