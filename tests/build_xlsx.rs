@@ -111,7 +111,11 @@ fn read_book(out: &Path, rel: &str) -> Book {
         .filter(|s| s.visible != calamine::SheetVisible::Visible)
         .map(|s| s.name.clone())
         .collect();
-    assert_eq!(hidden, ["jixiao数据"], "{rel}: the twin's data sheet, hidden");
+    assert_eq!(
+        hidden,
+        ["jixiao数据"],
+        "{rel}: the twin's data sheet, hidden"
+    );
     let mut sheets = Vec::new();
     for (name, xml) in names.into_iter().zip(parts) {
         if hidden.contains(&name) {

@@ -580,3 +580,56 @@ fn self_evaluation_edits_and_a_filled_padding_row() {
         .join("\n");
     assert_same(&imported, &want, &tail);
 }
+
+#[test]
+fn a_tampered_or_damaged_twin_is_reported_not_a_panic() {
+    let dir = built(&repo().join("data"));
+    let root = dir.path();
+    let xlsx =
+        root.join("out/2025/平罗县人民代表大会常务委员会办公室/部门项目支出预算绩效目标表.xlsx");
+    let mut book = read_book(&xlsx);
+    {
+        let data = sheet_mut(&mut book, "jixiao数据");
+        for v in data.values.values_mut() {
+            if let Data::String(t) = v {
+                // Rows naming projects and indicators that do not exist, paths that lead
+                // nowhere.
+                if t.starts_with("g:") {
+                    *t = "g:0:9:99:99".into();
+                } else if t.starts_with("项目[") {
+                    *t = t.replacen("项目[", "项目[9", 1);
+                }
+            }
+        }
+    }
+    {
+        let s = sheet_mut(&mut book, "常委会议工作经费");
+        let at = find(s, "行财室");
+        s.values.insert(at, Data::String("办公室".into()));
+        let last = s.values.keys().map(|k| k.0).max().unwrap();
+        s.values
+            .insert((last + 1, 2), Data::String("新加的一行".into()));
+    }
+    let edited = root.join("tampered.xlsx");
+    write_book(&book, &edited);
+    let o = jixiao(
+        root,
+        &["import", edited.to_str().unwrap(), "--out", "imported"],
+    );
+    let err = stderr(&o);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        err.contains("改动未导入") || err.contains("未导入"),
+        "{err}"
+    );
+
+    // A file that only looks like a workbook.
+    let broken = root.join("broken.xlsx");
+    let mut bytes = std::fs::read(&xlsx).unwrap();
+    bytes.truncate(bytes.len() / 2);
+    std::fs::write(&broken, bytes).unwrap();
+    let o = jixiao(root, &["import", broken.to_str().unwrap()]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(!err.contains("panicked") && err.contains("无法"), "{err}");
+}

@@ -283,7 +283,10 @@ fn self_evaluation_workbook_has_numbers_and_formulas() {
     // The project's sheet, and the very hidden sheet of the twin's data (`jixiao import`).
     assert_eq!(
         names,
-        vec!["示例政务信息系统运维经费".to_string(), "jixiao数据".to_string()]
+        vec![
+            "示例政务信息系统运维经费".to_string(),
+            "jixiao数据".to_string()
+        ]
     );
     assert_eq!(
         xlsx.sheets_metadata()[1].visible,

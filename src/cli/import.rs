@@ -104,7 +104,17 @@ pub fn run(args: &Args) -> ExitCode {
     let mut written: Vec<PathBuf> = Vec::new();
     let mut failed = false;
     for file in &args.files {
-        let imported = match import::import_workbook(file, &options, &styles, &synonyms) {
+        // A malformed workbook must not end the run with a panic from the reader.
+        let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            import::import_workbook(file, &options, &styles, &synonyms)
+        }))
+        .unwrap_or_else(|_| {
+            Err(format!(
+                "{} 无法读取（文件可能已损坏）；请在 Excel 或 WPS 中打开后另存为 .xlsx 再导入",
+                file.display()
+            ))
+        });
+        let imported = match read {
             Ok(i) => i,
             Err(e) => {
                 super::schema::print_problems(&style_problems);

@@ -228,8 +228,13 @@ fn runs(sheet: &str, col: u32, rows: &[u32]) -> String {
     format!("{sheet}!{}", out.join(","))
 }
 
-/// An amount from a cell: its number, or its text as a plain decimal (`1,234.5`).
+/// An amount from a cell: its number, or its text as a plain decimal (`1,234.5`), within the
+/// data's limits (at most 6 decimals, below 10¹²).
 fn amount(cell: &super::Cell) -> Option<Decimal> {
+    read_amount(cell).filter(|n| super::data_number(*n).is_ok())
+}
+
+fn read_amount(cell: &super::Cell) -> Option<Decimal> {
     if let Some(n) = cell.number {
         return Some(n);
     }
@@ -544,6 +549,16 @@ pub fn import(
                             Some(mut a) => {
                                 if col.yuan {
                                     a = (a / Decimal::from(10_000)).normalize();
+                                    if super::data_number(a).is_err() {
+                                        note(
+                                            &mut notes,
+                                            at,
+                                            format!(
+                                                "“{v}”元换算成万元超过 6 位小数，{source}未导入"
+                                            ),
+                                        );
+                                        continue;
+                                    }
                                 }
                                 pin.project
                                     .funds
@@ -552,7 +567,13 @@ pub fn import(
                                     .push((text(source), sp(crate::model::Dec(a))));
                             }
                             None => {
-                                note(&mut notes, at, format!("“{v}”不是金额，{source}未导入"));
+                                note(
+                                    &mut notes,
+                                    at,
+                                    format!(
+                                        "“{v}”不是金额（或超出允许的范围：最多 6 位小数、小于 10¹²），{source}未导入"
+                                    ),
+                                );
                                 continue;
                             }
                         }

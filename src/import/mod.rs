@@ -122,6 +122,12 @@ pub fn pad(d: Decimal, decimals: u32) -> Decimal {
     d
 }
 
+/// A number within the data's limits (at most 6 decimals, below 10¹²), or why not.
+pub fn data_number(d: Decimal) -> Result<Decimal, String> {
+    let s = d.to_string();
+    crate::model::parse_amount(&s).map_err(|e| e.message(&s))
+}
+
 /// What a number format says about how a number is shown: decimals, percent, thousands.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Shown {

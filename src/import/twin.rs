@@ -813,8 +813,10 @@ pub fn import(
                 let member = members.iter().find(|m| m.now == Some(r));
                 if let Some(m) = member {
                     let g = m.grid.unwrap_or((doc, block, None, None));
-                    if let (Some(p), Some(i)) = (g.2, g.3) {
-                        let ind = &original.projects[p].indicators[i];
+                    if let (Some(p), Some(i)) = (g.2, g.3)
+                        && let Some(ind) =
+                            original.projects.get(p).and_then(|x| x.indicators.get(i))
+                    {
                         prev_levels = (
                             Some(ind.level1.value.clone()),
                             ind.level2.as_ref().map(|l| l.value.clone()),
@@ -935,12 +937,16 @@ pub fn import(
                 prev_levels = (l1.clone(), l2.clone());
                 let get = |k: &str| values.get(k).cloned().filter(|v| !v.is_empty());
                 let number = |k: &str, at: &mut Vec<String>| {
-                    get(k).and_then(|v| {
-                        let n = printed_number(&v);
-                        if n.is_none() {
-                            at.push(format!("{k}“{v}”不是数字"));
+                    get(k).and_then(|v| match printed_number(&v).map(super::data_number) {
+                        Some(Ok(n)) => Some(n),
+                        Some(Err(why)) => {
+                            at.push(why);
+                            None
                         }
-                        n
+                        None => {
+                            at.push(format!("{k}“{v}”不是数字"));
+                            None
+                        }
                     })
                 };
                 let mut problems = Vec::new();
@@ -1046,7 +1052,13 @@ pub fn import(
                             .filter(|_| b.prefix.is_empty() && b.suffix.is_empty())
                             .or_else(|| printed_number(inner.trim()))
                         {
-                            Some(n) => NewValue::Number(Some(n)),
+                            Some(n) => match super::data_number(n) {
+                                Ok(n) => NewValue::Number(Some(n)),
+                                Err(why) => {
+                                    note(&mut notes, at, format!("{why}，未导入"));
+                                    continue;
+                                }
+                            },
                             None => {
                                 note(&mut notes, at, format!("“{now}”不是数字，未导入"));
                                 continue;
