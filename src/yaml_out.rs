@@ -2,6 +2,10 @@
 //! `jixiao new` or `jixiao import` reads like one written by hand (`指标值: =236人`,
 //! `指标值: ">=90%"`), and every value reads back as exactly the text written.
 
+use std::fmt::Write as _;
+
+use crate::model::{Department, Goals, Indicator, IndicatorEval, Project, SelfEval, Text};
+
 /// `s` as a YAML scalar: plain where that reads back as the same string, else double-quoted.
 /// `flow` is for values inside `{…}` or `[…]`, where `,` `[` `]` `{` `}` end a plain scalar.
 pub fn scalar(s: &str, flow: bool) -> String {
@@ -75,81 +79,6 @@ pub fn double_quoted(s: &str) -> String {
     out.push('"');
     out
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn back(s: &str, flow: bool) -> String {
-        let text = if flow {
-            format!("a: {{k: {}}}\n", scalar(s, true))
-        } else {
-            format!("a: {}\n", scalar(s, false))
-        };
-        #[derive(serde::Deserialize)]
-        struct Flow {
-            k: String,
-        }
-        #[derive(serde::Deserialize)]
-        struct A<T> {
-            a: T,
-        }
-        if flow {
-            serde_saphyr::from_str::<A<Flow>>(&text).unwrap().a.k
-        } else {
-            serde_saphyr::from_str::<A<String>>(&text).unwrap().a
-        }
-    }
-
-    #[test]
-    fn scalars_read_back_as_written() {
-        for s in [
-            "=236人",
-            ">=90%",
-            "<=0.16万元/人",
-            "≥12次",
-            "1",
-            "1.0",
-            "0x1f",
-            "1e3",
-            "true",
-            "No",
-            "~",
-            "null",
-            "a: b",
-            "a #b",
-            "a,b",
-            "[x]",
-            "{x}",
-            "- x",
-            "有效提高",
-            "2021年2月底前",
-            "1-5条",
-            "目标1：进一步密切联系群众",
-            "多行\n文字",
-            "带\"引号\"和\\反斜杠",
-            " 前后空格 ",
-            "\u{3000}全角空格\u{3000}",
-            "tab\there",
-            "#开头",
-            "%",
-            "",
-            "'单引号'",
-            "巴财行[2022]33号",
-            ".inf",
-            "@",
-        ] {
-            assert_eq!(back(s, false), s, "block {s:?}");
-            assert_eq!(back(s, true), s, "flow {s:?}");
-        }
-        assert_eq!(scalar("=236人", true), "=236人");
-        assert_eq!(scalar(">=90%", true), "\">=90%\"");
-        assert_eq!(scalar("有效提高", true), "有效提高");
-    }
-}
-
-use crate::model::{Department, Goals, Indicator, IndicatorEval, Project, SelfEval, Text};
-use std::fmt::Write as _;
 
 fn key(k: &str) -> String {
     scalar(k, false)
@@ -348,4 +277,76 @@ pub fn department(d: &Department, comments: &[String]) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn back(s: &str, flow: bool) -> String {
+        let text = if flow {
+            format!("a: {{k: {}}}\n", scalar(s, true))
+        } else {
+            format!("a: {}\n", scalar(s, false))
+        };
+        #[derive(serde::Deserialize)]
+        struct Flow {
+            k: String,
+        }
+        #[derive(serde::Deserialize)]
+        struct A<T> {
+            a: T,
+        }
+        if flow {
+            serde_saphyr::from_str::<A<Flow>>(&text).unwrap().a.k
+        } else {
+            serde_saphyr::from_str::<A<String>>(&text).unwrap().a
+        }
+    }
+
+    #[test]
+    fn scalars_read_back_as_written() {
+        for s in [
+            "=236人",
+            ">=90%",
+            "<=0.16万元/人",
+            "≥12次",
+            "1",
+            "1.0",
+            "0x1f",
+            "1e3",
+            "true",
+            "No",
+            "~",
+            "null",
+            "a: b",
+            "a #b",
+            "a,b",
+            "[x]",
+            "{x}",
+            "- x",
+            "有效提高",
+            "2021年2月底前",
+            "1-5条",
+            "目标1：进一步密切联系群众",
+            "多行\n文字",
+            "带\"引号\"和\\反斜杠",
+            " 前后空格 ",
+            "\u{3000}全角空格\u{3000}",
+            "tab\there",
+            "#开头",
+            "%",
+            "",
+            "'单引号'",
+            "巴财行[2022]33号",
+            ".inf",
+            "@",
+        ] {
+            assert_eq!(back(s, false), s, "block {s:?}");
+            assert_eq!(back(s, true), s, "flow {s:?}");
+        }
+        assert_eq!(scalar("=236人", true), "=236人");
+        assert_eq!(scalar(">=90%", true), "\">=90%\"");
+        assert_eq!(scalar("有效提高", true), "有效提高");
+    }
 }

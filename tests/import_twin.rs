@@ -216,7 +216,7 @@ fn read_book(path: &Path) -> Vec<Sheet> {
     for (name, visible) in meta {
         let range = x.worksheet_range(&name).unwrap();
         let start = range.start().unwrap_or((0, 0));
-        let values = range
+        let values: BTreeMap<(u32, u32), Data> = range
             .used_cells()
             .filter(|(_, _, v)| !matches!(v, Data::Empty))
             .map(|(r, c, v)| ((start.0 + r as u32, start.1 + c as u32), v.clone()))
@@ -230,7 +230,7 @@ fn read_book(path: &Path) -> Vec<Sheet> {
             .collect();
         let styles = x.worksheet_style(&name).unwrap();
         let mut formats = BTreeMap::new();
-        for (&pos, _) in &values {
+        for &pos in values.keys() {
             if let Some(code) = styles.get(pos).and_then(|s| s.number_format.as_ref()) {
                 formats.insert(pos, code.format_code.clone());
             }

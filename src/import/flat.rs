@@ -30,14 +30,11 @@ impl Synonyms {
         let path = templates.join("import.yaml");
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
-            Err(_) => {
-                let shipped = crate::scaffold::TEMPLATES
-                    .iter()
-                    .find(|(p, _)| *p == "import.yaml")
-                    .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
-                    .unwrap_or_default();
-                shipped
-            }
+            Err(_) => crate::scaffold::TEMPLATES
+                .iter()
+                .find(|(p, _)| *p == "import.yaml")
+                .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+                .unwrap_or_default(),
         };
         crate::load::parse_as::<Synonyms>(&text)
             .map_err(|e| format!("{} 的格式不对：{e}", path.display()))
@@ -468,7 +465,7 @@ pub fn import(
             } else {
                 name
             };
-            if synonyms.totals.iter().any(|t| *t == name) {
+            if synonyms.totals.contains(&name) {
                 note(
                     &mut notes,
                     cell_ref(&sheet.name, r, name_col),

@@ -1119,7 +1119,6 @@ pub fn import(
     }
 
     // Apply: field edits on the original indices, then deletions and new indicators.
-    let mut dept = dept;
     for (path, value, kind, at) in &edits {
         if let Err(why) = apply(&mut dept, path, value, *kind) {
             note(&mut notes, at.clone(), format!("改动未导入：{why}"));
@@ -1214,10 +1213,7 @@ mod tests {
             match_template(&format!("{t}({o}分)"), t, o, "产出指标(50分)"),
             Some("产出指标".into())
         );
-        assert_eq!(
-            match_template(&format!("{t}"), t, o, "有效"),
-            Some("有效".into())
-        );
+        assert_eq!(match_template(t, t, o, "有效"), Some("有效".into()));
         assert_eq!(
             match_template(&format!("指标{o}：{t}"), t, o, "培训人数"),
             None
