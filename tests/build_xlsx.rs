@@ -104,8 +104,23 @@ fn read_book(out: &Path, rel: &str) -> Book {
     let parts = sheet_parts(&bytes);
     let names = xlsx.sheet_names();
     assert_eq!(parts.len(), names.len(), "{rel}: a part per sheet");
+    // The tables: the very hidden sheet of the twin's data (for `jixiao import`) is not one.
+    let hidden: Vec<String> = xlsx
+        .sheets_metadata()
+        .iter()
+        .filter(|s| s.visible != calamine::SheetVisible::Visible)
+        .map(|s| s.name.clone())
+        .collect();
+    assert_eq!(
+        hidden,
+        ["jixiao数据"],
+        "{rel}: the twin's data sheet, hidden"
+    );
     let mut sheets = Vec::new();
     for (name, xml) in names.into_iter().zip(parts) {
+        if hidden.contains(&name) {
+            continue;
+        }
         let range = xlsx.worksheet_range(&name).unwrap();
         let start = range.start().unwrap_or((0, 0));
         let values: BTreeMap<Pos, Data> = range

@@ -280,7 +280,18 @@ fn self_evaluation_workbook_has_numbers_and_formulas() {
     let path = dept.join("项目支出绩效自评表.xlsx");
     let mut xlsx: Xlsx<_> = open_workbook(&path).expect("calamine opens the xlsx");
     let names = xlsx.sheet_names();
-    assert_eq!(names, vec!["示例政务信息系统运维经费".to_string()]);
+    // The project's sheet, and the very hidden sheet of the twin's data (`jixiao import`).
+    assert_eq!(
+        names,
+        vec![
+            "示例政务信息系统运维经费".to_string(),
+            "jixiao数据".to_string()
+        ]
+    );
+    assert_eq!(
+        xlsx.sheets_metadata()[1].visible,
+        calamine::SheetVisible::VeryHidden
+    );
     let c = cells(&mut xlsx, &names[0]);
     assert_eq!(
         c.get(&(0, 0)),

@@ -107,7 +107,14 @@ fn workbook(file: &str) -> Vec<(String, Sheet)> {
     let mut xlsx: Xlsx<_> =
         open_workbook(&path).unwrap_or_else(|e| panic!("{file}: calamine cannot open it: {e}"));
     let mut out = Vec::new();
-    for name in xlsx.sheet_names() {
+    // The tables; the very hidden sheet of the twin's data (for `jixiao import`) is not one.
+    let tables: Vec<String> = xlsx
+        .sheets_metadata()
+        .iter()
+        .filter(|s| s.visible == calamine::SheetVisible::Visible)
+        .map(|s| s.name.clone())
+        .collect();
+    for name in tables {
         let range = xlsx.worksheet_range(&name).unwrap();
         let start = range.start().unwrap_or((0, 0));
         let values: BTreeMap<Pos, Data> = range

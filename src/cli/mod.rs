@@ -8,6 +8,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 pub mod build;
 pub mod check;
 pub mod fonts;
+pub mod import;
+pub mod init;
+pub mod new;
+pub mod schema;
 pub mod serve;
 pub mod watch;
 
@@ -36,6 +40,14 @@ pub enum Command {
     Fonts(fonts::Args),
     /// 列出全部校验规则及其代码
     Rules,
+    /// 新建项目目录：data/、templates/（官方样式）、schemas/、README.md
+    Init(init::Args),
+    /// 新建一个部门的数据文件：样式需要的每一项，带中文说明和待填的占位
+    New(new::Args),
+    /// 从 Excel 表格导入：预算系统导出的表，或在 Excel/WPS 中改过的 jixiao 表格
+    Import(import::Args),
+    /// 写出数据格式的 JSON Schema（供 VS Code 等编辑器补全和提示）
+    Schema(schema::Args),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -54,6 +66,10 @@ pub fn main() -> ExitCode {
         Command::Watch(args) => watch::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Fonts(args) => fonts::run(&args),
+        Command::Schema(args) => schema::run(&args),
+        Command::Init(args) => init::run(&args),
+        Command::Import(args) => import::run(&args),
+        Command::New(args) => new::run(&args),
         Command::Rules => {
             for r in crate::rules::ALL {
                 let sev = match r.severity {

@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use super::cells::{self, money, money_formula, money_sum_decimals, score, text_cell};
 use super::context;
 use super::document::PlanError;
-use super::{Cell, CellRef, CellValue, Formula, Role, Row, RowKind};
+use super::{Bind, BindKind, Cell, CellRef, CellValue, Formula, Role, Row, RowKind};
 use crate::check::{Dept, Ind, Proj};
 use crate::model::TOTAL_KEY;
 use crate::style::{CellSpec, LoadedStyle, RowKindSpec, SText};
@@ -41,6 +41,9 @@ pub struct Builder<'d, 'a> {
     pub refs: Refs,
     /// Notes a block adds under the table (a total's rounding note).
     pub notes: Vec<String>,
+    /// The document's index among the style's documents, and the block being planned.
+    pub document: usize,
+    pub block: usize,
 }
 
 impl<'d, 'a> Builder<'d, 'a> {
@@ -51,7 +54,137 @@ impl<'d, 'a> Builder<'d, 'a> {
             rows: Vec::new(),
             refs: Refs::default(),
             notes: Vec::new(),
+            document: 0,
+            block: 0,
         }
+    }
+
+    /// The index of a project of this department in its data file.
+    pub fn project_index(&self, p: &Proj) -> Option<usize> {
+        self.dept.projects.iter().position(|x| std::ptr::eq(x, p))
+    }
+
+    /// The data path of a variable (`项目.资金.财政拨款` → `项目[0].资金.财政拨款`) and how
+    /// it reads back, where the variable prints data the department wrote (not a figure the
+    /// tool computes, nor a label).
+    pub fn data_path(&self, var: &str, subject: Subject) -> Option<(String, BindKind)> {
+        let parts: Vec<&str> = var.split('.').collect();
+        let style = self.style();
+        let p = || {
+            let p = subject.project?;
+            self.project_index(p)
+        };
+        let i = || {
+            let (p, ind) = (subject.project?, subject.indicator?);
+            p.src
+                .indicators
+                .iter()
+                .position(|x| std::ptr::eq(x, ind.src))
+        };
+        let is_extra =
+            |list: &[crate::style::ExtraField], k: &str| list.iter().any(|f| f.key.value == k);
+        let text = BindKind::Text;
+        Some(match parts.as_slice() {
+            ["部门"] => ("部门".to_string(), text),
+            ["项目", "总体目标"] => (format!("项目[{}].总体目标", p()?), BindKind::Goals),
+            [
+                "项目",
+                k @ ("名称" | "实施单位" | "主管部门" | "负责人" | "项目属性" | "项目期限"
+                | "主管处室"),
+            ] => (format!("项目[{}].{k}", p()?), text),
+            ["项目", "资金", k] => (format!("项目[{}].资金.{k}", p()?), BindKind::Number),
+            ["项目", k] if is_extra(&style.style.fields.project, k) => {
+                (format!("项目[{}].{k}", p()?), text)
+            }
+            ["自评", "实际完成情况"] => (format!("项目[{}].自评.实际完成情况", p()?), text),
+            [
+                "自评",
+                "资金",
+                k,
+                m @ ("年初预算" | "全年预算" | "全年执行"),
+            ] => (
+                format!("项目[{}].自评.资金.{k}.{m}", p()?),
+                BindKind::Number,
+            ),
+            ["自评", k] if is_extra(&style.style.fields.eval, k) => {
+                (format!("项目[{}].自评.{k}", p()?), text)
+            }
+            [
+                "指标",
+                k @ ("三级" | "指标值" | "依据" | "上年完成值" | "赋分规则" | "描述"),
+            ] => (format!("项目[{}].指标[{}].{k}", p()?, i()?), text),
+            ["指标", "权重"] => (
+                format!("项目[{}].指标[{}].权重", p()?, i()?),
+                BindKind::Number,
+            ),
+            ["指标", "佐证资料"] => (
+                format!("项目[{}].指标[{}].佐证资料", p()?, i()?),
+                BindKind::List,
+            ),
+            ["指标", "完成值"] => (
+                format!("项目[{}].指标[{}].结果.实际完成值", p()?, i()?),
+                text,
+            ),
+            // The printed score is the computed one unless the stated one is used: the cell is
+            // data only where it shows what the data says.
+            ["指标", "得分"] => {
+                let r = subject.indicator?.result.as_ref();
+                let stated = r.and_then(|r| r.src.score.as_ref()).map(|n| n.value.0);
+                let printed = r.and_then(|r| r.score);
+                if stated.is_some() && stated != printed {
+                    return None;
+                }
+                (
+                    format!("项目[{}].指标[{}].结果.得分", p()?, i()?),
+                    BindKind::Number,
+                )
+            }
+            ["指标", k @ ("偏差原因" | "等级")] => {
+                (format!("项目[{}].指标[{}].结果.{k}", p()?, i()?), text)
+            }
+            ["指标", k] if is_extra(&style.style.fields.indicator, k) => {
+                (format!("项目[{}].指标[{}].{k}", p()?, i()?), text)
+            }
+            _ => return None,
+        })
+    }
+
+    /// The binding of a cell a pattern printed, when the pattern prints exactly one data
+    /// variable as it is, between fixed texts (`指标1：{{ 指标.三级 }}`).
+    fn pattern_bind(
+        &self,
+        pattern: &SText,
+        ctx: &Value,
+        subject: Subject,
+        printed: &str,
+    ) -> Option<Bind> {
+        let style = self.style();
+        let data: Vec<(String, (String, BindKind))> = style
+            .patterns
+            .variables(&pattern.value)
+            .into_iter()
+            .filter_map(|v| self.data_path(&v, subject).map(|d| (v, d)))
+            .collect();
+        let [(var, (path, kind))] = data.as_slice() else {
+            return None;
+        };
+        if *kind == BindKind::Number {
+            return None;
+        }
+        const MARK: &str = "\u{E000}jx\u{E001}";
+        let marked = with_value(ctx, &var.split('.').collect::<Vec<_>>(), Value::from(MARK))?;
+        let rendered = render(style, pattern, &marked).ok()?;
+        let (prefix, suffix) = rendered.split_once(MARK)?;
+        if suffix.contains(MARK) {
+            return None;
+        }
+        let value = value_text(ctx, var);
+        (format!("{prefix}{value}{suffix}") == printed).then(|| Bind {
+            path: path.clone(),
+            kind: *kind,
+            prefix: prefix.to_string(),
+            suffix: suffix.to_string(),
+        })
     }
 
     pub fn style(&self) -> &'d LoadedStyle {
@@ -74,7 +207,11 @@ impl<'d, 'a> Builder<'d, 'a> {
         let mut cell = if let Some(l) = &spec.label {
             text_cell(col, self.render(l, ctx)?, true, spec.align)
         } else if let Some(t) = &spec.text {
-            text_cell(col, self.render(t, ctx)?, false, spec.align)
+            let printed = self.render(t, ctx)?;
+            let bind = self.pattern_bind(t, ctx, subject, &printed);
+            let mut c = text_cell(col, printed, false, spec.align);
+            c.bind = bind;
+            c
         } else if let Some(f) = &spec.field {
             let mut cell = self.field(&f.value, col, ctx, subject, spec.align);
             // Numbers are centred unless the style aligns them.
@@ -88,12 +225,14 @@ impl<'d, 'a> Builder<'d, 'a> {
             Cell::empty(col)
         };
         if let (Some(b), true) = (&spec.blank, cell.text.is_empty()) {
+            let bind = cell.bind.take();
             cell = text_cell(
                 col,
                 b.clone(),
                 false,
                 spec.align.or(Some(crate::style::AlignSpec::Center)),
             );
+            cell.bind = bind;
         }
         if spec.vertical {
             cell = cell.vertical();
@@ -104,6 +243,28 @@ impl<'d, 'a> Builder<'d, 'a> {
     /// The cell of a data field: numbers as number cells (registered for the formulas that
     /// sum them), anything else as the text of the variable of the same name.
     pub fn field(
+        &mut self,
+        path: &str,
+        col: usize,
+        ctx: &Value,
+        subject: Subject,
+        align: Option<crate::style::AlignSpec>,
+    ) -> Cell {
+        let mut cell = self.field_cell(path, col, ctx, subject, align);
+        if !matches!(cell.value, CellValue::Formula { .. })
+            && let Some((p, kind)) = self.data_path(path, subject)
+        {
+            cell.bind = Some(Bind {
+                path: p,
+                kind,
+                prefix: String::new(),
+                suffix: String::new(),
+            });
+        }
+        cell
+    }
+
+    fn field_cell(
         &mut self,
         path: &str,
         col: usize,
@@ -315,6 +476,22 @@ pub fn render(style: &LoadedStyle, pattern: &SText, ctx: &Value) -> Result<Strin
         .render(&pattern.value, ctx)
         .map(|s| s.trim_end_matches('\n').to_string())
         .map_err(|e| PlanError::pattern(style, pattern, &e))
+}
+
+/// `ctx` with the value at `path` replaced by `v` (maps rebuilt along the path).
+pub fn with_value(ctx: &Value, path: &[&str], v: Value) -> Option<Value> {
+    let Some((first, rest)) = path.split_first() else {
+        return Some(v);
+    };
+    let mut map: std::collections::BTreeMap<String, Value> = std::collections::BTreeMap::new();
+    for k in ctx.try_iter().ok()? {
+        let key = k.as_str()?.to_string();
+        let val = ctx.get_attr(&key).ok()?;
+        map.insert(key, val);
+    }
+    let inner = map.get(*first).cloned().unwrap_or(Value::UNDEFINED);
+    map.insert(first.to_string(), with_value(&inner, rest, v)?);
+    Some(Value::from(map))
 }
 
 /// The text of a variable path (`项目.名称`) in `ctx`; empty when undefined.

@@ -39,8 +39,8 @@ impl std::error::Error for PlanError {}
 /// that includes no project (a self-evaluation before year end) is left out.
 pub fn plan_department(dept: &Dept) -> Result<Vec<Document>, PlanError> {
     let mut out = Vec::new();
-    for spec in &dept.style.style.documents {
-        if let Some(doc) = plan_document(dept, spec)? {
+    for (index, spec) in dept.style.style.documents.iter().enumerate() {
+        if let Some(doc) = plan_document(dept, spec, index)? {
             out.push(doc);
         }
     }
@@ -48,7 +48,11 @@ pub fn plan_department(dept: &Dept) -> Result<Vec<Document>, PlanError> {
 }
 
 /// The document of `spec`, paired with the spec, in the style's order.
-pub fn plan_document(dept: &Dept, spec: &DocumentSpec) -> Result<Option<Document>, PlanError> {
+pub fn plan_document(
+    dept: &Dept,
+    spec: &DocumentSpec,
+    index: usize,
+) -> Result<Option<Document>, PlanError> {
     let style = &dept.style;
     let projects: Vec<(usize, &Proj)> = dept
         .projects
@@ -70,14 +74,22 @@ pub fn plan_document(dept: &Dept, spec: &DocumentSpec) -> Result<Option<Document
                 let mut vars = base.clone();
                 vars.insert("n", Value::from(n));
                 vars.extend(context::project(dept, p, n));
-                section(dept, spec, &vars, &[(n, p)], Some(p), None)
+                section(dept, spec, index, &vars, &[(n, p)], Some(p), None)
             })
             .collect::<Result<Vec<_>, _>>()?,
         Each::Department => {
             let mut vars = base.clone();
             vars.insert("n", Value::from(1));
             let name = render(style, &spec.title, &context::context(&[&vars]))?;
-            vec![section(dept, spec, &vars, &projects, None, Some(name))?]
+            vec![section(
+                dept,
+                spec,
+                index,
+                &vars,
+                &projects,
+                None,
+                Some(name),
+            )?]
         }
     };
     let department = dept.src.name.value.trim().to_string();
@@ -137,6 +149,7 @@ fn optional(
 fn section(
     dept: &Dept,
     spec: &DocumentSpec,
+    document: usize,
     vars: &Vars,
     projects: &[(usize, &Proj)],
     project: Option<&Proj>,
@@ -145,11 +158,13 @@ fn section(
     let style = &dept.style;
     let ctx = context::context(&[vars]);
     let mut b = Builder::new(dept, spec.columns.value.len());
+    b.document = document;
     let subject = Subject {
         project,
         ..Subject::default()
     };
-    for block in &spec.blocks {
+    for (k, block) in spec.blocks.iter().enumerate() {
+        b.block = k;
         if let Some(rows) = &block.rows {
             b.rows_block(&rows.value, block.kind, &ctx, subject)?;
         } else if let Some(m) = &block.money {

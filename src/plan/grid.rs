@@ -450,7 +450,19 @@ fn project_rows(
             };
             cells.push(cell.span(rowspan, c.span));
         }
-        b.rows.push(Row::new(RowKind::Body, cells));
+        let mut row = Row::new(RowKind::Body, cells);
+        row.grid = Some(super::GridRow {
+            document: b.document,
+            block: b.block,
+            project: b.project_index(p),
+            indicator: line.indicator.and_then(|ind| {
+                p.src
+                    .indicators
+                    .iter()
+                    .position(|x| std::ptr::eq(x, ind.src))
+            }),
+        });
+        b.rows.push(row);
     }
     Ok(())
 }

@@ -91,6 +91,68 @@ pub struct Row {
     /// The cells that start in this row, in column order. Columns covered by a span from an
     /// earlier row or column have no cell here.
     pub cells: Vec<Cell>,
+    /// For a body row of an indicator grid: which grid and which indicator it prints (the
+    /// xlsx twin records it so that `jixiao import` knows rows inserted among them).
+    #[serde(skip)]
+    pub grid: Option<GridRow>,
+}
+
+/// A body row of a grid block, for the xlsx twin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GridRow {
+    /// The document's index among its style's `documents`, and the block's among its `blocks`.
+    pub document: usize,
+    pub block: usize,
+    /// The project (index in the data file), and the indicator it prints (index in the
+    /// project's `指标`), if any (padding rows print none).
+    pub project: Option<usize>,
+    pub indicator: Option<usize>,
+}
+
+/// Where a cell's value comes from in the data file, for the xlsx twin: `jixiao import`
+/// reads an edited cell back into this place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bind {
+    /// The data path: `部门`, `项目[0].负责人`, `项目[0].资金.财政拨款`, `项目[0].指标[3].三级`,
+    /// `项目[0].指标[3].结果.实际完成值`, `项目[0].自评.资金.财政拨款.全年执行`…
+    pub path: String,
+    pub kind: BindKind,
+    /// Text the style prints around the value (`指标1：` before `{{ 指标.三级 }}`).
+    pub prefix: String,
+    pub suffix: String,
+}
+
+/// How a bound value reads back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BindKind {
+    Text,
+    /// An exact decimal (money, weight, score).
+    Number,
+    /// 总体目标: one line a goal.
+    Goals,
+    /// 佐证资料: items joined with `, `.
+    List,
+}
+
+impl BindKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            BindKind::Text => "text",
+            BindKind::Number => "number",
+            BindKind::Goals => "goals",
+            BindKind::List => "list",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<BindKind> {
+        Some(match s {
+            "text" => BindKind::Text,
+            "number" => BindKind::Number,
+            "goals" => BindKind::Goals,
+            "list" => BindKind::List,
+            _ => return None,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -119,6 +181,9 @@ pub struct Cell {
     pub align: Align,
     /// Written top to bottom, one character per line (F4's 一级 cells).
     pub vertical: bool,
+    /// The data behind the cell, where an edit of it can go back into the data file.
+    #[serde(skip)]
+    pub bind: Option<Bind>,
 }
 
 /// What a cell is, so the renderers can choose font and weight.
@@ -211,6 +276,7 @@ impl Cell {
                 Align::Left
             },
             vertical: false,
+            bind: None,
         }
     }
 
@@ -246,7 +312,11 @@ impl Cell {
 
 impl Row {
     pub fn new(kind: RowKind, cells: Vec<Cell>) -> Row {
-        Row { kind, cells }
+        Row {
+            kind,
+            cells,
+            grid: None,
+        }
     }
 }
 

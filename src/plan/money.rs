@@ -233,6 +233,30 @@ pub fn plan(b: &mut Builder, spec: &MoneySpec, ctx: &Value, p: &Proj) -> Result<
                 },
                 _ => blank(c),
             };
+            let mut cell = cell;
+            // Amounts the data gives (not the sums over the sources) are bound to it.
+            if !matches!(
+                cell.value,
+                crate::plan::CellValue::Formula { .. }
+                    | crate::plan::CellValue::Text
+                    | crate::plan::CellValue::Empty
+            ) && let Some(pi) = b.project_index(p)
+            {
+                let k = key.unwrap_or(crate::model::TOTAL_KEY);
+                let path = match field {
+                    "预算" => Some(format!("项目[{pi}].资金.{k}")),
+                    "年初预算" | "全年预算" | "全年执行" => {
+                        Some(format!("项目[{pi}].自评.资金.{k}.{field}"))
+                    }
+                    _ => None,
+                };
+                cell.bind = path.map(|path| crate::plan::Bind {
+                    path,
+                    kind: crate::plan::BindKind::Number,
+                    prefix: String::new(),
+                    suffix: String::new(),
+                });
+            }
             cells.push(cell.span(1, m.span));
         }
         b.rows.push(Row::new(RowKind::Body, cells));

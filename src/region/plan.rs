@@ -83,11 +83,13 @@ fn document(
         }
     }
     rows.push(Row {
+        grid: None,
         kind: RowKind::Header,
         cells: first,
     });
     if grouped {
         rows.push(Row {
+            grid: None,
             kind: RowKind::Header,
             cells: second,
         });
@@ -105,6 +107,7 @@ fn document(
             cells.push(aligned(cell, col.align));
         }
         rows.push(Row {
+            grid: None,
             kind: RowKind::Body,
             cells,
         });
@@ -152,6 +155,7 @@ fn document(
             cells.push(aligned(cell, col.align));
         }
         rows.push(Row {
+            grid: None,
             kind: RowKind::Total,
             cells,
         });

@@ -18,6 +18,8 @@ pub struct Input<'a> {
     pub fonts: &'a BTreeMap<String, Vec<String>>,
     /// The creation date stamped into the file.
     pub timestamp: (i32, u8, u8),
+    /// What the xlsx twin carries for `jixiao import` (a department's documents only).
+    pub twin: Option<&'a xlsx::Twin>,
 }
 
 /// What a renderer made of one document.
@@ -109,7 +111,7 @@ impl Renderer for XlsxRenderer {
     }
 
     fn render(&self, input: &Input<'_>) -> Result<Output, RenderError> {
-        xlsx::write_workbook_created(input.doc, &self.fonts, input.timestamp)
+        xlsx::write_workbook_twin(input.doc, &self.fonts, input.timestamp, input.twin)
             .map(|bytes| Output { bytes, pages: None })
             .map_err(|e| RenderError {
                 message: format!("xlsx：{e:#}"),

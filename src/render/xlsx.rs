@@ -182,12 +182,52 @@ pub fn write_workbook_created(
     fonts: &XlsxFonts,
     created: (i32, u8, u8),
 ) -> Result<Vec<u8>> {
+    write_workbook_twin(doc, fonts, created, None)
+}
+
+/// What a department's twin carries besides its tables, so that `jixiao import` can bring
+/// edits back: the department's data (as `jixiao import` writes data files, without the
+/// comments of the original), the data file's name and the style.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Twin {
+    pub data: String,
+    pub file: String,
+    pub style: String,
+}
+
+/// The hidden sheet of a twin (see [`crate::import::twin`] for its layout).
+pub const TWIN_SHEET: &str = "jixiao数据";
+/// The first cell of the twin sheet, and the layout's version.
+pub const TWIN_MARK: &str = "jixiao-twin";
+pub const TWIN_VERSION: &str = "1";
+/// Excel's limit on the characters of one cell, less a margin.
+const CELL_CHARS: usize = 30_000;
+
+/// What one section's sheet holds, for the twin sheet.
+struct Written {
+    sheet: String,
+    /// The section as written (rows taller than Excel allows split) and the sheet row of
+    /// its row 0.
+    section: Section,
+    first_row: u32,
+    /// Texts outside the grid: `(row, column, text)`.
+    free: Vec<(u32, u16, String)>,
+}
+
+/// [`write_workbook_created`], with the twin sheet when `twin` is given.
+pub fn write_workbook_twin(
+    doc: &Document,
+    fonts: &XlsxFonts,
+    created: (i32, u8, u8),
+    twin: Option<&Twin>,
+) -> Result<Vec<u8>> {
     let mut workbook = Workbook::new();
     workbook.set_properties(&properties(doc, created)?);
 
     let names: Vec<String> = doc.sections.iter().map(|s| s.name.clone()).collect();
     let names = sheet_names(&names);
     let styles = Styles { fonts };
+    let mut written: Vec<Written> = Vec::new();
 
     for (i, (section, name)) in doc.sections.iter().zip(&names).enumerate() {
         let preamble = if i == 0 {
@@ -199,8 +239,21 @@ pub fn write_workbook_created(
         sheet
             .set_name(name)
             .with_context(|| format!("工作表名称无效：{name}"))?;
-        write_section(sheet, section, preamble, doc.landscape, &styles)
-            .with_context(|| format!("写入工作表「{}」失败", section.name))?;
+        let mut free = Vec::new();
+        let (first_row, expanded) =
+            write_section(sheet, section, preamble, doc.landscape, &styles, &mut free)
+                .with_context(|| format!("写入工作表「{}」失败", section.name))?;
+        written.push(Written {
+            sheet: name.clone(),
+            section: expanded,
+            first_row,
+            free,
+        });
+    }
+    if let Some(twin) = twin
+        && !doc.sections.is_empty()
+    {
+        write_twin(workbook.add_worksheet(), twin, &written)?;
     }
     if doc.sections.is_empty() {
         // A workbook needs one sheet; Excel refuses a file without any.
@@ -794,7 +847,8 @@ fn write_section(
     preamble: Option<&str>,
     landscape: bool,
     styles: &Styles,
-) -> Result<()> {
+    free: &mut Vec<(u32, u16, String)>,
+) -> Result<(u32, Section)> {
     let width = section.width();
     if width == 0 {
         bail!("表格没有列");
@@ -813,12 +867,14 @@ fn write_section(
     let (expanded, heights) = split_tall_rows(section, &grid_heights(section, &col_px));
     let section = &expanded;
     let grid = Grid::new(section)?;
+    let expanded = section.clone();
     let total_px: f64 = col_px.iter().sum();
     let last_col = (width - 1) as u16;
 
     let mut row: u32 = 0;
     // A full-width line outside the grid.
     let line = |sheet: &mut Worksheet,
+                free: &mut Vec<(u32, u16, String)>,
                 row: &mut u32,
                 text: &str,
                 format: &Format,
@@ -826,6 +882,7 @@ fn write_section(
                 min: f64|
      -> Result<()> {
         put(sheet, *row, 0, last_col, text, format)?;
+        free.push((*row, 0, text.to_string()));
         let height = text_height(text, total_px, size).max(min);
         sheet.set_row_height_pixels(*row, row_pixels(height))?;
         *row += 1;
@@ -834,19 +891,27 @@ fn write_section(
 
     if let Some(text) = preamble.filter(|t| !t.trim().is_empty()) {
         let format = styles.free(false, BODY_PT, Align::Left);
-        line(sheet, &mut row, text, &format, BODY_PT, 0.0)?;
+        line(sheet, free, &mut row, text, &format, BODY_PT, 0.0)?;
     }
     if let Some(text) = section.heading.as_deref().filter(|t| !t.is_empty()) {
         let format = styles.free(true, HEADING_PT, Align::Left);
-        line(sheet, &mut row, text, &format, HEADING_PT, 0.0)?;
+        line(sheet, free, &mut row, text, &format, HEADING_PT, 0.0)?;
     }
     let title = styles.free(true, TITLE_PT, Align::Center);
-    line(sheet, &mut row, &section.title, &title, TITLE_PT, 30.0)?;
+    line(
+        sheet,
+        free,
+        &mut row,
+        &section.title,
+        &title,
+        TITLE_PT,
+        30.0,
+    )?;
     if let Some(text) = section.subtitle.as_deref().filter(|t| !t.is_empty()) {
         let format = styles.free(false, SUBTITLE_PT, Align::Center);
-        line(sheet, &mut row, text, &format, SUBTITLE_PT, 0.0)?;
+        line(sheet, free, &mut row, text, &format, SUBTITLE_PT, 0.0)?;
     }
-    write_unit_lines(sheet, &mut row, section, &col_px, styles)?;
+    write_unit_lines(sheet, &mut row, section, &col_px, styles, free)?;
 
     // The grid.
     let first_row = row;
@@ -880,15 +945,15 @@ fn write_section(
     // Notes and signatures.
     let note = styles.free(false, BODY_PT, Align::Left);
     for text in &section.notes {
-        line(sheet, &mut row, text, &note, BODY_PT, 0.0)?;
+        line(sheet, free, &mut row, text, &note, BODY_PT, 0.0)?;
     }
-    write_signature(sheet, row, section, &col_px, styles)?;
+    write_signature(sheet, row, section, &col_px, styles, free)?;
     if let Some(chart) = &section.chart {
         insert_chart(sheet, chart, &refs, row + 3)?;
     }
 
     page_setup(sheet, landscape);
-    Ok(())
+    Ok((first_row, expanded))
 }
 
 /// A native bar chart of the table's own cells: the labels and figures of `chart`'s column
@@ -931,6 +996,7 @@ fn write_unit_lines(
     section: &Section,
     col_px: &[f64],
     styles: &Styles,
+    free: &mut Vec<(u32, u16, String)>,
 ) -> Result<()> {
     let left = section.unit_line.as_deref().filter(|t| !t.is_empty());
     let right = section.unit_note.as_deref().filter(|t| !t.is_empty());
@@ -955,6 +1021,8 @@ fn write_unit_lines(
             let left_px: f64 = col_px[..split].iter().sum();
             put(sheet, *row, 0, split as u16 - 1, l, &left_format)?;
             put(sheet, *row, split as u16, last_col, r, &right_format)?;
+            free.push((*row, 0, l.to_string()));
+            free.push((*row, split as u16, r.to_string()));
             let height = text_height(l, left_px, BODY_PT).max(text_height(r, px, BODY_PT));
             sheet.set_row_height_pixels(*row, row_pixels(height))?;
             *row += 1;
@@ -963,6 +1031,7 @@ fn write_unit_lines(
             for (text, format) in [(left, &left_format), (right, &right_format)] {
                 if let Some(text) = text {
                     put(sheet, *row, 0, last_col, text, format)?;
+                    free.push((*row, 0, text.to_string()));
                     sheet.set_row_height_pixels(
                         *row,
                         row_pixels(text_height(text, total_px, BODY_PT)),
@@ -983,6 +1052,7 @@ fn write_signature(
     section: &Section,
     col_px: &[f64],
     styles: &Styles,
+    free: &mut Vec<(u32, u16, String)>,
 ) -> Result<()> {
     let pairs = &section.signature;
     if pairs.is_empty() {
@@ -997,12 +1067,14 @@ fn write_signature(
         for (i, text) in texts.iter().enumerate() {
             let (first, end) = (i * width / k, (i + 1) * width / k);
             put(sheet, row, first as u16, (end - 1) as u16, text, &format)?;
+            free.push((row, first as u16, text.clone()));
             let px: f64 = col_px[first..end].iter().sum();
             height = height.max(text_height(text, px, BODY_PT));
         }
     } else {
         let text = texts.join("\u{3000}\u{3000}");
         put(sheet, row, 0, (width - 1) as u16, &text, &format)?;
+        free.push((row, 0, text.clone()));
         height = height.max(text_height(&text, col_px.iter().sum(), BODY_PT));
     }
     sheet.set_row_height_pixels(row, row_pixels(height))?;
@@ -1047,6 +1119,168 @@ fn write_cell(
         }
     }
     Ok(())
+}
+
+/// `'工作表'!D8`: a reference Excel, WPS and LibreOffice keep pointing at the same cell when
+/// rows or columns are inserted or deleted, or the sheet is renamed (a deleted cell becomes
+/// `#REF!`).
+fn sheet_ref(sheet: &str, row: u32, col: u16) -> String {
+    format!(
+        "='{}'!{}",
+        sheet.replace('\'', "''"),
+        row_col_to_cell(row, col)
+    )
+}
+
+/// The hidden twin sheet: the department's data, and where each row, column and cell of the
+/// tables came from. One record a row, its kind in column A (layout in
+/// [`crate::import::twin`]).
+fn write_twin(sheet: &mut Worksheet, twin: &Twin, written: &[Written]) -> Result<()> {
+    sheet.set_name(TWIN_SHEET)?;
+    sheet.set_very_hidden(true);
+    let mut row: u32 = 0;
+    let mut record = |sheet: &mut Worksheet, cells: &[Field]| -> Result<()> {
+        for (c, f) in cells.iter().enumerate() {
+            let c = c as u16;
+            match f {
+                Field::Text(t) if !t.is_empty() => {
+                    sheet.write_string(row, c, t.as_str())?;
+                }
+                Field::Text(_) => {}
+                Field::Ref(f) => {
+                    sheet.write_formula(row, c, XlsxFormula::new(f.as_str()).set_result(""))?;
+                }
+            }
+        }
+        row += 1;
+        Ok(())
+    };
+    let t = |s: &str| Field::Text(s.to_string());
+    record(
+        sheet,
+        &[t(TWIN_MARK), t(TWIN_VERSION), t(&twin.file), t(&twin.style)],
+    )?;
+    let chars: Vec<char> = twin.data.chars().collect();
+    for chunk in chars.chunks(CELL_CHARS) {
+        record(sheet, &[t("data"), Field::Text(chunk.iter().collect())])?;
+    }
+    for (s, w) in written.iter().enumerate() {
+        let id = s.to_string();
+        record(
+            sheet,
+            &[t("sheet"), t(&id), Field::Ref(sheet_ref(&w.sheet, 0, 0))],
+        )?;
+        for c in 0..w.section.width() {
+            record(
+                sheet,
+                &[
+                    t("col"),
+                    t(&id),
+                    t(&c.to_string()),
+                    Field::Ref(sheet_ref(&w.sheet, w.first_row, c as u16)),
+                ],
+            )?;
+        }
+        let mut free_rows: Vec<u32> = w.free.iter().map(|f| f.0).collect();
+        free_rows.dedup();
+        for r in free_rows {
+            record(
+                sheet,
+                &[
+                    t("row"),
+                    t(&id),
+                    t(&r.to_string()),
+                    Field::Ref(sheet_ref(&w.sheet, r, 0)),
+                    t("x"),
+                ],
+            )?;
+        }
+        for (r, c, text) in &w.free {
+            if !text.is_empty() {
+                record(
+                    sheet,
+                    &[
+                        t("free"),
+                        t(&id),
+                        t(&r.to_string()),
+                        t(&c.to_string()),
+                        t(text),
+                    ],
+                )?;
+            }
+        }
+        for (k, grid_row) in w.section.rows.iter().enumerate() {
+            let r = w.first_row + k as u32;
+            let kind = match grid_row.grid {
+                Some(g) => format!(
+                    "g:{}:{}:{}:{}",
+                    g.document,
+                    g.block,
+                    g.project.map_or("-".to_string(), |p| p.to_string()),
+                    g.indicator.map_or("-".to_string(), |i| i.to_string())
+                ),
+                None => "t".to_string(),
+            };
+            record(
+                sheet,
+                &[
+                    t("row"),
+                    t(&id),
+                    t(&r.to_string()),
+                    Field::Ref(sheet_ref(&w.sheet, r, 0)),
+                    t(&kind),
+                ],
+            )?;
+            for cell in &grid_row.cells {
+                let c = cell.col.to_string();
+                let rs = r.to_string();
+                // A number is recorded as the value written (the displayed text may round it).
+                let printed = match &cell.value {
+                    CellValue::Number { value, .. } | CellValue::Percent { value, .. } => {
+                        written_number(value)
+                    }
+                    CellValue::Formula { result, .. } => written_number(result),
+                    CellValue::Text | CellValue::Empty => cell.text.clone(),
+                };
+                match &cell.bind {
+                    Some(b) => record(
+                        sheet,
+                        &[
+                            t("cell"),
+                            t(&id),
+                            t(&rs),
+                            t(&c),
+                            t(&b.path),
+                            t(b.kind.name()),
+                            t(&printed),
+                            t(&b.prefix),
+                            t(&b.suffix),
+                        ],
+                    )?,
+                    None if !cell.text.is_empty() => {
+                        record(sheet, &[t("free"), t(&id), t(&rs), t(&c), t(&printed)])?
+                    }
+                    None => {}
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A number as a spreadsheet reads back what [`write_cell`] wrote: the float, at the 15
+/// significant digits Excel keeps (see [`crate::import::decimal_of_float`]).
+fn written_number(value: &Decimal) -> String {
+    crate::import::decimal_of_float(to_f64(value))
+        .map(|d| d.to_string())
+        .unwrap_or_default()
+}
+
+/// A cell of the twin sheet.
+enum Field {
+    Text(String),
+    /// A formula referring to a cell of a table.
+    Ref(String),
 }
 
 /// A4, orientation, one page wide, centred, margins and the page-number footer.

@@ -501,6 +501,8 @@ struct Job {
     hash: String,
     /// Listed as a document of its department (not one of `--split`'s extra files).
     listed: bool,
+    /// What the xlsx twin carries (a department's documents).
+    twin: Option<Arc<crate::render::xlsx::Twin>>,
 }
 
 enum JobResult {
@@ -687,6 +689,16 @@ impl BuildRun<'_> {
                     continue;
                 }
             };
+            // The twin carries the department's data, so edits of its xlsx can come back.
+            let twin = Some(Arc::new(crate::render::xlsx::Twin {
+                data: crate::yaml_out::department(dept.src, &[]),
+                file: departments[index]
+                    .file
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                style: dept.style.key.clone(),
+            }));
             for doc in docs {
                 let stem = write::safe_component(&doc.file_stem);
                 if self.build.split && doc.sections.len() > 1 {
@@ -696,10 +708,16 @@ impl BuildRun<'_> {
                         one.title = format!("{} {}", doc.title, sec.name);
                         let name = format!("{:02}-{}", i + 1, write::safe_component(&sec.name));
                         let pdf = dir.join(&stem).join(format!("{name}.pdf"));
-                        jobs.push(self.job(index, one, &chains, vec![(0, pdf)], false));
+                        jobs.push(self.job(index, one, &chains, vec![(0, pdf)], false, None));
                     }
                 }
-                jobs.push(self.listed_job(&mut departments[index], index, doc, &chains));
+                jobs.push(self.listed_job(
+                    &mut departments[index],
+                    index,
+                    doc,
+                    &chains,
+                    twin.clone(),
+                ));
             }
             plans.insert(file, (key, jobs[first..].to_vec()));
         }
@@ -734,6 +752,7 @@ impl BuildRun<'_> {
                                 index,
                                 doc,
                                 &chains,
+                                None,
                             ));
                         }
                     }
@@ -757,6 +776,7 @@ impl BuildRun<'_> {
         index: usize,
         doc: Document,
         chains: &BTreeMap<String, Vec<String>>,
+        twin: Option<Arc<crate::render::xlsx::Twin>>,
     ) -> Job {
         let stem = write::safe_component(&doc.file_stem);
         let outputs = vec![
@@ -768,7 +788,7 @@ impl BuildRun<'_> {
             pdf: outputs[0].1.clone(),
             xlsx: Some(outputs[1].1.clone()),
         });
-        self.job(index, doc, chains, outputs, true)
+        self.job(index, doc, chains, outputs, true, twin)
     }
 
     fn job(
@@ -778,6 +798,7 @@ impl BuildRun<'_> {
         chains: &BTreeMap<String, Vec<String>>,
         outputs: Vec<(usize, PathBuf)>,
         listed: bool,
+        twin: Option<Arc<crate::render::xlsx::Twin>>,
     ) -> Job {
         let template = doc.template.clone();
         let mut h = blake3::Hasher::new();
@@ -785,6 +806,10 @@ impl BuildRun<'_> {
         h.update(&serde_json::to_vec(&doc).unwrap_or_default());
         h.update(&serde_json::to_vec(chains).unwrap_or_default());
         h.update(template.as_bytes());
+        if let Some(t) = &twin {
+            h.update(t.data.as_bytes());
+            h.update(t.file.as_bytes());
+        }
         h.update(
             self.templates
                 .source(&template)
@@ -799,6 +824,7 @@ impl BuildRun<'_> {
             outputs,
             hash: h.finalize().to_hex().to_string(),
             listed,
+            twin,
         }
     }
 
@@ -905,6 +931,7 @@ fn render_job(job: &Job, renderers: &[&dyn Renderer], fixed: Option<(i32, u8, u8
         template: &job.template,
         fonts: &job.fonts,
         timestamp: dates::document_date(fixed, job.doc.year),
+        twin: job.twin.as_deref(),
     };
     // The first output (the PDF: Typst's layout, the long part) here, the others meanwhile
     // on threads of their own, so one changed document uses both cores.

@@ -1,0 +1,272 @@
+//! `jixiao import FILE.xlsx… [--style S] [--out data/]`: data files from spreadsheets, checked.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use crate::import::{self, Imported};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// 要导入的表格文件（.xlsx、.xls、.ods），可以多个
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// 样式名：导入预算系统导出的表时必填（jixiao 生成的表格自带样式）
+    #[arg(long)]
+    pub style: Option<String>,
+    /// 写入的数据目录
+    #[arg(long, default_value = "data")]
+    pub out: PathBuf,
+    /// 部门名称：表中没有“部门”列时使用
+    #[arg(long)]
+    pub department: Option<String>,
+    /// 年度：表中没有“年度”列时使用
+    #[arg(long)]
+    pub year: Option<u32>,
+    /// 样式目录（默认：数据目录旁的 templates/）
+    #[arg(long)]
+    pub templates: Option<PathBuf>,
+    /// 数据文件已存在时替换它（原文件另存为 .yaml.bak）
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// The comments at the top of an imported file.
+fn comments(imp: &Imported, schema: &str) -> Vec<String> {
+    let file = imp
+        .source
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let sheets: Vec<String> = imp.sheets.iter().map(|s| format!("“{s}”")).collect();
+    let mut out = vec![
+        format!("yaml-language-server: $schema={schema}"),
+        if imp.twin {
+            format!("由 jixiao import 从 jixiao 生成的表格 {file} 导入（含在表格中的改动）。")
+        } else {
+            format!(
+                "由 jixiao import 从 {file} 的工作表{}导入。",
+                sheets.join("、")
+            )
+        },
+    ];
+    if !imp.notes.is_empty() {
+        out.push("导入时未能对应的内容（请核对原表，需要的话手工补上）：".into());
+        for n in &imp.notes {
+            let at = if n.at.is_empty() {
+                String::new()
+            } else {
+                format!("{} ", n.at)
+            };
+            out.push(format!("  {at}{}", n.message));
+        }
+    }
+    out
+}
+
+/// The schema path as seen from a data file in `out`.
+fn schema_ref(out: &Path, style: &str) -> String {
+    let root = crate::workspace::project_root(out);
+    let out_abs = out.canonicalize().unwrap_or_else(|_| out.to_path_buf());
+    if out_abs.parent() == Some(root.as_path()) {
+        format!("../{}", crate::schema::schema_file(style))
+    } else {
+        root.join(crate::schema::schema_file(style))
+            .display()
+            .to_string()
+    }
+}
+
+pub fn run(args: &Args) -> ExitCode {
+    let templates = crate::workspace::templates_dir(&args.out, args.templates.as_deref());
+    let (styles, style_problems) = super::schema::load_styles(&templates);
+    let synonyms = match import::flat::Synonyms::load(&templates) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("错误：{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Some(y) = args.year
+        && !(2000..=2100).contains(&y)
+    {
+        eprintln!("错误：年度 {y} 不在 2000–2100 之间");
+        return ExitCode::FAILURE;
+    }
+    let options = import::Options {
+        style: args.style.clone(),
+        department: args.department.clone(),
+        year: args.year,
+    };
+    if let Err(e) = std::fs::create_dir_all(&args.out) {
+        eprintln!("错误：无法创建 {}：{e}", args.out.display());
+        return ExitCode::FAILURE;
+    }
+    let mut written: Vec<PathBuf> = Vec::new();
+    let mut failed = false;
+    for file in &args.files {
+        // A malformed workbook must not end the run with a panic from the reader.
+        let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            import::import_workbook(file, &options, &styles, &synonyms)
+        }))
+        .unwrap_or_else(|_| {
+            Err(format!(
+                "{} 无法读取（文件可能已损坏）；请在 Excel 或 WPS 中打开后另存为 .xlsx 再导入",
+                file.display()
+            ))
+        });
+        let imported = match read {
+            Ok(i) => i,
+            Err(e) => {
+                super::schema::print_problems(&style_problems);
+                eprintln!("错误：{e}");
+                failed = true;
+                continue;
+            }
+        };
+        for imp in imported {
+            match write_one(&imp, args, &styles) {
+                Ok(path) => {
+                    for c in &imp.changes {
+                        eprintln!("已导入：{c}");
+                    }
+                    for n in &imp.notes {
+                        eprintln!("注意：{n}");
+                    }
+                    eprintln!(
+                        "已写入 {}（{}，{} 年度，{} 个项目，{} 条指标）",
+                        crate::diag::display_path(&path),
+                        imp.department.name.value,
+                        imp.department.year.value,
+                        imp.department.projects.len(),
+                        imp.department
+                            .projects
+                            .iter()
+                            .map(|p| p.indicators.len())
+                            .sum::<usize>()
+                    );
+                    written.push(path);
+                }
+                Err(e) => {
+                    eprintln!("错误：{e}");
+                    failed = true;
+                }
+            }
+        }
+    }
+    if written.is_empty() {
+        return ExitCode::FAILURE;
+    }
+    // The result is checked like any data file.
+    let mut loaded = crate::load::Loaded::default();
+    for p in &written {
+        crate::load::load_file(p, &mut loaded);
+    }
+    let styles = crate::style::Styles::load(&templates, &mut loaded);
+    let mut diags = loaded.diagnostics.clone();
+    diags.extend(crate::check::check(&loaded, &styles).diagnostics);
+    let mut summary = crate::diag::Summary::default();
+    summary.count(&diags);
+    let color = codespan_reporting::term::termcolor::ColorChoice::Never;
+    let mut err = codespan_reporting::term::termcolor::StandardStream::stderr(color);
+    crate::diag::emit_human(&mut err, &loaded.sources, &diags);
+    if summary.errors == 0 {
+        eprintln!(
+            "检查导入的文件：没有错误，{} 个警告。可以运行 jixiao build。",
+            summary.warnings
+        );
+    } else {
+        eprintln!(
+            "检查导入的文件：{} 个错误，{} 个警告。请按上面的提示修改（文件:行:列），再运行 jixiao check。",
+            summary.errors, summary.warnings
+        );
+    }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Writes one imported department; returns its path.
+fn write_one(
+    imp: &Imported,
+    args: &Args,
+    styles: &crate::style::Styles,
+) -> Result<PathBuf, String> {
+    let d = &imp.department;
+    let name = d.name.value.trim();
+    if name.is_empty() {
+        return Err(format!(
+            "{}：部门名称为空；请用 --department 指定",
+            imp.source.display()
+        ));
+    }
+    let path = match &imp.file_name {
+        Some(f) if imp.twin => args.out.join(f),
+        _ => args
+            .out
+            .join(crate::scaffold::file_name(name, d.year.value)),
+    };
+    let style = styles.get(d.style.value.trim())?;
+    let root = crate::workspace::project_root(&args.out);
+    crate::scaffold::write_schema(&root, style)?;
+    let text = crate::yaml_out::department(d, &comments(imp, &schema_ref(&args.out, &style.key)));
+    // What is written must read back as what was imported.
+    let back = crate::load::parse(&text).map_err(|e| {
+        format!(
+            "内部错误：导入结果无法读回（{e}），没有写入 {}",
+            path.display()
+        )
+    })?;
+    let mut back = back;
+    if let Ok(tree) = crate::load::parse_tree(&text) {
+        crate::load::extra::collect(&tree, &mut back);
+    }
+    if crate::yaml_out::department(&back, &[]) != crate::yaml_out::department(d, &[]) {
+        return Err(format!(
+            "内部错误：导入结果读回后与导入的内容不同，没有写入 {}",
+            path.display()
+        ));
+    }
+    if path.exists() {
+        let old = std::fs::read_to_string(&path).unwrap_or_default();
+        if old == text {
+            return Ok(path);
+        }
+        // A twin replaces the data file it was built from (its comments are kept in the
+        // .bak); a data file changed since the build is not overwritten without --force.
+        let current = crate::load::parse(&old).ok().map(|mut c| {
+            if let Ok(tree) = crate::load::parse_tree(&old) {
+                crate::load::extra::collect(&tree, &mut c);
+            }
+            crate::yaml_out::department(&c, &[])
+        });
+        let same_source = imp.carried.is_some() && current == imp.carried;
+        if same_source && imp.changes.is_empty() {
+            eprintln!("{}：表格没有改动，数据文件保持原样", imp.source.display());
+            return Ok(path);
+        }
+        if imp.twin && !same_source && !args.force {
+            return Err(format!(
+                "{} 在生成 {} 之后改过了，用表格导入会丢掉那些改动，所以没有改动它。请先运行 jixiao build 生成新的表格，在新表格上修改后再导入；确认以表格为准时加 --force（原文件另存为 .yaml.bak）",
+                crate::diag::display_path(&path),
+                imp.source.display()
+            ));
+        }
+        if !imp.twin && !args.force {
+            return Err(format!(
+                "{} 已存在，没有改动它。要用导入的内容替换，请加 --force（原文件会另存为 .yaml.bak）；或用 --out 写到别的目录后再比较",
+                crate::diag::display_path(&path)
+            ));
+        }
+        let backup = path.with_extension("yaml.bak");
+        std::fs::copy(&path, &backup).map_err(|e| format!("无法备份 {}：{e}", path.display()))?;
+        eprintln!(
+            "原文件另存为 {}（其中的注释没有带到新文件里）",
+            crate::diag::display_path(&backup)
+        );
+    }
+    crate::write::write_atomic(&path, text.as_bytes())
+        .map_err(|e| format!("无法写入 {}：{e}", path.display()))?;
+    Ok(path)
+}

@@ -1,0 +1,35 @@
+//! `jixiao init [DIR]`: a new project directory.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// 新项目目录（默认：当前目录）
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+}
+
+pub fn run(args: &Args) -> ExitCode {
+    match crate::scaffold::init(&args.dir) {
+        Ok(done) => {
+            let shown = crate::diag::display_path(&args.dir);
+            eprintln!(
+                "已在 {shown} 建好项目：data/（数据）、templates/（{} 个官方样式文件）、schemas/（编辑器补全用）、README.md",
+                crate::scaffold::TEMPLATES.len()
+            );
+            if !done.kept.is_empty() {
+                eprintln!("以下文件已存在，保持原样：");
+                for p in &done.kept {
+                    eprintln!("  {}", crate::diag::display_path(p));
+                }
+            }
+            eprintln!("下一步：在这个目录中运行 jixiao new 部门全称 --style xinjiang --year 2025");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("错误：{e}");
+            ExitCode::FAILURE
+        }
+    }
+}

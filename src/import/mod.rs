@@ -1,0 +1,415 @@
+//! `jixiao import`: data files from spreadsheets.
+//!
+//! Two kinds of workbook come in:
+//!
+//! - **jixiao's own xlsx twins** ([`twin`]), edited in Excel or WPS: the twin carries, on a
+//!   hidden sheet, the department's data and the data path of every cell that came from it, so
+//!   the edits of those cells come back, and rows inserted in an indicator grid become new
+//!   indicators by the grid's columns in the style;
+//! - **flat sheets** exported by budget systems ([`flat`]): one row per indicator, columns found
+//!   by their header text (`templates/import.yaml`), merged and blank continuation cells filled
+//!   down.
+//!
+//! Either way the result is a [`crate::model::Department`] per department, written in the
+//! documented format ([`crate::yaml_out`]) and checked like any data file. A cell that cannot be
+//! mapped is reported by its `工作表!单元格`, never dropped silently.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use calamine::{Data, Reader};
+use rust_decimal::Decimal;
+use serde_saphyr::{Location, Spanned};
+
+use crate::model::Department;
+
+pub mod flat;
+pub mod twin;
+
+/// A value with no position (made by the importer, not read from a file).
+pub fn sp<T>(value: T) -> Spanned<T> {
+    Spanned::new(value, Location::UNKNOWN, Location::UNKNOWN)
+}
+
+/// A text value with no position.
+pub fn text(s: impl Into<String>) -> crate::model::Text {
+    sp(s.into())
+}
+
+/// One thing the importer could not take over, at its place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    /// The workbook file.
+    pub file: PathBuf,
+    /// `工作表!A1`, or the sheet alone, or empty for the whole workbook.
+    pub at: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for Note {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = self
+            .file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if self.at.is_empty() {
+            write!(f, "{name}：{}", self.message)
+        } else {
+            write!(f, "{name} {}：{}", self.at, self.message)
+        }
+    }
+}
+
+/// A department read from a workbook, with where it came from.
+pub struct Imported {
+    pub department: Department,
+    /// The workbook and the sheets it was read from.
+    pub source: PathBuf,
+    pub sheets: Vec<String>,
+    /// What was not taken over (also written as comments at the top of the file).
+    pub notes: Vec<Note>,
+    /// `true` for a jixiao twin (the file it should replace is the department's own).
+    pub twin: bool,
+    /// A twin's data file name.
+    pub file_name: Option<String>,
+    /// A twin's data as it was built (`yaml_out::department` of it), to tell whether the data
+    /// file changed since.
+    pub carried: Option<String>,
+    /// What was taken over from edited cells, for the report.
+    pub changes: Vec<String>,
+}
+
+/// `A1` for a zero-based `(row, column)`.
+pub fn a1(row: u32, col: u32) -> String {
+    let mut c = col + 1;
+    let mut letters = Vec::new();
+    while c > 0 {
+        let r = (c - 1) % 26;
+        letters.push((b'A' + r as u8) as char);
+        c = (c - 1) / 26;
+    }
+    letters.reverse();
+    format!("{}{}", letters.into_iter().collect::<String>(), row + 1)
+}
+
+/// `工作表!A1`, quoting the sheet name as Excel does when it has spaces or punctuation.
+pub fn cell_ref(sheet: &str, row: u32, col: u32) -> String {
+    format!("{sheet}!{}", a1(row, col))
+}
+
+/// The number a spreadsheet means by a float cell. Excel keeps and shows at most 15 significant
+/// digits; the rest of a binary float is noise (10.368 is stored as 10.368000000000001). So the
+/// float is written with 15 significant digits and read back exactly: 10.368 stays 10.368. The
+/// cell's number format only adds trailing zeros ([`pad`]); it never rounds away digits the
+/// clerk typed.
+pub fn decimal_of_float(f: f64) -> Option<Decimal> {
+    if !f.is_finite() {
+        return None;
+    }
+    let s = format!("{f:.14e}");
+    Decimal::from_scientific(&s).ok().map(|d| d.normalize())
+}
+
+/// `d` with at least `decimals` decimals (so `20` shown as `20.00` reads `20.00`), at most the
+/// data's 6.
+pub fn pad(d: Decimal, decimals: u32) -> Decimal {
+    let mut d = d;
+    let want = decimals.min(crate::model::MAX_DECIMALS as u32);
+    if d.scale() < want {
+        d.rescale(want);
+    }
+    d
+}
+
+/// A number within the data's limits (at most 6 decimals, below 10¹²), or why not.
+pub fn data_number(d: Decimal) -> Result<Decimal, String> {
+    let s = d.to_string();
+    crate::model::parse_amount(&s).map_err(|e| e.message(&s))
+}
+
+/// What a number format says about how a number is shown: decimals, percent, thousands.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Shown {
+    pub decimals: u32,
+    pub percent: bool,
+    pub general: bool,
+}
+
+/// Reads the simple number formats (`0`, `0.00`, `#,##0.00`, `0.0%`, `General`); anything
+/// else is shown like General.
+pub fn shown(code: Option<&str>) -> Shown {
+    let Some(code) = code else {
+        return Shown {
+            general: true,
+            ..Shown::default()
+        };
+    };
+    let first = code.split(';').next().unwrap_or("");
+    if first.eq_ignore_ascii_case("general") || first.is_empty() || first == "@" {
+        return Shown {
+            general: true,
+            ..Shown::default()
+        };
+    }
+    let percent = first.contains('%');
+    let decimals = first
+        .split_once('.')
+        .map(|(_, frac)| frac.chars().take_while(|c| *c == '0' || *c == '#').count() as u32)
+        .unwrap_or(0);
+    Shown {
+        decimals,
+        percent,
+        general: false,
+    }
+}
+
+/// A cell of a sheet: what it shows, and the exact number behind it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Cell {
+    /// The text as the spreadsheet shows it (a number formatted by its number format).
+    pub text: String,
+    /// The number, when the cell holds one (a percentage cell holds its fraction: 0.95).
+    pub number: Option<Decimal>,
+    /// Where the value really is, when the cell is covered by a merged range.
+    pub merged_from: Option<(u32, u32)>,
+}
+
+/// One worksheet read for import: every non-empty cell by `(row, column)`, merged ranges filled
+/// from their top-left cell.
+pub struct Sheet {
+    pub name: String,
+    pub cells: BTreeMap<(u32, u32), Cell>,
+    pub merges: Vec<((u32, u32), (u32, u32))>,
+    pub hidden: bool,
+    /// Formulas (without `=`) by position.
+    pub formulas: BTreeMap<(u32, u32), String>,
+}
+
+impl Sheet {
+    pub fn get(&self, r: u32, c: u32) -> Option<&Cell> {
+        self.cells.get(&(r, c))
+    }
+
+    /// The text of a cell, empty when there is none.
+    pub fn text(&self, r: u32, c: u32) -> &str {
+        self.get(r, c).map_or("", |x| x.text.as_str())
+    }
+
+    pub fn last_row(&self) -> u32 {
+        self.cells.keys().map(|k| k.0).max().unwrap_or(0)
+    }
+
+    pub fn last_col(&self) -> u32 {
+        self.cells.keys().map(|k| k.1).max().unwrap_or(0)
+    }
+}
+
+/// The text of a calamine value as shown with `fmt`.
+fn display(v: &Data, fmt: Shown) -> (String, Option<Decimal>) {
+    match v {
+        Data::Empty => (String::new(), None),
+        Data::String(s) => (s.clone(), None),
+        Data::Bool(b) => (if *b { "是" } else { "否" }.to_string(), None),
+        Data::Int(i) => {
+            let d = Decimal::from(*i);
+            (number_text(d, fmt), Some(shown_number(d, fmt)))
+        }
+        Data::Float(f) => match decimal_of_float(*f) {
+            Some(d) => (number_text(d, fmt), Some(shown_number(d, fmt))),
+            None => (f.to_string(), None),
+        },
+        Data::DateTime(dt) => (date_text(dt.as_f64()), None),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => (s.clone(), None),
+        Data::Error(e) => (format!("#{e:?}"), None),
+    }
+}
+
+/// The number of a cell with the trailing zeros its format shows (`20` shown `20.00`); a
+/// percentage keeps its fraction.
+fn shown_number(d: Decimal, fmt: Shown) -> Decimal {
+    if fmt.percent { d } else { pad(d, fmt.decimals) }
+}
+
+/// A number as shown: a percentage times 100 with `%`, fixed decimals where the format fixes
+/// them (never fewer than the number has), else the number as it is.
+pub fn number_text(d: Decimal, fmt: Shown) -> String {
+    if fmt.percent {
+        let p = d.checked_mul(Decimal::ONE_HUNDRED).unwrap_or(d).normalize();
+        return format!("{}%", pad(p, fmt.decimals));
+    }
+    pad(d, fmt.decimals).to_string()
+}
+
+/// An Excel date serial as `2023年1月10日` (the 1900 system; a time of day is dropped).
+fn date_text(serial: f64) -> String {
+    let serial = serial.floor() as i64;
+    // Serial 1 is 1900-01-01; Excel counts a 1900-02-29 (serial 60) that did not exist.
+    let unix_days = if serial >= 61 {
+        serial - 25_569
+    } else {
+        serial - 25_568
+    };
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    let z = unix_days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y}年{m}月{d}日")
+}
+
+/// Reads every worksheet of a workbook (xlsx, xls, xlsb, ods).
+pub fn read_workbook(path: &Path) -> Result<Vec<Sheet>, String> {
+    let mut book = calamine::open_workbook_auto(path).map_err(|e| {
+        format!(
+            "无法打开 {}：{e}（只能导入 .xlsx、.xls、.xlsb、.ods 文件）",
+            path.display()
+        )
+    })?;
+    let metadata: Vec<(String, bool)> = book
+        .sheets_metadata()
+        .iter()
+        .map(|s| (s.name.clone(), s.visible != calamine::SheetVisible::Visible))
+        .collect();
+    let mut out = Vec::new();
+    for (name, hidden) in metadata {
+        let Ok(range) = book.worksheet_range(&name) else {
+            continue;
+        };
+        let formulas_range = book.worksheet_formula(&name).ok();
+        let (styles, merges) = match &mut book {
+            calamine::Sheets::Xlsx(x) => (
+                x.worksheet_style(&name).ok(),
+                x.merge_cells_by_sheet_name(&name).unwrap_or_default(),
+            ),
+            calamine::Sheets::Xls(x) => {
+                (None, x.merge_cells_by_sheet_name(&name).unwrap_or_default())
+            }
+            _ => (None, Vec::new()),
+        };
+        let start = range.start().unwrap_or((0, 0));
+        let mut cells = BTreeMap::new();
+        for (r, c, v) in range.used_cells() {
+            let pos = (start.0 + r as u32, start.1 + c as u32);
+            let code = styles
+                .as_ref()
+                .and_then(|s| s.get(pos))
+                .and_then(|s| s.number_format.as_ref())
+                .map(|n| n.format_code.clone());
+            let (text, number) = display(v, shown(code.as_deref()));
+            if text.is_empty() {
+                continue;
+            }
+            cells.insert(
+                pos,
+                Cell {
+                    text,
+                    number,
+                    merged_from: None,
+                },
+            );
+        }
+        let merges: Vec<((u32, u32), (u32, u32))> =
+            merges.iter().map(|d| (d.start, d.end)).collect();
+        // A merged range shows its top-left value over the whole range.
+        for &(s, e) in &merges {
+            let Some(anchor) = cells.get(&s).cloned() else {
+                continue;
+            };
+            for r in s.0..=e.0 {
+                for c in s.1..=e.1 {
+                    if (r, c) != s {
+                        cells.insert(
+                            (r, c),
+                            Cell {
+                                merged_from: Some(s),
+                                ..anchor.clone()
+                            },
+                        );
+                    }
+                }
+            }
+        }
+        let mut formulas = BTreeMap::new();
+        if let Some(f) = formulas_range {
+            let fs = f.start().unwrap_or((0, 0));
+            for (r, c, v) in f.used_cells() {
+                if !v.is_empty() {
+                    formulas.insert((fs.0 + r as u32, fs.1 + c as u32), v.clone());
+                }
+            }
+        }
+        out.push(Sheet {
+            name,
+            cells,
+            merges,
+            hidden,
+            formulas,
+        });
+    }
+    Ok(out)
+}
+
+/// What `import` is asked to do with a workbook.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The style of a flat sheet (a twin knows its own).
+    pub style: Option<String>,
+    /// The department of a flat sheet without a 部门 column.
+    pub department: Option<String>,
+    /// The year of a flat sheet without a 年度 column.
+    pub year: Option<u32>,
+}
+
+/// Reads one workbook: a jixiao twin when it carries the hidden data sheet, else flat sheets.
+pub fn import_workbook(
+    path: &Path,
+    options: &Options,
+    styles: &crate::style::Styles,
+    synonyms: &flat::Synonyms,
+) -> Result<Vec<Imported>, String> {
+    let sheets = read_workbook(path)?;
+    if let Some(data) = sheets.iter().find(|s| s.name == twin::DATA_SHEET) {
+        return twin::import(path, &sheets, data, styles).map(|d| vec![d]);
+    }
+    flat::import(path, &sheets, options, styles, synonyms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_keep_the_shown_decimals() {
+        assert_eq!(decimal_of_float(12.96 * 0.8).unwrap().to_string(), "10.368");
+        assert_eq!(decimal_of_float(10.368).unwrap().to_string(), "10.368");
+        assert_eq!(decimal_of_float(0.1 + 0.2).unwrap().to_string(), "0.3");
+        assert_eq!(decimal_of_float(37.76).unwrap().to_string(), "37.76");
+        assert_eq!(
+            decimal_of_float(123456789012.5).unwrap().to_string(),
+            "123456789012.5"
+        );
+        assert_eq!(decimal_of_float(-0.5).unwrap().to_string(), "-0.5");
+        assert_eq!(decimal_of_float(0.0).unwrap().to_string(), "0");
+        assert!(decimal_of_float(f64::NAN).is_none());
+        assert_eq!(pad(Decimal::from(20), 2).to_string(), "20.00");
+        assert_eq!(number_text(Decimal::new(95, 2), shown(Some("0%"))), "95%");
+        assert_eq!(
+            number_text(Decimal::new(9385, 4), shown(Some("0.00%"))),
+            "93.85%"
+        );
+        assert_eq!(
+            number_text(Decimal::new(2, 0), shown(Some("#,##0.00"))),
+            "2.00"
+        );
+        assert_eq!(a1(0, 0), "A1");
+        assert_eq!(a1(9, 27), "AB10");
+        assert_eq!(date_text(45_000.0), "2023年3月15日");
+        assert_eq!(date_text(1.0), "1900年1月1日");
+    }
+}

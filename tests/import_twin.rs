@@ -1,0 +1,635 @@
+//! The round trip of jixiao's own xlsx twins: for every sample data file, build → import each
+//! xlsx → the loaded model equals the original (money, indicators, goals, self-evaluation), and
+//! every cell bound to the data reads back as the data's value; and a twin edited with a
+//! spreadsheet library — a changed amount, an inserted indicator row, a deleted row, a typed
+//! label — imports with exactly those changes (the others reported by 工作表!单元格).
+//!
+//! The edits are made by reading the workbook with calamine and writing it anew with
+//! rust_xlsxwriter, inserting or deleting rows as Excel, WPS and LibreOffice do: cells below
+//! move down (or up), merged ranges across the row grow (or shrink), and every reference to a
+//! moved cell from any sheet follows it (a reference to a deleted cell becomes `#REF!`).
+
+use std::collections::BTreeMap;
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use calamine::{Data, Reader, SheetVisible, Xlsx};
+use jixiao::import::twin::{bound_cells, parse_ref, value_at};
+use jixiao::model::Department;
+use rust_xlsxwriter::{Format, Formula, Workbook};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn jixiao(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_jixiao"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn load(path: &Path) -> Department {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut d = jixiao::load::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    if let Ok(tree) = jixiao::load::parse_tree(&text) {
+        jixiao::load::extra::collect(&tree, &mut d);
+    }
+    d
+}
+
+/// The model as text, positions aside: what "equal" means for two loaded files.
+fn canonical(d: &Department) -> String {
+    jixiao::yaml_out::department(d, &[])
+}
+
+/// Asserts two models equal, showing the lines that differ.
+fn assert_same(got: &Department, want: &Department, what: &str) {
+    let (g, w) = (canonical(got), canonical(want));
+    if g != w {
+        let gl: Vec<&str> = g.lines().collect();
+        let wl: Vec<&str> = w.lines().collect();
+        let diff: Vec<String> = (0..gl.len().max(wl.len()))
+            .filter(|&i| gl.get(i) != wl.get(i))
+            .take(6)
+            .map(|i| {
+                format!(
+                    "line {}:\n  got  {:?}\n  want {:?}",
+                    i + 1,
+                    gl.get(i),
+                    wl.get(i)
+                )
+            })
+            .collect();
+        panic!("{what}: the models differ:\n{}", diff.join("\n"));
+    }
+}
+
+/// A project directory with the sample data, built.
+fn built(data: &Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("data")).unwrap();
+    for e in std::fs::read_dir(data).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "yaml") {
+            std::fs::copy(&p, dir.path().join("data").join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    copy_dir(&repo().join("templates"), &dir.path().join("templates"));
+    let o = jixiao(dir.path(), &["build", "data", "--out", "out"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let t = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy_dir(&p, &t);
+        } else {
+            std::fs::copy(&p, &t).unwrap();
+        }
+    }
+}
+
+fn xlsx_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "xlsx") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn round_trip(data: &Path) {
+    let dir = built(data);
+    let root = dir.path();
+    let files = xlsx_files(&root.join("out"));
+    assert!(!files.is_empty());
+    for xlsx in &files {
+        let imp = tempfile::tempdir().unwrap();
+        let o = jixiao(
+            root,
+            &[
+                "import",
+                xlsx.to_str().unwrap(),
+                "--out",
+                imp.path().to_str().unwrap(),
+            ],
+        );
+        let err = stderr(&o);
+        assert!(o.status.success(), "{}: {err}", xlsx.display());
+        assert!(
+            !err.contains("注意："),
+            "{}: nothing to report on an unedited twin: {err}",
+            xlsx.display()
+        );
+        let written: Vec<PathBuf> = std::fs::read_dir(imp.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert_eq!(written.len(), 1, "{}: {written:?}", xlsx.display());
+        let name = written[0].file_name().unwrap();
+        let original = load(&root.join("data").join(name));
+        let imported = load(&written[0]);
+        assert_same(&imported, &original, &xlsx.display().to_string());
+
+        // Every bound cell reads back as the data's value.
+        let cells = bound_cells(xlsx).unwrap();
+        assert!(
+            cells.len() > 10,
+            "{}: {} bound cells",
+            xlsx.display(),
+            cells.len()
+        );
+        for b in &cells {
+            let want = value_at(&original, &b.path).unwrap_or_default();
+            let got = b.value.trim();
+            let same = match b.kind {
+                jixiao::plan::BindKind::Number => {
+                    want.parse::<rust_decimal::Decimal>().ok()
+                        == got.parse::<rust_decimal::Decimal>().ok()
+                }
+                jixiao::plan::BindKind::List => got == want,
+                // Targets print `>=` as `≥` where the style says so.
+                _ => got == want.trim() || got == jixiao::target::display(want.trim(), true),
+            };
+            assert!(
+                same,
+                "{} {}: {} reads {got:?}, the data has {want:?}",
+                xlsx.display(),
+                b.at,
+                b.path
+            );
+        }
+    }
+}
+
+#[test]
+fn every_sample_file_comes_back_from_its_xlsx_unchanged() {
+    round_trip(&repo().join("data"));
+}
+
+#[test]
+fn the_national_example_comes_back_unchanged_though_amounts_print_rounded() {
+    round_trip(&repo().join("examples/national/data"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Editing a workbook as a spreadsheet program does
+// ---------------------------------------------------------------------------------------------
+
+struct Sheet {
+    name: String,
+    visible: SheetVisible,
+    values: BTreeMap<(u32, u32), Data>,
+    formulas: BTreeMap<(u32, u32), String>,
+    formats: BTreeMap<(u32, u32), String>,
+    merges: Vec<((u32, u32), (u32, u32))>,
+}
+
+fn read_book(path: &Path) -> Vec<Sheet> {
+    let bytes = std::fs::read(path).unwrap();
+    let mut x = Xlsx::new(Cursor::new(bytes)).unwrap();
+    let meta: Vec<(String, SheetVisible)> = x
+        .sheets_metadata()
+        .iter()
+        .map(|s| (s.name.clone(), s.visible))
+        .collect();
+    let mut out = Vec::new();
+    for (name, visible) in meta {
+        let range = x.worksheet_range(&name).unwrap();
+        let start = range.start().unwrap_or((0, 0));
+        let values: BTreeMap<(u32, u32), Data> = range
+            .used_cells()
+            .filter(|(_, _, v)| !matches!(v, Data::Empty))
+            .map(|(r, c, v)| ((start.0 + r as u32, start.1 + c as u32), v.clone()))
+            .collect();
+        let f = x.worksheet_formula(&name).unwrap();
+        let fs = f.start().unwrap_or((0, 0));
+        let formulas = f
+            .used_cells()
+            .filter(|(_, _, v)| !v.is_empty())
+            .map(|(r, c, v)| ((fs.0 + r as u32, fs.1 + c as u32), v.clone()))
+            .collect();
+        let styles = x.worksheet_style(&name).unwrap();
+        let mut formats = BTreeMap::new();
+        for &pos in values.keys() {
+            if let Some(code) = styles.get(pos).and_then(|s| s.number_format.as_ref()) {
+                formats.insert(pos, code.format_code.clone());
+            }
+        }
+        let merges = x
+            .merge_cells_by_sheet_name(&name)
+            .unwrap()
+            .iter()
+            .map(|d| (d.start, d.end))
+            .collect();
+        out.push(Sheet {
+            name,
+            visible,
+            values,
+            formulas,
+            formats,
+            merges,
+        });
+    }
+    out
+}
+
+fn write_book(book: &[Sheet], path: &Path) {
+    let mut wb = Workbook::new();
+    for s in book {
+        let ws = wb.add_worksheet();
+        ws.set_name(&s.name).unwrap();
+        if s.visible == SheetVisible::VeryHidden {
+            ws.set_very_hidden(true);
+        }
+        for &(a, b) in &s.merges {
+            ws.merge_range(a.0, a.1 as u16, b.0, b.1 as u16, "", &Format::new())
+                .unwrap();
+        }
+        for (&(r, c), v) in &s.values {
+            let fmt = match s.formats.get(&(r, c)) {
+                Some(code) => Format::new().set_num_format(code),
+                None => Format::new(),
+            };
+            let c = c as u16;
+            // Formulas of the data sheet stay formulas; the tables' formulas keep their values.
+            if let Some(f) = s
+                .formulas
+                .get(&(r, c as u32))
+                .filter(|_| s.visible != SheetVisible::Visible)
+            {
+                ws.write_formula(r, c, Formula::new(format!("={f}")))
+                    .unwrap();
+                continue;
+            }
+            match v {
+                Data::Float(f) => ws.write_number_with_format(r, c, *f, &fmt).unwrap(),
+                Data::Int(i) => ws.write_number_with_format(r, c, *i as f64, &fmt).unwrap(),
+                Data::String(t) => ws.write_string(r, c, t).unwrap(),
+                Data::Bool(b) => ws.write_boolean(r, c, *b).unwrap(),
+                other => panic!("unexpected {other:?}"),
+            };
+        }
+        for (&(r, c), f) in &s.formulas {
+            if s.visible != SheetVisible::Visible && !s.values.contains_key(&(r, c)) {
+                ws.write_formula(r, c as u16, Formula::new(format!("={f}")))
+                    .unwrap();
+            }
+        }
+    }
+    wb.save(path).unwrap();
+}
+
+/// Every reference to `sheet` at or below `at` moved by `by` rows (a deleted row: `#REF!`).
+fn move_references(book: &mut [Sheet], sheet: &str, at: u32, by: i64) {
+    for s in book.iter_mut() {
+        for f in s.formulas.values_mut() {
+            let Some((name, r, c)) = parse_ref(f) else {
+                continue;
+            };
+            if name != sheet || r < at {
+                continue;
+            }
+            if by < 0 && r < at + (-by) as u32 {
+                *f = format!("'{}'!#REF!", name.replace('\'', "''"));
+                continue;
+            }
+            let r = (r as i64 + by) as u32;
+            *f = format!(
+                "'{}'!{}",
+                name.replace('\'', "''"),
+                jixiao::import::a1(r, c)
+            );
+        }
+    }
+}
+
+/// Inserts a row above sheet row `at` as a spreadsheet program does.
+fn insert_row(book: &mut [Sheet], sheet: &str, at: u32) {
+    let s = book.iter_mut().find(|s| s.name == sheet).unwrap();
+    fn moved<T: Clone>(m: &BTreeMap<(u32, u32), T>, at: u32) -> BTreeMap<(u32, u32), T> {
+        m.iter()
+            .map(|(&(r, c), v)| ((if r >= at { r + 1 } else { r }, c), v.clone()))
+            .collect()
+    }
+    s.values = moved(&s.values, at);
+    s.formulas = moved(&s.formulas, at);
+    s.formats = moved(&s.formats, at);
+    for m in &mut s.merges {
+        if m.0.0 >= at {
+            m.0.0 += 1;
+            m.1.0 += 1;
+        } else if m.1.0 >= at {
+            // A merged range across the new row grows over it.
+            m.1.0 += 1;
+        }
+    }
+    move_references(book, sheet, at, 1);
+}
+
+/// Deletes sheet row `at` as a spreadsheet program does.
+fn delete_row(book: &mut [Sheet], sheet: &str, at: u32) {
+    let s = book.iter_mut().find(|s| s.name == sheet).unwrap();
+    fn moved<T: Clone>(m: &BTreeMap<(u32, u32), T>, at: u32) -> BTreeMap<(u32, u32), T> {
+        m.iter()
+            .filter(|((r, _), _)| *r != at)
+            .map(|(&(r, c), v)| ((if r > at { r - 1 } else { r }, c), v.clone()))
+            .collect()
+    }
+    s.values = moved(&s.values, at);
+    s.formulas = moved(&s.formulas, at);
+    s.formats = moved(&s.formats, at);
+    s.merges.retain(|m| !(m.0.0 == at && m.1.0 == at));
+    for m in &mut s.merges {
+        if m.0.0 > at {
+            m.0.0 -= 1;
+            m.1.0 -= 1;
+        } else if m.1.0 >= at {
+            m.1.0 -= 1;
+        }
+    }
+    move_references(book, sheet, at + 1, -1);
+    // References to the deleted row itself.
+    for s in book.iter_mut() {
+        for f in s.formulas.values_mut() {
+            if let Some((name, r, _)) = parse_ref(f)
+                && name == sheet
+                && r == at
+            {
+                *f = format!("'{}'!#REF!", name.replace('\'', "''"));
+            }
+        }
+    }
+}
+
+fn find(s: &Sheet, text: &str) -> (u32, u32) {
+    *s.values
+        .iter()
+        .find(|(_, v)| matches!(v, Data::String(t) if t == text))
+        .unwrap_or_else(|| panic!("no cell {text:?} in {}", s.name))
+        .0
+}
+
+fn sheet_mut<'a>(book: &'a mut [Sheet], name: &str) -> &'a mut Sheet {
+    book.iter_mut().find(|s| s.name == name).unwrap()
+}
+
+fn text(s: &str) -> jixiao::model::Text {
+    jixiao::import::text(s)
+}
+
+#[test]
+fn an_edited_twin_imports_with_exactly_its_edits() {
+    let dir = built(&repo().join("data"));
+    let root = dir.path();
+    let xlsx = root.join("out/2023/库尔勒市人大常委会办公室/项目支出绩效目标表.xlsx");
+    let mut book = read_book(&xlsx);
+    let sheet = "人大代表活动经费";
+    {
+        let s = sheet_mut(&mut book, sheet);
+        // A changed amount: 财政拨款 37.76 → 40.5 (shown 40.50 by the cell's format).
+        let label = find(s, "其中：财政拨款");
+        s.values.insert((label.0, label.1 + 1), Data::Float(40.5));
+    }
+    // An indicator row inserted below the first indicator: 一级 and 二级 come from the merged
+    // cells that grow over it.
+    let first = find(sheet_mut(&mut book, sheet), "市级人大代表人数");
+    insert_row(&mut book, sheet, first.0 + 1);
+    {
+        let s = sheet_mut(&mut book, sheet);
+        let r = first.0 + 1;
+        let c = first.1;
+        for (k, v) in [
+            "代表培训人次",
+            "≥100人次",
+            "计划标准",
+            "",
+            "",
+            "按照正常比例赋分",
+            "正式材料",
+        ]
+        .iter()
+        .enumerate()
+        {
+            if !v.is_empty() {
+                s.values
+                    .insert((r, c + k as u32), Data::String(v.to_string()));
+            }
+        }
+        s.values.insert((r, c + 4), Data::Float(8.0));
+    }
+    // The last indicator of the second sheet deleted.
+    let second = "十一届四次人代会会议费";
+    let last = find(sheet_mut(&mut book, second), "代表满意度");
+    delete_row(&mut book, second, last.0);
+    // A label typed over, and a note typed beside the table: not data, reported.
+    let title = {
+        let s = sheet_mut(&mut book, sheet);
+        let at = find(s, "项目负责人");
+        s.values.insert(at, Data::String("负责人姓名".into()));
+        let below = s.values.keys().map(|k| k.0).max().unwrap() + 2;
+        s.values
+            .insert((below, 0), Data::String("请领导审核".into()));
+        (at, below)
+    };
+    let edited = root.join("edited.xlsx");
+    write_book(&book, &edited);
+
+    let o = jixiao(root, &["import", edited.to_str().unwrap(), "--out", "data"]);
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    // Reported, not imported.
+    assert!(
+        err.contains(&format!(
+            "{sheet}!{}",
+            jixiao::import::a1(title.0.0, title.0.1)
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("{sheet}!A{}", title.1 + 1)) && err.contains("请领导审核"),
+        "{err}"
+    );
+    let path = root.join("data/2023-kuerle-rendaban.yaml");
+    assert!(
+        root.join("data/2023-kuerle-rendaban.yaml.bak").is_file(),
+        "the original kept aside"
+    );
+    let imported = load(&path);
+
+    let mut want = load(&root.join("data/2023-kuerle-rendaban.yaml.bak"));
+    let p = &mut want.projects[0];
+    for (k, v) in p.funds.value.entries.iter_mut() {
+        // The stated 合计 was the sum of the sources, and follows them as Excel's SUM did.
+        if k.value == "财政拨款" || k.value == "合计" {
+            *v = jixiao::import::sp(jixiao::model::Dec("40.50".parse().unwrap()));
+        }
+    }
+    let mut new = p.indicators[0].clone();
+    new.name = text("代表培训人次");
+    new.target = text("≥100人次");
+    new.basis = Some(text("计划标准"));
+    new.last_year = None;
+    new.weight = Some(jixiao::import::sp(jixiao::model::Dec(8.into())));
+    new.scoring = Some(text("按照正常比例赋分"));
+    new.evidence = vec![text("正式材料")];
+    new.extra = Vec::new();
+    p.indicators.insert(1, new);
+    let q = &mut want.projects[1];
+    let gone = q
+        .indicators
+        .iter()
+        .position(|i| i.name.value == "代表满意度")
+        .unwrap();
+    q.indicators.remove(gone);
+    let tail: String = err
+        .lines()
+        .filter(|l| l.starts_with("已导入") || l.starts_with("注意"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_same(&imported, &want, &tail);
+    // The check ran on the result: the weights no longer add up to 90 (98 and 80).
+    assert!(err.contains("JX212"), "{err}");
+}
+
+#[test]
+fn self_evaluation_edits_and_a_filled_padding_row() {
+    let dir = built(&repo().join("data"));
+    let root = dir.path();
+    let xlsx = root.join("out/2023/相山区人大办公室/项目支出绩效自评表.xlsx");
+    let mut book = read_book(&xlsx);
+    let sheet = "人大会议经费";
+    {
+        let s = sheet_mut(&mut book, sheet);
+        // A result changed, a 三级 renamed (the self-evaluation's reference follows), an
+        // executed amount changed.
+        let at = find(s, "严格执行相关法规、制度");
+        s.values.insert(at, Data::String("严格执行".into()));
+        let at = find(s, "指标1：召开会议次数");
+        s.values
+            .insert(at, Data::String("指标1：召开人代会次数".into()));
+        let label = find(s, "其中：本年财政拨款");
+        // 年初预算, 全年预算, 全年执行 follow the row label.
+        s.values.insert((label.0, label.1 + 4), Data::Float(54.5));
+        // The padding row 指标2： under 数量指标 filled in as a new indicator.
+        let pad = s
+            .values
+            .iter()
+            .find(|((r, _), v)| *r > at.0 && matches!(v, Data::String(t) if t == "指标2："))
+            .map(|(k, _)| *k)
+            .unwrap();
+        s.values.insert(pad, Data::String("指标2：会议天数".into()));
+        s.values
+            .insert((pad.0, pad.1 + 1), Data::String("≥3天".into()));
+        s.values
+            .insert((pad.0, pad.1 + 2), Data::String("3天".into()));
+    }
+    let edited = root.join("edited.xlsx");
+    write_book(&book, &edited);
+    let o = jixiao(root, &["import", edited.to_str().unwrap(), "--out", "data"]);
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    let imported = load(&root.join("data/2023-xiangshan-rendaban.yaml"));
+    let mut want = load(&root.join("data/2023-xiangshan-rendaban.yaml.bak"));
+    let p = &mut want.projects[0];
+    p.indicators[0].name = text("召开人代会次数");
+    let e = p.eval.as_mut().unwrap();
+    e.indicators[0].indicator = text("召开人代会次数");
+    e.indicators[1].actual = Some(text("严格执行"));
+    for (k, a) in e.funds.value.entries.iter_mut() {
+        if k.value == "财政拨款" || k.value == "合计" {
+            a.executed = jixiao::import::sp(jixiao::model::Dec("54.5".parse().unwrap()));
+        }
+    }
+    let mut new = p.indicators[0].clone();
+    new.name = text("会议天数");
+    new.target = text("≥3天");
+    new.weight = None;
+    p.indicators.insert(1, new);
+    e.indicators.push(jixiao::model::IndicatorEval {
+        indicator: text("会议天数"),
+        actual: Some(text("3天")),
+        score: None,
+        grade: None,
+        reason: None,
+        score_override: None,
+    });
+    let tail: String = err
+        .lines()
+        .filter(|l| l.starts_with("已导入") || l.starts_with("注意"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_same(&imported, &want, &tail);
+}
+
+#[test]
+fn a_tampered_or_damaged_twin_is_reported_not_a_panic() {
+    let dir = built(&repo().join("data"));
+    let root = dir.path();
+    let xlsx =
+        root.join("out/2025/平罗县人民代表大会常务委员会办公室/部门项目支出预算绩效目标表.xlsx");
+    let mut book = read_book(&xlsx);
+    {
+        let data = sheet_mut(&mut book, "jixiao数据");
+        for v in data.values.values_mut() {
+            if let Data::String(t) = v {
+                // Rows naming projects and indicators that do not exist, paths that lead
+                // nowhere.
+                if t.starts_with("g:") {
+                    *t = "g:0:9:99:99".into();
+                } else if t.starts_with("项目[") {
+                    *t = t.replacen("项目[", "项目[9", 1);
+                }
+            }
+        }
+    }
+    {
+        let s = sheet_mut(&mut book, "常委会议工作经费");
+        let at = find(s, "行财室");
+        s.values.insert(at, Data::String("办公室".into()));
+        let last = s.values.keys().map(|k| k.0).max().unwrap();
+        s.values
+            .insert((last + 1, 2), Data::String("新加的一行".into()));
+    }
+    let edited = root.join("tampered.xlsx");
+    write_book(&book, &edited);
+    let o = jixiao(
+        root,
+        &["import", edited.to_str().unwrap(), "--out", "imported"],
+    );
+    let err = stderr(&o);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        err.contains("改动未导入") || err.contains("未导入"),
+        "{err}"
+    );
+
+    // A file that only looks like a workbook.
+    let broken = root.join("broken.xlsx");
+    let mut bytes = std::fs::read(&xlsx).unwrap();
+    bytes.truncate(bytes.len() / 2);
+    std::fs::write(&broken, bytes).unwrap();
+    let o = jixiao(root, &["import", broken.to_str().unwrap()]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(!err.contains("panicked") && err.contains("无法"), "{err}");
+}

@@ -1,0 +1,279 @@
+//! `jixiao schema`: the JSON Schema of the data format validates every sample data file (the
+//! schema of each file's own style and the schema of all styles alike), refuses what the check
+//! refuses where the schema can say it (misspelt keys, unknown levels and choices, missing
+//! required fields), and knows every key the loader knows.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use jixiao::load::Loaded;
+use jixiao::model::{EvalAmounts, Indicator, IndicatorEval, Project, SelfEval};
+use jixiao::style::Styles;
+use serde_json::Value;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn styles() -> Styles {
+    let mut loaded = Loaded::default();
+    let styles = Styles::load(&repo().join("templates"), &mut loaded);
+    assert!(
+        loaded.diagnostics.is_empty(),
+        "the styles load cleanly: {:?}",
+        loaded
+            .diagnostics
+            .iter()
+            .map(|d| &d.message)
+            .collect::<Vec<_>>()
+    );
+    styles
+}
+
+/// A YAML data file as the JSON value a YAML language server validates.
+fn json_of(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap();
+    serde_saphyr::from_str::<Value>(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Every data file of the repository: `data/` and the national example.
+fn data_files() -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for dir in ["data", "examples/national/data"] {
+        for e in std::fs::read_dir(repo().join(dir)).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "yaml") && !jixiao::region::is_region_file(&p) {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    assert!(out.len() >= 6, "the sample data: {out:?}");
+    out
+}
+
+fn validator(schema: &Value) -> jsonschema::Validator {
+    assert!(
+        jsonschema::meta::is_valid(schema),
+        "the schema is itself a valid draft-07 schema"
+    );
+    jsonschema::draft7::new(schema).expect("the schema compiles")
+}
+
+fn errors(v: &jsonschema::Validator, instance: &Value) -> Vec<String> {
+    v.iter_errors(instance)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
+}
+
+#[test]
+fn every_data_file_is_valid_against_its_style_and_the_generic_schema() {
+    let styles = styles();
+    let generic = validator(&jixiao::schema::generic_schema(&styles));
+    for path in data_files() {
+        let data = json_of(&path);
+        let key = data["样式"].as_str().unwrap().to_string();
+        let own = validator(&jixiao::schema::style_schema(styles.get(&key).unwrap()));
+        assert_eq!(
+            errors(&own, &data),
+            Vec::<String>::new(),
+            "{}",
+            path.display()
+        );
+        assert_eq!(
+            errors(&generic, &data),
+            Vec::<String>::new(),
+            "{}",
+            path.display()
+        );
+    }
+}
+
+/// The first sample file of `style`, as JSON.
+fn sample(style: &str) -> Value {
+    data_files()
+        .iter()
+        .map(|p| json_of(p))
+        .find(|d| d["样式"] == style)
+        .unwrap()
+}
+
+#[test]
+fn what_the_check_refuses_the_schema_underlines() {
+    let styles = styles();
+    let generic = validator(&jixiao::schema::generic_schema(&styles));
+    let xinjiang = validator(&jixiao::schema::style_schema(
+        styles.get("xinjiang").unwrap(),
+    ));
+    let base = sample("xinjiang");
+    assert!(xinjiang.is_valid(&base));
+    let mutate = |f: &dyn Fn(&mut Value)| {
+        let mut d = base.clone();
+        f(&mut d);
+        d
+    };
+    let cases: Vec<(&str, Value)> = vec![
+        (
+            "a misspelt indicator key",
+            mutate(&|d| {
+                let i = &mut d["项目"][0]["指标"][0];
+                let v = i.as_object_mut().unwrap().remove("指标值").unwrap();
+                i["指标植"] = v;
+            }),
+        ),
+        (
+            "an unknown 一级",
+            mutate(&|d| d["项目"][0]["指标"][0]["一级"] = "产出".into()),
+        ),
+        (
+            "a 二级 of another 一级",
+            mutate(&|d| d["项目"][0]["指标"][0]["二级"] = "社会效益指标".into()),
+        ),
+        (
+            "a 依据 outside the vocabulary",
+            mutate(&|d| d["项目"][0]["指标"][0]["依据"] = "经验".into()),
+        ),
+        (
+            "a 佐证资料 outside the vocabulary",
+            mutate(&|d| d["项目"][0]["指标"][0]["佐证资料"] = serde_json::json!(["照片"])),
+        ),
+        (
+            "a fund source the style lacks",
+            mutate(&|d| d["项目"][0]["资金"]["专户资金"] = 1.into()),
+        ),
+        (
+            "a negative amount",
+            mutate(&|d| d["项目"][0]["资金"]["财政拨款"] = (-1).into()),
+        ),
+        (
+            "an amount written as words",
+            mutate(&|d| d["项目"][0]["资金"]["财政拨款"] = "三十".into()),
+        ),
+        (
+            "a required field missing (负责人)",
+            mutate(&|d| {
+                d["项目"][0].as_object_mut().unwrap().remove("负责人");
+            }),
+        ),
+        (
+            "an unknown top-level key",
+            mutate(&|d| d["单位"] = "x".into()),
+        ),
+        (
+            "an unknown style",
+            mutate(&|d| d["样式"] = "sichuan".into()),
+        ),
+        ("a year out of range", mutate(&|d| d["年度"] = 1999.into())),
+    ];
+    for (what, d) in cases {
+        assert!(!generic.is_valid(&d), "generic schema accepts {what}");
+        if what != "an unknown style" {
+            assert!(!xinjiang.is_valid(&d), "xinjiang schema accepts {what}");
+        }
+    }
+    // Regional spellings the check maps are accepted: codes and aliases.
+    let d = mutate(&|d| {
+        d["项目"][0]["指标"][0]["二级"] = "数量指标".into();
+        d["项目"][0]["指标"][5]["二级"] = "经济成本".into();
+    });
+    assert_eq!(errors(&xinjiang, &d), Vec::<String>::new());
+    let ningxia = validator(&jixiao::schema::style_schema(
+        styles.get("ningxia").unwrap(),
+    ));
+    let mut d = sample("ningxia");
+    d["项目"][0]["指标"][0]["一级"] = "1-产出指标".into();
+    d["项目"][0]["指标"][0]["二级"] = "11-数量指标".into();
+    assert_eq!(errors(&ningxia, &d), Vec::<String>::new());
+    // The style's signature keys, and only them.
+    let zhejiang = validator(&jixiao::schema::style_schema(
+        styles.get("zhejiang").unwrap(),
+    ));
+    let mut d = sample("zhejiang");
+    assert!(zhejiang.is_valid(&d));
+    d["签字"]["审核人"] = "x".into();
+    assert!(!zhejiang.is_valid(&d));
+}
+
+/// The property names a schema object allows.
+fn properties(def: &Value) -> Vec<String> {
+    def["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn the_schema_knows_every_key_the_loader_knows() {
+    use jixiao::load::extra::field_names;
+    let styles = styles();
+    for style in styles.loaded() {
+        let s = jixiao::schema::style_schema(style);
+        let defs = &s["definitions"];
+        let pairs: [(&[&str], &Value); 6] = [
+            (field_names::<jixiao::model::Department>(), &s),
+            (field_names::<Project>(), &defs["dept_project"]),
+            (field_names::<Indicator>(), &defs["dept_indicator"]),
+            (field_names::<SelfEval>(), &defs["dept_eval"]),
+            (field_names::<EvalAmounts>(), &defs["dept_amounts"]),
+            (
+                field_names::<IndicatorEval>(),
+                &defs["dept_eval"]["properties"]["指标"]["items"],
+            ),
+        ];
+        for (known, def) in pairs {
+            let props = properties(def);
+            for k in known {
+                // 签字 exists only where the style declares signature keys.
+                if *k == "签字" && style.style.signatures.is_empty() {
+                    assert!(!props.iter().any(|p| p == k));
+                    continue;
+                }
+                assert!(
+                    props.iter().any(|p| p == k),
+                    "{}: “{k}” missing from the schema",
+                    style.key
+                );
+            }
+            // Every key is described in Chinese.
+            for (k, v) in def["properties"].as_object().unwrap() {
+                let d = v["description"].as_str().unwrap_or("");
+                let described =
+                    !d.is_empty() || v.get("$ref").is_some() || v.get("properties").is_some();
+                assert!(described, "{}: “{k}” has no description", style.key);
+            }
+        }
+    }
+}
+
+#[test]
+fn the_command_writes_the_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("schemas/xinjiang.schema.json");
+    let o = Command::new(env!("CARGO_BIN_EXE_jixiao"))
+        .args(["schema", "--style", "xinjiang", "--templates"])
+        .arg(repo().join("templates"))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(v["properties"]["样式"]["const"], "xinjiang");
+    let o = Command::new(env!("CARGO_BIN_EXE_jixiao"))
+        .args(["schema", "--templates"])
+        .arg(repo().join("templates"))
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["properties"]["样式"]["enum"].as_array().unwrap().len() >= 5);
+    let o = Command::new(env!("CARGO_BIN_EXE_jixiao"))
+        .args(["schema", "--style", "nosuch", "--templates"])
+        .arg(repo().join("templates"))
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("找不到样式"));
+}
