@@ -41,7 +41,10 @@ fn comments(imp: &Imported, schema: &str) -> Vec<String> {
     let mut out = vec![
         format!("yaml-language-server: $schema={schema}"),
         if imp.twin {
-            format!("由 jixiao import 从 jixiao 生成的表格 {file} 导入（含在表格中的改动）。")
+            format!(
+                "由 jixiao import 从 jixiao 生成的表格 {file}（工作表{}）导入，含在表格中的改动。",
+                sheets.join("、")
+            )
         } else {
             format!(
                 "由 jixiao import 从 {file} 的工作表{}导入。",

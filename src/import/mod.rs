@@ -243,6 +243,10 @@ pub fn number_text(d: Decimal, fmt: Shown) -> String {
 
 /// An Excel date serial as `2023年1月10日` (the 1900 system; a time of day is dropped).
 fn date_text(serial: f64) -> String {
+    // Excel's dates run from serial 1 (1900-01-01) to 2958465 (9999-12-31).
+    if !(1.0..2_958_466.0).contains(&serial) {
+        return serial.to_string();
+    }
     let serial = serial.floor() as i64;
     // Serial 1 is 1900-01-01; Excel counts a 1900-02-29 (serial 60) that did not exist.
     let unix_days = if serial >= 61 {
@@ -411,5 +415,7 @@ mod tests {
         assert_eq!(a1(9, 27), "AB10");
         assert_eq!(date_text(45_000.0), "2023年3月15日");
         assert_eq!(date_text(1.0), "1900年1月1日");
+        assert!(!date_text(1e300).contains('年'));
+        assert!(!date_text(-5.0).contains('年'));
     }
 }
