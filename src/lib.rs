@@ -5,12 +5,14 @@
 //! [`compute`] (exact arithmetic) → [`plan`] (grids of cells) → [`render`] (PDF via Typst, xlsx)
 //! → [`write`] (atomic, skip unchanged). [`style`] reads the official layouts' settings from
 //! `templates/`; [`target`] reads target values; [`rules`] lists every rule code.
+//! [`continuity`] checks a department's year against its previous year.
 //! [`workspace`] runs the whole pipeline for a project directory; the command line
 //! ([`cli`]) is a front end over it.
 
 pub mod check;
 pub mod cli;
 pub mod compute;
+pub mod continuity;
 pub mod diag;
 pub mod glyphs;
 pub mod load;
