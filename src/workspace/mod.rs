@@ -94,6 +94,8 @@ pub struct Workspace {
     loads: crate::load::Cache,
     /// Each department's planned documents, by data file, for the inputs they came from.
     plans: HashMap<PathBuf, (blake3::Hash, Vec<Job>)>,
+    /// The date of the last commit of each data file, for the documents' dates.
+    commit_dates: dates::CommitDates,
 }
 
 /// A no-op event handler.
@@ -113,6 +115,7 @@ impl Workspace {
             verified: Verified::default(),
             loads: crate::load::Cache::default(),
             plans: HashMap::new(),
+            commit_dates: dates::CommitDates::default(),
         }
     }
 
@@ -252,6 +255,20 @@ impl Workspace {
             })
             .collect();
         let mut counts = Counts::default();
+        // The documents' dates (see `dates`): a department's last commit, unless
+        // SOURCE_DATE_EPOCH fixes them all.
+        let fixed = dates::fixed_date();
+        let committed = match (build, fixed) {
+            (Some(_), None) => {
+                let files: Vec<PathBuf> = checked
+                    .departments
+                    .iter()
+                    .map(|d| sources.path(d.src.file).to_path_buf())
+                    .collect();
+                self.commit_dates.dates(&files)
+            }
+            _ => HashMap::new(),
+        };
         if let (Some(build), None) = (build, &fatal) {
             for d in departments
                 .iter()
@@ -268,6 +285,8 @@ impl Workspace {
                 lib_hash,
                 fingerprint,
                 sources,
+                fixed,
+                committed: &committed,
                 verified: &self.verified,
                 fonts: &fonts,
                 out: &self.options.out,
@@ -375,6 +394,8 @@ struct Job {
     /// (renderer index, path) of each output.
     outputs: Vec<(usize, PathBuf)>,
     hash: String,
+    /// The date stamped into its files.
+    timestamp: dates::Date,
     /// Listed as a document of its department (not one of `--split`'s extra files).
     listed: bool,
 }
@@ -397,6 +418,10 @@ struct BuildRun<'a> {
     lib_hash: String,
     fingerprint: blake3::Hash,
     sources: &'a crate::diag::Sources,
+    /// `SOURCE_DATE_EPOCH`'s date, when set.
+    fixed: Option<dates::Date>,
+    /// The date of the last commit of each data file in a git work tree.
+    committed: &'a HashMap<PathBuf, dates::Date>,
     verified: &'a Verified,
     fonts: &'a FontSet,
     out: &'a Path,
@@ -457,7 +482,6 @@ impl BuildRun<'_> {
                         .get(&job.outputs[0].1)
                         .is_some_and(|(h, _)| *h == job.hash))
         };
-        let fixed = dates::fixed_date();
         let threads = self.build.jobs.unwrap_or_else(|| {
             std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
         });
@@ -477,7 +501,7 @@ impl BuildRun<'_> {
                         let r = if fresh(job) {
                             JobResult::Fresh
                         } else {
-                            render_job(job, &renderers, fixed)
+                            render_job(job, &renderers)
                         };
                         engine::evict();
                         *slots[i].lock().expect("result slot") = Some(r);
@@ -527,17 +551,20 @@ impl BuildRun<'_> {
             if departments[index].status == DeptStatus::Refused {
                 continue;
             }
-            // A department whose file, styles, templates and fonts are as last time has the
-            // same plan.
+            let file = departments[index].file.clone();
+            let year = u16::try_from(dept.src.year.value).unwrap_or(0);
+            let stamp = dates::document_date(self.fixed, self.committed.get(&file).copied(), year);
+            // A department whose file, date, styles, templates and fonts are as last time has
+            // the same plan.
             let key = {
                 let mut h = blake3::Hasher::new();
                 h.update(self.fingerprint.as_bytes());
                 h.update(self.lib_hash.as_bytes());
                 h.update(&[u8::from(self.build.split)]);
+                h.update(format!("{stamp:?}").as_bytes());
                 h.update(self.sources.text(dept.src.file).as_bytes());
                 h.finalize()
             };
-            let file = departments[index].file.clone();
             if let Some((known, planned)) = plans.get(&file)
                 && *known == key
             {
@@ -580,7 +607,7 @@ impl BuildRun<'_> {
                         one.title = format!("{} {}", doc.title, sec.name);
                         let name = format!("{:02}-{}", i + 1, write::safe_component(&sec.name));
                         let pdf = dir.join(&stem).join(format!("{name}.pdf"));
-                        jobs.push(self.job(index, one, &chains, vec![(0, pdf)], false));
+                        jobs.push(self.job(index, one, &chains, vec![(0, pdf)], stamp, false));
                     }
                 }
                 let outputs = vec![
@@ -593,7 +620,7 @@ impl BuildRun<'_> {
                     xlsx: Some(outputs[1].1.clone()),
                     pages: None,
                 });
-                jobs.push(self.job(index, doc, &chains, outputs, true));
+                jobs.push(self.job(index, doc, &chains, outputs, stamp, true));
             }
             plans.insert(file, (key, jobs[first..].to_vec()));
         }
@@ -606,11 +633,14 @@ impl BuildRun<'_> {
         doc: Document,
         chains: &BTreeMap<String, Vec<String>>,
         outputs: Vec<(usize, PathBuf)>,
+        timestamp: dates::Date,
         listed: bool,
     ) -> Job {
         let template = doc.template.clone();
         let mut h = blake3::Hasher::new();
         h.update(self.lib_hash.as_bytes());
+        // The date is part of the bytes: another date is another output.
+        h.update(format!("{timestamp:?}").as_bytes());
         h.update(&serde_json::to_vec(&doc).unwrap_or_default());
         h.update(&serde_json::to_vec(chains).unwrap_or_default());
         h.update(template.as_bytes());
@@ -627,6 +657,7 @@ impl BuildRun<'_> {
             fonts: chains.clone(),
             outputs,
             hash: h.finalize().to_hex().to_string(),
+            timestamp,
             listed,
         }
     }
@@ -746,12 +777,12 @@ impl BuildRun<'_> {
     }
 }
 
-fn render_job(job: &Job, renderers: &[&dyn Renderer], fixed: Option<(i32, u8, u8)>) -> JobResult {
+fn render_job(job: &Job, renderers: &[&dyn Renderer]) -> JobResult {
     let input = Input {
         doc: &job.doc,
         template: &job.template,
         fonts: &job.fonts,
-        timestamp: dates::document_date(fixed, job.doc.year),
+        timestamp: job.timestamp,
     };
     // The first output (the PDF: Typst's layout, the long part) here, the others meanwhile
     // on threads of their own, so one changed document uses both cores.
