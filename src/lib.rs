@@ -5,8 +5,8 @@
 //! [`compute`] (exact arithmetic) → [`plan`] (grids of cells) → [`render`] (PDF via Typst, xlsx)
 //! → [`write`] (atomic, skip unchanged). [`style`] reads the official layouts' settings from
 //! `templates/`; [`target`] reads target values; [`rules`] lists every rule code.
-//! [`continuity`] checks a department's year against its previous year; [`git`] reads the
-//! data as committed.
+//! [`continuity`] checks a department's year against its previous year; [`diff`] compares two
+//! versions of the data (directories, files, or revisions read through [`git`]).
 //! [`workspace`] runs the whole pipeline for a project directory; the command line
 //! ([`cli`]) is a front end over it.
 
@@ -15,6 +15,7 @@ pub mod cli;
 pub mod compute;
 pub mod continuity;
 pub mod diag;
+pub mod diff;
 pub mod git;
 pub mod glyphs;
 pub mod load;

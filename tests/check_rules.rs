@@ -1885,11 +1885,22 @@ fn jx601_last_year_value_differs_from_last_years_result() {
     assert_eq!(f.file, "2023.yaml", "located in this year's file");
     assert_eq!(f.severity, Severity::Warning);
     let there = format!("2022.yaml:{}", line_of(&last_year(), "{指标: 开展活动次数"));
-    assert!(f.message.contains(&there), "names last year's file and line: {}", f.message);
-    assert!(f.message.contains("30次") && f.message.contains("32次"), "{}", f.message);
+    assert!(
+        f.message.contains(&there),
+        "names last year's file and line: {}",
+        f.message
+    );
+    assert!(
+        f.message.contains("30次") && f.message.contains("32次"),
+        "{}",
+        f.message
+    );
     // The same value written another way; no self-evaluation last year; no file of last year.
     silent(
-        &two_years(&last_year(), &edit(&this_year(), "上年完成值: 32次", "上年完成值: 32 次")),
+        &two_years(
+            &last_year(),
+            &edit(&this_year(), "上年完成值: 32次", "上年完成值: 32 次"),
+        ),
         "JX601",
     );
     silent(&two_years(&last_year_unevaluated(), &this), "JX601");
@@ -1904,13 +1915,21 @@ fn jx601_last_year_value_differs_from_last_years_result() {
 #[test]
 fn jx602_target_below_last_years_result() {
     // ≥30次 this year, 32次 achieved last year, no 上年完成值 typed.
-    let this = edit(&this_year(), "指标值: ≥35次, 上年完成值: 32次,", "指标值: ≥30次,");
+    let this = edit(
+        &this_year(),
+        "指标值: ≥35次, 上年完成值: 32次,",
+        "指标值: ≥30次,",
+    );
     let d = two_years(&last_year(), &this);
     let f = fires(&d, "JX602", line_of(&this, "开展活动次数"));
     assert_eq!(f.file, "2023.yaml");
     let there = format!("2022.yaml:{}", line_of(&last_year(), "{指标: 开展活动次数"));
     assert!(f.message.contains(&there), "{}", f.message);
-    assert!(f.message.contains("≥30次") && f.message.contains("32次"), "{}", f.message);
+    assert!(
+        f.message.contains("≥30次") && f.message.contains("32次"),
+        "{}",
+        f.message
+    );
     silent(&d, "JX601");
     // Where the typed 上年完成值 agrees and JX214 already says so, once is enough.
     let typed = edit(&this_year(), "指标值: ≥35次", "指标值: ≥30次");
@@ -1930,7 +1949,11 @@ fn jx603_a_project_gone_without_its_self_evaluation() {
     let f = fires(&d, "JX603", line_of(&this, "项目:"));
     assert_eq!(f.file, "2023.yaml");
     let there = format!("2022.yaml:{}", line_of(&last, "名称: 项目甲"));
-    assert!(f.message.contains(&there) && f.message.contains("项目甲"), "{}", f.message);
+    assert!(
+        f.message.contains(&there) && f.message.contains("项目甲"),
+        "{}",
+        f.message
+    );
     // Evaluated last year, or still there this year.
     silent(&two_years(&last_year(), &this), "JX603");
     silent(&two_years(&last, &this_year()), "JX603");

@@ -331,9 +331,79 @@ impl Workspace {
         }
     }
 
+    /// Renders a document that is no department's (the 绩效目标变动对照表 of `jixiao diff`)
+    /// through the same renderers as a build: the templates and Typst library of this
+    /// workspace, the fonts of `chains` (by role). Returns the PDF's bytes and the xlsx's;
+    /// the error is a readable message.
+    pub fn render_document(
+        &mut self,
+        doc: &Document,
+        chains: &BTreeMap<String, Vec<String>>,
+        timestamp: dates::Date,
+    ) -> Result<(Vec<u8>, Vec<u8>), String> {
+        let mut families: Vec<String> = chains.values().flatten().cloned().collect();
+        families.sort();
+        families.dedup();
+        let fonts = self.fonts_for_families(families.clone());
+        if !fonts.has_cjk() {
+            return Err(no_cjk_message(&self.root(), &families));
+        }
+        let lib = typst_files::read_lib(&self.templates_dir);
+        if let Some((path, reason)) = lib.problems.first() {
+            return Err(format!("{}：{reason}", crate::diag::display_path(path)));
+        }
+        let lib_hash = lib_hash(&lib.files, &fonts);
+        let engine = self.engine_for(&lib_hash, &fonts, &lib.files);
+        let (templates, problems) = Templates::load(&self.templates_dir);
+        if templates.source(&doc.template).is_none() {
+            let why: Vec<String> = problems
+                .iter()
+                .map(|p| {
+                    let line = p.line.map(|l| format!(":{l}")).unwrap_or_default();
+                    format!(
+                        "{}{line}：{}",
+                        crate::diag::display_path(&p.path),
+                        p.message
+                    )
+                })
+                .collect();
+            return Err(if why.is_empty() {
+                format!("找不到模板 templates/{}", doc.template)
+            } else {
+                why.join("\n")
+            });
+        }
+        let present = crate::render::pdf::present_chains(&fonts, chains);
+        let input = Input {
+            doc,
+            template: &doc.template,
+            fonts: &present,
+            timestamp,
+        };
+        let pdf = PdfRenderer {
+            engine,
+            templates: Arc::new(templates),
+            previews: false,
+        }
+        .render(&input);
+        engine::evict();
+        let xlsx = XlsxRenderer {
+            fonts: Default::default(),
+        }
+        .render(&input);
+        Ok((
+            pdf.map_err(|e| e.to_string())?.bytes,
+            xlsx.map_err(|e| e.to_string())?.bytes,
+        ))
+    }
+
     /// The fonts for the families `checked`'s styles name, discovered once.
     fn fonts_for(&mut self, checked: &Checked) -> Arc<FontSet> {
-        let families = style_families(checked);
+        self.fonts_for_families(style_families(checked))
+    }
+
+    /// The fonts for `families` (sorted), discovered once.
+    fn fonts_for_families(&mut self, families: Vec<String>) -> Arc<FontSet> {
         if let Some((known, fonts)) = &self.fonts
             && *known == families
         {
