@@ -206,6 +206,8 @@ pub fn check<'a>(loaded: &'a Loaded, styles: &Styles) -> Checked<'a> {
         }
         diagnostics.append(&mut cx.diags);
     }
+    // This year against last year's file of the same department, where both are here.
+    diagnostics.extend(crate::continuity::check(&loaded.sources, &departments));
     Checked {
         departments,
         diagnostics,

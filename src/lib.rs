@@ -5,13 +5,18 @@
 //! [`compute`] (exact arithmetic) → [`plan`] (grids of cells) → [`render`] (PDF via Typst, xlsx)
 //! → [`write`] (atomic, skip unchanged). [`style`] reads the official layouts' settings from
 //! `templates/`; [`target`] reads target values; [`rules`] lists every rule code.
+//! [`continuity`] checks a department's year against its previous year; [`diff`] compares two
+//! versions of the data (directories, files, or revisions read through [`git`]).
 //! [`workspace`] runs the whole pipeline for a project directory; the command line
 //! ([`cli`]) is a front end over it.
 
 pub mod check;
 pub mod cli;
 pub mod compute;
+pub mod continuity;
 pub mod diag;
+pub mod diff;
+pub mod git;
 pub mod glyphs;
 pub mod import;
 pub mod load;

@@ -7,6 +7,8 @@
 //! - JX3xx: money
 //! - JX4xx: self-evaluation arithmetic and scores
 //! - JX5xx: style files (`templates/<style>/style.yaml`, `taxonomies.yaml`) and templates
+//! - JX6xx: continuity across years (this year's file against last year's file of the same
+//!   department, when both are in the data directory)
 //! - JX7xx: the region file (`地区.yaml`) and the region's summary styles
 
 use crate::diag::Severity::{self, Error, Warning};
@@ -150,6 +152,13 @@ rules! {
         Some("按所指的行修改模板；模板语法见 docs/styles.md");
     TYPESET_FAILED = "JX508", Error, "排版失败：Typst 报告了错误",
         Some("按所指的模板文件和行修改；若指向生成的源码，检查模板中输出该行的部分");
+
+    LAST_YEAR_MISMATCH = "JX601", Warning, "上年完成值与上年自评的实际完成值不一致",
+        Some("上年完成值应照录上年自评表中的实际完成值；核对两处，改正有误的一处");
+    BELOW_LAST_ACTUAL = "JX602", Warning, "正向指标的指标值低于上年自评的实际完成值（目标偏低）",
+        Some("核实指标值；目标一般不应低于上年实际完成水平，确需降低的请说明理由");
+    DROPPED_WITHOUT_EVAL = "JX603", Warning, "上年的项目今年没有列出，上年也没有它的自评",
+        Some("项目结束后仍须对当年完成绩效自评：在上年文件的该项目下填写 自评；若项目只是改了名称，请沿用原名称");
     REGION_FILE = "JX701", Error, "地区文件（地区.yaml）的格式或取值不对",
         Some("地区文件可写：地区、编制单位、签字（标签、内容）、汇总（汇总样式名）；见 docs/region.md");
     REGION_STYLE = "JX702", Error, "汇总样式（region.yaml）的格式、字段或模板不对",

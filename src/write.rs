@@ -115,7 +115,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<Written> {
     if fs::read(path).is_ok_and(|old| old == bytes) {
         return Ok(Written::Unchanged);
     }
-    let dir = path.parent().unwrap_or(Path::new("."));
+    // A bare file name (`对照表.pdf`) has the empty path as its parent: the current directory.
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     fs::create_dir_all(dir)?;
     let tmp_path = stage(dir, bytes)?;
     let guard = RemoveOnDrop(vec![tmp_path.clone()]);

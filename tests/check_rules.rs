@@ -240,7 +240,7 @@ fn valid_departments_of_every_style_check_clean() {
 fn severities_follow_the_rule_table() {
     let warnings = [
         "JX108", "JX206", "JX214", "JX408", "JX409", "JX410", "JX411", "JX412", "JX413", "JX414",
-        "JX415", "JX416",
+        "JX415", "JX416", "JX601", "JX602", "JX603",
     ];
     for r in jixiao::rules::ALL {
         let expected = if warnings.contains(&r.code) {
@@ -1875,4 +1875,123 @@ fn jx702_a_summary_style_that_does_not_exist() {
     silent(&region_check(REGION_OK), "JX702");
     // The region file is not read as a department.
     silent(&region_check(REGION_OK), "JX101");
+}
+
+// ---------------------------------------------------------------------------------------------
+// JX6xx: continuity across years (this year's file against last year's, both in the directory)
+
+/// Last year (2022): the Anhui department with its self-evaluation (开展活动次数: 32次 against
+/// ≥30次; 活动经费: 16万元 against ≤20万元).
+fn last_year() -> String {
+    edit(ANHUI, "年度: 2023", "年度: 2022")
+}
+
+/// Last year's plan without a self-evaluation.
+fn last_year_unevaluated() -> String {
+    edit(&anhui_plan(), "年度: 2023", "年度: 2022")
+}
+
+/// This year (2023): the plan, with a 上年完成值 copied from last year's result and the targets
+/// of 正向 indicators not below last year's results (≥35次 after 32次, ≥95% after 95%).
+fn this_year() -> String {
+    let plan = edit(
+        &anhui_plan(),
+        "指标值: ≥30次,",
+        "指标值: ≥35次, 上年完成值: 32次,",
+    );
+    edit(&plan, "指标值: ≥90%", "指标值: ≥95%")
+}
+
+fn two_years(last: &str, this: &str) -> Vec<Found> {
+    check_files(&[("2022.yaml", last), ("2023.yaml", this)])
+}
+
+#[test]
+fn continuity_base_is_silent() {
+    let d = two_years(&last_year(), &this_year());
+    for code in ["JX601", "JX602", "JX603"] {
+        silent(&d, code);
+    }
+}
+
+#[test]
+fn jx601_last_year_value_differs_from_last_years_result() {
+    let this = edit(&this_year(), "上年完成值: 32次", "上年完成值: 30次");
+    let d = two_years(&last_year(), &this);
+    let f = fires(&d, "JX601", line_of(&this, "开展活动次数"));
+    assert_eq!(f.file, "2023.yaml", "located in this year's file");
+    assert_eq!(f.severity, Severity::Warning);
+    let there = format!("2022.yaml:{}", line_of(&last_year(), "{指标: 开展活动次数"));
+    assert!(
+        f.message.contains(&there),
+        "names last year's file and line: {}",
+        f.message
+    );
+    assert!(
+        f.message.contains("30次") && f.message.contains("32次"),
+        "{}",
+        f.message
+    );
+    // The same value written another way; no self-evaluation last year; no file of last year.
+    silent(
+        &two_years(
+            &last_year(),
+            &edit(&this_year(), "上年完成值: 32次", "上年完成值: 32 次"),
+        ),
+        "JX601",
+    );
+    silent(&two_years(&last_year_unevaluated(), &this), "JX601");
+    silent(&check_yaml(&this), "JX601");
+    // Two years apart is not last year.
+    silent(
+        &two_years(&edit(&last_year(), "年度: 2022", "年度: 2021"), &this),
+        "JX601",
+    );
+}
+
+#[test]
+fn jx602_target_below_last_years_result() {
+    // ≥30次 this year, 32次 achieved last year, no 上年完成值 typed.
+    let this = edit(
+        &this_year(),
+        "指标值: ≥35次, 上年完成值: 32次,",
+        "指标值: ≥30次,",
+    );
+    let d = two_years(&last_year(), &this);
+    let f = fires(&d, "JX602", line_of(&this, "开展活动次数"));
+    assert_eq!(f.file, "2023.yaml");
+    let there = format!("2022.yaml:{}", line_of(&last_year(), "{指标: 开展活动次数"));
+    assert!(f.message.contains(&there), "{}", f.message);
+    assert!(
+        f.message.contains("≥30次") && f.message.contains("32次"),
+        "{}",
+        f.message
+    );
+    silent(&d, "JX601");
+    // Where the typed 上年完成值 agrees and JX214 already says so, once is enough.
+    let typed = edit(&this_year(), "指标值: ≥35次", "指标值: ≥30次");
+    let d = two_years(&last_year(), &typed);
+    fires(&d, "JX214", line_of(&typed, "开展活动次数"));
+    silent(&d, "JX602");
+    // A 反向 target (活动经费 ≤20万元, 16万元 spent) is not a weak target; nor without a result.
+    silent(&two_years(&last_year(), &this_year()), "JX602");
+    silent(&two_years(&last_year_unevaluated(), &this), "JX602");
+}
+
+#[test]
+fn jx603_a_project_gone_without_its_self_evaluation() {
+    let this = edit(&this_year(), "名称: 项目甲", "名称: 项目乙");
+    let last = last_year_unevaluated();
+    let d = two_years(&last, &this);
+    let f = fires(&d, "JX603", line_of(&this, "项目:"));
+    assert_eq!(f.file, "2023.yaml");
+    let there = format!("2022.yaml:{}", line_of(&last, "名称: 项目甲"));
+    assert!(
+        f.message.contains(&there) && f.message.contains("项目甲"),
+        "{}",
+        f.message
+    );
+    // Evaluated last year, or still there this year.
+    silent(&two_years(&last_year(), &this), "JX603");
+    silent(&two_years(&last, &this_year()), "JX603");
 }

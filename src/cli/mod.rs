@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 pub mod build;
 pub mod check;
+pub mod diff;
 pub mod fonts;
 pub mod import;
 pub mod init;
@@ -32,6 +33,8 @@ pub enum Command {
     Check(check::Args),
     /// 校验后生成全部 PDF 与 xlsx（out/<年度>/<部门>/<表名>.pdf）
     Build(build::Args),
+    /// 比较两个版本（git 版本、目录或文件）或同一部门的两个年度：列出项目、资金、目标、指标、权重的变动
+    Diff(diff::Args),
     /// 构建后监视 data/、templates/、fonts/，每次保存后重新校验并只重建改动的部门
     Watch(watch::Args),
     /// 在本机浏览器中预览：逐页显示各部门的表格和问题，保存后自动刷新
@@ -63,6 +66,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Build(args) => build::run(&args),
+        Command::Diff(args) => diff::run(&args),
         Command::Watch(args) => watch::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Fonts(args) => fonts::run(&args),

@@ -240,6 +240,23 @@ fn load_file_from(path: &Path, read_from: &Path, loaded: &mut Loaded) {
     load_bytes(path, bytes, loaded)
 }
 
+/// Loads a file whose bytes were read elsewhere (a file of a git revision), named `name` in
+/// every diagnostic and position; a text over [`MAX_FILE_BYTES`] is refused like a file.
+pub fn load_named(name: &Path, bytes: Vec<u8>, loaded: &mut Loaded) {
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        let mut d = Diagnostic::new(
+            &rules::YAML_LIMIT,
+            None,
+            format!("文件超过 {} MiB，不读取", MAX_FILE_BYTES / (1024 * 1024)),
+        )
+        .help("一个部门一个年度的数据远小于此；检查是否选错了文件");
+        d.path = Some(name.to_path_buf());
+        loaded.diagnostics.push(d);
+        return;
+    }
+    load_bytes(name, bytes, loaded)
+}
+
 /// Loads the bytes of the file named `path`.
 fn load_bytes(path: &Path, bytes: Vec<u8>, loaded: &mut Loaded) {
     let file_error = |rule: &'static Rule, msg: String| {

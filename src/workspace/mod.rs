@@ -99,6 +99,8 @@ pub struct Workspace {
     loads: crate::load::Cache,
     /// Each department's planned documents, by data file, for the inputs they came from.
     plans: HashMap<PathBuf, (blake3::Hash, Vec<Job>)>,
+    /// The date of the last commit of each data file, for the documents' dates.
+    commit_dates: dates::CommitDates,
 }
 
 /// How many documents' preview pages a workspace keeps.
@@ -124,6 +126,7 @@ impl Workspace {
             verified: Verified::default(),
             loads: crate::load::Cache::default(),
             plans: HashMap::new(),
+            commit_dates: dates::CommitDates::default(),
         }
     }
 
@@ -352,6 +355,20 @@ impl Workspace {
             }
         }
         let mut counts = Counts::default();
+        // The documents' dates (see `dates`): a department's last commit, unless
+        // SOURCE_DATE_EPOCH fixes them all.
+        let fixed = dates::fixed_date();
+        let committed = match (build, fixed) {
+            (Some(_), None) => {
+                let files: Vec<PathBuf> = checked
+                    .departments
+                    .iter()
+                    .map(|d| sources.path(d.src.file).to_path_buf())
+                    .collect();
+                self.commit_dates.dates(&files)
+            }
+            _ => HashMap::new(),
+        };
         if let (Some(build), None) = (build, &fatal) {
             for d in departments
                 .iter()
@@ -370,6 +387,8 @@ impl Workspace {
                 region_styles: &region_styles,
                 fingerprint,
                 sources,
+                fixed,
+                committed: &committed,
                 verified: &self.verified,
                 fonts: &fonts,
                 out: &self.options.out,
@@ -437,6 +456,73 @@ impl Workspace {
         }
     }
 
+    /// Renders a document that is no department's (the 绩效目标变动对照表 of `jixiao diff`)
+    /// through the same renderers as a build: the templates and Typst library of this
+    /// workspace, the fonts of `chains` (by role). Returns the PDF's bytes and the xlsx's;
+    /// the error is a readable message.
+    pub fn render_document(
+        &mut self,
+        doc: &Document,
+        chains: &BTreeMap<String, Vec<String>>,
+        timestamp: dates::Date,
+    ) -> Result<(Vec<u8>, Vec<u8>), String> {
+        let mut families: Vec<String> = chains.values().flatten().cloned().collect();
+        families.sort();
+        families.dedup();
+        let fonts = self.fonts_for(families.clone());
+        if !fonts.has_cjk() {
+            return Err(no_cjk_message(&self.root(), &families));
+        }
+        let lib = typst_files::read_lib(&self.templates_dir);
+        if let Some((path, reason)) = lib.problems.first() {
+            return Err(format!("{}：{reason}", crate::diag::display_path(path)));
+        }
+        let lib_hash = lib_hash(&lib.files, &fonts);
+        let engine = self.engine_for(&lib_hash, &fonts, &lib.files);
+        let (templates, problems) = Templates::load(&self.templates_dir);
+        if templates.source(&doc.template).is_none() {
+            let why: Vec<String> = problems
+                .iter()
+                .map(|p| {
+                    let line = p.line.map(|l| format!(":{l}")).unwrap_or_default();
+                    format!(
+                        "{}{line}：{}",
+                        crate::diag::display_path(&p.path),
+                        p.message
+                    )
+                })
+                .collect();
+            return Err(if why.is_empty() {
+                format!("找不到模板 templates/{}", doc.template)
+            } else {
+                why.join("\n")
+            });
+        }
+        let present = crate::render::pdf::present_chains(&fonts, chains);
+        let input = Input {
+            doc,
+            template: &doc.template,
+            fonts: &present,
+            timestamp,
+            twin: None,
+        };
+        let pdf = PdfRenderer {
+            engine,
+            templates: Arc::new(templates),
+            previews: false,
+        }
+        .render(&input);
+        engine::evict();
+        let xlsx = XlsxRenderer {
+            fonts: Default::default(),
+        }
+        .render(&input);
+        Ok((
+            pdf.map_err(|e| e.to_string())?.bytes,
+            xlsx.map_err(|e| e.to_string())?.bytes,
+        ))
+    }
+
     /// The fonts for the families `checked`'s styles name, discovered once.
     fn fonts_for(&mut self, families: Vec<String>) -> Arc<FontSet> {
         if let Some((known, fonts)) = &self.fonts
@@ -499,6 +585,8 @@ struct Job {
     /// (renderer index, path) of each output.
     outputs: Vec<(usize, PathBuf)>,
     hash: String,
+    /// The date stamped into its files.
+    timestamp: dates::Date,
     /// Listed as a document of its department (not one of `--split`'s extra files).
     listed: bool,
     /// What the xlsx twin carries (a department's documents).
@@ -524,6 +612,10 @@ struct BuildRun<'a> {
     region_styles: &'a [crate::region::style::LoadedRegionStyle],
     fingerprint: blake3::Hash,
     sources: &'a crate::diag::Sources,
+    /// `SOURCE_DATE_EPOCH`'s date, when set.
+    fixed: Option<dates::Date>,
+    /// The date of the last commit of each data file in a git work tree.
+    committed: &'a HashMap<PathBuf, dates::Date>,
     verified: &'a Verified,
     fonts: &'a FontSet,
     out: &'a Path,
@@ -583,7 +675,6 @@ impl BuildRun<'_> {
                     .iter()
                     .all(|(_, path)| self.is_fresh(&manifest, path, &job.hash))
         };
-        let fixed = dates::fixed_date();
         let threads = self.build.jobs.unwrap_or_else(|| {
             std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
         });
@@ -603,7 +694,7 @@ impl BuildRun<'_> {
                         let r = if fresh(job) {
                             JobResult::Fresh
                         } else {
-                            render_job(job, &renderers, fixed)
+                            render_job(job, &renderers)
                         };
                         engine::evict();
                         *slots[i].lock().expect("result slot") = Some(r);
@@ -646,17 +737,20 @@ impl BuildRun<'_> {
             if departments[index].status == DeptStatus::Refused {
                 continue;
             }
-            // A department whose file, styles, templates and fonts are as last time has the
-            // same plan.
+            let file = departments[index].file.clone();
+            let year = u16::try_from(dept.src.year.value).unwrap_or(0);
+            let stamp = dates::document_date(self.fixed, self.committed.get(&file).copied(), year);
+            // A department whose file, date, styles, templates and fonts are as last time has
+            // the same plan.
             let key = {
                 let mut h = blake3::Hasher::new();
                 h.update(self.fingerprint.as_bytes());
                 h.update(self.lib_hash.as_bytes());
                 h.update(&[u8::from(self.build.split)]);
+                h.update(format!("{stamp:?}").as_bytes());
                 h.update(self.sources.text(dept.src.file).as_bytes());
                 h.finalize()
             };
-            let file = departments[index].file.clone();
             if let Some((known, planned)) = plans.get(&file)
                 && *known == key
             {
@@ -708,7 +802,15 @@ impl BuildRun<'_> {
                         one.title = format!("{} {}", doc.title, sec.name);
                         let name = format!("{:02}-{}", i + 1, write::safe_component(&sec.name));
                         let pdf = dir.join(&stem).join(format!("{name}.pdf"));
-                        jobs.push(self.job(index, one, &chains, vec![(0, pdf)], false, None));
+                        jobs.push(self.job(
+                            index,
+                            one,
+                            &chains,
+                            vec![(0, pdf)],
+                            stamp,
+                            false,
+                            None,
+                        ));
                     }
                 }
                 jobs.push(self.listed_job(
@@ -716,6 +818,7 @@ impl BuildRun<'_> {
                     index,
                     doc,
                     &chains,
+                    stamp,
                     twin.clone(),
                 ));
             }
@@ -752,6 +855,11 @@ impl BuildRun<'_> {
                                 index,
                                 doc,
                                 &chains,
+                                dates::document_date(
+                                    self.fixed,
+                                    None,
+                                    u16::try_from(year).unwrap_or(u16::MAX),
+                                ),
                                 None,
                             ));
                         }
@@ -776,6 +884,7 @@ impl BuildRun<'_> {
         index: usize,
         doc: Document,
         chains: &BTreeMap<String, Vec<String>>,
+        stamp: dates::Date,
         twin: Option<Arc<crate::render::xlsx::Twin>>,
     ) -> Job {
         let stem = write::safe_component(&doc.file_stem);
@@ -788,7 +897,7 @@ impl BuildRun<'_> {
             pdf: outputs[0].1.clone(),
             xlsx: Some(outputs[1].1.clone()),
         });
-        self.job(index, doc, chains, outputs, true, twin)
+        self.job(index, doc, chains, outputs, stamp, true, twin)
     }
 
     fn job(
@@ -797,12 +906,15 @@ impl BuildRun<'_> {
         doc: Document,
         chains: &BTreeMap<String, Vec<String>>,
         outputs: Vec<(usize, PathBuf)>,
+        timestamp: dates::Date,
         listed: bool,
         twin: Option<Arc<crate::render::xlsx::Twin>>,
     ) -> Job {
         let template = doc.template.clone();
         let mut h = blake3::Hasher::new();
         h.update(self.lib_hash.as_bytes());
+        // The date is part of the bytes: another date is another output.
+        h.update(format!("{timestamp:?}").as_bytes());
         h.update(&serde_json::to_vec(&doc).unwrap_or_default());
         h.update(&serde_json::to_vec(chains).unwrap_or_default());
         h.update(template.as_bytes());
@@ -823,6 +935,7 @@ impl BuildRun<'_> {
             fonts: chains.clone(),
             outputs,
             hash: h.finalize().to_hex().to_string(),
+            timestamp,
             listed,
             twin,
         }
@@ -925,12 +1038,12 @@ impl BuildRun<'_> {
     }
 }
 
-fn render_job(job: &Job, renderers: &[&dyn Renderer], fixed: Option<(i32, u8, u8)>) -> JobResult {
+fn render_job(job: &Job, renderers: &[&dyn Renderer]) -> JobResult {
     let input = Input {
         doc: &job.doc,
         template: &job.template,
         fonts: &job.fonts,
-        timestamp: dates::document_date(fixed, job.doc.year),
+        timestamp: job.timestamp,
         twin: job.twin.as_deref(),
     };
     // The first output (the PDF: Typst's layout, the long part) here, the others meanwhile

@@ -6,6 +6,8 @@
 //! Each test binary uses a different part of this module.
 #![allow(dead_code)]
 
+pub mod git;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -1,0 +1,578 @@
+//! The 绩效目标变动对照表: a [`Report`] as a table plan ([`Document`]), one section per
+//! department, one row per change (before · after · change), drawn by the same PDF and xlsx
+//! renderers as every other table. Every printed word — title, column headings, the name of
+//! each kind of change, the words for stricter and looser targets — is a minijinja pattern of
+//! `templates/changes/table.yaml`; the report's values are only ever variables.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use minijinja::Value;
+use serde::Deserialize;
+
+use super::{Change, DeptDiff, Kind, Report, Status, Strictness};
+use crate::diag::{Diagnostic, FileId};
+use crate::load::Loaded;
+use crate::plan::context::Patterns;
+use crate::plan::{Align, Cell, Document, Row, RowKind, Section};
+use crate::rules::{self, Rule};
+use crate::style::SText;
+
+/// The directory of the table's files under `templates/`.
+pub const DIR: &str = "changes";
+/// The table's settings file in [`DIR`].
+pub const FILE: &str = "table.yaml";
+
+/// `templates/changes/table.yaml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Spec {
+    title: SText,
+    #[serde(default)]
+    subtitle: Option<SText>,
+    #[serde(default)]
+    unit_line: Option<SText>,
+    #[serde(default)]
+    unit_note: Option<SText>,
+    /// The page template, a file of [`DIR`] (`table.typ.j2`).
+    template: SText,
+    #[serde(default)]
+    landscape: bool,
+    columns: Vec<Column>,
+    /// Per kind of change (`target_raised`, …): its name, and patterns for the before and
+    /// after cells where the plain values would not say enough.
+    kinds: crate::model::Entries<KindSpec>,
+    directions: Directions,
+    /// The one row of a table without changes.
+    empty: SText,
+    #[serde(default)]
+    notes: Vec<SText>,
+    #[serde(default)]
+    signature: Vec<Signature>,
+    /// Font chains by role, as in a style.
+    fonts: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Column {
+    label: SText,
+    width: f64,
+    text: SText,
+    #[serde(default)]
+    align: Option<SText>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KindSpec {
+    label: SText,
+    #[serde(default)]
+    before: Option<SText>,
+    #[serde(default)]
+    after: Option<SText>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Directions {
+    stricter: SText,
+    looser: SText,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Signature {
+    label: SText,
+    #[serde(default)]
+    text: Option<SText>,
+}
+
+/// The variables of the table's title lines, notes and signature.
+pub const TABLE_VARIABLES: &[&str] = &[
+    "部门",
+    "年度",
+    "变动前版本",
+    "变动后版本",
+    "变动前文件",
+    "变动后文件",
+    "变动数",
+];
+
+/// The variables of a row (besides the table's).
+pub const ROW_VARIABLES: &[&str] = &[
+    "序号",
+    "项目",
+    "事项",
+    "对象",
+    "字段",
+    "内容",
+    "变动前",
+    "变动后",
+    "差额",
+    "方向",
+    "合计",
+    "数量",
+    "权重",
+    "原行号",
+    "新行号",
+];
+
+/// The table's settings, checked, with their patterns compiled.
+pub struct Table {
+    spec: Spec,
+    patterns: Patterns,
+    /// `templates/changes/`.
+    pub dir: PathBuf,
+}
+
+impl Table {
+    /// Reads and checks `<templates>/changes/table.yaml`; its problems go to `loaded` at their
+    /// `file:line:col` (rules JX501–JX506, as for a style). `None` when it has errors.
+    pub fn load(templates: &Path, loaded: &mut Loaded) -> Option<Table> {
+        let dir = templates.join(DIR);
+        let path = dir.join(FILE);
+        let fail = |loaded: &mut Loaded, rule: &'static Rule, msg: String| {
+            let mut d = Diagnostic::new(rule, None, msg);
+            d.path = Some(path.clone());
+            loaded.diagnostics.push(d);
+        };
+        if path.exists() && !crate::load::resolves_inside(&path, templates) {
+            fail(
+                loaded,
+                &rules::STYLE_FORMAT,
+                format!(
+                    "{} 是指向样式目录以外的链接，不读取",
+                    crate::diag::display_path(&path)
+                ),
+            );
+            return None;
+        }
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                fail(
+                    loaded,
+                    &rules::STYLE_FORMAT,
+                    format!(
+                        "无法读取变动对照表的版式 {}：{e}",
+                        crate::diag::display_path(&path)
+                    ),
+                );
+                return None;
+            }
+        };
+        let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
+        let file = loaded.sources.add(&path, text);
+        let spec = match crate::load::parse_as::<Spec>(loaded.sources.text(file)) {
+            Ok(s) => s,
+            Err(err) => {
+                let mut d = crate::load::yaml_error(&loaded.sources, file, &err);
+                d.rule = &rules::STYLE_FORMAT;
+                d.severity = rules::STYLE_FORMAT.severity;
+                d.help = rules::STYLE_FORMAT.help.map(str::to_string);
+                if d.pos.is_none() {
+                    d.path = Some(path.clone());
+                }
+                loaded.diagnostics.push(d);
+                return None;
+            }
+        };
+        let mut cx = Cx {
+            loaded,
+            file,
+            patterns: Patterns::new(),
+            errors: 0,
+        };
+        cx.validate(&spec);
+        if cx.errors > 0 {
+            return None;
+        }
+        let patterns = cx.patterns;
+        Some(Table {
+            spec,
+            patterns,
+            dir,
+        })
+    }
+
+    /// Font chains by role.
+    pub fn fonts(&self) -> &BTreeMap<String, Vec<String>> {
+        &self.spec.fonts
+    }
+
+    /// The page template, `changes/<file>`.
+    pub fn template(&self) -> String {
+        format!("{DIR}/{}", self.spec.template.value.trim())
+    }
+
+    fn render(&self, p: &SText, ctx: &Value) -> Result<String, String> {
+        self.patterns.render(&p.value, ctx).map_err(|e| {
+            format!(
+                "{}:{}:{}：模式“{}”无法生成：{e}",
+                crate::diag::display_path(&self.dir.join(FILE)),
+                p.referenced.line(),
+                p.referenced.column(),
+                p.value
+            )
+        })
+    }
+
+    /// The report as a document: a section per department with changes (or, when none has
+    /// any, per department compared, each saying so), a row per change. `stem` names the
+    /// output files.
+    pub fn plan(&self, report: &Report, stem: &str) -> Result<Document, String> {
+        let shown: Vec<&DeptDiff> = report
+            .departments
+            .iter()
+            .filter(|d| !d.changes.is_empty())
+            .collect();
+        let shown = if shown.is_empty() {
+            report
+                .departments
+                .iter()
+                .filter(|d| d.status != Status::Unreadable)
+                .collect()
+        } else {
+            shown
+        };
+        let mut sections = Vec::new();
+        for d in &shown {
+            sections.push(self.section(report, Some(d))?);
+        }
+        if sections.is_empty() {
+            sections.push(self.section(report, None)?);
+        }
+        let first = shown.first().copied();
+        let base = self.table_vars(report, first);
+        let ctx = context(&base);
+        let title = self.render(&self.spec.title, &ctx)?;
+        let year = first
+            .and_then(|d| d.new.as_ref().or(d.old.as_ref()))
+            .map_or(0, |f| f.year);
+        Ok(Document {
+            kind: "changes".to_string(),
+            style: DIR.to_string(),
+            template: self.template(),
+            file_stem: stem.to_string(),
+            title: title.clone(),
+            author: first.map(|d| d.department.clone()).unwrap_or_default(),
+            subject: title.clone(),
+            keywords: vec![title, year.to_string()],
+            department: first.map(|d| d.department.clone()).unwrap_or_default(),
+            year: u16::try_from(year).unwrap_or(0),
+            landscape: self.spec.landscape,
+            fit_page: false,
+            preamble: None,
+            sections,
+        })
+    }
+
+    fn table_vars(&self, report: &Report, d: Option<&DeptDiff>) -> BTreeMap<&'static str, Value> {
+        let file =
+            |f: Option<&super::FileRef>| Value::from(f.map(|f| f.file.clone()).unwrap_or_default());
+        let mut v = BTreeMap::new();
+        v.insert(
+            "部门",
+            Value::from(d.map(|d| d.department.clone()).unwrap_or_default()),
+        );
+        let year = d
+            .and_then(|d| d.new.as_ref().or(d.old.as_ref()))
+            .map(|f| f.year.to_string())
+            .unwrap_or_default();
+        v.insert("年度", Value::from(year));
+        v.insert("变动前版本", Value::from(report.old.clone()));
+        v.insert("变动后版本", Value::from(report.new.clone()));
+        v.insert("变动前文件", file(d.and_then(|d| d.old.as_ref())));
+        v.insert("变动后文件", file(d.and_then(|d| d.new.as_ref())));
+        v.insert("变动数", Value::from(d.map_or(0, |d| d.changes.len())));
+        v
+    }
+
+    fn section(&self, report: &Report, d: Option<&DeptDiff>) -> Result<Section, String> {
+        let base = self.table_vars(report, d);
+        let ctx = context(&base);
+        let spec = &self.spec;
+        let optional = |p: &Option<SText>| -> Result<Option<String>, String> {
+            match p {
+                Some(p) => self.render(p, &ctx).map(|s| (!s.is_empty()).then_some(s)),
+                None => Ok(None),
+            }
+        };
+        let header = spec
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Ok(Cell::label(i, self.render(&c.label, &ctx)?)))
+            .collect::<Result<Vec<_>, String>>()?;
+        let mut rows = vec![Row::new(RowKind::Header, header)];
+        let changes = d.map(|d| d.changes.as_slice()).unwrap_or_default();
+        for (n, c) in changes.iter().enumerate() {
+            rows.push(self.row(&base, n + 1, c)?);
+        }
+        if changes.is_empty() {
+            let text = self.render(&spec.empty, &ctx)?;
+            rows.push(Row::new(
+                RowKind::Body,
+                vec![
+                    Cell::text(0, text, crate::plan::Role::Text)
+                        .span(1, spec.columns.len())
+                        .align(Align::Center),
+                ],
+            ));
+        }
+        let mut notes = Vec::new();
+        for n in &spec.notes {
+            let s = self.render(n, &ctx)?;
+            if !s.trim().is_empty() {
+                notes.push(s);
+            }
+        }
+        let mut signature = Vec::new();
+        for s in &spec.signature {
+            let value = match &s.text {
+                Some(t) => self.render(t, &ctx)?,
+                None => String::new(),
+            };
+            signature.push((self.render(&s.label, &ctx)?, value));
+        }
+        Ok(Section {
+            name: d.map(|d| d.department.clone()).unwrap_or_default(),
+            heading: None,
+            title: self.render(&spec.title, &ctx)?,
+            subtitle: optional(&spec.subtitle)?,
+            unit_line: optional(&spec.unit_line)?,
+            unit_note: optional(&spec.unit_note)?,
+            columns: spec.columns.iter().map(|c| c.width).collect(),
+            rows,
+            notes,
+            signature,
+            chart: None,
+        })
+    }
+
+    fn row(
+        &self,
+        base: &BTreeMap<&'static str, Value>,
+        n: usize,
+        c: &Change,
+    ) -> Result<Row, String> {
+        let kind = self
+            .kind(c.kind)
+            .ok_or_else(|| format!("变动对照表的版式没有“{}”", c.kind.key()))?;
+        let s = |o: &Option<String>| Value::from(o.clone().unwrap_or_default());
+        let mut v = base.clone();
+        v.insert("序号", Value::from(n));
+        v.insert("项目", s(&c.project));
+        v.insert("对象", s(&c.item));
+        v.insert("字段", s(&c.field));
+        let what: Vec<&str> = [&c.item, &c.field]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        v.insert("内容", Value::from(what.join("/")));
+        v.insert("变动前", s(&c.before));
+        v.insert("变动后", s(&c.after));
+        v.insert("差额", s(&c.delta));
+        v.insert("合计", s(&c.total));
+        v.insert(
+            "数量",
+            c.count
+                .map_or(Value::from(""), |n| Value::from(n.to_string())),
+        );
+        v.insert("权重", s(&c.weight));
+        let line = |l: Option<usize>| l.map_or(Value::from(""), |l| Value::from(l.to_string()));
+        v.insert("原行号", line(c.old_line));
+        v.insert("新行号", line(c.new_line));
+        let direction = match c.direction {
+            Some(Strictness::Stricter) => {
+                self.render(&self.spec.directions.stricter, &context(&v))?
+            }
+            Some(Strictness::Looser) => self.render(&self.spec.directions.looser, &context(&v))?,
+            None => String::new(),
+        };
+        v.insert("方向", Value::from(direction));
+        v.insert("事项", Value::from(self.render(&kind.label, &context(&v))?));
+        if let Some(p) = &kind.before {
+            let t = self.render(p, &context(&v))?;
+            v.insert("变动前", Value::from(t));
+        }
+        if let Some(p) = &kind.after {
+            let t = self.render(p, &context(&v))?;
+            v.insert("变动后", Value::from(t));
+        }
+        let ctx = context(&v);
+        let mut cells = Vec::new();
+        for (i, col) in self.spec.columns.iter().enumerate() {
+            let text = self.render(&col.text, &ctx)?;
+            let align = match col.align.as_ref().map(|a| a.value.trim()) {
+                Some("center") => Align::Center,
+                Some("right") => Align::Right,
+                _ => Align::Left,
+            };
+            cells.push(Cell::text(i, text, crate::plan::Role::Text).align(align));
+        }
+        Ok(Row::new(RowKind::Body, cells))
+    }
+
+    fn kind(&self, kind: Kind) -> Option<&KindSpec> {
+        self.spec.kinds.get(kind.key())
+    }
+}
+
+fn context(v: &BTreeMap<&'static str, Value>) -> Value {
+    crate::plan::context::context(&[v])
+}
+
+/// Checking `table.yaml`.
+struct Cx<'l> {
+    loaded: &'l mut Loaded,
+    file: FileId,
+    patterns: Patterns,
+    errors: usize,
+}
+
+impl Cx<'_> {
+    fn emit(&mut self, rule: &'static Rule, at: &SText, msg: String, help: Option<String>) {
+        let pos = crate::load::span_pos(&self.loaded.sources, self.file, &at.referenced);
+        let mut d = Diagnostic::new(rule, pos, msg);
+        if let Some(h) = help {
+            d = d.help(h);
+        }
+        if d.is_error() {
+            self.errors += 1;
+        }
+        self.loaded.diagnostics.push(d);
+    }
+
+    /// Compiles a pattern and checks every name it reads against `allowed`.
+    fn pattern(&mut self, p: &SText, allowed: &[&str]) {
+        if let Err(e) = self.patterns.add(&p.value) {
+            self.emit(
+                &rules::STYLE_PATTERN,
+                p,
+                format!(
+                    "模式“{}”有语法错误：{}",
+                    p.value,
+                    e.detail().unwrap_or(&e.to_string())
+                ),
+                Some("模式是 minijinja 模板：变量写成 {{ 变动前 }}".to_string()),
+            );
+            return;
+        }
+        for v in self.patterns.variables(&p.value) {
+            let root = v.split('.').next().unwrap_or(&v);
+            if !allowed.contains(&root) {
+                self.emit(
+                    &rules::STYLE_NAME,
+                    p,
+                    format!("模式“{}”：没有变量“{root}”", p.value),
+                    Some(format!("此处可用的变量：{}", allowed.join("、"))),
+                );
+            }
+        }
+    }
+
+    fn validate(&mut self, spec: &Spec) {
+        let table = TABLE_VARIABLES;
+        let row: Vec<&str> = TABLE_VARIABLES
+            .iter()
+            .chain(ROW_VARIABLES)
+            .copied()
+            .collect();
+        for p in [&spec.title, &spec.empty]
+            .into_iter()
+            .chain(&spec.subtitle)
+            .chain(&spec.unit_line)
+            .chain(&spec.unit_note)
+            .chain(&spec.notes)
+        {
+            self.pattern(p, table);
+        }
+        for s in &spec.signature {
+            self.pattern(&s.label, table);
+            if let Some(t) = &s.text {
+                self.pattern(t, table);
+            }
+        }
+        if spec.columns.is_empty() {
+            self.emit(
+                &rules::STYLE_CONFLICT,
+                &spec.title,
+                "变动对照表没有列（columns）".to_string(),
+                None,
+            );
+        }
+        for c in &spec.columns {
+            self.pattern(&c.label, table);
+            self.pattern(&c.text, &row);
+            if !(c.width.is_finite() && c.width > 0.0) {
+                self.emit(
+                    &rules::STYLE_FORMAT,
+                    &c.label,
+                    format!("列“{}”的宽度（width）应是正数", c.label.value),
+                    None,
+                );
+            }
+            if let Some(a) = &c.align
+                && !matches!(a.value.trim(), "left" | "center" | "right")
+            {
+                self.emit(
+                    &rules::STYLE_FORMAT,
+                    a,
+                    format!("“{}”不是对齐方式", a.value),
+                    Some("可选：left、center、right".to_string()),
+                );
+            }
+        }
+        self.pattern(&spec.directions.stricter, &row);
+        self.pattern(&spec.directions.looser, &row);
+        for (key, k) in spec.kinds.iter() {
+            if !Kind::ALL.iter().any(|x| x.key() == key.value.trim()) {
+                let all: Vec<&str> = Kind::ALL.iter().map(|k| k.key()).collect();
+                self.emit(
+                    &rules::STYLE_FORMAT,
+                    key,
+                    format!("没有“{}”这种变动", key.value),
+                    Some(format!("可用：{}", all.join("、"))),
+                );
+            }
+            self.pattern(&k.label, &row);
+            for p in k.before.iter().chain(&k.after) {
+                self.pattern(p, &row);
+            }
+        }
+        for kind in Kind::ALL {
+            if spec.kinds.get(kind.key()).is_none() {
+                self.emit(
+                    &rules::STYLE_CONFLICT,
+                    &spec.title,
+                    format!("kinds 中缺少“{}”（{}）", kind.key(), kind.label()),
+                    Some(format!("在 kinds 下写 {}: {{label: …}}", kind.key())),
+                );
+            }
+        }
+        let template = spec.template.value.trim();
+        if template.is_empty() || template.contains(['/', '\\']) || !template.ends_with(".j2") {
+            self.emit(
+                &rules::STYLE_REFERENCE,
+                &spec.template,
+                format!("template 应是 {DIR}/ 中的 .typ.j2 文件名，写的是“{template}”"),
+                None,
+            );
+        } else if !self_dir_has(self.loaded.sources.path(self.file), template) {
+            self.emit(
+                &rules::STYLE_REFERENCE,
+                &spec.template,
+                format!("模板 {DIR}/{template} 不存在"),
+                None,
+            );
+        }
+    }
+}
+
+/// Whether the directory of `file` has a file `name`.
+fn self_dir_has(file: &Path, name: &str) -> bool {
+    file.parent().is_some_and(|d| d.join(name).is_file())
+}
