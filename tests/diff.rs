@@ -481,6 +481,22 @@ fn two_years_of_a_department_compare_their_plans() {
     .unwrap();
     let report = compare(&a).unwrap().report;
     assert_eq!(report.changes(), 1, "{}", jixiao::cli::diff::human(&report));
+    // A department with one of the two years only is not compared, nor reported as added.
+    fs::write(
+        data.join("other.yaml"),
+        edit(&sample(XINFANGJU), "年度: 2023", "年度: 2024"),
+    )
+    .unwrap();
+    let report = compare(&a).unwrap().report;
+    assert_eq!(report.changes(), 1, "{}", jixiao::cli::diff::human(&report));
+    let other = report
+        .departments
+        .iter()
+        .find(|d| d.department == "库尔勒市信访局")
+        .unwrap();
+    assert_eq!(other.status, Status::OneYear);
+    assert!(jixiao::cli::diff::human(&report).contains("只有 2024 年度的文件，未比较"));
+    fs::remove_file(data.join("other.yaml")).unwrap();
     // Two files of different years compare the same way.
     let report = diff(
         Some(data.join("2023.yaml").to_str().unwrap()),
@@ -488,6 +504,30 @@ fn two_years_of_a_department_compare_their_plans() {
         &data,
     );
     assert_eq!(report.changes(), 1, "{}", jixiao::cli::diff::human(&report));
+}
+
+#[test]
+fn a_department_renamed_in_its_file_is_one_department() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    fs::create_dir_all(&data).unwrap();
+    let git = init(dir.path());
+    let text = sample(XINFANGJU);
+    fs::write(data.join(XINFANGJU), &text).unwrap();
+    commit_all(&git, "one", 1_700_000_000);
+    let renamed = edit(
+        &text,
+        "部门: 库尔勒市信访局",
+        "部门: 库尔勒市人民来访接待局",
+    );
+    fs::write(data.join(XINFANGJU), &renamed).unwrap();
+    let report = diff(Some("HEAD"), None, &data);
+    assert_eq!(report.departments.len(), 1, "{report:#?}");
+    let p = |s: &str| Some(s.to_string());
+    assert_eq!(
+        seen(&report),
+        vec![(Kind::DepartmentChanged, None, None, p("部门"))]
+    );
 }
 
 #[test]

@@ -230,7 +230,7 @@ fn print(report: &Report, format: Format) -> std::io::Result<()> {
             let v = Json {
                 report,
                 summary: Summary {
-                    departments: report.departments.len(),
+                    departments: compared(report),
                     changed,
                     changes: report.changes(),
                 },
@@ -348,6 +348,15 @@ fn change_lines(c: &Change, indent: &str) -> String {
     }
 }
 
+/// The departments compared (not those unreadable on one side, or of one year only).
+fn compared(report: &Report) -> usize {
+    report
+        .departments
+        .iter()
+        .filter(|d| !matches!(d.status, Status::Unreadable | Status::OneYear))
+        .count()
+}
+
 /// The report for the terminal.
 pub fn human(report: &Report) -> String {
     let mut s = format!("比较 {} → {}\n", report.old, report.new);
@@ -368,6 +377,13 @@ pub fn human(report: &Report) -> String {
         match d.status {
             Status::Unchanged => {
                 unchanged.push(format!("{}（{year}）", d.department));
+                continue;
+            }
+            Status::OneYear => {
+                s.push_str(&format!(
+                    "\n■ {}：只有 {year}的文件，未比较\n  {files}\n",
+                    d.department
+                ));
                 continue;
             }
             Status::Unreadable => {
@@ -431,7 +447,7 @@ pub fn human(report: &Report) -> String {
     }
     s.push_str(&format!(
         "\n共比较 {} 个部门：{} 个有变动，共 {} 处变动\n",
-        report.departments.len(),
+        compared(report),
         changed,
         report.changes()
     ));

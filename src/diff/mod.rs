@@ -219,6 +219,8 @@ pub enum Status {
     Removed,
     /// Its file on the other side could not be read: not compared.
     Unreadable,
+    /// Two years compared: the department has a file of one of them only.
+    OneYear,
 }
 
 /// One department compared.
@@ -299,7 +301,11 @@ pub fn compare(old: &Side, new: &Side, styles: &Styles, pairing: Pairing) -> Rep
     };
     let old_keys: Vec<_> = old_views.iter().map(key).collect();
     let new_keys: Vec<_> = new_views.iter().map(key).collect();
-    let pairs = pair(&old_keys, &new_keys);
+    let mut pairs = pair(&old_keys, &new_keys);
+    if matches!(pairing, Pairing::NameAndYear) {
+        pair_renamed(&mut pairs, &old_views, &new_views);
+    }
+    let years = matches!(pairing, Pairing::Years(..));
     let old_failed = failed_files(old.loaded);
     let new_failed = failed_files(new.loaded);
 
@@ -329,12 +335,12 @@ pub fn compare(old: &Side, new: &Side, styles: &Styles, pairing: Pairing) -> Rep
             Paired::New(n) => {
                 let v = &new_views[n];
                 let unreadable = old_failed.contains(&v.file_name());
-                departments.push(one_side(v, false, unreadable));
+                departments.push(one_side(v, false, unreadable, years));
             }
             Paired::Old(o) => {
                 let v = &old_views[o];
                 let unreadable = new_failed.contains(&v.file_name());
-                departments.push(one_side(v, true, unreadable));
+                departments.push(one_side(v, true, unreadable, years));
             }
         }
     }
@@ -375,17 +381,51 @@ fn views<'a>(side: &Side<'a>, year: Option<u32>, styles: &'a Styles) -> Vec<View
         .collect()
 }
 
+/// A department renamed: the file of the same name and year on each side, neither paired by
+/// the department's name, is the same department.
+fn pair_renamed(pairs: &mut Pairs, old: &[View], new: &[View]) {
+    let mut renamed: Vec<(usize, usize)> = Vec::new();
+    for p in &pairs.order {
+        let Paired::New(n) = *p else { continue };
+        let found = pairs.order.iter().find_map(|q| match *q {
+            Paired::Old(o)
+                if old[o].file_name() == new[n].file_name()
+                    && old[o].dept.year.value == new[n].dept.year.value
+                    && !renamed.iter().any(|&(x, _)| x == o) =>
+            {
+                Some(o)
+            }
+            _ => None,
+        });
+        if let Some(o) = found {
+            renamed.push((o, n));
+        }
+    }
+    for (o, n) in renamed {
+        pairs.order.retain(|q| *q != Paired::Old(o));
+        for q in &mut pairs.order {
+            if *q == Paired::New(n) {
+                *q = Paired::Both(o, n);
+            }
+        }
+    }
+}
+
 /// A department only one side has.
-fn one_side(v: &View, removed: bool, unreadable: bool) -> DeptDiff {
+fn one_side(v: &View, removed: bool, unreadable: bool, years: bool) -> DeptDiff {
     let name = v.dept.name.value.trim().to_string();
     let file = Some(v.file_ref());
     let (old, new) = if removed { (file, None) } else { (None, file) };
-    if unreadable {
+    if unreadable || years {
         return DeptDiff {
             department: name,
             old,
             new,
-            status: Status::Unreadable,
+            status: if unreadable {
+                Status::Unreadable
+            } else {
+                Status::OneYear
+            },
             changes: Vec::new(),
         };
     }

@@ -231,7 +231,7 @@ impl Table {
             report
                 .departments
                 .iter()
-                .filter(|d| d.status != Status::Unreadable)
+                .filter(|d| !matches!(d.status, Status::Unreadable | Status::OneYear))
                 .collect()
         } else {
             shown
