@@ -900,6 +900,8 @@ impl BuildRun<'_> {
         self.job(index, doc, chains, outputs, stamp, true, twin)
     }
 
+    // Each argument is one input of the job's hash; grouping them would only rename them.
+    #[allow(clippy::too_many_arguments)]
     fn job(
         &self,
         dept: usize,
