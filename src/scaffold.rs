@@ -28,6 +28,14 @@ pub const TEMPLATES: &[(&str, &[u8])] = &[
         "anhui/style.yaml",
         include_bytes!("../templates/anhui/style.yaml"),
     ),
+    (
+        "changes/table.typ.j2",
+        include_bytes!("../templates/changes/table.typ.j2"),
+    ),
+    (
+        "changes/table.yaml",
+        include_bytes!("../templates/changes/table.yaml"),
+    ),
     ("import.yaml", include_bytes!("../templates/import.yaml")),
     (
         "lib/jixiao.typ",
