@@ -110,6 +110,75 @@ fn file_with(dir: &Path, ext: &str) -> PathBuf {
     panic!("no .{ext} below {}", dir.display())
 }
 
+/// Builds the department with these five texts and says which of them the PDF's text or the
+/// xlsx's cells do not hold verbatim.
+fn verbatim(name: &str, level3: &str, target: &str, goal: &str, last: &str) -> Result<(), String> {
+    let yaml = department(name, level3, target, goal, last);
+    let (dir, o) = build(&yaml);
+    let err = String::from_utf8_lossy(&o.stderr);
+    if !o.status.success() {
+        return Err(format!("build failed:\n{err}\n{yaml}"));
+    }
+    let out = dir.path().join("out");
+    let pdf = file_with(&out, "pdf");
+    let text = Command::new("pdftotext").arg("-raw").arg(&pdf).arg("-").output().unwrap();
+    let text = squash(&String::from_utf8_lossy(&text.stdout));
+    let mut book: Xlsx<_> = calamine::open_workbook(file_with(&out, "xlsx")).unwrap();
+    // The tables only: the twin's very hidden data sheet holds the data file's text too.
+    let tables: Vec<String> = book
+        .sheets_metadata()
+        .iter()
+        .filter(|s| s.visible == calamine::SheetVisible::Visible)
+        .map(|s| s.name.clone())
+        .collect();
+    let cells: Vec<String> = book
+        .worksheets()
+        .into_iter()
+        .filter(|(name, _)| tables.contains(name))
+        .flat_map(|(_, range)| {
+            range
+                .cells()
+                .filter_map(|(_, _, c)| match c {
+                    Data::String(s) => Some(s.clone()),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    for (i, s) in [name, level3, target, goal, last].into_iter().enumerate() {
+        // `>=`/`<=` in 指标值 print as ≥/≤ in this style.
+        let shown = if i == 2 {
+            jixiao::target::display(s, true)
+        } else {
+            s.to_string()
+        };
+        if !text.contains(&squash(&shown)) {
+            return Err(format!("PDF lacks {shown:?}; its text:\n{text}"));
+        }
+        if !cells.iter().any(|c| c.contains(shown.trim())) {
+            return Err(format!("xlsx lacks {shown:?}"));
+        }
+    }
+    Ok(())
+}
+
+/// Cases the property test found, kept: a `` ` ``, `^` or `~` right after full-width
+/// punctuation inside a long run came out of the PDF as a combining accent (U+0300…), because
+/// the punctuation, boxed alone, was set half-width and the next glyph overlapped it.
+#[test]
+fn spacing_accents_after_full_width_punctuation_stay_themselves() {
+    let found = "甲、->/8，`。【≥X3人>,指况金度~@.YY标~2标，a2_指情2（4-*3算乙";
+    // Every full-width mark of the alphabet, in a long run, followed by each spacing accent.
+    let marks = "，。；：（）【】“”、";
+    let battery: String = marks
+        .chars()
+        .map(|m| format!("abcdefghijklm{m}`^~'\""))
+        .collect();
+    let battery = format!("甲{battery}乙");
+    let runs = "甲aaaaaaaaaaaa，`bbbbbbbbbbbb。^cccccccccccc）~乙";
+    verbatim(found, &battery, "≥1人", runs, "甲，，，，，，，，，，，，`乙").unwrap();
+}
+
 proptest! {
     #![proptest_config(config(12))]
 
@@ -117,45 +186,8 @@ proptest! {
     fn every_text_that_builds_is_printed_verbatim(
         name in text(), level3 in text(), target in text(), goal in text(), last in text()
     ) {
-        let yaml = department(&name, &level3, &target, &goal, &last);
-        let (dir, o) = build(&yaml);
-        let err = String::from_utf8_lossy(&o.stderr);
-        prop_assert!(o.status.success(), "build failed:\n{err}\n{yaml}");
-        let out = dir.path().join("out");
-        let pdf = file_with(&out, "pdf");
-        let text = Command::new("pdftotext").arg("-raw").arg(&pdf).arg("-").output().unwrap();
-        let text = squash(&String::from_utf8_lossy(&text.stdout));
-        let mut book: Xlsx<_> = calamine::open_workbook(file_with(&out, "xlsx")).unwrap();
-        // The tables only: the twin's very hidden data sheet holds the data file's text too.
-        let tables: Vec<String> = book
-            .sheets_metadata()
-            .iter()
-            .filter(|s| s.visible == calamine::SheetVisible::Visible)
-            .map(|s| s.name.clone())
-            .collect();
-        let cells: Vec<String> = book
-            .worksheets()
-            .into_iter()
-            .filter(|(name, _)| tables.contains(name))
-            .flat_map(|(_, range)| {
-                range
-                    .cells()
-                    .filter_map(|(_, _, c)| match c {
-                        Data::String(s) => Some(s.clone()),
-                        _ => None,
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .collect();
-        for s in [&name, &level3, &target, &goal, &last] {
-            // `>=`/`<=` in 指标值 print as ≥/≤ in this style.
-            let shown = if std::ptr::eq(s, &target) {
-                jixiao::target::display(s, true)
-            } else {
-                s.clone()
-            };
-            prop_assert!(text.contains(&squash(&shown)), "PDF lacks {shown:?}");
-            prop_assert!(cells.iter().any(|c| c.contains(shown.trim())), "xlsx lacks {shown:?}");
+        if let Err(e) = verbatim(&name, &level3, &target, &goal, &last) {
+            prop_assert!(false, "{}", e);
         }
     }
 }
