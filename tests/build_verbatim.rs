@@ -121,7 +121,12 @@ fn verbatim(name: &str, level3: &str, target: &str, goal: &str, last: &str) -> R
     }
     let out = dir.path().join("out");
     let pdf = file_with(&out, "pdf");
-    let text = Command::new("pdftotext").arg("-raw").arg(&pdf).arg("-").output().unwrap();
+    let text = Command::new("pdftotext")
+        .arg("-raw")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .unwrap();
     let text = squash(&String::from_utf8_lossy(&text.stdout));
     let mut book: Xlsx<_> = calamine::open_workbook(file_with(&out, "xlsx")).unwrap();
     // The tables only: the twin's very hidden data sheet holds the data file's text too.
@@ -176,7 +181,14 @@ fn spacing_accents_after_full_width_punctuation_stay_themselves() {
         .collect();
     let battery = format!("甲{battery}乙");
     let runs = "甲aaaaaaaaaaaa，`bbbbbbbbbbbb。^cccccccccccc）~乙";
-    verbatim(found, &battery, "≥1人", runs, "甲，，，，，，，，，，，，`乙").unwrap();
+    verbatim(
+        found,
+        &battery,
+        "≥1人",
+        runs,
+        "甲，，，，，，，，，，，，`乙",
+    )
+    .unwrap();
 }
 
 proptest! {

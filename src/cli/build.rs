@@ -53,13 +53,19 @@ impl Args {
             force: self.force,
             split: self.split,
             jobs: self.jobs,
+            shortcut: false,
         }
     }
 }
 
 pub fn run(args: &Args) -> ExitCode {
     let mut ws = args.workspace();
-    let outcome = build_once(&mut ws, &args.build_options(), true);
+    // A one-shot build may stand on the last one when nothing has changed.
+    let options = BuildOptions {
+        shortcut: true,
+        ..args.build_options()
+    };
+    let outcome = build_once(&mut ws, &options, true);
     if outcome.failed() {
         ExitCode::FAILURE
     } else {

@@ -43,6 +43,7 @@ use crate::write::{self, Manifest, Written};
 
 pub mod dates;
 mod outcome;
+pub mod shortcut;
 mod typst_files;
 pub mod watch;
 
@@ -70,6 +71,10 @@ pub struct BuildOptions {
     pub split: bool,
     /// Rendering threads (default: every core).
     pub jobs: Option<usize>,
+    /// When nothing has changed since the last successful build (see [`shortcut`]), report
+    /// its result without loading anything. For one-shot builds: the outcome then lists no
+    /// departments and no sources, only the counts.
+    pub shortcut: bool,
 }
 
 /// A project directory and its output directory; see the [module documentation](self).
@@ -202,6 +207,43 @@ impl Workspace {
                 Ok(lock) => _lock = lock,
                 Err(message) => fatal = Some(message),
             }
+        }
+        let mut shortcut_key = None;
+        if let (Some(b), None) = (build, &fatal)
+            && !b.force
+            && b.shortcut
+        {
+            let mut fonts = vec![self.root().join("fonts")];
+            fonts.extend(self.options.font_paths.iter().cloned());
+            shortcut_key =
+                shortcut::inputs_key(&self.options.data, &self.templates_dir, &fonts, b.split);
+            if let Some(record) = shortcut_key
+                .as_deref()
+                .and_then(|k| shortcut::current(&self.options.out, k))
+            {
+                for pdf in &record.fresh {
+                    on(&Event::Fresh(pdf.clone()));
+                }
+                return Outcome {
+                    sources: crate::diag::Sources::default(),
+                    diagnostics: Vec::new(),
+                    summary: Summary {
+                        departments: record.departments,
+                        projects: record.projects,
+                        errors: 0,
+                        warnings: record.warnings,
+                    },
+                    departments: Vec::new(),
+                    fatal: None,
+                    documents: record.documents,
+                    written: 0,
+                    unchanged: record.files,
+                    elapsed: started.elapsed(),
+                };
+            }
+        }
+        if build.is_some() && fatal.is_none() {
+            shortcut::forget(&self.options.out);
         }
         let mut loaded = crate::load::load_dir_cached(&self.options.data, &mut self.loads);
         let data_files = loaded.sources.len();
@@ -415,12 +457,15 @@ impl Workspace {
                             on(&Event::Written(path));
                         }
                         Ok(_) => counts.unchanged += 1,
-                        Err(e) => on(&Event::WriteFailed {
-                            department: r.name().to_string(),
-                            path,
-                            reason: e.to_string(),
-                            partly: false,
-                        }),
+                        Err(e) => {
+                            counts.write_failures += 1;
+                            on(&Event::WriteFailed {
+                                department: r.name().to_string(),
+                                path,
+                                reason: e.to_string(),
+                                partly: false,
+                            })
+                        }
                     }
                 }
             }
@@ -443,6 +488,34 @@ impl Workspace {
         };
         summary.count(&diagnostics);
         drop(checked);
+        // A build without any error is the record the next one-shot build may stand on.
+        let failed = departments
+            .iter()
+            .any(|d| matches!(d.status, DeptStatus::Failed(_)));
+        if let Some(key) = shortcut_key
+            && fatal.is_none()
+            && summary.errors == 0
+            && !failed
+            && counts.write_failures == 0
+            && let Some(tree) = shortcut::out_tree(&self.options.out)
+        {
+            let record = shortcut::Record {
+                key,
+                departments: summary.departments,
+                projects: summary.projects,
+                warnings: summary.warnings,
+                documents: counts.documents,
+                files: counts.written + counts.unchanged,
+                fresh: departments
+                    .iter()
+                    .flat_map(|d| d.documents.iter().map(|doc| doc.pdf.clone()))
+                    .collect(),
+                tree,
+            };
+            if let Err(e) = shortcut::save(&self.options.out, &record) {
+                on(&Event::ManifestNotSaved(e.to_string()));
+            }
+        }
         Outcome {
             sources: loaded.sources,
             diagnostics,
@@ -573,6 +646,8 @@ struct Counts {
     documents: usize,
     written: usize,
     unchanged: usize,
+    /// Files outside any department (the region's index pages) that could not be written.
+    write_failures: usize,
 }
 
 /// One document to render: its plan, template, outputs and input hash.

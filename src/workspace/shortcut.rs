@@ -1,0 +1,204 @@
+//! The no-op shortcut of a one-shot build: when nothing a build reads has changed since the
+//! last build that succeeded, and nothing in the output directory has changed since it
+//! ended, that build's result stands and nothing is loaded, checked, planned or rendered.
+//!
+//! The last successful build leaves `out/.jixiao-uptodate.json`: a hash of its inputs, what
+//! it reported (departments, projects, warnings, documents, files) and the length and mtime
+//! of every file below `out/`. The inputs are everything the output depends on:
+//!
+//! - this program (its version, and the length and mtime of the executable);
+//! - the options that change the output (`--split`, the data and templates paths);
+//! - every entry directly in the data directory (names, kinds, symlink targets, bytes);
+//! - every file below the templates directory (paths and bytes);
+//! - the fonts: every file below `fonts/` beside the data, the `--font-path` directories and
+//!   the system's font directories, by path, length and mtime;
+//! - `SOURCE_DATE_EPOCH`, and the git commit checked out (the documents' dates come from it).
+//!
+//! Anything unreadable means no shortcut. The record is removed as soon as a build does not
+//! take the shortcut, and written again only when the full build ends without an error, so a
+//! failed or interrupted build is never taken as current. Long-lived workspaces (`watch`,
+//! `serve`) do not use it: they keep their own caches and need every department's outcome.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// The record's file name in the output directory.
+pub const RECORD_FILE: &str = ".jixiao-uptodate.json";
+
+/// What the last successful build reported, and what it left in the output directory.
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+pub struct Record {
+    /// The hash of the inputs ([`inputs_key`]).
+    pub key: String,
+    pub departments: usize,
+    pub projects: usize,
+    pub warnings: usize,
+    pub documents: usize,
+    /// Files the build wrote or found current.
+    pub files: usize,
+    /// The first output of every listed document (announced as current).
+    pub fresh: Vec<PathBuf>,
+    /// Every file below the output directory but jixiao's own records: (path, length, mtime
+    /// in nanoseconds since the epoch).
+    pub tree: Vec<(PathBuf, u64, u128)>,
+}
+
+/// The hash of everything a build of these options reads (see the module documentation), or
+/// `None` when some of it cannot be read.
+pub fn inputs_key(
+    data: &Path,
+    templates: &Path,
+    font_dirs: &[PathBuf],
+    split: bool,
+) -> Option<String> {
+    let mut h = blake3::Hasher::new();
+    let field = |h: &mut blake3::Hasher, bytes: &[u8]| {
+        h.update(&(bytes.len() as u64).to_le_bytes());
+        h.update(bytes);
+    };
+    field(&mut h, b"jixiao-uptodate-1");
+    field(&mut h, env!("CARGO_PKG_VERSION").as_bytes());
+    let exe = std::env::current_exe().ok()?;
+    field(&mut h, stat_line(&exe)?.as_bytes());
+    field(&mut h, &[u8::from(split)]);
+    // Not the output directory's: the record lives in it.
+    for p in [data, templates] {
+        field(
+            &mut h,
+            p.canonicalize().ok()?.as_os_str().as_encoded_bytes(),
+        );
+    }
+    // The data directory: its entries, not its subdirectories (which a build does not read).
+    let mut entries: Vec<fs::DirEntry> = fs::read_dir(data).ok()?.collect::<Result<_, _>>().ok()?;
+    entries.sort_by_key(fs::DirEntry::file_name);
+    for e in entries {
+        let path = e.path();
+        field(&mut h, path.as_os_str().as_encoded_bytes());
+        let kind = e.file_type().ok()?;
+        if kind.is_symlink() {
+            let target = fs::canonicalize(&path)
+                .map(|t| t.into_os_string().into_encoded_bytes())
+                .unwrap_or_default();
+            field(&mut h, &target);
+        }
+        if path.is_file() {
+            field(&mut h, blake3::hash(&fs::read(&path).ok()?).as_bytes());
+        }
+    }
+    for file in walk(templates)? {
+        field(&mut h, file.as_os_str().as_encoded_bytes());
+        field(&mut h, blake3::hash(&fs::read(&file).ok()?).as_bytes());
+    }
+    for dir in font_dirs.iter().chain(system_font_dirs().iter()) {
+        field(&mut h, dir.as_os_str().as_encoded_bytes());
+        // A directory that does not exist is a fact too (fonts may appear there later).
+        for file in walk(dir).unwrap_or_default() {
+            field(&mut h, stat_line(&file).unwrap_or_default().as_bytes());
+        }
+    }
+    field(
+        &mut h,
+        std::env::var_os("SOURCE_DATE_EPOCH")
+            .unwrap_or_default()
+            .as_encoded_bytes(),
+    );
+    let head = crate::git::Repo::discover(data)
+        .and_then(|r| r.head())
+        .map(|oid| oid.to_string())
+        .unwrap_or_default();
+    field(&mut h, head.as_bytes());
+    Some(h.finalize().to_hex().to_string())
+}
+
+/// The directories the system's fonts are found in (fontconfig's usual ones).
+fn system_font_dirs() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = ["/usr/share/fonts", "/usr/local/share/fonts", "/etc/fonts"]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+    if let Some(home) = std::env::var_os("HOME") {
+        let home = PathBuf::from(home);
+        dirs.push(home.join(".fonts"));
+        dirs.push(home.join(".local/share/fonts"));
+    }
+    dirs
+}
+
+/// `path length mtime-ns` of a file, following symlinks.
+fn stat_line(path: &Path) -> Option<String> {
+    let m = fs::metadata(path).ok()?;
+    Some(format!("{} {} {}", path.display(), m.len(), mtime_ns(&m)?))
+}
+
+fn mtime_ns(m: &fs::Metadata) -> Option<u128> {
+    m.modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .map(|d| d.as_nanos())
+}
+
+/// Every file below `dir` (following symlinks to files, not to directories), sorted; `None`
+/// when `dir` cannot be read.
+fn walk(dir: &Path) -> Option<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    let mut first = true;
+    while let Some(d) = stack.pop() {
+        let entries = match fs::read_dir(&d) {
+            Ok(e) => e,
+            Err(_) if first => return None,
+            Err(_) => continue,
+        };
+        first = false;
+        for e in entries.filter_map(Result::ok) {
+            let Ok(kind) = e.file_type() else { continue };
+            if kind.is_dir() {
+                stack.push(e.path());
+            } else {
+                files.push(e.path());
+            }
+        }
+    }
+    files.sort();
+    Some(files)
+}
+
+/// Every file below the output directory but jixiao's own bookkeeping (the lock, the
+/// manifest, this record), with its length and mtime.
+pub fn out_tree(out: &Path) -> Option<Vec<(PathBuf, u64, u128)>> {
+    let own = |p: &Path| {
+        p.parent() == Some(out)
+            && p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                n == RECORD_FILE || n == crate::write::LOCK_FILE || n == ".jixiao-manifest.json"
+            })
+    };
+    walk(out)?
+        .into_iter()
+        .filter(|p| !own(p))
+        .map(|p| {
+            let m = fs::metadata(&p).ok()?;
+            Some((p.clone(), m.len(), mtime_ns(&m)?))
+        })
+        .collect()
+}
+
+/// The record, if there is one for exactly these inputs and the output directory is as that
+/// build left it.
+pub fn current(out: &Path, key: &str) -> Option<Record> {
+    let record: Record = serde_json::from_slice(&fs::read(out.join(RECORD_FILE)).ok()?).ok()?;
+    (record.key == key && out_tree(out)? == record.tree).then_some(record)
+}
+
+/// Removes the record (a build that did not take the shortcut is about to change things).
+pub fn forget(out: &Path) {
+    let _ = fs::remove_file(out.join(RECORD_FILE));
+}
+
+/// Writes the record of a successful build.
+pub fn save(out: &Path, record: &Record) -> std::io::Result<()> {
+    let bytes = serde_json::to_vec(record).map_err(std::io::Error::other)?;
+    crate::write::write_atomic(&out.join(RECORD_FILE), &bytes).map(|_| ())
+}
