@@ -47,7 +47,7 @@ fn build(dir: &Path) -> Outcome {
         font_paths: Vec::new(),
     });
     let options = BuildOptions {
-        shortcut: true,
+        one_shot: true,
         ..BuildOptions::default()
     };
     ws.build(&options, &quiet)
@@ -158,7 +158,7 @@ fn any_change_to_an_input_or_an_output_means_a_full_build() {
     let forced = ws.build(
         &BuildOptions {
             force: true,
-            shortcut: true,
+            one_shot: true,
             ..BuildOptions::default()
         },
         &quiet,

@@ -53,16 +53,17 @@ impl Args {
             force: self.force,
             split: self.split,
             jobs: self.jobs,
-            shortcut: false,
+            one_shot: false,
         }
     }
 }
 
 pub fn run(args: &Args) -> ExitCode {
     let mut ws = args.workspace();
-    // A one-shot build may stand on the last one when nothing has changed.
+    // The only build of this workspace: it may stand on the last one when nothing has changed,
+    // and keeps no plans for a next run.
     let options = BuildOptions {
-        shortcut: true,
+        one_shot: true,
         ..args.build_options()
     };
     let outcome = build_once(&mut ws, &options, true);

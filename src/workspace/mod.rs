@@ -71,10 +71,11 @@ pub struct BuildOptions {
     pub split: bool,
     /// Rendering threads (default: every core).
     pub jobs: Option<usize>,
-    /// When nothing has changed since the last successful build (see [`shortcut`]), report
-    /// its result without loading anything. For one-shot builds: the outcome then lists no
-    /// departments and no sources, only the counts.
-    pub shortcut: bool,
+    /// This is the workspace's only build (the `build` command), not one of a series
+    /// (`watch`, `serve`): when nothing has changed since the last successful build (see
+    /// [`shortcut`]) its result is reported without loading anything — the outcome then lists
+    /// no departments and no sources, only the counts — and no plans are kept for a next run.
+    pub one_shot: bool,
 }
 
 /// A project directory and its output directory; see the [module documentation](self).
@@ -211,7 +212,7 @@ impl Workspace {
         let mut shortcut_key = None;
         if let (Some(b), None) = (build, &fatal)
             && !b.force
-            && b.shortcut
+            && b.one_shot
         {
             let mut fonts = vec![self.root().join("fonts")];
             fonts.extend(self.options.font_paths.iter().cloned());
@@ -739,8 +740,11 @@ impl BuildRun<'_> {
         ];
         let jobs = self.plan(checked, departments, plans);
         outcome.documents = jobs.iter().filter(|j| j.listed).count();
-        for job in jobs.iter().filter(|j| j.listed) {
-            planned.insert(job.outputs[0].1.clone(), job.clone());
+        // Kept for previews and the next run; a one-shot build has neither.
+        if !self.build.one_shot {
+            for job in jobs.iter().filter(|j| j.listed) {
+                planned.insert(job.outputs[0].1.clone(), job.clone());
+            }
         }
         let manifest = Manifest::load(self.out);
         let fresh = |job: &Job| {
@@ -897,7 +901,9 @@ impl BuildRun<'_> {
                     twin.clone(),
                 ));
             }
-            plans.insert(file, (key, jobs[first..].to_vec()));
+            if !self.build.one_shot {
+                plans.insert(file, (key, jobs[first..].to_vec()));
+            }
         }
         self.plan_summaries(departments, &mut jobs);
         jobs
