@@ -5,10 +5,12 @@
 #
 # Scenarios (every run: --force, a fresh empty output directory):
 #   (a) the sample corpus data/                                  target: wall < 1 s
-#   (b) 1,000 one-page projects (50 departments × 20, xinjiang)  target: ≥ 180 projects/s, wall < 6 s
+#   (b) 1,000 one-page projects (50 departments × 20, xinjiang)  target: ≥ 250 projects/s, peak RSS ≤ 300 MiB
 #   (b1) the same with --jobs 1, to show the parallel speed-up
 #   (c) a mixed-style corpus of 200 projects (20 × 10, all four styles)
-#   (d) the first document of a cold process: 1 department × 1 project    target: wall < 150 ms
+#   (d) the first document of a cold process: 1 department × 1 project    target: wall < 120 ms
+#   (h) a no-op rebuild of (b) (nothing changed since the last build)  target: wall < 150 ms
+#   (i) (b) with one department of 20 projects changed, the rest current  target: wall < 300 ms
 #   (e) peak RSS of each, from /usr/bin/time -f '%e %M' (also CPU seconds, user + sys)
 #   (g) 200 one-project departments from the first project of seed 000 (one one-page
 #       项目支出绩效目标表 each), side by side with a peer: the `typst` PyPI package compiling the
@@ -122,12 +124,14 @@ scenario() {
     mo=$(printf '%s\n' "${others[@]}" | median)
     LAST_WALL=$mw LAST_CPU=$mc
     ROWS+=("$(printf '%-44s %4d %10.3f %11.1f %12.0f %8.2f %8.2f   %s' "$label" "$RUNS" "$mw" "$mr" \
-        "$(awk -v k="$mm" 'BEGIN { print k / 1024 }')" "$mc" "$mo" "$(verdict "$note" "$mw" "$mr")")")
+        "$(awk -v k="$mm" 'BEGIN { print k / 1024 }')" "$mc" "$mo" \
+        "$(verdict "$note" "$mw" "$mr" "$(awk -v k="$mm" 'BEGIN { print k / 1024 }')")")")
 }
 
-# verdict NOTE WALL RATE: "wall<1", "wall<6,rate>=180", "wall<0.150" or "" → ok / MISSED.
+# verdict NOTE WALL RATE MB: conditions "wall<1", "rate>=250", "rss<=300" joined by commas,
+# or "" → ok / MISSED.
 verdict() {
-    local note=$1 wall=$2 rate=$3 parts=() ok=ok
+    local note=$1 wall=$2 rate=$3 mb=${4:-0} parts=() ok=ok c conds
     [ -z "$note" ] && { echo "-"; return; }
     IFS=, read -ra conds <<<"$note"
     for c in "${conds[@]}"; do
@@ -136,6 +140,11 @@ verdict() {
                 local lim=${c#wall<}
                 parts+=("wall < ${lim} s")
                 awk -v w="$wall" -v l="$lim" 'BEGIN { exit !(w < l) }' || ok=MISSED
+                ;;
+            rss\<=*)
+                local lim=${c#rss<=}
+                parts+=("RSS ≤ ${lim} MB")
+                awk -v m="$mb" -v l="$lim" 'BEGIN { exit !(m <= l) }' || ok=MISSED
                 ;;
             rate\>=*)
                 local lim=${c#rate>=}
@@ -157,16 +166,82 @@ scenario "(a) sample data/ (${SAMPLE_PROJECTS} projects)" "$ROOT/data" "$SAMPLE_
 
 # (b) 1,000 one-page projects, all cores and one.
 B=$(corpus b 50 20 xinjiang)
-scenario "(b) 1000 one-page projects (50x20 xinjiang)" "$B" 1000 "wall<6,rate>=180"
+scenario "(b) 1000 one-page projects (50x20 xinjiang)" "$B" 1000 "rate>=250,rss<=300"
 scenario "(b1) the same, --jobs 1" "$B" 1000 "" --jobs 1
+
+# (h) a no-op rebuild of (b): the last build's output directory, nothing changed.
+# (i) one department of (b) changed (20 projects; a project renamed), the rest current.
+# Both are timed like the others but without --force, into one output directory built first.
+incremental() {
+    local data=$1 out=$WORK/out.inc
+    rm -rf "$out"
+    "$BIN" build "$data" --out "$out" --templates "$ROOT/templates" 2>/dev/null
+    local file
+    file=$(ls "$data"/*.yaml | head -n 1)
+    local walls=() rss=() cpus=() others=() wall2=() rss2=() cpus2=() others2=()
+    echo "== (h) no-op and (i) one changed department on (b): $RUNS runs" >&2
+    for ((i = 1; i <= RUNS; i++)); do
+        timed "$data" "$out"
+        walls+=("$T_WALL") rss+=("$T_KB") cpus+=("$T_CPU") others+=("$T_OTHER")
+        # A new name for the first project of the first department: its document changes.
+        sed -i -E "0,/^  - 名称: /s/^  - 名称: (.*)$/  - 名称: \1$i/" "$file"
+        timed "$data" "$out"
+        wall2+=("$T_WALL") rss2+=("$T_KB") cpus2+=("$T_CPU") others2+=("$T_OTHER")
+        grep -q "写入 2 个文件" "$WORK/build.log" || {
+            echo "bench: (i) did not rewrite the changed department:" >&2
+            tail -n 3 "$WORK/build.log" >&2
+            exit 1
+        }
+        printf '   run %d: no-op %s s; one changed %s s\n' "$i" "${walls[-1]}" "${wall2[-1]}" >&2
+    done
+    row "(h) no-op rebuild of (b)" 1000 "wall<0.150" walls rss cpus others
+    row "(i) (b) with one department changed (20)" 20 "wall<0.300" wall2 rss2 cpus2 others2
+}
+
+# timed DATA OUT: one build without --force; sets T_WALL, T_KB, T_CPU, T_OTHER.
+timed() {
+    local b0 b1 t0 t1
+    b0=$(busy)
+    t0=$(date +%s%N)
+    /usr/bin/time -o "$WORK/time" -f '%e %M %U %S' \
+        "$BIN" build "$1" --out "$2" --templates "$ROOT/templates" 2>"$WORK/build.log" || {
+        echo "bench: build failed; last lines of its log:" >&2
+        tail -n 20 "$WORK/build.log" >&2
+        exit 1
+    }
+    t1=$(date +%s%N)
+    b1=$(busy)
+    T_WALL=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+    T_KB=$(tail -n 1 "$WORK/time" | awk '{ print $2 }')
+    T_CPU=$(tail -n 1 "$WORK/time" | awk '{ printf "%.2f", $3 + $4 }')
+    T_OTHER=$(awk -v a="$b0" -v b="$b1" -v c="$T_CPU" 'BEGIN { o = b - a - c; printf "%.2f", o < 0 ? 0 : o }')
+}
+
+# row LABEL PROJECTS NOTE WALLS RSS CPUS OTHERS (array names): add a table row of medians.
+row() {
+    local -n row_walls=$4 row_rss=$5 row_cpus=$6 row_others=$7
+    local mw mm mc mo mr
+    mw=$(printf '%s\n' "${row_walls[@]}" | median)
+    mm=$(printf '%s\n' "${row_rss[@]}" | median)
+    mc=$(printf '%s\n' "${row_cpus[@]}" | median)
+    mo=$(printf '%s\n' "${row_others[@]}" | median)
+    mr=$(awk -v p="$2" -v x="$mw" 'BEGIN { printf "%.1f", (x > 0 ? p / x : 0) }')
+    ROWS+=("$(printf '%-44s %4d %10.3f %11.1f %12.0f %8.2f %8.2f   %s' "$1" "$RUNS" "$mw" "$mr" \
+        "$(awk -v k="$mm" 'BEGIN { print k / 1024 }')" "$mc" "$mo" \
+        "$(verdict "$3" "$mw" "$mr" "$(awk -v k="$mm" 'BEGIN { print k / 1024 }')")")")
+}
 
 # (c) mixed styles.
 C=$(corpus c 20 10 all)
 scenario "(c) 200 projects, mixed styles (20x10)" "$C" 200 ""
 
+# (h), (i): incremental rebuilds of (b), on a copy (the bench edits a file).
+cp -r "$B" "$WORK/b-edit"
+incremental "$WORK/b-edit"
+
 # (d) the first document of a cold process.
 D=$(corpus d 1 1 xinjiang)
-scenario "(d) cold process, 1 project (1x1 xinjiang)" "$D" 1 "wall<0.150"
+scenario "(d) cold process, 1 project (1x1 xinjiang)" "$D" 1 "wall<0.120"
 
 # (g) 200 one-project departments, jixiao and the peer.
 G=$WORK/g/data
@@ -197,9 +272,11 @@ if python3 -c "import typst" 2>/dev/null; then
     PW=$(printf '%s\n' "${pw[@]}" | median)
     PC=$(printf '%s\n' "${pc[@]}" | median)
     PR=$(printf '%s\n' "${pr[@]}" | median)
-    PEER=$(printf '(g) peer (typst PyPI, the same 200 tables, PDF only): wall %.3f s, CPU %.2f s, peak RSS %.0f MB\n(g) jixiao (PDF + xlsx): wall %.3f s, CPU %.1f ms per table; peer wall / jixiao wall = %.2f (targets: ≥ 3, ≤ 15 ms)' \
+    PEER=$(printf '(g) peer (typst PyPI, the same 200 tables, PDF only): wall %.3f s, CPU %.2f s, peak RSS %.0f MB\n(g) jixiao (PDF + xlsx): wall %.3f s, CPU %.1f ms per table; peer wall / jixiao wall = %.2f (targets: ≥ 3: %s; ≤ 15 ms: %s)' \
         "$PW" "$PC" "$PR" "$GW" "$(awk -v c="$GC" 'BEGIN { print c * 1000 / 200 }')" \
-        "$(awk -v p="$PW" -v j="$GW" 'BEGIN { print p / j }')")
+        "$(awk -v p="$PW" -v j="$GW" 'BEGIN { print p / j }')" \
+        "$(awk -v p="$PW" -v j="$GW" 'BEGIN { print (p / j >= 3) ? "ok" : "MISSED" }')" \
+        "$(awk -v c="$GC" 'BEGIN { print (c * 1000 / 200 <= 15) ? "ok" : "MISSED" }')")
 else
     PEER="(g) peer skipped: python3 -c 'import typst' failed (pip install typst)"
 fi
