@@ -218,3 +218,47 @@ fn the_command_prints_the_same_either_way() {
     assert_eq!(short, full);
     assert!(full.iter().any(|l| l.starts_with("未变 ")), "{full:?}");
 }
+
+/// A FIFO in the data or templates directory is never opened to compute the key (it would
+/// block for ever), nor is a file larger than a build reads read whole.
+#[cfg(unix)]
+#[test]
+fn special_and_huge_files_do_not_hang_the_key() {
+    let dir = project();
+    let p = dir.path();
+    for fifo in [p.join("data/pipe.yaml"), p.join("templates/pipe")] {
+        let ok = Command::new("mkfifo").arg(&fifo).status().unwrap();
+        assert!(ok.success());
+    }
+    // Sparse: large on disk in name only.
+    let big = std::fs::File::create(p.join("data/big.bin")).unwrap();
+    big.set_len(64 << 30).unwrap();
+    drop(big);
+    let run = || {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_jixiao"))
+            .current_dir(p)
+            .arg("build")
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let started = std::time::Instant::now();
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                return status;
+            }
+            if started.elapsed() > std::time::Duration::from_secs(60) {
+                child.kill().unwrap();
+                panic!("jixiao build hung");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    };
+    assert!(run().success());
+    assert!(run().success());
+    // The key includes the program, so the library's record is its own.
+    assert!(!build(p).failed());
+    assert!(
+        shortcut(&build(p)),
+        "a FIFO and a huge file still allow the shortcut"
+    );
+}

@@ -10,6 +10,9 @@
 //! - the options that change the output (`--split`, the data and templates paths);
 //! - every entry directly in the data directory (names, kinds, symlink targets, bytes);
 //! - every file below the templates directory (paths and bytes);
+//!
+//!   (a file larger than a build would read, by length and mtime; FIFOs and devices are
+//!   never opened)
 //! - the fonts: every file below `fonts/` beside the data, the `--font-path` directories and
 //!   the system's font directories, by path, length and mtime;
 //! - `SOURCE_DATE_EPOCH`, and the git commit checked out (the documents' dates come from it).
@@ -83,13 +86,11 @@ pub fn inputs_key(
                 .unwrap_or_default();
             field(&mut h, &target);
         }
-        if path.is_file() {
-            field(&mut h, blake3::hash(&fs::read(&path).ok()?).as_bytes());
-        }
+        field(&mut h, content(&path)?.as_bytes());
     }
     for file in walk(templates)? {
         field(&mut h, file.as_os_str().as_encoded_bytes());
-        field(&mut h, blake3::hash(&fs::read(&file).ok()?).as_bytes());
+        field(&mut h, content(&file)?.as_bytes());
     }
     for dir in font_dirs.iter().chain(system_font_dirs().iter()) {
         field(&mut h, dir.as_os_str().as_encoded_bytes());
@@ -110,6 +111,20 @@ pub fn inputs_key(
         .unwrap_or_default();
     field(&mut h, head.as_bytes());
     Some(h.finalize().to_hex().to_string())
+}
+
+/// What stands for a file's content in the key: the hash of its bytes when it is a regular
+/// file of at most [`crate::load::MAX_FILE_BYTES`] (what a build reads), else its length and
+/// mtime — a large file is not read whole, and a FIFO or device is never opened.
+fn content(path: &Path) -> Option<String> {
+    let m = fs::metadata(path).ok()?;
+    if !m.is_file() {
+        return Some("not a file".to_string());
+    }
+    if m.len() > crate::load::MAX_FILE_BYTES {
+        return stat_line(path);
+    }
+    Some(blake3::hash(&fs::read(path).ok()?).to_hex().to_string())
 }
 
 /// The directories the system's fonts are found in (fontconfig's usual ones).
