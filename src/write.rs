@@ -11,8 +11,10 @@
 //!   *staged*: written to temporary files `.jixiao-<pid>-<n>.tmp` beside their targets (same
 //!   directory, so the same file system) and fsynced. Then a journal `.jixiao-journal.json` in
 //!   the department's directory lists every staged file with its target, length and BLAKE3
-//!   hash; it is written atomically and fsynced, with the directories. Only then are the staged
-//!   files renamed over their targets, the directories fsynced and the journal removed.
+//!   hash; it is written and fsynced, with the directories (a journal cut short does not parse
+//!   and is discarded, and nothing has moved yet). Only then are the staged files renamed over
+//!   their targets, the directories fsynced and the journal removed. Departments are written
+//!   side by side.
 //! - **A killed build is finished or cleaned up by the next one** ([`recover`], then
 //!   [`remove_stale_temps`], both under the lock). A journal found at the start means the
 //!   previous build died while moving a department's files in: when every listed file is
@@ -298,8 +300,16 @@ pub fn replace_together(
     let json = serde_json::to_vec_pretty(&Journal { files: entries })
         .map_err(|e| err(&journal, e.to_string()))?;
     let staged = guard.0.clone();
-    write_atomic(&journal, &json).map_err(|e| err(&journal, e.to_string()))?;
+    // Written in place, not renamed in: until it is complete and durable nothing has moved,
+    // and a journal cut short does not parse, so the next build discards the staged files
+    // and keeps the old ones. The directory sync below makes its entry durable.
     guard.0.push(journal.clone());
+    File::create(&journal)
+        .and_then(|mut f| {
+            f.write_all(&json)?;
+            f.sync_all()
+        })
+        .map_err(|e| err(&journal, e.to_string()))?;
     for d in &dirs {
         sync_dir(d).map_err(|e| err(d, e.to_string()))?;
     }
@@ -335,9 +345,10 @@ pub fn replace_together(
     for d in &dirs {
         sync_dir(d).map_err(|e| err(d, e.to_string()))?;
     }
-    // 5. Done: without the journal the next build has nothing to finish. (Should removing it
-    // fail, the next build finds every file moved and just removes it.)
-    let _ = fs::remove_file(&journal).and_then(|()| sync_dir(dir));
+    // 5. Done: without the journal the next build has nothing to finish. Its removal need not
+    // be durable: a journal that survives a crash lists files that are all in place, and the
+    // next build just removes it (as when removing it fails).
+    let _ = fs::remove_file(&journal);
     Ok(result)
 }
 

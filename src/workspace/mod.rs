@@ -109,6 +109,9 @@ pub struct Workspace {
     commit_dates: dates::CommitDates,
 }
 
+/// How many departments' files are put in place at once.
+const WRITE_THREADS: usize = 8;
+
 /// How many documents' preview pages a workspace keeps.
 pub const PREVIEWS_KEPT: usize = 48;
 
@@ -1040,20 +1043,27 @@ impl BuildRun<'_> {
         for (i, job) in jobs.iter().enumerate() {
             by_dept.entry(job.dept).or_default().push(i);
         }
+        // Typst's diagnostics are taken out first.
+        for (&dept, indices) in &by_dept {
+            for &i in indices {
+                if let JobResult::Failed(e) = &mut results[i] {
+                    for d in std::mem::take(&mut e.typst) {
+                        let name = departments[dept].name.clone();
+                        typst.push((name, (jobs[i].template.clone(), d)));
+                    }
+                }
+            }
+        }
+        let results = &*results;
+        // (department, its files to put in place: output, bytes, input hash)
+        type Files<'j> = Vec<(&'j Path, &'j [u8], &'j str)>;
+        let mut writes: Vec<(usize, Files)> = Vec::new();
         for (&dept, indices) in &by_dept {
             let name = departments[dept].name.clone();
             let failed = indices
                 .iter()
                 .any(|&i| matches!(results[i], JobResult::Failed(_)));
             // (output, bytes, input hash) of every rendered file of the department.
-            // Typst's diagnostics are taken out first.
-            for &i in indices {
-                if let JobResult::Failed(e) = &mut results[i] {
-                    for d in std::mem::take(&mut e.typst) {
-                        typst.push((name.clone(), (jobs[i].template.clone(), d)));
-                    }
-                }
-            }
             let mut files: Vec<(&Path, &[u8], &str)> = Vec::new();
             let mut reasons = Vec::new();
             for &i in indices {
@@ -1085,11 +1095,42 @@ impl BuildRun<'_> {
                 continue;
             }
             departments[dept].status = DeptStatus::Built;
-            if files.is_empty() {
-                continue;
+            if !files.is_empty() {
+                writes.push((dept, files));
             }
-            let pairs: Vec<(&Path, &[u8])> = files.iter().map(|&(p, b, _)| (p, b)).collect();
-            match write::replace_together(&departments[dept].out_dir, &pairs) {
+        }
+        // Each department's files are put in place together (see `write`), departments side by
+        // side: most of that time is waiting for the disk (fsync), not work.
+        let next = AtomicUsize::new(0);
+        let written: Vec<Mutex<Option<Result<Vec<Written>, write::ReplaceError>>>> =
+            writes.iter().map(|_| Mutex::new(None)).collect();
+        std::thread::scope(|scope| {
+            for _ in 0..WRITE_THREADS.min(writes.len()) {
+                scope.spawn(|| {
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some((dept, files)) = writes.get(i) else {
+                            break;
+                        };
+                        let pairs: Vec<(&Path, &[u8])> =
+                            files.iter().map(|&(p, b, _)| (p, b)).collect();
+                        let r = write::replace_together(&departments[*dept].out_dir, &pairs);
+                        *written[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
+                    }
+                });
+            }
+        });
+        for ((dept, files), r) in writes.iter().zip(written) {
+            let dept = *dept;
+            let r = r.into_inner().unwrap_or_else(|e| e.into_inner());
+            let r = r.unwrap_or_else(|| {
+                Err(write::ReplaceError {
+                    path: departments[dept].out_dir.clone(),
+                    reason: "写入线程意外中止".to_string(),
+                    partly: false,
+                })
+            });
+            match r {
                 Ok(written) => {
                     for (&(path, bytes, hash), w) in files.iter().zip(written) {
                         manifest.record(path, hash, bytes);
@@ -1108,7 +1149,7 @@ impl BuildRun<'_> {
                 }
                 Err(e) => {
                     on(&Event::WriteFailed {
-                        department: name.clone(),
+                        department: departments[dept].name.clone(),
                         path: e.path.clone(),
                         reason: e.reason.clone(),
                         partly: e.partly,
