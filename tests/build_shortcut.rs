@@ -55,7 +55,7 @@ fn build(dir: &Path) -> Outcome {
 
 /// Whether the build stood on the last one: it read no file and planned no department.
 fn shortcut(o: &Outcome) -> bool {
-    o.sources.len() == 0 && o.departments.is_empty()
+    o.sources.is_empty() && o.departments.is_empty()
 }
 
 fn pdf_of(dir: &Path) -> PathBuf {

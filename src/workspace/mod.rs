@@ -1102,8 +1102,8 @@ impl BuildRun<'_> {
         // Each department's files are put in place together (see `write`), departments side by
         // side: most of that time is waiting for the disk (fsync), not work.
         let next = AtomicUsize::new(0);
-        let written: Vec<Mutex<Option<Result<Vec<Written>, write::ReplaceError>>>> =
-            writes.iter().map(|_| Mutex::new(None)).collect();
+        type Slot = Mutex<Option<Result<Vec<Written>, write::ReplaceError>>>;
+        let written: Vec<Slot> = writes.iter().map(|_| Mutex::new(None)).collect();
         std::thread::scope(|scope| {
             for _ in 0..WRITE_THREADS.min(writes.len()) {
                 scope.spawn(|| {
