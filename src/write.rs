@@ -13,8 +13,8 @@
 //!   the department's directory lists every staged file with its target, length and BLAKE3
 //!   hash; it is written and fsynced, with the directories (a journal cut short does not parse
 //!   and is discarded, and nothing has moved yet). Only then are the staged files renamed over
-//!   their targets, the directories fsynced and the journal removed. Departments are written
-//!   side by side.
+//!   their targets, the directories fsynced and the journal removed. Each department is written
+//!   as soon as its documents are rendered, several side by side.
 //! - **A killed build is finished or cleaned up by the next one** ([`recover`], then
 //!   [`remove_stale_temps`], both under the lock). A journal found at the start means the
 //!   previous build died while moving a department's files in: when every listed file is
@@ -618,6 +618,14 @@ impl Manifest {
         self.entries.insert(
             output.to_string_lossy().to_string(),
             format!("{hash}:{}", blake3::hash(bytes).to_hex()),
+        );
+    }
+
+    /// As [`Manifest::record`], with the BLAKE3 hash (hex) of the bytes already computed.
+    pub fn record_hashed(&mut self, output: &Path, hash: &str, bytes_hash: &str) {
+        self.entries.insert(
+            output.to_string_lossy().to_string(),
+            format!("{hash}:{bytes_hash}"),
         );
     }
 

@@ -164,6 +164,8 @@ fn any_change_to_an_input_or_an_output_means_a_full_build() {
         &quiet,
     );
     assert!(!shortcut(&forced));
+    // … and leaves a record: nothing changed since.
+    assert!(shortcut(&build(p)));
 }
 
 #[test]

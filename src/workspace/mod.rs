@@ -214,15 +214,16 @@ impl Workspace {
         }
         let mut shortcut_key = None;
         if let (Some(b), None) = (build, &fatal)
-            && !b.force
             && b.one_shot
         {
             let mut fonts = vec![self.root().join("fonts")];
             fonts.extend(self.options.font_paths.iter().cloned());
             shortcut_key =
                 shortcut::inputs_key(&self.options.data, &self.templates_dir, &fonts, b.split);
+            // `--force` builds everything, and leaves a record for the next build.
             if let Some(record) = shortcut_key
                 .as_deref()
+                .filter(|_| !b.force)
                 .and_then(|k| shortcut::current(&self.options.out, k))
             {
                 for pdf in &record.fresh {
@@ -767,19 +768,51 @@ impl BuildRun<'_> {
         let next = AtomicUsize::new(0);
         let done = AtomicUsize::new(0);
         let slots: Vec<Mutex<Option<JobResult>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
+        let by_dept = by_department(&jobs);
+        // A department is put in place as soon as its last document is rendered, by a writer
+        // thread (mostly waiting for the disk), and its bytes are dropped then: memory does not
+        // grow with the number of departments, and writing overlaps rendering.
+        let remaining: HashMap<usize, AtomicUsize> = by_dept
+            .iter()
+            .map(|(&d, v)| (d, AtomicUsize::new(v.len())))
+            .collect();
+        let placed: HashMap<usize, Mutex<Option<Placed>>> =
+            by_dept.keys().map(|&d| (d, Mutex::new(None))).collect();
+        let out_dirs: Vec<PathBuf> = departments.iter().map(|d| d.out_dir.clone()).collect();
+        let (ready, queue) = std::sync::mpsc::channel::<usize>();
+        let queue = Mutex::new(queue);
         std::thread::scope(|scope| {
-            for _ in 0..threads.clamp(1, jobs.len().max(1)) {
+            for _ in 0..WRITE_THREADS {
                 scope.spawn(|| {
+                    loop {
+                        let next = queue.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                        let Ok(dept) = next else { break };
+                        let r = put_in_place(&out_dirs[dept], &by_dept[&dept], &jobs, &slots);
+                        if let (Some(r), Some(slot)) = (r, placed.get(&dept)) {
+                            *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
+                        }
+                    }
+                });
+            }
+            for _ in 0..threads.clamp(1, jobs.len().max(1)) {
+                let ready = ready.clone();
+                let (remaining, slots, jobs, next, done) =
+                    (&remaining, &slots, &jobs, &next, &done);
+                let (fresh, renderers) = (&fresh, &renderers);
+                scope.spawn(move || {
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(job) = jobs.get(i) else { break };
                         let r = if fresh(job) {
                             JobResult::Fresh
                         } else {
-                            render_job(job, &renderers)
+                            render_job(job, renderers)
                         };
                         engine::evict();
                         *slots[i].lock().expect("result slot") = Some(r);
+                        if remaining[&job.dept].fetch_sub(1, Ordering::AcqRel) == 1 {
+                            let _ = ready.send(job.dept);
+                        }
                         on(&Event::Progress {
                             done: done.fetch_add(1, Ordering::Relaxed) + 1,
                             total: jobs.len(),
@@ -787,6 +820,8 @@ impl BuildRun<'_> {
                     }
                 });
             }
+            // The writers stop when every renderer has dropped its sender.
+            drop(ready);
         });
         let mut results: Vec<JobResult> = slots
             .into_iter()
@@ -799,8 +834,20 @@ impl BuildRun<'_> {
                 })
             })
             .collect();
+        let placed: HashMap<usize, Option<Placed>> = placed
+            .into_iter()
+            .map(|(d, m)| (d, m.into_inner().unwrap_or_else(|e| e.into_inner())))
+            .collect();
         let mut manifest = manifest;
-        let typst = self.write(&jobs, &mut results, departments, outcome, &mut manifest);
+        let typst = self.write(
+            &jobs,
+            &by_dept,
+            &mut results,
+            placed,
+            departments,
+            outcome,
+            &mut manifest,
+        );
         if let Err(e) = manifest.save() {
             on(&Event::ManifestNotSaved(e.to_string()));
         }
@@ -1029,22 +1076,21 @@ impl BuildRun<'_> {
 
     /// Writes each department all or none: if any of its documents failed, none is written;
     /// otherwise its files are staged and moved in together (`write::replace_together`).
+    #[allow(clippy::too_many_arguments)]
     fn write(
         &self,
         jobs: &[Job],
+        by_dept: &BTreeMap<usize, Vec<usize>>,
         results: &mut [JobResult],
+        mut placed: HashMap<usize, Option<Placed>>,
         departments: &mut [DeptOutcome],
         outcome: &mut Counts,
         manifest: &mut Manifest,
     ) -> TypstFailures {
         let on = self.on;
         let mut typst = Vec::new();
-        let mut by_dept: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-        for (i, job) in jobs.iter().enumerate() {
-            by_dept.entry(job.dept).or_default().push(i);
-        }
         // Typst's diagnostics are taken out first.
-        for (&dept, indices) in &by_dept {
+        for (&dept, indices) in by_dept {
             for &i in indices {
                 if let JobResult::Failed(e) = &mut results[i] {
                     for d in std::mem::take(&mut e.typst) {
@@ -1055,16 +1101,14 @@ impl BuildRun<'_> {
             }
         }
         let results = &*results;
-        // (department, its files to put in place: output, bytes, input hash)
-        type Files<'j> = Vec<(&'j Path, &'j [u8], &'j str)>;
-        let mut writes: Vec<(usize, Files)> = Vec::new();
-        for (&dept, indices) in &by_dept {
+        for (&dept, indices) in by_dept {
             let name = departments[dept].name.clone();
             let failed = indices
                 .iter()
                 .any(|&i| matches!(results[i], JobResult::Failed(_)));
-            // (output, bytes, input hash) of every rendered file of the department.
-            let mut files: Vec<(&Path, &[u8], &str)> = Vec::new();
+            // (output, input hash) of every rendered file of the department, in the order
+            // `put_in_place` wrote them.
+            let mut files: Vec<(&Path, &str)> = Vec::new();
             let mut reasons = Vec::new();
             for &i in indices {
                 let job = &jobs[i];
@@ -1072,8 +1116,8 @@ impl BuildRun<'_> {
                 match &results[i] {
                     JobResult::Rendered { .. } if failed => on(&Event::Held(pdf.clone())),
                     JobResult::Rendered { files: bytes } => {
-                        for ((_, path), b) in job.outputs.iter().zip(bytes.iter()) {
-                            files.push((path, b, &job.hash));
+                        for ((_, path), _) in job.outputs.iter().zip(bytes.iter()) {
+                            files.push((path, &job.hash));
                         }
                     }
                     JobResult::Fresh => {
@@ -1095,35 +1139,10 @@ impl BuildRun<'_> {
                 continue;
             }
             departments[dept].status = DeptStatus::Built;
-            if !files.is_empty() {
-                writes.push((dept, files));
+            if files.is_empty() {
+                continue;
             }
-        }
-        // Each department's files are put in place together (see `write`), departments side by
-        // side: most of that time is waiting for the disk (fsync), not work.
-        let next = AtomicUsize::new(0);
-        type Slot = Mutex<Option<Result<Vec<Written>, write::ReplaceError>>>;
-        let written: Vec<Slot> = writes.iter().map(|_| Mutex::new(None)).collect();
-        std::thread::scope(|scope| {
-            for _ in 0..WRITE_THREADS.min(writes.len()) {
-                scope.spawn(|| {
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some((dept, files)) = writes.get(i) else {
-                            break;
-                        };
-                        let pairs: Vec<(&Path, &[u8])> =
-                            files.iter().map(|&(p, b, _)| (p, b)).collect();
-                        let r = write::replace_together(&departments[*dept].out_dir, &pairs);
-                        *written[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
-                    }
-                });
-            }
-        });
-        for ((dept, files), r) in writes.iter().zip(written) {
-            let dept = *dept;
-            let r = r.into_inner().unwrap_or_else(|e| e.into_inner());
-            let r = r.unwrap_or_else(|| {
+            let r = placed.remove(&dept).flatten().unwrap_or_else(|| {
                 Err(write::ReplaceError {
                     path: departments[dept].out_dir.clone(),
                     reason: "写入线程意外中止".to_string(),
@@ -1132,8 +1151,8 @@ impl BuildRun<'_> {
             });
             match r {
                 Ok(written) => {
-                    for (&(path, bytes, hash), w) in files.iter().zip(written) {
-                        manifest.record(path, hash, bytes);
+                    for (&(path, hash), (w, bytes_hash)) in files.iter().zip(written) {
+                        manifest.record_hashed(path, hash, &bytes_hash);
                         if let Some((len, mtime)) = metadata_of(path) {
                             let mut v = self.verified.lock().unwrap_or_else(|e| e.into_inner());
                             v.insert(path.to_path_buf(), (hash.to_string(), len, mtime));
@@ -1149,7 +1168,7 @@ impl BuildRun<'_> {
                 }
                 Err(e) => {
                     on(&Event::WriteFailed {
-                        department: departments[dept].name.clone(),
+                        department: name.clone(),
                         path: e.path.clone(),
                         reason: e.reason.clone(),
                         partly: e.partly,
@@ -1160,6 +1179,71 @@ impl BuildRun<'_> {
         }
         typst
     }
+}
+
+/// What putting a department's files in place gave: per file, whether it was written and the
+/// BLAKE3 hash (hex) of its bytes.
+type Placed = Result<Vec<(Written, String)>, write::ReplaceError>;
+
+/// The job indices of each department, in job order.
+fn by_department(jobs: &[Job]) -> BTreeMap<usize, Vec<usize>> {
+    let mut by_dept: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (i, job) in jobs.iter().enumerate() {
+        by_dept.entry(job.dept).or_default().push(i);
+    }
+    by_dept
+}
+
+/// Puts one department's rendered files in place together (see [`write::replace_together`])
+/// once all its documents are rendered, then drops their bytes. `None` when there is nothing
+/// to write: a document failed (nothing of the department is replaced) or every one was
+/// current.
+fn put_in_place(
+    out_dir: &Path,
+    indices: &[usize],
+    jobs: &[Job],
+    slots: &[Mutex<Option<JobResult>>],
+) -> Option<Placed> {
+    // Every renderer of this department is done with its slot: no one else locks these.
+    let mut results: Vec<_> = indices
+        .iter()
+        .map(|&i| slots[i].lock().unwrap_or_else(|e| e.into_inner()))
+        .collect();
+    if results.iter().any(|r| {
+        !matches!(
+            r.as_ref(),
+            Some(JobResult::Rendered { .. } | JobResult::Fresh)
+        )
+    }) {
+        return None;
+    }
+    let mut files: Vec<(&Path, &[u8])> = Vec::new();
+    for (r, &i) in results.iter().zip(indices) {
+        if let Some(JobResult::Rendered { files: bytes }) = r.as_ref() {
+            for ((_, path), b) in jobs[i].outputs.iter().zip(bytes) {
+                files.push((path.as_path(), b.as_slice()));
+            }
+        }
+    }
+    if files.is_empty() {
+        return None;
+    }
+    let placed = write::replace_together(out_dir, &files).map(|written| {
+        written
+            .into_iter()
+            .zip(&files)
+            .map(|(w, (_, b))| (w, blake3::hash(b).to_hex().to_string()))
+            .collect()
+    });
+    drop(files);
+    for r in &mut results {
+        if let Some(JobResult::Rendered { files }) = r.as_mut() {
+            for f in files.iter_mut() {
+                *f = Vec::new();
+            }
+        }
+    }
+    Some(placed)
 }
 
 fn render_job(job: &Job, renderers: &[&dyn Renderer]) -> JobResult {
