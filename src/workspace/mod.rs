@@ -493,35 +493,7 @@ impl Workspace {
         };
         summary.count(&diagnostics);
         drop(checked);
-        // A build without any error is the record the next one-shot build may stand on.
-        let failed = departments
-            .iter()
-            .any(|d| matches!(d.status, DeptStatus::Failed(_)));
-        if let Some(key) = shortcut_key
-            && fatal.is_none()
-            && summary.errors == 0
-            && !failed
-            && counts.write_failures == 0
-            && let Some(tree) = shortcut::out_tree(&self.options.out)
-        {
-            let record = shortcut::Record {
-                key,
-                departments: summary.departments,
-                projects: summary.projects,
-                warnings: summary.warnings,
-                documents: counts.documents,
-                files: counts.written + counts.unchanged,
-                fresh: departments
-                    .iter()
-                    .flat_map(|d| d.documents.iter().map(|doc| doc.pdf.clone()))
-                    .collect(),
-                tree,
-            };
-            if let Err(e) = shortcut::save(&self.options.out, &record) {
-                on(&Event::ManifestNotSaved(e.to_string()));
-            }
-        }
-        Outcome {
+        let outcome = Outcome {
             sources: loaded.sources,
             diagnostics,
             summary,
@@ -531,7 +503,32 @@ impl Workspace {
             written: counts.written,
             unchanged: counts.unchanged,
             elapsed: started.elapsed(),
+        };
+        // A build without any error is the record the next one-shot build may stand on.
+        if let Some(key) = shortcut_key
+            && !outcome.failed()
+            && counts.write_failures == 0
+            && let Some(tree) = shortcut::out_tree(&self.options.out)
+        {
+            let record = shortcut::Record {
+                key,
+                departments: outcome.summary.departments,
+                projects: outcome.summary.projects,
+                warnings: outcome.summary.warnings,
+                documents: outcome.documents,
+                files: outcome.written + outcome.unchanged,
+                fresh: outcome
+                    .departments
+                    .iter()
+                    .flat_map(|d| d.documents.iter().map(|doc| doc.pdf.clone()))
+                    .collect(),
+                tree,
+            };
+            if let Err(e) = shortcut::save(&self.options.out, &record) {
+                on(&Event::ManifestNotSaved(e.to_string()));
+            }
         }
+        outcome
     }
 
     /// Renders a document that is no department's (the 绩效目标变动对照表 of `jixiao diff`)
@@ -1115,10 +1112,12 @@ impl BuildRun<'_> {
                 let pdf = &job.outputs[0].1;
                 match &results[i] {
                     JobResult::Rendered { .. } if failed => on(&Event::Held(pdf.clone())),
-                    JobResult::Rendered { files: bytes } => {
-                        for ((_, path), _) in job.outputs.iter().zip(bytes.iter()) {
-                            files.push((path, &job.hash));
-                        }
+                    JobResult::Rendered { .. } => {
+                        files.extend(
+                            job.outputs
+                                .iter()
+                                .map(|(_, path)| (path.as_path(), &*job.hash)),
+                        );
                     }
                     JobResult::Fresh => {
                         outcome.unchanged += job.outputs.len();
