@@ -7,9 +7,8 @@ use std::process::Command;
 
 use jixiao::workspace::{BuildOptions, Options, Outcome, Workspace, quiet};
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+mod common;
+use common::repo;
 
 /// A project directory with one sample department (with its known warnings) and a copy of the
 /// templates, so that a test may change them.
@@ -59,18 +58,10 @@ fn shortcut(o: &Outcome) -> bool {
 }
 
 fn pdf_of(dir: &Path) -> PathBuf {
-    let mut stack = vec![dir.join("out")];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap().filter_map(Result::ok) {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "pdf") {
-                return p;
-            }
-        }
-    }
-    panic!("no PDF")
+    common::files_below(&dir.join("out"))
+        .into_iter()
+        .find(|p| p.extension().is_some_and(|x| x == "pdf"))
+        .expect("a PDF below out/")
 }
 
 #[test]

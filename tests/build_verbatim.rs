@@ -11,9 +11,8 @@ use calamine::{Data, Reader, Xlsx};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+mod common;
+use common::{repo, squash};
 
 fn config(cases: u32) -> Config {
     let cases = std::env::var("JIXIAO_FUZZ_CASES")
@@ -55,10 +54,6 @@ fn text() -> impl Strategy<Value = String> {
     })
 }
 
-fn squash(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace()).collect()
-}
-
 /// The Xinjiang sample department with its first project's name, first 三级, first 指标值, goal
 /// and 上年完成值 replaced.
 fn department(name: &str, level3: &str, target: &str, goal: &str, last: &str) -> String {
@@ -96,18 +91,10 @@ fn build(yaml: &str) -> (tempfile::TempDir, std::process::Output) {
 }
 
 fn file_with(dir: &Path, ext: &str) -> PathBuf {
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap().filter_map(Result::ok) {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|e| e == ext) {
-                return p;
-            }
-        }
-    }
-    panic!("no .{ext} below {}", dir.display())
+    common::files_below(dir)
+        .into_iter()
+        .find(|p| p.extension().is_some_and(|e| e == ext))
+        .unwrap_or_else(|| panic!("no .{ext} below {}", dir.display()))
 }
 
 /// Builds the department with these five texts and says which of them the PDF's text or the
