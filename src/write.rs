@@ -614,14 +614,8 @@ impl Manifest {
         }
     }
 
-    pub fn record(&mut self, output: &Path, hash: &str, bytes: &[u8]) {
-        self.entries.insert(
-            output.to_string_lossy().to_string(),
-            format!("{hash}:{}", blake3::hash(bytes).to_hex()),
-        );
-    }
-
-    /// As [`Manifest::record`], with the BLAKE3 hash (hex) of the bytes already computed.
+    /// Records that `output` was built from inputs hashing to `hash` and holds bytes whose
+    /// BLAKE3 hash (hex) is `bytes_hash`.
     pub fn record_hashed(&mut self, output: &Path, hash: &str, bytes_hash: &str) {
         self.entries.insert(
             output.to_string_lossy().to_string(),

@@ -96,8 +96,7 @@ pub fn style_fonts(
     extra: &[PathBuf],
     checked: &crate::check::Checked,
 ) -> crate::render::pdf::fonts::FontSet {
-    let mut dirs = vec![project_root(data).join("fonts")];
-    dirs.extend(extra.iter().cloned());
+    let dirs = crate::workspace::font_dirs(data, extra);
     crate::render::pdf::fonts::FontSet::discover_families(&dirs, &style_families(checked))
 }
 

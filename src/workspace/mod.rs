@@ -154,6 +154,11 @@ impl Workspace {
         project_root(&self.options.data)
     }
 
+    /// The font directories builds use (see [`font_dirs`]).
+    pub fn font_dirs(&self) -> Vec<PathBuf> {
+        font_dirs(&self.options.data, &self.options.font_paths)
+    }
+
     /// Forgets the fonts (after a change in a font directory): the next run discovers them
     /// again.
     pub fn fonts_changed(&mut self) {
@@ -216,10 +221,12 @@ impl Workspace {
         if let (Some(b), None) = (build, &fatal)
             && b.one_shot
         {
-            let mut fonts = vec![self.root().join("fonts")];
-            fonts.extend(self.options.font_paths.iter().cloned());
-            shortcut_key =
-                shortcut::inputs_key(&self.options.data, &self.templates_dir, &fonts, b.split);
+            shortcut_key = shortcut::inputs_key(
+                &self.options.data,
+                &self.templates_dir,
+                &self.font_dirs(),
+                b.split,
+            );
             // `--force` builds everything, and leaves a record for the next build.
             if let Some(record) = shortcut_key
                 .as_deref()
@@ -605,9 +612,7 @@ impl Workspace {
         {
             return fonts.clone();
         }
-        let mut dirs = vec![self.root().join("fonts")];
-        dirs.extend(self.options.font_paths.iter().cloned());
-        let fonts = Arc::new(FontSet::discover_families(&dirs, &families));
+        let fonts = Arc::new(FontSet::discover_families(&self.font_dirs(), &families));
         self.fonts = Some((families, fonts.clone()));
         self.coverage.clear();
         self.engine = None;
@@ -1400,6 +1405,14 @@ pub fn project_root(data: &Path) -> PathBuf {
         .ok()
         .and_then(|d| d.parent().map(Path::to_path_buf))
         .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// The font directories of a build: `fonts/` beside the data directory, then `extra`
+/// (`--font-path`), in that order.
+pub fn font_dirs(data: &Path, extra: &[PathBuf]) -> Vec<PathBuf> {
+    let mut dirs = vec![project_root(data).join("fonts")];
+    dirs.extend(extra.iter().cloned());
+    dirs
 }
 
 /// The font families the styles of `checked` name in their fallback chains, sorted, once.

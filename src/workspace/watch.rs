@@ -48,8 +48,7 @@ impl Watch {
         let canonical = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
         let data = canonical(&ws.options().data);
         let templates = canonical(ws.templates_dir());
-        let mut fonts = vec![canonical(&ws.root().join("fonts"))];
-        fonts.extend(ws.options().font_paths.iter().map(|p| canonical(p)));
+        let fonts: Vec<PathBuf> = ws.font_dirs().iter().map(|p| canonical(p)).collect();
         debouncer
             .watch(&data, RecursiveMode::NonRecursive)
             .map_err(|e| format!("无法监视数据目录 {}：{e}", data.display()))?;

@@ -65,7 +65,7 @@ impl FontFile {
 
 /// A font file mapped into memory rather than read: a CJK collection is 20–30 MB, of which a
 /// table touches the tables and the few hundred glyphs it uses. Reading the files whole took
-/// 40 % of a one-table build (bench/README.md).
+/// 40 % of a one-table build (bench/profile-2026-11-26.txt).
 struct Mapped(memmap2::Mmap);
 
 impl AsRef<[u8]> for Mapped {
