@@ -78,6 +78,13 @@ impl Sources {
         self.files.len() - 1
     }
 
+    /// Appends the files of `other`; returns the id its first file has here.
+    pub fn append(&mut self, other: Sources) -> FileId {
+        let base = self.files.len();
+        self.files.extend(other.files);
+        base
+    }
+
     /// How many files were added (the id the next one gets).
     pub fn len(&self) -> usize {
         self.files.len()

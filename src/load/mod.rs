@@ -39,8 +39,8 @@ pub struct Loaded {
 }
 
 /// What loading gave for each file last time, so a long-lived caller (`watch`, `serve`) parses
-/// only the files whose bytes changed. An entry is reused only when the file's text and its
-/// place among the run's sources are the same, so every position it holds is still right.
+/// only the files whose bytes changed. Entries are kept as the file loaded on its own (its
+/// file id 0), and renumbered where it lands among the run's sources.
 #[derive(Default)]
 pub struct Cache {
     files: HashMap<PathBuf, Cached>,
@@ -48,9 +48,28 @@ pub struct Cache {
 
 struct Cached {
     hash: blake3::Hash,
-    file: FileId,
     departments: Vec<Department>,
     diagnostics: Vec<Diagnostic>,
+}
+
+impl Loaded {
+    /// Appends `other`, loaded on its own, after what is here: its files get the next ids, and
+    /// its departments and positions follow them.
+    fn append(&mut self, other: Loaded) {
+        let base = self.sources.append(other.sources);
+        self.departments
+            .extend(other.departments.into_iter().map(|mut d| {
+                d.file += base;
+                d
+            }));
+        self.diagnostics
+            .extend(other.diagnostics.into_iter().map(|mut d| {
+                if let Some(p) = &mut d.pos {
+                    p.file += base;
+                }
+                d
+            }));
+    }
 }
 
 /// Loads every `*.yaml` / `*.yml` file directly under `dir`, in name order.
@@ -58,60 +77,83 @@ pub fn load_dir(dir: &Path) -> Loaded {
     load_dir_cached(dir, &mut Cache::default())
 }
 
-/// [`load_dir`], reusing `cache` for files that have not changed and updating it.
+/// Loads every `*.yaml` / `*.yml` file directly under `dir`, in name order, through `cache`.
+/// The files are read and parsed in parallel, each on its own, and put together in name
+/// order, so the result is the same as loading them one after another.
 pub fn load_dir_cached(dir: &Path, cache: &mut Cache) -> Loaded {
-    let mut seen = HashSet::new();
-    let loaded = load_dir_with(dir, &mut |path, read_from, loaded| {
-        seen.insert(path.to_path_buf());
-        load_file_cached(path, read_from, loaded, cache)
-    });
+    use rayon::prelude::*;
+    let (diagnostics, files) = list_dir(dir);
+    let mut loaded = Loaded {
+        diagnostics,
+        ..Loaded::default()
+    };
+    let known = &*cache;
+    let each: Vec<(Loaded, Option<Cached>)> = files
+        .par_iter()
+        .map(|(path, read)| match read {
+            Ok(read_from) => load_file_cached(path, read_from, known),
+            Err(d) => (
+                Loaded {
+                    diagnostics: vec![(**d).clone()],
+                    ..Loaded::default()
+                },
+                None,
+            ),
+        })
+        .collect();
+    let seen: HashSet<&PathBuf> = files.iter().map(|(path, _)| path).collect();
     cache.files.retain(|p, _| seen.contains(p));
+    for ((path, _), (one, parsed)) in files.iter().zip(each) {
+        if let Some(c) = parsed {
+            cache.files.insert(path.clone(), c);
+        }
+        loaded.append(one);
+    }
     loaded
 }
 
-/// Loads one file through `cache`.
-fn load_file_cached(path: &Path, read_from: &Path, loaded: &mut Loaded, cache: &mut Cache) {
-    let (depts, diags) = (loaded.departments.len(), loaded.diagnostics.len());
-    let file = loaded.sources.len();
-    // The bytes are read once here; a changed or new file is loaded as usual.
+/// Loads one file on its own, reusing what `cache` holds for the same bytes; the second value
+/// is what to keep in the cache when the file was parsed.
+fn load_file_cached(path: &Path, read_from: &Path, cache: &Cache) -> (Loaded, Option<Cached>) {
+    let mut one = Loaded::default();
+    // The bytes are read once here; a file that cannot be read is loaded as usual (and its
+    // problem reported).
     let bytes = match read_limited(read_from) {
         Ok(Some(b)) => b,
-        _ => return load_file_from(path, read_from, loaded),
+        _ => {
+            load_file_from(path, read_from, &mut one);
+            return (one, None);
+        }
     };
     let hash = blake3::hash(&bytes);
     if let Some(c) = cache.files.get(path)
         && c.hash == hash
-        && c.file == file
     {
         let text = String::from_utf8_lossy(&bytes);
         let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
-        loaded.sources.add(path, text);
-        loaded.departments.extend(c.departments.iter().cloned());
-        loaded.diagnostics.extend(c.diagnostics.iter().cloned());
-        return;
+        one.sources.add(path, text);
+        one.departments = c.departments.clone();
+        one.diagnostics = c.diagnostics.clone();
+        return (one, None);
     }
-    load_bytes(path, bytes, loaded);
-    cache.files.insert(
-        path.to_path_buf(),
-        Cached {
-            hash,
-            file,
-            departments: loaded.departments[depts..].to_vec(),
-            diagnostics: loaded.diagnostics[diags..].to_vec(),
-        },
-    );
+    load_bytes(path, bytes, &mut one);
+    let keep = Cached {
+        hash,
+        departments: one.departments.clone(),
+        diagnostics: one.diagnostics.clone(),
+    };
+    (one, Some(keep))
 }
 
-/// Loads every `*.yaml` / `*.yml` file directly under `dir`, in name order. A file that is a
-/// symbolic link is read only when it resolves to a file inside `dir`: a link out of the data
-/// directory is refused (JX016) without being opened. Directories, links to directories and
-/// special files are not data files and are passed over.
-fn load_dir_with(dir: &Path, load: &mut dyn FnMut(&Path, &Path, &mut Loaded)) -> Loaded {
-    let mut loaded = Loaded {
-        sources: Sources::default(),
-        departments: Vec::new(),
-        diagnostics: Vec::new(),
-    };
+/// A data file found in a directory: the path as named in the directory, and the path to read
+/// or why it is not read.
+type Listed = (PathBuf, Result<PathBuf, Box<Diagnostic>>);
+
+/// The `*.yaml` / `*.yml` files directly under `dir`, in name order, with the problems of the
+/// directory itself. A file that is a symbolic link is read only when it resolves to a file
+/// inside `dir`: a link out of the data directory is refused (JX016) without being opened.
+/// Directories, links to directories and special files are not data files and are passed over.
+fn list_dir(dir: &Path) -> (Vec<Diagnostic>, Vec<Listed>) {
     let dir_error = |err: &std::io::Error| {
         let mut d = Diagnostic::new(
             &rules::DATA_DIR,
@@ -123,13 +165,9 @@ fn load_dir_with(dir: &Path, load: &mut dyn FnMut(&Path, &Path, &mut Loaded)) ->
     };
     let (entries, root) = match std::fs::read_dir(dir).and_then(|e| Ok((e, dir.canonicalize()?))) {
         Ok(e) => e,
-        Err(err) => {
-            loaded.diagnostics.push(dir_error(&err));
-            return loaded;
-        }
+        Err(err) => return (vec![dir_error(&err)], Vec::new()),
     };
-    // (the path as named in the directory, the path to read, or why it is not read)
-    let mut files: Vec<(PathBuf, Result<PathBuf, Box<Diagnostic>>)> = Vec::new();
+    let mut files: Vec<Listed> = Vec::new();
     for entry in entries.filter_map(Result::ok) {
         let path = entry.path();
         if !matches!(
@@ -177,6 +215,7 @@ fn load_dir_with(dir: &Path, load: &mut dyn FnMut(&Path, &Path, &mut Loaded)) ->
         }
     }
     files.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut diagnostics = Vec::new();
     if files.is_empty() {
         let mut d = Diagnostic::new(
             &rules::NO_DATA,
@@ -184,15 +223,9 @@ fn load_dir_with(dir: &Path, load: &mut dyn FnMut(&Path, &Path, &mut Loaded)) ->
             format!("{} 中没有 .yaml 数据文件", dir.display()),
         );
         d.path = Some(dir.to_path_buf());
-        loaded.diagnostics.push(d);
+        diagnostics.push(d);
     }
-    for (path, read) in files {
-        match read {
-            Ok(read_from) => load(&path, &read_from, &mut loaded),
-            Err(d) => loaded.diagnostics.push(*d),
-        }
-    }
-    loaded
+    (diagnostics, files)
 }
 
 /// Loads one file into `loaded`.
@@ -414,6 +447,8 @@ fn options() -> Options {
     budget.max_depth = 24;
     let mut options = Options::default();
     options.with_snippet = false;
+    // Comments are still checked as syntax, but nothing here reads their text.
+    options.emit_comments = false;
     options.budget = Some(budget);
     options.alias_limits.max_total_replayed_events = 250_000;
     options
