@@ -661,7 +661,8 @@ struct Counts {
 #[derive(Clone)]
 struct Job {
     dept: usize,
-    doc: Document,
+    /// Shared: the plans kept for `watch` and `serve` hand out their jobs every run.
+    doc: Arc<Document>,
     template: String,
     fonts: BTreeMap<String, Vec<String>>,
     /// (renderer index, path) of each output.
@@ -863,25 +864,51 @@ impl BuildRun<'_> {
         departments: &mut [DeptOutcome],
         plans: &mut HashMap<PathBuf, (blake3::Hash, Vec<Job>)>,
     ) -> Vec<Job> {
-        let mut jobs = Vec::new();
-        for (index, dept) in checked.departments.iter().enumerate() {
-            if departments[index].status == DeptStatus::Refused {
-                continue;
-            }
-            let file = departments[index].file.clone();
-            let year = u16::try_from(dept.src.year.value).unwrap_or(0);
-            let stamp = dates::document_date(self.fixed, self.committed.get(&file).copied(), year);
-            // A department whose file, date, styles, templates and fonts are as last time has
-            // the same plan.
-            let key = {
+        use rayon::prelude::*;
+        // Each department's date, and the key of its plan: a department whose file, date,
+        // styles, templates and fonts are as last time has the same plan.
+        let keyed: Vec<(dates::Date, blake3::Hash)> = checked
+            .departments
+            .iter()
+            .zip(departments.iter())
+            .map(|(dept, outcome)| {
+                let year = u16::try_from(dept.src.year.value).unwrap_or(0);
+                let stamp = dates::document_date(
+                    self.fixed,
+                    self.committed.get(&outcome.file).copied(),
+                    year,
+                );
                 let mut h = blake3::Hasher::new();
                 h.update(self.fingerprint.as_bytes());
                 h.update(self.lib_hash.as_bytes());
                 h.update(&[u8::from(self.build.split)]);
                 h.update(format!("{stamp:?}").as_bytes());
                 h.update(self.sources.text(dept.src.file).as_bytes());
-                h.finalize()
-            };
+                (stamp, h.finalize())
+            })
+            .collect();
+        // The departments to plan anew are planned in parallel (each on its own), then their
+        // jobs are made in department order below.
+        let fresh_plans: Vec<Option<Result<Vec<Document>, crate::plan::PlanError>>> = checked
+            .departments
+            .par_iter()
+            .zip(departments.par_iter())
+            .zip(keyed.par_iter())
+            .map(|((dept, outcome), (_, key))| {
+                let cached = plans
+                    .get(&outcome.file)
+                    .is_some_and(|(known, _)| known == key);
+                (outcome.status != DeptStatus::Refused && !cached)
+                    .then(|| crate::plan::plan_department(dept))
+            })
+            .collect();
+        let mut jobs = Vec::new();
+        for ((index, dept), fresh) in checked.departments.iter().enumerate().zip(fresh_plans) {
+            if departments[index].status == DeptStatus::Refused {
+                continue;
+            }
+            let file = departments[index].file.clone();
+            let (stamp, key) = keyed[index];
             if let Some((known, planned)) = plans.get(&file)
                 && *known == key
             {
@@ -902,7 +929,8 @@ impl BuildRun<'_> {
             let first = jobs.len();
             let chains = crate::render::pdf::present_chains(self.fonts, &dept.style.style.fonts);
             let dir = departments[index].out_dir.clone();
-            let docs = match crate::plan::plan_department(dept) {
+            let Some(planned) = fresh else { continue };
+            let docs = match planned {
                 Ok(d) => d,
                 Err(e) => {
                     let reason = e.to_string();
@@ -1065,7 +1093,7 @@ impl BuildRun<'_> {
         );
         Job {
             dept,
-            doc,
+            doc: Arc::new(doc),
             template,
             fonts: chains.clone(),
             outputs,
