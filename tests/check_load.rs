@@ -1286,3 +1286,67 @@ fn alias_bombs_are_told_about_anchors() {
     assert!(is_chinese(&d.message), "{}", d.message);
     assert!(d.help.as_deref().unwrap().contains("锚点"), "{:?}", d.help);
 }
+
+/// Files are parsed in parallel: every department and every diagnostic must still name its own
+/// file, at the right line, in name order — whatever file finished first. Files of different
+/// sizes (so they finish in another order than they start), each broken at a known line, and
+/// good ones between them.
+#[test]
+fn parallel_loading_keeps_each_file_its_own_positions_and_the_name_order() {
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    for i in 0..24 {
+        let name = format!("{i:02}.yaml");
+        // Every third file has a syntax error on line 3 + i (after i comment lines); a
+        // long file (many projects) comes before short ones.
+        let padding = "# 注释\n".repeat(i);
+        let text = if i % 3 == 0 {
+            format!("部门: 部门{i}\n年度: 2023\n{padding}样式: [未闭合\n")
+        } else {
+            let projects = if i % 2 == 0 { 40 } else { 1 };
+            let mut t = GOOD.replace("测试部门", &format!("部门{i}"));
+            let project = t.split_off(t.find("  - 名称").unwrap());
+            for p in 0..projects {
+                t.push_str(&project.replace("项目甲", &format!("项目{p}")));
+            }
+            t
+        };
+        files.push((name, text.into_bytes()));
+    }
+    let refs: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    let (_dir, loaded) = load(&refs);
+    let names: Vec<String> = loaded
+        .departments
+        .iter()
+        .map(|d| d.name.value.clone())
+        .collect();
+    let expected: Vec<String> = (0..24)
+        .filter(|i| i % 3 != 0)
+        .map(|i| format!("部门{i}"))
+        .collect();
+    assert_eq!(names, expected, "departments in name order");
+    for d in &loaded.departments {
+        let path = loaded.sources.path(d.file);
+        let i: usize = path.file_stem().unwrap().to_str().unwrap().parse().unwrap();
+        assert_eq!(d.name.value, format!("部门{i}"), "{}", path.display());
+    }
+    let errors: Vec<(String, usize)> = loaded
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let pos = d.pos.as_ref().expect("a syntax error has a position");
+            let name = loaded.sources.path(pos.file).file_name().unwrap();
+            (name.to_string_lossy().into_owned(), pos.line)
+        })
+        .collect();
+    let expected: Vec<(String, usize)> = (0..24)
+        .filter(|i| i % 3 == 0)
+        .map(|i| (format!("{i:02}.yaml"), 3 + i))
+        .collect();
+    assert_eq!(
+        errors, expected,
+        "one error per broken file, at its line, in name order"
+    );
+}
