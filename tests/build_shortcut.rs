@@ -255,3 +255,158 @@ fn special_and_huge_files_do_not_hang_the_key() {
         "a FIFO and a huge file still allow the shortcut"
     );
 }
+
+/// A project directory with two sample departments of one style.
+fn two_departments() -> tempfile::TempDir {
+    let dir = project();
+    std::fs::copy(
+        repo().join("data/2023-kuerle-rendaban.yaml"),
+        dir.path().join("data/b.yaml"),
+    )
+    .unwrap();
+    dir
+}
+
+/// Every file below `out` (state files aside) with its bytes.
+fn outputs(out: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    common::outputs_below(out)
+        .into_iter()
+        .map(|p| {
+            (
+                p.strip_prefix(out).unwrap().to_path_buf(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn append(path: &Path, text: &str) {
+    let mut s = std::fs::read_to_string(path).unwrap();
+    s.push_str(text);
+    std::fs::write(path, s).unwrap();
+}
+
+/// When one department's file changed, the others are taken from the plan record of the last
+/// build (not planned again), and the files are those a build from scratch makes.
+#[test]
+fn unchanged_departments_come_from_the_plan_record() {
+    let dir = two_departments();
+    let first = build(dir.path());
+    assert!(!first.failed());
+    assert_eq!(first.planned, 2);
+    assert_eq!(first.written, 4);
+    // A new project name in b: b is planned and rendered again, a is not.
+    let b = dir.path().join("data/b.yaml");
+    let text = std::fs::read_to_string(&b).unwrap();
+    let name = common::project_names("2023-kuerle-rendaban.yaml")[0].clone();
+    assert!(text.contains(&name));
+    std::fs::write(&b, text.replacen(&name, &format!("{name}（改）"), 1)).unwrap();
+    let second = build(dir.path());
+    assert!(!second.failed());
+    assert!(!shortcut(&second));
+    assert_eq!(second.planned, 1, "only the changed department is planned");
+    assert_eq!((second.written, second.unchanged), (2, 2));
+    assert_eq!(second.documents, first.documents);
+    assert_eq!(second.departments.len(), 2);
+    for (d1, d2) in first.departments.iter().zip(&second.departments) {
+        let titles = |d: &jixiao::workspace::DeptOutcome| {
+            d.documents
+                .iter()
+                .map(|doc| (doc.title.clone(), doc.pdf.clone(), doc.xlsx.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            titles(d1),
+            titles(d2),
+            "{}: the same documents listed",
+            d1.name
+        );
+    }
+    // The same bytes as a build from scratch.
+    let scratch = tempfile::tempdir().unwrap();
+    let mut ws = Workspace::open(Options {
+        data: dir.path().join("data"),
+        out: scratch.path().to_path_buf(),
+        templates: None,
+        font_paths: Vec::new(),
+    });
+    assert!(!ws.build(&BuildOptions::default(), &quiet).failed());
+    assert_eq!(outputs(&dir.path().join("out")), outputs(scratch.path()));
+}
+
+/// A recorded department whose outputs are gone or were changed by hand is planned and
+/// rendered again; a damaged or tampered record costs planning, never a wrong or missing file.
+#[test]
+fn the_plan_record_is_only_a_shortcut_to_fresh_outputs() {
+    let dir = two_departments();
+    let out = dir.path().join("out");
+    assert!(!build(dir.path()).failed());
+    let before = outputs(&out);
+    // a.yaml is 库尔勒市信访局's file.
+    let a_pdf = common::outputs_below(&out)
+        .into_iter()
+        .find(|p| p.to_string_lossy().contains("信访局") && p.extension().unwrap() == "pdf")
+        .expect("a's PDF");
+    let b = dir.path().join("data/b.yaml");
+    let mut edits = 0;
+    let mut touch_b = || {
+        // Another input, so that the no-op shortcut is not taken.
+        edits += 1;
+        append(&b, &format!("# 第 {edits} 次修改\n"));
+    };
+
+    // An output deleted.
+    std::fs::remove_file(&a_pdf).unwrap();
+    touch_b();
+    let o = build(dir.path());
+    assert!(!o.failed());
+    assert_eq!(o.planned, 2, "b changed, a's outputs are not fresh");
+    assert_eq!(outputs(&out), before);
+
+    // An output changed by hand.
+    std::fs::write(&a_pdf, b"not a pdf").unwrap();
+    touch_b();
+    let o = build(dir.path());
+    assert_eq!(o.planned, 2);
+    assert_eq!(outputs(&out), before);
+
+    // A record that does not parse.
+    std::fs::write(out.join(".jixiao-plans.json"), b"{ not json").unwrap();
+    touch_b();
+    let o = build(dir.path());
+    assert!(!o.failed());
+    assert_eq!(o.planned, 2);
+    assert_eq!(outputs(&out), before);
+
+    // A record whose entry names another input hash: a's outputs are not fresh under it.
+    let record = std::fs::read_to_string(out.join(".jixiao-plans.json")).unwrap();
+    let tampered = with_other_hashes(&record);
+    assert_ne!(tampered, record);
+    std::fs::write(out.join(".jixiao-plans.json"), tampered).unwrap();
+    touch_b();
+    let o = build(dir.path());
+    assert!(!o.failed());
+    assert_eq!(o.planned, 2);
+    assert_eq!(outputs(&out), before);
+
+    // And with the record as the last build left it, only b is planned.
+    touch_b();
+    let o = build(dir.path());
+    assert_eq!(o.planned, 1);
+    assert_eq!(outputs(&out), before);
+}
+
+/// Every `"hash":"…"` value of a plan record with its first hex digit changed.
+fn with_other_hashes(record: &str) -> String {
+    let mut out = String::new();
+    let mut rest = record;
+    while let Some(i) = rest.find("\"hash\":\"") {
+        let at = i + "\"hash\":\"".len();
+        out.push_str(&rest[..at]);
+        let first = rest[at..].chars().next().unwrap();
+        out.push(if first == '0' { '1' } else { '0' });
+        rest = &rest[at + first.len_utf8()..];
+    }
+    out.push_str(rest);
+    out
+}

@@ -6,8 +6,10 @@
 //!
 //! A workspace lives as long as its front end: the fonts, the Typst engine (with its standard
 //! library), and the previews of `serve` are kept between runs and rebuilt only when their
-//! inputs change; so are each data file's parse and each department's plan. Typst's
-//! process-wide memo cache is evicted by the workspace after every document.
+//! inputs change; so are each data file's parse and each department's plan. A one-shot
+//! `jixiao build` keeps the plans on disk instead (`plan_record`), so that it plans only the
+//! departments whose inputs changed. Typst's process-wide memo cache is evicted by the
+//! workspace after every document.
 //!
 //! ```no_run
 //! use jixiao::workspace::{BuildOptions, Options, Workspace, quiet};
@@ -43,6 +45,7 @@ use crate::write::{self, Manifest, Written};
 
 pub mod dates;
 mod outcome;
+mod plan_record;
 pub mod shortcut;
 mod typst_files;
 pub mod watch;
@@ -184,8 +187,9 @@ impl Workspace {
         }
         let engine = self.engine.as_ref()?.1.clone();
         let templates = self.templates.clone()?;
+        let doc = job.doc.as_ref()?;
         let laid_out =
-            crate::render::pdf::typeset(&engine, &templates, &job.template, &job.doc, &job.fonts);
+            crate::render::pdf::typeset(&engine, &templates, &job.template, doc, &job.fonts);
         engine::evict();
         let pages = Arc::new(crate::render::pdf::preview_pages(&laid_out.ok()?));
         self.previews
@@ -250,6 +254,7 @@ impl Workspace {
                     documents: record.documents,
                     written: 0,
                     unchanged: record.files,
+                    planned: 0,
                     elapsed: started.elapsed(),
                 };
             }
@@ -509,6 +514,7 @@ impl Workspace {
             documents: counts.documents,
             written: counts.written,
             unchanged: counts.unchanged,
+            planned: counts.planned,
             elapsed: started.elapsed(),
         };
         // A build without any error is the record the next one-shot build may stand on.
@@ -653,6 +659,8 @@ struct Counts {
     documents: usize,
     written: usize,
     unchanged: usize,
+    /// Departments planned (not taken from kept plans or the plan record).
+    planned: usize,
     /// Files outside any department (the region's index pages) that could not be written.
     write_failures: usize,
 }
@@ -661,8 +669,9 @@ struct Counts {
 #[derive(Clone)]
 struct Job {
     dept: usize,
-    /// Shared: the plans kept for `watch` and `serve` hand out their jobs every run.
-    doc: Arc<Document>,
+    /// Shared: the plans kept for `watch` and `serve` hand out their jobs every run. `None`
+    /// for a job taken from the plan record (`plan_record`), whose outputs were fresh.
+    doc: Option<Arc<Document>>,
     template: String,
     fonts: BTreeMap<String, Vec<String>>,
     /// (renderer index, path) of each output.
@@ -674,6 +683,24 @@ struct Job {
     listed: bool,
     /// What the xlsx twin carries (a department's documents).
     twin: Option<Arc<crate::render::xlsx::Twin>>,
+}
+
+impl Job {
+    /// The document's title; empty for a job from the plan record (whose title is there).
+    fn title(&self) -> String {
+        self.doc
+            .as_ref()
+            .map(|d| d.title.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// How a department's documents were planned in this run.
+enum Planned {
+    /// Taken from the plan record: its outputs are fresh.
+    Recorded(plan_record::DeptPlan),
+    /// Planned now.
+    Now(Result<Vec<Document>, crate::plan::PlanError>),
 }
 
 enum JobResult {
@@ -745,7 +772,19 @@ impl BuildRun<'_> {
                 fonts: Default::default(),
             },
         ];
-        let jobs = self.plan(checked, departments, plans);
+        let manifest = Manifest::load(self.out);
+        let recorded = (self.build.one_shot && !self.build.force)
+            .then(|| plan_record::PlanRecord::load(self.out));
+        let mut record = plan_record::PlanRecord::default();
+        let (jobs, planned_now) = self.plan(
+            checked,
+            departments,
+            plans,
+            (&manifest, recorded.as_ref()),
+            &mut record,
+        );
+        outcome.planned = planned_now;
+        drop(recorded);
         outcome.documents = jobs.iter().filter(|j| j.listed).count();
         // Kept for previews and the next run; a one-shot build has neither.
         if !self.build.one_shot {
@@ -753,7 +792,6 @@ impl BuildRun<'_> {
                 planned.insert(job.outputs[0].1.clone(), job.clone());
             }
         }
-        let manifest = Manifest::load(self.out);
         let fresh = |job: &Job| {
             !self.build.force
                 && job
@@ -854,6 +892,11 @@ impl BuildRun<'_> {
         if let Err(e) = manifest.save() {
             on(&Event::ManifestNotSaved(e.to_string()));
         }
+        if self.build.one_shot
+            && let Err(e) = record.save(self.out)
+        {
+            on(&Event::ManifestNotSaved(e.to_string()));
+        }
         typst
     }
 
@@ -863,7 +906,9 @@ impl BuildRun<'_> {
         checked: &Checked,
         departments: &mut [DeptOutcome],
         plans: &mut HashMap<PathBuf, (blake3::Hash, Vec<Job>)>,
-    ) -> Vec<Job> {
+        (manifest, recorded): (&Manifest, Option<&plan_record::PlanRecord>),
+        record: &mut plan_record::PlanRecord,
+    ) -> (Vec<Job>, usize) {
         use rayon::prelude::*;
         // Each department's date, and the key of its plan: a department whose file, date,
         // styles, templates and fonts are as last time has the same plan.
@@ -888,8 +933,9 @@ impl BuildRun<'_> {
             })
             .collect();
         // The departments to plan anew are planned in parallel (each on its own), then their
-        // jobs are made in department order below.
-        let fresh_plans: Vec<Option<Result<Vec<Document>, crate::plan::PlanError>>> = checked
+        // jobs are made in department order below. A one-shot build takes a department whose
+        // key is in the plan record and whose outputs are all fresh from there instead.
+        let fresh_plans: Vec<Option<Planned>> = checked
             .departments
             .par_iter()
             .zip(departments.par_iter())
@@ -898,11 +944,23 @@ impl BuildRun<'_> {
                 let cached = plans
                     .get(&outcome.file)
                     .is_some_and(|(known, _)| known == key);
-                (outcome.status != DeptStatus::Refused && !cached)
-                    .then(|| crate::plan::plan_department(dept))
+                if outcome.status == DeptStatus::Refused || cached {
+                    return None;
+                }
+                if let Some(r) = recorded.and_then(|r| r.get(&outcome.file, key))
+                    && r.jobs.iter().all(|j| {
+                        j.outputs
+                            .iter()
+                            .all(|(_, path)| self.is_fresh(manifest, path, &j.hash))
+                    })
+                {
+                    return Some(Planned::Recorded(r.clone()));
+                }
+                Some(Planned::Now(crate::plan::plan_department(dept)))
             })
             .collect();
         let mut jobs = Vec::new();
+        let mut planned_now = 0;
         for ((index, dept), fresh) in checked.departments.iter().enumerate().zip(fresh_plans) {
             if departments[index].status == DeptStatus::Refused {
                 continue;
@@ -915,7 +973,7 @@ impl BuildRun<'_> {
                 for job in planned {
                     if job.listed {
                         departments[index].documents.push(DocOutcome {
-                            title: job.doc.title.clone(),
+                            title: job.title(),
                             pdf: job.outputs[0].1.clone(),
                             xlsx: job.outputs.get(1).map(|o| o.1.clone()),
                         });
@@ -929,7 +987,35 @@ impl BuildRun<'_> {
             let first = jobs.len();
             let chains = crate::render::pdf::present_chains(self.fonts, &dept.style.style.fonts);
             let dir = departments[index].out_dir.clone();
-            let Some(planned) = fresh else { continue };
+            let planned = match fresh {
+                None => continue,
+                Some(Planned::Recorded(r)) => {
+                    for j in &r.jobs {
+                        if j.listed {
+                            departments[index].documents.push(DocOutcome {
+                                title: j.title.clone(),
+                                pdf: j.outputs[0].1.clone(),
+                                xlsx: j.outputs.get(1).map(|o| o.1.clone()),
+                            });
+                        }
+                        jobs.push(Job {
+                            dept: index,
+                            doc: None,
+                            template: j.template.clone(),
+                            fonts: BTreeMap::new(),
+                            outputs: j.outputs.clone(),
+                            hash: j.hash.clone(),
+                            timestamp: stamp,
+                            listed: j.listed,
+                            twin: None,
+                        });
+                    }
+                    record.departments.insert(file, r);
+                    continue;
+                }
+                Some(Planned::Now(p)) => p,
+            };
+            planned_now += 1;
             let docs = match planned {
                 Ok(d) => d,
                 Err(e) => {
@@ -981,12 +1067,27 @@ impl BuildRun<'_> {
                     twin.clone(),
                 ));
             }
-            if !self.build.one_shot {
+            if self.build.one_shot {
+                let recorded = plan_record::DeptPlan {
+                    key: key.to_hex().to_string(),
+                    jobs: jobs[first..]
+                        .iter()
+                        .map(|j| plan_record::JobPlan {
+                            outputs: j.outputs.clone(),
+                            hash: j.hash.clone(),
+                            template: j.template.clone(),
+                            listed: j.listed,
+                            title: j.title(),
+                        })
+                        .collect(),
+                };
+                record.departments.insert(file, recorded);
+            } else {
                 plans.insert(file, (key, jobs[first..].to_vec()));
             }
         }
         self.plan_summaries(departments, &mut jobs);
-        jobs
+        (jobs, planned_now)
     }
 
     /// The region's summaries of each year, from the figures of that year's departments.
@@ -1093,7 +1194,7 @@ impl BuildRun<'_> {
         );
         Job {
             dept,
-            doc: Arc::new(doc),
+            doc: Some(Arc::new(doc)),
             template,
             fonts: chains.clone(),
             outputs,
@@ -1279,8 +1380,16 @@ fn put_in_place(
 }
 
 fn render_job(job: &Job, renderers: &[&dyn Renderer]) -> JobResult {
+    // A job from the plan record had fresh outputs when it was planned; only a change to them
+    // during this build brings it here.
+    let Some(doc) = job.doc.as_deref() else {
+        return JobResult::Failed(crate::render::RenderError {
+            message: "输出文件在本次构建中途被改动；请再构建一次".to_string(),
+            typst: Vec::new(),
+        });
+    };
     let input = Input {
-        doc: &job.doc,
+        doc,
         template: &job.template,
         fonts: &job.fonts,
         timestamp: job.timestamp,

@@ -21,6 +21,9 @@ pub struct Outcome {
     pub documents: usize,
     pub written: usize,
     pub unchanged: usize,
+    /// Departments planned in this run; the others' plans were as last time (kept by `watch`
+    /// and `serve`, or in the plan record of a one-shot build).
+    pub planned: usize,
     pub elapsed: Duration,
 }
 

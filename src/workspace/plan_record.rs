@@ -1,0 +1,83 @@
+//! The plans of the last one-shot build, by data file (`out/.jixiao-plans.json`): for each
+//! department, the key of its plan's inputs and, for each of its documents, the outputs, the
+//! input hash the manifest knows them by, and the title. The next one-shot build takes a
+//! department from here instead of planning it again when the key is the same and every one
+//! of its outputs is fresh in the manifest; otherwise it plans as usual. `watch` and `serve`
+//! keep their plans in memory instead.
+//!
+//! The key is the one the in-memory plans of `watch` use (the department's file, its date,
+//! the styles, templates, Typst library and fonts, `--split`); an entry is only a shortcut to
+//! the same job hashes, and outputs are still checked against the manifest, so a missing,
+//! unreadable or stale record costs time, never a wrong file.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+const FILE: &str = ".jixiao-plans.json";
+
+/// Each department's recorded plan, by the data file it came from.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct PlanRecord {
+    /// The format; a record of another version is ignored.
+    version: String,
+    pub departments: BTreeMap<PathBuf, DeptPlan>,
+}
+
+/// One department's plan, as far as a build that renders nothing of it needs it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeptPlan {
+    /// The key of the plan's inputs (hex).
+    pub key: String,
+    pub jobs: Vec<JobPlan>,
+}
+
+/// One document of it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct JobPlan {
+    /// (renderer index, path) of each output.
+    pub outputs: Vec<(usize, PathBuf)>,
+    /// The input hash its outputs are recorded under in the manifest.
+    pub hash: String,
+    pub template: String,
+    pub listed: bool,
+    pub title: String,
+}
+
+fn version() -> String {
+    format!("{}-1", env!("CARGO_PKG_VERSION"))
+}
+
+impl Default for PlanRecord {
+    /// An empty record of this version.
+    fn default() -> PlanRecord {
+        PlanRecord {
+            version: version(),
+            departments: BTreeMap::new(),
+        }
+    }
+}
+
+impl PlanRecord {
+    /// The record in `out`, or an empty one (none, unreadable, or of another version).
+    pub fn load(out: &Path) -> PlanRecord {
+        std::fs::read(out.join(FILE))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<PlanRecord>(&b).ok())
+            .filter(|r| r.version == version())
+            .unwrap_or_default()
+    }
+
+    /// The plan recorded for `file` under `key`.
+    pub fn get(&self, file: &Path, key: &blake3::Hash) -> Option<&DeptPlan> {
+        self.departments
+            .get(file)
+            .filter(|d| d.key == key.to_hex().as_str())
+    }
+
+    pub fn save(&self, out: &Path) -> std::io::Result<()> {
+        let bytes = serde_json::to_vec(self).map_err(std::io::Error::other)?;
+        crate::write::write_atomic(&out.join(FILE), &bytes).map(|_| ())
+    }
+}
