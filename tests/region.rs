@@ -303,6 +303,76 @@ fn a_department_with_errors_is_listed_not_left_out() {
     assert!(num(&row[errors]).unwrap() > Decimal::ZERO);
 }
 
+/// A department named `<地区>汇总` would write into the directory of the region's summaries:
+/// it is refused with JX111 at its name, and the summaries are built and stay whole.
+#[test]
+fn a_department_named_like_the_summaries_directory_is_refused() {
+    let (dir, outcome) = build(|data| {
+        let f = data.join("2023-kuerle-xinfangju.yaml");
+        let t = std::fs::read_to_string(&f).unwrap();
+        let first = t
+            .lines()
+            .find(|l| l.starts_with("部门:"))
+            .unwrap()
+            .to_string();
+        std::fs::write(&f, t.replacen(&first, "部门: 样例市汇总", 1)).unwrap();
+    });
+    let clash: Vec<_> = outcome
+        .diagnostics
+        .iter()
+        .filter(|d| d.rule.code == "JX111")
+        .collect();
+    assert_eq!(clash.len(), 1, "{:?}", outcome.diagnostics);
+    let pos = clash[0].pos.as_ref().expect("at the department's name");
+    assert!(
+        outcome
+            .sources
+            .path(pos.file)
+            .ends_with("2023-kuerle-xinfangju.yaml")
+    );
+    assert_eq!(
+        pos.line,
+        1 + std::fs::read_to_string(repo().join("data/2023-kuerle-xinfangju.yaml"))
+            .unwrap()
+            .lines()
+            .position(|l| l.starts_with("部门:"))
+            .unwrap()
+    );
+    assert!(outcome.failed());
+    let refused = outcome
+        .departments
+        .iter()
+        .find(|d| !d.summary && d.name == "样例市汇总")
+        .unwrap();
+    assert_eq!(refused.status, DeptStatus::Refused);
+    let summary = outcome
+        .departments
+        .iter()
+        .find(|d| d.summary && d.year == 2023)
+        .unwrap();
+    assert_eq!(summary.status, DeptStatus::Built);
+    assert_eq!(
+        summary.out_dir, refused.out_dir,
+        "the directory the two would share"
+    );
+    // Only the summaries' files are in it.
+    let mut names: Vec<String> = std::fs::read_dir(&summary.out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let mut expected: Vec<String> = summary
+        .documents
+        .iter()
+        .flat_map(|d| [Some(d.pdf.clone()), d.xlsx.clone()])
+        .flatten()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    expected.sort();
+    assert_eq!(names, expected);
+    drop(dir);
+}
+
 #[test]
 fn every_link_of_the_publication_index_resolves() {
     let (dir, outcome) = build(|_| {});

@@ -356,7 +356,42 @@ impl Workspace {
             ));
         }
 
-        let refused = |d: &Dept| d.errors > 0 || glyph_failed.contains(&d.src.file);
+        // A department whose directory is the region's summaries' (`out/<年度>/<地区>汇总/`)
+        // would overwrite them or be overwritten: refused like two departments sharing one.
+        let summary_clash: BTreeSet<FileId> = match &region {
+            Some(r) if !region_styles.is_empty() => {
+                let summaries = format!("{}汇总", r.name());
+                let key = crate::check::output_dir_key(&summaries);
+                let clashing = checked
+                    .departments
+                    .iter()
+                    .filter(|d| crate::check::output_dir_key(d.src.name.value.trim()) == key);
+                let mut files = BTreeSet::new();
+                for d in clashing {
+                    let name = d.src.name.value.trim();
+                    diagnostics.push(
+                        Diagnostic::new(
+                            &rules::OUTPUT_COLLISION,
+                            crate::load::span_pos(sources, d.src.file, &d.src.name.referenced),
+                            format!(
+                                "部门“{name}”的输出目录 {}/{}/ 就是地区汇总表的目录",
+                                d.src.year.value,
+                                write::safe_component(name)
+                            ),
+                        )
+                        .help(format!("写出部门全称；“{summaries}”是地区汇总表的目录名")),
+                    );
+                    files.insert(d.src.file);
+                }
+                files
+            }
+            _ => BTreeSet::new(),
+        };
+        let refused = |d: &Dept| {
+            d.errors > 0
+                || glyph_failed.contains(&d.src.file)
+                || summary_clash.contains(&d.src.file)
+        };
         let mut departments: Vec<DeptOutcome> = checked
             .departments
             .iter()
