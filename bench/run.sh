@@ -21,6 +21,8 @@
 #   (f) `jixiao watch` on corpus (b): a save of one department's file → its PDF and xlsx
 #       rewritten, wall time from the write to the rebuild's summary, median of 9 edits
 #       (examples/watch_latency.rs)                              target: < 0.3 s
+#   (f2) the same, saving the same department's file each time (as when one file is edited again
+#       and again: the rebuild reuses Typst's layout of the unchanged tables)
 # Columns are medians: wall seconds, projects per second, peak RSS, CPU seconds of jixiao, and
 # CPU seconds used by other processes meanwhile (non-zero means the machine was not quiet).
 # Corpora come from examples/gen_corpus.rs (fixed seed, so every machine times the same bytes).
@@ -30,7 +32,7 @@ RUNS=${RUNS:-5}
 while [ $# -gt 0 ]; do
     case "$1" in
         -r | --runs) RUNS=$2; shift 2 ;;
-        -h | --help) sed -n '2,15p' "$0"; exit 0 ;;
+        -h | --help) sed -n '2,/^set -euo/{/^#/p}' "$0"; exit 0 ;;
         *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -50,6 +52,9 @@ fi
 echo "== building (release): jixiao, examples/gen_corpus and examples/watch_latency" >&2
 cargo build --release --quiet --bin jixiao --example gen_corpus --example watch_latency \
     --example emit_typst
+# The revision of what was just built (the tree may change while the bench runs).
+REV=$(git rev-parse --short HEAD 2>/dev/null || echo '?')
+DIRTY=$(git status --porcelain -- src templates Cargo.toml Cargo.lock 2>/dev/null | head -c1)
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/jixiao-bench.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
@@ -80,52 +85,59 @@ busy() { awk -v hz="$HZ" '/^cpu / { printf "%.2f", ($2 + $3 + $4 + $7 + $8) / hz
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 ROWS=()
-# scenario LABEL DATA_DIR PROJECTS TARGET_NOTE [build args…]: time RUNS builds, add a table row.
+# timed DATA OUT [build args…]: one build; sets T_WALL, T_KB, T_CPU, T_OTHER.
+timed() {
+    local data=$1 out=$2 b0 b1 t0 t1
+    shift 2
+    b0=$(busy)
+    t0=$(date +%s%N)
+    /usr/bin/time -o "$WORK/time" -f '%e %M %U %S' \
+        "$BIN" build "$data" --out "$out" --templates "$ROOT/templates" "$@" 2>"$WORK/build.log" || {
+        echo "bench: build failed; last lines of its log:" >&2
+        tail -n 20 "$WORK/build.log" >&2
+        exit 1
+    }
+    t1=$(date +%s%N)
+    b1=$(busy)
+    T_WALL=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
+    T_KB=$(tail -n 1 "$WORK/time" | awk '{ print $2 }')
+    T_CPU=$(tail -n 1 "$WORK/time" | awk '{ printf "%.2f", $3 + $4 }')
+    T_OTHER=$(awk -v a="$b0" -v b="$b1" -v c="$T_CPU" 'BEGIN { o = b - a - c; printf "%.2f", o < 0 ? 0 : o }')
+}
+
+# row LABEL PROJECTS NOTE WALLS RSS CPUS OTHERS (array names): add a table row of medians.
+row() {
+    local -n row_walls=$4 row_rss=$5 row_cpus=$6 row_others=$7
+    local mw mm mc mo mr
+    mw=$(printf '%s\n' "${row_walls[@]}" | median)
+    mm=$(printf '%s\n' "${row_rss[@]}" | median)
+    mc=$(printf '%s\n' "${row_cpus[@]}" | median)
+    mo=$(printf '%s\n' "${row_others[@]}" | median)
+    mr=$(awk -v p="$2" -v x="$mw" 'BEGIN { printf "%.1f", (x > 0 ? p / x : 0) }')
+    LAST_WALL=$mw LAST_CPU=$mc
+    ROWS+=("$(printf '%-44s %4d %10.3f %11.1f %12.0f %8.2f %8.2f   %s' "$1" "$RUNS" "$mw" "$mr" \
+        "$(awk -v k="$mm" 'BEGIN { print k / 1024 }')" "$mc" "$mo" \
+        "$(verdict "$3" "$mw" "$mr" "$(awk -v k="$mm" 'BEGIN { print k / 1024 }')")")")
+}
+
+# scenario LABEL DATA_DIR PROJECTS TARGET_NOTE [build args…]: time RUNS builds with --force
+# into a fresh output directory each, add a table row.
 scenario() {
     local label=$1 data=$2 projects=$3 note=$4
     shift 4
-    local walls=() rss=() rates=() cpus=() others=()
+    local walls=() rss=() cpus=() others=()
     echo "== $label: $RUNS runs" >&2
     for ((i = 1; i <= RUNS; i++)); do
         local out=$WORK/out.$$.$i
         rm -rf "$out"
-        local t0 t1 b0 b1
-        b0=$(busy)
-        t0=$(date +%s%N)
-        if ! /usr/bin/time -o "$WORK/time" -f '%e %M %U %S' \
-            "$BIN" build "$data" --out "$out" --templates "$ROOT/templates" --force "$@" \
-            2>"$WORK/build.log"; then
-            echo "bench: build failed ($label); last lines of its log:" >&2
-            tail -n 20 "$WORK/build.log" >&2
-            exit 1
-        fi
-        t1=$(date +%s%N)
-        b1=$(busy)
+        timed "$data" "$out" --force "$@"
         rm -rf "$out"
-        local wall kb cpu
-        wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
-        kb=$(tail -n 1 "$WORK/time" | awk '{ print $2 }')
-        cpu=$(tail -n 1 "$WORK/time" | awk '{ printf "%.2f", $3 + $4 }')
-        walls+=("$wall")
-        rss+=("$kb")
-        cpus+=("$cpu")
-        # CPU used by anything else meanwhile: other work on the machine skews the wall time.
-        others+=("$(awk -v a="$b0" -v b="$b1" -v c="$cpu" 'BEGIN { o = b - a - c; printf "%.2f", o < 0 ? 0 : o }')")
-        rates+=("$(awk -v p="$projects" -v w="$wall" 'BEGIN { printf "%.1f", p / w }')")
+        walls+=("$T_WALL") rss+=("$T_KB") cpus+=("$T_CPU") others+=("$T_OTHER")
         printf '   run %d: %s s, %s projects/s, %s CPU s, %.0f MB; other processes: %s CPU s\n' \
-            "$i" "$wall" "${rates[-1]}" "$cpu" "$(awk -v k="$kb" 'BEGIN { print k / 1024 }')" \
-            "${others[-1]}" >&2
+            "$i" "$T_WALL" "$(awk -v p="$projects" -v w="$T_WALL" 'BEGIN { printf "%.1f", p / w }')" \
+            "$T_CPU" "$(awk -v k="$T_KB" 'BEGIN { print k / 1024 }')" "$T_OTHER" >&2
     done
-    local mw mr mm mc mo
-    mw=$(printf '%s\n' "${walls[@]}" | median)
-    mr=$(printf '%s\n' "${rates[@]}" | median)
-    mm=$(printf '%s\n' "${rss[@]}" | median)
-    mc=$(printf '%s\n' "${cpus[@]}" | median)
-    mo=$(printf '%s\n' "${others[@]}" | median)
-    LAST_WALL=$mw LAST_CPU=$mc
-    ROWS+=("$(printf '%-44s %4d %10.3f %11.1f %12.0f %8.2f %8.2f   %s' "$label" "$RUNS" "$mw" "$mr" \
-        "$(awk -v k="$mm" 'BEGIN { print k / 1024 }')" "$mc" "$mo" \
-        "$(verdict "$note" "$mw" "$mr" "$(awk -v k="$mm" 'BEGIN { print k / 1024 }')")")")
+    row "$label" "$projects" "$note" walls rss cpus others
 }
 
 # verdict NOTE WALL RATE MB: conditions "wall<1", "rate>=250", "rss<=300" joined by commas,
@@ -198,39 +210,6 @@ incremental() {
     row "(i) (b) with one department changed (20)" 20 "wall<0.300" wall2 rss2 cpus2 others2
 }
 
-# timed DATA OUT: one build without --force; sets T_WALL, T_KB, T_CPU, T_OTHER.
-timed() {
-    local b0 b1 t0 t1
-    b0=$(busy)
-    t0=$(date +%s%N)
-    /usr/bin/time -o "$WORK/time" -f '%e %M %U %S' \
-        "$BIN" build "$1" --out "$2" --templates "$ROOT/templates" 2>"$WORK/build.log" || {
-        echo "bench: build failed; last lines of its log:" >&2
-        tail -n 20 "$WORK/build.log" >&2
-        exit 1
-    }
-    t1=$(date +%s%N)
-    b1=$(busy)
-    T_WALL=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
-    T_KB=$(tail -n 1 "$WORK/time" | awk '{ print $2 }')
-    T_CPU=$(tail -n 1 "$WORK/time" | awk '{ printf "%.2f", $3 + $4 }')
-    T_OTHER=$(awk -v a="$b0" -v b="$b1" -v c="$T_CPU" 'BEGIN { o = b - a - c; printf "%.2f", o < 0 ? 0 : o }')
-}
-
-# row LABEL PROJECTS NOTE WALLS RSS CPUS OTHERS (array names): add a table row of medians.
-row() {
-    local -n row_walls=$4 row_rss=$5 row_cpus=$6 row_others=$7
-    local mw mm mc mo mr
-    mw=$(printf '%s\n' "${row_walls[@]}" | median)
-    mm=$(printf '%s\n' "${row_rss[@]}" | median)
-    mc=$(printf '%s\n' "${row_cpus[@]}" | median)
-    mo=$(printf '%s\n' "${row_others[@]}" | median)
-    mr=$(awk -v p="$2" -v x="$mw" 'BEGIN { printf "%.1f", (x > 0 ? p / x : 0) }')
-    ROWS+=("$(printf '%-44s %4d %10.3f %11.1f %12.0f %8.2f %8.2f   %s' "$1" "$RUNS" "$mw" "$mr" \
-        "$(awk -v k="$mm" 'BEGIN { print k / 1024 }')" "$mc" "$mo" \
-        "$(verdict "$3" "$mw" "$mr" "$(awk -v k="$mm" 'BEGIN { print k / 1024 }')")")")
-}
-
 # (c) mixed styles.
 C=$(corpus c 20 10 all)
 scenario "(c) 200 projects, mixed styles (20x10)" "$C" 200 ""
@@ -285,10 +264,11 @@ fi
 echo "== (f) watch latency on (b)" >&2
 WATCH=$("$TARGET_DIR/release/examples/watch_latency" --bin "$BIN" --data "$B" \
     --templates "$ROOT/templates" --edits 9)
+echo "== (f2) watch latency on (b), the same department saved each time" >&2
+WATCH_SAME=$("$TARGET_DIR/release/examples/watch_latency" --bin "$BIN" --data "$B" \
+    --templates "$ROOT/templates" --edits 9 --same)
 
 CORES=$(nproc 2>/dev/null || echo '?')
-REV=$(git rev-parse --short HEAD 2>/dev/null || echo '?')
-DIRTY=$(git status --porcelain -- src templates Cargo.toml Cargo.lock 2>/dev/null | head -c1)
 echo
 echo "jixiao build benchmark — ${CORES} cores, commit ${REV}${DIRTY:+ + uncommitted changes}, median of ${RUNS} runs"
 echo "load average before: ${LOAD_BEFORE}; after: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"
@@ -297,4 +277,5 @@ printf '%-44s %4s %10s %11s %12s %8s %8s   %s\n' "scenario" "runs" "wall s" "pro
     "CPU s" "other s" "target"
 for r in "${ROWS[@]}"; do echo "$r"; done
 echo "(f) $WATCH (target < 0.3 s)"
+echo "(f2) $WATCH_SAME (no target)"
 echo "$PEER"
