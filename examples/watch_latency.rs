@@ -1,9 +1,10 @@
 //! How long `jixiao watch` takes from a save to the rebuilt files, on a corpus already built.
 //!
-//!     watch_latency --bin target/release/jixiao --data DIR --templates templates [--edits 9]
+//!     watch_latency --bin target/release/jixiao --data DIR --templates templates [--edits 9] [--same]
 //!
 //! Starts `jixiao watch DIR --out <temp>` and waits for its first build. Then, `--edits` times,
-//! it saves one department's file with one project renamed (a different department each time)
+//! it saves one department's file with one project renamed (a different department each time,
+//! or with `--same` the first department every time, as when one file is edited again and again)
 //! and measures the wall time from the write to the summary line of the rebuild, checking that
 //! the rebuild wrote exactly that department's PDF and xlsx. It also saves a file no build
 //! reads and checks that nothing is rebuilt. Prints every sample and the median.
@@ -24,7 +25,9 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let need = |name: &str| {
         arg(&args, name).unwrap_or_else(|| {
-            eprintln!("usage: watch_latency --bin JIXIAO --data DIR --templates DIR [--edits N]");
+            eprintln!(
+                "usage: watch_latency --bin JIXIAO --data DIR --templates DIR [--edits N] [--same]"
+            );
             std::process::exit(2)
         })
     };
@@ -32,6 +35,7 @@ fn main() {
     let data = PathBuf::from(need("--data"));
     let templates = need("--templates");
     let edits: usize = arg(&args, "--edits").map_or(9, |n| n.parse().expect("--edits N"));
+    let same = args.iter().any(|a| a == "--same");
     let out = std::env::temp_dir().join(format!("jixiao-watch-latency-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out);
 
@@ -76,7 +80,7 @@ fn main() {
     files.sort();
     let mut samples = Vec::new();
     for i in 0..edits {
-        let file = &files[i % files.len()];
+        let file = &files[if same { 0 } else { i % files.len() }];
         let text = std::fs::read_to_string(file).expect("read a data file");
         let edited = text.replacen("名称: ", &format!("名称: 改{i}"), 1);
         let t0 = Instant::now();
@@ -106,7 +110,12 @@ fn main() {
         (samples[samples.len() / 2 - 1] + samples[samples.len() / 2]) / 2.0
     };
     println!(
-        "watch: save → one department rebuilt, median of {} edits: {median:.3} s (min {:.3}, max {:.3}); unrelated save rebuilt nothing: {}",
+        "watch: save → {} rebuilt, median of {} edits: {median:.3} s (min {:.3}, max {:.3}); unrelated save rebuilt nothing: {}",
+        if same {
+            "the same department"
+        } else {
+            "one department"
+        },
         samples.len(),
         samples[0],
         samples[samples.len() - 1],

@@ -1,6 +1,9 @@
-//! The no-op shortcut of a one-shot build (issue 13): when nothing a build reads has changed
-//! and the output directory is as the last successful build left it, that build's result is
-//! reported without loading anything; any change to an input or an output means a full build.
+//! The shortcuts of issue 13, each of which must give the bytes a build from scratch gives:
+//! the no-op shortcut of a one-shot build (when nothing a build reads has changed and the output
+//! directory is as the last successful build left it, that build's result is reported without
+//! loading anything; any change to an input or an output means a full build); the plan record
+//! (a one-shot build plans only the departments whose inputs changed); and the Typst memo cache
+//! a small rebuild of `watch` or `serve` keeps for the next.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -409,4 +412,40 @@ fn with_other_hashes(record: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// A long-lived workspace (as `watch` runs it) keeps Typst's memo cache from one small rebuild
+/// to the next: the same file edited again and again must still give what a build from
+/// scratch gives, byte for byte.
+#[test]
+fn rebuilds_that_keep_the_memo_cache_give_the_bytes_of_a_fresh_build() {
+    let dir = two_departments();
+    let mut ws = Workspace::open(Options {
+        data: dir.path().join("data"),
+        out: dir.path().join("out"),
+        templates: None,
+        font_paths: Vec::new(),
+    });
+    let live = BuildOptions::default();
+    assert!(!live.one_shot);
+    assert!(!ws.build(&live, &quiet).failed());
+    let b = dir.path().join("data/b.yaml");
+    let original = std::fs::read_to_string(&b).unwrap();
+    let name = common::project_names("2023-kuerle-rendaban.yaml")[0].clone();
+    for round in 0..3 {
+        let edited = original.replacen(&name, &format!("{name}（第{round}次）"), 1);
+        std::fs::write(&b, &edited).unwrap();
+        let o = ws.build(&live, &quiet);
+        assert!(!o.failed());
+        assert_eq!(o.written, 2, "round {round}: b's PDF and xlsx");
+        // From scratch in another process: nothing of this one's cache.
+        let scratch = tempfile::tempdir().unwrap();
+        let built = common::build(&dir.path().join("data"), scratch.path(), &[]);
+        assert!(built.status.success(), "{}", common::stderr_of(&built));
+        assert_eq!(
+            outputs(&dir.path().join("out")),
+            outputs(scratch.path()),
+            "round {round}"
+        );
+    }
 }

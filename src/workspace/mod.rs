@@ -9,7 +9,8 @@
 //! inputs change; so are each data file's parse and each department's plan. A one-shot
 //! `jixiao build` keeps the plans on disk instead (`plan_record`), so that it plans only the
 //! departments whose inputs changed. Typst's process-wide memo cache is evicted by the
-//! workspace after every document.
+//! workspace after every document, except that a rebuild of `watch` or `serve` that renders
+//! one or two documents keeps it for the next (the same file edited again).
 //!
 //! ```no_run
 //! use jixiao::workspace::{BuildOptions, Options, Workspace, quiet};
@@ -738,6 +739,10 @@ enum Planned {
     Now(Result<Vec<Document>, crate::plan::PlanError>),
 }
 
+/// The most documents a rebuild of `watch` or `serve` may render and still keep Typst's memo
+/// cache for the next rebuild (see `engine::evict_after_rebuild`).
+const REBUILD_KEPT_DOCUMENTS: usize = 2;
+
 enum JobResult {
     /// Bytes per output.
     Rendered {
@@ -852,6 +857,11 @@ impl BuildRun<'_> {
             .iter()
             .map(|(&d, v)| (d, AtomicUsize::new(v.len())))
             .collect();
+        // A long-lived caller's rebuild of a few documents keeps Typst's memo cache for the
+        // next one (an edit of the same file lays out only what changed); a larger build
+        // clears it after every document, so memory does not grow with their number.
+        let keep_memo = !self.build.one_shot
+            && jobs.iter().filter(|j| !fresh(j)).count() <= REBUILD_KEPT_DOCUMENTS;
         let placed: HashMap<usize, Mutex<Option<Placed>>> =
             by_dept.keys().map(|&d| (d, Mutex::new(None))).collect();
         let out_dirs: Vec<PathBuf> = departments.iter().map(|d| d.out_dir.clone()).collect();
@@ -882,9 +892,12 @@ impl BuildRun<'_> {
                         let r = if fresh(job) {
                             JobResult::Fresh
                         } else {
-                            render_job(job, renderers)
+                            let r = render_job(job, renderers);
+                            if !keep_memo {
+                                engine::evict();
+                            }
+                            r
                         };
-                        engine::evict();
                         *slots[i].lock().expect("result slot") = Some(r);
                         if remaining[&job.dept].fetch_sub(1, Ordering::AcqRel) == 1 {
                             let _ = ready.send(job.dept);
@@ -899,6 +912,9 @@ impl BuildRun<'_> {
             // The writers stop when every renderer has dropped its sender.
             drop(ready);
         });
+        if keep_memo {
+            engine::evict_after_rebuild();
+        }
         let mut results: Vec<JobResult> = slots
             .into_iter()
             .map(|s| {
