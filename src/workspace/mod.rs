@@ -10,7 +10,8 @@
 //! `jixiao build` keeps the plans on disk instead (`plan_record`), so that it plans only the
 //! departments whose inputs changed. Typst's process-wide memo cache is evicted by the
 //! workspace after every document, except that a rebuild of `watch` or `serve` that renders
-//! one or two documents keeps it for the next (the same file edited again).
+//! one or two documents, and a preview of `serve`, keep it for the next (the same file edited
+//! again).
 //!
 //! ```no_run
 //! use jixiao::workspace::{BuildOptions, Options, Workspace, quiet};
@@ -191,7 +192,8 @@ impl Workspace {
         let doc = job.doc.as_ref()?;
         let laid_out =
             crate::render::pdf::typeset(&engine, &templates, &job.template, doc, &job.fonts);
-        engine::evict();
+        // Like a small rebuild: what this preview used stays for the next save of its file.
+        engine::evict_after_rebuild();
         let pages = Arc::new(crate::render::pdf::preview_pages(&laid_out.ok()?));
         self.previews
             .insert(pdf.to_path_buf(), (job.hash.clone(), pages.clone()));

@@ -57,10 +57,10 @@ pub fn evict() {
     typst::comemo::evict(EVICT_MAX_AGE);
 }
 
-/// Ends a small rebuild of a long-lived caller (`watch`, `serve`) that did not evict after
-/// each document: keeps what this rebuild used and drops what it did not, so the next
-/// rebuild of the same documents reuses the layout of every unchanged page. Memory stays at
-/// about one rebuild's worth.
+/// Ends a small rebuild (or a preview) of a long-lived caller (`watch`, `serve`) that did not
+/// evict after each document: keeps what this rebuild used and drops what it did not, so the
+/// next rebuild of the same documents reuses the layout of every unchanged page. Memory stays
+/// at about one rebuild's worth.
 pub fn evict_after_rebuild() {
     typst::comemo::evict(1);
 }
