@@ -1025,11 +1025,9 @@ impl BuildRun<'_> {
             {
                 for job in planned {
                     if job.listed {
-                        departments[index].documents.push(DocOutcome {
-                            title: job.title(),
-                            pdf: job.outputs[0].1.clone(),
-                            xlsx: job.outputs.get(1).map(|o| o.1.clone()),
-                        });
+                        departments[index]
+                            .documents
+                            .push(DocOutcome::of(job.title(), &job.outputs));
                     }
                     let mut job = job.clone();
                     job.dept = index;
@@ -1045,11 +1043,9 @@ impl BuildRun<'_> {
                 Some(Planned::Recorded(r)) => {
                     for j in &r.jobs {
                         if j.listed {
-                            departments[index].documents.push(DocOutcome {
-                                title: j.title.clone(),
-                                pdf: j.outputs[0].1.clone(),
-                                xlsx: j.outputs.get(1).map(|o| o.1.clone()),
-                            });
+                            departments[index]
+                                .documents
+                                .push(DocOutcome::of(j.title.clone(), &j.outputs));
                         }
                         jobs.push(Job {
                             dept: index,
@@ -1207,11 +1203,9 @@ impl BuildRun<'_> {
             (0, owner.out_dir.join(format!("{stem}.pdf"))),
             (1, owner.out_dir.join(format!("{stem}.xlsx"))),
         ];
-        owner.documents.push(DocOutcome {
-            title: doc.title.clone(),
-            pdf: outputs[0].1.clone(),
-            xlsx: Some(outputs[1].1.clone()),
-        });
+        owner
+            .documents
+            .push(DocOutcome::of(doc.title.clone(), &outputs));
         self.job(index, doc, chains, outputs, stamp, true, twin)
     }
 

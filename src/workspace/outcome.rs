@@ -89,6 +89,18 @@ pub struct DocOutcome {
     pub xlsx: Option<PathBuf>,
 }
 
+impl DocOutcome {
+    /// The document titled `title` whose outputs are `outputs` ((renderer index, path): the PDF
+    /// first, then the xlsx if any).
+    pub(super) fn of(title: String, outputs: &[(usize, PathBuf)]) -> DocOutcome {
+        DocOutcome {
+            title,
+            pdf: outputs.first().map(|o| o.1.clone()).unwrap_or_default(),
+            xlsx: outputs.get(1).map(|o| o.1.clone()),
+        }
+    }
+}
+
 /// What happens while a build runs, in the order it happens. `Display` gives the line printed
 /// for it.
 #[derive(Debug)]
