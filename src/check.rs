@@ -152,6 +152,13 @@ pub struct Checked<'a> {
 
 /// Checks every loaded department against its style.
 pub fn check<'a>(loaded: &'a Loaded, styles: &Styles) -> Checked<'a> {
+    check_with(loaded, styles, None)
+}
+
+/// [`check`], with a directory name every year's output directory holds for something else
+/// (a region's summaries, `<地区>汇总`): a department whose directory it would be is refused
+/// like two departments sharing one (JX111).
+pub fn check_with<'a>(loaded: &'a Loaded, styles: &Styles, reserved: Option<&str>) -> Checked<'a> {
     let mut diagnostics = Vec::new();
     let mut departments = Vec::new();
     let mut seen: HashMap<(String, u32), FileId> = HashMap::new();
@@ -177,7 +184,7 @@ pub fn check<'a>(loaded: &'a Loaded, styles: &Styles) -> Checked<'a> {
             );
         } else {
             seen.insert(key, dept.file);
-            check_output_dir(&mut cx, dept, &mut dirs);
+            check_output_dir(&mut cx, dept, reserved, &mut dirs);
         }
         match styles.get(dept.style.value.trim()) {
             Ok(style) => {
@@ -251,11 +258,12 @@ fn reserved_on_windows(dir: &str) -> bool {
 }
 
 /// The department's output directory `out/<年度>/<部门>/`: a name the file system would refuse
-/// or alter (JX112), or one that is another department's directory on some file system (JX111,
-/// at this department's name, naming the other's file).
+/// or alter (JX112), or one that is another department's directory, or the `reserved` one, on
+/// some file system (JX111, at this department's name, naming the other's file).
 fn check_output_dir<'a>(
     cx: &mut Cx,
     dept: &'a Department,
+    reserved: Option<&str>,
     dirs: &mut HashMap<(String, u32), (FileId, &'a str)>,
 ) {
     let name = dept.name.value.trim();
@@ -297,6 +305,18 @@ fn check_output_dir<'a>(
         return;
     }
     let key = (output_dir_key(name), dept.year.value);
+    if let Some(reserved) = reserved.filter(|r| output_dir_key(r) == key.0) {
+        cx.emit_help(
+            &rules::OUTPUT_COLLISION,
+            &dept.name,
+            format!(
+                "部门“{name}”的输出目录 {}/{dir}/ 就是地区汇总表的目录",
+                dept.year.value
+            ),
+            format!("写出部门全称；“{reserved}”是地区汇总表的目录名"),
+        );
+        return;
+    }
     match dirs.get(&key) {
         Some(&(other, other_name)) => {
             let here = crate::diag::display_path(cx.sources.path(cx.file));

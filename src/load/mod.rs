@@ -72,22 +72,29 @@ impl Loaded {
     }
 }
 
-/// Loads every `*.yaml` / `*.yml` file directly under `dir`, in name order.
+/// Loads every `*.yaml` / `*.yml` file directly under `dir`, in name order (see
+/// [`load_dir_cached`]), keeping nothing for a next load.
 pub fn load_dir(dir: &Path) -> Loaded {
-    load_dir_cached(dir, &mut Cache::default())
+    load_dir_with(dir, None)
 }
 
 /// Loads every `*.yaml` / `*.yml` file directly under `dir`, in name order, through `cache`.
 /// The files are read and parsed in parallel, each on its own, and put together in name
 /// order, so the result is the same as loading them one after another.
 pub fn load_dir_cached(dir: &Path, cache: &mut Cache) -> Loaded {
+    load_dir_with(dir, Some(cache))
+}
+
+/// [`load_dir_cached`], or [`load_dir`] when there is no cache to keep (then no parse is copied
+/// into one).
+fn load_dir_with(dir: &Path, cache: Option<&mut Cache>) -> Loaded {
     use rayon::prelude::*;
     let (diagnostics, files) = list_dir(dir);
     let mut loaded = Loaded {
         diagnostics,
         ..Loaded::default()
     };
-    let known = &*cache;
+    let known = cache.as_deref();
     let each: Vec<(Loaded, Option<Cached>)> = files
         .par_iter()
         .map(|(path, read)| match read {
@@ -101,10 +108,13 @@ pub fn load_dir_cached(dir: &Path, cache: &mut Cache) -> Loaded {
             ),
         })
         .collect();
-    let seen: HashSet<&PathBuf> = files.iter().map(|(path, _)| path).collect();
-    cache.files.retain(|p, _| seen.contains(p));
+    let mut cache = cache;
+    if let Some(cache) = cache.as_deref_mut() {
+        let seen: HashSet<&PathBuf> = files.iter().map(|(path, _)| path).collect();
+        cache.files.retain(|p, _| seen.contains(p));
+    }
     for ((path, _), (one, parsed)) in files.iter().zip(each) {
-        if let Some(c) = parsed {
+        if let (Some(cache), Some(c)) = (cache.as_deref_mut(), parsed) {
             cache.files.insert(path.clone(), c);
         }
         loaded.append(one);
@@ -113,8 +123,12 @@ pub fn load_dir_cached(dir: &Path, cache: &mut Cache) -> Loaded {
 }
 
 /// Loads one file on its own, reusing what `cache` holds for the same bytes; the second value
-/// is what to keep in the cache when the file was parsed.
-fn load_file_cached(path: &Path, read_from: &Path, cache: &Cache) -> (Loaded, Option<Cached>) {
+/// is what to keep in the cache when there is one and the file was parsed.
+fn load_file_cached(
+    path: &Path,
+    read_from: &Path,
+    cache: Option<&Cache>,
+) -> (Loaded, Option<Cached>) {
     let mut one = Loaded::default();
     // The bytes are read once here; a file that cannot be read is loaded as usual (and its
     // problem reported).
@@ -126,7 +140,7 @@ fn load_file_cached(path: &Path, read_from: &Path, cache: &Cache) -> (Loaded, Op
         }
     };
     let hash = blake3::hash(&bytes);
-    if let Some(c) = cache.files.get(path)
+    if let Some(c) = cache.and_then(|c| c.files.get(path))
         && c.hash == hash
     {
         let text = String::from_utf8_lossy(&bytes);
@@ -137,12 +151,12 @@ fn load_file_cached(path: &Path, read_from: &Path, cache: &Cache) -> (Loaded, Op
         return (one, None);
     }
     load_bytes(path, bytes, &mut one);
-    let keep = Cached {
+    let keep = cache.map(|_| Cached {
         hash,
         departments: one.departments.clone(),
         diagnostics: one.diagnostics.clone(),
-    };
-    (one, Some(keep))
+    });
+    (one, keep)
 }
 
 /// A data file found in a directory: the path as named in the directory, and the path to read

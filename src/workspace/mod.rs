@@ -265,7 +265,12 @@ impl Workspace {
         if build.is_some() && fatal.is_none() {
             shortcut::forget(&self.options.out);
         }
-        let mut loaded = crate::load::load_dir_cached(&self.options.data, &mut self.loads);
+        // A one-shot build keeps no parse for a next run.
+        let mut loaded = if build.is_some_and(|b| b.one_shot) {
+            crate::load::load_dir(&self.options.data)
+        } else {
+            crate::load::load_dir_cached(&self.options.data, &mut self.loads)
+        };
         let data_files = loaded.sources.len();
         let region = crate::region::load(&self.options.data, &mut loaded);
         let styles = crate::style::Styles::load(&self.templates_dir, &mut loaded);
@@ -308,7 +313,13 @@ impl Workspace {
             h.update(templates.fingerprint().as_bytes());
             h.finalize()
         };
-        let checked = crate::check::check(&loaded, &styles);
+        // The region's summaries take a directory of their own in every year (when the region
+        // has summary styles): no department may have it.
+        let summaries_dir = region
+            .as_ref()
+            .filter(|_| !region_styles.is_empty())
+            .map(summaries_dir_name);
+        let checked = crate::check::check_with(&loaded, &styles, summaries_dir.as_deref());
         diagnostics.extend(checked.diagnostics.iter().cloned());
         let sources = &loaded.sources;
 
@@ -359,42 +370,7 @@ impl Workspace {
             ));
         }
 
-        // A department whose directory is the region's summaries' (`out/<年度>/<地区>汇总/`)
-        // would overwrite them or be overwritten: refused like two departments sharing one.
-        let summary_clash: BTreeSet<FileId> = match &region {
-            Some(r) if !region_styles.is_empty() => {
-                let summaries = format!("{}汇总", r.name());
-                let key = crate::check::output_dir_key(&summaries);
-                let clashing = checked
-                    .departments
-                    .iter()
-                    .filter(|d| crate::check::output_dir_key(d.src.name.value.trim()) == key);
-                let mut files = BTreeSet::new();
-                for d in clashing {
-                    let name = d.src.name.value.trim();
-                    diagnostics.push(
-                        Diagnostic::new(
-                            &rules::OUTPUT_COLLISION,
-                            crate::load::span_pos(sources, d.src.file, &d.src.name.referenced),
-                            format!(
-                                "部门“{name}”的输出目录 {}/{}/ 就是地区汇总表的目录",
-                                d.src.year.value,
-                                write::safe_component(name)
-                            ),
-                        )
-                        .help(format!("写出部门全称；“{summaries}”是地区汇总表的目录名")),
-                    );
-                    files.insert(d.src.file);
-                }
-                files
-            }
-            _ => BTreeSet::new(),
-        };
-        let refused = |d: &Dept| {
-            d.errors > 0
-                || glyph_failed.contains(&d.src.file)
-                || summary_clash.contains(&d.src.file)
-        };
+        let refused = |d: &Dept| d.errors > 0 || glyph_failed.contains(&d.src.file);
         let mut departments: Vec<DeptOutcome> = checked
             .departments
             .iter()
@@ -443,7 +419,7 @@ impl Workspace {
                         .options
                         .out
                         .join(year.to_string())
-                        .join(write::safe_component(&format!("{}汇总", r.name()))),
+                        .join(write::safe_component(&summaries_dir_name(r))),
                     status: DeptStatus::Checked,
                     documents: Vec::new(),
                     figures: None,
@@ -735,6 +711,8 @@ impl Job {
 
 /// How a department's documents were planned in this run.
 enum Planned {
+    /// As last time: the jobs of the plans `watch` and `serve` keep.
+    Kept(Vec<Job>),
     /// Taken from the plan record: its outputs are fresh.
     Recorded(plan_record::DeptPlan),
     /// Planned now.
@@ -863,7 +841,12 @@ impl BuildRun<'_> {
         // next one (an edit of the same file lays out only what changed); a larger build
         // clears it after every document, so memory does not grow with their number.
         let keep_memo = !self.build.one_shot
-            && jobs.iter().filter(|j| !fresh(j)).count() <= REBUILD_KEPT_DOCUMENTS;
+            && jobs
+                .iter()
+                .filter(|j| !fresh(j))
+                .take(REBUILD_KEPT_DOCUMENTS + 1)
+                .count()
+                <= REBUILD_KEPT_DOCUMENTS;
         let placed: HashMap<usize, Mutex<Option<Placed>>> =
             by_dept.keys().map(|&d| (d, Mutex::new(None))).collect();
         let out_dirs: Vec<PathBuf> = departments.iter().map(|d| d.out_dir.clone()).collect();
@@ -985,20 +968,22 @@ impl BuildRun<'_> {
                 (stamp, h.finalize())
             })
             .collect();
-        // The departments to plan anew are planned in parallel (each on its own), then their
-        // jobs are made in department order below. A one-shot build takes a department whose
-        // key is in the plan record and whose outputs are all fresh from there instead.
-        let fresh_plans: Vec<Option<Planned>> = checked
+        // How each department's documents are planned, decided (and the new plans made) in
+        // parallel, each department on its own; the jobs are made in department order below.
+        // A refused department has none.
+        let how: Vec<Option<Planned>> = checked
             .departments
             .par_iter()
             .zip(departments.par_iter())
             .zip(keyed.par_iter())
             .map(|((dept, outcome), (_, key))| {
-                let cached = plans
-                    .get(&outcome.file)
-                    .is_some_and(|(known, _)| known == key);
-                if outcome.status == DeptStatus::Refused || cached {
+                if outcome.status == DeptStatus::Refused {
                     return None;
+                }
+                if let Some((known, kept)) = plans.get(&outcome.file)
+                    && known == key
+                {
+                    return Some(Planned::Kept(kept.clone()));
                 }
                 if let Some(r) = recorded.and_then(|r| r.get(&outcome.file, key))
                     && r.jobs.iter().all(|j| {
@@ -1014,33 +999,24 @@ impl BuildRun<'_> {
             .collect();
         let mut jobs = Vec::new();
         let mut planned_now = 0;
-        for ((index, dept), fresh) in checked.departments.iter().enumerate().zip(fresh_plans) {
-            if departments[index].status == DeptStatus::Refused {
-                continue;
-            }
+        for ((index, dept), how) in checked.departments.iter().enumerate().zip(how) {
+            let Some(how) = how else { continue };
             let file = departments[index].file.clone();
             let (stamp, key) = keyed[index];
-            if let Some((known, planned)) = plans.get(&file)
-                && *known == key
-            {
-                for job in planned {
-                    if job.listed {
-                        departments[index]
-                            .documents
-                            .push(DocOutcome::of(job.title(), &job.outputs));
+            let planned = match how {
+                Planned::Kept(kept) => {
+                    for mut job in kept {
+                        if job.listed {
+                            departments[index]
+                                .documents
+                                .push(DocOutcome::of(job.title(), &job.outputs));
+                        }
+                        job.dept = index;
+                        jobs.push(job);
                     }
-                    let mut job = job.clone();
-                    job.dept = index;
-                    jobs.push(job);
+                    continue;
                 }
-                continue;
-            }
-            let first = jobs.len();
-            let chains = crate::render::pdf::present_chains(self.fonts, &dept.style.style.fonts);
-            let dir = departments[index].out_dir.clone();
-            let planned = match fresh {
-                None => continue,
-                Some(Planned::Recorded(r)) => {
+                Planned::Recorded(r) => {
                     for j in &r.jobs {
                         if j.listed {
                             departments[index]
@@ -1062,9 +1038,12 @@ impl BuildRun<'_> {
                     record.departments.insert(file, r);
                     continue;
                 }
-                Some(Planned::Now(p)) => p,
+                Planned::Now(p) => p,
             };
             planned_now += 1;
+            let first = jobs.len();
+            let chains = crate::render::pdf::present_chains(self.fonts, &dept.style.style.fonts);
+            let dir = departments[index].out_dir.clone();
             let docs = match planned {
                 Ok(d) => d,
                 Err(e) => {
@@ -1589,6 +1568,11 @@ pub fn project_root(data: &Path) -> PathBuf {
         .ok()
         .and_then(|d| d.parent().map(Path::to_path_buf))
         .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// The name of the directory of each year's summaries of `region` (`<地区>汇总`).
+fn summaries_dir_name(region: &crate::region::Region) -> String {
+    format!("{}汇总", region.name())
 }
 
 /// The font directories of a build: `fonts/` beside the data directory, then `extra`
