@@ -122,6 +122,96 @@ fn load_dir_with(dir: &Path, cache: Option<&mut Cache>) -> Loaded {
     loaded
 }
 
+/// The data files of a directory, loaded a part at a time: a one-shot build loads the files it
+/// cannot reuse from its last run first, then the ones their departments may concern, and
+/// passes over the rest without parsing them. [`Listing::finish`] puts what was loaded
+/// together in name order, as [`load_dir`] would have.
+pub struct Listing {
+    diagnostics: Vec<Diagnostic>,
+    files: Vec<Listed>,
+    parts: Vec<Option<Loaded>>,
+}
+
+impl Listing {
+    /// The `*.yaml` / `*.yml` files directly under `dir`, none loaded yet.
+    pub fn of(dir: &Path) -> Listing {
+        let (diagnostics, files) = list_dir(dir);
+        let parts = files.iter().map(|_| None).collect();
+        Listing {
+            diagnostics,
+            files,
+            parts,
+        }
+    }
+
+    /// The path of each file, in name order.
+    pub fn paths(&self) -> impl Iterator<Item = &Path> {
+        self.files.iter().map(|(p, _)| p.as_path())
+    }
+
+    /// The text of file `i` as a load holds it (the byte-order mark dropped), when it is
+    /// readable, within [`MAX_FILE_BYTES`] and UTF-8.
+    pub fn text(&self, i: usize) -> Option<String> {
+        let read_from = self.files.get(i)?.1.as_ref().ok()?;
+        let bytes = read_limited(read_from).ok()??;
+        let text = String::from_utf8(bytes).ok()?;
+        Some(match text.strip_prefix('\u{feff}') {
+            Some(rest) => rest.to_string(),
+            None => text,
+        })
+    }
+
+    /// Loads (in parallel) every file `which` picks that is not loaded yet.
+    pub fn load(&mut self, which: impl Fn(usize) -> bool + Sync) {
+        use rayon::prelude::*;
+        let parts: Vec<Option<Loaded>> = self
+            .files
+            .par_iter()
+            .zip(self.parts.par_iter())
+            .enumerate()
+            .map(|(i, ((path, read), part))| {
+                if part.is_some() || !which(i) {
+                    return None;
+                }
+                Some(match read {
+                    Ok(read_from) => load_file_cached(path, read_from, None).0,
+                    Err(d) => Loaded {
+                        diagnostics: vec![(**d).clone()],
+                        ..Loaded::default()
+                    },
+                })
+            })
+            .collect();
+        for (slot, part) in self.parts.iter_mut().zip(parts) {
+            if part.is_some() {
+                *slot = part;
+            }
+        }
+    }
+
+    /// Whether file `i` is loaded.
+    pub fn is_loaded(&self, i: usize) -> bool {
+        self.parts.get(i).is_some_and(Option::is_some)
+    }
+
+    /// The departments of the files loaded so far (each file's own ids).
+    pub fn departments(&self) -> impl Iterator<Item = &Department> {
+        self.parts.iter().flatten().flat_map(|p| &p.departments)
+    }
+
+    /// What was loaded, in name order.
+    pub fn finish(self) -> Loaded {
+        let mut loaded = Loaded {
+            diagnostics: self.diagnostics,
+            ..Loaded::default()
+        };
+        for part in self.parts.into_iter().flatten() {
+            loaded.append(part);
+        }
+        loaded
+    }
+}
+
 /// Loads one file on its own, reusing what `cache` holds for the same bytes; the second value
 /// is what to keep in the cache when there is one and the file was parsed.
 fn load_file_cached(

@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use crate::check::Dept;
 
 /// One department file's figures.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct DeptFigures {
     pub name: String,
     pub year: u32,
@@ -29,7 +29,7 @@ pub struct DeptFigures {
 }
 
 /// Self-evaluation results of a department (or of the whole region).
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct EvalFigures {
     /// Projects evaluated, and those of them with a total score.
     pub projects: usize,

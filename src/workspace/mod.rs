@@ -8,7 +8,8 @@
 //! library), and the previews of `serve` are kept between runs and rebuilt only when their
 //! inputs change; so are each data file's parse and each department's plan. A one-shot
 //! `jixiao build` keeps the plans on disk instead (`plan_record`), so that it plans only the
-//! departments whose inputs changed. Typst's process-wide memo cache is evicted by the
+//! departments whose inputs changed, and loads and checks only the files that changed and the
+//! departments they may concern (`reuse`). Typst's process-wide memo cache is evicted by the
 //! workspace after every document, except that a rebuild of `watch` or `serve` that renders
 //! one or two documents, and a preview of `serve`, keep it for the next (the same file edited
 //! again).
@@ -48,6 +49,7 @@ use crate::write::{self, Manifest, Written};
 pub mod dates;
 mod outcome;
 mod plan_record;
+mod reuse;
 pub mod shortcut;
 mod typst_files;
 pub mod watch;
@@ -265,11 +267,51 @@ impl Workspace {
         if build.is_some() && fatal.is_none() {
             shortcut::forget(&self.options.out);
         }
+        // A one-shot build passes over the departments its last run lets it reuse, unless one
+        // turns out not to be as recorded: then it starts again and loads everything.
+        let mut pass_over = build.is_some_and(|b| b.one_shot && !b.force) && fatal.is_none();
+        loop {
+            let once = self.run_once(build, on, pass_over, fatal.clone(), shortcut_key.clone());
+            match once {
+                Some(mut outcome) => {
+                    outcome.elapsed = started.elapsed();
+                    return outcome;
+                }
+                None => pass_over = false,
+            }
+        }
+    }
+
+    /// A run after the shortcut, passing over the departments the plan record allows when
+    /// `pass_over`; `None` when a department passed over is not as recorded.
+    fn run_once(
+        &mut self,
+        build: Option<&BuildOptions>,
+        on: &(dyn Fn(&Event) + Sync),
+        pass_over: bool,
+        mut fatal: Option<String>,
+        shortcut_key: Option<String>,
+    ) -> Option<Outcome> {
+        // The plan record of a one-shot build's last run, and the manifest of the outputs.
+        let recorded = build
+            .filter(|b| b.one_shot && !b.force)
+            .map(|_| plan_record::PlanRecord::load(&self.options.out));
+        let manifest = build.map(|_| Manifest::load(&self.options.out));
         // A one-shot build keeps no parse for a next run.
-        let mut loaded = if build.is_some_and(|b| b.one_shot) {
-            crate::load::load_dir(&self.options.data)
+        let (mut loaded, passed) = if build.is_some_and(|b| b.one_shot) {
+            let fresh = |path: &Path, hash: &str| {
+                manifest
+                    .as_ref()
+                    .is_some_and(|m| is_fresh(&self.verified, m, path, hash))
+            };
+            reuse::load(
+                &self.options.data,
+                recorded.as_ref().filter(|_| pass_over),
+                &fresh,
+            )
         } else {
-            crate::load::load_dir_cached(&self.options.data, &mut self.loads)
+            let loaded = crate::load::load_dir_cached(&self.options.data, &mut self.loads);
+            (loaded, Vec::new())
         };
         let data_files = loaded.sources.len();
         let region = crate::region::load(&self.options.data, &mut loaded);
@@ -332,6 +374,11 @@ impl Workspace {
                 .iter()
                 .flat_map(|s| s.style.fonts.values().flatten().cloned()),
         );
+        for p in &passed {
+            // A style that no longer loads: not as recorded.
+            let style = styles.get(&p.facts().style).ok()?;
+            families.extend(style.style.fonts.values().flatten().cloned());
+        }
         families.sort();
         families.dedup();
         let fonts = self.fonts_for(families);
@@ -403,6 +450,20 @@ impl Workspace {
                 summary: false,
             })
             .collect();
+        // The departments passed over, after those checked, as recorded.
+        departments.extend(passed.iter().map(|p| {
+            let f = p.facts();
+            DeptOutcome {
+                name: f.name.clone(),
+                year: f.year,
+                file: p.file.clone(),
+                out_dir: f.out_dir.clone(),
+                status: DeptStatus::Checked,
+                documents: Vec::new(),
+                figures: f.figures.clone(),
+                summary: false,
+            }
+        }));
         // A region's summaries: one group per year, after the departments.
         if let Some(r) = &region
             && !region_styles.is_empty()
@@ -437,11 +498,25 @@ impl Workspace {
                     .departments
                     .iter()
                     .map(|d| sources.path(d.src.file).to_path_buf())
+                    .chain(passed.iter().map(|p| p.file.clone()))
                     .collect();
                 self.commit_dates.dates(&files)
             }
             _ => HashMap::new(),
         };
+        // A department passed over whose plan's key is not the recorded one (a style,
+        // template, font or date changed) is not as recorded: start again, loading it.
+        let split = build.is_some_and(|b| b.split);
+        if passed.iter().any(|p| {
+            let year = u16::try_from(p.facts().year).unwrap_or(0);
+            let stamp = dates::document_date(fixed, committed.get(&p.file).copied(), year);
+            plan_key(&fingerprint, &lib_hash, split, stamp, &p.text)
+                .to_hex()
+                .as_str()
+                != p.plan.key
+        }) {
+            return None;
+        }
         if let (Some(build), None) = (build, &fatal) {
             for d in departments
                 .iter()
@@ -466,14 +541,18 @@ impl Workspace {
                 fonts: &fonts,
                 out: &self.options.out,
                 on,
+                recorded: recorded.as_ref(),
+                passed: &passed,
             };
             let typst = run.build(
+                manifest.unwrap_or_else(|| Manifest::load(&self.options.out)),
                 &checked,
                 &mut departments,
                 &mut counts,
                 &mut self.planned,
                 &mut self.plans,
             );
+            in_file_order(&mut departments);
             // The publication index of each year, when the data is a region's.
             if let Some(r) = &region {
                 for (path, page) in
@@ -511,10 +590,16 @@ impl Workspace {
                 ));
             }
         }
+        in_file_order(&mut departments);
         sort_diagnostics(&mut diagnostics);
         let mut summary = Summary {
-            departments: checked.departments.len(),
-            projects: checked.departments.iter().map(|d| d.projects.len()).sum(),
+            departments: checked.departments.len() + passed.len(),
+            projects: checked
+                .departments
+                .iter()
+                .map(|d| d.projects.len())
+                .sum::<usize>()
+                + passed.iter().map(|p| p.facts().projects).sum::<usize>(),
             ..Summary::default()
         };
         summary.count(&diagnostics);
@@ -529,7 +614,7 @@ impl Workspace {
             written: counts.written,
             unchanged: counts.unchanged,
             planned: counts.planned,
-            elapsed: started.elapsed(),
+            elapsed: std::time::Duration::ZERO,
         };
         // A build without any error is the record the next one-shot build may stand on.
         if let Some(key) = shortcut_key
@@ -555,7 +640,7 @@ impl Workspace {
                 on(&Event::ManifestNotSaved(e.to_string()));
             }
         }
-        outcome
+        Some(outcome)
     }
 
     /// Renders a document that is no department's (the 绩效目标变动对照表 of `jixiao diff`)
@@ -662,6 +747,99 @@ impl Workspace {
 /// modification time they had then: a file whose metadata is unchanged is not read again.
 type Verified = Mutex<HashMap<PathBuf, (String, u64, std::time::SystemTime)>>;
 
+/// The key of a department's plan: its file's text, its date, and everything else a plan
+/// depends on (`fingerprint`: the styles, region and templates; the Typst library and fonts;
+/// `--split`). A department whose key is as last time has the same plan.
+fn plan_key(
+    fingerprint: &blake3::Hash,
+    lib_hash: &str,
+    split: bool,
+    stamp: dates::Date,
+    text: &str,
+) -> blake3::Hash {
+    let mut h = blake3::Hasher::new();
+    h.update(fingerprint.as_bytes());
+    h.update(lib_hash.as_bytes());
+    h.update(&[u8::from(split)]);
+    h.update(format!("{stamp:?}").as_bytes());
+    h.update(text.as_bytes());
+    h.finalize()
+}
+
+/// The departments (before the summaries) in the order of their files, as they are loaded:
+/// those passed over (`reuse`) are put after the checked ones until the jobs, which name
+/// departments by index, are done.
+fn in_file_order(departments: &mut [DeptOutcome]) {
+    let end = departments
+        .iter()
+        .position(|d| d.summary)
+        .unwrap_or(departments.len());
+    departments[..end].sort_by(|a, b| a.file.cmp(&b.file));
+}
+
+/// The jobs of `owner`'s plan taken from the plan record (its outputs are fresh), and its
+/// listed documents.
+fn push_recorded(
+    owner: &mut DeptOutcome,
+    index: usize,
+    plan: &plan_record::DeptPlan,
+    stamp: dates::Date,
+    jobs: &mut Vec<Job>,
+) {
+    for j in &plan.jobs {
+        if j.listed {
+            owner
+                .documents
+                .push(DocOutcome::of(j.title.clone(), &j.outputs));
+        }
+        jobs.push(Job {
+            dept: index,
+            doc: None,
+            template: j.template.clone(),
+            fonts: BTreeMap::new(),
+            outputs: j.outputs.clone(),
+            hash: j.hash.clone(),
+            timestamp: stamp,
+            listed: j.listed,
+            twin: None,
+        });
+    }
+}
+
+/// What a later build needs of `dept` to pass over its file (`reuse`); `None` when its file
+/// had an error or a warning (or its figures do not sum).
+fn facts_of(dept: &Dept, text: &str, outcome: &DeptOutcome) -> Option<plan_record::Facts> {
+    let figures = outcome.figures.as_ref()?;
+    (figures.errors == 0 && figures.warnings == 0).then(|| plan_record::Facts {
+        text: blake3::hash(text.as_bytes()).to_hex().to_string(),
+        name: outcome.name.clone(),
+        year: outcome.year,
+        out_dir: outcome.out_dir.clone(),
+        style: dept.style.key.clone(),
+        projects: dept.projects.len(),
+        figures: Some(figures.clone()),
+    })
+}
+
+/// Whether `path` holds what the last build made from inputs hashing to `hash` (by
+/// `manifest`); an output found so is remembered in `verified` by its length and mtime, and
+/// not read again while they are unchanged.
+fn is_fresh(verified: &Verified, manifest: &Manifest, path: &Path, hash: &str) -> bool {
+    let now = metadata_of(path);
+    let lock = || verified.lock().unwrap_or_else(|e| e.into_inner());
+    if let (Some((h, len, mtime)), Some(now)) = (lock().get(path), now)
+        && h == hash
+        && (*len, *mtime) == now
+    {
+        return true;
+    }
+    let fresh = manifest.is_fresh(path, hash);
+    if let (true, Some((len, mtime))) = (fresh, now) {
+        lock().insert(path.to_path_buf(), (hash.to_string(), len, mtime));
+    }
+    fresh
+}
+
 fn metadata_of(path: &Path) -> Option<(u64, std::time::SystemTime)> {
     let m = std::fs::metadata(path).ok()?;
     Some((m.len(), m.modified().ok()?))
@@ -714,7 +892,7 @@ enum Planned {
     /// As last time: the jobs of the plans `watch` and `serve` keep.
     Kept(Vec<Job>),
     /// Taken from the plan record: its outputs are fresh.
-    Recorded(plan_record::DeptPlan),
+    Recorded(Box<plan_record::DeptPlan>),
     /// Planned now.
     Now(Result<Vec<Document>, crate::plan::PlanError>),
 }
@@ -750,6 +928,10 @@ struct BuildRun<'a> {
     fonts: &'a FontSet,
     out: &'a Path,
     on: &'a (dyn Fn(&Event) + Sync),
+    /// The plan record of the last one-shot build (when this is one, and not `--force`).
+    recorded: Option<&'a plan_record::PlanRecord>,
+    /// The departments passed over (`reuse`), after the checked ones among the departments.
+    passed: &'a [reuse::Passed],
 }
 
 /// Typst's diagnostics of a failed document: (department name, (template, diagnostic)).
@@ -758,23 +940,12 @@ type TypstFailures = Vec<(String, (String, TypstDiagnostic))>;
 impl BuildRun<'_> {
     /// Whether `path` holds what the last build made from inputs hashing to `hash`.
     fn is_fresh(&self, manifest: &Manifest, path: &Path, hash: &str) -> bool {
-        let now = metadata_of(path);
-        let lock = || self.verified.lock().unwrap_or_else(|e| e.into_inner());
-        if let (Some((h, len, mtime)), Some(now)) = (lock().get(path), now)
-            && h == hash
-            && (*len, *mtime) == now
-        {
-            return true;
-        }
-        let fresh = manifest.is_fresh(path, hash);
-        if let (true, Some((len, mtime))) = (fresh, now) {
-            lock().insert(path.to_path_buf(), (hash.to_string(), len, mtime));
-        }
-        fresh
+        is_fresh(self.verified, manifest, path, hash)
     }
 
     fn build(
         &self,
+        manifest: Manifest,
         checked: &Checked,
         departments: &mut [DeptOutcome],
         outcome: &mut Counts,
@@ -792,19 +963,9 @@ impl BuildRun<'_> {
                 fonts: Default::default(),
             },
         ];
-        let manifest = Manifest::load(self.out);
-        let recorded = (self.build.one_shot && !self.build.force)
-            .then(|| plan_record::PlanRecord::load(self.out));
         let mut record = plan_record::PlanRecord::default();
-        let (jobs, planned_now) = self.plan(
-            checked,
-            departments,
-            plans,
-            (&manifest, recorded.as_ref()),
-            &mut record,
-        );
+        let (jobs, planned_now) = self.plan(checked, departments, plans, &manifest, &mut record);
         outcome.planned = planned_now;
-        drop(recorded);
         outcome.documents = jobs.iter().filter(|j| j.listed).count();
         // Kept for previews and the next run; a one-shot build has neither.
         if !self.build.one_shot {
@@ -942,7 +1103,7 @@ impl BuildRun<'_> {
         checked: &Checked,
         departments: &mut [DeptOutcome],
         plans: &mut HashMap<PathBuf, (blake3::Hash, Vec<Job>)>,
-        (manifest, recorded): (&Manifest, Option<&plan_record::PlanRecord>),
+        manifest: &Manifest,
         record: &mut plan_record::PlanRecord,
     ) -> (Vec<Job>, usize) {
         use rayon::prelude::*;
@@ -959,13 +1120,15 @@ impl BuildRun<'_> {
                     self.committed.get(&outcome.file).copied(),
                     year,
                 );
-                let mut h = blake3::Hasher::new();
-                h.update(self.fingerprint.as_bytes());
-                h.update(self.lib_hash.as_bytes());
-                h.update(&[u8::from(self.build.split)]);
-                h.update(format!("{stamp:?}").as_bytes());
-                h.update(self.sources.text(dept.src.file).as_bytes());
-                (stamp, h.finalize())
+                let text = self.sources.text(dept.src.file);
+                let key = plan_key(
+                    &self.fingerprint,
+                    &self.lib_hash,
+                    self.build.split,
+                    stamp,
+                    text,
+                );
+                (stamp, key)
             })
             .collect();
         // How each department's documents are planned, decided (and the new plans made) in
@@ -985,14 +1148,14 @@ impl BuildRun<'_> {
                 {
                     return Some(Planned::Kept(kept.clone()));
                 }
-                if let Some(r) = recorded.and_then(|r| r.get(&outcome.file, key))
+                if let Some(r) = self.recorded.and_then(|r| r.get(&outcome.file, key))
                     && r.jobs.iter().all(|j| {
                         j.outputs
                             .iter()
                             .all(|(_, path)| self.is_fresh(manifest, path, &j.hash))
                     })
                 {
-                    return Some(Planned::Recorded(r.clone()));
+                    return Some(Planned::Recorded(Box::new(r.clone())));
                 }
                 Some(Planned::Now(crate::plan::plan_department(dept)))
             })
@@ -1017,24 +1180,13 @@ impl BuildRun<'_> {
                     continue;
                 }
                 Planned::Recorded(r) => {
-                    for j in &r.jobs {
-                        if j.listed {
-                            departments[index]
-                                .documents
-                                .push(DocOutcome::of(j.title.clone(), &j.outputs));
-                        }
-                        jobs.push(Job {
-                            dept: index,
-                            doc: None,
-                            template: j.template.clone(),
-                            fonts: BTreeMap::new(),
-                            outputs: j.outputs.clone(),
-                            hash: j.hash.clone(),
-                            timestamp: stamp,
-                            listed: j.listed,
-                            twin: None,
-                        });
-                    }
+                    push_recorded(&mut departments[index], index, &r, stamp, &mut jobs);
+                    // Its facts as found now (a department it is compared with may have
+                    // changed).
+                    let facts =
+                        facts_of(dept, self.sources.text(dept.src.file), &departments[index]);
+                    let r = *r;
+                    let r = plan_record::DeptPlan::new(r.key, r.jobs, facts);
                     record.departments.insert(file, r);
                     continue;
                 }
@@ -1096,9 +1248,9 @@ impl BuildRun<'_> {
                 ));
             }
             if self.build.one_shot {
-                let recorded = plan_record::DeptPlan {
-                    key: key.to_hex().to_string(),
-                    jobs: jobs[first..]
+                let recorded = plan_record::DeptPlan::new(
+                    key.to_hex().to_string(),
+                    jobs[first..]
                         .iter()
                         .map(|j| plan_record::JobPlan {
                             outputs: j.outputs.clone(),
@@ -1108,11 +1260,27 @@ impl BuildRun<'_> {
                             title: j.title(),
                         })
                         .collect(),
-                };
+                    facts_of(dept, self.sources.text(dept.src.file), &departments[index]),
+                );
                 record.departments.insert(file, recorded);
             } else {
                 plans.insert(file, (key, jobs[first..].to_vec()));
             }
+        }
+        // The departments passed over: their recorded plans, whose outputs were fresh.
+        let first = checked.departments.len();
+        for (k, p) in self.passed.iter().enumerate() {
+            let year = u16::try_from(p.facts().year).unwrap_or(0);
+            let stamp =
+                dates::document_date(self.fixed, self.committed.get(&p.file).copied(), year);
+            push_recorded(
+                &mut departments[first + k],
+                first + k,
+                &p.plan,
+                stamp,
+                &mut jobs,
+            );
+            record.departments.insert(p.file.clone(), p.plan.clone());
         }
         self.plan_summaries(departments, &mut jobs);
         (jobs, planned_now)
@@ -1129,11 +1297,14 @@ impl BuildRun<'_> {
                 continue;
             }
             let year = departments[index].year;
-            let figures: Vec<crate::region::figures::DeptFigures> = departments
+            let mut figures: Vec<crate::region::figures::DeptFigures> = departments
                 .iter()
                 .filter(|d| !d.summary && d.year == year)
                 .filter_map(|d| d.figures.clone())
                 .collect();
+            // In file order, also when departments were passed over (`reuse`): those come
+            // after the checked ones here.
+            figures.sort_by(|a, b| a.file.cmp(&b.file));
             let of_year: Vec<&crate::region::figures::DeptFigures> = figures.iter().collect();
             for style in self.region_styles {
                 match crate::region::plan::plan(region, style, year, &of_year) {

@@ -8,7 +8,10 @@
 //! The key is the one the in-memory plans of `watch` use (the department's file, its date,
 //! the styles, templates, Typst library and fonts, `--split`); an entry is only a shortcut to
 //! the same job hashes, and outputs are still checked against the manifest, so a missing,
-//! unreadable or stale record costs time, never a wrong file.
+//! unreadable or stale record costs time, never a wrong file. An entry also holds, for a
+//! department whose file had no error or warning, the facts a later build needs to pass over
+//! its file without loading it (`reuse`); each entry is sealed with a hash of its contents,
+//! and one that does not match its seal is not used.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -31,6 +34,56 @@ pub struct DeptPlan {
     /// The key of the plan's inputs (hex).
     pub key: String,
     pub jobs: Vec<JobPlan>,
+    /// What a later build needs of the department when it does not load its file; only for a
+    /// department whose file had no error or warning.
+    pub facts: Option<Facts>,
+    /// A hash of the above: an entry edited by hand (or damaged) is not used.
+    seal: String,
+}
+
+impl DeptPlan {
+    pub fn new(key: String, jobs: Vec<JobPlan>, facts: Option<Facts>) -> DeptPlan {
+        let mut plan = DeptPlan {
+            key,
+            jobs,
+            facts,
+            seal: String::new(),
+        };
+        plan.seal = plan.sealed();
+        plan
+    }
+
+    /// Whether every path of the entry is below `out`.
+    fn is_below(&self, out: &Path) -> bool {
+        let outputs = self
+            .jobs
+            .iter()
+            .flat_map(|j| j.outputs.iter().map(|o| &o.1));
+        let dir = self.facts.iter().map(|f| &f.out_dir);
+        outputs.chain(dir).all(|p| p.starts_with(out))
+    }
+
+    fn sealed(&self) -> String {
+        let bytes = serde_json::to_vec(&(&self.key, &self.jobs, &self.facts)).unwrap_or_default();
+        blake3::hash(&bytes).to_hex().to_string()
+    }
+}
+
+/// A department a one-shot build passes over (its file is as recorded, and no department
+/// loaded in that build shares its output directory or is its year before or after): what
+/// the build's outcome, summaries and index need of it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Facts {
+    /// The hash of its file's text (hex).
+    pub text: String,
+    /// Its name (trimmed) and year, and its output directory.
+    pub name: String,
+    pub year: u32,
+    pub out_dir: PathBuf,
+    /// The key of its style, whose fonts the build must load.
+    pub style: String,
+    pub projects: usize,
+    pub figures: Option<crate::region::figures::DeptFigures>,
 }
 
 /// One document of it.
@@ -46,7 +99,7 @@ pub struct JobPlan {
 }
 
 fn version() -> String {
-    format!("{}-1", env!("CARGO_PKG_VERSION"))
+    format!("{}-2", env!("CARGO_PKG_VERSION"))
 }
 
 impl Default for PlanRecord {
@@ -66,6 +119,13 @@ impl PlanRecord {
             .ok()
             .and_then(|b| serde_json::from_slice::<PlanRecord>(&b).ok())
             .filter(|r| r.version == version())
+            .map(|mut r| {
+                // Only entries as written, and of this output directory: a copy of `out/`
+                // built with `--out` elsewhere names the original's files.
+                r.departments
+                    .retain(|_, d| d.seal == d.sealed() && d.is_below(out));
+                r
+            })
             .unwrap_or_default()
     }
 
