@@ -179,3 +179,54 @@ fn a_save_rebuilds_its_department_and_nothing_else() {
     assert!(summary.contains("写入 0 个文件"), "{summary}");
     assert_eq!(outputs(&out), after, "nothing touched");
 }
+
+/// A data directory deleted and made again (a checkout of another branch, a copy put back) is
+/// watched again: a save into the new directory rebuilds its department.
+#[test]
+fn a_data_directory_made_again_is_watched_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = dir.path().join("out");
+    std::fs::create_dir(&data).unwrap();
+    let name = "2023-kuerle-xinfangju.yaml";
+    std::fs::copy(repo().join("data").join(name), data.join(name)).unwrap();
+    let mut w = Watcher::start(&data, &out);
+    w.wait_for("正在监视", Duration::from_secs(120));
+    let before = outputs(&out);
+    assert_eq!(before.len(), 2);
+
+    std::fs::remove_dir_all(&data).unwrap();
+    w.wait_for("改动：", Duration::from_secs(30));
+    std::fs::create_dir(&data).unwrap();
+    std::fs::copy(repo().join("data").join(name), data.join(name)).unwrap();
+    // Settle: whatever the new directory's first rebuild does, it writes nothing new.
+    let _ = w.lines_within(Duration::from_millis(1500));
+
+    // A save into the new directory.
+    let file = data.join(name);
+    let text = std::fs::read_to_string(&file).unwrap();
+    let edited = text.replace(
+        "部门专项-信访局大楼运行经费",
+        "部门专项-信访局大楼运行维护经费",
+    );
+    assert_ne!(text, edited);
+    std::fs::write(&file, &edited).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let summary = w.wait_for("共 ", deadline.saturating_duration_since(Instant::now()));
+        if summary.contains("写入 2 个文件") {
+            break;
+        }
+    }
+    let after = outputs(&out);
+    assert_eq!(after.len(), 2);
+    for ((p0, _, b0), (p1, _, b1)) in before.iter().zip(&after) {
+        assert_eq!(p0, p1);
+        assert_ne!(
+            b0,
+            b1,
+            "{} was rebuilt from the new directory",
+            p0.display()
+        );
+    }
+}

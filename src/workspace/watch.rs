@@ -1,8 +1,12 @@
 //! Watching a workspace's inputs: the data directory, the templates directory and the font
 //! directories. Saves are debounced (an editor's write-and-rename is one change) and sorted
 //! into what they touch; files no build reads (editor backups, other extensions) are ignored.
+//! The directories holding the data and templates directories are watched too (not what is
+//! below them), so that a data or templates directory deleted and made again (a checkout of
+//! another branch, a copy put back) is watched again and rebuilt.
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::Duration;
 
@@ -32,7 +36,8 @@ impl Changes {
 
 /// Watches a workspace's inputs; see the [module documentation](self).
 pub struct Watch {
-    _debouncer: Debouncer<notify_debouncer_full::notify::RecommendedWatcher, RecommendedCache>,
+    debouncer:
+        Mutex<Debouncer<notify_debouncer_full::notify::RecommendedWatcher, RecommendedCache>>,
     events: Receiver<DebounceEventResult>,
     data: PathBuf,
     templates: PathBuf,
@@ -60,8 +65,15 @@ impl Watch {
                 .watch(dir, RecursiveMode::Recursive)
                 .map_err(|e| format!("无法监视字体目录 {}：{e}", dir.display()))?;
         }
+        // Where the data and templates directories are, for their own removal and return. A
+        // parent that cannot be watched only loses that.
+        for dir in [&data, &templates] {
+            if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+                let _ = debouncer.watch(parent, RecursiveMode::NonRecursive);
+            }
+        }
         Ok(Watch {
-            _debouncer: debouncer,
+            debouncer: Mutex::new(debouncer),
             events,
             data,
             templates,
@@ -104,6 +116,30 @@ impl Watch {
                 continue;
             }
             for path in &event.paths {
+                // The data or templates directory itself, deleted or made again: watch it
+                // again (a new directory is not the one watched before), and rebuild.
+                if path == &self.data || path == &self.templates {
+                    if path.is_dir() {
+                        let mode = if path == &self.data {
+                            RecursiveMode::NonRecursive
+                        } else {
+                            RecursiveMode::Recursive
+                        };
+                        let mut debouncer =
+                            self.debouncer.lock().unwrap_or_else(|e| e.into_inner());
+                        let _ = debouncer.unwatch(path);
+                        let _ = debouncer.watch(path, mode);
+                    }
+                    if path == &self.data {
+                        changes.data = true;
+                    } else {
+                        changes.templates = true;
+                    }
+                    if !changes.paths.contains(path) {
+                        changes.paths.push(path.clone());
+                    }
+                    continue;
+                }
                 let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
                     continue;
                 };
