@@ -449,3 +449,47 @@ fn rebuilds_that_keep_the_memo_cache_give_the_bytes_of_a_fresh_build() {
         );
     }
 }
+
+/// Fonts in a directory only fontconfig's configuration names (here through `FONTCONFIG_FILE`)
+/// count for the no-op shortcut like the system's: a font added there means a full build.
+#[test]
+fn a_font_added_where_fontconfig_looks_means_a_full_build() {
+    let dir = project();
+    let fonts = dir.path().join("more-fonts");
+    std::fs::create_dir(&fonts).unwrap();
+    let conf = dir.path().join("fonts.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "<?xml version=\"1.0\"?>\n<fontconfig>\n  <dir>/usr/share/fonts</dir>\n  <dir>{}</dir>\n</fontconfig>\n",
+            fonts.display()
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let build = || {
+        let o = Command::new(env!("CARGO_BIN_EXE_jixiao"))
+            .arg("build")
+            .arg(dir.path().join("data"))
+            .arg("--out")
+            .arg(&out)
+            .env("FONTCONFIG_FILE", &conf)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", common::stderr_of(&o));
+    };
+    // The record is written again by a full build only.
+    let record = out.join(jixiao::workspace::shortcut::RECORD_FILE);
+    let written = || std::fs::metadata(&record).unwrap().modified().unwrap();
+    build();
+    let first = written();
+    build();
+    assert_eq!(written(), first, "nothing changed: the shortcut");
+    std::fs::write(fonts.join("新字体.ttf"), b"not really a font").unwrap();
+    build();
+    assert_ne!(
+        written(),
+        first,
+        "a font where fontconfig looks: a full build"
+    );
+}

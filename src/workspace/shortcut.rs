@@ -94,9 +94,15 @@ pub fn inputs_key(
     }
     for dir in font_dirs.iter().chain(system_font_dirs().iter()) {
         field(&mut h, dir.as_os_str().as_encoded_bytes());
-        // A directory that does not exist is a fact too (fonts may appear there later).
-        for file in walk(dir).unwrap_or_default() {
-            field(&mut h, stat_line(&file).unwrap_or_default().as_bytes());
+        // A directory that does not exist is a fact too (fonts may appear there later); a
+        // file (fontconfig's configuration) counts by its length and mtime.
+        match walk(dir) {
+            Some(files) => {
+                for file in files {
+                    field(&mut h, stat_line(&file).unwrap_or_default().as_bytes());
+                }
+            }
+            None => field(&mut h, stat_line(dir).unwrap_or_default().as_bytes()),
         }
     }
     field(
@@ -127,7 +133,9 @@ fn content(path: &Path) -> Option<String> {
     Some(blake3::hash(&fs::read(path).ok()?).to_hex().to_string())
 }
 
-/// The directories the system's fonts are found in (fontconfig's usual ones).
+/// The directories the system's fonts are found in: fontconfig's usual ones, and those its
+/// configuration names (read as the font index reads it, so a `FONTCONFIG_FILE` or a user's
+/// `fonts.conf` adding a directory counts).
 fn system_font_dirs() -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = ["/usr/share/fonts", "/usr/local/share/fonts", "/etc/fonts"]
         .iter()
@@ -138,7 +146,50 @@ fn system_font_dirs() -> Vec<PathBuf> {
         dirs.push(home.join(".fonts"));
         dirs.push(home.join(".local/share/fonts"));
     }
+    dirs.extend(fontconfig_dirs());
+    dirs.sort();
+    dirs.dedup();
     dirs
+}
+
+/// The font directories of fontconfig's configuration, found as `fontdb` finds them when it
+/// loads the system's fonts; the configuration file itself when `FONTCONFIG_FILE` names one.
+#[cfg(all(unix, not(any(target_os = "macos", target_os = "android"))))]
+fn fontconfig_dirs() -> Vec<PathBuf> {
+    let mut config = fontconfig_parser::FontConfig::default();
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let mut dirs = Vec::new();
+    if let Some(file) = std::env::var_os("FONTCONFIG_FILE") {
+        let _ = config.merge_config(Path::new(&file));
+        dirs.push(PathBuf::from(file));
+    } else {
+        let user = std::env::var_os("XDG_CONFIG_HOME")
+            .map(PathBuf::from)
+            .or_else(|| home.as_ref().map(|h| h.join(".config")));
+        let read_global = match user {
+            Some(u) => config
+                .merge_config(&u.join("fontconfig/fonts.conf"))
+                .is_err(),
+            None => true,
+        };
+        if read_global {
+            let _ = config.merge_config(Path::new("/etc/fonts/local.conf"));
+        }
+        let _ = config.merge_config(Path::new("/etc/fonts/fonts.conf"));
+    }
+    for dir in config.dirs {
+        match (dir.path.strip_prefix("~"), &home) {
+            (Ok(rest), Some(home)) => dirs.push(home.join(rest)),
+            (Ok(_), None) => {}
+            (Err(_), _) => dirs.push(dir.path),
+        }
+    }
+    dirs
+}
+
+#[cfg(not(all(unix, not(any(target_os = "macos", target_os = "android")))))]
+fn fontconfig_dirs() -> Vec<PathBuf> {
+    Vec::new()
 }
 
 /// `path length mtime-ns` of a file, following symlinks.
