@@ -24,20 +24,8 @@ fn project() -> tempfile::TempDir {
         data.join("a.yaml"),
     )
     .unwrap();
-    copy_dir(&repo().join("templates"), &dir.path().join("templates"));
+    common::copy_dir(&repo().join("templates"), &dir.path().join("templates"));
     dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &to.join(e.file_name()));
-        } else {
-            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
-    }
 }
 
 /// A one-shot build, as `jixiao build` runs it.

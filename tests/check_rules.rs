@@ -7,6 +7,8 @@ use std::path::Path;
 use jixiao::diag::Severity;
 use rust_decimal::Decimal;
 
+mod common;
+
 const TEMPLATES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
 
 /// 新疆样式 (2021 taxonomy: 成本指标 is a 一级), weights summing to 90.
@@ -1747,19 +1749,6 @@ fn a_style_linked_from_outside_the_templates_is_not_read() {
 // Templates: checked with the data (JX507) and typeset by the build (JX508)
 // ---------------------------------------------------------------------------------------------
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
-}
-
 /// A project of its own — the repository's templates, changed by `edit`, and the Zhejiang
 /// sample department — checked, or built into its `out/`, through the library pipeline.
 fn workspace_run(edit: impl Fn(&Path), build: bool) -> Vec<Found> {
@@ -1771,7 +1760,7 @@ fn workspace_run_with(edit: impl Fn(&Path), edit_data: impl Fn(&Path), build: bo
     use jixiao::workspace::{BuildOptions, Options, Workspace, quiet};
     let dir = tempfile::tempdir().unwrap();
     let templates = dir.path().join("templates");
-    copy_dir(Path::new(TEMPLATES), &templates);
+    common::copy_dir(Path::new(TEMPLATES), &templates);
     edit(&templates);
     let data = dir.path().join("data");
     std::fs::create_dir_all(&data).unwrap();

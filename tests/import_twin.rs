@@ -19,6 +19,8 @@ use jixiao::import::twin::{bound_cells, parse_ref, value_at};
 use jixiao::model::Department;
 use rust_xlsxwriter::{Format, Formula, Workbook};
 
+mod common;
+
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -81,23 +83,10 @@ fn built(data: &Path) -> tempfile::TempDir {
             std::fs::copy(&p, dir.path().join("data").join(p.file_name().unwrap())).unwrap();
         }
     }
-    copy_dir(&repo().join("templates"), &dir.path().join("templates"));
+    common::copy_dir(&repo().join("templates"), &dir.path().join("templates"));
     let o = jixiao(dir.path(), &["build", "data", "--out", "out"]);
     assert!(o.status.success(), "{}", stderr(&o));
     dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        let t = to.join(p.file_name().unwrap());
-        if p.is_dir() {
-            copy_dir(&p, &t);
-        } else {
-            std::fs::copy(&p, &t).unwrap();
-        }
-    }
 }
 
 fn xlsx_files(dir: &Path) -> Vec<PathBuf> {

@@ -87,6 +87,17 @@ impl Watcher {
     }
 }
 
+/// Saves 库尔勒市信访局's file with one project renamed (大楼运行经费 → 大楼运行维护经费).
+fn save_with_a_new_project_name(file: &Path) {
+    let text = std::fs::read_to_string(file).unwrap();
+    let edited = text.replace(
+        "部门专项-信访局大楼运行经费",
+        "部门专项-信访局大楼运行维护经费",
+    );
+    assert_ne!(text, edited);
+    std::fs::write(file, &edited).unwrap();
+}
+
 /// (path, modification time, bytes) of every output file.
 fn outputs(out: &Path) -> Vec<(PathBuf, SystemTime, Vec<u8>)> {
     let mut files = Vec::new();
@@ -126,13 +137,7 @@ fn a_save_rebuilds_its_department_and_nothing_else() {
 
     // One department's file saved with a new project name.
     let file = data.join("2023-kuerle-xinfangju.yaml");
-    let text = std::fs::read_to_string(&file).unwrap();
-    let edited = text.replace(
-        "部门专项-信访局大楼运行经费",
-        "部门专项-信访局大楼运行维护经费",
-    );
-    assert_ne!(text, edited);
-    std::fs::write(&file, &edited).unwrap();
+    save_with_a_new_project_name(&file);
     w.wait_for("改动：", Duration::from_secs(30));
     let summary = w.wait_for("共 ", Duration::from_secs(60));
     assert!(summary.contains("写入 2 个文件"), "{summary}");
@@ -204,13 +209,7 @@ fn a_data_directory_made_again_is_watched_again() {
 
     // A save into the new directory.
     let file = data.join(name);
-    let text = std::fs::read_to_string(&file).unwrap();
-    let edited = text.replace(
-        "部门专项-信访局大楼运行经费",
-        "部门专项-信访局大楼运行维护经费",
-    );
-    assert_ne!(text, edited);
-    std::fs::write(&file, &edited).unwrap();
+    save_with_a_new_project_name(&file);
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let summary = w.wait_for("共 ", deadline.saturating_duration_since(Instant::now()));
