@@ -623,6 +623,29 @@ impl Manifest {
         );
     }
 
+    /// The outputs recorded below `dir`.
+    pub fn outputs_below(&self, dir: &Path) -> Vec<PathBuf> {
+        self.entries
+            .keys()
+            .map(PathBuf::from)
+            .filter(|p| p.starts_with(dir) && p != dir)
+            .collect()
+    }
+
+    /// Forgets `output`, which the build no longer makes, and removes its file when it is
+    /// still the regular file that was written (one changed by hand since, or replaced by
+    /// something else, is left where it is). Whether the file was removed.
+    pub fn retire(&mut self, output: &Path) -> bool {
+        let Some(recorded) = self.entries.remove(&output.to_string_lossy().to_string()) else {
+            return false;
+        };
+        let is_file = fs::symlink_metadata(output).is_ok_and(|m| m.file_type().is_file());
+        let written = recorded.rsplit(':').next().unwrap_or_default();
+        is_file
+            && fs::read(output).is_ok_and(|b| blake3::hash(&b).to_hex().as_str() == written)
+            && fs::remove_file(output).is_ok()
+    }
+
     pub fn save(&self) -> io::Result<()> {
         let bytes = serde_json::to_vec_pretty(&self.entries).map_err(io::Error::other)?;
         write_atomic(&self.path, &bytes).map(|_| ())

@@ -2,7 +2,9 @@
 //! or not at all"): a department's files are staged and moved in together and a killed build is
 //! finished by the next one, leftover temporary files are removed, a second build into the same
 //! `--out` is refused while the first holds the lock, a read-only output is not replaced, and
-//! `SOURCE_DATE_EPOCH` stamps the xlsx as well as the PDF.
+//! `SOURCE_DATE_EPOCH` stamps the xlsx as well as the PDF; and a file an earlier build wrote that
+//! its department no longer makes (a renamed project's `--split` PDF) is removed, but not one
+//! changed by hand, nor anything jixiao did not write.
 //!
 //! One small department of the sample corpus (`data/2023-kuerle-xinfangju.yaml`: one document,
 //! a PDF and its xlsx) is built into temporary directories. A kill in the middle of a department
@@ -439,4 +441,59 @@ fn source_date_epoch_stamps_the_xlsx_as_well_as_the_pdf() {
         created(&core_xml(&other.join(XLSX))),
         "2001-09-09T00:00:00Z"
     );
+}
+
+/// The relative paths of the PDFs and xlsx files below `out`.
+fn made_below(out: &Path) -> Vec<String> {
+    common::outputs_below(out)
+        .iter()
+        .map(|p| p.strip_prefix(out).unwrap().to_string_lossy().into_owned())
+        .collect()
+}
+
+/// A project renamed under `--split`: its old per-project PDF is removed (and said so), so
+/// `out/` holds what a build from scratch holds; a stale file changed by hand, and a file of
+/// the user's own, stay.
+#[test]
+fn files_a_department_no_longer_makes_are_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = write_data(dir.path(), Data::Old);
+    let out = dir.path().join("out");
+    built(&build(&data, &out, &[], &["--split"]));
+    let split_dir = out.join(DEPT).join("项目支出绩效目标表");
+    let old_split: Vec<PathBuf> = files_below(&split_dir)
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains("聘请法律顾问经费"))
+        .collect();
+    assert_eq!(old_split.len(), 1, "the renamed project's own PDF");
+    let own = out.join(DEPT).join("说明.txt");
+    fs::write(&own, "用户自己的文件").unwrap();
+
+    write_data(dir.path(), Data::New);
+    let err = built(&build(&data, &out, &[], &["--split"]));
+    assert!(!old_split[0].exists(), "the old split PDF is removed");
+    assert!(err.contains("删除 "), "{err}");
+    assert!(err.contains("删除 1 个不再生成的旧文件"), "{err}");
+    assert!(own.exists(), "a file jixiao did not write stays");
+    let scratch = tempfile::tempdir().unwrap();
+    built(&build(&data, scratch.path(), &[], &["--split"]));
+    let mut want = made_below(scratch.path());
+    want.sort();
+    let mut have = made_below(&out);
+    have.sort();
+    assert_eq!(have, want);
+
+    // Renamed back, with the now stale split PDF changed by hand first: it stays.
+    let stale: PathBuf = files_below(&split_dir)
+        .into_iter()
+        .find(|p| p.to_string_lossy().contains("第二版"))
+        .expect("the new split PDF");
+    fs::write(&stale, b"edited by hand").unwrap();
+    write_data(dir.path(), Data::Old);
+    let err = built(&build(&data, &out, &[], &["--split"]));
+    assert!(
+        stale.exists(),
+        "a file changed by hand is not removed: {err}"
+    );
+    assert!(!err.contains("删除 "), "{err}");
 }

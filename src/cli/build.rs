@@ -114,8 +114,12 @@ pub fn build_once(
     if let Some(fatal) = &outcome.fatal {
         eprintln!("错误：{fatal}");
     }
+    let removed = match outcome.removed {
+        0 => String::new(),
+        n => format!("，删除 {n} 个不再生成的旧文件"),
+    };
     eprintln!(
-        "共 {} 份文档：写入 {} 个文件，{} 个未变；用时 {:.2} 秒",
+        "共 {} 份文档：写入 {} 个文件，{} 个未变{removed}；用时 {:.2} 秒",
         outcome.documents,
         outcome.written,
         outcome.unchanged,

@@ -260,6 +260,7 @@ impl Workspace {
                     written: 0,
                     unchanged: record.files,
                     planned: 0,
+                    removed: 0,
                     elapsed: started.elapsed(),
                 };
             }
@@ -614,6 +615,7 @@ impl Workspace {
             written: counts.written,
             unchanged: counts.unchanged,
             planned: counts.planned,
+            removed: counts.removed,
             elapsed: std::time::Duration::ZERO,
         };
         // A build without any error is the record the next one-shot build may stand on.
@@ -853,6 +855,8 @@ struct Counts {
     unchanged: usize,
     /// Departments planned (not taken from kept plans or the plan record).
     planned: usize,
+    /// Files of earlier builds removed because no department makes them any more.
+    removed: usize,
     /// Files outside any department (the region's index pages) that could not be written.
     write_failures: usize,
 }
@@ -1470,6 +1474,8 @@ impl BuildRun<'_> {
             }
             departments[dept].status = DeptStatus::Built;
             if files.is_empty() {
+                let dir = &departments[dept].out_dir;
+                outcome.removed += self.retire_old_outputs(dir, jobs, indices, manifest);
                 continue;
             }
             let r = placed.remove(&dept).flatten().unwrap_or_else(|| {
@@ -1495,6 +1501,8 @@ impl BuildRun<'_> {
                             on(&Event::Same(path.to_path_buf()));
                         }
                     }
+                    let dir = &departments[dept].out_dir;
+                    outcome.removed += self.retire_old_outputs(dir, jobs, indices, manifest);
                 }
                 Err(e) => {
                     on(&Event::WriteFailed {
@@ -1508,6 +1516,50 @@ impl BuildRun<'_> {
             }
         }
         typst
+    }
+}
+
+impl BuildRun<'_> {
+    /// Removes what an earlier build wrote into the directory `dir` of a department built now
+    /// that none of its jobs (`indices`) makes any more — the `--split` PDF of a renamed
+    /// project, a document its style no longer prints — as the manifest records it, unless
+    /// changed by hand since (see [`Manifest::retire`]); then the directories left empty.
+    /// How many files were removed.
+    fn retire_old_outputs(
+        &self,
+        dir: &Path,
+        jobs: &[Job],
+        indices: &[usize],
+        manifest: &mut Manifest,
+    ) -> usize {
+        // As a file system that ignores case or composition compares names: there, an old
+        // name that differs only so is the file just written.
+        let name = |p: &Path| {
+            use unicode_normalization::UnicodeNormalization;
+            p.to_string_lossy().nfd().collect::<String>().to_lowercase()
+        };
+        let made: BTreeSet<String> = indices
+            .iter()
+            .flat_map(|&i| jobs[i].outputs.iter().map(|(_, p)| name(p)))
+            .collect();
+        let mut removed = 0;
+        for old in manifest.outputs_below(dir) {
+            if made.contains(&name(&old)) {
+                continue;
+            }
+            if manifest.retire(&old) {
+                removed += 1;
+                (self.on)(&Event::Removed(old.clone()));
+                let mut parent = old.parent();
+                while let Some(p) = parent.filter(|p| p.starts_with(dir) && *p != dir) {
+                    if std::fs::remove_dir(p).is_err() {
+                        break;
+                    }
+                    parent = p.parent();
+                }
+            }
+        }
+        removed
     }
 }
 

@@ -24,6 +24,8 @@ pub struct Outcome {
     /// Departments planned in this run; the others' plans were as last time (kept by `watch`
     /// and `serve`, or in the plan record of a one-shot build).
     pub planned: usize,
+    /// Files of earlier builds removed: their department no longer makes them.
+    pub removed: usize,
     pub elapsed: Duration,
 }
 
@@ -128,6 +130,9 @@ pub enum Event {
     Same(PathBuf),
     /// Rendered, but not written because another document of its department failed.
     Held(PathBuf),
+    /// Written by an earlier build, no longer made by its department (a renamed project's
+    /// `--split` PDF, a document the style no longer prints): removed.
+    Removed(PathBuf),
     DocFailed {
         department: String,
         path: PathBuf,
@@ -185,6 +190,7 @@ impl std::fmt::Display for Event {
             Event::Fresh(path) => write!(f, "未变 {}（数据、模板、字体均未改动）", p(path)),
             Event::Same(path) => write!(f, "未变 {}", p(path)),
             Event::Held(path) => write!(f, "未写入 {}（本部门有文档生成失败）", p(path)),
+            Event::Removed(path) => write!(f, "删除 {}（本部门已不再生成这个文件）", p(path)),
             Event::DocFailed {
                 department,
                 path,
