@@ -75,51 +75,54 @@ impl Loaded {
 /// Loads every `*.yaml` / `*.yml` file directly under `dir`, in name order (see
 /// [`load_dir_cached`]), keeping nothing for a next load.
 pub fn load_dir(dir: &Path) -> Loaded {
-    load_dir_with(dir, None)
+    let mut listing = Listing::of(dir);
+    listing.load(|_| true);
+    listing.finish()
 }
 
 /// Loads every `*.yaml` / `*.yml` file directly under `dir`, in name order, through `cache`.
 /// The files are read and parsed in parallel, each on its own, and put together in name
 /// order, so the result is the same as loading them one after another.
 pub fn load_dir_cached(dir: &Path, cache: &mut Cache) -> Loaded {
-    load_dir_with(dir, Some(cache))
-}
-
-/// [`load_dir_cached`], or [`load_dir`] when there is no cache to keep (then no parse is copied
-/// into one).
-fn load_dir_with(dir: &Path, cache: Option<&mut Cache>) -> Loaded {
     use rayon::prelude::*;
     let (diagnostics, files) = list_dir(dir);
     let mut loaded = Loaded {
         diagnostics,
         ..Loaded::default()
     };
-    let known = cache.as_deref();
+    let known = &*cache;
     let each: Vec<(Loaded, Option<Cached>)> = files
         .par_iter()
-        .map(|(path, read)| match read {
-            Ok(read_from) => load_file_cached(path, read_from, known),
-            Err(d) => (
-                Loaded {
-                    diagnostics: vec![(**d).clone()],
-                    ..Loaded::default()
-                },
-                None,
-            ),
-        })
+        .map(|(path, read)| load_listed(path, read, Some(known)))
         .collect();
-    let mut cache = cache;
-    if let Some(cache) = cache.as_deref_mut() {
-        let seen: HashSet<&PathBuf> = files.iter().map(|(path, _)| path).collect();
-        cache.files.retain(|p, _| seen.contains(p));
-    }
+    let seen: HashSet<&PathBuf> = files.iter().map(|(path, _)| path).collect();
+    cache.files.retain(|p, _| seen.contains(p));
     for ((path, _), (one, parsed)) in files.iter().zip(each) {
-        if let (Some(cache), Some(c)) = (cache.as_deref_mut(), parsed) {
+        if let Some(c) = parsed {
             cache.files.insert(path.clone(), c);
         }
         loaded.append(one);
     }
     loaded
+}
+
+/// Loads a listed file on its own (see [`load_file_cached`]); a file the listing refused
+/// gives its diagnostic only.
+fn load_listed(
+    path: &Path,
+    read: &Result<PathBuf, Box<Diagnostic>>,
+    cache: Option<&Cache>,
+) -> (Loaded, Option<Cached>) {
+    match read {
+        Ok(read_from) => load_file_cached(path, read_from, cache),
+        Err(d) => (
+            Loaded {
+                diagnostics: vec![(**d).clone()],
+                ..Loaded::default()
+            },
+            None,
+        ),
+    }
 }
 
 /// The data files of a directory, loaded a part at a time: a one-shot build loads the files it
@@ -173,13 +176,7 @@ impl Listing {
                 if part.is_some() || !which(i) {
                     return None;
                 }
-                Some(match read {
-                    Ok(read_from) => load_file_cached(path, read_from, None).0,
-                    Err(d) => Loaded {
-                        diagnostics: vec![(**d).clone()],
-                        ..Loaded::default()
-                    },
-                })
+                Some(load_listed(path, read, None).0)
             })
             .collect();
         for (slot, part) in self.parts.iter_mut().zip(parts) {
