@@ -340,3 +340,48 @@ fn a_copied_output_directory_gets_its_own_files() {
     let (_, out) = scratch(dir.path());
     assert_same_outputs(&copy, out.path(), true, "the copy");
 }
+
+/// A record entry filed by hand under another data file (here a renamed one) is not used: the
+/// seal covers the file it is filed under. Otherwise the renamed file would be passed over with
+/// the old name in its xlsx's data sheet.
+#[test]
+fn a_record_entry_moved_to_another_file_is_not_used() {
+    let dir = project(&[("a.yaml", "甲单位", 2025), ("b.yaml", "乙单位", 2025)]);
+    assert!(!build(dir.path()).failed());
+    let data = dir.path().join("data");
+    std::fs::rename(data.join("a.yaml"), data.join("z.yaml")).unwrap();
+    let record = dir.path().join("out/.jixiao-plans.json");
+    let mut json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&record).unwrap()).unwrap();
+    let departments = json["departments"].as_object_mut().unwrap();
+    let old = data.join("a.yaml").to_string_lossy().into_owned();
+    let entry = departments.remove(&old).expect("a.yaml's entry");
+    departments.insert(data.join("z.yaml").to_string_lossy().into_owned(), entry);
+    std::fs::write(&record, serde_json::to_vec(&json).unwrap()).unwrap();
+    let o = build(dir.path());
+    assert_eq!(loaded(&o), ["z.yaml"], "b is passed over, z is not");
+    assert_as_a_full_build(&o, dir.path(), true, "z.yaml");
+}
+
+/// The output directory spelled `out/.` or `out//`: the same directory, so its files are
+/// current (nothing rendered, nothing removed) and a build of everything gives the same files.
+#[test]
+fn the_output_directory_spelled_otherwise_is_the_same_directory() {
+    let dir = project(&[("a.yaml", "甲单位", 2025), ("b.yaml", "乙单位", 2025)]);
+    assert!(!build(dir.path()).failed());
+    let options = BuildOptions {
+        one_shot: true,
+        ..BuildOptions::default()
+    };
+    for (round, spelled) in ["out/.", "out//", "out/./"].into_iter().enumerate() {
+        rename_first_project(&dir.path().join("data/b.yaml"), round);
+        let o = workspace(dir.path(), &dir.path().join(spelled)).build(&options, &quiet);
+        assert!(!o.failed());
+        assert_eq!((o.written, o.unchanged, o.removed), (2, 2, 0), "{spelled}");
+        assert_as_a_full_build(&o, dir.path(), true, spelled);
+    }
+    // A new output directory spelled so is made.
+    let o = workspace(dir.path(), &dir.path().join("new/.")).build(&options, &quiet);
+    assert!(o.fatal.is_none() && !o.failed(), "{:?}", o.fatal);
+    assert_eq!(o.written, 4);
+}

@@ -126,7 +126,10 @@ pub const PREVIEWS_KEPT: usize = 48;
 pub fn quiet(_: &Event) {}
 
 impl Workspace {
-    pub fn open(options: Options) -> Workspace {
+    pub fn open(mut options: Options) -> Workspace {
+        // One spelling of the output directory (`out/.` and `out//` are `out`): outputs are
+        // known by their paths in the manifest and the plan record.
+        options.out = options.out.components().collect();
         let templates_dir = templates_dir(&options.data, options.templates.as_deref());
         Workspace {
             options,
@@ -1190,7 +1193,7 @@ impl BuildRun<'_> {
                     let facts =
                         facts_of(dept, self.sources.text(dept.src.file), &departments[index]);
                     let r = *r;
-                    let r = plan_record::DeptPlan::new(r.key, r.jobs, facts);
+                    let r = plan_record::DeptPlan::new(&file, r.key, r.jobs, facts);
                     record.departments.insert(file, r);
                     continue;
                 }
@@ -1253,6 +1256,7 @@ impl BuildRun<'_> {
             }
             if self.build.one_shot {
                 let recorded = plan_record::DeptPlan::new(
+                    &file,
                     key.to_hex().to_string(),
                     jobs[first..]
                         .iter()
@@ -1536,6 +1540,7 @@ impl BuildRun<'_> {
         // name that differs only so is the file just written.
         let name = |p: &Path| {
             use unicode_normalization::UnicodeNormalization;
+            let p: PathBuf = p.components().collect();
             p.to_string_lossy().nfd().collect::<String>().to_lowercase()
         };
         let made: BTreeSet<String> = indices

@@ -37,19 +37,21 @@ pub struct DeptPlan {
     /// What a later build needs of the department when it does not load its file; only for a
     /// department whose file had no error or warning.
     pub facts: Option<Facts>,
-    /// A hash of the above: an entry edited by hand (or damaged) is not used.
+    /// A hash of the above and of the data file it is filed under: an entry edited by hand,
+    /// moved to another file, or damaged is not used.
     seal: String,
 }
 
 impl DeptPlan {
-    pub fn new(key: String, jobs: Vec<JobPlan>, facts: Option<Facts>) -> DeptPlan {
+    /// The entry of the data file `file`.
+    pub fn new(file: &Path, key: String, jobs: Vec<JobPlan>, facts: Option<Facts>) -> DeptPlan {
         let mut plan = DeptPlan {
             key,
             jobs,
             facts,
             seal: String::new(),
         };
-        plan.seal = plan.sealed();
+        plan.seal = plan.sealed(file);
         plan
     }
 
@@ -63,8 +65,9 @@ impl DeptPlan {
         outputs.chain(dir).all(|p| p.starts_with(out))
     }
 
-    fn sealed(&self) -> String {
-        let bytes = serde_json::to_vec(&(&self.key, &self.jobs, &self.facts)).unwrap_or_default();
+    fn sealed(&self, file: &Path) -> String {
+        let entry = (file, &self.key, &self.jobs, &self.facts);
+        let bytes = serde_json::to_vec(&entry).unwrap_or_default();
         blake3::hash(&bytes).to_hex().to_string()
     }
 }
@@ -123,7 +126,7 @@ impl PlanRecord {
                 // Only entries as written, and of this output directory: a copy of `out/`
                 // built with `--out` elsewhere names the original's files.
                 r.departments
-                    .retain(|_, d| d.seal == d.sealed() && d.is_below(out));
+                    .retain(|file, d| d.seal == d.sealed(file) && d.is_below(out));
                 r
             })
             .unwrap_or_default()
