@@ -623,12 +623,14 @@ impl Manifest {
         );
     }
 
-    /// The outputs recorded below `dir`.
+    /// The outputs recorded below `dir`, as spelled by the paths the build makes (they are
+    /// the keys that sort after `dir` and a separator).
     pub fn outputs_below(&self, dir: &Path) -> Vec<PathBuf> {
+        let prefix = format!("{}{}", dir.to_string_lossy(), std::path::MAIN_SEPARATOR);
         self.entries
-            .keys()
-            .map(PathBuf::from)
-            .filter(|p| p.starts_with(dir) && p != dir)
+            .range(prefix.clone()..)
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .map(|(k, _)| PathBuf::from(k))
             .collect()
     }
 

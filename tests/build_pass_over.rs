@@ -44,11 +44,16 @@ fn workspace(dir: &Path, out: &Path) -> Workspace {
 
 /// A one-shot build into `dir/out`, as `jixiao build` runs it.
 fn build(dir: &Path) -> Outcome {
+    build_into(dir, &dir.join("out"))
+}
+
+/// A one-shot build of `dir/data` into `out`.
+fn build_into(dir: &Path, out: &Path) -> Outcome {
     let options = BuildOptions {
         one_shot: true,
         ..BuildOptions::default()
     };
-    workspace(dir, &dir.join("out")).build(&options, &quiet)
+    workspace(dir, out).build(&options, &quiet)
 }
 
 /// A build of everything into a new directory (no record to stand on), and that directory.
@@ -329,11 +334,7 @@ fn a_copied_output_directory_gets_its_own_files() {
     let copy = dir.path().join("copy");
     common::copy_dir(&dir.path().join("out"), &copy);
     rename_first_project(&dir.path().join("data/b.yaml"), 1);
-    let options = BuildOptions {
-        one_shot: true,
-        ..BuildOptions::default()
-    };
-    let o = workspace(dir.path(), &copy).build(&options, &quiet);
+    let o = build_into(dir.path(), &copy);
     assert!(!o.failed());
     assert_eq!(loaded(&o), ["a.yaml", "b.yaml"]);
     assert_eq!(o.planned, 2);
@@ -369,19 +370,15 @@ fn a_record_entry_moved_to_another_file_is_not_used() {
 fn the_output_directory_spelled_otherwise_is_the_same_directory() {
     let dir = project(&[("a.yaml", "甲单位", 2025), ("b.yaml", "乙单位", 2025)]);
     assert!(!build(dir.path()).failed());
-    let options = BuildOptions {
-        one_shot: true,
-        ..BuildOptions::default()
-    };
     for (round, spelled) in ["out/.", "out//", "out/./"].into_iter().enumerate() {
         rename_first_project(&dir.path().join("data/b.yaml"), round);
-        let o = workspace(dir.path(), &dir.path().join(spelled)).build(&options, &quiet);
+        let o = build_into(dir.path(), &dir.path().join(spelled));
         assert!(!o.failed());
         assert_eq!((o.written, o.unchanged, o.removed), (2, 2, 0), "{spelled}");
         assert_as_a_full_build(&o, dir.path(), true, spelled);
     }
     // A new output directory spelled so is made.
-    let o = workspace(dir.path(), &dir.path().join("new/.")).build(&options, &quiet);
+    let o = build_into(dir.path(), &dir.path().join("new/."));
     assert!(o.fatal.is_none() && !o.failed(), "{:?}", o.fatal);
     assert_eq!(o.written, 4);
 }

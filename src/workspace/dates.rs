@@ -37,6 +37,18 @@ pub fn document_date(fixed: Option<Date>, committed: Option<Date>, year: u16) ->
     fixed.or(committed).unwrap_or((i32::from(year) + 1, 1, 1))
 }
 
+/// [`document_date`] of a department of `year` whose data file is `file`, with the commit
+/// dates `committed` found for the data files.
+pub fn department_date(
+    fixed: Option<Date>,
+    committed: &HashMap<PathBuf, Date>,
+    file: &Path,
+    year: u32,
+) -> Date {
+    let year = u16::try_from(year).unwrap_or(0);
+    document_date(fixed, committed.get(file).copied(), year)
+}
+
 /// The date of the last commit that changed each data file, remembered for as long as HEAD
 /// stays where it was (a long-lived workspace asks at every rebuild).
 #[derive(Default)]

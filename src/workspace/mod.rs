@@ -512,8 +512,7 @@ impl Workspace {
         // template, font or date changed) is not as recorded: start again, loading it.
         let split = build.is_some_and(|b| b.split);
         if passed.iter().any(|p| {
-            let year = u16::try_from(p.facts().year).unwrap_or(0);
-            let stamp = dates::document_date(fixed, committed.get(&p.file).copied(), year);
+            let stamp = dates::department_date(fixed, &committed, &p.file, p.facts().year);
             plan_key(&fingerprint, &lib_hash, split, stamp, &p.text)
                 .to_hex()
                 .as_str()
@@ -1121,12 +1120,8 @@ impl BuildRun<'_> {
             .iter()
             .zip(departments.iter())
             .map(|(dept, outcome)| {
-                let year = u16::try_from(dept.src.year.value).unwrap_or(0);
-                let stamp = dates::document_date(
-                    self.fixed,
-                    self.committed.get(&outcome.file).copied(),
-                    year,
-                );
+                let year = dept.src.year.value;
+                let stamp = dates::department_date(self.fixed, self.committed, &outcome.file, year);
                 let text = self.sources.text(dept.src.file);
                 let key = plan_key(
                     &self.fingerprint,
@@ -1156,11 +1151,7 @@ impl BuildRun<'_> {
                     return Some(Planned::Kept(kept.clone()));
                 }
                 if let Some(r) = self.recorded.and_then(|r| r.get(&outcome.file, key))
-                    && r.jobs.iter().all(|j| {
-                        j.outputs
-                            .iter()
-                            .all(|(_, path)| self.is_fresh(manifest, path, &j.hash))
-                    })
+                    && r.outputs_fresh(|path, hash| self.is_fresh(manifest, path, hash))
                 {
                     return Some(Planned::Recorded(Box::new(r.clone())));
                 }
@@ -1278,9 +1269,7 @@ impl BuildRun<'_> {
         // The departments passed over: their recorded plans, whose outputs were fresh.
         let first = checked.departments.len();
         for (k, p) in self.passed.iter().enumerate() {
-            let year = u16::try_from(p.facts().year).unwrap_or(0);
-            let stamp =
-                dates::document_date(self.fixed, self.committed.get(&p.file).copied(), year);
+            let stamp = dates::department_date(self.fixed, self.committed, &p.file, p.facts().year);
             push_recorded(
                 &mut departments[first + k],
                 first + k,
@@ -1521,9 +1510,7 @@ impl BuildRun<'_> {
         }
         typst
     }
-}
 
-impl BuildRun<'_> {
     /// Removes what an earlier build wrote into the directory `dir` of a department built now
     /// that none of its jobs (`indices`) makes any more — the `--split` PDF of a renamed
     /// project, a document its style no longer prints — as the manifest records it, unless

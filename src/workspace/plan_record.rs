@@ -55,6 +55,14 @@ impl DeptPlan {
         plan
     }
 
+    /// Whether every output of its documents holds what the manifest records for it
+    /// (`fresh(path, input hash)`).
+    pub fn outputs_fresh(&self, fresh: impl Fn(&Path, &str) -> bool) -> bool {
+        self.jobs
+            .iter()
+            .all(|j| j.outputs.iter().all(|(_, path)| fresh(path, &j.hash)))
+    }
+
     /// Whether every path of the entry is below `out`.
     fn is_below(&self, out: &Path) -> bool {
         let outputs = self
