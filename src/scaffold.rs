@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 
 use crate::schema::{Level, describe};
 use crate::style::{LoadedStyle, Only, Styles};
+use crate::write::{Dir, FsError};
 use crate::yaml_out::scalar;
 
 /// The official styles shipped with jixiao, as `jixiao init` writes them (`templates/…`).
@@ -104,16 +105,14 @@ const VSCODE_SETTINGS: &str = r#"{
 }
 "#;
 
-/// Writes `bytes` to `path` unless a file is there; returns whether it wrote.
-fn create(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
-    if path.exists() {
-        return Ok(false);
-    }
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    std::fs::write(path, bytes)?;
-    Ok(true)
+/// Writes `bytes` to `rel` below the project `root` unless a file is there; returns whether it
+/// wrote. Through the path policy: a symbolic link (even a dangling one) at `rel` or on the way
+/// is refused, never written through.
+fn create(root: &Dir, rel: &str, bytes: &[u8]) -> Result<bool, FsError> {
+    let rel = Path::new(rel);
+    let name = rel.file_name().unwrap_or_default();
+    root.open_dir(rel.parent().unwrap_or(Path::new("")), true)?
+        .create_new(name, bytes)
 }
 
 /// What `init` did.
@@ -127,18 +126,19 @@ pub struct Init {
 /// `schemas/` (one per style and one for all), `README.md`, `.vscode/settings.json` and a
 /// `.gitignore`. Existing files are never overwritten.
 pub fn init(root: &Path) -> Result<Init, String> {
-    let io = |p: &Path, e: std::io::Error| format!("无法写入 {}：{e}", p.display());
-    std::fs::create_dir_all(root.join("data")).map_err(|e| io(&root.join("data"), e))?;
+    let io = |e: FsError| format!("无法写入：{e}");
+    let project = Dir::root(root, true).map_err(io)?;
+    project.open_dir(Path::new("data"), true).map_err(io)?;
     let mut out = Init {
         written: Vec::new(),
         kept: Vec::new(),
     };
     let mut put = |rel: &str, bytes: &[u8]| -> Result<(), String> {
         let path = root.join(rel);
-        match create(&path, bytes) {
+        match create(&project, rel, bytes) {
             Ok(true) => out.written.push(path),
             Ok(false) => out.kept.push(path),
-            Err(e) => return Err(io(&path, e)),
+            Err(e) => return Err(io(e)),
         }
         Ok(())
     };
@@ -153,12 +153,8 @@ pub fn init(root: &Path) -> Result<Init, String> {
     let mut loaded = crate::load::Loaded::default();
     let styles = Styles::load(&templates, &mut loaded);
     for (rel, text) in schemas(&styles) {
-        let path = root.join(&rel);
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
-        }
-        crate::write::write_atomic(&path, text.as_bytes()).map_err(|e| io(&path, e))?;
-        out.written.push(path);
+        crate::write::write_atomic(root, Path::new(&rel), text.as_bytes()).map_err(io)?;
+        out.written.push(root.join(&rel));
     }
     Ok(out)
 }
@@ -190,11 +186,12 @@ pub fn write_schema(root: &Path, style: &LoadedStyle) -> Result<PathBuf, String>
     let mut text =
         serde_json::to_string_pretty(&crate::schema::style_schema(style)).unwrap_or_default();
     text.push('\n');
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("无法创建 {}：{e}", dir.display()))?;
-    }
-    crate::write::write_atomic(&path, text.as_bytes())
-        .map_err(|e| format!("无法写入 {}：{e}", path.display()))?;
+    crate::write::write_atomic(
+        root,
+        Path::new(&crate::schema::schema_file(&style.key)),
+        text.as_bytes(),
+    )
+    .map_err(|e| format!("无法写入：{e}"))?;
     Ok(path)
 }
 

@@ -517,6 +517,38 @@ fn write_table(args: &Args, compared: &Compared) -> bool {
             return false;
         }
     };
+    // Where the table goes is settled before anything is rendered: never a link or special
+    // file, never a data or template file read by this run, never the same file twice.
+    let mut claims = crate::write::policy::Claims::default();
+    claims.inputs_below(&args.data, 100_000);
+    claims.inputs_below(&templates, 100_000);
+    for side in [&args.old, &args.new].into_iter().flatten() {
+        let side = Path::new(side);
+        if side.is_dir() {
+            claims.inputs_below(side, 100_000);
+        } else {
+            claims.input(side);
+        }
+    }
+    let mut targets = Vec::new();
+    for path in [&args.pdf, &args.xlsx] {
+        let Some(path) = path else {
+            targets.push(None);
+            continue;
+        };
+        let target = crate::write::Dir::of_named_file(path).and_then(|(dir, name)| {
+            dir.check_target(name.as_ref())?;
+            claims.output(&dir, &name)?;
+            Ok((dir, name))
+        });
+        match target {
+            Ok(t) => targets.push(Some((path, t))),
+            Err(e) => {
+                eprintln!("错误：无法写入：{e}；没有生成对照表");
+                return false;
+            }
+        }
+    }
     let mut ws = crate::workspace::Workspace::open(crate::workspace::Options {
         data: args.data.clone(),
         out: PathBuf::from("out"),
@@ -532,12 +564,14 @@ fn write_table(args: &Args, compared: &Compared) -> bool {
         }
     };
     let mut ok = true;
-    for (path, bytes) in [(&args.pdf, pdf), (&args.xlsx, xlsx)] {
-        let Some(path) = path else { continue };
-        match crate::write::write_atomic(path, &bytes) {
+    for (target, bytes) in targets.into_iter().zip([pdf, xlsx]) {
+        let Some((path, (dir, name))) = target else {
+            continue;
+        };
+        match dir.replace(&name, &bytes) {
             Ok(_) => eprintln!("已写入 {}", crate::diag::display_path(path)),
             Err(e) => {
-                eprintln!("错误：无法写入 {}：{e}", crate::diag::display_path(path));
+                eprintln!("错误：无法写入：{e}");
                 ok = false;
             }
         }

@@ -4,6 +4,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::import::{self, Imported};
+use crate::write::policy::Claims;
+use crate::write::{Dir, FsError};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -100,9 +102,17 @@ pub fn run(args: &Args) -> ExitCode {
         department: args.department.clone(),
         year: args.year,
     };
-    if let Err(e) = std::fs::create_dir_all(&args.out) {
-        eprintln!("错误：无法创建 {}：{e}", args.out.display());
-        return ExitCode::FAILURE;
+    let data = match Dir::root(&args.out, true) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("错误：无法创建数据目录：{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // The workbooks read are inputs of this run: nothing is written over one of them.
+    let mut claims = Claims::default();
+    for file in &args.files {
+        claims.input(file);
     }
     let mut written: Vec<PathBuf> = Vec::new();
     let mut failed = false;
@@ -127,8 +137,18 @@ pub fn run(args: &Args) -> ExitCode {
             }
         };
         for imp in imported {
-            match write_one(&imp, args, &styles) {
-                Ok(path) => {
+            match write_one(&imp, args, &styles, &data, &mut claims) {
+                Ok(Wrote::Unchanged(path)) => {
+                    for n in &imp.notes {
+                        eprintln!("注意：{n}");
+                    }
+                    eprintln!(
+                        "没有改动 {}：它已经是导入的内容",
+                        crate::diag::display_path(&path)
+                    );
+                    written.push(path);
+                }
+                Ok(Wrote::Written(path)) => {
                     for c in &imp.changes {
                         eprintln!("已导入：{c}");
                     }
@@ -190,12 +210,46 @@ pub fn run(args: &Args) -> ExitCode {
     }
 }
 
-/// Writes one imported department; returns its path.
+/// What writing one imported department did.
+enum Wrote {
+    /// The data file was written (new, or replaced with a backup).
+    Written(PathBuf),
+    /// The data file already said this; it was left as it was.
+    Unchanged(PathBuf),
+}
+
+/// The data file's name for an imported department: the one the twin sheet records (a name,
+/// never a path, and a data file's name), or `<年度>-<部门>.yaml`.
+fn data_file_name(imp: &Imported) -> Result<String, String> {
+    let d = &imp.department;
+    match &imp.file_name {
+        Some(f) if imp.twin => {
+            if crate::load::is_data_file_name(f) {
+                Ok(f.clone())
+            } else {
+                Err(format!(
+                    "{}：表格的数据工作表记录的数据文件名“{}”不是数据目录中的一个文件名（应是不含路径的 *.yaml），表格可能被改动过；没有写入任何文件。请用 jixiao build 重新生成表格后再修改、导入",
+                    imp.source.display(),
+                    f.escape_debug()
+                ))
+            }
+        }
+        _ => Ok(crate::scaffold::file_name(
+            d.name.value.trim(),
+            d.year.value,
+        )),
+    }
+}
+
+/// Writes one imported department into the data directory `data`, through the path policy:
+/// never through a link, never over a workbook read or a file written by this run.
 fn write_one(
     imp: &Imported,
     args: &Args,
     styles: &crate::style::Styles,
-) -> Result<PathBuf, String> {
+    data: &Dir,
+    claims: &mut Claims,
+) -> Result<Wrote, String> {
     let d = &imp.department;
     let name = d.name.value.trim();
     if name.is_empty() {
@@ -204,12 +258,11 @@ fn write_one(
             imp.source.display()
         ));
     }
-    let path = match &imp.file_name {
-        Some(f) if imp.twin => args.out.join(f),
-        _ => args
-            .out
-            .join(crate::scaffold::file_name(name, d.year.value)),
-    };
+    let file = data_file_name(imp)?;
+    let path = data.join(&file);
+    let refused = |e: FsError| format!("无法写入：{e}");
+    data.check_target(file.as_ref()).map_err(refused)?;
+    claims.output(data, &file).map_err(refused)?;
     let style = styles.get(d.style.value.trim())?;
     let root = crate::workspace::project_root(&args.out);
     crate::scaffold::write_schema(&root, style)?;
@@ -231,10 +284,13 @@ fn write_one(
             path.display()
         ));
     }
-    if path.exists() {
-        let old = std::fs::read_to_string(&path).unwrap_or_default();
+    let old = data
+        .read_file(&file, crate::load::MAX_FILE_BYTES)
+        .map_err(|e| format!("无法读取 {e}"))?;
+    if let Some(old) = old {
+        let old = String::from_utf8_lossy(&old);
         if old == text {
-            return Ok(path);
+            return Ok(Wrote::Unchanged(path));
         }
         // A twin replaces the data file it was built from (its comments are kept in the
         // .bak); a data file changed since the build is not overwritten without --force.
@@ -247,7 +303,7 @@ fn write_one(
         let same_source = imp.carried.is_some() && current == imp.carried;
         if same_source && imp.changes.is_empty() {
             eprintln!("{}：表格没有改动，数据文件保持原样", imp.source.display());
-            return Ok(path);
+            return Ok(Wrote::Unchanged(path));
         }
         if imp.twin && !same_source && !args.force {
             return Err(format!(
@@ -262,14 +318,18 @@ fn write_one(
                 crate::diag::display_path(&path)
             ));
         }
-        let backup = path.with_extension("yaml.bak");
-        std::fs::copy(&path, &backup).map_err(|e| format!("无法备份 {}：{e}", path.display()))?;
+        let backup = Path::new(&file)
+            .with_extension("yaml.bak")
+            .to_string_lossy()
+            .into_owned();
+        claims.output(data, &backup).map_err(refused)?;
+        data.backup(&file, &backup, crate::load::MAX_FILE_BYTES)
+            .map_err(|e| format!("无法备份 {}：{e}，没有改动它", path.display()))?;
         eprintln!(
             "原文件另存为 {}（其中的注释没有带到新文件里）",
-            crate::diag::display_path(&backup)
+            crate::diag::display_path(&data.join(&backup))
         );
     }
-    crate::write::write_atomic(&path, text.as_bytes())
-        .map_err(|e| format!("无法写入 {}：{e}", path.display()))?;
-    Ok(path)
+    data.replace(&file, text.as_bytes()).map_err(refused)?;
+    Ok(Wrote::Written(path))
 }

@@ -1,6 +1,6 @@
 //! `jixiao new 部门名 --style S --year Y`: a department's file to fill in.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
@@ -42,15 +42,29 @@ pub fn run(args: &Args) -> ExitCode {
             return fail(e);
         }
     };
-    if let Err(e) = std::fs::create_dir_all(&args.data) {
-        return fail(format!("无法创建 {}：{e}", args.data.display()));
-    }
-    let path = args.data.join(crate::scaffold::file_name(name, args.year));
-    if path.exists() {
-        return fail(format!(
+    let data = match crate::write::Dir::root(&args.data, true) {
+        Ok(d) => d,
+        Err(e) => return fail(format!("无法创建数据目录：{e}")),
+    };
+    let file = crate::scaffold::file_name(name, args.year);
+    let path = data.join(&file);
+    let exists = |path: &Path| {
+        fail(format!(
             "{} 已存在，没有改动它；要重新开始，请先把它改名或删除",
-            crate::diag::display_path(&path)
-        ));
+            crate::diag::display_path(path)
+        ))
+    };
+    match data.kind(&file) {
+        Ok(None) => {}
+        Ok(Some(crate::write::Kind::File)) => return exists(&path),
+        Ok(Some(crate::write::Kind::Symlink)) => {
+            return fail(format!(
+                "无法写入：{}",
+                crate::write::FsError::Symlink(path)
+            ));
+        }
+        Ok(Some(_)) => return exists(&path),
+        Err(e) => return fail(format!("无法写入：{e}")),
     }
     let root = crate::workspace::project_root(&args.data);
     let schema = match crate::scaffold::write_schema(&root, style) {
@@ -60,8 +74,10 @@ pub fn run(args: &Args) -> ExitCode {
     // The modeline is relative to the data file, so the project can move.
     let rel = format!("../{}", crate::schema::schema_file(&style.key));
     let text = crate::scaffold::new_department(style, name, args.year, &rel);
-    if let Err(e) = std::fs::write(&path, text) {
-        return fail(format!("无法写入 {}：{e}", path.display()));
+    match data.create_new(&file, text.as_bytes()) {
+        Ok(true) => {}
+        Ok(false) => return exists(&path),
+        Err(e) => return fail(format!("无法写入：{e}")),
     }
     eprintln!(
         "已写入 {}（样式 {}：{}），编辑器格式说明在 {}",

@@ -14,7 +14,7 @@ pub struct Args {
     /// 样式目录（默认：data/ 旁的 templates/）
     #[arg(long)]
     pub templates: Option<PathBuf>,
-    /// 写入这个文件（默认：打印到标准输出）
+    /// 写入这个文件（默认或 - ：打印到标准输出）
     #[arg(long, short)]
     pub out: Option<PathBuf>,
 }
@@ -64,20 +64,19 @@ pub fn run(args: &Args) -> ExitCode {
             print!("{text}");
             ExitCode::SUCCESS
         }
-        Some(path) => {
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                let _ = std::fs::create_dir_all(dir);
-            }
-            match crate::write::write_atomic(path, text.as_bytes()) {
-                Ok(_) => {
-                    eprintln!("已写入 {}", crate::diag::display_path(path));
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("错误：无法写入 {}：{e}", path.display());
-                    ExitCode::FAILURE
-                }
-            }
+        Some(path) if path.as_os_str() == "-" => {
+            print!("{text}");
+            ExitCode::SUCCESS
         }
+        Some(path) => match crate::write::policy::write_named(path, text.as_bytes()) {
+            Ok(_) => {
+                eprintln!("已写入 {}", crate::diag::display_path(path));
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("错误：无法写入：{e}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }

@@ -148,7 +148,7 @@ impl Table {
             );
             return None;
         }
-        let text = match std::fs::read_to_string(&path) {
+        let text = match crate::load::read_project_text(&path) {
             Ok(t) => t,
             Err(e) => {
                 fail(

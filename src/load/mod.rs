@@ -7,7 +7,6 @@
 
 use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -271,19 +270,12 @@ fn list_dir(dir: &Path) -> (Vec<Diagnostic>, Vec<Listed>) {
     let mut files: Vec<Listed> = Vec::new();
     for entry in entries.filter_map(Result::ok) {
         let path = entry.path();
-        if !matches!(
-            path.extension().and_then(|e| e.to_str()),
-            Some("yaml" | "yml")
-        ) {
+        if !entry.file_name().to_str().is_some_and(is_data_file_name) {
             continue;
         }
         let Ok(kind) = entry.file_type() else {
             continue;
         };
-        // The region file is not a department's data (see `crate::region`).
-        if crate::region::is_region_file(&path) {
-            continue;
-        }
         let refuse = |rule: &'static Rule, msg: String| {
             let mut d = Diagnostic::new(rule, None, msg);
             d.path = Some(path.clone());
@@ -334,13 +326,34 @@ pub fn load_file(path: &Path, loaded: &mut Loaded) {
     load_file_from(path, path, loaded)
 }
 
-/// Reads at most [`MAX_FILE_BYTES`] of `path`; `Ok(None)` when it is larger.
+/// Reads at most [`MAX_FILE_BYTES`] of `path`; `Ok(None)` when it is larger. A FIFO or device
+/// is refused without blocking (see [`crate::write::policy::read_input`]).
 fn read_limited(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)?;
-    Ok((bytes.len() as u64 <= MAX_FILE_BYTES).then_some(bytes))
+    use crate::write::FsError;
+    match crate::write::policy::read_input(path, MAX_FILE_BYTES) {
+        Ok(Some(bytes)) => Ok(Some(bytes)),
+        Ok(None) => Err(std::io::ErrorKind::NotFound.into()),
+        Err(FsError::TooLarge(..)) => Ok(None),
+        Err(FsError::Io(_, e)) => Err(e),
+        Err(e) => Err(std::io::Error::other(e.reason())),
+    }
+}
+
+/// The text of a project file (a style, template, library or region file) read under the
+/// project's budget: at most [`MAX_FILE_BYTES`], a regular file, UTF-8. The reason it cannot
+/// be read, in Chinese and without the path, otherwise.
+pub fn read_project_text(path: &Path) -> Result<String, String> {
+    String::from_utf8(read_project_file(path)?)
+        .map_err(|_| "不是 UTF-8 编码的文本；请用 UTF-8 保存".to_string())
+}
+
+/// The bytes of a project file, as [`read_project_text`] reads it.
+pub fn read_project_file(path: &Path) -> Result<Vec<u8>, String> {
+    match crate::write::policy::read_input(path, MAX_FILE_BYTES) {
+        Ok(Some(bytes)) => Ok(bytes),
+        Ok(None) => Err("不存在".to_string()),
+        Err(e) => Err(e.reason()),
+    }
 }
 
 /// Loads the file named `path` (as diagnostics show it), reading `read_from` (the resolved
@@ -1091,6 +1104,17 @@ fn scan_zh(kind: &ErrorKind) -> String {
         | K::UnclosedVerbatimTag => "以 ! 开头的值要加引号".to_string(),
         _ => "此处的写法无法解析".to_string(),
     }
+}
+
+/// Whether `name` (one path component) names a department's data file in a data directory:
+/// `*.yaml` or `*.yml`, and not the region file (see `crate::region`).
+pub fn is_data_file_name(name: &str) -> bool {
+    crate::write::policy::file_name(name).is_ok()
+        && matches!(
+            Path::new(name).extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml")
+        )
+        && !crate::region::FILE_NAMES.contains(&name)
 }
 
 fn io_reason(err: &std::io::Error) -> String {

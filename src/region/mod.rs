@@ -124,18 +124,8 @@ pub fn load(data: &Path, loaded: &mut Loaded) -> Option<Region> {
         refuse(loaded, "地区文件指向数据目录以外，不读取".to_string());
         return None;
     }
-    let text = match std::fs::read(&path) {
-        Ok(b) if b.len() as u64 <= crate::load::MAX_FILE_BYTES => match String::from_utf8(b) {
-            Ok(t) => t,
-            Err(_) => {
-                refuse(loaded, "地区文件不是 UTF-8 编码".to_string());
-                return None;
-            }
-        },
-        Ok(_) => {
-            refuse(loaded, "地区文件过大，不读取".to_string());
-            return None;
-        }
+    let text = match crate::load::read_project_text(&path) {
+        Ok(t) => t,
         Err(e) => {
             refuse(loaded, format!("无法读取地区文件：{e}"));
             return None;

@@ -209,7 +209,7 @@ pub fn load(
         loaded.diagnostics.push(d);
         return None;
     }
-    let text = match std::fs::read_to_string(&path) {
+    let text = match crate::load::read_project_text(&path) {
         Ok(t) => t,
         Err(e) => {
             let mut d = Diagnostic::new(&rules::REGION_STYLE, None, format!("无法读取：{e}"));

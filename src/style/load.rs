@@ -125,7 +125,7 @@ fn read<T>(
         loaded.diagnostics.push(d);
         return None;
     }
-    let text = match std::fs::read_to_string(path) {
+    let text = match crate::load::read_project_text(path) {
         Ok(t) => t,
         Err(e) => {
             let mut d = Diagnostic::new(

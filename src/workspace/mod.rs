@@ -561,10 +561,8 @@ impl Workspace {
                 for (path, page) in
                     crate::region::index::pages(&self.options.out, r.name(), &departments)
                 {
-                    if let Some(dir) = path.parent() {
-                        let _ = std::fs::create_dir_all(dir);
-                    }
-                    match write::write_atomic(&path, page.as_bytes()) {
+                    let rel = path.strip_prefix(&self.options.out).unwrap_or(&path);
+                    match write::write_atomic(&self.options.out, rel, page.as_bytes()) {
                         Ok(Written::Written) => {
                             counts.written += 1;
                             on(&Event::Written(path));
@@ -1025,7 +1023,8 @@ impl BuildRun<'_> {
                     loop {
                         let next = queue.lock().unwrap_or_else(|e| e.into_inner()).recv();
                         let Ok(dept) = next else { break };
-                        let r = put_in_place(&out_dirs[dept], &by_dept[&dept], &jobs, &slots);
+                        let r =
+                            put_in_place(self.out, &out_dirs[dept], &by_dept[&dept], &jobs, &slots);
                         if let (Some(r), Some(slot)) = (r, placed.get(&dept)) {
                             *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
                         }
@@ -1544,7 +1543,7 @@ impl BuildRun<'_> {
                 (self.on)(&Event::Removed(old.clone()));
                 let mut parent = old.parent();
                 while let Some(p) = parent.filter(|p| p.starts_with(dir) && *p != dir) {
-                    if std::fs::remove_dir(p).is_err() {
+                    if !manifest.remove_empty_dir(p) {
                         break;
                     }
                     parent = p.parent();
@@ -1573,6 +1572,7 @@ fn by_department(jobs: &[Job]) -> BTreeMap<usize, Vec<usize>> {
 /// to write: a document failed (nothing of the department is replaced) or every one was
 /// current.
 fn put_in_place(
+    out: &Path,
     out_dir: &Path,
     indices: &[usize],
     jobs: &[Job],
@@ -1602,7 +1602,7 @@ fn put_in_place(
     if files.is_empty() {
         return None;
     }
-    let placed = write::replace_together(out_dir, &files).map(|written| {
+    let placed = write::replace_together(out, out_dir, &files).map(|written| {
         written
             .into_iter()
             .zip(&files)
@@ -1702,7 +1702,7 @@ fn lock_and_recover(
             );
             Ok(None)
         }
-        Err(write::LockError::Io(e)) => Err(format!("无法锁定输出目录 {shown}：{e}")),
+        Err(write::LockError::Refused(e)) => Err(format!("无法锁定输出目录 {shown}：{e}")),
     }
 }
 

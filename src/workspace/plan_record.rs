@@ -126,8 +126,7 @@ impl Default for PlanRecord {
 impl PlanRecord {
     /// The record in `out`, or an empty one (none, unreadable, or of another version).
     pub fn load(out: &Path) -> PlanRecord {
-        std::fs::read(out.join(FILE))
-            .ok()
+        crate::write::read_record(out, FILE)
             .and_then(|b| serde_json::from_slice::<PlanRecord>(&b).ok())
             .filter(|r| r.version == version())
             .map(|mut r| {
@@ -147,8 +146,8 @@ impl PlanRecord {
             .filter(|d| d.key == key.to_hex().as_str())
     }
 
-    pub fn save(&self, out: &Path) -> std::io::Result<()> {
-        let bytes = serde_json::to_vec(self).map_err(std::io::Error::other)?;
-        crate::write::write_atomic(&out.join(FILE), &bytes).map(|_| ())
+    pub fn save(&self, out: &Path) -> Result<(), crate::write::FsError> {
+        let bytes = serde_json::to_vec(self).unwrap_or_default();
+        crate::write::write_atomic(out, Path::new(FILE), &bytes).map(|_| ())
     }
 }

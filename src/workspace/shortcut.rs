@@ -130,7 +130,8 @@ fn content(path: &Path) -> Option<String> {
     if m.len() > crate::load::MAX_FILE_BYTES {
         return stat_line(path);
     }
-    Some(blake3::hash(&fs::read(path).ok()?).to_hex().to_string())
+    let bytes = crate::write::policy::read_input(path, crate::load::MAX_FILE_BYTES).ok()??;
+    Some(blake3::hash(&bytes).to_hex().to_string())
 }
 
 /// The directories the system's fonts are found in: fontconfig's usual ones, and those its
@@ -254,17 +255,18 @@ pub fn out_tree(out: &Path) -> Option<Vec<(PathBuf, u64, u128)>> {
 /// The record, if there is one for exactly these inputs and the output directory is as that
 /// build left it.
 pub fn current(out: &Path, key: &str) -> Option<Record> {
-    let record: Record = serde_json::from_slice(&fs::read(out.join(RECORD_FILE)).ok()?).ok()?;
+    let record: Record =
+        serde_json::from_slice(&crate::write::read_record(out, RECORD_FILE)?).ok()?;
     (record.key == key && out_tree(out)? == record.tree).then_some(record)
 }
 
 /// Removes the record (a build that did not take the shortcut is about to change things).
 pub fn forget(out: &Path) {
-    let _ = fs::remove_file(out.join(RECORD_FILE));
+    crate::write::remove_record(out, RECORD_FILE);
 }
 
 /// Writes the record of a successful build.
-pub fn save(out: &Path, record: &Record) -> std::io::Result<()> {
-    let bytes = serde_json::to_vec(record).map_err(std::io::Error::other)?;
-    crate::write::write_atomic(&out.join(RECORD_FILE), &bytes).map(|_| ())
+pub fn save(out: &Path, record: &Record) -> Result<(), crate::write::FsError> {
+    let bytes = serde_json::to_vec(record).unwrap_or_default();
+    crate::write::write_atomic(out, Path::new(RECORD_FILE), &bytes).map(|_| ())
 }

@@ -66,7 +66,7 @@ pub fn read_lib(templates_dir: &Path) -> Lib {
                 .push((path, "指向样式目录以外，不读取".to_string()));
             continue;
         }
-        match std::fs::read(&path) {
+        match crate::load::read_project_file(&path) {
             Ok(bytes) => lib
                 .files
                 .push((format!("lib/{}", e.file_name().to_string_lossy()), bytes)),

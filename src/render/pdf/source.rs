@@ -66,7 +66,7 @@ impl Templates {
                     ));
                     continue;
                 }
-                let text = match std::fs::read_to_string(&path) {
+                let text = match crate::load::read_project_text(&path) {
                     Ok(t) => t,
                     Err(e) => {
                         problems.push(problem(&path, None, None, format!("无法读取模板：{e}")));

@@ -33,10 +33,15 @@
 //! middle of a department. It does nothing else and nothing at all when unset; it can do no
 //! harm a kill could not.
 
-use std::collections::{BTreeMap, BTreeSet};
+pub mod policy;
+
+use std::collections::BTreeMap;
+use std::ffi::OsStr;
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::{Component, Path, PathBuf};
+
+pub use policy::{Dir, FsError, Kind};
 
 /// The lock file inside `--out`.
 pub const LOCK_FILE: &str = ".jixiao-lock";
@@ -66,24 +71,21 @@ pub struct OutLock {
 #[derive(Debug)]
 pub enum LockError {
     /// Another process holds the lock; its id, when it could be read.
-    Busy {
-        pid: Option<u32>,
-    },
+    Busy { pid: Option<u32> },
     /// The file system cannot lock files.
     Unsupported(io::Error),
-    Io(io::Error),
+    /// The lock file could not be opened: a symbolic link or special file at its name, or an
+    /// operating-system error.
+    Refused(FsError),
 }
 
-/// Creates `out` if need be and takes the lock on `out/.jixiao-lock` without waiting.
+/// Creates `out` if need be and takes the lock on `out/.jixiao-lock` without waiting. The lock
+/// file is opened without following a symbolic link and must be a regular file: a link planted
+/// there is refused, never truncated through.
 pub fn lock_out(out: &Path) -> Result<OutLock, LockError> {
-    fs::create_dir_all(out).map_err(LockError::Io)?;
-    let mut file = File::options()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(out.join(LOCK_FILE))
-        .map_err(LockError::Io)?;
+    let mut file = Dir::root(out, true)
+        .and_then(|d| d.open_in_place(LOCK_FILE))
+        .map_err(LockError::Refused)?;
     match file.try_lock() {
         Ok(()) => {
             // The process id is only for the message another build prints.
@@ -94,7 +96,7 @@ pub fn lock_out(out: &Path) -> Result<OutLock, LockError> {
         }
         Err(fs::TryLockError::WouldBlock) => {
             let mut text = String::new();
-            let _ = file.read_to_string(&mut text);
+            let _ = (&file).take(64).read_to_string(&mut text);
             Err(LockError::Busy {
                 pid: text.trim().parse().ok(),
             })
@@ -102,7 +104,9 @@ pub fn lock_out(out: &Path) -> Result<OutLock, LockError> {
         Err(fs::TryLockError::Error(e)) if e.kind() == io::ErrorKind::Unsupported => {
             Err(LockError::Unsupported(e))
         }
-        Err(fs::TryLockError::Error(e)) => Err(LockError::Io(e)),
+        Err(fs::TryLockError::Error(e)) => {
+            Err(LockError::Refused(FsError::Io(out.join(LOCK_FILE), e)))
+        }
     }
 }
 
@@ -110,49 +114,29 @@ pub fn lock_out(out: &Path) -> Result<OutLock, LockError> {
 // Single files
 // ---------------------------------------------------------------------------------------------
 
-/// Writes `bytes` to `path` atomically (temporary file + rename), unless it already holds them.
-/// The temporary file is created like any new file, so the output gets the usual permissions
-/// (0666 less the umask), and it is removed again if anything fails.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<Written> {
-    if fs::read(path).is_ok_and(|old| old == bytes) {
-        return Ok(Written::Unchanged);
-    }
-    // A bare file name (`对照表.pdf`) has the empty path as its parent: the current directory.
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    fs::create_dir_all(dir)?;
-    let tmp_path = stage(dir, bytes)?;
-    let guard = RemoveOnDrop(vec![tmp_path.clone()]);
-    fs::rename(&tmp_path, path)?;
-    std::mem::forget(guard);
-    sync_dir(dir)?;
-    Ok(Written::Written)
+/// Writes `bytes` to `rel` below the output (or data, or project) directory `root`, through the
+/// path policy ([`policy::write_below`]).
+pub fn write_atomic(root: &Path, rel: &Path, bytes: &[u8]) -> Result<Written, FsError> {
+    policy::write_below(root, rel, bytes)
 }
 
-/// Writes `bytes` to a new temporary file in `dir` and fsyncs it; removed again on failure.
-fn stage(dir: &Path, bytes: &[u8]) -> io::Result<PathBuf> {
-    let (tmp_path, mut file) = create_temp(dir)?;
-    let guard = RemoveOnDrop(vec![tmp_path.clone()]);
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    drop(file);
-    std::mem::forget(guard);
-    Ok(tmp_path)
+/// The bytes of jixiao's own record file `name` in the output directory `out` (manifest, plan
+/// record, up-to-date record): `None` when it is missing, too large, not a regular file or
+/// behind a symbolic link.
+pub fn read_record(out: &Path, name: &str) -> Option<Vec<u8>> {
+    Dir::root(out, false)
+        .ok()?
+        .read_file(name, RECORD_READ_LIMIT)
+        .ok()
+        .flatten()
 }
 
-/// A new, uniquely named temporary file `.jixiao-<pid>-<n>.tmp` in `dir`.
-fn create_temp(dir: &Path) -> io::Result<(PathBuf, File)> {
-    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    loop {
-        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let p = dir.join(format!(".jixiao-{}-{n}.tmp", std::process::id()));
-        match File::options().write(true).create_new(true).open(&p) {
-            Ok(f) => return Ok((p, f)),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(e),
-        }
+/// Removes jixiao's record file `name` from the output directory `out` (never a link's target).
+pub fn remove_record(out: &Path, name: &str) {
+    if let Ok(d) = Dir::root(out, false)
+        && matches!(d.kind(name), Ok(Some(Kind::File)))
+    {
+        let _ = d.remove(name);
     }
 }
 
@@ -165,29 +149,11 @@ pub fn is_temp_name(name: &str) -> bool {
         .is_some_and(|(pid, n)| digits(pid) && digits(n))
 }
 
-/// Makes the entries of `dir` (new, renamed and removed files) durable.
-fn sync_dir(dir: &Path) -> io::Result<()> {
-    #[cfg(unix)]
-    {
-        File::open(dir)?.sync_all()
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = dir;
-        Ok(())
-    }
-}
+/// The largest output jixiao reads back (to compare or hash it): far above any table.
+pub const OUTPUT_READ_LIMIT: u64 = 4 << 30;
 
-/// Removes temporary files when a write fails half-way.
-struct RemoveOnDrop(Vec<PathBuf>);
-
-impl Drop for RemoveOnDrop {
-    fn drop(&mut self) {
-        for p in self.0.drain(..) {
-            let _ = fs::remove_file(p);
-        }
-    }
-}
+/// The largest journal, record or manifest jixiao reads.
+pub const RECORD_READ_LIMIT: u64 = 256 << 20;
 
 // ---------------------------------------------------------------------------------------------
 // A department's files, replaced together
@@ -225,10 +191,20 @@ struct JournalEntry {
     blake3: String,
 }
 
-/// Puts `files` (path, new bytes), all inside the department directory `dir`, in place
-/// together: either every changed file is replaced or none is (see the module
-/// documentation). Returns, in order, whether each file was written or already held its bytes.
+/// `path` below `root`, as the directory part and the file name, both plain.
+fn split_below(root: &Path, path: &Path) -> Option<(PathBuf, String)> {
+    let rel = path.strip_prefix(root).ok()?;
+    let rel = relative_string(rel)?;
+    let (sub, name) = rel.rsplit_once('/').unwrap_or(("", &rel));
+    Some((PathBuf::from(sub), name.to_string()))
+}
+
+/// Puts `files` (path, new bytes), all inside the department directory `dir` below the output
+/// directory `out`, in place together: either every changed file is replaced or none is (see
+/// the module documentation). Every directory from `out` down is opened without following a
+/// symbolic link. Returns, in order, whether each file was written or already held its bytes.
 pub fn replace_together(
+    out: &Path,
     dir: &Path,
     files: &[(&Path, &[u8])],
 ) -> Result<Vec<Written>, ReplaceError> {
@@ -237,24 +213,37 @@ pub fn replace_together(
         reason,
         partly: false,
     };
+    let refused = |e: FsError| ReplaceError {
+        path: dir.to_path_buf(),
+        reason: e.to_string(),
+        partly: false,
+    };
+    let dept_rel = dir
+        .strip_prefix(out)
+        .map_err(|_| err(dir, format!("不在输出目录 {} 内", out.display())))?;
+    let dept = Dir::root(out, true)
+        .and_then(|o| o.open_dir(dept_rel, true))
+        .map_err(refused)?;
     // 1. Which files change, and may they be replaced?
     let mut result = Vec::with_capacity(files.len());
     let mut changed = Vec::new();
+    let mut subdirs: BTreeMap<PathBuf, Dir> = BTreeMap::new();
     for &(path, bytes) in files {
-        let Ok(rel) = path.strip_prefix(dir) else {
+        let Some((sub, name)) = split_below(dir, path) else {
             return Err(err(path, format!("不在部门目录 {} 内", dir.display())));
         };
-        let rel = relative_string(rel).ok_or_else(|| err(path, "路径无效".to_string()))?;
-        match fs::metadata(path) {
-            Ok(meta) if meta.is_dir() => {
-                return Err(err(path, "同名的是一个目录，不予替换".to_string()));
-            }
-            Ok(meta) => {
-                if fs::read(path).is_ok_and(|old| old == bytes) {
+        if !subdirs.contains_key(&sub) {
+            let d = dept.open_dir(&sub, true).map_err(refused)?;
+            subdirs.insert(sub.clone(), d);
+        }
+        let d = &subdirs[&sub];
+        match d.kind(&name).map_err(refused)? {
+            Some(Kind::File) => {
+                if d.holds(OsStr::new(&name), bytes) {
                     result.push(Written::Unchanged);
                     continue;
                 }
-                if meta.permissions().readonly() {
+                if d.is_readonly(&name) {
                     return Err(err(
                         path,
                         "文件是只读的，不予替换（如确要替换，请先恢复写权限或删除该文件）"
@@ -262,71 +251,92 @@ pub fn replace_together(
                     ));
                 }
             }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(err(path, e.to_string())),
+            None => {}
+            Some(Kind::Dir) => {
+                return Err(err(path, "同名的是一个目录，不予替换".to_string()));
+            }
+            Some(Kind::Symlink) => return Err(refused(FsError::Symlink(path.to_path_buf()))),
+            Some(Kind::Special(what)) => {
+                return Err(refused(FsError::Special(path.to_path_buf(), what)));
+            }
         }
         result.push(Written::Written);
-        changed.push((path, rel, bytes));
+        changed.push((path, sub, name, bytes));
     }
     if changed.is_empty() {
         return Ok(result);
     }
 
     // 2. Stage every changed file beside its target, fsynced.
-    let mut guard = RemoveOnDrop(Vec::new());
+    let mut staged: Vec<(&Dir, String)> = Vec::new();
+    let remove_staged = |staged: &[(&Dir, String)]| {
+        for (d, n) in staged {
+            let _ = d.remove(n);
+        }
+    };
     let mut entries = Vec::new();
-    let mut dirs = BTreeSet::from([dir.to_path_buf()]);
-    for &(path, ref rel, bytes) in &changed {
-        let parent = path.parent().unwrap_or(dir);
-        fs::create_dir_all(parent).map_err(|e| err(path, e.to_string()))?;
-        let tmp = stage(parent, bytes).map_err(|e| err(path, e.to_string()))?;
-        guard.0.push(tmp.clone());
-        let tmp_name = tmp.file_name().unwrap_or_default().to_string_lossy();
-        let staged = match rel.rsplit_once('/') {
-            Some((sub, _)) => format!("{sub}/{tmp_name}"),
-            None => tmp_name.into_owned(),
+    for (path, sub, name, bytes) in &changed {
+        let d = &subdirs[sub];
+        let tmp = match d.stage(bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                remove_staged(&staged);
+                return Err(err(path, e.to_string()));
+            }
         };
+        let prefix = relative_string(sub)
+            .map(|s| format!("{s}/"))
+            .unwrap_or_default();
         entries.push(JournalEntry {
-            staged,
-            target: rel.clone(),
+            staged: format!("{prefix}{tmp}"),
+            target: format!("{prefix}{name}"),
             len: bytes.len() as u64,
             blake3: blake3::hash(bytes).to_hex().to_string(),
         });
-        dirs.insert(parent.to_path_buf());
+        staged.push((d, tmp));
     }
 
     // 3. The journal, then the directory entries, made durable.
     let journal = dir.join(JOURNAL_FILE);
     let json = serde_json::to_vec_pretty(&Journal { files: entries })
         .map_err(|e| err(&journal, e.to_string()))?;
-    let staged = guard.0.clone();
     // Written in place, not renamed in: until it is complete and durable nothing has moved,
     // and a journal cut short does not parse, so the next build discards the staged files
     // and keeps the old ones. The directory sync below makes its entry durable.
-    guard.0.push(journal.clone());
-    File::create(&journal)
+    let written = dept
+        .open_in_place(JOURNAL_FILE)
+        .map_err(|e| e.to_string())
         .and_then(|mut f| {
-            f.write_all(&json)?;
-            f.sync_all()
+            f.set_len(0)
+                .and_then(|()| f.write_all(&json))
+                .and_then(|()| f.sync_all())
+                .map_err(|e| e.to_string())
         })
-        .map_err(|e| err(&journal, e.to_string()))?;
-    for d in &dirs {
-        sync_dir(d).map_err(|e| err(d, e.to_string()))?;
+        .and_then(|()| {
+            subdirs
+                .values()
+                .chain([&dept])
+                .try_for_each(Dir::sync)
+                .map_err(|e| e.to_string())
+        });
+    if let Err(reason) = written {
+        remove_staged(&staged);
+        let _ = dept.remove(JOURNAL_FILE);
+        return Err(err(&journal, reason));
     }
     // From here on the journal is the record: the staged files are no longer removed on
     // failure, the next build finishes the moves.
-    guard.0.clear();
 
     // 4. Move them in.
     let abort_after: Option<usize> = std::env::var(ABORT_HOOK)
         .ok()
         .and_then(|v| v.trim().parse().ok());
     let mut first_error = None;
-    for (i, ((path, _, _), tmp)) in changed.iter().zip(&staged).enumerate() {
+    for (i, ((path, _, name, _), (d, tmp))) in changed.iter().zip(&staged).enumerate() {
         if abort_after == Some(i) {
             std::process::abort();
         }
-        if let Err(e) = fs::rename(tmp, path)
+        if let Err(e) = d.rename(tmp, name)
             && first_error.is_none()
         {
             first_error = Some(ReplaceError {
@@ -342,13 +352,13 @@ pub fn replace_together(
     if let Some(e) = first_error {
         return Err(e);
     }
-    for d in &dirs {
-        sync_dir(d).map_err(|e| err(d, e.to_string()))?;
+    for d in subdirs.values().chain([&dept]) {
+        d.sync().map_err(|e| err(d.path(), e.to_string()))?;
     }
     // 5. Done: without the journal the next build has nothing to finish. Its removal need not
     // be durable: a journal that survives a crash lists files that are all in place, and the
     // next build just removes it (as when removing it fails).
-    let _ = fs::remove_file(&journal);
+    let _ = dept.remove(JOURNAL_FILE);
     Ok(result)
 }
 
@@ -364,16 +374,18 @@ fn relative_string(rel: &Path) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join("/"))
 }
 
-/// `rel` (as written by [`relative_string`]) below `dir`, if it is a plain relative path.
-fn below(dir: &Path, rel: &str) -> Option<PathBuf> {
-    let mut p = dir.to_path_buf();
-    for part in rel.split('/') {
-        if part.is_empty() || part == "." || part == ".." || part.contains('\\') {
-            return None;
-        }
-        p.push(part);
+/// `rel` (as written by [`relative_string`]) as its directory part and file name, if it is a
+/// plain relative path.
+fn below(rel: &str) -> Option<(PathBuf, String)> {
+    let mut parts: Vec<&str> = rel.split('/').collect();
+    if parts
+        .iter()
+        .any(|p| policy::file_name(p).is_err() || p.contains(':'))
+    {
+        return None;
     }
-    (relative_string(p.strip_prefix(dir).ok()?)? == rel).then_some(p)
+    let name = parts.pop()?.to_string();
+    Some((parts.iter().collect(), name))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -396,8 +408,9 @@ pub enum Recovery {
     Failed { dir: PathBuf, reason: String },
 }
 
-/// The department directories of jixiao's layout below `out`: `out/<年度>/<部门>/` where
-/// `<年度>` is all digits; real directories only (symbolic links are not followed).
+/// The department directories of jixiao's layout below `out`, relative to it:
+/// `<年度>/<部门>` where `<年度>` is all digits; real directories only (symbolic links are not
+/// followed).
 fn dept_dirs(out: &Path) -> Vec<PathBuf> {
     let mut dirs = Vec::new();
     for year in subdirs(out) {
@@ -409,7 +422,9 @@ fn dept_dirs(out: &Path) -> Vec<PathBuf> {
             dirs.extend(subdirs(&year));
         }
     }
-    dirs
+    dirs.into_iter()
+        .filter_map(|d| d.strip_prefix(out).ok().map(Path::to_path_buf))
+        .collect()
 }
 
 fn subdirs(dir: &Path) -> Vec<PathBuf> {
@@ -428,126 +443,113 @@ fn subdirs(dir: &Path) -> Vec<PathBuf> {
 /// acted on and removed (see the module documentation). Call with the lock held, before
 /// [`remove_stale_temps`].
 pub fn recover(out: &Path) -> Vec<Recovery> {
+    let Ok(root) = Dir::root(out, false) else {
+        return Vec::new();
+    };
     dept_dirs(out)
         .into_iter()
-        .filter(|d| d.join(JOURNAL_FILE).is_file())
+        .filter_map(|rel| root.open_dir(&rel, false).ok())
+        .filter(|d| d.kind(JOURNAL_FILE).ok().flatten() == Some(Kind::File))
         .map(|d| recover_dept(&d))
         .collect()
 }
 
-fn recover_dept(dir: &Path) -> Recovery {
-    let journal_path = dir.join(JOURNAL_FILE);
-    let journal: Result<Journal, String> = fs::read(&journal_path)
+fn recover_dept(dept: &Dir) -> Recovery {
+    let dir = dept.path().to_path_buf();
+    let journal: Result<Journal, String> = dept
+        .read_file(JOURNAL_FILE, RECORD_READ_LIMIT)
         .map_err(|e| e.to_string())
-        .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()));
+        .and_then(|b| serde_json::from_slice(&b.unwrap_or_default()).map_err(|e| e.to_string()));
     // Every entry must name a staged temporary file beside its target, inside `dir`.
-    let files: Result<Vec<(PathBuf, PathBuf, &JournalEntry)>, String> =
-        journal.as_ref().map_err(Clone::clone).and_then(|j| {
-            j.files
-                .iter()
-                .map(|e| {
-                    let staged = below(dir, &e.staged);
-                    let target = below(dir, &e.target);
-                    match (staged, target) {
-                        (Some(s), Some(t))
-                            if s.parent() == t.parent()
-                                && s.file_name()
-                                    .and_then(|n| n.to_str())
-                                    .is_some_and(is_temp_name) =>
-                        {
-                            Ok((s, t, e))
-                        }
-                        _ => Err(format!("记录的路径无效：{} → {}", e.staged, e.target)),
-                    }
-                })
-                .collect()
-        });
+    type Files<'a> = Vec<(Dir, String, String, &'a JournalEntry)>;
+    let files: Result<Files, String> = journal.as_ref().map_err(Clone::clone).and_then(|j| {
+        j.files
+            .iter()
+            .map(|e| match (below(&e.staged), below(&e.target)) {
+                (Some((ss, s)), Some((ts, t))) if ss == ts && is_temp_name(&s) => dept
+                    .open_dir(&ss, false)
+                    .map(|d| (d, s, t, e))
+                    .map_err(|e| e.to_string()),
+                _ => Err(format!("记录的路径无效：{} → {}", e.staged, e.target)),
+            })
+            .collect()
+    });
     let files = match files {
         Ok(f) => f,
         Err(reason) => {
-            let _ = fs::remove_file(&journal_path);
-            return Recovery::Unreadable {
-                dir: dir.to_path_buf(),
-                reason,
-            };
+            let _ = dept.remove(JOURNAL_FILE);
+            return Recovery::Unreadable { dir, reason };
         }
     };
-    let holds = |p: &Path, e: &JournalEntry| {
-        fs::read(p).is_ok_and(|b| {
+    let holds = |d: &Dir, name: &str, e: &JournalEntry| {
+        d.read_file(name, e.len).ok().flatten().is_some_and(|b| {
             b.len() as u64 == e.len && blake3::hash(&b).to_hex().as_str() == e.blake3
         })
     };
+    let present = |d: &Dir, name: &str| d.kind(name).ok().flatten().is_some();
     let mut complete = true;
     let mut partly = false;
-    for (staged, target, e) in &files {
-        if staged.exists() {
-            complete &= holds(staged, e);
-        } else if holds(target, e) {
+    for (d, staged, target, e) in &files {
+        if present(d, staged) {
+            complete &= holds(d, staged, e);
+        } else if holds(d, target, e) {
             partly = true;
         } else {
             complete = false;
         }
     }
-    let dirs: BTreeSet<PathBuf> = files
-        .iter()
-        .filter_map(|(s, _, _)| s.parent().map(Path::to_path_buf))
-        .chain([dir.to_path_buf()])
-        .collect();
     let finish = |failure: Option<String>| {
         let mut failure = failure;
-        for d in &dirs {
-            if let Err(e) = sync_dir(d) {
-                failure.get_or_insert(format!("{}：{e}", d.display()));
+        for (d, ..) in &files {
+            if let Err(e) = d.sync() {
+                failure.get_or_insert(e.to_string());
             }
         }
-        if let Err(e) = fs::remove_file(&journal_path).and_then(|()| sync_dir(dir)) {
-            failure.get_or_insert(format!("{}：{e}", journal_path.display()));
+        if let Err(e) = dept.remove(JOURNAL_FILE).and_then(|()| dept.sync()) {
+            failure.get_or_insert(e.to_string());
         }
         failure
     };
     if complete {
         let mut moved = 0;
         let mut failure = None;
-        for (staged, target, _) in &files {
-            if !staged.exists() {
+        for (d, staged, target, _) in &files {
+            if !present(d, staged) {
                 continue;
             }
-            match fs::rename(staged, target) {
-                Ok(()) => moved += 1,
-                Err(e) => {
-                    let _ = fs::remove_file(staged);
-                    failure.get_or_insert(format!("{}：{e}", target.display()));
+            // Never over a link or special file planted at the target meanwhile.
+            let target_ok = !matches!(
+                d.kind(target),
+                Ok(Some(Kind::Symlink | Kind::Special(_) | Kind::Dir))
+            );
+            match target_ok.then(|| d.rename(staged, target)) {
+                Some(Ok(())) => moved += 1,
+                Some(Err(e)) => {
+                    let _ = d.remove(staged);
+                    failure.get_or_insert(e.to_string());
+                }
+                None => {
+                    let _ = d.remove(staged);
+                    failure.get_or_insert(FsError::Symlink(d.join(target)).to_string());
                 }
             }
         }
         match finish(failure) {
-            None => Recovery::Completed {
-                dir: dir.to_path_buf(),
-                moved,
-            },
-            Some(reason) => Recovery::Failed {
-                dir: dir.to_path_buf(),
-                reason,
-            },
+            None => Recovery::Completed { dir, moved },
+            Some(reason) => Recovery::Failed { dir, reason },
         }
     } else {
         let mut failure = None;
-        for (staged, _, _) in &files {
-            if let Err(e) = fs::remove_file(staged)
-                && e.kind() != io::ErrorKind::NotFound
+        for (d, staged, _, _) in &files {
+            if present(d, staged)
+                && let Err(e) = d.remove(staged)
             {
-                failure.get_or_insert(format!("{}：{e}", staged.display()));
+                failure.get_or_insert(e.to_string());
             }
         }
         match finish(failure) {
-            None => Recovery::Discarded {
-                dir: dir.to_path_buf(),
-                partly,
-            },
-            Some(reason) => Recovery::Failed {
-                dir: dir.to_path_buf(),
-                reason,
-            },
+            None => Recovery::Discarded { dir, partly },
+            Some(reason) => Recovery::Failed { dir, reason },
         }
     }
 }
@@ -557,24 +559,36 @@ fn recover_dept(dir: &Path) -> Recovery {
 /// the lock held (so no live build is writing them) and after [`recover`]. Returns the files
 /// removed.
 pub fn remove_stale_temps(out: &Path) -> Vec<PathBuf> {
-    let mut dirs = vec![out.to_path_buf()];
+    let Ok(root) = Dir::root(out, false) else {
+        return Vec::new();
+    };
+    let mut dirs = vec![PathBuf::new()];
     for d in dept_dirs(out) {
-        dirs.extend(subdirs(&d));
+        dirs.extend(
+            subdirs(&out.join(&d))
+                .into_iter()
+                .filter_map(|s| s.strip_prefix(out).ok().map(Path::to_path_buf)),
+        );
         dirs.push(d);
     }
     let mut removed = Vec::new();
-    for d in dirs {
-        for e in fs::read_dir(&d)
+    for rel in dirs {
+        let Ok(d) = root.open_dir(&rel, false) else {
+            continue;
+        };
+        for e in fs::read_dir(out.join(&rel))
             .into_iter()
             .flatten()
             .filter_map(Result::ok)
         {
-            let is_temp = e.file_name().to_str().is_some_and(is_temp_name);
-            if is_temp
-                && e.file_type().is_ok_and(|t| !t.is_dir())
-                && fs::remove_file(e.path()).is_ok()
+            let Some(name) = e.file_name().to_str().map(str::to_string) else {
+                continue;
+            };
+            if is_temp_name(&name)
+                && matches!(d.kind(&name), Ok(Some(Kind::File | Kind::Symlink)))
+                && d.remove(&name).is_ok()
             {
-                removed.push(e.path());
+                removed.push(d.join(&name));
             }
         }
     }
@@ -585,32 +599,48 @@ pub fn remove_stale_temps(out: &Path) -> Vec<PathBuf> {
 // The manifest
 // ---------------------------------------------------------------------------------------------
 
+/// The manifest's file name inside `--out`.
+pub const MANIFEST_FILE: &str = ".jixiao-manifest.json";
+
 /// Input hashes of the outputs of the last build (`out/.jixiao-manifest.json`).
 #[derive(Debug, Default)]
 pub struct Manifest {
-    path: PathBuf,
+    out: PathBuf,
     entries: BTreeMap<String, String>,
 }
 
 impl Manifest {
     pub fn load(out_dir: &Path) -> Manifest {
-        let path = out_dir.join(".jixiao-manifest.json");
-        let entries = fs::read(&path)
-            .ok()
+        let entries = read_record(out_dir, MANIFEST_FILE)
             .and_then(|b| serde_json::from_slice(&b).ok())
             .unwrap_or_default();
-        Manifest { path, entries }
+        Manifest {
+            out: out_dir.to_path_buf(),
+            entries,
+        }
+    }
+
+    /// The BLAKE3 hash (hex) of the output at `output` below the output directory, when it is
+    /// a regular file reached without following a symbolic link.
+    pub fn output_hash(&self, output: &Path) -> Option<String> {
+        let (sub, name) = split_below(&self.out, output)?;
+        let d = Dir::root(&self.out, false)
+            .ok()?
+            .open_dir(&sub, false)
+            .ok()?;
+        let bytes = d.read_file(&name, OUTPUT_READ_LIMIT).ok()??;
+        Some(blake3::hash(&bytes).to_hex().to_string())
     }
 
     /// Whether `output` was built from inputs hashing to `hash` and still holds what was
     /// written then.
     pub fn is_fresh(&self, output: &Path, hash: &str) -> bool {
         let key = output.to_string_lossy().to_string();
-        match (self.entries.get(&key), fs::read(output)) {
-            (Some(recorded), Ok(bytes)) => {
-                *recorded == format!("{hash}:{}", blake3::hash(&bytes).to_hex())
-            }
-            _ => false,
+        match self.entries.get(&key) {
+            Some(recorded) => self
+                .output_hash(output)
+                .is_some_and(|h| *recorded == format!("{hash}:{h}")),
+            None => false,
         }
     }
 
@@ -641,16 +671,34 @@ impl Manifest {
         let Some(recorded) = self.entries.remove(&output.to_string_lossy().to_string()) else {
             return false;
         };
-        let is_file = fs::symlink_metadata(output).is_ok_and(|m| m.file_type().is_file());
         let written = recorded.rsplit(':').next().unwrap_or_default();
-        is_file
-            && fs::read(output).is_ok_and(|b| blake3::hash(&b).to_hex().as_str() == written)
-            && fs::remove_file(output).is_ok()
+        if self.output_hash(output).as_deref() != Some(written) {
+            return false;
+        }
+        let Some((sub, name)) = split_below(&self.out, output) else {
+            return false;
+        };
+        Dir::root(&self.out, false)
+            .and_then(|d| d.open_dir(&sub, false))
+            .and_then(|d| d.remove(&name))
+            .is_ok()
     }
 
-    pub fn save(&self) -> io::Result<()> {
-        let bytes = serde_json::to_vec_pretty(&self.entries).map_err(io::Error::other)?;
-        write_atomic(&self.path, &bytes).map(|_| ())
+    /// Removes the directory `dir` below the output directory if it is empty.
+    pub fn remove_empty_dir(&self, dir: &Path) -> bool {
+        let Some((sub, name)) = split_below(&self.out, dir) else {
+            return false;
+        };
+        Dir::root(&self.out, false)
+            .and_then(|d| d.open_dir(&sub, false))
+            .and_then(|d| d.remove_dir(&name))
+            .is_ok()
+    }
+
+    pub fn save(&self) -> Result<(), FsError> {
+        let bytes = serde_json::to_vec_pretty(&self.entries)
+            .map_err(|e| FsError::Io(self.out.join(MANIFEST_FILE), io::Error::other(e)))?;
+        write_atomic(&self.out, Path::new(MANIFEST_FILE), &bytes).map(|_| ())
     }
 }
 
@@ -689,9 +737,19 @@ mod tests {
     fn unchanged_bytes_are_not_rewritten() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("a.pdf");
-        assert_eq!(write_atomic(&p, b"one").unwrap(), Written::Written);
-        assert_eq!(write_atomic(&p, b"one").unwrap(), Written::Unchanged);
-        assert_eq!(write_atomic(&p, b"two").unwrap(), Written::Written);
+        let a = Path::new("a.pdf");
+        assert_eq!(
+            write_atomic(dir.path(), a, b"one").unwrap(),
+            Written::Written
+        );
+        assert_eq!(
+            write_atomic(dir.path(), a, b"one").unwrap(),
+            Written::Unchanged
+        );
+        assert_eq!(
+            write_atomic(dir.path(), a, b"two").unwrap(),
+            Written::Written
+        );
         assert_eq!(fs::read(&p).unwrap(), b"two");
         // No temporary files are left behind.
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
@@ -718,9 +776,11 @@ mod tests {
 
     #[test]
     fn journal_paths_stay_inside_the_department() {
-        let d = Path::new("/o/2023/部门");
-        assert_eq!(below(d, "a.pdf"), Some(d.join("a.pdf")));
-        assert_eq!(below(d, "表/01-x.pdf"), Some(d.join("表").join("01-x.pdf")));
+        assert_eq!(below("a.pdf"), Some((PathBuf::new(), "a.pdf".to_string())));
+        assert_eq!(
+            below("表/01-x.pdf"),
+            Some((PathBuf::from("表"), "01-x.pdf".to_string()))
+        );
         for bad in [
             "",
             "../a.pdf",
@@ -730,7 +790,7 @@ mod tests {
             "a/../../b",
             "a\\..\\b",
         ] {
-            assert_eq!(below(d, bad), None, "{bad:?}");
+            assert_eq!(below(bad), None, "{bad:?}");
         }
     }
 
@@ -741,12 +801,12 @@ mod tests {
         let (a, b) = (d.join("a.pdf"), d.join("sub").join("b.pdf"));
         let files = [(a.as_path(), &b"A1"[..]), (b.as_path(), &b"B1"[..])];
         assert_eq!(
-            replace_together(&d, &files).unwrap(),
+            replace_together(dir.path(), &d, &files).unwrap(),
             [Written::Written, Written::Written]
         );
         let files = [(a.as_path(), &b"A1"[..]), (b.as_path(), &b"B2"[..])];
         assert_eq!(
-            replace_together(&d, &files).unwrap(),
+            replace_together(dir.path(), &d, &files).unwrap(),
             [Written::Unchanged, Written::Written]
         );
         assert_eq!(fs::read(&b).unwrap(), b"B2");

@@ -1,0 +1,997 @@
+//! The one path policy every write of jixiao goes through.
+//!
+//! - **Inside the directory the user named.** A write starts from a [`Dir::root`]: the data
+//!   directory, `--out`, the project of `init`, or the directory of a file named on the command
+//!   line (`diff --pdf X`, `schema -o X`). Below it, a path is a list of plain names
+//!   ([`Dir::open_dir`]); `..`, a root or a drive prefix is refused, and so is a name that comes
+//!   from a file and is not one component ([`file_name`]).
+//! - **Never through a symbolic link** below that directory, at any level: each directory is
+//!   opened relative to its parent with `O_NOFOLLOW` (a symlink planted at `out/2025` or at
+//!   `out/2025/某局` is refused, not followed), files are created with `O_CREAT | O_EXCL |
+//!   O_NOFOLLOW`, and a target that is a symbolic link is refused rather than replaced.
+//! - **Never onto a special file**: a device, FIFO or socket at a target is refused (the
+//!   explicit `-` for standard output is the caller's affair). Nothing is read from a target
+//!   but a regular file of exactly the new length, to leave identical bytes alone.
+//! - **Atomic**: a file is written to a new temporary name beside its target, fsynced and
+//!   renamed over it ([`Dir::replace`]); backups are made the same way ([`Dir::backup`]).
+//! - **Never over another file of the same run**: [`Claims`] holds the inputs a run read and the
+//!   outputs it wrote, and refuses a target that is one of them.
+//!
+//! On Unix this is done with `openat`-style calls (rustix); elsewhere with the same checks by
+//! path (`symlink_metadata` before each step), which a concurrent attacker could race.
+
+use std::ffi::OsStr;
+use std::fmt;
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::path::{Component, Path, PathBuf};
+
+use super::Written;
+
+/// Why a read or write was refused or failed. Its text is Chinese and names the path.
+#[derive(Debug)]
+pub enum FsError {
+    /// A symbolic link where a directory or the target was expected.
+    Symlink(PathBuf),
+    /// A device, FIFO or socket at the target (what it is, in Chinese).
+    Special(PathBuf, &'static str),
+    /// A directory where a file was expected, or a file where a directory was.
+    WrongKind(PathBuf, &'static str),
+    /// A name that is not one plain path component.
+    BadName(String),
+    /// Larger than the budget for its kind of file (bytes).
+    TooLarge(PathBuf, u64),
+    /// The target is an input or another output of the same run.
+    Collides(PathBuf, String),
+    /// The operating system said no.
+    Io(PathBuf, io::Error),
+}
+
+impl FsError {
+    /// The path concerned.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            FsError::Symlink(p)
+            | FsError::Special(p, _)
+            | FsError::WrongKind(p, _)
+            | FsError::TooLarge(p, _)
+            | FsError::Collides(p, _)
+            | FsError::Io(p, _) => Some(p),
+            FsError::BadName(_) => None,
+        }
+    }
+
+    /// What is wrong, without the path (for messages that name it already).
+    pub fn reason(&self) -> String {
+        match self {
+            FsError::Symlink(_) => {
+                "是符号链接；jixiao 不经符号链接读写项目之外的文件，请删除这个链接或换一个位置"
+                    .to_string()
+            }
+            FsError::Special(_, what) => {
+                format!("是{what}，不是普通文件；jixiao 只读写普通文件，请换一个文件名")
+            }
+            FsError::WrongKind(_, what) => what.to_string(),
+            FsError::BadName(name) => format!(
+                "“{}” 不是一个文件名（文件名不能是空的、不能含 / 或 \\、不能是 . 或 ..）",
+                name.escape_debug()
+            ),
+            FsError::TooLarge(_, limit) => format!(
+                "超过 {}，jixiao 不读取这么大的文件；请检查是不是放错了文件",
+                human_size(*limit)
+            ),
+            FsError::Collides(_, why) => why.clone(),
+            FsError::Io(_, e) => os_error(e),
+        }
+    }
+}
+
+impl fmt::Display for FsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self, self.path()) {
+            (FsError::Io(..), Some(p)) => {
+                write!(f, "{}：{}", crate::diag::display_path(p), self.reason())
+            }
+            (_, Some(p)) => write!(f, "{} {}", crate::diag::display_path(p), self.reason()),
+            (_, None) => f.write_str(&self.reason()),
+        }
+    }
+}
+
+impl std::error::Error for FsError {}
+
+/// An operating-system error in Chinese where the kind is a common one, with the system's own
+/// text after it.
+pub fn os_error(e: &io::Error) -> String {
+    let what = match e.kind() {
+        io::ErrorKind::NotFound => "不存在",
+        io::ErrorKind::PermissionDenied => "没有权限",
+        io::ErrorKind::AlreadyExists => "已存在",
+        io::ErrorKind::ReadOnlyFilesystem => "所在的文件系统是只读的",
+        io::ErrorKind::StorageFull => "磁盘已满",
+        io::ErrorKind::QuotaExceeded => "超出磁盘配额",
+        io::ErrorKind::NotADirectory => "路径中有一段不是目录",
+        io::ErrorKind::IsADirectory => "是一个目录",
+        io::ErrorKind::DirectoryNotEmpty => "目录不是空的",
+        io::ErrorKind::InvalidFilename => "文件名无效或太长",
+        io::ErrorKind::CrossesDevices => "跨越了文件系统",
+        io::ErrorKind::FileTooLarge => "文件太大",
+        _ => "操作失败",
+    };
+    format!("{what}（{e}）")
+}
+
+/// `bytes` as people say it (KiB, MiB, GiB).
+pub fn human_size(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 30 && b % (1 << 30) == 0 => format!("{} GiB", b >> 30),
+        b if b >= 1 << 20 => format!("{} MiB", b >> 20),
+        b if b >= 1 << 10 => format!("{} KiB", b >> 10),
+        b => format!("{b} 字节"),
+    }
+}
+
+/// What is at a name, looked at without following a symbolic link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    File,
+    Dir,
+    Symlink,
+    /// A device, FIFO or socket, with its Chinese name.
+    Special(&'static str),
+}
+
+/// A file's identity on its file system (device and inode on Unix; the canonical path
+/// elsewhere), to tell whether two names are one file.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FileId {
+    Inode(u64, u64),
+    Path(PathBuf),
+}
+
+/// `name` as one plain path component, or [`FsError::BadName`]. Every name that comes from a
+/// file (a data file's name in a workbook, a department's directory) passes through here.
+pub fn file_name(name: &str) -> Result<&OsStr, FsError> {
+    let bad = || FsError::BadName(name.to_string());
+    if name.is_empty()
+        || name == "."
+        || name == ".."
+        || name.contains(['/', '\\', '\0'])
+        || name.chars().any(char::is_control)
+    {
+        return Err(bad());
+    }
+    let mut parts = Path::new(name).components();
+    match (parts.next(), parts.next()) {
+        (Some(Component::Normal(n)), None) => Ok(n),
+        _ => Err(bad()),
+    }
+}
+
+/// The plain components of a relative path, or [`FsError::BadName`].
+fn plain_parts(rel: &Path) -> Result<Vec<&OsStr>, FsError> {
+    rel.components()
+        .map(|c| match c {
+            Component::Normal(n) => Ok(n),
+            Component::CurDir => Ok(OsStr::new("")),
+            _ => Err(FsError::BadName(rel.display().to_string())),
+        })
+        .filter(|p| !matches!(p, Ok(n) if n.is_empty()))
+        .collect()
+}
+
+/// An open directory to write in, reached from the directory the user named without following
+/// a symbolic link.
+#[derive(Debug)]
+pub struct Dir {
+    path: PathBuf,
+    #[cfg(unix)]
+    fd: std::os::fd::OwnedFd,
+}
+
+impl Dir {
+    /// The directory the user named (created with its parents if `create`). The path as the
+    /// user wrote it is followed, symbolic links included: that is the user's choice.
+    pub fn root(path: &Path, create: bool) -> Result<Dir, FsError> {
+        let path = if path.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            path
+        };
+        if create {
+            std::fs::create_dir_all(path).map_err(|e| FsError::Io(path.to_path_buf(), e))?;
+        }
+        imp::open_root(path)
+    }
+
+    /// The directory of a file the user named on the command line, and the file's name.
+    pub fn of_named_file(path: &Path) -> Result<(Dir, String), FsError> {
+        let name = path
+            .file_name()
+            .and_then(OsStr::to_str)
+            .filter(|_| !path.as_os_str().to_string_lossy().ends_with(['/', '\\']))
+            .ok_or_else(|| FsError::BadName(path.display().to_string()))?;
+        file_name(name)?;
+        let parent = path.parent().unwrap_or(Path::new(""));
+        Ok((Dir::root(parent, true)?, name.to_string()))
+    }
+
+    /// The path of this directory, for messages.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The path of `name` in this directory, for messages.
+    pub fn join(&self, name: impl AsRef<Path>) -> PathBuf {
+        if self.path == Path::new(".") {
+            name.as_ref().to_path_buf()
+        } else {
+            self.path.join(name)
+        }
+    }
+
+    /// The directory `rel` below this one (plain names only), each level opened without
+    /// following a symbolic link, and made if missing when `create`.
+    pub fn open_dir(&self, rel: &Path, create: bool) -> Result<Dir, FsError> {
+        let mut dir: Option<Dir> = None;
+        for part in plain_parts(rel)? {
+            let parent = dir.as_ref().unwrap_or(self);
+            let next = parent.child_dir(part, create)?;
+            dir = Some(next);
+        }
+        match dir {
+            Some(d) => Ok(d),
+            None => imp::reopen(self),
+        }
+    }
+
+    fn child_dir(&self, name: &OsStr, create: bool) -> Result<Dir, FsError> {
+        let path = self.join(name);
+        match self.kind(name)? {
+            Some(Kind::Dir) => {}
+            Some(Kind::Symlink) => return Err(FsError::Symlink(path)),
+            Some(Kind::Special(what)) => return Err(FsError::Special(path, what)),
+            Some(Kind::File) => return Err(FsError::WrongKind(path, "是一个文件，不是目录")),
+            None if create => match imp::mkdir(self, name) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(FsError::Io(path, e)),
+            },
+            None => {
+                return Err(FsError::Io(path, io::Error::from(io::ErrorKind::NotFound)));
+            }
+        }
+        imp::open_child_dir(self, name, path)
+    }
+
+    /// What is at `name`, without following a symbolic link; `None` when nothing is.
+    pub fn kind(&self, name: impl AsRef<OsStr>) -> Result<Option<Kind>, FsError> {
+        let name = name.as_ref();
+        match imp::kind(self, name) {
+            Ok(k) => Ok(Some(k)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(FsError::Io(self.join(name), e)),
+        }
+    }
+
+    /// The identity of the file at `name` (not following a symbolic link), if there is one.
+    pub fn id(&self, name: impl AsRef<OsStr>) -> Option<FileId> {
+        imp::id(self, name.as_ref())
+    }
+
+    /// The identity of this directory.
+    pub fn dir_id(&self) -> Option<FileId> {
+        imp::dir_id(self)
+    }
+
+    /// Refuses a target that is a symbolic link, a directory or a special file; what is there
+    /// otherwise (a regular file, or nothing).
+    pub fn check_target(&self, name: &OsStr) -> Result<Option<Kind>, FsError> {
+        let path = self.join(name);
+        match self.kind(name)? {
+            Some(Kind::Symlink) => Err(FsError::Symlink(path)),
+            Some(Kind::Special(what)) => Err(FsError::Special(path, what)),
+            Some(Kind::Dir) => Err(FsError::WrongKind(path, "是一个目录，不予替换")),
+            k => Ok(k),
+        }
+    }
+
+    /// The bytes of the regular file `name` if it is one and its size is at most `limit`;
+    /// `None` when nothing is there. A symbolic link or special file is an error, and nothing
+    /// is read from it (opened with `O_NOFOLLOW | O_NONBLOCK`, checked with `fstat`).
+    pub fn read_file(
+        &self,
+        name: impl AsRef<OsStr>,
+        limit: u64,
+    ) -> Result<Option<Vec<u8>>, FsError> {
+        let name = name.as_ref();
+        let path = self.join(name);
+        if self.check_target(name)?.is_none() {
+            return Ok(None);
+        }
+        let file = imp::open_read(self, name).map_err(|e| FsError::Io(path.clone(), e))?;
+        let meta = file.metadata().map_err(|e| FsError::Io(path.clone(), e))?;
+        if !meta.is_file() {
+            return Err(FsError::WrongKind(path, "不是普通文件"));
+        }
+        if meta.len() > limit {
+            return Err(FsError::TooLarge(path, limit));
+        }
+        let mut bytes = Vec::new();
+        file.take(limit.saturating_add(1))
+            .read_to_end(&mut bytes)
+            .map_err(|e| FsError::Io(path.clone(), e))?;
+        if bytes.len() as u64 > limit {
+            return Err(FsError::TooLarge(path, limit));
+        }
+        Ok(Some(bytes))
+    }
+
+    /// Whether `name` is a regular file whose permissions forbid writing.
+    pub fn is_readonly(&self, name: impl AsRef<OsStr>) -> bool {
+        imp::open_read(self, name.as_ref())
+            .and_then(|f| f.metadata())
+            .is_ok_and(|m| m.is_file() && m.permissions().readonly())
+    }
+
+    /// Whether `name` is a regular file holding exactly `bytes` (read only when the length
+    /// matches).
+    pub fn holds(&self, name: &OsStr, bytes: &[u8]) -> bool {
+        let Ok(file) = imp::open_read(self, name) else {
+            return false;
+        };
+        let Ok(meta) = file.metadata() else {
+            return false;
+        };
+        if !meta.is_file() || meta.len() != bytes.len() as u64 {
+            return false;
+        }
+        let mut old = Vec::with_capacity(bytes.len());
+        file.take(bytes.len() as u64 + 1)
+            .read_to_end(&mut old)
+            .is_ok()
+            && old == bytes
+    }
+
+    /// Writes `bytes` to `name` atomically (a new temporary file beside it, fsynced, renamed
+    /// over it), unless it already holds them. A symbolic link, directory or special file at
+    /// `name` is refused. The new file gets the usual permissions (0666 less the umask).
+    pub fn replace(&self, name: impl AsRef<OsStr>, bytes: &[u8]) -> Result<Written, FsError> {
+        let name = name.as_ref();
+        if let Some(Kind::File) = self.check_target(name)?
+            && self.holds(name, bytes)
+        {
+            return Ok(Written::Unchanged);
+        }
+        let tmp = self.stage(bytes)?;
+        self.rename(&tmp, name).inspect_err(|_| {
+            let _ = self.remove(&tmp);
+        })?;
+        self.sync()?;
+        Ok(Written::Written)
+    }
+
+    /// Writes `bytes` to a new temporary file `.jixiao-<pid>-<n>.tmp` in this directory,
+    /// fsynced; removed again on failure. Its name.
+    pub fn stage(&self, bytes: &[u8]) -> Result<String, FsError> {
+        let (name, mut file) = self.create_temp()?;
+        let written = file.write_all(bytes).and_then(|()| file.sync_all());
+        drop(file);
+        if let Err(e) = written {
+            let _ = self.remove(&name);
+            return Err(FsError::Io(self.join(&name), e));
+        }
+        Ok(name)
+    }
+
+    fn create_temp(&self) -> Result<(String, File), FsError> {
+        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        loop {
+            let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let name = format!(".jixiao-{}-{n}.tmp", std::process::id());
+            match imp::create_new(self, OsStr::new(&name)) {
+                Ok(f) => return Ok((name, f)),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(FsError::Io(self.join(&name), e)),
+            }
+        }
+    }
+
+    /// Creates `name` with `bytes` only if nothing is there (not even a dangling symbolic
+    /// link): `Ok(false)` when a regular file already is, an error for anything else.
+    pub fn create_new(&self, name: impl AsRef<OsStr>, bytes: &[u8]) -> Result<bool, FsError> {
+        let name = name.as_ref();
+        if self.check_target(name)?.is_some() {
+            return Ok(false);
+        }
+        // Staged and linked in without replacing: a file appearing meanwhile is kept.
+        let tmp = self.stage(bytes)?;
+        let linked = imp::rename_noreplace(self, OsStr::new(&tmp), name);
+        let _ = self.remove(&tmp);
+        match linked {
+            Ok(()) => {
+                self.sync()?;
+                Ok(true)
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                self.check_target(name)?;
+                Ok(false)
+            }
+            Err(e) => Err(FsError::Io(self.join(name), e)),
+        }
+    }
+
+    /// Copies the regular file `name` to `backup` in this directory the way every file is
+    /// written (atomically, never through a link at `backup`). At most `limit` bytes.
+    pub fn backup(
+        &self,
+        name: impl AsRef<OsStr>,
+        backup: impl AsRef<OsStr>,
+        limit: u64,
+    ) -> Result<(), FsError> {
+        let name = name.as_ref();
+        let Some(bytes) = self.read_file(name, limit)? else {
+            return Err(FsError::Io(
+                self.join(name),
+                io::Error::from(io::ErrorKind::NotFound),
+            ));
+        };
+        self.replace(backup, &bytes).map(|_| ())
+    }
+
+    /// Opens `name` for writing in place (the lock file, a journal): created if missing, never
+    /// through a symbolic link, refused unless a regular file. Not truncated.
+    pub fn open_in_place(&self, name: impl AsRef<OsStr>) -> Result<File, FsError> {
+        let name = name.as_ref();
+        let path = self.join(name);
+        self.check_target(name)?;
+        let file = imp::open_in_place(self, name).map_err(|e| FsError::Io(path.clone(), e))?;
+        let meta = file.metadata().map_err(|e| FsError::Io(path.clone(), e))?;
+        if !meta.is_file() {
+            return Err(FsError::WrongKind(path, "不是普通文件"));
+        }
+        Ok(file)
+    }
+
+    /// Renames `from` to `to`, both names in this directory (a symbolic link at `to` is
+    /// replaced as a name, never followed; callers check the target first).
+    pub fn rename(&self, from: impl AsRef<OsStr>, to: impl AsRef<OsStr>) -> Result<(), FsError> {
+        let (from, to) = (from.as_ref(), to.as_ref());
+        imp::rename(self, from, to).map_err(|e| FsError::Io(self.join(to), e))
+    }
+
+    /// Removes the file (or symbolic link) `name`, never what a link points to.
+    pub fn remove(&self, name: impl AsRef<OsStr>) -> Result<(), FsError> {
+        let name = name.as_ref();
+        imp::remove(self, name, false).map_err(|e| FsError::Io(self.join(name), e))
+    }
+
+    /// Removes the empty directory `name`.
+    pub fn remove_dir(&self, name: impl AsRef<OsStr>) -> Result<(), FsError> {
+        let name = name.as_ref();
+        imp::remove(self, name, true).map_err(|e| FsError::Io(self.join(name), e))
+    }
+
+    /// Makes the entries of this directory (new, renamed and removed files) durable.
+    pub fn sync(&self) -> Result<(), FsError> {
+        imp::sync(self).map_err(|e| FsError::Io(self.path.clone(), e))
+    }
+}
+
+/// Reads the input file at `path` (a data file, template, style, font or record), following
+/// symbolic links as the user placed them, but only when it is a regular file of at most
+/// `limit` bytes: a FIFO or device is refused without blocking or reading, a larger file with
+/// a message. `Ok(None)` when nothing is at `path`.
+pub fn read_input(path: &Path, limit: u64) -> Result<Option<Vec<u8>>, FsError> {
+    let err = |e| FsError::Io(path.to_path_buf(), e);
+    let file = match imp::open_input(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(err(e)),
+    };
+    let meta = file.metadata().map_err(err)?;
+    if meta.is_dir() {
+        return Err(FsError::WrongKind(
+            path.to_path_buf(),
+            "是一个目录，不是文件",
+        ));
+    }
+    if !meta.is_file() {
+        return Err(FsError::Special(
+            path.to_path_buf(),
+            "特殊文件（设备、命名管道或套接字）",
+        ));
+    }
+    let too_large = || FsError::TooLarge(path.to_path_buf(), limit);
+    if meta.len() > limit {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(err)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large());
+    }
+    Ok(Some(bytes))
+}
+
+/// Writes `bytes` to `rel` (plain names) below the directory `root` the user named, creating
+/// the directories on the way. See [`Dir::replace`].
+pub fn write_below(root: &Path, rel: &Path, bytes: &[u8]) -> Result<Written, FsError> {
+    let name = rel
+        .file_name()
+        .ok_or_else(|| FsError::BadName(rel.display().to_string()))?;
+    let parent = rel.parent().unwrap_or(Path::new(""));
+    Dir::root(root, true)?
+        .open_dir(parent, true)?
+        .replace(name, bytes)
+}
+
+/// Writes `bytes` to a file the user named on the command line: its directory is the one the
+/// user named; the file itself is never a symbolic link or special file.
+pub fn write_named(path: &Path, bytes: &[u8]) -> Result<Written, FsError> {
+    let (dir, name) = Dir::of_named_file(path)?;
+    dir.replace(name, bytes)
+}
+
+/// The files one run read and wrote, so that no output lands on an input or on another output.
+#[derive(Debug, Default)]
+pub struct Claims {
+    inputs: Vec<(FileId, PathBuf)>,
+    /// (directory, name as a case- and composition-insensitive file system compares it).
+    outputs: Vec<((Option<FileId>, String), PathBuf)>,
+}
+
+/// `name` as a file system that ignores case or canonical composition compares it.
+pub fn folded_name(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    name.nfd().collect::<String>().to_lowercase()
+}
+
+impl Claims {
+    /// Records the input file at `path` (nothing happens when it cannot be looked at).
+    pub fn input(&mut self, path: &Path) {
+        if let Some(id) = imp::id_of_path(path) {
+            self.inputs.push((id, path.to_path_buf()));
+        }
+    }
+
+    /// Records every regular file below `dir` (at most `limit` of them) as an input.
+    pub fn inputs_below(&mut self, dir: &Path, limit: usize) {
+        let mut stack = vec![dir.to_path_buf()];
+        let mut n = 0;
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                if n >= limit {
+                    return;
+                }
+                match e.file_type() {
+                    Ok(t) if t.is_dir() => stack.push(e.path()),
+                    Ok(t) if t.is_file() => {
+                        n += 1;
+                        self.input(&e.path());
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// Claims `name` in `dir` as an output of this run: refused when it is an input, or an
+    /// output already written by this run.
+    pub fn output(&mut self, dir: &Dir, name: &str) -> Result<(), FsError> {
+        let path = dir.join(name);
+        if let Some(id) = dir.id(name)
+            && let Some((_, input)) = self.inputs.iter().find(|(i, _)| *i == id)
+        {
+            return Err(FsError::Collides(
+                path,
+                format!(
+                    "是本次运行读取的输入文件（{}），不能用输出覆盖它；请换一个文件名",
+                    crate::diag::display_path(input)
+                ),
+            ));
+        }
+        let key = (dir.dir_id(), folded_name(name));
+        if let Some((_, other)) = self.outputs.iter().find(|(k, _)| *k == key) {
+            return Err(FsError::Collides(
+                path,
+                format!(
+                    "与本次运行的另一个输出 {} 是同一个文件；请给它们不同的文件名",
+                    crate::diag::display_path(other)
+                ),
+            ));
+        }
+        self.outputs.push((key, path));
+        Ok(())
+    }
+}
+
+#[cfg(unix)]
+mod imp {
+    use super::{Dir, FileId, FsError, Kind};
+    use rustix::fs::{AtFlags, FileType, Mode, OFlags};
+    use std::ffi::OsStr;
+    use std::fs::File;
+    use std::io;
+    use std::os::fd::{AsFd, OwnedFd};
+    use std::path::{Path, PathBuf};
+
+    fn io_err(e: rustix::io::Errno) -> io::Error {
+        io::Error::from_raw_os_error(e.raw_os_error())
+    }
+
+    const DIR_FLAGS: OFlags = OFlags::RDONLY
+        .union(OFlags::DIRECTORY)
+        .union(OFlags::CLOEXEC);
+
+    pub fn open_root(path: &Path) -> Result<Dir, FsError> {
+        let fd = rustix::fs::open(path, DIR_FLAGS, Mode::empty())
+            .map_err(|e| FsError::Io(path.to_path_buf(), io_err(e)))?;
+        Ok(Dir {
+            path: path.to_path_buf(),
+            fd,
+        })
+    }
+
+    pub fn reopen(dir: &Dir) -> Result<Dir, FsError> {
+        let fd = rustix::fs::openat(dir.fd.as_fd(), ".", DIR_FLAGS, Mode::empty())
+            .map_err(|e| FsError::Io(dir.path.clone(), io_err(e)))?;
+        Ok(Dir {
+            path: dir.path.clone(),
+            fd,
+        })
+    }
+
+    pub fn open_child_dir(dir: &Dir, name: &OsStr, path: PathBuf) -> Result<Dir, FsError> {
+        match rustix::fs::openat(
+            dir.fd.as_fd(),
+            name,
+            DIR_FLAGS | OFlags::NOFOLLOW,
+            Mode::empty(),
+        ) {
+            Ok(fd) => Ok(Dir { path, fd }),
+            // Replaced by a link between the look and the open.
+            Err(rustix::io::Errno::LOOP) => Err(FsError::Symlink(path)),
+            Err(rustix::io::Errno::NOTDIR) => Err(FsError::WrongKind(path, "不是目录")),
+            Err(e) => Err(FsError::Io(path, io_err(e))),
+        }
+    }
+
+    pub fn mkdir(dir: &Dir, name: &OsStr) -> io::Result<()> {
+        rustix::fs::mkdirat(dir.fd.as_fd(), name, Mode::from_raw_mode(0o777)).map_err(io_err)
+    }
+
+    fn stat(dir: &Dir, name: &OsStr) -> io::Result<rustix::fs::Stat> {
+        rustix::fs::statat(dir.fd.as_fd(), name, AtFlags::SYMLINK_NOFOLLOW).map_err(io_err)
+    }
+
+    pub fn kind(dir: &Dir, name: &OsStr) -> io::Result<Kind> {
+        let st = stat(dir, name)?;
+        Ok(match FileType::from_raw_mode(st.st_mode as _) {
+            FileType::RegularFile => Kind::File,
+            FileType::Directory => Kind::Dir,
+            FileType::Symlink => Kind::Symlink,
+            FileType::Fifo => Kind::Special("命名管道（FIFO）"),
+            FileType::Socket => Kind::Special("套接字"),
+            FileType::CharacterDevice | FileType::BlockDevice => Kind::Special("设备文件"),
+            FileType::Unknown => Kind::Special("特殊文件"),
+        })
+    }
+
+    /// The device and inode numbers' types differ between targets (`u64`, `c_ulong`).
+    #[allow(clippy::unnecessary_cast)]
+    fn inode(st: &rustix::fs::Stat) -> FileId {
+        FileId::Inode(st.st_dev as u64, st.st_ino as u64)
+    }
+
+    pub fn id(dir: &Dir, name: &OsStr) -> Option<FileId> {
+        stat(dir, name)
+            .ok()
+            .map(|st| inode(&st))
+    }
+
+    pub fn dir_id(dir: &Dir) -> Option<FileId> {
+        rustix::fs::fstat(dir.fd.as_fd())
+            .ok()
+            .map(|st| inode(&st))
+    }
+
+    pub fn id_of_path(path: &Path) -> Option<FileId> {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(path)
+            .ok()
+            .map(|m| FileId::Inode(m.dev(), m.ino()))
+    }
+
+    fn file(fd: OwnedFd) -> File {
+        File::from(fd)
+    }
+
+    pub fn open_read(dir: &Dir, name: &OsStr) -> io::Result<File> {
+        rustix::fs::openat(
+            dir.fd.as_fd(),
+            name,
+            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map(file)
+        .map_err(io_err)
+    }
+
+    pub fn open_input(path: &Path) -> io::Result<File> {
+        rustix::fs::open(
+            path,
+            OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map(file)
+        .map_err(io_err)
+    }
+
+    pub fn create_new(dir: &Dir, name: &OsStr) -> io::Result<File> {
+        rustix::fs::openat(
+            dir.fd.as_fd(),
+            name,
+            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::from_raw_mode(0o666),
+        )
+        .map(file)
+        .map_err(io_err)
+    }
+
+    pub fn open_in_place(dir: &Dir, name: &OsStr) -> io::Result<File> {
+        rustix::fs::openat(
+            dir.fd.as_fd(),
+            name,
+            OFlags::RDWR | OFlags::CREATE | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC,
+            Mode::from_raw_mode(0o666),
+        )
+        .map(file)
+        .map_err(io_err)
+    }
+
+    pub fn rename(dir: &Dir, from: &OsStr, to: &OsStr) -> io::Result<()> {
+        rustix::fs::renameat(dir.fd.as_fd(), from, dir.fd.as_fd(), to).map_err(io_err)
+    }
+
+    /// Links `from` in as `to` without replacing anything there (`AlreadyExists` then).
+    pub fn rename_noreplace(dir: &Dir, from: &OsStr, to: &OsStr) -> io::Result<()> {
+        rustix::fs::linkat(dir.fd.as_fd(), from, dir.fd.as_fd(), to, AtFlags::empty())
+            .map_err(io_err)
+    }
+
+    pub fn remove(dir: &Dir, name: &OsStr, is_dir: bool) -> io::Result<()> {
+        let flags = if is_dir {
+            AtFlags::REMOVEDIR
+        } else {
+            AtFlags::empty()
+        };
+        rustix::fs::unlinkat(dir.fd.as_fd(), name, flags).map_err(io_err)
+    }
+
+    pub fn sync(dir: &Dir) -> io::Result<()> {
+        rustix::fs::fsync(dir.fd.as_fd()).map_err(io_err)
+    }
+}
+
+#[cfg(not(unix))]
+mod imp {
+    //! The same operations by path, each preceded by a look that does not follow links.
+    use super::{Dir, FileId, FsError, Kind};
+    use std::ffi::OsStr;
+    use std::fs::{self, File};
+    use std::io;
+    use std::path::{Path, PathBuf};
+
+    pub fn open_root(path: &Path) -> Result<Dir, FsError> {
+        match fs::metadata(path) {
+            Ok(m) if m.is_dir() => Ok(Dir {
+                path: path.to_path_buf(),
+            }),
+            Ok(_) => Err(FsError::WrongKind(path.to_path_buf(), "不是目录")),
+            Err(e) => Err(FsError::Io(path.to_path_buf(), e)),
+        }
+    }
+
+    pub fn reopen(dir: &Dir) -> Result<Dir, FsError> {
+        open_root(&dir.path)
+    }
+
+    pub fn open_child_dir(_dir: &Dir, _name: &OsStr, path: PathBuf) -> Result<Dir, FsError> {
+        Ok(Dir { path })
+    }
+
+    pub fn mkdir(dir: &Dir, name: &OsStr) -> io::Result<()> {
+        fs::create_dir(dir.path.join(name))
+    }
+
+    pub fn kind(dir: &Dir, name: &OsStr) -> io::Result<Kind> {
+        let m = fs::symlink_metadata(dir.path.join(name))?;
+        let t = m.file_type();
+        Ok(if t.is_symlink() {
+            Kind::Symlink
+        } else if t.is_dir() {
+            Kind::Dir
+        } else if t.is_file() {
+            Kind::File
+        } else {
+            Kind::Special("特殊文件")
+        })
+    }
+
+    pub fn id(dir: &Dir, name: &OsStr) -> Option<FileId> {
+        id_of_path(&dir.path.join(name))
+    }
+
+    pub fn dir_id(dir: &Dir) -> Option<FileId> {
+        id_of_path(&dir.path)
+    }
+
+    pub fn id_of_path(path: &Path) -> Option<FileId> {
+        fs::canonicalize(path).ok().map(FileId::Path)
+    }
+
+    pub fn open_read(dir: &Dir, name: &OsStr) -> io::Result<File> {
+        File::open(dir.path.join(name))
+    }
+
+    pub fn open_input(path: &Path) -> io::Result<File> {
+        File::open(path)
+    }
+
+    pub fn create_new(dir: &Dir, name: &OsStr) -> io::Result<File> {
+        File::options()
+            .write(true)
+            .create_new(true)
+            .open(dir.path.join(name))
+    }
+
+    pub fn open_in_place(dir: &Dir, name: &OsStr) -> io::Result<File> {
+        File::options()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(dir.path.join(name))
+    }
+
+    pub fn rename(dir: &Dir, from: &OsStr, to: &OsStr) -> io::Result<()> {
+        fs::rename(dir.path.join(from), dir.path.join(to))
+    }
+
+    pub fn rename_noreplace(dir: &Dir, from: &OsStr, to: &OsStr) -> io::Result<()> {
+        fs::hard_link(dir.path.join(from), dir.path.join(to))
+    }
+
+    pub fn remove(dir: &Dir, name: &OsStr, is_dir: bool) -> io::Result<()> {
+        if is_dir {
+            fs::remove_dir(dir.path.join(name))
+        } else {
+            fs::remove_file(dir.path.join(name))
+        }
+    }
+
+    pub fn sync(_dir: &Dir) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    #[test]
+    fn names_from_files_are_one_component() {
+        for bad in [
+            "",
+            ".",
+            "..",
+            "../x.yaml",
+            "/etc/passwd",
+            "a/b",
+            "a\\b",
+            "a\0b",
+            "a\nb",
+        ] {
+            assert!(file_name(bad).is_err(), "{bad:?}");
+        }
+        assert!(file_name("2025-某局.yaml").is_ok());
+    }
+
+    #[test]
+    fn symlinks_are_never_written_through() {
+        let t = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let victim = outside.path().join("victim");
+        std::fs::write(&victim, "keep").unwrap();
+        symlink(&victim, t.path().join("x.pdf")).unwrap();
+        symlink(outside.path(), t.path().join("2025")).unwrap();
+        let root = Dir::root(t.path(), false).unwrap();
+        assert!(matches!(
+            root.replace("x.pdf", b"new"),
+            Err(FsError::Symlink(_))
+        ));
+        assert!(matches!(
+            root.open_dir(Path::new("2025/某局"), true),
+            Err(FsError::Symlink(_))
+        ));
+        assert!(matches!(
+            root.create_new("x.pdf", b"new"),
+            Err(FsError::Symlink(_))
+        ));
+        // A dangling link is not written through either.
+        symlink(outside.path().join("new"), t.path().join("README.md")).unwrap();
+        assert!(root.create_new("README.md", b"new").is_err());
+        assert!(!outside.path().join("new").exists());
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
+        assert!(matches!(
+            root.open_in_place("x.pdf"),
+            Err(FsError::Symlink(_))
+        ));
+    }
+
+    #[test]
+    fn special_files_are_refused_and_not_read() {
+        let t = tempfile::tempdir().unwrap();
+        let fifo = t.path().join("p");
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            &fifo,
+            rustix::fs::FileType::Fifo,
+            rustix::fs::Mode::from_raw_mode(0o600),
+            0,
+        )
+        .unwrap();
+        let root = Dir::root(t.path(), false).unwrap();
+        assert!(matches!(root.replace("p", b"x"), Err(FsError::Special(..))));
+        assert!(matches!(root.read_file("p", 10), Err(FsError::Special(..))));
+        let dev = Dir::root(Path::new("/dev"), false).unwrap();
+        assert!(matches!(
+            dev.replace("null", b"x"),
+            Err(FsError::Special(..))
+        ));
+        assert!(matches!(
+            write_named(Path::new("/dev/zero"), b"x"),
+            Err(FsError::Special(..))
+        ));
+    }
+
+    #[test]
+    fn claims_refuse_an_input_or_a_second_output() {
+        let t = tempfile::tempdir().unwrap();
+        std::fs::write(t.path().join("a.yaml"), "x").unwrap();
+        let mut claims = Claims::default();
+        claims.input(&t.path().join("a.yaml"));
+        let root = Dir::root(t.path(), false).unwrap();
+        assert!(matches!(
+            claims.output(&root, "a.yaml"),
+            Err(FsError::Collides(..))
+        ));
+        claims.output(&root, "x.pdf").unwrap();
+        assert!(matches!(
+            claims.output(&root, "X.PDF"),
+            Err(FsError::Collides(..))
+        ));
+    }
+
+    #[test]
+    fn replace_leaves_identical_bytes_and_creates_new() {
+        let t = tempfile::tempdir().unwrap();
+        let root = Dir::root(t.path(), false).unwrap();
+        assert_eq!(root.replace("a", b"1").unwrap(), Written::Written);
+        assert_eq!(root.replace("a", b"1").unwrap(), Written::Unchanged);
+        assert_eq!(root.replace("a", b"22").unwrap(), Written::Written);
+        assert!(!root.create_new("a", b"3").unwrap());
+        assert_eq!(std::fs::read(t.path().join("a")).unwrap(), b"22");
+        assert!(root.create_new("b", b"3").unwrap());
+        let names: Vec<_> = std::fs::read_dir(t.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(names.len(), 2, "no temporary file left: {names:?}");
+    }
+}
