@@ -1,0 +1,381 @@
+//! Issue 20, "trust nothing that comes in": every write goes through one path policy
+//! (`src/write/policy.rs`). Each test plants what an attacker or an unlucky folder would — a
+//! symbolic link at an output, backup, lock, record or scaffold path, a link in place of a
+//! directory, a FIFO or device as a target, a tampered workbook naming a path — and checks that
+//! the run ends with a clear Chinese message, nothing is written outside the named directory and
+//! nothing the user did not name is overwritten. Each failed before the policy existed.
+
+#![cfg(unix)]
+
+mod common;
+
+use std::fs;
+use std::os::unix::fs::symlink;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use common::{repo, stderr_of};
+
+const YAML: &str = "2023-kuerle-xinfangju.yaml";
+const DEPT: &str = "2023/库尔勒市信访局";
+
+fn jixiao(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_jixiao"))
+        .current_dir(dir)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run the jixiao binary")
+}
+
+/// A project with one small department and the repository's templates.
+fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("data")).unwrap();
+    fs::copy(
+        repo().join("data").join(YAML),
+        dir.path().join("data").join(YAML),
+    )
+    .unwrap();
+    common::copy_dir(&repo().join("templates"), &dir.path().join("templates"));
+    dir
+}
+
+/// A file outside the project that must keep its text.
+struct Victim {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+}
+
+impl Victim {
+    fn new() -> Victim {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bashrc");
+        fs::write(&path, "keep me\n").unwrap();
+        Victim { _dir: dir, path }
+    }
+    fn dir(&self) -> &Path {
+        self.path.parent().unwrap()
+    }
+    fn assert_untouched(&self) {
+        assert_eq!(fs::read_to_string(&self.path).unwrap(), "keep me\n");
+        let names: Vec<_> = fs::read_dir(self.dir())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(names.len(), 1, "nothing new beside the victim: {names:?}");
+    }
+}
+
+fn mkfifo(path: &Path) {
+    let status = Command::new("mkfifo").arg(path).status().unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn a_link_planted_at_the_lock_is_refused_not_truncated() {
+    let p = project();
+    let victim = Victim::new();
+    fs::create_dir(p.path().join("out")).unwrap();
+    symlink(&victim.path, p.path().join("out/.jixiao-lock")).unwrap();
+    let o = jixiao(p.path(), &["build"]);
+    let err = stderr_of(&o);
+    assert!(!o.status.success(), "{err}");
+    assert!(
+        err.contains(".jixiao-lock") && err.contains("符号链接"),
+        "{err}"
+    );
+    victim.assert_untouched();
+}
+
+#[test]
+fn a_link_in_place_of_an_output_directory_or_file_is_not_followed() {
+    // out/2023 -> a directory elsewhere.
+    let p = project();
+    let victim = Victim::new();
+    fs::create_dir(p.path().join("out")).unwrap();
+    symlink(victim.dir(), p.path().join("out/2023")).unwrap();
+    let o = jixiao(p.path(), &["build"]);
+    let err = stderr_of(&o);
+    assert!(!o.status.success(), "{err}");
+    assert!(err.contains("符号链接"), "{err}");
+    victim.assert_untouched();
+
+    // An output file -> the victim: refused, the department's other files are not replaced.
+    let p = project();
+    let victim = Victim::new();
+    assert!(jixiao(p.path(), &["build"]).status.success());
+    let pdf = p
+        .path()
+        .join("out")
+        .join(DEPT)
+        .join("项目支出绩效目标表.pdf");
+    let xlsx = pdf.with_extension("xlsx");
+    let xlsx_before = fs::read(&xlsx).unwrap();
+    fs::remove_file(&pdf).unwrap();
+    symlink(&victim.path, &pdf).unwrap();
+    let yaml = p.path().join("data").join(YAML);
+    let text = fs::read_to_string(&yaml).unwrap();
+    fs::write(
+        &yaml,
+        text.replacen(
+            "部门专项-聘请法律顾问经费",
+            "部门专项-聘请法律顾问经费二",
+            1,
+        ),
+    )
+    .unwrap();
+    let o = jixiao(p.path(), &["build"]);
+    let err = stderr_of(&o);
+    assert!(!o.status.success(), "{err}");
+    assert!(err.contains("符号链接"), "{err}");
+    victim.assert_untouched();
+    assert_eq!(
+        fs::read(&xlsx).unwrap(),
+        xlsx_before,
+        "replaced together or not at all"
+    );
+    assert!(fs::symlink_metadata(&pdf).unwrap().file_type().is_symlink());
+}
+
+#[test]
+fn a_link_at_the_manifest_or_records_is_neither_read_nor_written_through() {
+    let p = project();
+    let victim = Victim::new();
+    fs::create_dir(p.path().join("out")).unwrap();
+    for name in [
+        ".jixiao-manifest.json",
+        ".jixiao-plans.json",
+        ".jixiao-up-to-date.json",
+    ] {
+        let _ = fs::remove_file(p.path().join("out").join(name));
+        symlink(&victim.path, p.path().join("out").join(name)).unwrap();
+    }
+    let o = jixiao(p.path(), &["build"]);
+    let err = stderr_of(&o);
+    assert!(!err.contains("panicked"), "{err}");
+    victim.assert_untouched();
+}
+
+#[test]
+fn a_special_file_in_the_data_directory_does_not_block_or_get_read() {
+    let p = project();
+    mkfifo(&p.path().join("data/2024-管道.yaml"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jixiao"))
+        .current_dir(p.path())
+        .args(["check"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Bounded wait: a FIFO opened for reading would block forever.
+    for _ in 0..600 {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let done = child.try_wait().unwrap().is_some();
+    if !done {
+        let _ = child.kill();
+    }
+    assert!(done, "check blocked on a FIFO in data/");
+}
+
+#[test]
+fn init_and_new_never_write_through_a_dangling_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let victim = Victim::new();
+    let project = dir.path().join("p");
+    fs::create_dir_all(project.join(".vscode")).unwrap();
+    let escaped = victim.dir().join("README.md");
+    symlink(&escaped, project.join("README.md")).unwrap();
+    symlink(
+        victim.dir().join("settings.json"),
+        project.join(".vscode/settings.json"),
+    )
+    .unwrap();
+    let o = jixiao(dir.path(), &["init", "p"]);
+    let err = stderr_of(&o);
+    assert!(!o.status.success(), "{err}");
+    assert!(err.contains("符号链接"), "{err}");
+    victim.assert_untouched();
+
+    // A symlinked schemas/ directory.
+    let dir = tempfile::tempdir().unwrap();
+    let victim = Victim::new();
+    let project = dir.path().join("p");
+    fs::create_dir_all(&project).unwrap();
+    symlink(victim.dir(), project.join("schemas")).unwrap();
+    let o = jixiao(dir.path(), &["init", "p"]);
+    assert!(!o.status.success());
+    victim.assert_untouched();
+
+    // `new` with its data file's name planted as a dangling link.
+    let p = self::project();
+    let victim = Victim::new();
+    symlink(
+        victim.dir().join("x.yaml"),
+        p.path().join("data/2025-某某局.yaml"),
+    )
+    .unwrap();
+    let o = jixiao(
+        p.path(),
+        &["new", "某某局", "--style", "xinjiang", "--year", "2025"],
+    );
+    let err = stderr_of(&o);
+    assert!(!o.status.success(), "{err}");
+    assert!(err.contains("符号链接"), "{err}");
+    victim.assert_untouched();
+}
+
+#[test]
+fn schema_output_refuses_devices_fifos_and_links_and_writes_dash_to_stdout() {
+    let p = project();
+    let victim = Victim::new();
+    // A FIFO: refused at once instead of blocking (bounded by the test's own timeout).
+    mkfifo(&p.path().join("fifo"));
+    let o = jixiao(p.path(), &["schema", "-o", "fifo"]);
+    assert!(!o.status.success());
+    assert!(stderr_of(&o).contains("命名管道"), "{}", stderr_of(&o));
+    // A device is not turned into a regular file, nor read.
+    let o = jixiao(p.path(), &["schema", "-o", "/dev/null"]);
+    assert!(!o.status.success());
+    assert!(stderr_of(&o).contains("设备文件"), "{}", stderr_of(&o));
+    assert!(!fs::metadata("/dev/null").unwrap().is_file());
+    // A link.
+    symlink(&victim.path, p.path().join("s.json")).unwrap();
+    let o = jixiao(p.path(), &["schema", "-o", "s.json"]);
+    assert!(!o.status.success());
+    victim.assert_untouched();
+    // `-` is standard output.
+    let o = jixiao(p.path(), &["schema", "-o", "-"]);
+    assert!(o.status.success(), "{}", stderr_of(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("$schema"));
+    assert!(!p.path().join("-").exists());
+}
+
+#[test]
+fn the_change_table_never_lands_on_an_input_or_on_its_twin() {
+    let p = project();
+    let yaml = p.path().join("data").join(YAML);
+    let before = fs::read(&yaml).unwrap();
+    let data_file = format!("data/{YAML}");
+    let o = jixiao(p.path(), &["diff", "data", "data", "--xlsx", &data_file]);
+    let err = stderr_of(&o);
+    assert!(!o.status.success(), "{err}");
+    assert!(err.contains("输入文件"), "{err}");
+    assert_eq!(fs::read(&yaml).unwrap(), before);
+
+    let o = jixiao(
+        p.path(),
+        &["diff", "data", "data", "--pdf", "t.pdf", "--xlsx", "t.pdf"],
+    );
+    let err = stderr_of(&o);
+    assert!(!o.status.success(), "{err}");
+    assert!(err.contains("同一个文件"), "{err}");
+    assert!(
+        !p.path().join("t.pdf").exists(),
+        "nothing written when the targets collide"
+    );
+
+    let o = jixiao(p.path(), &["diff", "data", "data", "--pdf", "/dev/null"]);
+    assert!(!o.status.success());
+    assert!(stderr_of(&o).contains("设备文件"), "{}", stderr_of(&o));
+}
+
+/// The fixtures in `tests/fixtures/bad/writes/` are the names a tampered workbook could carry
+/// as its data file's name, one per line: each must be refused by `import`.
+#[test]
+fn a_tampered_workbook_cannot_name_a_path() {
+    use calamine::{Data, Reader, Xlsx};
+    let p = project();
+    let o = jixiao(p.path(), &["build"]);
+    assert!(o.status.success(), "{}", stderr_of(&o));
+    let xlsx = p
+        .path()
+        .join("out")
+        .join(DEPT)
+        .join("项目支出绩效目标表.xlsx");
+    let names =
+        fs::read_to_string(repo().join("tests/fixtures/bad/writes/twin-file-names.txt")).unwrap();
+    let victim = Victim::new();
+    for name in names
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+    {
+        let name = name.replace("$VICTIM", victim.path.to_str().unwrap());
+        // Rewrite the data file's name in the hidden sheet, as an attacker with a zip tool would.
+        let tampered = p.path().join("tampered.xlsx");
+        rewrite_shared_string(&xlsx, &tampered, YAML, &name);
+        let mut book: Xlsx<_> = calamine::open_workbook(&tampered).unwrap();
+        let sheet = book.worksheet_range("jixiao数据").unwrap();
+        assert!(
+            sheet
+                .used_cells()
+                .any(|(_, _, v)| matches!(v, Data::String(s) if *s == name)),
+            "the tampered name is in the data sheet"
+        );
+        let o = jixiao(
+            p.path(),
+            &[
+                "import",
+                tampered.to_str().unwrap(),
+                "--out",
+                "data",
+                "--force",
+            ],
+        );
+        let err = stderr_of(&o);
+        assert!(!o.status.success(), "{name}: {err}");
+        assert!(err.contains("不是数据目录中的一个文件名"), "{name}: {err}");
+        victim.assert_untouched();
+        let listed: Vec<_> = fs::read_dir(p.path().join("data"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(listed.len(), 1, "{name}: nothing new in data/: {listed:?}");
+        assert!(
+            !p.path().join("escaped.yaml").exists() && !p.path().join("out/escaped.yaml").exists()
+        );
+    }
+}
+
+/// Copies the xlsx `from` to `to` with the shared string `old` replaced by `new` (XML-escaped).
+fn rewrite_shared_string(from: &Path, to: &Path, old: &str, new: &str) {
+    use std::io::{Read, Write};
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let mut zin = zip::ZipArchive::new(fs::File::open(from).unwrap()).unwrap();
+    let mut zout = zip::ZipWriter::new(fs::File::create(to).unwrap());
+    let mut found = false;
+    for i in 0..zin.len() {
+        let mut f = zin.by_index(i).unwrap();
+        let name = f.name().unwrap().to_string();
+        let mut bytes = Vec::new();
+        f.read_to_end(&mut bytes).unwrap();
+        if name == "xl/sharedStrings.xml" {
+            let text = String::from_utf8(bytes).unwrap();
+            let needle = format!(">{}<", escape(old));
+            found = text.contains(&needle);
+            bytes = text
+                .replace(&needle, &format!(">{}<", escape(new)))
+                .into_bytes();
+        }
+        zout.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zout.write_all(&bytes).unwrap();
+    }
+    zout.finish().unwrap();
+    assert!(
+        found,
+        "the data file's name {old} is a shared string of the workbook"
+    );
+}
