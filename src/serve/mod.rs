@@ -8,6 +8,9 @@
 //! page left pending on navigation and waits for it before reusing it, so a held request
 //! stalls the next page's images for as long as it is held.)
 //!
+//! A layout abandoned at its time limit (an endless template) ends the server with a message
+//! (see [`crate::render::pdf::abandoned_stop`]): its thread cannot be stopped.
+//!
 //! Nothing a request names reaches the file system: departments and documents are looked up
 //! by name among the last build's results, and only files that build wrote are sent, as
 //! regular files reached without a symbolic link below the output directory (an output replaced
@@ -61,9 +64,12 @@ impl Shared {
     /// The preview pages of `docs`, by PDF path.
     fn pages(&self, docs: &[DocOutcome]) -> page::Pages {
         let mut ws = self.workspace();
-        docs.iter()
+        let pages = docs
+            .iter()
             .filter_map(|d| Some((d.pdf.clone(), ws.pages(&d.pdf)?)))
-            .collect()
+            .collect();
+        stop_if_abandoned();
+        pages
     }
 }
 
@@ -223,6 +229,7 @@ fn build(options: &BuildOptions, shared: &Shared) {
     if let Some(fatal) = &outcome.fatal {
         eprintln!("错误：{fatal}");
     }
+    stop_if_abandoned();
     let mut state = shared.lock();
     for d in &outcome.departments {
         if d.status == DeptStatus::Built {
@@ -232,6 +239,15 @@ fn build(options: &BuildOptions, shared: &Shared) {
     state.outcome = Some(outcome);
     state.building = false;
     state.generation += 1;
+}
+
+/// Ends the server once a layout was abandoned at its time limit (an endless template): its
+/// thread cannot be stopped and would use a core and memory for as long as the server runs.
+fn stop_if_abandoned() {
+    if let Some(stop) = crate::render::pdf::abandoned_stop("serve") {
+        eprintln!("错误：{stop}");
+        std::process::exit(1);
+    }
 }
 
 type Reply = tiny_http::Response<std::io::Cursor<Vec<u8>>>;

@@ -195,8 +195,14 @@ impl Workspace {
         let engine = self.engine.as_ref()?.1.clone();
         let templates = self.templates.clone()?;
         let doc = job.doc.as_ref()?;
-        let laid_out =
-            crate::render::pdf::typeset(&engine, &templates, &job.template, doc, &job.fonts);
+        let laid_out = crate::render::pdf::typeset_bounded(
+            &engine,
+            &templates,
+            &job.template,
+            doc,
+            &job.fonts,
+            crate::render::pdf::time_limit(doc),
+        );
         // Like a small rebuild: what this preview used stays for the next save of its file.
         engine::evict_after_rebuild();
         let pages = Arc::new(crate::render::pdf::preview_pages(&laid_out.ok()?));
