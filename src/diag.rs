@@ -281,7 +281,14 @@ pub fn display_path(path: &Path) -> String {
     let rel = std::env::current_dir()
         .ok()
         .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf));
-    rel.unwrap_or_else(|| path.to_path_buf())
+    let shown = rel
+        .unwrap_or_else(|| path.to_path_buf())
         .display()
-        .to_string()
+        .to_string();
+    // The current directory itself is `.`, never an empty name.
+    if shown.is_empty() {
+        ".".to_string()
+    } else {
+        shown
+    }
 }

@@ -1339,3 +1339,140 @@ fn long_unbroken_tokens_wrap_inside_their_cell() {
         "the number wraps: {number_pieces:?}"
     );
 }
+
+/// A data directory of a ningxia and a xinjiang department, and a copy of the templates whose
+/// ningxia page template has `line` before its tables.
+fn endless_template(line: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    fs::create_dir(&data).unwrap();
+    for f in ["2025-pingluo-rendaban.yaml", "2023-kuerle-xinfangju.yaml"] {
+        fs::copy(repo().join("data").join(f), data.join(f)).unwrap();
+    }
+    let templates = dir.path().join("templates");
+    copy_dir(&repo().join("templates"), &templates);
+    let page = templates.join("ningxia/target.typ.j2");
+    let text = fs::read_to_string(&page).unwrap();
+    let text = text.replace("#jx-sections(data)", &format!("{line}\n#jx-sections(data)"));
+    fs::write(&page, text).unwrap();
+    (dir, data, templates)
+}
+
+/// Runs `jixiao COMMAND DATA --out OUT --templates TEMPLATES` with `env`, waiting at most
+/// `limit` for it to end by itself.
+fn run_bounded(
+    command: &str,
+    data: &Path,
+    templates: &Path,
+    env: &[(&str, &str)],
+    limit: std::time::Duration,
+) -> (std::process::ExitStatus, String, std::time::Duration) {
+    let started = std::time::Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jixiao"))
+        .arg(command)
+        .arg(data)
+        .arg("--out")
+        .arg(data.parent().unwrap().join("out"))
+        .arg("--templates")
+        .arg(templates)
+        .envs(env.iter().copied())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut s);
+        s
+    });
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("jixiao {command} still running after {limit:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let took = started.elapsed();
+    (status, reader.join().unwrap(), took)
+}
+
+#[test]
+fn an_endless_loop_in_a_page_template_is_stopped_by_fuel_at_its_line() {
+    let (dir, data, templates) = endless_template(
+        "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}",
+    );
+    let (status, err, took) = run_bounded(
+        "build",
+        &data,
+        &templates,
+        &[],
+        std::time::Duration::from_secs(120),
+    );
+    assert!(!status.success(), "{err}");
+    assert!(err.contains("error[JX508]"), "{err}");
+    assert!(err.contains("模板第 9 行"), "{err}");
+    assert!(err.contains("ningxia/target.typ.j2"), "{err}");
+    assert!(took.as_secs() < 60, "stopped after {took:?}");
+    let outputs = outputs_below(&dir.path().join("out"));
+    assert!(
+        outputs
+            .iter()
+            .all(|p| !p.to_string_lossy().contains("平罗")),
+        "nothing written for the department: {outputs:?}"
+    );
+    assert!(
+        outputs
+            .iter()
+            .any(|p| p.to_string_lossy().contains("库尔勒")),
+        "the other department is built: {outputs:?}"
+    );
+}
+
+#[test]
+fn an_endless_typst_loop_is_abandoned_at_the_time_limit() {
+    // Nested loops: endless in practice, with little memory.
+    let (dir, data, templates) =
+        endless_template("#for i in range(100000) { for j in range(100000) { } }");
+    let env = [("JIXIAO_TYPESET_TIMEOUT", "3")];
+    let (status, err, took) = run_bounded(
+        "build",
+        &data,
+        &templates,
+        &env,
+        std::time::Duration::from_secs(120),
+    );
+    assert!(!status.success(), "{err}");
+    assert!(err.contains("error[JX508]"), "{err}");
+    assert!(err.contains("排版超过 3 秒仍未结束"), "{err}");
+    assert!(err.contains("JIXIAO_TYPESET_TIMEOUT"), "{err}");
+    assert!(err.contains("ningxia/target.typ.j2"), "{err}");
+    assert!(took.as_secs() < 60, "ended after {took:?}");
+    let outputs = outputs_below(&dir.path().join("out"));
+    assert!(
+        outputs
+            .iter()
+            .all(|p| !p.to_string_lossy().contains("平罗")),
+        "nothing written for the department: {outputs:?}"
+    );
+    assert!(
+        outputs
+            .iter()
+            .any(|p| p.to_string_lossy().contains("库尔勒")),
+        "the other department is built: {outputs:?}"
+    );
+    // `watch` cannot stop the stuck layout either: it reports and ends.
+    let (status, err, _) = run_bounded(
+        "watch",
+        &data,
+        &templates,
+        &env,
+        std::time::Duration::from_secs(120),
+    );
+    assert!(!status.success(), "{err}");
+    assert!(err.contains("jixiao watch 就此退出"), "{err}");
+}

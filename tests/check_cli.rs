@@ -356,3 +356,34 @@ fn the_bad_input_catalogue_through_the_binary() {
     assert_eq!(summary["errors"], diags.len() as u64);
     assert!(!String::from_utf8_lossy(&json.stdout).contains("root:"));
 }
+
+/// When no department loads (no data files, a style that does not exist), building does not
+/// also claim that the fonts are missing: that is not the cause.
+#[test]
+fn no_department_loaded_is_not_blamed_on_fonts() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let styled = dir.path().join("styled");
+    std::fs::create_dir(&styled).unwrap();
+    let text = std::fs::read_to_string(Path::new(ROOT).join("data/2025-pingluo-rendaban.yaml"))
+        .unwrap()
+        .replace("样式: ningxia", "样式: nosuch");
+    std::fs::write(styled.join("2025-pingluo-rendaban.yaml"), text).unwrap();
+    for (data, code) in [(&empty, "JX002"), (&styled, "JX101")] {
+        let out = dir.path().join("out");
+        let o = jixiao(&[
+            "build",
+            data.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--templates",
+            &templates(),
+        ]);
+        let err = stderr(&o);
+        assert!(!o.status.success(), "{err}");
+        assert!(err.contains(code), "{err}");
+        assert!(!err.contains("一个也没有安装"), "{err}");
+        assert!(!err.contains("（）"), "{err}");
+    }
+}

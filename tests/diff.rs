@@ -796,3 +796,15 @@ fn no_changes_still_make_a_table_that_says_so() {
         "the template's words for no change"
     );
 }
+
+/// A `REV:../PATH` outside the repository names the repository, also when it is the current
+/// directory (its relative name was empty: “不在仓库  之内”).
+#[test]
+fn a_path_outside_the_repository_names_the_repository() {
+    let (dir, _data) = two_revisions();
+    let o = jixiao(dir.path(), &["filed:../elsewhere"]);
+    assert!(!o.status.success());
+    let e = err(&o);
+    assert!(e.contains("../elsewhere 不在仓库 . 之内"), "{e}");
+    assert!(!e.contains("仓库  之内"), "{e}");
+}

@@ -24,6 +24,7 @@ struct Server {
     port: u16,
     _dir: tempfile::TempDir,
     data: PathBuf,
+    out: PathBuf,
 }
 
 impl Drop for Server {
@@ -39,6 +40,11 @@ fn serve() -> Server {
 
 /// Serves a data directory of the sample `files`, with `region` as its `地区.yaml`.
 fn serve_with(files: &[&str], region: Option<&str>) -> Server {
+    serve_args(files, region, &[])
+}
+
+/// As [`serve_with`], with more arguments to `jixiao serve`.
+fn serve_args(files: &[&str], region: Option<&str>, args: &[&str]) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     std::fs::create_dir(&data).unwrap();
@@ -56,6 +62,7 @@ fn serve_with(files: &[&str], region: Option<&str>) -> Server {
         .arg("--templates")
         .arg(repo().join("templates"))
         .args(["--port", "0"])
+        .args(args)
         .stderr(Stdio::piped())
         .spawn()
         .expect("start jixiao serve");
@@ -78,11 +85,13 @@ fn serve_with(files: &[&str], region: Option<&str>) -> Server {
         }
         seen.push(line);
     };
+    let out = dir.path().join("out");
     Server {
         child,
         port,
         _dir: dir,
         data,
+        out,
     }
 }
 
@@ -245,6 +254,108 @@ fn the_server_answers_nothing_outside_what_it_built() {
         &format!("GET / HTTP/1.1\r\nHost: localhost:{port}\r\nConnection: close\r\n\r\n"),
     );
     assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+}
+
+/// The status line of a raw GET of `/` naming `host`.
+fn status_for_host(port: u16, host: &str) -> String {
+    let reply = raw(
+        port,
+        &format!("GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"),
+    );
+    reply.lines().next().unwrap_or_default().to_string()
+}
+
+#[test]
+fn listening_everywhere_still_checks_the_host() {
+    let server = serve_args(
+        &[FILE],
+        None,
+        &["--host", "0.0.0.0", "--allow-host", "MyPC.local"],
+    );
+    let port = server.port;
+    for refused in [
+        format!("attacker.example:{port}"),
+        "attacker.example".to_string(),
+        format!("localhost.attacker.example:{port}"),
+        format!("127.0.0.1:{}", port.wrapping_add(1)),
+        String::new(),
+    ] {
+        let status = status_for_host(port, &refused);
+        assert!(status.starts_with("HTTP/1.1 403"), "{refused:?}: {status}");
+    }
+    for allowed in [
+        format!("127.0.0.1:{port}"),
+        format!("localhost:{port}"),
+        format!("192.168.1.5:{port}"),
+        format!("[::1]:{port}"),
+        format!("mypc.local:{port}"),
+    ] {
+        let status = status_for_host(port, &allowed);
+        assert!(status.starts_with("HTTP/1.1 200"), "{allowed:?}: {status}");
+    }
+    // Refused in Chinese, saying what to do.
+    let reply = raw(
+        port,
+        "GET / HTTP/1.1\r\nHost: attacker.example\r\nConnection: close\r\n\r\n",
+    );
+    assert!(reply.contains("--allow-host"), "{reply}");
+}
+
+#[test]
+fn an_output_replaced_by_a_symlink_is_not_served() {
+    let server = serve();
+    let port = server.port;
+    let (status, _, body) = http("GET", port, &format!("/d/{FILE}"), None, None).unwrap();
+    assert_eq!(status, 200);
+    let page = String::from_utf8(body).unwrap();
+    let links: Vec<String> = page
+        .split("href=\"")
+        .skip(1)
+        .map(|s| s.split('"').next().unwrap().to_string())
+        .filter(|h| h.ends_with(".pdf") || h.ends_with(".xlsx"))
+        .collect();
+    assert!(links.len() >= 2, "a PDF and an xlsx link: {links:?}");
+    let secret = server.out.parent().unwrap().join("secret.txt");
+    std::fs::write(&secret, "root:x:0:0 secret").unwrap();
+    // Every output the build wrote becomes a link to the secret file.
+    let mut outputs = Vec::new();
+    let mut dirs = vec![server.out.clone()];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).unwrap().map(Result::unwrap) {
+            let p = e.path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if matches!(p.extension().and_then(|x| x.to_str()), Some("pdf" | "xlsx")) {
+                outputs.push(p);
+            }
+        }
+    }
+    assert!(outputs.len() >= 2, "{outputs:?}");
+    for o in &outputs {
+        std::fs::remove_file(o).unwrap();
+        std::os::unix::fs::symlink(&secret, o).unwrap();
+    }
+    for link in &links {
+        let (status, _, body) = http("GET", port, link, None, None).unwrap();
+        let body = String::from_utf8_lossy(&body);
+        assert_eq!(status, 404, "{link}: {body}");
+        assert!(!body.contains("secret"), "{link}: {body}");
+    }
+    // A directory on the way replaced by a link to a copy is not followed either.
+    let dept_dir = outputs[0].parent().unwrap().to_path_buf();
+    let copy = server.out.parent().unwrap().join("copy");
+    std::fs::rename(&dept_dir, &copy).unwrap();
+    for o in &outputs {
+        let name = copy.join(o.file_name().unwrap());
+        std::fs::remove_file(&name).unwrap();
+        std::fs::write(&name, "secret copy").unwrap();
+    }
+    std::os::unix::fs::symlink(&copy, &dept_dir).unwrap();
+    for link in &links {
+        let (status, _, body) = http("GET", port, link, None, None).unwrap();
+        let body = String::from_utf8_lossy(&body);
+        assert_eq!(status, 404, "{link}: {body}");
+    }
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! `jixiao watch [DIR]`: build, then rebuild on every save of a data file, a template or a
 //! font. Each rebuild checks everything again but renders and writes only the documents whose
-//! inputs changed (the build record of `out/`), and prints the errors it finds.
+//! inputs changed (the build record of `out/`), and prints the errors it finds. A layout
+//! abandoned at its time limit (an endless template) ends it: see
+//! [`crate::render::pdf::abandoned_stop`].
 
 use std::process::ExitCode;
 
@@ -24,6 +26,10 @@ pub fn run(args: &Args) -> ExitCode {
         }
     };
     super::build::build_once(&mut ws, &options, false);
+    if let Some(stop) = crate::render::pdf::abandoned_stop("watch") {
+        eprintln!("错误：{stop}");
+        return ExitCode::FAILURE;
+    }
     options.force = false;
     eprintln!("正在监视数据、样式和字体的改动；按 Ctrl+C 退出");
     while let Some(changes) = watch.next() {
@@ -37,6 +43,10 @@ pub fn run(args: &Args) -> ExitCode {
             ws.fonts_changed();
         }
         super::build::build_once(&mut ws, &options, false);
+        if let Some(stop) = crate::render::pdf::abandoned_stop("watch") {
+            eprintln!("错误：{stop}");
+            return ExitCode::FAILURE;
+        }
     }
     ExitCode::SUCCESS
 }

@@ -75,22 +75,17 @@ impl Renderer for PdfRenderer {
     }
 
     fn render(&self, input: &Input<'_>) -> Result<Output, RenderError> {
-        let fail = |e: pdf::PdfError| {
-            let typst = match &e {
-                pdf::PdfError::Engine(pdf::engine::EngineError::Compile(d)) => d.clone(),
-                _ => Vec::new(),
-            };
-            RenderError {
-                message: e.to_string(),
-                typst,
-            }
+        let fail = |e: pdf::PdfError| RenderError {
+            message: e.to_string(),
+            typst: e.diagnostics(),
         };
-        let laid_out = pdf::typeset(
+        let laid_out = pdf::typeset_bounded(
             &self.engine,
             &self.templates,
             input.template,
             input.doc,
             input.fonts,
+            pdf::time_limit(input.doc),
         )
         .map_err(fail)?;
         let pages = self.previews.then(|| pdf::preview_pages(&laid_out));

@@ -8,13 +8,19 @@
 //! page left pending on navigation and waits for it before reusing it, so a held request
 //! stalls the next page's images for as long as it is held.)
 //!
+//! A layout abandoned at its time limit (an endless template) ends the server with a message
+//! (see [`crate::render::pdf::abandoned_stop`]): its thread cannot be stopped.
+//!
 //! Nothing a request names reaches the file system: departments and documents are looked up
-//! by name among the last build's results, and only files that build wrote are sent. Requests
-//! whose `Host` is not the address served are refused (a web page elsewhere cannot read the
-//! preview through DNS rebinding).
+//! by name among the last build's results, and only files that build wrote are sent, as
+//! regular files reached without a symbolic link below the output directory (an output replaced
+//! by a link to `/etc/passwd` is not sent). Every request's `Host` is checked, whatever address
+//! is served ([`HostCheck`]): a web page elsewhere cannot read the preview through DNS
+//! rebinding.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::net::IpAddr;
+use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -42,6 +48,8 @@ struct Shared {
     /// The workspace: the builder holds it while it builds, a page while it lays out previews.
     /// Never locked while `state` is held.
     ws: Mutex<Workspace>,
+    /// The output directory: downloads are read only below it.
+    out: PathBuf,
 }
 
 impl Shared {
@@ -56,9 +64,12 @@ impl Shared {
     /// The preview pages of `docs`, by PDF path.
     fn pages(&self, docs: &[DocOutcome]) -> page::Pages {
         let mut ws = self.workspace();
-        docs.iter()
+        let pages = docs
+            .iter()
             .filter_map(|d| Some((d.pdf.clone(), ws.pages(&d.pdf)?)))
-            .collect()
+            .collect();
+        stop_if_abandoned();
+        pages
     }
 }
 
@@ -66,6 +77,8 @@ impl Shared {
 pub struct Listen {
     pub host: String,
     pub port: u16,
+    /// Host names a request may name besides the address served (`--allow-host`).
+    pub allow_hosts: Vec<String>,
 }
 
 /// Serves `ws` until the process is stopped. `ready` is called with the address once the
@@ -83,9 +96,11 @@ pub fn run(
         None => return Err("无法取得监听地址".to_string()),
     };
     let watch = Watch::new(&ws)?;
+    let out = ws.options().out.clone();
     let shared = Arc::new(Shared {
         state: Mutex::new(State::default()),
         ws: Mutex::new(ws),
+        out,
     });
     build(&options, &shared);
     options.force = false;
@@ -111,32 +126,91 @@ pub fn run(
     };
     let url = format!("http://{host}:{}/", addr.port());
     ready(&url);
-    let allowed_hosts = allowed_hosts(listen, addr);
+    if addr.ip().is_unspecified() && listen.allow_hosts.is_empty() {
+        eprintln!(
+            "局域网中的其他电脑请用本机的 IP 地址访问（如 http://192.168.1.5:{}/）；\
+             要用主机名访问，启动时加 --allow-host 该主机名",
+            addr.port()
+        );
+    }
+    let hosts = Arc::new(HostCheck::new(listen, addr));
     for request in server.incoming_requests() {
         let shared = shared.clone();
-        let allowed = allowed_hosts.clone();
-        std::thread::spawn(move || respond(request, &shared, &allowed));
+        let hosts = hosts.clone();
+        std::thread::spawn(move || respond(request, &shared, &hosts));
     }
     Ok(())
 }
 
-/// The `Host` values a request may carry: the address served, and for loopback `localhost`.
-fn allowed_hosts(listen: &Listen, addr: std::net::SocketAddr) -> Vec<String> {
-    let port = addr.port();
-    let mut hosts = vec![
-        format!("{}:{port}", addr.ip()),
-        format!("{}:{port}", listen.host),
-    ];
-    if addr.ip().is_loopback() {
-        hosts.push(format!("localhost:{port}"));
-        hosts.push(format!("127.0.0.1:{port}"));
-        hosts.push(format!("[::1]:{port}"));
+/// Which `Host` a request may name. A page elsewhere that points a name of its own at this
+/// port (DNS rebinding) sends that name, so only names known to mean this server pass: the
+/// address served; for loopback (or every address) `localhost`, `127.0.0.1` and `[::1]`; the
+/// names given with `--allow-host`. Listening on every address (`0.0.0.0`) adds any IP address
+/// written as such (`http://192.168.1.5:3000/`): a literal address cannot be rebound, and
+/// tiny_http does not tell which of the machine's addresses a request came to. Machine names (`mypc.local`) are
+/// not trusted by themselves: they must be given with `--allow-host`.
+struct HostCheck {
+    port: u16,
+    /// Lower case, IPv6 addresses without brackets.
+    names: Vec<String>,
+    any_address: bool,
+}
+
+impl HostCheck {
+    fn new(listen: &Listen, addr: std::net::SocketAddr) -> HostCheck {
+        let ip = addr.ip();
+        let mut names = vec![ip.to_string(), unbracket(&listen.host.to_ascii_lowercase())];
+        if ip.is_loopback() || ip.is_unspecified() {
+            names.extend(["localhost", "127.0.0.1", "::1"].map(String::from));
+        }
+        names.extend(
+            listen
+                .allow_hosts
+                .iter()
+                .map(|h| unbracket(h.trim().trim_end_matches('.')).to_ascii_lowercase()),
+        );
+        HostCheck {
+            port: addr.port(),
+            names,
+            any_address: ip.is_unspecified(),
+        }
     }
-    if addr.ip().is_unspecified() {
-        // Listening everywhere was asked for: any name of this machine will do.
-        hosts.clear();
+
+    /// Whether a request whose `Host` header is `host` may be answered.
+    fn allows(&self, host: &str) -> bool {
+        let host = host.trim().to_ascii_lowercase();
+        let (name, port) = match host.strip_prefix('[') {
+            Some(rest) => match rest.split_once(']') {
+                Some((name, "")) => (name, None),
+                Some((name, port)) => match port.strip_prefix(':') {
+                    Some(p) => (name, Some(p)),
+                    None => return false,
+                },
+                None => return false,
+            },
+            None => match host.rsplit_once(':') {
+                Some((name, port)) => (name, Some(port)),
+                None => (host.as_str(), None),
+            },
+        };
+        let port_ok = match port {
+            Some(p) => p.parse::<u16>().ok() == Some(self.port),
+            None => self.port == 80,
+        };
+        let name = name.trim_end_matches('.');
+        port_ok
+            && !name.is_empty()
+            && (self.names.iter().any(|n| n == name)
+                || (self.any_address && name.parse::<IpAddr>().is_ok()))
     }
-    hosts
+}
+
+/// `name` without the brackets of an IPv6 address.
+fn unbracket(name: &str) -> String {
+    name.strip_prefix('[')
+        .and_then(|n| n.strip_suffix(']'))
+        .unwrap_or(name)
+        .to_string()
 }
 
 /// Builds once and publishes the outcome.
@@ -155,6 +229,7 @@ fn build(options: &BuildOptions, shared: &Shared) {
     if let Some(fatal) = &outcome.fatal {
         eprintln!("错误：{fatal}");
     }
+    stop_if_abandoned();
     let mut state = shared.lock();
     for d in &outcome.departments {
         if d.status == DeptStatus::Built {
@@ -166,23 +241,37 @@ fn build(options: &BuildOptions, shared: &Shared) {
     state.generation += 1;
 }
 
+/// Ends the server once a layout was abandoned at its time limit (an endless template): its
+/// thread cannot be stopped and would use a core and memory for as long as the server runs.
+fn stop_if_abandoned() {
+    if let Some(stop) = crate::render::pdf::abandoned_stop("serve") {
+        eprintln!("错误：{stop}");
+        std::process::exit(1);
+    }
+}
+
 type Reply = tiny_http::Response<std::io::Cursor<Vec<u8>>>;
 
-fn respond(request: tiny_http::Request, shared: &Shared, allowed_hosts: &[String]) {
-    let reply = route(&request, shared, allowed_hosts);
+fn respond(request: tiny_http::Request, shared: &Shared, hosts: &HostCheck) {
+    let reply = route(&request, shared, hosts);
     let _ = request.respond(reply);
 }
 
-fn route(request: &tiny_http::Request, shared: &Shared, allowed_hosts: &[String]) -> Reply {
-    if !allowed_hosts.is_empty() {
-        let host = request
-            .headers()
-            .iter()
-            .find(|h| h.field.equiv("Host"))
-            .map(|h| h.value.as_str().to_ascii_lowercase());
-        if !host.is_some_and(|h| allowed_hosts.contains(&h)) {
-            return text(403, "只接受本机地址的请求");
-        }
+fn route(request: &tiny_http::Request, shared: &Shared, hosts: &HostCheck) -> Reply {
+    let host = request
+        .headers()
+        .iter()
+        .find(|h| h.field.equiv("Host"))
+        .map(|h| h.value.as_str().to_string());
+    if !host.as_deref().is_some_and(|h| hosts.allows(h)) {
+        return text(
+            403,
+            &format!(
+                "拒绝访问：请求的主机名“{}”不是本预览服务的地址。请用启动时显示的预览地址打开；\
+                 若要用其他名字（如本机在局域网中的名字）访问，启动时加 --allow-host 该名字",
+                host.unwrap_or_default()
+            ),
+        );
     }
     if *request.method() != tiny_http::Method::Get && *request.method() != tiny_http::Method::Head {
         return text(405, "只支持 GET");
@@ -256,10 +345,51 @@ fn serve_document_part(shared: &Shared, doc: &DocOutcome, name: &str) -> Reply {
     let Some((path, mime)) = file else {
         return not_found();
     };
-    match std::fs::read(path) {
-        Ok(bytes) => with_type(Reply::from_data(bytes), mime),
-        Err(_) => text(404, "文件尚未生成"),
+    match read_built(&shared.out, path) {
+        Some(bytes) => with_type(Reply::from_data(bytes), mime),
+        None => text(404, "文件尚未生成"),
     }
+}
+
+/// The bytes of `path`, a file the last build wrote below `out`, if it is a regular file
+/// reached without a symbolic link at any component below `out`. The file opened is checked
+/// to be the one inspected, so a component swapped for a link in between is not followed.
+fn read_built(out: &Path, path: &Path) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let rel = path.strip_prefix(out).ok()?;
+    let mut at = out.to_path_buf();
+    let mut last = None;
+    for c in rel.components() {
+        let Component::Normal(name) = c else {
+            return None;
+        };
+        at.push(name);
+        let meta = std::fs::symlink_metadata(&at).ok()?;
+        if meta.file_type().is_symlink() {
+            return None;
+        }
+        last = Some(meta);
+    }
+    let inspected = last.filter(std::fs::Metadata::is_file)?;
+    let mut file = std::fs::File::open(&at).ok()?;
+    let opened = file.metadata().ok()?;
+    if !opened.is_file() || !same_file(&inspected, &opened) {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes).ok()?;
+    Some(bytes)
+}
+
+#[cfg(unix)]
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    a.dev() == b.dev() && a.ino() == b.ino()
+}
+
+#[cfg(not(unix))]
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    a.len() == b.len() && a.modified().ok() == b.modified().ok()
 }
 
 /// The percent-decoded segments of a URL path; `None` for paths that are not plain names

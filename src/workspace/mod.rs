@@ -195,8 +195,14 @@ impl Workspace {
         let engine = self.engine.as_ref()?.1.clone();
         let templates = self.templates.clone()?;
         let doc = job.doc.as_ref()?;
-        let laid_out =
-            crate::render::pdf::typeset(&engine, &templates, &job.template, doc, &job.fonts);
+        let laid_out = crate::render::pdf::typeset_bounded(
+            &engine,
+            &templates,
+            &job.template,
+            doc,
+            &job.fonts,
+            crate::render::pdf::time_limit(doc),
+        );
         // Like a small rebuild: what this preview used stays for the next save of its file.
         engine::evict_after_rebuild();
         let pages = Arc::new(crate::render::pdf::preview_pages(&laid_out.ok()?));
@@ -385,6 +391,9 @@ impl Workspace {
         }
         families.sort();
         families.dedup();
+        // No style to lay out (no department loads: no data files, a style error): no font is
+        // needed, and none missing is worth a word.
+        let wanted = families.clone();
         let fonts = self.fonts_for(families);
         let glyph_failed: BTreeSet<FileId> = if fonts.has_cjk() {
             let found = crate::glyphs::check_cached(sources, &checked, &fonts, &mut self.coverage);
@@ -395,8 +404,8 @@ impl Workspace {
             diagnostics.extend(found);
             files
         } else {
-            if build.is_some() && fatal.is_none() {
-                fatal = Some(no_cjk_message(&self.root(), &style_families(&checked)));
+            if build.is_some() && fatal.is_none() && !wanted.is_empty() {
+                fatal = Some(no_cjk_message(&self.root(), &wanted));
             }
             BTreeSet::new()
         };

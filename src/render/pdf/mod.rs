@@ -6,12 +6,17 @@
 //! document is laid out again (a few rounds at most, until no merged cell crosses a break).
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use serde::Serialize;
 
 pub mod engine;
 pub mod fonts;
 pub mod source;
+
+pub use source::TEMPLATE_FUEL;
 
 use crate::plan::{Document, RowKind};
 use engine::{Engine, EngineError, MissingGlyph};
@@ -30,6 +35,8 @@ pub enum PdfError {
         /// For each glyph, the table and cell text it sits in (from the plan), when found.
         cells: Vec<Option<(String, String)>>,
     },
+    /// The layout ran past its time limit ([`time_limit`]) and was abandoned.
+    Timeout(Duration),
 }
 
 impl std::fmt::Display for PdfError {
@@ -37,6 +44,12 @@ impl std::fmt::Display for PdfError {
         match self {
             PdfError::Template(e) => write!(f, "{e:#}"),
             PdfError::Engine(e) => write!(f, "{e}"),
+            PdfError::Timeout(limit) => write!(
+                f,
+                "排版超过 {} 秒仍未结束，已放弃，这个部门的文件一个也没有写：模板或 Typst 库中可能有\
+                 不会结束的循环（如 #for i in range(200000000)）",
+                limit.as_secs()
+            ),
             PdfError::MissingGlyphs {
                 glyphs,
                 chains,
@@ -68,6 +81,56 @@ impl std::fmt::Display for PdfError {
 }
 
 impl std::error::Error for PdfError {}
+
+impl PdfError {
+    /// The failure as diagnostics at the template (JX508): Typst's own, or one for a
+    /// template that failed to render (at its line) or a layout abandoned at its time limit.
+    /// Empty for failures that are not the template's (missing glyphs, export).
+    pub fn diagnostics(&self) -> Vec<engine::TypstDiagnostic> {
+        let one = |message: String, hints: Vec<String>| {
+            vec![engine::TypstDiagnostic {
+                error: true,
+                message,
+                at: None,
+                trace: Vec::new(),
+                hints,
+            }]
+        };
+        match self {
+            PdfError::Engine(engine::EngineError::Compile(d)) => d.clone(),
+            PdfError::Timeout(_) => one(
+                self.to_string(),
+                vec![format!(
+                    "检查模板及 lib/ 中的循环；若表格确实极大、排版确实需要更久，可设环境变量 \
+                     {TIME_LIMIT_VAR}=秒数 放宽上限"
+                )],
+            ),
+            PdfError::Template(e) => match e.downcast_ref::<minijinja::Error>() {
+                Some(m) => {
+                    let place = m
+                        .line()
+                        .map(|l| format!("（模板第 {l} 行）"))
+                        .unwrap_or_default();
+                    let (what, hints) = match m.kind() {
+                        minijinja::ErrorKind::OutOfFuel => (
+                            format!(
+                                "模板运行的步数超过上限 {TEMPLATE_FUEL}，已停止：可能有不会结束或过大的循环"
+                            ),
+                            vec!["检查该行的 {% for %} 循环；模板只需排出版式，表格数据由 lib/ 按 data.json 绘制".to_string()],
+                        ),
+                        _ => (
+                            format!("模板渲染失败：{}", m.detail().unwrap_or(&m.to_string())),
+                            Vec::new(),
+                        ),
+                    };
+                    one(format!("{what}{place}"), hints)
+                }
+                None => Vec::new(),
+            },
+            _ => Vec::new(),
+        }
+    }
+}
 
 /// The families of each role's chain that are installed, in chain order.
 pub fn present_chains(
@@ -103,6 +166,85 @@ const TIGHT: f64 = 2.5;
 
 /// Most layout rounds spent on splitting merged cells at page breaks.
 const MAX_ROUNDS: usize = 4;
+
+/// The environment variable that sets the time limit of one document's layout, in seconds.
+pub const TIME_LIMIT_VAR: &str = "JIXIAO_TYPESET_TIMEOUT";
+
+/// How long one document's layout may take before it is abandoned ([`typeset_bounded`]): the
+/// seconds of [`TIME_LIMIT_VAR`] when set, else 60 s plus 20 ms per table row. A real
+/// department lays out in well under a second and 10,000 indicators in a few seconds (about
+/// 1 ms per row), so only a template that does not end reaches it; Typst itself has no such
+/// limit (it stops `while` loops after 10,000 rounds, but not `for` loops).
+pub fn time_limit(doc: &Document) -> Duration {
+    if let Some(secs) = std::env::var(TIME_LIMIT_VAR)
+        .ok()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s > 0.0)
+    {
+        return Duration::from_secs_f64(secs.min(1e9));
+    }
+    let rows: usize = doc.sections.iter().map(|s| s.rows.len()).sum();
+    let rows = u32::try_from(rows).unwrap_or(u32::MAX);
+    Duration::from_secs(60).saturating_add(Duration::from_millis(20).saturating_mul(rows))
+}
+
+/// Layouts abandoned at their time limit whose threads still run (they cannot be stopped).
+static ABANDONED: AtomicUsize = AtomicUsize::new(0);
+
+/// How many layouts this process abandoned at their time limit ([`typeset_bounded`]); their
+/// threads go on using a core and memory until the process ends, so a long-lived caller
+/// (`watch`, `serve`) stops when this is not zero.
+pub fn abandoned() -> usize {
+    ABANDONED.load(Ordering::Relaxed)
+}
+
+/// For a long-lived caller (`watch`, `serve`): why it must stop, once a layout was abandoned
+/// at its time limit (its thread would go on using a core and memory until the process ends).
+pub fn abandoned_stop(command: &str) -> Option<String> {
+    (abandoned() > 0).then(|| {
+        format!(
+            "有文档排版超过时限仍未结束（见上面的 JX508）。这样的排版无法中途停下，会一直占用处理器和内存，\
+             所以 jixiao {command} 就此退出；改正模板后重新运行 jixiao {command}"
+        )
+    })
+}
+
+/// [`typeset`] on a thread of its own, given up after `limit` with [`PdfError::Timeout`]
+/// (Typst cannot be interrupted: the thread is left running and counted in [`abandoned`]).
+pub fn typeset_bounded(
+    engine: &Arc<Engine>,
+    templates: &Arc<Templates>,
+    template: &str,
+    doc: &Document,
+    fonts: &BTreeMap<String, Vec<String>>,
+    limit: Duration,
+) -> Result<typst_layout::PagedDocument, PdfError> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (engine, templates) = (engine.clone(), templates.clone());
+    let (template, doc, fonts) = (template.to_string(), doc.clone(), fonts.clone());
+    let spawned = std::thread::Builder::new()
+        .name("jixiao-typeset".to_string())
+        .stack_size(TYPESET_STACK)
+        .spawn(move || {
+            let _ = tx.send(typeset(&engine, &templates, &template, &doc, &fonts));
+        });
+    if let Err(e) = spawned {
+        return Err(PdfError::Template(anyhow::anyhow!("无法启动排版线程：{e}")));
+    }
+    match rx.recv_timeout(limit) {
+        Ok(result) => result,
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            ABANDONED.fetch_add(1, Ordering::Relaxed);
+            Err(PdfError::Timeout(limit))
+        }
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            Err(PdfError::Template(anyhow::anyhow!("排版线程意外中止")))
+        }
+    }
+}
+
+/// The stack of a layout thread: as the main thread's, for Typst's deep recursion.
+const TYPESET_STACK: usize = 8 * 1024 * 1024;
 
 /// Renders one document to PDF bytes. `template` is `<style>/<file>.typ.j2`; `fonts` the
 /// installed part of the style's chains by role; `timestamp` the fixed creation date.

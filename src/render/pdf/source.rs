@@ -9,6 +9,12 @@ use anyhow::{Context, Result};
 use minijinja::value::ValueKind;
 use minijinja::{Environment, UndefinedBehavior, Value};
 
+/// Upper bound on the work of one page template's render (minijinja fuel units), as the
+/// style patterns have theirs (`plan::context`): a template only lays out the page (the
+/// tables come from `data.json`), so a few thousand units do; a loop that does not end is
+/// stopped in well under a second.
+pub const TEMPLATE_FUEL: u64 = 5_000_000;
+
 /// The `*.typ.j2` templates of every style directory, named `<style>/<file>`.
 pub struct Templates {
     env: Environment<'static>,
@@ -21,6 +27,7 @@ impl Templates {
     pub fn load(dir: &Path) -> (Templates, Vec<TemplateProblem>) {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_fuel(Some(TEMPLATE_FUEL));
         env.set_formatter(|out, _state, value| {
             out.write_str(&typst_value(value)).map_err(|e| {
                 minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string())
