@@ -28,7 +28,7 @@ use std::path::Path;
 use minijinja::Value;
 use rust_decimal::Decimal;
 
-use super::{Imported, Note, Sheet, cell_ref, sp, text};
+use super::{Budget, Imported, Notes, Sheet, cell_ref, sp, text};
 use crate::model::{Dec, Department, Goals, Indicator, IndicatorEval};
 use crate::plan::BindKind;
 use crate::style::{LoadedStyle, Styles};
@@ -600,6 +600,7 @@ pub fn import(
     sheets: &[Sheet],
     data: &Sheet,
     styles: &Styles,
+    budget: &Budget,
 ) -> Result<Imported, String> {
     let bad = |why: &str| {
         format!(
@@ -621,6 +622,9 @@ pub fn import(
     let mut yaml = String::new();
     let mut sections: BTreeMap<usize, Section> = BTreeMap::new();
     for r in 1..=data.last_row() {
+        if r.is_multiple_of(1024) {
+            budget.check(path, "读 jixiao 数据表")?;
+        }
         let x = rec(r);
         let Some(s) = x.num(1).filter(|_| x.text(0) != "data") else {
             if x.text(0) == "data" {
@@ -684,14 +688,8 @@ pub fn import(
         crate::load::extra::collect(&tree, &mut dept);
     }
     let original = dept.clone();
-    let mut notes: Vec<Note> = Vec::new();
-    let note = |notes: &mut Vec<Note>, at: String, message: String| {
-        notes.push(Note {
-            file: path.to_path_buf(),
-            at,
-            message,
-        })
-    };
+    let mut notes = Notes::new(path);
+    let note = |notes: &mut Notes, at: String, message: String| notes.push(at, message);
     let mut changes: Vec<String> = Vec::new();
     let mut edits: Vec<(String, NewValue, BindKind, String)> = Vec::new();
     let mut deleted: BTreeSet<(usize, usize)> = BTreeSet::new();
@@ -810,6 +808,7 @@ pub fn import(
             let mut prev_levels: (Option<String>, Option<String>) = (None, None);
             let mut prev: Option<(usize, Option<usize>)> = None;
             for r in start..end {
+                budget.check(path, &format!("读工作表“{}”第 {} 行", sheet.name, r + 1))?;
                 let member = members.iter().find(|m| m.now == Some(r));
                 if let Some(m) = member {
                     let g = m.grid.unwrap_or((doc, block, None, None));
@@ -1015,6 +1014,7 @@ pub fn import(
 
         // Bound cells.
         for b in &sec.cells {
+            budget.check(path, &format!("核对工作表“{}”", sheet.name))?;
             let Some((r, c)) = pos(b.row, b.col) else {
                 continue;
             };
@@ -1103,6 +1103,7 @@ pub fn import(
         }
         // Anything else typed into the sheet.
         let covered: BTreeSet<(u32, u32)> = accounted.clone();
+        budget.check(path, &format!("核对工作表“{}”", sheet.name))?;
         for (&(r, c), cell) in &sheet.cells {
             if cell.merged_from.is_some()
                 || covered.contains(&(r, c))
@@ -1118,6 +1119,7 @@ pub fn import(
         }
     }
 
+    budget.check(path, "写回改动")?;
     // Apply: field edits on the original indices, then deletions and new indicators.
     for (path, value, kind, at) in &edits {
         if let Err(why) = apply(&mut dept, path, value, *kind) {
@@ -1177,7 +1179,7 @@ pub fn import(
         department: dept,
         source: path.to_path_buf(),
         sheets: sheet_names,
-        notes,
+        notes: notes.to_vec(),
         twin: true,
         file_name: Some(file_name).filter(|f| !f.is_empty()),
         carried: Some(crate::yaml_out::department(&original, &[])),
@@ -1234,7 +1236,7 @@ pub struct BoundCell {
 
 /// Every bound cell of a twin workbook (for tests and diagnosis).
 pub fn bound_cells(path: &Path) -> Result<Vec<BoundCell>, String> {
-    let sheets = super::read_workbook(path)?;
+    let sheets = super::read_workbook(path, &Budget::new(None))?.sheets;
     let data = sheets
         .iter()
         .find(|s| s.name == DATA_SHEET)
