@@ -113,6 +113,7 @@ pub fn run(args: &Args) -> ExitCode {
         department: args.department.clone(),
         year: args.year,
         time_limit,
+        data_dir: Some(args.out.clone()),
     };
     if let Err(e) = std::fs::create_dir_all(&args.out) {
         eprintln!("错误：无法创建 {}：{e}", args.out.display());

@@ -127,7 +127,7 @@ pub fn check_package(path: &Path, bytes: &[u8], budget: &Budget) -> Result<(), S
     }
     let broken = |why: String| {
         format!(
-            "{} 不是完好的表格文件（{why}），没有导入；请在 Excel 或 WPS 中打开后另存为 .xlsx 再导入",
+            "{} 不是完好的表格文件（{why}），无法导入；请在 Excel 或 WPS 中打开后另存为 .xlsx 再导入",
             path.display()
         )
     };

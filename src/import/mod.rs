@@ -591,6 +591,8 @@ pub struct Options {
     pub year: Option<u32>,
     /// The time one workbook may take (default [`budget::SECONDS`]).
     pub time_limit: Option<std::time::Duration>,
+    /// Where the data files are written: a twin's edits go onto its data file there.
+    pub data_dir: Option<PathBuf>,
 }
 
 /// Reads one workbook: a jixiao twin when it carries the hidden data sheet, else flat sheets.
@@ -603,7 +605,15 @@ pub fn import_workbook(
     let budget = Budget::new(options.time_limit);
     let book = read_workbook(path, &budget)?;
     if let Some(data) = book.sheets.iter().find(|s| s.name == twin::DATA_SHEET) {
-        return twin::import(path, &book.sheets, data, styles, &budget).map(|d| vec![d]);
+        return twin::import(
+            path,
+            &book.sheets,
+            data,
+            styles,
+            &budget,
+            options.data_dir.as_deref(),
+        )
+        .map(|d| vec![d]);
     }
     flat::import(path, &book, options, styles, synonyms, &budget)
 }
