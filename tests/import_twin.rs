@@ -106,41 +106,63 @@ fn xlsx_files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// Imports `xlsx` into `out` (relative to `root` or absolute); the files then in `out`.
+fn import_into(root: &Path, xlsx: &Path, out: &Path) -> (String, Vec<PathBuf>) {
+    let o = jixiao(
+        root,
+        &[
+            "import",
+            xlsx.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    let err = stderr(&o);
+    assert!(o.status.success(), "{}: {err}", xlsx.display());
+    let written: Vec<PathBuf> = std::fs::read_dir(root.join(out))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    (err, written)
+}
+
+/// Build → import each xlsx. Onto the data file it was built from, an unedited twin changes
+/// nothing and reports nothing; into an empty directory it gives exactly what its tables
+/// print (the data sheet carries nothing more, issue 20). Every bound cell reads back as the
+/// data's value.
 fn round_trip(data: &Path) {
     let dir = built(data);
     let root = dir.path();
     let files = xlsx_files(&root.join("out"));
     assert!(!files.is_empty());
     for xlsx in &files {
-        let imp = tempfile::tempdir().unwrap();
-        let o = jixiao(
-            root,
-            &[
-                "import",
-                xlsx.to_str().unwrap(),
-                "--out",
-                imp.path().to_str().unwrap(),
-            ],
-        );
-        let err = stderr(&o);
-        assert!(o.status.success(), "{}: {err}", xlsx.display());
+        let (err, written) = import_into(root, xlsx, Path::new("data"));
         assert!(
-            !err.contains("注意："),
+            !err.contains("注意：") && err.contains("表格没有改动，数据文件保持原样"),
             "{}: nothing to report on an unedited twin: {err}",
             xlsx.display()
         );
-        let written: Vec<PathBuf> = std::fs::read_dir(imp.path())
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
+        for w in &written {
+            let want = std::fs::read_to_string(data.join(w.file_name().unwrap())).unwrap();
+            assert_eq!(std::fs::read_to_string(w).unwrap(), want, "{}", w.display());
+        }
+
+        let imp = tempfile::tempdir().unwrap();
+        let (err, written) = import_into(root, xlsx, imp.path());
         assert_eq!(written.len(), 1, "{}: {written:?}", xlsx.display());
         let name = written[0].file_name().unwrap();
         let original = load(&root.join("data").join(name));
         let imported = load(&written[0]);
-        assert_same(&imported, &original, &xlsx.display().to_string());
+        let cells = bound_cells(xlsx).unwrap();
+        let bound = cells.iter().map(|b| b.path.clone()).collect();
+        let printed = jixiao::import::twin::printed_only(&original, &bound);
+        assert_same(&imported, &printed, &xlsx.display().to_string());
+        if canonical(&printed) != canonical(&original) {
+            assert!(err.contains("表格只带有它印出的内容"), "{err}");
+        }
 
         // Every bound cell reads back as the data's value.
-        let cells = bound_cells(xlsx).unwrap();
         assert!(
             cells.len() > 10,
             "{}: {} bound cells",
@@ -621,4 +643,137 @@ fn a_tampered_or_damaged_twin_is_reported_not_a_panic() {
     assert!(!o.status.success());
     let err = stderr(&o);
     assert!(!err.contains("panicked") && err.contains("无法"), "{err}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the data sheet carries (issue 20, item 4)
+// ---------------------------------------------------------------------------------------------
+
+const SECRET_OUTCOME: &str = "内部备注仅供参考甲乙丙";
+const SECRET_REASON: &str = "内部偏差说明丁戊己";
+
+/// The department data a workbook's hidden sheet carries, as text.
+fn carried(xlsx: &Path) -> Option<String> {
+    let book = read_book(xlsx);
+    let data = book.iter().find(|s| s.name == "jixiao数据")?;
+    let mut out = String::new();
+    for (&(r, c), v) in &data.values {
+        if c == 1
+            && matches!(data.values.get(&(r, 0)), Some(Data::String(k)) if k == "data")
+            && let Data::String(t) = v
+        {
+            out.push_str(t);
+        }
+    }
+    Some(out)
+}
+
+/// A project with 库尔勒's target table, its first project self-evaluated with remarks no
+/// target table prints.
+fn with_self_evaluation() -> (tempfile::TempDir, Department) {
+    use jixiao::import::{sp, text};
+    use jixiao::model::{Dec, EvalAmounts, IndicatorEval, SelfEval};
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("data")).unwrap();
+    common::copy_dir(&repo().join("templates"), &dir.path().join("templates"));
+    let mut d = load(&repo().join("data/2023-kuerle-rendaban.yaml"));
+    let p = &mut d.projects[0];
+    let mut funds = jixiao::model::Entries::default();
+    funds.entries.push((
+        text("财政拨款"),
+        EvalAmounts {
+            initial: None,
+            budget: sp(Dec(rust_decimal::Decimal::new(3776, 2))),
+            executed: sp(Dec(rust_decimal::Decimal::from(30))),
+        },
+    ));
+    p.eval = Some(SelfEval {
+        funds: sp(funds),
+        stated_rate: None,
+        stated_exec_score: None,
+        exec_override: None,
+        outcome: text(SECRET_OUTCOME),
+        stated_total: None,
+        indicators: p
+            .indicators
+            .iter()
+            .map(|i| IndicatorEval {
+                indicator: text(i.name.value.clone()),
+                actual: Some(text("达成")),
+                score: i.weight.clone(),
+                grade: None,
+                reason: Some(text(SECRET_REASON)),
+                score_override: None,
+            })
+            .collect(),
+        extra: Vec::new(),
+    });
+    std::fs::write(
+        dir.path().join("data/2023-kuerle-rendaban.yaml"),
+        jixiao::yaml_out::department(&d, &[]),
+    )
+    .unwrap();
+    (dir, d)
+}
+
+#[test]
+fn a_target_table_workbook_carries_no_self_evaluation() {
+    let (dir, d) = with_self_evaluation();
+    let root = dir.path();
+    let o = jixiao(root, &["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let xlsx = root.join("out/2023/库尔勒市人大常委会办公室/项目支出绩效目标表.xlsx");
+    let text = carried(&xlsx).expect("the data sheet");
+    assert!(text.contains("人大代表活动经费"), "{text}");
+    assert!(text.contains("韩玲艳"), "{text}");
+    assert!(!text.contains(SECRET_OUTCOME), "{text}");
+    assert!(!text.contains(SECRET_REASON), "{text}");
+    assert!(!text.contains("自评"), "{text}");
+
+    // Imported onto its data file, an unedited twin leaves it as it is …
+    let (err, _) = import_into(root, &xlsx, Path::new("data"));
+    assert!(err.contains("表格没有改动，数据文件保持原样"), "{err}");
+    assert_same(
+        &load(&root.join("data/2023-kuerle-rendaban.yaml")),
+        &d,
+        "the data file",
+    );
+    // … and an edit comes back with the self-evaluation the workbook never carried.
+    let mut book = read_book(&xlsx);
+    {
+        let s = sheet_mut(&mut book, "人大代表活动经费");
+        let at = find(s, "韩玲艳");
+        s.values.insert(at, Data::String("王芳".into()));
+    }
+    let edited = root.join("edited.xlsx");
+    write_book(&book, &edited);
+    let (err, _) = import_into(root, &edited, Path::new("data"));
+    let got = load(&root.join("data/2023-kuerle-rendaban.yaml"));
+    let mut want = d.clone();
+    want.projects[0].manager = Some(jixiao::import::text("王芳"));
+    assert_same(&got, &want, &err);
+}
+
+#[test]
+fn no_data_sheet_leaves_the_workbook_without_it() {
+    let (dir, _) = with_self_evaluation();
+    let root = dir.path();
+    let xlsx = root.join("out/2023/库尔勒市人大常委会办公室/项目支出绩效目标表.xlsx");
+    let o = jixiao(root, &["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(carried(&xlsx).is_some());
+    // The option is part of what the last build is compared with: not "nothing changed".
+    let o = jixiao(root, &["build", "--no-data-sheet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(carried(&xlsx).is_none(), "no data sheet");
+    let o = jixiao(root, &["import", xlsx.to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("不是 jixiao 生成的表格"),
+        "{}",
+        stderr(&o)
+    );
+    let o = jixiao(root, &["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(carried(&xlsx).is_some(), "the data sheet is back");
 }

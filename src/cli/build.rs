@@ -36,6 +36,9 @@ pub struct Args {
     /// 忽略上次构建的记录，全部重新渲染
     #[arg(long)]
     pub force: bool,
+    /// xlsx 不带隐藏的数据表“jixiao数据”（这样的 xlsx 不能再用 jixiao import 导回）
+    #[arg(long)]
+    pub no_data_sheet: bool,
 }
 
 impl Args {
@@ -52,6 +55,7 @@ impl Args {
         BuildOptions {
             force: self.force,
             split: self.split,
+            no_data_sheet: self.no_data_sheet,
             jobs: self.jobs,
             one_shot: false,
         }

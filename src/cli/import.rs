@@ -30,6 +30,9 @@ pub struct Args {
     /// 数据文件已存在时替换它（原文件另存为 .yaml.bak）
     #[arg(long)]
     pub force: bool,
+    /// 导入一个表格最多用的秒数（默认 120）；超过时停止，不写入
+    #[arg(long, value_name = "秒")]
+    pub time_limit: Option<f64>,
 }
 
 /// The comments at the top of an imported file.
@@ -97,10 +100,22 @@ pub fn run(args: &Args) -> ExitCode {
         eprintln!("错误：年度 {y} 不在 2000–2100 之间");
         return ExitCode::FAILURE;
     }
+    let time_limit = match args.time_limit {
+        None => None,
+        Some(s) => match std::time::Duration::try_from_secs_f64(s) {
+            Ok(d) if s > 0.0 => Some(d),
+            _ => {
+                eprintln!("错误：--time-limit 要写一个大于 0 的秒数，如 --time-limit 300");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
     let options = import::Options {
         style: args.style.clone(),
         department: args.department.clone(),
         year: args.year,
+        time_limit,
+        data_dir: Some(args.out.clone()),
     };
     let data = match Dir::root(&args.out, true) {
         Ok(d) => d,

@@ -9,7 +9,7 @@ use std::path::Path;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use super::{Imported, Note, Options, Sheet, cell_ref, sp, text};
+use super::{Budget, Imported, Notes, Options, Sheet, Workbook, cell_ref, sp, text};
 use crate::model::{Department, Entries, Goals, Indicator, IndicatorEval, Project, SelfEval};
 use crate::style::{LoadedStyle, Styles};
 
@@ -142,14 +142,20 @@ fn find_header(sheet: &Sheet, style: &LoadedStyle, synonyms: &Synonyms) -> Optio
     let mut columns = BTreeMap::new();
     let mut unknown = Vec::new();
     let mut rows = vec![r];
+    // Headings merged across columns, by their top-left cell.
+    let wide: std::collections::BTreeSet<(u32, u32)> = sheet
+        .merges
+        .iter()
+        .filter(|(s, e)| e.1 > s.1)
+        .map(|(s, _)| *s)
+        .collect();
     for c in 0..=last_col {
         let top = sheet.get(r, c);
         let here = field_of(sheet.text(r, c), style, synonyms);
         let below = field_of(sheet.text(r + 1, c), style, synonyms);
         // A group heading (`资金安排` over its sources) names its columns in the row below.
         let grouped = top.is_some_and(|t| {
-            t.merged_from.is_some_and(|(fr, _)| fr == r)
-                || sheet.merges.iter().any(|&(s, e)| s == (r, c) && e.1 > s.1)
+            t.merged_from.is_some_and(|(fr, _)| fr == r) || wide.contains(&(r, c))
         });
         let chosen = match (&here, &below) {
             (Some(h), _) if !grouped => Some(h.clone()),
@@ -204,14 +210,21 @@ struct DeptIn {
 
 /// Runs of consecutive rows in one column as `H4:H9`, `H12`.
 fn runs(sheet: &str, col: u32, rows: &[u32]) -> String {
+    /// The most runs listed; the rest are counted.
+    const LISTED: usize = 20;
     let mut out = Vec::new();
+    let mut more = 0usize;
     let mut i = 0;
     while i < rows.len() {
+        if out.len() == LISTED {
+            more += 1;
+        }
         let mut j = i;
         while j + 1 < rows.len() && rows[j + 1] == rows[j] + 1 {
             j += 1;
         }
-        if i == j {
+        if out.len() == LISTED {
+        } else if i == j {
             out.push(super::a1(rows[i], col));
         } else {
             out.push(format!(
@@ -222,7 +235,11 @@ fn runs(sheet: &str, col: u32, rows: &[u32]) -> String {
         }
         i = j + 1;
     }
-    format!("{sheet}!{}", out.join(","))
+    if more > 0 {
+        format!("{sheet}!{} 等（另有 {more} 段）", out.join(","))
+    } else {
+        format!("{sheet}!{}", out.join(","))
+    }
 }
 
 /// An amount from a cell: its number, or its text as a plain decimal (`1,234.5`), within the
@@ -291,11 +308,13 @@ fn department_in(line: &str) -> Option<String> {
 /// Imports the flat sheets of a workbook.
 pub fn import(
     path: &Path,
-    sheets: &[Sheet],
+    book: &Workbook,
     options: &Options,
     styles: &Styles,
     synonyms: &Synonyms,
+    budget: &Budget,
 ) -> Result<Vec<Imported>, String> {
+    let sheets = &book.sheets;
     let Some(key) = options.style.as_deref() else {
         return Err(format!(
             "{} 不是 jixiao 生成的表格；导入预算系统导出的表要指定样式：--style <样式>（可用：{}）",
@@ -308,18 +327,26 @@ pub fn import(
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut notes: Vec<Note> = Vec::new();
-    let note = |notes: &mut Vec<Note>, at: String, message: String| {
-        notes.push(Note {
-            file: path.to_path_buf(),
-            at,
-            message,
-        })
-    };
+    let mut notes = Notes::new(path);
+    let note = |notes: &mut Notes, at: String, message: String| notes.push(at, message);
     let mut depts: Vec<DeptIn> = Vec::new();
-    let mut any = false;
-    for sheet in sheets.iter().filter(|s| !s.hidden) {
+    for (name, why) in &book.unreadable {
+        note(
+            &mut notes,
+            name.clone(),
+            format!("这个工作表读不出（{why}），未导入"),
+        );
+    }
+    // Why a sheet gave nothing, for the message when no sheet gives anything.
+    let mut skipped: Vec<String> = Vec::new();
+    for sheet in sheets {
+        budget.check(path, &format!("导入工作表“{}”", sheet.name))?;
+        if sheet.hidden {
+            skipped.push(format!("“{}”是隐藏的工作表，不导入", sheet.name));
+            continue;
+        }
         if sheet.cells.is_empty() {
+            skipped.push(format!("“{}”是空的", sheet.name));
             continue;
         }
         let Some(header) = find_header(sheet, style, synonyms) else {
@@ -345,22 +372,30 @@ pub fn import(
             );
             continue;
         };
-        any = true;
+        // The rows of each unknown column below the header, in one pass over the cells.
+        let last_header = header.rows.iter().max().copied().unwrap_or(0);
+        let mut unknown_rows: BTreeMap<u32, Vec<u32>> = header
+            .unknown
+            .iter()
+            .map(|(c, _, _)| (*c, Vec::new()))
+            .collect();
+        for (&(rr, cc), x) in &sheet.cells {
+            if rr > last_header
+                && x.merged_from.is_none()
+                && let Some(v) = unknown_rows.get_mut(&cc)
+            {
+                v.push(rr);
+            }
+        }
         for (c, t, r) in &header.unknown {
-            let rows: Vec<u32> = sheet
-                .cells
-                .keys()
-                .filter(|(rr, cc)| *cc == *c && *rr > *header.rows.last().unwrap_or(r))
-                .map(|(rr, _)| *rr)
-                .filter(|rr| sheet.get(*rr, *c).is_some_and(|x| x.merged_from.is_none()))
-                .collect();
+            let rows: &[u32] = unknown_rows.get(c).map_or(&[], |v| v.as_slice());
             let what = if rows.is_empty() {
                 "（这一列是空的）".to_string()
             } else {
                 format!(
                     "，这一列的 {} 个单元格未导入：{}",
                     rows.len(),
-                    runs(&sheet.name, *c, &rows)
+                    runs(&sheet.name, *c, rows)
                 )
             };
             note(
@@ -370,42 +405,62 @@ pub fn import(
             );
         }
         // Title lines above the header: the department and year when no column gives them.
-        let title: Vec<String> = (0..header.rows[0])
+        let title: Vec<(u32, u32, &str)> = (0..header.rows[0])
             .flat_map(|r| (0..=sheet.last_col()).map(move |c| (r, c)))
-            .filter_map(|(r, c)| sheet.get(r, c).filter(|x| x.merged_from.is_none()))
-            .map(|x| x.text.clone())
+            .filter_map(|(r, c)| {
+                sheet
+                    .get(r, c)
+                    .filter(|x| x.merged_from.is_none())
+                    .map(|x| (r, c, x.text.as_str()))
+            })
             .collect();
         let default_dept = match &options.department {
             Some(d) => Some(d.clone()),
-            None => title.iter().find_map(|t| department_in(t)).inspect(|d| {
-                note(
-                    &mut notes,
-                    sheet.name.clone(),
-                    format!("部门名称“{d}”取自表头上方的文字，请核对"),
-                )
-            }),
-        };
-        let default_year = options.year.or_else(|| {
-            let y = title
+            None => title
                 .iter()
-                .find_map(|t| year_in(t))
-                .or_else(|| year_in(&sheet.name))
-                .or_else(|| year_in(&stem));
-            if let Some(y) = y {
-                note(
-                    &mut notes,
-                    sheet.name.clone(),
-                    format!("年度 {y} 取自表格标题、工作表名或文件名，请核对（可用 --year 指定）"),
-                );
-            }
-            y
-        });
+                .find_map(|(r, c, t)| department_in(t).map(|d| (d, cell_ref(&sheet.name, *r, *c))))
+                .map(|(d, at)| {
+                    note(
+                        &mut notes,
+                        at,
+                        format!(
+                            "部门名称“{d}”取自表头上方的文字，请核对（可用 --department 指定）"
+                        ),
+                    );
+                    d
+                }),
+        };
+        // The year when a row gives none: `--year`, else the title, the sheet's name or the
+        // file's name, said where (once, when a row takes it).
+        let mut default_year: Option<(u32, Option<(String, String)>)> = match options.year {
+            Some(y) => Some((y, None)),
+            None => title
+                .iter()
+                .find_map(|(r, c, t)| {
+                    year_in(t).map(|y| {
+                        let from = format!("表头上方的文字“{}”", t.trim());
+                        (y, Some((cell_ref(&sheet.name, *r, *c), from)))
+                    })
+                })
+                .or_else(|| {
+                    year_in(&sheet.name).map(|y| {
+                        let from = format!("工作表名“{}”", sheet.name);
+                        (y, Some((sheet.name.clone(), from)))
+                    })
+                })
+                .or_else(|| {
+                    year_in(&stem).map(|y| (y, Some((String::new(), format!("文件名“{stem}”")))))
+                }),
+        };
         let data_start = header.rows.iter().max().copied().unwrap_or(0) + 1;
         let mut current: Option<(String, u32, String)> = None;
         let mut last_dept: Option<String> = None;
         let mut last_year: Option<u32> = None;
         let mut last_levels: BTreeMap<String, (Option<String>, Option<String>)> = BTreeMap::new();
         for r in data_start..=sheet.last_row() {
+            if r.is_multiple_of(1024) {
+                budget.check(path, &format!("导入工作表“{}”第 {} 行", sheet.name, r + 1))?;
+            }
             let value = |c: u32| {
                 sheet
                     .get(r, c)
@@ -436,7 +491,19 @@ pub fn import(
                         .or_else(|| year_in(&x.text))
                 })
                 .or(last_year)
-                .or(default_year);
+                .or_else(|| {
+                    let (y, from) = default_year.as_mut()?;
+                    if let Some((at, from)) = from.take() {
+                        note(
+                            &mut notes,
+                            at,
+                            format!(
+                                "年度 {y} 取自{from}，请核对（表中没有年度；可用 --year 指定）"
+                            ),
+                        );
+                    }
+                    Some(*y)
+                });
             if col_of("年度").is_some() {
                 last_year = year;
             }
@@ -746,8 +813,12 @@ pub fn import(
             }
         }
     }
-    if !any && depts.is_empty() {
-        let why: Vec<String> = notes.iter().map(|n| n.to_string()).collect();
+    if depts.is_empty() {
+        let mut why: Vec<String> = notes.to_vec().iter().map(|n| n.to_string()).collect();
+        why.extend(skipped);
+        if why.is_empty() {
+            why.push("表格中没有工作表".into());
+        }
         return Err(format!(
             "{} 中没有可导入的表格：{}",
             path.display(),
@@ -780,7 +851,7 @@ pub fn import(
             },
             source: path.to_path_buf(),
             sheets: d.sheets,
-            notes: notes.clone(),
+            notes: notes.to_vec(),
             twin: false,
             file_name: None,
             carried: None,

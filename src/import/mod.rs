@@ -17,14 +17,18 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use calamine::{Data, Reader};
+use calamine::{Data, DataType, Reader};
 use rust_decimal::Decimal;
 use serde_saphyr::{Location, Spanned};
 
 use crate::model::Department;
 
+pub mod budget;
 pub mod flat;
 pub mod twin;
+
+pub use budget::Budget;
+use budget::Fault;
 
 /// A value with no position (made by the importer, not read from a file).
 pub fn sp<T>(value: T) -> Spanned<T> {
@@ -58,6 +62,50 @@ impl std::fmt::Display for Note {
         } else {
             write!(f, "{name} {}：{}", self.at, self.message)
         }
+    }
+}
+
+/// The notes of one workbook: the first [`budget::NOTES`] kept, the rest counted.
+#[derive(Debug, Clone)]
+pub struct Notes {
+    file: PathBuf,
+    kept: Vec<Note>,
+    more: usize,
+}
+
+impl Notes {
+    pub fn new(file: &Path) -> Notes {
+        Notes {
+            file: file.to_path_buf(),
+            kept: Vec::new(),
+            more: 0,
+        }
+    }
+
+    /// One more thing that could not be taken over, at `at`.
+    pub fn push(&mut self, at: String, message: String) {
+        if self.kept.len() < budget::NOTES {
+            self.kept.push(Note {
+                file: self.file.clone(),
+                at,
+                message,
+            });
+        } else {
+            self.more = self.more.saturating_add(1);
+        }
+    }
+
+    /// The notes as listed: the kept ones, and one line for the rest.
+    pub fn to_vec(&self) -> Vec<Note> {
+        let mut out = self.kept.clone();
+        if self.more > 0 {
+            out.push(Note {
+                file: self.file.clone(),
+                at: String::new(),
+                message: format!("另有 {} 处未能对应的内容未列出", self.more),
+            });
+        }
+        out
     }
 }
 
@@ -267,48 +315,88 @@ fn date_text(serial: f64) -> String {
     format!("{y}年{m}月{d}日")
 }
 
-/// Reads every worksheet of a workbook (xlsx, xls, xlsb, ods).
-pub fn read_workbook(path: &Path) -> Result<Vec<Sheet>, String> {
-    let mut book = calamine::open_workbook_auto(path).map_err(|e| {
+/// A workbook read for import: its sheets, and the sheets that could not be read, with why.
+pub struct Workbook {
+    pub sheets: Vec<Sheet>,
+    pub unreadable: Vec<(String, String)>,
+}
+
+/// The cells of one sheet as read: `((row, column), value, number format)` for the
+/// non-empty cells, and the formulas by position.
+type SheetCells = (
+    Vec<((u32, u32), Data, Option<String>)>,
+    Vec<((u32, u32), String)>,
+);
+
+/// Reads every worksheet of a workbook (xlsx, xls, xlsb, ods) within the budgets of
+/// [`budget`]: the file and a zip package's members are measured before the reader opens
+/// them, and an xlsx or xlsb sheet is read cell by cell, never as a grid of its used area.
+pub fn read_workbook(path: &Path, budget: &Budget) -> Result<Workbook, String> {
+    let bytes = budget::read_file(path)?;
+    budget::check_package(path, &bytes, budget)?;
+    budget.check(path, "打开表格")?;
+    let cannot = |e: &dyn std::fmt::Display| {
         format!(
-            "无法打开 {}：{e}（只能导入 .xlsx、.xls、.xlsb、.ods 文件）",
+            "无法打开 {}：{e}（只能导入 .xlsx、.xls、.xlsb、.ods 文件；文件损坏时请在 Excel 或 WPS 中打开后另存为 .xlsx 再导入）",
             path.display()
         )
-    })?;
+    };
+    let data = std::io::Cursor::new(bytes.as_slice());
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let mut book: calamine::Sheets<std::io::Cursor<&[u8]>> = match ext.as_str() {
+        "xlsx" | "xlsm" | "xlam" => calamine::Sheets::Xlsx(
+            calamine::open_workbook_from_rs(data).map_err(|e: calamine::XlsxError| cannot(&e))?,
+        ),
+        "xlsb" => calamine::Sheets::Xlsb(
+            calamine::open_workbook_from_rs(data).map_err(|e: calamine::XlsbError| cannot(&e))?,
+        ),
+        "xls" | "xla" => calamine::Sheets::Xls(
+            calamine::open_workbook_from_rs(data).map_err(|e: calamine::XlsError| cannot(&e))?,
+        ),
+        "ods" => calamine::Sheets::Ods(
+            calamine::open_workbook_from_rs(data).map_err(|e: calamine::OdsError| cannot(&e))?,
+        ),
+        _ => calamine::open_workbook_auto_from_rs(data).map_err(|e| cannot(&e))?,
+    };
     let metadata: Vec<(String, bool)> = book
         .sheets_metadata()
         .iter()
         .map(|s| (s.name.clone(), s.visible != calamine::SheetVisible::Visible))
         .collect();
+    let mut count = budget::CellCount::default();
     let mut out = Vec::new();
+    let mut unreadable = Vec::new();
     for (name, hidden) in metadata {
-        let Ok(range) = book.worksheet_range(&name) else {
-            continue;
+        budget.check(path, &format!("读工作表“{name}”"))?;
+        let read: Result<SheetCells, Fault> = match &mut book {
+            calamine::Sheets::Xlsx(x) => read_xlsx(x, path, &name, &mut count, budget),
+            calamine::Sheets::Xlsb(x) => read_xlsb(x, path, &name, &mut count, budget),
+            other => read_range(other, path, &name, &mut count),
         };
-        let formulas_range = book.worksheet_formula(&name).ok();
-        let (styles, merges) = match &mut book {
-            calamine::Sheets::Xlsx(x) => (
-                x.worksheet_style(&name).ok(),
-                x.merge_cells_by_sheet_name(&name).unwrap_or_default(),
-            ),
-            calamine::Sheets::Xls(x) => {
-                (None, x.merge_cells_by_sheet_name(&name).unwrap_or_default())
+        let (values, formula_cells) = match read {
+            Ok(r) => r,
+            // A budget refuses the whole workbook; a sheet the reader cannot read is listed.
+            Err(Fault::Refused(e)) => return Err(e),
+            Err(Fault::Unread(e)) => {
+                unreadable.push((name, e));
+                continue;
             }
-            _ => (None, Vec::new()),
         };
-        let start = range.start().unwrap_or((0, 0));
+        let merges = match &mut book {
+            calamine::Sheets::Xlsx(x) => x.merge_cells_by_sheet_name(&name).unwrap_or_default(),
+            calamine::Sheets::Xls(x) => x.merge_cells_by_sheet_name(&name).unwrap_or_default(),
+            _ => Vec::new(),
+        };
         let mut cells = BTreeMap::new();
-        for (r, c, v) in range.used_cells() {
-            let pos = (start.0 + r as u32, start.1 + c as u32);
-            let code = styles
-                .as_ref()
-                .and_then(|s| s.get(pos))
-                .and_then(|s| s.number_format.as_ref())
-                .map(|n| n.format_code.clone());
-            let (text, number) = display(v, shown(code.as_deref()));
+        for (pos, v, code) in values {
+            let (text, number) = display(&v, shown(code.as_deref()));
             if text.is_empty() {
                 continue;
             }
+            budget::cell_text(path, &name, pos.0, pos.1, &text)?;
             cells.insert(
                 pos,
                 Cell {
@@ -320,7 +408,18 @@ pub fn read_workbook(path: &Path) -> Result<Vec<Sheet>, String> {
         }
         let merges: Vec<((u32, u32), (u32, u32))> =
             merges.iter().map(|d| (d.start, d.end)).collect();
-        // A merged range shows its top-left value over the whole range.
+        // A merged range shows its top-left value over the whole range; the cells it covers
+        // count against the budget before any is filled.
+        for &(s, e) in &merges {
+            if e.0 < s.0 || e.1 < s.1 {
+                continue;
+            }
+            let area = (u64::from(e.0 - s.0) + 1).saturating_mul(u64::from(e.1 - s.1) + 1);
+            count.add(path, area.saturating_sub(1))?;
+            if cells.contains_key(&s) {
+                count.cell(path, &name, e, true)?;
+            }
+        }
         for &(s, e) in &merges {
             let Some(anchor) = cells.get(&s).cloned() else {
                 continue;
@@ -339,15 +438,10 @@ pub fn read_workbook(path: &Path) -> Result<Vec<Sheet>, String> {
                 }
             }
         }
-        let mut formulas = BTreeMap::new();
-        if let Some(f) = formulas_range {
-            let fs = f.start().unwrap_or((0, 0));
-            for (r, c, v) in f.used_cells() {
-                if !v.is_empty() {
-                    formulas.insert((fs.0 + r as u32, fs.1 + c as u32), v.clone());
-                }
-            }
-        }
+        let formulas: BTreeMap<(u32, u32), String> = formula_cells
+            .into_iter()
+            .filter(|(_, f)| !f.is_empty())
+            .collect();
         out.push(Sheet {
             name,
             cells,
@@ -356,7 +450,134 @@ pub fn read_workbook(path: &Path) -> Result<Vec<Sheet>, String> {
             formulas,
         });
     }
-    Ok(out)
+    Ok(Workbook {
+        sheets: out,
+        unreadable,
+    })
+}
+
+/// Budget checks while a sheet's cells are read, every this many cells.
+const CHECK_EVERY: usize = 4096;
+
+/// An xlsx sheet, cell by cell (calamine's `worksheet_range` would allocate the whole used
+/// area: two cells at A1 and XFD1048576 are 17 billion cells).
+fn read_xlsx(
+    x: &mut calamine::Xlsx<std::io::Cursor<&[u8]>>,
+    path: &Path,
+    name: &str,
+    count: &mut budget::CellCount,
+    budget: &Budget,
+) -> Result<SheetCells, Fault> {
+    let unread = |e: calamine::XlsxError| Fault::Unread(e.to_string());
+    let mut ids: Vec<((u32, u32), Data, usize)> = Vec::new();
+    {
+        let mut reader = x.worksheet_cells_reader(name).map_err(unread)?;
+        let mut n = 0usize;
+        while let Some((cell, style)) = reader.next_cell_with_style_id().map_err(unread)? {
+            let v: Data = cell.get_value().clone().into();
+            count.cell(path, name, cell.get_position(), !v.is_empty())?;
+            n += 1;
+            if n.is_multiple_of(CHECK_EVERY) {
+                budget.check(path, &format!("读工作表“{name}”"))?;
+            }
+            if !v.is_empty() {
+                ids.push((cell.get_position(), v, style));
+            }
+        }
+    }
+    // The sheet was counted above, so its style runs and formulas are as bounded.
+    let styles = x.worksheet_style(name).ok();
+    let values = ids
+        .into_iter()
+        .map(|(pos, v, _)| {
+            let code = styles
+                .as_ref()
+                .and_then(|s| s.get(pos))
+                .and_then(|s| s.number_format.as_ref())
+                .map(|n| n.format_code.clone());
+            (pos, v, code)
+        })
+        .collect();
+    let mut formulas = Vec::new();
+    if let Ok(mut reader) = x.worksheet_cells_reader(name) {
+        while let Ok(Some(f)) = reader.next_formula() {
+            if !f.get_value().is_empty() {
+                formulas.push((f.get_position(), f.get_value().clone()));
+            }
+        }
+    }
+    Ok((values, formulas))
+}
+
+/// An xlsb sheet, cell by cell.
+fn read_xlsb(
+    x: &mut calamine::Xlsb<std::io::Cursor<&[u8]>>,
+    path: &Path,
+    name: &str,
+    count: &mut budget::CellCount,
+    budget: &Budget,
+) -> Result<SheetCells, Fault> {
+    let unread = |e: calamine::XlsbError| Fault::Unread(e.to_string());
+    let mut values = Vec::new();
+    {
+        let mut reader = x.worksheet_cells_reader(name).map_err(unread)?;
+        let mut n = 0usize;
+        while let Some(cell) = reader.next_cell().map_err(unread)? {
+            let v: Data = cell.get_value().clone().into();
+            count.cell(path, name, cell.get_position(), !v.is_empty())?;
+            n += 1;
+            if n.is_multiple_of(CHECK_EVERY) {
+                budget.check(path, &format!("读工作表“{name}”"))?;
+            }
+            if !v.is_empty() {
+                values.push((cell.get_position(), v, None));
+            }
+        }
+    }
+    let mut formulas = Vec::new();
+    if let Ok(mut reader) = x.worksheet_cells_reader(name) {
+        while let Ok(Some(f)) = reader.next_formula() {
+            if !f.get_value().is_empty() {
+                formulas.push((f.get_position(), f.get_value().clone()));
+            }
+        }
+    }
+    Ok((values, formulas))
+}
+
+/// An xls or ods sheet, from the grid calamine read when it opened the file (these formats
+/// are read whole at opening; the grid is bounded by the format: 65,536 × 256 for xls, and
+/// calamine's own 100-million-cell cap for ods).
+fn read_range(
+    book: &mut calamine::Sheets<std::io::Cursor<&[u8]>>,
+    path: &Path,
+    name: &str,
+    count: &mut budget::CellCount,
+) -> Result<SheetCells, Fault> {
+    let range = book
+        .worksheet_range(name)
+        .map_err(|e| Fault::Unread(e.to_string()))?;
+    let start = range.start().unwrap_or((0, 0));
+    let mut values = Vec::new();
+    for (r, c, v) in range.used_cells() {
+        let pos = (
+            start.0.saturating_add(r as u32),
+            start.1.saturating_add(c as u32),
+        );
+        count.cell(path, name, pos, true)?;
+        values.push((pos, v.clone(), None));
+    }
+    let mut formulas = Vec::new();
+    if let Ok(f) = book.worksheet_formula(name) {
+        let fs = f.start().unwrap_or((0, 0));
+        for (r, c, v) in f.used_cells() {
+            formulas.push((
+                (fs.0.saturating_add(r as u32), fs.1.saturating_add(c as u32)),
+                v.clone(),
+            ));
+        }
+    }
+    Ok((values, formulas))
 }
 
 /// What `import` is asked to do with a workbook.
@@ -368,6 +589,10 @@ pub struct Options {
     pub department: Option<String>,
     /// The year of a flat sheet without a 年度 column.
     pub year: Option<u32>,
+    /// The time one workbook may take (default [`budget::SECONDS`]).
+    pub time_limit: Option<std::time::Duration>,
+    /// Where the data files are written: a twin's edits go onto its data file there.
+    pub data_dir: Option<PathBuf>,
 }
 
 /// Reads one workbook: a jixiao twin when it carries the hidden data sheet, else flat sheets.
@@ -377,11 +602,20 @@ pub fn import_workbook(
     styles: &crate::style::Styles,
     synonyms: &flat::Synonyms,
 ) -> Result<Vec<Imported>, String> {
-    let sheets = read_workbook(path)?;
-    if let Some(data) = sheets.iter().find(|s| s.name == twin::DATA_SHEET) {
-        return twin::import(path, &sheets, data, styles).map(|d| vec![d]);
+    let budget = Budget::new(options.time_limit);
+    let book = read_workbook(path, &budget)?;
+    if let Some(data) = book.sheets.iter().find(|s| s.name == twin::DATA_SHEET) {
+        return twin::import(
+            path,
+            &book.sheets,
+            data,
+            styles,
+            &budget,
+            options.data_dir.as_deref(),
+        )
+        .map(|d| vec![d]);
     }
-    flat::import(path, &sheets, options, styles, synonyms)
+    flat::import(path, &book, options, styles, synonyms, &budget)
 }
 
 #[cfg(test)]

@@ -28,7 +28,7 @@ use std::path::Path;
 use minijinja::Value;
 use rust_decimal::Decimal;
 
-use super::{Imported, Note, Sheet, cell_ref, sp, text};
+use super::{Budget, Imported, Notes, Sheet, cell_ref, sp, text};
 use crate::model::{Dec, Department, Goals, Indicator, IndicatorEval};
 use crate::plan::BindKind;
 use crate::style::{LoadedStyle, Styles};
@@ -341,18 +341,38 @@ fn unlabel(style: &LoadedStyle, printed: &str) -> String {
 /// The index of the self-evaluation result of indicator `i` of project `p`, as the check
 /// resolves it (by 三级, or `二级/三级`).
 fn result_of(d: &Department, p: usize, i: usize) -> Option<usize> {
-    let proj = d.projects.get(p)?;
-    let ind = proj.indicators.get(i)?;
-    let name = ind.name.value.trim();
-    let eval = proj.eval.as_ref()?;
-    let with_level = ind
-        .level2
-        .as_ref()
-        .map(|l| format!("{}/{name}", l.value.trim()));
-    eval.indicators.iter().position(|r| {
-        let r = r.indicator.value.trim();
-        r == name || Some(r) == with_level.as_deref()
-    })
+    result_index(d.projects.get(p)?, i)
+}
+
+/// A department from the text of a data file (extension fields collected as the loader
+/// does).
+fn department_of(text: &str) -> Result<Department, String> {
+    let mut d = crate::load::parse(text).map_err(|e| e.to_string())?;
+    if let Ok(tree) = crate::load::parse_tree(text) {
+        crate::load::extra::collect(&tree, &mut d);
+    }
+    Ok(d)
+}
+
+/// The data file a twin names, read from `dir` when the name is a plain `.yaml` file name and
+/// the file a regular file within the budget (the name comes from the workbook: never a path,
+/// a link, a device or a pipe).
+fn data_file(dir: &Path, name: &str) -> Option<Department> {
+    let mut parts = Path::new(name).components();
+    let one = matches!(
+        (parts.next(), parts.next()),
+        (Some(std::path::Component::Normal(_)), None)
+    );
+    if !one || !name.ends_with(".yaml") || name.contains(['/', '\\']) {
+        return None;
+    }
+    let path = dir.join(name);
+    let meta = std::fs::symlink_metadata(&path).ok()?;
+    if !meta.is_file() || meta.len() > super::budget::FILE_BYTES {
+        return None;
+    }
+    let text = std::fs::read_to_string(&path).ok()?;
+    department_of(&text).ok()
 }
 
 /// Applies a value at a data path; `Err` says why not.
@@ -600,6 +620,8 @@ pub fn import(
     sheets: &[Sheet],
     data: &Sheet,
     styles: &Styles,
+    budget: &Budget,
+    data_dir: Option<&Path>,
 ) -> Result<Imported, String> {
     let bad = |why: &str| {
         format!(
@@ -621,6 +643,9 @@ pub fn import(
     let mut yaml = String::new();
     let mut sections: BTreeMap<usize, Section> = BTreeMap::new();
     for r in 1..=data.last_row() {
+        if r.is_multiple_of(1024) {
+            budget.check(path, "读 jixiao 数据表")?;
+        }
         let x = rec(r);
         let Some(s) = x.num(1).filter(|_| x.text(0) != "data") else {
             if x.text(0) == "data" {
@@ -679,19 +704,41 @@ pub fn import(
             _ => {}
         }
     }
-    let mut dept = crate::load::parse(&yaml).map_err(|e| bad(&format!("中的数据读不出（{e}）")))?;
-    if let Ok(tree) = crate::load::parse_tree(&yaml) {
-        crate::load::extra::collect(&tree, &mut dept);
-    }
-    let original = dept.clone();
-    let mut notes: Vec<Note> = Vec::new();
-    let note = |notes: &mut Vec<Note>, at: String, message: String| {
-        notes.push(Note {
-            file: path.to_path_buf(),
-            at,
-            message,
-        })
+    let carried = department_of(&yaml).map_err(|e| bad(&format!("中的数据读不出（{e}）")))?;
+    let mut notes = Notes::new(path);
+    let note = |notes: &mut Notes, at: String, message: String| notes.push(at, message);
+    // The data sheet carries only what the tables print (`printed_only`): the edits go onto
+    // the data file it was built from, when that file is where the import writes and still
+    // prints as the workbook carries it; else onto what the workbook carries.
+    let bound: BTreeSet<String> = sections
+        .values()
+        .flat_map(|s| s.cells.iter().map(|b| b.path.clone()))
+        .collect();
+    let canonical = |d: &Department| crate::yaml_out::department(d, &[]);
+    let base = data_dir
+        .and_then(|dir| data_file(dir, &file_name))
+        .filter(|b| {
+            let c = canonical(&carried);
+            canonical(b) == c || canonical(&printed_only(b, &bound)) == c
+        });
+    let mut dept = match base {
+        Some(b) => b,
+        None => {
+            if canonical(&printed_only(&carried, &bound)) != canonical(&carried) {
+                // A twin built before the data sheet was trimmed carries everything.
+            } else {
+                note(
+                    &mut notes,
+                    String::new(),
+                    format!(
+                        "表格只带有它印出的内容；没有找到生成它的数据文件 {file_name}（或那个文件后来改过），所以表格中没有印出的内容（如另一张表的栏目、自评）不在导入结果中"
+                    ),
+                );
+            }
+            carried
+        }
     };
+    let original = dept.clone();
     let mut changes: Vec<String> = Vec::new();
     let mut edits: Vec<(String, NewValue, BindKind, String)> = Vec::new();
     let mut deleted: BTreeSet<(usize, usize)> = BTreeSet::new();
@@ -810,6 +857,7 @@ pub fn import(
             let mut prev_levels: (Option<String>, Option<String>) = (None, None);
             let mut prev: Option<(usize, Option<usize>)> = None;
             for r in start..end {
+                budget.check(path, &format!("读工作表“{}”第 {} 行", sheet.name, r + 1))?;
                 let member = members.iter().find(|m| m.now == Some(r));
                 if let Some(m) = member {
                     let g = m.grid.unwrap_or((doc, block, None, None));
@@ -1015,6 +1063,7 @@ pub fn import(
 
         // Bound cells.
         for b in &sec.cells {
+            budget.check(path, &format!("核对工作表“{}”", sheet.name))?;
             let Some((r, c)) = pos(b.row, b.col) else {
                 continue;
             };
@@ -1103,6 +1152,7 @@ pub fn import(
         }
         // Anything else typed into the sheet.
         let covered: BTreeSet<(u32, u32)> = accounted.clone();
+        budget.check(path, &format!("核对工作表“{}”", sheet.name))?;
         for (&(r, c), cell) in &sheet.cells {
             if cell.merged_from.is_some()
                 || covered.contains(&(r, c))
@@ -1118,6 +1168,7 @@ pub fn import(
         }
     }
 
+    budget.check(path, "写回改动")?;
     // Apply: field edits on the original indices, then deletions and new indicators.
     for (path, value, kind, at) in &edits {
         if let Err(why) = apply(&mut dept, path, value, *kind) {
@@ -1177,7 +1228,7 @@ pub fn import(
         department: dept,
         source: path.to_path_buf(),
         sheets: sheet_names,
-        notes,
+        notes: notes.to_vec(),
         twin: true,
         file_name: Some(file_name).filter(|f| !f.is_empty()),
         carried: Some(crate::yaml_out::department(&original, &[])),
@@ -1234,7 +1285,7 @@ pub struct BoundCell {
 
 /// Every bound cell of a twin workbook (for tests and diagnosis).
 pub fn bound_cells(path: &Path) -> Result<Vec<BoundCell>, String> {
-    let sheets = super::read_workbook(path)?;
+    let sheets = super::read_workbook(path, &Budget::new(None))?.sheets;
     let data = sheets
         .iter()
         .find(|s| s.name == DATA_SHEET)
@@ -1376,4 +1427,168 @@ pub fn value_at(d: &Department, path: &str) -> Option<String> {
             .map(|(_, v)| v.value.clone()),
         _ => None,
     }
+}
+
+/// What a twin's data sheet carries of a department: what its tables print, plus what
+/// `jixiao import` needs to map them back (issue 20: a target-table workbook must not carry
+/// the self-evaluation's remarks). `bound` holds the data paths of the workbook's bound cells
+/// (`项目[0].资金.财政拨款`, `项目[2].指标[3].三级`…).
+///
+/// Kept: the department's name, year, style, signatures and notes (printed under the tables);
+/// every project with its name, so indices stay those of the data file; a project's other
+/// fields, fund sources and self-evaluation fields only where a cell prints them; a project's
+/// indicators when any of them is printed — each with its 一级, 二级 and 三级 (rows and
+/// self-evaluation results are matched by them), its other fields where printed (指标值, which
+/// the format requires, is left empty when not printed); a self-evaluation only when one of
+/// its values is printed, with its required 实际完成情况 empty when not printed, a fund
+/// source's 全年预算 and 全年执行 when any of its amounts is printed, and an indicator's
+/// result when one of its values is printed.
+pub fn printed_only(d: &Department, bound: &BTreeSet<String>) -> Department {
+    let any = |prefix: &str| {
+        bound
+            .range(prefix.to_string()..)
+            .next()
+            .is_some_and(|p| p.starts_with(prefix))
+    };
+    let mut out = d.clone();
+    for (p, proj) in out.projects.iter_mut().enumerate() {
+        let at = |rest: &str| format!("项目[{p}].{rest}");
+        let has = |rest: &str| bound.contains(&at(rest));
+        let keep = |v: &mut Option<crate::model::Text>, rest: &str| {
+            if !has(rest) {
+                *v = None;
+            }
+        };
+        keep(&mut proj.unit, "实施单位");
+        keep(&mut proj.supervisor, "主管部门");
+        keep(&mut proj.manager, "负责人");
+        keep(&mut proj.attribute, "项目属性");
+        keep(&mut proj.term, "项目期限");
+        keep(&mut proj.office, "主管处室");
+        if !has("总体目标") {
+            proj.goals = None;
+        }
+        proj.extra.retain(|(k, _)| has(k.value.trim()));
+        proj.funds
+            .value
+            .entries
+            .retain(|(k, _)| has(&format!("资金.{}", k.value.trim())));
+        // The self-evaluation, and the results of the indicators, before the indicators
+        // lose what is not printed (results are matched to indicators by name).
+        let original = proj.clone();
+        let printed_eval = any(&at("自评.")) || {
+            (0..original.indicators.len()).any(|i| any(&at(&format!("指标[{i}].结果."))))
+        };
+        if !printed_eval {
+            proj.eval = None;
+        }
+        if let Some(e) = proj.eval.as_mut() {
+            e.stated_rate = None;
+            e.stated_exec_score = None;
+            e.exec_override = None;
+            e.stated_total = None;
+            if !has("自评.实际完成情况") {
+                e.outcome = text("");
+            }
+            e.extra
+                .retain(|(k, _)| has(&format!("自评.{}", k.value.trim())));
+            e.funds.value.entries.retain_mut(|(k, a)| {
+                let k = format!("自评.资金.{}.", k.value.trim());
+                if !has(&format!("{k}年初预算")) {
+                    a.initial = None;
+                }
+                if !has(&format!("{k}全年预算")) {
+                    a.budget = sp(Dec(Decimal::ZERO));
+                }
+                if !has(&format!("{k}全年执行")) {
+                    a.executed = sp(Dec(Decimal::ZERO));
+                }
+                any(&at(&k))
+            });
+            let mut results = Vec::new();
+            for i in 0..original.indicators.len() {
+                let r = format!("指标[{i}].结果.");
+                if !any(&at(&r)) {
+                    continue;
+                }
+                let Some(j) = result_index(&original, i) else {
+                    continue;
+                };
+                let Some(mut res) = original
+                    .eval
+                    .as_ref()
+                    .and_then(|e| e.indicators.get(j))
+                    .cloned()
+                else {
+                    continue;
+                };
+                let keep_r = |v: &mut Option<crate::model::Text>, k: &str| {
+                    if !has(&format!("{r}{k}")) {
+                        *v = None;
+                    }
+                };
+                keep_r(&mut res.actual, "实际完成值");
+                keep_r(&mut res.grade, "等级");
+                keep_r(&mut res.reason, "偏差原因");
+                if !has(&format!("{r}得分")) {
+                    res.score = None;
+                }
+                res.score_override = None;
+                results.push(res);
+            }
+            e.indicators = results;
+        }
+        if !any(&at("指标[")) {
+            proj.indicators.clear();
+            continue;
+        }
+        for (i, ind) in proj.indicators.iter_mut().enumerate() {
+            let f = |k: &str| format!("指标[{i}].{k}");
+            let keep_i = |v: &mut Option<crate::model::Text>, k: &str| {
+                if !has(&f(k)) {
+                    *v = None;
+                }
+            };
+            if !has(&f("指标值")) {
+                ind.target = text("");
+            }
+            keep_i(&mut ind.basis, "依据");
+            keep_i(&mut ind.last_year, "上年完成值");
+            keep_i(&mut ind.scoring, "赋分规则");
+            keep_i(&mut ind.description, "描述");
+            if !has(&f("权重")) {
+                ind.weight = None;
+            }
+            if !has(&f("佐证资料")) {
+                ind.evidence.clear();
+            }
+            ind.extra.retain(|(k, _)| has(&f(k.value.trim())));
+        }
+    }
+    out
+}
+
+/// [`result_of`] within one project.
+fn result_index(proj: &crate::model::Project, i: usize) -> Option<usize> {
+    let ind = proj.indicators.get(i)?;
+    let name = ind.name.value.trim();
+    let eval = proj.eval.as_ref()?;
+    let with_level = ind
+        .level2
+        .as_ref()
+        .map(|l| format!("{}/{name}", l.value.trim()));
+    eval.indicators.iter().position(|r| {
+        let r = r.indicator.value.trim();
+        r == name || Some(r) == with_level.as_deref()
+    })
+}
+
+/// The data paths a document's cells are bound to.
+pub fn bound_paths(doc: &crate::plan::Document) -> BTreeSet<String> {
+    doc.sections
+        .iter()
+        .flat_map(|s| &s.rows)
+        .flat_map(|r| &r.cells)
+        .filter_map(|c| c.bind.as_ref().map(|b| b.path.clone()))
+        .collect()
 }

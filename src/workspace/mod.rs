@@ -76,6 +76,8 @@ pub struct BuildOptions {
     pub force: bool,
     /// Also one PDF per project.
     pub split: bool,
+    /// xlsx without the hidden data sheet `jixiao数据` (`--no-data-sheet`): not importable.
+    pub no_data_sheet: bool,
     /// Rendering threads (default: every core).
     pub jobs: Option<usize>,
     /// This is the workspace's only build (the `build` command), not one of a series
@@ -83,6 +85,14 @@ pub struct BuildOptions {
     /// [`shortcut`]) its result is reported without loading anything — the outcome then lists
     /// no departments and no sources, only the counts — and no plans are kept for a next run.
     pub one_shot: bool,
+}
+
+impl BuildOptions {
+    /// The options that change the outputs, as one byte of the plan and shortcut keys
+    /// (`--split` alone is the byte it always was).
+    pub fn output_flags(&self) -> u8 {
+        u8::from(self.split) | (u8::from(self.no_data_sheet) << 1)
+    }
 }
 
 /// A project directory and its output directory; see the [module documentation](self).
@@ -243,7 +253,7 @@ impl Workspace {
                 &self.options.data,
                 &self.templates_dir,
                 &self.font_dirs(),
-                b.split,
+                b.output_flags(),
             );
             // `--force` builds everything, and leaves a record for the next build.
             if let Some(record) = shortcut_key
@@ -519,10 +529,10 @@ impl Workspace {
         };
         // A department passed over whose plan's key is not the recorded one (a style,
         // template, font or date changed) is not as recorded: start again, loading it.
-        let split = build.is_some_and(|b| b.split);
+        let flags = build.map_or(0, |b| b.output_flags());
         if passed.iter().any(|p| {
             let stamp = dates::department_date(fixed, &committed, &p.file, p.facts().year);
-            plan_key(&fingerprint, &lib_hash, split, stamp, &p.text)
+            plan_key(&fingerprint, &lib_hash, flags, stamp, &p.text)
                 .to_hex()
                 .as_str()
                 != p.plan.key
@@ -760,18 +770,19 @@ type Verified = Mutex<HashMap<PathBuf, (String, u64, std::time::SystemTime)>>;
 
 /// The key of a department's plan: its file's text, its date, and everything else a plan
 /// depends on (`fingerprint`: the styles, region and templates; the Typst library and fonts;
-/// `--split`). A department whose key is as last time has the same plan.
+/// `--split`, `--no-data-sheet`: [`BuildOptions::output_flags`]). A department whose key is as
+/// last time has the same plan.
 fn plan_key(
     fingerprint: &blake3::Hash,
     lib_hash: &str,
-    split: bool,
+    flags: u8,
     stamp: dates::Date,
     text: &str,
 ) -> blake3::Hash {
     let mut h = blake3::Hasher::new();
     h.update(fingerprint.as_bytes());
     h.update(lib_hash.as_bytes());
-    h.update(&[u8::from(split)]);
+    h.update(&[flags]);
     h.update(format!("{stamp:?}").as_bytes());
     h.update(text.as_bytes());
     h.finalize()
@@ -1134,7 +1145,7 @@ impl BuildRun<'_> {
                 let key = plan_key(
                     &self.fingerprint,
                     &self.lib_hash,
-                    self.build.split,
+                    self.build.output_flags(),
                     stamp,
                     text,
                 );
@@ -1214,17 +1225,25 @@ impl BuildRun<'_> {
                     continue;
                 }
             };
-            // The twin carries the department's data, so edits of its xlsx can come back.
-            let twin = Some(Arc::new(crate::render::xlsx::Twin {
-                data: crate::yaml_out::department(dept.src, &[]),
-                file: departments[index]
-                    .file
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
-                style: dept.style.key.clone(),
-            }));
+            let data_file = departments[index]
+                .file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             for doc in docs {
+                // Each workbook's data sheet carries what its tables print, so that edits of
+                // the xlsx can come back (none with `--no-data-sheet`).
+                let twin = (!self.build.no_data_sheet).then(|| {
+                    let bound = crate::import::twin::bound_paths(&doc);
+                    Arc::new(crate::render::xlsx::Twin {
+                        data: crate::yaml_out::department(
+                            &crate::import::twin::printed_only(dept.src, &bound),
+                            &[],
+                        ),
+                        file: data_file.clone(),
+                        style: dept.style.key.clone(),
+                    })
+                });
                 let stem = write::safe_component(&doc.file_stem);
                 if self.build.split && doc.sections.len() > 1 {
                     for (i, sec) in doc.sections.iter().enumerate() {
@@ -1250,7 +1269,7 @@ impl BuildRun<'_> {
                     doc,
                     &chains,
                     stamp,
-                    twin.clone(),
+                    twin,
                 ));
             }
             if self.build.one_shot {

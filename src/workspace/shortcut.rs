@@ -7,7 +7,8 @@
 //! of every file below `out/`. The inputs are everything the output depends on:
 //!
 //! - this program (its version, and the length and mtime of the executable);
-//! - the options that change the output (`--split`, the data and templates paths);
+//! - the options that change the output (`--split`, `--no-data-sheet`, the data and templates
+//!   paths);
 //! - every entry directly in the data directory (names, kinds, symlink targets, bytes);
 //! - every file below the templates directory (paths and bytes);
 //!
@@ -54,7 +55,7 @@ pub fn inputs_key(
     data: &Path,
     templates: &Path,
     font_dirs: &[PathBuf],
-    split: bool,
+    flags: u8,
 ) -> Option<String> {
     let mut h = blake3::Hasher::new();
     let field = |h: &mut blake3::Hasher, bytes: &[u8]| {
@@ -65,7 +66,7 @@ pub fn inputs_key(
     field(&mut h, env!("CARGO_PKG_VERSION").as_bytes());
     let exe = std::env::current_exe().ok()?;
     field(&mut h, stat_line(&exe)?.as_bytes());
-    field(&mut h, &[u8::from(split)]);
+    field(&mut h, &[flags]);
     // Not the output directory's: the record lives in it.
     for p in [data, templates] {
         field(

@@ -1,0 +1,491 @@
+//! `jixiao import` of workbooks built to hurt (issue 20): a used area of the whole sheet, a
+//! decompression bomb, a zip header that lies about a member's size, a huge shared string or
+//! cell, a merged range of billions of cells, thousands of unmatched rows, a clock that runs
+//! out. Each ends in a Chinese message naming the file (and the sheet and cell where there is
+//! one), writes nothing, and neither aborts nor grows without bound.
+//!
+//! The hostile packages are written here with the `zip` crate, so no large file is kept: a
+//! bomb is a few hundred KB compressed.
+
+use std::io::{Cursor, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use rust_xlsxwriter::Workbook;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn import(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_jixiao"))
+        .current_dir(dir)
+        .arg("import")
+        .args(args)
+        .arg("--templates")
+        .arg(repo().join("templates"))
+        .output()
+        .unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The data files in `dir/data`.
+fn written(dir: &Path) -> Vec<PathBuf> {
+    match std::fs::read_dir(dir.join("data")) {
+        Ok(rd) => rd.map(|e| e.unwrap().path()).collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Asserts a refused import: failure, the message's words, no panic, nothing written.
+fn refused(dir: &Path, o: &Output, words: &[&str]) {
+    let err = stderr(o);
+    assert!(!o.status.success(), "import should fail:\n{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(!err.contains("memory allocation"), "{err}");
+    for w in words {
+        assert!(err.contains(w), "missing {w:?} in:\n{err}");
+    }
+    assert!(written(dir).is_empty(), "written: {:?}", written(dir));
+}
+
+const CT: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>"#;
+const RELS: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#;
+const WB: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>"#;
+const WB_RELS: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>"#;
+const SHEET_HEAD: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">"#;
+const SST_HEAD: &str = r#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">"#;
+
+/// A part of a package: its name and a writer of its content.
+type Part<'a> = (&'a str, Box<dyn Fn(&mut dyn Write) + 'a>);
+
+fn text_part<'a>(name: &'a str, text: String) -> Part<'a> {
+    (
+        name,
+        Box::new(move |w: &mut dyn Write| w.write_all(text.as_bytes()).unwrap()),
+    )
+}
+
+/// An xlsx of one sheet `Sheet1` with the given sheet body (inside `<worksheet>`) and shared
+/// strings (inside `<sst>`), written by `parts` when given.
+fn package(path: &Path, parts: Vec<Part<'_>>) {
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(true);
+    let base = [
+        ("[Content_Types].xml", CT),
+        ("_rels/.rels", RELS),
+        ("xl/workbook.xml", WB),
+        ("xl/_rels/workbook.xml.rels", WB_RELS),
+    ];
+    for (name, text) in base {
+        zip.start_file(name, options).unwrap();
+        zip.write_all(text.as_bytes()).unwrap();
+    }
+    for (name, write) in &parts {
+        zip.start_file(*name, options).unwrap();
+        write(&mut zip);
+    }
+    let bytes = zip.finish().unwrap().into_inner();
+    std::fs::write(path, bytes).unwrap();
+}
+
+fn sheet(body: &str) -> Part<'static> {
+    text_part(
+        "xl/worksheets/sheet1.xml",
+        format!("{SHEET_HEAD}{body}</worksheet>"),
+    )
+}
+
+fn no_strings() -> Part<'static> {
+    text_part("xl/sharedStrings.xml", format!("{SST_HEAD}</sst>"))
+}
+
+/// `n` MiB of `A`s.
+fn mebibytes(w: &mut dyn Write, n: usize) {
+    let block = vec![b'A'; 1 << 20];
+    for _ in 0..n {
+        w.write_all(&block).unwrap();
+    }
+}
+
+#[test]
+fn a_cell_at_the_end_of_the_sheet_is_refused_before_any_grid_is_allocated() {
+    // Two cells, A1 and XFD1048576: a grid of their used area is 17 billion cells (512 GB).
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("dim.xlsx");
+    package(
+        &book,
+        vec![
+            sheet(
+                r#"<dimension ref="A1:XFD1048576"/><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row><row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>y</t></is></c></row></sheetData>"#,
+            ),
+            no_strings(),
+        ],
+    );
+    let o = import(
+        dir.path(),
+        &["dim.xlsx", "--style", "xinjiang", "--year", "2025"],
+    );
+    refused(
+        dir.path(),
+        &o,
+        &[
+            "dim.xlsx",
+            "Sheet1!XFD1048576",
+            "第 1048576 行",
+            "100000 行",
+        ],
+    );
+}
+
+#[test]
+fn a_declared_dimension_alone_costs_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("decl.xlsx");
+    package(
+        &book,
+        vec![
+            sheet(
+                r#"<dimension ref="A1:XFD1048576"/><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row></sheetData>"#,
+            ),
+            no_strings(),
+        ],
+    );
+    let o = import(
+        dir.path(),
+        &["decl.xlsx", "--style", "xinjiang", "--year", "2025"],
+    );
+    refused(dir.path(), &o, &["decl.xlsx", "找不到表头"]);
+}
+
+#[test]
+fn a_merged_range_of_billions_of_cells_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("merge.xlsx");
+    package(
+        &book,
+        vec![
+            sheet(
+                r#"<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row></sheetData><mergeCells count="1"><mergeCell ref="A1:XFD90000"/></mergeCells>"#,
+            ),
+            no_strings(),
+        ],
+    );
+    let o = import(
+        dir.path(),
+        &["merge.xlsx", "--style", "xinjiang", "--year", "2025"],
+    );
+    refused(dir.path(), &o, &["merge.xlsx", "合并单元格", "2000000"]);
+}
+
+#[test]
+fn a_decompression_bomb_is_refused_by_its_declared_size() {
+    // 129 MiB of one shared string, a few hundred KB compressed.
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("bomb.xlsx");
+    package(
+        &book,
+        vec![
+            sheet(r#"<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData>"#),
+            (
+                "xl/sharedStrings.xml",
+                Box::new(|w: &mut dyn Write| {
+                    w.write_all(SST_HEAD.as_bytes()).unwrap();
+                    w.write_all(b"<si><t>").unwrap();
+                    mebibytes(w, 129);
+                    w.write_all(b"</t></si></sst>").unwrap();
+                }),
+            ),
+        ],
+    );
+    assert!(std::fs::metadata(&book).unwrap().len() < 2 << 20);
+    let o = import(
+        dir.path(),
+        &["bomb.xlsx", "--style", "xinjiang", "--year", "2025"],
+    );
+    refused(
+        dir.path(),
+        &o,
+        &[
+            "bomb.xlsx",
+            "xl/sharedStrings.xml",
+            "超过导入的上限 128 MB",
+            "压缩炸弹",
+        ],
+    );
+}
+
+/// Sets the declared uncompressed size of member `name` to `size`, in its local header and
+/// in the central directory (no zip64: the member must be under 4 GiB).
+fn lie_about_size(bytes: &mut [u8], name: &str, size: u32) {
+    let name = name.as_bytes();
+    let le = |b: &[u8], at: usize| u16::from_le_bytes([b[at], b[at + 1]]) as usize;
+    let mut patched = 0;
+    for at in 0..bytes.len().saturating_sub(46) {
+        if bytes[at..].starts_with(b"PK\x03\x04") {
+            let n = le(bytes, at + 26);
+            if &bytes[at + 30..at + 30 + n] == name {
+                bytes[at + 22..at + 26].copy_from_slice(&size.to_le_bytes());
+                patched += 1;
+            }
+        } else if bytes[at..].starts_with(b"PK\x01\x02") {
+            let n = le(bytes, at + 28);
+            if &bytes[at + 46..at + 46 + n] == name {
+                bytes[at + 24..at + 28].copy_from_slice(&size.to_le_bytes());
+                patched += 1;
+            }
+        }
+    }
+    assert_eq!(patched, 2, "the member's two headers");
+}
+
+#[test]
+fn a_member_larger_than_its_header_declares_stops_at_the_declared_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("lie.xlsx");
+    // Without zip64 (the sizes then sit in the headers themselves).
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, text) in [
+        ("[Content_Types].xml", CT.to_string()),
+        ("_rels/.rels", RELS.to_string()),
+        ("xl/workbook.xml", WB.to_string()),
+        ("xl/_rels/workbook.xml.rels", WB_RELS.to_string()),
+        (
+            "xl/worksheets/sheet1.xml",
+            format!(
+                r#"{SHEET_HEAD}<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData></worksheet>"#
+            ),
+        ),
+    ] {
+        zip.start_file(name, options).unwrap();
+        zip.write_all(text.as_bytes()).unwrap();
+    }
+    zip.start_file("xl/sharedStrings.xml", options).unwrap();
+    zip.write_all(SST_HEAD.as_bytes()).unwrap();
+    zip.write_all(b"<si><t>").unwrap();
+    mebibytes(&mut zip, 20);
+    zip.write_all(b"</t></si></sst>").unwrap();
+    let mut bytes = zip.finish().unwrap().into_inner();
+    lie_about_size(&mut bytes, "xl/sharedStrings.xml", 1000);
+    std::fs::write(&book, bytes).unwrap();
+    let o = import(
+        dir.path(),
+        &["lie.xlsx", "--style", "xinjiang", "--year", "2025"],
+    );
+    refused(
+        dir.path(),
+        &o,
+        &["lie.xlsx", "xl/sharedStrings.xml", "1000 字节", "篡改"],
+    );
+}
+
+#[test]
+fn a_shared_string_longer_than_excel_allows_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("long.xlsx");
+    package(
+        &book,
+        vec![
+            sheet(r#"<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData>"#),
+            text_part(
+                "xl/sharedStrings.xml",
+                format!("{SST_HEAD}<si><t>{}</t></si></sst>", "字".repeat(40_000)),
+            ),
+        ],
+    );
+    let o = import(
+        dir.path(),
+        &["long.xlsx", "--style", "xinjiang", "--year", "2025"],
+    );
+    refused(dir.path(), &o, &["long.xlsx", "共享文字表", "32767"]);
+}
+
+#[test]
+fn a_cell_longer_than_excel_allows_is_refused_by_its_cell() {
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("cell.xlsx");
+    package(
+        &book,
+        vec![
+            sheet(&format!(
+                r#"<sheetData><row r="3"><c r="C3" t="inlineStr"><is><t>{}</t></is></c></row></sheetData>"#,
+                "x".repeat(40_000)
+            )),
+            no_strings(),
+        ],
+    );
+    let o = import(
+        dir.path(),
+        &["cell.xlsx", "--style", "xinjiang", "--year", "2025"],
+    );
+    refused(dir.path(), &o, &["cell.xlsx", "Sheet1!C3", "32767"]);
+}
+
+#[test]
+fn a_broken_sheet_says_why_after_the_colon() {
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("broken.xlsx");
+    package(
+        &book,
+        vec![
+            text_part(
+                "xl/worksheets/sheet1.xml",
+                format!(r#"{SHEET_HEAD}<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>x"#),
+            ),
+            no_strings(),
+        ],
+    );
+    let o = import(
+        dir.path(),
+        &["broken.xlsx", "--style", "xinjiang", "--year", "2025"],
+    );
+    refused(dir.path(), &o, &["没有可导入的表格：", "Sheet1", "读不出"]);
+    let err = stderr(&o);
+    assert!(!err.contains("表格：\n"), "{err}");
+}
+
+#[test]
+fn a_workbook_of_hidden_and_empty_sheets_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut wb = Workbook::new();
+    wb.add_worksheet().set_name("空表").unwrap();
+    let ws = wb.add_worksheet();
+    ws.set_name("藏起来").unwrap();
+    ws.write_string(0, 0, "项目名称").unwrap();
+    ws.set_hidden(true);
+    wb.save(dir.path().join("hidden.xlsx")).unwrap();
+    let o = import(
+        dir.path(),
+        &["hidden.xlsx", "--style", "xinjiang", "--year", "2025"],
+    );
+    refused(
+        dir.path(),
+        &o,
+        &[
+            "没有可导入的表格：",
+            "“空表”是空的",
+            "“藏起来”是隐藏的工作表",
+        ],
+    );
+}
+
+/// A flat export: header in row 1, project `甲` with one indicator, then `rows` total rows
+/// (`合计`), each reported and not imported.
+fn flat(path: &Path, sheet: &str, year_column: bool, rows: u32) {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name(sheet).unwrap();
+    let mut heads = vec!["项目名称", "一级指标", "二级指标", "三级指标", "指标值"];
+    if year_column {
+        heads.push("年度");
+    }
+    for (c, h) in heads.iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    let row = ["甲", "产出指标", "数量指标", "培训人数", "≥236人"];
+    for (c, v) in row.iter().enumerate() {
+        ws.write_string(1, c as u16, *v).unwrap();
+    }
+    if year_column {
+        ws.write_number(1, 5, 2025.0).unwrap();
+    }
+    for r in 0..rows {
+        ws.write_string(2 + r, 0, "合计").unwrap();
+        ws.write_string(2 + r, 3, "x").unwrap();
+    }
+    wb.save(path).unwrap();
+}
+
+#[test]
+fn thousands_of_unmatched_rows_become_200_notes_and_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    flat(&dir.path().join("many.xlsx"), "目标", false, 5000);
+    let o = import(
+        dir.path(),
+        &[
+            "many.xlsx",
+            "--style",
+            "xinjiang",
+            "--year",
+            "2025",
+            "--department",
+            "某局",
+        ],
+    );
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    let files = written(dir.path());
+    assert_eq!(files.len(), 1, "{err}");
+    let text = std::fs::read_to_string(&files[0]).unwrap();
+    let listed = text.lines().filter(|l| l.contains("行是合计")).count();
+    assert_eq!(listed, 200, "{text}");
+    assert!(
+        text.contains("另有 4800 处未能对应的内容未列出"),
+        "{}",
+        &text[..2000.min(text.len())]
+    );
+    assert!(text.len() < 64 * 1024, "{} bytes", text.len());
+}
+
+#[test]
+fn the_year_note_says_where_the_year_came_from_and_only_when_it_was_used() {
+    let dir = tempfile::tempdir().unwrap();
+    flat(&dir.path().join("a.xlsx"), "2023年目标", false, 0);
+    let o = import(
+        dir.path(),
+        &["a.xlsx", "--style", "xinjiang", "--department", "某局"],
+    );
+    let err = stderr(&o);
+    assert!(err.contains("年度 2023 取自工作表名“2023年目标”"), "{err}");
+    assert_eq!(err.matches("取自工作表名").count(), 1, "{err}");
+
+    // A 年度 column gives the year: nothing is taken from the sheet's name.
+    let dir = tempfile::tempdir().unwrap();
+    flat(&dir.path().join("b.xlsx"), "2023年目标", true, 0);
+    let o = import(
+        dir.path(),
+        &["b.xlsx", "--style", "xinjiang", "--department", "某局"],
+    );
+    let err = stderr(&o);
+    assert!(!err.contains("取自"), "{err}");
+    assert!(err.contains("2025 年度"), "{err}");
+}
+
+#[test]
+fn an_import_past_its_time_limit_stops_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    flat(&dir.path().join("slow.xlsx"), "目标", false, 10);
+    let o = import(
+        dir.path(),
+        &[
+            "slow.xlsx",
+            "--style",
+            "xinjiang",
+            "--year",
+            "2025",
+            "--department",
+            "某局",
+            "--time-limit",
+            "0.000001",
+        ],
+    );
+    refused(
+        dir.path(),
+        &o,
+        &["slow.xlsx", "用时超过上限", "--time-limit"],
+    );
+    let o = import(dir.path(), &["slow.xlsx", "--time-limit", "0"]);
+    assert!(stderr(&o).contains("大于 0 的秒数"), "{}", stderr(&o));
+}
