@@ -85,38 +85,23 @@ fn seconds(d: Duration) -> String {
     }
 }
 
-/// The bytes of a workbook file, when it is a regular file within [`FILE_BYTES`].
+/// The bytes of a workbook file, when it is a regular file within [`FILE_BYTES`] (read through
+/// the one budgeted input read: a FIFO or device is refused without blocking).
 pub fn read_file(path: &Path) -> Result<Vec<u8>, String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("无法打开 {}：{e}", path.display()))?;
-    if !meta.is_file() {
-        return Err(format!(
-            "{} 不是普通文件（是目录、设备或管道），没有读取；请给出表格文件",
-            path.display()
-        ));
-    }
-    if meta.len() > FILE_BYTES {
-        return Err(format!(
-            "{} 有 {}，超过导入的上限 {}，没有读取；请把表格拆成几个文件分别导入",
-            path.display(),
-            mb(meta.len()),
-            mb(FILE_BYTES)
-        ));
-    }
-    let file =
-        std::fs::File::open(path).map_err(|e| format!("无法打开 {}：{e}", path.display()))?;
-    let mut bytes = Vec::new();
-    // The file may grow after its size was read: never read past the budget.
-    file.take(FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("无法读取 {}：{e}", path.display()))?;
-    if bytes.len() as u64 > FILE_BYTES {
-        return Err(format!(
-            "{} 超过导入的上限 {}，没有读取",
+    use crate::write::FsError;
+    match crate::write::policy::read_input(path, FILE_BYTES) {
+        Ok(Some(bytes)) => Ok(bytes),
+        Ok(None) => Err(format!("{} 不存在；请给出表格文件", path.display())),
+        Err(FsError::TooLarge(..)) => Err(format!(
+            "{} 超过导入的上限 {}，没有读取；请把表格拆成几个文件分别导入",
             path.display(),
             mb(FILE_BYTES)
-        ));
+        )),
+        Err(e @ (FsError::Special(..) | FsError::WrongKind(..))) => {
+            Err(format!("{e}，没有读取；请给出表格文件"))
+        }
+        Err(e) => Err(format!("无法读取 {e}")),
     }
-    Ok(bytes)
 }
 
 /// Checks a zip package (xlsx, xlsb, ods) against the budgets before any reader builds

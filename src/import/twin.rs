@@ -358,21 +358,12 @@ fn department_of(text: &str) -> Result<Department, String> {
 /// the file a regular file within the budget (the name comes from the workbook: never a path,
 /// a link, a device or a pipe).
 fn data_file(dir: &Path, name: &str) -> Option<Department> {
-    let mut parts = Path::new(name).components();
-    let one = matches!(
-        (parts.next(), parts.next()),
-        (Some(std::path::Component::Normal(_)), None)
-    );
-    if !one || !name.ends_with(".yaml") || name.contains(['/', '\\']) {
+    if !crate::load::is_data_file_name(name) {
         return None;
     }
-    let path = dir.join(name);
-    let meta = std::fs::symlink_metadata(&path).ok()?;
-    if !meta.is_file() || meta.len() > super::budget::FILE_BYTES {
-        return None;
-    }
-    let text = std::fs::read_to_string(&path).ok()?;
-    department_of(&text).ok()
+    let bytes =
+        crate::write::read_below(dir, Path::new(name), super::budget::FILE_BYTES).ok()??;
+    department_of(&String::from_utf8(bytes).ok()?).ok()
 }
 
 /// Applies a value at a data path; `Err` says why not.

@@ -20,7 +20,7 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -352,44 +352,12 @@ fn serve_document_part(shared: &Shared, doc: &DocOutcome, name: &str) -> Reply {
 }
 
 /// The bytes of `path`, a file the last build wrote below `out`, if it is a regular file
-/// reached without a symbolic link at any component below `out`. The file opened is checked
-/// to be the one inspected, so a component swapped for a link in between is not followed.
+/// reached without a symbolic link at any component below `out` (the write policy's
+/// [`crate::write::read_below`]: each directory opened relative to its parent, never through
+/// a link swapped in meanwhile).
 fn read_built(out: &Path, path: &Path) -> Option<Vec<u8>> {
-    use std::io::Read;
     let rel = path.strip_prefix(out).ok()?;
-    let mut at = out.to_path_buf();
-    let mut last = None;
-    for c in rel.components() {
-        let Component::Normal(name) = c else {
-            return None;
-        };
-        at.push(name);
-        let meta = std::fs::symlink_metadata(&at).ok()?;
-        if meta.file_type().is_symlink() {
-            return None;
-        }
-        last = Some(meta);
-    }
-    let inspected = last.filter(std::fs::Metadata::is_file)?;
-    let mut file = std::fs::File::open(&at).ok()?;
-    let opened = file.metadata().ok()?;
-    if !opened.is_file() || !same_file(&inspected, &opened) {
-        return None;
-    }
-    let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes).ok()?;
-    Some(bytes)
-}
-
-#[cfg(unix)]
-fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    a.dev() == b.dev() && a.ino() == b.ino()
-}
-
-#[cfg(not(unix))]
-fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
-    a.len() == b.len() && a.modified().ok() == b.modified().ok()
+    crate::write::read_below(out, rel, crate::write::OUTPUT_READ_LIMIT).ok()?
 }
 
 /// The percent-decoded segments of a URL path; `None` for paths that are not plain names

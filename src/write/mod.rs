@@ -140,6 +140,21 @@ pub fn remove_record(out: &Path, name: &str) {
     }
 }
 
+/// The regular file at `rel` (plain names) below `root`, reached without following a symbolic
+/// link at any level below `root`, if it is at most `limit` bytes: `Ok(None)` when nothing is
+/// there. What `serve` sends, what the manifest hashes, the data file a workbook names.
+pub fn read_below(root: &Path, rel: &Path, limit: u64) -> Result<Option<Vec<u8>>, FsError> {
+    let name = rel
+        .file_name()
+        .ok_or_else(|| FsError::BadName(rel.display().to_string()))?;
+    let parent = rel.parent().unwrap_or(Path::new(""));
+    match Dir::root(root, false)?.open_dir(parent, false) {
+        Ok(d) => d.read_file(name, limit),
+        Err(FsError::Io(_, e)) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// Whether `name` is one of jixiao's temporary file names, `.jixiao-<digits>-<digits>.tmp`.
 pub fn is_temp_name(name: &str) -> bool {
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
@@ -623,12 +638,8 @@ impl Manifest {
     /// The BLAKE3 hash (hex) of the output at `output` below the output directory, when it is
     /// a regular file reached without following a symbolic link.
     pub fn output_hash(&self, output: &Path) -> Option<String> {
-        let (sub, name) = split_below(&self.out, output)?;
-        let d = Dir::root(&self.out, false)
-            .ok()?
-            .open_dir(&sub, false)
-            .ok()?;
-        let bytes = d.read_file(&name, OUTPUT_READ_LIMIT).ok()??;
+        let rel = output.strip_prefix(&self.out).ok()?;
+        let bytes = read_below(&self.out, rel, OUTPUT_READ_LIMIT).ok()??;
         Some(blake3::hash(&bytes).to_hex().to_string())
     }
 

@@ -687,15 +687,11 @@ mod imp {
     }
 
     pub fn id(dir: &Dir, name: &OsStr) -> Option<FileId> {
-        stat(dir, name)
-            .ok()
-            .map(|st| inode(&st))
+        stat(dir, name).ok().map(|st| inode(&st))
     }
 
     pub fn dir_id(dir: &Dir) -> Option<FileId> {
-        rustix::fs::fstat(dir.fd.as_fd())
-            .ok()
-            .map(|st| inode(&st))
+        rustix::fs::fstat(dir.fd.as_fd()).ok().map(|st| inode(&st))
     }
 
     pub fn id_of_path(path: &Path) -> Option<FileId> {
