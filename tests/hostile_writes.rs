@@ -287,7 +287,7 @@ fn the_change_table_never_lands_on_an_input_or_on_its_twin() {
     assert!(stderr_of(&o).contains("设备文件"), "{}", stderr_of(&o));
 }
 
-/// The fixtures in `tests/fixtures/bad/writes/` are the names a tampered workbook could carry
+/// The fixtures in `tests/fixtures/hostile/` are the names a tampered workbook could carry
 /// as its data file's name, one per line: each must be refused by `import`.
 #[test]
 fn a_tampered_workbook_cannot_name_a_path() {
@@ -301,7 +301,7 @@ fn a_tampered_workbook_cannot_name_a_path() {
         .join(DEPT)
         .join("项目支出绩效目标表.xlsx");
     let names =
-        fs::read_to_string(repo().join("tests/fixtures/bad/writes/twin-file-names.txt")).unwrap();
+        fs::read_to_string(repo().join("tests/fixtures/hostile/twin-file-names.txt")).unwrap();
     let victim = Victim::new();
     for name in names
         .lines()

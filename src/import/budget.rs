@@ -91,7 +91,10 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, String> {
     use crate::write::FsError;
     match crate::write::policy::read_input(path, FILE_BYTES) {
         Ok(Some(bytes)) => Ok(bytes),
-        Ok(None) => Err(format!("{} 不存在；请给出表格文件", path.display())),
+        Ok(None) => Err(format!(
+            "无法打开 {}：文件不存在；请检查文件名和所在的文件夹",
+            path.display()
+        )),
         Err(FsError::TooLarge(..)) => Err(format!(
             "{} 超过导入的上限 {}，没有读取；请把表格拆成几个文件分别导入",
             path.display(),
@@ -100,7 +103,7 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, String> {
         Err(e @ (FsError::Special(..) | FsError::WrongKind(..))) => {
             Err(format!("{e}，没有读取；请给出表格文件"))
         }
-        Err(e) => Err(format!("无法读取 {e}")),
+        Err(e) => Err(format!("无法打开 {e}")),
     }
 }
 
