@@ -15,7 +15,7 @@ use crate::write::{Dir, FsError};
 use crate::yaml_out::scalar;
 
 /// The official styles shipped with jixiao, as `jixiao init` writes them (`templates/…`).
-/// `tests/scaffold.rs` checks that this list is exactly the repository's `templates/`.
+/// `tests/it/scaffold.rs` checks that this list is exactly the repository's `templates/`.
 pub const TEMPLATES: &[(&str, &[u8])] = &[
     (
         "anhui/list.typ.j2",

@@ -10,7 +10,7 @@ use std::process::Command;
 
 use jixiao::workspace::{BuildOptions, Options, Outcome, Workspace, quiet};
 
-mod common;
+use crate::common;
 use common::repo;
 
 /// A project directory with one sample department (with its known warnings) and a copy of the

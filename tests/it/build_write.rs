@@ -11,7 +11,7 @@
 //! is made with the documented test hook `JIXIAO_DEBUG_ABORT_AFTER_MOVES=N`, which aborts the
 //! process after the department's journal is written and N files are moved in.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::fs;

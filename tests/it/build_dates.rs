@@ -3,7 +3,7 @@
 //! department's data file; else 1 January after the budget year. A repository is made in the
 //! test, with commits at known times.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::io::{Cursor, Read};

@@ -4,7 +4,7 @@
 //! department compare their plans; the self-evaluation's changes; the command line's report,
 //! JSON, exit codes and the 绩效目标变动对照表 as PDF and xlsx.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::fs;

@@ -4,8 +4,7 @@
 //! against the table, a department with errors is listed as such, and every link of the index
 //! resolves in a real headless Chromium.
 
-#[path = "common/browser.rs"]
-mod browser;
+use crate::common::browser;
 
 use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};

@@ -11,7 +11,7 @@ use calamine::{Data, Reader, Xlsx};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 
-mod common;
+use crate::common;
 use common::{repo, squash};
 
 fn config(cases: u32) -> Config {

@@ -8,7 +8,7 @@
 //! Text is compared after removing all whitespace on both sides: table cells wrap, so a cell's
 //! text can be broken over several lines of the extracted text.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::ffi::OsStr;

@@ -6,6 +6,7 @@
 //! Each test binary uses a different part of this module.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod git;
 
 use std::fs;

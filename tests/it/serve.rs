@@ -2,8 +2,7 @@
 //! follows a YAML edit by itself, keeps the last good pages (marked out of date) while the data
 //! has errors; and the server answers nothing outside what it built.
 
-#[path = "common/browser.rs"]
-mod browser;
+use crate::common::browser;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;

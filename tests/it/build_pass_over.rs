@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use jixiao::workspace::{BuildOptions, Options, Outcome, Workspace, quiet};
 
-mod common;
+use crate::common;
 use common::repo;
 
 /// The sample department without warnings (平罗县人大常委会办公室, 2025, ningxia).

@@ -13,7 +13,7 @@
 //! format of its cell (`0.000` → three decimals, `0.00%` → a percentage with two), as Excel and
 //! WPS show it. Text is compared after removing all whitespace on both sides, like the PDF test.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;

@@ -7,7 +7,7 @@ use std::path::Path;
 use jixiao::diag::Severity;
 use rust_decimal::Decimal;
 
-mod common;
+use crate::common;
 
 const TEMPLATES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
 

@@ -19,7 +19,7 @@ use jixiao::import::twin::{bound_cells, parse_ref, value_at};
 use jixiao::model::Department;
 use rust_xlsxwriter::{Format, Formula, Workbook};
 
-mod common;
+use crate::common;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

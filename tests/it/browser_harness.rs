@@ -3,8 +3,7 @@
 //! Chromium, and the raw `http` client against the same server. Fails, not skips, without
 //! Chromium.
 
-#[path = "common/browser.rs"]
-mod browser;
+use crate::common::browser;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
