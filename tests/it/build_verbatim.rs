@@ -9,22 +9,9 @@ use std::process::Command;
 
 use calamine::{Data, Reader, Xlsx};
 use proptest::prelude::*;
-use proptest::test_runner::Config;
 
 use crate::common;
 use common::{repo, squash};
-
-fn config(cases: u32) -> Config {
-    let cases = std::env::var("JIXIAO_FUZZ_CASES")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(cases);
-    Config {
-        cases,
-        failure_persistence: None,
-        ..Config::default()
-    }
-}
 
 /// A YAML double-quoted scalar: `\`, `"` and line breaks escaped.
 fn yq(s: &str) -> String {
@@ -179,7 +166,7 @@ fn spacing_accents_after_full_width_punctuation_stay_themselves() {
 }
 
 proptest! {
-    #![proptest_config(config(12))]
+    #![proptest_config(common::fuzz_config(12))]
 
     #[test]
     fn every_text_that_builds_is_printed_verbatim(

@@ -9,23 +9,10 @@ use std::path::Path;
 use jixiao::diag::Diagnostic;
 use jixiao::load::Loaded;
 use proptest::prelude::*;
-use proptest::test_runner::Config;
+
+use crate::common;
 
 const TEMPLATES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
-
-/// `cases` per property, or `JIXIAO_FUZZ_CASES` for a longer run.
-fn config(cases: u32) -> Config {
-    let cases = std::env::var("JIXIAO_FUZZ_CASES")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(cases);
-    Config {
-        cases,
-        // No regression files in the work tree; a failure prints its minimal case.
-        failure_persistence: None,
-        ..Config::default()
-    }
-}
 
 /// Writes `bytes` as `data/a.yaml`, loads and checks it: the loaded data and every diagnostic.
 fn run(bytes: &[u8]) -> (Loaded, Vec<Diagnostic>) {
@@ -251,7 +238,7 @@ fn mangled() -> impl Strategy<Value = Vec<u8>> {
 }
 
 proptest! {
-    #![proptest_config(config(96))]
+    #![proptest_config(common::fuzz_config(96))]
 
     /// Arbitrary bytes as a data file.
     #[test]

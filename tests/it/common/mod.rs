@@ -508,3 +508,18 @@ pub fn assert_respelled_exceptions_are_current() {
         );
     }
 }
+
+/// The proptest configuration of the fuzz tests: `cases` cases (`JIXIAO_FUZZ_CASES` overrides),
+/// a fixed seed so that every run, CI's included, tries the same inputs
+/// (`JIXIAO_FUZZ_SEED=<u64>` tries others), and no regression files in the work tree (a failure
+/// prints its minimal case and the seed).
+pub fn fuzz_config(cases: u32) -> proptest::test_runner::Config {
+    use proptest::test_runner::{Config, RngSeed};
+    let env = |name: &str| std::env::var(name).ok().and_then(|n| n.parse().ok());
+    Config {
+        cases: env("JIXIAO_FUZZ_CASES").map_or(cases, |n: u64| n as u32),
+        rng_seed: RngSeed::Fixed(env("JIXIAO_FUZZ_SEED").unwrap_or(0x6a69_7869_616f)),
+        failure_persistence: None,
+        ..Config::default()
+    }
+}
