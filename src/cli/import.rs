@@ -30,6 +30,10 @@ pub struct Args {
     /// 数据文件已存在时替换它（原文件另存为 .yaml.bak）
     #[arg(long)]
     pub force: bool,
+    /// 金额单位：表上没有写明（列名、上方的表头、“金额单位：…”一行都没有）或前后不一时用它；
+    /// 只能是“元”或“万元”，元按精确的小数换算成万元
+    #[arg(long, value_name = "元|万元", value_parser = ["元", "万元"])]
+    pub unit: Option<String>,
     /// 导入一个表格最多用的秒数（默认 120）；超过时停止，不写入
     #[arg(long, value_name = "秒")]
     pub time_limit: Option<f64>,
@@ -116,6 +120,7 @@ pub fn run(args: &Args) -> ExitCode {
         year: args.year,
         time_limit,
         data_dir: Some(args.out.clone()),
+        unit: args.unit.as_deref().and_then(import::flat::Unit::parse),
     };
     let data = match Dir::root(&args.out, true) {
         Ok(d) => d,

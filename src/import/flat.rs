@@ -41,9 +41,61 @@ impl Synonyms {
     }
 }
 
-/// A header as compared: no white space, no `*` marks, no parenthesised notes; and whether a
-/// note said the amounts are in 元.
-pub fn normalize(header: &str) -> (String, bool) {
+/// The unit of a sheet's amounts: 元 (converted to 万元 exactly) or 万元, the data's unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    Yuan,
+    WanYuan,
+}
+
+impl Unit {
+    pub fn name(self) -> &'static str {
+        match self {
+            Unit::Yuan => "元",
+            Unit::WanYuan => "万元",
+        }
+    }
+
+    /// `元` or `万元` (as `--unit` takes it).
+    pub fn parse(s: &str) -> Option<Unit> {
+        match s.trim() {
+            "元" => Some(Unit::Yuan),
+            "万元" => Some(Unit::WanYuan),
+            _ => None,
+        }
+    }
+
+    /// The unit a header's parenthesised note names (`（万元）`, `(元)`, `（单位：元）`).
+    fn of_note(note: &str) -> Option<Unit> {
+        if note.contains("万元") {
+            Some(Unit::WanYuan)
+        } else if note.contains('元') {
+            Some(Unit::Yuan)
+        } else {
+            None
+        }
+    }
+
+    /// The unit a line such as `金额单位：元` or `（单位：万元）` states (`填报单位：某局` states
+    /// none).
+    fn stated(text: &str) -> Option<Unit> {
+        let t: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        t.match_indices("单位").find_map(|(i, m)| {
+            let rest = t[i + m.len()..].trim_start_matches(['：', ':']);
+            if rest.starts_with("万元") {
+                Some(Unit::WanYuan)
+            } else if rest.starts_with('元') {
+                Some(Unit::Yuan)
+            } else {
+                None
+            }
+        })
+    }
+}
+
+/// A header as compared: no white space, no `*` marks, no parenthesised notes; and the money
+/// unit a note named, if any.
+pub fn normalize(header: &str) -> (String, Option<Unit>) {
     let mut out = String::new();
     let mut note = String::new();
     let mut depth = 0;
@@ -61,8 +113,7 @@ pub fn normalize(header: &str) -> (String, bool) {
         .trim_start_matches(['：', ':'])
         .trim_end_matches(['：', ':'])
         .to_string();
-    let yuan = note.contains('元') && !note.contains("万元");
-    (out, yuan)
+    (out, Unit::of_note(&note))
 }
 
 /// What a column holds.
@@ -70,17 +121,23 @@ pub fn normalize(header: &str) -> (String, bool) {
 struct Column {
     /// `部门`, `年度`, `项目.名称`, `项目.资金.财政拨款`, `指标.三级`, `结果.得分`, `项目.<扩展>`…
     field: String,
-    /// Amounts in 元 (converted to 万元).
-    yuan: bool,
+    /// The money unit its own heading names, and that heading's cell.
+    unit: Option<(Unit, (u32, u32))>,
+}
+
+impl Column {
+    fn is_money(&self) -> bool {
+        self.field.starts_with("项目.资金.")
+    }
 }
 
 /// The field of a header, if any.
 fn field_of(header: &str, style: &LoadedStyle, synonyms: &Synonyms) -> Option<Column> {
-    let (h, yuan) = normalize(header);
+    let (h, _) = normalize(header);
     if h.is_empty() {
         return None;
     }
-    let column = |field: String| Some(Column { field, yuan });
+    let column = |field: String| Some(Column { field, unit: None });
     for (field, names) in &synonyms.columns {
         if names.iter().any(|n| normalize(n).0 == h) {
             return column(field.clone());
@@ -168,6 +225,20 @@ fn find_header(sheet: &Sheet, style: &LoadedStyle, synonyms: &Synonyms) -> Optio
             (Some(h), _) => Some(h.clone()),
             _ => None,
         };
+        // The unit its own heading names, else a heading above it (a group heading such as
+        // `资金安排（元）` merged over its columns, or a title row).
+        let name_row = if rows.contains(&(r + 1)) && below.is_some() && chosen == below {
+            r + 1
+        } else {
+            r
+        };
+        let chosen = chosen.map(|mut col| {
+            col.unit = (0..=name_row)
+                .rev()
+                .take(3)
+                .find_map(|rr| normalize(sheet.text(rr, c)).1.map(|u| (u, (rr, c))));
+            col
+        });
         match chosen {
             Some(col) => {
                 // A field takes its first column; a second one is reported, not merged in.
@@ -191,6 +262,105 @@ fn find_header(sheet: &Sheet, style: &LoadedStyle, synonyms: &Synonyms) -> Optio
         columns,
         unknown,
     })
+}
+
+/// The unit of each money column of a sheet: what its heading (or a heading above it) says,
+/// else what a `金额单位：…` line above or beside the table says, else `--unit`. A money column
+/// with no unit, or a heading and a line that disagree, refuse the import with the cells named
+/// (a 元 figure read as 万元 is ten thousand times too much), unless `--unit` is given.
+fn money_units(
+    sheet: &Sheet,
+    header: &Header,
+    given: Option<Unit>,
+) -> Result<BTreeMap<u32, Unit>, String> {
+    let last_header = header.rows.iter().max().copied().unwrap_or(0);
+    let mut stated: Vec<(Unit, (u32, u32))> = Vec::new();
+    for (&(r, c), x) in sheet.cells.range(..(last_header + 1, 0)) {
+        if x.merged_from.is_none_or(|f| f == (r, c))
+            && let Some(u) = Unit::stated(&x.text)
+            && !stated.iter().any(|(v, _)| *v == u)
+        {
+            stated.push((u, (r, c)));
+        }
+    }
+    let at = |(r, c): (u32, u32)| cell_ref(&sheet.name, r, c);
+    let hint = "请核对原表；确认后用 --unit 元 或 --unit 万元 指定金额单位再导入";
+    if given.is_none()
+        && let [(a, pa), (b, pb), ..] = stated.as_slice()
+    {
+        return Err(format!(
+            "工作表“{}”中的金额单位前后不一：{} 写的是{}，{} 写的是{}，没有导入。{hint}",
+            sheet.name,
+            at(*pa),
+            a.name(),
+            at(*pb),
+            b.name()
+        ));
+    }
+    // Columns under one group heading (`资金安排` over `年度资金总额（万元）`, `其中：财政拨款`,
+    // `其他资金`): the unit one of them names is the group's, when they name no other.
+    let top = header.rows[0];
+    let group = |c: u32| {
+        (header.rows.len() > 1)
+            .then(|| {
+                sheet
+                    .merges
+                    .iter()
+                    .find(|(s, e)| s.0 == top && e.1 > s.1 && (s.1..=e.1).contains(&c))
+                    .map(|(s, _)| *s)
+            })
+            .flatten()
+    };
+    // A column's own heading: the lowest header cell that is not covered from elsewhere.
+    let name = |c: u32| {
+        header
+            .rows
+            .iter()
+            .rev()
+            .find(|&&r| {
+                sheet
+                    .get(r, c)
+                    .is_some_and(|x| x.merged_from.is_none_or(|f| f == (r, c)))
+            })
+            .map(|&r| (r, sheet.text(r, c).trim()))
+            .unwrap_or((top, sheet.text(top, c).trim()))
+    };
+    let group_unit = |c: u32| {
+        let g = group(c)?;
+        let mut named = header
+            .columns
+            .iter()
+            .filter(|(o, col)| col.is_money() && group(**o) == Some(g))
+            .filter_map(|(_, col)| col.unit);
+        let first = named.next()?;
+        named.all(|(u, _)| u == first.0).then_some(first)
+    };
+    let mut units = BTreeMap::new();
+    for (&c, col) in header.columns.iter().filter(|(_, col)| col.is_money()) {
+        let (name_row, heading_text) = name(c);
+        let heading = at((name_row, c));
+        let unit = match (given, col.unit.or_else(|| group_unit(c)), stated.first()) {
+            (Some(u), _, _) => u,
+            (None, Some((a, pa)), Some((b, pb))) if a != *b => {
+                return Err(format!(
+                    "{} 的列名写的金额单位是{}，{} 写的是{}，两者不一致，没有导入。{hint}",
+                    at(pa),
+                    a.name(),
+                    at(*pb),
+                    b.name()
+                ));
+            }
+            (None, Some((a, _)), _) => a,
+            (None, None, Some((b, _))) => *b,
+            (None, None, None) => {
+                return Err(format!(
+                    "{heading} “{heading_text}”是金额列，但列名、上方的表头和表格上方都没有写金额单位（元还是万元），没有导入：为免把元当成万元，jixiao 不猜单位。{hint}"
+                ));
+            }
+        };
+        units.insert(c, unit);
+    }
+    Ok(units)
 }
 
 /// A project being read.
@@ -372,6 +542,7 @@ pub fn import(
             );
             continue;
         };
+        let units = money_units(sheet, &header, options.unit)?;
         // The rows of each unknown column below the header, in one pass over the cells.
         let last_header = header.rows.iter().max().copied().unwrap_or(0);
         let mut unknown_rows: BTreeMap<u32, Vec<u32>> = header
@@ -611,7 +782,7 @@ pub fn import(
                         };
                         match amount(cell) {
                             Some(mut a) => {
-                                if col.yuan {
+                                if units.get(&c) == Some(&Unit::Yuan) {
                                     a = (a / Decimal::from(10_000)).normalize();
                                     if super::data_number(a).is_err() {
                                         note(

@@ -589,6 +589,9 @@ pub struct Options {
     pub department: Option<String>,
     /// The year of a flat sheet without a 年度 column.
     pub year: Option<u32>,
+    /// The unit of a flat sheet's amounts where the sheet does not say (`--unit`); also decides
+    /// where the sheet's statements disagree.
+    pub unit: Option<flat::Unit>,
     /// The time one workbook may take (default [`budget::SECONDS`]).
     pub time_limit: Option<std::time::Duration>,
     /// Where the data files are written: a twin's edits go onto its data file there.

@@ -492,3 +492,172 @@ fn what_cannot_be_imported_is_said_kindly() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("无法打开"), "{}", stderr(&o));
 }
+
+/// A one-project zhejiang export at `dir/name`: `above` rows of text over the header, then the
+/// header (`group` over the amount column when given, as a second header row), then one row of
+/// 1,250,000 under `amount`.
+fn unit_export(
+    dir: &Path,
+    name: &str,
+    above: &[&str],
+    group: Option<&str>,
+    amount: &str,
+) -> PathBuf {
+    let xlsx = dir.join(name);
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    for (r, t) in above.iter().enumerate() {
+        ws.write_string(r as u32, 0, *t).unwrap();
+    }
+    let heads = [
+        "预算部门",
+        "年度",
+        "项目名称",
+        amount,
+        "一级指标",
+        "明细指标",
+        "指标性质",
+        "指标值",
+        "度量单位",
+    ];
+    let mut top = above.len() as u32;
+    if let Some(g) = group {
+        for (c, h) in heads.iter().enumerate() {
+            if c != 3 {
+                ws.merge_range(top, c as u16, top + 1, c as u16, h, &Format::new())
+                    .unwrap();
+            }
+        }
+        ws.write_string(top, 3, g).unwrap();
+        ws.write_string(top + 1, 3, amount).unwrap();
+        top += 1;
+    } else {
+        for (c, h) in heads.iter().enumerate() {
+            ws.write_string(top, c as u16, *h).unwrap();
+        }
+    }
+    let r = top + 1;
+    for (c, v) in [
+        "甲局",
+        "",
+        "项目一",
+        "",
+        "产出指标",
+        "会议次数",
+        "≥",
+        "12",
+        "次",
+    ]
+    .iter()
+    .enumerate()
+    {
+        if !v.is_empty() {
+            ws.write_string(r, c as u16, *v).unwrap();
+        }
+    }
+    ws.write_number(r, 1, 2024.0).unwrap();
+    ws.write_number(r, 3, 1_250_000.0).unwrap();
+    wb.save(&xlsx).unwrap();
+    xlsx
+}
+
+/// Issue 21: the unit of amounts is read from the column, a group heading over it, or a
+/// `金额单位：…` line above the table; converted from 元 exactly; and a money column without a
+/// unit, or with units that disagree, is refused at its cell unless `--unit` says which.
+#[test]
+fn the_unit_of_amounts_is_read_never_guessed() {
+    let total = |dir: &Path| {
+        let d =
+            jixiao::load::parse(&std::fs::read_to_string(dir.join("data/2024-甲局.yaml")).unwrap())
+                .unwrap();
+        d.projects[0]
+            .funds
+            .value
+            .get("合计")
+            .unwrap()
+            .value
+            .0
+            .to_string()
+    };
+    // A line above the table, and the same line beside the title.
+    for above in [
+        &["某某局项目支出绩效目标", "金额单位：元"][..],
+        &["2024年预算（单位： 元）"][..],
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let x = unit_export(dir.path(), "a.xlsx", above, None, "资金总额");
+        let o = import(dir.path(), &[x.to_str().unwrap(), "--style", "zhejiang"]);
+        assert!(o.status.success(), "{above:?}: {}", stderr(&o));
+        assert_eq!(
+            total(dir.path()),
+            "125",
+            "{above:?}: 1,250,000 元 = 125 万元"
+        );
+    }
+    // A group heading over the amount column.
+    let dir = tempfile::tempdir().unwrap();
+    let x = unit_export(
+        dir.path(),
+        "g.xlsx",
+        &[],
+        Some("资金安排（元）"),
+        "资金总额",
+    );
+    let o = import(dir.path(), &[x.to_str().unwrap(), "--style", "zhejiang"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(total(dir.path()), "125");
+    // The column's own heading in 万元.
+    let dir = tempfile::tempdir().unwrap();
+    let x = unit_export(dir.path(), "w.xlsx", &[], None, "资金总额（万元）");
+    let o = import(dir.path(), &[x.to_str().unwrap(), "--style", "zhejiang"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(total(dir.path()), "1250000");
+
+    // No unit anywhere: refused at the amount's heading, nothing written; `--unit` decides.
+    let dir = tempfile::tempdir().unwrap();
+    let x = unit_export(
+        dir.path(),
+        "n.xlsx",
+        &["某某局项目支出绩效目标"],
+        None,
+        "资金总额",
+    );
+    let o = import(dir.path(), &[x.to_str().unwrap(), "--style", "zhejiang"]);
+    let err = stderr(&o);
+    assert!(!o.status.success(), "{err}");
+    assert!(
+        err.contains("Sheet1!D2") && err.contains("金额单位") && err.contains("--unit"),
+        "{err}"
+    );
+    assert!(!dir.path().join("data/2024-甲局.yaml").exists());
+    let o = import(
+        dir.path(),
+        &[x.to_str().unwrap(), "--style", "zhejiang", "--unit", "元"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(total(dir.path()), "125");
+
+    // A heading in 万元 under a line saying 元: refused, both cells named.
+    let dir = tempfile::tempdir().unwrap();
+    let x = unit_export(
+        dir.path(),
+        "c.xlsx",
+        &["金额单位：元"],
+        None,
+        "资金总额（万元）",
+    );
+    let o = import(dir.path(), &[x.to_str().unwrap(), "--style", "zhejiang"]);
+    let err = stderr(&o);
+    assert!(!o.status.success(), "{err}");
+    assert!(
+        err.contains("Sheet1!D2") && err.contains("Sheet1!A1") && err.contains("不一致"),
+        "{err}"
+    );
+    assert!(!dir.path().join("data/2024-甲局.yaml").exists());
+    // `--unit` takes only 元 or 万元.
+    let o = import(
+        dir.path(),
+        &[x.to_str().unwrap(), "--style", "zhejiang", "--unit", "千元"],
+    );
+    assert!(!o.status.success());
+}
