@@ -237,26 +237,6 @@ pub fn output_dir_key(name: &str) -> String {
         .to_lowercase()
 }
 
-/// Names Windows reserves for devices, with or without an extension.
-fn reserved_on_windows(dir: &str) -> bool {
-    let stem = dir
-        .split('.')
-        .next()
-        .unwrap_or("")
-        .trim_end()
-        .to_uppercase();
-    let numbered = |p: &str| {
-        stem.strip_prefix(p).is_some_and(|n| {
-            let mut c = n.chars();
-            matches!(
-                (c.next(), c.next()),
-                (Some('1'..='9' | '¹' | '²' | '³'), None)
-            )
-        })
-    };
-    matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL") || numbered("COM") || numbered("LPT")
-}
-
 /// The department's output directory `out/<年度>/<部门>/`: a name the file system would refuse
 /// or alter (JX112), or one that is another department's directory, or the `reserved` one, on
 /// some file system (JX111, at this department's name, naming the other's file).
@@ -280,7 +260,7 @@ fn check_output_dir<'a>(
         );
         return;
     }
-    if reserved_on_windows(&dir) {
+    if crate::write::policy::reserved_on_windows(&dir) {
         cx.emit_help(
             &rules::BAD_DEPARTMENT_NAME,
             &dept.name,

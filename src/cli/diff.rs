@@ -520,8 +520,11 @@ fn write_table(args: &Args, compared: &Compared) -> bool {
     // Where the table goes is settled before anything is rendered: never a link or special
     // file, never a data or template file read by this run, never the same file twice.
     let mut claims = crate::write::policy::Claims::default();
-    claims.inputs_below(&args.data, 100_000);
-    claims.inputs_below(&templates, 100_000);
+    claims.project_inputs(
+        &args.data,
+        &templates,
+        &crate::workspace::font_dirs(&args.data, &args.font_paths),
+    );
     for side in [&args.old, &args.new].into_iter().flatten() {
         let side = Path::new(side);
         if side.is_dir() {

@@ -39,6 +39,15 @@ pub struct Args {
     pub time_limit: Option<f64>,
 }
 
+/// `eprintln!` for lines that carry text from a workbook (names, cells, changes): characters
+/// that could drive the terminal (escape sequences, bidirectional overrides) are shown as
+/// visible stand-ins, as in diagnostics.
+macro_rules! say {
+    ($($t:tt)*) => {
+        eprintln!("{}", crate::diag::printable(&format!($($t)*)))
+    };
+}
+
 /// The comments at the top of an imported file.
 fn comments(imp: &Imported, schema: &str) -> Vec<String> {
     let file = imp
@@ -131,6 +140,12 @@ pub fn run(args: &Args) -> ExitCode {
     };
     // The workbooks read are inputs of this run: nothing is written over one of them.
     let mut claims = Claims::default();
+    // The data directory is where import writes (a data file is replaced with its backup):
+    // the styles, templates and fonts are this run's inputs, and the workbooks.
+    claims.inputs_below(&templates, 100_000);
+    for f in crate::workspace::font_dirs(&args.out, &[]) {
+        claims.inputs_below(&f, 100_000);
+    }
     for file in &args.files {
         claims.input(file);
     }
@@ -151,7 +166,7 @@ pub fn run(args: &Args) -> ExitCode {
             Ok(i) => i,
             Err(e) => {
                 super::schema::print_problems(&style_problems);
-                eprintln!("错误：{e}");
+                say!("错误：{e}");
                 failed = true;
                 continue;
             }
@@ -160,9 +175,9 @@ pub fn run(args: &Args) -> ExitCode {
             match write_one(&imp, args, &styles, &data, &mut claims) {
                 Ok(Wrote::Unchanged(path)) => {
                     for n in &imp.notes {
-                        eprintln!("注意：{n}");
+                        say!("注意：{n}");
                     }
-                    eprintln!(
+                    say!(
                         "没有改动 {}：它已经是导入的内容",
                         crate::diag::display_path(&path)
                     );
@@ -170,12 +185,12 @@ pub fn run(args: &Args) -> ExitCode {
                 }
                 Ok(Wrote::Written(path)) => {
                     for c in &imp.changes {
-                        eprintln!("已导入：{c}");
+                        say!("已导入：{c}");
                     }
                     for n in &imp.notes {
-                        eprintln!("注意：{n}");
+                        say!("注意：{n}");
                     }
-                    eprintln!(
+                    say!(
                         "已写入 {}（{}，{} 年度，{} 个项目，{} 条指标）",
                         crate::diag::display_path(&path),
                         imp.department.name.value,
@@ -190,7 +205,7 @@ pub fn run(args: &Args) -> ExitCode {
                     written.push(path);
                 }
                 Err(e) => {
-                    eprintln!("错误：{e}");
+                    say!("错误：{e}");
                     failed = true;
                 }
             }
@@ -244,7 +259,7 @@ fn data_file_name(imp: &Imported) -> Result<String, String> {
     let d = &imp.department;
     match &imp.file_name {
         Some(f) if imp.twin => {
-            if crate::load::is_data_file_name(f) {
+            if crate::load::is_data_file_name_from_file(f) {
                 Ok(f.clone())
             } else {
                 Err(format!(
@@ -254,10 +269,18 @@ fn data_file_name(imp: &Imported) -> Result<String, String> {
                 ))
             }
         }
-        _ => Ok(crate::scaffold::file_name(
-            d.name.value.trim(),
-            d.year.value,
-        )),
+        _ => {
+            let file = crate::scaffold::file_name(d.name.value.trim(), d.year.value);
+            crate::write::policy::name_from_file(&file)
+                .map(|_| file.clone())
+                .map_err(|_| {
+                    format!(
+                        "{}：部门名称“{}”不能用作文件名（太长、是 Windows 保留的设备名，或含有控制字符），没有写入；请用 --department 写出部门全称",
+                        imp.source.display(),
+                        crate::diag::printable(d.name.value.trim())
+                    )
+                })
+        }
     }
 }
 
@@ -311,6 +334,20 @@ fn write_one(
         let old = String::from_utf8_lossy(&old);
         if old == text {
             return Ok(Wrote::Unchanged(path));
+        }
+        // Another department's file is never replaced by this one, not even with --force (a
+        // workbook's data sheet could name any file of the directory).
+        if let Ok(c) = crate::load::parse(&old)
+            && (c.name.value.trim() != name || c.year.value != d.year.value)
+        {
+            return Err(format!(
+                "{} 是另一个部门（{}，{} 年度）的数据文件，不能用“{}”（{} 年度）的导入内容替换，没有改动它；请用 jixiao build 重新生成表格，或用 --out 写到别的目录",
+                crate::diag::display_path(&path),
+                c.name.value.trim(),
+                c.year.value,
+                name,
+                d.year.value
+            ));
         }
         // A twin replaces the data file it was built from (its comments are kept in the
         // .bak); a data file changed since the build is not overwritten without --force.

@@ -68,7 +68,12 @@ pub fn run(args: &Args) -> ExitCode {
             print!("{text}");
             ExitCode::SUCCESS
         }
-        Some(path) => match crate::write::policy::write_named(path, text.as_bytes()) {
+        Some(path) => match crate::write::policy::write_named(path, text.as_bytes(), &mut {
+            // Never over a style read now, nor over the project's data.
+            let mut claims = crate::write::policy::Claims::default();
+            claims.project_inputs(Path::new("data"), &templates, &[]);
+            claims
+        }) {
             Ok(_) => {
                 eprintln!("已写入 {}", crate::diag::display_path(path));
                 ExitCode::SUCCESS

@@ -28,8 +28,12 @@ impl Synonyms {
     /// `templates/import.yaml` of `templates`, or the shipped one when the project has none.
     pub fn load(templates: &Path) -> Result<Synonyms, String> {
         let path = templates.join("import.yaml");
-        let text = match std::fs::read_to_string(&path) {
+        // The project's own file when there is one (a FIFO or a link to a device there is an
+        // error, not a reason to read it or to fall back silently).
+        let own = std::fs::symlink_metadata(&path).is_ok();
+        let text = match crate::load::read_project_text(&path) {
             Ok(t) => t,
+            Err(e) if own => return Err(format!("无法读取 {}：{e}", path.display())),
             Err(_) => crate::scaffold::TEMPLATES
                 .iter()
                 .find(|(p, _)| *p == "import.yaml")

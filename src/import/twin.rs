@@ -358,7 +358,7 @@ fn department_of(text: &str) -> Result<Department, String> {
 /// the file a regular file within the budget (the name comes from the workbook: never a path,
 /// a link, a device or a pipe).
 fn data_file(dir: &Path, name: &str) -> Option<Department> {
-    if !crate::load::is_data_file_name(name) {
+    if !crate::load::is_data_file_name_from_file(name) {
         return None;
     }
     let bytes =

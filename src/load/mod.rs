@@ -1107,7 +1107,8 @@ fn scan_zh(kind: &ErrorKind) -> String {
 }
 
 /// Whether `name` (one path component) names a department's data file in a data directory:
-/// `*.yaml` or `*.yml`, and not the region file (see `crate::region`).
+/// `*.yaml` or `*.yml`, and not the region file (see `crate::region`). A name that comes from a
+/// file must also pass [`crate::write::policy::name_from_file`] ([`is_data_file_name_from_file`]).
 pub fn is_data_file_name(name: &str) -> bool {
     crate::write::policy::file_name(name).is_ok()
         && matches!(
@@ -1115,6 +1116,12 @@ pub fn is_data_file_name(name: &str) -> bool {
             Some("yaml" | "yml")
         )
         && !crate::region::FILE_NAMES.contains(&name)
+}
+
+/// Whether `name`, taken from a file (a workbook's data sheet), may be written as a data file:
+/// a data file's name ([`is_data_file_name`]) that any file system the offices use accepts.
+pub fn is_data_file_name_from_file(name: &str) -> bool {
+    is_data_file_name(name) && crate::write::policy::name_from_file(name).is_ok()
 }
 
 fn io_reason(err: &std::io::Error) -> String {

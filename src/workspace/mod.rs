@@ -280,6 +280,7 @@ impl Workspace {
                     unchanged: record.files,
                     planned: 0,
                     removed: 0,
+                    write_failures: 0,
                     elapsed: started.elapsed(),
                 };
             }
@@ -635,12 +636,12 @@ impl Workspace {
             unchanged: counts.unchanged,
             planned: counts.planned,
             removed: counts.removed,
+            write_failures: counts.write_failures,
             elapsed: std::time::Duration::ZERO,
         };
         // A build without any error is the record the next one-shot build may stand on.
         if let Some(key) = shortcut_key
             && !outcome.failed()
-            && counts.write_failures == 0
             && let Some(tree) = shortcut::out_tree(&self.options.out)
         {
             let record = shortcut::Record {

@@ -26,6 +26,8 @@ pub struct Outcome {
     pub planned: usize,
     /// Files of earlier builds removed: their department no longer makes them.
     pub removed: usize,
+    /// Files outside any department (the region's index pages) that could not be written.
+    pub write_failures: usize,
     pub elapsed: Duration,
 }
 
@@ -34,6 +36,7 @@ impl Outcome {
     pub fn failed(&self) -> bool {
         self.fatal.is_some()
             || self.summary.errors > 0
+            || self.write_failures > 0
             || self
                 .departments
                 .iter()

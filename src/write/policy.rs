@@ -168,6 +168,50 @@ pub fn file_name(name: &str) -> Result<&OsStr, FsError> {
     }
 }
 
+/// The longest name jixiao gives a file or directory it makes from data, in bytes (UTF-8):
+/// below the 255 bytes most file systems allow, leaving room for a suffix.
+pub const MAX_NAME_BYTES: usize = 200;
+
+/// `name`, taken from a file (a workbook's data sheet, a department's name), as a name jixiao
+/// may create on any file system the offices use: one component ([`file_name`]), none of the
+/// characters Windows forbids (`<>:"|?*`, an NTFS stream `x.yaml:y`), no character the text
+/// rules refuse (controls, bidirectional overrides that disguise a name), not a device name
+/// Windows reserves (`CON`, `COM1.yaml`), at most [`MAX_NAME_BYTES`].
+pub fn name_from_file(name: &str) -> Result<&OsStr, FsError> {
+    let bad = || FsError::BadName(name.to_string());
+    let n = file_name(name)?;
+    if name.contains(['<', '>', ':', '"', '|', '?', '*'])
+        || name.chars().any(crate::load::text::is_refused)
+        || name.ends_with(['.', ' '])
+        || reserved_on_windows(name)
+        || name.len() > MAX_NAME_BYTES
+    {
+        return Err(bad());
+    }
+    Ok(n)
+}
+
+/// Names Windows reserves for devices, with or without an extension (`CON`, `nul.yaml`,
+/// `COM1`, `LPT¹.txt`).
+pub fn reserved_on_windows(name: &str) -> bool {
+    let stem = name
+        .split('.')
+        .next()
+        .unwrap_or("")
+        .trim_end()
+        .to_uppercase();
+    let numbered = |p: &str| {
+        stem.strip_prefix(p).is_some_and(|n| {
+            let mut c = n.chars();
+            matches!(
+                (c.next(), c.next()),
+                (Some('1'..='9' | '¹' | '²' | '³'), None)
+            )
+        })
+    };
+    matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL") || numbered("COM") || numbered("LPT")
+}
+
 /// The plain components of a relative path, or [`FsError::BadName`].
 fn plain_parts(rel: &Path) -> Result<Vec<&OsStr>, FsError> {
     rel.components()
@@ -198,6 +242,12 @@ impl Dir {
         } else {
             path
         };
+        if std::fs::metadata(path).is_ok_and(|m| !m.is_dir()) {
+            return Err(FsError::WrongKind(
+                path.to_path_buf(),
+                "不是目录（是一个文件或特殊文件）；请指定一个目录",
+            ));
+        }
         if create {
             std::fs::create_dir_all(path).map_err(|e| FsError::Io(path.to_path_buf(), e))?;
         }
@@ -450,6 +500,14 @@ impl Dir {
         if !meta.is_file() {
             return Err(FsError::WrongKind(path, "不是普通文件"));
         }
+        // Changed in place, a file with a second name would change there too (a hard link
+        // planted at the lock to a file elsewhere).
+        if imp::links(&meta) > 1 {
+            return Err(FsError::WrongKind(
+                path,
+                "有不止一个文件名（硬链接），jixiao 不在原处改写它；请删除它，下次会重新生成",
+            ));
+        }
         Ok(file)
     }
 
@@ -529,9 +587,11 @@ pub fn write_below(root: &Path, rel: &Path, bytes: &[u8]) -> Result<Written, FsE
 }
 
 /// Writes `bytes` to a file the user named on the command line: its directory is the one the
-/// user named; the file itself is never a symbolic link or special file.
-pub fn write_named(path: &Path, bytes: &[u8]) -> Result<Written, FsError> {
+/// user named; the file itself is never a symbolic link or special file, nor one of `claims`.
+pub fn write_named(path: &Path, bytes: &[u8], claims: &mut Claims) -> Result<Written, FsError> {
     let (dir, name) = Dir::of_named_file(path)?;
+    dir.check_target(name.as_ref())?;
+    claims.output(&dir, &name)?;
     dir.replace(name, bytes)
 }
 
@@ -578,10 +638,30 @@ impl Claims {
         }
     }
 
-    /// Claims `name` in `dir` as an output of this run: refused when it is an input, or an
-    /// output already written by this run.
+    /// Records a project's inputs: every file of its data directory, its styles and
+    /// templates, and its font directories, and the git repository's own directory (a table
+    /// written over `.git/HEAD` breaks the repository).
+    pub fn project_inputs(&mut self, data: &Path, templates: &Path, fonts: &[PathBuf]) {
+        const LIMIT: usize = 100_000;
+        self.inputs_below(data, LIMIT);
+        self.inputs_below(templates, LIMIT);
+        for f in fonts {
+            self.inputs_below(f, LIMIT);
+        }
+    }
+
+    /// Claims `name` in `dir` as an output of this run: refused when it is an input, inside a
+    /// git repository's own directory, or an output already written by this run.
     pub fn output(&mut self, dir: &Dir, name: &str) -> Result<(), FsError> {
         let path = dir.join(name);
+        let in_git = std::fs::canonicalize(dir.path())
+            .is_ok_and(|p| p.components().any(|c| c.as_os_str() == ".git"));
+        if in_git {
+            return Err(FsError::Collides(
+                path,
+                "在 git 仓库自己的目录（.git）里，写在这里会损坏仓库；请换一个位置".to_string(),
+            ));
+        }
         if let Some(id) = dir.id(name)
             && let Some((_, input)) = self.inputs.iter().find(|(i, _)| *i == id)
         {
@@ -684,6 +764,11 @@ mod imp {
     #[allow(clippy::unnecessary_cast)]
     fn inode(st: &rustix::fs::Stat) -> FileId {
         FileId::Inode(st.st_dev as u64, st.st_ino as u64)
+    }
+
+    pub fn links(meta: &std::fs::Metadata) -> u64 {
+        use std::os::unix::fs::MetadataExt;
+        meta.nlink()
     }
 
     pub fn id(dir: &Dir, name: &OsStr) -> Option<FileId> {
@@ -815,6 +900,10 @@ mod imp {
         } else {
             Kind::Special("特殊文件")
         })
+    }
+
+    pub fn links(_meta: &std::fs::Metadata) -> u64 {
+        1
     }
 
     pub fn id(dir: &Dir, name: &OsStr) -> Option<FileId> {
@@ -950,7 +1039,7 @@ mod tests {
             Err(FsError::Special(..))
         ));
         assert!(matches!(
-            write_named(Path::new("/dev/zero"), b"x"),
+            write_named(Path::new("/dev/zero"), b"x", &mut Claims::default()),
             Err(FsError::Special(..))
         ));
     }

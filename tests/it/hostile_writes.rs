@@ -379,3 +379,131 @@ fn rewrite_shared_string(from: &Path, to: &Path, old: &str, new: &str) {
         "the data file's name {old} is a shared string of the workbook"
     );
 }
+
+#[test]
+fn a_hard_link_at_the_lock_is_not_changed_in_place() {
+    let p = project();
+    let victim = Victim::new();
+    fs::create_dir(p.path().join("out")).unwrap();
+    fs::hard_link(&victim.path, p.path().join("out/.jixiao-lock")).unwrap();
+    let o = jixiao(p.path(), &["build"]);
+    let err = stderr_of(&o);
+    assert!(!o.status.success(), "{err}");
+    assert!(err.contains("硬链接"), "{err}");
+    assert_eq!(fs::read_to_string(&victim.path).unwrap(), "keep me\n");
+}
+
+#[test]
+fn a_single_file_output_never_lands_on_a_project_input_or_in_git() {
+    let p = project();
+    let yaml = p.path().join("data").join(YAML);
+    let style = p.path().join("templates/xinjiang/style.yaml");
+    let before = (fs::read(&yaml).unwrap(), fs::read(&style).unwrap());
+    for target in [
+        format!("data/{YAML}"),
+        "templates/xinjiang/style.yaml".to_string(),
+    ] {
+        let o = jixiao(p.path(), &["schema", "-o", &target]);
+        let err = stderr_of(&o);
+        assert!(!o.status.success(), "{target}: {err}");
+        assert!(err.contains("输入文件"), "{target}: {err}");
+    }
+    assert_eq!(
+        (fs::read(&yaml).unwrap(), fs::read(&style).unwrap()),
+        before
+    );
+    // A repository's own directory.
+    fs::create_dir(p.path().join(".git")).unwrap();
+    fs::write(p.path().join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
+    let o = jixiao(p.path(), &["diff", "data", "data", "--xlsx", ".git/HEAD"]);
+    assert!(!o.status.success());
+    assert!(stderr_of(&o).contains(".git"), "{}", stderr_of(&o));
+    assert_eq!(
+        fs::read_to_string(p.path().join(".git/HEAD")).unwrap(),
+        "ref: refs/heads/main\n"
+    );
+    // An output directory that is a file is said to be one, in Chinese.
+    fs::write(p.path().join("afile"), "x").unwrap();
+    let o = jixiao(p.path(), &["build", "--out", "afile"]);
+    assert!(!o.status.success());
+    assert!(stderr_of(&o).contains("不是目录"), "{}", stderr_of(&o));
+}
+
+/// A workbook whose data sheet names another department's data file replaces nothing, even
+/// with --force.
+#[test]
+fn a_tampered_workbook_cannot_take_over_another_departments_file() {
+    let p = project();
+    fs::copy(
+        repo().join("data/2023-kuerle-rendaban.yaml"),
+        p.path().join("data/2023-kuerle-rendaban.yaml"),
+    )
+    .unwrap();
+    let other = fs::read(p.path().join("data/2023-kuerle-rendaban.yaml")).unwrap();
+    assert!(jixiao(p.path(), &["build"]).status.success());
+    let xlsx = p
+        .path()
+        .join("out")
+        .join(DEPT)
+        .join("项目支出绩效目标表.xlsx");
+    let tampered = p.path().join("tampered.xlsx");
+    rewrite_shared_string(&xlsx, &tampered, YAML, "2023-kuerle-rendaban.yaml");
+    let o = jixiao(p.path(), &["import", tampered.to_str().unwrap(), "--force"]);
+    let err = stderr_of(&o);
+    assert!(!o.status.success(), "{err}");
+    assert!(err.contains("另一个部门"), "{err}");
+    assert_eq!(
+        fs::read(p.path().join("data/2023-kuerle-rendaban.yaml")).unwrap(),
+        other
+    );
+    assert!(!p.path().join("data/2023-kuerle-rendaban.yaml.bak").exists());
+}
+
+/// Text from a workbook never reaches the terminal as escape sequences.
+#[test]
+fn a_workbook_cannot_drive_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let xlsx = dir.path().join("f.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    let heads = [
+        "部门",
+        "年度",
+        "项目名称",
+        "年度资金总额（万元）",
+        "一级指标",
+        "二级指标",
+        "三级指标",
+        "指标值",
+    ];
+    let row = [
+        "恶意\u{1b}]0;PWNED\u{7}\u{1b}[31m局",
+        "2025",
+        "测试项目",
+        "10",
+        "产出指标",
+        "数量指标",
+        "培训人数",
+        "≥100人",
+    ];
+    for (c, (h, v)) in heads.iter().zip(row).enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+        ws.write_string(1, c as u16, v).unwrap();
+    }
+    wb.save(&xlsx).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_jixiao"))
+        .current_dir(dir.path())
+        .args([
+            "import",
+            xlsx.to_str().unwrap(),
+            "--style",
+            "ningxia",
+            "--templates",
+        ])
+        .arg(repo().join("templates"))
+        .output()
+        .unwrap();
+    let err = stderr_of(&o);
+    assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
+    assert!(err.contains("恶意"), "{err}");
+}
