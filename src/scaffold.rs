@@ -180,8 +180,20 @@ pub fn schemas(styles: &Styles) -> Vec<(String, String)> {
     out
 }
 
-/// Writes (or refreshes) the schema of `style` under `root/schemas/`.
-pub fn write_schema(root: &Path, style: &LoadedStyle) -> Result<PathBuf, String> {
+/// Writes (or refreshes) the schema of `style` under `root/schemas/`, when `root` (the parent of
+/// the data directory) is the directory the user works in or a jixiao project (it has
+/// `schemas/` or `templates/`). Elsewhere (`new --data .`, `import --out 别处/data`) the parent
+/// is no directory the user named, and nothing is written there (`Ok(None)`).
+pub fn write_schema(root: &Path, style: &LoadedStyle) -> Result<Option<PathBuf>, String> {
+    let is_project = ["schemas", "templates"]
+        .iter()
+        .any(|d| std::fs::symlink_metadata(root.join(d)).is_ok_and(|m| m.is_dir()));
+    let is_cwd = std::env::current_dir()
+        .and_then(|d| d.canonicalize())
+        .is_ok_and(|d| root.canonicalize().is_ok_and(|r| r == d));
+    if !is_project && !is_cwd {
+        return Ok(None);
+    }
     let path = root.join(crate::schema::schema_file(&style.key));
     let mut text =
         serde_json::to_string_pretty(&crate::schema::style_schema(style)).unwrap_or_default();
@@ -192,7 +204,7 @@ pub fn write_schema(root: &Path, style: &LoadedStyle) -> Result<PathBuf, String>
         text.as_bytes(),
     )
     .map_err(|e| format!("无法写入：{e}"))?;
-    Ok(path)
+    Ok(Some(path))
 }
 
 /// The data file name of a department: `<年度>-<部门>.yaml`.

@@ -79,12 +79,15 @@ pub fn run(args: &Args) -> ExitCode {
         Ok(false) => return exists(&path),
         Err(e) => return fail(format!("无法写入：{e}")),
     }
+    let help = match &schema {
+        Some(s) => format!("，编辑器格式说明在 {}", crate::diag::display_path(s)),
+        None => "（数据目录的上一级不是 jixiao 项目目录，没有在那里写编辑器用的 schema；需要时用 jixiao schema -o 写到你指定的位置）".to_string(),
+    };
     eprintln!(
-        "已写入 {}（样式 {}：{}），编辑器格式说明在 {}",
+        "已写入 {}（样式 {}：{}）{help}",
         crate::diag::display_path(&path),
         style.key,
         style.style.name,
-        crate::diag::display_path(&schema)
     );
     eprintln!("把每个 \"\" 换成实际内容、金额 0 改成实际金额，然后运行 jixiao check。");
     ExitCode::SUCCESS

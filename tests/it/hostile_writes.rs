@@ -507,3 +507,43 @@ fn a_workbook_cannot_drive_the_terminal() {
     assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
     assert!(err.contains("恶意"), "{err}");
 }
+
+/// The editor's schema goes beside the data directory only in a jixiao project (one with
+/// `templates/` or `schemas/`): `new --data .` or `import --out elsewhere/data` wrote
+/// `schemas/` into a directory nobody named.
+#[test]
+fn no_schema_is_written_outside_a_project() {
+    let outside = tempfile::tempdir().unwrap();
+    let data = outside.path().join("imp");
+    fs::create_dir(&data).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_jixiao"))
+        .current_dir(&data)
+        .args([
+            "new",
+            "某某局",
+            "--style",
+            "xinjiang",
+            "--year",
+            "2025",
+            "--data",
+            ".",
+            "--templates",
+        ])
+        .arg(repo().join("templates"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr_of(&o));
+    assert!(data.join("2025-某某局.yaml").is_file());
+    assert!(
+        !outside.path().join("schemas").exists(),
+        "nothing beside the named directory"
+    );
+    // In a project the schema is refreshed as before.
+    let p = project();
+    let o = jixiao(
+        p.path(),
+        &["new", "某某局", "--style", "xinjiang", "--year", "2025"],
+    );
+    assert!(o.status.success(), "{}", stderr_of(&o));
+    assert!(p.path().join("schemas/xinjiang.schema.json").is_file());
+}
