@@ -285,6 +285,19 @@ fn check_output_dir<'a>(
         return;
     }
     let key = (output_dir_key(name), dept.year.value);
+    // With a region, `out/<年度>/index.html` is the year's publication index.
+    if reserved.is_some() && output_dir_key(crate::region::index::INDEX_FILE) == key.0 {
+        cx.emit_help(
+            &rules::OUTPUT_COLLISION,
+            &dept.name,
+            format!(
+                "部门“{name}”的输出目录 {}/{dir}/ 就是该年度发布索引页的文件名",
+                dept.year.value
+            ),
+            "写出部门全称",
+        );
+        return;
+    }
     if let Some(reserved) = reserved.filter(|r| output_dir_key(r) == key.0) {
         cx.emit_help(
             &rules::OUTPUT_COLLISION,

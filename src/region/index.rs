@@ -8,6 +8,9 @@ use std::path::{Path, PathBuf};
 use crate::serve::page::{esc, url_segment};
 use crate::workspace::{DeptOutcome, DeptStatus};
 
+/// The file name of a year's publication index, in `out/<年>/`.
+pub const INDEX_FILE: &str = "index.html";
+
 /// The index of every year of `departments`: (path, page).
 pub fn pages(out: &Path, region: &str, departments: &[DeptOutcome]) -> Vec<(PathBuf, String)> {
     let mut years: Vec<u32> = departments.iter().map(|d| d.year).collect();
@@ -18,7 +21,7 @@ pub fn pages(out: &Path, region: &str, departments: &[DeptOutcome]) -> Vec<(Path
         .map(|year| {
             let dir = out.join(year.to_string());
             let page = page(&dir, region, year, departments);
-            (dir.join("index.html"), page)
+            (dir.join(INDEX_FILE), page)
         })
         .collect()
 }

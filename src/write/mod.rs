@@ -243,10 +243,20 @@ pub fn replace_together(
     let mut result = Vec::with_capacity(files.len());
     let mut changed = Vec::new();
     let mut subdirs: BTreeMap<PathBuf, Dir> = BTreeMap::new();
+    // Never one output over another of the same run: two documents named alike (or alike but
+    // for case or composition, as some file systems compare) would leave one lost.
+    let mut names = std::collections::BTreeSet::new();
     for &(path, bytes) in files {
         let Some((sub, name)) = split_below(dir, path) else {
             return Err(err(path, format!("不在部门目录 {} 内", dir.display())));
         };
+        if !names.insert((sub.clone(), policy::folded_name(&name))) {
+            return Err(err(
+                path,
+                "本部门有两个文档都要写到这个文件（文件名相同，或只差大小写），一个会丢失，所以本部门的文件一个也没有写；请在样式的 documents 中给各文档不同的 file"
+                    .to_string(),
+            ));
+        }
         if !subdirs.contains_key(&sub) {
             let d = dept.open_dir(&sub, true).map_err(refused)?;
             subdirs.insert(sub.clone(), d);

@@ -547,3 +547,48 @@ fn no_schema_is_written_outside_a_project() {
     assert!(o.status.success(), "{}", stderr_of(&o));
     assert!(p.path().join("schemas/xinjiang.schema.json").is_file());
 }
+
+/// Two documents of a style named alike would write one file twice (one lost, the build
+/// said 写入 twice and succeeded); a department named like the region's index page would be
+/// written over by it. Both are refused, the first before anything of the department is written,
+/// the second by `check`.
+#[test]
+fn outputs_of_one_run_never_land_on_each_other() {
+    let p = project();
+    let yaml = "2023-xiangshan-rendaban.yaml";
+    fs::copy(
+        repo().join("data").join(yaml),
+        p.path().join("data").join(yaml),
+    )
+    .unwrap();
+    let style = p.path().join("templates/anhui/style.yaml");
+    let text = fs::read_to_string(&style).unwrap();
+    fs::write(
+        &style,
+        text.replace("file: 部门绩效自评项目清单", "file: 项目支出绩效自评表"),
+    )
+    .unwrap();
+    let o = jixiao(p.path(), &["build"]);
+    let err = stderr_of(&o);
+    assert!(!o.status.success(), "{err}");
+    assert!(err.contains("两个文档"), "{err}");
+    let dept = p.path().join("out/2023/相山区人大办公室");
+    assert!(
+        !dept.exists() || fs::read_dir(&dept).unwrap().next().is_none(),
+        "nothing of it written"
+    );
+
+    let p = project();
+    fs::write(
+        p.path().join("data/地区.yaml"),
+        "地区: 库尔勒市\n编制单位: 库尔勒市财政局\n",
+    )
+    .unwrap();
+    let data = p.path().join("data").join(YAML);
+    let text = fs::read_to_string(&data).unwrap();
+    fs::write(&data, text.replacen("部门: 库尔勒市信访局", "部门: index.html", 1)).unwrap();
+    let o = jixiao(p.path(), &["check"]);
+    let err = stderr_of(&o);
+    assert!(!o.status.success(), "{err}");
+    assert!(err.contains("JX111") && err.contains("索引页"), "{err}");
+}
