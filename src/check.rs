@@ -551,6 +551,9 @@ fn checked_sum<T>(
     sum
 }
 
+/// A project budget from which on (万元, i.e. 10 亿元) an amount is more likely 元 than 万元.
+pub const PLAUSIBLE_PROJECT_WAN: i64 = 100_000;
+
 fn check_funds(cx: &mut Cx, funds: &Spanned<Money<Num>>, style: &LoadedStyle) -> Funds {
     let m = &funds.value;
     let mut sources = Vec::new();
@@ -593,6 +596,40 @@ fn check_funds(cx: &mut Cx, funds: &Spanned<Money<Num>>, style: &LoadedStyle) ->
         && let Some(t) = m.total()
     {
         cx.emit(&rules::MONEY_NEGATIVE, t, "合计为负数");
+    }
+    // Amounts entered in 元 where the data is 万元: ten thousand times too much.
+    let at_total = |cx: &mut Cx, rule: &'static rules::Rule, msg: String| match m.total() {
+        Some(t) => cx.emit(rule, t, msg),
+        None => cx.emit(rule, funds, msg),
+    };
+    if total >= Decimal::from(PLAUSIBLE_PROJECT_WAN) {
+        at_total(
+            cx,
+            &rules::MONEY_UNIT,
+            format!(
+                "项目预算 {} 万元（{} 亿元），一个项目通常远少于此，可能是把元写成了万元",
+                fmt_decimal(total),
+                fmt_decimal(total / Decimal::from(10_000))
+            ),
+        );
+    } else if let Some((k, v)) = sources
+        .iter()
+        .chain([&("合计".to_string(), total)])
+        .find(|(_, v)| *v > Decimal::from(10_000) && (*v % Decimal::from(10_000)).is_zero())
+    {
+        at_total(
+            cx,
+            &rules::MONEY_UNIT,
+            format!(
+                "{k} {} 万元正好是 10000 的倍数，可能是以元计的金额（{} 元 = {} 万元）",
+                fmt_decimal(*v),
+                fmt_decimal(*v),
+                fmt_decimal(*v / Decimal::from(10_000))
+            ),
+        );
+    }
+    if total.is_zero() && !sources.is_empty() || total.is_zero() && m.total().is_some() {
+        at_total(cx, &rules::MONEY_ZERO, "项目预算合计为 0".to_string());
     }
     Funds { sources, total }
 }

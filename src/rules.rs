@@ -112,6 +112,10 @@ rules! {
     MONEY_MISSING = "JX304", Error, "没有填写金额", Some("至少填写一个资金来源，或填写合计");
     MONEY_RANGE = "JX305", Error, "数值超出可计算的范围",
         Some("检查是否多写了数字；金额以万元为单位");
+    MONEY_UNIT = "JX306", Warning, "金额不像是以万元为单位",
+        Some("金额以万元为单位：以元计的金额除以 10000（1,250,000 元写 125）；确实如此时可不改");
+    MONEY_ZERO = "JX307", Warning, "预算金额为 0",
+        Some("填写项目的预算金额（万元）；空白表格待填时可暂不处理");
 
     EVAL_UNKNOWN_INDICATOR = "JX401", Error, "自评引用的指标不存在",
         Some("写所引用指标的三级名称；同名时写 二级/三级");

@@ -241,8 +241,8 @@ fn valid_departments_of_every_style_check_clean() {
 #[test]
 fn severities_follow_the_rule_table() {
     let warnings = [
-        "JX108", "JX206", "JX214", "JX408", "JX409", "JX410", "JX411", "JX412", "JX413", "JX414",
-        "JX415", "JX416", "JX601", "JX602", "JX603",
+        "JX108", "JX206", "JX214", "JX306", "JX307", "JX408", "JX409", "JX410", "JX411", "JX412",
+        "JX413", "JX414", "JX415", "JX416", "JX601", "JX602", "JX603",
     ];
     for r in jixiao::rules::ALL {
         let expected = if warnings.contains(&r.code) {
@@ -845,6 +845,47 @@ fn jx302_money_source_the_style_lacks() {
         "{财政拨款: 15, 上年结转: 5, 合计: 20}",
     );
     silent(&check_yaml(&yaml), "JX302");
+}
+
+/// Issue 21: an amount entered in 元 where the data is 万元 is ten thousand times too much.
+#[test]
+fn jx306_money_that_looks_like_yuan() {
+    // A multiple of 10,000 above 10,000: 1,250,000 元 typed as 万元.
+    let yaml = edit(
+        XINJIANG,
+        "{财政拨款: 10, 其他资金: 0, 合计: 10}",
+        "{财政拨款: 1250000, 其他资金: 0, 合计: 1250000}",
+    );
+    let found = check_yaml(&yaml);
+    let d = fires(&found, "JX306", 7);
+    assert!(d.message.contains("125"), "{}", d.message);
+    // 10 亿元 or more for one project.
+    let yaml = edit(
+        XINJIANG,
+        "{财政拨款: 10, 其他资金: 0, 合计: 10}",
+        "{财政拨款: 123456.78, 其他资金: 0, 合计: 123456.78}",
+    );
+    fires(&check_yaml(&yaml), "JX306", 7);
+    // Plausible amounts, 10,000 万元 itself included, are quiet.
+    for amounts in [
+        "{财政拨款: 10, 其他资金: 0, 合计: 10}",
+        "{财政拨款: 10000, 其他资金: 0, 合计: 10000}",
+        "{财政拨款: 25000.5, 其他资金: 0, 合计: 25000.5}",
+    ] {
+        let yaml = edit(XINJIANG, "{财政拨款: 10, 其他资金: 0, 合计: 10}", amounts);
+        silent(&check_yaml(&yaml), "JX306");
+    }
+}
+
+#[test]
+fn jx307_a_budget_of_zero() {
+    let yaml = edit(
+        XINJIANG,
+        "{财政拨款: 10, 其他资金: 0, 合计: 10}",
+        "{财政拨款: 0, 其他资金: 0, 合计: 0}",
+    );
+    fires(&check_yaml(&yaml), "JX307", 7);
+    silent(&check_yaml(XINJIANG), "JX307");
 }
 
 #[test]

@@ -586,7 +586,11 @@ fn outputs_of_one_run_never_land_on_each_other() {
     .unwrap();
     let data = p.path().join("data").join(YAML);
     let text = fs::read_to_string(&data).unwrap();
-    fs::write(&data, text.replacen("部门: 库尔勒市信访局", "部门: index.html", 1)).unwrap();
+    fs::write(
+        &data,
+        text.replacen("部门: 库尔勒市信访局", "部门: index.html", 1),
+    )
+    .unwrap();
     let o = jixiao(p.path(), &["check"]);
     let err = stderr_of(&o);
     assert!(!o.status.success(), "{err}");
