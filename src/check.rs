@@ -223,7 +223,7 @@ pub fn check_with<'a>(loaded: &'a Loaded, styles: &Styles, reserved: Option<&str
 
 /// The longest output directory name accepted, in bytes (most file systems allow 255; the
 /// rest is left for a name's marks, and Windows paths are short).
-pub const MAX_DIR_NAME_BYTES: usize = 200;
+pub const MAX_DIR_NAME_BYTES: usize = crate::write::policy::MAX_NAME_BYTES;
 
 /// How a file system compares output directory names: `safe_component`'s name, without the
 /// trailing dots and spaces Windows drops, in one case and one Unicode normalization (Windows
@@ -235,6 +235,39 @@ pub fn output_dir_key(name: &str) -> String {
         .nfd()
         .collect::<String>()
         .to_lowercase()
+}
+
+/// Why the name `what` (`部门名称`, `地区名称`) cannot be an output directory's name as
+/// `safe_component` makes it — only dots, a Windows device name, too long — as a message and
+/// what to do; `None` when it can.
+pub fn dir_name_problem(what: &str, name: &str) -> Option<(String, String)> {
+    let dir = crate::write::safe_component(name);
+    if name.chars().all(|c| c == '.' || c.is_whitespace()) {
+        return Some((
+            format!("{what}“{name}”只有点号，不能用作目录名"),
+            "写出全称".to_string(),
+        ));
+    }
+    if crate::write::policy::reserved_on_windows(&dir) {
+        return Some((
+            format!("{what}“{name}”是 Windows 保留的设备名，不能用作目录名"),
+            "写出全称；CON、PRN、AUX、NUL、COM1–COM9、LPT1–LPT9（含带扩展名的形式）不能作目录名"
+                .to_string(),
+        ));
+    }
+    if dir.len() > MAX_DIR_NAME_BYTES {
+        return Some((
+            format!(
+                "{what}用作目录名有 {} 字节（UTF-8），最多 {MAX_DIR_NAME_BYTES} 字节",
+                dir.len()
+            ),
+            format!(
+                "写简短些的{what}（汉字每个 3 字节，即约 {} 个汉字）",
+                MAX_DIR_NAME_BYTES / 3
+            ),
+        ));
+    }
+    None
 }
 
 /// The department's output directory `out/<年度>/<部门>/`: a name the file system would refuse
@@ -251,37 +284,8 @@ fn check_output_dir<'a>(
         return; // JX103
     }
     let dir = crate::write::safe_component(name);
-    if name.chars().all(|c| c == '.' || c.is_whitespace()) {
-        cx.emit_help(
-            &rules::BAD_DEPARTMENT_NAME,
-            &dept.name,
-            format!("部门名称“{name}”只有点号，不能用作目录名"),
-            "写出部门全称",
-        );
-        return;
-    }
-    if crate::write::policy::reserved_on_windows(&dir) {
-        cx.emit_help(
-            &rules::BAD_DEPARTMENT_NAME,
-            &dept.name,
-            format!("部门名称“{name}”是 Windows 保留的设备名，不能用作目录名"),
-            "写出部门全称；CON、PRN、AUX、NUL、COM1–COM9、LPT1–LPT9（含带扩展名的形式）不能作目录名",
-        );
-        return;
-    }
-    if dir.len() > MAX_DIR_NAME_BYTES {
-        cx.emit_help(
-            &rules::BAD_DEPARTMENT_NAME,
-            &dept.name,
-            format!(
-                "部门名称有 {} 字节（UTF-8），用作目录名最多 {MAX_DIR_NAME_BYTES} 字节",
-                dir.len()
-            ),
-            format!(
-                "写简短些的部门名称（汉字每个 3 字节，即约 {} 个汉字）",
-                MAX_DIR_NAME_BYTES / 3
-            ),
-        );
+    if let Some((message, help)) = dir_name_problem("部门名称", name) {
+        cx.emit_help(&rules::BAD_DEPARTMENT_NAME, &dept.name, message, help);
         return;
     }
     let key = (output_dir_key(name), dept.year.value);

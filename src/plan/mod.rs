@@ -62,6 +62,16 @@ pub struct Section {
     pub chart: Option<Chart>,
 }
 
+/// The texts of a signature line, one a `(label, value)` pair, as printed.
+pub fn signature_texts(pairs: &[(String, String)]) -> Vec<String> {
+    pairs.iter().map(|(l, v)| format!("{l}{v}")).collect()
+}
+
+/// A signature line of more pairs than the table has columns, in the one cell it then fills.
+pub fn signature_line(pairs: &[(String, String)]) -> String {
+    signature_texts(pairs).join("\u{3000}\u{3000}")
+}
+
 /// One grid row.
 /// A bar chart of one table column: a bar per body row, reference lines across.
 #[derive(Debug, Clone, Serialize)]

@@ -101,6 +101,66 @@ impl Region {
     }
 }
 
+/// The most signature lines under a summary (the usual is five).
+pub const MAX_SIGNATURES: usize = 50;
+
+/// What the build needs of the region file beyond its format, each at its place (JX701):
+/// a name that can be the summaries' directory `<地区>汇总` (as a department's name must), and
+/// a signature line that fits the one spreadsheet cell it may share (Excel's 32,767
+/// characters, counted as Excel counts them) in at most [`MAX_SIGNATURES`] lines.
+fn limits(region: &Region, sources: &crate::diag::Sources) -> Vec<Diagnostic> {
+    let at = |loc: &serde_saphyr::Location| crate::load::span_pos(sources, region.file, loc);
+    let mut out = Vec::new();
+    let name = &region.spec.name;
+    if let Some((message, help)) =
+        crate::check::dir_name_problem("地区名称", &summaries_dir_name(region))
+    {
+        out.push(
+            Diagnostic::new(&rules::REGION_FILE, at(&name.referenced), message)
+                .help(format!("{help}；汇总表写在 out/<年度>/<地区>汇总/ 中")),
+        );
+    }
+    let Some(lines) = &region.spec.signatures else {
+        return out;
+    };
+    if let Some(first_over) = lines.get(MAX_SIGNATURES) {
+        out.push(
+            Diagnostic::new(
+                &rules::REGION_FILE,
+                at(&first_over.label.referenced),
+                format!(
+                    "签字有 {} 项，最多 {MAX_SIGNATURES} 项（从这一项起超出）",
+                    lines.len()
+                ),
+            )
+            .help("签字栏印在每张汇总表下方的一行中，只保留需要签字的几项"),
+        );
+        return out;
+    }
+    let pairs = region.signatures();
+    let n = crate::plan::signature_line(&pairs).encode_utf16().count();
+    if n > crate::import::budget::CELL_CHARS {
+        let pos = lines.first().and_then(|s| at(&s.label.referenced));
+        out.push(
+            Diagnostic::new(
+                &rules::REGION_FILE,
+                pos,
+                format!(
+                    "签字栏合计 {n} 个字符，超过一个表格单元格能容纳的 {} 个字符",
+                    crate::import::budget::CELL_CHARS
+                ),
+            )
+            .help("签字栏在 xlsx 中写在一个单元格里；精简各项的标签和内容"),
+        );
+    }
+    out
+}
+
+/// The directory of each year's summaries of `region`: `<地区>汇总`.
+pub fn summaries_dir_name(region: &Region) -> String {
+    format!("{}汇总", region.name())
+}
+
 /// Whether `path` is a region file (not a department's data).
 pub fn is_region_file(path: &Path) -> bool {
     path.file_name()
@@ -144,7 +204,13 @@ pub fn load(data: &Path, loaded: &mut Loaded) -> Option<Region> {
                 ));
                 return None;
             }
-            Some(Region { file, spec })
+            let region = Region { file, spec };
+            let problems = limits(&region, &loaded.sources);
+            if !problems.is_empty() {
+                loaded.diagnostics.extend(problems);
+                return None;
+            }
+            Some(region)
         }
         Err(err) => {
             let d =

@@ -1060,7 +1060,7 @@ fn write_signature(
     }
     let format = styles.free(false, BODY_PT, Align::Left);
     let width = col_px.len();
-    let texts: Vec<String> = pairs.iter().map(|(l, v)| format!("{l}{v}")).collect();
+    let texts = crate::plan::signature_texts(pairs);
     let mut height: f64 = MIN_GRID_ROW_PT;
     if pairs.len() <= width {
         let k = pairs.len();
@@ -1072,7 +1072,7 @@ fn write_signature(
             height = height.max(text_height(text, px, BODY_PT));
         }
     } else {
-        let text = texts.join("\u{3000}\u{3000}");
+        let text = crate::plan::signature_line(pairs);
         put(sheet, row, 0, (width - 1) as u16, &text, &format)?;
         free.push((row, 0, text.clone()));
         height = height.max(text_height(&text, col_px.iter().sum(), BODY_PT));

@@ -39,6 +39,7 @@ use std::time::Instant;
 use crate::check::{Checked, Dept};
 use crate::diag::{Diagnostic, FileId, Summary};
 use crate::plan::Document;
+use crate::region::summaries_dir_name;
 use crate::render::pdf::engine::{self, Engine, TypstDiagnostic};
 use crate::render::pdf::fonts::FontSet;
 use crate::render::pdf::source::Templates;
@@ -1812,11 +1813,6 @@ pub fn project_root(data: &Path) -> PathBuf {
         .ok()
         .and_then(|d| d.parent().map(Path::to_path_buf))
         .unwrap_or_else(|| PathBuf::from("."))
-}
-
-/// The name of the directory of each year's summaries of `region` (`<地区>汇总`).
-fn summaries_dir_name(region: &crate::region::Region) -> String {
-    format!("{}汇总", region.name())
 }
 
 /// The font directories of a build: `fonts/` beside the data directory, then `extra`

@@ -2025,3 +2025,188 @@ fn jx603_a_project_gone_without_its_self_evaluation() {
     silent(&two_years(&last_year(), &this), "JX603");
     silent(&two_years(&last, &this_year()), "JX603");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Combining marks: check and build agree (issue 20)
+// ---------------------------------------------------------------------------------------------
+
+/// A minimal TrueType font of the family `family` that maps exactly the (BMP) characters
+/// `chars`, each to an empty glyph: enough for Typst to choose it and shape with it.
+fn tiny_font(family: &str, chars: &[char]) -> Vec<u8> {
+    fn u16s(out: &mut Vec<u8>, v: &[u16]) {
+        for x in v {
+            out.extend_from_slice(&x.to_be_bytes());
+        }
+    }
+    let glyphs = u16::try_from(chars.len() + 1).unwrap();
+    let mut head = Vec::new();
+    u16s(&mut head, &[1, 0, 1, 0, 0, 0]); // version, fontRevision, checkSumAdjustment
+    head.extend_from_slice(&0x5F0F_3CF5u32.to_be_bytes());
+    u16s(&mut head, &[0, 1000]); // flags, unitsPerEm
+    head.extend_from_slice(&[0; 16]); // created, modified
+    u16s(&mut head, &[0, 0, 600, 800, 0, 8, 2, 0, 0]);
+    let mut hhea = Vec::new();
+    u16s(
+        &mut hhea,
+        &[1, 0, 800, (-200i16) as u16, 0, 600, 0, 0, 600, 1, 0, 0],
+    );
+    u16s(&mut hhea, &[0, 0, 0, 0, 0, glyphs]);
+    let mut maxp = Vec::new();
+    u16s(&mut maxp, &[1, 0, glyphs]);
+    maxp.extend_from_slice(&[0; 26]);
+    let mut hmtx = Vec::new();
+    for _ in 0..glyphs {
+        u16s(&mut hmtx, &[600, 0]);
+    }
+    let mut loca = Vec::new();
+    u16s(&mut loca, &vec![0; usize::from(glyphs) + 1]);
+    let glyf = vec![0u8; 4];
+    // cmap: one format-4 subtable (Windows, Unicode BMP), a segment per character.
+    let mut codes: Vec<u16> = chars
+        .iter()
+        .map(|&c| u16::try_from(c as u32).unwrap())
+        .collect();
+    codes.sort();
+    let segs = u16::try_from(codes.len() + 1).unwrap();
+    let mut sub = Vec::new();
+    let pow = 1u16 << (15 - segs.leading_zeros());
+    u16s(
+        &mut sub,
+        &[
+            4,
+            0,
+            0,
+            segs * 2,
+            pow * 2,
+            pow.trailing_zeros() as u16,
+            segs * 2 - pow * 2,
+        ],
+    );
+    u16s(&mut sub, &codes);
+    u16s(&mut sub, &[0xFFFF, 0]);
+    u16s(&mut sub, &codes);
+    u16s(&mut sub, &[0xFFFF]);
+    let deltas: Vec<u16> = codes
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| (i as u16 + 1).wrapping_sub(c))
+        .collect();
+    u16s(&mut sub, &deltas);
+    u16s(&mut sub, &[1]);
+    u16s(&mut sub, &vec![0; usize::from(segs)]);
+    let len = u16::try_from(sub.len()).unwrap();
+    sub[2..4].copy_from_slice(&len.to_be_bytes());
+    let mut cmap = Vec::new();
+    u16s(&mut cmap, &[0, 1, 3, 1, 0, 12]);
+    cmap.extend(sub);
+    // name: family (1), full name (4) and PostScript name (6).
+    let utf16: Vec<u8> = family.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    let n = u16::try_from(utf16.len()).unwrap();
+    let mut name = Vec::new();
+    u16s(&mut name, &[0, 3, 6 + 12 * 3]);
+    for id in [1, 4, 6] {
+        u16s(&mut name, &[3, 1, 0x409, id, n, 0]);
+    }
+    name.extend_from_slice(&utf16);
+    let tables: [(&[u8; 4], Vec<u8>); 8] = [
+        (b"cmap", cmap),
+        (b"glyf", glyf),
+        (b"head", head),
+        (b"hhea", hhea),
+        (b"hmtx", hmtx),
+        (b"loca", loca),
+        (b"maxp", maxp),
+        (b"name", name),
+    ];
+    let mut font = Vec::new();
+    u16s(&mut font, &[1, 0, 8, 128, 3, 0]);
+    let mut offset = 12 + 16 * tables.len();
+    let mut body = Vec::new();
+    for (tag, data) in &tables {
+        font.extend_from_slice(*tag);
+        font.extend_from_slice(&[0; 4]);
+        font.extend_from_slice(&u32::try_from(offset).unwrap().to_be_bytes());
+        font.extend_from_slice(&u32::try_from(data.len()).unwrap().to_be_bytes());
+        body.extend_from_slice(data);
+        while body.len() % 4 != 0 {
+            body.push(0);
+        }
+        offset = 12 + 16 * tables.len() + body.len();
+    }
+    font.extend(body);
+    font
+}
+
+/// The 宋体 chain of the Xinjiang style is a font that has the letter A and nothing else (no
+/// combining acute U+0301, no precomposed Á); the Chinese fonts are still installed. `A` +
+/// U+0301 in a text cell: a face of the set covers each character, so the check passed
+/// character by character, and the build drew the mark as an empty box (Typst shapes the
+/// letter and its mark together, and falls back by the letter to the same font). Both now
+/// print the canonical composition Á, which the Chinese font has: check and build agree, and
+/// the table is printed.
+#[test]
+fn a_combining_mark_is_printed_composed_and_check_agrees_with_build() {
+    use jixiao::workspace::{BuildOptions, Options, Workspace, quiet};
+    let dir = tempfile::tempdir().unwrap();
+    let templates = dir.path().join("templates");
+    common::copy_dir(Path::new(TEMPLATES), &templates);
+    let fonts = dir.path().join("fonts");
+    std::fs::create_dir_all(&fonts).unwrap();
+    std::fs::write(fonts.join("jxtiny.ttf"), tiny_font("JxTiny", &['A'])).unwrap();
+    let style = templates.join("xinjiang/style.yaml");
+    let text = std::fs::read_to_string(&style).unwrap();
+    let changed: Vec<&str> = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("  宋体:") {
+                "  宋体: [JxTiny]"
+            } else {
+                l
+            }
+        })
+        .collect();
+    std::fs::write(&style, changed.join("\n")).unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let yaml =
+        std::fs::read_to_string(Path::new(TEMPLATES).join("../data/2023-kuerle-rendaban.yaml"))
+            .unwrap()
+            .replacen("负责人: 韩玲艳", "负责人: 韩玲艳A\u{301}", 1);
+    assert!(yaml.contains('\u{301}'));
+    std::fs::write(data.join("a.yaml"), yaml).unwrap();
+    let mut ws = Workspace::open(Options {
+        data,
+        out: dir.path().join("out"),
+        templates: None,
+        font_paths: Vec::new(),
+    });
+    let checked = ws.check();
+    let show = |o: &jixiao::workspace::Outcome| {
+        let mut s = show(&found_in(&o.sources, &o.diagnostics));
+        for d in &o.departments {
+            s.push_str(&format!("\n{:?}", d.status));
+        }
+        s
+    };
+    assert!(!checked.failed(), "check:\n{}", show(&checked));
+    let built = ws.build(&BuildOptions::default(), &quiet);
+    assert!(!built.failed(), "build:\n{}", show(&built));
+    assert!(
+        dir.path()
+            .join("out/2023/库尔勒市人大常委会办公室/项目支出绩效目标表.pdf")
+            .is_file()
+    );
+
+    // A mark that has no precomposed letter (U+0332 COMBINING LOW LINE): the check refuses
+    // it at its line, as the build would.
+    let file = dir.path().join("data/a.yaml");
+    let yaml = std::fs::read_to_string(&file)
+        .unwrap()
+        .replacen("A\u{301}", "A\u{332}", 1);
+    std::fs::write(&file, &yaml).unwrap();
+    let checked = ws.check();
+    let found = found_in(&checked.sources, &checked.diagnostics);
+    let f = fires(&found, "JX120", line_of(&yaml, "韩玲艳A"));
+    assert!(f.message.contains("U+0041 U+0332"), "{}", f.message);
+    assert!(f.message.contains("字体链"), "{}", f.message);
+}

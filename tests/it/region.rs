@@ -516,3 +516,79 @@ fn a_generated_region_of_twelve_departments_adds_up() {
     let printed = String::from_utf8_lossy(&pdf.stdout);
     assert!(printed.contains("样例县第12局"), "all twelve are printed");
 }
+
+/// The sample data with the region file `region`, checked only.
+fn check_region(region: &str) -> Outcome {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::copy(
+        repo().join("data/2023-kuerle-xinfangju.yaml"),
+        data.join("2023-kuerle-xinfangju.yaml"),
+    )
+    .unwrap();
+    std::fs::write(data.join("地区.yaml"), region).unwrap();
+    let mut ws = Workspace::open(Options {
+        data,
+        out: dir.path().join("out"),
+        templates: Some(repo().join("templates")),
+        font_paths: Vec::new(),
+    });
+    ws.check()
+}
+
+/// The JX701 findings of `outcome`, as (line, message).
+fn jx701(outcome: &Outcome) -> Vec<(usize, String)> {
+    outcome
+        .diagnostics
+        .iter()
+        .filter(|d| d.rule.code == "JX701")
+        .map(|d| (d.pos.as_ref().map_or(0, |p| p.line), d.message.clone()))
+        .collect()
+}
+
+/// What the build of the summaries would refuse, the check refuses first, at its line: 20,000
+/// signature lines (the xlsx cell that holds them exceeds Excel's 32,767 characters), 40 long
+/// ones that together exceed it, and a region name too long for the summaries' directory.
+#[test]
+fn region_limits_the_build_would_hit_are_checked() {
+    let mut many = String::from("地区: 样例市\n签字:\n");
+    for i in 0..20_000 {
+        many.push_str(&format!("  - {{标签: \"签字人{i}：\", 内容: 张三}}\n"));
+    }
+    let found = jx701(&check_region(&many));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, 3 + 50, "at the 51st line: {found:?}");
+    assert!(
+        found[0].1.contains("20000") && found[0].1.contains("50"),
+        "{found:?}"
+    );
+
+    let mut long = String::from("地区: 样例市\n签字:\n");
+    for i in 0..40 {
+        long.push_str(&format!(
+            "  - {{标签: \"签字人{i}：\", 内容: {}}}\n",
+            "张".repeat(900)
+        ));
+    }
+    let found = jx701(&check_region(&long));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, 3, "{found:?}");
+    assert!(found[0].1.contains("32767"), "{found:?}");
+
+    let found = jx701(&check_region(&format!("地区: {}\n", "长".repeat(100))));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, 1, "{found:?}");
+    assert!(found[0].1.contains("字节"), "{found:?}");
+
+    // The usual file and a few long-ish lines stay silent.
+    let mut fine = String::from("地区: 样例市\n签字:\n");
+    for i in 0..50 {
+        fine.push_str(&format!(
+            "  - {{标签: \"签字人{i}：\", 内容: {}}}\n",
+            "张".repeat(500)
+        ));
+    }
+    assert_eq!(jx701(&check_region(&fine)), vec![]);
+    assert_eq!(jx701(&check_region(REGION)), vec![]);
+}

@@ -272,6 +272,49 @@ impl FontSet {
         })
     }
 
+    /// Whether a build can draw `cluster` — a letter and the combining marks after it, as
+    /// [`crate::glyphs::printed`] gives it — in text set in the fallback chain `chain`.
+    ///
+    /// Typst shapes a letter and its marks together with one face: the chain's installed
+    /// families in order, then the one fallback face it picks by the cluster's first
+    /// character (the closest to the chain's first face, which may be a face already tried:
+    /// then the cluster is drawn as empty boxes). A face draws the cluster when it maps all of
+    /// its characters, composed or decomposed (the shaper composes or decomposes as the face
+    /// needs). A cluster of one character is simply [`FontSet::covers`].
+    pub fn draws(&self, chain: &[String], cluster: &str) -> bool {
+        use unicode_normalization::UnicodeNormalization;
+        let mut chars = cluster.chars();
+        if let (Some(c), None) = (chars.next(), chars.next()) {
+            return self.covers(c);
+        }
+        let decomposed: String = cluster.nfd().collect();
+        let face_draws = |id: usize| {
+            self.book.info(id).is_some_and(|info| {
+                [cluster, decomposed.as_str()]
+                    .iter()
+                    .any(|t| t.chars().all(|c| info.coverage.contains(c as u32)))
+            })
+        };
+        let variant = FontVariant::default();
+        let mut tried: Vec<usize> = Vec::new();
+        for family in chain {
+            let Some(id) = self.book.select(&family.to_lowercase(), variant) else {
+                continue;
+            };
+            if tried.contains(&id) {
+                continue;
+            }
+            if face_draws(id) {
+                return true;
+            }
+            tried.push(id);
+        }
+        let like = tried.first().and_then(|&id| self.book.info(id));
+        self.book
+            .select_fallback(like, variant, cluster)
+            .is_some_and(|id| !tried.contains(&id) && face_draws(id))
+    }
+
     /// The first family of a fallback chain that is installed, matched
     /// case-insensitively like Typst does (`"simsun"` finds `SimSun`).
     ///

@@ -317,8 +317,9 @@ pub fn typst_source(
     let main = templates
         .render(template, &data)
         .map_err(PdfError::Template)?;
-    let json = serde_json::to_vec(&data).map_err(|e| PdfError::Template(e.into()))?;
-    Ok((main, json))
+    let json = serde_json::to_string(&data).map_err(|e| PdfError::Template(e.into()))?;
+    let json = crate::glyphs::printed(&json).into_owned().into_bytes();
+    Ok((crate::glyphs::printed(&main).into_owned(), json))
 }
 
 /// Lays one document out: the template rendered to Typst source, compiled, merged cells split
@@ -401,14 +402,20 @@ fn lay_out(
     let mut plan = doc.clone();
     let mut laid_out = None;
     for _ in 0..MAX_ROUNDS {
-        let data = serde_json::to_vec(&Data {
+        let data = serde_json::to_string(&Data {
             doc: &plan,
             fonts,
             inset,
         })
         .expect("plan serialises");
+        // Printed as the check judged it: combining marks composed (JSON's own characters
+        // are ASCII, which composes with nothing).
+        let data = crate::glyphs::printed(&data).into_owned().into_bytes();
         let compiled = engine
-            .compile(main, vec![("data.json".to_string(), data)])
+            .compile(
+                &crate::glyphs::printed(main),
+                vec![("data.json".to_string(), data)],
+            )
             .map_err(PdfError::Engine)?;
         let pages = row_pages(&compiled);
         let crossing = crosses_page(&plan, &pages);
