@@ -1128,7 +1128,7 @@ fn io_reason(err: &std::io::Error) -> String {
     match err.kind() {
         std::io::ErrorKind::NotFound => "不存在".to_string(),
         std::io::ErrorKind::PermissionDenied => "没有读取权限".to_string(),
-        _ => err.to_string(),
+        _ => crate::write::policy::os_error(err),
     }
 }
 

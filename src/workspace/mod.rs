@@ -1246,13 +1246,13 @@ impl BuildRun<'_> {
                         style: dept.style.key.clone(),
                     })
                 });
-                let stem = write::safe_component(&doc.file_stem);
+                let stem = write::safe_file_stem(&doc.file_stem);
                 if self.build.split && doc.sections.len() > 1 {
                     for (i, sec) in doc.sections.iter().enumerate() {
                         let mut one = doc.clone();
                         one.sections = vec![sec.clone()];
                         one.title = format!("{} {}", doc.title, sec.name);
-                        let name = format!("{:02}-{}", i + 1, write::safe_component(&sec.name));
+                        let name = format!("{:02}-{}", i + 1, write::safe_file_stem(&sec.name));
                         let pdf = dir.join(&stem).join(format!("{name}.pdf"));
                         jobs.push(self.job(
                             index,
@@ -1374,7 +1374,7 @@ impl BuildRun<'_> {
         stamp: dates::Date,
         twin: Option<Arc<crate::render::xlsx::Twin>>,
     ) -> Job {
-        let stem = write::safe_component(&doc.file_stem);
+        let stem = write::safe_file_stem(&doc.file_stem);
         let outputs = vec![
             (0, owner.out_dir.join(format!("{stem}.pdf"))),
             (1, owner.out_dir.join(format!("{stem}.xlsx"))),

@@ -723,6 +723,24 @@ impl Manifest {
     }
 }
 
+/// [`safe_component`] of a document's or project's name used as a file name (before its
+/// extension): at most [`policy::MAX_NAME_BYTES`], a longer one cut at a character boundary
+/// and ended by `~` and 8 hex digits of its hash, so that two long names stay two files and no
+/// file system refuses the name (`--split` with a 90-character project name failed to write).
+pub fn safe_file_stem(name: &str) -> String {
+    let full = safe_component(name);
+    let max = policy::MAX_NAME_BYTES - 16;
+    if full.len() <= max {
+        return full;
+    }
+    let mut cut = max - 9;
+    while !full.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let hash = blake3::hash(full.as_bytes()).to_hex();
+    format!("{}~{}", &full[..cut], &hash[..8])
+}
+
 /// A file name component from user text: path separators and characters Windows forbids are
 /// replaced, so a project or department name can never escape `out/`.
 pub fn safe_component(name: &str) -> String {
@@ -774,6 +792,17 @@ mod tests {
         assert_eq!(fs::read(&p).unwrap(), b"two");
         // No temporary files are left behind.
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn long_names_make_short_distinct_file_stems() {
+        assert_eq!(safe_file_stem("项目/一"), "项目_一");
+        let long_a = "很长的项目名称".repeat(20);
+        let long_b = format!("{long_a}二");
+        let (a, b) = (safe_file_stem(&long_a), safe_file_stem(&long_b));
+        assert!(a.len() <= policy::MAX_NAME_BYTES - 16, "{}", a.len());
+        assert_ne!(a, b);
+        assert!(a.starts_with("很长的项目名称") && a.contains('~'));
     }
 
     #[test]

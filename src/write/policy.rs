@@ -100,8 +100,8 @@ impl fmt::Display for FsError {
 
 impl std::error::Error for FsError {}
 
-/// An operating-system error in Chinese where the kind is a common one, with the system's own
-/// text after it.
+/// An operating-system error in Chinese: a common kind in words (with the system's error number,
+/// for whoever helps), any other kind with the system's own text.
 pub fn os_error(e: &io::Error) -> String {
     let what = match e.kind() {
         io::ErrorKind::NotFound => "不存在",
@@ -113,12 +113,15 @@ pub fn os_error(e: &io::Error) -> String {
         io::ErrorKind::NotADirectory => "路径中有一段不是目录",
         io::ErrorKind::IsADirectory => "是一个目录",
         io::ErrorKind::DirectoryNotEmpty => "目录不是空的",
-        io::ErrorKind::InvalidFilename => "文件名无效或太长",
+        io::ErrorKind::InvalidFilename => "文件名太长或无效",
         io::ErrorKind::CrossesDevices => "跨越了文件系统",
         io::ErrorKind::FileTooLarge => "文件太大",
-        _ => "操作失败",
+        _ => return format!("操作失败（{e}）"),
     };
-    format!("{what}（{e}）")
+    match e.raw_os_error() {
+        Some(n) => format!("{what}（系统错误 {n}）"),
+        None => what.to_string(),
+    }
 }
 
 /// `bytes` as people say it (KiB, MiB, GiB).

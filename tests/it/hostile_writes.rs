@@ -596,3 +596,38 @@ fn outputs_of_one_run_never_land_on_each_other() {
     assert!(!o.status.success(), "{err}");
     assert!(err.contains("JX111") && err.contains("索引页"), "{err}");
 }
+
+/// A project name too long for a file name passed `check` and failed `build --split` with an
+/// English "File name too long", writing none of the department: the file name is cut and
+/// marked with a hash of the whole name.
+#[test]
+fn a_long_project_name_still_splits() {
+    let p = project();
+    let data = p.path().join("data").join(YAML);
+    let text = fs::read_to_string(&data).unwrap();
+    let long = "聘请法律顾问".repeat(15);
+    fs::write(
+        &data,
+        text.replacen(
+            "名称: 部门专项-聘请法律顾问经费",
+            &format!("名称: {long}"),
+            1,
+        ),
+    )
+    .unwrap();
+    let o = jixiao(p.path(), &["check"]);
+    assert!(o.status.success(), "{}", stderr_of(&o));
+    let o = jixiao(p.path(), &["build", "--split"]);
+    assert!(o.status.success(), "{}", stderr_of(&o));
+    let names: Vec<String> = common::files_below(&p.path().join("out").join(DEPT))
+        .iter()
+        .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names
+            .iter()
+            .any(|n| n.contains("-聘请法律顾问聘请") && n.contains('~') && n.ends_with(".pdf")),
+        "{names:?}"
+    );
+    assert!(names.iter().all(|n| n.len() <= 255));
+}
