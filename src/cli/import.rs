@@ -311,11 +311,19 @@ fn write_one(
     crate::scaffold::write_schema(&root, style)?;
     let text = crate::yaml_out::department(d, &comments(imp, &schema_ref(&args.out, &style.key)));
     // What is written must read back as what was imported.
-    let back = crate::load::parse(&text).map_err(|e| {
-        format!(
+    let back = crate::load::parse(&text).map_err(|e| match e {
+        // The loader's limits are the data file's: what exceeds them could never be checked.
+        serde_saphyr::Error::Budget { .. } => format!(
+            "{}：导入的内容太多（{} 个项目、{} 条指标），超过一个数据文件能容纳的上限，没有写入 {}；请把表格按项目拆成几个文件分别导入",
+            imp.source.display(),
+            d.projects.len(),
+            d.projects.iter().map(|p| p.indicators.len()).sum::<usize>(),
+            crate::diag::display_path(&path)
+        ),
+        e => format!(
             "内部错误：导入结果无法读回（{e}），没有写入 {}",
             path.display()
-        )
+        ),
     })?;
     let mut back = back;
     if let Ok(tree) = crate::load::parse_tree(&text) {
