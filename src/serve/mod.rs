@@ -41,6 +41,9 @@ struct State {
     /// Per data file: the documents of its last successful build, shown (marked out of date)
     /// while the file has errors.
     last_good: HashMap<PathBuf, Vec<DocOutcome>>,
+    /// Per data file: its department as last loaded, so that a file that does not load now (a
+    /// YAML syntax error) keeps its place on the index and its page.
+    last_seen: HashMap<PathBuf, crate::workspace::DeptOutcome>,
 }
 
 struct Shared {
@@ -230,10 +233,25 @@ fn build(options: &BuildOptions, shared: &Shared) {
         eprintln!("错误：{fatal}");
     }
     stop_if_abandoned();
+    let mut outcome = outcome;
     let mut state = shared.lock();
     for d in &outcome.departments {
         if d.status == DeptStatus::Built {
             state.last_good.insert(d.file.clone(), d.documents.clone());
+        }
+        if !d.summary {
+            state.last_seen.insert(d.file.clone(), d.clone());
+        }
+    }
+    // A department whose file is still there but did not load (a syntax error leaves no
+    // department) is shown as refused, with its problems and its last good tables, out of date.
+    state.last_seen.retain(|file, _| file.is_file());
+    for (file, d) in &state.last_seen {
+        let loaded = outcome.departments.iter().any(|o| o.file == *file);
+        if !loaded && !outcome.diagnostics_of(file).is_empty() {
+            let mut kept = d.clone();
+            kept.status = DeptStatus::Refused;
+            outcome.departments.push(kept);
         }
     }
     state.outcome = Some(outcome);

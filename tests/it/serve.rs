@@ -186,6 +186,26 @@ fn the_preview_follows_edits_and_keeps_the_last_good_pages() {
     std::fs::write(&file, &renamed).unwrap();
     let shown = wait_without(&b, "已过期", Duration::from_secs(20));
     assert!(!shown.contains("JX301"), "{shown}");
+
+    // A YAML syntax error leaves no department to show: the page keeps the last good tables,
+    // out of date, with the error (it said 没有这个页面 and never came back), and recovers.
+    let unclosed = renamed.replacen("部门: 库尔勒市信访局", "部门: [库尔勒市信访局", 1);
+    assert_ne!(unclosed, renamed);
+    std::fs::write(&file, &unclosed).unwrap();
+    b.wait_for_text("已过期", Duration::from_secs(20)).unwrap();
+    let shown = b.text().unwrap();
+    assert!(!shown.contains("没有这个页面"), "{shown}");
+    assert!(
+        shown.contains("JX00"),
+        "the syntax error is listed:\n{shown}"
+    );
+    assert!(
+        shown.contains("信访局大楼运行维护经费"),
+        "the last good pages stay: {shown}"
+    );
+    std::fs::write(&file, &renamed).unwrap();
+    let shown = wait_without(&b, "已过期", Duration::from_secs(20));
+    assert!(shown.contains("信访局大楼运行维护经费"), "{shown}");
 }
 
 /// A raw request with its own `Host` header.
