@@ -294,7 +294,7 @@ fn a_second_build_into_the_same_out_is_refused_while_the_lock_is_held() {
     lock.set_len(0).unwrap();
     writeln!(lock, "{}", std::process::id()).unwrap();
 
-    let started = std::time::Instant::now();
+    // Refused, not waiting: the lock is taken without blocking (a wait would hang the test).
     let refused = build(&data, &out, &[], &[]);
     let err = stderr_of(&refused);
     assert_eq!(refused.status.code(), Some(1), "refused:\n{err}");
@@ -302,10 +302,6 @@ fn a_second_build_into_the_same_out_is_refused_while_the_lock_is_held() {
         err.contains("另一个 jixiao 构建正在写入")
             && err.contains(&format!("（进程 {}）", std::process::id())),
         "names the other process:\n{err}"
-    );
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(20),
-        "refused at once"
     );
     assert!(!out.join(DEPT).exists(), "nothing written:\n{err}");
     assert!(
