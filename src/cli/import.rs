@@ -307,8 +307,6 @@ fn write_one(
     data.check_target(file.as_ref()).map_err(refused)?;
     claims.output(data, &file).map_err(refused)?;
     let style = styles.get(d.style.value.trim())?;
-    let root = crate::workspace::project_root(&args.out);
-    crate::scaffold::write_schema(&root, style)?;
     let text = crate::yaml_out::department(d, &comments(imp, &schema_ref(&args.out, &style.key)));
     // What is written must read back as what was imported.
     let back = crate::load::parse(&text).map_err(|e| match e {
@@ -396,5 +394,7 @@ fn write_one(
         );
     }
     data.replace(&file, text.as_bytes()).map_err(refused)?;
+    // The editor's schema once the data file is written (a refused import writes nothing).
+    crate::scaffold::write_schema(&crate::workspace::project_root(&args.out), style)?;
     Ok(Wrote::Written(path))
 }

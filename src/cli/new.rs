@@ -66,11 +66,6 @@ pub fn run(args: &Args) -> ExitCode {
         Ok(Some(_)) => return exists(&path),
         Err(e) => return fail(format!("无法写入：{e}")),
     }
-    let root = crate::workspace::project_root(&args.data);
-    let schema = match crate::scaffold::write_schema(&root, style) {
-        Ok(p) => p,
-        Err(e) => return fail(e),
-    };
     // The modeline is relative to the data file, so the project can move.
     let rel = format!("../{}", crate::schema::schema_file(&style.key));
     let text = crate::scaffold::new_department(style, name, args.year, &rel);
@@ -79,6 +74,12 @@ pub fn run(args: &Args) -> ExitCode {
         Ok(false) => return exists(&path),
         Err(e) => return fail(format!("无法写入：{e}")),
     }
+    // The editor's schema once the data file is written (a refused `new` writes nothing).
+    let schema =
+        match crate::scaffold::write_schema(&crate::workspace::project_root(&args.data), style) {
+            Ok(p) => p,
+            Err(e) => return fail(e),
+        };
     let help = match &schema {
         Some(s) => format!("，编辑器格式说明在 {}", crate::diag::display_path(s)),
         None => "（数据目录的上一级不是 jixiao 项目目录，没有在那里写编辑器用的 schema；需要时用 jixiao schema -o 写到你指定的位置）".to_string(),

@@ -69,30 +69,43 @@ impl Unit {
         }
     }
 
-    /// The unit a header's parenthesised note names (`（万元）`, `(元)`, `（单位：元）`).
-    fn of_note(note: &str) -> Option<Unit> {
-        if note.contains("万元") {
-            Some(Unit::WanYuan)
-        } else if note.contains('元') {
-            Some(Unit::Yuan)
+    /// The unit token at the start of `text` (`元`, `万元`), when nothing letter-like follows
+    /// it: `元阳县财政局` names a county, not a unit.
+    fn token(text: &str) -> Option<Unit> {
+        let (unit, rest) = if let Some(r) = text.strip_prefix("万元") {
+            (Unit::WanYuan, r)
+        } else if let Some(r) = text.strip_prefix('元') {
+            (Unit::Yuan, r)
         } else {
-            None
-        }
+            return None;
+        };
+        rest.chars()
+            .next()
+            .is_none_or(|c| !c.is_alphanumeric())
+            .then_some(unit)
     }
 
-    /// The unit a line such as `金额单位：元` or `（单位：万元）` states (`填报单位：某局` states
-    /// none).
+    /// The unit a header's parenthesised note names (`（万元）`, `(元)`, `（单位：元）`): a unit
+    /// token standing alone in the note, or stated there.
+    fn of_note(note: &str) -> Option<Unit> {
+        Unit::stated(note).or_else(|| {
+            note.char_indices().find_map(|(i, _)| {
+                let before = note[..i].chars().next_back();
+                before
+                    .is_none_or(|c| !c.is_alphanumeric())
+                    .then(|| Unit::token(&note[i..]))
+                    .flatten()
+            })
+        })
+    }
+
+    /// The unit a line such as `金额单位：元` or `（单位：万元）` states (`填报单位：某局` and
+    /// `填报单位：元阳县财政局` state none).
     fn stated(text: &str) -> Option<Unit> {
-        let t: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-        t.match_indices("单位").find_map(|(i, m)| {
-            let rest = t[i + m.len()..].trim_start_matches(['：', ':']);
-            if rest.starts_with("万元") {
-                Some(Unit::WanYuan)
-            } else if rest.starts_with('元') {
-                Some(Unit::Yuan)
-            } else {
-                None
-            }
+        text.match_indices("单位").find_map(|(i, m)| {
+            let rest = text[i + m.len()..]
+                .trim_start_matches(|c: char| c.is_whitespace() || c == '：' || c == ':');
+            Unit::token(rest)
         })
     }
 }
@@ -343,19 +356,21 @@ fn money_units(
     for (&c, col) in header.columns.iter().filter(|(_, col)| col.is_money()) {
         let (name_row, heading_text) = name(c);
         let heading = at((name_row, c));
-        let unit = match (given, col.unit.or_else(|| group_unit(c)), stated.first()) {
-            (Some(u), _, _) => u,
-            (None, Some((a, pa)), Some((b, pb))) if a != *b => {
+        // `--unit` decides only what the sheet leaves open: no unit, or two that disagree.
+        let unit = match (col.unit.or_else(|| group_unit(c)), stated.first(), given) {
+            (Some((a, _)), None, _) => a,
+            (None, Some((b, _)), _) => *b,
+            (Some((a, _)), Some((b, _)), _) if a == *b => a,
+            (Some(_), Some(_), Some(u)) | (None, None, Some(u)) => u,
+            (Some((a, pa)), Some((b, pb)), None) => {
                 return Err(format!(
-                    "{} 的列名写的金额单位是{}，{} 写的是{}，两者不一致，没有导入。{hint}",
+                    "{} 写的金额单位是{}，{} 写的是{}，两者不一致，没有导入。{hint}",
                     at(pa),
                     a.name(),
                     at(*pb),
                     b.name()
                 ));
             }
-            (None, Some((a, _)), _) => a,
-            (None, None, Some((b, _))) => *b,
             (None, None, None) => {
                 return Err(format!(
                     "{heading} “{heading_text}”是金额列，但列名、上方的表头和表格上方都没有写金额单位（元还是万元），没有导入：为免把元当成万元，jixiao 不猜单位。{hint}"

@@ -116,7 +116,12 @@ pub fn os_error(e: &io::Error) -> String {
         io::ErrorKind::InvalidFilename => "文件名太长或无效",
         io::ErrorKind::CrossesDevices => "跨越了文件系统",
         io::ErrorKind::FileTooLarge => "文件太大",
-        _ => return format!("操作失败（{e}）"),
+        _ => {
+            return match e.raw_os_error() {
+                Some(n) => format!("操作失败（系统错误 {n}）"),
+                None => format!("操作失败（{e}）"),
+            };
+        }
     };
     match e.raw_os_error() {
         Some(n) => format!("{what}（系统错误 {n}）"),
@@ -457,21 +462,24 @@ impl Dir {
         if self.check_target(name)?.is_some() {
             return Ok(false);
         }
-        // Staged and linked in without replacing: a file appearing meanwhile is kept.
-        let tmp = self.stage(bytes)?;
-        let linked = imp::rename_noreplace(self, OsStr::new(&tmp), name);
-        let _ = self.remove(&tmp);
-        match linked {
-            Ok(()) => {
-                self.sync()?;
-                Ok(true)
-            }
+        // Created in place with O_EXCL | O_NOFOLLOW: a file or link appearing meanwhile is
+        // kept, and no hard link is needed (FAT and exFAT sticks have none).
+        let path = self.join(name);
+        let mut file = match imp::create_new(self, name) {
+            Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
                 self.check_target(name)?;
-                Ok(false)
+                return Ok(false);
             }
-            Err(e) => Err(FsError::Io(self.join(name), e)),
+            Err(e) => return Err(FsError::Io(path, e)),
+        };
+        if let Err(e) = file.write_all(bytes).and_then(|()| file.sync_all()) {
+            drop(file);
+            let _ = self.remove(name);
+            return Err(FsError::Io(path, e));
         }
+        self.sync()?;
+        Ok(true)
     }
 
     /// Copies the regular file `name` to `backup` in this directory the way every file is
@@ -840,12 +848,6 @@ mod imp {
         rustix::fs::renameat(dir.fd.as_fd(), from, dir.fd.as_fd(), to).map_err(io_err)
     }
 
-    /// Links `from` in as `to` without replacing anything there (`AlreadyExists` then).
-    pub fn rename_noreplace(dir: &Dir, from: &OsStr, to: &OsStr) -> io::Result<()> {
-        rustix::fs::linkat(dir.fd.as_fd(), from, dir.fd.as_fd(), to, AtFlags::empty())
-            .map_err(io_err)
-    }
-
     pub fn remove(dir: &Dir, name: &OsStr, is_dir: bool) -> io::Result<()> {
         let flags = if is_dir {
             AtFlags::REMOVEDIR
@@ -947,10 +949,6 @@ mod imp {
 
     pub fn rename(dir: &Dir, from: &OsStr, to: &OsStr) -> io::Result<()> {
         fs::rename(dir.path.join(from), dir.path.join(to))
-    }
-
-    pub fn rename_noreplace(dir: &Dir, from: &OsStr, to: &OsStr) -> io::Result<()> {
-        fs::hard_link(dir.path.join(from), dir.path.join(to))
     }
 
     pub fn remove(dir: &Dir, name: &OsStr, is_dir: bool) -> io::Result<()> {

@@ -654,6 +654,38 @@ fn the_unit_of_amounts_is_read_never_guessed() {
         "{err}"
     );
     assert!(!dir.path().join("data/2024-甲局.yaml").exists());
+    // `--unit` decides only what the sheet leaves open: a heading in 万元 stays 万元.
+    let dir = tempfile::tempdir().unwrap();
+    let x = unit_export(dir.path(), "u.xlsx", &[], None, "资金总额（万元）");
+    let o = import(
+        dir.path(),
+        &[x.to_str().unwrap(), "--style", "zhejiang", "--unit", "元"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(total(dir.path()), "1250000");
+    // A place name beginning with 元 is no unit: 填报单位：元阳县财政局 says nothing of money.
+    let dir = tempfile::tempdir().unwrap();
+    let x = unit_export(
+        dir.path(),
+        "y.xlsx",
+        &["填报单位：元阳县财政局"],
+        None,
+        "资金总额（万元）",
+    );
+    let o = import(dir.path(), &[x.to_str().unwrap(), "--style", "zhejiang"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(total(dir.path()), "1250000");
+    let dir = tempfile::tempdir().unwrap();
+    let x = unit_export(
+        dir.path(),
+        "z.xlsx",
+        &["填报单位：元阳县财政局"],
+        None,
+        "资金总额",
+    );
+    let o = import(dir.path(), &[x.to_str().unwrap(), "--style", "zhejiang"]);
+    assert!(!o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("没有写金额单位"), "{}", stderr(&o));
     // `--unit` takes only 元 or 万元.
     let o = import(
         dir.path(),
