@@ -2,6 +2,7 @@
 # Benchmark `jixiao build`: wall time, projects per second and peak RSS, median of R runs.
 #
 #   bench/run.sh [-r RUNS]        (default 5 runs per scenario; RUNS=… in the environment works too)
+#   bench/run.sh --size [-r RUNS] only the size scenarios (j) and (k) below (slow: default 1 run)
 #
 # Scenarios (every run: --force, a fresh empty output directory):
 #   (a) the sample corpus data/                                  target: wall < 1 s
@@ -23,19 +24,32 @@
 #       (examples/watch_latency.rs)                              target: < 0.3 s
 #   (f2) the same, saving the same department's file each time (as when one file is edited again
 #       and again: the rebuild reuses Typst's layout of the unchanged tables)
+# Size scenarios (issue 20: memory proportional to a page, not a department), only with --size,
+# each run capped at 10 GiB of address space (prlimit) so a regression cannot exhaust the machine:
+#   (j) one department of 5,000 one-page projects in one file (xinjiang)   target: peak RSS < 1 GB
+#   (k) one project of 10,000 indicators (xinjiang)                       target: peak RSS < 500 MB
+#   Measured before any fix (commit ead4bd3, 2 cores, one run): (k) 19.9 s, 2,218 MB; the layout
+#   of one document is Typst's single compile, ~1.6 MB per one-page project and ~0.2 MB per
+#   indicator row, so (j) extrapolates to ~8 GB (the audit measured 7.96 GB, 57 s).
 # Columns are medians: wall seconds, projects per second, peak RSS, CPU seconds of jixiao, and
 # CPU seconds used by other processes meanwhile (non-zero means the machine was not quiet).
 # Corpora come from examples/gen_corpus.rs (fixed seed, so every machine times the same bytes).
 set -euo pipefail
 
-RUNS=${RUNS:-5}
+RUNS=${RUNS:-}
+SIZE=0
 while [ $# -gt 0 ]; do
     case "$1" in
         -r | --runs) RUNS=$2; shift 2 ;;
+        --size) SIZE=1; shift ;;
         -h | --help) sed -n '2,/^set -euo/{/^#/p}' "$0"; exit 0 ;;
         *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
     esac
 done
+
+if [ -z "$RUNS" ]; then
+    if [ "$SIZE" = 1 ]; then RUNS=1; else RUNS=5; fi
+fi
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -59,10 +73,12 @@ DIRTY=$(git status --porcelain -- src templates Cargo.toml Cargo.lock 2>/dev/nul
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/jixiao-bench.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 
-# corpus NAME DEPTS PROJECTS STYLE: generate $WORK/NAME/data and check it has no errors.
+# corpus NAME DEPTS PROJECTS STYLE [gen_corpus args…]: generate $WORK/NAME/data and check it
+# has no errors.
 corpus() {
     local dir=$WORK/$1/data
-    "$GEN" --departments "$2" --projects "$3" --style "$4" --seed "$SEED" --out "$dir" 2>/dev/null
+    "$GEN" --departments "$2" --projects "$3" --style "$4" --seed "$SEED" --out "$dir" "${@:5}" \
+        2>/dev/null
     checked "$dir" >/dev/null
     echo "$dir"
 }
@@ -85,13 +101,15 @@ busy() { awk -v hz="$HZ" '/^cpu / { printf "%.2f", ($2 + $3 + $4 + $7 + $8) / hz
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 ROWS=()
+# A command to run each build under (the size scenarios cap its address space).
+CAP=()
 # timed DATA OUT [build args…]: one build; sets T_WALL, T_KB, T_CPU, T_OTHER.
 timed() {
     local data=$1 out=$2 b0 b1 t0 t1
     shift 2
     b0=$(busy)
     t0=$(date +%s%N)
-    /usr/bin/time -o "$WORK/time" -f '%e %M %U %S' \
+    /usr/bin/time -o "$WORK/time" -f '%e %M %U %S' "${CAP[@]}" \
         "$BIN" build "$data" --out "$out" --templates "$ROOT/templates" "$@" 2>"$WORK/build.log" || {
         echo "bench: build failed; last lines of its log:" >&2
         tail -n 20 "$WORK/build.log" >&2
@@ -171,6 +189,28 @@ verdict() {
 }
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
+
+# table TITLE: print the rows gathered so far.
+table() {
+    echo
+    echo "$1 — $(nproc 2>/dev/null || echo '?') cores, commit ${REV}${DIRTY:+ + uncommitted changes}, median of ${RUNS} runs"
+    echo "load average before: ${LOAD_BEFORE}; after: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"
+    echo "CPU s: user + sys of jixiao; other s: CPU used by other processes during the run (should be ~0)"
+    printf '%-44s %4s %10s %11s %12s %8s %8s   %s\n' "scenario" "runs" "wall s" "projects/s" \
+        "peak RSS MB" "CPU s" "other s" "target"
+    for r in "${ROWS[@]}"; do echo "$r"; done
+}
+
+# (j), (k): the size scenarios, on their own (--size).
+if [ "$SIZE" = 1 ]; then
+    command -v prlimit >/dev/null && CAP=(prlimit --as=$((10 * 1024 * 1024 * 1024)))
+    K=$(corpus k 1 1 xinjiang --indicators 10000)
+    scenario "(k) 1 project of 10000 indicators" "$K" 1 "rss<=500"
+    J=$(corpus j 1 5000 xinjiang)
+    scenario "(j) 1 department of 5000 projects" "$J" 5000 "rss<=1000"
+    table "jixiao build size benchmark"
+    exit 0
+fi
 
 # (a) the sample corpus.
 SAMPLE_PROJECTS=$(checked "$ROOT/data")

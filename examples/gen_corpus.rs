@@ -2,11 +2,14 @@
 //!
 //! ```text
 //! cargo run --release --example gen_corpus -- --departments 50 --projects 20 --out /tmp/corpus \
-//!     [--seed 1] [--style all|xinjiang|ningxia|zhejiang|anhui]
+//!     [--seed 1] [--style all|xinjiang|ningxia|zhejiang|anhui] [--indicators N]
 //! ```
 //!
 //! Writes one `<年度>-<序号>-<样式>.yaml` per department, each with the given number of projects,
-//! cycling through the styles (`all`) or using one. The text is assembled from a fixed vocabulary
+//! cycling through the styles (`all`) or using one. `--indicators N` gives every project exactly
+//! N indicators instead of 7–12 (the extra ones under 产出指标; weights then in hundredths or
+//! thousandths where the points are fewer than the indicators): for the size scenarios of
+//! `bench/run.sh`, e.g. one department of 5,000 projects or one project of 10,000 indicators. The text is assembled from a fixed vocabulary
 //! of real-sounding budget phrases, with the lengths found in real forms (project names 8–30
 //! characters, overall goals 60–300, 三级 names 6–30, 7–12 indicators per project, money with
 //! 0–3 decimals). Every file satisfies its style (weights, required fields, self-evaluations that
@@ -28,7 +31,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 // ---------------------------------------------------------------------------------------------
 
 const USAGE: &str = "usage: gen_corpus --departments N --projects M --out DIR [--seed S] \
-                     [--style all|xinjiang|ningxia|zhejiang|anhui]";
+                     [--style all|xinjiang|ningxia|zhejiang|anhui] [--indicators N]";
 
 struct Args {
     departments: usize,
@@ -37,6 +40,8 @@ struct Args {
     seed: u64,
     /// `None`: cycle through every style.
     style: Option<Style>,
+    /// Indicators per project; `None`: 7–12, as in real forms.
+    indicators: Option<usize>,
 }
 
 fn parse_args() -> Result<Args> {
@@ -45,6 +50,7 @@ fn parse_args() -> Result<Args> {
     let mut out = None;
     let mut seed = 1;
     let mut style = None;
+    let mut indicators = None;
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         if flag == "-h" || flag == "--help" {
@@ -63,6 +69,7 @@ fn parse_args() -> Result<Args> {
             "--departments" => departments = Some(number()? as usize),
             "--projects" => projects = Some(number()? as usize),
             "--seed" => seed = number()?,
+            "--indicators" => indicators = Some(number()? as usize),
             "--out" => out = Some(PathBuf::from(&value)),
             "--style" => {
                 style = match value.as_str() {
@@ -84,12 +91,16 @@ fn parse_args() -> Result<Args> {
     if departments == 0 || projects == 0 {
         bail!("--departments and --projects must be at least 1");
     }
+    if indicators.is_some_and(|n| n < 4) {
+        bail!("--indicators must be at least 4 (one per 一级 of every style)");
+    }
     Ok(Args {
         departments,
         projects,
         out,
         seed,
         style,
+        indicators,
     })
 }
 
@@ -111,7 +122,14 @@ fn run() -> Result<()> {
     for index in 0..args.departments {
         let style = args.style.unwrap_or(Style::ALL[index % Style::ALL.len()]);
         let mut rng = Rng::new(args.seed, index as u64);
-        let dept = department(&mut rng, style, index, args.projects, &mut used_names);
+        let dept = department(
+            &mut rng,
+            style,
+            index,
+            args.projects,
+            args.indicators,
+            &mut used_names,
+        );
         let file = args.out.join(format!(
             "{}-{:04}-{}.yaml",
             dept.year,
@@ -641,7 +659,7 @@ struct Indicator {
     target: Target,
     basis: Option<&'static str>,
     last_year: Option<String>,
-    weight: Option<u32>,
+    weight: Option<Decimal>,
     scoring: Option<&'static str>,
     evidence: Vec<&'static str>,
     description: Option<String>,
@@ -722,6 +740,7 @@ fn department(
     style: Style,
     index: usize,
     projects: usize,
+    indicators: Option<usize>,
     used: &mut HashSet<String>,
 ) -> Department {
     let mut name = String::new();
@@ -750,7 +769,18 @@ fn department(
     let mut names = HashSet::new();
     let mut activities = Vec::new();
     let projects = (0..projects)
-        .map(|_| project(rng, style, year, &name, &unit, &mut names, &mut activities))
+        .map(|_| {
+            project(
+                rng,
+                style,
+                year,
+                &name,
+                &unit,
+                indicators,
+                &mut names,
+                &mut activities,
+            )
+        })
         .collect();
     Department {
         name,
@@ -862,12 +892,15 @@ struct Ctx<'a> {
     total: Decimal,
 }
 
+// The generator's state is threaded through by hand; a struct would only rename the arguments.
+#[allow(clippy::too_many_arguments)]
 fn project(
     rng: &mut Rng,
     style: Style,
     year: u32,
     department: &str,
     unit: &str,
+    indicator_count: Option<usize>,
     names: &mut HashSet<String>,
     activities: &mut Vec<&'static str>,
 ) -> Project {
@@ -941,7 +974,7 @@ fn project(
         activity,
         total,
     };
-    let mut indicators = indicators(rng, &cx);
+    let mut indicators = indicators(rng, &cx, indicator_count);
     assign_weights(rng, style, &mut indicators);
     let eval = (style == Style::Anhui).then(|| self_eval(rng, &funds, &indicators, activity));
     Project {
@@ -954,11 +987,19 @@ fn project(
     }
 }
 
-fn indicators(rng: &mut Rng, cx: &Ctx) -> Vec<Indicator> {
+fn indicators(rng: &mut Rng, cx: &Ctx, count: Option<usize>) -> Vec<Indicator> {
     let levels = levels(cx.style);
     // How many per 一级: the minimum, then extras where there is room.
     let mut counts: Vec<usize> = levels.iter().map(|l| l.min).collect();
-    let want = rng.range(7, 12);
+    let want = count.unwrap_or_else(|| rng.range(7, 12));
+    let room: usize = levels.iter().map(|l| l.max).sum();
+    if want > room {
+        // More than real forms hold: every level full, the rest under 产出.
+        for (c, l) in counts.iter_mut().zip(levels) {
+            *c = l.max;
+        }
+        counts[0] += want - room;
+    }
     while counts.iter().sum::<usize>() < want {
         let i = rng.below(levels.len());
         if counts[i] < levels[i].max {
@@ -1017,11 +1058,9 @@ fn indicator_name(
             name = format!("年度{name}");
         }
         if attempt >= 20 {
-            name = format!(
-                "{}（{}）",
-                name.chars().take(26).collect::<String>(),
-                attempt
-            );
+            let number = format!("（{attempt}）");
+            let keep = 30usize.saturating_sub(chars(&number));
+            name = format!("{}{number}", name.chars().take(keep).collect::<String>());
         }
         if names.insert(name.clone()) {
             return name;
@@ -1162,21 +1201,31 @@ fn last_year(rng: &mut Rng, kind: Kind, target: &Target) -> String {
     }
 }
 
-/// Splits `total` points over `k` indicators, in fives where possible.
-fn split(rng: &mut Rng, total: u32, k: usize) -> Vec<u32> {
+/// Splits `total` points over `k` indicators, in fives where possible; in tenths, hundredths…
+/// where there are more indicators than points (`--indicators`).
+fn split(rng: &mut Rng, total: u32, k: usize) -> Vec<Decimal> {
     if k == 0 {
         return Vec::new();
     }
-    let unit = if total.is_multiple_of(5) && (total / 5) as usize >= k {
+    let mut scale = 0;
+    let mut units = u64::from(total);
+    while (units as usize) < k {
+        scale += 1;
+        units *= 10;
+    }
+    let unit = if scale == 0 && total.is_multiple_of(5) && (total / 5) as usize >= k {
         5
     } else {
         1
     };
-    let mut parts = vec![1; k];
-    for _ in 0..(total / unit) as usize - k {
+    let mut parts = vec![1u64; k];
+    for _ in 0..(units / unit) as usize - k {
         parts[rng.below(k)] += 1;
     }
-    parts.into_iter().map(|p| p * unit).collect()
+    parts
+        .into_iter()
+        .map(|p| Decimal::new((p * unit) as i64, scale))
+        .collect()
 }
 
 /// Weights where the style prints them: 新疆 90 points over all levels (满意度 10, the rest
@@ -1247,7 +1296,7 @@ fn self_eval(
     let mut results = Vec::new();
     let mut total = exec_score;
     for ind in indicators {
-        let w = Decimal::from(ind.weight.unwrap_or(10));
+        let w = ind.weight.unwrap_or(Decimal::TEN);
         let r = indicator_result(rng, ind, w, activity);
         total += r.score.unwrap_or(w);
         results.push(r);
