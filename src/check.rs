@@ -229,12 +229,8 @@ pub const MAX_DIR_NAME_BYTES: usize = crate::write::policy::MAX_NAME_BYTES;
 /// trailing dots and spaces Windows drops, in one case and one Unicode normalization (Windows
 /// and macOS ignore case; macOS ignores composition).
 pub fn output_dir_key(name: &str) -> String {
-    use unicode_normalization::UnicodeNormalization;
     let c = crate::write::safe_component(name);
-    c.trim_end_matches(['.', ' '])
-        .nfd()
-        .collect::<String>()
-        .to_lowercase()
+    crate::write::policy::folded_name(c.trim_end_matches(['.', ' ']))
 }
 
 /// Why the name `what` (`部门名称`, `地区名称`) cannot be an output directory's name as

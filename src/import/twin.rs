@@ -362,7 +362,7 @@ fn data_file(dir: &Path, name: &str) -> Option<Department> {
         return None;
     }
     let bytes =
-        crate::write::read_below(dir, Path::new(name), super::budget::FILE_BYTES).ok()??;
+        crate::write::read_below(dir, Path::new(name), crate::load::MAX_FILE_BYTES).ok()??;
     department_of(&String::from_utf8(bytes).ok()?).ok()
 }
 

@@ -11,7 +11,8 @@ pub mod xlsx;
 
 /// What a renderer is given for one document.
 pub struct Input<'a> {
-    pub doc: &'a Document,
+    /// Shared with the layout thread ([`pdf::typeset_bounded`]) rather than copied.
+    pub doc: &'a std::sync::Arc<Document>,
     /// The style's Typst template, `<style>/<file>.typ.j2`.
     pub template: &'a str,
     /// The installed part of the style's font chains, by role.

@@ -709,6 +709,7 @@ impl Workspace {
             });
         }
         let present = crate::render::pdf::present_chains(&fonts, chains);
+        let doc = &Arc::new(doc.clone());
         let input = Input {
             doc,
             template: &doc.template,
@@ -1555,9 +1556,8 @@ impl BuildRun<'_> {
         // As a file system that ignores case or composition compares names: there, an old
         // name that differs only so is the file just written.
         let name = |p: &Path| {
-            use unicode_normalization::UnicodeNormalization;
             let p: PathBuf = p.components().collect();
-            p.to_string_lossy().nfd().collect::<String>().to_lowercase()
+            write::policy::folded_name(&p.to_string_lossy())
         };
         let made: BTreeSet<String> = indices
             .iter()
@@ -1653,7 +1653,7 @@ fn put_in_place(
 fn render_job(job: &Job, renderers: &[&dyn Renderer]) -> JobResult {
     // A job from the plan record had fresh outputs when it was planned; only a change to them
     // during this build brings it here.
-    let Some(doc) = job.doc.as_deref() else {
+    let Some(doc) = job.doc.as_ref() else {
         return JobResult::Failed(crate::render::RenderError {
             message: "输出文件在本次构建中途被改动；请再构建一次".to_string(),
             typst: Vec::new(),

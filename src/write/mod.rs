@@ -748,8 +748,8 @@ pub fn safe_component(name: &str) -> String {
         .trim()
         .chars()
         .map(|c| match c {
-            '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => '_',
-            c if c.is_control() => '_',
+            '/' | '\\' => '_',
+            c if c.is_control() || policy::WINDOWS_FORBIDDEN.contains(&c) => '_',
             c => c,
         })
         .collect();

@@ -176,6 +176,9 @@ pub fn file_name(name: &str) -> Result<&OsStr, FsError> {
     }
 }
 
+/// The characters Windows forbids in a file name (besides `/`, `\\` and controls).
+pub const WINDOWS_FORBIDDEN: [char; 7] = ['<', '>', ':', '"', '|', '?', '*'];
+
 /// The longest name jixiao gives a file or directory it makes from data, in bytes (UTF-8):
 /// below the 255 bytes most file systems allow, leaving room for a suffix.
 pub const MAX_NAME_BYTES: usize = 200;
@@ -188,7 +191,7 @@ pub const MAX_NAME_BYTES: usize = 200;
 pub fn name_from_file(name: &str) -> Result<&OsStr, FsError> {
     let bad = || FsError::BadName(name.to_string());
     let n = file_name(name)?;
-    if name.contains(['<', '>', ':', '"', '|', '?', '*'])
+    if name.contains(WINDOWS_FORBIDDEN)
         || name.chars().any(crate::load::text::is_refused)
         || name.ends_with(['.', ' '])
         || reserved_on_windows(name)

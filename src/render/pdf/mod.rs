@@ -215,13 +215,14 @@ pub fn typeset_bounded(
     engine: &Arc<Engine>,
     templates: &Arc<Templates>,
     template: &str,
-    doc: &Document,
+    doc: &Arc<Document>,
     fonts: &BTreeMap<String, Vec<String>>,
     limit: Duration,
 ) -> Result<typst_layout::PagedDocument, PdfError> {
     let (tx, rx) = std::sync::mpsc::channel();
     let (engine, templates) = (engine.clone(), templates.clone());
-    let (template, doc, fonts) = (template.to_string(), doc.clone(), fonts.clone());
+    // The plan is shared, not copied, with the layout thread.
+    let (template, doc, fonts) = (template.to_string(), Arc::clone(doc), fonts.clone());
     let spawned = std::thread::Builder::new()
         .name("jixiao-typeset".to_string())
         .stack_size(TYPESET_STACK)
