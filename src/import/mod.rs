@@ -566,8 +566,10 @@ fn read_xlsb(
 }
 
 /// An xls or ods sheet, from the grid calamine read when it opened the file (these formats
-/// are read whole at opening; the grid is bounded by the format: 65,536 × 256 for xls, and
-/// calamine's own 100-million-cell cap for ods).
+/// are read whole at opening). An ods was measured before it was opened
+/// ([`budget`]'s `content.xml` scan). An xls is not yet: calamine sizes its grid from the cells'
+/// positions (rows and columns up to 65,535 each) and reserves what a `DIMENSIONS` record
+/// declares, so a few KB can ask for hundreds of GB (see docs/import.md).
 fn read_range(
     book: &mut calamine::Sheets<std::io::Cursor<&[u8]>>,
     path: &Path,
