@@ -180,11 +180,13 @@ pub fn check_package(path: &Path, bytes: &[u8], budget: &Budget) -> Result<(), S
         let declared = m.size();
         // Each part a reader builds much from is measured as it is read: the shared strings
         // and an xlsx style table (any `styles.xml`: the workbook names its own folder), and an
-        // ods's sheets (`content.xml`).
-        let read = match name.rsplit('/').next().unwrap_or("") {
-            "sharedStrings.xml" => shared_strings(path, &mut m),
+        // ods's sheets (`content.xml`). calamine finds a part whatever the case of its name
+        // and with `\` for `/`, so the names are compared so too.
+        let normal = name.replace('\\', "/").to_ascii_lowercase();
+        let read = match normal.rsplit('/').next().unwrap_or("") {
+            "sharedstrings.xml" => shared_strings(path, &mut m),
             "styles.xml" => style_table(path, &name, &mut m),
-            "content.xml" if name == "content.xml" => ods_content(path, &mut m),
+            "content.xml" if normal == "content.xml" => ods_content(path, &mut m),
             _ => std::io::copy(&mut m, &mut std::io::sink())
                 .map(|_| ())
                 .map_err(|e| Fault::Unread(e.to_string())),
@@ -232,6 +234,22 @@ fn shared_strings(path: &Path, r: impl Read) -> Result<(), Fault> {
     loop {
         buf.clear();
         match xml.read_event_into(&mut buf) {
+            // calamine reserves room for as many strings as the table declares.
+            Ok(Event::Start(e)) if e.local_name().as_ref() == "sst" => {
+                let declared = e
+                    .attributes()
+                    .with_checks(false)
+                    .flatten()
+                    .find(|a| a.key.as_ref() == "uniqueCount")
+                    .and_then(|a| a.value.trim().parse::<u64>().ok());
+                if let Some(n) = declared.filter(|&n| n > SHARED_STRINGS as u64) {
+                    return Err(Fault::Refused(format!(
+                        "{} 的共享文字表声明有 {n} 条文字（uniqueCount），超过导入的上限 {SHARED_STRINGS}，没有导入；\
+                         这样的文件通常是被构造的，请向发来文件的人核实",
+                        path.display()
+                    )));
+                }
+            }
             Ok(Event::Start(e)) if e.local_name().as_ref() == "si" => {
                 count += 1;
                 this = 0;

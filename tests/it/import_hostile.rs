@@ -521,11 +521,11 @@ fn import_capped(dir: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
-/// A style table (`xl/styles.xml`) of one font named `name_bytes` `A`s and `xfs` cell formats
-/// that all use it.
-fn styles(name_bytes: usize, xfs: usize) -> Part<'static> {
+/// A style table (`part`, e.g. `xl/styles.xml`) of one font named `name_bytes` `A`s and `xfs`
+/// cell formats that all use it.
+fn styles(part: &'static str, name_bytes: usize, xfs: usize) -> Part<'static> {
     (
-        "xl/styles.xml",
+        part,
         Box::new(move |w: &mut dyn Write| {
             w.write_all(
                 br#"<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><fonts count="1"><font><sz val="11"/><name val=""#,
@@ -558,7 +558,14 @@ fn a_font_name_of_megabytes_is_refused_before_the_reader_copies_it_into_every_ce
     // calamine gives every cell format its own copy of its font: 20 MB × 200 = 4 GB.
     let dir = tempfile::tempdir().unwrap();
     let book = dir.path().join("style.xlsx");
-    package(&book, vec![one_cell(), no_strings(), styles(20 << 20, 200)]);
+    package(
+        &book,
+        vec![
+            one_cell(),
+            no_strings(),
+            styles("xl/styles.xml", 20 << 20, 200),
+        ],
+    );
     assert!(std::fs::metadata(&book).unwrap().len() < 1 << 20);
     let o = import_capped(
         dir.path(),
@@ -576,7 +583,14 @@ fn a_style_table_whose_copies_outgrow_its_budget_is_refused() {
     // Each value within its own limit, but 40,000 cell formats × a 3,000-byte font: 120 MB.
     let dir = tempfile::tempdir().unwrap();
     let book = dir.path().join("xfs.xlsx");
-    package(&book, vec![one_cell(), no_strings(), styles(3000, 40_000)]);
+    package(
+        &book,
+        vec![
+            one_cell(),
+            no_strings(),
+            styles("xl/styles.xml", 3000, 40_000),
+        ],
+    );
     let o = import_capped(
         dir.path(),
         &["xfs.xlsx", "--style", "xinjiang", "--year", "2025"],
@@ -829,5 +843,55 @@ fn an_ods_sheet_without_its_end_is_refused_instead_of_read_forever() {
         dir.path(),
         &o,
         &["open.ods", "content.xml", "工作表“S”没有结尾"],
+    );
+}
+
+#[test]
+fn a_style_table_under_a_name_in_other_letters_is_measured_too() {
+    // calamine finds `xl/Styles.XML` as it finds `xl/styles.xml`.
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("case.xlsx");
+    package(
+        &book,
+        vec![
+            one_cell(),
+            no_strings(),
+            styles("xl/Styles.XML", 20 << 20, 200),
+        ],
+    );
+    let o = import_capped(
+        dir.path(),
+        &["case.xlsx", "--style", "xinjiang", "--year", "2025"],
+    );
+    refused(
+        dir.path(),
+        &o,
+        &["case.xlsx", "xl/Styles.XML", "字体", "4096 字节"],
+    );
+}
+
+#[test]
+fn a_shared_string_table_declaring_billions_of_strings_is_refused() {
+    // calamine reserves room for `uniqueCount` strings before reading one: 2.4 TB here.
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("count.xlsx");
+    package(
+        &book,
+        vec![
+            sheet(r#"<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData>"#),
+            text_part(
+                "xl/sharedStrings.xml",
+                r#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="100000000000"><si><t>x</t></si></sst>"#.to_string(),
+            ),
+        ],
+    );
+    let o = import_capped(
+        dir.path(),
+        &["count.xlsx", "--style", "xinjiang", "--year", "2025"],
+    );
+    refused(
+        dir.path(),
+        &o,
+        &["count.xlsx", "共享文字表", "100000000000", "2000000"],
     );
 }
