@@ -8,9 +8,20 @@
 //!   past the size its header declares (`Crc32Reader`'s size limit), so a header that lies
 //!   ends here, named, and the declared sizes bound what is read later;
 //! - the shared-string table: at most [`SHARED_STRINGS`] strings and [`SHARED_BYTES`] of text;
+//! - an xlsx style table (`styles.xml`): values of at most [`STYLE_VALUE_BYTES`], at most
+//!   [`STYLE_RECORDS`] fonts, number formats and cell formats each, and at most [`STYLE_BYTES`]
+//!   as the reader builds it (it gives every cell format its own copy of its font and number
+//!   format, so the cost is cell formats × the largest font and format);
+//! - an ods's sheets (`content.xml`), before the reader opens it: the cells its repeated rows and
+//!   columns expand to, counted as the reader materialises them (the usual empty columns at a
+//!   row's end and empty rows at a sheet's end cost nothing), within [`CELLS`], and their text
+//!   within [`TEXT_BYTES`];
 //! - a cell: at most [`CELL_CHARS`] characters (Excel's own limit);
 //! - a workbook: cells up to row [`ROWS`], at most [`CELLS`] cells in all (merged ranges count
-//!   the cells they cover), read without a dense grid of its used area;
+//!   the cells they cover), read without a dense grid of its used area, and at most
+//!   [`TEXT_BYTES`] of text in all its cells (a shared string counts once for every cell that
+//!   shows it, a merged range's text once for every cell it covers), counted before the text
+//!   is copied;
 //! - the notes of what could not be taken over: [`NOTES`], then one line for the rest;
 //! - the time of one workbook's import ([`Budget`]): checked between phases and rows.
 
@@ -30,6 +41,18 @@ pub const TOTAL_BYTES: u64 = 256 << 20;
 pub const SHARED_STRINGS: usize = 2_000_000;
 /// The most text of a shared-string table, in bytes (UTF-8).
 pub const SHARED_BYTES: u64 = 64 << 20;
+/// The longest value (attribute or text, in bytes as written) among an xlsx style table's
+/// fonts, number formats and cell formats: a font name has at most 31 characters, a number
+/// format 255.
+pub const STYLE_VALUE_BYTES: usize = 4096;
+/// The most fonts, number formats and cell formats, each, of an xlsx style table (Excel
+/// itself allows 65,490 cell formats).
+pub const STYLE_RECORDS: usize = 65_536;
+/// The most memory an xlsx style table may cost as the reader builds it.
+pub const STYLE_BYTES: u64 = 64 << 20;
+/// The most text of all cells of a workbook together, in bytes (UTF-8), each cell counted
+/// with the text it shows.
+pub const TEXT_BYTES: u64 = 64 << 20;
 /// The most characters of one cell: Excel's limit.
 pub const CELL_CHARS: usize = 32_767;
 /// The last row read (one-based); a cell below it refuses the workbook.
@@ -155,13 +178,18 @@ pub fn check_package(path: &Path, bytes: &[u8], budget: &Budget) -> Result<(), S
             .map_err(|e| broken(format!("第 {} 个部件读不出：{e}", i + 1)))?;
         let name = member_name(&m, i);
         let declared = m.size();
-        let shared = name.rsplit('/').next().unwrap_or("") == "sharedStrings.xml";
-        let read = if shared {
-            shared_strings(path, &mut m)
-        } else {
-            std::io::copy(&mut m, &mut std::io::sink())
+        // Each part a reader builds much from is measured as it is read: the shared strings
+        // and an xlsx style table (any `styles.xml`: the workbook names its own folder), and an
+        // ods's sheets (`content.xml`). calamine finds a part whatever the case of its name
+        // and with `\` for `/`, so the names are compared so too.
+        let normal = name.replace('\\', "/").to_ascii_lowercase();
+        let read = match normal.rsplit('/').next().unwrap_or("") {
+            "sharedstrings.xml" => shared_strings(path, &mut m),
+            "styles.xml" => style_table(path, &name, &mut m),
+            "content.xml" if normal == "content.xml" => ods_content(path, &mut m),
+            _ => std::io::copy(&mut m, &mut std::io::sink())
                 .map(|_| ())
-                .map_err(|e| Fault::Unread(e.to_string()))
+                .map_err(|e| Fault::Unread(e.to_string())),
         };
         // The zip reader refuses more bytes than the header declared.
         match read {
@@ -206,6 +234,22 @@ fn shared_strings(path: &Path, r: impl Read) -> Result<(), Fault> {
     loop {
         buf.clear();
         match xml.read_event_into(&mut buf) {
+            // calamine reserves room for as many strings as the table declares.
+            Ok(Event::Start(e)) if e.local_name().as_ref() == "sst" => {
+                let declared = e
+                    .attributes()
+                    .with_checks(false)
+                    .flatten()
+                    .find(|a| a.key.as_ref() == "uniqueCount")
+                    .and_then(|a| a.value.trim().parse::<u64>().ok());
+                if let Some(n) = declared.filter(|&n| n > SHARED_STRINGS as u64) {
+                    return Err(Fault::Refused(format!(
+                        "{} 的共享文字表声明有 {n} 条文字（uniqueCount），超过导入的上限 {SHARED_STRINGS}，没有导入；\
+                         这样的文件通常是被构造的，请向发来文件的人核实",
+                        path.display()
+                    )));
+                }
+            }
             Ok(Event::Start(e)) if e.local_name().as_ref() == "si" => {
                 count += 1;
                 this = 0;
@@ -242,6 +286,488 @@ fn shared_strings(path: &Path, r: impl Read) -> Result<(), Fault> {
     }
 }
 
+/// The bytes of a text-like event as written (an entity reference counted with its `&` and
+/// `;`): never less than the text it stands for.
+fn written_len(e: &quick_xml::events::Event<'_>) -> usize {
+    use quick_xml::events::Event;
+    match e {
+        Event::Text(t) => t.len(),
+        Event::CData(t) => t.len(),
+        Event::GeneralRef(r) => r.len().saturating_add(2),
+        _ => 0,
+    }
+}
+
+/// An XML reader that sees the structure as calamine's readers do (an empty element is a
+/// start and an end; end names are not checked).
+fn xml_reader<R: Read>(r: R) -> quick_xml::Reader<std::io::BufReader<R>> {
+    let mut xml = quick_xml::Reader::from_reader(std::io::BufReader::new(r));
+    let config = xml.config_mut();
+    config.expand_empty_elements = true;
+    config.check_end_names = false;
+    xml
+}
+
+/// A table of an xlsx style table that calamine builds from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StyleTable {
+    Fonts,
+    NumFmts,
+    CellXfs,
+}
+
+impl StyleTable {
+    fn of(local: &str) -> Option<StyleTable> {
+        match local {
+            "fonts" => Some(StyleTable::Fonts),
+            "numFmts" => Some(StyleTable::NumFmts),
+            "cellXfs" => Some(StyleTable::CellXfs),
+            _ => None,
+        }
+    }
+
+    /// The element of one record of this table.
+    fn record(self) -> &'static str {
+        match self {
+            StyleTable::Fonts => "font",
+            StyleTable::NumFmts => "numFmt",
+            StyleTable::CellXfs => "xf",
+        }
+    }
+
+    /// One record, as people call it.
+    fn what(self) -> &'static str {
+        match self {
+            StyleTable::Fonts => "字体",
+            StyleTable::NumFmts => "数字格式",
+            StyleTable::CellXfs => "单元格格式",
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Measures an xlsx style table (`styles.xml`) against [`STYLE_VALUE_BYTES`],
+/// [`STYLE_RECORDS`] and [`STYLE_BYTES`], streaming. calamine builds a style per cell format
+/// (`cellXfs/xf`) holding a copy of its font (`fonts/font`) and of its number format
+/// (`numFmts/numFmt`), so the cost counted is every font and format once, plus the cell
+/// formats × (a style + the largest font + the largest format).
+fn style_table(path: &Path, part: &str, r: impl Read) -> Result<(), Fault> {
+    use quick_xml::events::Event;
+    let mut xml = xml_reader(r);
+    let mut buf = Vec::new();
+    // Inside each table (as calamine's loops are), and inside one of its records.
+    let mut inside = [false; 3];
+    let mut record: Option<StyleTable> = None;
+    let mut counts = [0usize; 3];
+    // The bytes of the record being read, the largest of each table, all of them.
+    let mut this: u64 = 0;
+    let mut largest = [0u64; 3];
+    let mut all: u64 = 0;
+    let refuse = |msg: String| Fault::Refused(format!("{} 的部件 {part} {msg}", path.display()));
+    let long = |table: StyleTable, n: usize| {
+        refuse(format!(
+            "中一个{}的设置有 {n} 字节，超过导入的上限 {STYLE_VALUE_BYTES} 字节（字体名称最多 31 个字，\
+             数字格式最多 255 个字），没有导入；这样的文件通常是被构造的，请向发来文件的人核实",
+            table.what()
+        ))
+    };
+    let current = |inside: &[bool; 3]| {
+        [StyleTable::CellXfs, StyleTable::NumFmts, StyleTable::Fonts]
+            .into_iter()
+            .find(|t| inside[t.index()])
+    };
+    loop {
+        buf.clear();
+        let event = xml
+            .read_event_into(&mut buf)
+            .map_err(|e| Fault::Unread(e.to_string()))?;
+        match &event {
+            Event::Start(e) => {
+                let local = e.local_name();
+                if let Some(t) = StyleTable::of(local.as_ref()) {
+                    inside[t.index()] = true;
+                    continue;
+                }
+                let Some(table) = current(&inside) else {
+                    continue;
+                };
+                if record.is_none() && local.as_ref() == table.record() {
+                    counts[table.index()] += 1;
+                    if counts[table.index()] > STYLE_RECORDS {
+                        return Err(refuse(format!(
+                            "中有超过 {STYLE_RECORDS} 个{}（导入的上限），没有导入；这样的文件通常是被构造的，请向发来文件的人核实",
+                            table.what()
+                        )));
+                    }
+                    record = Some(table);
+                    this = 0;
+                }
+                for a in e.attributes().with_checks(false) {
+                    let a = a.map_err(|e| Fault::Unread(e.to_string()))?;
+                    if a.value.len() > STYLE_VALUE_BYTES {
+                        return Err(long(table, a.value.len()));
+                    }
+                    this = this.saturating_add(a.value.len() as u64);
+                }
+            }
+            Event::Text(_) | Event::CData(_) | Event::GeneralRef(_) => {
+                if let Some(table) = current(&inside) {
+                    let n = written_len(&event);
+                    if n > STYLE_VALUE_BYTES {
+                        return Err(long(table, n));
+                    }
+                    this = this.saturating_add(n as u64);
+                }
+            }
+            Event::End(e) => {
+                let local = e.local_name();
+                if let Some(t) = StyleTable::of(local.as_ref()) {
+                    inside[t.index()] = false;
+                    record = None;
+                } else if let Some(t) = record.filter(|t| local.as_ref() == t.record()) {
+                    largest[t.index()] = largest[t.index()].max(this);
+                    all = all.saturating_add(this);
+                    record = None;
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    let xfs = counts[StyleTable::CellXfs.index()] as u64;
+    let each = (std::mem::size_of::<calamine::Style>() as u64)
+        .saturating_add(largest[StyleTable::Fonts.index()])
+        .saturating_add(largest[StyleTable::NumFmts.index()]);
+    let cost = all.saturating_add(xfs.saturating_mul(each));
+    if cost > STYLE_BYTES {
+        return Err(refuse(format!(
+            "中有 {xfs} 个单元格格式，读取时每个都带一份它的字体和数字格式，共约 {}，超过导入的上限 {}，没有导入；\
+             这样的文件通常是被构造的，请向发来文件的人核实",
+            mb(cost),
+            mb(STYLE_BYTES)
+        )));
+    }
+    Ok(())
+}
+
+/// What an ods's sheets cost as calamine opens it, summed over its sheets: the cells it
+/// builds while reading the rows (`raw`: a row read once, its repeated columns expanded) and
+/// the grid it then builds (`grid`: the rows from the first to the last with content, each
+/// repeated, over the columns from the first to the last with content), and their text.
+#[derive(Debug, Default)]
+struct OdsCost {
+    raw: u64,
+    raw_text: u64,
+    grid: u64,
+    grid_text: u64,
+}
+
+/// One sheet (`table:table`) of an ods being measured.
+#[derive(Debug, Default)]
+struct OdsTable {
+    name: String,
+    /// The rows from the first with content to the last, each counted with its repeats.
+    rows: Option<u64>,
+    /// Rows without content since the last with content (expanded only if content follows).
+    gap: u64,
+    /// The columns with content: the first and the last.
+    first: u64,
+    last: u64,
+    /// The grid's cells and text so far.
+    grid: u64,
+    text: u64,
+}
+
+/// One row (`table:table-row`) being measured.
+#[derive(Debug, Default)]
+struct OdsRow {
+    repeats: u64,
+    /// The cells calamine pushes for the row so far, and the empty ones it holds back (pushed
+    /// only when another cell follows: empty columns at the row's end cost nothing).
+    cells: u64,
+    held: u64,
+    /// The first and last column with content.
+    filled: Option<(u64, u64)>,
+    /// The text of its cells, each repeated cell counted with its repeats.
+    text: u64,
+}
+
+/// One cell (`table:table-cell` or `table:covered-table-cell`) being measured.
+#[derive(Debug, Default)]
+struct OdsCell {
+    repeats: u64,
+    /// Whether calamine keeps it (a value or a formula; empty cells are held back).
+    filled: bool,
+    /// Whether calamine reads its content as its text (a string without `office:string-value`):
+    /// then the cell ends at the first end of a cell, else at the end of its own element.
+    string: bool,
+    /// The cell elements of its own name open within it (while not `string`).
+    nested: usize,
+    /// Its full element name.
+    name: String,
+    text: u64,
+}
+
+impl OdsCell {
+    /// A cell's start, read as calamine's `get_datatype` reads it.
+    fn new(e: &quick_xml::events::BytesStart<'_>) -> Result<OdsCell, Fault> {
+        let mut c = OdsCell {
+            repeats: 1,
+            name: String::from_utf8_lossy(e.name().as_ref().as_bytes()).into_owned(),
+            ..OdsCell::default()
+        };
+        // calamine keeps the first value attribute; `office:value-type="string"` before any
+        // makes the content the text; an error cell with an empty string value reads it too.
+        let (mut value_set, mut string, mut error, mut empty_string) = (false, false, false, false);
+        for a in e.attributes().with_checks(false) {
+            let a = a.map_err(|e| Fault::Unread(e.to_string()))?;
+            let value: &str = &a.value;
+            match a.key.as_ref() {
+                "table:number-columns-repeated" => {
+                    c.repeats = value.trim().parse().unwrap_or(1);
+                }
+                "office:value" | "office:boolean-value" if !value_set => value_set = true,
+                "office:string-value" | "office:date-value" | "office:time-value" if !value_set => {
+                    value_set = true;
+                    empty_string = a.key.as_ref() == "office:string-value" && value.is_empty();
+                    c.text = c.text.saturating_add(value.len() as u64);
+                }
+                "office:value-type" if !value_set => string = value == "string",
+                "calcext:value-type" => error = value == "error",
+                "table:formula" => {
+                    c.filled |= !value.is_empty();
+                    c.text = c.text.saturating_add(value.len() as u64);
+                }
+                _ => {}
+            }
+        }
+        c.string = (!value_set && string) || (error && empty_string);
+        c.filled |= value_set || c.string;
+        Ok(c)
+    }
+}
+
+/// A repeat count as written (`table:number-rows-repeated`); one when absent or not a number
+/// (calamine then refuses the file without building anything).
+fn repeats(e: &quick_xml::events::BytesStart<'_>, key: &str) -> u64 {
+    e.attributes()
+        .with_checks(false)
+        .flatten()
+        .find(|a| a.key.as_ref() == key)
+        .and_then(|a| a.value.trim().parse().ok())
+        .unwrap_or(1)
+}
+
+/// Measures an ods's sheets (`content.xml`) against [`CELLS`] and [`TEXT_BYTES`] before
+/// calamine opens it, streaming: calamine reads every sheet whole at opening, repeating a
+/// row's cells over `number-columns-repeated` and then the row over `number-rows-repeated`,
+/// so a file of a few hundred bytes can declare a hundred million cells. The elements are
+/// followed as calamine's reader follows them (full names, a cell's end as it finds it), and
+/// a text's `<text:s text:c="n"/>` counts the `n` spaces calamine writes for it.
+fn ods_content(path: &Path, r: impl Read) -> Result<(), Fault> {
+    use quick_xml::events::Event;
+    let mut xml = xml_reader(r);
+    let mut buf = Vec::new();
+    let mut cost = OdsCost::default();
+    let mut table: Option<OdsTable> = None;
+    let mut row: Option<OdsRow> = None;
+    let mut cell: Option<OdsCell> = None;
+    loop {
+        buf.clear();
+        let event = xml
+            .read_event_into(&mut buf)
+            .map_err(|e| Fault::Unread(e.to_string()))?;
+        if let Some(c) = cell.as_mut() {
+            // Inside a cell: its text, until its end.
+            let ended = match &event {
+                Event::Start(e) => {
+                    let name = e.name();
+                    match name.as_ref() {
+                        "text:s" => {
+                            let spaces = repeats(e, "text:c");
+                            c.text = c.text.saturating_add(spaces);
+                        }
+                        "text:p" | "text:tab" | "text:line-break" => {
+                            c.text = c.text.saturating_add(1);
+                        }
+                        n if !c.string && n == c.name => c.nested += 1,
+                        _ => {}
+                    }
+                    false
+                }
+                Event::End(e) => {
+                    let name = e.name();
+                    let n = name.as_ref();
+                    if c.string {
+                        n == "table:table-cell" || n == "table:covered-table-cell"
+                    } else if n == c.name {
+                        c.nested = c.nested.saturating_sub(1);
+                        c.nested == 0
+                    } else {
+                        false
+                    }
+                }
+                Event::Eof => false,
+                other => {
+                    c.text = c.text.saturating_add(written_len(other) as u64);
+                    false
+                }
+            };
+            if ended && let (Some(c), Some(r)) = (cell.take(), row.as_mut()) {
+                r.cell(&c);
+            }
+            if !matches!(event, Event::Eof) {
+                continue;
+            }
+        }
+        match &event {
+            Event::Start(e) => {
+                let name = e.name();
+                match name.as_ref() {
+                    "table:table" if table.is_none() => {
+                        let name = e
+                            .attributes()
+                            .with_checks(false)
+                            .flatten()
+                            .find(|a| a.key.as_ref() == "table:name")
+                            .map(|a| a.value.into_owned())
+                            .unwrap_or_default();
+                        table = Some(OdsTable {
+                            name,
+                            ..OdsTable::default()
+                        });
+                    }
+                    "table:table-row" if table.is_some() && row.is_none() => {
+                        row = Some(OdsRow {
+                            repeats: repeats(e, "table:number-rows-repeated"),
+                            ..OdsRow::default()
+                        });
+                    }
+                    "table:table-cell" | "table:covered-table-cell" if row.is_some() => {
+                        let mut c = OdsCell::new(e)?;
+                        c.nested = 1;
+                        cell = Some(c);
+                    }
+                    _ => {}
+                }
+            }
+            Event::End(e) => {
+                let name = e.name();
+                match name.as_ref() {
+                    "table:table-row" => {
+                        if let (Some(r), Some(t)) = (row.take(), table.as_mut()) {
+                            t.row(&r, &mut cost);
+                            cost.check(path, t)?;
+                        }
+                    }
+                    "table:table" if row.is_none() => {
+                        if let Some(t) = table.take() {
+                            cost.grid = cost.grid.saturating_add(t.grid);
+                            cost.grid_text = cost.grid_text.saturating_add(t.text);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Event::Eof => {
+                // calamine reads a sheet until its end: one the file never closes is read
+                // forever.
+                if let Some(t) = table {
+                    return Err(Fault::Refused(format!(
+                        "{} 的部件 content.xml 中工作表“{}”没有结尾（文件不完整），没有导入；\
+                         文件可能已损坏或被篡改，请向发来文件的人要一份完好的文件",
+                        path.display(),
+                        t.name
+                    )));
+                }
+                return Ok(());
+            }
+            _ => {}
+        }
+    }
+}
+
+impl OdsRow {
+    /// One more cell, as calamine's `read_row` pushes it.
+    fn cell(&mut self, c: &OdsCell) {
+        // The empty cells held back are pushed now that another cell follows.
+        self.cells = self.cells.saturating_add(self.held);
+        self.held = 0;
+        if !c.filled {
+            self.held = c.repeats;
+            return;
+        }
+        if c.repeats > 0 {
+            let first = self.cells;
+            self.cells = self.cells.saturating_add(c.repeats);
+            let last = self.cells - 1;
+            self.filled = Some(match self.filled {
+                Some((f, _)) => (f, last),
+                None => (first, last),
+            });
+            self.text = self.text.saturating_add(c.repeats.saturating_mul(c.text));
+        }
+    }
+}
+
+impl OdsTable {
+    /// One more row, as calamine's `read_table` and `get_range` expand it.
+    fn row(&mut self, r: &OdsRow, cost: &mut OdsCost) {
+        cost.raw = cost.raw.saturating_add(r.cells);
+        cost.raw_text = cost.raw_text.saturating_add(r.text);
+        let Some((first, last)) = r.filled else {
+            if self.rows.is_some() {
+                self.gap = self.gap.saturating_add(r.repeats);
+            }
+            return;
+        };
+        match self.rows {
+            None => {
+                self.rows = Some(r.repeats);
+                (self.first, self.last) = (first, last);
+            }
+            Some(rows) => {
+                self.rows = Some(rows.saturating_add(self.gap).saturating_add(r.repeats));
+                self.first = self.first.min(first);
+                self.last = self.last.max(last);
+            }
+        }
+        self.gap = 0;
+        let width = self.last.saturating_sub(self.first).saturating_add(1);
+        self.grid = width.saturating_mul(self.rows.unwrap_or(0));
+        self.text = self.text.saturating_add(r.repeats.saturating_mul(r.text));
+    }
+}
+
+impl OdsCost {
+    /// `Err` once the sheets so far (with `t`, the sheet being read) are over a budget.
+    fn check(&self, path: &Path, t: &OdsTable) -> Result<(), Fault> {
+        let grid = self.grid.saturating_add(t.grid);
+        let text = self.grid_text.saturating_add(t.text);
+        let whole = format!(
+            "{} 的部件 content.xml 中工作表“{}”的重复行、列展开后",
+            path.display(),
+            t.name
+        );
+        let end = "没有导入；这样的文件通常是被构造的，请向发来文件的人核实";
+        if self.raw > CELLS as u64 || grid > CELLS as u64 {
+            return Err(Fault::Refused(format!(
+                "{whole}超过 {CELLS} 个单元格（导入的上限；几百字节的 .ods 就能这样声明上亿个单元格），{end}"
+            )));
+        }
+        if self.raw_text > TEXT_BYTES || text > TEXT_BYTES {
+            return Err(Fault::Refused(format!(
+                "{whole}，各单元格的文字合计超过 {}（导入的上限），{end}",
+                mb(TEXT_BYTES)
+            )));
+        }
+        Ok(())
+    }
+}
+
 /// Why reading stopped: a budget refused the workbook, or the reader could not read a part.
 #[derive(Debug)]
 pub enum Fault {
@@ -257,10 +783,12 @@ impl From<String> for Fault {
     }
 }
 
-/// Counts the cells of a workbook against [`ROWS`] and [`CELLS`].
+/// Counts the cells of a workbook against [`ROWS`] and [`CELLS`], and their text against
+/// [`TEXT_BYTES`].
 #[derive(Debug, Default)]
 pub struct CellCount {
     cells: usize,
+    text: u64,
 }
 
 impl CellCount {
@@ -292,6 +820,28 @@ impl CellCount {
             return Err(format!(
                 "{} 的单元格超过 {CELLS} 个（合并单元格按它覆盖的格数计），超出导入的上限，没有导入；请拆成几个文件分别导入",
                 path.display()
+            ));
+        }
+        Ok(())
+    }
+
+    /// `bytes` more text shown at zero-based `(row, col)` of `sheet` (a cell's text, or a
+    /// merged range's text over the cells it covers), counted before it is copied.
+    pub fn text(
+        &mut self,
+        path: &Path,
+        sheet: &str,
+        (row, col): (u32, u32),
+        bytes: u64,
+    ) -> Result<(), String> {
+        self.text = self.text.saturating_add(bytes);
+        if self.text > TEXT_BYTES {
+            return Err(format!(
+                "{} 中各单元格的文字合计超过 {}（导入的上限；一段共享文字被几格引用、合并单元格的文字覆盖几格，就按几格计），\
+                 读到 {} 时停止，没有导入；这样的文件通常是被构造的，请向发来文件的人核实",
+                path.display(),
+                mb(TEXT_BYTES),
+                super::cell_ref(sheet, row, col)
             ));
         }
         Ok(())

@@ -416,8 +416,15 @@ pub fn read_workbook(path: &Path, budget: &Budget) -> Result<Workbook, String> {
             }
             let area = (u64::from(e.0 - s.0) + 1).saturating_mul(u64::from(e.1 - s.1) + 1);
             count.add(path, area.saturating_sub(1))?;
-            if cells.contains_key(&s) {
+            if let Some(anchor) = cells.get(&s) {
                 count.cell(path, &name, e, true)?;
+                let copies = area.saturating_sub(1);
+                count.text(
+                    path,
+                    &name,
+                    s,
+                    copies.saturating_mul(anchor.text.len() as u64),
+                )?;
             }
         }
         for &(s, e) in &merges {
@@ -456,6 +463,14 @@ pub fn read_workbook(path: &Path, budget: &Budget) -> Result<Workbook, String> {
     })
 }
 
+/// The bytes of text a cell value holds (what copying it costs beyond the value itself).
+fn text_bytes(v: &impl DataType) -> u64 {
+    v.get_string()
+        .or_else(|| v.get_datetime_iso())
+        .or_else(|| v.get_duration_iso())
+        .map_or(0, |s| s.len() as u64)
+}
+
 /// Budget checks while a sheet's cells are read, every this many cells.
 const CHECK_EVERY: usize = 4096;
 
@@ -474,8 +489,11 @@ fn read_xlsx(
         let mut reader = x.worksheet_cells_reader(name).map_err(unread)?;
         let mut n = 0usize;
         while let Some((cell, style)) = reader.next_cell_with_style_id().map_err(unread)? {
-            let v: Data = cell.get_value().clone().into();
-            count.cell(path, name, cell.get_position(), !v.is_empty())?;
+            // Measured before it is copied: a shared string is one text for many cells.
+            let value = cell.get_value();
+            count.cell(path, name, cell.get_position(), !value.is_empty())?;
+            count.text(path, name, cell.get_position(), text_bytes(value))?;
+            let v: Data = value.clone().into();
             n += 1;
             if n.is_multiple_of(CHECK_EVERY) {
                 budget.check(path, &format!("读工作表“{name}”"))?;
@@ -523,8 +541,10 @@ fn read_xlsb(
         let mut reader = x.worksheet_cells_reader(name).map_err(unread)?;
         let mut n = 0usize;
         while let Some(cell) = reader.next_cell().map_err(unread)? {
-            let v: Data = cell.get_value().clone().into();
-            count.cell(path, name, cell.get_position(), !v.is_empty())?;
+            let value = cell.get_value();
+            count.cell(path, name, cell.get_position(), !value.is_empty())?;
+            count.text(path, name, cell.get_position(), text_bytes(value))?;
+            let v: Data = value.clone().into();
             n += 1;
             if n.is_multiple_of(CHECK_EVERY) {
                 budget.check(path, &format!("读工作表“{name}”"))?;
@@ -546,8 +566,10 @@ fn read_xlsb(
 }
 
 /// An xls or ods sheet, from the grid calamine read when it opened the file (these formats
-/// are read whole at opening; the grid is bounded by the format: 65,536 × 256 for xls, and
-/// calamine's own 100-million-cell cap for ods).
+/// are read whole at opening). An ods was measured before it was opened
+/// ([`budget`]'s `content.xml` scan). An xls is not yet: calamine sizes its grid from the cells'
+/// positions (rows and columns up to 65,535 each) and reserves what a `DIMENSIONS` record
+/// declares, so a few KB can ask for hundreds of GB (see docs/import.md).
 fn read_range(
     book: &mut calamine::Sheets<std::io::Cursor<&[u8]>>,
     path: &Path,
@@ -565,6 +587,7 @@ fn read_range(
             start.1.saturating_add(c as u32),
         );
         count.cell(path, name, pos, true)?;
+        count.text(path, name, pos, text_bytes(v))?;
         values.push((pos, v.clone(), None));
     }
     let mut formulas = Vec::new();

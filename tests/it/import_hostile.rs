@@ -489,3 +489,409 @@ fn an_import_past_its_time_limit_stops_and_writes_nothing() {
     let o = import(dir.path(), &["slow.xlsx", "--time-limit", "0"]);
     assert!(stderr(&o).contains("大于 0 的秒数"), "{}", stderr(&o));
 }
+
+/// Whether `tool --version` runs here.
+fn have(tool: &str) -> bool {
+    Command::new(tool)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Like [`import`], under an address-space cap of 3 GB and a minute where `prlimit` and
+/// `timeout` exist, so a workbook that makes the reader ask for gigabytes, or read forever,
+/// fails here instead of taking the machine.
+fn import_capped(dir: &Path, args: &[&str]) -> Output {
+    let mut line: Vec<String> = Vec::new();
+    if have("timeout") {
+        line.extend(["timeout".into(), "60".into()]);
+    }
+    if have("prlimit") {
+        line.extend(["prlimit".into(), "--as=3000000000".into()]);
+    }
+    line.push(env!("CARGO_BIN_EXE_jixiao").into());
+    let mut cmd = Command::new(&line[0]);
+    cmd.args(&line[1..]);
+    cmd.current_dir(dir)
+        .arg("import")
+        .args(args)
+        .arg("--templates")
+        .arg(repo().join("templates"))
+        .output()
+        .unwrap()
+}
+
+/// A style table (`part`, e.g. `xl/styles.xml`) of one font named `name_bytes` `A`s and `xfs`
+/// cell formats that all use it.
+fn styles(part: &'static str, name_bytes: usize, xfs: usize) -> Part<'static> {
+    (
+        part,
+        Box::new(move |w: &mut dyn Write| {
+            w.write_all(
+                br#"<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><fonts count="1"><font><sz val="11"/><name val=""#,
+            )
+            .unwrap();
+            let block = vec![b'A'; 1 << 16];
+            let mut left = name_bytes;
+            while left > 0 {
+                let n = left.min(block.len());
+                w.write_all(&block[..n]).unwrap();
+                left -= n;
+            }
+            write!(w, r#""/></font></fonts><cellXfs count="{xfs}">"#).unwrap();
+            for _ in 0..xfs {
+                w.write_all(br#"<xf numFmtId="0" fontId="0"/>"#).unwrap();
+            }
+            w.write_all(b"</cellXfs></styleSheet>").unwrap();
+        }),
+    )
+}
+
+fn one_cell() -> Part<'static> {
+    sheet(
+        r#"<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row></sheetData>"#,
+    )
+}
+
+#[test]
+fn a_font_name_of_megabytes_is_refused_before_the_reader_copies_it_into_every_cell_format() {
+    // calamine gives every cell format its own copy of its font: 20 MB × 200 = 4 GB.
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("style.xlsx");
+    package(
+        &book,
+        vec![
+            one_cell(),
+            no_strings(),
+            styles("xl/styles.xml", 20 << 20, 200),
+        ],
+    );
+    assert!(std::fs::metadata(&book).unwrap().len() < 1 << 20);
+    let o = import_capped(
+        dir.path(),
+        &["style.xlsx", "--style", "xinjiang", "--year", "2025"],
+    );
+    refused(
+        dir.path(),
+        &o,
+        &["style.xlsx", "xl/styles.xml", "字体", "4096 字节"],
+    );
+}
+
+#[test]
+fn a_style_table_whose_copies_outgrow_its_budget_is_refused() {
+    // Each value within its own limit, but 40,000 cell formats × a 3,000-byte font: 120 MB.
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("xfs.xlsx");
+    package(
+        &book,
+        vec![
+            one_cell(),
+            no_strings(),
+            styles("xl/styles.xml", 3000, 40_000),
+        ],
+    );
+    let o = import_capped(
+        dir.path(),
+        &["xfs.xlsx", "--style", "xinjiang", "--year", "2025"],
+    );
+    refused(
+        dir.path(),
+        &o,
+        &["xfs.xlsx", "xl/styles.xml", "40000 个单元格格式", "64 MB"],
+    );
+}
+
+/// A column name (`A`, `AB`) of zero-based column `c`.
+fn column(mut c: usize) -> String {
+    let mut s = Vec::new();
+    c += 1;
+    while c > 0 {
+        s.push(b'A' + ((c - 1) % 26) as u8);
+        c = (c - 1) / 26;
+    }
+    s.reverse();
+    String::from_utf8(s).unwrap()
+}
+
+#[test]
+fn one_long_shared_string_shown_by_many_cells_is_refused_by_the_text_of_all_cells() {
+    // One string of 30,000 characters (90 KB) in 100,000 cells: 9 GB of text, while the
+    // string table and the cell count are each within their budgets.
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("fan.xlsx");
+    let mut rows = String::from("<sheetData>");
+    for r in 1..=1000 {
+        rows.push_str(&format!(r#"<row r="{r}">"#));
+        for c in 0..100 {
+            rows.push_str(&format!(r#"<c r="{}{r}" t="s"><v>0</v></c>"#, column(c)));
+        }
+        rows.push_str("</row>");
+    }
+    rows.push_str("</sheetData>");
+    package(
+        &book,
+        vec![
+            sheet(&rows),
+            text_part(
+                "xl/sharedStrings.xml",
+                format!("{SST_HEAD}<si><t>{}</t></si></sst>", "信".repeat(30_000)),
+            ),
+        ],
+    );
+    let o = import_capped(
+        dir.path(),
+        &["fan.xlsx", "--style", "xinjiang", "--year", "2025"],
+    );
+    refused(
+        dir.path(),
+        &o,
+        &["fan.xlsx", "Sheet1", "文字合计超过 64 MB"],
+    );
+}
+
+#[test]
+fn a_long_text_merged_over_a_million_cells_is_refused_by_the_text_of_all_cells() {
+    // The merged range shows its 30,000 characters in each of its 1,000,000 cells: 90 GB.
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("mtext.xlsx");
+    package(
+        &book,
+        vec![
+            sheet(&format!(
+                r#"<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>{}</t></is></c></row></sheetData><mergeCells count="1"><mergeCell ref="A1:T50000"/></mergeCells>"#,
+                "信".repeat(30_000)
+            )),
+            no_strings(),
+        ],
+    );
+    let o = import_capped(
+        dir.path(),
+        &["mtext.xlsx", "--style", "xinjiang", "--year", "2025"],
+    );
+    refused(
+        dir.path(),
+        &o,
+        &["mtext.xlsx", "Sheet1", "文字合计超过 64 MB"],
+    );
+}
+
+/// An .ods package whose `content.xml` holds `tables` (`<table:table>` elements).
+fn ods(path: &Path, tables: &str) {
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("mimetype", stored).unwrap();
+    zip.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
+        .unwrap();
+    zip.start_file("META-INF/manifest.xml", options).unwrap();
+    zip.write_all(br#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#).unwrap();
+    zip.start_file("content.xml", options).unwrap();
+    write!(
+        zip,
+        r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet>{tables}</office:spreadsheet></office:body></office:document-content>"#
+    )
+    .unwrap();
+    let bytes = zip.finish().unwrap().into_inner();
+    std::fs::write(path, bytes).unwrap();
+}
+
+/// An .ods string cell showing `text`, repeated over `repeat` columns.
+fn ods_cell(text: &str, repeat: u32) -> String {
+    format!(
+        r#"<table:table-cell table:number-columns-repeated="{repeat}" office:value-type="string"><text:p>{text}</text:p></table:table-cell>"#
+    )
+}
+
+#[test]
+fn an_ods_repeating_one_cell_into_millions_is_refused_before_it_is_opened() {
+    // 6,000 rows × 16,000 columns of one cell: 96 million cells from a file of 1 KB.
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("rep.ods");
+    ods(
+        &book,
+        &format!(
+            r#"<table:table table:name="S"><table:table-row table:number-rows-repeated="6000">{}</table:table-row></table:table>"#,
+            ods_cell("部门名称", 16_000)
+        ),
+    );
+    assert!(std::fs::metadata(&book).unwrap().len() < 2048);
+    let o = import_capped(
+        dir.path(),
+        &["rep.ods", "--style", "xinjiang", "--year", "2025"],
+    );
+    refused(
+        dir.path(),
+        &o,
+        &["rep.ods", "content.xml", "工作表“S”", "2000000"],
+    );
+}
+
+#[test]
+fn an_ods_repeating_a_long_text_is_refused_by_the_text_of_all_cells() {
+    // 30,000 characters × 16,000 columns × 10 rows: 160,000 cells, 14 GB of text.
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("rtext.ods");
+    ods(
+        &book,
+        &format!(
+            r#"<table:table table:name="S"><table:table-row table:number-rows-repeated="10">{}</table:table-row></table:table>"#,
+            ods_cell(&"信".repeat(30_000), 16_000)
+        ),
+    );
+    let o = import_capped(
+        dir.path(),
+        &["rtext.ods", "--style", "xinjiang", "--year", "2025"],
+    );
+    refused(
+        dir.path(),
+        &o,
+        &[
+            "rtext.ods",
+            "content.xml",
+            "工作表“S”",
+            "文字合计超过 64 MB",
+        ],
+    );
+}
+
+#[test]
+fn an_ods_with_the_usual_trailing_empty_rows_and_columns_imports() {
+    // LibreOffice ends each row with its empty columns and the sheet with its empty rows, as
+    // repeats up to the sheet's edge: they cost nothing and are not counted.
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("flat.ods");
+    let row = |cells: &[&str]| {
+        let mut s = String::from("<table:table-row>");
+        for c in cells {
+            s.push_str(&ods_cell(c, 1));
+        }
+        s.push_str(
+            r#"<table:table-cell table:number-columns-repeated="16379"/></table:table-row>"#,
+        );
+        s
+    };
+    ods(
+        &book,
+        &format!(
+            r#"<table:table table:name="目标">{}{}<table:table-row table:number-rows-repeated="1048574"><table:table-cell table:number-columns-repeated="16384"/></table:table-row></table:table>"#,
+            row(&["项目名称", "一级指标", "二级指标", "三级指标", "指标值"]),
+            row(&["甲", "产出指标", "数量指标", "培训人数", "≥236人"]),
+        ),
+    );
+    let o = import_capped(
+        dir.path(),
+        &[
+            "flat.ods",
+            "--style",
+            "xinjiang",
+            "--year",
+            "2025",
+            "--department",
+            "某局",
+        ],
+    );
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert_eq!(written(dir.path()).len(), 1, "{err}");
+}
+
+#[test]
+fn an_ods_text_of_a_billion_written_spaces_is_refused_by_the_text_of_all_cells() {
+    // `<text:s text:c="1000000000"/>` is a billion spaces to the reader, in 16 cells: 16 GB.
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("spaces.ods");
+    ods(
+        &book,
+        r#"<table:table table:name="S"><table:table-row><table:table-cell table:number-columns-repeated="16" office:value-type="string"><text:p><text:s text:c="1000000000"/></text:p></table:table-cell></table:table-row></table:table>"#,
+    );
+    let o = import_capped(
+        dir.path(),
+        &["spaces.ods", "--style", "xinjiang", "--year", "2025"],
+    );
+    refused(
+        dir.path(),
+        &o,
+        &[
+            "spaces.ods",
+            "content.xml",
+            "工作表“S”",
+            "文字合计超过 64 MB",
+        ],
+    );
+}
+
+#[test]
+fn an_ods_sheet_without_its_end_is_refused_instead_of_read_forever() {
+    // The reader looks for the sheet's end past the end of the file, forever.
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("open.ods");
+    ods(
+        &book,
+        &format!(
+            r#"<table:table table:name="S"><table:table-row>{}</table:table-row>"#,
+            ods_cell("部门名称", 1)
+        ),
+    );
+    let o = import_capped(
+        dir.path(),
+        &["open.ods", "--style", "xinjiang", "--year", "2025"],
+    );
+    refused(
+        dir.path(),
+        &o,
+        &["open.ods", "content.xml", "工作表“S”没有结尾"],
+    );
+}
+
+#[test]
+fn a_style_table_under_a_name_in_other_letters_is_measured_too() {
+    // calamine finds `xl/Styles.XML` as it finds `xl/styles.xml`.
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("case.xlsx");
+    package(
+        &book,
+        vec![
+            one_cell(),
+            no_strings(),
+            styles("xl/Styles.XML", 20 << 20, 200),
+        ],
+    );
+    let o = import_capped(
+        dir.path(),
+        &["case.xlsx", "--style", "xinjiang", "--year", "2025"],
+    );
+    refused(
+        dir.path(),
+        &o,
+        &["case.xlsx", "xl/Styles.XML", "字体", "4096 字节"],
+    );
+}
+
+#[test]
+fn a_shared_string_table_declaring_billions_of_strings_is_refused() {
+    // calamine reserves room for `uniqueCount` strings before reading one: 2.4 TB here.
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("count.xlsx");
+    package(
+        &book,
+        vec![
+            sheet(r#"<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData>"#),
+            text_part(
+                "xl/sharedStrings.xml",
+                r#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="100000000000"><si><t>x</t></si></sst>"#.to_string(),
+            ),
+        ],
+    );
+    let o = import_capped(
+        dir.path(),
+        &["count.xlsx", "--style", "xinjiang", "--year", "2025"],
+    );
+    refused(
+        dir.path(),
+        &o,
+        &["count.xlsx", "共享文字表", "100000000000", "2000000"],
+    );
+}
