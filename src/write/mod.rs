@@ -486,15 +486,26 @@ fn recover_dept(dept: &Dir) -> Recovery {
         .map_err(|e| e.to_string())
         .and_then(|b| serde_json::from_slice(&b.unwrap_or_default()).map_err(|e| e.to_string()));
     // Every entry must name a staged temporary file beside its target, inside `dir`.
-    type Files<'a> = Vec<(Dir, String, String, &'a JournalEntry)>;
+    // One handle per directory, shared by its entries (a --split department has hundreds).
+    type Files<'a> = Vec<(std::rc::Rc<Dir>, String, String, &'a JournalEntry)>;
+    let mut opened: BTreeMap<PathBuf, std::rc::Rc<Dir>> = BTreeMap::new();
     let files: Result<Files, String> = journal.as_ref().map_err(Clone::clone).and_then(|j| {
         j.files
             .iter()
             .map(|e| match (below(&e.staged), below(&e.target)) {
-                (Some((ss, s)), Some((ts, t))) if ss == ts && is_temp_name(&s) => dept
-                    .open_dir(&ss, false)
-                    .map(|d| (d, s, t, e))
-                    .map_err(|e| e.to_string()),
+                (Some((ss, s)), Some((ts, t))) if ss == ts && is_temp_name(&s) => {
+                    let d = match opened.get(&ss) {
+                        Some(d) => d.clone(),
+                        None => {
+                            let d = std::rc::Rc::new(
+                                dept.open_dir(&ss, false).map_err(|e| e.to_string())?,
+                            );
+                            opened.insert(ss, d.clone());
+                            d
+                        }
+                    };
+                    Ok((d, s, t, e))
+                }
                 _ => Err(format!("记录的路径无效：{} → {}", e.staged, e.target)),
             })
             .collect()
