@@ -178,7 +178,7 @@ pub fn run(args: &Args) -> ExitCode {
                         say!("注意：{n}");
                     }
                     say!(
-                        "没有改动 {}：它已经是导入的内容",
+                        "没有改动 {}：表格没有改动，数据文件保持原样",
                         crate::diag::display_path(&path)
                     );
                     written.push(path);
@@ -365,7 +365,6 @@ fn write_one(
         });
         let same_source = imp.carried.is_some() && current == imp.carried;
         if same_source && imp.changes.is_empty() {
-            eprintln!("{}：表格没有改动，数据文件保持原样", imp.source.display());
             return Ok(Wrote::Unchanged(path));
         }
         if imp.twin && !same_source && !args.force {

@@ -187,7 +187,12 @@ pub struct ReplaceError {
 
 impl std::fmt::Display for ReplaceError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}：{}", self.path.display(), self.reason)
+        write!(
+            f,
+            "{}：{}",
+            crate::diag::display_path(&self.path),
+            self.reason
+        )
     }
 }
 
@@ -229,8 +234,8 @@ pub fn replace_together(
         partly: false,
     };
     let refused = |e: FsError| ReplaceError {
-        path: dir.to_path_buf(),
-        reason: e.to_string(),
+        path: e.path().unwrap_or(dir).to_path_buf(),
+        reason: e.reason(),
         partly: false,
     };
     let dept_rel = dir

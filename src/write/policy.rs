@@ -65,7 +65,7 @@ impl FsError {
     pub fn reason(&self) -> String {
         match self {
             FsError::Symlink(_) => {
-                "是符号链接；jixiao 不经符号链接读写项目之外的文件，请删除这个链接或换一个位置"
+                "是符号链接；jixiao 不经符号链接写入（链接可能指向任何地方），请删除这个链接或换一个位置"
                     .to_string()
             }
             FsError::Special(_, what) => {
@@ -546,7 +546,12 @@ impl Dir {
 
     /// Makes the entries of this directory (new, renamed and removed files) durable.
     pub fn sync(&self) -> Result<(), FsError> {
-        imp::sync(self).map_err(|e| FsError::Io(self.path.clone(), e))
+        match imp::sync(self) {
+            // Some file systems (network shares, FAT through FUSE) cannot sync a directory:
+            // the rename has happened, and there is nothing more to make durable.
+            Err(e) if matches!(e.raw_os_error(), Some(22 | 95)) => Ok(()),
+            r => r.map_err(|e| FsError::Io(self.path.clone(), e)),
+        }
     }
 }
 
@@ -653,8 +658,8 @@ impl Claims {
     }
 
     /// Records a project's inputs: every file of its data directory, its styles and
-    /// templates, and its font directories, and the git repository's own directory (a table
-    /// written over `.git/HEAD` breaks the repository).
+    /// templates, and its font directories (a `.git` directory is refused by [`Claims::output`]
+    /// itself).
     pub fn project_inputs(&mut self, data: &Path, templates: &Path, fonts: &[PathBuf]) {
         const LIMIT: usize = 100_000;
         self.inputs_below(data, LIMIT);

@@ -46,9 +46,9 @@ impl std::fmt::Display for PdfError {
             PdfError::Engine(e) => write!(f, "{e}"),
             PdfError::Timeout(limit) => write!(
                 f,
-                "排版超过 {} 秒仍未结束，已放弃，这个部门的文件一个也没有写：模板或 Typst 库中可能有\
+                "排版超过 {} 秒仍未结束，已放弃，没有写入它的文件：模板或 Typst 库中可能有\
                  不会结束的循环（如 #for i in range(200000000)）",
-                limit.as_secs()
+                limit.as_secs_f64()
             ),
             PdfError::MissingGlyphs {
                 glyphs,
