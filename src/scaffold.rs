@@ -96,14 +96,24 @@ pub const TEMPLATES: &[(&str, &[u8])] = &[
 const README: &str = include_str!("scaffold_readme.md");
 
 /// Editor settings of a new project: every data file checked against the schema of all styles
-/// (a file's own first line names its style's schema, which wins where both apply).
-const VSCODE_SETTINGS: &str = r#"{
-  "yaml.schemas": {
-    "./schemas/jixiao.schema.json": "data/*.yaml"
-  },
-  "files.encoding": "utf8"
+/// (a file's own first line names its style's schema, which wins where both apply), except the
+/// region file, which is no department's data (a leading `!` excludes a file in the YAML
+/// language server; older versions ignore the pattern).
+fn vscode_settings() -> String {
+    let mut files = vec!["data/*.yaml".to_string()];
+    files.extend(
+        crate::region::FILE_NAMES
+            .iter()
+            .map(|n| format!("!data/{n}")),
+    );
+    let settings = serde_json::json!({
+        "yaml.schemas": { "./schemas/jixiao.schema.json": files },
+        "files.encoding": "utf8",
+    });
+    let mut text = serde_json::to_string_pretty(&settings).unwrap_or_default();
+    text.push('\n');
+    text
 }
-"#;
 
 /// Writes `bytes` to `rel` below the project `root` unless a file is there; returns whether it
 /// wrote. Through the path policy: a symbolic link (even a dangling one) at `rel` or on the way
@@ -146,7 +156,7 @@ pub fn init(root: &Path) -> Result<Init, String> {
         put(&format!("templates/{rel}"), bytes)?;
     }
     put("README.md", README.as_bytes())?;
-    put(".vscode/settings.json", VSCODE_SETTINGS.as_bytes())?;
+    put(".vscode/settings.json", vscode_settings().as_bytes())?;
     put(".gitignore", b"/out\n")?;
     // The schemas follow the styles actually in templates/ (a kept, edited style included).
     let templates = root.join("templates");

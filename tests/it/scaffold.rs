@@ -77,6 +77,22 @@ fn init_makes_a_project_and_never_overwrites() {
     ] {
         assert!(root.join(rel).exists(), "{rel}");
     }
+    // The editor applies the department schema to data files, not to the region file (it
+    // showed 4 false errors in 地区.yaml).
+    let settings: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(root.join(".vscode/settings.json")).unwrap())
+            .unwrap();
+    let files = &settings["yaml.schemas"]["./schemas/jixiao.schema.json"];
+    assert_eq!(files[0], "data/*.yaml");
+    for name in jixiao::region::FILE_NAMES {
+        assert!(
+            files
+                .as_array()
+                .unwrap()
+                .contains(&format!("!data/{name}").into()),
+            "{settings}"
+        );
+    }
     std::fs::write(root.join("README.md"), "我的说明").unwrap();
     let o = jixiao(&root, &["init"]);
     assert!(o.status.success(), "{}", stderr(&o));
