@@ -27,7 +27,10 @@
 
 use std::io::Read;
 use std::path::Path;
+
+mod xls;
 use std::time::{Duration, Instant};
+pub use xls::check as check_xls;
 
 /// The largest workbook file read.
 pub const FILE_BYTES: u64 = 64 << 20;
@@ -59,6 +62,10 @@ pub const CELL_CHARS: usize = 32_767;
 pub const ROWS: u32 = 100_000;
 /// The most cells of a workbook, merged ranges counted by the cells they cover.
 pub const CELLS: usize = 2_000_000;
+/// The most `CONTINUE` records after a `.xls` shared-string table (SST): calamine moves the
+/// rest of the list at every one, so their cost grows with their square (a legitimate table
+/// of [`SHARED_BYTES`] takes about 8,200).
+pub const XLS_CONTINUES: usize = 16_384;
 /// The most notes listed; the rest are counted in one line.
 pub const NOTES: usize = 200;
 /// The time one workbook may take by default.

@@ -334,6 +334,7 @@ type SheetCells = (
 pub fn read_workbook(path: &Path, budget: &Budget) -> Result<Workbook, String> {
     let bytes = budget::read_file(path)?;
     budget::check_package(path, &bytes, budget)?;
+    budget::check_xls(path, &bytes, budget)?;
     budget.check(path, "打开表格")?;
     let cannot = |e: &dyn std::fmt::Display| {
         format!(
