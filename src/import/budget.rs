@@ -16,6 +16,11 @@
 //!   columns expand to, counted as the reader materialises them (the usual empty columns at a
 //!   row's end and empty rows at a sheet's end cost nothing), within [`CELLS`], and their text
 //!   within [`TEXT_BYTES`];
+//! - a `.xls` (BIFF records in a compound file), before the reader opens it ([`check_xls`]):
+//!   the grids the reader builds over each sheet's cells' positions within [`CELLS`], the room
+//!   a `DIMENSIONS` record reserves within [`CELLS`], its cells and their text as below, its
+//!   shared strings as above and at most [`XLS_CONTINUES`] `CONTINUE` records after them, and
+//!   a container whose sector chains neither loop nor leave the file;
 //! - a cell: at most [`CELL_CHARS`] characters (Excel's own limit);
 //! - a workbook: cells up to row [`ROWS`], at most [`CELLS`] cells in all (merged ranges count
 //!   the cells they cover), read without a dense grid of its used area, and at most

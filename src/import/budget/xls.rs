@@ -106,7 +106,7 @@ impl<'a> Sectors<'a> {
             return Err(format!("扇区编号 {id} 超出了文件"));
         }
         let i = id as usize;
-        let start = i.checked_mul(self.size).unwrap_or(usize::MAX);
+        let start = i.saturating_mul(self.size);
         let end = start.saturating_add(self.size);
         if start >= self.data.len() || (end > self.data.len() && (whole || !self.partial)) {
             return Err(format!("扇区 {id} 超出了文件末尾"));
