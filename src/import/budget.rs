@@ -16,6 +16,11 @@
 //!   columns expand to, counted as the reader materialises them (the usual empty columns at a
 //!   row's end and empty rows at a sheet's end cost nothing), within [`CELLS`], and their text
 //!   within [`TEXT_BYTES`];
+//! - a `.xls` (BIFF records in a compound file), before the reader opens it ([`check_xls`]):
+//!   the grids the reader builds over each sheet's cells' positions within [`CELLS`], the room
+//!   a `DIMENSIONS` record reserves within [`CELLS`], its cells and their text as below, its
+//!   shared strings as above and at most [`XLS_CONTINUES`] `CONTINUE` records after them, and
+//!   a container whose sector chains neither loop nor leave the file;
 //! - a cell: at most [`CELL_CHARS`] characters (Excel's own limit);
 //! - a workbook: cells up to row [`ROWS`], at most [`CELLS`] cells in all (merged ranges count
 //!   the cells they cover), read without a dense grid of its used area, and at most
@@ -27,7 +32,10 @@
 
 use std::io::Read;
 use std::path::Path;
+
+mod xls;
 use std::time::{Duration, Instant};
+pub use xls::check as check_xls;
 
 /// The largest workbook file read.
 pub const FILE_BYTES: u64 = 64 << 20;
@@ -59,6 +67,10 @@ pub const CELL_CHARS: usize = 32_767;
 pub const ROWS: u32 = 100_000;
 /// The most cells of a workbook, merged ranges counted by the cells they cover.
 pub const CELLS: usize = 2_000_000;
+/// The most `CONTINUE` records after a `.xls` shared-string table (SST): calamine moves the
+/// rest of the list at every one, so their cost grows with their square (a legitimate table
+/// of [`SHARED_BYTES`] takes about 8,200).
+pub const XLS_CONTINUES: usize = 16_384;
 /// The most notes listed; the rest are counted in one line.
 pub const NOTES: usize = 200;
 /// The time one workbook may take by default.

@@ -329,11 +329,13 @@ type SheetCells = (
 );
 
 /// Reads every worksheet of a workbook (xlsx, xls, xlsb, ods) within the budgets of
-/// [`budget`]: the file and a zip package's members are measured before the reader opens
-/// them, and an xlsx or xlsb sheet is read cell by cell, never as a grid of its used area.
+/// [`budget`]: the file, a zip package's members and an xls's records are measured before the
+/// reader opens them, and an xlsx or xlsb sheet is read cell by cell, never as a grid of its
+/// used area.
 pub fn read_workbook(path: &Path, budget: &Budget) -> Result<Workbook, String> {
     let bytes = budget::read_file(path)?;
     budget::check_package(path, &bytes, budget)?;
+    budget::check_xls(path, &bytes, budget)?;
     budget.check(path, "打开表格")?;
     let cannot = |e: &dyn std::fmt::Display| {
         format!(
@@ -566,10 +568,9 @@ fn read_xlsb(
 }
 
 /// An xls or ods sheet, from the grid calamine read when it opened the file (these formats
-/// are read whole at opening). An ods was measured before it was opened
-/// ([`budget`]'s `content.xml` scan). An xls is not yet: calamine sizes its grid from the cells'
-/// positions (rows and columns up to 65,535 each) and reserves what a `DIMENSIONS` record
-/// declares, so a few KB can ask for hundreds of GB (see docs/import.md).
+/// are read whole at opening). Both were measured before they were opened: an ods by
+/// [`budget`]'s `content.xml` scan, an xls by its scan of the `Workbook` stream
+/// ([`budget::check_xls`]: the grids over the cells' positions, `DIMENSIONS`, shared strings).
 fn read_range(
     book: &mut calamine::Sheets<std::io::Cursor<&[u8]>>,
     path: &Path,

@@ -895,3 +895,293 @@ fn a_shared_string_table_declaring_billions_of_strings_is_refused() {
         &["count.xlsx", "共享文字表", "100000000000", "2000000"],
     );
 }
+
+// Legacy `.xls` workbooks: a BIFF8 `Workbook` stream in a compound file (CFB), written here
+// record by record, so each hostile file is a few KB (the largest, 1.5 MB).
+
+/// One BIFF record: type, length, data.
+fn rec(typ: u16, data: &[u8]) -> Vec<u8> {
+    let mut r = typ.to_le_bytes().to_vec();
+    r.extend((data.len() as u16).to_le_bytes());
+    r.extend(data);
+    r
+}
+
+/// A BIFF8 BOF of a substream of type `dt` (5: the workbook's globals, 0x10: a worksheet).
+fn bof(dt: u16) -> Vec<u8> {
+    let mut d = Vec::new();
+    for v in [0x0600u16, dt, 0x0DBB, 0x07CC] {
+        d.extend(v.to_le_bytes());
+    }
+    d.extend(0u32.to_le_bytes());
+    d.extend(0x0600u32.to_le_bytes());
+    rec(0x0809, &d)
+}
+
+/// A LABEL cell of `s` (UTF-16) at zero-based `(r, c)`.
+fn xls_label(r: u16, c: u16, s: &str) -> Vec<u8> {
+    let units: Vec<u16> = s.encode_utf16().collect();
+    let mut d = Vec::new();
+    for v in [r, c, 15, units.len() as u16] {
+        d.extend(v.to_le_bytes());
+    }
+    d.push(1);
+    for u in units {
+        d.extend(u.to_le_bytes());
+    }
+    rec(0x0204, &d)
+}
+
+/// A LABELSST cell showing shared string `i` at `(r, c)`.
+fn xls_label_sst(r: u16, c: u16, i: u32) -> Vec<u8> {
+    let mut d = Vec::new();
+    for v in [r, c, 15] {
+        d.extend(v.to_le_bytes());
+    }
+    d.extend(i.to_le_bytes());
+    rec(0x00FD, &d)
+}
+
+/// A shared-string table (SST) of ASCII strings, stored one byte a character.
+fn xls_sst(strings: &[&str]) -> Vec<u8> {
+    let mut d = Vec::new();
+    d.extend((strings.len() as u32).to_le_bytes());
+    d.extend((strings.len() as u32).to_le_bytes());
+    for s in strings {
+        d.extend((s.len() as u16).to_le_bytes());
+        d.push(0);
+        d.extend(s.as_bytes());
+    }
+    rec(0x00FC, &d)
+}
+
+/// The `Workbook` stream of one sheet named `S`: the globals (with `globals` records) and
+/// the sheet's records.
+fn xls_stream(globals: &[u8], sheet: &[Vec<u8>]) -> Vec<u8> {
+    let name = b"S";
+    let mut head = bof(0x0005);
+    head.extend(globals);
+    // BoundSheet8 (4 + 6 + name) and EOF (4) follow the head; the sheet starts after them.
+    let pos = head.len() + 4 + 8 + name.len() + 4;
+    let mut bs = (pos as u32).to_le_bytes().to_vec();
+    bs.extend([0, 0, name.len() as u8, 0]);
+    bs.extend(name);
+    let mut s = head;
+    s.extend(rec(0x0085, &bs));
+    s.extend(rec(0x000A, &[]));
+    assert_eq!(s.len(), pos);
+    s.extend(bof(0x0010));
+    for r in sheet {
+        s.extend(r);
+    }
+    s.extend(rec(0x000A, &[]));
+    s
+}
+
+/// A compound file (CFB, 512-byte sectors) holding `stream` as `Workbook`: FAT sectors first,
+/// then the directory, then the stream (at least 4096 bytes, so not in the mini stream).
+/// `declared` overrides the stream's declared size; `looped` makes its last sector lead back
+/// to its first.
+fn xls_cfb(stream: &[u8], declared: Option<u32>, looped: bool) -> Vec<u8> {
+    const SEC: usize = 512;
+    let mut stream = stream.to_vec();
+    let padded = stream.len().div_ceil(SEC).max(8) * SEC;
+    let size = declared.unwrap_or(padded as u32);
+    stream.resize(padded, 0);
+    let n = padded / SEC;
+    let mut fats = 1;
+    while fats * 128 < fats + 1 + n {
+        fats += 1;
+    }
+    assert!(fats <= 109);
+    let dir = fats as u32;
+    let mut hdr = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1".to_vec();
+    hdr.extend([0u8; 16]);
+    for v in [0x3Eu16, 3, 0xFFFE, 9, 6] {
+        hdr.extend(v.to_le_bytes());
+    }
+    hdr.extend([0u8; 6]);
+    for v in [
+        0u32,
+        fats as u32,
+        dir,
+        0,
+        4096,
+        0xFFFF_FFFE,
+        0,
+        0xFFFF_FFFE,
+        0,
+    ] {
+        hdr.extend(v.to_le_bytes());
+    }
+    for i in 0..109u32 {
+        let v = if (i as usize) < fats { i } else { 0xFFFF_FFFF };
+        hdr.extend(v.to_le_bytes());
+    }
+    assert_eq!(hdr.len(), SEC);
+    let mut fat: Vec<u32> = vec![0xFFFF_FFFD; fats];
+    fat.push(0xFFFF_FFFE);
+    let first = dir + 1;
+    for i in 0..n as u32 {
+        fat.push(if i + 1 < n as u32 {
+            first + i + 1
+        } else {
+            0xFFFF_FFFE
+        });
+    }
+    if looped {
+        *fat.last_mut().unwrap() = first;
+    }
+    fat.resize(fats * 128, 0xFFFF_FFFF);
+    let entry = |name: &str, typ: u8, start: u32, size: u32, child: u32| {
+        let mut e: Vec<u8> = name
+            .encode_utf16()
+            .chain([0])
+            .flat_map(|u| u.to_le_bytes())
+            .collect();
+        let len = e.len() as u16;
+        e.resize(64, 0);
+        e.extend(len.to_le_bytes());
+        e.extend([typ, 1]);
+        for v in [0xFFFF_FFFFu32, 0xFFFF_FFFF, child] {
+            e.extend(v.to_le_bytes());
+        }
+        e.extend([0u8; 36]);
+        e.extend(start.to_le_bytes());
+        e.extend(size.to_le_bytes());
+        e.extend([0u8; 4]);
+        assert_eq!(e.len(), 128);
+        e
+    };
+    let mut out = hdr;
+    out.extend(fat.iter().flat_map(|v| v.to_le_bytes()));
+    out.extend(entry("Root Entry", 5, 0xFFFF_FFFE, 0, 1));
+    out.extend(entry("Workbook", 2, first, size, 0xFFFF_FFFF));
+    out.resize(out.len() + 256, 0);
+    out.extend(stream);
+    out
+}
+
+/// Writes `name.xls` of one sheet `S` in `dir`.
+fn xls(dir: &Path, name: &str, globals: &[u8], sheet: &[Vec<u8>]) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, xls_cfb(&xls_stream(globals, sheet), None, false)).unwrap();
+    path
+}
+
+#[test]
+fn an_xls_with_cells_at_both_ends_of_the_sheet_is_refused_before_it_is_opened() {
+    // The reader sizes the sheet's grid from the cells' positions: 65,536 × 65,536 cells
+    // (137 GB) from a file of 5 KB.
+    let dir = tempfile::tempdir().unwrap();
+    let book = xls(
+        dir.path(),
+        "corners.xls",
+        &[],
+        &[xls_label(0, 0, "x"), xls_label(65535, 65535, "y")],
+    );
+    assert!(std::fs::metadata(&book).unwrap().len() < 8192);
+    let o = import_capped(
+        dir.path(),
+        &["corners.xls", "--style", "xinjiang", "--year", "2025"],
+    );
+    refused(
+        dir.path(),
+        &o,
+        &["corners.xls", "工作表“S”", "S!A1", "2000000"],
+    );
+}
+
+#[test]
+fn an_xls_declaring_billions_of_rows_is_refused_before_it_is_opened() {
+    // A DIMENSIONS record of 4 billion rows × 65,535 columns: the reader reserves room for
+    // all of them (11 PB).
+    let dir = tempfile::tempdir().unwrap();
+    let mut dim = Vec::new();
+    dim.extend(0u32.to_le_bytes());
+    dim.extend(0xFFFF_FFFFu32.to_le_bytes());
+    for v in [0u16, 0xFFFF, 0] {
+        dim.extend(v.to_le_bytes());
+    }
+    xls(
+        dir.path(),
+        "dim.xls",
+        &[],
+        &[rec(0x0200, &dim), xls_label(0, 0, "x")],
+    );
+    let o = import_capped(
+        dir.path(),
+        &["dim.xls", "--style", "xinjiang", "--year", "2025"],
+    );
+    refused(
+        dir.path(),
+        &o,
+        &["dim.xls", "工作表“S”", "DIMENSIONS", "2000000"],
+    );
+}
+
+#[test]
+fn an_xls_shared_string_shown_by_many_cells_is_refused_by_the_text_of_all_cells() {
+    // One shared string of 30,000 characters shown by 110,000 cells: the reader copies it
+    // into each, 3.3 GB from a file of 1.5 MB.
+    let dir = tempfile::tempdir().unwrap();
+    let long = "x".repeat(30_000);
+    let cells: Vec<Vec<u8>> = (0..110_000u32)
+        .map(|i| xls_label_sst((i / 2) as u16, (i % 2) as u16, 0))
+        .collect();
+    xls(dir.path(), "sst.xls", &xls_sst(&[&long]), &cells);
+    let o = import_capped(
+        dir.path(),
+        &["sst.xls", "--style", "xinjiang", "--year", "2025"],
+    );
+    refused(dir.path(), &o, &["sst.xls", "文字合计超过 64 MB"]);
+}
+
+#[test]
+fn an_xls_whose_stream_runs_in_a_circle_is_refused() {
+    // The stream's last sector leads back to its first and the stream declares 4 GB: the
+    // reader would go round until it had copied 4 GB.
+    let dir = tempfile::tempdir().unwrap();
+    let stream = xls_stream(&[], &[xls_label(0, 0, "x")]);
+    std::fs::write(
+        dir.path().join("loop.xls"),
+        xls_cfb(&stream, Some(0xFFFF_FF00), true),
+    )
+    .unwrap();
+    let o = import_capped(
+        dir.path(),
+        &["loop.xls", "--style", "xinjiang", "--year", "2025"],
+    );
+    refused(dir.path(), &o, &["loop.xls", "复合文档", "另存为 .xlsx"]);
+}
+
+#[test]
+fn a_small_xls_imports() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = [
+        ["项目名称", "一级指标", "二级指标", "三级指标", "指标值"],
+        ["甲", "产出指标", "数量指标", "培训人数", "≥236人"],
+    ];
+    let mut cells = Vec::new();
+    for (r, row) in rows.iter().enumerate() {
+        for (c, text) in row.iter().enumerate() {
+            cells.push(xls_label(r as u16, c as u16, text));
+        }
+    }
+    xls(dir.path(), "flat.xls", &[], &cells);
+    let o = import_capped(
+        dir.path(),
+        &[
+            "flat.xls",
+            "--style",
+            "xinjiang",
+            "--year",
+            "2025",
+            "--department",
+            "某局",
+        ],
+    );
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert_eq!(written(dir.path()).len(), 1, "{err}");
+}
