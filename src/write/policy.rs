@@ -119,7 +119,8 @@ pub fn os_error(e: &io::Error) -> String {
         _ => {
             return match e.raw_os_error() {
                 Some(n) => format!("操作失败（系统错误 {n}）"),
-                None => format!("操作失败（{e}）"),
+                // jixiao's own reason, already in words.
+                None => e.to_string(),
             };
         }
     };
