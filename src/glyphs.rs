@@ -32,11 +32,29 @@ pub fn check_cached(
         let chains: Vec<(&String, &Vec<String>)> = dept.style.style.fonts.iter().collect();
         let mut found = 0;
         for (n, line) in text.lines().enumerate() {
-            for (col, cluster) in clusters(&value_chars(line)) {
-                let cluster = printed(&cluster);
-                let mut chars = cluster.chars();
-                let first = chars.next();
-                let problem = match (first, chars.next()) {
+            let chars = value_chars(line);
+            for range in clusters(&chars) {
+                // A lone character (nearly every one) is judged through the cache without
+                // building a string.
+                let (col, first_char) = chars[range.start];
+                let lone = range.len() == 1;
+                let joined: String = if lone {
+                    String::new()
+                } else {
+                    chars[range].iter().map(|&(_, m)| m).collect()
+                };
+                let cluster = if lone {
+                    std::borrow::Cow::Borrowed("")
+                } else {
+                    printed(&joined)
+                };
+                let mut printed_chars = cluster.chars();
+                let (first, second) = if lone {
+                    (Some(first_char), None)
+                } else {
+                    (printed_chars.next(), printed_chars.next())
+                };
+                let problem = match (first, second) {
                     (None, _) => None,
                     (Some(c), None) => {
                         if c.is_whitespace()
@@ -102,6 +120,10 @@ pub fn printed(s: &str) -> std::borrow::Cow<'_, str> {
 /// Hangul vowel or final jamo (which composition joins to the syllable before it).
 fn continues(c: char) -> bool {
     use unicode_normalization::char::{canonical_combining_class, is_combining_mark};
+    // Most characters of the data: ASCII and Latin-1, and the CJK ideographs (no mark there).
+    if c < '\u{300}' || ('\u{4E00}'..='\u{9FFF}').contains(&c) {
+        return false;
+    }
     is_combining_mark(c)
         || canonical_combining_class(c) != 0
         || ('\u{1160}'..='\u{11FF}').contains(&c)
@@ -109,13 +131,13 @@ fn continues(c: char) -> bool {
 }
 
 /// The characters of a line grouped as a font draws them — a character with the combining
-/// marks after it — each with the 0-based column of its first character.
-fn clusters(chars: &[(usize, char)]) -> Vec<(usize, String)> {
-    let mut out: Vec<(usize, String)> = Vec::new();
-    for &(col, c) in chars {
+/// marks after it — as ranges of `chars`.
+fn clusters(chars: &[(usize, char)]) -> Vec<std::ops::Range<usize>> {
+    let mut out: Vec<std::ops::Range<usize>> = Vec::new();
+    for (i, &(_, c)) in chars.iter().enumerate() {
         match out.last_mut() {
-            Some((_, cluster)) if continues(c) => cluster.push(c),
-            _ => out.push((col, c.to_string())),
+            Some(r) if continues(c) => r.end = i + 1,
+            _ => out.push(i..i + 1),
         }
     }
     out
@@ -146,9 +168,13 @@ mod tests {
 
     #[test]
     fn a_letter_and_its_marks_are_one_cluster_printed_composed() {
-        let got: Vec<(usize, String)> = clusters(&value_chars("甲e\u{301}x\u{332}\u{301} 乙"))
+        let chars = value_chars("甲e\u{301}x\u{332}\u{301} 乙");
+        let got: Vec<(usize, String)> = clusters(&chars)
             .into_iter()
-            .map(|(i, c)| (i, printed(&c).into_owned()))
+            .map(|r| {
+                let text: String = chars[r.clone()].iter().map(|&(_, c)| c).collect();
+                (chars[r.start].0, printed(&text).into_owned())
+            })
             .collect();
         let want: Vec<(usize, String)> = [
             (0, "甲"),
