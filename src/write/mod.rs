@@ -712,24 +712,25 @@ impl Manifest {
         if self.output_hash(output).as_deref() != Some(written) {
             return false;
         }
-        let Some((sub, name)) = split_below(&self.out, output) else {
-            return false;
-        };
-        Dir::root(&self.out, false)
-            .and_then(|d| d.open_dir(&sub, false))
-            .and_then(|d| d.remove(&name))
-            .is_ok()
+        self.parent_of(output)
+            .is_some_and(|(d, name)| d.remove(&name).is_ok())
     }
 
     /// Removes the directory `dir` below the output directory if it is empty.
     pub fn remove_empty_dir(&self, dir: &Path) -> bool {
-        let Some((sub, name)) = split_below(&self.out, dir) else {
-            return false;
-        };
-        Dir::root(&self.out, false)
-            .and_then(|d| d.open_dir(&sub, false))
-            .and_then(|d| d.remove_dir(&name))
-            .is_ok()
+        self.parent_of(dir)
+            .is_some_and(|(d, name)| d.remove_dir(&name).is_ok())
+    }
+
+    /// The directory holding `path` (below the output directory, opened without following a
+    /// link) and `path`'s name in it.
+    fn parent_of(&self, path: &Path) -> Option<(Dir, String)> {
+        let (sub, name) = split_below(&self.out, path)?;
+        let dir = Dir::root(&self.out, false)
+            .ok()?
+            .open_dir(&sub, false)
+            .ok()?;
+        Some((dir, name))
     }
 
     pub fn save(&self) -> Result<(), FsError> {

@@ -4,28 +4,10 @@
 //! show, a total row and an unknown column reported by `工作表!单元格`, and the result checked.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use rust_xlsxwriter::{Format, Workbook};
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn import(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_jixiao"))
-        .current_dir(dir)
-        .arg("import")
-        .args(args)
-        .arg("--templates")
-        .arg(repo().join("templates"))
-        .output()
-        .unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use crate::common::{import, stderr_of as stderr};
 
 /// (一级, 二级, 三级, 指标值, 依据, 上年完成值, 权重, 赋分规则, 佐证资料)
 type Row = (

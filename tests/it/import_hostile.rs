@@ -13,24 +13,7 @@ use std::process::{Command, Output};
 
 use rust_xlsxwriter::Workbook;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn import(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_jixiao"))
-        .current_dir(dir)
-        .arg("import")
-        .args(args)
-        .arg("--templates")
-        .arg(repo().join("templates"))
-        .output()
-        .unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use crate::common::{import, repo, stderr_of as stderr};
 
 /// The data files in `dir/data`.
 fn written(dir: &Path) -> Vec<PathBuf> {

@@ -54,6 +54,18 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// `jixiao import ARGS… --templates <repo>/templates` run in `dir`.
+pub fn import(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_jixiao"))
+        .current_dir(dir)
+        .arg("import")
+        .args(args)
+        .arg("--templates")
+        .arg(repo().join("templates"))
+        .output()
+        .expect("run the jixiao binary")
+}
+
 pub fn stderr_of(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
