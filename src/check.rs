@@ -9,9 +9,11 @@ use rust_decimal::Decimal;
 use serde_saphyr::Spanned;
 
 use crate::compute::{self, Comparison, Grade, fmt_decimal, fmt_percent, fmt_score, round};
+use crate::fields::{self, Level};
 use crate::diag::{Diagnostic, FileId, Pos, Sources};
 use crate::load::Loaded;
 use crate::model::{
+    Texts,
     Department, EvalAmounts, Indicator, IndicatorEval, Num, Project, SelfEval, Sources as Money,
     Text,
 };
@@ -198,20 +200,14 @@ pub fn check_with<'a>(loaded: &'a Loaded, styles: &Styles, reserved: Option<&str
                     errors,
                 });
             }
-            Err(msg) => {
-                let rule = if styles
-                    .available()
-                    .iter()
-                    .any(|k| k == dept.style.value.trim())
-                {
-                    &rules::STYLE_BROKEN
-                } else {
-                    &rules::UNKNOWN_STYLE
-                };
-                cx.emit(rule, &dept.style, msg)
-            }
+            Err(msg) => style_refused(&mut cx, styles, dept, msg),
         }
         diagnostics.append(&mut cx.diags);
+    }
+    // A file with format problems: its other problems too, in the same run (see
+    // [`check_damaged`]).
+    for dept in &loaded.damaged {
+        diagnostics.extend(check_damaged(loaded, styles, dept, &mut seen));
     }
     // This year against last year's file of the same department, where both are here.
     diagnostics.extend(crate::continuity::check(&loaded.sources, &departments));
@@ -219,6 +215,82 @@ pub fn check_with<'a>(loaded: &'a Loaded, styles: &Styles, reserved: Option<&str
         departments,
         diagnostics,
     }
+}
+
+/// The department's style is missing or broken.
+fn style_refused(cx: &mut Cx, styles: &Styles, dept: &Department, msg: String) {
+    let rule = if styles
+        .available()
+        .iter()
+        .any(|k| k == dept.style.value.trim())
+    {
+        &rules::STYLE_BROKEN
+    } else {
+        &rules::UNKNOWN_STYLE
+    };
+    cx.emit(rule, &dept.style, msg)
+}
+
+/// The rules that judge the arithmetic of a department (money, weights, scores): not run on a
+/// damaged department, whose unreadable numbers stand in as zero.
+fn is_arithmetic(rule: &Rule) -> bool {
+    let code = rule.code;
+    let n: u32 = code.trim_start_matches("JX").parse().unwrap_or(0);
+    matches!(n, 211..=213 | 300..=399 | 404..=499)
+}
+
+/// The check of a department whose file has format problems (the loader's diagnostics,
+/// already in `loaded.diagnostics`): every rule that does not need its numbers, and nothing at
+/// a place the loader already reported (a stand-in there would only repeat it). It is never
+/// built, so nothing of it is kept but the diagnostics.
+fn check_damaged(
+    loaded: &Loaded,
+    styles: &Styles,
+    dept: &Department,
+    seen: &mut HashMap<(String, u32), FileId>,
+) -> Vec<Diagnostic> {
+    let mut cx = Cx {
+        sources: &loaded.sources,
+        file: dept.file,
+        diags: Vec::new(),
+    };
+    let key = (dept.name.value.trim().to_string(), dept.year.value);
+    if let Some(&other) = seen.get(&key) {
+        cx.emit(
+            &rules::DUPLICATE_DEPARTMENT,
+            &dept.name,
+            format!(
+                "{} {} 年度的数据已在 {} 中",
+                key.0,
+                key.1,
+                crate::diag::display_path(loaded.sources.path(other))
+            ),
+        );
+    } else if dept.year.value != 0 {
+        seen.insert(key, dept.file);
+    }
+    match styles.get(dept.style.value.trim()) {
+        Ok(style) => {
+            let style = style.clone();
+            check_department(&mut cx, dept, &style);
+        }
+        Err(msg) => style_refused(&mut cx, styles, dept, msg),
+    }
+    let reported: HashSet<(usize, usize)> = loaded
+        .diagnostics
+        .iter()
+        .filter_map(|d| d.pos.as_ref())
+        .filter(|p| p.file == dept.file)
+        .map(|p| (p.line, p.column))
+        .collect();
+    cx.diags.retain(|d| {
+        !is_arithmetic(d.rule)
+            && !d
+                .pos
+                .as_ref()
+                .is_some_and(|p| reported.contains(&(p.line, p.column)))
+    });
+    cx.diags
 }
 
 /// The longest output directory name accepted, in bytes (most file systems allow 255; the
@@ -429,17 +501,11 @@ fn check_department<'a>(cx: &mut Cx, dept: &'a Department, style: &LoadedStyle) 
     out
 }
 
-/// Project-level fields by data key, for the style's `required_fields`.
+/// Project-level text fields by data key, for the style's `required_fields`.
 fn project_field<'p>(p: &'p Project, key: &str) -> Option<Option<&'p Text>> {
-    Some(match key {
-        "实施单位" => p.unit.as_ref(),
-        "主管部门" => p.supervisor.as_ref(),
-        "负责人" => p.manager.as_ref(),
-        "项目属性" => p.attribute.as_ref(),
-        "项目期限" => p.term.as_ref(),
-        "主管处室" => p.office.as_ref(),
-        _ => return None,
-    })
+    fields::find(Level::Project, key)
+        .filter(|f| f.store == fields::Store::Texts)
+        .map(|_| p.text(key))
 }
 
 fn indicator_field(i: &Indicator, key: &str) -> Option<bool> {
@@ -449,7 +515,11 @@ fn indicator_field(i: &Indicator, key: &str) -> Option<bool> {
         "权重" => i.weight.is_some(),
         "赋分规则" => i.scoring.is_some(),
         "佐证资料" => !i.evidence.is_empty(),
-        "描述" => i.description.is_some(),
+        _ if fields::find(Level::Indicator, key)
+            .is_some_and(|f| f.store == fields::Store::Texts) =>
+        {
+            i.text(key).is_some()
+        }
         _ => return None,
     })
 }
@@ -488,10 +558,10 @@ fn check_project<'a>(cx: &mut Cx, p: &'a Project, style: &LoadedStyle) -> Proj<'
     let indicators = check_indicators(cx, p, style);
     let extras = check_extras(
         cx,
-        &p.extra,
+        &p.extras(Level::Project),
         &style.style.fields.project,
         style,
-        "项目",
+        Level::Project,
         &p.name,
     );
     let mut proj = Proj {
@@ -638,14 +708,15 @@ fn check_funds(cx: &mut Cx, funds: &Spanned<Money<Num>>, style: &LoadedStyle) ->
 /// reported at their key, required ones missing reported at `owner`.
 fn check_extras<T>(
     cx: &mut Cx,
-    given: &[(Text, Text)],
+    given: &[&(Text, Text)],
     declared: &[crate::style::ExtraField],
     style: &LoadedStyle,
-    level: &str,
+    at: Level,
     owner: &Spanned<T>,
 ) -> Vec<(String, String)> {
+    let level = at.name_zh();
     let mut out = Vec::new();
-    for (k, v) in given {
+    for (k, v) in given.iter().map(|e| (&e.0, &e.1)) {
         let key = k.value.trim();
         match declared.iter().find(|f| f.key.value == key) {
             Some(f) => {
@@ -670,10 +741,13 @@ fn check_extras<T>(
                         names.join("、")
                     )
                 };
+                let mut known: Vec<&str> = fields::keys(at).collect();
+                known.extend(declared.iter().map(|f| f.key.value.as_str()));
+                let near = fields::did_you_mean(key, known);
                 cx.emit_help(
                     &rules::UNKNOWN_KEY,
                     k,
-                    format!("未知字段“{key}”{tail}"),
+                    format!("未知字段“{key}”{near}{tail}"),
                     "可能是拼写错误；可用的字段见 docs/data-format.md，样式的扩展字段见其 style.yaml 的 fields",
                 );
             }
@@ -871,10 +945,10 @@ fn check_indicators<'a>(cx: &mut Cx, p: &'a Project, style: &LoadedStyle) -> Vec
         }
         let extras = check_extras(
             cx,
-            &ind.extra,
+            &ind.extras(Level::Indicator),
             &style.style.fields.indicator,
             style,
-            "指标",
+            Level::Indicator,
             &ind.name,
         );
         out.push((
@@ -1223,10 +1297,10 @@ fn check_eval<'a>(
     );
     let extras = check_extras(
         cx,
-        &e.extra,
+        &e.extras(Level::Eval),
         &style.style.fields.eval,
         style,
-        "自评",
+        Level::Eval,
         &e.outcome,
     );
     Eval {

@@ -16,6 +16,7 @@ pub mod compute;
 pub mod continuity;
 pub mod diag;
 pub mod diff;
+pub mod fields;
 pub mod git;
 pub mod glyphs;
 pub mod import;

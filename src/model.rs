@@ -138,63 +138,105 @@ pub fn parse_amount(s: &str) -> Result<Decimal, NumberError> {
     parse_decimal(t).ok_or(NumberError::NotANumber)
 }
 
-/// One file: a department's projects for one year.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// One file: a department's projects for one year. The keys of each level and their shapes are
+/// the field catalogue's ([`crate::fields`]); the loader reads this model by it.
+#[derive(Debug, Clone)]
 pub struct Department {
-    #[serde(rename = "部门")]
+    /// 部门
     pub name: Text,
-    #[serde(rename = "年度")]
+    /// 年度
     pub year: Spanned<u32>,
-    #[serde(rename = "样式")]
+    /// 样式
     pub style: Text,
-    /// Signature fields (`主要领导: 周维`), keys as the style declares them.
-    #[serde(rename = "签字", default)]
+    /// 签字: signature fields (`主要领导: 周维`), keys as the style declares them.
     pub signatures: Entries<Text>,
-    #[serde(rename = "备注", default)]
+    /// 备注
     pub notes: Vec<Text>,
-    #[serde(rename = "项目")]
+    /// 项目
     pub projects: Vec<Project>,
     /// The file this was read from (set by the loader).
-    #[serde(skip)]
     pub file: FileId,
 }
 
-/// A project. Keys beyond the documented ones are collected by the loader into `extra` and
-/// checked against the style's declared fields.
-#[derive(Debug, Clone, Deserialize)]
+/// A project.
+#[derive(Debug, Clone)]
 pub struct Project {
-    #[serde(rename = "名称")]
+    /// 名称
     pub name: Text,
-    #[serde(rename = "实施单位", default)]
-    pub unit: Option<Text>,
-    #[serde(rename = "主管部门", default)]
-    pub supervisor: Option<Text>,
-    #[serde(rename = "负责人", default)]
-    pub manager: Option<Text>,
-    #[serde(rename = "项目属性", default)]
-    pub attribute: Option<Text>,
-    #[serde(rename = "项目期限", default)]
-    pub term: Option<Text>,
-    #[serde(rename = "主管处室", default)]
-    pub office: Option<Text>,
-    #[serde(rename = "资金")]
+    /// 资金
     pub funds: Spanned<Sources<Num>>,
-    #[serde(rename = "总体目标", default)]
+    /// 总体目标
     pub goals: Option<Spanned<Goals>>,
-    #[serde(rename = "指标")]
+    /// 指标
     pub indicators: Vec<Indicator>,
-    #[serde(rename = "自评", default)]
+    /// 自评
     pub eval: Option<SelfEval>,
-    /// Keys the schema does not know, with their values, for the style to accept or refuse
-    /// (set by the loader).
-    #[serde(skip)]
-    pub extra: Vec<(Text, Text)>,
+    /// The text fields kept by key: the catalogue's ([`crate::fields::Store::Texts`]: 实施单位,
+    /// 主管部门, …) and the keys the catalogue does not know, for the style to accept or
+    /// refuse, in the order written.
+    pub texts: Vec<(Text, Text)>,
 }
 
+/// Records with text fields kept by key ([`crate::fields::Store::Texts`]).
+pub trait Texts {
+    fn texts(&self) -> &[(Text, Text)];
+    fn texts_mut(&mut self) -> &mut Vec<(Text, Text)>;
+
+    /// The text stored under `key`.
+    fn text(&self, key: &str) -> Option<&Text> {
+        self.texts()
+            .iter()
+            .find(|(k, _)| k.value.trim() == key)
+            .map(|(_, v)| v)
+    }
+
+    /// Sets (or, with `None`, removes) the text under `key`, keeping its place.
+    fn set_text(&mut self, key: &str, value: Option<Text>) {
+        let texts = self.texts_mut();
+        match (texts.iter().position(|(k, _)| k.value.trim() == key), value) {
+            (Some(i), Some(v)) => texts[i].1 = v,
+            (Some(i), None) => {
+                texts.remove(i);
+            }
+            (None, Some(v)) => texts.push((plain_text(key), v)),
+            (None, None) => {}
+        }
+    }
+
+    /// The keys the catalogue does not know (the style's fields), with their values.
+    fn extras(&self, level: crate::fields::Level) -> Vec<&(Text, Text)> {
+        self.texts()
+            .iter()
+            .filter(|(k, _)| crate::fields::find(level, k.value.trim()).is_none())
+            .collect()
+    }
+}
+
+/// A text with no position (made by the tool, not read from a file).
+pub fn plain_text(s: &str) -> Text {
+    Spanned::new(
+        s.to_string(),
+        serde_saphyr::Location::UNKNOWN,
+        serde_saphyr::Location::UNKNOWN,
+    )
+}
+
+macro_rules! texts {
+    ($($t:ty),*) => {$(
+        impl Texts for $t {
+            fn texts(&self) -> &[(Text, Text)] {
+                &self.texts
+            }
+            fn texts_mut(&mut self) -> &mut Vec<(Text, Text)> {
+                &mut self.texts
+            }
+        }
+    )*};
+}
+texts!(Project, Indicator, SelfEval);
+
 /// The overall goal: one text, or one text per 目标N.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone)]
 pub enum Goals {
     One(String),
     Many(Vec<String>),
@@ -284,86 +326,76 @@ impl<T> Entries<T> {
 }
 
 /// One 三级 indicator row of the approved target table.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct Indicator {
-    #[serde(rename = "一级")]
+    /// 一级
     pub level1: Text,
-    #[serde(rename = "二级", default)]
+    /// 二级
     pub level2: Option<Text>,
-    #[serde(rename = "三级")]
+    /// 三级
     pub name: Text,
-    #[serde(rename = "指标值")]
+    /// 指标值
     pub target: Text,
-    #[serde(rename = "依据", default)]
+    /// 依据
     pub basis: Option<Text>,
-    #[serde(rename = "上年完成值", default)]
+    /// 上年完成值
     pub last_year: Option<Text>,
-    #[serde(rename = "权重", default)]
+    /// 权重
     pub weight: Option<Num>,
-    #[serde(rename = "赋分规则", default)]
+    /// 赋分规则
     pub scoring: Option<Text>,
-    #[serde(rename = "佐证资料", default)]
+    /// 佐证资料
     pub evidence: Vec<Text>,
-    #[serde(rename = "描述", default)]
-    pub description: Option<Text>,
-    /// Keys the schema does not know, with their values, for the style to accept or refuse
-    /// (set by the loader).
-    #[serde(skip)]
-    pub extra: Vec<(Text, Text)>,
+    /// The text fields kept by key (描述, the style's fields), as for a project.
+    pub texts: Vec<(Text, Text)>,
 }
 
 /// The self-evaluation after year end. It refers to the approved indicators by name.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct SelfEval {
-    #[serde(rename = "资金")]
+    /// 资金
     pub funds: Spanned<Sources<EvalAmounts>>,
-    #[serde(rename = "执行率", default)]
+    /// 执行率
     pub stated_rate: Option<Text>,
-    #[serde(rename = "执行得分", default)]
+    /// 执行得分
     pub stated_exec_score: Option<Num>,
-    /// When given, the stated execution score is printed instead of the computed one.
-    #[serde(rename = "执行得分调整理由", default)]
+    /// 执行得分调整理由: when given, the stated execution score is printed instead of the
+    /// computed one.
     pub exec_override: Option<Text>,
-    #[serde(rename = "实际完成情况")]
+    /// 实际完成情况
     pub outcome: Text,
-    #[serde(rename = "总分", default)]
+    /// 总分
     pub stated_total: Option<Num>,
-    #[serde(rename = "指标")]
+    /// 指标
     pub indicators: Vec<IndicatorEval>,
-    /// Keys the schema does not know, with their values, for the style to accept or refuse
-    /// (set by the loader).
-    #[serde(skip)]
-    pub extra: Vec<(Text, Text)>,
+    /// The style's fields, by key.
+    pub texts: Vec<(Text, Text)>,
 }
 
 /// 年初预算数, 全年预算数（A）, 全年执行数（B） of one money source.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone)]
 pub struct EvalAmounts {
-    #[serde(rename = "年初预算", default)]
+    /// 年初预算
     pub initial: Option<Num>,
-    #[serde(rename = "全年预算")]
+    /// 全年预算
     pub budget: Num,
-    #[serde(rename = "全年执行")]
+    /// 全年执行
     pub executed: Num,
 }
 
 /// The year-end result of one approved indicator.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone)]
 pub struct IndicatorEval {
-    /// The approved indicator's 三级 name, or `二级/三级` where the name repeats.
-    #[serde(rename = "指标")]
+    /// 指标: the approved indicator's 三级 name, or `二级/三级` where the name repeats.
     pub indicator: Text,
-    #[serde(rename = "实际完成值", default)]
+    /// 实际完成值
     pub actual: Option<Text>,
-    #[serde(rename = "得分", default)]
+    /// 得分
     pub score: Option<Num>,
-    #[serde(rename = "等级", default)]
+    /// 等级
     pub grade: Option<Text>,
-    #[serde(rename = "偏差原因", default)]
+    /// 偏差原因
     pub reason: Option<Text>,
-    /// When given, the stated score is printed instead of the computed one.
-    #[serde(rename = "得分调整理由", default)]
+    /// 得分调整理由: when given, the stated score is printed instead of the computed one.
     pub score_override: Option<Text>,
 }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use rust_decimal::Decimal;
 
-use crate::schema::{Level, describe};
+use crate::fields::{self, Level, describe};
 use crate::style::{LoadedStyle, Only, Styles};
 use crate::write::{Dir, FsError};
 use crate::yaml_out::scalar;
@@ -448,7 +448,7 @@ pub fn new_department(style: &LoadedStyle, name: &str, year: u32, schema: &str) 
         "  # 每个项目一项：复制从“- 名称”起的整段，粘贴在后面再改。"
     );
     let _ = writeln!(o, "  - 名称: \"\"  # {}", describe(Level::Project, "名称"));
-    for k in crate::schema::PROJECT_TEXT_KEYS.iter().skip(1) {
+    for k in fields::stored_texts(Level::Project).map(|f| f.key) {
         let d = describe(Level::Project, k);
         if required(k) {
             line(&mut o, 4, k, "\"\"", &format!("{d}（必填）"));
@@ -499,9 +499,9 @@ pub fn new_department(style: &LoadedStyle, name: &str, year: u32, schema: &str) 
         "",
         &format!("一条三级指标一项；一级指标：{}", names.join("、")),
     );
-    let indicator_keys: Vec<&str> = crate::schema::INDICATOR_KEYS[4..]
-        .iter()
-        .copied()
+    // The indicator's keys after 一级, 二级, 三级 and 指标值 (written above for each row).
+    let indicator_keys: Vec<&str> = fields::keys(Level::Indicator)
+        .skip(4)
         .filter(|k| {
             required(k)
                 || reads(&used, &format!("指标.{k}"))

@@ -14,169 +14,94 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::fields::{self, GRADES, Level, describe};
 use crate::style::{ExtraField, Level1, LoadedStyle, Styles};
 
 /// The JSON Schema dialect written.
 pub const DIALECT: &str = "http://json-schema.org/draft-07/schema#";
 
-/// The Chinese description of a documented data key, by the level it stands at.
-pub fn describe(level: Level, key: &str) -> &'static str {
-    let table: &[(&str, &str)] = match level {
-        Level::Department => &[
-            ("部门", "部门（预算单位）全称，如“库尔勒市人大常委会办公室”"),
-            ("年度", "预算年度，如 2023"),
-            ("样式", "官方版式名，对应 templates/<样式>/"),
-            ("签字", "签字栏，键由样式的 signatures 声明"),
-            ("备注", "汇总表下方的备注，每行一条，按顺序编号"),
-            ("项目", "项目列表，每个项目一项"),
-        ],
-        Level::Project => &[
-            ("名称", "项目名称"),
-            ("实施单位", "实施单位"),
-            ("主管部门", "主管部门；不写时表中留空"),
-            ("负责人", "项目负责人"),
-            ("项目属性", "项目属性，如“一年期项目”“经常性项目”"),
-            ("项目期限", "项目期限，如“1 年”"),
-            ("主管处室", "项目主管处室"),
-            (
-                "资金",
-                "按资金来源的金额（万元，精确小数）；“合计”可选，工具按各来源相加后核对",
-            ),
-            (
-                "总体目标",
-                "年度总体目标：一段文字，或每项一个“目标N”的列表",
-            ),
-            ("指标", "绩效指标列表，一行一条三级指标"),
-            ("自评", "年度结束后的自评（只引用已批复的指标）"),
-        ],
-        Level::Indicator => &[
-            ("一级", "一级指标"),
-            (
-                "二级",
-                "二级指标，可写简称或地区写法（如 11-数量指标），工具统一规范",
-            ),
-            ("三级", "三级指标（明细指标）名称"),
-            (
-                "指标值",
-                "年度指标值：比较符 + 数值 + 单位（\">=90%\"、≥2380.4平方米、=236人），或定性文字（有效提高）；以 > < 开头要加引号",
-            ),
-            ("依据", "指标值设置依据"),
-            ("上年完成值", "上年完成值（新项目可不写）"),
-            ("权重", "指标分值权重（分）"),
-            ("赋分规则", "指标赋分规则"),
-            ("佐证资料", "佐证资料，列表"),
-            ("描述", "指标描述"),
-        ],
-        Level::Eval => &[
-            (
-                "资金",
-                "按来源的 年初预算、全年预算（A）、全年执行（B），万元；可写“合计”同形，作为填报合计核对",
-            ),
-            (
-                "执行率",
-                "填报的预算执行率（如 \"100%\"），工具按 B/A 计算后核对",
-            ),
-            ("执行得分", "填报的预算执行得分，工具计算后核对"),
-            (
-                "执行得分调整理由",
-                "写了理由时，表中印填报的执行得分而不是计算值",
-            ),
-            ("实际完成情况", "年度总体目标的实际完成情况"),
-            ("总分", "填报的总分，工具计算后核对"),
-            ("指标", "各指标的自评结果，每条引用一个已批复的指标"),
-        ],
-        Level::Result => &[
-            ("指标", "所引用指标的三级名称；同名时写“二级/三级”"),
-            ("实际完成值", "实际完成值"),
-            ("得分", "得分（分）"),
-            ("等级", "定性指标的等级：达成、部分达成、未达成"),
-            ("偏差原因", "偏差原因分析及改进措施"),
-            ("得分调整理由", "写了理由时，表中印填报的得分而不是计算值"),
-        ],
-        Level::Amounts => &[
-            ("年初预算", "年初预算数（万元）"),
-            ("全年预算", "全年预算数（A，万元）"),
-            ("全年执行", "全年执行数（B，万元）"),
-        ],
-    };
-    table
-        .iter()
-        .find(|(k, _)| *k == key)
-        .map(|(_, d)| *d)
-        .unwrap_or("")
-}
-
-/// Where a key stands in a data file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
-    Department,
-    Project,
-    Indicator,
-    Eval,
-    /// One result under `自评.指标`.
-    Result,
-    /// One source's figures under `自评.资金`.
-    Amounts,
-}
-
-/// The documented keys of each level, in the documented order (`docs/data-format.md`); files
-/// written by `import` and `new` follow it.
-pub const DEPARTMENT_KEYS: &[&str] = &["部门", "年度", "样式", "签字", "备注", "项目"];
-pub const PROJECT_TEXT_KEYS: &[&str] = &[
-    "名称",
-    "实施单位",
-    "主管部门",
-    "负责人",
-    "项目属性",
-    "项目期限",
-    "主管处室",
-];
-pub const INDICATOR_KEYS: &[&str] = &[
-    "一级",
-    "二级",
-    "三级",
-    "指标值",
-    "依据",
-    "上年完成值",
-    "权重",
-    "赋分规则",
-    "佐证资料",
-    "描述",
-];
-pub const RESULT_KEYS: &[&str] = &[
-    "指标",
-    "实际完成值",
-    "得分",
-    "等级",
-    "偏差原因",
-    "得分调整理由",
-];
-/// The grades the check accepts (`compute::Grade::parse`).
-pub const GRADES: &[&str] = &[
-    "达成",
-    "部分达成",
-    "未达成",
-    "达成年度指标",
-    "部分达成年度指标并具有一定效果",
-    "未达成年度指标且效果较差",
-];
-
+/// A text of the data: any scalar (the loader reads `上年完成值: 11` as the text `11`).
 fn text(description: &str) -> Value {
-    json!({"type": "string", "description": description})
+    json!({"type": ["string", "number", "boolean"], "description": description})
 }
 
-/// A number of the data (money, weight, score): a plain decimal within the loader's limits.
+/// A text that must hold something other than spaces (the check's JX103).
+fn filled_text(description: &str) -> Value {
+    json!({
+        "anyOf": [{"type": "string", "pattern": "\\S"}, {"type": ["number", "boolean"]}],
+        "description": description,
+    })
+}
+
+/// A number of the data (money, weight, score): a plain decimal within the loader's limits,
+/// written as a number or quoted (`权重: "20"` reads the same).
 fn number(description: &str, minimum: Option<f64>) -> Value {
-    let mut v = json!({
+    let mut n = json!({
         "type": "number",
-        "description": format!("{description}；最多 6 位小数"),
         "exclusiveMaximum": 1e12,
         "exclusiveMinimum": -1e12,
     });
+    let sign = if minimum.is_some_and(|m| m >= 0.0) {
+        "\\+?"
+    } else {
+        "[+-]?"
+    };
     if let Some(m) = minimum {
-        v["minimum"] = json!(m);
+        n["minimum"] = json!(m);
     }
-    v
+    json!({
+        "anyOf": [
+            n,
+            {"type": "string", "pattern": format!("^\\s*{sign}0*[0-9]{{1,12}}(\\.[0-9]{{1,6}})?\\s*$")},
+        ],
+        "description": format!("{description}；最多 6 位小数"),
+    })
+}
+
+/// The keys of `level` every file must write.
+fn required_keys(level: Level) -> Vec<String> {
+    fields::of(level)
+        .filter(|f| f.need == fields::Need::Required)
+        .map(|f| f.key.to_string())
+        .collect()
+}
+
+/// 年度: a whole number from 2000 to 2100 (the check's JX106), written as a number or quoted.
+fn year() -> Value {
+    json!({
+        "anyOf": [
+            {"type": "integer", "minimum": 2000, "maximum": 2100},
+            {"type": "string", "pattern": "^\\s*\\+?0*(20[0-9][0-9]|2100)\\s*$"},
+        ],
+        "description": describe(Level::Department, "年度"),
+    })
+}
+
+/// `s` with the characters a regular expression treats specially escaped.
+fn regex_escape(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if "\\^$.|?*+()[]{}".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// One of `values`, as the check compares them: around spaces ignored and, for an indicator
+/// level (`coded`), a numeric code in front (`11-数量指标`, see `LoadedStyle::canonical`). The
+/// enumeration is what an editor offers; the pattern is what the check accepts.
+fn choice(values: &[String], coded: bool, description: &str) -> Value {
+    let alternatives: Vec<String> = values.iter().map(|v| regex_escape(v)).collect();
+    let code = if coded { "([0-9]+-\\s*)?" } else { "" };
+    json!({
+        "anyOf": [
+            {"type": "string", "enum": values},
+            {"type": "string", "pattern": format!("^\\s*{code}({})\\s*$", alternatives.join("|"))},
+        ],
+        "description": description,
+    })
 }
 
 /// The spellings the check accepts for a canonical level name: the name, its printed label
@@ -253,7 +178,7 @@ fn style_definitions(style: &LoadedStyle, prefix: &str, defs: &mut Map<String, V
 
     // An indicator.
     let mut ind = Map::new();
-    let mut ind_required: Vec<String> = vec!["一级".into(), "三级".into(), "指标值".into()];
+    let mut ind_required = required_keys(Level::Indicator);
     let level1_names: Vec<String> = style
         .taxonomy
         .levels
@@ -268,27 +193,28 @@ fn style_definitions(style: &LoadedStyle, prefix: &str, defs: &mut Map<String, V
         .collect();
     ind.insert(
         "一级".into(),
-        json!({
-            "type": "string",
-            "enum": level1_names,
-            "description": format!("一级指标：{}", names.join("、")),
-        }),
+        choice(
+            &level1_names,
+            true,
+            &format!("一级指标：{}", names.join("、")),
+        ),
     );
     let mut level2_rules = Vec::new();
     if s.level2 {
         ind_required.push("二级".into());
-        ind.insert("二级".into(), text(describe(Level::Indicator, "二级")));
+        ind.insert("二级".into(), filled_text(describe(Level::Indicator, "二级")));
         for l1 in &style.taxonomy.levels {
             let allowed = level2_spellings(style, l1);
             if allowed.is_empty() {
                 continue;
             }
             level2_rules.push(json!({
-                "if": {"properties": {"一级": {"enum": spellings(style, &l1.name)}}, "required": ["一级"]},
-                "then": {"properties": {"二级": {
-                    "enum": allowed,
-                    "description": format!("“{}”下的二级指标：{}", l1.name, l1.level2.join("、")),
-                }}},
+                "if": {"properties": {"一级": choice(&spellings(style, &l1.name), true, "")}, "required": ["一级"]},
+                "then": {"properties": {"二级": choice(
+                    &allowed,
+                    true,
+                    &format!("“{}”下的二级指标：{}", l1.name, l1.level2.join("、")),
+                )}},
             }));
         }
     } else {
@@ -297,12 +223,13 @@ fn style_definitions(style: &LoadedStyle, prefix: &str, defs: &mut Map<String, V
             text("本样式没有二级指标栏；写了不会印出（检查时给出警告）"),
         );
     }
-    ind.insert("三级".into(), json!({"type": "string", "minLength": 1, "description": describe(Level::Indicator, "三级")}));
-    ind.insert("指标值".into(), json!({"type": "string", "minLength": 1, "description": describe(Level::Indicator, "指标值")}));
+    for k in ["三级", "指标值"] {
+        ind.insert(k.into(), filled_text(describe(Level::Indicator, k)));
+    }
     let v = &style.vocabulary;
     ind.insert(
         "依据".into(),
-        json!({"type": "string", "enum": v.basis, "description": format!("指标值设置依据：{}", v.basis.join("、"))}),
+        choice(&v.basis, false, &format!("指标值设置依据：{}", v.basis.join("、"))),
     );
     ind.insert(
         "上年完成值".into(),
@@ -314,19 +241,25 @@ fn style_definitions(style: &LoadedStyle, prefix: &str, defs: &mut Map<String, V
     );
     ind.insert(
         "赋分规则".into(),
-        json!({"type": "string", "enum": v.scoring, "description": format!("指标赋分规则：{}", v.scoring.join("、"))}),
+        choice(&v.scoring, false, &format!("指标赋分规则：{}", v.scoring.join("、"))),
     );
     ind.insert(
         "佐证资料".into(),
-        json!({
-            "type": "array",
-            "items": {"type": "string", "enum": v.evidence},
-            "description": format!("佐证资料，列表：{}", v.evidence.join("、")),
-        }),
+        {
+            let one = choice(&v.evidence, false, "");
+            json!({
+                "anyOf": [one.clone(), {"type": "array", "items": one}, {"type": "null"}],
+                "description": format!("佐证资料，列表：{}", v.evidence.join("、")),
+            })
+        },
     );
-    ind.insert("描述".into(), text(describe(Level::Indicator, "描述")));
+    for f in fields::stored_texts(Level::Indicator) {
+        ind.insert(f.key.into(), text(f.about));
+    }
     for key in s.required_fields.iter().map(|k| k.value.as_str()) {
-        if INDICATOR_KEYS.contains(&key) && !ind_required.iter().any(|r| r == key) {
+        if fields::requirable(Level::Indicator).any(|k| k == key)
+            && !ind_required.iter().any(|r| r == key)
+        {
             ind_required.push(key.to_string());
         }
     }
@@ -396,7 +329,7 @@ fn style_definitions(style: &LoadedStyle, prefix: &str, defs: &mut Map<String, V
     let mut result = Map::new();
     result.insert(
         "指标".into(),
-        json!({"type": "string", "minLength": 1, "description": describe(Level::Result, "指标")}),
+        filled_text(describe(Level::Result, "指标")),
     );
     result.insert(
         "实际完成值".into(),
@@ -405,7 +338,11 @@ fn style_definitions(style: &LoadedStyle, prefix: &str, defs: &mut Map<String, V
     result.insert("得分".into(), number(describe(Level::Result, "得分"), None));
     result.insert(
         "等级".into(),
-        json!({"type": "string", "enum": GRADES, "description": describe(Level::Result, "等级")}),
+        choice(
+            &GRADES.iter().map(|g| g.to_string()).collect::<Vec<_>>(),
+            false,
+            describe(Level::Result, "等级"),
+        ),
     );
     result.insert("偏差原因".into(), text(describe(Level::Result, "偏差原因")));
     result.insert(
@@ -425,7 +362,7 @@ fn style_definitions(style: &LoadedStyle, prefix: &str, defs: &mut Map<String, V
     );
     eval.insert(
         "执行率".into(),
-        json!({"type": ["string", "number"], "description": describe(Level::Eval, "执行率")}),
+        text(describe(Level::Eval, "执行率")),
     );
     eval.insert(
         "执行得分".into(),
@@ -448,12 +385,12 @@ fn style_definitions(style: &LoadedStyle, prefix: &str, defs: &mut Map<String, V
             "items": {
                 "type": "object",
                 "additionalProperties": false,
-                "required": ["指标"],
+                "required": required_keys(Level::Result),
                 "properties": result,
             },
         }),
     );
-    let mut eval_required: Vec<String> = vec!["资金".into(), "实际完成情况".into(), "指标".into()];
+    let mut eval_required = required_keys(Level::Eval);
     add_extras(&mut eval, &mut eval_required, &s.fields.eval, style, "自评");
     defs.insert(
         format!("{prefix}_eval"),
@@ -468,9 +405,10 @@ fn style_definitions(style: &LoadedStyle, prefix: &str, defs: &mut Map<String, V
 
     // A project.
     let mut proj = Map::new();
-    let mut proj_required: Vec<String> = vec!["名称".into(), "资金".into(), "指标".into()];
-    for k in PROJECT_TEXT_KEYS {
-        proj.insert((*k).into(), text(describe(Level::Project, k)));
+    let mut proj_required = required_keys(Level::Project);
+    proj.insert("名称".into(), filled_text(describe(Level::Project, "名称")));
+    for f in fields::stored_texts(Level::Project) {
+        proj.insert(f.key.into(), text(f.about));
     }
     proj.insert("资金".into(), reference("funds"));
     proj.insert(
@@ -478,8 +416,8 @@ fn style_definitions(style: &LoadedStyle, prefix: &str, defs: &mut Map<String, V
         json!({
             "description": describe(Level::Project, "总体目标"),
             "anyOf": [
-                {"type": "string"},
-                {"type": "array", "items": {"type": "string"}},
+                {"type": ["string", "number", "boolean", "null"]},
+                {"type": "array", "items": {"type": ["string", "number", "boolean"]}},
             ],
         }),
     );
@@ -495,7 +433,7 @@ fn style_definitions(style: &LoadedStyle, prefix: &str, defs: &mut Map<String, V
     );
     proj.insert("自评".into(), reference("eval"));
     for key in s.required_fields.iter().map(|k| k.value.as_str()) {
-        if (PROJECT_TEXT_KEYS.contains(&key) || key == "总体目标")
+        if fields::requirable(Level::Project).any(|k| k == key)
             && !proj_required.iter().any(|r| r == key)
         {
             proj_required.push(key.to_string());
@@ -521,24 +459,24 @@ fn style_definitions(style: &LoadedStyle, prefix: &str, defs: &mut Map<String, V
 
     // The department.
     let mut dept = Map::new();
-    dept.insert("部门".into(), json!({"type": "string", "minLength": 1, "description": describe(Level::Department, "部门")}));
-    dept.insert(
-        "年度".into(),
-        json!({"type": "integer", "minimum": 2000, "maximum": 2100, "description": describe(Level::Department, "年度")}),
-    );
+    dept.insert("部门".into(), filled_text(describe(Level::Department, "部门")));
+    dept.insert("年度".into(), year());
     dept.insert(
         "样式".into(),
-        json!({"type": "string", "const": style.key, "description": format!("官方版式：{}（{}）", style.key, s.name)}),
+        choice(
+            std::slice::from_ref(&style.key),
+            false,
+            &format!("官方版式：{}（{}）", style.key, s.name),
+        ),
     );
-    let mut dept_required: Vec<String> =
-        vec!["部门".into(), "年度".into(), "样式".into(), "项目".into()];
+    let mut dept_required = required_keys(Level::Department);
     if !s.signatures.is_empty() {
         let mut sig = Map::new();
         let mut sig_required = Vec::new();
         for f in &s.signatures {
             sig.insert(
                 f.key.value.clone(),
-                json!({"type": "string", "minLength": 1}),
+                filled_text(&f.key.value),
             );
             if f.required {
                 sig_required.push(f.key.value.clone());
@@ -561,7 +499,13 @@ fn style_definitions(style: &LoadedStyle, prefix: &str, defs: &mut Map<String, V
     }
     dept.insert(
         "备注".into(),
-        json!({"type": "array", "items": {"type": "string"}, "description": describe(Level::Department, "备注")}),
+        json!({
+            "anyOf": [
+                {"type": ["string", "number", "boolean", "null"]},
+                {"type": "array", "items": {"type": ["string", "number", "boolean"]}},
+            ],
+            "description": describe(Level::Department, "备注"),
+        }),
     );
     dept.insert(
         "项目".into(),
@@ -603,20 +547,17 @@ pub fn generic_schema(styles: &Styles) -> Value {
         style_definitions(style, &prefix, &mut defs);
         keys.push(style.key.clone());
         cases.push(json!({
-            "if": {"properties": {"样式": {"const": style.key}}, "required": ["样式"]},
+            "if": {"properties": {"样式": choice(std::slice::from_ref(&style.key), false, "")}, "required": ["样式"]},
             "then": {"$ref": format!("#/definitions/{prefix}")},
         }));
     }
     let mut props = Map::new();
-    for k in DEPARTMENT_KEYS {
-        props.insert(
-            (*k).into(),
-            json!({"description": describe(Level::Department, k)}),
-        );
+    for f in fields::of(Level::Department) {
+        props.insert(f.key.into(), json!({"description": f.about}));
     }
     props.insert(
         "样式".into(),
-        json!({"type": "string", "enum": keys, "description": describe(Level::Department, "样式")}),
+        choice(&keys, false, describe(Level::Department, "样式")),
     );
     json!({
         "$schema": DIALECT,

@@ -4,7 +4,8 @@
 
 use std::fmt::Write as _;
 
-use crate::model::{Department, Goals, Indicator, IndicatorEval, Project, SelfEval, Text};
+use crate::fields::{self, Level};
+use crate::model::{Department, Goals, Indicator, IndicatorEval, Project, SelfEval, Text, Texts};
 
 /// `s` as a YAML scalar: plain where that reads back as the same string, else double-quoted.
 /// `flow` is for values inside `{…}` or `[…]`, where `,` `[` `]` `{` `}` end a plain scalar.
@@ -117,10 +118,7 @@ pub fn indicator(i: &Indicator) -> String {
         let items: Vec<String> = i.evidence.iter().map(flow_text).collect();
         parts.push(pair("佐证资料", &format!("[{}]", items.join(", "))));
     }
-    if let Some(t) = &i.description {
-        parts.push(pair("描述", &flow_text(t)));
-    }
-    for (k, v) in &i.extra {
+    for (k, v) in ordered_texts(i, Level::Indicator) {
         parts.push(pair(&k.value, &flow_text(v)));
     }
     format!("{{{}}}", parts.join(", "))
@@ -175,7 +173,7 @@ fn eval(out: &mut String, e: &SelfEval) {
     if let Some(n) = &e.stated_total {
         let _ = writeln!(out, "      总分: {}", n.value.0);
     }
-    for (k, v) in &e.extra {
+    for (k, v) in ordered_texts(e, Level::Eval) {
         let _ = writeln!(out, "      {}: {}", key(&k.value), scalar(&v.value, false));
     }
     if e.indicators.is_empty() {
@@ -188,22 +186,19 @@ fn eval(out: &mut String, e: &SelfEval) {
     }
 }
 
+/// The texts a record keeps by key: the catalogue's in its order, then the style's fields as
+/// written.
+fn ordered_texts<T: Texts>(r: &T, level: Level) -> Vec<&(Text, Text)> {
+    let mut out: Vec<&(Text, Text)> = fields::stored_texts(level)
+        .filter_map(|f| r.texts().iter().find(|(k, _)| k.value.trim() == f.key))
+        .collect();
+    out.extend(r.extras(level));
+    out
+}
+
 fn project(out: &mut String, p: &Project) {
     let _ = writeln!(out, "  - 名称: {}", scalar(&p.name.value, false));
-    let texts = [
-        ("实施单位", &p.unit),
-        ("主管部门", &p.supervisor),
-        ("负责人", &p.manager),
-        ("项目属性", &p.attribute),
-        ("项目期限", &p.term),
-        ("主管处室", &p.office),
-    ];
-    for (k, v) in texts {
-        if let Some(t) = v {
-            let _ = writeln!(out, "    {k}: {}", scalar(&t.value, false));
-        }
-    }
-    for (k, v) in &p.extra {
+    for (k, v) in ordered_texts(p, Level::Project) {
         let _ = writeln!(out, "    {}: {}", key(&k.value), scalar(&v.value, false));
     }
     if p.funds.value.entries.is_empty() {

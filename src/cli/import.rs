@@ -311,7 +311,7 @@ fn write_one(
     // What is written must read back as what was imported.
     let back = crate::load::parse(&text).map_err(|e| match e {
         // The loader's limits are the data file's: what exceeds them could never be checked.
-        serde_saphyr::Error::Budget { .. } => format!(
+        crate::load::ParseError::Yaml(serde_saphyr::Error::Budget { .. }) => format!(
             "{}：导入的内容太多（{} 个项目、{} 条指标），超过一个数据文件能容纳的上限，没有写入 {}；请把表格按项目拆成几个文件分别导入",
             imp.source.display(),
             d.projects.len(),
@@ -323,10 +323,6 @@ fn write_one(
             path.display()
         ),
     })?;
-    let mut back = back;
-    if let Ok(tree) = crate::load::parse_tree(&text) {
-        crate::load::extra::collect(&tree, &mut back);
-    }
     if crate::yaml_out::department(&back, &[]) != crate::yaml_out::department(d, &[]) {
         return Err(format!(
             "内部错误：导入结果读回后与导入的内容不同，没有写入 {}",
@@ -357,12 +353,9 @@ fn write_one(
         }
         // A twin replaces the data file it was built from (its comments are kept in the
         // .bak); a data file changed since the build is not overwritten without --force.
-        let current = crate::load::parse(&old).ok().map(|mut c| {
-            if let Ok(tree) = crate::load::parse_tree(&old) {
-                crate::load::extra::collect(&tree, &mut c);
-            }
-            crate::yaml_out::department(&c, &[])
-        });
+        let current = crate::load::parse(&old)
+            .ok()
+            .map(|c| crate::yaml_out::department(&c, &[]));
         let same_source = imp.carried.is_some() && current == imp.carried;
         if same_source && imp.changes.is_empty() {
             return Ok(Wrote::Unchanged(path));

@@ -19,7 +19,8 @@ use serde_saphyr::Spanned;
 
 use crate::diag::{FileId, Sources, display_path};
 use crate::load::Loaded;
-use crate::model::{Department, Indicator, Num, Project, SelfEval, Text};
+use crate::fields::{self, Level};
+use crate::model::{Department, Indicator, Num, Project, SelfEval, Text, Texts};
 use crate::style::{LoadedStyle, Styles};
 use crate::target::{self, Direction, Value};
 
@@ -836,22 +837,23 @@ fn entry_keys<'k>(
 }
 
 /// Extra fields (key, value) of two sides, by key.
-fn extras<'e>(
-    old: &'e [(Text, Text)],
-    new: &'e [(Text, Text)],
+/// The text fields kept by key of two versions of a record at `level`: the catalogue's, in its
+/// order, then the style's fields either version has.
+fn texts<'e, T: Texts>(
+    level: Level,
+    old: &'e T,
+    new: &'e T,
 ) -> Vec<(String, Option<&'e Text>, Option<&'e Text>)> {
-    let keys = entry_keys(old.iter().map(|(k, _)| k), new.iter().map(|(k, _)| k));
-    let get = |v: &'e [(Text, Text)], key: &str| {
-        v.iter()
-            .find(|(k, _)| k.value.trim() == key)
-            .map(|(_, v)| v)
-    };
-    keys.into_iter()
-        .map(|k| {
-            let (o, n) = (get(old, &k), get(new, &k));
-            (k, o, n)
-        })
-        .collect()
+    let mut out: Vec<_> = fields::stored_texts(level)
+        .map(|f| (f.key.to_string(), old.text(f.key), new.text(f.key)))
+        .collect();
+    let (oe, ne) = (old.extras(level), new.extras(level));
+    let keys = entry_keys(oe.iter().map(|(k, _)| k), ne.iter().map(|(k, _)| k));
+    out.extend(keys.into_iter().map(|k| {
+        let (o, n) = (old.text(&k), new.text(&k));
+        (k, o, n)
+    }));
+    out
 }
 
 /// Where a project's money total is: its stated total, or its first source.
@@ -861,19 +863,7 @@ fn money_at(m: &crate::model::Sources<Num>) -> Option<&Num> {
 
 fn compare_projects(d: &mut Diff, o: &Project, n: &Project) {
     d.project = Some(n.name.value.trim().to_string());
-    let fields: [(&str, Option<&Text>, Option<&Text>); 6] = [
-        ("实施单位", o.unit.as_ref(), n.unit.as_ref()),
-        ("主管部门", o.supervisor.as_ref(), n.supervisor.as_ref()),
-        ("负责人", o.manager.as_ref(), n.manager.as_ref()),
-        ("项目属性", o.attribute.as_ref(), n.attribute.as_ref()),
-        ("项目期限", o.term.as_ref(), n.term.as_ref()),
-        ("主管处室", o.office.as_ref(), n.office.as_ref()),
-    ];
-    for (key, ov, nv) in fields {
-        let lines = d.lines(ov, nv);
-        d.field(Kind::ProjectChanged, None, key, text(ov), text(nv), lines);
-    }
-    for (key, ov, nv) in extras(&o.extra, &n.extra) {
+    for (key, ov, nv) in texts(Level::Project, o, n) {
         let lines = d.lines(ov, nv);
         d.field(Kind::ProjectChanged, None, &key, text(ov), text(nv), lines);
     }
@@ -1032,8 +1022,11 @@ fn compare_indicator(d: &mut Diff, o: &Indicator, n: &Indicator, key: &IndKey) {
     let mut fields: Vec<(&str, Option<&Text>, Option<&Text>)> = vec![
         ("依据", o.basis.as_ref(), n.basis.as_ref()),
         ("赋分规则", o.scoring.as_ref(), n.scoring.as_ref()),
-        ("描述", o.description.as_ref(), n.description.as_ref()),
     ];
+    // The catalogue's texts (描述), then below the style's fields.
+    let stored = texts(Level::Indicator, o, n);
+    let (catalogue, extras) = stored.split_at(fields::stored_texts(Level::Indicator).count());
+    fields.extend(catalogue.iter().map(|(k, ov, nv)| (k.as_str(), *ov, *nv)));
     if d.scope == Scope::All {
         fields.push(("上年完成值", o.last_year.as_ref(), n.last_year.as_ref()));
     }
@@ -1071,12 +1064,13 @@ fn compare_indicator(d: &mut Diff, o: &Indicator, n: &Indicator, key: &IndKey) {
             lines.1.or_else(|| d.new_line(&n.name)),
         ),
     );
-    for (key, ov, nv) in extras(&o.extra, &n.extra) {
+    for (key, ov, nv) in extras {
+        let (ov, nv) = (*ov, *nv);
         let lines = d.lines(ov, nv);
         d.field(
             Kind::IndicatorChanged,
             Some(&item),
-            &key,
+            key,
             text(ov),
             text(nv),
             lines,
@@ -1256,7 +1250,7 @@ fn compare_evals(d: &mut Diff, o: &Project, n: &Project) {
             }
         }
     }
-    for (key, ov, nv) in extras(&oe.extra, &ne.extra) {
+    for (key, ov, nv) in texts(Level::Eval, oe, ne) {
         let lines = d.lines(ov, nv);
         d.field(Kind::EvalChanged, None, &key, text(ov), text(nv), lines);
     }

@@ -10,7 +10,9 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::{Budget, Imported, Notes, Options, Sheet, Workbook, cell_ref, sp, text};
-use crate::model::{Department, Entries, Goals, Indicator, IndicatorEval, Project, SelfEval};
+use crate::model::{
+    Department, Entries, Goals, Indicator, IndicatorEval, Project, SelfEval, Texts,
+};
 use crate::style::{LoadedStyle, Styles};
 
 /// The header synonyms (`templates/import.yaml`).
@@ -753,17 +755,11 @@ pub fn import(
                     d.projects.push(ProjectIn {
                         project: Project {
                             name: text(name.clone()),
-                            unit: None,
-                            supervisor: None,
-                            manager: None,
-                            attribute: None,
-                            term: None,
-                            office: None,
                             funds: sp(Entries::default()),
                             goals: None,
                             indicators: Vec::new(),
                             eval: None,
-                            extra: Vec::new(),
+                            texts: Vec::new(),
                         },
                         seen: BTreeMap::new(),
                     });
@@ -835,12 +831,6 @@ pub fn import(
                         let t = Some(text(v.clone()));
                         let p = &mut pin.project;
                         match rest {
-                            "实施单位" => p.unit = t,
-                            "主管部门" => p.supervisor = t,
-                            "负责人" => p.manager = t,
-                            "项目属性" => p.attribute = t,
-                            "项目期限" => p.term = t,
-                            "主管处室" => p.office = t,
                             "总体目标" => {
                                 let lines: Vec<String> = v
                                     .lines()
@@ -853,7 +843,8 @@ pub fn import(
                                     Goals::One(v.clone())
                                 }));
                             }
-                            extra => p.extra.push((text(extra), text(v.clone()))),
+                            // The catalogue's texts and the style's fields, by key.
+                            key => p.set_text(key, t),
                         }
                     }
                     pin.seen.insert(rest.to_string(), v);
@@ -932,16 +923,13 @@ pub fn import(
                         .collect()
                 })
                 .unwrap_or_default();
-            let extras: Vec<(crate::model::Text, crate::model::Text)> = style
-                .style
-                .fields
-                .indicator
-                .iter()
-                .filter_map(|f| {
-                    get(&format!("指标.{}", f.key.value))
-                        .map(|v| (text(f.key.value.clone()), text(v)))
-                })
-                .collect();
+            // The catalogue's texts kept by key (描述), then the style's fields.
+            let texts: Vec<(crate::model::Text, crate::model::Text)> =
+                crate::fields::stored_texts(crate::fields::Level::Indicator)
+                    .map(|f| f.key.to_string())
+                    .chain(style.style.fields.indicator.iter().map(|f| f.key.value.clone()))
+                    .filter_map(|k| get(&format!("指标.{k}")).map(|v| (text(k), text(v))))
+                    .collect();
             let name3 = get("指标.三级").unwrap_or_default();
             let ind = Indicator {
                 level1: text(levels.0.clone().unwrap_or_default()),
@@ -953,8 +941,7 @@ pub fn import(
                 weight,
                 scoring: get("指标.赋分规则").map(text),
                 evidence,
-                description: get("指标.描述").map(text),
-                extra: extras,
+                texts,
             };
             let p = &mut pin.project;
             p.indicators.push(ind);
@@ -990,7 +977,7 @@ pub fn import(
                     outcome: text(""),
                     stated_total: None,
                     indicators: Vec::new(),
-                    extra: Vec::new(),
+                    texts: Vec::new(),
                 });
                 e.indicators.push(IndicatorEval {
                     indicator: text(reference),

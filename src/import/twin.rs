@@ -29,7 +29,7 @@ use minijinja::Value;
 use rust_decimal::Decimal;
 
 use super::{Budget, Imported, Notes, Sheet, cell_ref, sp, text};
-use crate::model::{Dec, Department, Goals, Indicator, IndicatorEval};
+use crate::model::{Dec, Department, Goals, Indicator, IndicatorEval, Texts};
 use crate::plan::BindKind;
 use crate::style::{LoadedStyle, Styles};
 
@@ -344,14 +344,9 @@ fn result_of(d: &Department, p: usize, i: usize) -> Option<usize> {
     result_index(d.projects.get(p)?, i)
 }
 
-/// A department from the text of a data file (extension fields collected as the loader
-/// does).
+/// A department from the text of a data file.
 fn department_of(text: &str) -> Result<Department, String> {
-    let mut d = crate::load::parse(text).map_err(|e| e.to_string())?;
-    if let Ok(tree) = crate::load::parse_tree(text) {
-        crate::load::extra::collect(&tree, &mut d);
-    }
-    Ok(d)
+    crate::load::parse(text).map_err(|e| e.to_string())
 }
 
 /// The data file a twin names, read from `dir` when the name is a plain `.yaml` file name and
@@ -392,12 +387,6 @@ fn apply(d: &mut Department, path: &str, v: &NewValue, kind: BindKind) -> Result
     let parts: Vec<&str> = rest.split('.').collect();
     match parts.as_slice() {
         ["名称"] => proj.name = text(text_of(v)),
-        ["实施单位"] => proj.unit = opt(v),
-        ["主管部门"] => proj.supervisor = opt(v),
-        ["负责人"] => proj.manager = opt(v),
-        ["项目属性"] => proj.attribute = opt(v),
-        ["项目期限"] => proj.term = opt(v),
-        ["主管处室"] => proj.office = opt(v),
         ["总体目标"] => {
             let t = text_of(v);
             let lines: Vec<String> = t
@@ -500,7 +489,7 @@ fn apply(d: &mut Department, path: &str, v: &NewValue, kind: BindKind) -> Result
         }
         ["自评", k] => {
             let e = proj.eval.as_mut().ok_or("项目没有自评")?;
-            set_extra(&mut e.extra, k, opt(v));
+            e.set_text(k, opt(v));
         }
         [ind, "结果", k] => {
             let i = index_of(ind)?;
@@ -545,13 +534,14 @@ fn apply(d: &mut Department, path: &str, v: &NewValue, kind: BindKind) -> Result
                 "依据" => indicator.basis = opt(v),
                 "上年完成值" => indicator.last_year = opt(v),
                 "赋分规则" => indicator.scoring = opt(v),
-                "描述" => indicator.description = opt(v),
                 "权重" => indicator.weight = num(v).map(|n| sp(Dec(n))),
                 "佐证资料" => indicator.evidence = split_list(&text_of(v)),
-                k => set_extra(&mut indicator.extra, k, opt(v)),
+                // The catalogue's texts kept by key (描述) and the style's fields.
+                k => indicator.set_text(k, opt(v)),
             }
         }
-        [k] => set_extra(&mut proj.extra, k, opt(v)),
+        // The catalogue's texts kept by key (实施单位, …) and the style's fields.
+        [k] => proj.set_text(k, opt(v)),
         _ => return Err("路径无法识别".into()),
     }
     let _ = kind;
@@ -563,22 +553,6 @@ fn index_of(s: &str) -> Result<usize, String> {
         .and_then(|s| s.strip_suffix(']'))
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| "路径无法识别".to_string())
-}
-
-fn set_extra(
-    extra: &mut Vec<(crate::model::Text, crate::model::Text)>,
-    k: &str,
-    v: Option<crate::model::Text>,
-) {
-    let at = extra.iter().position(|(key, _)| key.value.trim() == k);
-    match (v, at) {
-        (Some(v), Some(i)) => extra[i].1 = v,
-        (Some(v), None) => extra.push((text(k), v)),
-        (None, Some(i)) => {
-            extra.remove(i);
-        }
-        (None, None) => {}
-    }
 }
 
 fn split_list(s: &str) -> Vec<crate::model::Text> {
@@ -1004,15 +978,11 @@ pub fn import(
                     weight: number("权重", &mut problems).map(|n| sp(Dec(n))),
                     scoring: get("赋分规则").map(text),
                     evidence: get("佐证资料").map(|v| split_list(&v)).unwrap_or_default(),
-                    description: get("描述").map(text),
-                    extra: style
-                        .style
-                        .fields
-                        .indicator
-                        .iter()
-                        .filter_map(|f| {
-                            get(&f.key.value).map(|v| (text(f.key.value.clone()), text(v)))
-                        })
+                    // The catalogue's texts kept by key (描述), then the style's fields.
+                    texts: crate::fields::stored_texts(crate::fields::Level::Indicator)
+                        .map(|f| f.key.to_string())
+                        .chain(style.style.fields.indicator.iter().map(|f| f.key.value.clone()))
+                        .filter_map(|k| get(&k).map(|v| (text(k), text(v))))
                         .collect(),
                 };
                 let score = number("结果.得分", &mut problems);
@@ -1359,12 +1329,6 @@ pub fn value_at(d: &Department, path: &str) -> Option<String> {
     let n = |x: Option<&crate::model::Num>| x.map(|x| x.value.0.normalize().to_string());
     match parts.as_slice() {
         ["名称"] => Some(proj.name.value.clone()),
-        ["实施单位"] => t(&proj.unit),
-        ["主管部门"] => t(&proj.supervisor),
-        ["负责人"] => t(&proj.manager),
-        ["项目属性"] => t(&proj.attribute),
-        ["项目期限"] => t(&proj.term),
-        ["主管处室"] => t(&proj.office),
         ["总体目标"] => proj.goals.as_ref().map(|g| g.value.texts().join("\n")),
         ["资金", k] => n(proj.funds.value.get(k)),
         ["自评", "实际完成情况"] => proj.eval.as_ref().map(|e| e.outcome.value.clone()),
@@ -1395,7 +1359,6 @@ pub fn value_at(d: &Department, path: &str) -> Option<String> {
                 "依据" => t(&i.basis),
                 "上年完成值" => t(&i.last_year),
                 "赋分规则" => t(&i.scoring),
-                "描述" => t(&i.description),
                 "权重" => n(i.weight.as_ref()),
                 "佐证资料" => Some(
                     i.evidence
@@ -1404,18 +1367,12 @@ pub fn value_at(d: &Department, path: &str) -> Option<String> {
                         .collect::<Vec<_>>()
                         .join(", "),
                 ),
-                k => i
-                    .extra
-                    .iter()
-                    .find(|(key, _)| key.value == k)
-                    .map(|(_, v)| v.value.clone()),
+                // The catalogue's texts kept by key (描述) and the style's fields.
+                k => i.text(k).map(|v| v.value.clone()),
             }
         }
-        [k] => proj
-            .extra
-            .iter()
-            .find(|(key, _)| key.value == *k)
-            .map(|(_, v)| v.value.clone()),
+        // The catalogue's texts kept by key (实施单位, …) and the style's fields.
+        [k] => proj.text(k).map(|v| v.value.clone()),
         _ => None,
     }
 }
@@ -1445,21 +1402,10 @@ pub fn printed_only(d: &Department, bound: &BTreeSet<String>) -> Department {
     for (p, proj) in out.projects.iter_mut().enumerate() {
         let at = |rest: &str| format!("项目[{p}].{rest}");
         let has = |rest: &str| bound.contains(&at(rest));
-        let keep = |v: &mut Option<crate::model::Text>, rest: &str| {
-            if !has(rest) {
-                *v = None;
-            }
-        };
-        keep(&mut proj.unit, "实施单位");
-        keep(&mut proj.supervisor, "主管部门");
-        keep(&mut proj.manager, "负责人");
-        keep(&mut proj.attribute, "项目属性");
-        keep(&mut proj.term, "项目期限");
-        keep(&mut proj.office, "主管处室");
         if !has("总体目标") {
             proj.goals = None;
         }
-        proj.extra.retain(|(k, _)| has(k.value.trim()));
+        proj.texts.retain(|(k, _)| has(k.value.trim()));
         proj.funds
             .value
             .entries
@@ -1481,7 +1427,7 @@ pub fn printed_only(d: &Department, bound: &BTreeSet<String>) -> Department {
             if !has("自评.实际完成情况") {
                 e.outcome = text("");
             }
-            e.extra
+            e.texts
                 .retain(|(k, _)| has(&format!("自评.{}", k.value.trim())));
             e.funds.value.entries.retain_mut(|(k, a)| {
                 let k = format!("自评.资金.{}.", k.value.trim());
@@ -1546,14 +1492,13 @@ pub fn printed_only(d: &Department, bound: &BTreeSet<String>) -> Department {
             keep_i(&mut ind.basis, "依据");
             keep_i(&mut ind.last_year, "上年完成值");
             keep_i(&mut ind.scoring, "赋分规则");
-            keep_i(&mut ind.description, "描述");
             if !has(&f("权重")) {
                 ind.weight = None;
             }
             if !has(&f("佐证资料")) {
                 ind.evidence.clear();
             }
-            ind.extra.retain(|(k, _)| has(&f(k.value.trim())));
+            ind.texts.retain(|(k, _)| has(&f(k.value.trim())));
         }
     }
     out

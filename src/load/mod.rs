@@ -1,9 +1,11 @@
 //! Reading `data/*.yaml` into the typed model. Every failure becomes a located diagnostic; a
-//! file that cannot be read, or breaks a loading rule, yields no model, the others load on.
+//! file that cannot be read yields no model, the others load on.
 //!
-//! A file is read in three passes over the same text: the untyped tree ([`extra::Node`]) for
-//! syntax, the safety limits and the text rules of every scalar ([`text`]), then the typed
-//! model, then the keys the typed model does not know ([`extra`]).
+//! A file is read in two passes over the same text: the untyped tree ([`node::Node`]) for
+//! syntax and the safety limits, then over that tree the text rules of every scalar ([`text`])
+//! and the typed model by the field catalogue ([`read`]), which reports every format problem
+//! of the file at once. A file with format problems gives a damaged department
+//! ([`Loaded::damaged`]): checked for its other problems in the same run, never built.
 
 use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
@@ -20,10 +22,11 @@ use crate::diag::{Diagnostic, FileId, Pos, Sources};
 use crate::model::Department;
 use crate::rules::{self, Rule};
 
-pub mod extra;
+pub mod node;
+pub mod read;
 pub mod text;
 
-use extra::Node;
+use node::Node;
 
 /// The largest data file read: a department with 10,000 projects of the corpus' size is about
 /// 15 MiB.
@@ -34,6 +37,10 @@ pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 pub struct Loaded {
     pub sources: Sources,
     pub departments: Vec<Department>,
+    /// Departments whose files have format problems (reported in `diagnostics`): read with
+    /// stand-ins for what could not be read, so that the check reports their other problems in
+    /// the same run; never built.
+    pub damaged: Vec<Department>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -48,6 +55,7 @@ pub struct Cache {
 struct Cached {
     hash: blake3::Hash,
     departments: Vec<Department>,
+    damaged: Vec<Department>,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -61,6 +69,10 @@ impl Loaded {
                 d.file += base;
                 d
             }));
+        self.damaged.extend(other.damaged.into_iter().map(|mut d| {
+            d.file += base;
+            d
+        }));
         self.diagnostics
             .extend(other.diagnostics.into_iter().map(|mut d| {
                 if let Some(p) = &mut d.pos {
@@ -233,6 +245,7 @@ fn load_file_cached(
         let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
         one.sources.add(path, text);
         one.departments = c.departments.clone();
+        one.damaged = c.damaged.clone();
         one.diagnostics = c.diagnostics.clone();
         return (one, None);
     }
@@ -240,6 +253,7 @@ fn load_file_cached(
     let keep = cache.map(|_| Cached {
         hash,
         departments: one.departments.clone(),
+        damaged: one.damaged.clone(),
         diagnostics: one.diagnostics.clone(),
     });
     (one, keep)
@@ -486,62 +500,33 @@ fn load_bytes(path: &Path, bytes: Vec<u8>, loaded: &mut Loaded) {
             return;
         }
     }
-    // 2. The text rules, over every scalar.
+    // 2. The text rules over every scalar, and the typed model read by the field catalogue:
+    // every problem of both is reported in this one run.
     let problems = text::check(&root, text);
-    if !problems.is_empty() {
-        for p in problems {
-            let pos = loaded.sources.pos(file, p.bytes);
-            loaded
-                .diagnostics
-                .push(Diagnostic::new(p.rule, Some(pos), p.message));
-        }
-        return;
+    let (mut dept, format) = read::department(&root, text);
+    dept.file = file;
+    let damaged = !problems.is_empty() || !format.is_empty();
+    for p in problems {
+        let pos = loaded.sources.pos(file, p.bytes);
+        loaded
+            .diagnostics
+            .push(Diagnostic::new(p.rule, Some(pos), p.message));
     }
-    // 3. The typed model, and the keys it does not know.
-    match parse(text) {
-        Ok(mut dept) => {
-            dept.file = file;
-            let bad = extra::collect(&root, &mut dept);
-            let ok = bad.is_empty();
-            for bad in bad {
-                let pos = span_pos(&loaded.sources, file, &bad.key.referenced);
-                loaded.diagnostics.push(Diagnostic::new(
-                    &rules::YAML_STRUCTURE,
-                    pos,
-                    format!("字段“{}”的值应是一段文字", bad.key.value),
-                ));
-            }
-            if ok {
-                loaded.departments.push(dept);
-            }
+    for p in format {
+        let mut d = Diagnostic::new(p.rule, span_pos(&loaded.sources, file, &p.at), p.message);
+        if let Some(h) = p.help {
+            d = d.help(h);
         }
-        Err(err) => {
-            let mut d = yaml_error(&loaded.sources, file, &err);
-            // A required key missing where an unknown key stands: report the misspelling.
-            let near = match (&err.location(), d.rule.code == rules::MISSING_FIELD.code) {
-                (Some(l), true) => extra::unknown_near(&root, l.line(), l.column()),
-                _ => Vec::new(),
-            };
-            if !near.is_empty() {
-                for (key, known) in near {
-                    let pos = span_pos(&loaded.sources, file, &key.referenced);
-                    loaded.diagnostics.push(Diagnostic::new(
-                        &rules::UNKNOWN_KEY,
-                        pos,
-                        format!(
-                            "未知字段“{}”；此处可用的字段：{}",
-                            key.value,
-                            known.join("、")
-                        ),
-                    ));
-                }
-                return;
-            }
-            if d.pos.is_none() {
-                d.path = Some(path.to_path_buf());
-            }
-            loaded.diagnostics.push(d);
+        if d.pos.is_none() {
+            d.path = Some(path.to_path_buf());
         }
+        loaded.diagnostics.push(d);
+    }
+    if damaged {
+        // Checked for what else is wrong, never built.
+        loaded.damaged.push(dept);
+    } else {
+        loaded.departments.push(dept);
     }
 }
 
@@ -569,8 +554,39 @@ fn options() -> Options {
 }
 
 /// Parses one department file.
-pub fn parse(text: &str) -> Result<Department, Error> {
-    parse_as(text)
+pub fn parse(text: &str) -> Result<Department, ParseError> {
+    let root = parse_tree(text).map_err(|(e, _)| ParseError::Yaml(e))?;
+    let (dept, problems) = read::department(&root, text);
+    if problems.is_empty() {
+        Ok(dept)
+    } else {
+        Err(ParseError::Format(problems))
+    }
+}
+
+/// Why [`parse`] gave no department.
+#[derive(Debug)]
+pub enum ParseError {
+    /// The YAML itself (syntax, limits).
+    Yaml(Error),
+    /// The format problems of a file that is valid YAML.
+    Format(Vec<read::Problem>),
+}
+
+impl std::fmt::Display for ParseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        match self {
+            ParseError::Yaml(e) => write!(f, "{}", translate(e, 0).message),
+            ParseError::Format(problems) => {
+                let first: Vec<String> = problems
+                    .iter()
+                    .take(3)
+                    .map(|p| format!("第 {} 行：{}", p.at.line(), p.message))
+                    .collect();
+                write!(f, "{}", first.join("；"))
+            }
+        }
+    }
 }
 
 /// Parses YAML text into any type, with the same budget and options as the data files.

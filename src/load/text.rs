@@ -13,7 +13,7 @@
 
 use serde_saphyr::{Location, Spanned};
 
-use super::extra::Node;
+use super::node::Node;
 use crate::rules::{self, Rule};
 
 /// The most characters (Unicode scalar values) one text may have: far beyond any text of an
@@ -95,7 +95,7 @@ fn walk(node: &Spanned<Node>, src: &str, out: &mut Vec<Problem>) {
 }
 
 /// The byte offset and length of a node in `src` (length 0 when the parser gave none).
-fn span(loc: &Location, src: &str) -> (usize, usize) {
+pub(super) fn span(loc: &Location, src: &str) -> (usize, usize) {
     let s = loc.span();
     let start = s.byte_offset().map_or(0, |o| o as usize).min(src.len());
     let len = s.byte_len().map_or(0, |l| l as usize);

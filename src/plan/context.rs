@@ -15,6 +15,8 @@ use rust_decimal::Decimal;
 
 use crate::check::{Dept, Eval, Ind, Proj};
 use crate::compute::{fmt_percent, fmt_score};
+use crate::fields::{self, Level};
+use crate::model::Texts;
 use crate::style::{LoadedStyle, MoneyUnit};
 use crate::target::{self, Direction};
 
@@ -121,9 +123,8 @@ fn text(s: &str) -> Value {
     Value::from(s.trim())
 }
 
-fn opt_text(t: &Option<crate::model::Text>) -> Value {
-    t.as_ref()
-        .map_or_else(|| Value::from(""), |t| text(&t.value))
+fn opt_text(t: Option<&crate::model::Text>) -> Value {
+    t.map_or_else(|| Value::from(""), |t| text(&t.value))
 }
 
 /// Money as printed by the style: in 万元 as written, or in 元, with fixed decimals and
@@ -221,12 +222,9 @@ pub fn project(dept: &Dept, p: &Proj, index: usize) -> Vars {
     let mut m: BTreeMap<String, Value> = BTreeMap::new();
     m.insert("序号".into(), Value::from(index));
     m.insert("名称".into(), text(&src.name.value));
-    m.insert("实施单位".into(), opt_text(&src.unit));
-    m.insert("主管部门".into(), opt_text(&src.supervisor));
-    m.insert("负责人".into(), opt_text(&src.manager));
-    m.insert("项目属性".into(), opt_text(&src.attribute));
-    m.insert("项目期限".into(), opt_text(&src.term));
-    m.insert("主管处室".into(), opt_text(&src.office));
+    for f in fields::stored_texts(Level::Project) {
+        m.insert(f.key.into(), opt_text(src.text(f.key)));
+    }
     let goals = goals(p);
     m.insert("总体目标".into(), Value::from(goals.join("\n")));
     m.insert("目标".into(), Value::from(goals));
@@ -386,16 +384,18 @@ pub fn indicator(dept: &Dept, ind: &Ind) -> Value {
     m.insert("数值".into(), Value::from(number));
     m.insert("单位".into(), Value::from(unit));
     m.insert("方向".into(), Value::from(direction_word(style, ind)));
-    m.insert("依据".into(), opt_text(&src.basis));
-    m.insert("上年完成值".into(), opt_text(&src.last_year));
+    m.insert("依据".into(), opt_text(src.basis.as_ref()));
+    m.insert("上年完成值".into(), opt_text(src.last_year.as_ref()));
     m.insert(
         "权重".into(),
         Value::from(ind.weight.map(fmt_score).unwrap_or_default()),
     );
-    m.insert("赋分规则".into(), opt_text(&src.scoring));
+    m.insert("赋分规则".into(), opt_text(src.scoring.as_ref()));
     let evidence: Vec<&str> = src.evidence.iter().map(|e| e.value.trim()).collect();
     m.insert("佐证资料".into(), Value::from(evidence.join(", ")));
-    m.insert("描述".into(), opt_text(&src.description));
+    for f in fields::stored_texts(Level::Indicator) {
+        m.insert(f.key.into(), opt_text(src.text(f.key)));
+    }
     let r = ind.result.as_ref();
     m.insert(
         "完成值".into(),
@@ -411,11 +411,11 @@ pub fn indicator(dept: &Dept, ind: &Ind) -> Value {
     );
     m.insert(
         "偏差原因".into(),
-        r.map_or(Value::from(""), |r| opt_text(&r.src.reason)),
+        r.map_or(Value::from(""), |r| opt_text(r.src.reason.as_ref())),
     );
     m.insert(
         "等级".into(),
-        r.map_or(Value::from(""), |r| opt_text(&r.src.grade)),
+        r.map_or(Value::from(""), |r| opt_text(r.src.grade.as_ref())),
     );
     for (k, v) in &ind.extras {
         m.insert(k.clone(), text(v));

@@ -8,23 +8,10 @@ use serde_saphyr::Spanned;
 
 use super::{CellSpec, DocumentSpec, Each, GridSpec, LoadedStyle, MoneySpec, SText};
 use crate::diag::{Diagnostic, FileId, Sources};
+use crate::fields::{self, Level};
 use crate::plan::context::Patterns;
 use crate::plan::vars::{self, Scope};
 use crate::rules::{self, Rule};
-
-/// Project fields a style may require (data keys).
-pub const PROJECT_FIELDS: &[&str] = &[
-    "实施单位",
-    "主管部门",
-    "负责人",
-    "项目属性",
-    "项目期限",
-    "主管处室",
-    "总体目标",
-];
-/// Indicator fields a style may require.
-pub const INDICATOR_FIELDS: &[&str] =
-    &["依据", "上年完成值", "权重", "赋分规则", "佐证资料", "描述"];
 
 struct Cx<'s> {
     sources: &'s Sources,
@@ -81,13 +68,14 @@ pub fn validate(
     let project_extra = extra_keys(&s.fields.project);
     let indicator_extra = extra_keys(&s.fields.indicator);
     let eval_extra = extra_keys(&s.fields.eval);
-    for (list, known) in [
-        (&s.fields.project, vars::PROJECT),
-        (&s.fields.indicator, vars::INDICATOR),
-        (&s.fields.eval, vars::EVAL),
+    for (list, known, level) in [
+        (&s.fields.project, vars::PROJECT, Level::Project),
+        (&s.fields.indicator, vars::INDICATOR, Level::Indicator),
+        (&s.fields.eval, vars::EVAL, Level::Eval),
     ] {
         for f in list {
-            if known.contains(&f.key.value.as_str()) || f.key.value.contains('.') {
+            let key = f.key.value.as_str();
+            if known.contains(&key) || fields::find(level, key).is_some() || key.contains('.') {
                 cx.emit(
                     &rules::STYLE_CONFLICT,
                     &f.key,
@@ -98,8 +86,10 @@ pub fn validate(
     }
     for f in &s.required_fields {
         let k = f.value.as_str();
-        let known = PROJECT_FIELDS.contains(&k)
-            || INDICATOR_FIELDS.contains(&k)
+        let requirable = || {
+            fields::requirable(Level::Project).chain(fields::requirable(Level::Indicator))
+        };
+        let known = requirable().any(|r| r == k)
             || project_extra.iter().any(|e| e == k)
             || indicator_extra.iter().any(|e| e == k)
             || eval_extra.iter().any(|e| e == k);
@@ -109,9 +99,8 @@ pub fn validate(
                 f,
                 format!("required_fields 中的“{k}”不是可要求填写的字段"),
                 format!(
-                    "可用：{}、{}，以及 fields 中声明的扩展字段",
-                    PROJECT_FIELDS.join("、"),
-                    INDICATOR_FIELDS.join("、")
+                    "可用：{}，以及 fields 中声明的扩展字段",
+                    requirable().collect::<Vec<_>>().join("、")
                 ),
             );
         }

@@ -8,6 +8,7 @@ use std::path::Path;
 
 use jixiao::diag::Diagnostic;
 use jixiao::load::Loaded;
+use jixiao::model::Texts;
 use proptest::prelude::*;
 
 use crate::common;
@@ -131,10 +132,10 @@ fn loaded_texts(loaded: &Loaded) -> Vec<String> {
         d.name.value.clone(),
         d.notes[0].value.clone(),
         p.name.value.clone(),
-        t(&p.unit),
-        t(&p.supervisor),
-        t(&p.manager),
-        t(&p.attribute),
+        t(&p.text("实施单位").cloned()),
+        t(&p.text("主管部门").cloned()),
+        t(&p.text("负责人").cloned()),
+        t(&p.text("项目属性").cloned()),
         p.goals.as_ref().unwrap().value.texts()[0].to_string(),
         i.name.value.clone(),
         i.target.value.clone(),
@@ -142,7 +143,7 @@ fn loaded_texts(loaded: &Loaded) -> Vec<String> {
         t(&i.basis),
         t(&i.scoring),
         i.evidence[0].value.clone(),
-        t(&i.description),
+        t(&i.text("描述").cloned()),
         t(&e.stated_rate),
         t(&e.exec_override),
         e.outcome.value.clone(),

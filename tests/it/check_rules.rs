@@ -2210,3 +2210,65 @@ fn a_combining_mark_is_printed_composed_and_check_agrees_with_build() {
     assert!(f.message.contains("U+0041 U+0332"), "{}", f.message);
     assert!(f.message.contains("字体链"), "{}", f.message);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Every problem of a file in one run (issue 21, item 3)
+
+/// Five independent slips and a misspelt key in one file: one `check` reports each at its
+/// line, with a suggestion where a known key or value is near, and no arithmetic rule speaks
+/// about the numbers that could not be read.
+#[test]
+fn every_slip_of_a_file_is_reported_in_one_run() {
+    let text = XINJIANG
+        .replacen("  - 名称: 项目甲\n", "  - 名称:\n", 1)
+        .replacen("财政拨款: 10,", "财政拨款: 1万,", 1)
+        .replacen("权重: 30, 赋分规则: 按照正常比例赋分", "权重: 30分, 赋分规则: 按照正常比例赋分", 1)
+        .replacen("佐证资料: [原始凭证]", "佐证资料: [原始凭正]", 1)
+        .replacen("三级: 社会效益, 指标值: 有效提高", "三级: 社会效益, 指标值: ", 1)
+        .replacen("上年完成值: 5万元", "上年完成: 5万元", 1);
+    let found = check_files(&[("a.yaml", &text)]);
+    let errors: Vec<(&str, usize, &str)> = found
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| (f.code, f.line, f.message.as_str()))
+        .collect();
+    let has = |code: &str, line: usize, words: &str| {
+        errors
+            .iter()
+            .any(|(c, l, m)| *c == code && *l == line && m.contains(words))
+    };
+    assert!(has("JX103", 5, ""), "empty 名称: {errors:#?}");
+    assert!(has("JX011", 7, "1万"), "1万: {errors:#?}");
+    assert!(has("JX011", 10, "30分"), "30分: {errors:#?}");
+    assert!(has("JX210", 11, "原始凭正"), "佐证资料: {errors:#?}");
+    assert!(has("JX010", 11, "是不是“上年完成值”"), "上年完成: {errors:#?}");
+    assert!(has("JX103", 12, ""), "empty 指标值: {errors:#?}");
+    // The numbers that did not read stand in as zero: no sum, weight or score rule runs on them.
+    for (code, line, message) in &errors {
+        let n: u32 = code[2..].parse().unwrap();
+        assert!(
+            !(211..=213).contains(&n) && !(300..=499).contains(&n),
+            "arithmetic on a damaged file: {code} line {line}: {message}"
+        );
+    }
+    assert_eq!(errors.len(), 6, "exactly the six slips: {errors:#?}");
+}
+
+/// A damaged file is never built, while a good one next to it is.
+#[test]
+fn a_damaged_file_is_not_built_but_its_neighbour_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::write(data.join("a.yaml"), XINJIANG.replacen("财政拨款: 10,", "财政拨款: 1万,", 1))
+        .unwrap();
+    std::fs::write(data.join("b.yaml"), XINJIANG.replacen("测试部门", "另一部门", 1)).unwrap();
+    let out = dir.path().join("out");
+    let o = common::build(&data, &out, &[]);
+    let err = common::stderr_of(&o);
+    assert!(!o.status.success(), "{err}");
+    assert!(err.contains("JX011"), "{err}");
+    let built = common::outputs_below(&out);
+    assert!(built.iter().any(|p| p.to_string_lossy().contains("另一部门")), "{built:?}");
+    assert!(!built.iter().any(|p| p.to_string_lossy().contains("测试部门")), "{built:?}");
+}

@@ -5,6 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
+use jixiao::model::Texts;
+
 use rust_xlsxwriter::{Format, Workbook};
 
 use crate::common::{import, stderr_of as stderr};
@@ -245,7 +247,7 @@ fn a_budget_system_export_becomes_a_checked_data_file() {
     assert_eq!(d.projects.len(), 2, "{text}");
     let a = &d.projects[0];
     assert_eq!(a.name.value, "人大代表培训经费");
-    assert_eq!(a.manager.as_ref().unwrap().value, "韩玲艳");
+    assert_eq!(a.text("负责人").unwrap().value, "韩玲艳");
     let funds: Vec<(String, String)> = a
         .funds
         .value
@@ -444,7 +446,7 @@ fn amounts_in_yuan_split_targets_and_a_department_column() {
     assert_eq!(targets, ["≥12次", "≥95%", "有效提升"]);
     assert_eq!(p.indicators[1].level1.value, "产出指标");
     assert_eq!(
-        p.indicators[2].description.as_ref().unwrap().value,
+        p.indicators[2].text("描述").unwrap().value,
         "履职水平"
     );
 }

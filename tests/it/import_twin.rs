@@ -11,6 +11,8 @@
 
 use std::collections::BTreeMap;
 use std::io::Cursor;
+
+use jixiao::model::Texts;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -39,11 +41,7 @@ fn stderr(o: &Output) -> String {
 
 fn load(path: &Path) -> Department {
     let text = std::fs::read_to_string(path).unwrap();
-    let mut d = jixiao::load::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    if let Ok(tree) = jixiao::load::parse_tree(&text) {
-        jixiao::load::extra::collect(&tree, &mut d);
-    }
-    d
+    jixiao::load::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// The model as text, positions aside: what "equal" means for two loaded files.
@@ -503,7 +501,7 @@ fn an_edited_twin_imports_with_exactly_its_edits() {
     new.weight = Some(jixiao::import::sp(jixiao::model::Dec(8.into())));
     new.scoring = Some(text("按照正常比例赋分"));
     new.evidence = vec![text("正式材料")];
-    new.extra = Vec::new();
+    new.texts = Vec::new();
     p.indicators.insert(1, new);
     let q = &mut want.projects[1];
     let gone = q
@@ -706,7 +704,7 @@ fn with_self_evaluation() -> (tempfile::TempDir, Department) {
                 score_override: None,
             })
             .collect(),
-        extra: Vec::new(),
+        texts: Vec::new(),
     });
     std::fs::write(
         dir.path().join("data/2023-kuerle-rendaban.yaml"),
@@ -750,7 +748,7 @@ fn a_target_table_workbook_carries_no_self_evaluation() {
     let (err, _) = import_into(root, &edited, Path::new("data"));
     let got = load(&root.join("data/2023-kuerle-rendaban.yaml"));
     let mut want = d.clone();
-    want.projects[0].manager = Some(jixiao::import::text("王芳"));
+    want.projects[0].set_text("负责人", Some(jixiao::import::text("王芳")));
     assert_same(&got, &want, &err);
 }
 

@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use jixiao::load::Loaded;
-use jixiao::model::{EvalAmounts, Indicator, IndicatorEval, Project, SelfEval};
 use jixiao::style::Styles;
 use serde_json::Value;
 
@@ -206,25 +205,43 @@ fn properties(def: &Value) -> Vec<String> {
 
 #[test]
 fn the_schema_knows_every_key_the_loader_knows() {
-    use jixiao::load::extra::field_names;
+    use jixiao::fields::{self, Level};
     let styles = styles();
     for style in styles.loaded() {
         let s = jixiao::schema::style_schema(style);
         let defs = &s["definitions"];
-        let pairs: [(&[&str], &Value); 6] = [
-            (field_names::<jixiao::model::Department>(), &s),
-            (field_names::<Project>(), &defs["dept_project"]),
-            (field_names::<Indicator>(), &defs["dept_indicator"]),
-            (field_names::<SelfEval>(), &defs["dept_eval"]),
-            (field_names::<EvalAmounts>(), &defs["dept_amounts"]),
+        let pairs: [(Level, &Value); 6] = [
+            (Level::Department, &s),
+            (Level::Project, &defs["dept_project"]),
+            (Level::Indicator, &defs["dept_indicator"]),
+            (Level::Eval, &defs["dept_eval"]),
+            (Level::Amounts, &defs["dept_amounts"]),
             (
-                field_names::<IndicatorEval>(),
+                Level::Result,
                 &defs["dept_eval"]["properties"]["指标"]["items"],
             ),
         ];
-        for (known, def) in pairs {
+        for (level, def) in pairs {
             let props = properties(def);
-            for k in known {
+            let known: Vec<&str> = fields::keys(level).collect();
+            // Nothing but the catalogue's keys and the style's declared fields.
+            let declared: Vec<&str> = match level {
+                Level::Project => &style.style.fields.project,
+                Level::Indicator => &style.style.fields.indicator,
+                Level::Eval => &style.style.fields.eval,
+                _ => &[][..],
+            }
+            .iter()
+            .map(|f| f.key.value.as_str())
+            .collect();
+            for p in &props {
+                assert!(
+                    known.contains(&p.as_str()) || declared.contains(&p.as_str()),
+                    "{}: the schema has “{p}” at {level:?}, which the catalogue does not",
+                    style.key
+                );
+            }
+            for k in &known {
                 // 签字 exists only where the style declares signature keys.
                 if *k == "签字" && style.style.signatures.is_empty() {
                     assert!(!props.iter().any(|p| p == k));
@@ -260,7 +277,7 @@ fn the_command_writes_the_schema() {
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let v: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
-    assert_eq!(v["properties"]["样式"]["const"], "xinjiang");
+    assert_eq!(v["properties"]["样式"]["anyOf"][0]["enum"][0], "xinjiang");
     let o = Command::new(env!("CARGO_BIN_EXE_jixiao"))
         .args(["schema", "--templates"])
         .arg(repo().join("templates"))
@@ -268,7 +285,7 @@ fn the_command_writes_the_schema() {
         .unwrap();
     assert!(o.status.success());
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert!(v["properties"]["样式"]["enum"].as_array().unwrap().len() >= 5);
+    assert!(v["properties"]["样式"]["anyOf"][0]["enum"].as_array().unwrap().len() >= 5);
     let o = Command::new(env!("CARGO_BIN_EXE_jixiao"))
         .args(["schema", "--style", "nosuch", "--templates"])
         .arg(repo().join("templates"))

@@ -933,7 +933,7 @@ fn has_value(yaml: &str, value: &str) -> bool {
 
 #[test]
 fn every_option_of_the_vocabulary_is_used() {
-    use jixiao::load::extra::field_names;
+    use jixiao::load::node::field_names;
     use jixiao::style::*;
     let style = fs::read_to_string(fixture().join("templates/every/style.yaml")).unwrap();
     // Comments do not count.
