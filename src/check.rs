@@ -9,13 +9,12 @@ use rust_decimal::Decimal;
 use serde_saphyr::Spanned;
 
 use crate::compute::{self, Comparison, Grade, fmt_decimal, fmt_percent, fmt_score, round};
-use crate::fields::{self, Level};
 use crate::diag::{Diagnostic, FileId, Pos, Sources};
+use crate::fields::{self, Level};
 use crate::load::Loaded;
 use crate::model::{
-    Texts,
     Department, EvalAmounts, Indicator, IndicatorEval, Num, Project, SelfEval, Sources as Money,
-    Text,
+    Text, Texts,
 };
 use crate::rules::{self, Rule};
 use crate::style::{LoadedStyle, Styles};
@@ -510,6 +509,7 @@ fn project_field<'p>(p: &'p Project, key: &str) -> Option<Option<&'p Text>> {
 
 fn indicator_field(i: &Indicator, key: &str) -> Option<bool> {
     Some(match key {
+        "二级" => i.level2.is_some(),
         "依据" => i.basis.is_some(),
         "上年完成值" => i.last_year.is_some(),
         "权重" => i.weight.is_some(),

@@ -202,7 +202,10 @@ fn style_definitions(style: &LoadedStyle, prefix: &str, defs: &mut Map<String, V
     let mut level2_rules = Vec::new();
     if s.level2 {
         ind_required.push("二级".into());
-        ind.insert("二级".into(), filled_text(describe(Level::Indicator, "二级")));
+        ind.insert(
+            "二级".into(),
+            filled_text(describe(Level::Indicator, "二级")),
+        );
         for l1 in &style.taxonomy.levels {
             let allowed = level2_spellings(style, l1);
             if allowed.is_empty() {
@@ -229,7 +232,11 @@ fn style_definitions(style: &LoadedStyle, prefix: &str, defs: &mut Map<String, V
     let v = &style.vocabulary;
     ind.insert(
         "依据".into(),
-        choice(&v.basis, false, &format!("指标值设置依据：{}", v.basis.join("、"))),
+        choice(
+            &v.basis,
+            false,
+            &format!("指标值设置依据：{}", v.basis.join("、")),
+        ),
     );
     ind.insert(
         "上年完成值".into(),
@@ -241,18 +248,19 @@ fn style_definitions(style: &LoadedStyle, prefix: &str, defs: &mut Map<String, V
     );
     ind.insert(
         "赋分规则".into(),
-        choice(&v.scoring, false, &format!("指标赋分规则：{}", v.scoring.join("、"))),
+        choice(
+            &v.scoring,
+            false,
+            &format!("指标赋分规则：{}", v.scoring.join("、")),
+        ),
     );
-    ind.insert(
-        "佐证资料".into(),
-        {
-            let one = choice(&v.evidence, false, "");
-            json!({
-                "anyOf": [one.clone(), {"type": "array", "items": one}, {"type": "null"}],
-                "description": format!("佐证资料，列表：{}", v.evidence.join("、")),
-            })
-        },
-    );
+    ind.insert("佐证资料".into(), {
+        let one = choice(&v.evidence, false, "");
+        json!({
+            "anyOf": [one.clone(), {"type": "array", "items": one}, {"type": "null"}],
+            "description": format!("佐证资料，列表：{}", v.evidence.join("、")),
+        })
+    });
     for f in fields::stored_texts(Level::Indicator) {
         ind.insert(f.key.into(), text(f.about));
     }
@@ -327,10 +335,7 @@ fn style_definitions(style: &LoadedStyle, prefix: &str, defs: &mut Map<String, V
         eval_money.insert(k.into(), reference("amounts"));
     }
     let mut result = Map::new();
-    result.insert(
-        "指标".into(),
-        filled_text(describe(Level::Result, "指标")),
-    );
+    result.insert("指标".into(), filled_text(describe(Level::Result, "指标")));
     result.insert(
         "实际完成值".into(),
         text(describe(Level::Result, "实际完成值")),
@@ -360,10 +365,7 @@ fn style_definitions(style: &LoadedStyle, prefix: &str, defs: &mut Map<String, V
             "properties": eval_money,
         }),
     );
-    eval.insert(
-        "执行率".into(),
-        text(describe(Level::Eval, "执行率")),
-    );
+    eval.insert("执行率".into(), text(describe(Level::Eval, "执行率")));
     eval.insert(
         "执行得分".into(),
         number(describe(Level::Eval, "执行得分"), None),
@@ -459,7 +461,10 @@ fn style_definitions(style: &LoadedStyle, prefix: &str, defs: &mut Map<String, V
 
     // The department.
     let mut dept = Map::new();
-    dept.insert("部门".into(), filled_text(describe(Level::Department, "部门")));
+    dept.insert(
+        "部门".into(),
+        filled_text(describe(Level::Department, "部门")),
+    );
     dept.insert("年度".into(), year());
     dept.insert(
         "样式".into(),
@@ -474,10 +479,7 @@ fn style_definitions(style: &LoadedStyle, prefix: &str, defs: &mut Map<String, V
         let mut sig = Map::new();
         let mut sig_required = Vec::new();
         for f in &s.signatures {
-            sig.insert(
-                f.key.value.clone(),
-                filled_text(&f.key.value),
-            );
+            sig.insert(f.key.value.clone(), filled_text(&f.key.value));
             if f.required {
                 sig_required.push(f.key.value.clone());
             }

@@ -18,8 +18,8 @@ use serde::Serialize;
 use serde_saphyr::Spanned;
 
 use crate::diag::{FileId, Sources, display_path};
-use crate::load::Loaded;
 use crate::fields::{self, Level};
+use crate::load::Loaded;
 use crate::model::{Department, Indicator, Num, Project, SelfEval, Text, Texts};
 use crate::style::{LoadedStyle, Styles};
 use crate::target::{self, Direction, Value};

@@ -927,7 +927,14 @@ pub fn import(
             let texts: Vec<(crate::model::Text, crate::model::Text)> =
                 crate::fields::stored_texts(crate::fields::Level::Indicator)
                     .map(|f| f.key.to_string())
-                    .chain(style.style.fields.indicator.iter().map(|f| f.key.value.clone()))
+                    .chain(
+                        style
+                            .style
+                            .fields
+                            .indicator
+                            .iter()
+                            .map(|f| f.key.value.clone()),
+                    )
                     .filter_map(|k| get(&format!("指标.{k}")).map(|v| (text(k), text(v))))
                     .collect();
             let name3 = get("指标.三级").unwrap_or_default();

@@ -981,7 +981,14 @@ pub fn import(
                     // The catalogue's texts kept by key (描述), then the style's fields.
                     texts: crate::fields::stored_texts(crate::fields::Level::Indicator)
                         .map(|f| f.key.to_string())
-                        .chain(style.style.fields.indicator.iter().map(|f| f.key.value.clone()))
+                        .chain(
+                            style
+                                .style
+                                .fields
+                                .indicator
+                                .iter()
+                                .map(|f| f.key.value.clone()),
+                        )
                         .filter_map(|k| get(&k).map(|v| (text(k), text(v))))
                         .collect(),
                 };

@@ -10,8 +10,8 @@ use serde_saphyr::{Location, Spanned};
 use super::node::Node;
 use crate::fields::{self, Level, Need, Shape};
 use crate::model::{
-    Dec, Department, Entries, EvalAmounts, Goals, Indicator, IndicatorEval, Num, Project,
-    SelfEval, Text, parse_amount,
+    Dec, Department, Entries, EvalAmounts, Goals, Indicator, IndicatorEval, Num, Project, SelfEval,
+    Text, parse_amount,
 };
 use crate::rules::{self, Rule};
 
@@ -97,7 +97,11 @@ impl Reader<'_> {
             Node::Plain(p) => {
                 let (start, len) = super::text::span(&node.referenced, self.src);
                 let own = self.src.get(start..start + len).unwrap_or("").trim();
-                Some(if own.is_empty() { p.clone() } else { own.to_string() })
+                Some(if own.is_empty() {
+                    p.clone()
+                } else {
+                    own.to_string()
+                })
             }
             _ => None,
         }
@@ -174,10 +178,7 @@ impl Reader<'_> {
             self.report(
                 &rules::MISSING_FIELD,
                 &node.referenced,
-                format!(
-                    "缺少必填字段“{key}”（写在{}这一层级下）",
-                    level.name_zh()
-                ),
+                format!("缺少必填字段“{key}”（写在{}这一层级下）", level.name_zh()),
             );
         }
         Some(out)
@@ -212,13 +213,23 @@ impl Reader<'_> {
     }
 
     fn number_value(&mut self, node: &Spanned<Node>, required: bool) -> Option<Num> {
-        let zero = || Spanned::new(Dec(rust_decimal::Decimal::ZERO), node.referenced, node.defined);
+        let zero = || {
+            Spanned::new(
+                Dec(rust_decimal::Decimal::ZERO),
+                node.referenced,
+                node.defined,
+            )
+        };
         let Some(s) = self.scalar_text(node) else {
             if matches!(node.value, Node::Null) {
                 if !required {
                     return None;
                 }
-                self.report(&rules::BAD_NUMBER, &node.referenced, "此处应填一个数字，却是空的");
+                self.report(
+                    &rules::BAD_NUMBER,
+                    &node.referenced,
+                    "此处应填一个数字，却是空的",
+                );
             } else {
                 self.wrong_type(node, Shape::Number);
             }
@@ -312,12 +323,10 @@ impl Reader<'_> {
     fn texts(&mut self, fs: &Fields, level: Level) -> Vec<(Text, Text)> {
         let mut out = Vec::new();
         for f in fields::stored_texts(level) {
-            if let Some(node) = fs.get(f.key)
+            if let Some((_, k, node)) = fs.known.iter().find(|(k, _, _)| *k == f.key)
                 && let Some(v) = self.text_value(node, false)
             {
-                if let Some((_, k, _)) = fs.known.iter().find(|(k, _, _)| *k == f.key) {
-                    out.push((k.clone(), v));
-                }
+                out.push((k.clone(), v));
             }
         }
         for (k, v) in &fs.other {
@@ -353,9 +362,8 @@ impl Reader<'_> {
         let signatures = match fs.get("签字") {
             Some(node) => {
                 self.entries(node, Shape::Names, |r, v| {
-                    r.text_value(v, true).unwrap_or_else(|| {
-                        Spanned::new(String::new(), v.referenced, v.defined)
-                    })
+                    r.text_value(v, true)
+                        .unwrap_or_else(|| Spanned::new(String::new(), v.referenced, v.defined))
                 })
                 .value
             }
@@ -403,8 +411,9 @@ impl Reader<'_> {
         let name = self.text_req(&fs, "名称");
         let funds = match fs.get("资金") {
             Some(n) => self.entries(n, Shape::Money, |r, v| {
-                r.number_value(v, true)
-                    .unwrap_or_else(|| Spanned::new(Dec(Default::default()), v.referenced, v.defined))
+                r.number_value(v, true).unwrap_or_else(|| {
+                    Spanned::new(Dec(Default::default()), v.referenced, v.defined)
+                })
             }),
             None => Spanned::new(Entries::default(), node.referenced, node.defined),
         };

@@ -3,24 +3,11 @@
 //! The style check uses this catalogue to report a misspelt name at its line in `style.yaml`;
 //! `docs/styles.md` lists the same names.
 
+use crate::fields::{self, Level};
 use crate::style::LoadedStyle;
 
-/// Keys of `项目`.
-pub const PROJECT: &[&str] = &[
-    "序号",
-    "名称",
-    "实施单位",
-    "主管部门",
-    "负责人",
-    "项目属性",
-    "项目期限",
-    "主管处室",
-    "总体目标",
-    "目标",
-    "资金",
-    "指标数",
-    "分值",
-];
+/// Keys of `项目`, besides the catalogue's texts kept by key ([`fields::stored_texts`]).
+pub const PROJECT: &[&str] = &["序号", "名称", "总体目标", "目标", "资金", "指标数", "分值"];
 /// Keys of `自评`.
 pub const EVAL: &[&str] = &[
     "实际完成情况",
@@ -34,7 +21,7 @@ pub const EVAL: &[&str] = &[
 ];
 /// Keys of one source under `自评.资金`.
 pub const EVAL_MONEY: &[&str] = &["年初预算", "全年预算", "全年执行", "执行率"];
-/// Keys of `指标`.
+/// Keys of `指标`, besides the catalogue's texts kept by key ([`fields::stored_texts`]).
 pub const INDICATOR: &[&str] = &[
     "一级",
     "二级",
@@ -49,7 +36,6 @@ pub const INDICATOR: &[&str] = &[
     "权重",
     "赋分规则",
     "佐证资料",
-    "描述",
     "完成值",
     "得分",
     "偏差原因",
@@ -90,8 +76,12 @@ pub fn check_path(style: &LoadedStyle, scope: Scope, path: &str) -> Result<(), S
     let parts: Vec<&str> = path.split('.').collect();
     let root = parts[0];
     let sources: Vec<&str> = style.source_keys().chain(["合计"]).collect();
-    let extras = |list: &[crate::style::ExtraField]| -> Vec<String> {
-        list.iter().map(|f| f.key.value.clone()).collect()
+    // The catalogue's texts kept by key (实施单位, 描述, …), then the style's fields.
+    let extras = |level: Level, list: &[crate::style::ExtraField]| -> Vec<String> {
+        fields::stored_texts(level)
+            .map(|f| f.key.to_string())
+            .chain(list.iter().map(|f| f.key.value.clone()))
+            .collect()
     };
     let within = |key: &str, known: &[&str], extra: &[String], what: &str| {
         if known.contains(&key) || extra.iter().any(|e| e == key) {
@@ -143,7 +133,12 @@ pub fn check_path(style: &LoadedStyle, scope: Scope, path: &str) -> Result<(), S
             }
             Some(k) => {
                 depth(2)?;
-                within(k, PROJECT, &extras(&style.style.fields.project), "项目")
+                within(
+                    k,
+                    PROJECT,
+                    &extras(Level::Project, &style.style.fields.project),
+                    "项目",
+                )
             }
         },
         "自评" => match parts.get(1) {
@@ -160,7 +155,12 @@ pub fn check_path(style: &LoadedStyle, scope: Scope, path: &str) -> Result<(), S
             }
             Some(k) => {
                 depth(2)?;
-                within(k, EVAL, &extras(&style.style.fields.eval), "自评")
+                within(
+                    k,
+                    EVAL,
+                    &extras(Level::Eval, &style.style.fields.eval),
+                    "自评",
+                )
             }
         },
         "一级" | "二级" | "指标" if !scope.indicator => {
@@ -181,7 +181,12 @@ pub fn check_path(style: &LoadedStyle, scope: Scope, path: &str) -> Result<(), S
         "指标" => {
             depth(2)?;
             parts.get(1).map_or(Ok(()), |k| {
-                within(k, INDICATOR, &extras(&style.style.fields.indicator), "指标")
+                within(
+                    k,
+                    INDICATOR,
+                    &extras(Level::Indicator, &style.style.fields.indicator),
+                    "指标",
+                )
             })
         }
         "分组" if scope.group => depth(1),

@@ -86,9 +86,8 @@ pub fn validate(
     }
     for f in &s.required_fields {
         let k = f.value.as_str();
-        let requirable = || {
-            fields::requirable(Level::Project).chain(fields::requirable(Level::Indicator))
-        };
+        let requirable =
+            || fields::requirable(Level::Project).chain(fields::requirable(Level::Indicator));
         let known = requirable().any(|r| r == k)
             || project_extra.iter().any(|e| e == k)
             || indicator_extra.iter().any(|e| e == k)

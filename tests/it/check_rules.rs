@@ -2222,9 +2222,17 @@ fn every_slip_of_a_file_is_reported_in_one_run() {
     let text = XINJIANG
         .replacen("  - 名称: 项目甲\n", "  - 名称:\n", 1)
         .replacen("财政拨款: 10,", "财政拨款: 1万,", 1)
-        .replacen("权重: 30, 赋分规则: 按照正常比例赋分", "权重: 30分, 赋分规则: 按照正常比例赋分", 1)
+        .replacen(
+            "权重: 30, 赋分规则: 按照正常比例赋分",
+            "权重: 30分, 赋分规则: 按照正常比例赋分",
+            1,
+        )
         .replacen("佐证资料: [原始凭证]", "佐证资料: [原始凭正]", 1)
-        .replacen("三级: 社会效益, 指标值: 有效提高", "三级: 社会效益, 指标值: ", 1)
+        .replacen(
+            "三级: 社会效益, 指标值: 有效提高",
+            "三级: 社会效益, 指标值: ",
+            1,
+        )
         .replacen("上年完成值: 5万元", "上年完成: 5万元", 1);
     let found = check_files(&[("a.yaml", &text)]);
     let errors: Vec<(&str, usize, &str)> = found
@@ -2241,7 +2249,10 @@ fn every_slip_of_a_file_is_reported_in_one_run() {
     assert!(has("JX011", 7, "1万"), "1万: {errors:#?}");
     assert!(has("JX011", 10, "30分"), "30分: {errors:#?}");
     assert!(has("JX210", 11, "原始凭正"), "佐证资料: {errors:#?}");
-    assert!(has("JX010", 11, "是不是“上年完成值”"), "上年完成: {errors:#?}");
+    assert!(
+        has("JX010", 11, "是不是“上年完成值”"),
+        "上年完成: {errors:#?}"
+    );
     assert!(has("JX103", 12, ""), "empty 指标值: {errors:#?}");
     // The numbers that did not read stand in as zero: no sum, weight or score rule runs on them.
     for (code, line, message) in &errors {
@@ -2260,15 +2271,32 @@ fn a_damaged_file_is_not_built_but_its_neighbour_is() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     std::fs::create_dir(&data).unwrap();
-    std::fs::write(data.join("a.yaml"), XINJIANG.replacen("财政拨款: 10,", "财政拨款: 1万,", 1))
-        .unwrap();
-    std::fs::write(data.join("b.yaml"), XINJIANG.replacen("测试部门", "另一部门", 1)).unwrap();
+    std::fs::write(
+        data.join("a.yaml"),
+        XINJIANG.replacen("财政拨款: 10,", "财政拨款: 1万,", 1),
+    )
+    .unwrap();
+    std::fs::write(
+        data.join("b.yaml"),
+        XINJIANG.replacen("测试部门", "另一部门", 1),
+    )
+    .unwrap();
     let out = dir.path().join("out");
     let o = common::build(&data, &out, &[]);
     let err = common::stderr_of(&o);
     assert!(!o.status.success(), "{err}");
     assert!(err.contains("JX011"), "{err}");
     let built = common::outputs_below(&out);
-    assert!(built.iter().any(|p| p.to_string_lossy().contains("另一部门")), "{built:?}");
-    assert!(!built.iter().any(|p| p.to_string_lossy().contains("测试部门")), "{built:?}");
+    assert!(
+        built
+            .iter()
+            .any(|p| p.to_string_lossy().contains("另一部门")),
+        "{built:?}"
+    );
+    assert!(
+        !built
+            .iter()
+            .any(|p| p.to_string_lossy().contains("测试部门")),
+        "{built:?}"
+    );
 }

@@ -445,10 +445,7 @@ fn amounts_in_yuan_split_targets_and_a_department_column() {
         .collect();
     assert_eq!(targets, ["≥12次", "≥95%", "有效提升"]);
     assert_eq!(p.indicators[1].level1.value, "产出指标");
-    assert_eq!(
-        p.indicators[2].text("描述").unwrap().value,
-        "履职水平"
-    );
+    assert_eq!(p.indicators[2].text("描述").unwrap().value, "履职水平");
 }
 
 #[test]

@@ -19,6 +19,7 @@ mod check_rules;
 mod check_scoring;
 mod diff;
 mod engine;
+mod fields;
 mod hostile_writes;
 mod import_flat;
 mod import_hostile;

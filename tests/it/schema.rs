@@ -285,7 +285,13 @@ fn the_command_writes_the_schema() {
         .unwrap();
     assert!(o.status.success());
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert!(v["properties"]["样式"]["anyOf"][0]["enum"].as_array().unwrap().len() >= 5);
+    assert!(
+        v["properties"]["样式"]["anyOf"][0]["enum"]
+            .as_array()
+            .unwrap()
+            .len()
+            >= 5
+    );
     let o = Command::new(env!("CARGO_BIN_EXE_jixiao"))
         .args(["schema", "--style", "nosuch", "--templates"])
         .arg(repo().join("templates"))
@@ -293,4 +299,170 @@ fn the_command_writes_the_schema() {
         .unwrap();
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("找不到样式"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schema = check (issue 21, item 2)
+
+/// The rules the schema expresses: the format (JX0xx) and what a key or value alone decides
+/// (required keys, empty texts, the year's range, the style's vocabularies, money sources and
+/// signs). Sums, weights, scores and cross-references are the check's alone.
+const SCHEMA_RULES: &[&str] = &[
+    "JX007", "JX010", "JX011", "JX012", "JX101", "JX102", "JX103", "JX105", "JX106", "JX110",
+    "JX201", "JX202", "JX207", "JX209", "JX210", "JX215", "JX302", "JX303", "JX407",
+];
+
+/// `text` with the value of the first `key: value` (block or flow) replaced by `value`.
+fn set_first(text: &str, key: &str, value: &str) -> Option<String> {
+    let pat = format!("{key}: ");
+    let at = text.match_indices(&pat).map(|(i, _)| i).find(|&i| {
+        text[..i]
+            .chars()
+            .next_back()
+            .is_none_or(|c| c == ' ' || c == '{' || c == '\n')
+    })?;
+    let start = at + pat.len();
+    let rest = &text[start..];
+    let end = if rest.starts_with('[') {
+        rest.find(']')? + 1
+    } else {
+        rest.find([',', '}', '\n']).unwrap_or(rest.len())
+    };
+    Some(format!("{}{value}{}", &text[..start], &rest[end..]))
+}
+
+/// `text` with the first key `key` renamed.
+fn rename_first(text: &str, key: &str, to: &str) -> Option<String> {
+    let pat = format!("{key}: ");
+    let at = text.match_indices(&pat).map(|(i, _)| i).find(|&i| {
+        text[..i]
+            .chars()
+            .next_back()
+            .is_none_or(|c| c == ' ' || c == '{' || c == '\n')
+    })?;
+    Some(format!("{}{to}: {}", &text[..at], &text[at + pat.len()..]))
+}
+
+/// Whether the check finds a problem the schema expresses in `text` (alone in a directory).
+fn check_refuses(text: &str) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.yaml"), text).unwrap();
+    let mut loaded = jixiao::load::load_dir(dir.path());
+    let styles = Styles::load(&repo().join("templates"), &mut loaded);
+    let checked = jixiao::check::check(&loaded, &styles);
+    loaded
+        .diagnostics
+        .iter()
+        .chain(&checked.diagnostics)
+        .filter(|d| d.is_error() && SCHEMA_RULES.contains(&d.rule.code))
+        .map(|d| format!("{} {}", d.rule.code, d.message))
+        .collect()
+}
+
+/// Single mutations of every sample file — spellings the documentation allows and slips it
+/// does not — judged by the schema (as an editor would) and by the check: they agree on every
+/// case.
+#[test]
+fn the_schema_and_the_check_agree_on_every_mutation() {
+    let styles = styles();
+    let generic = validator(&jixiao::schema::generic_schema(&styles));
+    type Mutation = (&'static str, fn(&str) -> Option<String>);
+    let mutations: &[Mutation] = &[
+        // Allowed.
+        ("年度 quoted", |t| set_first(t, "年度", "\"2025\"")),
+        ("年度 padded", |t| set_first(t, "年度", "\" 2025 \"")),
+        ("权重 quoted", |t| set_first(t, "权重", "\"20\"")),
+        ("财政拨款 quoted", |t| {
+            set_first(t, "财政拨款", "\"86.5\"")
+        }),
+        ("财政拨款 with 6 decimals", |t| {
+            set_first(t, "财政拨款", "\"1.123456\"")
+        }),
+        ("上年完成值 a number", |t| {
+            set_first(t, "上年完成值", "11")
+        }),
+        ("指标值 a number", |t| set_first(t, "指标值", "100")),
+        ("二级 with a code", |t| {
+            set_first(t, "二级", "11-数量指标")
+        }),
+        ("一级 with a code and spaces", |t| {
+            set_first(t, "一级", "\"1- 产出指标 \"")
+        }),
+        ("依据 padded", |t| set_first(t, "依据", "\" 计划标准 \"")),
+        ("佐证资料 one text", |t| {
+            set_first(t, "佐证资料", "正式材料")
+        }),
+        ("总体目标 a number", |t| set_first(t, "总体目标", "12")),
+        ("负责人 a number", |t| set_first(t, "负责人", "12")),
+        ("样式 padded", |t| {
+            let style = t
+                .lines()
+                .find_map(|l| l.strip_prefix("样式: "))?
+                .trim()
+                .to_string();
+            set_first(t, "样式", &format!("\" {style} \""))
+        }),
+        // Refused.
+        ("年度 in words", |t| set_first(t, "年度", "二〇二五")),
+        ("年度 out of range", |t| set_first(t, "年度", "1999")),
+        ("权重 with a unit", |t| set_first(t, "权重", "20分")),
+        ("财政拨款 with a unit", |t| {
+            set_first(t, "财政拨款", "1万")
+        }),
+        ("财政拨款 negative", |t| set_first(t, "财政拨款", "-1")),
+        ("财政拨款 with 7 decimals", |t| {
+            set_first(t, "财政拨款", "\"1.1234567\"")
+        }),
+        ("财政拨款 a list", |t| set_first(t, "财政拨款", "[1]")),
+        ("名称 empty", |t| set_first(t, "名称", "\"\"")),
+        ("名称 blank", |t| set_first(t, "名称", "\"  \"")),
+        ("指标值 a list", |t| set_first(t, "指标值", "[a]")),
+        ("一级 unknown", |t| set_first(t, "一级", "产出")),
+        ("二级 of another 一级", |t| {
+            set_first(t, "二级", "满意度指标")
+        }),
+        ("依据 unknown", |t| set_first(t, "依据", "计划")),
+        ("赋分规则 unknown", |t| set_first(t, "赋分规则", "比例")),
+        ("佐证资料 misspelt", |t| {
+            set_first(t, "佐证资料", "[正式资料]")
+        }),
+        ("等级 unknown", |t| set_first(t, "等级", "优")),
+        ("三级 misspelt key", |t| {
+            rename_first(t, "三级", "三级指标")
+        }),
+        ("指标值 misspelt key", |t| {
+            rename_first(t, "指标值", "指标植")
+        }),
+        ("部门 misspelt key", |t| {
+            rename_first(t, "部门", "部门名称")
+        }),
+        ("资金 source unknown", |t| {
+            rename_first(t, "财政拨款", "专户资金")
+        }),
+        ("样式 unknown", |t| set_first(t, "样式", "sichuan")),
+    ];
+    let mut disagreements = Vec::new();
+    let mut cases = 0;
+    for path in data_files() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (what, mutate) in mutations {
+            let Some(mutated) = mutate(&text) else {
+                continue;
+            };
+            let Ok(json) = serde_saphyr::from_str::<Value>(&mutated) else {
+                continue;
+            };
+            cases += 1;
+            let schema = errors(&generic, &json);
+            let check = check_refuses(&mutated);
+            if schema.is_empty() != check.is_empty() {
+                disagreements.push(format!(
+                    "{} / {what}: schema {schema:?} · check {check:?}",
+                    path.file_name().unwrap().to_string_lossy()
+                ));
+            }
+        }
+    }
+    assert!(cases >= 150, "only {cases} cases");
+    assert!(disagreements.is_empty(), "{disagreements:#?}");
 }

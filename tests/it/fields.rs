@@ -1,0 +1,157 @@
+//! The field catalogue (`src/fields.rs`) is the one definition of the data format: every
+//! consumer knows exactly its keys (issue 21, item 1). Each test fails when a field is known to
+//! one consumer and not another.
+
+use jixiao::fields::{self, Level, Need, Shape};
+
+use crate::common;
+
+/// The keys of a level's table in `docs/data-format.md` (the section starting at `heading`),
+/// with their 必填 column.
+fn docs_table(heading: &str) -> Vec<(String, String)> {
+    let doc = std::fs::read_to_string(common::repo().join("docs/data-format.md")).unwrap();
+    let start = doc
+        .lines()
+        .position(|l| l.trim() == heading)
+        .unwrap_or_else(|| panic!("no section {heading}"));
+    doc.lines()
+        .skip(start + 1)
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'))
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            let key = cells.get(1)?.strip_prefix('`')?.strip_suffix('`')?;
+            Some((key.to_string(), cells.get(2)?.to_string()))
+        })
+        .collect()
+}
+
+#[test]
+fn the_documentation_lists_every_field_with_its_need() {
+    for (level, heading) in [
+        (Level::Department, "## 文件顶层"),
+        (Level::Project, "## 项目"),
+        (Level::Indicator, "### 指标（一行一条三级指标）"),
+        (Level::Eval, "### 自评（年度结束后）"),
+    ] {
+        let want: Vec<(String, String)> = fields::of(level)
+            .map(|f| {
+                let need = match f.need {
+                    Need::Required => "是",
+                    Need::ByStyle => "视样式",
+                    Need::Optional => "否",
+                };
+                (f.key.to_string(), need.to_string())
+            })
+            .collect();
+        assert_eq!(docs_table(heading), want, "{heading}");
+    }
+    // The result and amount keys are named in the self-evaluation's rows.
+    let doc = std::fs::read_to_string(common::repo().join("docs/data-format.md")).unwrap();
+    for level in [Level::Result, Level::Amounts] {
+        for k in fields::keys(level) {
+            assert!(doc.contains(&format!("`{k}`")), "{k} is not documented");
+        }
+    }
+}
+
+#[test]
+fn a_style_may_name_every_printed_field_in_its_patterns() {
+    let mut loaded = jixiao::load::Loaded::default();
+    let styles = jixiao::style::Styles::load(&common::repo().join("templates"), &mut loaded);
+    let style = styles.get("xinjiang").unwrap();
+    let scope = jixiao::plan::vars::Scope {
+        project: true,
+        indicator: true,
+        ..Default::default()
+    };
+    for (level, root) in [(Level::Project, "项目"), (Level::Indicator, "指标")] {
+        for f in fields::of(level) {
+            if matches!(f.shape, Shape::Records(_) | Shape::Record(_)) {
+                continue;
+            }
+            let name = format!("{root}.{}", f.key);
+            assert!(
+                jixiao::plan::vars::check_path(style, scope, &name).is_ok(),
+                "{name} is not a pattern variable"
+            );
+        }
+    }
+}
+
+/// A department with every catalogue key filled, written by `yaml_out` and read back: the keys
+/// come out in the catalogue's order and nothing is lost.
+#[test]
+fn the_writer_follows_the_catalogue_order_and_reads_back() {
+    let text = "\
+部门: 甲局
+年度: 2024
+样式: xinjiang
+签字: {主要领导: 张三}
+备注: [说明]
+项目:
+  - 名称: 项目甲
+    主管处室: 行政处
+    项目期限: 1 年
+    项目属性: 经常性项目
+    负责人: 张三
+    主管部门: 乙委
+    实施单位: 甲局
+    资金: {财政拨款: 10, 合计: 10}
+    总体目标: 目标
+    指标:
+      - {描述: 说明, 佐证资料: [正式材料], 赋分规则: 直接赋分, 权重: 10, 上年完成值: 1次, 依据: 计划标准, 指标值: =1次, 三级: 次数, 二级: 数量指标, 一级: 产出指标}
+";
+    let d = jixiao::load::parse(text).unwrap();
+    let out = jixiao::yaml_out::department(&d, &[]);
+    let order = |level: Level, within: &str| {
+        let mut last = 0;
+        for k in fields::keys(level) {
+            if let Some(i) = within.find(&format!("{k}: ")) {
+                assert!(i >= last, "{k} out of the catalogue's order in:\n{within}");
+                last = i;
+            }
+        }
+    };
+    let project_part = &out[out.find("  - 名称").unwrap()..out.find("    指标:").unwrap()];
+    order(Level::Project, project_part);
+    let indicator_line = out.lines().find(|l| l.contains("一级: ")).unwrap();
+    order(Level::Indicator, indicator_line);
+    let back = jixiao::load::parse(&out).unwrap();
+    assert_eq!(jixiao::yaml_out::department(&back, &[]), out);
+    for f in fields::stored_texts(Level::Project) {
+        use jixiao::model::Texts;
+        assert!(back.projects[0].text(f.key).is_some(), "{} lost", f.key);
+    }
+}
+
+/// `jixiao new` writes a placeholder or a comment for every field a style requires.
+#[test]
+fn the_scaffold_offers_every_required_field() {
+    let dir = tempfile::tempdir().unwrap();
+    common::copy_dir(
+        &common::repo().join("templates"),
+        &dir.path().join("templates"),
+    );
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_jixiao"))
+        .current_dir(dir.path())
+        .args(["new", "甲局", "--style", "ningxia", "--year", "2024"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", common::stderr_of(&o));
+    let file = std::fs::read_dir(dir.path().join("data"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .unwrap();
+    let text = std::fs::read_to_string(&file).unwrap();
+    for level in [Level::Department, Level::Project, Level::Indicator] {
+        for f in fields::of(level).filter(|f| f.need == Need::Required) {
+            assert!(
+                text.contains(&format!("{}:", f.key)),
+                "{} missing:\n{text}",
+                f.key
+            );
+        }
+    }
+}
