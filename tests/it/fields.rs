@@ -83,26 +83,32 @@ fn a_style_may_name_every_printed_field_in_its_patterns() {
 /// come out in the catalogue's order and nothing is lost.
 #[test]
 fn the_writer_follows_the_catalogue_order_and_reads_back() {
-    let text = "\
+    // The texts kept by key, from the catalogue's examples, in reverse order.
+    let texts: String = fields::stored_texts(Level::Project)
+        .collect::<Vec<_>>()
+        .iter()
+        .rev()
+        .map(|f| format!("    {}: \"{}\"\n", f.key, f.example))
+        .collect();
+    let described: String = fields::stored_texts(Level::Indicator)
+        .map(|f| format!("{}: \"{}\", ", f.key, f.example))
+        .collect();
+    let text = format!(
+        "\
 部门: 甲局
 年度: 2024
 样式: xinjiang
-签字: {主要领导: 张三}
+签字: {{主要领导: 张三}}
 备注: [说明]
 项目:
   - 名称: 项目甲
-    主管处室: 行政处
-    项目期限: 1 年
-    项目属性: 经常性项目
-    负责人: 张三
-    主管部门: 乙委
-    实施单位: 甲局
-    资金: {财政拨款: 10, 合计: 10}
+{texts}    资金: {{财政拨款: 10, 合计: 10}}
     总体目标: 目标
     指标:
-      - {描述: 说明, 佐证资料: [正式材料], 赋分规则: 直接赋分, 权重: 10, 上年完成值: 1次, 依据: 计划标准, 指标值: =1次, 三级: 次数, 二级: 数量指标, 一级: 产出指标}
-";
-    let d = jixiao::load::parse(text).unwrap();
+      - {{{described}佐证资料: [正式材料], 赋分规则: 直接赋分, 权重: 10, 上年完成值: 1次, 依据: 计划标准, 指标值: =1次, 三级: 次数, 二级: 数量指标, 一级: 产出指标}}
+"
+    );
+    let d = jixiao::load::parse(&text).unwrap();
     let out = jixiao::yaml_out::department(&d, &[]);
     let order = |level: Level, within: &str| {
         let mut last = 0;
