@@ -189,6 +189,7 @@ pub static FIELDS: &[Field] = &[
     f(L::Project, "项目属性", S::Text, ByStyle, Texts, "项目属性，如“一年期项目”“经常性项目”", "经常性项目"),
     f(L::Project, "项目期限", S::Text, ByStyle, Texts, "项目期限，如“1 年”", "1 年"),
     f(L::Project, "主管处室", S::Text, ByStyle, Texts, "项目主管处室", "行政处"),
+    f(L::Project, "科目代码", S::Text, ByStyle, Texts, "财政资金科目代码，如“21305”（写成文字，加引号）", "21305"),
     f(L::Project, "资金", S::Money, Required, Model, "按资金来源的金额（万元，精确小数）；“合计”可选，工具按各来源相加后核对", ""),
     f(L::Project, "总体目标", S::Goals, ByStyle, Model, "年度总体目标：一段文字，或每项一个“目标N”的列表", "保障人大代表依法履职"),
     f(L::Project, "指标", S::Records(L::Indicator), Required, Model, "绩效指标列表，一行一条三级指标", ""),
