@@ -30,17 +30,23 @@ pub enum Level {
     Result,
     /// One source's figures under `自评.资金`.
     Amounts,
+    /// The top of a region file (`地区.yaml`), which is no department's data.
+    Region,
+    /// One item of the region file's `签字`.
+    RegionSignature,
 }
 
 impl Level {
     /// Every level, outermost first.
-    pub const ALL: [Level; 6] = [
+    pub const ALL: [Level; 8] = [
         Level::Department,
         Level::Project,
         Level::Indicator,
         Level::Eval,
         Level::Result,
         Level::Amounts,
+        Level::Region,
+        Level::RegionSignature,
     ];
 
     /// Whether a style may declare further text fields here (`fields:` in `style.yaml`); other
@@ -59,6 +65,8 @@ impl Level {
             Level::Eval => "自评",
             Level::Result => "自评.指标",
             Level::Amounts => "自评.资金 的每个来源",
+            Level::Region => "地区文件（地区.yaml）",
+            Level::RegionSignature => "地区文件的签字",
         }
     }
 }
@@ -224,6 +232,13 @@ pub static FIELDS: &[Field] = &[
     f(L::Amounts, "年初预算", S::Number, Optional, Model, "年初预算数（万元）", "50"),
     f(L::Amounts, "全年预算", S::Number, Required, Model, "全年预算数（A，万元）", "50"),
     f(L::Amounts, "全年执行", S::Number, Required, Model, "全年执行数（B，万元）", "48.5"),
+    // The region file (地区.yaml), read by `crate::region` (a test holds its keys equal).
+    f(L::Region, "地区", S::Text, Required, Model, "地区名称，印在汇总表标题中，如“样例市”", "样例市"),
+    f(L::Region, "编制单位", S::Text, Optional, Model, "编制汇总表的单位，如“样例市财政局”", "样例市财政局"),
+    f(L::Region, "签字", S::Records(L::RegionSignature), Optional, Model, "每张汇总表下方的签字行，按顺序", ""),
+    f(L::Region, "汇总", S::TextList, Optional, Model, "要生成的汇总表样式（templates/ 下带 region.yaml 的目录）", "[region]"),
+    f(L::RegionSignature, "标签", S::Text, Required, Model, "签字行的标签，如“负责人：”", "负责人："),
+    f(L::RegionSignature, "内容", S::Text, Optional, Model, "标签后印的内容；留空待手签", ""),
 ];
 
 /// The grades the check accepts for `等级` (`compute::Grade::parse`; a test holds them equal).

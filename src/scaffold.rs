@@ -98,7 +98,7 @@ const README: &str = include_str!("scaffold_readme.md");
 /// Editor settings of a new project: every data file checked against the schema of all styles
 /// (a file's own first line names its style's schema, which wins where both apply), except the
 /// region file, which is no department's data (a leading `!` excludes a file in the YAML
-/// language server; older versions ignore the pattern).
+/// language server; older versions ignore the pattern) and has its own schema.
 fn vscode_settings() -> String {
     let mut files = vec!["data/*.yaml".to_string()];
     files.extend(
@@ -106,8 +106,15 @@ fn vscode_settings() -> String {
             .iter()
             .map(|n| format!("!data/{n}")),
     );
+    let region: Vec<String> = crate::region::FILE_NAMES
+        .iter()
+        .map(|n| format!("data/{n}"))
+        .collect();
     let settings = serde_json::json!({
-        "yaml.schemas": { "./schemas/jixiao.schema.json": files },
+        "yaml.schemas": {
+            "./schemas/jixiao.schema.json": files,
+            format!("./{}", crate::schema::REGION_SCHEMA_FILE): region,
+        },
         "files.encoding": "utf8",
     });
     let mut text = serde_json::to_string_pretty(&settings).unwrap_or_default();
@@ -162,16 +169,16 @@ pub fn init(root: &Path) -> Result<Init, String> {
     let templates = root.join("templates");
     let mut loaded = crate::load::Loaded::default();
     let styles = Styles::load(&templates, &mut loaded);
-    for (rel, text) in schemas(&styles) {
+    for (rel, text) in schemas(&styles, &templates) {
         crate::write::write_atomic(root, Path::new(&rel), text.as_bytes()).map_err(io)?;
         out.written.push(root.join(&rel));
     }
     Ok(out)
 }
 
-/// The schema files of a project: `schemas/<style>.schema.json` for each style without errors
-/// and `schemas/jixiao.schema.json` for all.
-pub fn schemas(styles: &Styles) -> Vec<(String, String)> {
+/// The schema files of a project: `schemas/<style>.schema.json` for each style without errors,
+/// `schemas/jixiao.schema.json` for all, and the region file's.
+pub fn schemas(styles: &Styles, templates: &Path) -> Vec<(String, String)> {
     let pretty = |v: &serde_json::Value| {
         let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
         s.push('\n');
@@ -187,6 +194,10 @@ pub fn schemas(styles: &Styles) -> Vec<(String, String)> {
             pretty(&crate::schema::style_schema(style)),
         ));
     }
+    out.push((
+        crate::schema::REGION_SCHEMA_FILE.to_string(),
+        crate::schema::region_schema_text(templates),
+    ));
     out
 }
 

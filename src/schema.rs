@@ -539,6 +539,71 @@ pub fn style_schema(style: &LoadedStyle) -> Value {
     root
 }
 
+/// The schema of the region file (`地区.yaml`): its keys from the field catalogue, the summary
+/// styles offered from `styles`' region styles.
+pub fn region_schema(region_styles: &[String]) -> Value {
+    let signature = object_of(Level::RegionSignature, Map::new());
+    let mut props = Map::new();
+    for f in fields::of(Level::Region) {
+        let v = match f.shape {
+            fields::Shape::Records(_) => json!({
+                "type": "array",
+                "description": f.about,
+                "items": signature.clone(),
+            }),
+            fields::Shape::TextList => {
+                let item = if region_styles.is_empty() {
+                    text("")
+                } else {
+                    choice(region_styles, false, "")
+                };
+                // A list (the region file is read by serde: one name alone is refused).
+                json!({
+                    "anyOf": [{"type": "array", "items": item}, {"type": "null"}],
+                    "description": f.about,
+                })
+            }
+            _ if f.need == fields::Need::Required => filled_text(f.about),
+            _ => text(f.about),
+        };
+        props.insert(f.key.into(), v);
+    }
+    let mut root = object_of(Level::Region, props);
+    root["$schema"] = json!(DIALECT);
+    root["title"] = json!("jixiao 地区文件（地区.yaml）");
+    root
+}
+
+/// The schema text of the region file, offering the summary styles of `templates`.
+pub fn region_schema_text(templates: &std::path::Path) -> String {
+    let value = region_schema(&crate::region::style::available(templates));
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// An object of `level`: its keys (texts unless `props` says otherwise), its required keys, and
+/// nothing else.
+fn object_of(level: Level, mut props: Map<String, Value>) -> Value {
+    for f in fields::of(level) {
+        if !props.contains_key(f.key) {
+            let v = if f.need == fields::Need::Required {
+                filled_text(f.about)
+            } else {
+                text(f.about)
+            };
+            props.insert(f.key.into(), v);
+        }
+    }
+    json!({
+        "type": "object",
+        "description": level.name_zh(),
+        "additionalProperties": false,
+        "required": required_keys(level),
+        "properties": props,
+    })
+}
+
 /// The schema of any data file: the style named by `样式` decides the rest.
 pub fn generic_schema(styles: &Styles) -> Value {
     let mut defs = Map::new();
@@ -577,6 +642,9 @@ pub fn generic_schema(styles: &Styles) -> Value {
 pub fn modeline(schema_path: &str) -> String {
     format!("# yaml-language-server: $schema={schema_path}")
 }
+
+/// Where a project keeps the schema of the region file, relative to the project directory.
+pub const REGION_SCHEMA_FILE: &str = "schemas/地区.schema.json";
 
 /// Where a project keeps the schema of a style, relative to the project directory.
 pub fn schema_file(style: &str) -> String {

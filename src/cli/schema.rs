@@ -14,6 +14,9 @@ pub struct Args {
     /// 样式目录（默认：data/ 旁的 templates/）
     #[arg(long)]
     pub templates: Option<PathBuf>,
+    /// 写地区文件（地区.yaml）的格式，而不是部门数据文件的
+    #[arg(long, conflicts_with = "style")]
+    pub region: bool,
     /// 写入这个文件（默认或 - ：打印到标准输出）
     #[arg(long, short)]
     pub out: Option<PathBuf>,
@@ -51,7 +54,12 @@ pub fn schema_text(styles: &Styles, style: Option<&str>) -> Result<String, Strin
 pub fn run(args: &Args) -> ExitCode {
     let templates = crate::workspace::templates_dir(Path::new("data"), args.templates.as_deref());
     let (styles, loaded) = load_styles(&templates);
-    let text = match schema_text(&styles, args.style.as_deref()) {
+    let text = if args.region {
+        Ok(crate::schema::region_schema_text(&templates))
+    } else {
+        schema_text(&styles, args.style.as_deref())
+    };
+    let text = match text {
         Ok(t) => t,
         Err(e) => {
             print_problems(&loaded);

@@ -181,6 +181,22 @@ pub struct LoadedRegionStyle {
     pub patterns: Arc<Patterns>,
 }
 
+/// The file that makes a directory of `templates/` a summary style.
+pub const STYLE_FILE: &str = "region.yaml";
+
+/// The summary styles of `templates` (directories with a [`STYLE_FILE`]), in name order.
+pub fn available(templates: &Path) -> Vec<String> {
+    let mut out: Vec<String> = std::fs::read_dir(templates)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.path().join(STYLE_FILE).is_file())
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .collect();
+    out.sort();
+    out
+}
+
 /// Loads and checks `templates/<key>/region.yaml`; `None` (with diagnostics at their place)
 /// when it is missing or broken.
 pub fn load(
@@ -191,7 +207,7 @@ pub fn load(
 ) -> Option<LoadedRegionStyle> {
     let name = key.value.trim();
     let dir = templates.join(name);
-    let path = dir.join("region.yaml");
+    let path = dir.join(STYLE_FILE);
     let plain = !name.is_empty()
         && name
             .chars()

@@ -161,3 +161,53 @@ fn the_scaffold_offers_every_required_field() {
         }
     }
 }
+
+/// The region file's keys are the catalogue's, and its schema judges a region file as the
+/// loader does.
+#[test]
+fn the_region_file_has_the_catalogue_s_keys_and_a_schema_that_agrees() {
+    use jixiao::load::node::field_names;
+    let keys = |level| fields::keys(level).collect::<Vec<_>>();
+    assert_eq!(
+        field_names::<jixiao::region::RegionFile>(),
+        keys(Level::Region)
+    );
+    assert_eq!(
+        field_names::<jixiao::region::Signature>(),
+        keys(Level::RegionSignature)
+    );
+    let styles = jixiao::region::style::available(&common::repo().join("templates"));
+    assert!(!styles.is_empty());
+    let schema = jixiao::schema::region_schema(&styles);
+    let validator = jsonschema::draft7::new(&schema).unwrap();
+    let cases = [
+        ("地区: 样例市\n", true),
+        (
+            "地区: 样例市\n编制单位: 样例市财政局\n签字: [{标签: 负责人：}]\n汇总: [region]\n",
+            true,
+        ),
+        ("地区: 样例市\n汇总: region\n", false),
+        ("编制单位: 样例市财政局\n", false),
+        ("地区: 样例市\n颜色: 红\n", false),
+        ("地区: 样例市\n签字: [{内容: 张三}]\n", false),
+        ("地区: 样例市\n汇总: [没有这个样式]\n", false),
+    ];
+    for (text, ok) in cases {
+        let json: serde_json::Value = serde_saphyr::from_str(text).unwrap();
+        assert_eq!(validator.is_valid(&json), ok, "schema on {text:?}");
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("地区.yaml"), text).unwrap();
+        let mut loaded = jixiao::load::Loaded::default();
+        let region = jixiao::region::load(dir.path(), &mut loaded);
+        // A summary style that does not exist is refused when the summaries are planned.
+        let refused = !loaded.diagnostics.is_empty() || region.is_none();
+        if !text.contains("没有这个样式") {
+            assert_eq!(
+                !refused,
+                ok,
+                "loader on {text:?}: {:?}",
+                loaded.diagnostics.len()
+            );
+        }
+    }
+}

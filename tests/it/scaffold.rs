@@ -93,6 +93,10 @@ fn init_makes_a_project_and_never_overwrites() {
             "{settings}"
         );
     }
+    // The region file has its own schema, written by init.
+    let region = &settings["yaml.schemas"][format!("./{}", jixiao::schema::REGION_SCHEMA_FILE)];
+    assert_eq!(region[0], format!("data/{}", jixiao::region::FILE_NAMES[0]));
+    assert!(root.join(jixiao::schema::REGION_SCHEMA_FILE).is_file());
     std::fs::write(root.join("README.md"), "我的说明").unwrap();
     let o = jixiao(&root, &["init"]);
     assert!(o.status.success(), "{}", stderr(&o));
