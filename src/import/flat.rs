@@ -10,6 +10,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::{Budget, Imported, Notes, Options, Sheet, Workbook, cell_ref, sp, text};
+use crate::fields::{self, Level};
 use crate::model::{
     Department, Entries, Goals, Indicator, IndicatorEval, Project, SelfEval, Texts,
 };
@@ -166,6 +167,15 @@ fn field_of(header: &str, style: &LoadedStyle, synonyms: &Synonyms) -> Option<Co
         let label = s.label.as_deref().map(|l| normalize(l).0);
         if normalize(&s.key.value).0 == h || label.as_deref() == Some(h.as_str()) {
             return column(format!("项目.资金.{}", s.key.value));
+        }
+    }
+    // The catalogue's texts kept by key, under their own names (a synonym in import.yaml adds
+    // other spellings).
+    for (root, level) in [("项目", Level::Project), ("指标", Level::Indicator)] {
+        for f in fields::stored_texts(level) {
+            if normalize(f.key).0 == h {
+                return column(format!("{root}.{}", f.key));
+            }
         }
     }
     for f in &style.style.fields.project {

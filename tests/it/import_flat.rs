@@ -343,6 +343,7 @@ fn amounts_in_yuan_split_targets_and_a_department_column() {
         "年度",
         "项目名称",
         "实施单位",
+        "科目代码",
         "金额（元）",
         "一级指标",
         "明细指标",
@@ -354,12 +355,13 @@ fn amounts_in_yuan_split_targets_and_a_department_column() {
     for (c, h) in heads.iter().enumerate() {
         ws.write_string(0, c as u16, *h).unwrap();
     }
-    let rows: &[[&str; 11]] = &[
+    let rows: &[[&str; 12]] = &[
         [
             "甲局",
             "2024",
             "项目一",
             "甲局本级",
+            "21305",
             "103680",
             "产出指标",
             "会议次数",
@@ -369,6 +371,7 @@ fn amounts_in_yuan_split_targets_and_a_department_column() {
             "全年会议次数",
         ],
         [
+            "",
             "",
             "",
             "",
@@ -387,6 +390,7 @@ fn amounts_in_yuan_split_targets_and_a_department_column() {
             "",
             "",
             "",
+            "",
             "效益指标",
             "履职水平",
             "定性",
@@ -399,6 +403,7 @@ fn amounts_in_yuan_split_targets_and_a_department_column() {
             "2024",
             "项目二",
             "乙局本级",
+            "",
             "50000",
             "产出指标",
             "调研次数",
@@ -415,7 +420,7 @@ fn amounts_in_yuan_split_targets_and_a_department_column() {
                 continue;
             }
             match (c, v.parse::<f64>()) {
-                (1 | 4 | 8, Ok(n)) => ws.write_number(r, c as u16, n).unwrap(),
+                (1 | 5 | 9, Ok(n)) => ws.write_number(r, c as u16, n).unwrap(),
                 _ => ws.write_string(r, c as u16, *v).unwrap(),
             };
         }
@@ -446,6 +451,9 @@ fn amounts_in_yuan_split_targets_and_a_department_column() {
     assert_eq!(targets, ["≥12次", "≥95%", "有效提升"]);
     assert_eq!(p.indicators[1].level1.value, "产出指标");
     assert_eq!(p.indicators[2].text("描述").unwrap().value, "履职水平");
+    // A catalogue field is found under its own name (no synonym in import.yaml).
+    assert_eq!(p.text("科目代码").unwrap().value, "21305");
+    assert!(b.projects[0].text("科目代码").is_none());
 }
 
 #[test]
