@@ -61,7 +61,7 @@ fn page(dir: &Path, region: &str, year: u32, departments: &[DeptOutcome]) -> Str
     let of_year: Vec<&DeptOutcome> = departments.iter().filter(|d| d.year == year).collect();
     let summaries: Vec<&&DeptOutcome> = of_year
         .iter()
-        .filter(|d| d.summary && d.status == DeptStatus::Built)
+        .filter(|d| d.is_summary() && d.status == DeptStatus::Built)
         .collect();
     if !summaries.is_empty() {
         body.push_str("<section aria-labelledby=\"summary\"><h2 id=\"summary\">汇总表</h2>");
@@ -76,7 +76,7 @@ fn page(dir: &Path, region: &str, year: u32, departments: &[DeptOutcome]) -> Str
 <th scope=\"col\">项目数</th><th scope=\"col\">资金合计（万元）</th><th scope=\"col\">指标数</th>\
 <th scope=\"col\">表格</th></tr></thead><tbody>",
     );
-    for d in of_year.iter().filter(|d| !d.summary) {
+    for d in of_year.iter().filter(|d| !d.is_summary()) {
         let (projects, money, indicators) = match &d.figures {
             Some(f) if !f.refused => (
                 f.projects.to_string(),

@@ -239,7 +239,7 @@ fn build(options: &BuildOptions, shared: &Shared) {
         if d.status == DeptStatus::Built {
             state.last_good.insert(d.file.clone(), d.documents.clone());
         }
-        if !d.summary {
+        if !d.is_summary() {
             state.last_seen.insert(d.file.clone(), d.clone());
         }
     }

@@ -70,8 +70,24 @@ pub struct DeptOutcome {
     /// What the region's summaries print of it (`None` for a summary itself, or when a sum
     /// overflows).
     pub figures: Option<crate::region::figures::DeptFigures>,
-    /// A region's summaries of a year rather than a department.
-    pub summary: bool,
+    /// Whose files these are: a department's, or a region's summaries of a year.
+    pub owner: Owner,
+}
+
+/// Who a unit of the build is: what its files are made from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Owner {
+    /// A department's data file (one department, one year).
+    Department,
+    /// The region's summaries of the year, made from the figures of that year's departments.
+    Summary { year: u32 },
+}
+
+impl DeptOutcome {
+    /// Whether these are a region's summaries rather than a department's files.
+    pub fn is_summary(&self) -> bool {
+        matches!(self.owner, Owner::Summary { .. })
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -56,6 +56,7 @@ pub fn inputs_key(
     templates: &Path,
     font_dirs: &[PathBuf],
     flags: u8,
+    source_date_epoch: Option<&std::ffi::OsStr>,
 ) -> Option<String> {
     let mut h = blake3::Hasher::new();
     let field = |h: &mut blake3::Hasher, bytes: &[u8]| {
@@ -108,9 +109,7 @@ pub fn inputs_key(
     }
     field(
         &mut h,
-        std::env::var_os("SOURCE_DATE_EPOCH")
-            .unwrap_or_default()
-            .as_encoded_bytes(),
+        source_date_epoch.unwrap_or_default().as_encoded_bytes(),
     );
     let head = crate::git::Repo::discover(data)
         .and_then(|r| r.head())
