@@ -7,9 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::serve::page::{esc, url_segment};
 use crate::workspace::{DeptOutcome, DeptStatus};
-
-/// The file name of a year's publication index, in `out/<年>/`.
-pub const INDEX_FILE: &str = "index.html";
+use crate::write::layout;
 
 /// The index of every year of `departments`: (path, page).
 pub fn pages(out: &Path, region: &str, departments: &[DeptOutcome]) -> Vec<(PathBuf, String)> {
@@ -19,9 +17,8 @@ pub fn pages(out: &Path, region: &str, departments: &[DeptOutcome]) -> Vec<(Path
     years
         .into_iter()
         .map(|year| {
-            let dir = out.join(year.to_string());
-            let page = page(&dir, region, year, departments);
-            (dir.join(INDEX_FILE), page)
+            let page = page(&layout::year_dir(out, year), region, year, departments);
+            (layout::index_page(out, year), page)
         })
         .collect()
 }

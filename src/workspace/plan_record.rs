@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-const FILE: &str = ".jixiao-plans.json";
+const FILE: &str = crate::write::layout::PLANS_FILE;
 
 /// Each department's recorded plan, by the data file it came from.
 #[derive(Debug, Serialize, Deserialize)]

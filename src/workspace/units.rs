@@ -13,7 +13,7 @@ use super::{DeptOutcome, DeptStatus, DocOutcome, Event, Owner, Run, dates, plan_
 use crate::check::{Checked, Dept};
 use crate::diag::Diagnostic;
 use crate::plan::Document;
-use crate::write::{self, Manifest};
+use crate::write::{self, Manifest, layout};
 
 /// One unit per owner: the departments checked, then those passed over (as recorded), then
 /// the region's summaries of each year.
@@ -32,7 +32,7 @@ pub(super) fn of(
             name: d.src.name.value.trim().to_string(),
             year: d.src.year.value,
             file: sources.path(d.src.file).to_path_buf(),
-            out_dir: dept_dir(out, d),
+            out_dir: layout::department_dir(out, d.src.year.value, &d.src.name.value),
             status: if tools.refused(d) {
                 DeptStatus::Refused
             } else {
@@ -79,9 +79,7 @@ pub(super) fn of(
                 name: format!("{}{year}年度汇总表", r.name()),
                 year,
                 file: sources.path(r.file).to_path_buf(),
-                out_dir: out
-                    .join(year.to_string())
-                    .join(write::safe_component(&crate::region::summaries_dir_name(r))),
+                out_dir: layout::summaries_dir(out, year, &crate::region::summaries_dir_name(r)),
                 status: DeptStatus::Checked,
                 documents: Vec::new(),
                 figures: None,
@@ -549,10 +547,4 @@ fn facts_of(dept: &Dept, text: &str, outcome: &DeptOutcome) -> Option<plan_recor
         projects: dept.projects.len(),
         figures: Some(figures.clone()),
     })
-}
-
-/// `out/<年度>/<部门>/`.
-fn dept_dir(out: &Path, d: &Dept) -> PathBuf {
-    out.join(d.src.year.value.to_string())
-        .join(write::safe_component(&d.src.name.value))
 }
