@@ -41,7 +41,7 @@ use crate::plan::Document;
 use crate::render::pdf::engine::{self, Engine, TypstDiagnostic};
 use crate::render::pdf::fonts::FontSet;
 use crate::render::pdf::source::Templates;
-use crate::render::{Input, PdfRenderer, Renderer, XlsxRenderer};
+use crate::render::{Input, Renderers};
 use crate::rules;
 use crate::write::Manifest;
 
@@ -359,8 +359,10 @@ impl Workspace {
                 department: d.name.clone(),
             });
         }
+        let renderers = Renderers::all(tools.engine.clone(), prepared.templates.clone());
         let run = Run {
             build,
+            renderers: &renderers,
             inputs,
             prepared,
             tools,
@@ -368,16 +370,6 @@ impl Workspace {
             out: &self.options.out,
             on,
         };
-        let renderers: [&dyn Renderer; 2] = [
-            &PdfRenderer {
-                engine: tools.engine.clone(),
-                templates: prepared.templates.clone(),
-                previews: false,
-            },
-            &XlsxRenderer {
-                fonts: Default::default(),
-            },
-        ];
         // Plan.
         let mut record = plan_record::PlanRecord::default();
         let (jobs, planned_now) = run.plan(checked, units, &mut self.plans, &manifest, &mut record);
@@ -391,7 +383,7 @@ impl Workspace {
         }
         // Schedule.
         let out_dirs: Vec<&Path> = units.iter().map(|d| d.out_dir.as_path()).collect();
-        let scheduled = run.schedule(&jobs, &manifest, &out_dirs, &renderers);
+        let scheduled = run.schedule(&jobs, &manifest, &out_dirs);
         drop(out_dirs);
         // Commit.
         let typst = run.commit(&jobs, scheduled, units, counts, manifest, &record);
@@ -402,14 +394,14 @@ impl Workspace {
 
     /// Renders a document that is no department's (the 绩效目标变动对照表 of `jixiao diff`)
     /// through the same renderers as a build: the templates and Typst library of this
-    /// workspace, the fonts of `chains` (by role). Returns the PDF's bytes and the xlsx's;
-    /// the error is a readable message.
+    /// workspace, the fonts of `chains` (by role). Returns each renderer's file, by its
+    /// extension, in the renderers' order; the error is a readable message.
     pub fn render_document(
         &mut self,
         doc: &Document,
         chains: &BTreeMap<String, Vec<String>>,
         timestamp: dates::Date,
-    ) -> Result<(Vec<u8>, Vec<u8>), String> {
+    ) -> Result<Vec<(&'static str, Vec<u8>)>, String> {
         let mut families: Vec<String> = chains.values().flatten().cloned().collect();
         families.sort();
         families.dedup();
@@ -447,26 +439,23 @@ impl Workspace {
         let doc = &Arc::new(doc.clone());
         let input = Input {
             doc,
-            template: &doc.template,
             fonts: &present,
             timestamp,
-            twin: None,
+            provenance: None,
         };
-        let pdf = PdfRenderer {
-            engine,
-            templates: Arc::new(templates),
-            previews: false,
-        }
-        .render(&input);
-        engine::evict();
-        let xlsx = XlsxRenderer {
-            fonts: Default::default(),
-        }
-        .render(&input);
-        Ok((
-            pdf.map_err(|e| e.to_string())?.bytes,
-            xlsx.map_err(|e| e.to_string())?.bytes,
-        ))
+        let renderers = Renderers::all(engine, Arc::new(templates));
+        let rendered: Vec<_> = renderers
+            .iter()
+            .map(|r| {
+                let out = r.render(&input);
+                engine::evict();
+                (r.extension(), out)
+            })
+            .collect();
+        rendered
+            .into_iter()
+            .map(|(ext, out)| out.map(|o| (ext, o.bytes)).map_err(|e| e.to_string()))
+            .collect()
     }
 }
 
@@ -488,6 +477,8 @@ enum Restart {
 /// the outputs go.
 struct Run<'a> {
     build: &'a BuildOptions,
+    /// The formats each document is rendered in.
+    renderers: &'a Renderers,
     inputs: &'a Inputs,
     prepared: &'a Prepared,
     tools: &'a Tools,

@@ -111,9 +111,9 @@ pub struct DocOutcome {
 }
 
 impl DocOutcome {
-    /// The document titled `title` whose outputs are `outputs` ((renderer index, path): the PDF
-    /// first, then the xlsx if any).
-    pub(super) fn of(title: String, outputs: &[(usize, PathBuf)]) -> DocOutcome {
+    /// The document titled `title` whose outputs are `outputs` ((renderer, path), in the order
+    /// of the build's renderers: the printed form first, then the workbook if any).
+    pub(super) fn of(title: String, outputs: &[(String, PathBuf)]) -> DocOutcome {
         DocOutcome {
             title,
             pdf: outputs.first().map(|o| o.1.clone()).unwrap_or_default(),

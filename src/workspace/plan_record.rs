@@ -100,8 +100,8 @@ pub struct Facts {
 /// One document of it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct JobPlan {
-    /// (renderer index, path) of each output.
-    pub outputs: Vec<(usize, PathBuf)>,
+    /// (renderer, path) of each output: the renderer by its extension.
+    pub outputs: Vec<(String, PathBuf)>,
     /// The input hash its outputs are recorded under in the manifest.
     pub hash: String,
     pub template: String,
@@ -110,7 +110,7 @@ pub struct JobPlan {
 }
 
 fn version() -> String {
-    format!("{}-2", env!("CARGO_PKG_VERSION"))
+    format!("{}-3", env!("CARGO_PKG_VERSION"))
 }
 
 impl Default for PlanRecord {

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::units::Job;
 use super::{Event, Run};
-use crate::render::{Input, RenderError, Renderer};
+use crate::render::{Input, RenderError, Renderers};
 use crate::write::{self, Manifest, Written};
 
 /// How many units' files are put in place at once.
@@ -58,8 +58,8 @@ impl Run<'_> {
         jobs: &[Job],
         manifest: &Manifest,
         out_dirs: &[&Path],
-        renderers: &[&dyn Renderer],
     ) -> Scheduled {
+        let renderers = self.renderers;
         let on = self.on;
         let fresh = |job: &Job| !self.build.force && self.outputs_fresh(manifest, job);
         let threads = self.build.jobs.unwrap_or_else(|| {
@@ -213,7 +213,7 @@ fn put_in_place(
     Some(placed)
 }
 
-fn render_job(job: &Job, renderers: &[&dyn Renderer]) -> JobResult {
+fn render_job(job: &Job, renderers: &Renderers) -> JobResult {
     // A job from the plan record had fresh outputs when it was planned; only a change to them
     // during this build brings it here.
     let Some(doc) = job.doc.as_ref() else {
@@ -224,10 +224,16 @@ fn render_job(job: &Job, renderers: &[&dyn Renderer]) -> JobResult {
     };
     let input = Input {
         doc,
-        template: &job.template,
         fonts: &job.fonts,
         timestamp: job.timestamp,
-        twin: job.twin.as_deref(),
+        provenance: job.provenance.as_deref(),
+    };
+    let render = |format: &str| match renderers.get(format) {
+        Some(r) => r.render(&input),
+        None => Err(RenderError {
+            message: format!("没有生成 .{format} 文件的渲染器"),
+            typst: Vec::new(),
+        }),
     };
     // The first output (the PDF: Typst's layout, the long part) here, the others meanwhile
     // on threads of their own, so one changed document uses both cores.
@@ -240,9 +246,9 @@ fn render_job(job: &Job, renderers: &[&dyn Renderer]) -> JobResult {
     let (first, rest) = std::thread::scope(|scope| {
         let rest: Vec<_> = rest
             .iter()
-            .map(|(r, _)| scope.spawn(|| renderers[*r].render(&input)))
+            .map(|(format, _)| scope.spawn(|| render(format)))
             .collect();
-        let first = renderers[first.0].render(&input);
+        let first = render(&first.0);
         let rest: Vec<_> = rest
             .into_iter()
             .map(|h| {

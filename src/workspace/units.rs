@@ -13,7 +13,8 @@ use super::{DeptOutcome, DeptStatus, DocOutcome, Event, Owner, Run, dates, plan_
 use crate::check::{Checked, Dept};
 use crate::diag::Diagnostic;
 use crate::plan::Document;
-use crate::write::{self, Manifest, layout};
+use crate::render::Provenance;
+use crate::write::{Manifest, layout};
 
 /// One unit per owner: the departments checked, then those passed over (as recorded), then
 /// the region's summaries of each year.
@@ -135,15 +136,17 @@ pub(super) struct Job {
     pub doc: Option<Arc<Document>>,
     pub template: String,
     pub fonts: BTreeMap<String, Vec<String>>,
-    /// (renderer index, path) of each output.
-    pub outputs: Vec<(usize, PathBuf)>,
+    /// (renderer, path) of each output: the renderer by its extension, in the order of the
+    /// build's renderers.
+    pub outputs: Vec<(String, PathBuf)>,
     pub hash: String,
     /// The date stamped into its files.
     pub timestamp: dates::Date,
     /// Listed as a document of its department (not one of `--split`'s extra files).
     pub listed: bool,
-    /// What the xlsx twin carries (a department's documents).
-    pub twin: Option<Arc<crate::render::xlsx::Twin>>,
+    /// The department data its files may carry back to `jixiao import` (a department's
+    /// documents).
+    pub provenance: Option<Arc<Provenance>>,
 }
 
 impl Job {
@@ -293,9 +296,9 @@ impl Run<'_> {
             for doc in docs {
                 // Each workbook's data sheet carries what its tables print, so that edits of
                 // the xlsx can come back (none with `--no-data-sheet`).
-                let twin = (!self.build.no_data_sheet).then(|| {
+                let provenance = (!self.build.no_data_sheet).then(|| {
                     let bound = crate::import::twin::bound_paths(&doc);
-                    Arc::new(crate::render::xlsx::Twin {
+                    Arc::new(Provenance {
                         data: crate::yaml_out::department(
                             &crate::import::twin::printed_only(dept.src, &bound),
                             &[],
@@ -304,23 +307,28 @@ impl Run<'_> {
                         style: dept.style.key.clone(),
                     })
                 });
-                let stem = write::safe_file_stem(&doc.file_stem);
                 if self.build.split && doc.sections.len() > 1 {
                     for (i, sec) in doc.sections.iter().enumerate() {
                         let mut one = doc.clone();
                         one.sections = vec![sec.clone()];
                         one.title = format!("{} {}", doc.title, sec.name);
-                        let name = format!("{:02}-{}", i + 1, write::safe_file_stem(&sec.name));
-                        let pdf = dir.join(&stem).join(format!("{name}.pdf"));
-                        jobs.push(self.job(
-                            index,
-                            one,
-                            &chains,
-                            vec![(0, pdf)],
-                            stamp,
-                            false,
-                            None,
-                        ));
+                        let outputs = self
+                            .renderers
+                            .iter()
+                            .filter(|r| r.splits())
+                            .map(|r| {
+                                let ext = r.extension();
+                                let path = layout::section_file(
+                                    &dir,
+                                    &doc.file_stem,
+                                    i + 1,
+                                    &sec.name,
+                                    ext,
+                                );
+                                (ext.to_string(), path)
+                            })
+                            .collect();
+                        jobs.push(self.job(index, one, &chains, outputs, stamp, false, None));
                     }
                 }
                 jobs.push(self.listed_job(
@@ -329,7 +337,7 @@ impl Run<'_> {
                     doc,
                     &chains,
                     stamp,
-                    twin,
+                    provenance,
                 ));
             }
             if self.build.one_shot {
@@ -436,17 +444,21 @@ impl Run<'_> {
         doc: Document,
         chains: &BTreeMap<String, Vec<String>>,
         stamp: dates::Date,
-        twin: Option<Arc<crate::render::xlsx::Twin>>,
+        provenance: Option<Arc<Provenance>>,
     ) -> Job {
-        let stem = write::safe_file_stem(&doc.file_stem);
-        let outputs = vec![
-            (0, owner.out_dir.join(format!("{stem}.pdf"))),
-            (1, owner.out_dir.join(format!("{stem}.xlsx"))),
-        ];
+        let outputs: Vec<(String, PathBuf)> = self
+            .renderers
+            .iter()
+            .map(|r| {
+                let ext = r.extension();
+                let path = layout::document_file(&owner.out_dir, &doc.file_stem, ext);
+                (ext.to_string(), path)
+            })
+            .collect();
         owner
             .documents
             .push(DocOutcome::of(doc.title.clone(), &outputs));
-        self.job(index, doc, chains, outputs, stamp, true, twin)
+        self.job(index, doc, chains, outputs, stamp, true, provenance)
     }
 
     // Each argument is one input of the job's hash; grouping them would only rename them.
@@ -456,10 +468,10 @@ impl Run<'_> {
         dept: usize,
         doc: Document,
         chains: &BTreeMap<String, Vec<String>>,
-        outputs: Vec<(usize, PathBuf)>,
+        outputs: Vec<(String, PathBuf)>,
         timestamp: dates::Date,
         listed: bool,
-        twin: Option<Arc<crate::render::xlsx::Twin>>,
+        provenance: Option<Arc<Provenance>>,
     ) -> Job {
         let template = doc.template.clone();
         let mut h = blake3::Hasher::new();
@@ -469,7 +481,7 @@ impl Run<'_> {
         h.update(&serde_json::to_vec(&doc).unwrap_or_default());
         h.update(&serde_json::to_vec(chains).unwrap_or_default());
         h.update(template.as_bytes());
-        if let Some(t) = &twin {
+        if let Some(t) = &provenance {
             h.update(t.data.as_bytes());
             h.update(t.file.as_bytes());
         }
@@ -489,7 +501,7 @@ impl Run<'_> {
             hash: h.finalize().to_hex().to_string(),
             timestamp,
             listed,
-            twin,
+            provenance,
         }
     }
 }
@@ -529,7 +541,7 @@ fn push_recorded(
             hash: j.hash.clone(),
             timestamp: stamp,
             listed: j.listed,
-            twin: None,
+            provenance: None,
         });
     }
 }
