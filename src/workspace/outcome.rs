@@ -126,6 +126,13 @@ impl DocOutcome {
 /// for it.
 #[derive(Debug)]
 pub enum Event {
+    /// The output directory cannot be locked here (the file system does not support it): the
+    /// build goes on, unprotected from another build at the same time, and does not clean up
+    /// what an interrupted build left.
+    Unlocked {
+        out: PathBuf,
+        reason: String,
+    },
     /// A killed build's leftovers were finished or cleaned up.
     Recovered(Recovery),
     RemovedTemps(usize),
@@ -197,6 +204,11 @@ impl std::fmt::Display for Event {
                     p(dir)
                 ),
             },
+            Event::Unlocked { out, reason } => write!(
+                f,
+                "警告：无法锁定输出目录 {}（{reason}），不能防止两个构建同时写入；上次构建中断留下的文件本次不清理",
+                p(out)
+            ),
             Event::RemovedTemps(n) => write!(f, "删除上次构建中断留下的临时文件 {n} 个"),
             Event::Refused { department } => {
                 write!(f, "{department}：有错误，本部门不生成任何文件")

@@ -158,9 +158,10 @@ fn lock_and_recover(
             ))
         }
         Err(write::LockError::Unsupported(e)) => {
-            eprintln!(
-                "警告：无法锁定输出目录 {shown}（{e}），不能防止两个构建同时写入；上次构建中断留下的文件本次不清理"
-            );
+            on(&Event::Unlocked {
+                out: out.to_path_buf(),
+                reason: e.to_string(),
+            });
             Ok(None)
         }
         Err(write::LockError::Refused(e)) => Err(format!("无法锁定输出目录 {shown}：{e}")),
