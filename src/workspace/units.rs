@@ -169,7 +169,7 @@ enum Planned {
     Now(Result<Vec<Document>, crate::plan::PlanError>),
 }
 
-/// A unit's documents as planned: its jobs, and whether planned now.
+/// Planning: each unit's jobs.
 impl Run<'_> {
     /// The date stamped into the files of a department of `year` whose data file is `file`.
     fn date(&self, file: &Path, year: u32) -> dates::Date {
