@@ -357,7 +357,7 @@ fn check_output_dir<'a>(
     }
     let key = (output_dir_key(name), dept.year.value);
     // With a region, `out/<年度>/index.html` is the year's publication index.
-    if reserved.is_some() && output_dir_key(crate::region::index::INDEX_FILE) == key.0 {
+    if reserved.is_some() && output_dir_key(crate::write::layout::INDEX_FILE) == key.0 {
         cx.emit_help(
             &rules::OUTPUT_COLLISION,
             &dept.name,

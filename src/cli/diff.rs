@@ -559,7 +559,7 @@ fn write_table(args: &Args, compared: &Compared) -> bool {
         font_paths: args.font_paths.clone(),
     });
     let date = table_date(compared, &args.data);
-    let (pdf, xlsx) = match ws.render_document(&doc, table.fonts(), date) {
+    let files = match ws.render_document(&doc, table.fonts(), date) {
         Ok(b) => b,
         Err(e) => {
             eprintln!("错误：对照表无法生成：{e}");
@@ -567,7 +567,11 @@ fn write_table(args: &Args, compared: &Compared) -> bool {
         }
     };
     let mut ok = true;
-    for (target, bytes) in targets.into_iter().zip([pdf, xlsx]) {
+    let file = |ext: &str| {
+        let found = files.iter().find(|(e, _)| *e == ext);
+        found.map(|(_, b)| b.clone()).unwrap_or_default()
+    };
+    for (target, bytes) in targets.into_iter().zip([file("pdf"), file("xlsx")]) {
         let Some((path, (dir, name))) = target else {
             continue;
         };

@@ -7,9 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::serve::page::{esc, url_segment};
 use crate::workspace::{DeptOutcome, DeptStatus};
-
-/// The file name of a year's publication index, in `out/<年>/`.
-pub const INDEX_FILE: &str = "index.html";
+use crate::write::layout;
 
 /// The index of every year of `departments`: (path, page).
 pub fn pages(out: &Path, region: &str, departments: &[DeptOutcome]) -> Vec<(PathBuf, String)> {
@@ -19,9 +17,8 @@ pub fn pages(out: &Path, region: &str, departments: &[DeptOutcome]) -> Vec<(Path
     years
         .into_iter()
         .map(|year| {
-            let dir = out.join(year.to_string());
-            let page = page(&dir, region, year, departments);
-            (dir.join(INDEX_FILE), page)
+            let page = page(&layout::year_dir(out, year), region, year, departments);
+            (layout::index_page(out, year), page)
         })
         .collect()
 }
@@ -61,7 +58,7 @@ fn page(dir: &Path, region: &str, year: u32, departments: &[DeptOutcome]) -> Str
     let of_year: Vec<&DeptOutcome> = departments.iter().filter(|d| d.year == year).collect();
     let summaries: Vec<&&DeptOutcome> = of_year
         .iter()
-        .filter(|d| d.summary && d.status == DeptStatus::Built)
+        .filter(|d| d.is_summary() && d.status == DeptStatus::Built)
         .collect();
     if !summaries.is_empty() {
         body.push_str("<section aria-labelledby=\"summary\"><h2 id=\"summary\">汇总表</h2>");
@@ -76,7 +73,7 @@ fn page(dir: &Path, region: &str, year: u32, departments: &[DeptOutcome]) -> Str
 <th scope=\"col\">项目数</th><th scope=\"col\">资金合计（万元）</th><th scope=\"col\">指标数</th>\
 <th scope=\"col\">表格</th></tr></thead><tbody>",
     );
-    for d in of_year.iter().filter(|d| !d.summary) {
+    for d in of_year.iter().filter(|d| !d.is_summary()) {
         let (projects, money, indicators) = match &d.figures {
             Some(f) if !f.refused => (
                 f.projects.to_string(),

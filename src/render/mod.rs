@@ -1,5 +1,7 @@
 //! Renderers: each turns one table plan into one output file. The pipeline
-//! ([`crate::workspace`]) drives them through [`Renderer`] and knows nothing of PDF or xlsx.
+//! ([`crate::workspace`]) drives them through [`Renderer`] and [`Renderers`] and knows nothing
+//! of PDF or xlsx: a renderer names its files (its extension, and whether it also makes one
+//! file per section under `--split`) and reads the format-neutral [`Input`].
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -9,18 +11,65 @@ use crate::plan::Document;
 pub mod pdf;
 pub mod xlsx;
 
-/// What a renderer is given for one document.
+/// What a renderer is given for one document: the same for every format.
 pub struct Input<'a> {
-    /// Shared with the layout thread ([`pdf::typeset_bounded`]) rather than copied.
+    /// The plan; its `template` names the style's page template. Shared with the layout
+    /// thread ([`pdf::typeset_bounded`]) rather than copied.
     pub doc: &'a std::sync::Arc<Document>,
-    /// The style's Typst template, `<style>/<file>.typ.j2`.
-    pub template: &'a str,
     /// The installed part of the style's font chains, by role.
     pub fonts: &'a BTreeMap<String, Vec<String>>,
     /// The creation date stamped into the file.
     pub timestamp: (i32, u8, u8),
-    /// What the xlsx twin carries for `jixiao import` (a department's documents only).
-    pub twin: Option<&'a xlsx::Twin>,
+    /// The department data the document was made from, for a format that can carry it back
+    /// to `jixiao import` (a department's documents only).
+    pub provenance: Option<&'a Provenance>,
+}
+
+/// What a department's document carries besides its tables, so that `jixiao import` can bring
+/// edits back (the xlsx keeps it in its hidden sheet `jixiao数据`): the department's data (as
+/// `jixiao import` writes data files, without the comments of the original), the data file's
+/// name and the style.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provenance {
+    pub data: String,
+    pub file: String,
+    pub style: String,
+}
+
+/// The renderers of a build, in the order their files are listed (the PDF first: the
+/// document's printed form, and the file `watch` and `serve` name a document by).
+pub struct Renderers {
+    list: Vec<Box<dyn Renderer>>,
+}
+
+impl Renderers {
+    /// Every format jixiao writes: PDF through `engine` and `templates`, and the xlsx twin.
+    pub fn all(
+        engine: Arc<pdf::engine::Engine>,
+        templates: Arc<pdf::source::Templates>,
+    ) -> Renderers {
+        Renderers {
+            list: vec![
+                Box::new(PdfRenderer {
+                    engine,
+                    templates,
+                    previews: false,
+                }),
+                Box::new(XlsxRenderer {
+                    fonts: Default::default(),
+                }),
+            ],
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &dyn Renderer> {
+        self.list.iter().map(|r| &**r)
+    }
+
+    /// The renderer of files with this extension.
+    pub fn get(&self, extension: &str) -> Option<&dyn Renderer> {
+        self.iter().find(|r| r.extension() == extension)
+    }
 }
 
 /// What a renderer made of one document.
@@ -38,9 +87,15 @@ pub struct Page {
 }
 
 /// One output format.
-pub trait Renderer: Sync {
-    /// The file extension of its outputs, without the dot.
+pub trait Renderer: Sync + Send {
+    /// The file extension of its outputs, without the dot: also its name among the
+    /// renderers of a build.
     fn extension(&self) -> &'static str;
+    /// Whether it also makes one file per section of a document under `--split` (the
+    /// printed form does; a workbook already has a sheet per section).
+    fn splits(&self) -> bool {
+        false
+    }
     /// Renders one document. The error is a readable message; Typst's own diagnostics stay
     /// data in [`RenderError::typst`].
     fn render(&self, input: &Input<'_>) -> Result<Output, RenderError>;
@@ -75,6 +130,10 @@ impl Renderer for PdfRenderer {
         "pdf"
     }
 
+    fn splits(&self) -> bool {
+        true
+    }
+
     fn render(&self, input: &Input<'_>) -> Result<Output, RenderError> {
         let fail = |e: pdf::PdfError| RenderError {
             message: e.to_string(),
@@ -83,7 +142,7 @@ impl Renderer for PdfRenderer {
         let laid_out = pdf::typeset_bounded(
             &self.engine,
             &self.templates,
-            input.template,
+            &input.doc.template,
             input.doc,
             input.fonts,
             pdf::time_limit(input.doc),
@@ -107,7 +166,7 @@ impl Renderer for XlsxRenderer {
     }
 
     fn render(&self, input: &Input<'_>) -> Result<Output, RenderError> {
-        xlsx::write_workbook_twin(input.doc, &self.fonts, input.timestamp, input.twin)
+        xlsx::write_workbook_twin(input.doc, &self.fonts, input.timestamp, input.provenance)
             .map(|bytes| Output { bytes, pages: None })
             .map_err(|e| RenderError {
                 message: format!("xlsx：{e:#}"),

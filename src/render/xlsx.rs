@@ -185,15 +185,8 @@ pub fn write_workbook_created(
     write_workbook_twin(doc, fonts, created, None)
 }
 
-/// What a department's twin carries besides its tables, so that `jixiao import` can bring
-/// edits back: the department's data (as `jixiao import` writes data files, without the
-/// comments of the original), the data file's name and the style.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Twin {
-    pub data: String,
-    pub file: String,
-    pub style: String,
-}
+/// What a department's twin carries besides its tables (its hidden sheet).
+pub use super::Provenance as Twin;
 
 /// The hidden sheet of a twin (see [`crate::import::twin`] for its layout).
 pub const TWIN_SHEET: &str = "jixiao数据";

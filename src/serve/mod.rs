@@ -220,7 +220,13 @@ fn unbracket(name: &str) -> String {
 fn build(options: &BuildOptions, shared: &Shared) {
     shared.lock().building = true;
     let started = Instant::now();
-    let outcome = shared.workspace().build(options, &crate::workspace::quiet);
+    // Only what the terminal must hear of a build that goes on: the rest is on the page.
+    let on = |e: &crate::workspace::Event| {
+        if let crate::workspace::Event::Unlocked { .. } = e {
+            eprintln!("{e}");
+        }
+    };
+    let outcome = shared.workspace().build(options, &on);
     eprintln!(
         "{} 个部门：{} 个错误，{} 个警告；写入 {} 个文件；用时 {:.2} 秒",
         outcome.summary.departments,
@@ -239,7 +245,7 @@ fn build(options: &BuildOptions, shared: &Shared) {
         if d.status == DeptStatus::Built {
             state.last_good.insert(d.file.clone(), d.documents.clone());
         }
-        if !d.summary {
+        if !d.is_summary() {
             state.last_seen.insert(d.file.clone(), d.clone());
         }
     }

@@ -42,7 +42,7 @@ impl View<'_> {
 /// What names a department's page in URLs: its data file's name, or for a region's summaries
 /// of a year `汇总-<年>` (no data file ends that way).
 pub fn page_id(d: &DeptOutcome) -> String {
-    if d.summary {
+    if d.is_summary() {
         format!("汇总-{}", d.year)
     } else {
         file_name(&d.file)

@@ -18,11 +18,19 @@ pub type Date = (i32, u8, u8);
 
 /// `SOURCE_DATE_EPOCH` as a date, when set: every output is then stamped with it.
 pub fn fixed_date() -> Option<Date> {
-    let secs: i64 = std::env::var("SOURCE_DATE_EPOCH")
-        .ok()?
-        .trim()
-        .parse()
-        .ok()?;
+    parse_epoch(&source_date_epoch()?)
+}
+
+/// The environment variable `SOURCE_DATE_EPOCH`, as set: the one place it is read (a build
+/// reads it once, into its [`super::inputs::Inputs`]).
+pub fn source_date_epoch() -> Option<std::ffi::OsString> {
+    std::env::var_os("SOURCE_DATE_EPOCH")
+}
+
+/// The date of a `SOURCE_DATE_EPOCH` value (seconds since 1970, UTC); `None` when it is not
+/// a number.
+pub fn parse_epoch(value: &std::ffi::OsStr) -> Option<Date> {
+    let secs: i64 = value.to_str()?.trim().parse().ok()?;
     Some(date_of(secs))
 }
 

@@ -70,8 +70,24 @@ pub struct DeptOutcome {
     /// What the region's summaries print of it (`None` for a summary itself, or when a sum
     /// overflows).
     pub figures: Option<crate::region::figures::DeptFigures>,
-    /// A region's summaries of a year rather than a department.
-    pub summary: bool,
+    /// Whose files these are: a department's, or a region's summaries of a year.
+    pub owner: Owner,
+}
+
+/// Who a unit of the build is: what its files are made from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Owner {
+    /// A department's data file (one department, one year).
+    Department,
+    /// The region's summaries of the year, made from the figures of that year's departments.
+    Summary { year: u32 },
+}
+
+impl DeptOutcome {
+    /// Whether these are a region's summaries rather than a department's files.
+    pub fn is_summary(&self) -> bool {
+        matches!(self.owner, Owner::Summary { .. })
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -95,9 +111,9 @@ pub struct DocOutcome {
 }
 
 impl DocOutcome {
-    /// The document titled `title` whose outputs are `outputs` ((renderer index, path): the PDF
-    /// first, then the xlsx if any).
-    pub(super) fn of(title: String, outputs: &[(usize, PathBuf)]) -> DocOutcome {
+    /// The document titled `title` whose outputs are `outputs` ((renderer, path), in the order
+    /// of the build's renderers: the printed form first, then the workbook if any).
+    pub(super) fn of(title: String, outputs: &[(String, PathBuf)]) -> DocOutcome {
         DocOutcome {
             title,
             pdf: outputs.first().map(|o| o.1.clone()).unwrap_or_default(),
@@ -110,6 +126,13 @@ impl DocOutcome {
 /// for it.
 #[derive(Debug)]
 pub enum Event {
+    /// The output directory cannot be locked here (the file system does not support it): the
+    /// build goes on, unprotected from another build at the same time, and does not clean up
+    /// what an interrupted build left.
+    Unlocked {
+        out: PathBuf,
+        reason: String,
+    },
     /// A killed build's leftovers were finished or cleaned up.
     Recovered(Recovery),
     RemovedTemps(usize),
@@ -181,6 +204,11 @@ impl std::fmt::Display for Event {
                     p(dir)
                 ),
             },
+            Event::Unlocked { out, reason } => write!(
+                f,
+                "警告：无法锁定输出目录 {}（{reason}），不能防止两个构建同时写入；上次构建中断留下的文件本次不清理",
+                p(out)
+            ),
             Event::RemovedTemps(n) => write!(f, "删除上次构建中断留下的临时文件 {n} 个"),
             Event::Refused { department } => {
                 write!(f, "{department}：有错误，本部门不生成任何文件")

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-const FILE: &str = ".jixiao-plans.json";
+const FILE: &str = crate::write::layout::PLANS_FILE;
 
 /// Each department's recorded plan, by the data file it came from.
 #[derive(Debug, Serialize, Deserialize)]
@@ -100,8 +100,8 @@ pub struct Facts {
 /// One document of it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct JobPlan {
-    /// (renderer index, path) of each output.
-    pub outputs: Vec<(usize, PathBuf)>,
+    /// (renderer, path) of each output: the renderer by its extension.
+    pub outputs: Vec<(String, PathBuf)>,
     /// The input hash its outputs are recorded under in the manifest.
     pub hash: String,
     pub template: String,
@@ -110,7 +110,7 @@ pub struct JobPlan {
 }
 
 fn version() -> String {
-    format!("{}-2", env!("CARGO_PKG_VERSION"))
+    format!("{}-3", env!("CARGO_PKG_VERSION"))
 }
 
 impl Default for PlanRecord {

@@ -4,7 +4,8 @@
 //!
 //! The last successful build leaves `out/.jixiao-uptodate.json`: a hash of its inputs, what
 //! it reported (departments, projects, warnings, documents, files) and the length and mtime
-//! of every file below `out/`. The inputs are everything the output depends on:
+//! of every file below `out/`. The inputs are everything the output depends on, as the run's
+//! inputs record lists them (`inputs::Inputs`, whose roots `watch` watches too):
 //!
 //! - this program (its version, and the length and mtime of the executable);
 //! - the options that change the output (`--split`, `--no-data-sheet`, the data and templates
@@ -28,8 +29,10 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::inputs::{Root, RootKind};
+
 /// The record's file name in the output directory.
-pub const RECORD_FILE: &str = ".jixiao-uptodate.json";
+pub const RECORD_FILE: &str = crate::write::layout::UPTODATE_FILE;
 
 /// What the last successful build reported, and what it left in the output directory.
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
@@ -52,10 +55,9 @@ pub struct Record {
 /// The hash of everything a build of these options reads (see the module documentation), or
 /// `None` when some of it cannot be read.
 pub fn inputs_key(
-    data: &Path,
-    templates: &Path,
-    font_dirs: &[PathBuf],
+    roots: &[Root],
     flags: u8,
+    source_date_epoch: Option<&std::ffi::OsStr>,
 ) -> Option<String> {
     let mut h = blake3::Hasher::new();
     let field = |h: &mut blake3::Hasher, bytes: &[u8]| {
@@ -67,50 +69,68 @@ pub fn inputs_key(
     let exe = std::env::current_exe().ok()?;
     field(&mut h, stat_line(&exe)?.as_bytes());
     field(&mut h, &[flags]);
+    let of = |kind| {
+        roots
+            .iter()
+            .filter(move |r| r.kind == kind)
+            .map(|r| &r.path)
+    };
+    let data = of(RootKind::Data).next()?;
     // Not the output directory's: the record lives in it.
-    for p in [data, templates] {
+    for p in of(RootKind::Data).chain(of(RootKind::Templates)) {
         field(
             &mut h,
             p.canonicalize().ok()?.as_os_str().as_encoded_bytes(),
         );
     }
-    // The data directory: its entries, not its subdirectories (which a build does not read).
-    let mut entries: Vec<fs::DirEntry> = fs::read_dir(data).ok()?.collect::<Result<_, _>>().ok()?;
-    entries.sort_by_key(fs::DirEntry::file_name);
-    for e in entries {
-        let path = e.path();
-        field(&mut h, path.as_os_str().as_encoded_bytes());
-        let kind = e.file_type().ok()?;
-        if kind.is_symlink() {
-            let target = fs::canonicalize(&path)
-                .map(|t| t.into_os_string().into_encoded_bytes())
-                .unwrap_or_default();
-            field(&mut h, &target);
-        }
-        field(&mut h, content(&path)?.as_bytes());
-    }
-    for file in walk(templates)? {
-        field(&mut h, file.as_os_str().as_encoded_bytes());
-        field(&mut h, content(&file)?.as_bytes());
-    }
-    for dir in font_dirs.iter().chain(system_font_dirs().iter()) {
-        field(&mut h, dir.as_os_str().as_encoded_bytes());
-        // A directory that does not exist is a fact too (fonts may appear there later); a
-        // file (fontconfig's configuration) counts by its length and mtime.
-        match walk(dir) {
-            Some(files) => {
-                for file in files {
-                    field(&mut h, stat_line(&file).unwrap_or_default().as_bytes());
+    for root in roots {
+        match root.kind {
+            // The data directory: its entries, not its subdirectories (which a build does not
+            // read).
+            RootKind::Data => {
+                let mut entries: Vec<fs::DirEntry> = fs::read_dir(&root.path)
+                    .ok()?
+                    .collect::<Result<_, _>>()
+                    .ok()?;
+                entries.sort_by_key(fs::DirEntry::file_name);
+                for e in entries {
+                    let path = e.path();
+                    field(&mut h, path.as_os_str().as_encoded_bytes());
+                    let kind = e.file_type().ok()?;
+                    if kind.is_symlink() {
+                        let target = fs::canonicalize(&path)
+                            .map(|t| t.into_os_string().into_encoded_bytes())
+                            .unwrap_or_default();
+                        field(&mut h, &target);
+                    }
+                    field(&mut h, content(&path)?.as_bytes());
                 }
             }
-            None => field(&mut h, stat_line(dir).unwrap_or_default().as_bytes()),
+            RootKind::Templates => {
+                for file in walk(&root.path)? {
+                    field(&mut h, file.as_os_str().as_encoded_bytes());
+                    field(&mut h, content(&file)?.as_bytes());
+                }
+            }
+            RootKind::Fonts | RootKind::SystemFonts => {
+                let dir = &root.path;
+                field(&mut h, dir.as_os_str().as_encoded_bytes());
+                // A directory that does not exist is a fact too (fonts may appear there
+                // later); a file (fontconfig's configuration) counts by its length and mtime.
+                match walk(dir) {
+                    Some(files) => {
+                        for file in files {
+                            field(&mut h, stat_line(&file).unwrap_or_default().as_bytes());
+                        }
+                    }
+                    None => field(&mut h, stat_line(dir).unwrap_or_default().as_bytes()),
+                }
+            }
         }
     }
     field(
         &mut h,
-        std::env::var_os("SOURCE_DATE_EPOCH")
-            .unwrap_or_default()
-            .as_encoded_bytes(),
+        source_date_epoch.unwrap_or_default().as_encoded_bytes(),
     );
     let head = crate::git::Repo::discover(data)
         .and_then(|r| r.head())
@@ -138,7 +158,7 @@ fn content(path: &Path) -> Option<String> {
 /// The directories the system's fonts are found in: fontconfig's usual ones, and those its
 /// configuration names (read as the font index reads it, so a `FONTCONFIG_FILE` or a user's
 /// `fonts.conf` adding a directory counts).
-fn system_font_dirs() -> Vec<PathBuf> {
+pub(super) fn system_font_dirs() -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = ["/usr/share/fonts", "/usr/local/share/fonts", "/etc/fonts"]
         .iter()
         .map(PathBuf::from)
@@ -237,15 +257,9 @@ fn walk(dir: &Path) -> Option<Vec<PathBuf>> {
 /// Every file below the output directory but jixiao's own bookkeeping (the lock, the
 /// manifest, this record), with its length and mtime.
 pub fn out_tree(out: &Path) -> Option<Vec<(PathBuf, u64, u128)>> {
-    let own = |p: &Path| {
-        p.parent() == Some(out)
-            && p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
-                n == RECORD_FILE || n == crate::write::LOCK_FILE || n == ".jixiao-manifest.json"
-            })
-    };
     walk(out)?
         .into_iter()
-        .filter(|p| !own(p))
+        .filter(|p| !crate::write::layout::is_own_record(out, p))
         .map(|p| {
             let m = fs::metadata(&p).ok()?;
             Some((p.clone(), m.len(), mtime_ns(&m)?))

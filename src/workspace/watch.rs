@@ -1,6 +1,8 @@
-//! Watching a workspace's inputs: the data directory, the templates directory and the font
-//! directories. Saves are debounced (an editor's write-and-rename is one change) and sorted
-//! into what they touch; files no build reads (editor backups, other extensions) are ignored.
+//! Watching a workspace's inputs: the directories a build reads, as its inputs record lists
+//! them (`inputs::Inputs::roots`: the data directory, the templates directory and the
+//! project's font directories; not the system's). Saves are debounced (an editor's
+//! write-and-rename is one change) and sorted into what they touch; files no build reads
+//! (editor backups, other extensions: [`RootKind::reads`]) are ignored.
 //! The directories holding the data and templates directories are watched too (not what is
 //! below them), so that a data or templates directory deleted and made again (a checkout of
 //! another branch, a copy put back) is watched again and rebuilt.
@@ -14,6 +16,7 @@ use notify_debouncer_full::notify::{EventKind, RecursiveMode};
 use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
 
 use super::Workspace;
+use super::inputs::{Root, RootKind};
 
 /// How long the watcher waits for a burst of events to end.
 const DEBOUNCE: Duration = Duration::from_millis(30);
@@ -39,9 +42,10 @@ pub struct Watch {
     debouncer:
         Mutex<Debouncer<notify_debouncer_full::notify::RecommendedWatcher, RecommendedCache>>,
     events: Receiver<DebounceEventResult>,
+    /// The roots watched, canonical.
+    roots: Vec<Root>,
     data: PathBuf,
     templates: PathBuf,
-    fonts: Vec<PathBuf>,
 }
 
 impl Watch {
@@ -51,19 +55,43 @@ impl Watch {
         let mut debouncer =
             new_debouncer(DEBOUNCE, None, tx).map_err(|e| format!("无法监视文件改动：{e}"))?;
         let canonical = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
-        let data = canonical(&ws.options().data);
-        let templates = canonical(ws.templates_dir());
-        let fonts: Vec<PathBuf> = ws.font_dirs().iter().map(|p| canonical(p)).collect();
-        debouncer
-            .watch(&data, RecursiveMode::NonRecursive)
-            .map_err(|e| format!("无法监视数据目录 {}：{e}", data.display()))?;
-        debouncer
-            .watch(&templates, RecursiveMode::Recursive)
-            .map_err(|e| format!("无法监视样式目录 {}：{e}", templates.display()))?;
-        for dir in fonts.iter().filter(|d| d.is_dir()) {
-            debouncer
-                .watch(dir, RecursiveMode::Recursive)
-                .map_err(|e| format!("无法监视字体目录 {}：{e}", dir.display()))?;
+        let roots: Vec<Root> = ws
+            .inputs(0)
+            .roots(false)
+            .into_iter()
+            .filter(|r| r.kind.watched())
+            .map(|r| Root {
+                path: canonical(&r.path),
+                kind: r.kind,
+            })
+            .collect();
+        let of = |kind| {
+            roots
+                .iter()
+                .find(|r| r.kind == kind)
+                .map(|r| r.path.clone())
+        };
+        let (Some(data), Some(templates)) = (of(RootKind::Data), of(RootKind::Templates)) else {
+            return Err("无法监视文件改动：没有数据目录或样式目录".to_string());
+        };
+        for root in &roots {
+            let mode = if root.kind.recursive() {
+                RecursiveMode::Recursive
+            } else {
+                RecursiveMode::NonRecursive
+            };
+            let dir = &root.path;
+            // A font directory that does not exist has nothing to watch.
+            if root.kind == RootKind::Fonts && !dir.is_dir() {
+                continue;
+            }
+            debouncer.watch(dir, mode).map_err(|e| match root.kind {
+                RootKind::Data => format!("无法监视数据目录 {}：{e}", dir.display()),
+                RootKind::Templates => format!("无法监视样式目录 {}：{e}", dir.display()),
+                RootKind::Fonts | RootKind::SystemFonts => {
+                    format!("无法监视字体目录 {}：{e}", dir.display())
+                }
+            })?;
         }
         // Where the data and templates directories are, for their own removal and return. A
         // parent that cannot be watched only loses that.
@@ -75,9 +103,9 @@ impl Watch {
         Ok(Watch {
             debouncer: Mutex::new(debouncer),
             events,
+            roots,
             data,
             templates,
-            fonts,
         })
     }
 
@@ -146,22 +174,19 @@ impl Watch {
                 if name.starts_with('.') || name.ends_with('~') || name.ends_with(".swp") {
                     continue;
                 }
-                let ext = path
-                    .extension()
-                    .and_then(|e| e.to_str())
-                    .map(str::to_ascii_lowercase);
-                let kind = if path.parent() == Some(self.data.as_path())
-                    && matches!(ext.as_deref(), Some("yaml" | "yml"))
-                {
-                    &mut changes.data
-                } else if path.starts_with(&self.templates) {
-                    &mut changes.templates
-                } else if self.fonts.iter().any(|f| path.starts_with(f))
-                    && matches!(ext.as_deref(), Some("ttf" | "otf" | "ttc" | "otc"))
-                {
-                    &mut changes.fonts
-                } else {
-                    continue;
+                // The root the file is below (the data directory's own files only), and
+                // whether a build reads it.
+                let root = self.roots.iter().find(|r| match r.kind {
+                    RootKind::Data => path.parent() == Some(r.path.as_path()),
+                    _ => path.starts_with(&r.path),
+                });
+                let kind = match root {
+                    Some(r) if r.kind.reads(path) => match r.kind {
+                        RootKind::Data => &mut changes.data,
+                        RootKind::Templates => &mut changes.templates,
+                        RootKind::Fonts | RootKind::SystemFonts => &mut changes.fonts,
+                    },
+                    _ => continue,
                 };
                 *kind = true;
                 if !changes.paths.contains(path) {

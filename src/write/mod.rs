@@ -33,6 +33,7 @@
 //! middle of a department. It does nothing else and nothing at all when unset; it can do no
 //! harm a kill could not.
 
+pub mod layout;
 pub mod policy;
 
 use std::collections::BTreeMap;
@@ -43,10 +44,7 @@ use std::path::{Component, Path, PathBuf};
 
 pub use policy::{Dir, FsError, Kind};
 
-/// The lock file inside `--out`.
-pub const LOCK_FILE: &str = ".jixiao-lock";
-/// A department's journal of staged files, in its output directory while its files move in.
-pub const JOURNAL_FILE: &str = ".jixiao-journal.json";
+pub use layout::{JOURNAL_FILE, LOCK_FILE, MANIFEST_FILE};
 /// See the module documentation: abort after this many moves (tests only).
 pub const ABORT_HOOK: &str = "JIXIAO_DEBUG_ABORT_AFTER_MOVES";
 
@@ -639,9 +637,6 @@ pub fn remove_stale_temps(out: &Path) -> Vec<PathBuf> {
 // ---------------------------------------------------------------------------------------------
 // The manifest
 // ---------------------------------------------------------------------------------------------
-
-/// The manifest's file name inside `--out`.
-pub const MANIFEST_FILE: &str = ".jixiao-manifest.json";
 
 /// Input hashes of the outputs of the last build (`out/.jixiao-manifest.json`).
 #[derive(Debug, Default)]

@@ -98,7 +98,7 @@ fn the_target_summary_adds_up_the_departments() {
     let summary = outcome
         .departments
         .iter()
-        .find(|d| d.summary && d.year == 2023)
+        .find(|d| d.is_summary() && d.year == 2023)
         .expect("a 2023 summary");
     assert_eq!(summary.status, DeptStatus::Built);
     let xlsx = summary
@@ -127,7 +127,7 @@ fn the_target_summary_adds_up_the_departments() {
     for d in outcome
         .departments
         .iter()
-        .filter(|d| !d.summary && d.year == 2023)
+        .filter(|d| !d.is_summary() && d.year == 2023)
     {
         let row = row_of(&rows, &d.name);
         let (projects, money) = money_of(&d.file);
@@ -168,7 +168,7 @@ fn the_self_evaluation_summary_grades_and_charts_the_scores() {
     let summary = outcome
         .departments
         .iter()
-        .find(|d| d.summary && d.year == 2023)
+        .find(|d| d.is_summary() && d.year == 2023)
         .unwrap();
     let doc = summary
         .documents
@@ -179,7 +179,7 @@ fn the_self_evaluation_summary_grades_and_charts_the_scores() {
         !outcome
             .departments
             .iter()
-            .filter(|d| d.summary && d.year == 2020)
+            .filter(|d| d.is_summary() && d.year == 2020)
             .any(|d| d.documents.iter().any(|x| x.title.contains("自评"))),
         "no self-evaluation summary for a year without self-evaluations"
     );
@@ -279,7 +279,7 @@ fn a_department_with_errors_is_listed_not_left_out() {
     let summary = outcome
         .departments
         .iter()
-        .find(|d| d.summary && d.year == 2023)
+        .find(|d| d.is_summary() && d.year == 2023)
         .unwrap();
     assert_eq!(
         summary.status,
@@ -341,13 +341,13 @@ fn a_department_named_like_the_summaries_directory_is_refused() {
     let refused = outcome
         .departments
         .iter()
-        .find(|d| !d.summary && d.name == "样例市汇总")
+        .find(|d| !d.is_summary() && d.name == "样例市汇总")
         .unwrap();
     assert_eq!(refused.status, DeptStatus::Refused);
     let summary = outcome
         .departments
         .iter()
-        .find(|d| d.summary && d.year == 2023)
+        .find(|d| d.is_summary() && d.year == 2023)
         .unwrap();
     assert_eq!(summary.status, DeptStatus::Built);
     assert_eq!(
@@ -488,7 +488,7 @@ fn a_generated_region_of_twelve_departments_adds_up() {
         "{:?}",
         outcome.diagnostics.first().map(|d| &d.message)
     );
-    let summary = outcome.departments.iter().find(|d| d.summary).unwrap();
+    let summary = outcome.departments.iter().find(|d| d.is_summary()).unwrap();
     let rows = sheet(summary.documents[0].xlsx.as_ref().unwrap());
     let money_col = rows
         .iter()

@@ -1,0 +1,273 @@
+//! The threads of a build: render workers pulling jobs from a shared counter, and writer
+//! threads putting each unit's files in place as soon as its last job is rendered. Nothing
+//! here decides what to build (the units did) or records what was built (the commit does).
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::units::Job;
+use super::{Event, Run};
+use crate::render::{Input, RenderError, Renderers};
+use crate::write::{self, Manifest, Written};
+
+/// How many units' files are put in place at once.
+const WRITE_THREADS: usize = 8;
+
+/// The most documents a rebuild of `watch` or `serve` may render and still keep Typst's memo
+/// cache for the next rebuild (see `engine::evict_after_rebuild`).
+const REBUILD_KEPT_DOCUMENTS: usize = 2;
+
+/// What became of one job.
+pub(super) enum JobResult {
+    /// Bytes per output (dropped once put in place).
+    Rendered {
+        files: Vec<Vec<u8>>,
+    },
+    /// Its outputs hold what the last build made of the same inputs: not rendered.
+    Fresh,
+    Failed(RenderError),
+}
+
+/// What putting a unit's files in place gave: per file, whether it was written and the
+/// BLAKE3 hash (hex) of its bytes.
+pub(super) type Placed = Result<Vec<(Written, String)>, write::ReplaceError>;
+
+/// What the threads did: each job's result, and each unit's files put in place (`None`: none
+/// to put, a job failed or every one was fresh).
+pub(super) struct Scheduled {
+    pub results: Vec<JobResult>,
+    pub placed: HashMap<usize, Option<Placed>>,
+}
+
+/// The job indices of each unit, in job order.
+pub(super) fn by_unit(jobs: &[Job]) -> BTreeMap<usize, Vec<usize>> {
+    let mut by_unit: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (i, job) in jobs.iter().enumerate() {
+        by_unit.entry(job.dept).or_default().push(i);
+    }
+    by_unit
+}
+
+impl Run<'_> {
+    /// Renders every job whose outputs are not fresh, through `renderers`, on the build's
+    /// threads, and puts each unit's files in place together as soon as its jobs are done.
+    pub(super) fn schedule(
+        &self,
+        jobs: &[Job],
+        manifest: &Manifest,
+        out_dirs: &[&Path],
+    ) -> Scheduled {
+        let renderers = self.renderers;
+        let on = self.on;
+        let fresh = |job: &Job| !self.build.force && self.outputs_fresh(manifest, job);
+        let threads = self.build.jobs.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        });
+        // Plain worker threads pulling documents from a shared counter. Not a rayon pool: the
+        // PDF writer uses rayon inside, and a rayon worker waiting on it would steal and start
+        // the next document while holding the current one, so memory would grow with every
+        // document.
+        let next = AtomicUsize::new(0);
+        let done = AtomicUsize::new(0);
+        let slots: Vec<Mutex<Option<JobResult>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
+        let by_unit = by_unit(jobs);
+        // A unit is put in place as soon as its last document is rendered, by a writer thread
+        // (mostly waiting for the disk), and its bytes are dropped then: memory does not grow
+        // with the number of units, and writing overlaps rendering.
+        let remaining: HashMap<usize, AtomicUsize> = by_unit
+            .iter()
+            .map(|(&d, v)| (d, AtomicUsize::new(v.len())))
+            .collect();
+        // A long-lived caller's rebuild of a few documents keeps Typst's memo cache for the
+        // next one (an edit of the same file lays out only what changed); a larger build
+        // clears it after every document, so memory does not grow with their number.
+        let keep_memo = !self.build.one_shot
+            && jobs
+                .iter()
+                .filter(|j| !fresh(j))
+                .take(REBUILD_KEPT_DOCUMENTS + 1)
+                .count()
+                <= REBUILD_KEPT_DOCUMENTS;
+        let placed: HashMap<usize, Mutex<Option<Placed>>> =
+            by_unit.keys().map(|&d| (d, Mutex::new(None))).collect();
+        let (ready, queue) = std::sync::mpsc::channel::<usize>();
+        let queue = Mutex::new(queue);
+        std::thread::scope(|scope| {
+            for _ in 0..WRITE_THREADS {
+                scope.spawn(|| {
+                    loop {
+                        let next = queue.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                        let Ok(unit) = next else { break };
+                        let r =
+                            put_in_place(self.out, out_dirs[unit], &by_unit[&unit], jobs, &slots);
+                        if let (Some(r), Some(slot)) = (r, placed.get(&unit)) {
+                            *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
+                        }
+                    }
+                });
+            }
+            for _ in 0..threads.clamp(1, jobs.len().max(1)) {
+                let ready = ready.clone();
+                let (remaining, slots, next, done) = (&remaining, &slots, &next, &done);
+                let fresh = &fresh;
+                scope.spawn(move || {
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(job) = jobs.get(i) else { break };
+                        let r = if fresh(job) {
+                            JobResult::Fresh
+                        } else {
+                            let r = render_job(job, renderers);
+                            if !keep_memo {
+                                crate::render::pdf::engine::evict();
+                            }
+                            r
+                        };
+                        *slots[i].lock().expect("result slot") = Some(r);
+                        if remaining[&job.dept].fetch_sub(1, Ordering::AcqRel) == 1 {
+                            let _ = ready.send(job.dept);
+                        }
+                        on(&Event::Progress {
+                            done: done.fetch_add(1, Ordering::Relaxed) + 1,
+                            total: jobs.len(),
+                        });
+                    }
+                });
+            }
+            // The writers stop when every renderer has dropped its sender.
+            drop(ready);
+        });
+        if keep_memo {
+            crate::render::pdf::engine::evict_after_rebuild();
+        }
+        let results: Vec<JobResult> = slots
+            .into_iter()
+            .map(|s| {
+                s.into_inner().ok().flatten().unwrap_or_else(|| {
+                    JobResult::Failed(RenderError {
+                        message: "渲染线程意外中止".to_string(),
+                        typst: Vec::new(),
+                    })
+                })
+            })
+            .collect();
+        let placed = placed
+            .into_iter()
+            .map(|(d, m)| (d, m.into_inner().unwrap_or_else(|e| e.into_inner())))
+            .collect();
+        Scheduled { results, placed }
+    }
+}
+
+/// Puts one unit's rendered files in place together (see [`write::replace_together`]) once
+/// all its documents are rendered, then drops their bytes. `None` when there is nothing to
+/// write: a document failed (nothing of the unit is replaced) or every one was current.
+fn put_in_place(
+    out: &Path,
+    out_dir: &Path,
+    indices: &[usize],
+    jobs: &[Job],
+    slots: &[Mutex<Option<JobResult>>],
+) -> Option<Placed> {
+    // Every renderer of this unit is done with its slot: no one else locks these.
+    let mut results: Vec<_> = indices
+        .iter()
+        .map(|&i| slots[i].lock().unwrap_or_else(|e| e.into_inner()))
+        .collect();
+    if results.iter().any(|r| {
+        !matches!(
+            r.as_ref(),
+            Some(JobResult::Rendered { .. } | JobResult::Fresh)
+        )
+    }) {
+        return None;
+    }
+    let mut files: Vec<(&Path, &[u8])> = Vec::new();
+    for (r, &i) in results.iter().zip(indices) {
+        if let Some(JobResult::Rendered { files: bytes }) = r.as_ref() {
+            for ((_, path), b) in jobs[i].outputs.iter().zip(bytes) {
+                files.push((path.as_path(), b.as_slice()));
+            }
+        }
+    }
+    if files.is_empty() {
+        return None;
+    }
+    let placed = write::replace_together(out, out_dir, &files).map(|written| {
+        written
+            .into_iter()
+            .zip(&files)
+            .map(|(w, (_, b))| (w, blake3::hash(b).to_hex().to_string()))
+            .collect()
+    });
+    drop(files);
+    for r in &mut results {
+        if let Some(JobResult::Rendered { files }) = r.as_mut() {
+            for f in files.iter_mut() {
+                *f = Vec::new();
+            }
+        }
+    }
+    Some(placed)
+}
+
+fn render_job(job: &Job, renderers: &Renderers) -> JobResult {
+    // A job from the plan record had fresh outputs when it was planned; only a change to them
+    // during this build brings it here.
+    let Some(doc) = job.doc.as_ref() else {
+        return JobResult::Failed(RenderError {
+            message: "输出文件在本次构建中途被改动；请再构建一次".to_string(),
+            typst: Vec::new(),
+        });
+    };
+    let input = Input {
+        doc,
+        fonts: &job.fonts,
+        timestamp: job.timestamp,
+        provenance: job.provenance.as_deref(),
+    };
+    let render = |format: &str| match renderers.get(format) {
+        Some(r) => r.render(&input),
+        None => Err(RenderError {
+            message: format!("没有生成 .{format} 文件的渲染器"),
+            typst: Vec::new(),
+        }),
+    };
+    // The first output (the PDF: Typst's layout, the long part) here, the others meanwhile
+    // on threads of their own, so one changed document uses both cores.
+    let (first, rest) = match job.outputs.split_first() {
+        Some(split) => split,
+        None => {
+            return JobResult::Rendered { files: Vec::new() };
+        }
+    };
+    let (first, rest) = std::thread::scope(|scope| {
+        let rest: Vec<_> = rest
+            .iter()
+            .map(|(format, _)| scope.spawn(|| render(format)))
+            .collect();
+        let first = render(&first.0);
+        let rest: Vec<_> = rest
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(RenderError {
+                        message: "渲染线程意外中止".to_string(),
+                        typst: Vec::new(),
+                    })
+                })
+            })
+            .collect();
+        (first, rest)
+    });
+    let mut files = Vec::new();
+    for out in std::iter::once(first).chain(rest) {
+        match out {
+            Ok(out) => files.push(out.bytes),
+            Err(e) => return JobResult::Failed(e),
+        }
+    }
+    JobResult::Rendered { files }
+}
