@@ -15,6 +15,7 @@ pub mod new;
 pub mod schema;
 pub mod serve;
 pub mod watch;
+pub mod zh;
 
 #[derive(Parser)]
 #[command(
@@ -62,7 +63,11 @@ pub enum Format {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    quiet_on_closed_pipe();
+    let cli = match zh::parse(std::env::args_os().skip(1).collect()) {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Build(args) => build::run(&args),
@@ -109,4 +114,22 @@ mod tests {
         use clap::CommandFactory;
         super::Cli::command().debug_assert();
     }
+}
+
+/// Output piped into a program that stops reading (`jixiao rules | head`) ends the command
+/// quietly, as for any command-line tool, instead of a panic about a broken pipe.
+fn quiet_on_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let text = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if text.starts_with("failed printing to std") && text.contains("os error 32") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
 }

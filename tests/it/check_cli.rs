@@ -387,3 +387,108 @@ fn no_department_loaded_is_not_blamed_on_fonts() {
         assert!(!err.contains("（）"), "{err}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The command line speaks Chinese (issue 25, item 3)
+
+/// What clap would have printed in English, none of which may reach a user.
+const CLAP_ENGLISH: &[&str] = &[
+    "error:",
+    "Usage",
+    "Options",
+    "Arguments",
+    "Commands",
+    "Print help",
+    "Print version",
+    "possible values",
+    "[default:",
+    "tip:",
+    "For more information",
+    "[OPTIONS]",
+    "<COMMAND>",
+];
+
+fn no_clap_english(text: &str) {
+    for e in CLAP_ENGLISH {
+        assert!(!text.contains(e), "“{e}” in:\n{text}");
+    }
+}
+
+#[test]
+fn parse_errors_are_chinese_with_a_suggestion() {
+    let cases: &[(&[&str], &[&str])] = &[
+        (&["biuld"], &["没有“biuld”这个命令", "是不是想输入 `build`"]),
+        (
+            &["build", "--forse"],
+            &["“--forse”", "是不是想输入 `--force`"],
+        ),
+        (
+            &["check", "--format", "x"],
+            &["“x”无效", "可选：human、json"],
+        ),
+        (&["check", "--format"], &["缺少值"]),
+        (&["schema", "--style", "x", "--region"], &["不能与"]),
+    ];
+    for (args, words) in cases {
+        let out = jixiao(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = stderr(&out);
+        no_clap_english(&err);
+        for w in *words {
+            assert!(err.contains(w), "{args:?}: “{w}” not in\n{err}");
+        }
+        assert!(err.starts_with("错误："), "{err}");
+    }
+}
+
+#[test]
+fn help_of_every_command_is_chinese() {
+    let top = jixiao(&["--help"]);
+    assert!(top.status.success());
+    let text = String::from_utf8(top.stdout).unwrap();
+    no_clap_english(&text);
+    assert!(
+        text.contains("用法：jixiao <命令>") && text.contains("命令："),
+        "{text}"
+    );
+    for name in [
+        "check", "build", "diff", "watch", "serve", "fonts", "rules", "init", "new", "import",
+        "schema",
+    ] {
+        for args in [vec![name, "--help"], vec!["help", name]] {
+            let out = jixiao(&args);
+            assert!(out.status.success(), "{args:?}");
+            let text = String::from_utf8(out.stdout).unwrap();
+            no_clap_english(&text);
+            assert!(text.contains(&format!("用法：jixiao {name}")), "{text}");
+        }
+    }
+    let out = jixiao(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    no_clap_english(&String::from_utf8(out.stdout).unwrap());
+}
+
+/// `jixiao schema | head -1`: the reader stops long before the 120 KB are written (more than a
+/// pipe holds), the command ends quietly.
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jixiao"))
+        .args(["schema", "--templates", &templates()])
+        .current_dir(ROOT)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with('{'), "{first}");
+    // The reader is dropped: the rest of the output meets a closed pipe.
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?} {err}", out.status);
+    assert!(err.is_empty(), "{err}");
+}
