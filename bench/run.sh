@@ -31,6 +31,11 @@
 #   Measured before any fix (commit ead4bd3, 2 cores, one run): (k) 19.9 s, 2,218 MB; the layout
 #   of one document is Typst's single compile, ~1.6 MB per one-page project and ~0.2 MB per
 #   indicator row, so (j) extrapolates to ~8 GB (the audit measured 7.96 GB, 57 s).
+#   With batched layout (src/render/pdf/batch.rs, commit 928b3e9; a busy machine, load ~6, so
+#   the times are high): (k) 37.5 s, 914 MB (546 pages); 500 projects of (j) 19.2 s, 715 MB
+#   (was 1,093 MB). Not yet under target: the laid-out pages are kept for the one PDF export,
+#   ~0.4 MB a one-page project and ~1 MB a page of (k), mostly Typst's PDF tags (the table and
+#   cell elements they carry), so (j) would still need ~2.5 GB; see bench/README.md.
 # Columns are medians: wall seconds, projects per second, peak RSS, CPU seconds of jixiao, and
 # CPU seconds used by other processes meanwhile (non-zero means the machine was not quiet).
 # Corpora come from examples/gen_corpus.rs (fixed seed, so every machine times the same bytes).

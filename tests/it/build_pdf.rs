@@ -1476,3 +1476,74 @@ fn an_endless_typst_loop_is_abandoned_at_the_time_limit() {
     assert!(!status.success(), "{err}");
     assert!(err.contains("jixiao watch 就此退出"), "{err}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Large documents laid out in batches (issue 20, item 3)
+// ---------------------------------------------------------------------------------------------
+
+/// The sample corpus built with batches of `rows` table rows (`JIXIAO_BATCH_ROWS`; `None`:
+/// the defaults, under which every sample department is laid out whole).
+fn build_batched(out: &Path, rows: Option<usize>) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_jixiao"));
+    cmd.arg("build")
+        .arg(repo().join("data"))
+        .arg("--out")
+        .arg(out)
+        .arg("--templates")
+        .arg(repo().join("templates"))
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .env_remove("JIXIAO_BATCH_ROWS");
+    if let Some(rows) = rows {
+        cmd.env("JIXIAO_BATCH_ROWS", rows.to_string());
+    }
+    let o = cmd.output().expect("run the jixiao binary");
+    assert!(o.status.success(), "{}", stderr_of(&o));
+}
+
+/// A document laid out in batches, tables cut into pieces at page breaks, prints as the same
+/// document laid out whole: the same pages, each with the document's page number and total
+/// (第 N 页 共 M 页, not the batch's), the column header repeated at the top of a page that
+/// continues a table.
+#[test]
+fn a_document_laid_out_in_batches_prints_as_laid_out_whole() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (whole, batched) = (tmp.path().join("whole"), tmp.path().join("batched"));
+    build_batched(&whole, None);
+    // 40 rows: every department is batched, and a project of more than 40 rows is cut.
+    build_batched(&batched, Some(40));
+    let pdfs: Vec<PathBuf> = outputs_below(&whole)
+        .into_iter()
+        .filter(|p| p.extension() == Some(OsStr::new("pdf")))
+        .collect();
+    assert!(!pdfs.is_empty());
+    let mut cut_pages = 0;
+    for pdf in &pdfs {
+        let other = batched.join(pdf.strip_prefix(&whole).unwrap());
+        let n = page_count(pdf);
+        assert_eq!(page_count(&other), n, "{}", other.display());
+        for page in 1..=n {
+            let (a, b) = (pdf_page_text(pdf, page), pdf_page_text(&other, page));
+            assert_eq!(
+                squash(&b),
+                squash(&a),
+                "{} page {page}: batched differs from whole",
+                other.display()
+            );
+            assert!(
+                squash(&b).contains(&format!("第{page}页共{n}页")),
+                "{} page {page}: {b}",
+                other.display()
+            );
+            // The department summary (zhejiang, 54 indicators in one table) is cut into
+            // pieces of 40 rows: every page after the first repeats its column header.
+            if page > 1 && pdf.to_string_lossy().contains("汇总表") {
+                assert!(squash(&b).contains("一级指标"), "page {page}: {b}");
+                cut_pages += 1;
+            }
+        }
+    }
+    assert!(
+        cut_pages > 0,
+        "no table was cut: the test no longer covers pieces"
+    );
+}

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+pub mod batch;
 pub mod engine;
 pub mod fonts;
 pub mod source;
@@ -157,6 +158,27 @@ struct Data<'a> {
     /// Per section: the cell padding above and below the text, in points (see
     /// [`Document::fit_page`]).
     inset: &'a [f64],
+    /// A batch of a document laid out in batches ([`batch`]): its page numbers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pages: Option<Pages>,
+    /// A batch: per section, whether it continues a table of the previous batch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    continued: Option<&'a [bool]>,
+}
+
+/// The page numbers of one batch ([`batch`]): the document's page number of its first page,
+/// and the document's page count.
+#[derive(Debug, Clone, Copy, Serialize)]
+struct Pages {
+    first: usize,
+    total: usize,
+}
+
+/// What a batch adds to a layout ([`batch`]); nothing for a document laid out whole.
+#[derive(Debug, Clone, Copy, Default)]
+struct Extra<'a> {
+    pages: Option<Pages>,
+    continued: Option<&'a [bool]>,
 }
 
 /// Cell padding above and below the text, in points; and the smaller padding a `fit_page`
@@ -354,6 +376,8 @@ pub fn typst_source(
         doc,
         fonts,
         inset: &normal,
+        pages: None,
+        continued: None,
     };
     let main = templates
         .render(template, &data)
@@ -364,13 +388,30 @@ pub fn typst_source(
 }
 
 /// Lays one document out: the template rendered to Typst source, compiled, merged cells split
-/// at page breaks, `fit_page` applied, and every glyph checked.
+/// at page breaks, `fit_page` applied, and every glyph checked. A document of more than
+/// [`batch::BATCHED_ABOVE`] table rows is laid out in batches ([`batch`]).
 pub fn typeset(
     engine: &Engine,
     templates: &Templates,
     template: &str,
     doc: &Document,
     fonts: &BTreeMap<String, Vec<String>>,
+) -> Result<typst_layout::PagedDocument, PdfError> {
+    let (above, rows) = batch::batch_limits();
+    if batch::is_batched(doc, above) {
+        return batch::typeset_batched(engine, templates, template, doc, fonts, rows);
+    }
+    typeset_with(engine, templates, template, doc, fonts, Extra::default())
+}
+
+/// [`typeset`] of one whole document, or of one batch with its `extra`.
+fn typeset_with(
+    engine: &Engine,
+    templates: &Templates,
+    template: &str,
+    doc: &Document,
+    fonts: &BTreeMap<String, Vec<String>>,
+    extra: Extra<'_>,
 ) -> Result<typst_layout::PagedDocument, PdfError> {
     let normal = vec![INSET; doc.sections.len()];
     let main = templates
@@ -380,10 +421,12 @@ pub fn typeset(
                 doc,
                 fonts,
                 inset: &normal,
+                pages: extra.pages,
+                continued: extra.continued,
             },
         )
         .map_err(PdfError::Template)?;
-    let (mut compiled, pages) = lay_out(engine, &main, doc, fonts, &normal)?;
+    let (mut compiled, pages) = lay_out(engine, &main, doc, fonts, &normal, extra)?;
     if doc.fit_page {
         // A section that runs a few rows onto another page (at most a quarter of its rows) is
         // laid out again with a smaller cell padding, kept where that saves the page.
@@ -399,7 +442,7 @@ pub fn typeset(
             })
             .collect();
         if tight != normal {
-            let (tried, tried_pages) = lay_out(engine, &main, doc, fonts, &tight)?;
+            let (tried, tried_pages) = lay_out(engine, &main, doc, fonts, &tight, extra)?;
             let tried_spans = section_pages(doc, &tried_pages);
             let keep: Vec<f64> = (0..spans.len())
                 .map(|i| {
@@ -413,7 +456,7 @@ pub fn typeset(
             if keep == tight {
                 compiled = tried;
             } else if keep != normal {
-                compiled = lay_out(engine, &main, doc, fonts, &keep)?.0;
+                compiled = lay_out(engine, &main, doc, fonts, &keep, extra)?.0;
             }
         }
     }
@@ -439,6 +482,7 @@ fn lay_out(
     doc: &Document,
     fonts: &BTreeMap<String, Vec<String>>,
     inset: &[f64],
+    extra: Extra<'_>,
 ) -> Result<(typst_layout::PagedDocument, RowPages), PdfError> {
     let mut plan = doc.clone();
     let mut laid_out = None;
@@ -447,6 +491,8 @@ fn lay_out(
             doc: &plan,
             fonts,
             inset,
+            pages: extra.pages,
+            continued: extra.continued,
         })
         .expect("plan serialises");
         // Printed as the check judged it: combining marks composed (JSON's own characters
