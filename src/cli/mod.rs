@@ -105,17 +105,6 @@ pub fn style_fonts(
     crate::render::pdf::fonts::FontSet::discover_families(&dirs, &style_families(checked))
 }
 
-#[cfg(test)]
-mod tests {
-    /// clap's own consistency checks (unique names and groups across flattened arguments),
-    /// which it otherwise makes only in debug builds, at the first parse.
-    #[test]
-    fn the_command_line_is_consistent() {
-        use clap::CommandFactory;
-        super::Cli::command().debug_assert();
-    }
-}
-
 /// Output piped into a program that stops reading (`jixiao rules | head`) ends the command
 /// quietly, as for any command-line tool, instead of a panic about a broken pipe.
 fn quiet_on_closed_pipe() {
@@ -132,4 +121,15 @@ fn quiet_on_closed_pipe() {
         }
         default(info);
     }));
+}
+
+#[cfg(test)]
+mod tests {
+    /// clap's own consistency checks (unique names and groups across flattened arguments),
+    /// which it otherwise makes only in debug builds, at the first parse.
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
 }
