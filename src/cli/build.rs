@@ -43,12 +43,14 @@ pub struct Args {
 
 impl Args {
     pub fn workspace(&self) -> Workspace {
-        Workspace::open(Options {
+        let ws = Workspace::open(Options {
             data: self.dir.clone(),
             out: self.out.clone(),
             templates: self.templates.clone(),
             font_paths: self.font_paths.clone(),
-        })
+        });
+        super::note_templates(ws.templates_dir());
+        ws
     }
 
     pub fn build_options(&self) -> BuildOptions {

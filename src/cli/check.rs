@@ -41,6 +41,7 @@ pub fn run(args: &Args) -> ExitCode {
         templates: args.templates.clone(),
         font_paths: args.font_paths.clone(),
     });
+    super::note_templates(ws.templates_dir());
     let outcome = ws.check();
     if report(&outcome, args.format, args.deny_warnings, false).failed {
         ExitCode::FAILURE

@@ -92,7 +92,9 @@ pub struct Compared {
 }
 
 fn templates_dir(args: &Args) -> PathBuf {
-    crate::workspace::templates_dir(&args.data, args.templates.as_deref())
+    let t = crate::workspace::templates_dir(&args.data, args.templates.as_deref());
+    super::note_templates(&t);
+    t
 }
 
 /// Reads both sides and compares them; problems reading files are printed as they are found.

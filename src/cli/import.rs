@@ -99,6 +99,7 @@ fn schema_ref(out: &Path, style: &str) -> String {
 
 pub fn run(args: &Args) -> ExitCode {
     let templates = crate::workspace::templates_dir(&args.out, args.templates.as_deref());
+    super::note_templates(&templates);
     let (styles, style_problems) = super::schema::load_styles(&templates);
     let synonyms = match import::flat::Synonyms::load(&templates) {
         Ok(s) => s,

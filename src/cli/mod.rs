@@ -62,6 +62,18 @@ pub enum Format {
     Json,
 }
 
+/// Says once per run that the styles embedded in the binary are used (no `templates/` here).
+pub fn note_templates(templates: &Path) {
+    static SAID: std::sync::Once = std::sync::Once::new();
+    if crate::scaffold::is_embedded(templates) {
+        SAID.call_once(|| {
+            eprintln!(
+                "提示：这里没有 templates/ 目录，使用 jixiao 内置的官方样式；要改样式，先运行 jixiao init 复制一份到本目录"
+            )
+        });
+    }
+}
+
 pub fn main() -> ExitCode {
     quiet_on_closed_pipe();
     let cli = match zh::parse(std::env::args_os().skip(1).collect()) {

@@ -34,6 +34,7 @@ pub fn run(args: &Args) -> ExitCode {
         return fail(format!("年度 {} 不在 2000–2100 之间", args.year));
     }
     let templates = crate::workspace::templates_dir(&args.data, args.templates.as_deref());
+    super::note_templates(&templates);
     let (styles, loaded) = super::schema::load_styles(&templates);
     let style = match styles.get(&args.style) {
         Ok(s) => s,

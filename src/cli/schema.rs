@@ -53,6 +53,7 @@ pub fn schema_text(styles: &Styles, style: Option<&str>) -> Result<String, Strin
 
 pub fn run(args: &Args) -> ExitCode {
     let templates = crate::workspace::templates_dir(Path::new("data"), args.templates.as_deref());
+    super::note_templates(&templates);
     let (styles, loaded) = load_styles(&templates);
     let text = if args.region {
         Ok(crate::schema::region_schema_text(&templates))

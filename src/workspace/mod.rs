@@ -538,7 +538,8 @@ fn sort_diagnostics(diags: &mut [Diagnostic]) {
     });
 }
 
-/// The templates directory for a data directory: `<data>/../templates`, else `./templates`.
+/// The templates directory for a data directory: `<data>/../templates`, else `./templates`, else
+/// the styles embedded in the binary.
 pub fn templates_dir(data: &Path, explicit: Option<&Path>) -> PathBuf {
     if let Some(t) = explicit {
         return t.to_path_buf();
@@ -547,9 +548,15 @@ pub fn templates_dir(data: &Path, explicit: Option<&Path>) -> PathBuf {
         .canonicalize()
         .ok()
         .and_then(|d| d.parent().map(|p| p.join("templates")));
+    let local = PathBuf::from("templates");
     match beside {
         Some(t) if t.join("taxonomies.yaml").is_file() => t,
-        _ => PathBuf::from("templates"),
+        // No templates/ here: the styles embedded in the binary (see
+        // `scaffold::embedded_templates`); the front end says so.
+        _ if !local.join("taxonomies.yaml").is_file() => {
+            crate::scaffold::embedded_templates().unwrap_or(local)
+        }
+        _ => local,
     }
 }
 

@@ -8,6 +8,8 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+use crate::common;
+
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -258,4 +260,47 @@ fn new_files_fail_check_until_filled_and_pass_once_filled() {
     let (diags, summary) = check_json(root);
     let errors: Vec<&Value> = diags.iter().filter(|d| d["severity"] == "error").collect();
     assert_eq!(summary["errors"], 0, "{errors:#?}");
+}
+
+/// A folder holding only `data/` works with the styles embedded in the binary: check, build and
+/// new, each saying once where the styles come from; the cache they are written to is reused.
+#[test]
+fn a_folder_with_only_data_uses_the_embedded_styles() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let root = dir.path().join("只有数据");
+    common::copy_dir(&common::repo().join("data"), &root.join("data"));
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_jixiao"))
+            .current_dir(&root)
+            .env("XDG_CACHE_HOME", &cache)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let note = "使用 jixiao 内置的官方样式";
+    let o = run(&["check"]);
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert_eq!(err.matches(note).count(), 1, "{err}");
+    let o = run(&["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stderr(&o).matches(note).count(), 1, "{}", stderr(&o));
+    assert!(!common::outputs_below(&root.join("out")).is_empty());
+    let o = run(&["new", "甲局", "--style", "ningxia", "--year", "2026"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // The new file waits to be filled; the styles themselves are in order.
+    let err = stderr(&run(&["check"]));
+    assert!(
+        err.contains("JX103") && !err.contains("JX101") && !err.contains("JX109"),
+        "{err}"
+    );
+    // One cache directory, complete, not rewritten by the later runs.
+    let dirs: Vec<_> = std::fs::read_dir(cache.join("jixiao"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(dirs.len(), 1, "{dirs:?}");
+    assert!(dirs[0].starts_with("templates-"), "{dirs:?}");
+    assert!(!root.join("templates").exists());
 }
