@@ -10,9 +10,9 @@ pub struct Args {
     /// 样式名（默认：全部样式）
     #[arg(long)]
     pub style: Option<String>,
-    /// 样式目录
-    #[arg(long, default_value = "templates")]
-    pub templates: PathBuf,
+    /// 样式目录（默认：./templates，没有时用内置的官方样式）
+    #[arg(long)]
+    pub templates: Option<PathBuf>,
     /// 额外的字体目录（可多次给出）；当前目录下的 fonts/ 总会被搜索
     #[arg(long = "font-path")]
     pub font_paths: Vec<PathBuf>,
@@ -23,12 +23,17 @@ pub fn run(args: &Args) -> ExitCode {
     dirs.extend(args.font_paths.iter().cloned());
     let fonts = FontSet::discover(&dirs);
     let mut loaded = crate::load::Loaded::default();
-    let styles = crate::style::Styles::load(&args.templates, &mut loaded);
+    let templates =
+        crate::workspace::templates_dir(std::path::Path::new("data"), args.templates.as_deref());
+    super::note_templates(&templates);
+    let styles = crate::style::Styles::load(&templates, &mut loaded);
     let names = match &args.style {
         Some(s) => vec![s.clone()],
         None => styles.available(),
     };
     let mut failed = !fonts.has_cjk();
+    // The fonts found are the same for every style: listed once, then each style's roles.
+    print!("{}", fonts.describe_found());
     for name in names {
         match styles.get(&name) {
             Ok(style) => {
@@ -38,8 +43,8 @@ pub fn run(args: &Args) -> ExitCode {
                     .iter()
                     .map(|(k, v)| (k.clone(), v.clone()))
                     .collect();
-                println!("== 样式 {name}（{}）", style.style.name);
-                println!("{}", fonts.describe(&roles));
+                println!("\n== 样式 {name}（{}）", style.style.name);
+                print!("{}", fonts.describe_roles(&roles));
             }
             Err(e) => {
                 eprintln!("错误：{e}");

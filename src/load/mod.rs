@@ -860,7 +860,11 @@ fn translate(err: &Error, aliases: usize) -> Translated {
             } else {
                 format!("；此处可用的字段：{}", list(expected))
             };
-            said(&rules::UNKNOWN_KEY, format!("未知字段“{field}”{tail}"))
+            let near = crate::fields::did_you_mean(field, expected.iter().copied());
+            said(
+                &rules::UNKNOWN_KEY,
+                format!("未知字段“{field}”{near}{tail}"),
+            )
         }
         Error::SerdeMissingField { field, .. } => said(
             &rules::MISSING_FIELD,

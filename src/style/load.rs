@@ -57,7 +57,7 @@ impl Styles {
         match self.entries.get(key) {
             Some(Entry::Ok(s)) => Ok(s),
             Some(Entry::Broken) => Err(format!(
-                "样式“{key}”有错误，见上方对 {} 的报告",
+                "样式“{key}”有错误（见对 {} 的报告）",
                 crate::diag::display_path(&self.dir.join(key).join("style.yaml"))
             )),
             None => {

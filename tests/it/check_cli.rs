@@ -492,3 +492,14 @@ fn a_closed_pipe_ends_quietly() {
     assert!(out.status.success(), "{:?} {err}", out.status);
     assert!(err.is_empty(), "{err}");
 }
+
+/// `jixiao fonts` lists the fonts found once, then each style's roles.
+#[test]
+fn fonts_lists_the_fonts_once_and_every_style() {
+    let out = jixiao(&["fonts", "--templates", &templates()]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.matches("找到的中文字体").count(), 1, "{text}");
+    for style in ["anhui", "national", "ningxia", "xinjiang", "zhejiang"] {
+        assert!(text.contains(&format!("== 样式 {style}")), "{text}");
+    }
+}

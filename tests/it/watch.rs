@@ -61,7 +61,12 @@ impl Watcher {
             match self.lines.recv_timeout(left) {
                 Ok(line) => {
                     self.seen.push(line.clone());
-                    if line.starts_with(prefix) {
+                    // A line may start with watch's time stamp, `[14:03:22] `.
+                    let bare = match line.strip_prefix('[').and_then(|r| r.split_once("] ")) {
+                        Some((_, rest)) => rest,
+                        None => &line,
+                    };
+                    if bare.starts_with(prefix) {
                         return line;
                     }
                 }
@@ -138,7 +143,16 @@ fn a_save_rebuilds_its_department_and_nothing_else() {
     // One department's file saved with a new project name.
     let file = data.join("2023-kuerle-xinfangju.yaml");
     save_with_a_new_project_name(&file);
-    w.wait_for("改动：", Duration::from_secs(30));
+    let changed = w.wait_for("改动：", Duration::from_secs(30));
+    // Each rebuild is stamped with the local time of day.
+    let stamp = changed.trim_start().get(..10).unwrap_or("");
+    assert!(
+        stamp.len() == 10
+            && stamp.starts_with('[')
+            && stamp.ends_with(']')
+            && stamp[1..9].chars().filter(|c| *c == ':').count() == 2,
+        "{changed}"
+    );
     let summary = w.wait_for("共 ", Duration::from_secs(60));
     assert!(summary.contains("写入 2 个文件"), "{summary}");
     let after = outputs(&out);
@@ -171,7 +185,7 @@ fn a_save_rebuilds_its_department_and_nothing_else() {
     std::fs::write(data.join("说明.txt"), "备注").unwrap();
     let lines = w.lines_within(Duration::from_millis(1500));
     assert!(
-        !lines.iter().any(|l| l.starts_with("改动：")),
+        !lines.iter().any(|l| l.contains("改动：")),
         "an unrelated file does not rebuild: {lines:?}"
     );
 

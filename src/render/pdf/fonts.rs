@@ -337,6 +337,13 @@ impl FontSet {
     /// and file), then for each role (e.g. `("宋体", ["SimSun", "Noto Serif
     /// CJK SC", ..])`) which family of its chain serves it, or that none does.
     pub fn describe(&self, roles: &[(String, Vec<String>)]) -> String {
+        let mut out = self.describe_found();
+        out.push_str(&self.describe_roles(roles));
+        out
+    }
+
+    /// The CJK fonts found (or the advice when there is none).
+    pub fn describe_found(&self) -> String {
         let mut out = String::new();
         let families = self.cjk_families();
         if families.is_empty() {
@@ -364,7 +371,12 @@ impl FontSet {
                 let _ = writeln!(out);
             }
         }
+        out
+    }
 
+    /// Which font serves each role of a style, with the chain it was chosen from.
+    pub fn describe_roles(&self, roles: &[(String, Vec<String>)]) -> String {
+        let mut out = String::new();
         if !roles.is_empty() {
             let _ = writeln!(out, "各角色使用的字体：");
         }
