@@ -53,12 +53,19 @@ pub struct Args {
     /// 有变动时退出码为 1（同 git diff --exit-code）
     #[arg(long)]
     pub exit_code: bool,
+    /// git 的外部比较程序协议（由 jixiao init 写入 .git/config）：路径 旧文件 旧哈希 旧权限 新文件
+    /// 新哈希 新权限
+    #[arg(long, hide = true, num_args = 7, allow_hyphen_values = true)]
+    pub git_external: Option<Vec<String>>,
 }
 
 /// Could not compare or write.
 const TROUBLE: u8 = 2;
 
 pub fn run(args: &Args) -> ExitCode {
+    if let Some(ext) = &args.git_external {
+        return git_external(args, ext);
+    }
     match compare(args) {
         Ok(outcome) => {
             if let Err(e) = print(&outcome.report, args.format) {
@@ -82,6 +89,68 @@ pub fn run(args: &Args) -> ExitCode {
             ExitCode::from(TROUBLE)
         }
     }
+}
+
+/// `git diff` on a data file (the `jixiao` diff driver `init` configures): the report of
+/// `jixiao diff OLD NEW` under the file's name. git calls it with the path, then the old and
+/// the new file each with its hash and mode; a side that does not exist is `/dev/null`. It
+/// always ends with 0, as git expects of a diff driver.
+fn git_external(args: &Args, ext: &[String]) -> ExitCode {
+    let (path, old, new) = (&ext[0], &ext[1], &ext[4]);
+    println!("jixiao diff {path}");
+    let gone = |f: &str| f == "/dev/null";
+    if gone(old) || gone(new) {
+        println!(
+            "  {}",
+            if gone(old) {
+                "新增的数据文件"
+            } else {
+                "删除的数据文件"
+            }
+        );
+        return ExitCode::SUCCESS;
+    }
+    let one = Args {
+        old: Some(old.clone()),
+        new: Some(new.clone()),
+        git_external: None,
+        pdf: None,
+        xlsx: None,
+        format: Format::Human,
+        exit_code: false,
+        years: None,
+        department: None,
+        data: args.data.clone(),
+        templates: args.templates.clone(),
+        font_paths: args.font_paths.clone(),
+    };
+    match compare(&one) {
+        Ok(mut outcome) => {
+            // git's temporary copies are named by what they are, not by their paths.
+            let old_name = format!("{path}（提交中的版本）");
+            let new_name = if Path::new(new).ends_with(path) {
+                format!("{path}（现在的文件）")
+            } else {
+                format!("{path}（新版本）")
+            };
+            let report = &mut outcome.report;
+            report.old = old_name.clone();
+            report.new = new_name.clone();
+            for d in &mut report.departments {
+                if let Some(o) = &mut d.old {
+                    o.file = old_name.clone();
+                }
+                if let Some(n) = &mut d.new {
+                    n.file = new_name.clone();
+                }
+            }
+            if let Err(e) = print(&outcome.report, Format::Human) {
+                eprintln!("错误：无法输出报告：{e}");
+            }
+        }
+        Err(message) => println!("  无法比较：{message}"),
+    }
+    ExitCode::SUCCESS
 }
 
 /// A comparison made.

@@ -69,6 +69,7 @@ fn args(old: Option<&str>, new: Option<&str>, data: &Path) -> Args {
         templates: Some(repo().join("templates")),
         font_paths: Vec::new(),
         exit_code: false,
+        git_external: None,
     }
 }
 

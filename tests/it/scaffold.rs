@@ -304,3 +304,78 @@ fn a_folder_with_only_data_uses_the_embedded_styles() {
     assert!(dirs[0].starts_with("templates-"), "{dirs:?}");
     assert!(!root.join("templates").exists());
 }
+
+/// `jixiao init` makes a git repository whose pre-commit hook checks the staged data and whose
+/// diff driver shows `jixiao diff`'s report for a data file.
+#[test]
+fn init_makes_a_repository_that_checks_commits_and_reports_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("项目");
+    let o = jixiao(dir.path(), &["init", "项目"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("已建立 git 仓库"), "{}", stderr(&o));
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .current_dir(&root)
+            .args(["-c", "user.name=测试", "-c", "user.email=t@example.org"])
+            .args(args)
+            .env("PATH", path_with_jixiao())
+            .output()
+            .unwrap()
+    };
+    let file = root.join("data/2023-kuerle-xinfangju.yaml");
+    std::fs::copy(
+        common::repo().join("data/2023-kuerle-xinfangju.yaml"),
+        &file,
+    )
+    .unwrap();
+    assert!(git(&["add", "-A"]).status.success());
+    let o = git(&["commit", "-m", "一"]);
+    assert!(o.status.success(), "a clean file commits: {}", stderr(&o));
+
+    // git diff on a data file: jixiao diff's report, named by the file, not git's temporary copy.
+    let text = std::fs::read_to_string(&file).unwrap();
+    let fixed = text
+        .replacen("财政拨款: 15\n", "财政拨款: 16\n", 1)
+        .replacen("合计: 15\n", "合计: 16\n", 1);
+    std::fs::write(&file, &fixed).unwrap();
+    let o = git(&["diff"]);
+    let report = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(report.contains("财政拨款：15 → 16（+1）"), "{report}");
+    assert!(
+        report.contains("data/2023-kuerle-xinfangju.yaml（提交中的版本）"),
+        "{report}"
+    );
+    assert!(!report.contains("git-blob"), "{report}");
+
+    // A staged slip stops the commit, with the check's message at the staged file.
+    std::fs::write(&file, text.replacen("财政拨款: 15\n", "财政拨款: 1万\n", 1)).unwrap();
+    assert!(git(&["add", "-A"]).status.success());
+    let o = git(&["commit", "-m", "二"]);
+    let err = stderr(&o);
+    assert!(!o.status.success(), "{err}");
+    assert!(
+        err.contains("JX011") && err.contains("data/2023-kuerle-xinfangju.yaml"),
+        "{err}"
+    );
+    assert!(err.contains("没有提交"), "{err}");
+    // Fixed in the working tree but not staged: the staged slip still stops it.
+    std::fs::write(&file, &fixed).unwrap();
+    assert!(!git(&["commit", "-m", "二"]).status.success());
+    assert!(git(&["add", "-A"]).status.success());
+    let o = git(&["commit", "-m", "二"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+/// PATH with the directory of the jixiao under test first (the hook runs `jixiao` from PATH).
+fn path_with_jixiao() -> std::ffi::OsString {
+    let bin = Path::new(env!("CARGO_BIN_EXE_jixiao"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let mut dirs = vec![bin];
+    dirs.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    std::env::join_paths(dirs).unwrap()
+}
