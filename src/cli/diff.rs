@@ -232,13 +232,21 @@ pub fn compare(args: &Args) -> Result<Compared, String> {
     };
     let mut scratch = Loaded::default();
     let styles = crate::style::Styles::load(&templates_dir(args), &mut scratch);
+    // Two years of one source are named by their years.
+    let (old_label, new_label) = match pairing {
+        Pairing::Years(a, b) => (
+            format!("{a} 年度（{}）", old.label()),
+            format!("{b} 年度（{}）", new.label()),
+        ),
+        _ => (old.label(), new.label()),
+    };
     let report = crate::diff::compare(
         &Side {
-            label: old.label(),
+            label: old_label,
             loaded: &old_loaded,
         },
         &Side {
-            label: new.label(),
+            label: new_label,
             loaded: new_loaded.as_ref().unwrap_or(&old_loaded),
         },
         &styles,

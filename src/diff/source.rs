@@ -24,30 +24,29 @@ pub enum Source {
         explicit: bool,
         /// Whether the revision has a file there (else a directory).
         file: bool,
+        /// How a person recognises the commit (see [`crate::git::Repo::describe`]).
+        title: String,
     },
 }
 
 impl Source {
-    /// How the reports name it: the path, or the revision with its commit (`HEAD~1（3f2a1bc）`).
+    /// How the reports and the change table name it, in words a reviewer recognises: the
+    /// folder or file as it is now, or the commit by its date and subject (a tag by its name),
+    /// never a bare `HEAD~1` or `data`.
     pub fn label(&self) -> String {
         match self {
-            Source::Dir(p) | Source::File(p) => display_path(p),
+            Source::Dir(p) => format!("现在的 {}/", display_path(p).trim_end_matches('/')),
+            Source::File(p) => format!("现在的 {}", display_path(p)),
             Source::Revision {
-                rev,
                 path,
-                short,
                 explicit,
+                title,
                 ..
             } => {
-                let what = if *explicit {
-                    format!("{rev}:{path}")
+                if *explicit {
+                    format!("{title}中的 {path}")
                 } else {
-                    rev.clone()
-                };
-                if short.starts_with(rev.as_str()) {
-                    what
-                } else {
-                    format!("{what}（{short}）")
+                    title.clone()
                 }
             }
         }
@@ -114,12 +113,16 @@ pub fn resolve(arg: &str, data: &Path) -> Result<Source, String> {
     })?;
     let short = id.to_string()[..7].to_string();
     let file = !repo.is_dir(&rev, &path)?;
+    let title = repo
+        .describe(&rev)
+        .unwrap_or_else(|| format!("版本 {short}"));
     Ok(Source::Revision {
         rev,
         path,
         short,
         explicit,
         file,
+        title,
     })
 }
 

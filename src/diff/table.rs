@@ -276,10 +276,12 @@ impl Table {
             "部门",
             Value::from(d.map(|d| d.department.clone()).unwrap_or_default()),
         );
-        let year = d
-            .and_then(|d| d.new.as_ref().or(d.old.as_ref()))
-            .map(|f| f.year.to_string())
-            .unwrap_or_default();
+        // Both years where they differ (two years of a department compared).
+        let year = match d.map(|d| (d.old.as_ref(), d.new.as_ref())) {
+            Some((Some(o), Some(n))) if o.year != n.year => format!("{} → {}", o.year, n.year),
+            Some((o, n)) => n.or(o).map(|f| f.year.to_string()).unwrap_or_default(),
+            None => String::new(),
+        };
         v.insert("年度", Value::from(year));
         v.insert("变动前版本", Value::from(report.old.clone()));
         v.insert("变动后版本", Value::from(report.new.clone()));

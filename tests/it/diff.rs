@@ -599,7 +599,7 @@ fn the_command_reports_in_chinese_and_as_json() {
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
     let text = out(&o);
     for expected in [
-        "比较 filed",
+        "比较 标签 filed，2023-11-15 的提交“filed” → 现在的 data/",
         "指标值调高  产出指标/数量指标/会议天数：>=3天 → >=4天（+1天，要求提高）",
         "指标值调低",
         "要求放宽",
@@ -726,9 +726,13 @@ fn the_table_is_written_as_pdf_and_xlsx() {
         "库尔勒市人大常委会办公室",
         "库尔勒市信访局",
         "审核人：",
+        // The versions as a reviewer knows them: the tag, the commits' dates (in the
+        // committer's zone, UTC+8) and subjects — never git's HEAD.
+        "（标签filed，2023-11-15的提交“filed”→2024-03-10的提交“filedagain”）",
     ] {
         assert!(text.contains(expected), "“{expected}” in the PDF:\n{text}");
     }
+    assert!(!text.contains("HEAD"), "{text}");
     // The date of the new side: HEAD's commit, 1,710,000,000 s = 2024-03-09 (UTC).
     let bytes = fs::read(&pdf).unwrap();
     assert!(
@@ -808,4 +812,42 @@ fn a_path_outside_the_repository_names_the_repository() {
     let e = err(&o);
     assert!(e.contains("../elsewhere 不在仓库 . 之内"), "{e}");
     assert!(!e.contains("仓库  之内"), "{e}");
+}
+
+/// `--years` names both years in the table and lists every change between them.
+#[test]
+fn two_years_of_a_department_are_named_by_their_years() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    fs::create_dir_all(&data).unwrap();
+    let text = sample(XINFANGJU);
+    fs::write(data.join(XINFANGJU), &text).unwrap();
+    let next = text
+        .replacen("年度: 2023", "年度: 2024", 1)
+        .replacen("财政拨款: 15\n", "财政拨款: 16\n", 1)
+        .replacen("合计: 15\n", "合计: 16\n", 1);
+    fs::write(data.join("2024-kuerle-xinfangju.yaml"), next).unwrap();
+    let o = jixiao(
+        dir.path(),
+        &["--years", "2023", "2024", "--pdf", "两年.pdf"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let human = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        human.contains("2023 年度（现在的 data/） → 2024 年度（现在的 data/）"),
+        "{human}"
+    );
+    assert!(human.contains("财政拨款：15 → 16（+1）"), "{human}");
+    let pdf = Command::new("pdftotext")
+        .arg(dir.path().join("两年.pdf"))
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils)");
+    let pdf: String = String::from_utf8_lossy(&pdf.stdout)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    for expected in ["年度：2023→2024", "2023年度", "2024年度", "财政拨款", "+1"] {
+        assert!(pdf.contains(expected), "“{expected}” in the PDF:\n{pdf}");
+    }
 }
