@@ -166,12 +166,15 @@ impl Repo {
             .chars()
             .take(40)
             .collect();
-        let tag = self
+        let tag = if self
             .repo
             .find_reference(&format!("refs/tags/{rev}"))
             .is_ok()
-            .then(|| format!("标签 {rev}，"))
-            .unwrap_or_default();
+        {
+            format!("标签 {rev}，")
+        } else {
+            String::new()
+        };
         Some(if subject.is_empty() {
             format!("{tag}{y}-{m:02}-{d:02} 的提交")
         } else {
