@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+pub mod assets;
 pub mod build;
 pub mod check;
 pub mod diff;
@@ -52,6 +53,11 @@ pub enum Command {
     Import(import::Args),
     /// 写出数据格式的 JSON Schema（供 VS Code 等编辑器补全和提示）
     Schema(schema::Args),
+    /// 输出命令补全脚本，如 jixiao completions bash > ~/.local/share/bash-completion/completions/jixiao
+    Completions(assets::CompletionsArgs),
+    /// 把手册页（man）写进一个目录（打包用）
+    #[command(hide = true)]
+    Manpages(assets::ManpagesArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -91,6 +97,8 @@ pub fn main() -> ExitCode {
         Command::Init(args) => init::run(&args),
         Command::Import(args) => import::run(&args),
         Command::New(args) => new::run(&args),
+        Command::Completions(args) => assets::completions(&args),
+        Command::Manpages(args) => assets::manpages(&args),
         Command::Rules => {
             for r in crate::rules::ALL {
                 let sev = match r.severity {

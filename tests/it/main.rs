@@ -25,6 +25,7 @@ mod import_flat;
 mod import_hostile;
 mod import_twin;
 mod national;
+mod packaging;
 mod plan_patterns;
 mod plan_snapshots;
 mod region;
