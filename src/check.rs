@@ -171,20 +171,7 @@ pub fn check_with<'a>(loaded: &'a Loaded, styles: &Styles, reserved: Option<&str
             file: dept.file,
             diags: Vec::new(),
         };
-        let key = (dept.name.value.trim().to_string(), dept.year.value);
-        if let Some(&other) = seen.get(&key) {
-            cx.emit(
-                &rules::DUPLICATE_DEPARTMENT,
-                &dept.name,
-                format!(
-                    "{} {} 年度的数据已在 {} 中",
-                    key.0,
-                    key.1,
-                    crate::diag::display_path(loaded.sources.path(other))
-                ),
-            );
-        } else {
-            seen.insert(key, dept.file);
+        if first_of_its_year(&mut cx, loaded, dept, &mut seen) {
             check_output_dir(&mut cx, dept, reserved, &mut dirs);
         }
         match styles.get(dept.style.value.trim()) {
@@ -214,6 +201,34 @@ pub fn check_with<'a>(loaded: &'a Loaded, styles: &Styles, reserved: Option<&str
         departments,
         diagnostics,
     }
+}
+
+/// Whether `dept` is the first file of its department and year (JX107 on a second one);
+/// remembers it in `seen`. A year that did not read (0) is no year.
+fn first_of_its_year(
+    cx: &mut Cx,
+    loaded: &Loaded,
+    dept: &Department,
+    seen: &mut HashMap<(String, u32), FileId>,
+) -> bool {
+    let key = (dept.name.value.trim().to_string(), dept.year.value);
+    if let Some(&other) = seen.get(&key) {
+        cx.emit(
+            &rules::DUPLICATE_DEPARTMENT,
+            &dept.name,
+            format!(
+                "{} {} 年度的数据已在 {} 中",
+                key.0,
+                key.1,
+                crate::diag::display_path(loaded.sources.path(other))
+            ),
+        );
+        return false;
+    }
+    if dept.year.value != 0 {
+        seen.insert(key, dept.file);
+    }
+    true
 }
 
 /// The department's style is missing or broken.
@@ -253,21 +268,7 @@ fn check_damaged(
         file: dept.file,
         diags: Vec::new(),
     };
-    let key = (dept.name.value.trim().to_string(), dept.year.value);
-    if let Some(&other) = seen.get(&key) {
-        cx.emit(
-            &rules::DUPLICATE_DEPARTMENT,
-            &dept.name,
-            format!(
-                "{} {} 年度的数据已在 {} 中",
-                key.0,
-                key.1,
-                crate::diag::display_path(loaded.sources.path(other))
-            ),
-        );
-    } else if dept.year.value != 0 {
-        seen.insert(key, dept.file);
-    }
+    first_of_its_year(&mut cx, loaded, dept, seen);
     match styles.get(dept.style.value.trim()) {
         Ok(style) => {
             let style = style.clone();

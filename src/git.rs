@@ -160,7 +160,7 @@ impl Repo {
         let c = self.commit(rev).ok()?;
         let t = c.time();
         let local = t.seconds() + i64::from(t.offset_minutes()) * 60;
-        let (y, m, d) = civil_date(local.div_euclid(86_400));
+        let (y, m, d) = crate::workspace::dates::civil_from_days(local.div_euclid(86_400));
         let subject: String = String::from_utf8_lossy(c.summary_bytes().unwrap_or_default())
             .trim()
             .chars()
@@ -269,29 +269,4 @@ fn absolute_lexical(path: &Path) -> Option<PathBuf> {
 fn existing_ancestor(path: &Path) -> Option<PathBuf> {
     let full = absolute_lexical(path)?;
     full.ancestors().find(|p| p.exists()).map(Path::to_path_buf)
-}
-
-/// The calendar date of a day counted from 1970-01-01 (proleptic Gregorian).
-fn civil_date(days: i64) -> (i64, u32, u32) {
-    // Howard Hinnant's days-to-civil algorithm.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
-#[cfg(test)]
-mod date_tests {
-    #[test]
-    fn civil_dates() {
-        assert_eq!(super::civil_date(0), (1970, 1, 1));
-        assert_eq!(super::civil_date(20_454), (2026, 1, 1));
-        assert_eq!(super::civil_date(11_016), (2000, 2, 29));
-    }
 }

@@ -55,7 +55,7 @@ impl NumberError {
 }
 
 /// `s` as shown in a message: at most 40 characters, with the length when cut.
-fn short(s: &str) -> String {
+pub fn short(s: &str) -> String {
     let n = s.chars().count();
     if n <= 40 {
         s.to_string()

@@ -11,7 +11,7 @@ use super::node::Node;
 use crate::fields::{self, Level, Need, Shape};
 use crate::model::{
     Dec, Department, Entries, EvalAmounts, Goals, Indicator, IndicatorEval, Num, Project, SelfEval,
-    Text, parse_amount,
+    Text, parse_amount, short,
 };
 use crate::rules::{self, Rule};
 
@@ -524,14 +524,4 @@ impl Reader<'_> {
 /// Whether `key` is required at the level of `fs`.
 fn required(fs: &Fields, key: &str) -> bool {
     fields::find(fs.level, key).is_some_and(|f| f.need == Need::Required)
-}
-
-/// `s` as shown in a message: at most 40 characters.
-fn short(s: &str) -> String {
-    let n = s.chars().count();
-    if n <= 40 {
-        s.to_string()
-    } else {
-        format!("{}…", s.chars().take(20).collect::<String>())
-    }
 }
