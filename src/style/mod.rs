@@ -80,6 +80,9 @@ pub struct Style {
     /// Indicator results of the self-evaluation: what is required, how scores round.
     #[serde(default)]
     pub results: Results,
+    /// The department-wide part (`部门整体`) of a department file.
+    #[serde(default)]
+    pub department: DepartmentPart,
     /// Print `≥`/`≤` for `>=`/`<=`.
     #[serde(default = "yes")]
     pub math_symbols: bool,
@@ -303,6 +306,31 @@ impl Default for Results {
             score_decimals: 2,
         }
     }
+}
+
+/// The department-wide part of the data (`部门整体`): whether the style's forms need it, and
+/// what its tasks' amounts add up to.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DepartmentPart {
+    /// Every department file of this style carries `部门整体`.
+    #[serde(default)]
+    pub required: bool,
+    /// The amount the tasks' amounts (`年度主要任务`) add up to.
+    #[serde(default)]
+    pub tasks_add_up_to: TasksTotal,
+}
+
+/// What the amounts of the department's tasks add up to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub enum TasksTotal {
+    /// The department's money (`部门整体.资金`), source by source and in total.
+    #[default]
+    #[serde(rename = "资金")]
+    Funds,
+    /// Its 项目支出 (a table whose tasks list the project spending only).
+    #[serde(rename = "项目支出")]
+    ProjectSpending,
 }
 
 /// The allowed values of the indicator's choice fields.

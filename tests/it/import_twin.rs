@@ -692,6 +692,7 @@ fn with_self_evaluation() -> (tempfile::TempDir, Department) {
         exec_override: None,
         outcome: text(SECRET_OUTCOME),
         stated_total: None,
+        stated_grade: None,
         indicators: p
             .indicators
             .iter()

@@ -210,8 +210,10 @@ fn the_schema_knows_every_key_the_loader_knows() {
     for style in styles.loaded() {
         let s = jixiao::schema::style_schema(style);
         let defs = &s["definitions"];
-        let pairs: [(Level, &Value); 6] = [
+        let pairs: [(Level, &Value); 8] = [
             (Level::Department, &s),
+            (Level::DeptWide, &defs["dept_wide"]),
+            (Level::Task, &defs["dept_task"]),
             (Level::Project, &defs["dept_project"]),
             (Level::Indicator, &defs["dept_indicator"]),
             (Level::Eval, &defs["dept_eval"]),
