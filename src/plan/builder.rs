@@ -277,6 +277,9 @@ impl<'d, 'a> Builder<'d, 'a> {
         let parts: Vec<&str> = path.split('.').collect();
         let p = subject.project;
         let eval = p.and_then(|p| p.eval.as_ref());
+        if let ["部门整体", rest @ ..] = parts.as_slice() {
+            return self.wide_cell(rest, col, ctx, path, align);
+        }
         match parts.as_slice() {
             ["项目", "序号"] => {
                 if let Some(n) = lookup(ctx, "项目.序号").and_then(|v| i64::try_from(v).ok()) {
@@ -369,6 +372,76 @@ impl<'d, 'a> Builder<'d, 'a> {
                 if let Some(pts) = subject.level1_points {
                     return score(col, pts);
                 }
+            }
+            _ => {}
+        }
+        text_cell(col, value_text(ctx, path), false, align)
+    }
+
+    /// The cell of a field of `部门整体` (`rest` is its path after the root): every amount a
+    /// number cell, printed as the style prints money.
+    fn wide_cell(
+        &mut self,
+        rest: &[&str],
+        col: usize,
+        ctx: &Value,
+        path: &str,
+        align: Option<crate::style::AlignSpec>,
+    ) -> Cell {
+        let style = self.style();
+        let Some(w) = self.dept.wide.as_ref() else {
+            return Cell::empty(col);
+        };
+        let amount = |v: Option<Decimal>| v.map_or_else(|| Cell::empty(col), |v| money(style, col, v));
+        let eval = w.eval.as_ref();
+        match rest {
+            ["资金", key] => return amount(w.funds.amount(key)),
+            ["基本支出"] => return amount(w.src.basic.as_ref().map(|n| n.value.0)),
+            ["项目支出"] => return amount(w.src.project_spending.as_ref().map(|n| n.value.0)),
+            ["任务资金", key] => return amount(w.tasks_amount(key)),
+            ["任务", n, "资金", key] => {
+                let task = n
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|n| n.checked_sub(1))
+                    .and_then(|i| w.tasks.get(i));
+                return amount(task.and_then(|t| t.funds.as_ref()?.amount(key)));
+            }
+            ["自评", "资金", key, measure] => {
+                let Some(r) = eval.and_then(|e| e.row_or_total(key)) else {
+                    return Cell::empty(col);
+                };
+                if *measure == "执行率" {
+                    return match r.rate() {
+                        Some(q) => cells::percent(col, q, style.style.execution.rate_decimals),
+                        None => Cell::empty(col),
+                    };
+                }
+                return amount(r.amount(measure));
+            }
+            ["自评", "执行率"] => {
+                if let Some(e) = eval {
+                    return cells::percent(col, e.rate, style.style.execution.rate_decimals);
+                }
+            }
+            ["自评", "执行得分"] => {
+                if let Some(e) = eval {
+                    return score(col, e.exec_score);
+                }
+            }
+            ["自评", "执行分值"] if eval.is_some() => {
+                return score(col, style.style.execution.points.0);
+            }
+            ["自评", "总分值"] => {
+                if let Some(e) = eval {
+                    return score(col, e.points_total);
+                }
+            }
+            ["自评", "总分"] => {
+                return match eval.and_then(|e| e.total_score) {
+                    Some(t) => score(col, t),
+                    None => Cell::empty(col),
+                };
             }
             _ => {}
         }
