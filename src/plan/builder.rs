@@ -392,7 +392,8 @@ impl<'d, 'a> Builder<'d, 'a> {
         let Some(w) = self.dept.wide.as_ref() else {
             return Cell::empty(col);
         };
-        let amount = |v: Option<Decimal>| v.map_or_else(|| Cell::empty(col), |v| money(style, col, v));
+        let amount =
+            |v: Option<Decimal>| v.map_or_else(|| Cell::empty(col), |v| money(style, col, v));
         let eval = w.eval.as_ref();
         match rest {
             ["资金", key] => return amount(w.funds.amount(key)),

@@ -199,7 +199,9 @@ pub fn department(dept: &Dept) -> Vars {
     v.insert("项目数", Value::from(dept.projects.len()));
     v.insert(
         "部门整体",
-        dept.wide.as_ref().map_or(Value::from(()), |w| wide(dept, w)),
+        dept.wide
+            .as_ref()
+            .map_or(Value::from(()), |w| wide(dept, w)),
     );
     v
 }
@@ -235,7 +237,10 @@ fn wide(dept: &Dept, w: &Wide) -> Value {
     let mut m: BTreeMap<String, Value> = BTreeMap::new();
     m.insert("部门职能".into(), opt_text(src.functions.as_ref()));
     m.insert("资金".into(), funds(style, &w.funds));
-    for (k, n) in [("基本支出", &src.basic), ("项目支出", &src.project_spending)] {
+    for (k, n) in [
+        ("基本支出", &src.basic),
+        ("项目支出", &src.project_spending),
+    ] {
         let v = n
             .as_ref()
             .map(|n| money_text(style, n.value.0))

@@ -34,7 +34,14 @@ pub const DEPT_WIDE: &[&str] = &[
     "自评",
 ];
 /// Keys of one task of `部门整体.任务`.
-pub const TASK: &[&str] = &["序号", "任务名称", "部门职能", "主要内容", "支出项目", "资金"];
+pub const TASK: &[&str] = &[
+    "序号",
+    "任务名称",
+    "部门职能",
+    "主要内容",
+    "支出项目",
+    "资金",
+];
 /// Keys of one source under `自评.资金`.
 pub const EVAL_MONEY: &[&str] = &["年初预算", "全年预算", "全年执行", "执行率"];
 /// Keys of `指标`, besides the catalogue's texts kept by key ([`fields::stored_texts`]).
@@ -161,9 +168,7 @@ pub fn check_path(style: &LoadedStyle, scope: Scope, path: &str) -> Result<(), S
                     return Ok(());
                 };
                 if n.parse::<usize>().map_or(true, |n| n == 0) {
-                    return Err(format!(
-                        "“{path}”中的“{n}”应是任务的序号（1、2、…）"
-                    ));
+                    return Err(format!("“{path}”中的“{n}”应是任务的序号（1、2、…）"));
                 }
                 match (parts.get(3), parts.get(4)) {
                     (None, _) => Ok(()),

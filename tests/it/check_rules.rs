@@ -2562,3 +2562,15 @@ fn a_style_may_require_the_department_wide_part() {
     // Optional by default: project files keep working unchanged.
     clean(&check_yaml(project_only));
 }
+
+/// The example of `部门整体` in docs/data-format.md checks clean in the national style, beside
+/// the project it names.
+#[test]
+fn the_documented_department_wide_example_checks_clean() {
+    let doc = std::fs::read_to_string(common::repo().join("docs/data-format.md")).unwrap();
+    let start = doc.find("```yaml\n部门整体:").unwrap() + "```yaml\n".len();
+    let example = &doc[start..start + doc[start..].find("```").unwrap()];
+    let head = crate::fields::WIDE[..crate::fields::WIDE.find("部门整体:").unwrap()]
+        .replace("项目甲", "人大代表履职服务经费");
+    clean(&check_yaml(&format!("{head}{example}")));
+}

@@ -192,7 +192,11 @@ fn a_misspelt_department_wide_variable_is_reported_in_the_style() {
         ("部门整体.自评.得分", "得分"),
     ] {
         let t = templates_with("national", |s| {
-            s.replacen("{field: 项目.名称, span: 5}", &format!("{{field: {path}, span: 5}}"), 1)
+            s.replacen(
+                "{field: 项目.名称, span: 5}",
+                &format!("{{field: {path}, span: 5}}"),
+                1,
+            )
         });
         let mut loaded = jixiao::load::Loaded::default();
         jixiao::style::Styles::load(&t.path().join("templates"), &mut loaded);
