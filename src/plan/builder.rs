@@ -32,6 +32,8 @@ pub struct Subject<'p, 'a> {
     pub indicator: Option<&'p Ind<'a>>,
     /// The points of the current 一级 (`一级.分值`).
     pub level1_points: Option<Decimal>,
+    /// The department's task a `tasks` block's row prints (`任务`), by index.
+    pub task: Option<usize>,
 }
 
 pub struct Builder<'d, 'a> {
@@ -280,6 +282,16 @@ impl<'d, 'a> Builder<'d, 'a> {
         if let ["部门整体", rest @ ..] = parts.as_slice() {
             return self.wide_cell(rest, col, ctx, path, align);
         }
+        if let ["任务", rest @ ..] = parts.as_slice() {
+            // The row's task, as `部门整体.任务.<序号>`.
+            let Some(i) = subject.task else {
+                return Cell::empty(col);
+            };
+            let n = (i + 1).to_string();
+            let mut full = vec!["任务", n.as_str()];
+            full.extend_from_slice(rest);
+            return self.wide_cell(&full, col, ctx, path, align);
+        }
         match parts.as_slice() {
             ["项目", "序号"] => {
                 if let Some(n) = lookup(ctx, "项目.序号").and_then(|v| i64::try_from(v).ok()) {
@@ -458,16 +470,74 @@ impl<'d, 'a> Builder<'d, 'a> {
         ctx: &Value,
         subject: Subject,
     ) -> Result<(), PlanError> {
-        let kind = match kind {
-            RowKindSpec::Body => RowKind::Body,
-            RowKindSpec::Header => RowKind::Header,
-            RowKindSpec::Total => RowKind::Total,
-        };
+        let rows: Vec<(&[CellSpec], RowKindSpec, Value, Subject)> = rows
+            .iter()
+            .map(|r| (r.value.as_slice(), kind, ctx.clone(), subject))
+            .collect();
+        self.rows_of(&rows)
+    }
+
+    /// Plans a `tasks` block: its heading rows, a row per task of the department-wide part
+    /// (with `任务` and `n`), its total rows, beside its label.
+    pub fn tasks_block(
+        &mut self,
+        spec: &crate::style::TasksSpec,
+        vars: &context::Vars,
+        subject: Subject,
+    ) -> Result<(), PlanError> {
+        let dept = self.dept;
+        let count = dept.wide.as_ref().map_or(0, |w| w.tasks.len());
+        let mut planned = spec.rows(count);
+        // A padding row (`min_rows`, for a form filled by hand) prints nothing but its labels.
+        let heading = spec.header.len();
+        for (i, (row, _, task)) in planned.iter_mut().enumerate() {
+            if task.is_none() && i >= heading && i < heading + count.max(spec.min_rows).max(1) {
+                for c in row.value.iter_mut() {
+                    c.text = None;
+                    c.field = None;
+                }
+            }
+        }
+        let base = context::context(&[vars]);
+        let mut rows = Vec::new();
+        for (row, kind, task) in &planned {
+            let (ctx, subject) = match task {
+                Some(i) => {
+                    let mut v = vars.clone();
+                    if let Some(w) = &dept.wide {
+                        v.insert("任务", context::task(dept, w, *i));
+                    }
+                    v.insert("n", Value::from(i + 1));
+                    let s = Subject {
+                        task: Some(*i),
+                        ..subject
+                    };
+                    (context::context(&[&v]), s)
+                }
+                None => (base.clone(), subject),
+            };
+            rows.push((row.value.as_slice(), *kind, ctx, subject));
+        }
+        self.rows_of(&rows)
+    }
+
+    /// Plans rows of cells, each with its kind, variables and subject: cells placed left to
+    /// right into the columns not covered by a cell merged down from an earlier row.
+    fn rows_of(
+        &mut self,
+        rows: &[(&[CellSpec], RowKindSpec, Value, Subject)],
+    ) -> Result<(), PlanError> {
         let mut covered = vec![vec![false; self.width]; rows.len()];
-        for (r, row) in rows.iter().enumerate() {
+        for (r, (row, kind, ctx, subject)) in rows.iter().enumerate() {
+            let (ctx, subject) = (ctx, *subject);
+            let kind = match kind {
+                RowKindSpec::Body => RowKind::Body,
+                RowKindSpec::Header => RowKind::Header,
+                RowKindSpec::Total => RowKind::Total,
+            };
             let mut col = 0;
             let mut out = Vec::new();
-            for spec in &row.value {
+            for spec in row.iter() {
                 while col < self.width && covered[r][col] {
                     col += 1;
                 }

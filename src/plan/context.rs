@@ -247,27 +247,7 @@ fn wide(dept: &Dept, w: &Wide) -> Value {
             .unwrap_or_default();
         m.insert(k.into(), Value::from(v));
     }
-    let tasks: Vec<Value> = w
-        .tasks
-        .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            let mut x: BTreeMap<&str, Value> = BTreeMap::new();
-            x.insert("序号", Value::from(i + 1));
-            x.insert("任务名称", text(&t.src.name.value));
-            x.insert("部门职能", opt_text(t.src.function.as_ref()));
-            x.insert("主要内容", opt_text(t.src.content.as_ref()));
-            let projects: Vec<&str> = t.src.projects.iter().map(|p| p.value.trim()).collect();
-            x.insert("支出项目", Value::from(projects.join("、")));
-            x.insert(
-                "资金",
-                t.funds
-                    .as_ref()
-                    .map_or_else(|| ordered(Vec::new()), |f| funds(style, f)),
-            );
-            Value::from_pairs(x)
-        })
-        .collect();
+    let tasks: Vec<Value> = (0..w.tasks.len()).map(|i| task(dept, w, i)).collect();
     m.insert("任务数".into(), Value::from(tasks.len()));
     m.insert("任务".into(), Value::from_object(Numbered(tasks)));
     // The tasks' sums (the 金额合计 row), by the department's sources, while every task has
@@ -288,6 +268,27 @@ fn wide(dept: &Dept, w: &Wide) -> Value {
         w.eval.as_ref().map_or(Value::from(()), |e| eval(style, e)),
     );
     Value::from_pairs(m)
+}
+
+/// One task of the department-wide part (`任务` in a `tasks` block's row), by its index.
+pub fn task(dept: &Dept, w: &Wide, i: usize) -> Value {
+    let Some(t) = w.tasks.get(i) else {
+        return Value::from(());
+    };
+    let mut x: BTreeMap<&str, Value> = BTreeMap::new();
+    x.insert("序号", Value::from(i + 1));
+    x.insert("任务名称", text(&t.src.name.value));
+    x.insert("部门职能", opt_text(t.src.function.as_ref()));
+    x.insert("主要内容", opt_text(t.src.content.as_ref()));
+    let projects: Vec<&str> = t.src.projects.iter().map(|p| p.value.trim()).collect();
+    x.insert("支出项目", Value::from(projects.join("、")));
+    x.insert(
+        "资金",
+        t.funds
+            .as_ref()
+            .map_or_else(|| ordered(Vec::new()), |f| funds(&dept.style, f)),
+    );
+    Value::from_pairs(x)
 }
 
 /// A list that a path may also index from 1 by its printed number (`部门整体.任务.1.资金.合计`

@@ -92,6 +92,8 @@ pub struct Scope {
     /// `精确合计`, `小数位数` and `列名` (a total's rounding note: the exact sum in the printed
     /// unit, the decimals it is printed with, and the heading of the summed column).
     pub rounding: bool,
+    /// `任务` (the row of a `tasks` block).
+    pub task: bool,
 }
 
 /// Why a name is not known: the message for the style author.
@@ -249,6 +251,18 @@ pub fn check_path(style: &LoadedStyle, scope: Scope, path: &str) -> Result<(), S
                 )
             })
         }
+        "任务" if scope.task => match (parts.get(1), parts.get(2)) {
+            (None, _) => Ok(()),
+            (Some(&"资金"), Some(s)) => {
+                depth(3)?;
+                within(s, &sources, &[], "任务资金")
+            }
+            (Some(k), _) => {
+                depth(2)?;
+                within(k, TASK, &[], "任务")
+            }
+        },
+        "任务" => Err("“任务”只在 tasks 块的 row 中可用".to_string()),
         "分组" if scope.group => depth(1),
         "精确合计" | "小数位数" | "列名" if scope.rounding => depth(1),
         g if GLOBALS.contains(&g) => Ok(()),
@@ -262,6 +276,9 @@ pub fn check_path(style: &LoadedStyle, scope: Scope, path: &str) -> Result<(), S
             }
             if scope.group {
                 roots.push("分组");
+            }
+            if scope.task {
+                roots.push("任务");
             }
             if scope.rounding {
                 roots.extend(["精确合计", "小数位数", "列名"]);

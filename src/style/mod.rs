@@ -365,6 +365,9 @@ pub enum Only {
     All,
     /// Projects with a self-evaluation.
     Evaluated,
+    /// Departments whose file carries the department-wide part (`部门整体`); the other
+    /// departments get no such document.
+    DepartmentWide,
 }
 
 /// One document a style produces: page furniture and the table's blocks.
@@ -445,6 +448,74 @@ pub struct Block {
     /// The indicator grid (or, in a department document, the project list).
     #[serde(default)]
     pub grid: Option<Spanned<GridSpec>>,
+    /// The department's tasks (`部门整体.年度主要任务`), a row each.
+    #[serde(default)]
+    pub tasks: Option<Spanned<TasksSpec>>,
+}
+
+/// A block with a row per task of the department-wide part, between heading rows and total
+/// rows, beside a label merged down over the whole block. Rows are written as in a `rows`
+/// block; in `row`, `任务` is the task and `n` its number.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TasksSpec {
+    /// A label in the first column(s), merged down over every row of the block.
+    #[serde(default)]
+    pub label: Option<SText>,
+    #[serde(default = "one")]
+    pub label_span: usize,
+    /// Heading rows above the tasks.
+    #[serde(default)]
+    pub header: Vec<Spanned<Vec<CellSpec>>>,
+    /// The row of one task.
+    pub row: Spanned<Vec<CellSpec>>,
+    /// Task rows at least (blank rows after the tasks, for a form filled by hand).
+    #[serde(default)]
+    pub min_rows: usize,
+    /// Rows after the tasks (`金额合计`).
+    #[serde(default)]
+    pub total: Vec<Spanned<Vec<CellSpec>>>,
+}
+
+impl TasksSpec {
+    /// The block as a `rows` block for `tasks` task rows: the heading rows, the task row
+    /// repeated, the total rows, and the label (if any) merged down over them all in front of
+    /// the first row. Each row with its kind and, for a task row, the task's index.
+    pub fn rows(&self, tasks: usize) -> Vec<(Spanned<Vec<CellSpec>>, RowKindSpec, Option<usize>)> {
+        let mut out = Vec::new();
+        // The heading rows are ordinary rows: the label beside them merges down over the task
+        // rows, which a repeated table header cannot.
+        for r in &self.header {
+            out.push((r.clone(), RowKindSpec::Body, None));
+        }
+        for i in 0..tasks.max(self.min_rows).max(1) {
+            out.push((
+                self.row.clone(),
+                RowKindSpec::Body,
+                (i < tasks).then_some(i),
+            ));
+        }
+        for r in &self.total {
+            out.push((r.clone(), RowKindSpec::Total, None));
+        }
+        if let Some(l) = &self.label {
+            let n = out.len();
+            let label = CellSpec {
+                label: Some(l.clone()),
+                text: None,
+                field: None,
+                span: self.label_span.max(1),
+                rows: n,
+                align: None,
+                vertical: false,
+                blank: None,
+            };
+            if let Some((first, _, _)) = out.first_mut() {
+                first.value.insert(0, label);
+            }
+        }
+        out
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -605,6 +676,20 @@ pub struct GridSpec {
     /// A total row after the grid: money and score columns summed.
     #[serde(default)]
     pub total: Option<TotalSpec>,
+    /// Whose indicators the rows are: each project's (default), or the department-wide
+    /// part's (`部门整体`).
+    #[serde(default)]
+    pub source: IndicatorSource,
+}
+
+/// Whose indicators a grid prints.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub enum IndicatorSource {
+    #[default]
+    #[serde(rename = "项目")]
+    Project,
+    #[serde(rename = "部门整体")]
+    DepartmentWide,
 }
 
 #[derive(Debug, Clone, Deserialize)]
