@@ -43,6 +43,10 @@ pub const TEMPLATES: &[(&str, &[u8])] = &[
         include_bytes!("../templates/lib/jixiao.typ"),
     ),
     (
+        "national/department.typ.j2",
+        include_bytes!("../templates/national/department.typ.j2"),
+    ),
+    (
         "national/self_eval.typ.j2",
         include_bytes!("../templates/national/self_eval.typ.j2"),
     ),
