@@ -4,6 +4,8 @@
 //! is a project of the same file, and its indicators and self-evaluation are checked exactly as
 //! a project's (taxonomy, weights, vocabularies, execution rate, scores, total, grade).
 
+use std::collections::HashSet;
+
 use rust_decimal::Decimal;
 use serde_saphyr::Spanned;
 
@@ -140,15 +142,29 @@ fn check_tasks<'a>(
     style: &LoadedStyle,
 ) -> Vec<Task<'a>> {
     let names: Vec<&str> = dept.projects.iter().map(|p| p.name.value.trim()).collect();
+    let known: HashSet<&str> = names.iter().copied().collect();
+    // The nearest name is looked for a bounded number of times, so that a hostile file of
+    // many tasks and projects is still checked in proportion to its size.
+    let mut suggestions = if names.len() <= MAX_SUGGESTION_PROJECTS {
+        MAX_SUGGESTIONS
+    } else {
+        0
+    };
     let mut out = Vec::new();
     for t in &w.tasks {
         cx.non_empty(&t.name, "任务名称");
         for p in &t.projects {
             let written = p.value.trim();
-            if !cx.non_empty(p, "支出项目名称") || names.contains(&written) {
+            if !cx.non_empty(p, "支出项目名称") || known.contains(written) {
                 continue;
             }
-            let help = match fields::nearest(written, names.iter().copied()) {
+            let nearest = if suggestions > 0 {
+                suggestions -= 1;
+                fields::nearest(written, names.iter().copied())
+            } else {
+                None
+            };
+            let help = match nearest {
                 Some(n) => format!("是不是“{n}”？写本文件“项目”中项目的名称，与其“名称”完全相同"),
                 None if names.is_empty() => "本文件没有项目；先在“项目”下写出这个项目".to_string(),
                 None => format!("本文件的项目：{}", shorten(&names)),
@@ -168,6 +184,10 @@ fn check_tasks<'a>(
     }
     out
 }
+
+/// How many unknown project names get a “是不是…？”, and up to how many projects.
+const MAX_SUGGESTIONS: usize = 50;
+const MAX_SUGGESTION_PROJECTS: usize = 2000;
 
 /// At most five names, then how many more.
 fn shorten(names: &[&str]) -> String {

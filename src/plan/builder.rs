@@ -491,7 +491,8 @@ impl<'d, 'a> Builder<'d, 'a> {
         // A padding row (`min_rows`, for a form filled by hand) prints nothing but its labels.
         let heading = spec.header.len();
         for (i, (row, _, task)) in planned.iter_mut().enumerate() {
-            if task.is_none() && i >= heading && i < heading + count.max(spec.min_rows).max(1) {
+            let pad = spec.min_rows.min(crate::style::MAX_TASK_PAD_ROWS);
+            if task.is_none() && i >= heading && i < heading + count.max(pad).max(1) {
                 for c in row.value.iter_mut() {
                     c.text = None;
                     c.field = None;

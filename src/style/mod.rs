@@ -477,6 +477,10 @@ pub struct TasksSpec {
     pub total: Vec<Spanned<Vec<CellSpec>>>,
 }
 
+/// The most blank task rows a `tasks` block may ask for (`min_rows`): a printed form has a
+/// handful; more is a slip, refused by the style check (JX503).
+pub const MAX_TASK_PAD_ROWS: usize = 200;
+
 impl TasksSpec {
     /// The block as a `rows` block for `tasks` task rows: the heading rows, the task row
     /// repeated, the total rows, and the label (if any) merged down over them all in front of
@@ -488,7 +492,8 @@ impl TasksSpec {
         for r in &self.header {
             out.push((r.clone(), RowKindSpec::Body, None));
         }
-        for i in 0..tasks.max(self.min_rows).max(1) {
+        let pad = self.min_rows.min(MAX_TASK_PAD_ROWS);
+        for i in 0..tasks.max(pad).max(1) {
             out.push((
                 self.row.clone(),
                 RowKindSpec::Body,

@@ -352,6 +352,18 @@ fn tasks_block(
     width: usize,
     page: Scope,
 ) {
+    if t.value.min_rows > super::MAX_TASK_PAD_ROWS {
+        cx.emit_help(
+            &rules::STYLE_LAYOUT,
+            t,
+            format!(
+                "tasks 块的 min_rows 是 {}，最多 {}",
+                t.value.min_rows,
+                super::MAX_TASK_PAD_ROWS
+            ),
+            "min_rows 是空白表格中待手填的任务行数，一般三五行",
+        );
+    }
     let rows = t.value.rows(1);
     // The task rows (one, or `min_rows`) between the heading rows and the total rows.
     let tasks = t.value.header.len()..rows.len() - t.value.total.len();

@@ -208,3 +208,24 @@ fn a_misspelt_department_wide_variable_is_reported_in_the_style() {
         assert!(d.message.contains(says), "{path}: {}", d.message);
     }
 }
+
+/// A `tasks` block asking for more blank rows than any form has is refused by the style check
+/// (JX503) rather than planned.
+#[test]
+fn a_tasks_block_with_too_many_blank_rows_is_refused() {
+    let t = templates_with("national", |s| {
+        s.replacen(
+            "          label: \"年度\\n主要\\n任务\"\n",
+            "          label: \"年度\\n主要\\n任务\"\n          min_rows: 100001\n",
+            1,
+        )
+    });
+    let mut loaded = jixiao::load::Loaded::default();
+    jixiao::style::Styles::load(&t.path().join("templates"), &mut loaded);
+    let d = loaded
+        .diagnostics
+        .iter()
+        .find(|d| d.rule.code == "JX503")
+        .expect("min_rows refused");
+    assert!(d.message.contains("min_rows"), "{}", d.message);
+}
