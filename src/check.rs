@@ -20,11 +20,16 @@ use crate::rules::{self, Rule};
 use crate::style::{LoadedStyle, Styles};
 use crate::target::{self, Direction, Value};
 
+mod wide;
+pub use wide::{Task, Wide};
+
 /// A department that was checked, with everything resolved for planning.
 pub struct Dept<'a> {
     pub src: &'a Department,
     pub style: LoadedStyle,
     pub projects: Vec<Proj<'a>>,
+    /// The department-wide part (`部门整体`), where the file carries one.
+    pub wide: Option<Wide<'a>>,
     /// Errors found in this department; nothing is written for it when non-zero.
     pub errors: usize,
 }
@@ -177,12 +182,13 @@ pub fn check_with<'a>(loaded: &'a Loaded, styles: &Styles, reserved: Option<&str
         match styles.get(dept.style.value.trim()) {
             Ok(style) => {
                 let style = style.clone();
-                let projects = check_department(&mut cx, dept, &style);
+                let (projects, wide) = check_department(&mut cx, dept, &style);
                 let errors = cx.diags.iter().filter(|d| d.is_error()).count();
                 departments.push(Dept {
                     src: dept,
                     style,
                     projects,
+                    wide,
                     errors,
                 });
             }
@@ -250,7 +256,7 @@ fn style_refused(cx: &mut Cx, styles: &Styles, dept: &Department, msg: String) {
 fn is_arithmetic(rule: &Rule) -> bool {
     let code = rule.code;
     let n: u32 = code.trim_start_matches("JX").parse().unwrap_or(0);
-    matches!(n, 211..=213 | 300..=399 | 404..=499)
+    matches!(n, 211..=213 | 300..=399 | 404..=499 | 801..=802)
 }
 
 /// The check of a department whose file has format problems (the loader's diagnostics,
@@ -440,7 +446,24 @@ impl Cx<'_> {
     }
 }
 
-fn check_department<'a>(cx: &mut Cx, dept: &'a Department, style: &LoadedStyle) -> Vec<Proj<'a>> {
+/// Whose indicators and self-evaluation are checked: a project, or the department-wide part
+/// (`部门整体`), which are checked alike. It says how messages name it and where a finding
+/// about it as a whole is located.
+#[derive(Clone, Copy)]
+struct Owner<'t> {
+    /// Where a finding about the whole is located (the project's name, the key `部门整体`).
+    at: &'t Text,
+    /// How messages name it: `项目“…”`, `部门整体`.
+    who: &'t str,
+    /// What the style's minimums apply to, in its help: `每个项目`, `部门整体`.
+    each: &'static str,
+}
+
+fn check_department<'a>(
+    cx: &mut Cx,
+    dept: &'a Department,
+    style: &LoadedStyle,
+) -> (Vec<Proj<'a>>, Option<Wide<'a>>) {
     cx.non_empty(&dept.name, "部门名称");
     if !(2000..=2100).contains(&dept.year.value) {
         cx.emit(
@@ -498,7 +521,21 @@ fn check_department<'a>(cx: &mut Cx, dept: &'a Department, style: &LoadedStyle) 
         }
         out.push(check_project(cx, p, style));
     }
-    out
+    let wide = match &dept.wide {
+        Some(w) => Some(wide::check(cx, dept, w, style)),
+        None => {
+            if style.style.department.required {
+                cx.emit_help(
+                    &rules::MISSING_FIELD,
+                    &dept.name,
+                    format!("样式“{}”要求填写部门整体", style.key),
+                    "在文件顶层写 部门整体: …（写法见 docs/data-format.md 的“部门整体”）",
+                );
+            }
+            None
+        }
+    };
+    (out, wide)
 }
 
 /// Project-level text fields by data key, for the style's `required_fields`.
@@ -555,8 +592,14 @@ fn check_project<'a>(cx: &mut Cx, p: &'a Project, style: &LoadedStyle) -> Proj<'
             None => {}
         }
     }
-    let funds = check_funds(cx, &p.funds, style);
-    let indicators = check_indicators(cx, p, style);
+    let funds = check_funds(cx, &p.funds, style, Some("项目"));
+    let who = format!("项目“{pname}”");
+    let owner = Owner {
+        at: &p.name,
+        who: &who,
+        each: "每个项目",
+    };
+    let mut indicators = check_indicators(cx, owner, &p.indicators, style);
     let extras = check_extras(
         cx,
         &p.extras(Level::Project),
@@ -565,17 +608,17 @@ fn check_project<'a>(cx: &mut Cx, p: &'a Project, style: &LoadedStyle) -> Proj<'
         Level::Project,
         &p.name,
     );
-    let mut proj = Proj {
+    let eval = p
+        .eval
+        .as_ref()
+        .map(|e| check_eval(cx, owner, &mut indicators, e, style));
+    Proj {
         src: p,
         indicators,
         funds,
-        eval: None,
+        eval,
         extras,
-    };
-    if let Some(e) = &p.eval {
-        proj.eval = Some(check_eval(cx, &mut proj, e, style));
     }
-    proj
 }
 
 fn money_sources_allowed(style: &LoadedStyle) -> String {
@@ -625,7 +668,15 @@ fn checked_sum<T>(
 /// A project budget from which on (万元, i.e. 10 亿元) an amount is more likely 元 than 万元.
 pub const PLAUSIBLE_PROJECT_WAN: i64 = 100_000;
 
-fn check_funds(cx: &mut Cx, funds: &Spanned<Money<Num>>, style: &LoadedStyle) -> Funds {
+/// Money by source: the sources the style has, none negative, the stated total their sum.
+/// `what` (`项目`, `部门`) names a budget whose amounts are also judged plausible in 万元 and
+/// non-zero; a part of a budget (a task's amounts) is not.
+fn check_funds(
+    cx: &mut Cx,
+    funds: &Spanned<Money<Num>>,
+    style: &LoadedStyle,
+    what: Option<&str>,
+) -> Funds {
     let m = &funds.value;
     let mut sources = Vec::new();
     for (key, v) in m.filled() {
@@ -668,6 +719,9 @@ fn check_funds(cx: &mut Cx, funds: &Spanned<Money<Num>>, style: &LoadedStyle) ->
     {
         cx.emit(&rules::MONEY_NEGATIVE, t, "合计为负数");
     }
+    let Some(what) = what else {
+        return Funds { sources, total };
+    };
     // Amounts entered in 元 where the data is 万元: ten thousand times too much.
     let at_total = |cx: &mut Cx, rule: &'static rules::Rule, msg: String| match m.total() {
         Some(t) => cx.emit(rule, t, msg),
@@ -678,7 +732,7 @@ fn check_funds(cx: &mut Cx, funds: &Spanned<Money<Num>>, style: &LoadedStyle) ->
             cx,
             &rules::MONEY_UNIT,
             format!(
-                "项目预算 {} 万元（{} 亿元），一个项目通常远少于此，可能是把元写成了万元",
+                "{what}预算 {} 万元（{} 亿元），一个{what}通常远少于此，可能是把元写成了万元",
                 fmt_decimal(total),
                 fmt_decimal(total / Decimal::from(10_000))
             ),
@@ -700,7 +754,7 @@ fn check_funds(cx: &mut Cx, funds: &Spanned<Money<Num>>, style: &LoadedStyle) ->
         );
     }
     if total.is_zero() && !sources.is_empty() || total.is_zero() && m.total().is_some() {
-        at_total(cx, &rules::MONEY_ZERO, "项目预算合计为 0".to_string());
+        at_total(cx, &rules::MONEY_ZERO, format!("{what}预算合计为 0"));
     }
     Funds { sources, total }
 }
@@ -776,13 +830,18 @@ fn is_cost(level1: &str, level2: Option<&str>) -> bool {
     level1 == "成本指标" || level2.is_some_and(|l| l.contains("成本指标"))
 }
 
-fn check_indicators<'a>(cx: &mut Cx, p: &'a Project, style: &LoadedStyle) -> Vec<Ind<'a>> {
-    let pname = p.name.value.trim();
+fn check_indicators<'a>(
+    cx: &mut Cx,
+    owner: Owner,
+    indicators: &'a [Indicator],
+    style: &LoadedStyle,
+) -> Vec<Ind<'a>> {
+    let Owner { at, who, each } = owner;
     let math = style.style.math_symbols;
     let vocab = &style.vocabulary;
     let mut out: Vec<(usize, usize, Ind<'a>)> = Vec::new();
     let mut seen_names: HashSet<(String, Option<String>, String)> = HashSet::new();
-    for ind in &p.indicators {
+    for ind in indicators {
         cx.non_empty(&ind.name, "三级指标");
         cx.non_empty(&ind.target, "指标值");
         let l1_pos = style
@@ -978,25 +1037,25 @@ fn check_indicators<'a>(cx: &mut Cx, p: &'a Project, style: &LoadedStyle) -> Vec
         if !inds.iter().any(|i| &i.level1 == l1) {
             cx.emit_help(
                 &rules::MISSING_LEVEL1,
-                &p.name,
-                format!("项目“{pname}”没有“{l1}”下的指标"),
-                format!("样式“{}”要求每个项目至少有一条{l1}", style.key),
+                at,
+                format!("{who}没有“{l1}”下的指标"),
+                format!("样式“{}”要求{each}至少有一条{l1}", style.key),
             );
         }
     }
     if inds.len() < style.style.min_indicators {
         cx.emit_help(
             &rules::TOO_FEW_INDICATORS,
-            &p.name,
-            format!("项目“{pname}”只有 {} 条指标", inds.len()),
+            at,
+            format!("{who}只有 {} 条指标", inds.len()),
             format!(
-                "样式“{}”要求每个项目至少 {} 条指标",
+                "样式“{}”要求{each}至少 {} 条指标",
                 style.key, style.style.min_indicators
             ),
         );
     }
     if let Some(wr) = &style.style.weights {
-        let total = checked_sum(cx, inds.iter().filter_map(|i| i.weight), &p.name);
+        let total = checked_sum(cx, inds.iter().filter_map(|i| i.weight), at);
         if let Some(expected) = wr.total
             && !inds.is_empty()
             && inds.iter().all(|i| i.weight.is_some())
@@ -1004,9 +1063,9 @@ fn check_indicators<'a>(cx: &mut Cx, p: &'a Project, style: &LoadedStyle) -> Vec
         {
             cx.emit_help(
                 &rules::WEIGHT_TOTAL,
-                &p.name,
+                at,
                 format!(
-                    "项目“{pname}”的指标权重合计 {}，应为 {}",
+                    "{who}的指标权重合计 {}，应为 {}",
                     fmt_decimal(total),
                     fmt_decimal(expected.0)
                 ),
@@ -1019,14 +1078,14 @@ fn check_indicators<'a>(cx: &mut Cx, p: &'a Project, style: &LoadedStyle) -> Vec
                 inds.iter()
                     .filter(|i| &i.level1 == l1)
                     .filter_map(|i| i.weight),
-                &p.name,
+                at,
             );
             if inds.iter().any(|i| &i.level1 == l1) && sum != points.0 {
                 cx.emit(
                     &rules::WEIGHT_LEVEL1_TOTAL,
-                    &p.name,
+                    at,
                     format!(
-                        "项目“{pname}”的{l1}权重合计 {}，应为 {} 分",
+                        "{who}的{l1}权重合计 {}，应为 {} 分",
                         fmt_decimal(sum),
                         fmt_decimal(points.0)
                     ),
@@ -1087,11 +1146,12 @@ fn eval_row(cx: &mut Cx, source: Option<String>, a: &EvalAmounts) -> EvalRow {
 
 fn check_eval<'a>(
     cx: &mut Cx,
-    proj: &mut Proj<'a>,
+    owner: Owner,
+    indicators: &mut [Ind<'a>],
     e: &'a SelfEval,
     style: &LoadedStyle,
 ) -> Eval<'a> {
-    let pname = proj.src.name.value.trim();
+    let who = owner.who;
     cx.non_empty(&e.outcome, "实际完成情况");
     // Money: rows by source, totals computed.
     let m = &e.funds.value;
@@ -1171,7 +1231,7 @@ fn check_eval<'a>(
         cx.emit(
             &rules::BUDGET_ZERO,
             &e.funds,
-            format!("项目“{pname}”的全年预算数为 0"),
+            format!("{who}的全年预算数为 0"),
         );
         Decimal::ZERO
     };
@@ -1264,11 +1324,10 @@ fn check_eval<'a>(
         );
     }
 
-    check_indicator_results(cx, proj, e, style);
+    check_indicator_results(cx, owner, indicators, e, style);
 
     // 总分 needs every score; a blank one (allowed by the style) leaves it blank too.
-    let scores: Vec<Option<Decimal>> = proj
-        .indicators
+    let scores: Vec<Option<Decimal>> = indicators
         .iter()
         .map(|i| i.result.as_ref().and_then(|r| r.score))
         .collect();
@@ -1291,9 +1350,32 @@ fn check_eval<'a>(
             "表中印计算值",
         );
     }
+    if let Some(g) = &e.stated_grade {
+        let written = g.value.trim();
+        if !fields::OVERALL_GRADES.contains(&written) {
+            cx.emit_help(
+                &rules::BAD_CHOICE,
+                g,
+                format!("等级“{written}”不是规定的评价等级"),
+                format!("可选：{}", fields::OVERALL_GRADES.join("、")),
+            );
+        } else if let Some(total) = total_score
+            && compute::grade(total) != written
+        {
+            cx.emit(
+                &rules::GRADE_MISMATCH,
+                g,
+                format!(
+                    "等级写的是“{written}”，总分 {} 评定为“{}”",
+                    fmt_score(total),
+                    compute::grade(total)
+                ),
+            );
+        }
+    }
     let points_total = checked_sum(
         cx,
-        std::iter::once(ex.points.0).chain(level1_points(proj, style)),
+        std::iter::once(ex.points.0).chain(level1_points(indicators, style)),
         &e.outcome,
     );
     let extras = check_extras(
@@ -1318,12 +1400,23 @@ fn check_eval<'a>(
     }
 }
 
-/// The points of every 一级 the project has: fixed by the style, or its weights' sum.
-fn level1_points(proj: &Proj, style: &LoadedStyle) -> Vec<Decimal> {
-    proj.level1s()
+/// The points of every 一级 among `inds`: fixed by the style, or its weights' sum.
+fn level1_points(inds: &[Ind], style: &LoadedStyle) -> Vec<Decimal> {
+    level1s(inds)
         .into_iter()
-        .map(|l1| points_of_level1(style, l1, &proj.indicators))
+        .map(|l1| points_of_level1(style, l1, inds))
         .collect()
+}
+
+/// The 一级 of `inds`, canonical, in print order.
+pub fn level1s<'i>(inds: &'i [Ind]) -> Vec<&'i str> {
+    let mut levels: Vec<&str> = Vec::new();
+    for i in inds {
+        if !levels.contains(&i.level1.as_str()) {
+            levels.push(&i.level1);
+        }
+    }
+    levels
 }
 
 /// The points of a 一级: fixed by the style, or the sum of the weights of its indicators among
@@ -1347,25 +1440,20 @@ pub fn points_of_level1<'i, 'a: 'i>(
 impl Proj<'_> {
     /// The project's 一级, canonical, in print order.
     pub fn level1s(&self) -> Vec<&str> {
-        let mut levels: Vec<&str> = Vec::new();
-        for i in &self.indicators {
-            if !levels.contains(&i.level1.as_str()) {
-                levels.push(&i.level1);
-            }
-        }
-        levels
+        level1s(&self.indicators)
     }
 }
 
 /// Matches each result with its approved indicator and scores it.
 fn check_indicator_results<'a>(
     cx: &mut Cx,
-    proj: &mut Proj<'a>,
+    owner: Owner,
+    indicators: &mut [Ind<'a>],
     e: &'a SelfEval,
     style: &LoadedStyle,
 ) {
     let mut by_ref: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (i, ind) in proj.indicators.iter().enumerate() {
+    for (i, ind) in indicators.iter().enumerate() {
         let name = ind.src.name.value.trim().to_string();
         if let Some(l2) = &ind.src.level2 {
             by_ref
@@ -1397,12 +1485,12 @@ fn check_indicator_results<'a>(
                 cx.emit(
                     &rules::EVAL_UNKNOWN_INDICATOR,
                     &r.indicator,
-                    format!("项目“{}”没有名为“{key}”的指标", proj.src.name.value.trim()),
+                    format!("{}没有名为“{key}”的指标", owner.who),
                 );
                 continue;
             }
         };
-        let ind = &mut proj.indicators[idx];
+        let ind = &mut indicators[idx];
         if ind.result.is_some() {
             cx.emit(
                 &rules::EVAL_DUPLICATE,
@@ -1414,8 +1502,7 @@ fn check_indicator_results<'a>(
         let score = score_indicator(cx, ind, r, style);
         ind.result = Some(IndResult { src: r, score });
     }
-    let missing: Vec<String> = proj
-        .indicators
+    let missing: Vec<String> = indicators
         .iter()
         .filter(|i| i.result.is_none())
         .map(|i| i.src.name.value.trim().to_string())

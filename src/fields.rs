@@ -30,6 +30,12 @@ pub enum Level {
     Result,
     /// One source's figures under `自评.资金`.
     Amounts,
+    /// `部门整体`: the department-wide part of a department file (the 部门整体支出绩效目标表 and
+    /// its self-evaluation). Its indicators are [`Level::Indicator`]s and its self-evaluation an
+    /// [`Level::Eval`], read and checked as a project's.
+    DeptWide,
+    /// One item of `部门整体.年度主要任务`.
+    Task,
     /// The top of a region file (`地区.yaml`), which is no department's data.
     Region,
     /// One item of the region file's `签字`.
@@ -38,13 +44,15 @@ pub enum Level {
 
 impl Level {
     /// Every level, outermost first.
-    pub const ALL: [Level; 8] = [
+    pub const ALL: [Level; 10] = [
         Level::Department,
         Level::Project,
         Level::Indicator,
         Level::Eval,
         Level::Result,
         Level::Amounts,
+        Level::DeptWide,
+        Level::Task,
         Level::Region,
         Level::RegionSignature,
     ];
@@ -65,6 +73,8 @@ impl Level {
             Level::Eval => "自评",
             Level::Result => "自评.指标",
             Level::Amounts => "自评.资金 的每个来源",
+            Level::DeptWide => "部门整体",
+            Level::Task => "部门整体.年度主要任务 的每项任务",
             Level::Region => "地区文件（地区.yaml）",
             Level::RegionSignature => "地区文件的签字",
         }
@@ -122,8 +132,8 @@ impl Shape {
 pub enum Need {
     /// Always.
     Required,
-    /// Optional; a style may require it (`required_fields`, `level2` or `signatures` in
-    /// `style.yaml`).
+    /// Optional; a style may require it (`required_fields`, `level2`, `signatures` or
+    /// `department` in `style.yaml`).
     ByStyle,
     /// Optional, and no style requires it.
     Optional,
@@ -189,6 +199,7 @@ pub static FIELDS: &[Field] = &[
     f(L::Department, "签字", S::Names, ByStyle, Model, "签字栏，键由样式的 signatures 声明", ""),
     f(L::Department, "备注", S::TextList, Optional, Model, "汇总表下方的备注，每行一条，按顺序编号", ""),
     f(L::Department, "项目", S::Records(L::Project), Required, Model, "项目列表，每个项目一项", ""),
+    f(L::Department, "部门整体", S::Record(L::DeptWide), ByStyle, Model, "部门整体支出绩效目标与自评（部门职能、资金、年度主要任务、年度总体目标、指标、自评）；只有项目表的文件不写", ""),
     // A project.
     f(L::Project, "名称", S::Text, Required, Model, "项目名称", "人大代表履职服务经费"),
     f(L::Project, "实施单位", S::Text, ByStyle, Texts, "实施单位", "库尔勒市人大常委会办公室"),
@@ -220,6 +231,7 @@ pub static FIELDS: &[Field] = &[
     f(L::Eval, "执行得分调整理由", S::Text, Optional, Model, "写了理由时，表中印填报的执行得分而不是计算值", ""),
     f(L::Eval, "实际完成情况", S::Text, Required, Model, "年度总体目标的实际完成情况", "全年完成代表培训 210 人次"),
     f(L::Eval, "总分", S::Number, Optional, Model, "填报的总分，工具计算后核对", "95"),
+    f(L::Eval, "等级", S::Text, Optional, Model, "填报的评价等级（优、良、中、差），工具按总分评定后核对", "优"),
     f(L::Eval, "指标", S::Records(L::Result), Required, Model, "各指标的自评结果，每条引用一个已批复的指标", ""),
     // One result of the self-evaluation.
     f(L::Result, "指标", S::Text, Required, Model, "所引用指标的三级名称；同名时写“二级/三级”", "培训人次"),
@@ -232,6 +244,21 @@ pub static FIELDS: &[Field] = &[
     f(L::Amounts, "年初预算", S::Number, Optional, Model, "年初预算数（万元）", "50"),
     f(L::Amounts, "全年预算", S::Number, Required, Model, "全年预算数（A，万元）", "50"),
     f(L::Amounts, "全年执行", S::Number, Required, Model, "全年执行数（B，万元）", "48.5"),
+    // The department-wide part (部门整体).
+    f(L::DeptWide, "部门职能", S::Text, Optional, Model, "部门职能概述", "依法履行地方人大常委会办事机构职责"),
+    f(L::DeptWide, "资金", S::Money, Required, Model, "部门预算资金，按来源（万元，精确小数）；“合计”可选，工具按各来源相加后核对", ""),
+    f(L::DeptWide, "基本支出", S::Number, Optional, Model, "其中基本支出（万元）；与项目支出都写时，两者之和应等于资金合计", "300"),
+    f(L::DeptWide, "项目支出", S::Number, Optional, Model, "其中项目支出（万元）", "220"),
+    f(L::DeptWide, "年度主要任务", S::Records(L::Task), Optional, Model, "年度主要任务（年度履职目标），每项任务一项；各任务金额之和应等于部门资金（或样式规定的项目支出）", ""),
+    f(L::DeptWide, "年度总体目标", S::Goals, Optional, Model, "部门年度总体目标：一段文字，或每项一个“目标N”的列表", "全面完成年度履职任务"),
+    f(L::DeptWide, "指标", S::Records(L::Indicator), Optional, Model, "部门整体绩效指标，写法与项目的指标相同，按同一指标体系检查", ""),
+    f(L::DeptWide, "自评", S::Record(L::Eval), Optional, Model, "部门整体支出绩效自评，写法与项目的自评相同", ""),
+    // One task of the department.
+    f(L::Task, "任务名称", S::Text, Required, Model, "任务名称", "代表履职服务保障"),
+    f(L::Task, "部门职能", S::Text, Optional, Model, "任务所属的部门职能（按“部门职能—年度目标任务”列表的表格）", "服务代表依法履职"),
+    f(L::Task, "主要内容", S::Text, Optional, Model, "任务的主要内容", "组织代表培训、视察和联系选民活动"),
+    f(L::Task, "支出项目", S::TextList, Optional, Model, "任务所用的项目，写本文件中的项目名称", "[人大代表履职服务经费]"),
+    f(L::Task, "资金", S::Money, Optional, Model, "任务的预算金额，按来源（万元）；“合计”可选", ""),
     // The region file (地区.yaml), read by `crate::region` (a test holds its keys equal).
     f(L::Region, "地区", S::Text, Required, Model, "地区名称，印在汇总表标题中，如“样例市”", "样例市"),
     f(L::Region, "编制单位", S::Text, Optional, Model, "编制汇总表的单位，如“样例市财政局”", "样例市财政局"),
@@ -250,6 +277,10 @@ pub const GRADES: &[&str] = &[
     "部分达成年度指标并具有一定效果",
     "未达成年度指标且效果较差",
 ];
+
+/// The grades a self-evaluation may state as its `等级` (`compute::grade`'s; a test holds them
+/// equal).
+pub const OVERALL_GRADES: &[&str] = &["优", "良", "中", "差"];
 
 /// The fields of `level`, in the documented order.
 pub fn of(level: Level) -> impl Iterator<Item = &'static Field> {
@@ -383,6 +414,16 @@ mod tests {
         for g in GRADES {
             assert!(crate::compute::Grade::parse(g).is_some(), "{g}");
         }
+    }
+
+    #[test]
+    fn overall_grades_are_the_computed_ones() {
+        use rust_decimal::Decimal;
+        let computed: Vec<&str> = [95, 85, 65, 10]
+            .into_iter()
+            .map(|t| crate::compute::grade(Decimal::from(t)))
+            .collect();
+        assert_eq!(computed, OVERALL_GRADES);
     }
 
     #[test]

@@ -154,8 +154,50 @@ pub struct Department {
     pub notes: Vec<Text>,
     /// 项目
     pub projects: Vec<Project>,
+    /// 部门整体: the department-wide part, where the file carries one.
+    pub wide: Option<DeptWide>,
     /// The file this was read from (set by the loader).
     pub file: FileId,
+}
+
+/// `部门整体`: the department-wide part of a department file — its money, tasks, overall goal,
+/// indicators and self-evaluation (the 部门整体支出绩效目标表 and 自评表). The indicators and
+/// the self-evaluation are written, read and checked as a project's.
+#[derive(Debug, Clone)]
+pub struct DeptWide {
+    /// The key `部门整体`, where findings about the part as a whole are located.
+    pub key: Text,
+    /// 部门职能
+    pub functions: Option<Text>,
+    /// 资金
+    pub funds: Spanned<Sources<Num>>,
+    /// 基本支出
+    pub basic: Option<Num>,
+    /// 项目支出
+    pub project_spending: Option<Num>,
+    /// 年度主要任务
+    pub tasks: Vec<Task>,
+    /// 年度总体目标
+    pub goals: Option<Spanned<Goals>>,
+    /// 指标
+    pub indicators: Vec<Indicator>,
+    /// 自评
+    pub eval: Option<SelfEval>,
+}
+
+/// One of the department's 年度主要任务.
+#[derive(Debug, Clone)]
+pub struct Task {
+    /// 任务名称
+    pub name: Text,
+    /// 部门职能
+    pub function: Option<Text>,
+    /// 主要内容
+    pub content: Option<Text>,
+    /// 支出项目: names of projects of the same file.
+    pub projects: Vec<Text>,
+    /// 资金
+    pub funds: Option<Spanned<Sources<Num>>>,
 }
 
 /// A project.
@@ -366,6 +408,8 @@ pub struct SelfEval {
     pub outcome: Text,
     /// 总分
     pub stated_total: Option<Num>,
+    /// 等级: the stated grade (优, 良, 中, 差), checked against the computed one.
+    pub stated_grade: Option<Text>,
     /// 指标
     pub indicators: Vec<IndicatorEval>,
     /// The style's fields, by key.

@@ -10,6 +10,8 @@
 //! - JX6xx: continuity across years (this year's file against last year's file of the same
 //!   department, when both are in the data directory)
 //! - JX7xx: the region file (`地区.yaml`) and the region's summary styles
+//! - JX8xx: the department-wide part (`部门整体`): its money, tasks and their projects (its
+//!   indicators and self-evaluation are checked by the JX2xx and JX4xx rules, as a project's)
 
 use crate::diag::Severity::{self, Error, Warning};
 
@@ -142,6 +144,8 @@ rules! {
     EXECUTED_OVER_BUDGET = "JX416", Warning, "全年执行数超过全年预算数", None;
     BAD_PERCENT = "JX417", Error, "不是有效的百分数", Some("写成如 93.85% 的形式");
     BUDGET_ZERO = "JX418", Error, "全年预算数为 0，无法计算执行率", None;
+    GRADE_MISMATCH = "JX419", Warning, "填报的等级与按总分评定的等级不符",
+        Some("等级按总分评定：优 ≥ 90，良 ≥ 80，中 ≥ 60，差 < 60；表中印评定的等级");
 
     STYLE_FORMAT = "JX501", Error, "样式文件的格式、设置名或取值类型不对",
         Some("对照 docs/styles.md 检查设置名与缩进");
@@ -167,4 +171,11 @@ rules! {
         Some("地区文件可写：地区、编制单位、签字（标签、内容）、汇总（汇总样式名）；见 docs/region.md");
     REGION_STYLE = "JX702", Error, "汇总样式（region.yaml）的格式、字段或模板不对",
         Some("汇总样式的写法与可用字段见 docs/region.md");
+
+    SPENDING_SUM = "JX801", Error, "部门资金合计不等于基本支出与项目支出之和",
+        Some("核对基本支出、项目支出和资金各来源的金额，改正有误的一处");
+    TASKS_SUM = "JX802", Error, "年度主要任务的金额相加不等于部门的资金",
+        Some("核对各任务的金额：它们相加应等于部门整体的资金（或样式规定的项目支出）");
+    TASK_PROJECT_UNKNOWN = "JX803", Error, "任务列出的支出项目不在本文件中",
+        Some("写本文件“项目”中某个项目的名称（与其“名称”完全相同）");
 }

@@ -43,6 +43,10 @@ pub const TEMPLATES: &[(&str, &[u8])] = &[
         include_bytes!("../templates/lib/jixiao.typ"),
     ),
     (
+        "national/department.typ.j2",
+        include_bytes!("../templates/national/department.typ.j2"),
+    ),
+    (
         "national/self_eval.typ.j2",
         include_bytes!("../templates/national/self_eval.typ.j2"),
     ),
@@ -817,6 +821,73 @@ pub fn new_department(style: &LoadedStyle, name: &str, year: u32, schema: &str) 
             );
             for l in e.lines() {
                 let _ = writeln!(o, "    # {}", l.strip_prefix("    ").unwrap_or(l));
+            }
+        }
+    }
+    // The department-wide part, where a document of the style prints it: written out where
+    // the style requires it, otherwise a commented block.
+    let prints_wide = s.documents.iter().any(|d| d.only == Only::DepartmentWide);
+    if s.department.required || prints_wide {
+        let mut w = String::new();
+        line(
+            &mut w,
+            0,
+            "部门整体",
+            "",
+            "部门整体支出绩效目标（见 docs/data-format.md 的“部门整体”）",
+        );
+        line(&mut w, 2, "资金", "", describe(Level::DeptWide, "资金"));
+        let rows: Vec<&str> = if sources.is_empty() {
+            vec!["合计"]
+        } else {
+            sources.clone()
+        };
+        for k in &rows {
+            let _ = writeln!(w, "    {}: 0", scalar(k, false));
+        }
+        line(
+            &mut w,
+            2,
+            "年度主要任务",
+            "",
+            "每项任务一项，各任务金额相加应等于部门资金",
+        );
+        line(&mut w, 4, "- 任务名称", "\"\"", "");
+        line(&mut w, 6, "主要内容", "\"\"", "");
+        line(
+            &mut w,
+            6,
+            "支出项目",
+            "[]",
+            describe(Level::Task, "支出项目"),
+        );
+        line(&mut w, 6, "资金", "", "");
+        for k in &rows {
+            let _ = writeln!(w, "        {}: 0", scalar(k, false));
+        }
+        line(
+            &mut w,
+            2,
+            "年度总体目标",
+            "\"\"",
+            describe(Level::DeptWide, "年度总体目标"),
+        );
+        line(
+            &mut w,
+            2,
+            "指标",
+            "[]",
+            "部门整体的绩效指标，写法与项目的“指标”相同（可复制项目的指标行再改）",
+        );
+        if s.department.required {
+            o.push_str(&w);
+        } else {
+            let _ = writeln!(
+                o,
+                "# 要印部门整体支出绩效表时填写：去掉下面各行开头的“# ”（保留缩进）。"
+            );
+            for l in w.lines() {
+                let _ = writeln!(o, "# {l}");
             }
         }
     }

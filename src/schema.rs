@@ -14,7 +14,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::fields::{self, GRADES, Level, describe};
+use crate::fields::{self, GRADES, Level, OVERALL_GRADES, describe};
 use crate::style::{ExtraField, Level1, LoadedStyle, Styles};
 
 /// The JSON Schema dialect written.
@@ -380,6 +380,17 @@ fn style_definitions(style: &LoadedStyle, prefix: &str, defs: &mut Map<String, V
     );
     eval.insert("总分".into(), number(describe(Level::Eval, "总分"), None));
     eval.insert(
+        "等级".into(),
+        choice(
+            &OVERALL_GRADES
+                .iter()
+                .map(|g| g.to_string())
+                .collect::<Vec<_>>(),
+            false,
+            describe(Level::Eval, "等级"),
+        ),
+    );
+    eval.insert(
         "指标".into(),
         json!({
             "type": "array",
@@ -459,6 +470,50 @@ fn style_definitions(style: &LoadedStyle, prefix: &str, defs: &mut Map<String, V
         }),
     );
 
+    // The department-wide part: its money by the style's sources, its indicators and
+    // self-evaluation as a project's.
+    let goals = |description: &str| {
+        json!({
+            "description": description,
+            "anyOf": [
+                {"type": ["string", "number", "boolean", "null"]},
+                {"type": "array", "items": {"type": ["string", "number", "boolean"]}},
+            ],
+        })
+    };
+    let mut task = Map::new();
+    task.insert("资金".into(), reference("funds"));
+    task.insert(
+        "支出项目".into(),
+        json!({
+            "anyOf": [
+                {"type": ["string", "number", "boolean", "null"]},
+                {"type": "array", "items": {"type": ["string", "number", "boolean"]}},
+            ],
+            "description": describe(Level::Task, "支出项目"),
+        }),
+    );
+    defs.insert(format!("{prefix}_task"), object_of(Level::Task, task));
+    let mut wide = Map::new();
+    wide.insert("资金".into(), reference("funds"));
+    for k in ["基本支出", "项目支出"] {
+        wide.insert(k.into(), number(describe(Level::DeptWide, k), Some(0.0)));
+    }
+    wide.insert(
+        "年度主要任务".into(),
+        json!({"type": "array", "description": describe(Level::DeptWide, "年度主要任务"), "items": reference("task")}),
+    );
+    wide.insert(
+        "年度总体目标".into(),
+        goals(describe(Level::DeptWide, "年度总体目标")),
+    );
+    wide.insert(
+        "指标".into(),
+        json!({"type": "array", "description": describe(Level::DeptWide, "指标"), "items": reference("indicator")}),
+    );
+    wide.insert("自评".into(), reference("eval"));
+    defs.insert(format!("{prefix}_wide"), object_of(Level::DeptWide, wide));
+
     // The department.
     let mut dept = Map::new();
     dept.insert(
@@ -513,6 +568,10 @@ fn style_definitions(style: &LoadedStyle, prefix: &str, defs: &mut Map<String, V
         "项目".into(),
         json!({"type": "array", "minItems": 1, "description": describe(Level::Department, "项目"), "items": reference("project")}),
     );
+    dept.insert("部门整体".into(), reference("wide"));
+    if s.department.required {
+        dept_required.push("部门整体".into());
+    }
     defs.insert(
         prefix.to_string(),
         json!({

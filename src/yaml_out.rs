@@ -5,7 +5,10 @@
 use std::fmt::Write as _;
 
 use crate::fields::{self, Level};
-use crate::model::{Department, Goals, Indicator, IndicatorEval, Project, SelfEval, Text, Texts};
+use crate::model::{
+    Department, DeptWide, Goals, Indicator, IndicatorEval, Num, Project, SelfEval, Sources, Task,
+    Text, Texts,
+};
 
 /// `s` as a YAML scalar: plain where that reads back as the same string, else double-quoted.
 /// `flow` is for values inside `{…}` or `[…]`, where `,` `[` `]` `{` `}` end a plain scalar.
@@ -144,9 +147,10 @@ fn result(r: &IndicatorEval) -> String {
     format!("{{{}}}", parts.join(", "))
 }
 
-fn eval(out: &mut String, e: &SelfEval) {
-    let _ = writeln!(out, "    自评:");
-    let _ = writeln!(out, "      资金:");
+/// `自评`, as a key at the indentation `pad` (a project's, or the department-wide part's).
+fn eval(out: &mut String, e: &SelfEval, pad: &str) {
+    let _ = writeln!(out, "{pad}自评:");
+    let _ = writeln!(out, "{pad}  资金:");
     for (k, a) in e.funds.value.iter() {
         let mut parts = Vec::new();
         if let Some(n) = &a.initial {
@@ -154,34 +158,37 @@ fn eval(out: &mut String, e: &SelfEval) {
         }
         parts.push(pair("全年预算", &a.budget.value.0.to_string()));
         parts.push(pair("全年执行", &a.executed.value.0.to_string()));
-        let _ = writeln!(out, "        {}: {{{}}}", key(&k.value), parts.join(", "));
+        let _ = writeln!(out, "{pad}    {}: {{{}}}", key(&k.value), parts.join(", "));
     }
     if let Some(t) = &e.stated_rate {
-        let _ = writeln!(out, "      执行率: {}", scalar(&t.value, false));
+        let _ = writeln!(out, "{pad}  执行率: {}", scalar(&t.value, false));
     }
     if let Some(n) = &e.stated_exec_score {
-        let _ = writeln!(out, "      执行得分: {}", n.value.0);
+        let _ = writeln!(out, "{pad}  执行得分: {}", n.value.0);
     }
     if let Some(t) = &e.exec_override {
-        let _ = writeln!(out, "      执行得分调整理由: {}", scalar(&t.value, false));
+        let _ = writeln!(out, "{pad}  执行得分调整理由: {}", scalar(&t.value, false));
     }
     let _ = writeln!(
         out,
-        "      实际完成情况: {}",
+        "{pad}  实际完成情况: {}",
         scalar(&e.outcome.value, false)
     );
     if let Some(n) = &e.stated_total {
-        let _ = writeln!(out, "      总分: {}", n.value.0);
+        let _ = writeln!(out, "{pad}  总分: {}", n.value.0);
+    }
+    if let Some(t) = &e.stated_grade {
+        let _ = writeln!(out, "{pad}  等级: {}", scalar(&t.value, false));
     }
     for (k, v) in ordered_texts(e, Level::Eval) {
-        let _ = writeln!(out, "      {}: {}", key(&k.value), scalar(&v.value, false));
+        let _ = writeln!(out, "{pad}  {}: {}", key(&k.value), scalar(&v.value, false));
     }
     if e.indicators.is_empty() {
-        let _ = writeln!(out, "      指标: []");
+        let _ = writeln!(out, "{pad}  指标: []");
     } else {
-        let _ = writeln!(out, "      指标:");
+        let _ = writeln!(out, "{pad}  指标:");
         for r in &e.indicators {
-            let _ = writeln!(out, "        - {}", result(r));
+            let _ = writeln!(out, "{pad}    - {}", result(r));
         }
     }
 }
@@ -201,39 +208,102 @@ fn project(out: &mut String, p: &Project) {
     for (k, v) in ordered_texts(p, Level::Project) {
         let _ = writeln!(out, "    {}: {}", key(&k.value), scalar(&v.value, false));
     }
-    if p.funds.value.entries.is_empty() {
-        let _ = writeln!(out, "    资金: {{}}");
+    money(out, "资金", &p.funds.value, "    ");
+    goals(out, "总体目标", p.goals.as_ref().map(|g| &g.value), "    ");
+    indicators(out, &p.indicators, "    ");
+    if let Some(e) = &p.eval {
+        eval(out, e, "    ");
+    }
+}
+
+/// Money by source under `name`, at the indentation `pad`.
+fn money(out: &mut String, name: &str, m: &Sources<Num>, pad: &str) {
+    if m.entries.is_empty() {
+        let _ = writeln!(out, "{pad}{name}: {{}}");
     } else {
-        let _ = writeln!(out, "    资金:");
-        for (k, v) in p.funds.value.iter() {
-            let _ = writeln!(out, "      {}: {}", key(&k.value), v.value.0);
+        let _ = writeln!(out, "{pad}{name}:");
+        for (k, v) in m.iter() {
+            let _ = writeln!(out, "{pad}  {}: {}", key(&k.value), v.value.0);
         }
     }
-    match p.goals.as_ref().map(|g| &g.value) {
+}
+
+/// An overall goal under `name`: one text, or a list.
+fn goals(out: &mut String, name: &str, g: Option<&Goals>, pad: &str) {
+    match g {
         Some(Goals::One(s)) => {
-            let _ = writeln!(out, "    总体目标: {}", scalar(s, false));
+            let _ = writeln!(out, "{pad}{name}: {}", scalar(s, false));
         }
         Some(Goals::Many(v)) if !v.is_empty() => {
-            let _ = writeln!(out, "    总体目标:");
+            let _ = writeln!(out, "{pad}{name}:");
             for s in v {
-                let _ = writeln!(out, "      - {}", scalar(s, false));
+                let _ = writeln!(out, "{pad}  - {}", scalar(s, false));
             }
         }
         Some(Goals::Many(_)) => {
-            let _ = writeln!(out, "    总体目标: []");
+            let _ = writeln!(out, "{pad}{name}: []");
         }
         None => {}
     }
-    if p.indicators.is_empty() {
-        let _ = writeln!(out, "    指标: []");
+}
+
+/// `指标`, one indicator a line.
+fn indicators(out: &mut String, list: &[Indicator], pad: &str) {
+    if list.is_empty() {
+        let _ = writeln!(out, "{pad}指标: []");
     } else {
-        let _ = writeln!(out, "    指标:");
-        for i in &p.indicators {
-            let _ = writeln!(out, "      - {}", indicator(i));
+        let _ = writeln!(out, "{pad}指标:");
+        for i in list {
+            let _ = writeln!(out, "{pad}  - {}", indicator(i));
         }
     }
-    if let Some(e) = &p.eval {
-        eval(out, e);
+}
+
+fn task(out: &mut String, t: &Task) {
+    let _ = writeln!(out, "    - 任务名称: {}", scalar(&t.name.value, false));
+    for (k, v) in [("部门职能", &t.function), ("主要内容", &t.content)] {
+        if let Some(v) = v {
+            let _ = writeln!(out, "      {k}: {}", scalar(&v.value, false));
+        }
+    }
+    if !t.projects.is_empty() {
+        let items: Vec<String> = t.projects.iter().map(flow_text).collect();
+        let _ = writeln!(out, "      支出项目: [{}]", items.join(", "));
+    }
+    if let Some(m) = &t.funds {
+        money(out, "资金", &m.value, "      ");
+    }
+}
+
+/// `部门整体`, keys in the catalogue's order.
+fn wide(out: &mut String, w: &DeptWide) {
+    let _ = writeln!(out, "部门整体:");
+    if let Some(t) = &w.functions {
+        let _ = writeln!(out, "  部门职能: {}", scalar(&t.value, false));
+    }
+    money(out, "资金", &w.funds.value, "  ");
+    for (k, n) in [("基本支出", &w.basic), ("项目支出", &w.project_spending)] {
+        if let Some(n) = n {
+            let _ = writeln!(out, "  {k}: {}", n.value.0);
+        }
+    }
+    if !w.tasks.is_empty() {
+        let _ = writeln!(out, "  年度主要任务:");
+        for t in &w.tasks {
+            task(out, t);
+        }
+    }
+    goals(
+        out,
+        "年度总体目标",
+        w.goals.as_ref().map(|g| &g.value),
+        "  ",
+    );
+    if !w.indicators.is_empty() {
+        indicators(out, &w.indicators, "  ");
+    }
+    if let Some(e) = &w.eval {
+        eval(out, e, "  ");
     }
 }
 
@@ -270,6 +340,9 @@ pub fn department(d: &Department, comments: &[String]) -> String {
         for p in &d.projects {
             project(&mut out, p);
         }
+    }
+    if let Some(w) = &d.wide {
+        wide(&mut out, w);
     }
     out
 }

@@ -993,6 +993,7 @@ pub fn import(
                     exec_override: None,
                     outcome: text(""),
                     stated_total: None,
+                    stated_grade: None,
                     indicators: Vec::new(),
                     texts: Vec::new(),
                 });
@@ -1041,6 +1042,7 @@ pub fn import(
                 signatures: Entries::default(),
                 notes: Vec::new(),
                 projects,
+                wide: None,
                 file: 0,
             },
             source: path.to_path_buf(),

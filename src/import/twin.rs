@@ -1406,6 +1406,10 @@ pub fn printed_only(d: &Department, bound: &BTreeSet<String>) -> Department {
             .is_some_and(|p| p.starts_with(prefix))
     };
     let mut out = d.clone();
+    // The department-wide part is not printed by any table the twin binds yet.
+    if !any("部门整体") {
+        out.wide = None;
+    }
     for (p, proj) in out.projects.iter_mut().enumerate() {
         let at = |rest: &str| format!("项目[{p}].{rest}");
         let has = |rest: &str| bound.contains(&at(rest));
@@ -1431,6 +1435,7 @@ pub fn printed_only(d: &Department, bound: &BTreeSet<String>) -> Department {
             e.stated_exec_score = None;
             e.exec_override = None;
             e.stated_total = None;
+            e.stated_grade = None;
             if !has("自评.实际完成情况") {
                 e.outcome = text("");
             }

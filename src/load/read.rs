@@ -10,8 +10,8 @@ use serde_saphyr::{Location, Spanned};
 use super::node::Node;
 use crate::fields::{self, Level, Need, Shape};
 use crate::model::{
-    Dec, Department, Entries, EvalAmounts, Goals, Indicator, IndicatorEval, Num, Project, SelfEval,
-    Text, parse_amount, short,
+    Dec, Department, DeptWide, Entries, EvalAmounts, Goals, Indicator, IndicatorEval, Num, Project,
+    SelfEval, Sources, Task, Text, parse_amount, short,
 };
 use crate::rules::{self, Rule};
 
@@ -371,6 +371,11 @@ impl Reader<'_> {
         };
         let notes = self.text_list(&fs, "备注");
         let projects = self.records(&fs, "项目", |r, n| r.project(n));
+        let wide = fs
+            .known
+            .iter()
+            .find(|(k, _, _)| *k == "部门整体")
+            .and_then(|(_, key, node)| self.wide(key, node));
         Department {
             name,
             year,
@@ -378,8 +383,48 @@ impl Reader<'_> {
             signatures,
             notes,
             projects,
+            wide,
             file: Default::default(),
         }
+    }
+
+    /// Money by source (`资金` of a project, of the department, of a task).
+    fn money(&mut self, node: &Spanned<Node>) -> Spanned<Sources<Num>> {
+        self.entries(node, Shape::Money, |r, v| {
+            r.number_value(v, true)
+                .unwrap_or_else(|| Spanned::new(Dec(Default::default()), v.referenced, v.defined))
+        })
+    }
+
+    /// `部门整体`, read at its key `key`.
+    fn wide(&mut self, key: &Text, node: &Spanned<Node>) -> Option<DeptWide> {
+        let fs = self.fields(node, Level::DeptWide)?;
+        let funds = match fs.get("资金") {
+            Some(n) => self.money(n),
+            None => Spanned::new(Entries::default(), node.referenced, node.defined),
+        };
+        Some(DeptWide {
+            key: key.clone(),
+            functions: self.text(&fs, "部门职能"),
+            funds,
+            basic: self.number(&fs, "基本支出"),
+            project_spending: self.number(&fs, "项目支出"),
+            tasks: self.records(&fs, "年度主要任务", |r, n| r.task(n)),
+            goals: fs.get("年度总体目标").and_then(|n| self.goals(n)),
+            indicators: self.records(&fs, "指标", |r, n| r.indicator(n)),
+            eval: fs.get("自评").and_then(|n| self.eval(n)),
+        })
+    }
+
+    fn task(&mut self, node: &Spanned<Node>) -> Option<Task> {
+        let fs = self.fields(node, Level::Task)?;
+        Some(Task {
+            name: self.text_req(&fs, "任务名称"),
+            function: self.text(&fs, "部门职能"),
+            content: self.text(&fs, "主要内容"),
+            projects: self.text_list(&fs, "支出项目"),
+            funds: fs.get("资金").map(|n| self.money(n)),
+        })
     }
 
     fn year(&mut self, node: &Spanned<Node>) -> Spanned<u32> {
@@ -410,11 +455,7 @@ impl Reader<'_> {
         let fs = self.fields(node, Level::Project)?;
         let name = self.text_req(&fs, "名称");
         let funds = match fs.get("资金") {
-            Some(n) => self.entries(n, Shape::Money, |r, v| {
-                r.number_value(v, true).unwrap_or_else(|| {
-                    Spanned::new(Dec(Default::default()), v.referenced, v.defined)
-                })
-            }),
+            Some(n) => self.money(n),
             None => Spanned::new(Entries::default(), node.referenced, node.defined),
         };
         let goals = fs.get("总体目标").and_then(|n| self.goals(n));
@@ -482,6 +523,7 @@ impl Reader<'_> {
             exec_override: self.text(&fs, "执行得分调整理由"),
             outcome: self.text_req(&fs, "实际完成情况"),
             stated_total: self.number(&fs, "总分"),
+            stated_grade: self.text(&fs, "等级"),
             indicators: self.records(&fs, "指标", |r, n| r.result(n)),
             texts: self.texts(&fs, Level::Eval),
         })

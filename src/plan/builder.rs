@@ -32,6 +32,8 @@ pub struct Subject<'p, 'a> {
     pub indicator: Option<&'p Ind<'a>>,
     /// The points of the current 一级 (`一级.分值`).
     pub level1_points: Option<Decimal>,
+    /// The department's task a `tasks` block's row prints (`任务`), by index.
+    pub task: Option<usize>,
 }
 
 pub struct Builder<'d, 'a> {
@@ -277,6 +279,19 @@ impl<'d, 'a> Builder<'d, 'a> {
         let parts: Vec<&str> = path.split('.').collect();
         let p = subject.project;
         let eval = p.and_then(|p| p.eval.as_ref());
+        if let ["部门整体", rest @ ..] = parts.as_slice() {
+            return self.wide_cell(rest, col, ctx, path, align);
+        }
+        if let ["任务", rest @ ..] = parts.as_slice() {
+            // The row's task, as `部门整体.任务.<序号>`.
+            let Some(i) = subject.task else {
+                return Cell::empty(col);
+            };
+            let n = (i + 1).to_string();
+            let mut full = vec!["任务", n.as_str()];
+            full.extend_from_slice(rest);
+            return self.wide_cell(&full, col, ctx, path, align);
+        }
         match parts.as_slice() {
             ["项目", "序号"] => {
                 if let Some(n) = lookup(ctx, "项目.序号").and_then(|v| i64::try_from(v).ok()) {
@@ -375,6 +390,77 @@ impl<'d, 'a> Builder<'d, 'a> {
         text_cell(col, value_text(ctx, path), false, align)
     }
 
+    /// The cell of a field of `部门整体` (`rest` is its path after the root): every amount a
+    /// number cell, printed as the style prints money.
+    fn wide_cell(
+        &mut self,
+        rest: &[&str],
+        col: usize,
+        ctx: &Value,
+        path: &str,
+        align: Option<crate::style::AlignSpec>,
+    ) -> Cell {
+        let style = self.style();
+        let Some(w) = self.dept.wide.as_ref() else {
+            return Cell::empty(col);
+        };
+        let amount =
+            |v: Option<Decimal>| v.map_or_else(|| Cell::empty(col), |v| money(style, col, v));
+        let eval = w.eval.as_ref();
+        match rest {
+            ["资金", key] => return amount(w.funds.amount(key)),
+            ["基本支出"] => return amount(w.src.basic.as_ref().map(|n| n.value.0)),
+            ["项目支出"] => return amount(w.src.project_spending.as_ref().map(|n| n.value.0)),
+            ["任务资金", key] => return amount(w.tasks_amount(key)),
+            ["任务", n, "资金", key] => {
+                let task = n
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|n| n.checked_sub(1))
+                    .and_then(|i| w.tasks.get(i));
+                return amount(task.and_then(|t| t.funds.as_ref()?.amount(key)));
+            }
+            ["自评", "资金", key, measure] => {
+                let Some(r) = eval.and_then(|e| e.row_or_total(key)) else {
+                    return Cell::empty(col);
+                };
+                if *measure == "执行率" {
+                    return match r.rate() {
+                        Some(q) => cells::percent(col, q, style.style.execution.rate_decimals),
+                        None => Cell::empty(col),
+                    };
+                }
+                return amount(r.amount(measure));
+            }
+            ["自评", "执行率"] => {
+                if let Some(e) = eval {
+                    return cells::percent(col, e.rate, style.style.execution.rate_decimals);
+                }
+            }
+            ["自评", "执行得分"] => {
+                if let Some(e) = eval {
+                    return score(col, e.exec_score);
+                }
+            }
+            ["自评", "执行分值"] if eval.is_some() => {
+                return score(col, style.style.execution.points.0);
+            }
+            ["自评", "总分值"] => {
+                if let Some(e) = eval {
+                    return score(col, e.points_total);
+                }
+            }
+            ["自评", "总分"] => {
+                return match eval.and_then(|e| e.total_score) {
+                    Some(t) => score(col, t),
+                    None => Cell::empty(col),
+                };
+            }
+            _ => {}
+        }
+        text_cell(col, value_text(ctx, path), false, align)
+    }
+
     /// Plans a `rows` block: cells placed left to right into the columns not covered by a cell
     /// merged down from an earlier row of the block.
     pub fn rows_block(
@@ -384,16 +470,75 @@ impl<'d, 'a> Builder<'d, 'a> {
         ctx: &Value,
         subject: Subject,
     ) -> Result<(), PlanError> {
-        let kind = match kind {
-            RowKindSpec::Body => RowKind::Body,
-            RowKindSpec::Header => RowKind::Header,
-            RowKindSpec::Total => RowKind::Total,
-        };
+        let rows: Vec<(&[CellSpec], RowKindSpec, Value, Subject)> = rows
+            .iter()
+            .map(|r| (r.value.as_slice(), kind, ctx.clone(), subject))
+            .collect();
+        self.rows_of(&rows)
+    }
+
+    /// Plans a `tasks` block: its heading rows, a row per task of the department-wide part
+    /// (with `任务` and `n`), its total rows, beside its label.
+    pub fn tasks_block(
+        &mut self,
+        spec: &crate::style::TasksSpec,
+        vars: &context::Vars,
+        subject: Subject,
+    ) -> Result<(), PlanError> {
+        let dept = self.dept;
+        let count = dept.wide.as_ref().map_or(0, |w| w.tasks.len());
+        let mut planned = spec.rows(count);
+        // A padding row (`min_rows`, for a form filled by hand) prints nothing but its labels.
+        let heading = spec.header.len();
+        for (i, (row, _, task)) in planned.iter_mut().enumerate() {
+            let pad = spec.min_rows.min(crate::style::MAX_TASK_PAD_ROWS);
+            if task.is_none() && i >= heading && i < heading + count.max(pad).max(1) {
+                for c in row.value.iter_mut() {
+                    c.text = None;
+                    c.field = None;
+                }
+            }
+        }
+        let base = context::context(&[vars]);
+        let mut rows = Vec::new();
+        for (row, kind, task) in &planned {
+            let (ctx, subject) = match task {
+                Some(i) => {
+                    let mut v = vars.clone();
+                    if let Some(w) = &dept.wide {
+                        v.insert("任务", context::task(dept, w, *i));
+                    }
+                    v.insert("n", Value::from(i + 1));
+                    let s = Subject {
+                        task: Some(*i),
+                        ..subject
+                    };
+                    (context::context(&[&v]), s)
+                }
+                None => (base.clone(), subject),
+            };
+            rows.push((row.value.as_slice(), *kind, ctx, subject));
+        }
+        self.rows_of(&rows)
+    }
+
+    /// Plans rows of cells, each with its kind, variables and subject: cells placed left to
+    /// right into the columns not covered by a cell merged down from an earlier row.
+    fn rows_of(
+        &mut self,
+        rows: &[(&[CellSpec], RowKindSpec, Value, Subject)],
+    ) -> Result<(), PlanError> {
         let mut covered = vec![vec![false; self.width]; rows.len()];
-        for (r, row) in rows.iter().enumerate() {
+        for (r, (row, kind, ctx, subject)) in rows.iter().enumerate() {
+            let (ctx, subject) = (ctx, *subject);
+            let kind = match kind {
+                RowKindSpec::Body => RowKind::Body,
+                RowKindSpec::Header => RowKind::Header,
+                RowKindSpec::Total => RowKind::Total,
+            };
             let mut col = 0;
             let mut out = Vec::new();
-            for spec in &row.value {
+            for spec in row.iter() {
                 while col < self.width && covered[r][col] {
                     col += 1;
                 }

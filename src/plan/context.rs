@@ -13,7 +13,7 @@ use minijinja::value::{Enumerator, Object, ObjectRepr};
 use minijinja::{Environment, UndefinedBehavior, Value};
 use rust_decimal::Decimal;
 
-use crate::check::{Dept, Eval, Ind, Proj};
+use crate::check::{Dept, Eval, Funds, Ind, Proj, Wide};
 use crate::compute::{fmt_percent, fmt_score};
 use crate::fields::{self, Level};
 use crate::model::Texts;
@@ -197,22 +197,128 @@ pub fn department(dept: &Dept) -> Vars {
     let notes: Vec<Value> = dept.src.notes.iter().map(|t| text(&t.value)).collect();
     v.insert("备注", Value::from(notes));
     v.insert("项目数", Value::from(dept.projects.len()));
+    v.insert(
+        "部门整体",
+        dept.wide
+            .as_ref()
+            .map_or(Value::from(()), |w| wide(dept, w)),
+    );
     v
+}
+
+/// Money by the style's sources, then `合计`, each as the style prints money.
+fn funds(style: &LoadedStyle, f: &Funds) -> Value {
+    let mut pairs: Vec<(String, Value)> = f
+        .sources
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::from(money_text(style, *v))))
+        .collect();
+    pairs.push(("合计".into(), Value::from(money_text(style, f.total))));
+    ordered(pairs)
+}
+
+/// Goal texts, trimmed.
+fn goal_texts(g: Option<&serde_saphyr::Spanned<crate::model::Goals>>) -> Vec<String> {
+    g.map(|g| {
+        g.value
+            .texts()
+            .iter()
+            .map(|s| s.trim().to_string())
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// `部门整体`: the department-wide part (see [`crate::plan::vars::DEPT_WIDE`]); amounts as
+/// the style prints money, and as number cells where a `field:` prints them.
+fn wide(dept: &Dept, w: &Wide) -> Value {
+    let style = &dept.style;
+    let src = w.src;
+    let mut m: BTreeMap<String, Value> = BTreeMap::new();
+    m.insert("部门职能".into(), opt_text(src.functions.as_ref()));
+    m.insert("资金".into(), funds(style, &w.funds));
+    for (k, n) in [
+        ("基本支出", &src.basic),
+        ("项目支出", &src.project_spending),
+    ] {
+        let v = n
+            .as_ref()
+            .map(|n| money_text(style, n.value.0))
+            .unwrap_or_default();
+        m.insert(k.into(), Value::from(v));
+    }
+    let tasks: Vec<Value> = (0..w.tasks.len()).map(|i| task(dept, w, i)).collect();
+    m.insert("任务数".into(), Value::from(tasks.len()));
+    m.insert("任务".into(), Value::from_object(Numbered(tasks)));
+    // The tasks' sums (the 金额合计 row), by the department's sources, while every task has
+    // amounts.
+    let mut sums: Vec<(String, Value)> = Vec::new();
+    for key in style.source_keys().chain([crate::model::TOTAL_KEY]) {
+        if let Some(v) = w.tasks_amount(key) {
+            sums.push((key.to_string(), Value::from(money_text(style, v))));
+        }
+    }
+    m.insert("任务资金".into(), ordered(sums));
+    let goals = goal_texts(src.goals.as_ref());
+    m.insert("年度总体目标".into(), Value::from(goals.join("\n")));
+    m.insert("目标".into(), Value::from(goals));
+    m.insert("指标数".into(), Value::from(w.indicators.len()));
+    m.insert(
+        "自评".into(),
+        w.eval.as_ref().map_or(Value::from(()), |e| eval(style, e)),
+    );
+    Value::from_pairs(m)
+}
+
+/// One task of the department-wide part (`任务` in a `tasks` block's row), by its index.
+pub fn task(dept: &Dept, w: &Wide, i: usize) -> Value {
+    let Some(t) = w.tasks.get(i) else {
+        return Value::from(());
+    };
+    let mut x: BTreeMap<&str, Value> = BTreeMap::new();
+    x.insert("序号", Value::from(i + 1));
+    x.insert("任务名称", text(&t.src.name.value));
+    x.insert("部门职能", opt_text(t.src.function.as_ref()));
+    x.insert("主要内容", opt_text(t.src.content.as_ref()));
+    let projects: Vec<&str> = t.src.projects.iter().map(|p| p.value.trim()).collect();
+    x.insert("支出项目", Value::from(projects.join("、")));
+    x.insert(
+        "资金",
+        t.funds
+            .as_ref()
+            .map_or_else(|| ordered(Vec::new()), |f| funds(&dept.style, f)),
+    );
+    Value::from_pairs(x)
+}
+
+/// A list that a path may also index from 1 by its printed number (`部门整体.任务.1.资金.合计`
+/// is the first task's total): a `field:` path has no brackets.
+#[derive(Debug)]
+struct Numbered(Vec<Value>);
+
+impl Object for Numbered {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Seq
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        match key.as_str() {
+            Some(s) => {
+                let n: usize = s.parse().ok()?;
+                self.0.get(n.checked_sub(1)?).cloned()
+            }
+            None => self.0.get(usize::try_from(key.clone()).ok()?).cloned(),
+        }
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Seq(self.0.len())
+    }
 }
 
 /// The goal texts of a project, trimmed.
 pub fn goals(p: &Proj) -> Vec<String> {
-    p.src
-        .goals
-        .as_ref()
-        .map(|g| {
-            g.value
-                .texts()
-                .iter()
-                .map(|s| s.trim().to_string())
-                .collect()
-        })
-        .unwrap_or_default()
+    goal_texts(p.src.goals.as_ref())
 }
 
 /// `项目` (with its 1-based `序号` among the document's projects) and `自评`.
@@ -228,14 +334,7 @@ pub fn project(dept: &Dept, p: &Proj, index: usize) -> Vars {
     let goals = goals(p);
     m.insert("总体目标".into(), Value::from(goals.join("\n")));
     m.insert("目标".into(), Value::from(goals));
-    let mut funds: Vec<(String, Value)> = p
-        .funds
-        .sources
-        .iter()
-        .map(|(k, v)| (k.clone(), Value::from(money_text(style, *v))))
-        .collect();
-    funds.push(("合计".into(), Value::from(money_text(style, p.funds.total))));
-    m.insert("资金".into(), ordered(funds));
+    m.insert("资金".into(), funds(style, &p.funds));
     m.insert("指标数".into(), Value::from(p.indicators.len()));
     m.insert("分值".into(), ordered(level1_points(dept, p)));
     for (k, v) in &p.extras {

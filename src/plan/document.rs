@@ -57,11 +57,11 @@ pub fn plan_document(
     let projects: Vec<(usize, &Proj)> = dept
         .projects
         .iter()
-        .filter(|p| spec.only == Only::All || p.eval.is_some())
+        .filter(|p| spec.only != Only::Evaluated || p.eval.is_some())
         .enumerate()
         .map(|(i, p)| (i + 1, p))
         .collect();
-    if projects.is_empty() {
+    if projects.is_empty() || spec.only == Only::DepartmentWide && dept.wide.is_none() {
         return Ok(None);
     }
     let mut base = context::department(dept);
@@ -171,6 +171,8 @@ fn section(
             if let Some(p) = project {
                 money::plan(&mut b, &m.value, &ctx, p)?;
             }
+        } else if let Some(t) = &block.tasks {
+            b.tasks_block(&t.value, vars, subject)?;
         } else if let Some(g) = &block.grid {
             let cx = grid::GridCx {
                 base: vars,

@@ -12,7 +12,7 @@ use super::context::{self, Vars};
 use super::document::PlanError;
 use super::{Cell, CellRef, Row, RowKind};
 use crate::check::{Dept, Ind, Proj};
-use crate::style::{AlignSpec, GridColumn, GridSpec, Order, TotalSpec};
+use crate::style::{AlignSpec, GridColumn, GridSpec, IndicatorSource, Order, TotalSpec};
 
 /// The level a column's value belongs to; cells above the row level merge over their rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -64,7 +64,7 @@ struct Groups<'p, 'a> {
     lines: Vec<Line<'p, 'a>>,
 }
 
-fn groups<'p, 'a>(dept: &Dept, p: &'p Proj<'a>, spec: &GridSpec) -> Groups<'p, 'a> {
+fn groups<'p, 'a>(dept: &Dept, indicators: &'p [Ind<'a>], spec: &GridSpec) -> Groups<'p, 'a> {
     let style = &dept.style.style;
     let all_level2 =
         spec.empty_level2.unwrap_or(style.print_empty_level2) && style.order == Order::Taxonomy;
@@ -75,25 +75,20 @@ fn groups<'p, 'a>(dept: &Dept, p: &'p Proj<'a>, spec: &GridSpec) -> Groups<'p, '
             // A form without a 二级 column: one group per 一级, whatever the taxonomy's 二级.
             let level2s: &[String] = if style.level2 { &l1.level2 } else { &[] };
             for l2 in level2s {
-                let inds = p
-                    .indicators
+                let inds = indicators
                     .iter()
                     .filter(|i| i.level1 == l1.name && i.level2.as_deref() == Some(l2.as_str()))
                     .collect();
                 g.push((Some(l2.clone()), inds));
             }
             if level2s.is_empty() {
-                let inds = p
-                    .indicators
-                    .iter()
-                    .filter(|i| i.level1 == l1.name)
-                    .collect();
+                let inds = indicators.iter().filter(|i| i.level1 == l1.name).collect();
                 g.push((None, inds));
             }
             tree.push((l1.name.clone(), g));
         }
     } else {
-        for ind in &p.indicators {
+        for ind in indicators {
             if tree.last().is_none_or(|(l1, _)| *l1 != ind.level1) {
                 tree.push((ind.level1.clone(), Vec::new()));
             }
@@ -174,6 +169,35 @@ pub fn plan(
         header(b, spec, &starts, &base_ctx)?;
     }
     let body_start = b.rows.len();
+    if spec.source == IndicatorSource::DepartmentWide {
+        // The department-wide part's indicators: one run of rows, no projects.
+        if let Some(w) = &dept.wide {
+            indicator_rows(
+                b,
+                spec,
+                &starts,
+                &levels,
+                leaf,
+                cx.base,
+                &w.indicators,
+                None,
+            )?;
+        }
+        pad_rows(b, spec, &starts, body_start);
+        if let Some(t) = &spec.total {
+            let none = vec![Vec::new(); spec.columns.len()];
+            total_row(
+                b,
+                spec,
+                &starts,
+                t,
+                cx.base,
+                &none,
+                &vec![Vec::new(); spec.columns.len()],
+            )?;
+        }
+        return Ok(());
+    }
     // Cells of each summed (money) column, for the total row; and per group.
     let mut sums: Vec<Vec<CellRef>> = vec![Vec::new(); spec.columns.len()];
     let mut amounts: Vec<Vec<Decimal>> = vec![Vec::new(); spec.columns.len()];
@@ -227,7 +251,16 @@ pub fn plan(
                 let n = if spec.group.is_some() { printed } else { n };
                 vars.extend(context::project(dept, p, n));
             }
-            project_rows(b, spec, &starts, &levels, leaf, &vars, p)?;
+            indicator_rows(
+                b,
+                spec,
+                &starts,
+                &levels,
+                leaf,
+                &vars,
+                &p.indicators,
+                Some(p),
+            )?;
             if !cx.per_project {
                 // Each project's totals are its own; a project's section closes at its end.
                 b.close_scope(Some(p));
@@ -256,19 +289,24 @@ pub fn plan(
             amounts[i].append(&mut group_amounts[i]);
         }
     }
-    while b.rows.len() - body_start < spec.min_rows {
-        let cells = spec
-            .columns
-            .iter()
-            .zip(&starts)
-            .map(|(c, &s)| Cell::empty(s).span(1, c.span))
-            .collect();
-        b.rows.push(Row::new(RowKind::Body, cells));
-    }
+    pad_rows(b, spec, &starts, body_start);
     if let Some(t) = &spec.total {
         total_row(b, spec, &starts, t, cx.base, &sums, &amounts)?;
     }
     Ok(())
+}
+
+/// Blank rows up to the grid's `min_rows` body rows.
+fn pad_rows(b: &mut Builder, spec: &GridSpec, starts: &[usize], body_start: usize) {
+    while b.rows.len() - body_start < spec.min_rows {
+        let cells = spec
+            .columns
+            .iter()
+            .zip(starts)
+            .map(|(c, &s)| Cell::empty(s).span(1, c.span))
+            .collect();
+        b.rows.push(Row::new(RowKind::Body, cells));
+    }
 }
 
 /// The column headings; columns sharing a `group` get a heading above them.
@@ -320,7 +358,7 @@ fn project_row_count(dept: &Dept, p: &Proj, spec: &GridSpec, leaf: Level) -> usi
     if leaf == Level::Project {
         1
     } else {
-        groups(dept, p, spec).lines.len().max(1)
+        groups(dept, &p.indicators, spec).lines.len().max(1)
     }
 }
 
@@ -335,17 +373,20 @@ fn summed(c: &GridColumn, p: &Proj) -> Option<Decimal> {
     }
 }
 
-fn project_rows(
+/// The rows of one run of indicators: a project's (`p`), or the department-wide part's.
+#[allow(clippy::too_many_arguments)]
+fn indicator_rows(
     b: &mut Builder,
     spec: &GridSpec,
     starts: &[usize],
     levels: &[Level],
     leaf: Level,
     vars: &Vars,
-    p: &Proj,
+    indicators: &[Ind],
+    p: Option<&Proj>,
 ) -> Result<(), PlanError> {
     let dept = b.dept;
-    let g = groups(dept, p, spec);
+    let g = groups(dept, indicators, spec);
     let lines: Vec<Line> = if leaf == Level::Project || g.lines.is_empty() {
         vec![Line {
             l1: None,
@@ -383,9 +424,10 @@ fn project_rows(
         row_vars.extend(indicator_vars(dept, line.indicator, line.n));
         let ctx = context::context(&[&row_vars]);
         let subject = Subject {
-            project: Some(p),
+            project: p,
             indicator: line.indicator,
             level1_points: line.l1.map(|i| g.level1[i].1),
+            task: None,
         };
         let mut cells = Vec::new();
         for (i, c) in spec.columns.iter().enumerate() {
@@ -451,7 +493,9 @@ fn project_rows(
             cells.push(cell.span(rowspan, c.span));
         }
         let mut row = Row::new(RowKind::Body, cells);
-        row.grid = Some(super::GridRow {
+        // The twin binds a project's rows back to its indicators; the department-wide
+        // part's are not bound.
+        row.grid = p.map(|p| super::GridRow {
             document: b.document,
             block: b.block,
             project: b.project_index(p),

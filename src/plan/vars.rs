@@ -19,6 +19,29 @@ pub const EVAL: &[&str] = &[
     "等级",
     "资金",
 ];
+/// Keys of `部门整体`, the department-wide part (its `自评` has the keys of [`EVAL`]).
+pub const DEPT_WIDE: &[&str] = &[
+    "部门职能",
+    "资金",
+    "基本支出",
+    "项目支出",
+    "任务",
+    "任务数",
+    "任务资金",
+    "年度总体目标",
+    "目标",
+    "指标数",
+    "自评",
+];
+/// Keys of one task of `部门整体.任务`.
+pub const TASK: &[&str] = &[
+    "序号",
+    "任务名称",
+    "部门职能",
+    "主要内容",
+    "支出项目",
+    "资金",
+];
 /// Keys of one source under `自评.资金`.
 pub const EVAL_MONEY: &[&str] = &["年初预算", "全年预算", "全年执行", "执行率"];
 /// Keys of `指标`, besides the catalogue's texts kept by key ([`fields::stored_texts`]).
@@ -69,6 +92,8 @@ pub struct Scope {
     /// `精确合计`, `小数位数` and `列名` (a total's rounding note: the exact sum in the printed
     /// unit, the decimals it is printed with, and the heading of the summed column).
     pub rounding: bool,
+    /// `任务` (the row of a `tasks` block).
+    pub task: bool,
 }
 
 /// Why a name is not known: the message for the style author.
@@ -99,8 +124,66 @@ pub fn check_path(style: &LoadedStyle, scope: Scope, path: &str) -> Result<(), S
             Ok(())
         }
     };
+    // `自评` (of a project, or of the department-wide part) from its second part on.
+    let eval = |rest: &[&str]| match rest.first() {
+        None => Ok(()),
+        Some(&"资金") => {
+            if rest.len() > 3 {
+                return Err(format!("“{path}”层级过深"));
+            }
+            if let Some(k) = rest.get(1) {
+                within(k, &sources, &[], "自评资金")?;
+            }
+            match rest.get(2) {
+                Some(m) => within(m, EVAL_MONEY, &[], "自评资金的每个来源"),
+                None => Ok(()),
+            }
+        }
+        Some(k) => {
+            if rest.len() > 1 {
+                return Err(format!("“{path}”层级过深"));
+            }
+            within(
+                k,
+                EVAL,
+                &extras(Level::Eval, &style.style.fields.eval),
+                "自评",
+            )
+        }
+    };
     match root {
         "部门" | "年度" | "项目数" | "备注" => depth(1),
+        "部门整体" => match parts.get(1) {
+            None => Ok(()),
+            Some(&"自评") => eval(&parts[2..]),
+            Some(&k @ ("资金" | "任务资金")) => {
+                depth(3)?;
+                match parts.get(2) {
+                    Some(s) => within(s, &sources, &[], k),
+                    None => Ok(()),
+                }
+            }
+            // `部门整体.任务.1.资金.合计`: a task by its printed number.
+            Some(&"任务") => {
+                depth(5)?;
+                let Some(n) = parts.get(2) else {
+                    return Ok(());
+                };
+                if n.parse::<usize>().map_or(true, |n| n == 0) {
+                    return Err(format!("“{path}”中的“{n}”应是任务的序号（1、2、…）"));
+                }
+                match (parts.get(3), parts.get(4)) {
+                    (None, _) => Ok(()),
+                    (Some(&"资金"), Some(s)) => within(s, &sources, &[], "任务资金"),
+                    (Some(k), None) => within(k, TASK, &[], "任务"),
+                    (Some(_), Some(_)) => Err(format!("“{path}”层级过深")),
+                }
+            }
+            Some(k) => {
+                depth(2)?;
+                within(k, DEPT_WIDE, &[], "部门整体")
+            }
+        },
         "n" => depth(1),
         "签字" => {
             depth(2)?;
@@ -141,28 +224,7 @@ pub fn check_path(style: &LoadedStyle, scope: Scope, path: &str) -> Result<(), S
                 )
             }
         },
-        "自评" => match parts.get(1) {
-            None => Ok(()),
-            Some(&"资金") => {
-                depth(4)?;
-                if let Some(k) = parts.get(2) {
-                    within(k, &sources, &[], "自评资金")?;
-                }
-                match parts.get(3) {
-                    Some(m) => within(m, EVAL_MONEY, &[], "自评资金的每个来源"),
-                    None => Ok(()),
-                }
-            }
-            Some(k) => {
-                depth(2)?;
-                within(
-                    k,
-                    EVAL,
-                    &extras(Level::Eval, &style.style.fields.eval),
-                    "自评",
-                )
-            }
-        },
+        "自评" => eval(&parts[1..]),
         "一级" | "二级" | "指标" if !scope.indicator => {
             Err(format!("“{root}”只在指标网格的列中可用"))
         }
@@ -189,11 +251,23 @@ pub fn check_path(style: &LoadedStyle, scope: Scope, path: &str) -> Result<(), S
                 )
             })
         }
+        "任务" if scope.task => match (parts.get(1), parts.get(2)) {
+            (None, _) => Ok(()),
+            (Some(&"资金"), Some(s)) => {
+                depth(3)?;
+                within(s, &sources, &[], "任务资金")
+            }
+            (Some(k), _) => {
+                depth(2)?;
+                within(k, TASK, &[], "任务")
+            }
+        },
+        "任务" => Err("“任务”只在 tasks 块的 row 中可用".to_string()),
         "分组" if scope.group => depth(1),
         "精确合计" | "小数位数" | "列名" if scope.rounding => depth(1),
         g if GLOBALS.contains(&g) => Ok(()),
         _ => {
-            let mut roots = vec!["部门", "年度", "项目数", "备注", "签字", "n"];
+            let mut roots = vec!["部门", "年度", "项目数", "备注", "签字", "部门整体", "n"];
             if scope.project {
                 roots.extend(["项目", "自评"]);
             }
@@ -202,6 +276,9 @@ pub fn check_path(style: &LoadedStyle, scope: Scope, path: &str) -> Result<(), S
             }
             if scope.group {
                 roots.push("分组");
+            }
+            if scope.task {
+                roots.push("任务");
             }
             if scope.rounding {
                 roots.extend(["精确合计", "小数位数", "列名"]);

@@ -80,6 +80,9 @@ pub struct Style {
     /// Indicator results of the self-evaluation: what is required, how scores round.
     #[serde(default)]
     pub results: Results,
+    /// The department-wide part (`部门整体`) of a department file.
+    #[serde(default)]
+    pub department: DepartmentPart,
     /// Print `≥`/`≤` for `>=`/`<=`.
     #[serde(default = "yes")]
     pub math_symbols: bool,
@@ -305,6 +308,31 @@ impl Default for Results {
     }
 }
 
+/// The department-wide part of the data (`部门整体`): whether the style's forms need it, and
+/// what its tasks' amounts add up to.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DepartmentPart {
+    /// Every department file of this style carries `部门整体`.
+    #[serde(default)]
+    pub required: bool,
+    /// The amount the tasks' amounts (`年度主要任务`) add up to.
+    #[serde(default)]
+    pub tasks_add_up_to: TasksTotal,
+}
+
+/// What the amounts of the department's tasks add up to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub enum TasksTotal {
+    /// The department's money (`部门整体.资金`), source by source and in total.
+    #[default]
+    #[serde(rename = "资金")]
+    Funds,
+    /// Its 项目支出 (a table whose tasks list the project spending only).
+    #[serde(rename = "项目支出")]
+    ProjectSpending,
+}
+
 /// The allowed values of the indicator's choice fields.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -337,6 +365,9 @@ pub enum Only {
     All,
     /// Projects with a self-evaluation.
     Evaluated,
+    /// Departments whose file carries the department-wide part (`部门整体`); the other
+    /// departments get no such document.
+    DepartmentWide,
 }
 
 /// One document a style produces: page furniture and the table's blocks.
@@ -417,6 +448,79 @@ pub struct Block {
     /// The indicator grid (or, in a department document, the project list).
     #[serde(default)]
     pub grid: Option<Spanned<GridSpec>>,
+    /// The department's tasks (`部门整体.年度主要任务`), a row each.
+    #[serde(default)]
+    pub tasks: Option<Spanned<TasksSpec>>,
+}
+
+/// A block with a row per task of the department-wide part, between heading rows and total
+/// rows, beside a label merged down over the whole block. Rows are written as in a `rows`
+/// block; in `row`, `任务` is the task and `n` its number.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TasksSpec {
+    /// A label in the first column(s), merged down over every row of the block.
+    #[serde(default)]
+    pub label: Option<SText>,
+    #[serde(default = "one")]
+    pub label_span: usize,
+    /// Heading rows above the tasks.
+    #[serde(default)]
+    pub header: Vec<Spanned<Vec<CellSpec>>>,
+    /// The row of one task.
+    pub row: Spanned<Vec<CellSpec>>,
+    /// Task rows at least (blank rows after the tasks, for a form filled by hand).
+    #[serde(default)]
+    pub min_rows: usize,
+    /// Rows after the tasks (`金额合计`).
+    #[serde(default)]
+    pub total: Vec<Spanned<Vec<CellSpec>>>,
+}
+
+/// The most blank task rows a `tasks` block may ask for (`min_rows`): a printed form has a
+/// handful; more is a slip, refused by the style check (JX503).
+pub const MAX_TASK_PAD_ROWS: usize = 200;
+
+impl TasksSpec {
+    /// The block as a `rows` block for `tasks` task rows: the heading rows, the task row
+    /// repeated, the total rows, and the label (if any) merged down over them all in front of
+    /// the first row. Each row with its kind and, for a task row, the task's index.
+    pub fn rows(&self, tasks: usize) -> Vec<(Spanned<Vec<CellSpec>>, RowKindSpec, Option<usize>)> {
+        let mut out = Vec::new();
+        // The heading rows are ordinary rows: the label beside them merges down over the task
+        // rows, which a repeated table header cannot.
+        for r in &self.header {
+            out.push((r.clone(), RowKindSpec::Body, None));
+        }
+        let pad = self.min_rows.min(MAX_TASK_PAD_ROWS);
+        for i in 0..tasks.max(pad).max(1) {
+            out.push((
+                self.row.clone(),
+                RowKindSpec::Body,
+                (i < tasks).then_some(i),
+            ));
+        }
+        for r in &self.total {
+            out.push((r.clone(), RowKindSpec::Total, None));
+        }
+        if let Some(l) = &self.label {
+            let n = out.len();
+            let label = CellSpec {
+                label: Some(l.clone()),
+                text: None,
+                field: None,
+                span: self.label_span.max(1),
+                rows: n,
+                align: None,
+                vertical: false,
+                blank: None,
+            };
+            if let Some((first, _, _)) = out.first_mut() {
+                first.value.insert(0, label);
+            }
+        }
+        out
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -577,6 +681,20 @@ pub struct GridSpec {
     /// A total row after the grid: money and score columns summed.
     #[serde(default)]
     pub total: Option<TotalSpec>,
+    /// Whose indicators the rows are: each project's (default), or the department-wide
+    /// part's (`部门整体`).
+    #[serde(default)]
+    pub source: IndicatorSource,
+}
+
+/// Whose indicators a grid prints.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub enum IndicatorSource {
+    #[default]
+    #[serde(rename = "项目")]
+    Project,
+    #[serde(rename = "部门整体")]
+    DepartmentWide,
 }
 
 #[derive(Debug, Clone, Deserialize)]

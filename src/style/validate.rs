@@ -6,7 +6,10 @@ use std::collections::HashSet;
 
 use serde_saphyr::Spanned;
 
-use super::{CellSpec, DocumentSpec, Each, GridSpec, LoadedStyle, MoneySpec, SText};
+use super::{
+    CellSpec, DocumentSpec, Each, GridSpec, IndicatorSource, LoadedStyle, MoneySpec, SText,
+    TasksSpec,
+};
 use crate::diag::{Diagnostic, FileId, Sources};
 use crate::fields::{self, Level};
 use crate::plan::context::Patterns;
@@ -181,6 +184,7 @@ fn document(cx: &mut Cx, style: &LoadedStyle, patterns: &mut Patterns, doc: &Doc
             block.rows.is_some(),
             block.money.is_some(),
             block.grid.is_some(),
+            block.tasks.is_some(),
         ]
         .iter()
         .filter(|b| **b)
@@ -189,13 +193,17 @@ fn document(cx: &mut Cx, style: &LoadedStyle, patterns: &mut Patterns, doc: &Doc
             cx.emit_help(
                 &rules::STYLE_CONFLICT,
                 &doc.title,
-                "blocks 中的每一块应恰好写 rows、money、grid 之一",
+                "blocks 中的每一块应恰好写 rows、money、grid、tasks 之一",
                 "把不同的块分开写成列表中的不同项",
             );
             continue;
         }
         if let Some(rows) = &block.rows {
-            rows_block(cx, style, patterns, rows, width, page);
+            rows_block(cx, style, patterns, rows, width, &|_| page);
+        }
+        if let Some(t) = &block.tasks {
+            grids += 1;
+            tasks_block(cx, style, patterns, t, width, page);
         }
         if let Some(m) = &block.money {
             if !per_project {
@@ -216,7 +224,7 @@ fn document(cx: &mut Cx, style: &LoadedStyle, patterns: &mut Patterns, doc: &Doc
         cx.emit(
             &rules::STYLE_CONFLICT,
             &doc.title,
-            "部门文档（each: department）需要一个 grid 块列出项目",
+            "部门文档（each: department）需要一个 grid 块（列出项目或部门整体的指标）或 tasks 块",
         );
     }
 }
@@ -283,7 +291,7 @@ fn rows_block(
     patterns: &mut Patterns,
     rows: &Spanned<Vec<Spanned<Vec<CellSpec>>>>,
     width: usize,
-    scope: Scope,
+    scope_of: &dyn Fn(usize) -> Scope,
 ) {
     let n = rows.value.len();
     let mut covered = vec![vec![false; width]; n];
@@ -291,7 +299,7 @@ fn rows_block(
         let mut col = 0;
         let mut ok = true;
         for c in &row.value {
-            cell(cx, style, patterns, c, scope, row);
+            cell(cx, style, patterns, c, scope_of(r), row);
             while col < width && covered[r][col] {
                 col += 1;
             }
@@ -332,6 +340,42 @@ fn rows_block(
             );
         }
     }
+}
+
+/// A `tasks` block is laid out as the `rows` block it plans to (with one task row), its task
+/// row seeing `任务`.
+fn tasks_block(
+    cx: &mut Cx,
+    style: &LoadedStyle,
+    patterns: &mut Patterns,
+    t: &Spanned<TasksSpec>,
+    width: usize,
+    page: Scope,
+) {
+    if t.value.min_rows > super::MAX_TASK_PAD_ROWS {
+        cx.emit_help(
+            &rules::STYLE_LAYOUT,
+            t,
+            format!(
+                "tasks 块的 min_rows 是 {}，最多 {}",
+                t.value.min_rows,
+                super::MAX_TASK_PAD_ROWS
+            ),
+            "min_rows 是空白表格中待手填的任务行数，一般三五行",
+        );
+    }
+    let rows = t.value.rows(1);
+    // The task rows (one, or `min_rows`) between the heading rows and the total rows.
+    let tasks = t.value.header.len()..rows.len() - t.value.total.len();
+    let block = Spanned::new(
+        rows.into_iter().map(|(r, _, _)| r).collect::<Vec<_>>(),
+        t.referenced,
+        t.defined,
+    );
+    let task = Scope { task: true, ..page };
+    rows_block(cx, style, patterns, &block, width, &|r| {
+        if tasks.contains(&r) { task } else { page }
+    });
 }
 
 fn money_block(
@@ -420,7 +464,7 @@ fn grid_block(
         ..Scope::default()
     };
     let row = Scope {
-        project: true,
+        project: spec.source == IndicatorSource::Project,
         indicator: true,
         ..Scope::default()
     };

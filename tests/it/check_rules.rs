@@ -108,17 +108,23 @@ struct Found {
     file: String,
     line: usize,
     message: String,
+    help: String,
 }
 
 /// Writes the files into a fresh directory, loads and checks them; every diagnostic (loader's
 /// and checker's).
 fn check_files(files: &[(&str, &str)]) -> Vec<Found> {
+    check_files_with(Path::new(TEMPLATES), files)
+}
+
+/// [`check_files`] with the styles of `templates`.
+fn check_files_with(templates: &Path, files: &[(&str, &str)]) -> Vec<Found> {
     let dir = tempfile::tempdir().unwrap();
     for (name, text) in files {
         std::fs::write(dir.path().join(name), text).unwrap();
     }
     let mut loaded = jixiao::load::load_dir(dir.path());
-    let styles = jixiao::style::Styles::load(Path::new(TEMPLATES), &mut loaded);
+    let styles = jixiao::style::Styles::load(templates, &mut loaded);
     let checked = jixiao::check::check(&loaded, &styles);
     found(
         &loaded,
@@ -153,6 +159,7 @@ fn found_in<'d>(
                 .unwrap_or_default(),
             line: d.pos.as_ref().map_or(0, |p| p.line),
             message: d.message.clone(),
+            help: d.help.clone().unwrap_or_default(),
         })
         .collect()
 }
@@ -242,7 +249,7 @@ fn valid_departments_of_every_style_check_clean() {
 fn severities_follow_the_rule_table() {
     let warnings = [
         "JX108", "JX206", "JX214", "JX306", "JX307", "JX408", "JX409", "JX410", "JX411", "JX412",
-        "JX413", "JX414", "JX415", "JX416", "JX601", "JX602", "JX603",
+        "JX413", "JX414", "JX415", "JX416", "JX419", "JX601", "JX602", "JX603",
     ];
     for r in jixiao::rules::ALL {
         let expected = if warnings.contains(&r.code) {
@@ -2299,4 +2306,271 @@ fn a_damaged_file_is_not_built_but_its_neighbour_is() {
             .any(|p| p.to_string_lossy().contains("测试部门")),
         "{built:?}"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// JX8xx and the department-wide part (部门整体): its indicators and self-evaluation are checked
+// as a project's.
+
+/// The department with a department-wide part (national style), which checks clean.
+fn wide() -> &'static str {
+    crate::fields::WIDE
+}
+
+/// `text` with `from` replaced by `to` inside the department-wide part only.
+fn edit_wide(from: &str, to: &str) -> String {
+    let at = wide().find("部门整体:").unwrap();
+    let (head, tail) = wide().split_at(at);
+    format!("{head}{}", edit(tail, from, to))
+}
+
+/// The 1-based line of the first line at or after the department-wide part that is exactly
+/// `line`.
+fn wide_line(text: &str, line: &str) -> usize {
+    let start = text.lines().position(|l| l == "部门整体:").unwrap();
+    start
+        + 1
+        + text
+            .lines()
+            .skip(start)
+            .position(|l| l == line)
+            .unwrap_or_else(|| panic!("no line “{line}”"))
+}
+
+/// The repository's templates with `setting` added to the national style.
+fn national_with(setting: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    common::copy_dir(Path::new(TEMPLATES), dir.path());
+    let style = dir.path().join("national/style.yaml");
+    let text = std::fs::read_to_string(&style).unwrap();
+    std::fs::write(&style, format!("{text}\n{setting}\n")).unwrap();
+    dir
+}
+
+#[test]
+fn a_department_wide_part_checks_clean() {
+    clean(&check_yaml(wide()));
+}
+
+#[test]
+fn jx801_basic_and_project_spending_add_up_to_the_total() {
+    let d = check_yaml(&edit_wide("基本支出: 470", "基本支出: 460"));
+    let f = fires(&d, "JX801", wide_line(wide(), "    合计: 520"));
+    assert!(f.message.contains("460") && f.message.contains("510") && f.message.contains("520"));
+    silent(&check_yaml(wide()), "JX801");
+    // One alone may not exceed the total.
+    let text = edit_wide("  基本支出: 470\n  项目支出: 50", "  项目支出: 600");
+    let d = check_yaml(&text);
+    fires(&d, "JX801", wide_line(&text, "  项目支出: 600"));
+    // A file with format problems is not judged by its arithmetic: its unreadable 基本支出
+    // stands in as 0.
+    let d = check_yaml(&edit_wide("基本支出: 470", "基本支出: 470万"));
+    silent(&d, "JX801");
+}
+
+#[test]
+fn jx802_tasks_add_up_to_the_department_s_money() {
+    // The total.
+    let text = edit_wide("        财政拨款: 450", "        财政拨款: 440");
+    let d = check_yaml(&text);
+    let f = fires(&d, "JX802", wide_line(&text, "    合计: 520"));
+    assert!(
+        f.message.contains("510") && f.message.contains("520"),
+        "{}",
+        f.message
+    );
+    // Source by source, at the department's figure, when the totals agree.
+    let text = edit_wide(
+        "        财政拨款: 450\n        其他资金: 20",
+        "        财政拨款: 430\n        其他资金: 40",
+    );
+    let d = check_yaml(&text);
+    let f = fires(&d, "JX802", wide_line(&text, "    财政拨款: 500"));
+    assert!(
+        f.message.contains("财政拨款") && f.message.contains("480"),
+        "{}",
+        f.message
+    );
+    fires(&d, "JX802", wide_line(&text, "    其他资金: 20"));
+    // A task without amounts (a form still being filled) is not added up.
+    let text = edit_wide("      资金:\n        财政拨款: 50\n", "");
+    silent(&check_yaml(&text), "JX802");
+    silent(&check_yaml(wide()), "JX802");
+}
+
+#[test]
+fn jx802_a_style_may_add_the_tasks_up_to_the_project_spending() {
+    let templates = national_with("department: {tasks_add_up_to: 项目支出}");
+    let d = check_files_with(templates.path(), &[("a.yaml", wide())]);
+    let f = fires(&d, "JX802", wide_line(wide(), "  项目支出: 50"));
+    assert!(
+        f.message.contains("520") && f.message.contains("项目支出"),
+        "{}",
+        f.message
+    );
+    // Tasks of the project spending only.
+    let text = edit_wide(
+        "    - 任务名称: 机关运行保障\n      部门职能: 机关运转\n      主要内容: 保障机关正常运转\n      资金:\n        财政拨款: 450\n        其他资金: 20\n",
+        "",
+    );
+    let d = check_files_with(templates.path(), &[("a.yaml", &text)]);
+    silent(&d, "JX802");
+    clean(&d);
+    // Without a 项目支出 to add up to, the style's requirement is reported.
+    let text = edit_wide("  基本支出: 470\n  项目支出: 50\n", "");
+    let d = check_files_with(templates.path(), &[("a.yaml", &text)]);
+    fires(&d, "JX102", wide_line(&text, "部门整体:"));
+}
+
+#[test]
+fn jx803_a_task_names_projects_of_the_same_file() {
+    let text = edit_wide("支出项目: [项目甲]", "支出项目: [项目乙]");
+    let d = check_yaml(&text);
+    let f = fires(&d, "JX803", wide_line(&text, "      支出项目: [项目乙]"));
+    assert!(f.message.contains("项目乙"), "{}", f.message);
+    assert!(f.help.contains("是不是“项目甲”"), "{}", f.help);
+    let text = edit_wide("支出项目: [项目甲]", "支出项目: [全然不同的名字]");
+    let f = fires(
+        &check_yaml(&text),
+        "JX803",
+        wide_line(&text, "      支出项目: [全然不同的名字]"),
+    )
+    .clone();
+    assert!(f.help.contains("本文件的项目：项目甲"), "{}", f.help);
+    silent(&check_yaml(wide()), "JX803");
+}
+
+#[test]
+fn jx419_a_stated_grade_is_the_one_the_total_gives() {
+    let text = edit_wide("    等级: 优", "    等级: 良");
+    let d = check_yaml(&text);
+    let f = fires(&d, "JX419", wide_line(&text, "    等级: 良"));
+    assert!(
+        f.message.contains("优") && f.message.contains("100"),
+        "{}",
+        f.message
+    );
+    // Only 优, 良, 中, 差.
+    let text = edit_wide("    等级: 优", "    等级: 甲");
+    fires(
+        &check_yaml(&text),
+        "JX110",
+        wide_line(&text, "    等级: 甲"),
+    );
+    // A project's self-evaluation may state its grade too: 98 is 优.
+    let text = edit(
+        ANHUI,
+        "      总分: 98\n",
+        "      总分: 98\n      等级: 良\n",
+    );
+    fires(&check_yaml(&text), "JX419", line_of(&text, "等级: 良"));
+    silent(
+        &check_yaml(&edit(
+            ANHUI,
+            "      总分: 98\n",
+            "      总分: 98\n      等级: 优\n",
+        )),
+        "JX419",
+    );
+    silent(&check_yaml(wide()), "JX419");
+}
+
+#[test]
+fn the_department_s_indicators_are_checked_as_a_project_s() {
+    // Taxonomy.
+    let text = edit_wide(
+        "一级: 产出指标, 二级: 数量指标, 三级: 完成任务数",
+        "一级: 产出, 二级: 数量指标, 三级: 完成任务数",
+    );
+    let d = check_yaml(&text);
+    fires(
+        &d,
+        "JX201",
+        wide_line(
+            &text,
+            "    - {一级: 产出, 二级: 数量指标, 三级: 完成任务数, 指标值: =2项, 权重: 50}",
+        ),
+    );
+    // Weights: the total and per 一级, at the part's key, naming the part.
+    let text = edit_wide(
+        "三级: 完成任务数, 指标值: =2项, 权重: 50",
+        "三级: 完成任务数, 指标值: =2项, 权重: 40",
+    );
+    let d = check_yaml(&text);
+    let at = wide_line(&text, "部门整体:");
+    assert!(
+        fires(&d, "JX212", at)
+            .message
+            .contains("部门整体的指标权重合计 80")
+    );
+    fires(&d, "JX213", at);
+    // Vocabularies.
+    let text = edit_wide(
+        "指标值: 有效提高, 权重: 30}",
+        "指标值: 有效提高, 权重: 30, 依据: 计划}",
+    );
+    fires(
+        &check_yaml(&text),
+        "JX207",
+        wide_line(
+            &text,
+            "    - {一级: 效益指标, 二级: 社会效益指标, 三级: 履职效果, 指标值: 有效提高, 权重: 30, 依据: 计划}",
+        ),
+    );
+    // The self-evaluation: execution rate, total, references.
+    let text = edit_wide("    执行率: 100%", "    执行率: 90%");
+    fires(
+        &check_yaml(&text),
+        "JX410",
+        wide_line(&text, "    执行率: 90%"),
+    );
+    let text = edit_wide("    总分: 100", "    总分: 99");
+    fires(
+        &check_yaml(&text),
+        "JX413",
+        wide_line(&text, "    总分: 99"),
+    );
+    let text = edit_wide(
+        "{指标: 群众满意度, 实际完成值: 95%",
+        "{指标: 群众满意程度, 实际完成值: 95%",
+    );
+    let d = check_yaml(&text);
+    let f = fires(
+        &d,
+        "JX401",
+        wide_line(
+            &text,
+            "      - {指标: 群众满意程度, 实际完成值: 95%, 得分: 10}",
+        ),
+    );
+    assert!(
+        f.message.contains("部门整体没有名为“群众满意程度”的指标"),
+        "{}",
+        f.message
+    );
+    silent(&check_yaml(wide()), "JX212");
+}
+
+#[test]
+fn a_style_may_require_the_department_wide_part() {
+    let templates = national_with("department: {required: true}");
+    let project_only = &wide()[..wide().find("部门整体:").unwrap()];
+    let d = check_files_with(templates.path(), &[("a.yaml", project_only)]);
+    let f = fires(&d, "JX102", 1);
+    assert!(f.message.contains("要求填写部门整体"), "{}", f.message);
+    clean(&check_files_with(templates.path(), &[("a.yaml", wide())]));
+    // Optional by default: project files keep working unchanged.
+    clean(&check_yaml(project_only));
+}
+
+/// The example of `部门整体` in docs/data-format.md checks clean in the national style, beside
+/// the project it names.
+#[test]
+fn the_documented_department_wide_example_checks_clean() {
+    let doc = std::fs::read_to_string(common::repo().join("docs/data-format.md")).unwrap();
+    let start = doc.find("```yaml\n部门整体:").unwrap() + "```yaml\n".len();
+    let example = &doc[start..start + doc[start..].find("```").unwrap()];
+    let head = crate::fields::WIDE[..crate::fields::WIDE.find("部门整体:").unwrap()]
+        .replace("项目甲", "人大代表履职服务经费");
+    clean(&check_yaml(&format!("{head}{example}")));
 }

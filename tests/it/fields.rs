@@ -33,6 +33,8 @@ fn the_documentation_lists_every_field_with_its_need() {
         (Level::Project, "## 项目"),
         (Level::Indicator, "### 指标（一行一条三级指标）"),
         (Level::Eval, "### 自评（年度结束后）"),
+        (Level::DeptWide, "## 部门整体"),
+        (Level::Task, "### 年度主要任务（每项一个任务）"),
     ] {
         let want: Vec<(String, String)> = fields::of(level)
             .map(|f| {
@@ -210,4 +212,166 @@ fn the_region_file_has_the_catalogue_s_keys_and_a_schema_that_agrees() {
             );
         }
     }
+}
+
+/// A department file with a department-wide part (`部门整体`, issue 23): every key of the part,
+/// its tasks, indicators and self-evaluation, in the catalogue's order.
+pub const WIDE: &str = "\
+部门: 示例局
+年度: 2024
+样式: national
+项目:
+  - 名称: 项目甲
+    主管部门: 示例局
+    实施单位: 示例局
+    项目属性: 延续项目
+    项目期限: 1年
+    资金: {财政拨款: 50, 合计: 50}
+    总体目标: 目标
+    指标:
+      - {一级: 产出指标, 二级: 数量指标, 三级: 次数, 指标值: =1次, 权重: 50}
+      - {一级: 效益指标, 二级: 社会效益指标, 三级: 效益, 指标值: 有效提高, 权重: 30}
+      - {一级: 满意度指标, 二级: 服务对象满意度指标, 三级: 满意度, 指标值: ≥90%, 权重: 10}
+部门整体:
+  部门职能: 依法履职
+  资金:
+    财政拨款: 500
+    其他资金: 20
+    合计: 520
+  基本支出: 470
+  项目支出: 50
+  年度主要任务:
+    - 任务名称: 机关运行保障
+      部门职能: 机关运转
+      主要内容: 保障机关正常运转
+      资金:
+        财政拨款: 450
+        其他资金: 20
+    - 任务名称: 项目甲的任务
+      支出项目: [项目甲]
+      资金:
+        财政拨款: 50
+  年度总体目标:
+    - 保障机关运转
+    - 完成项目甲
+  指标:
+    - {一级: 产出指标, 二级: 数量指标, 三级: 完成任务数, 指标值: =2项, 权重: 50}
+    - {一级: 效益指标, 二级: 社会效益指标, 三级: 履职效果, 指标值: 有效提高, 权重: 30}
+    - {一级: 满意度指标, 二级: 服务对象满意度指标, 三级: 群众满意度, 指标值: ≥90%, 权重: 10}
+  自评:
+    资金:
+      财政拨款: {年初预算: 500, 全年预算: 500, 全年执行: 500}
+      其他资金: {年初预算: 20, 全年预算: 20, 全年执行: 20}
+    执行率: 100%
+    执行得分: 10
+    实际完成情况: 全部完成
+    总分: 100
+    等级: 优
+    指标:
+      - {指标: 完成任务数, 实际完成值: 2项, 得分: 50}
+      - {指标: 履职效果, 实际完成值: 有效提高, 等级: 达成, 得分: 30}
+      - {指标: 群众满意度, 实际完成值: 95%, 得分: 10}
+";
+
+#[test]
+fn the_department_wide_part_is_read_and_written_back_in_the_catalogue_s_order() {
+    let d = jixiao::load::parse(WIDE).unwrap();
+    let w = d.wide.as_ref().expect("部门整体 read");
+    assert_eq!(w.tasks.len(), 2);
+    assert_eq!(w.tasks[1].projects[0].value, "项目甲");
+    assert_eq!(w.indicators.len(), 3);
+    assert_eq!(
+        w.eval
+            .as_ref()
+            .unwrap()
+            .stated_grade
+            .as_ref()
+            .unwrap()
+            .value,
+        "优"
+    );
+    assert_eq!(w.basic.as_ref().unwrap().value.0, 470.into());
+    let out = jixiao::yaml_out::department(&d, &[]);
+    // Written as a clerk writes it, and read back to the same.
+    let wide_part = &out[out.find("部门整体:").expect("written")..];
+    let order = |level: Level, within: &str| {
+        let mut last = 0;
+        for k in fields::keys(level) {
+            if let Some(i) = within.find(&format!("{k}:")) {
+                assert!(i >= last, "{k} out of the catalogue's order in:\n{within}");
+                last = i;
+            }
+        }
+    };
+    order(
+        Level::DeptWide,
+        &wide_part[..wide_part.find("  自评:").unwrap()],
+    );
+    let task = &wide_part[wide_part.find("    - 任务名称: 机关运行保障").unwrap()..];
+    order(
+        Level::Task,
+        &task[..task.find("    - 任务名称: 项目甲").unwrap()],
+    );
+    let back = jixiao::load::parse(&out).unwrap();
+    assert_eq!(jixiao::yaml_out::department(&back, &[]), out);
+    for (level, key) in [
+        (Level::DeptWide, "部门职能"),
+        (Level::Task, "主要内容"),
+        (Level::Task, "支出项目"),
+        (Level::Eval, "等级"),
+    ] {
+        assert!(fields::find(level, key).is_some());
+        assert!(out.contains(&format!("{key}:")), "{key} lost:\n{out}");
+    }
+    // A file with no department-wide part is written exactly as before: no trace of it.
+    let project_only = &WIDE[..WIDE.find("部门整体:").unwrap()];
+    let d = jixiao::load::parse(project_only).unwrap();
+    assert!(d.wide.is_none());
+    assert!(!jixiao::yaml_out::department(&d, &[]).contains("部门整体"));
+}
+
+/// Every format slip in the department-wide part is reported in one run, at its line, with the
+/// nearest key.
+#[test]
+fn slips_in_the_department_wide_part_are_all_reported_at_their_lines() {
+    let text = WIDE
+        .replace("  基本支出: 470", "  基本支出: 470万")
+        .replace(
+            "      主要内容: 保障机关正常运转",
+            "      主要內容: 保障机关正常运转",
+        )
+        .replace("  年度总体目标:\n", "  年度总体目标值:\n")
+        .replace("    等级: 优", "    等级: [优]");
+    let line = |needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    let Err(jixiao::load::ParseError::Format(problems)) = jixiao::load::parse(&text) else {
+        panic!("no format problems");
+    };
+    let at = |code: &str, l: usize| {
+        problems
+            .iter()
+            .find(|p| p.rule.code == code && p.at.line() as usize == l)
+            .unwrap_or_else(|| {
+                let all: Vec<String> = problems
+                    .iter()
+                    .map(|p| format!("{}:{} {}", p.rule.code, p.at.line(), p.message))
+                    .collect();
+                panic!("no {code} at line {l}: {all:#?}")
+            })
+    };
+    assert!(
+        at("JX011", line("基本支出: 470万"))
+            .message
+            .contains("470万")
+    );
+    assert!(
+        at("JX010", line("主要內容"))
+            .message
+            .contains("是不是“主要内容”")
+    );
+    assert!(
+        at("JX010", line("年度总体目标值"))
+            .message
+            .contains("是不是“年度总体目标”")
+    );
+    at("JX007", line("等级: [优]"));
 }

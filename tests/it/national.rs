@@ -348,3 +348,62 @@ fn self_evaluation_workbook_has_numbers_and_formulas() {
         formula_at((total.0, rate_head.1))
     );
 }
+
+/// The 部门（单位）整体支出绩效目标申报表 (issue 23) of the fictional 示例市示例服务中心, from its
+/// `部门整体`: one page, a row per task with its amounts, the 金额合计 row, the numbered goals
+/// and the department's indicators merged by 一级 and 二级; in the xlsx every amount a number.
+#[test]
+fn the_department_wide_target_table_prints_tasks_goals_and_indicators() {
+    let (out, _) = build_sample();
+    let dept = out.path().join("2024").join("示例市示例服务中心");
+    let name = "部门（单位）整体支出绩效目标申报表";
+    let pages = pdf_pages(&dept.join(format!("{name}.pdf")));
+    assert_eq!(pages.len(), 1);
+    assert_has(
+        &pages[0],
+        name,
+        &[
+            name,
+            "（2024年度）",
+            "部门（单位）名称",
+            "示例市示例服务中心",
+            "任务名称",
+            "主要内容",
+            "预算金额（万元）",
+            "总额",
+            "财政拨款",
+            "其他资金",
+            "机关运行保障",
+            "政务服务大厅设备更新",
+            "金额合计630.00620.0010.00",
+            "目标1：保障政务服务大厅",
+            "目标3：加强窗口人员培训",
+            "一级指标",
+            "可持续影响指标",
+            "服务对象满意度指标",
+            "全年办理政务服务事项",
+            "≥30万件",
+            "≤15分钟",
+        ],
+    );
+    // A department without 部门整体 gets no such table.
+    let other = out.path().join("2024").join("示例市示例局");
+    assert!(!other.join(format!("{name}.pdf")).exists());
+    assert!(other.join("项目支出绩效目标申报表.pdf").is_file());
+
+    let mut xlsx: Xlsx<_> =
+        open_workbook(dept.join(format!("{name}.xlsx"))).expect("calamine opens the xlsx");
+    let sheet = xlsx.sheet_names()[0].clone();
+    let c = cells(&mut xlsx, &sheet);
+    let total = find(&c, "总额").1;
+    let own = find(&c, "财政拨款").1;
+    let other = find(&c, "其他资金").1;
+    let row = |text: &str| find(&c, text).0;
+    assert_eq!(number(&c, (row("机关运行保障"), total)), 500.0);
+    assert_eq!(number(&c, (row("政务服务大厅设备更新"), total)), 50.0);
+    assert_eq!(number(&c, (row("政务服务大厅设备更新"), other)), 10.0);
+    assert_eq!(number(&c, (row("金额合计"), total)), 630.0);
+    assert_eq!(number(&c, (row("金额合计"), own)), 620.0);
+    // A task without 其他资金 prints a blank, not 0.
+    assert_eq!(c.get(&(row("机关运行保障"), other)), None);
+}

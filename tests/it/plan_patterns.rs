@@ -151,3 +151,81 @@ fn no_level2_column_with_empty_levels_keeps_every_indicator() {
         assert!(text.contains(name), "{name} missing:\n{text}");
     }
 }
+
+/// The department-wide part is a pattern root (`部门整体`, issue 23) whose amounts are number
+/// cells where a `field:` prints them, as a project's money is.
+#[test]
+fn the_department_wide_part_prints_its_amounts_as_numbers() {
+    let row = "          - [{field: 部门整体.资金.合计}, {field: 部门整体.资金.财政拨款}, {field: 部门整体.基本支出}, {field: 部门整体.任务.1.资金.合计}, {field: 部门整体.自评.执行率}, {text: \"{{ 部门整体.任务[1].任务名称 }}/{{ 部门整体.任务资金.其他资金 }}/{% for t in 部门整体.任务 %}{{ t.序号 }}{% endfor %}/{{ 部门整体.自评.等级 }}\"}]\n";
+    let t = templates_with("national", |s| {
+        s.replacen(
+            "          - [{label: 项目名称}, {field: 项目.名称, span: 5}]\n",
+            &format!("          - [{{label: 项目名称}}, {{field: 项目.名称, span: 5}}]\n{row}"),
+            1,
+        )
+    });
+    let docs = plan(&t.path().join("templates"), crate::fields::WIDE).unwrap();
+    let cells = &docs[0].sections[0].rows[1].cells;
+    let value = |i: usize| serde_json::to_value(&cells[i].value).unwrap();
+    for (i, text) in [(0, "520.00"), (1, "500.00"), (2, "470.00"), (3, "470.00")] {
+        assert_eq!(value(i)["type"], "number", "cell {i}: {:?}", cells[i]);
+        assert_eq!(cells[i].text, text, "cell {i}");
+    }
+    assert_eq!(value(4)["type"], "percent");
+    assert_eq!(cells[4].text, "100.00%");
+    assert_eq!(cells[5].text, "项目甲的任务/20.00/12/优");
+    // A file without the part prints those cells empty.
+    let project_only = &crate::fields::WIDE[..crate::fields::WIDE.find("部门整体:").unwrap()];
+    let docs = plan(&t.path().join("templates"), project_only).unwrap();
+    let cells = &docs[0].sections[0].rows[1].cells;
+    assert!(cells[..5].iter().all(|c| c.text.is_empty()), "{cells:?}");
+}
+
+/// A misspelt path under `部门整体` is refused by the style check (JX502) at its line.
+#[test]
+fn a_misspelt_department_wide_variable_is_reported_in_the_style() {
+    for (path, says) in [
+        ("部门整体.资金.外汇", "外汇"),
+        ("部门整体.任务.0.资金.合计", "序号"),
+        ("部门整体.任务.1.名称", "名称"),
+        ("部门整体.总额", "总额"),
+        ("部门整体.自评.得分", "得分"),
+    ] {
+        let t = templates_with("national", |s| {
+            s.replacen(
+                "{field: 项目.名称, span: 5}",
+                &format!("{{field: {path}, span: 5}}"),
+                1,
+            )
+        });
+        let mut loaded = jixiao::load::Loaded::default();
+        jixiao::style::Styles::load(&t.path().join("templates"), &mut loaded);
+        let d = loaded
+            .diagnostics
+            .iter()
+            .find(|d| d.rule.code == "JX502")
+            .unwrap_or_else(|| panic!("{path} accepted"));
+        assert!(d.message.contains(says), "{path}: {}", d.message);
+    }
+}
+
+/// A `tasks` block asking for more blank rows than any form has is refused by the style check
+/// (JX503) rather than planned.
+#[test]
+fn a_tasks_block_with_too_many_blank_rows_is_refused() {
+    let t = templates_with("national", |s| {
+        s.replacen(
+            "          label: \"年度\\n主要\\n任务\"\n",
+            "          label: \"年度\\n主要\\n任务\"\n          min_rows: 100001\n",
+            1,
+        )
+    });
+    let mut loaded = jixiao::load::Loaded::default();
+    jixiao::style::Styles::load(&t.path().join("templates"), &mut loaded);
+    let d = loaded
+        .diagnostics
+        .iter()
+        .find(|d| d.rule.code == "JX503")
+        .expect("min_rows refused");
+    assert!(d.message.contains("min_rows"), "{}", d.message);
+}

@@ -379,3 +379,42 @@ fn path_with_jixiao() -> std::ffi::OsString {
     ));
     std::env::join_paths(dirs).unwrap()
 }
+
+/// A style that prints the department-wide table offers `部门整体` in a new file, commented
+/// out; uncommented and filled it checks clean and builds the table.
+#[test]
+fn a_new_file_offers_the_department_wide_part_where_the_style_prints_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    assert!(jixiao(root, &["init"]).status.success());
+    let o = jixiao(
+        root,
+        &["new", "测试局", "--style", "national", "--year", "2025"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let path = root.join("data/2025-测试局.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let marker = "# 要印部门整体支出绩效表时填写";
+    let at = text
+        .find(marker)
+        .unwrap_or_else(|| panic!("no 部门整体 offered:\n{text}"));
+    // The part is commented out: the file as written has none.
+    assert!(jixiao::load::parse(&text).unwrap().wide.is_none());
+    let uncommented: String = text[at..]
+        .lines()
+        .skip(1)
+        .map(|l| format!("{}\n", l.strip_prefix("# ").unwrap_or(l)))
+        .collect();
+    let text = fill(&format!("{}{uncommented}", &text[..at]));
+    std::fs::write(&path, &text).unwrap();
+    let (diags, summary) = check_json(root);
+    assert_eq!(summary["errors"], 0, "{diags:#?}\n{text}");
+    let d = jixiao::load::parse(&text).unwrap();
+    assert_eq!(d.wide.as_ref().unwrap().tasks.len(), 1);
+    let o = jixiao(root, &["build"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        root.join("out/2025/测试局/部门（单位）整体支出绩效目标申报表.pdf")
+            .is_file()
+    );
+}

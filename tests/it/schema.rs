@@ -210,8 +210,10 @@ fn the_schema_knows_every_key_the_loader_knows() {
     for style in styles.loaded() {
         let s = jixiao::schema::style_schema(style);
         let defs = &s["definitions"];
-        let pairs: [(Level, &Value); 6] = [
+        let pairs: [(Level, &Value); 8] = [
             (Level::Department, &s),
+            (Level::DeptWide, &defs["dept_wide"]),
+            (Level::Task, &defs["dept_task"]),
             (Level::Project, &defs["dept_project"]),
             (Level::Indicator, &defs["dept_indicator"]),
             (Level::Eval, &defs["dept_eval"]),
@@ -465,4 +467,87 @@ fn the_schema_and_the_check_agree_on_every_mutation() {
     }
     assert!(cases >= 150, "only {cases} cases");
     assert!(disagreements.is_empty(), "{disagreements:#?}");
+}
+
+/// The department-wide part (`部门整体`, issue 23) is described by the schema as the loader and
+/// the check read it: the sample is valid, and single slips in it are refused by both.
+#[test]
+fn the_schema_and_the_check_agree_on_the_department_wide_part() {
+    let styles = styles();
+    let generic = validator(&jixiao::schema::generic_schema(&styles));
+    let wide = crate::fields::WIDE;
+    let json = |t: &str| serde_saphyr::from_str::<Value>(t).unwrap();
+    assert_eq!(errors(&generic, &json(wide)), Vec::<String>::new());
+    assert_eq!(check_refuses(wide), Vec::<String>::new());
+    let part = wide.find("部门整体:").unwrap();
+    let in_part = |from: &str, to: &str| {
+        let (head, tail) = wide.split_at(part);
+        assert!(tail.contains(from), "{from}");
+        format!("{head}{}", tail.replacen(from, to, 1))
+    };
+    let cases = [
+        (
+            "资金 source unknown",
+            in_part("    其他资金: 20\n", "    专户资金: 20\n"),
+        ),
+        (
+            "基本支出 negative",
+            in_part("基本支出: 470", "基本支出: -470"),
+        ),
+        (
+            "基本支出 with a unit",
+            in_part("基本支出: 470", "基本支出: 470万"),
+        ),
+        (
+            "任务名称 missing",
+            in_part("- 任务名称: 机关运行保障", "- 任务: 机关运行保障"),
+        ),
+        (
+            "任务名称 empty",
+            in_part("- 任务名称: 机关运行保障", "- 任务名称: \"\""),
+        ),
+        (
+            "unknown key",
+            in_part("  部门职能: 依法履职", "  职能: 依法履职"),
+        ),
+        (
+            "一级 unknown",
+            in_part(
+                "一级: 产出指标, 二级: 数量指标, 三级: 完成任务数",
+                "一级: 产出, 二级: 数量指标, 三级: 完成任务数",
+            ),
+        ),
+        ("等级 unknown", in_part("    等级: 优", "    等级: 甲")),
+    ];
+    for (what, text) in cases {
+        let schema = errors(&generic, &json(&text));
+        let check = check_refuses(&text);
+        assert!(!schema.is_empty(), "{what}: the schema accepts it");
+        assert!(!check.is_empty(), "{what}: the check accepts it");
+    }
+    // Allowed variants.
+    for (what, text) in [
+        (
+            "年度总体目标 one text",
+            in_part(
+                "  年度总体目标:\n    - 保障机关运转\n    - 完成项目甲\n",
+                "  年度总体目标: 保障机关运转\n",
+            ),
+        ),
+        (
+            "基本支出 quoted",
+            in_part("基本支出: 470", "基本支出: \"470\""),
+        ),
+        (
+            "支出项目 one name",
+            in_part("支出项目: [项目甲]", "支出项目: 项目甲"),
+        ),
+    ] {
+        assert_eq!(
+            errors(&generic, &json(&text)),
+            Vec::<String>::new(),
+            "{what}"
+        );
+        assert_eq!(check_refuses(&text), Vec::<String>::new(), "{what}");
+    }
 }

@@ -261,6 +261,7 @@ fn pdf_info(file: &str) -> String {
 const SELF_EVAL: &str = "项目支出绩效自评表";
 const TARGET: &str = "2024年项目支出绩效目标表";
 const SUMMARY: &str = "项目绩效目标汇总表";
+const DEPT_WIDE: &str = "部门整体支出绩效目标表";
 
 // ---------------------------------------------------------------------------------------------
 // The build
@@ -280,7 +281,7 @@ fn fixture_checks_clean_and_builds_every_document() {
     // to warn JX415 that the units differ).
     assert!(err.contains("0 个错误，0 个警告"), "{err}");
     let dir = built();
-    for stem in [SELF_EVAL, TARGET, SUMMARY] {
+    for stem in [SELF_EVAL, TARGET, SUMMARY, DEPT_WIDE] {
         for ext in ["pdf", "xlsx"] {
             let f = dir.join(format!("{stem}.{ext}"));
             assert!(f.is_file(), "{} was not written", f.display());
@@ -971,6 +972,8 @@ fn every_option_of_the_vocabulary_is_used() {
         ("GridColumn", field_names::<GridColumn>()),
         ("GroupSpec", field_names::<GroupSpec>()),
         ("TotalSpec", field_names::<TotalSpec>()),
+        ("DepartmentPart", field_names::<DepartmentPart>()),
+        ("TasksSpec", field_names::<TasksSpec>()),
     ];
     let mut missing = Vec::new();
     for (ty, fields) in structs {
@@ -993,6 +996,12 @@ fn every_option_of_the_vocabulary_is_used() {
         ("SourceRows", variant_names::<SourceRows>(), &[]),
         ("TotalPosition", variant_names::<TotalPosition>(), &[]),
         ("MeasureRows", variant_names::<MeasureRows>(), &[]),
+        ("TasksTotal", variant_names::<TasksTotal>(), &["资金"]),
+        (
+            "IndicatorSource",
+            variant_names::<IndicatorSource>(),
+            &["项目"],
+        ),
     ];
     for (ty, variants, exempt) in enums {
         assert!(!variants.is_empty(), "{ty}: no variant names");
@@ -1022,4 +1031,37 @@ fn every_option_of_the_vocabulary_is_used() {
     {
         assert!(has_key(&tax, f), "taxonomies.yaml: {f}");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 部门整体支出绩效目标表 (only: department_wide; a tasks block; a grid of 部门整体's indicators)
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn department_wide_table_prints_a_row_per_task_with_numbers_and_its_indicators() {
+    let book = workbook(&format!("{DEPT_WIDE}.xlsx"));
+    let s = &book[0].1;
+    // The label merged down over the heading, the three task rows (one blank) and the total.
+    let label = s.find("年度\n主要\n任务");
+    assert_eq!(s.rowspan(label), 5);
+    let head = s.find("项目支出");
+    let first = s.find("1. 青少年体育培训：组织青少年体育培训和赛事");
+    assert_eq!(first.0, head.0 + 1);
+    // Amounts in 元, numbers; a source the task does not fill is blank, not 0.
+    assert_close(s.number((first.0, head.1)), 150_000.0, "任务1 合计");
+    assert_close(s.number((first.0, head.1 + 2)), 25_000.0, "任务1 其他资金");
+    let second = s.find("2. 全民健身活动：举办全民健身活动");
+    assert_close(s.number((second.0, head.1 + 1)), 75_000.0, "任务2 财政资金");
+    s.assert_blank((second.0, head.1 + 2), "任务2 其他资金");
+    // min_rows: a third, blank row before the total (not numbered: a form filled by hand).
+    let total = s.find("合计");
+    assert_eq!(total.0, second.0 + 2);
+    s.assert_blank((second.0 + 1, first.1), "the padding row's task");
+    s.assert_blank((second.0 + 1, head.1), "the padding row's amount");
+    assert_close(s.number((total.0, head.1)), 225_000.0, "合计");
+    assert_close(s.number((total.0, head.1 + 1)), 200_000.0, "合计 财政资金");
+    // The grid prints the department's indicators, not a project's.
+    s.find("举办赛事场次");
+    s.find("≥20场");
+    assert!(s.find_all("培训合格率").is_empty());
 }
