@@ -239,16 +239,14 @@ fn first_of_its_year(
 
 /// The department's style is missing or broken.
 fn style_refused(cx: &mut Cx, styles: &Styles, dept: &Department, msg: String) {
-    let rule = if styles
-        .available()
-        .iter()
-        .any(|k| k == dept.style.value.trim())
-    {
-        &rules::STYLE_BROKEN
+    let available = styles.available();
+    let written = dept.style.value.trim();
+    if available.iter().any(|k| k == written) {
+        cx.emit(&rules::STYLE_BROKEN, &dept.style, msg)
     } else {
-        &rules::UNKNOWN_STYLE
-    };
-    cx.emit(rule, &dept.style, msg)
+        let near = fields::did_you_mean(written, available.iter().map(String::as_str));
+        cx.emit(&rules::UNKNOWN_STYLE, &dept.style, format!("{msg}{near}"))
+    }
 }
 
 /// The rules that judge the arithmetic of a department (money, weights, scores): not run on a
@@ -779,7 +777,11 @@ fn check_extras<T>(
                     cx.emit_help(
                         &rules::BAD_CHOICE,
                         v,
-                        format!("“{key}”不能是“{}”", v.value.trim()),
+                        format!(
+                            "“{key}”不能是“{}”{}",
+                            v.value.trim(),
+                            fields::did_you_mean(&v.value, f.values.iter().map(String::as_str))
+                        ),
                         format!("可选：{}", f.values.join("、")),
                     );
                 }
@@ -862,8 +864,14 @@ fn check_indicators<'a>(
                     &rules::UNKNOWN_LEVEL1,
                     &ind.level1,
                     format!(
-                        "一级指标“{}”不在样式“{}”的指标体系（{}）中",
-                        ind.level1.value, style.key, style.style.taxonomy.value
+                        "一级指标“{}”不在样式“{}”的指标体系（{}）中{}",
+                        ind.level1.value,
+                        style.key,
+                        style.style.taxonomy.value,
+                        fields::did_you_mean(
+                            &style.canonical(&ind.level1.value),
+                            names.iter().copied()
+                        )
                     ),
                     format!("可用的一级指标：{}", names.join("、")),
                 );
@@ -883,8 +891,14 @@ fn check_indicators<'a>(
                             &rules::UNKNOWN_LEVEL2,
                             l2,
                             format!(
-                                "二级指标“{}”不属于一级指标“{}”（指标体系 {}）",
-                                l2.value, level1, style.style.taxonomy.value
+                                "二级指标“{}”不属于一级指标“{}”（指标体系 {}）{}",
+                                l2.value,
+                                level1,
+                                style.style.taxonomy.value,
+                                fields::did_you_mean(
+                                    &style.canonical(&l2.value),
+                                    l1.level2.iter().map(String::as_str)
+                                )
                             ),
                             format!("“{level1}”下可用的二级指标：{}", l1.level2.join("、")),
                         );
@@ -949,7 +963,11 @@ fn check_indicators<'a>(
                 cx.emit(
                     &rules::BAD_BASIS,
                     b,
-                    format!("“{}”不是规定的设置依据", b.value),
+                    format!(
+                        "“{}”不是规定的设置依据{}",
+                        b.value,
+                        fields::did_you_mean(&b.value, vocab.basis.iter().map(String::as_str))
+                    ),
                 );
             } else if vocab.cost_only_basis.iter().any(|x| x == b.value.trim())
                 && !is_cost(&level1, level2.as_deref())
@@ -967,7 +985,11 @@ fn check_indicators<'a>(
             cx.emit(
                 &rules::BAD_SCORING_RULE,
                 s,
-                format!("“{}”不是规定的赋分规则", s.value),
+                format!(
+                    "“{}”不是规定的赋分规则{}",
+                    s.value,
+                    fields::did_you_mean(&s.value, vocab.scoring.iter().map(String::as_str))
+                ),
             );
         }
         for e in &ind.evidence {
@@ -975,7 +997,11 @@ fn check_indicators<'a>(
                 cx.emit(
                     &rules::BAD_EVIDENCE,
                     e,
-                    format!("“{}”不是规定的佐证资料", e.value),
+                    format!(
+                        "“{}”不是规定的佐证资料{}",
+                        e.value,
+                        fields::did_you_mean(&e.value, vocab.evidence.iter().map(String::as_str))
+                    ),
                 );
             }
         }
@@ -1356,7 +1382,10 @@ fn check_eval<'a>(
             cx.emit_help(
                 &rules::BAD_CHOICE,
                 g,
-                format!("等级“{written}”不是规定的评价等级"),
+                format!(
+                    "等级“{written}”不是规定的评价等级{}",
+                    fields::did_you_mean(written, fields::OVERALL_GRADES.iter().copied())
+                ),
                 format!("可选：{}", fields::OVERALL_GRADES.join("、")),
             );
         } else if let Some(total) = total_score
@@ -1556,7 +1585,15 @@ fn score_indicator(
         Some(g) => match Grade::parse(&g.value) {
             Some(gr) => Some(gr),
             None => {
-                cx.emit(&rules::BAD_GRADE, g, format!("“{}”不是规定的等级", g.value));
+                cx.emit(
+                    &rules::BAD_GRADE,
+                    g,
+                    format!(
+                        "“{}”不是规定的等级{}",
+                        g.value,
+                        fields::did_you_mean(&g.value, fields::GRADES.iter().copied())
+                    ),
+                );
                 None
             }
         },

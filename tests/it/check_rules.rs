@@ -2574,3 +2574,39 @@ fn the_documented_department_wide_example_checks_clean() {
         .replace("项目甲", "人大代表履职服务经费");
     clean(&check_yaml(&format!("{head}{example}")));
 }
+
+/// A near miss in a style's vocabulary is answered with the word it is near (issue 25).
+#[test]
+fn a_misspelt_value_gets_the_nearest_allowed_one() {
+    let text = XINJIANG
+        .replacen("一级: 效益指标", "一级: 效益指", 1)
+        .replacen("二级: 数量指标", "二级: 数量指", 1)
+        .replacen("依据: 计划标准", "依据: 计划标注", 1)
+        .replacen("赋分规则: 满意度赋分", "赋分规则: 满意度付分", 1)
+        .replacen("佐证资料: [原始凭证]", "佐证资料: [原始凭正]", 1);
+    let found = check_files(&[("a.yaml", &text)]);
+    for (code, near) in [
+        ("JX201", "是不是“效益指标”？"),
+        ("JX202", "是不是“数量指标”？"),
+        ("JX207", "是不是“计划标准”？"),
+        ("JX209", "是不是“满意度赋分”？"),
+        ("JX210", "是不是“原始凭证”？"),
+    ] {
+        assert!(
+            found
+                .iter()
+                .any(|f| f.code == code && f.message.contains(near)),
+            "{code} {near}: {found:#?}"
+        );
+    }
+    let found = check_files(&[(
+        "a.yaml",
+        &XINJIANG.replacen("样式: xinjiang", "样式: xinjang", 1),
+    )]);
+    assert!(
+        found
+            .iter()
+            .any(|f| f.code == "JX101" && f.message.contains("是不是“xinjiang”？")),
+        "{found:#?}"
+    );
+}
