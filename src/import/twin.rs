@@ -288,19 +288,22 @@ fn column_target(
                 "指标.权重" => "权重",
                 "指标.赋分规则" => "赋分规则",
                 "指标.佐证资料" => "佐证资料",
-                "指标.描述" => "描述",
                 "指标.完成值" => "结果.实际完成值",
                 "指标.得分" => "结果.得分",
                 "指标.偏差原因" => "结果.偏差原因",
                 "指标.等级" => "结果.等级",
                 v => {
                     let k = v.strip_prefix("指标.")?;
-                    if style
-                        .style
-                        .fields
-                        .indicator
-                        .iter()
-                        .any(|f| f.key.value == k)
+                    // The catalogue's texts kept by key (描述) and the style's fields.
+                    let kept = crate::fields::find(crate::fields::Level::Indicator, k)
+                        .is_some_and(|f| f.store == crate::fields::Store::Texts);
+                    if kept
+                        || style
+                            .style
+                            .fields
+                            .indicator
+                            .iter()
+                            .any(|f| f.key.value == k)
                     {
                         return Some(k.to_string());
                     }

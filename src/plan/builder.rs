@@ -9,6 +9,7 @@ use super::context;
 use super::document::PlanError;
 use super::{Bind, BindKind, Cell, CellRef, CellValue, Formula, Role, Row, RowKind};
 use crate::check::{Dept, Ind, Proj};
+use crate::fields::{self, Level};
 use crate::model::TOTAL_KEY;
 use crate::style::{CellSpec, LoadedStyle, RowKindSpec, SText};
 
@@ -85,15 +86,17 @@ impl<'d, 'a> Builder<'d, 'a> {
         };
         let is_extra =
             |list: &[crate::style::ExtraField], k: &str| list.iter().any(|f| f.key.value == k);
+        // The catalogue's texts kept by key (实施单位, 描述, …): data the cell reads back as is.
+        let kept = |level: Level, k: &str| {
+            fields::find(level, k).is_some_and(|f| f.store == fields::Store::Texts)
+        };
         let text = BindKind::Text;
         Some(match parts.as_slice() {
             ["部门"] => ("部门".to_string(), text),
             ["项目", "总体目标"] => (format!("项目[{}].总体目标", p()?), BindKind::Goals),
-            [
-                "项目",
-                k @ ("名称" | "实施单位" | "主管部门" | "负责人" | "项目属性" | "项目期限"
-                | "主管处室"),
-            ] => (format!("项目[{}].{k}", p()?), text),
+            ["项目", k] if *k == "名称" || kept(Level::Project, k) => {
+                (format!("项目[{}].{k}", p()?), text)
+            }
             ["项目", "资金", k] => (format!("项目[{}].资金.{k}", p()?), BindKind::Number),
             ["项目", k] if is_extra(&style.style.fields.project, k) => {
                 (format!("项目[{}].{k}", p()?), text)
@@ -113,8 +116,11 @@ impl<'d, 'a> Builder<'d, 'a> {
             }
             [
                 "指标",
-                k @ ("三级" | "指标值" | "依据" | "上年完成值" | "赋分规则" | "描述"),
+                k @ ("三级" | "指标值" | "依据" | "上年完成值" | "赋分规则"),
             ] => (format!("项目[{}].指标[{}].{k}", p()?, i()?), text),
+            ["指标", k] if kept(Level::Indicator, k) => {
+                (format!("项目[{}].指标[{}].{k}", p()?, i()?), text)
+            }
             ["指标", "权重"] => (
                 format!("项目[{}].指标[{}].权重", p()?, i()?),
                 BindKind::Number,

@@ -778,3 +778,48 @@ fn no_data_sheet_leaves_the_workbook_without_it() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(carried(&xlsx).is_some(), "the data sheet is back");
 }
+
+/// A field added to the catalogue alone (科目代码), printed by a style in a header cell, is bound
+/// in the workbook: an edit of it comes back through import like any other field.
+#[test]
+fn a_catalogue_text_printed_by_a_style_comes_back_from_its_cell() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    common::copy_dir(&repo().join("templates"), &root.join("templates"));
+    let style = root.join("templates/ningxia/style.yaml");
+    let text = std::fs::read_to_string(&style).unwrap();
+    assert!(text.contains("{field: 项目.主管处室}"));
+    std::fs::write(
+        &style,
+        text.replacen("{field: 项目.主管处室}", "{field: 项目.科目代码}", 1),
+    )
+    .unwrap();
+    std::fs::create_dir(root.join("data")).unwrap();
+    let data = std::fs::read_to_string(repo().join("data/2025-pingluo-rendaban.yaml")).unwrap();
+    let at = data.find("    资金:").unwrap();
+    let data = format!("{}    科目代码: \"21305\"\n{}", &data[..at], &data[at..]);
+    let file = root.join("data/2025-pingluo-rendaban.yaml");
+    std::fs::write(&file, data).unwrap();
+    let o = jixiao(root, &["build", "data", "--out", "out"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let xlsx = xlsx_files(&root.join("out"))[0].clone();
+    let mut book = read_book(&xlsx);
+    let name = book
+        .iter()
+        .find(|s| {
+            s.values
+                .values()
+                .any(|v| *v == Data::String("21305".into()))
+        })
+        .expect("a sheet printing 科目代码")
+        .name
+        .clone();
+    let s = sheet_mut(&mut book, &name);
+    let at = find(s, "21305");
+    s.values.insert(at, Data::String("21306".into()));
+    write_book(&book, &xlsx);
+    let o = jixiao(root, &["import", xlsx.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let back = load(&file);
+    assert_eq!(back.projects[0].text("科目代码").unwrap().value, "21306");
+}
