@@ -98,7 +98,7 @@ pub fn run(
         Some(a) => a,
         None => return Err("无法取得监听地址".to_string()),
     };
-    let watch = Watch::new(&ws)?;
+    let watch = Watch::new(&ws).map_err(|e| e.to_string())?;
     let out = ws.options().out.clone();
     let shared = Arc::new(Shared {
         state: Mutex::new(State::default()),

@@ -136,7 +136,7 @@ pub fn index(view: &View) -> String {
         outcome.summary.warnings
     );
     if let Some(fatal) = &outcome.fatal {
-        let _ = write!(body, "<p class=\"bad\">{}</p>", esc(fatal));
+        let _ = write!(body, "<p class=\"bad\">{}</p>", esc(&fatal.to_string()));
     }
     let dept_files: Vec<&Path> = outcome
         .departments
@@ -208,7 +208,11 @@ pub fn department(view: &View, file: &str, pages: &Pages) -> Option<String> {
         status(&d.status)
     );
     if let DeptStatus::Failed(reason) = &d.status {
-        let _ = write!(body, "<pre class=\"bad\">{}</pre>", esc(reason));
+        let _ = write!(
+            body,
+            "<pre class=\"bad\">{}</pre>",
+            esc(&reason.to_string())
+        );
     }
     let diags = outcome.diagnostics_of(&d.file);
     if diags.is_empty() {

@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use super::plan_record::PlanRecord;
 use super::schedule::{JobResult, Scheduled, by_unit};
 use super::units::Job;
-use super::{DeptOutcome, DeptStatus, Event, Run};
+use super::{DeptOutcome, DeptStatus, Event, Run, UnitError};
 use crate::render::pdf::engine::TypstDiagnostic;
 use crate::write::{self, Manifest, Written};
 
@@ -116,7 +116,7 @@ impl Run<'_> {
         for (&dept, indices) in &by_dept {
             for &i in indices {
                 if let JobResult::Failed(e) = &mut results[i] {
-                    for d in std::mem::take(&mut e.typst) {
+                    for d in e.take_typst() {
                         let name = departments[dept].name.clone();
                         typst.push((name, (jobs[i].template.clone(), d)));
                     }
@@ -150,17 +150,17 @@ impl Run<'_> {
                         on(&Event::Fresh(pdf.clone()));
                     }
                     JobResult::Failed(e) => {
-                        reasons.push(e.message.clone());
+                        reasons.push(e.clone());
                         on(&Event::DocFailed {
                             department: name.clone(),
                             path: pdf.clone(),
-                            reason: e.message.clone(),
+                            reason: e.to_string(),
                         });
                     }
                 }
             }
             if failed {
-                departments[dept].status = DeptStatus::Failed(reasons.join("\n"));
+                departments[dept].status = DeptStatus::Failed(UnitError::Render(reasons));
                 continue;
             }
             departments[dept].status = DeptStatus::Built;
@@ -202,7 +202,7 @@ impl Run<'_> {
                         reason: e.reason.clone(),
                         partly: e.partly,
                     });
-                    departments[dept].status = DeptStatus::Failed(e.to_string());
+                    departments[dept].status = DeptStatus::Failed(UnitError::Write(e));
                 }
             }
         }

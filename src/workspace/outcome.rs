@@ -16,7 +16,7 @@ pub struct Outcome {
     pub summary: Summary,
     pub departments: Vec<DeptOutcome>,
     /// Why the build could not run at all (no Chinese font, output directory locked).
-    pub fatal: Option<String>,
+    pub fatal: Option<super::Fatal>,
     /// Documents planned, files written and files left as they were.
     pub documents: usize,
     pub written: usize,
@@ -99,7 +99,7 @@ pub enum DeptStatus {
     /// Every file written or already current.
     Built,
     /// A document could not be planned, rendered or written; its files were not replaced.
-    Failed(String),
+    Failed(super::UnitError),
 }
 
 /// One document of a department.

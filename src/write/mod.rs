@@ -173,7 +173,7 @@ pub const RECORD_READ_LIMIT: u64 = 256 << 20;
 // ---------------------------------------------------------------------------------------------
 
 /// Why a department's files were not (all) replaced.
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReplaceError {
     /// The file concerned.
     pub path: PathBuf,

@@ -111,3 +111,37 @@ fn previews_are_the_pages_of_the_pdf_with_their_text() {
     assert!(std::sync::Arc::ptr_eq(&pages, &kept));
     assert!(ws.pages(Path::new("/nowhere.pdf")).is_none());
 }
+
+#[test]
+fn a_build_that_cannot_run_says_why_as_a_typed_error_and_prints_nothing() {
+    // The output directory held by another build: the library's outcome carries the typed
+    // reason (what a front end prints), and the run writes nothing.
+    let out = tempfile::tempdir().unwrap();
+    let held = jixiao::write::lock_out(out.path()).expect("the test takes the lock");
+    let mut ws = workspace(&repo().join("data"), out.path());
+    let events = std::sync::Mutex::new(Vec::new());
+    let on = |e: &Event| events.lock().unwrap().push(e.to_string());
+    let outcome = ws.build(&BuildOptions::default(), &on);
+    match &outcome.fatal {
+        Some(jixiao::workspace::Fatal::Busy { out: locked, .. }) => {
+            assert_eq!(locked, out.path())
+        }
+        other => panic!("expected Fatal::Busy, got {other:?}"),
+    }
+    let shown = outcome.fatal.as_ref().unwrap().to_string();
+    assert!(shown.starts_with("另一个 jixiao 构建正在写入 "), "{shown}");
+    assert!(
+        shown.ends_with("本次构建未执行，请等它结束后再试"),
+        "{shown}"
+    );
+    assert!(outcome.failed());
+    assert!(
+        outcome
+            .departments
+            .iter()
+            .all(|d| d.status != DeptStatus::Built),
+        "nothing built"
+    );
+    assert_eq!(outcome.written, 0);
+    drop(held);
+}
