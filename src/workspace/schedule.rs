@@ -148,7 +148,7 @@ impl Run<'_> {
                 s.into_inner()
                     .ok()
                     .flatten()
-                    .unwrap_or_else(|| JobResult::Failed(RenderError::ThreadStopped))
+                    .unwrap_or(JobResult::Failed(RenderError::ThreadStopped))
             })
             .collect();
         let placed = placed
@@ -243,7 +243,7 @@ fn render_job(job: &Job, renderers: &Renderers) -> JobResult {
         let first = render(&first.0);
         let rest: Vec<_> = rest
             .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err(RenderError::ThreadStopped)))
+            .map(|h| h.join().unwrap_or(Err(RenderError::ThreadStopped)))
             .collect();
         (first, rest)
     });
