@@ -1,7 +1,7 @@
 //! What a run of the pipeline found and did: diagnostics, and per department its status and
 //! documents; and the events reported while it runs, worded for the person at the terminal.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::diag::{Diagnostic, Sources, Summary, display_path};
@@ -106,19 +106,35 @@ pub enum DeptStatus {
 #[derive(Clone)]
 pub struct DocOutcome {
     pub title: String,
-    pub pdf: PathBuf,
-    pub xlsx: Option<PathBuf>,
+    /// Its files, one per renderer of the build, by the renderer's extension, in the order of
+    /// the build's renderers: the printed form first (the file the document is known by).
+    pub files: Vec<(String, PathBuf)>,
 }
 
 impl DocOutcome {
-    /// The document titled `title` whose outputs are `outputs` ((renderer, path), in the order
-    /// of the build's renderers: the printed form first, then the workbook if any).
+    /// The document titled `title` whose outputs are `outputs` ((extension, path), in the
+    /// order of the build's renderers).
     pub(super) fn of(title: String, outputs: &[(String, PathBuf)]) -> DocOutcome {
         DocOutcome {
             title,
-            pdf: outputs.first().map(|o| o.1.clone()).unwrap_or_default(),
-            xlsx: outputs.get(1).map(|o| o.1.clone()),
+            files: outputs.to_vec(),
         }
+    }
+
+    /// Its file with this extension (`pdf`, `xlsx`), if a renderer made one.
+    pub fn file(&self, extension: &str) -> Option<&Path> {
+        self.files
+            .iter()
+            .find(|(e, _)| e == extension)
+            .map(|(_, p)| p.as_path())
+    }
+
+    /// The file the document is known by (to `watch`, the no-op shortcut, and `serve`'s
+    /// previews): its first, the printed form.
+    pub fn primary(&self) -> &Path {
+        self.files
+            .first()
+            .map_or(Path::new(""), |(_, p)| p.as_path())
     }
 }
 

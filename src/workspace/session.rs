@@ -99,7 +99,7 @@ impl Session {
             fresh: outcome
                 .departments
                 .iter()
-                .flat_map(|d| d.documents.iter().map(|doc| doc.pdf.clone()))
+                .flat_map(|d| d.documents.iter().map(|doc| doc.primary().to_path_buf()))
                 .collect(),
             tree,
         };

@@ -50,9 +50,9 @@ fn the_library_builds_the_sample_corpus() {
         assert_eq!(d.status, DeptStatus::Built, "{}", d.name);
         assert!(!d.documents.is_empty(), "{}", d.name);
         for doc in &d.documents {
-            let pdf = std::fs::read(&doc.pdf).unwrap();
-            assert!(pdf.starts_with(b"%PDF-"), "{}", doc.pdf.display());
-            let xlsx = std::fs::read(doc.xlsx.as_ref().unwrap()).unwrap();
+            let pdf = std::fs::read(doc.primary()).unwrap();
+            assert!(pdf.starts_with(b"%PDF-"), "{}", doc.primary().display());
+            let xlsx = std::fs::read(doc.file("xlsx").unwrap()).unwrap();
             assert!(xlsx.starts_with(b"PK"), "xlsx is a zip");
             files += 2;
         }
@@ -85,9 +85,9 @@ fn previews_are_the_pages_of_the_pdf_with_their_text() {
     let built = ws.build(&BuildOptions::default(), &quiet);
     assert!(!built.failed());
     let doc = &built.departments[0].documents[0];
-    let pages = ws.pages(&doc.pdf).expect("the document was planned");
+    let pages = ws.pages(doc.primary()).expect("the document was planned");
     let pdf_pages = std::process::Command::new("pdfinfo")
-        .arg(&doc.pdf)
+        .arg(doc.primary())
         .output()
         .expect("pdfinfo (poppler-utils) is installed");
     let info = String::from_utf8_lossy(&pdf_pages.stdout);
@@ -107,7 +107,7 @@ fn previews_are_the_pages_of_the_pdf_with_their_text() {
     // Asked again after a rebuild that changed nothing: the same pages, not laid out again.
     let again = ws.build(&BuildOptions::default(), &quiet);
     assert_eq!(again.written, 0);
-    let kept = ws.pages(&doc.pdf).unwrap();
+    let kept = ws.pages(doc.primary()).unwrap();
     assert!(std::sync::Arc::ptr_eq(&pages, &kept));
     assert!(ws.pages(Path::new("/nowhere.pdf")).is_none());
 }
