@@ -11,7 +11,17 @@
 //!   department, when both are in the data directory)
 //! - JX7xx: the region file (`地区.yaml`) and the region's summary styles
 
-use crate::diag::Severity::{self, Error, Warning};
+use Severity::{Error, Warning};
+
+/// How grave a rule's finding is: an error stops the department's build, a warning does not.
+/// (Defined here, not in [`crate::diag`], so that the rules depend on nothing: `diag` and the
+/// text rules of `load::text` both read the rules.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warning,
+    Error,
+}
 
 #[derive(Debug)]
 pub struct Rule {

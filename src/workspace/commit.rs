@@ -2,9 +2,8 @@
 //! in the manifest, the files a unit no longer makes removed — then the plan record of a
 //! one-shot build and the region's publication index are written.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 use super::plan_record::PlanRecord;
 use super::schedule::{JobResult, Scheduled, by_unit};
@@ -27,21 +26,10 @@ pub(super) struct Counts {
     pub write_failures: usize,
 }
 
-/// Outputs known to hold what the build record says, with the input hash and the length and
-/// modification time they had then: a file whose metadata is unchanged is not read again.
-pub(super) type Verified = Mutex<HashMap<PathBuf, (String, u64, std::time::SystemTime)>>;
-
 /// Typst's diagnostics of a failed document: (unit name, (template, diagnostic)).
 pub(super) type TypstFailures = Vec<(String, (String, TypstDiagnostic))>;
 
 impl Run<'_> {
-    /// Whether every output of `job` holds what the last build made from its inputs.
-    pub(super) fn outputs_fresh(&self, manifest: &Manifest, job: &Job) -> bool {
-        job.outputs
-            .iter()
-            .all(|(_, path)| is_fresh(self.verified, manifest, path, &job.hash))
-    }
-
     /// Records what `scheduled` put in place (see [`Run::commit_units`]), then saves the
     /// manifest and, for a one-shot build, the plan record. Typst's diagnostics of the failed
     /// documents are returned.
@@ -180,7 +168,7 @@ impl Run<'_> {
                 Ok(written) => {
                     for (&(path, hash), (w, bytes_hash)) in files.iter().zip(written) {
                         manifest.record_hashed(path, hash, &bytes_hash);
-                        if let Some((len, mtime)) = metadata_of(path) {
+                        if let Some((len, mtime)) = super::verified::metadata_of(path) {
                             let mut v = self.verified.lock().unwrap_or_else(|e| e.into_inner());
                             v.insert(path.to_path_buf(), (hash.to_string(), len, mtime));
                         }
@@ -250,28 +238,4 @@ impl Run<'_> {
         }
         removed
     }
-}
-
-/// Whether `path` holds what the last build made from inputs hashing to `hash` (by
-/// `manifest`); an output found so is remembered in `verified` by its length and mtime, and
-/// not read again while they are unchanged.
-pub(super) fn is_fresh(verified: &Verified, manifest: &Manifest, path: &Path, hash: &str) -> bool {
-    let now = metadata_of(path);
-    let lock = || verified.lock().unwrap_or_else(|e| e.into_inner());
-    if let (Some((h, len, mtime)), Some(now)) = (lock().get(path), now)
-        && h == hash
-        && (*len, *mtime) == now
-    {
-        return true;
-    }
-    let fresh = manifest.is_fresh(path, hash);
-    if let (true, Some((len, mtime))) = (fresh, now) {
-        lock().insert(path.to_path_buf(), (hash.to_string(), len, mtime));
-    }
-    fresh
-}
-
-fn metadata_of(path: &Path) -> Option<(u64, std::time::SystemTime)> {
-    let m = std::fs::metadata(path).ok()?;
-    Some((m.len(), m.modified().ok()?))
 }

@@ -58,6 +58,7 @@ mod session;
 pub mod shortcut;
 mod typst_files;
 mod units;
+mod verified;
 pub mod watch;
 
 use commit::Counts;
@@ -130,7 +131,7 @@ pub struct Workspace {
     /// Whether the fonts can draw each character seen.
     coverage: HashMap<char, bool>,
     /// The outputs known to hold what the build record says: (input hash, length, mtime).
-    verified: commit::Verified,
+    verified: verified::Verified,
     /// Each data file as last loaded.
     loads: crate::load::Cache,
     /// Each department's planned documents, by data file, for the inputs they came from.
@@ -162,7 +163,7 @@ impl Workspace {
             planned: HashMap::new(),
             templates: None,
             coverage: HashMap::new(),
-            verified: commit::Verified::default(),
+            verified: verified::Verified::default(),
             loads: crate::load::Cache::default(),
             plans: HashMap::new(),
             commit_dates: dates::CommitDates::default(),
@@ -489,7 +490,7 @@ struct Run<'a> {
     inputs: &'a Inputs,
     prepared: &'a Prepared,
     tools: &'a Tools,
-    verified: &'a commit::Verified,
+    verified: &'a verified::Verified,
     out: &'a Path,
     on: &'a (dyn Fn(&Event) + Sync),
 }

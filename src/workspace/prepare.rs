@@ -97,7 +97,7 @@ impl Workspace {
             let fresh = |path: &Path, hash: &str| {
                 manifest
                     .as_ref()
-                    .is_some_and(|m| super::commit::is_fresh(&self.verified, m, path, hash))
+                    .is_some_and(|m| super::verified::is_fresh(&self.verified, m, path, hash))
             };
             reuse::load(
                 &self.options.data,

@@ -256,3 +256,12 @@ fn render_job(job: &Job, renderers: &Renderers) -> JobResult {
     }
     JobResult::Rendered { files }
 }
+
+impl Run<'_> {
+    /// Whether every output of `job` holds what the last build made from its inputs.
+    pub(super) fn outputs_fresh(&self, manifest: &Manifest, job: &Job) -> bool {
+        job.outputs
+            .iter()
+            .all(|(_, path)| super::verified::is_fresh(self.verified, manifest, path, &job.hash))
+    }
+}

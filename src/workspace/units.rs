@@ -230,7 +230,7 @@ impl Run<'_> {
                     .as_ref()
                     .and_then(|r| r.get(&outcome.file, key))
                     && r.outputs_fresh(|path, hash| {
-                        super::commit::is_fresh(self.verified, manifest, path, hash)
+                        super::verified::is_fresh(self.verified, manifest, path, hash)
                     })
                 {
                     return Some(Planned::Recorded(Box::new(r.clone())));
