@@ -66,6 +66,16 @@ impl Renderers {
         self.list.iter().map(|r| &**r)
     }
 
+    /// [`Renderer::after_document`] of every renderer.
+    pub fn after_document(&self) {
+        self.iter().for_each(Renderer::after_document);
+    }
+
+    /// [`Renderer::end_rebuild`] of every renderer.
+    pub fn end_rebuild(&self) {
+        self.iter().for_each(Renderer::end_rebuild);
+    }
+
     /// The renderer of files with this extension.
     pub fn get(&self, extension: &str) -> Option<&dyn Renderer> {
         self.iter().find(|r| r.extension() == extension)
@@ -98,6 +108,13 @@ pub trait Renderer: Sync + Send {
     }
     /// Renders one document.
     fn render(&self, input: &Input<'_>) -> Result<Output, RenderError>;
+    /// Frees what rendering a document left cached, once it is done (a large build's memory
+    /// stays bounded). A small rebuild of `watch` or `serve` skips this and calls
+    /// [`Renderer::end_rebuild`] instead.
+    fn after_document(&self) {}
+    /// Ends a small rebuild that kept its caches: what this rebuild used stays for the next
+    /// (the same file saved again), the rest is freed.
+    fn end_rebuild(&self) {}
 }
 
 /// Why a document could not be rendered (the render phase's error).
@@ -182,6 +199,14 @@ impl Renderer for PdfRenderer {
         let bytes = pdf::engine::Engine::export_pdf(&laid_out, input.timestamp)
             .map_err(|e| fail(pdf::PdfError::Engine(e)))?;
         Ok(Output { bytes, pages })
+    }
+
+    fn after_document(&self) {
+        pdf::engine::evict();
+    }
+
+    fn end_rebuild(&self) {
+        pdf::engine::evict_after_rebuild();
     }
 }
 

@@ -456,7 +456,7 @@ impl Workspace {
             .iter()
             .map(|r| {
                 let out = r.render(&input);
-                engine::evict();
+                r.after_document();
                 (r.extension(), out)
             })
             .collect();

@@ -16,7 +16,7 @@ use crate::write::{self, Manifest, Written};
 const WRITE_THREADS: usize = 8;
 
 /// The most documents a rebuild of `watch` or `serve` may render and still keep Typst's memo
-/// cache for the next rebuild (see `engine::evict_after_rebuild`).
+/// cache for the next rebuild (see [`crate::render::Renderer::end_rebuild`]).
 const REBUILD_KEPT_DOCUMENTS: usize = 2;
 
 /// What became of one job.
@@ -121,7 +121,7 @@ impl Run<'_> {
                         } else {
                             let r = render_job(job, renderers);
                             if !keep_memo {
-                                crate::render::pdf::engine::evict();
+                                renderers.after_document();
                             }
                             r
                         };
@@ -140,7 +140,7 @@ impl Run<'_> {
             drop(ready);
         });
         if keep_memo {
-            crate::render::pdf::engine::evict_after_rebuild();
+            renderers.end_rebuild();
         }
         let results: Vec<JobResult> = slots
             .into_iter()
