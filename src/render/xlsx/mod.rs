@@ -13,6 +13,12 @@
 //! - the output is reproducible: identical input gives identical bytes (the creation time is
 //!   derived from the budget year and the zip entries carry a fixed timestamp).
 
+mod formulas;
+mod measure;
+#[cfg(test)]
+mod tests;
+mod twin;
+
 use std::collections::HashSet;
 
 use anyhow::{Context, Result, bail};
@@ -23,6 +29,11 @@ use rust_xlsxwriter::{
 };
 
 use crate::plan::{Align, Cell, CellRef, CellValue, Document, Role, Section};
+use formulas::Refs;
+use measure::{
+    column_px, column_widths, grid_heights, row_pixels, split_tall_rows, text_height, units,
+};
+use twin::write_twin;
 
 /// The font faces used in the workbook.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -752,14 +763,3 @@ fn page_setup(sheet: &mut Worksheet, landscape: bool) {
     sheet.set_print_center_horizontally(true);
     sheet.set_footer(FOOTER);
 }
-
-mod formulas;
-mod measure;
-#[cfg(test)]
-mod tests;
-mod twin;
-use formulas::Refs;
-use measure::{
-    column_px, column_widths, grid_heights, row_pixels, split_tall_rows, text_height, units,
-};
-use twin::write_twin;
