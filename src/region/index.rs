@@ -139,3 +139,50 @@ fn page(dir: &Path, region: &str, year: u32, departments: &[DeptOutcome]) -> Str
         },
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workspace::{DocOutcome, Owner};
+
+    #[test]
+    fn names_from_data_are_escaped_and_links_are_encoded() {
+        let out = Path::new("out");
+        let name = "<script>alert('x')</script> & \"局\"";
+        let dir = layout::year_dir(out, 2024).join("某 局");
+        let dept = DeptOutcome {
+            name: name.to_string(),
+            year: 2024,
+            file: PathBuf::from("data/2024-x.yaml"),
+            out_dir: dir.clone(),
+            status: DeptStatus::Built,
+            documents: vec![DocOutcome {
+                title: "<b>表</b>".to_string(),
+                files: vec![
+                    ("pdf".to_string(), dir.join("表 1.pdf")),
+                    ("xlsx".to_string(), dir.join("表 1.xlsx")),
+                ],
+            }],
+            figures: None,
+            owner: Owner::Department,
+        };
+        let pages = pages(out, "某市", &[dept]);
+        assert_eq!(pages.len(), 1);
+        let (path, page) = &pages[0];
+        assert_eq!(path, &layout::index_page(out, 2024));
+        assert!(
+            !page.contains("<script>") && !page.contains("<b>"),
+            "{page}"
+        );
+        assert!(
+            page.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;局&quot;"),
+            "{page}"
+        );
+        assert!(page.contains("&lt;b&gt;表&lt;/b&gt;："), "{page}");
+        assert!(
+            page.contains("<a href=\"%E6%9F%90%20%E5%B1%80/%E8%A1%A8%201.pdf\">PDF</a> · <a href=\"%E6%9F%90%20%E5%B1%80/%E8%A1%A8%201.xlsx\">xlsx</a>"),
+            "{page}"
+        );
+        assert!(page.starts_with("<!DOCTYPE html>\n") && page.ends_with("</html>\n"));
+    }
+}
