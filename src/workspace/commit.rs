@@ -44,12 +44,12 @@ impl Run<'_> {
     ) -> TypstFailures {
         let typst = self.commit_units(jobs, scheduled, units, counts, &mut manifest);
         if let Err(e) = manifest.save() {
-            (self.on)(&Event::ManifestNotSaved(e.to_string()));
+            (self.on)(&Event::ManifestNotSaved(e));
         }
         if self.build.one_shot
             && let Err(e) = record.save(self.out)
         {
-            (self.on)(&Event::ManifestNotSaved(e.to_string()));
+            (self.on)(&Event::ManifestNotSaved(e));
         }
         typst
     }
@@ -72,9 +72,11 @@ impl Run<'_> {
                     counts.write_failures += 1;
                     on(&Event::WriteFailed {
                         department: r.name().to_string(),
-                        path,
-                        reason: e.to_string(),
-                        partly: false,
+                        error: write::ReplaceError {
+                            path,
+                            reason: e.to_string(),
+                            partly: false,
+                        },
                     })
                 }
             }
@@ -142,7 +144,7 @@ impl Run<'_> {
                         on(&Event::DocFailed {
                             department: name.clone(),
                             path: pdf.clone(),
-                            reason: e.to_string(),
+                            error: e.clone(),
                         });
                     }
                 }
@@ -186,9 +188,7 @@ impl Run<'_> {
                 Err(e) => {
                     on(&Event::WriteFailed {
                         department: name.clone(),
-                        path: e.path.clone(),
-                        reason: e.reason.clone(),
-                        partly: e.partly,
+                        error: e.clone(),
                     });
                     departments[dept].status = DeptStatus::Failed(UnitError::Write(e));
                 }

@@ -104,7 +104,7 @@ impl Session {
             tree,
         };
         if let Err(e) = shortcut::save(out, &record) {
-            on(&Event::ManifestNotSaved(e.to_string()));
+            on(&Event::ManifestNotSaved(e));
         }
     }
 }

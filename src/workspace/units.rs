@@ -283,7 +283,7 @@ impl Run<'_> {
                 Err(e) => {
                     (self.on)(&Event::PlanFailed {
                         department: departments[index].name.clone(),
-                        reason: e.to_string(),
+                        error: e.clone(),
                     });
                     departments[index].status = DeptStatus::Failed(UnitError::Plan(e));
                     continue;
@@ -427,7 +427,7 @@ impl Run<'_> {
                     Err(e) => {
                         (self.on)(&Event::PlanFailed {
                             department: departments[index].name.clone(),
-                            reason: e.to_string(),
+                            error: e.clone(),
                         });
                         departments[index].status = DeptStatus::Failed(UnitError::Plan(e));
                     }
