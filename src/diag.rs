@@ -12,12 +12,8 @@ use serde::Serialize;
 
 use crate::rules::Rule;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Warning,
-    Error,
-}
+/// How grave a diagnostic is: its rule's severity (defined with the rules, which name it).
+pub use crate::rules::Severity;
 
 /// An index into [`Sources`].
 pub type FileId = usize;

@@ -19,6 +19,7 @@ pub mod diff;
 pub mod fields;
 pub mod git;
 pub mod glyphs;
+pub mod html;
 pub mod import;
 pub mod load;
 pub mod model;

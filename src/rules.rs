@@ -13,7 +13,17 @@
 //! - JX8xx: the department-wide part (`部门整体`): its money, tasks and their projects (its
 //!   indicators and self-evaluation are checked by the JX2xx and JX4xx rules, as a project's)
 
-use crate::diag::Severity::{self, Error, Warning};
+use Severity::{Error, Warning};
+
+/// How grave a rule's finding is: an error stops the department's build, a warning does not.
+/// (Defined here, not in [`crate::diag`], so that the rules depend on nothing: `diag` and the
+/// text rules of `load::text` both read the rules.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warning,
+    Error,
+}
 
 #[derive(Debug)]
 pub struct Rule {

@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 
 use super::cells::{self, money, money_formula, money_sum_decimals, score, text_cell};
 use super::context;
-use super::document::PlanError;
+use super::error::PlanError;
 use super::{Bind, BindKind, Cell, CellRef, CellValue, Formula, Role, Row, RowKind};
 use crate::check::{Dept, Ind, Proj};
 use crate::fields::{self, Level};

@@ -5,35 +5,9 @@ use minijinja::Value;
 
 use super::builder::{Builder, Subject, render};
 use super::context::{self, Vars};
-use super::{Document, Section, grid, money};
+use super::{Document, PlanError, Section, grid, money};
 use crate::check::{Dept, Proj};
 use crate::style::{DocumentSpec, Each, LoadedStyle, Only, SText};
-
-/// A style pattern that could not be rendered: the style's file and line, and why.
-#[derive(Debug, Clone)]
-pub struct PlanError(pub String);
-
-impl PlanError {
-    pub fn pattern(style: &LoadedStyle, pattern: &SText, err: &minijinja::Error) -> PlanError {
-        let at = pattern.referenced;
-        PlanError(format!(
-            "{}:{}:{}：样式模式“{}”无法生成：{}",
-            crate::diag::display_path(&style.dir.join("style.yaml")),
-            at.line(),
-            at.column(),
-            pattern.value,
-            err
-        ))
-    }
-}
-
-impl std::fmt::Display for PlanError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for PlanError {}
 
 /// Every document a checked department's style produces, in the style's order. A document
 /// that includes no project (a self-evaluation before year end) is left out.

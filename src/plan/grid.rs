@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use super::builder::{Builder, Subject, indicator_vars};
 use super::cells::{self, money_sum_decimals, text_cell};
 use super::context::{self, Vars};
-use super::document::PlanError;
+use super::error::PlanError;
 use super::{Cell, CellRef, Row, RowKind};
 use crate::check::{Dept, Ind, Proj};
 use crate::style::{AlignSpec, GridColumn, GridSpec, IndicatorSource, Order, TotalSpec};

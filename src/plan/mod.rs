@@ -360,8 +360,10 @@ mod builder;
 pub mod cells;
 pub mod context;
 mod document;
+mod error;
 mod grid;
 mod money;
 pub mod vars;
 
-pub use document::{PlanError, plan_department};
+pub use document::plan_department;
+pub use error::PlanError;

@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 
 use super::builder::Builder;
 use super::cells::{self, money, money_sum_decimals, score, text_cell};
-use super::document::PlanError;
+use super::error::PlanError;
 use super::{Cell, Formula, Role, Row, RowKind};
 use crate::check::{EvalRow, Proj};
 use crate::style::{AlignSpec, MeasureRows, MoneySpec, SourceRows, TotalPosition};

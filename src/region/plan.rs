@@ -8,7 +8,9 @@ use super::Region;
 use super::figures::{DeptFigures, EvalFigures, GRADES};
 use super::style::{Kind, LoadedRegionStyle, Only, RegionDoc, field_kind};
 use crate::plan::context::{Vars, context, format_number};
-use crate::plan::{Align, Cell, CellValue, Chart, Document, Formula, Role, Row, RowKind, Section};
+use crate::plan::{
+    Align, Cell, CellValue, Chart, Document, Formula, PlanError, Role, Row, RowKind, Section,
+};
 use crate::style::{AlignSpec, SText};
 
 /// Plans every document of `style` for the departments of `year`.
@@ -17,7 +19,7 @@ pub fn plan(
     style: &LoadedRegionStyle,
     year: u32,
     depts: &[&DeptFigures],
-) -> Result<Vec<Document>, String> {
+) -> Result<Vec<Document>, PlanError> {
     let evaluated = depts.iter().any(|d| !d.refused && d.eval.is_some());
     let mut docs = Vec::new();
     for spec in &style.style.documents {
@@ -35,20 +37,24 @@ fn document(
     spec: &RegionDoc,
     year: u32,
     depts: &[&DeptFigures],
-) -> Result<Document, String> {
+) -> Result<Document, PlanError> {
     let mut top = Vars::new();
     top.insert("地区", Value::from(region.name()));
     top.insert("编制单位", Value::from(region.office()));
     top.insert("年度", Value::from(year));
-    let render = |t: &SText, extra: &[&Vars]| -> Result<String, String> {
+    let render = |t: &SText, extra: &[&Vars]| -> Result<String, PlanError> {
         let mut layers: Vec<&Vars> = vec![&top];
         layers.extend_from_slice(extra);
         style
             .patterns
             .render(&t.value, &context(&layers))
-            .map_err(|e| format!("汇总样式 {} 的模式“{}”：{e}", style.key, t.value))
+            .map_err(|e| PlanError::RegionPattern {
+                style: style.key.clone(),
+                pattern: t.value.clone(),
+                reason: e.to_string(),
+            })
     };
-    let opt = |t: &Option<SText>| -> Result<Option<String>, String> {
+    let opt = |t: &Option<SText>| -> Result<Option<String>, PlanError> {
         t.as_ref().map(|t| render(t, &[])).transpose()
     };
     let table = &spec.table;
@@ -231,7 +237,10 @@ fn document(
             let column = table
                 .iter()
                 .position(|col| col.field.as_ref().is_some_and(|f| f.value == c.field.value))
-                .ok_or_else(|| format!("图表字段 {} 不在表中", c.field.value))?;
+                .ok_or_else(|| PlanError::ChartField {
+                    style: style.key.clone(),
+                    field: c.field.value.clone(),
+                })?;
             let values = depts
                 .iter()
                 .map(|d| figure(c.field.value.trim(), d))

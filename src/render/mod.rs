@@ -66,6 +66,16 @@ impl Renderers {
         self.list.iter().map(|r| &**r)
     }
 
+    /// [`Renderer::after_document`] of every renderer.
+    pub fn after_document(&self) {
+        self.iter().for_each(Renderer::after_document);
+    }
+
+    /// [`Renderer::end_rebuild`] of every renderer.
+    pub fn end_rebuild(&self) {
+        self.iter().for_each(Renderer::end_rebuild);
+    }
+
     /// The renderer of files with this extension.
     pub fn get(&self, extension: &str) -> Option<&dyn Renderer> {
         self.iter().find(|r| r.extension() == extension)
@@ -96,22 +106,59 @@ pub trait Renderer: Sync + Send {
     fn splits(&self) -> bool {
         false
     }
-    /// Renders one document. The error is a readable message; Typst's own diagnostics stay
-    /// data in [`RenderError::typst`].
+    /// Renders one document.
     fn render(&self, input: &Input<'_>) -> Result<Output, RenderError>;
+    /// Frees what rendering a document left cached, once it is done (a large build's memory
+    /// stays bounded). A small rebuild of `watch` or `serve` skips this and calls
+    /// [`Renderer::end_rebuild`] instead.
+    fn after_document(&self) {}
+    /// Ends a small rebuild that kept its caches: what this rebuild used stays for the next
+    /// (the same file saved again), the rest is freed.
+    fn end_rebuild(&self) {}
 }
 
-/// Why a document could not be rendered.
-#[derive(Debug)]
-pub struct RenderError {
-    pub message: String,
-    /// Typst's diagnostics, with their places in the templates' files, when Typst failed.
-    pub typst: Vec<pdf::engine::TypstDiagnostic>,
+/// Why a document could not be rendered (the render phase's error).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RenderError {
+    /// Typst could not lay the document out or export it; its diagnostics, with their places
+    /// in the templates' files, stay data for the build's report.
+    Typeset {
+        message: String,
+        typst: Vec<pdf::engine::TypstDiagnostic>,
+    },
+    /// The workbook could not be written.
+    Workbook(String),
+    /// No renderer of the build makes files with this extension.
+    NoRenderer(String),
+    /// A rendering thread stopped before it gave its result.
+    ThreadStopped,
+    /// An output the plan record called current was changed while the build ran.
+    ChangedDuringBuild,
+}
+
+impl RenderError {
+    /// Typst's diagnostics, taken out of the error (they are reported at their places).
+    pub fn take_typst(&mut self) -> Vec<pdf::engine::TypstDiagnostic> {
+        match self {
+            RenderError::Typeset { typst, .. } => std::mem::take(typst),
+            _ => Vec::new(),
+        }
+    }
 }
 
 impl std::fmt::Display for RenderError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
+        match self {
+            RenderError::Typeset { message, .. } => f.write_str(message),
+            RenderError::Workbook(reason) => write!(f, "xlsx：{reason}"),
+            RenderError::NoRenderer(extension) => {
+                write!(f, "没有生成 .{extension} 文件的渲染器")
+            }
+            RenderError::ThreadStopped => f.write_str("渲染线程意外中止"),
+            RenderError::ChangedDuringBuild => {
+                f.write_str("输出文件在本次构建中途被改动；请再构建一次")
+            }
+        }
     }
 }
 
@@ -135,7 +182,7 @@ impl Renderer for PdfRenderer {
     }
 
     fn render(&self, input: &Input<'_>) -> Result<Output, RenderError> {
-        let fail = |e: pdf::PdfError| RenderError {
+        let fail = |e: pdf::PdfError| RenderError::Typeset {
             message: e.to_string(),
             typst: e.diagnostics(),
         };
@@ -153,6 +200,14 @@ impl Renderer for PdfRenderer {
             .map_err(|e| fail(pdf::PdfError::Engine(e)))?;
         Ok(Output { bytes, pages })
     }
+
+    fn after_document(&self) {
+        pdf::engine::evict();
+    }
+
+    fn end_rebuild(&self) {
+        pdf::engine::evict_after_rebuild();
+    }
 }
 
 /// The xlsx twin: the same plan as a workbook, one sheet per table.
@@ -168,9 +223,6 @@ impl Renderer for XlsxRenderer {
     fn render(&self, input: &Input<'_>) -> Result<Output, RenderError> {
         xlsx::write_workbook_twin(input.doc, &self.fonts, input.timestamp, input.provenance)
             .map(|bytes| Output { bytes, pages: None })
-            .map_err(|e| RenderError {
-                message: format!("xlsx：{e:#}"),
-                typst: Vec::new(),
-            })
+            .map_err(|e| RenderError::Workbook(format!("{e:#}")))
     }
 }

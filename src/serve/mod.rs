@@ -69,7 +69,7 @@ impl Shared {
         let mut ws = self.workspace();
         let pages = docs
             .iter()
-            .filter_map(|d| Some((d.pdf.clone(), ws.pages(&d.pdf)?)))
+            .filter_map(|d| Some((d.primary().to_path_buf(), ws.pages(d.primary())?)))
             .collect();
         stop_if_abandoned();
         pages
@@ -98,7 +98,7 @@ pub fn run(
         Some(a) => a,
         None => return Err("无法取得监听地址".to_string()),
     };
-    let watch = Watch::new(&ws)?;
+    let watch = Watch::new(&ws).map_err(|e| e.to_string())?;
     let out = ws.options().out.clone();
     let shared = Arc::new(Shared {
         state: Mutex::new(State::default()),
@@ -350,22 +350,20 @@ fn documents(shared: &Shared, file: &str) -> Option<Vec<DocOutcome>> {
 fn serve_document_part(shared: &Shared, doc: &DocOutcome, name: &str) -> Reply {
     if let Some(n) = name.strip_suffix(".svg") {
         let index = n.parse::<usize>().ok().and_then(|n| n.checked_sub(1));
-        let page = index.and_then(|i| shared.workspace().pages(&doc.pdf)?.get(i).cloned());
+        let page = index.and_then(|i| shared.workspace().pages(doc.primary())?.get(i).cloned());
         return match page {
             Some(p) => with_type(Reply::from_data(p.svg.into_bytes()), "image/svg+xml"),
             None => not_found(),
         };
     }
-    let file = match name.rsplit_once('.') {
-        Some((_, "pdf")) => Some((&doc.pdf, "application/pdf")),
-        Some((_, "xlsx")) => doc.xlsx.as_ref().map(|x| {
-            (
-                x,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            )
-        }),
-        _ => None,
-    };
+    let file = name.rsplit_once('.').and_then(|(_, extension)| {
+        let mime = match extension {
+            "pdf" => "application/pdf",
+            "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            _ => return None,
+        };
+        Some((doc.file(extension)?, mime))
+    });
     let Some((path, mime)) = file else {
         return not_found();
     };

@@ -2,14 +2,13 @@
 //! in the manifest, the files a unit no longer makes removed — then the plan record of a
 //! one-shot build and the region's publication index are written.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 use super::plan_record::PlanRecord;
 use super::schedule::{JobResult, Scheduled, by_unit};
 use super::units::Job;
-use super::{DeptOutcome, DeptStatus, Event, Run};
+use super::{DeptOutcome, DeptStatus, Event, Run, UnitError};
 use crate::render::pdf::engine::TypstDiagnostic;
 use crate::write::{self, Manifest, Written};
 
@@ -27,21 +26,10 @@ pub(super) struct Counts {
     pub write_failures: usize,
 }
 
-/// Outputs known to hold what the build record says, with the input hash and the length and
-/// modification time they had then: a file whose metadata is unchanged is not read again.
-pub(super) type Verified = Mutex<HashMap<PathBuf, (String, u64, std::time::SystemTime)>>;
-
 /// Typst's diagnostics of a failed document: (unit name, (template, diagnostic)).
 pub(super) type TypstFailures = Vec<(String, (String, TypstDiagnostic))>;
 
 impl Run<'_> {
-    /// Whether every output of `job` holds what the last build made from its inputs.
-    pub(super) fn outputs_fresh(&self, manifest: &Manifest, job: &Job) -> bool {
-        job.outputs
-            .iter()
-            .all(|(_, path)| is_fresh(self.verified, manifest, path, &job.hash))
-    }
-
     /// Records what `scheduled` put in place (see [`Run::commit_units`]), then saves the
     /// manifest and, for a one-shot build, the plan record. Typst's diagnostics of the failed
     /// documents are returned.
@@ -56,12 +44,12 @@ impl Run<'_> {
     ) -> TypstFailures {
         let typst = self.commit_units(jobs, scheduled, units, counts, &mut manifest);
         if let Err(e) = manifest.save() {
-            (self.on)(&Event::ManifestNotSaved(e.to_string()));
+            (self.on)(&Event::ManifestNotSaved(e));
         }
         if self.build.one_shot
             && let Err(e) = record.save(self.out)
         {
-            (self.on)(&Event::ManifestNotSaved(e.to_string()));
+            (self.on)(&Event::ManifestNotSaved(e));
         }
         typst
     }
@@ -84,9 +72,11 @@ impl Run<'_> {
                     counts.write_failures += 1;
                     on(&Event::WriteFailed {
                         department: r.name().to_string(),
-                        path,
-                        reason: e.to_string(),
-                        partly: false,
+                        error: write::ReplaceError {
+                            path,
+                            reason: e.to_string(),
+                            partly: false,
+                        },
                     })
                 }
             }
@@ -116,7 +106,7 @@ impl Run<'_> {
         for (&dept, indices) in &by_dept {
             for &i in indices {
                 if let JobResult::Failed(e) = &mut results[i] {
-                    for d in std::mem::take(&mut e.typst) {
+                    for d in e.take_typst() {
                         let name = departments[dept].name.clone();
                         typst.push((name, (jobs[i].template.clone(), d)));
                     }
@@ -150,17 +140,17 @@ impl Run<'_> {
                         on(&Event::Fresh(pdf.clone()));
                     }
                     JobResult::Failed(e) => {
-                        reasons.push(e.message.clone());
+                        reasons.push(e.clone());
                         on(&Event::DocFailed {
                             department: name.clone(),
                             path: pdf.clone(),
-                            reason: e.message.clone(),
+                            error: e.clone(),
                         });
                     }
                 }
             }
             if failed {
-                departments[dept].status = DeptStatus::Failed(reasons.join("\n"));
+                departments[dept].status = DeptStatus::Failed(UnitError::Render(reasons));
                 continue;
             }
             departments[dept].status = DeptStatus::Built;
@@ -180,7 +170,7 @@ impl Run<'_> {
                 Ok(written) => {
                     for (&(path, hash), (w, bytes_hash)) in files.iter().zip(written) {
                         manifest.record_hashed(path, hash, &bytes_hash);
-                        if let Some((len, mtime)) = metadata_of(path) {
+                        if let Some((len, mtime)) = super::verified::metadata_of(path) {
                             let mut v = self.verified.lock().unwrap_or_else(|e| e.into_inner());
                             v.insert(path.to_path_buf(), (hash.to_string(), len, mtime));
                         }
@@ -198,11 +188,9 @@ impl Run<'_> {
                 Err(e) => {
                     on(&Event::WriteFailed {
                         department: name.clone(),
-                        path: e.path.clone(),
-                        reason: e.reason.clone(),
-                        partly: e.partly,
+                        error: e.clone(),
                     });
-                    departments[dept].status = DeptStatus::Failed(e.to_string());
+                    departments[dept].status = DeptStatus::Failed(UnitError::Write(e));
                 }
             }
         }
@@ -250,28 +238,4 @@ impl Run<'_> {
         }
         removed
     }
-}
-
-/// Whether `path` holds what the last build made from inputs hashing to `hash` (by
-/// `manifest`); an output found so is remembered in `verified` by its length and mtime, and
-/// not read again while they are unchanged.
-pub(super) fn is_fresh(verified: &Verified, manifest: &Manifest, path: &Path, hash: &str) -> bool {
-    let now = metadata_of(path);
-    let lock = || verified.lock().unwrap_or_else(|e| e.into_inner());
-    if let (Some((h, len, mtime)), Some(now)) = (lock().get(path), now)
-        && h == hash
-        && (*len, *mtime) == now
-    {
-        return true;
-    }
-    let fresh = manifest.is_fresh(path, hash);
-    if let (true, Some((len, mtime))) = (fresh, now) {
-        lock().insert(path.to_path_buf(), (hash.to_string(), len, mtime));
-    }
-    fresh
-}
-
-fn metadata_of(path: &Path) -> Option<(u64, std::time::SystemTime)> {
-    let m = std::fs::metadata(path).ok()?;
-    Some((m.len(), m.modified().ok()?))
 }

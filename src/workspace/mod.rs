@@ -47,6 +47,7 @@ use crate::write::Manifest;
 
 mod commit;
 pub mod dates;
+mod error;
 mod inputs;
 mod outcome;
 mod plan_record;
@@ -57,6 +58,7 @@ mod session;
 pub mod shortcut;
 mod typst_files;
 mod units;
+mod verified;
 pub mod watch;
 
 use commit::Counts;
@@ -65,6 +67,7 @@ use prepare::{Prepared, Tools};
 use session::{Opened, Session};
 use units::Job;
 
+pub use error::{DocumentError, Fatal, UnitError, WatchError};
 pub use outcome::{DeptOutcome, DeptStatus, DocOutcome, Event, Outcome, Owner};
 
 /// Where a workspace reads and writes.
@@ -128,7 +131,7 @@ pub struct Workspace {
     /// Whether the fonts can draw each character seen.
     coverage: HashMap<char, bool>,
     /// The outputs known to hold what the build record says: (input hash, length, mtime).
-    verified: commit::Verified,
+    verified: verified::Verified,
     /// Each data file as last loaded.
     loads: crate::load::Cache,
     /// Each department's planned documents, by data file, for the inputs they came from.
@@ -160,7 +163,7 @@ impl Workspace {
             planned: HashMap::new(),
             templates: None,
             coverage: HashMap::new(),
-            verified: commit::Verified::default(),
+            verified: verified::Verified::default(),
             loads: crate::load::Cache::default(),
             plans: HashMap::new(),
             commit_dates: dates::CommitDates::default(),
@@ -395,30 +398,36 @@ impl Workspace {
     /// Renders a document that is no department's (the 绩效目标变动对照表 of `jixiao diff`)
     /// through the same renderers as a build: the templates and Typst library of this
     /// workspace, the fonts of `chains` (by role). Returns each renderer's file, by its
-    /// extension, in the renderers' order; the error is a readable message.
+    /// extension, in the renderers' order.
     pub fn render_document(
         &mut self,
         doc: &Document,
         chains: &BTreeMap<String, Vec<String>>,
         timestamp: dates::Date,
-    ) -> Result<Vec<(&'static str, Vec<u8>)>, String> {
+    ) -> Result<Vec<(&'static str, Vec<u8>)>, DocumentError> {
         let mut families: Vec<String> = chains.values().flatten().cloned().collect();
         families.sort();
         families.dedup();
         let fonts = self.fonts_for(families.clone());
         if !fonts.has_cjk() {
-            return Err(prepare::no_cjk_message(&self.root(), &families));
+            return Err(DocumentError::Fonts(prepare::no_cjk_font(
+                &self.root(),
+                families,
+            )));
         }
         let lib = typst_files::read_lib(&self.templates_dir);
         if let Some((path, reason)) = lib.problems.first() {
-            return Err(format!("{}：{reason}", crate::diag::display_path(path)));
+            return Err(DocumentError::Library {
+                path: path.clone(),
+                reason: reason.clone(),
+            });
         }
         let inputs = self.inputs(0);
         let lib_hash = inputs.lib_hash(&lib.files, &fonts);
         let engine = self.engine_for(&inputs, &lib_hash, &fonts, &lib.files);
         let (templates, problems) = Templates::load(&self.templates_dir);
         if templates.source(&doc.template).is_none() {
-            let why: Vec<String> = problems
+            let problems: Vec<String> = problems
                 .iter()
                 .map(|p| {
                     let line = p.line.map(|l| format!(":{l}")).unwrap_or_default();
@@ -429,10 +438,9 @@ impl Workspace {
                     )
                 })
                 .collect();
-            return Err(if why.is_empty() {
-                format!("找不到模板 templates/{}", doc.template)
-            } else {
-                why.join("\n")
+            return Err(DocumentError::Template {
+                template: doc.template.clone(),
+                problems,
             });
         }
         let present = crate::render::pdf::present_chains(&fonts, chains);
@@ -448,13 +456,13 @@ impl Workspace {
             .iter()
             .map(|r| {
                 let out = r.render(&input);
-                engine::evict();
+                r.after_document();
                 (r.extension(), out)
             })
             .collect();
         rendered
             .into_iter()
-            .map(|(ext, out)| out.map(|o| (ext, o.bytes)).map_err(|e| e.to_string()))
+            .map(|(ext, out)| out.map(|o| (ext, o.bytes)).map_err(DocumentError::Render))
             .collect()
     }
 }
@@ -482,7 +490,7 @@ struct Run<'a> {
     inputs: &'a Inputs,
     prepared: &'a Prepared,
     tools: &'a Tools,
-    verified: &'a commit::Verified,
+    verified: &'a verified::Verified,
     out: &'a Path,
     on: &'a (dyn Fn(&Event) + Sync),
 }
@@ -508,7 +516,7 @@ fn finish(
     mut summary: Summary,
     units: Vec<DeptOutcome>,
     counts: Counts,
-    fatal: Option<String>,
+    fatal: Option<Fatal>,
 ) -> Outcome {
     sort_diagnostics(&mut diagnostics);
     summary.count(&diagnostics);

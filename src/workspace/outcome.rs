@@ -1,7 +1,7 @@
 //! What a run of the pipeline found and did: diagnostics, and per department its status and
 //! documents; and the events reported while it runs, worded for the person at the terminal.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::diag::{Diagnostic, Sources, Summary, display_path};
@@ -16,7 +16,7 @@ pub struct Outcome {
     pub summary: Summary,
     pub departments: Vec<DeptOutcome>,
     /// Why the build could not run at all (no Chinese font, output directory locked).
-    pub fatal: Option<String>,
+    pub fatal: Option<super::Fatal>,
     /// Documents planned, files written and files left as they were.
     pub documents: usize,
     pub written: usize,
@@ -99,26 +99,42 @@ pub enum DeptStatus {
     /// Every file written or already current.
     Built,
     /// A document could not be planned, rendered or written; its files were not replaced.
-    Failed(String),
+    Failed(super::UnitError),
 }
 
 /// One document of a department.
 #[derive(Clone)]
 pub struct DocOutcome {
     pub title: String,
-    pub pdf: PathBuf,
-    pub xlsx: Option<PathBuf>,
+    /// Its files, one per renderer of the build, by the renderer's extension, in the order of
+    /// the build's renderers: the printed form first (the file the document is known by).
+    pub files: Vec<(String, PathBuf)>,
 }
 
 impl DocOutcome {
-    /// The document titled `title` whose outputs are `outputs` ((renderer, path), in the order
-    /// of the build's renderers: the printed form first, then the workbook if any).
+    /// The document titled `title` whose outputs are `outputs` ((extension, path), in the
+    /// order of the build's renderers).
     pub(super) fn of(title: String, outputs: &[(String, PathBuf)]) -> DocOutcome {
         DocOutcome {
             title,
-            pdf: outputs.first().map(|o| o.1.clone()).unwrap_or_default(),
-            xlsx: outputs.get(1).map(|o| o.1.clone()),
+            files: outputs.to_vec(),
         }
+    }
+
+    /// Its file with this extension (`pdf`, `xlsx`), if a renderer made one.
+    pub fn file(&self, extension: &str) -> Option<&Path> {
+        self.files
+            .iter()
+            .find(|(e, _)| e == extension)
+            .map(|(_, p)| p.as_path())
+    }
+
+    /// The file the document is known by (to `watch`, the no-op shortcut, and `serve`'s
+    /// previews): its first, the printed form.
+    pub fn primary(&self) -> &Path {
+        self.files
+            .first()
+            .map_or(Path::new(""), |(_, p)| p.as_path())
     }
 }
 
@@ -142,7 +158,7 @@ pub enum Event {
     },
     PlanFailed {
         department: String,
-        reason: String,
+        error: crate::plan::PlanError,
     },
     /// `done` of `total` documents rendered (or found current).
     Progress {
@@ -162,15 +178,15 @@ pub enum Event {
     DocFailed {
         department: String,
         path: PathBuf,
-        reason: String,
+        error: crate::render::RenderError,
     },
     WriteFailed {
         department: String,
-        path: PathBuf,
-        reason: String,
-        partly: bool,
+        error: crate::write::ReplaceError,
     },
-    ManifestNotSaved(String),
+    /// A record of the build (the manifest, the plan record, the no-op shortcut's record)
+    /// could not be saved: the next build does more than it needs to.
+    ManifestNotSaved(crate::write::FsError),
 }
 
 impl std::fmt::Display for Event {
@@ -213,8 +229,8 @@ impl std::fmt::Display for Event {
             Event::Refused { department } => {
                 write!(f, "{department}：有错误，本部门不生成任何文件")
             }
-            Event::PlanFailed { department, reason } => {
-                write!(f, "错误：{department}：{reason}；本部门不生成任何文件")
+            Event::PlanFailed { department, error } => {
+                write!(f, "错误：{department}：{error}；本部门不生成任何文件")
             }
             Event::Progress { done, total } => write!(f, "{done}/{total} 份文档"),
             Event::Written(path) => write!(f, "写入 {}", p(path)),
@@ -225,29 +241,70 @@ impl std::fmt::Display for Event {
             Event::DocFailed {
                 department,
                 path,
-                reason,
-            } => write!(f, "错误：{department}：{} 未生成：{reason}", p(path)),
-            Event::WriteFailed {
-                department,
-                path,
-                reason,
-                partly: true,
-            } => write!(
+                error,
+            } => write!(f, "错误：{department}：{} 未生成：{error}", p(path)),
+            Event::WriteFailed { department, error } if error.partly => write!(
                 f,
-                "错误：无法写入 {}：{reason}；{department} 的文件可能新旧混杂，下次构建会完成或清理",
-                p(path)
+                "错误：无法写入 {}：{}；{department} 的文件可能新旧混杂，下次构建会完成或清理",
+                p(&error.path),
+                error.reason
             ),
-            Event::WriteFailed {
-                department,
-                path,
-                reason,
-                partly: false,
-            } => write!(
+            Event::WriteFailed { department, error } => write!(
                 f,
-                "错误：无法写入 {}：{reason}；{department} 的文件均未替换",
-                p(path)
+                "错误：无法写入 {}：{}；{department} 的文件均未替换",
+                p(&error.path),
+                error.reason
             ),
             Event::ManifestNotSaved(e) => write!(f, "警告：无法保存构建记录：{e}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::PlanError;
+    use crate::render::RenderError;
+    use crate::write::ReplaceError;
+
+    #[test]
+    fn typed_events_read_as_the_sentences_printed() {
+        let write = |partly| Event::WriteFailed {
+            department: "某局".to_string(),
+            error: ReplaceError {
+                path: PathBuf::from("out/2024/某局/表.pdf"),
+                reason: "磁盘已满".to_string(),
+                partly,
+            },
+        };
+        assert_eq!(
+            write(false).to_string(),
+            "错误：无法写入 out/2024/某局/表.pdf：磁盘已满；某局 的文件均未替换"
+        );
+        assert_eq!(
+            write(true).to_string(),
+            "错误：无法写入 out/2024/某局/表.pdf：磁盘已满；某局 的文件可能新旧混杂，下次构建会完成或清理"
+        );
+        let plan = Event::PlanFailed {
+            department: "某局".to_string(),
+            error: PlanError::RegionPattern {
+                style: "region".to_string(),
+                pattern: "{{ 地区 }".to_string(),
+                reason: "语法错误".to_string(),
+            },
+        };
+        assert_eq!(
+            plan.to_string(),
+            "错误：某局：汇总样式 region 的模式“{{ 地区 }”：语法错误；本部门不生成任何文件"
+        );
+        let doc = Event::DocFailed {
+            department: "某局".to_string(),
+            path: PathBuf::from("out/2024/某局/表.xlsx"),
+            error: RenderError::Workbook("写不下".to_string()),
+        };
+        assert_eq!(
+            doc.to_string(),
+            "错误：某局：out/2024/某局/表.xlsx 未生成：xlsx：写不下"
+        );
     }
 }

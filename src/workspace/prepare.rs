@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::error::Fatal;
 use super::inputs::Inputs;
 use super::plan_record::PlanRecord;
 use super::{BuildOptions, Restart, Step, Workspace, dates, reuse, typst_files};
@@ -73,7 +74,7 @@ pub(super) struct Tools {
     /// `SOURCE_DATE_EPOCH` fixes every date).
     pub committed: HashMap<PathBuf, dates::Date>,
     /// Why the build cannot run at all (no Chinese font), besides what stopped it before.
-    pub fatal: Option<String>,
+    pub fatal: Option<Fatal>,
 }
 
 impl Tools {
@@ -96,7 +97,7 @@ impl Workspace {
             let fresh = |path: &Path, hash: &str| {
                 manifest
                     .as_ref()
-                    .is_some_and(|m| super::commit::is_fresh(&self.verified, m, path, hash))
+                    .is_some_and(|m| super::verified::is_fresh(&self.verified, m, path, hash))
             };
             reuse::load(
                 &self.options.data,
@@ -224,7 +225,7 @@ impl Workspace {
             files
         } else {
             if build.is_some() && !fatal && !wanted.is_empty() {
-                no_font = Some(no_cjk_message(&self.root(), &wanted));
+                no_font = Some(no_cjk_font(&self.root(), wanted));
             }
             BTreeSet::new()
         };
@@ -307,10 +308,10 @@ impl Workspace {
     }
 }
 
-pub(super) fn no_cjk_message(root: &Path, families: &[String]) -> String {
-    format!(
-        "样式字体链中的中文字体（{}）一个也没有安装，无法生成 PDF。\n处理：Debian/Ubuntu 上运行 apt-get install -y fonts-noto-cjk，或把 .ttf/.otf 字体文件放进 {}；jixiao fonts 可列出已安装的中文字体",
-        families.join("、"),
-        root.join("fonts").display()
-    )
+/// The error of a build whose styles name no installed Chinese font.
+pub(super) fn no_cjk_font(root: &Path, families: Vec<String>) -> Fatal {
+    Fatal::NoCjkFont {
+        families,
+        fonts_dir: root.join("fonts"),
+    }
 }

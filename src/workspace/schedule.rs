@@ -16,7 +16,7 @@ use crate::write::{self, Manifest, Written};
 const WRITE_THREADS: usize = 8;
 
 /// The most documents a rebuild of `watch` or `serve` may render and still keep Typst's memo
-/// cache for the next rebuild (see `engine::evict_after_rebuild`).
+/// cache for the next rebuild (see [`crate::render::Renderer::end_rebuild`]).
 const REBUILD_KEPT_DOCUMENTS: usize = 2;
 
 /// What became of one job.
@@ -121,7 +121,7 @@ impl Run<'_> {
                         } else {
                             let r = render_job(job, renderers);
                             if !keep_memo {
-                                crate::render::pdf::engine::evict();
+                                renderers.after_document();
                             }
                             r
                         };
@@ -140,17 +140,15 @@ impl Run<'_> {
             drop(ready);
         });
         if keep_memo {
-            crate::render::pdf::engine::evict_after_rebuild();
+            renderers.end_rebuild();
         }
         let results: Vec<JobResult> = slots
             .into_iter()
             .map(|s| {
-                s.into_inner().ok().flatten().unwrap_or_else(|| {
-                    JobResult::Failed(RenderError {
-                        message: "渲染线程意外中止".to_string(),
-                        typst: Vec::new(),
-                    })
-                })
+                s.into_inner()
+                    .ok()
+                    .flatten()
+                    .unwrap_or(JobResult::Failed(RenderError::ThreadStopped))
             })
             .collect();
         let placed = placed
@@ -217,10 +215,7 @@ fn render_job(job: &Job, renderers: &Renderers) -> JobResult {
     // A job from the plan record had fresh outputs when it was planned; only a change to them
     // during this build brings it here.
     let Some(doc) = job.doc.as_ref() else {
-        return JobResult::Failed(RenderError {
-            message: "输出文件在本次构建中途被改动；请再构建一次".to_string(),
-            typst: Vec::new(),
-        });
+        return JobResult::Failed(RenderError::ChangedDuringBuild);
     };
     let input = Input {
         doc,
@@ -230,10 +225,7 @@ fn render_job(job: &Job, renderers: &Renderers) -> JobResult {
     };
     let render = |format: &str| match renderers.get(format) {
         Some(r) => r.render(&input),
-        None => Err(RenderError {
-            message: format!("没有生成 .{format} 文件的渲染器"),
-            typst: Vec::new(),
-        }),
+        None => Err(RenderError::NoRenderer(format.to_string())),
     };
     // The first output (the PDF: Typst's layout, the long part) here, the others meanwhile
     // on threads of their own, so one changed document uses both cores.
@@ -251,14 +243,7 @@ fn render_job(job: &Job, renderers: &Renderers) -> JobResult {
         let first = render(&first.0);
         let rest: Vec<_> = rest
             .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(RenderError {
-                        message: "渲染线程意外中止".to_string(),
-                        typst: Vec::new(),
-                    })
-                })
-            })
+            .map(|h| h.join().unwrap_or(Err(RenderError::ThreadStopped)))
             .collect();
         (first, rest)
     });
@@ -270,4 +255,13 @@ fn render_job(job: &Job, renderers: &Renderers) -> JobResult {
         }
     }
     JobResult::Rendered { files }
+}
+
+impl Run<'_> {
+    /// Whether every output of `job` holds what the last build made from its inputs.
+    pub(super) fn outputs_fresh(&self, manifest: &Manifest, job: &Job) -> bool {
+        job.outputs
+            .iter()
+            .all(|(_, path)| super::verified::is_fresh(self.verified, manifest, path, &job.hash))
+    }
 }

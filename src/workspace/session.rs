@@ -5,6 +5,7 @@
 
 use std::path::Path;
 
+use super::error::Fatal;
 use super::inputs::Inputs;
 use super::{BuildOptions, Event, Outcome, shortcut};
 use crate::diag::Summary;
@@ -23,7 +24,7 @@ pub(super) struct Session {
     /// Held until the run ends (none for a check, or where locking is not supported).
     _lock: Option<write::OutLock>,
     /// Why the build cannot run at all (the output directory locked by another build).
-    pub fatal: Option<String>,
+    pub fatal: Option<Fatal>,
     /// The key of the shortcut's record a one-shot build leaves when it succeeds.
     shortcut_key: Option<String>,
 }
@@ -47,8 +48,8 @@ impl Session {
         };
         match lock_and_recover(out, on) {
             Ok(lock) => session._lock = lock,
-            Err(message) => {
-                session.fatal = Some(message);
+            Err(fatal) => {
+                session.fatal = Some(fatal);
                 return Opened::Run(session);
             }
         }
@@ -98,12 +99,12 @@ impl Session {
             fresh: outcome
                 .departments
                 .iter()
-                .flat_map(|d| d.documents.iter().map(|doc| doc.pdf.clone()))
+                .flat_map(|d| d.documents.iter().map(|doc| doc.primary().to_path_buf()))
                 .collect(),
             tree,
         };
         if let Err(e) = shortcut::save(out, &record) {
-            on(&Event::ManifestNotSaved(e.to_string()));
+            on(&Event::ManifestNotSaved(e));
         }
     }
 }
@@ -138,8 +139,7 @@ impl shortcut::Record {
 fn lock_and_recover(
     out: &Path,
     on: &(dyn Fn(&Event) + Sync),
-) -> Result<Option<write::OutLock>, String> {
-    let shown = crate::diag::display_path(out);
+) -> Result<Option<write::OutLock>, Fatal> {
     match write::lock_out(out) {
         Ok(lock) => {
             for r in write::recover(out) {
@@ -151,12 +151,10 @@ fn lock_and_recover(
             }
             Ok(Some(lock))
         }
-        Err(write::LockError::Busy { pid }) => {
-            let who = pid.map(|p| format!("（进程 {p}）")).unwrap_or_default();
-            Err(format!(
-                "另一个 jixiao 构建正在写入 {shown}{who}；本次构建未执行，请等它结束后再试"
-            ))
-        }
+        Err(write::LockError::Busy { pid }) => Err(Fatal::Busy {
+            out: out.to_path_buf(),
+            pid,
+        }),
         Err(write::LockError::Unsupported(e)) => {
             on(&Event::Unlocked {
                 out: out.to_path_buf(),
@@ -164,6 +162,9 @@ fn lock_and_recover(
             });
             Ok(None)
         }
-        Err(write::LockError::Refused(e)) => Err(format!("无法锁定输出目录 {shown}：{e}")),
+        Err(write::LockError::Refused(e)) => Err(Fatal::LockRefused {
+            out: out.to_path_buf(),
+            reason: e.to_string(),
+        }),
     }
 }

@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::prepare::{Prepared, Tools};
-use super::{DeptOutcome, DeptStatus, DocOutcome, Event, Owner, Run, dates, plan_record};
+use super::{
+    DeptOutcome, DeptStatus, DocOutcome, Event, Owner, Run, UnitError, dates, plan_record,
+};
 use crate::check::{Checked, Dept};
 use crate::diag::Diagnostic;
 use crate::plan::Document;
@@ -228,7 +230,7 @@ impl Run<'_> {
                     .as_ref()
                     .and_then(|r| r.get(&outcome.file, key))
                     && r.outputs_fresh(|path, hash| {
-                        super::commit::is_fresh(self.verified, manifest, path, hash)
+                        super::verified::is_fresh(self.verified, manifest, path, hash)
                     })
                 {
                     return Some(Planned::Recorded(Box::new(r.clone())));
@@ -279,12 +281,11 @@ impl Run<'_> {
             let docs = match planned {
                 Ok(d) => d,
                 Err(e) => {
-                    let reason = e.to_string();
                     (self.on)(&Event::PlanFailed {
                         department: departments[index].name.clone(),
-                        reason: reason.clone(),
+                        error: e.clone(),
                     });
-                    departments[index].status = DeptStatus::Failed(reason);
+                    departments[index].status = DeptStatus::Failed(UnitError::Plan(e));
                     continue;
                 }
             };
@@ -423,12 +424,12 @@ impl Run<'_> {
                             ));
                         }
                     }
-                    Err(reason) => {
+                    Err(e) => {
                         (self.on)(&Event::PlanFailed {
                             department: departments[index].name.clone(),
-                            reason: reason.clone(),
+                            error: e.clone(),
                         });
-                        departments[index].status = DeptStatus::Failed(reason);
+                        departments[index].status = DeptStatus::Failed(UnitError::Plan(e));
                     }
                 }
             }

@@ -15,8 +15,8 @@ use std::time::Duration;
 use notify_debouncer_full::notify::{EventKind, RecursiveMode};
 use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
 
-use super::Workspace;
 use super::inputs::{Root, RootKind};
+use super::{WatchError, Workspace};
 
 /// How long the watcher waits for a burst of events to end.
 const DEBOUNCE: Duration = Duration::from_millis(30);
@@ -50,10 +50,10 @@ pub struct Watch {
 
 impl Watch {
     /// Starts watching `ws`'s data, templates and font directories (those that exist).
-    pub fn new(ws: &Workspace) -> Result<Watch, String> {
+    pub fn new(ws: &Workspace) -> Result<Watch, WatchError> {
         let (tx, events) = channel();
         let mut debouncer =
-            new_debouncer(DEBOUNCE, None, tx).map_err(|e| format!("无法监视文件改动：{e}"))?;
+            new_debouncer(DEBOUNCE, None, tx).map_err(|e| WatchError::Start(e.to_string()))?;
         let canonical = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
         let roots: Vec<Root> = ws
             .inputs(0)
@@ -72,7 +72,7 @@ impl Watch {
                 .map(|r| r.path.clone())
         };
         let (Some(data), Some(templates)) = (of(RootKind::Data), of(RootKind::Templates)) else {
-            return Err("无法监视文件改动：没有数据目录或样式目录".to_string());
+            return Err(WatchError::NoRoots);
         };
         for root in &roots {
             let mode = if root.kind.recursive() {
@@ -85,13 +85,17 @@ impl Watch {
             if root.kind == RootKind::Fonts && !dir.is_dir() {
                 continue;
             }
-            debouncer.watch(dir, mode).map_err(|e| match root.kind {
-                RootKind::Data => format!("无法监视数据目录 {}：{e}", dir.display()),
-                RootKind::Templates => format!("无法监视样式目录 {}：{e}", dir.display()),
-                RootKind::Fonts | RootKind::SystemFonts => {
-                    format!("无法监视字体目录 {}：{e}", dir.display())
-                }
-            })?;
+            debouncer
+                .watch(dir, mode)
+                .map_err(|e| WatchError::Directory {
+                    what: match root.kind {
+                        RootKind::Data => "数据目录",
+                        RootKind::Templates => "样式目录",
+                        RootKind::Fonts | RootKind::SystemFonts => "字体目录",
+                    },
+                    path: dir.clone(),
+                    reason: e.to_string(),
+                })?;
         }
         // Where the data and templates directories are, for their own removal and return. A
         // parent that cannot be watched only loses that.

@@ -126,8 +126,8 @@ fn report(o: &Outcome, out: &Path) -> Vec<String> {
                     format!(
                         "{} {} {:?}",
                         doc.title,
-                        rel(&doc.pdf),
-                        doc.xlsx.as_deref().map(rel)
+                        rel(doc.primary()),
+                        doc.file("xlsx").map(rel)
                     )
                 })
                 .collect();

@@ -303,7 +303,7 @@ fn unchanged_departments_come_from_the_plan_record() {
         let titles = |d: &jixiao::workspace::DeptOutcome| {
             d.documents
                 .iter()
-                .map(|doc| (doc.title.clone(), doc.pdf.clone(), doc.xlsx.clone()))
+                .map(|doc| (doc.title.clone(), doc.files.clone()))
                 .collect::<Vec<_>>()
         };
         assert_eq!(

@@ -1212,7 +1212,7 @@ const MAX_ROW_PT: f64 = 409.0;
 /// A goal of 5,000 characters — the PDF breaks such a cell across pages and prints it in full
 /// (`build_pdf.rs`, `long_content_flows_over_pages_without_loss`) — needs well over 409pt, the
 /// tallest row Excel and WPS allow. The writer computes the height and then clamps it to 409pt
-/// (`row_pixels` in src/render/xlsx.rs) on a single row, so everything below the first ~29 lines
+/// (`row_pixels` in src/render/xlsx/measure.rs) on a single row, so everything below the first ~29 lines
 /// is hidden in Excel. The Anhui self-evaluation's 4-column goal cell overflows from about 650
 /// characters on. (Merging the goal over several rows would give it the room.)
 #[test]

@@ -1,5 +1,5 @@
 //! Issue 20, "trust nothing that comes in": every write goes through one path policy
-//! (`src/write/policy.rs`). Each test plants what an attacker or an unlucky folder would — a
+//! (`src/write/policy/`). Each test plants what an attacker or an unlucky folder would — a
 //! symbolic link at an output, backup, lock, record or scaffold path, a link in place of a
 //! directory, a FIFO or device as a target, a tampered workbook naming a path — and checks that
 //! the run ends with a clear Chinese message, nothing is written outside the named directory and

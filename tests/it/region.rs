@@ -105,7 +105,7 @@ fn the_target_summary_adds_up_the_departments() {
         .documents
         .iter()
         .find(|d| d.title.contains("绩效目标汇总表"))
-        .and_then(|d| d.xlsx.clone())
+        .and_then(|d| d.file("xlsx").map(Path::to_path_buf))
         .unwrap();
     let rows = sheet(&xlsx);
     let header = rows
@@ -213,7 +213,7 @@ fn the_self_evaluation_summary_grades_and_charts_the_scores() {
         }
     }
     assert_eq!(figures.grades, grades);
-    let rows = sheet(doc.xlsx.as_ref().unwrap());
+    let rows = sheet(doc.file("xlsx").unwrap());
     let row = row_of(&rows, &evaluated.name);
     let header = rows
         .iter()
@@ -236,7 +236,7 @@ fn the_self_evaluation_summary_grades_and_charts_the_scores() {
 
     // The chart: a native Excel chart over that very column, and in the PDF the same figure.
     let mut zip = zip::ZipArchive::new(Cursor::new(
-        std::fs::read(doc.xlsx.as_ref().unwrap()).unwrap(),
+        std::fs::read(doc.file("xlsx").unwrap()).unwrap(),
     ))
     .unwrap();
     let mut chart = String::new();
@@ -250,7 +250,7 @@ fn the_self_evaluation_summary_grades_and_charts_the_scores() {
         "the chart's values are column {column} of the table:\n{chart}"
     );
     let printed = std::process::Command::new("pdftotext")
-        .arg(&doc.pdf)
+        .arg(doc.primary())
         .arg("-")
         .output()
         .unwrap();
@@ -286,7 +286,7 @@ fn a_department_with_errors_is_listed_not_left_out() {
         DeptStatus::Built,
         "the summary is still built"
     );
-    let xlsx = summary.documents[0].xlsx.as_ref().unwrap();
+    let xlsx = summary.documents[0].file("xlsx").unwrap();
     let rows = sheet(xlsx);
     let row = row_of(&rows, &broken.name);
     let texts: Vec<String> = row.iter().map(text).collect();
@@ -363,8 +363,7 @@ fn a_department_named_like_the_summaries_directory_is_refused() {
     let mut expected: Vec<String> = summary
         .documents
         .iter()
-        .flat_map(|d| [Some(d.pdf.clone()), d.xlsx.clone()])
-        .flatten()
+        .flat_map(|d| d.files.iter().map(|(_, p)| p))
         .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
     expected.sort();
@@ -489,7 +488,7 @@ fn a_generated_region_of_twelve_departments_adds_up() {
         outcome.diagnostics.first().map(|d| &d.message)
     );
     let summary = outcome.departments.iter().find(|d| d.is_summary()).unwrap();
-    let rows = sheet(summary.documents[0].xlsx.as_ref().unwrap());
+    let rows = sheet(summary.documents[0].file("xlsx").unwrap());
     let money_col = rows
         .iter()
         .find(|r| r.iter().any(|c| text(c) == "其他资金"))
@@ -509,7 +508,7 @@ fn a_generated_region_of_twelve_departments_adds_up() {
         Some(sum.normalize())
     );
     let pdf = std::process::Command::new("pdftotext")
-        .arg(&summary.documents[0].pdf)
+        .arg(summary.documents[0].primary())
         .arg("-")
         .output()
         .unwrap();

@@ -50,9 +50,9 @@ fn the_library_builds_the_sample_corpus() {
         assert_eq!(d.status, DeptStatus::Built, "{}", d.name);
         assert!(!d.documents.is_empty(), "{}", d.name);
         for doc in &d.documents {
-            let pdf = std::fs::read(&doc.pdf).unwrap();
-            assert!(pdf.starts_with(b"%PDF-"), "{}", doc.pdf.display());
-            let xlsx = std::fs::read(doc.xlsx.as_ref().unwrap()).unwrap();
+            let pdf = std::fs::read(doc.primary()).unwrap();
+            assert!(pdf.starts_with(b"%PDF-"), "{}", doc.primary().display());
+            let xlsx = std::fs::read(doc.file("xlsx").unwrap()).unwrap();
             assert!(xlsx.starts_with(b"PK"), "xlsx is a zip");
             files += 2;
         }
@@ -85,9 +85,9 @@ fn previews_are_the_pages_of_the_pdf_with_their_text() {
     let built = ws.build(&BuildOptions::default(), &quiet);
     assert!(!built.failed());
     let doc = &built.departments[0].documents[0];
-    let pages = ws.pages(&doc.pdf).expect("the document was planned");
+    let pages = ws.pages(doc.primary()).expect("the document was planned");
     let pdf_pages = std::process::Command::new("pdfinfo")
-        .arg(&doc.pdf)
+        .arg(doc.primary())
         .output()
         .expect("pdfinfo (poppler-utils) is installed");
     let info = String::from_utf8_lossy(&pdf_pages.stdout);
@@ -107,7 +107,41 @@ fn previews_are_the_pages_of_the_pdf_with_their_text() {
     // Asked again after a rebuild that changed nothing: the same pages, not laid out again.
     let again = ws.build(&BuildOptions::default(), &quiet);
     assert_eq!(again.written, 0);
-    let kept = ws.pages(&doc.pdf).unwrap();
+    let kept = ws.pages(doc.primary()).unwrap();
     assert!(std::sync::Arc::ptr_eq(&pages, &kept));
     assert!(ws.pages(Path::new("/nowhere.pdf")).is_none());
+}
+
+#[test]
+fn a_build_that_cannot_run_says_why_as_a_typed_error_and_prints_nothing() {
+    // The output directory held by another build: the library's outcome carries the typed
+    // reason (what a front end prints), and the run writes nothing.
+    let out = tempfile::tempdir().unwrap();
+    let held = jixiao::write::lock_out(out.path()).expect("the test takes the lock");
+    let mut ws = workspace(&repo().join("data"), out.path());
+    let events = std::sync::Mutex::new(Vec::new());
+    let on = |e: &Event| events.lock().unwrap().push(e.to_string());
+    let outcome = ws.build(&BuildOptions::default(), &on);
+    match &outcome.fatal {
+        Some(jixiao::workspace::Fatal::Busy { out: locked, .. }) => {
+            assert_eq!(locked, out.path())
+        }
+        other => panic!("expected Fatal::Busy, got {other:?}"),
+    }
+    let shown = outcome.fatal.as_ref().unwrap().to_string();
+    assert!(shown.starts_with("另一个 jixiao 构建正在写入 "), "{shown}");
+    assert!(
+        shown.ends_with("本次构建未执行，请等它结束后再试"),
+        "{shown}"
+    );
+    assert!(outcome.failed());
+    assert!(
+        outcome
+            .departments
+            .iter()
+            .all(|d| d.status != DeptStatus::Built),
+        "nothing built"
+    );
+    assert_eq!(outcome.written, 0);
+    drop(held);
 }

@@ -1,0 +1,64 @@
+//! The plan phase's error.
+
+use crate::style::{LoadedStyle, SText};
+
+/// Why a department or a region's summaries could not be planned (the plan phase's error): a
+/// style pattern that could not be rendered, with where it is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlanError {
+    /// A pattern of a department style (`style.yaml`), at its line and column.
+    Pattern {
+        file: std::path::PathBuf,
+        line: u64,
+        column: u64,
+        pattern: String,
+        reason: String,
+    },
+    /// A pattern of a region's summary style, named by its key.
+    RegionPattern {
+        style: String,
+        pattern: String,
+        reason: String,
+    },
+    /// A region summary style's chart names a field its table does not show.
+    ChartField { style: String, field: String },
+}
+
+impl PlanError {
+    pub fn pattern(style: &LoadedStyle, pattern: &SText, err: &minijinja::Error) -> PlanError {
+        let at = pattern.referenced;
+        PlanError::Pattern {
+            file: style.dir.join("style.yaml"),
+            line: at.line(),
+            column: at.column(),
+            pattern: pattern.value.clone(),
+            reason: err.to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for PlanError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PlanError::Pattern {
+                file,
+                line,
+                column,
+                pattern,
+                reason,
+            } => write!(
+                f,
+                "{}:{line}:{column}：样式模式“{pattern}”无法生成：{reason}",
+                crate::diag::display_path(file)
+            ),
+            PlanError::RegionPattern {
+                style,
+                pattern,
+                reason,
+            } => write!(f, "汇总样式 {style} 的模式“{pattern}”：{reason}"),
+            PlanError::ChartField { field, .. } => write!(f, "图表字段 {field} 不在表中"),
+        }
+    }
+}
+
+impl std::error::Error for PlanError {}
