@@ -67,6 +67,9 @@ pub(super) struct Tools {
     pub fonts: Arc<FontSet>,
     /// The data files with characters no font can draw (JX120): refused.
     pub glyph_failed: BTreeSet<FileId>,
+    /// The data files whose style has a page template that did not load (JX507): refused,
+    /// never laid out with a template that is not there.
+    pub template_failed: BTreeSet<FileId>,
     /// What every document depends on besides its plan and template ([`lib_hash`]).
     pub lib_hash: String,
     pub engine: Arc<Engine>,
@@ -78,9 +81,12 @@ pub(super) struct Tools {
 }
 
 impl Tools {
-    /// Whether `d` is refused: errors in its data, or characters no font can draw.
+    /// Whether `d` is refused: errors in its data, characters no font can draw, or a page
+    /// template of its style that did not load (reported as JX507 at the template).
     pub fn refused(&self, d: &Dept) -> bool {
-        d.errors > 0 || self.glyph_failed.contains(&d.src.file)
+        d.errors > 0
+            || self.glyph_failed.contains(&d.src.file)
+            || self.template_failed.contains(&d.src.file)
     }
 }
 
@@ -250,6 +256,42 @@ impl Workspace {
             );
             diagnostics.push(d);
         }
+        // A department whose style names a page template that did not load (its problem is
+        // reported at the template, JX507) is refused here, with one line at its 样式 that
+        // says why, rather than failing in the renderer.
+        let mut template_failed = BTreeSet::new();
+        for d in &checked.departments {
+            let broken: Vec<&str> = d
+                .style
+                .style
+                .documents
+                .iter()
+                .map(|doc| doc.template.value.as_str())
+                .filter(|t| {
+                    prepared
+                        .templates
+                        .source(&format!("{}/{t}", d.style.key))
+                        .is_none()
+                })
+                .collect();
+            if broken.is_empty() {
+                continue;
+            }
+            template_failed.insert(d.src.file);
+            let files: Vec<String> = broken
+                .iter()
+                .map(|t| format!("templates/{}/{t}", d.style.key))
+                .collect();
+            diagnostics.push(Diagnostic::new(
+                &rules::TEMPLATE_ERROR,
+                crate::load::span_pos(prepared.sources(), d.src.file, &d.src.style.referenced),
+                format!(
+                    "样式“{}”的页面模板 {} 无法使用（见对它的报告），本部门的表格没有生成",
+                    d.style.key,
+                    files.join("、")
+                ),
+            ));
+        }
         // The documents' dates (see `dates`): a department's last commit, unless
         // SOURCE_DATE_EPOCH fixes them all.
         let committed = match (build, inputs.fixed_date()) {
@@ -267,6 +309,7 @@ impl Workspace {
         Step::Done(Tools {
             fonts,
             glyph_failed,
+            template_failed,
             lib_hash,
             engine,
             committed,

@@ -493,3 +493,36 @@ fn files_a_department_no_longer_makes_are_removed() {
     );
     assert!(!err.contains("删除 "), "{err}");
 }
+
+/// A page template with a syntax error is reported once, in Chinese, at its line; the
+/// departments of its style are refused with one line that says why, and are never laid out
+/// with a template that is not there (no "template … does not exist"); other styles build.
+#[test]
+fn a_broken_page_template_refuses_its_departments_and_says_why_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    common::copy_dir(&repo().join("templates"), &root.join("templates"));
+    let template = root.join("templates/xinjiang/target.typ.j2");
+    let mut text = fs::read_to_string(&template).unwrap();
+    text.push_str("{% if 年度 %}\n");
+    fs::write(&template, text).unwrap();
+    fs::create_dir(root.join("data")).unwrap();
+    for f in ["2023-kuerle-xinfangju.yaml", "2025-pingluo-rendaban.yaml"] {
+        fs::copy(repo().join("data").join(f), root.join("data").join(f)).unwrap();
+    }
+    let o = Command::new(env!("CARGO_BIN_EXE_jixiao"))
+        .current_dir(root)
+        .args(["build", "data", "--out", "out"])
+        .output()
+        .unwrap();
+    let err = stderr_of(&o);
+    assert!(!o.status.success(), "{err}");
+    assert!(err.contains("模板在结尾前缺少收尾"), "{err}");
+    assert!(err.contains("本部门的表格没有生成"), "{err}");
+    for english in ["does not exist", "template not found", "找不到模板"] {
+        assert!(!err.contains(english), "“{english}” in:\n{err}");
+    }
+    let built = common::outputs_below(&root.join("out"));
+    assert!(built.iter().any(|p| p.to_string_lossy().contains("平罗县")), "{built:?}");
+    assert!(!built.iter().any(|p| p.to_string_lossy().contains("信访局")), "{built:?}");
+}
