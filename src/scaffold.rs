@@ -826,7 +826,7 @@ pub fn new_department(style: &LoadedStyle, name: &str, year: u32, schema: &str) 
     }
     // The department-wide part, where a document of the style prints it: written out where
     // the style requires it, otherwise a commented block.
-    let prints_wide = s.documents.iter().any(|d| d.only == Only::DepartmentWide);
+    let prints_wide = s.documents.iter().any(|d| d.only.prints_wide());
     if s.department.required || prints_wide {
         let mut w = String::new();
         line(

@@ -158,6 +158,69 @@ fn workbook(file: &str) -> Vec<(String, Sheet)> {
     out
 }
 
+// ---------------------------------------------------------------------------------------------
+// 部门整体支出绩效自评表 (only: department_wide_evaluated; a money block of 部门整体)
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn department_self_evaluation_prints_the_parts_money_and_sums_its_scores() {
+    let book = workbook(&format!("{DEPT_EVAL}.xlsx"));
+    let s = &book[0].1;
+    // The money block: the total row first, then the sources the part fills, in 元.
+    let budget = s.find("全年预算数");
+    let total = s.find("合计");
+    assert_eq!(total.0, budget.0 + 1);
+    let own = s.find("其中：财政资金");
+    let other = s.find("其他资金");
+    assert_eq!((own.0, other.0), (total.0 + 1, total.0 + 2));
+    assert!(s.find_all("财政专户管理资金").is_empty(), "sources: filled");
+    assert_close(
+        s.number((own.0, budget.1)),
+        1_000_000.0,
+        "财政资金 全年预算",
+    );
+    assert_close(
+        s.number((other.0, budget.1 + 1)),
+        25_000.0,
+        "其他资金 全年执行",
+    );
+    assert_close(s.number((total.0, budget.1)), 1_025_000.0, "合计 全年预算");
+    assert_close(
+        s.number((total.0, budget.1 + 1)),
+        985_000.0,
+        "合计 全年执行",
+    );
+    assert!(s.formula((total.0, budget.1)).starts_with("SUM("));
+    // 执行率 per row, a formula; 得分 only on the total row (full marks from 95%).
+    assert_close(
+        s.number((total.0, budget.1 + 2)),
+        985_000.0 / 1_025_000.0,
+        "执行率",
+    );
+    assert!(s.formula((total.0, budget.1 + 2)).contains('/'));
+    let exec = (total.0, budget.1 + 3);
+    assert_close(s.number(exec), 10.0, "执行得分");
+    s.assert_blank((own.0, budget.1 + 3), "a source row's 得分");
+    // The part's indicators, then 总分: the grade, 100 points, the sum of every printed score.
+    s.find("举办赛事场次");
+    let sum = s.find("总分");
+    assert_eq!(s.text((sum.0, sum.1 + 3)), "优");
+    assert_close(s.number((sum.0, sum.1 + 4)), 100.0, "总分值");
+    let score = (sum.0, sum.1 + 5);
+    assert_close(s.number(score), 97.0, "总分");
+    let f = s.formula(score);
+    assert!(f.starts_with("SUM("), "总分: {f}");
+    let exec_cell = format!(
+        "{}{}",
+        char::from(b'A' + u8::try_from(exec.1).unwrap()),
+        exec.0 + 1
+    );
+    assert!(
+        f.contains(&exec_cell),
+        "总分 {f} sums the execution score {exec_cell}"
+    );
+}
+
 impl Sheet {
     /// The position of the first cell whose text is `text`.
     fn find(&self, text: &str) -> Pos {
@@ -262,6 +325,7 @@ const SELF_EVAL: &str = "项目支出绩效自评表";
 const TARGET: &str = "2024年项目支出绩效目标表";
 const SUMMARY: &str = "项目绩效目标汇总表";
 const DEPT_WIDE: &str = "部门整体支出绩效目标表";
+const DEPT_EVAL: &str = "部门整体支出绩效自评表";
 
 // ---------------------------------------------------------------------------------------------
 // The build
@@ -281,7 +345,7 @@ fn fixture_checks_clean_and_builds_every_document() {
     // to warn JX415 that the units differ).
     assert!(err.contains("0 个错误，0 个警告"), "{err}");
     let dir = built();
-    for stem in [SELF_EVAL, TARGET, SUMMARY, DEPT_WIDE] {
+    for stem in [SELF_EVAL, TARGET, SUMMARY, DEPT_WIDE, DEPT_EVAL] {
         for ext in ["pdf", "xlsx"] {
             let f = dir.join(format!("{stem}.{ext}"));
             assert!(f.is_file(), "{} was not written", f.display());
@@ -875,6 +939,29 @@ fn a_misspelt_direction_is_reported_in_the_style() {
     assert!(!o.status.success());
     assert!(err.contains("JX501") && err.contains("postive"), "{err}");
     assert!(err.contains("every/style.yaml"), "{err}");
+}
+
+#[test]
+fn a_money_block_in_a_department_document_must_say_whose_money() {
+    let templates = variant("money-source", |s| {
+        s.replacen(
+            "          source: 部门整体\n          label: \"部门",
+            "          label: \"部门",
+            1,
+        )
+    });
+    let o = jixiao(&[
+        "check".as_ref(),
+        fixture().join("data").as_os_str(),
+        "--templates".as_ref(),
+        templates.as_os_str(),
+    ]);
+    let err = stderr(&o);
+    assert!(!o.status.success());
+    assert!(
+        err.contains("JX506") && err.contains("source: 部门整体"),
+        "{err}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
