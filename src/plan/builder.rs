@@ -327,6 +327,11 @@ impl<'d, 'a> Builder<'d, 'a> {
                     None => Cell::empty(col),
                 };
             }
+            ["项目", "中期资金", key] => {
+                // A number cell, as the style prints money; not bound in the twin.
+                let v = p.and_then(|p| p.mid_funds.as_ref()?.amount(key));
+                return v.map_or_else(|| Cell::empty(col), |v| money(style, col, v));
+            }
             ["自评", "资金", key, measure] => {
                 let Some(e) = eval else {
                     return Cell::empty(col);

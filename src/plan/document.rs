@@ -177,6 +177,7 @@ fn section(
             let owner = match m.value.source {
                 IndicatorSource::Project => project.map(money::Owner::project),
                 IndicatorSource::DepartmentWide => dept.wide.as_ref().map(money::Owner::wide),
+                IndicatorSource::MidTerm => project.and_then(money::Owner::mid),
             };
             if let Some(owner) = owner {
                 money::plan(&mut b, &m.value, &ctx, &owner)?;

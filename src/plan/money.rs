@@ -21,8 +21,8 @@ enum Line {
 }
 
 /// Whose money a block prints: a project's (its 资金 and 自评, bound to the data in the twin),
-/// or the department-wide part's (`部门整体`; its cells are not bound: the twin does not
-/// import the part yet).
+/// a project's 中期资金, or the department-wide part's (`部门整体`); the last two are not
+/// bound: the twin does not import them yet.
 pub struct Owner<'p, 'a> {
     funds: &'p Funds,
     eval: Option<&'p Eval<'a>>,
@@ -36,6 +36,15 @@ impl<'p, 'a> Owner<'p, 'a> {
             eval: p.eval.as_ref(),
             project: Some(p),
         }
+    }
+
+    /// A project's 中期资金 (no self-evaluation figures), where written.
+    pub fn mid(p: &'p Proj<'a>) -> Option<Self> {
+        Some(Owner {
+            funds: p.mid_funds.as_ref()?,
+            eval: None,
+            project: None,
+        })
     }
 
     pub fn wide(w: &'p Wide<'a>) -> Self {

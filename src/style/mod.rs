@@ -694,8 +694,8 @@ pub struct GridSpec {
     /// A total row after the grid: money and score columns summed.
     #[serde(default)]
     pub total: Option<TotalSpec>,
-    /// Whose indicators the rows are: each project's (default), or the department-wide
-    /// part's (`部门整体`).
+    /// Whose indicators the rows are: each project's (default), each project's medium-term
+    /// ones (`中期`), or the department-wide part's (`部门整体`).
     #[serde(default)]
     pub source: IndicatorSource,
 }
@@ -708,6 +708,10 @@ pub enum IndicatorSource {
     Project,
     #[serde(rename = "部门整体")]
     DepartmentWide,
+    /// A project's medium- (or long-) term block: a grid prints its `中期指标`, a money block
+    /// its `中期资金`.
+    #[serde(rename = "中期")]
+    MidTerm,
 }
 
 #[derive(Debug, Clone, Deserialize)]

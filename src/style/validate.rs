@@ -206,7 +206,7 @@ fn document(cx: &mut Cx, style: &LoadedStyle, patterns: &mut Patterns, doc: &Doc
             tasks_block(cx, style, patterns, t, width, page);
         }
         if let Some(m) = &block.money {
-            if !per_project && m.value.source == IndicatorSource::Project {
+            if !per_project && m.value.source != IndicatorSource::DepartmentWide {
                 cx.emit_help(
                     &rules::STYLE_CONFLICT,
                     m,
@@ -465,7 +465,7 @@ fn grid_block(
         ..Scope::default()
     };
     let row = Scope {
-        project: spec.source == IndicatorSource::Project,
+        project: spec.source != IndicatorSource::DepartmentWide,
         indicator: true,
         ..Scope::default()
     };

@@ -221,6 +221,56 @@ fn department_self_evaluation_prints_the_parts_money_and_sums_its_scores() {
     );
 }
 
+// ---------------------------------------------------------------------------------------------
+// 中期与年度绩效目标表 (a money block and a grid with source: 中期, then the 年度 grid)
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn medium_term_and_annual_blocks_print_one_after_the_other_each_merged() {
+    let book = workbook(&format!("{MID}.xlsx"));
+    let s = sheet(&book, "体育场馆维修");
+    // 中期资金总额 beside 年度资金总额, both numbers in 元.
+    let mid = s.find("中期资金总额");
+    assert_close(s.number((mid.0, mid.1 + 1)), 440_002.1, "中期资金总额");
+    assert_close(s.number((mid.0, mid.1 + 3)), 220_001.05, "年度资金总额");
+    // 中期目标 numbered beside the 年度 goal.
+    s.find("目标1：两年内完成全市三座体育场馆的维修改造。\n目标2：场馆全年开放，服务群众健身。");
+    // The money block of 中期资金: the total a SUM over the two filled sources.
+    let total = s.find("合计");
+    assert_close(s.number((total.0, total.1 + 1)), 440_002.1, "中期资金 合计");
+    assert!(s.formula((total.0, total.1 + 1)).starts_with("SUM("));
+    assert_close(
+        s.number((total.0 + 2, total.1 + 1)),
+        40_002.0,
+        "中期 其他资金",
+    );
+    // The 中期 block: its label and its 一级 and 二级 merged over their rows, then the 年度 block
+    // with its own label; no indicator of one block appears in the other.
+    let mid_label = s.find("中期\n指标");
+    let first = s.find("维修场馆数量");
+    assert_eq!(first.0, mid_label.0);
+    assert_eq!(s.rowspan(mid_label), 3);
+    assert_eq!(
+        s.rowspan((first.0, first.1 - 2)),
+        2,
+        "预期产出指标 over two 中期 rows"
+    );
+    assert_eq!(
+        s.rowspan((first.0, first.1 - 1)),
+        2,
+        "数量指标 over two 中期 rows"
+    );
+    assert_eq!(s.text((first.0, first.1 + 1)), "=3座");
+    let year_label = s.find("年度\n指标");
+    assert_eq!(year_label.0, mid_label.0 + 3);
+    assert_eq!(s.rowspan(year_label), 3);
+    assert_eq!(s.find("维修面积").0, year_label.0);
+    assert!(s.find("场馆年开放天数").0 < year_label.0);
+    // A project without a 中期 block prints its 中期 rows blank.
+    let other = sheet(&book, "青少年体育培训");
+    other.assert_blank((other.find("中期资金总额").0, mid.1 + 1), "中期资金总额");
+}
+
 impl Sheet {
     /// The position of the first cell whose text is `text`.
     fn find(&self, text: &str) -> Pos {
@@ -326,6 +376,7 @@ const TARGET: &str = "2024年项目支出绩效目标表";
 const SUMMARY: &str = "项目绩效目标汇总表";
 const DEPT_WIDE: &str = "部门整体支出绩效目标表";
 const DEPT_EVAL: &str = "部门整体支出绩效自评表";
+const MID: &str = "中期与年度绩效目标表";
 
 // ---------------------------------------------------------------------------------------------
 // The build
@@ -345,7 +396,7 @@ fn fixture_checks_clean_and_builds_every_document() {
     // to warn JX415 that the units differ).
     assert!(err.contains("0 个错误，0 个警告"), "{err}");
     let dir = built();
-    for stem in [SELF_EVAL, TARGET, SUMMARY, DEPT_WIDE, DEPT_EVAL] {
+    for stem in [SELF_EVAL, TARGET, SUMMARY, DEPT_WIDE, DEPT_EVAL, MID] {
         for ext in ["pdf", "xlsx"] {
             let f = dir.join(format!("{stem}.{ext}"));
             assert!(f.is_file(), "{} was not written", f.display());
