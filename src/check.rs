@@ -40,6 +40,10 @@ pub struct Proj<'a> {
     /// as the style says.
     pub indicators: Vec<Ind<'a>>,
     pub funds: Funds,
+    /// 中期指标 in print order, checked as the 年度 ones but without weights.
+    pub mid_indicators: Vec<Ind<'a>>,
+    /// 中期资金, where written.
+    pub mid_funds: Option<Funds>,
     pub eval: Option<Eval<'a>>,
     /// The extra fields the style declares, as `(key, value)`.
     pub extras: Vec<(String, String)>,
@@ -587,17 +591,58 @@ fn check_project<'a>(cx: &mut Cx, p: &'a Project, style: &LoadedStyle) -> Proj<'
                     }
                 }
             },
+            None if key == "中期目标" => match &p.mid_goals {
+                None => cx.emit_help(
+                    &rules::MISSING_FIELD,
+                    &p.name,
+                    format!("项目“{pname}”缺少“中期目标”（样式“{}”要求填写）", style.key),
+                    "在该项目下写 中期目标: …（可写成每行一个“目标N”的列表）",
+                ),
+                Some(g) => {
+                    if g.value.texts().iter().all(|t| t.trim().is_empty()) {
+                        cx.emit(&rules::EMPTY_TEXT, g, "中期目标为空");
+                    }
+                }
+            },
+            None if key == "中期资金" && p.mid_funds.is_none() => cx.emit_help(
+                &rules::MISSING_FIELD,
+                &p.name,
+                format!("项目“{pname}”缺少“中期资金”（样式“{}”要求填写）", style.key),
+                "在该项目下写 中期资金: 按来源的金额（万元），写法与 资金 相同",
+            ),
+            None if key == "中期指标" && p.mid_indicators.is_empty() => cx.emit_help(
+                &rules::MISSING_FIELD,
+                &p.name,
+                format!("项目“{pname}”缺少“中期指标”（样式“{}”要求填写）", style.key),
+                "在该项目下写 中期指标: 列表，每条写法与 指标 相同（不写权重）",
+            ),
             None => {}
         }
     }
     let funds = check_funds(cx, &p.funds, style, Some("项目"));
+    let mid_funds = p.mid_funds.as_ref().map(|m| {
+        let mid = check_funds(cx, m, style, None);
+        if mid.total < funds.total {
+            let msg = format!(
+                "项目“{pname}”的中期资金 {} 万元少于年度资金 {} 万元",
+                fmt_decimal(mid.total),
+                fmt_decimal(funds.total)
+            );
+            match m.value.total() {
+                Some(t) => cx.emit(&rules::MID_FUNDS_BELOW, t, msg),
+                None => cx.emit(&rules::MID_FUNDS_BELOW, m, msg),
+            }
+        }
+        mid
+    });
     let who = format!("项目“{pname}”");
     let owner = Owner {
         at: &p.name,
         who: &who,
         each: "每个项目",
     };
-    let mut indicators = check_indicators(cx, owner, &p.indicators, style);
+    let mut indicators = check_indicators(cx, owner, &p.indicators, style, false);
+    let mid_indicators = check_indicators(cx, owner, &p.mid_indicators, style, true);
     let extras = check_extras(
         cx,
         &p.extras(Level::Project),
@@ -614,6 +659,8 @@ fn check_project<'a>(cx: &mut Cx, p: &'a Project, style: &LoadedStyle) -> Proj<'
         src: p,
         indicators,
         funds,
+        mid_indicators,
+        mid_funds,
         eval,
         extras,
     }
@@ -832,11 +879,15 @@ fn is_cost(level1: &str, level2: Option<&str>) -> bool {
     level1 == "成本指标" || level2.is_some_and(|l| l.contains("成本指标"))
 }
 
+/// Checks a block of indicators against the taxonomy and the style. `mid`: the 中期 (or 长期)
+/// block, which carries no weights (one written is JX216) and is not held to the style's
+/// required 一级, minimum count or weight totals, which are the 年度 block's.
 fn check_indicators<'a>(
     cx: &mut Cx,
     owner: Owner,
     indicators: &'a [Indicator],
     style: &LoadedStyle,
+    mid: bool,
 ) -> Vec<Ind<'a>> {
     let Owner { at, who, each } = owner;
     let math = style.style.math_symbols;
@@ -944,6 +995,9 @@ fn check_indicators<'a>(
             );
         }
         for key in style.style.required_fields.iter().map(|k| k.value.as_str()) {
+            if mid && key == "权重" {
+                continue;
+            }
             if indicator_field(ind, key) == Some(false) {
                 cx.emit_help(
                     &rules::MISSING_FIELD,
@@ -1019,8 +1073,20 @@ fn check_indicators<'a>(
             }
             check_weak_target(cx, ind, *op, &tv);
         }
-        let weight = ind.weight.as_ref().map(|w| w.value.0);
+        if mid && let Some(w) = &ind.weight {
+            cx.emit(
+                &rules::MID_WEIGHT,
+                w,
+                format!(
+                    "中期指标“{}”写了权重 {}",
+                    ind.name.value.trim(),
+                    fmt_decimal(w.value.0)
+                ),
+            );
+        }
+        let weight = ind.weight.as_ref().map(|w| w.value.0).filter(|_| !mid);
         if let Some(w) = &ind.weight
+            && !mid
             && w.value.0 <= Decimal::ZERO
         {
             cx.emit(
@@ -1057,6 +1123,9 @@ fn check_indicators<'a>(
         out.sort_by_key(|(a, b, _)| (*a, *b));
     }
     let inds: Vec<Ind<'a>> = out.into_iter().map(|(_, _, i)| i).collect();
+    if mid {
+        return inds;
+    }
 
     // Required 一级 levels and minimum count.
     for l1 in style.style.required_level1.iter().map(|l| &l.value) {

@@ -212,6 +212,9 @@ pub static FIELDS: &[Field] = &[
     f(L::Project, "资金", S::Money, Required, Model, "按资金来源的金额（万元，精确小数）；“合计”可选，工具按各来源相加后核对", ""),
     f(L::Project, "总体目标", S::Goals, ByStyle, Model, "年度总体目标：一段文字，或每项一个“目标N”的列表", "保障人大代表依法履职"),
     f(L::Project, "指标", S::Records(L::Indicator), Required, Model, "绩效指标列表，一行一条三级指标", ""),
+    f(L::Project, "中期目标", S::Goals, ByStyle, Model, "中期（或长期）总体目标，印在年度总体目标旁：一段文字，或每项一个“目标N”的列表", "三年内建成覆盖全市的代表联络站网络"),
+    f(L::Project, "中期资金", S::Money, ByStyle, Model, "中期资金总额，按资金来源（万元）；“合计”可选；不应少于年度资金", ""),
+    f(L::Project, "中期指标", S::Records(L::Indicator), ByStyle, Model, "中期（或长期）绩效指标，写法与指标相同，按同一指标体系检查；不写权重（权重只在年度指标上）", ""),
     f(L::Project, "自评", S::Record(L::Eval), Optional, Model, "年度结束后的自评（只引用已批复的指标）", ""),
     // An indicator.
     f(L::Indicator, "一级", S::Text, Required, Model, "一级指标", "产出指标"),

@@ -211,6 +211,13 @@ pub struct Project {
     pub goals: Option<Spanned<Goals>>,
     /// 指标
     pub indicators: Vec<Indicator>,
+    /// 中期目标: the medium- (or long-) term goal beside the 年度 one.
+    pub mid_goals: Option<Spanned<Goals>>,
+    /// 中期资金: the medium-term money by source.
+    pub mid_funds: Option<Spanned<Sources<Num>>>,
+    /// 中期指标: the medium-term indicators, checked against the taxonomy as the 年度 ones but
+    /// carrying no weights.
+    pub mid_indicators: Vec<Indicator>,
     /// 自评
     pub eval: Option<SelfEval>,
     /// The text fields kept by key: the catalogue's ([`crate::fields::Store::Texts`]: 实施单位,

@@ -117,6 +117,8 @@ rules! {
     WEAK_TARGET = "JX214", Warning, "正向指标的指标值低于上年完成值（目标偏低）",
         Some("核实指标值；目标一般不应低于上年实际完成水平");
     LEVEL2_MISSING = "JX215", Error, "本样式要求填写二级指标", None;
+    MID_WEIGHT = "JX216", Warning, "中期指标写了权重（权重只在年度指标上）",
+        Some("删去这一条中期指标的 权重：中期指标不计分，权重写在年度的 指标 上");
 
     MONEY_SUM = "JX301", Error, "金额合计与各来源之和不符", None;
     MONEY_SOURCE = "JX302", Error, "本样式没有这一资金来源栏", None;
@@ -128,6 +130,8 @@ rules! {
         Some("金额以万元为单位：以元计的金额除以 10000（1,250,000 元写 125）；确实如此时可不改");
     MONEY_ZERO = "JX307", Warning, "预算金额为 0",
         Some("填写项目的预算金额（万元）；空白表格待填时可暂不处理");
+    MID_FUNDS_BELOW = "JX308", Warning, "中期资金少于年度资金",
+        Some("中期资金是整个中期（如三年）的总额，通常不少于当年的资金；核对 中期资金 与 资金");
 
     EVAL_UNKNOWN_INDICATOR = "JX401", Error, "自评引用的指标不存在",
         Some("写所引用指标的三级名称；同名时写 二级/三级");

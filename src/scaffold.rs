@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use rust_decimal::Decimal;
 
 use crate::fields::{self, Level, describe};
-use crate::style::{LoadedStyle, Only, Styles};
+use crate::style::{IndicatorSource, LoadedStyle, Only, Styles};
 use crate::write::{Dir, FsError};
 use crate::yaml_out::scalar;
 
@@ -418,14 +418,22 @@ pub fn used_paths(style: &LoadedStyle) -> BTreeSet<String> {
                 }
             }
             if let Some(m) = &block.money {
+                // Whose money the block prints: the project's, its 中期资金, or 部门整体's.
+                let (budget, eval) = match m.value.source {
+                    IndicatorSource::Project => ("项目.资金", Some("自评.资金")),
+                    IndicatorSource::MidTerm => ("项目.中期资金", None),
+                    IndicatorSource::DepartmentWide => {
+                        ("部门整体.资金", Some("部门整体.自评.资金"))
+                    }
+                };
                 for measure in &m.value.measures {
                     match measure.field.as_ref().map(|f| f.value.as_str()) {
                         Some("预算") => {
-                            out.insert("项目.资金".into());
+                            out.insert(budget.into());
                         }
                         Some("年初预算" | "全年预算" | "全年执行" | "执行率" | "执行得分") =>
                         {
-                            out.insert("自评.资金".into());
+                            out.extend(eval.map(String::from));
                         }
                         _ => {}
                     }
@@ -435,6 +443,9 @@ pub fn used_paths(style: &LoadedStyle) -> BTreeSet<String> {
                 }
             }
             if let Some(g) = &block.grid {
+                if g.value.source == IndicatorSource::MidTerm {
+                    out.insert("项目.中期指标".into());
+                }
                 for c in &g.value.columns {
                     if let Some(f) = &c.field {
                         out.insert(f.value.clone());
@@ -758,6 +769,49 @@ pub fn new_department(style: &LoadedStyle, name: &str, year: u32, schema: &str) 
             }
         }
     }
+    // The medium-term block, where the style requires or prints it: written out where required,
+    // otherwise commented out.
+    let mid_keys = ["中期目标", "中期资金", "中期指标"];
+    let prints_mid = mid_keys.iter().any(|k| reads(&used, &format!("项目.{k}")))
+        || reads(&used, "项目.中期目标列表");
+    if prints_mid || mid_keys.iter().any(|k| required(k)) {
+        for k in mid_keys {
+            let mut m = String::new();
+            match k {
+                "中期目标" => {
+                    line(&mut m, 4, k, "", "中期（或长期）目标，每行一个“目标N”");
+                    let _ = writeln!(m, "      - \"\"");
+                }
+                "中期资金" => {
+                    line(&mut m, 4, k, "", "中期资金总额，万元，写法与 资金 相同");
+                    for src in if sources.is_empty() {
+                        vec!["合计"]
+                    } else {
+                        sources.clone()
+                    } {
+                        line(&mut m, 6, &scalar(src, false), "0", "");
+                    }
+                }
+                _ => {
+                    line(&mut m, 4, k, "", "中期指标，写法与 指标 相同，不写权重");
+                    let l1 = names.first().copied().unwrap_or_default();
+                    let l2 = if s.level2 { "二级: \"\", " } else { "" };
+                    let _ = writeln!(
+                        m,
+                        "      - {{一级: {}, {l2}三级: \"\", 指标值: \"\"}}",
+                        scalar(l1, false)
+                    );
+                }
+            }
+            if required(k) {
+                o.push_str(&m);
+            } else {
+                for l in m.lines() {
+                    let _ = writeln!(o, "    # {}", l.strip_prefix("    ").unwrap_or(l));
+                }
+            }
+        }
+    }
     // The self-evaluation: written out where every document needs it; otherwise a commented
     // block to fill in at year end.
     let evaluated = s.documents.iter().all(|d| d.only == Only::Evaluated);
@@ -826,7 +880,7 @@ pub fn new_department(style: &LoadedStyle, name: &str, year: u32, schema: &str) 
     }
     // The department-wide part, where a document of the style prints it: written out where
     // the style requires it, otherwise a commented block.
-    let prints_wide = s.documents.iter().any(|d| d.only == Only::DepartmentWide);
+    let prints_wide = s.documents.iter().any(|d| d.only.prints_wide());
     if s.department.required || prints_wide {
         let mut w = String::new();
         line(

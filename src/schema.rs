@@ -288,6 +288,13 @@ fn style_definitions(style: &LoadedStyle, prefix: &str, defs: &mut Map<String, V
     if !level2_rules.is_empty() {
         indicator["allOf"] = json!(level2_rules);
     }
+    // A medium-term indicator: the same, but weights belong to the 年度 block only.
+    let mut mid_indicator = indicator.clone();
+    mid_indicator["description"] = json!("一条中期（或长期）三级指标（不写权重）");
+    if let Some(r) = mid_indicator["required"].as_array_mut() {
+        r.retain(|k| k != "权重");
+    }
+    defs.insert(format!("{prefix}_mid_indicator"), mid_indicator);
     defs.insert(format!("{prefix}_indicator"), indicator);
 
     // Money.
@@ -442,6 +449,25 @@ fn style_definitions(style: &LoadedStyle, prefix: &str, defs: &mut Map<String, V
             "description": describe(Level::Project, "指标"),
             "minItems": min_items,
             "items": reference("indicator"),
+        }),
+    );
+    proj.insert(
+        "中期目标".into(),
+        json!({
+            "description": describe(Level::Project, "中期目标"),
+            "anyOf": [
+                {"type": ["string", "number", "boolean", "null"]},
+                {"type": "array", "items": {"type": ["string", "number", "boolean"]}},
+            ],
+        }),
+    );
+    proj.insert("中期资金".into(), reference("funds"));
+    proj.insert(
+        "中期指标".into(),
+        json!({
+            "type": "array",
+            "description": describe(Level::Project, "中期指标"),
+            "items": reference("mid_indicator"),
         }),
     );
     proj.insert("自评".into(), reference("eval"));

@@ -210,7 +210,19 @@ fn project(out: &mut String, p: &Project) {
     }
     money(out, "资金", &p.funds.value, "    ");
     goals(out, "总体目标", p.goals.as_ref().map(|g| &g.value), "    ");
-    indicators(out, &p.indicators, "    ");
+    indicators(out, "指标", &p.indicators, "    ");
+    goals(
+        out,
+        "中期目标",
+        p.mid_goals.as_ref().map(|g| &g.value),
+        "    ",
+    );
+    if let Some(m) = &p.mid_funds {
+        money(out, "中期资金", &m.value, "    ");
+    }
+    if !p.mid_indicators.is_empty() {
+        indicators(out, "中期指标", &p.mid_indicators, "    ");
+    }
     if let Some(e) = &p.eval {
         eval(out, e, "    ");
     }
@@ -248,11 +260,12 @@ fn goals(out: &mut String, name: &str, g: Option<&Goals>, pad: &str) {
 }
 
 /// `指标`, one indicator a line.
-fn indicators(out: &mut String, list: &[Indicator], pad: &str) {
+/// A list of indicators under `name` (`指标`, `中期指标`).
+fn indicators(out: &mut String, name: &str, list: &[Indicator], pad: &str) {
     if list.is_empty() {
-        let _ = writeln!(out, "{pad}指标: []");
+        let _ = writeln!(out, "{pad}{name}: []");
     } else {
-        let _ = writeln!(out, "{pad}指标:");
+        let _ = writeln!(out, "{pad}{name}:");
         for i in list {
             let _ = writeln!(out, "{pad}  - {}", indicator(i));
         }
@@ -300,7 +313,7 @@ fn wide(out: &mut String, w: &DeptWide) {
         "  ",
     );
     if !w.indicators.is_empty() {
-        indicators(out, &w.indicators, "  ");
+        indicators(out, "指标", &w.indicators, "  ");
     }
     if let Some(e) = &w.eval {
         eval(out, e, "  ");

@@ -73,7 +73,7 @@ pub(super) fn check<'a>(
     let mut indicators = if w.indicators.is_empty() {
         Vec::new()
     } else {
-        check_indicators(cx, owner, &w.indicators, style)
+        check_indicators(cx, owner, &w.indicators, style, false)
     };
     let eval = w
         .eval

@@ -460,6 +460,9 @@ impl Reader<'_> {
         };
         let goals = fs.get("总体目标").and_then(|n| self.goals(n));
         let indicators = self.records(&fs, "指标", |r, n| r.indicator(n));
+        let mid_goals = fs.get("中期目标").and_then(|n| self.goals(n));
+        let mid_funds = fs.get("中期资金").map(|n| self.money(n));
+        let mid_indicators = self.records(&fs, "中期指标", |r, n| r.indicator(n));
         let eval = fs.get("自评").and_then(|n| self.eval(n));
         let texts = self.texts(&fs, Level::Project);
         Some(Project {
@@ -467,6 +470,9 @@ impl Reader<'_> {
             funds,
             goals,
             indicators,
+            mid_goals,
+            mid_funds,
+            mid_indicators,
             eval,
             texts,
         })

@@ -24,6 +24,22 @@ pub struct Refs {
     pub scores: Vec<CellRef>,
     /// `自评.总分` cells.
     pub score_totals: Vec<(usize, usize)>,
+    /// The department-wide part's printed scores (its execution score and indicator scores),
+    /// kept apart from the projects' in a document that prints both.
+    pub wide_scores: Vec<CellRef>,
+    /// `部门整体.自评.总分` cells.
+    pub wide_score_totals: Vec<(usize, usize)>,
+}
+
+impl Refs {
+    /// The list a printed score is registered in: the department-wide part's or a project's.
+    pub fn scores_of(&mut self, wide: bool) -> &mut Vec<CellRef> {
+        if wide {
+            &mut self.wide_scores
+        } else {
+            &mut self.scores
+        }
+    }
 }
 
 /// What a field is evaluated against.
@@ -317,6 +333,11 @@ impl<'d, 'a> Builder<'d, 'a> {
                     None => Cell::empty(col),
                 };
             }
+            ["项目", "中期资金", key] => {
+                // A number cell, as the style prints money; not bound in the twin.
+                let v = p.and_then(|p| p.mid_funds.as_ref()?.amount(key));
+                return v.map_or_else(|| Cell::empty(col), |v| money(style, col, v));
+            }
             ["自评", "资金", key, measure] => {
                 let Some(e) = eval else {
                     return Cell::empty(col);
@@ -380,7 +401,8 @@ impl<'d, 'a> Builder<'d, 'a> {
                     .and_then(|r| r.score)
                 {
                     Some(s) => {
-                        self.refs.scores.push((row, col));
+                        // A grid of the department-wide part has no project.
+                        self.refs.scores_of(p.is_none()).push((row, col));
                         score(col, s)
                     }
                     None => Cell::empty(col),
@@ -458,7 +480,11 @@ impl<'d, 'a> Builder<'d, 'a> {
             }
             ["自评", "总分"] => {
                 return match eval.and_then(|e| e.total_score) {
-                    Some(t) => score(col, t),
+                    Some(t) => {
+                        // Made a SUM over the part's printed scores once the section is planned.
+                        self.refs.wide_score_totals.push((self.rows.len(), col));
+                        score(col, t)
+                    }
                     None => Cell::empty(col),
                 };
             }
@@ -593,14 +619,24 @@ impl<'d, 'a> Builder<'d, 'a> {
                 });
             }
         }
-        if let Some(t) = project
+        let project_total = project
             .and_then(|p| p.eval.as_ref())
-            .and_then(|e| e.total_score)
-        {
-            for &at in &refs.score_totals {
+            .and_then(|e| e.total_score);
+        let wide_total = self
+            .dept
+            .wide
+            .as_ref()
+            .and_then(|w| w.eval.as_ref())
+            .and_then(|e| e.total_score);
+        for (total, at, scores) in [
+            (project_total, &refs.score_totals, &refs.scores),
+            (wide_total, &refs.wide_score_totals, &refs.wide_scores),
+        ] {
+            let Some(t) = total else { continue };
+            for &at in at {
                 self.replace_cell(at, |col| {
                     let sum = Formula::Sum {
-                        cells: refs.scores.clone(),
+                        cells: scores.clone(),
                     };
                     let mut cell =
                         cells::formula(col, sum, t, false, t.normalize().scale(), Role::Score);

@@ -336,6 +336,17 @@ pub fn project(dept: &Dept, p: &Proj, index: usize) -> Vars {
     m.insert("目标".into(), Value::from(goals));
     m.insert("资金".into(), funds(style, &p.funds));
     m.insert("指标数".into(), Value::from(p.indicators.len()));
+    // The medium-term block: its goal (as one text and as the list of 目标N), money and count.
+    let mid = goal_texts(src.mid_goals.as_ref());
+    m.insert("中期目标".into(), Value::from(mid.join("\n")));
+    m.insert("中期目标列表".into(), Value::from(mid));
+    m.insert(
+        "中期资金".into(),
+        p.mid_funds
+            .as_ref()
+            .map_or_else(|| ordered(Vec::new()), |f| funds(style, f)),
+    );
+    m.insert("中期指标数".into(), Value::from(p.mid_indicators.len()));
     m.insert("分值".into(), ordered(level1_points(dept, p)));
     for (k, v) in &p.extras {
         m.insert(k.clone(), text(v));

@@ -7,6 +7,7 @@ use super::builder::{Builder, Subject, render};
 use super::context::{self, Vars};
 use super::{Document, PlanError, Section, grid, money};
 use crate::check::{Dept, Proj};
+use crate::style::IndicatorSource;
 use crate::style::{DocumentSpec, Each, LoadedStyle, Only, SText};
 
 /// Every document a checked department's style produces, in the style's order. A document
@@ -35,7 +36,12 @@ pub fn plan_document(
         .enumerate()
         .map(|(i, p)| (i + 1, p))
         .collect();
-    if projects.is_empty() || spec.only == Only::DepartmentWide && dept.wide.is_none() {
+    let wide_missing = match spec.only {
+        Only::DepartmentWide => dept.wide.is_none(),
+        Only::DepartmentWideEvaluated => dept.wide.as_ref().is_none_or(|w| w.eval.is_none()),
+        Only::All | Only::Evaluated => false,
+    };
+    if projects.is_empty() || wide_missing {
         return Ok(None);
     }
     let mut base = context::department(dept);
@@ -142,8 +148,13 @@ fn section(
         if let Some(rows) = &block.rows {
             b.rows_block(&rows.value, block.kind, &ctx, subject)?;
         } else if let Some(m) = &block.money {
-            if let Some(p) = project {
-                money::plan(&mut b, &m.value, &ctx, p)?;
+            let owner = match m.value.source {
+                IndicatorSource::Project => project.map(money::Owner::project),
+                IndicatorSource::DepartmentWide => dept.wide.as_ref().map(money::Owner::wide),
+                IndicatorSource::MidTerm => project.and_then(money::Owner::mid),
+            };
+            if let Some(owner) = owner {
+                money::plan(&mut b, &m.value, &ctx, &owner)?;
             }
         } else if let Some(t) = &block.tasks {
             b.tasks_block(&t.value, vars, subject)?;

@@ -258,7 +258,7 @@ pub fn plan(
                 &levels,
                 leaf,
                 &vars,
-                &p.indicators,
+                block_of(spec, p),
                 Some(p),
             )?;
             if !cx.per_project {
@@ -358,7 +358,16 @@ fn project_row_count(dept: &Dept, p: &Proj, spec: &GridSpec, leaf: Level) -> usi
     if leaf == Level::Project {
         1
     } else {
-        groups(dept, &p.indicators, spec).lines.len().max(1)
+        groups(dept, block_of(spec, p), spec).lines.len().max(1)
+    }
+}
+
+/// The project's indicators a grid prints: its 年度 ones, or its 中期 ones (`source: 中期`).
+fn block_of<'p, 'a>(spec: &GridSpec, p: &'p Proj<'a>) -> &'p [Ind<'a>] {
+    if spec.source == IndicatorSource::MidTerm {
+        &p.mid_indicators
+    } else {
+        &p.indicators
     }
 }
 
@@ -493,19 +502,21 @@ fn indicator_rows(
             cells.push(cell.span(rowspan, c.span));
         }
         let mut row = Row::new(RowKind::Body, cells);
-        // The twin binds a project's rows back to its indicators; the department-wide
-        // part's are not bound.
-        row.grid = p.map(|p| super::GridRow {
-            document: b.document,
-            block: b.block,
-            project: b.project_index(p),
-            indicator: line.indicator.and_then(|ind| {
-                p.src
-                    .indicators
-                    .iter()
-                    .position(|x| std::ptr::eq(x, ind.src))
-            }),
-        });
+        // The twin binds a project's rows back to its 年度 indicators; the medium-term ones
+        // and the department-wide part's are not bound.
+        row.grid = p
+            .filter(|_| spec.source == IndicatorSource::Project)
+            .map(|p| super::GridRow {
+                document: b.document,
+                block: b.block,
+                project: b.project_index(p),
+                indicator: line.indicator.and_then(|ind| {
+                    p.src
+                        .indicators
+                        .iter()
+                        .position(|x| std::ptr::eq(x, ind.src))
+                }),
+            });
         b.rows.push(row);
     }
     Ok(())

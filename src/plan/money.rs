@@ -1,7 +1,8 @@
 //! The money block: a row per fund source of the style (and a total row), a column per
 //! measure (budget, 年初预算, 全年预算（A）, 全年执行（B）, 执行率, points, score, or a text).
 //! Totals are SUM formulas over the source rows; the rate and the execution score are
-//! formulas over the total row, so an edit in Excel updates them.
+//! formulas over the total row, so an edit in Excel updates them. The money is a project's or
+//! the department-wide part's (`source: 部门整体`), printed alike.
 
 use minijinja::Value;
 use rust_decimal::Decimal;
@@ -10,7 +11,7 @@ use super::builder::Builder;
 use super::cells::{self, money, money_sum_decimals, score, text_cell};
 use super::error::PlanError;
 use super::{Cell, Formula, Role, Row, RowKind};
-use crate::check::{EvalRow, Proj};
+use crate::check::{Eval, EvalRow, Funds, Proj, Wide};
 use crate::style::{AlignSpec, MeasureRows, MoneySpec, SourceRows, TotalPosition};
 
 /// One printed row of the block: a source (by key) or the total.
@@ -19,9 +20,45 @@ enum Line {
     Total,
 }
 
-pub fn plan(b: &mut Builder, spec: &MoneySpec, ctx: &Value, p: &Proj) -> Result<(), PlanError> {
+/// Whose money a block prints: a project's (its 资金 and 自评, bound to the data in the twin),
+/// a project's 中期资金, or the department-wide part's (`部门整体`); the last two are not
+/// bound: the twin does not import them yet.
+pub struct Owner<'p, 'a> {
+    funds: &'p Funds,
+    eval: Option<&'p Eval<'a>>,
+    project: Option<&'p Proj<'a>>,
+}
+
+impl<'p, 'a> Owner<'p, 'a> {
+    pub fn project(p: &'p Proj<'a>) -> Self {
+        Owner {
+            funds: &p.funds,
+            eval: p.eval.as_ref(),
+            project: Some(p),
+        }
+    }
+
+    /// A project's 中期资金 (no self-evaluation figures), where written.
+    pub fn mid(p: &'p Proj<'a>) -> Option<Self> {
+        Some(Owner {
+            funds: p.mid_funds.as_ref()?,
+            eval: None,
+            project: None,
+        })
+    }
+
+    pub fn wide(w: &'p Wide<'a>) -> Self {
+        Owner {
+            funds: &w.funds,
+            eval: w.eval.as_ref(),
+            project: None,
+        }
+    }
+}
+
+pub fn plan(b: &mut Builder, spec: &MoneySpec, ctx: &Value, p: &Owner) -> Result<(), PlanError> {
     let style = b.style();
-    let eval = p.eval.as_ref();
+    let eval = p.eval;
     let sources: Vec<(String, String)> = style
         .style
         .funds
@@ -205,7 +242,7 @@ pub fn plan(b: &mut Builder, spec: &MoneySpec, ctx: &Value, p: &Proj) -> Result<
                 ("执行分值", None) if eval.is_some() => score(c, ex.points.0),
                 ("执行得分", None) => match eval {
                     Some(e) => {
-                        b.refs.scores.push((row_now, c));
+                        b.refs.scores_of(p.project.is_none()).push((row_now, c));
                         match (total_row, budget_col, executed_col) {
                             // A live formula where the printed score is the national rule's;
                             // a number otherwise (an override, or a full-marks threshold).
@@ -240,7 +277,7 @@ pub fn plan(b: &mut Builder, spec: &MoneySpec, ctx: &Value, p: &Proj) -> Result<
                 crate::plan::CellValue::Formula { .. }
                     | crate::plan::CellValue::Text
                     | crate::plan::CellValue::Empty
-            ) && let Some(pi) = b.project_index(p)
+            ) && let Some(pi) = p.project.and_then(|p| b.project_index(p))
             {
                 let k = key.unwrap_or(crate::model::TOTAL_KEY);
                 let path = match field {

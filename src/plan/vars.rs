@@ -7,7 +7,19 @@ use crate::fields::{self, Level};
 use crate::style::LoadedStyle;
 
 /// Keys of `项目`, besides the catalogue's texts kept by key ([`fields::stored_texts`]).
-pub const PROJECT: &[&str] = &["序号", "名称", "总体目标", "目标", "资金", "指标数", "分值"];
+pub const PROJECT: &[&str] = &[
+    "序号",
+    "名称",
+    "总体目标",
+    "目标",
+    "资金",
+    "指标数",
+    "分值",
+    "中期目标",
+    "中期目标列表",
+    "中期资金",
+    "中期指标数",
+];
 /// Keys of `自评`.
 pub const EVAL: &[&str] = &[
     "实际完成情况",
@@ -207,10 +219,10 @@ pub fn check_path(style: &LoadedStyle, scope: Scope, path: &str) -> Result<(), S
             None => Ok(()),
             // `项目.分值` is keyed by the printed 一级 name, checked at planning time.
             Some(&"分值") => depth(3),
-            Some(&"资金") => {
+            Some(&k @ ("资金" | "中期资金")) => {
                 depth(3)?;
                 match parts.get(2) {
-                    Some(k) => within(k, &sources, &[], "资金"),
+                    Some(s) => within(s, &sources, &[], k),
                     None => Ok(()),
                 }
             }

@@ -368,6 +368,15 @@ pub enum Only {
     /// Departments whose file carries the department-wide part (`部门整体`); the other
     /// departments get no such document.
     DepartmentWide,
+    /// Departments whose department-wide part has a self-evaluation (`部门整体.自评`).
+    DepartmentWideEvaluated,
+}
+
+impl Only {
+    /// Whether documents of this kind print the department-wide part (`部门整体`).
+    pub fn prints_wide(self) -> bool {
+        matches!(self, Only::DepartmentWide | Only::DepartmentWideEvaluated)
+    }
 }
 
 /// One document a style produces: page furniture and the table's blocks.
@@ -598,6 +607,10 @@ pub struct MoneySpec {
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
     pub measures: Vec<Measure>,
+    /// Whose money the rows are: the section's project (default), or the department-wide
+    /// part's (`部门整体`: its 资金 and its 自评's money).
+    #[serde(default)]
+    pub source: IndicatorSource,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -681,13 +694,13 @@ pub struct GridSpec {
     /// A total row after the grid: money and score columns summed.
     #[serde(default)]
     pub total: Option<TotalSpec>,
-    /// Whose indicators the rows are: each project's (default), or the department-wide
-    /// part's (`部门整体`).
+    /// Whose indicators the rows are: each project's (default), each project's medium-term
+    /// ones (`中期`), or the department-wide part's (`部门整体`).
     #[serde(default)]
     pub source: IndicatorSource,
 }
 
-/// Whose indicators a grid prints.
+/// Whose data a block prints: a grid's indicators, a money block's money.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 pub enum IndicatorSource {
     #[default]
@@ -695,6 +708,10 @@ pub enum IndicatorSource {
     Project,
     #[serde(rename = "部门整体")]
     DepartmentWide,
+    /// A project's medium- (or long-) term block: a grid prints its `中期指标`, a money block
+    /// its `中期资金`.
+    #[serde(rename = "中期")]
+    MidTerm,
 }
 
 #[derive(Debug, Clone, Deserialize)]

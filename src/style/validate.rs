@@ -206,11 +206,12 @@ fn document(cx: &mut Cx, style: &LoadedStyle, patterns: &mut Patterns, doc: &Doc
             tasks_block(cx, style, patterns, t, width, page);
         }
         if let Some(m) = &block.money {
-            if !per_project {
-                cx.emit(
+            if !per_project && m.value.source != IndicatorSource::DepartmentWide {
+                cx.emit_help(
                     &rules::STYLE_CONFLICT,
                     m,
-                    "money 块只能用于每个项目一张表的文档（each: project）",
+                    "money 块印的是一个项目的资金，只能用于每个项目一张表的文档（each: project）",
+                    "部门文档里印部门整体的资金时，在 money 块写 source: 部门整体",
                 );
             }
             money_block(cx, style, patterns, m, width, page);
@@ -464,7 +465,7 @@ fn grid_block(
         ..Scope::default()
     };
     let row = Scope {
-        project: spec.source == IndicatorSource::Project,
+        project: spec.source != IndicatorSource::DepartmentWide,
         indicator: true,
         ..Scope::default()
     };

@@ -248,8 +248,8 @@ fn valid_departments_of_every_style_check_clean() {
 #[test]
 fn severities_follow_the_rule_table() {
     let warnings = [
-        "JX108", "JX206", "JX214", "JX306", "JX307", "JX408", "JX409", "JX410", "JX411", "JX412",
-        "JX413", "JX414", "JX415", "JX416", "JX419", "JX601", "JX602", "JX603",
+        "JX108", "JX206", "JX214", "JX216", "JX306", "JX307", "JX308", "JX408", "JX409", "JX410",
+        "JX411", "JX412", "JX413", "JX414", "JX415", "JX416", "JX419", "JX601", "JX602", "JX603",
     ];
     for r in jixiao::rules::ALL {
         let expected = if warnings.contains(&r.code) {
@@ -893,6 +893,91 @@ fn jx307_a_budget_of_zero() {
     );
     fires(&check_yaml(&yaml), "JX307", 7);
     silent(&check_yaml(XINJIANG), "JX307");
+}
+
+/// `XINJIANG` with a medium-term block (中期目标, 中期资金, 中期指标) after its indicators; the
+/// 中期 indicator carries every field the style requires but 权重 (weights are the 年度 block's).
+fn with_mid_term() -> String {
+    let mid = [
+        "    中期目标: 三年内完成全部任务。",
+        "    中期资金: {财政拨款: 30, 其他资金: 0, 合计: 30}",
+        "    中期指标:",
+        "      - {一级: 产出指标, 二级: 数量指标, 三级: 累计开展活动次数, 指标值: \">=9次\", 依据: 计划标准, 赋分规则: 按照正常比例赋分, 佐证资料: [工作资料]}",
+    ];
+    format!("{XINJIANG}{}\n", mid.join("\n"))
+}
+
+#[test]
+fn multi_period_targets_are_checked_like_the_annual_ones_without_weights() {
+    let yaml = with_mid_term();
+    let d = check_yaml(&yaml);
+    // Clean: no weight is required of a 中期 indicator, none counts in the totals.
+    for code in ["JX102", "JX201", "JX212", "JX213", "JX216", "JX308"] {
+        silent(&d, code);
+    }
+    // Checked against the taxonomy, located in the 中期 block.
+    let bad = edit(
+        &yaml,
+        "{一级: 产出指标, 二级: 数量指标, 三级: 累计",
+        "{一级: 产出, 二级: 数量指标, 三级: 累计",
+    );
+    fires(
+        &check_yaml(&bad),
+        "JX201",
+        line_of(&bad, "累计开展活动次数"),
+    );
+    // A weight written on a 中期 indicator is a warning, and does not enter the weight totals.
+    let weighted = edit(
+        &yaml,
+        "三级: 累计开展活动次数, ",
+        "三级: 累计开展活动次数, 权重: 10, ",
+    );
+    let d = check_yaml(&weighted);
+    let f = fires(&d, "JX216", line_of(&weighted, "累计开展活动次数"));
+    assert!(f.message.contains("累计开展活动次数"), "{}", f.message);
+    silent(&d, "JX212");
+    // A style may require the 中期 block.
+    let required = check_with_style(
+        &edit(
+            STYLE_T,
+            "required_level1: [产出指标]",
+            "required_level1: [产出指标]\nrequired_fields: [中期指标]",
+        ),
+        DATA_T,
+    );
+    fires(&required, "JX102", line_of(DATA_T, "名称: 项目甲"));
+}
+
+#[test]
+fn jx308_medium_term_money_below_the_annual_money() {
+    let yaml = edit(
+        &with_mid_term(),
+        "中期资金: {财政拨款: 30, 其他资金: 0, 合计: 30}",
+        "中期资金: {财政拨款: 8, 其他资金: 0, 合计: 8}",
+    );
+    let d = check_yaml(&yaml);
+    let f = fires(&d, "JX308", line_of(&yaml, "中期资金"));
+    assert!(
+        f.message.contains("8") && f.message.contains("10"),
+        "{}",
+        f.message
+    );
+    silent(&check_yaml(&with_mid_term()), "JX308");
+}
+
+#[test]
+fn jx216_a_weight_on_a_medium_term_indicator() {
+    let yaml = edit(
+        &with_mid_term(),
+        "三级: 累计开展活动次数, ",
+        "三级: 累计开展活动次数, 权重: 5, ",
+    );
+    fires(
+        &check_yaml(&yaml),
+        "JX216",
+        line_of(&yaml, "累计开展活动次数"),
+    );
+    silent(&check_yaml(&with_mid_term()), "JX216");
 }
 
 #[test]

@@ -375,3 +375,39 @@ fn slips_in_the_department_wide_part_are_all_reported_at_their_lines() {
     );
     at("JX007", line("等级: [优]"));
 }
+
+/// The medium-term block (中期目标, 中期资金, 中期指标) is written after 指标 and before 自评, in
+/// the catalogue's order, and reads back unchanged.
+#[test]
+fn the_writer_keeps_the_medium_term_block() {
+    let text = "\
+部门: 甲局
+年度: 2024
+样式: xinjiang
+项目:
+  - 名称: 项目甲
+    资金: {财政拨款: 10, 合计: 10}
+    总体目标: 目标
+    指标:
+      - {一级: 产出指标, 二级: 数量指标, 三级: 次数, 指标值: =1次, 权重: 10}
+    中期目标: [三年目标一, 三年目标二]
+    中期资金: {财政拨款: 30, 合计: 30}
+    中期指标:
+      - {一级: 产出指标, 二级: 数量指标, 三级: 累计次数, 指标值: =3次}
+";
+    let d = jixiao::load::parse(text).unwrap();
+    assert_eq!(d.projects[0].mid_indicators.len(), 1);
+    let out = jixiao::yaml_out::department(&d, &[]);
+    let at = |k: &str| {
+        out.find(&format!("\n    {k}:"))
+            .unwrap_or_else(|| panic!("{k} not written:\n{out}"))
+    };
+    assert!(at("指标") < at("中期目标"), "{out}");
+    assert!(at("中期目标") < at("中期资金") && at("中期资金") < at("中期指标"));
+    assert!(
+        out.contains("累计次数") && out.contains("三年目标二"),
+        "{out}"
+    );
+    let back = jixiao::load::parse(&out).unwrap();
+    assert_eq!(jixiao::yaml_out::department(&back, &[]), out);
+}

@@ -407,3 +407,107 @@ fn the_department_wide_target_table_prints_tasks_goals_and_indicators() {
     // A task without 其他资金 prints a blank, not 0.
     assert_eq!(c.get(&(row("机关运行保障"), other)), None);
 }
+
+/// The 部门整体支出绩效自评表 (issue 23) of the fictional 示例市示例服务中心, from its
+/// `部门整体.自评`: the money block by source as the project self-evaluation prints it (a SUM for
+/// each total, 执行率 and 得分 as formulas over the total row), the goals beside their
+/// 实际完成情况, the indicator results, the total score (a SUM over every printed score) and
+/// the grade. A department whose part has no 自评 gets no such table.
+#[test]
+fn the_department_wide_self_evaluation_prints_money_goals_results_and_grade() {
+    let (out, local) = build_sample();
+    let dept = out.path().join("2024").join("示例市示例服务中心");
+    let name = "部门整体支出绩效自评表";
+    let pages = pdf_pages(&dept.join(format!("{name}.pdf")));
+    assert_eq!(pages.len(), 1);
+    assert_has(
+        &pages[0],
+        name,
+        &[
+            name,
+            "（2024年度）",
+            "示例市示例服务中心",
+            "年初预算数",
+            "全年预算数",
+            "全年执行数",
+            "年度资金总额630.00657.00639.501097.34%9.73",
+            "其中：当年财政拨款620.00635.00618.40",
+            "上年结转资金0.0012.0011.50",
+            "预期目标",
+            "实际完成情况",
+            "目标2：完成大厅设备更新",
+            "诉求按时办结率98.6%",
+            "指标1：窗口服务制度健全性",
+            "基本健全",
+            "窗口人员考核细则年底才印发",
+            "总分10095.73自评等级：优",
+        ],
+    );
+    assert!(!local.join(format!("{name}.pdf")).exists());
+
+    let mut xlsx: Xlsx<_> =
+        open_workbook(dept.join(format!("{name}.xlsx"))).expect("calamine opens the xlsx");
+    let sheet = xlsx.sheet_names()[0].clone();
+    let c = cells(&mut xlsx, &sheet);
+    let budget = find(&c, "全年预算数").1;
+    let done = find(&c, "全年执行数").1;
+    let rate = find(&c, "执行率").1;
+    let score = rate + 1;
+    let total = find(&c, "年度资金总额").0;
+    let carried = find(&c, "上年结转资金").0;
+    assert_eq!(number(&c, (total, budget)), 657.0);
+    assert_eq!(number(&c, (total, done)), 639.5);
+    assert!((number(&c, (total, rate)) - 639.5 / 657.0).abs() < 1e-12);
+    assert_eq!(number(&c, (total, score)), 9.73);
+    assert_eq!(number(&c, (carried, done)), 11.5);
+    // The last row: 总分 · 100 · the total score · the grade.
+    let sum = find(&c, "总分").0;
+    let points: Vec<(u32, f64)> = c
+        .range((sum, 0)..=(sum, u32::MAX))
+        .filter_map(|(at, v)| match v {
+            Data::Float(f) => Some((at.1, *f)),
+            Data::Int(i) => Some((at.1, *i as f64)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        points.iter().map(|p| p.1).collect::<Vec<_>>(),
+        vec![100.0, 95.73]
+    );
+    let sum_score = points[1].0;
+    assert_eq!(
+        c.get(&(sum, sum_score + 1)),
+        Some(&Data::String("自评等级：优".into()))
+    );
+    let formulas = xlsx.worksheet_formula(&sheet).expect("formulas");
+    let fstart = formulas.start().unwrap_or((0, 0));
+    let formula_at = |at: (u32, u32)| {
+        formulas
+            .get(((at.0 - fstart.0) as usize, (at.1 - fstart.1) as usize))
+            .cloned()
+            .unwrap_or_default()
+    };
+    for (what, at, starts) in [
+        ("全年预算数合计", (total, budget), "SUM("),
+        ("全年执行数合计", (total, done), "SUM("),
+        ("总分", (sum, sum_score), "SUM("),
+    ] {
+        let f = formula_at(at);
+        assert!(f.starts_with(starts), "{what}: {f:?}");
+    }
+    // The total score sums the seven indicator scores (the rows above it) and the execution
+    // score of the money block.
+    let letter = |col: u32| char::from(b'A' + u8::try_from(col).expect("a narrow sheet"));
+    assert_eq!(
+        formula_at((sum, sum_score)),
+        format!(
+            "SUM({l}{}:{l}{},{}{})",
+            sum - 6,
+            sum,
+            letter(score),
+            total + 1,
+            l = letter(sum_score)
+        )
+    );
+    assert!(formula_at((total, rate)).contains('/'));
+}

@@ -418,3 +418,51 @@ fn a_new_file_offers_the_department_wide_part_where_the_style_prints_it() {
             .is_file()
     );
 }
+
+/// `jixiao new` offers a project's 中期目标, 中期资金 and 中期指标 where the style prints them
+/// (commented out: a project need not have them) and writes them out where it requires them.
+#[test]
+fn a_new_file_offers_the_medium_term_block_where_the_style_prints_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let fixture = repo().join("tests/fixtures/vocabulary/templates");
+    crate::common::copy_dir(&fixture, &root.join("templates"));
+    let new = |root: &Path| {
+        let o = jixiao(
+            root,
+            &["new", "测试局", "--style", "every", "--year", "2025"],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        let path = root.join("data/2025-测试局.yaml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        text
+    };
+    let text = new(root);
+    for k in ["中期目标", "中期资金", "中期指标"] {
+        assert!(
+            text.contains(&format!("    # {k}:")),
+            "{k} not offered:\n{text}"
+        );
+    }
+    let d = jixiao::load::parse(&text).unwrap();
+    assert!(d.projects[0].mid_indicators.is_empty() && d.projects[0].mid_funds.is_none());
+    // Required by the style: written out.
+    let style = root.join("templates/every/style.yaml");
+    let yaml = std::fs::read_to_string(&style).unwrap();
+    let required = "required_fields: [实施单位, 总体目标, 权重, 依据]";
+    assert!(yaml.contains(required));
+    std::fs::write(
+        &style,
+        yaml.replace(
+            required,
+            "required_fields: [实施单位, 总体目标, 权重, 依据, 中期资金, 中期指标]",
+        ),
+    )
+    .unwrap();
+    let text = new(root);
+    assert!(text.contains("    # 中期目标:"), "{text}");
+    let d = jixiao::load::parse(&text).unwrap();
+    assert_eq!(d.projects[0].mid_indicators.len(), 1, "{text}");
+    assert!(d.projects[0].mid_funds.is_some(), "{text}");
+}

@@ -158,6 +158,119 @@ fn workbook(file: &str) -> Vec<(String, Sheet)> {
     out
 }
 
+// ---------------------------------------------------------------------------------------------
+// 部门整体支出绩效自评表 (only: department_wide_evaluated; a money block of 部门整体)
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn department_self_evaluation_prints_the_parts_money_and_sums_its_scores() {
+    let book = workbook(&format!("{DEPT_EVAL}.xlsx"));
+    let s = &book[0].1;
+    // The money block: the total row first, then the sources the part fills, in 元.
+    let budget = s.find("全年预算数");
+    let total = s.find("合计");
+    assert_eq!(total.0, budget.0 + 1);
+    let own = s.find("其中：财政资金");
+    let other = s.find("其他资金");
+    assert_eq!((own.0, other.0), (total.0 + 1, total.0 + 2));
+    assert!(s.find_all("财政专户管理资金").is_empty(), "sources: filled");
+    assert_close(
+        s.number((own.0, budget.1)),
+        1_000_000.0,
+        "财政资金 全年预算",
+    );
+    assert_close(
+        s.number((other.0, budget.1 + 1)),
+        25_000.0,
+        "其他资金 全年执行",
+    );
+    assert_close(s.number((total.0, budget.1)), 1_025_000.0, "合计 全年预算");
+    assert_close(
+        s.number((total.0, budget.1 + 1)),
+        985_000.0,
+        "合计 全年执行",
+    );
+    assert!(s.formula((total.0, budget.1)).starts_with("SUM("));
+    // 执行率 per row, a formula; 得分 only on the total row (full marks from 95%).
+    assert_close(
+        s.number((total.0, budget.1 + 2)),
+        985_000.0 / 1_025_000.0,
+        "执行率",
+    );
+    assert!(s.formula((total.0, budget.1 + 2)).contains('/'));
+    let exec = (total.0, budget.1 + 3);
+    assert_close(s.number(exec), 10.0, "执行得分");
+    s.assert_blank((own.0, budget.1 + 3), "a source row's 得分");
+    // The part's indicators, then 总分: the grade, 100 points, the sum of every printed score.
+    s.find("举办赛事场次");
+    let sum = s.find("总分");
+    assert_eq!(s.text((sum.0, sum.1 + 3)), "优");
+    assert_close(s.number((sum.0, sum.1 + 4)), 100.0, "总分值");
+    let score = (sum.0, sum.1 + 5);
+    assert_close(s.number(score), 97.0, "总分");
+    let f = s.formula(score);
+    assert!(f.starts_with("SUM("), "总分: {f}");
+    let exec_cell = format!(
+        "{}{}",
+        char::from(b'A' + u8::try_from(exec.1).unwrap()),
+        exec.0 + 1
+    );
+    assert!(
+        f.contains(&exec_cell),
+        "总分 {f} sums the execution score {exec_cell}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 中期与年度绩效目标表 (a money block and a grid with source: 中期, then the 年度 grid)
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn medium_term_and_annual_blocks_print_one_after_the_other_each_merged() {
+    let book = workbook(&format!("{MID}.xlsx"));
+    let s = sheet(&book, "体育场馆维修");
+    // 中期资金总额 beside 年度资金总额, both numbers in 元.
+    let mid = s.find("中期资金总额");
+    assert_close(s.number((mid.0, mid.1 + 1)), 440_002.1, "中期资金总额");
+    assert_close(s.number((mid.0, mid.1 + 3)), 220_001.05, "年度资金总额");
+    // 中期目标 numbered beside the 年度 goal.
+    s.find("目标1：两年内完成全市三座体育场馆的维修改造。\n目标2：场馆全年开放，服务群众健身。");
+    // The money block of 中期资金: the total a SUM over the two filled sources.
+    let total = s.find("合计");
+    assert_close(s.number((total.0, total.1 + 1)), 440_002.1, "中期资金 合计");
+    assert!(s.formula((total.0, total.1 + 1)).starts_with("SUM("));
+    assert_close(
+        s.number((total.0 + 2, total.1 + 1)),
+        40_002.0,
+        "中期 其他资金",
+    );
+    // The 中期 block: its label and its 一级 and 二级 merged over their rows, then the 年度 block
+    // with its own label; no indicator of one block appears in the other.
+    let mid_label = s.find("中期\n指标");
+    let first = s.find("维修场馆数量");
+    assert_eq!(first.0, mid_label.0);
+    assert_eq!(s.rowspan(mid_label), 3);
+    assert_eq!(
+        s.rowspan((first.0, first.1 - 2)),
+        2,
+        "预期产出指标 over two 中期 rows"
+    );
+    assert_eq!(
+        s.rowspan((first.0, first.1 - 1)),
+        2,
+        "数量指标 over two 中期 rows"
+    );
+    assert_eq!(s.text((first.0, first.1 + 1)), "=3座");
+    let year_label = s.find("年度\n指标");
+    assert_eq!(year_label.0, mid_label.0 + 3);
+    assert_eq!(s.rowspan(year_label), 3);
+    assert_eq!(s.find("维修面积").0, year_label.0);
+    assert!(s.find("场馆年开放天数").0 < year_label.0);
+    // A project without a 中期 block prints its 中期 rows blank.
+    let other = sheet(&book, "青少年体育培训");
+    other.assert_blank((other.find("中期资金总额").0, mid.1 + 1), "中期资金总额");
+}
+
 impl Sheet {
     /// The position of the first cell whose text is `text`.
     fn find(&self, text: &str) -> Pos {
@@ -262,6 +375,8 @@ const SELF_EVAL: &str = "项目支出绩效自评表";
 const TARGET: &str = "2024年项目支出绩效目标表";
 const SUMMARY: &str = "项目绩效目标汇总表";
 const DEPT_WIDE: &str = "部门整体支出绩效目标表";
+const DEPT_EVAL: &str = "部门整体支出绩效自评表";
+const MID: &str = "中期与年度绩效目标表";
 
 // ---------------------------------------------------------------------------------------------
 // The build
@@ -281,7 +396,7 @@ fn fixture_checks_clean_and_builds_every_document() {
     // to warn JX415 that the units differ).
     assert!(err.contains("0 个错误，0 个警告"), "{err}");
     let dir = built();
-    for stem in [SELF_EVAL, TARGET, SUMMARY, DEPT_WIDE] {
+    for stem in [SELF_EVAL, TARGET, SUMMARY, DEPT_WIDE, DEPT_EVAL, MID] {
         for ext in ["pdf", "xlsx"] {
             let f = dir.join(format!("{stem}.{ext}"));
             assert!(f.is_file(), "{} was not written", f.display());
@@ -875,6 +990,29 @@ fn a_misspelt_direction_is_reported_in_the_style() {
     assert!(!o.status.success());
     assert!(err.contains("JX501") && err.contains("postive"), "{err}");
     assert!(err.contains("every/style.yaml"), "{err}");
+}
+
+#[test]
+fn a_money_block_in_a_department_document_must_say_whose_money() {
+    let templates = variant("money-source", |s| {
+        s.replacen(
+            "          source: 部门整体\n          label: \"部门",
+            "          label: \"部门",
+            1,
+        )
+    });
+    let o = jixiao(&[
+        "check".as_ref(),
+        fixture().join("data").as_os_str(),
+        "--templates".as_ref(),
+        templates.as_os_str(),
+    ]);
+    let err = stderr(&o);
+    assert!(!o.status.success());
+    assert!(
+        err.contains("JX506") && err.contains("source: 部门整体"),
+        "{err}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
