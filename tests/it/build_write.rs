@@ -523,6 +523,12 @@ fn a_broken_page_template_refuses_its_departments_and_says_why_once() {
         assert!(!err.contains(english), "“{english}” in:\n{err}");
     }
     let built = common::outputs_below(&root.join("out"));
-    assert!(built.iter().any(|p| p.to_string_lossy().contains("平罗县")), "{built:?}");
-    assert!(!built.iter().any(|p| p.to_string_lossy().contains("信访局")), "{built:?}");
+    assert!(
+        built.iter().any(|p| p.to_string_lossy().contains("平罗县")),
+        "{built:?}"
+    );
+    assert!(
+        !built.iter().any(|p| p.to_string_lossy().contains("信访局")),
+        "{built:?}"
+    );
 }
