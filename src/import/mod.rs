@@ -230,6 +230,9 @@ pub struct Sheet {
     pub cells: BTreeMap<(u32, u32), Cell>,
     pub merges: Vec<((u32, u32), (u32, u32))>,
     pub hidden: bool,
+    /// Hidden so that a spreadsheet program's “unhide” does not offer it (Excel's very
+    /// hidden), as `jixiao build` writes the data sheet.
+    pub very_hidden: bool,
     /// Formulas (without `=`) by position.
     pub formulas: BTreeMap<(u32, u32), String>,
 }
@@ -363,15 +366,17 @@ pub fn read_workbook(path: &Path, budget: &Budget) -> Result<Workbook, String> {
         ),
         _ => calamine::open_workbook_auto_from_rs(data).map_err(|e| cannot(&e))?,
     };
-    let metadata: Vec<(String, bool)> = book
+    let metadata: Vec<(String, calamine::SheetVisible)> = book
         .sheets_metadata()
         .iter()
-        .map(|s| (s.name.clone(), s.visible != calamine::SheetVisible::Visible))
+        .map(|s| (s.name.clone(), s.visible))
         .collect();
     let mut count = budget::CellCount::default();
     let mut out = Vec::new();
     let mut unreadable = Vec::new();
-    for (name, hidden) in metadata {
+    for (name, visible) in metadata {
+        let hidden = visible != calamine::SheetVisible::Visible;
+        let very_hidden = visible == calamine::SheetVisible::VeryHidden;
         budget.check(path, &format!("读工作表“{name}”"))?;
         let read: Result<SheetCells, Fault> = match &mut book {
             calamine::Sheets::Xlsx(x) => read_xlsx(x, path, &name, &mut count, budget),
@@ -456,6 +461,7 @@ pub fn read_workbook(path: &Path, budget: &Budget) -> Result<Workbook, String> {
             cells,
             merges,
             hidden,
+            very_hidden,
             formulas,
         });
     }

@@ -265,12 +265,24 @@ fn read_book(path: &Path) -> Vec<Sheet> {
 }
 
 fn write_book(book: &[Sheet], path: &Path) {
+    write_book_as(book, path, false)
+}
+
+/// [`write_book`]; with `recalculated`, the tables' formulas stay formulas with their values
+/// as results, as a spreadsheet program saves a workbook it recalculated.
+fn write_book_as(book: &[Sheet], path: &Path, recalculated: bool) {
     let mut wb = Workbook::new();
     for s in book {
         let ws = wb.add_worksheet();
         ws.set_name(&s.name).unwrap();
-        if s.visible == SheetVisible::VeryHidden {
-            ws.set_very_hidden(true);
+        match s.visible {
+            SheetVisible::VeryHidden => {
+                ws.set_very_hidden(true);
+            }
+            SheetVisible::Hidden => {
+                ws.set_hidden(true);
+            }
+            SheetVisible::Visible => {}
         }
         for &(a, b) in &s.merges {
             ws.merge_range(a.0, a.1 as u16, b.0, b.1 as u16, "", &Format::new())
@@ -283,14 +295,22 @@ fn write_book(book: &[Sheet], path: &Path) {
             };
             let c = c as u16;
             // Formulas of the data sheet stay formulas; the tables' formulas keep their values.
-            if let Some(f) = s
-                .formulas
-                .get(&(r, c as u32))
-                .filter(|_| s.visible != SheetVisible::Visible)
-            {
-                ws.write_formula(r, c, Formula::new(format!("={f}")))
-                    .unwrap();
-                continue;
+            if let Some(f) = s.formulas.get(&(r, c as u32)) {
+                if s.visible != SheetVisible::Visible {
+                    ws.write_formula(r, c, Formula::new(format!("={f}")))
+                        .unwrap();
+                    continue;
+                }
+                if recalculated {
+                    let result = match v {
+                        Data::Float(x) => x.to_string(),
+                        Data::Int(i) => i.to_string(),
+                        other => other.to_string(),
+                    };
+                    ws.write_formula(r, c, Formula::new(format!("={f}")).set_result(result))
+                        .unwrap();
+                    continue;
+                }
             }
             match v {
                 Data::Float(f) => ws.write_number_with_format(r, c, *f, &fmt).unwrap(),
@@ -822,4 +842,78 @@ fn a_catalogue_text_printed_by_a_style_comes_back_from_its_cell() {
     assert!(o.status.success(), "{}", stderr(&o));
     let back = load(&file);
     assert_eq!(back.projects[0].text("科目代码").unwrap().value, "21306");
+}
+
+/// A workbook saved again by another program may keep the data sheet merely hidden: import
+/// still reads it and says that anyone opening the file can now see it.
+#[test]
+fn a_data_sheet_no_longer_very_hidden_is_reported() {
+    let dir = built(&repo().join("data"));
+    let root = dir.path();
+    let xlsx = root.join("out/2023/库尔勒市信访局/项目支出绩效目标表.xlsx");
+    let mut book = read_book(&xlsx);
+    let data = book
+        .iter_mut()
+        .find(|s| s.name == jixiao::import::twin::DATA_SHEET)
+        .unwrap();
+    assert_eq!(
+        data.visible,
+        SheetVisible::VeryHidden,
+        "build writes it very hidden"
+    );
+    data.visible = SheetVisible::Hidden;
+    write_book(&book, &xlsx);
+    let o = jixiao(root, &["import", xlsx.to_str().unwrap()]);
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("已不是“深度隐藏”，而是隐藏"), "{err}");
+}
+
+/// An amount edited in Excel or WPS changes the total its SUM formula shows when the program
+/// recalculates: the new total is the program's, not a change the user made, and is not
+/// reported as one that was not imported.
+#[test]
+fn a_recalculated_total_is_not_reported_as_an_edit() {
+    let dir = built(&repo().join("data"));
+    let root = dir.path();
+    let xlsx = root.join("out/2023/库尔勒市人大常委会办公室/项目支出绩效目标表.xlsx");
+    let mut book = read_book(&xlsx);
+    let s = sheet_mut(&mut book, "人大代表活动经费");
+    let label = find(s, "其中：财政拨款");
+    let amount = (label.0, label.1 + 1);
+    let Some(Data::Float(old)) = s.values.get(&amount).cloned() else {
+        panic!("the amount is a number");
+    };
+    s.values.insert(amount, Data::Float(old + 2.0));
+    // Every formula of the sheet recalculated by the spreadsheet program: each cached value
+    // that held the old amount now differs.
+    let formulas: Vec<(u32, u32)> = s.formulas.keys().copied().collect();
+    assert!(!formulas.is_empty(), "the sheet has total formulas");
+    for at in formulas {
+        if let Some(Data::Float(v)) = s.values.get(&at).cloned() {
+            s.values.insert(at, Data::Float(v + 2.0));
+        }
+    }
+    write_book_as(&book, &xlsx, true);
+    let o = jixiao(root, &["import", xlsx.to_str().unwrap()]);
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(!err.contains("不是数据，改动未导入"), "{err}");
+    let back = load(&root.join("data/2023-kuerle-rendaban.yaml"));
+    let got = back.projects[0]
+        .funds
+        .value
+        .get("财政拨款")
+        .unwrap()
+        .value
+        .0;
+    assert_eq!(
+        got.to_string(),
+        format!(
+            "{}",
+            rust_decimal::Decimal::try_from(old + 2.0)
+                .unwrap()
+                .normalize()
+        )
+    );
 }

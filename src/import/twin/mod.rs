@@ -256,6 +256,18 @@ pub fn import(
     let carried = department_of(&yaml).map_err(|e| bad(&format!("中的数据读不出（{e}）")))?;
     let mut notes = Notes::new(path);
     let note = |notes: &mut Notes, at: String, message: String| notes.push(at, message);
+    // Saved again by another program (LibreOffice, WPS), the data sheet may have become merely
+    // hidden or visible: still read, but the reader of the file can now see it.
+    if !data.very_hidden {
+        let now = if data.hidden { "隐藏" } else { "可见" };
+        note(
+            &mut notes,
+            format!("工作表“{DATA_SHEET}”"),
+            format!(
+                "jixiao 的数据表已不是“深度隐藏”，而是{now}（这个文件可能在别的程序中另存过），打开文件的人能在“取消隐藏”中看到它；数据照常导入，jixiao build 重新生成的表格仍把它深度隐藏"
+            ),
+        );
+    }
     // The data sheet carries only what the tables print (`printed_only`): the edits go onto
     // the data file it was built from, when that file is where the import writes and still
     // prints as the workbook carries it; else onto what the workbook carries.
@@ -692,7 +704,9 @@ pub fn import(
                 continue;
             }
             let now = shown(sheet, r, c);
-            if !unchanged(sheet, r, c, printed) {
+            // A cell that still holds a formula shows what the spreadsheet program computed
+            // (a total after an edited amount): not an edit of the user's.
+            if !unchanged(sheet, r, c, printed) && !sheet.formulas.contains_key(&(r, c)) {
                 note(
                     &mut notes,
                     cell_ref(&sheet.name, r, c),
