@@ -79,14 +79,29 @@ pub enum LockError {
     Refused(FsError),
 }
 
-/// Creates `out` if need be and takes the lock on `out/.jixiao-lock` without waiting. The lock
-/// file is opened without following a symbolic link and must be a regular file: a link planted
-/// there is refused, never truncated through.
+/// How often, and how long apart, a lock found taken is tried again (about 2 s in all).
+const LOCK_TRIES: u32 = 40;
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// Creates `out` if need be and takes the lock on `out/.jixiao-lock`, trying again for about
+/// 2 s when it is taken. The lock file is opened without following a symbolic link and must be
+/// a regular file: a link planted there is refused, never truncated through.
 pub fn lock_out(out: &Path) -> Result<OutLock, LockError> {
     let mut file = Dir::root(out, true)
         .and_then(|d| d.open_in_place(LOCK_FILE))
         .map_err(LockError::Refused)?;
-    match file.try_lock() {
+    // A lock held a moment longer than its build: a process another thread of this program
+    // starts (fork, then exec) holds a copy of the lock until it execs, even though the
+    // descriptor closes on exec. So a lock found taken is tried again for a short while before
+    // another build is said to hold it.
+    let mut tries = 0;
+    let mut result = file.try_lock();
+    while matches!(result, Err(fs::TryLockError::WouldBlock)) && tries < LOCK_TRIES {
+        std::thread::sleep(LOCK_WAIT);
+        tries += 1;
+        result = file.try_lock();
+    }
+    match result {
         Ok(()) => {
             // The process id is only for the message another build prints.
             let _ = file
