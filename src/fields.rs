@@ -8,7 +8,8 @@
 //! - the fields a style may require and the variables its patterns may name;
 //! - `diff`'s field list, the twin and flat import bindings (by key, through
 //!   [`crate::model::Project::text`] and friends);
-//! - the field tables of `docs/data-format.md` (a test compares them with [`markdown_table`]).
+//! - the field tables of `docs/data-format.md` (a test compares their keys and 必填 column,
+//!   [`Need::zh`], with the catalogue).
 //!
 //! A text field stored in [`Store::Texts`] needs nothing but its entry here: the loader keeps its
 //! value in the record's `texts`, the schema, scaffold, writer, diff, import and patterns read it
@@ -137,6 +138,17 @@ pub enum Need {
     ByStyle,
     /// Optional, and no style requires it.
     Optional,
+}
+
+impl Need {
+    /// The 必填 column of the documentation's field tables.
+    pub fn zh(self) -> &'static str {
+        match self {
+            Need::Required => "是",
+            Need::ByStyle => "视样式",
+            Need::Optional => "否",
+        }
+    }
 }
 
 /// Where the loaded value lives.
@@ -356,38 +368,6 @@ fn distance(a: &[char], b: &[char]) -> usize {
 /// “（是不是“X”？）” when `written` is near one of `known`, else empty.
 pub fn did_you_mean<'a>(written: &str, known: impl IntoIterator<Item = &'a str>) -> String {
     nearest(written, known).map_or(String::new(), |k| format!("（是不是“{k}”？）"))
-}
-
-/// The field tables of `docs/data-format.md`, generated from the catalogue: one table per level,
-/// key, 必填, shape and description.
-pub fn markdown_table(level: Level) -> String {
-    let mut out = String::from("| 字段 | 必填 | 类型 | 说明 |\n|---|---|---|---|\n");
-    for f in of(level) {
-        let need = match f.need {
-            Need::Required => "是",
-            Need::ByStyle => "视样式",
-            Need::Optional => "否",
-        };
-        let shape = match f.shape {
-            Shape::Text => "文字",
-            Shape::Year => "整数",
-            Shape::Number => "数字",
-            Shape::Rate => "文字或数字",
-            Shape::Goals => "文字或文字列表",
-            Shape::TextList => "文字列表",
-            Shape::Money => "来源: 金额",
-            Shape::EvalMoney => "来源: 三项金额",
-            Shape::Names => "名称: 文字",
-            Shape::Record(_) => "一组字段",
-            Shape::Records(_) => "列表",
-        };
-        out.push_str(&format!(
-            "| `{}` | {need} | {shape} | {} |\n",
-            f.key,
-            f.about.replace('|', "\\|")
-        ));
-    }
-    out
 }
 
 #[cfg(test)]

@@ -45,10 +45,8 @@ pub fn manpages(args: &ManpagesArgs) -> ExitCode {
             eprintln!("错误：无法生成手册页 {file}：{e}");
             return ExitCode::FAILURE;
         }
-        // clap_mangen's fixed English words, as `--help` says them.
-        let text = String::from_utf8_lossy(&bytes)
-            .replace("[default: ", "[默认：")
-            .replace("[possible values: ", "[可选：");
+        // clap's fixed English words, as `--help` says them.
+        let text = super::zh::translate(&String::from_utf8_lossy(&bytes));
         if let Err(e) = crate::write::policy::write_below(
             &args.dir,
             std::path::Path::new(&file),

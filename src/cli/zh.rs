@@ -86,8 +86,8 @@ fn localize(mut cmd: Command, full_name: &str, top: bool) -> Command {
     cmd.override_usage(translate(usage))
 }
 
-/// Clap's fixed English phrases in a rendered help text or usage, in Chinese.
-fn translate(text: &str) -> String {
+/// Clap's fixed English phrases in a rendered help text, usage or man page, in Chinese.
+pub(super) fn translate(text: &str) -> String {
     [
         ("[OPTIONS]", "[选项]"),
         ("<COMMAND>", "<命令>"),

@@ -40,6 +40,26 @@ pub fn text(s: impl Into<String>) -> crate::model::Text {
     sp(s.into())
 }
 
+/// The texts an imported indicator keeps by key: the catalogue's (描述), then the style's
+/// declared fields, each read by `get` under its key where the sheet has it.
+pub fn indicator_texts(
+    style: &crate::style::LoadedStyle,
+    get: impl Fn(&str) -> Option<String>,
+) -> Vec<(crate::model::Text, crate::model::Text)> {
+    crate::fields::stored_texts(crate::fields::Level::Indicator)
+        .map(|f| f.key.to_string())
+        .chain(
+            style
+                .style
+                .fields
+                .indicator
+                .iter()
+                .map(|f| f.key.value.clone()),
+        )
+        .filter_map(|k| get(&k).map(|v| (text(k), text(v))))
+        .collect()
+}
+
 /// One thing the importer could not take over, at its place.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Note {

@@ -37,14 +37,7 @@ fn the_documentation_lists_every_field_with_its_need() {
         (Level::Task, "### 年度主要任务（每项一个任务）"),
     ] {
         let want: Vec<(String, String)> = fields::of(level)
-            .map(|f| {
-                let need = match f.need {
-                    Need::Required => "是",
-                    Need::ByStyle => "视样式",
-                    Need::Optional => "否",
-                };
-                (f.key.to_string(), need.to_string())
-            })
+            .map(|f| (f.key.to_string(), f.need.zh().to_string()))
             .collect();
         assert_eq!(docs_table(heading), want, "{heading}");
     }

@@ -560,20 +560,7 @@ pub fn import(
                         .collect()
                 })
                 .unwrap_or_default();
-            // The catalogue's texts kept by key (描述), then the style's fields.
-            let texts: Vec<(crate::model::Text, crate::model::Text)> =
-                crate::fields::stored_texts(crate::fields::Level::Indicator)
-                    .map(|f| f.key.to_string())
-                    .chain(
-                        style
-                            .style
-                            .fields
-                            .indicator
-                            .iter()
-                            .map(|f| f.key.value.clone()),
-                    )
-                    .filter_map(|k| get(&format!("指标.{k}")).map(|v| (text(k), text(v))))
-                    .collect();
+            let texts = super::indicator_texts(style, |k| get(&format!("指标.{k}")));
             let name3 = get("指标.三级").unwrap_or_default();
             let ind = Indicator {
                 level1: text(levels.0.clone().unwrap_or_default()),

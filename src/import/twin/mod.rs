@@ -574,19 +574,7 @@ pub fn import(
                     weight: number("权重", &mut problems).map(|n| sp(Dec(n))),
                     scoring: get("赋分规则").map(text),
                     evidence: get("佐证资料").map(|v| split_list(&v)).unwrap_or_default(),
-                    // The catalogue's texts kept by key (描述), then the style's fields.
-                    texts: crate::fields::stored_texts(crate::fields::Level::Indicator)
-                        .map(|f| f.key.to_string())
-                        .chain(
-                            style
-                                .style
-                                .fields
-                                .indicator
-                                .iter()
-                                .map(|f| f.key.value.clone()),
-                        )
-                        .filter_map(|k| get(&k).map(|v| (text(k), text(v))))
-                        .collect(),
+                    texts: super::indicator_texts(style, |k| get(k)),
                 };
                 let score = number("结果.得分", &mut problems);
                 let result = (get("结果.实际完成值").is_some()
