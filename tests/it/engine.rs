@@ -509,3 +509,80 @@ fn one_page_document(i: usize) -> String {
     src.push_str(")\n");
     src
 }
+
+/// The tags of `frame` (and its groups), in order.
+fn tags_of(frame: &typst::layout::Frame, out: &mut Vec<typst::introspection::Tag>) {
+    use typst::layout::FrameItem;
+    for (_, item) in frame.items() {
+        match item {
+            FrameItem::Group(g) => tags_of(&g.frame, out),
+            FrameItem::Tag(t) => out.push(t.clone()),
+            _ => {}
+        }
+    }
+}
+
+/// The pages a batch keeps for the one export (issue 20, item 3) let go of what only the
+/// layout read: the footer's `context` (whose closure holds the whole `data.json` of the
+/// batch) and the bodies of table cells, paragraphs and placed, hidden or artifact content.
+/// Nothing the PDF export reads changes: the compacted pages export to the same bytes,
+/// outline, tags and all.
+#[test]
+fn compacted_pages_export_to_the_same_pdf() {
+    use typst::foundations::ContextElem;
+    use typst::introspection::Tag;
+    use typst::model::TableCell;
+    let rows: String = (0..60)
+        .map(|r| {
+            format!("table.cell(rowspan: 1)[产出指标 {r}], [数量指标], [完成 {r} 项], [≥ {r}],\n")
+        })
+        .collect();
+    let src = format!(
+        "#let data = (title: \"分批\", rows: range(2000).map(i => (text: \"单元格文字\" * 3, n: i)))\n\
+         #set document(title: \"分批\")\n\
+         #set text(font: \"Noto Serif CJK SC\", size: 10pt, lang: \"zh\")\n\
+         #set page(paper: \"a4\", footer: context align(center)[第 #counter(page).display() 页 共 #data.rows.len() 行])\n\
+         #place(hide(heading(level: 1, outlined: true, bookmarked: true)[项目一]))\n\
+         说明文字。#parbreak()\n\
+         #table(columns: 4, table.header[一级][二级][指标值][目标],\n{rows})\n"
+    );
+    let doc = match engine().compile(&src, Vec::new()) {
+        Ok(doc) => doc,
+        Err(e) => panic!("{e}"),
+    };
+    let before = export(&doc);
+    let info = typst::model::Document::info(&doc).clone();
+    let mut pages: Vec<typst_layout::Page> = doc.pages().to_vec();
+    assert!(pages.len() > 1, "the table should run over pages");
+    drop(doc);
+    evict();
+    jixiao::render::pdf::batch::compact_pages(&mut pages);
+    let mut tags = Vec::new();
+    for p in &pages {
+        tags_of(&p.frame, &mut tags);
+    }
+    let starts = || {
+        tags.iter().filter_map(|t| match t {
+            Tag::Start(elem, _) => Some(elem),
+            Tag::End(..) => None,
+        })
+    };
+    assert_eq!(
+        starts().filter(|e| e.is::<ContextElem>()).count(),
+        0,
+        "the footer's context (and the data its closure holds) is kept"
+    );
+    let cells: Vec<_> = starts()
+        .filter_map(|e| e.to_packed::<TableCell>())
+        .collect();
+    assert!(cells.len() >= 240, "{} cells", cells.len());
+    assert!(
+        cells.iter().all(|c| c.body.is_empty()),
+        "table cells keep their bodies"
+    );
+    let compacted = typst_layout::PagedDocument::new(pages.into_iter().collect(), info);
+    assert!(
+        export(&compacted) == before,
+        "the compacted pages export to other bytes"
+    );
+}

@@ -23,13 +23,17 @@
 //! what it always produced; batched documents differ from a whole layout only where a whole
 //! layout would have used `fit_page` on a cut table.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use typst::ecow::EcoVec;
-use typst::foundations::Content;
+use typst::foundations::{Content, ContextElem};
 use typst::introspection::{Location, Tag};
-use typst::layout::{Frame, FrameItem};
-use typst::model::Destination;
+use typst::layout::resolve::Entry;
+use typst::layout::{Abs, Frame, FrameItem, HideElem, PlaceElem};
+use typst::model::{Destination, ParElem, TableCell, TableElem};
+use typst::pdf::ArtifactElem;
+use typst::visualize::Stroke;
 use typst_layout::PagedDocument;
 
 use super::engine::{self, Engine};
@@ -132,6 +136,14 @@ pub(super) fn typeset_batched(
             }
             drop(laid);
             engine::evict();
+            // The batch's own layout is gone now: what its pages still hold for nothing but
+            // the layout (see [`compact`]) is theirs alone and can be let go.
+            let from = pages
+                .len()
+                .saturating_sub(found.last().copied().unwrap_or(0));
+            if let Some(batch) = pages.make_mut().get_mut(from..) {
+                compact_pages(batch);
+            }
             first = first.saturating_add(*n);
         }
         if found == counts {
@@ -397,6 +409,110 @@ fn relocate(frame: &mut Frame, salt: u128) {
         }
         true
     });
+}
+
+/// [`compact`] on every page of one laid-out batch (or document): its `context` elements
+/// may start on one page and end on another.
+pub fn compact_pages(pages: &mut [typst_layout::Page]) {
+    let mut compacted = Compacted::default();
+    for page in pages {
+        compact(&mut page.frame, &mut compacted);
+    }
+}
+
+/// Lets a laid-out page of a batch go of what the layout needed but the PDF export does not
+/// read, so that the pages kept for the one export are small (issue 20; measured with
+/// heaptrack on 200 one-page projects, see `bench/README.md`):
+///
+/// - the start and end tags of `context` elements: each page's footer is one, and its closure
+///   holds the whole `data.json` of its batch (the footer reads the page count from it), about
+///   0.15 MB a project; typst-pdf's tagging passes over them (no structure element) and the
+///   assembled document is not laid out again;
+/// - the bodies of paragraphs and table cells in their tags, the table's children and the
+///   cell bodies of its resolved grid: the tagger reads a table's grid (sizes, headers, lines,
+///   each cell's spans and strokes) and each cell's position, spans and kind, never a body
+///   (the text comes from the page's text items);
+/// - the strokes of the resolved grid, one allocation per side of every cell, shared where equal.
+///
+/// What the tagger reads is left as it was: a batched document exports to the same bytes with
+/// and without this (`tests/it/engine.rs`: `compacted_pages_export_to_the_same_pdf`).
+fn compact(frame: &mut Frame, batch: &mut Compacted) {
+    frame.retain(|item| match item {
+        FrameItem::Group(group) => {
+            compact(&mut group.frame, batch);
+            true
+        }
+        FrameItem::Tag(Tag::Start(elem, _)) if elem.is::<ContextElem>() => {
+            if let Some(loc) = elem.location() {
+                batch.dropped.insert(loc);
+            }
+            false
+        }
+        FrameItem::Tag(Tag::End(loc, _, _)) => !batch.dropped.remove(loc),
+        FrameItem::Tag(Tag::Start(elem, _)) => {
+            batch.lean(elem);
+            true
+        }
+        _ => true,
+    });
+}
+
+/// What [`compact`] keeps across the pages of one batch: the `context` elements whose start
+/// tag it dropped (their end tag may be on a later page), and one copy of each stroke.
+#[derive(Default)]
+struct Compacted {
+    dropped: HashSet<Location>,
+    strokes: HashMap<Stroke<Abs>, Arc<Stroke<Abs>>>,
+    cell_strokes: HashMap<Stroke, Arc<Stroke>>,
+}
+
+impl Compacted {
+    /// An element of a tag without what only the layout read ([`compact`]).
+    fn lean(&mut self, elem: &mut Content) {
+        if let Some(par) = elem.to_packed_mut::<ParElem>() {
+            par.body = Content::empty();
+        } else if let Some(artifact) = elem.to_packed_mut::<ArtifactElem>() {
+            artifact.body = Content::empty();
+        } else if let Some(hide) = elem.to_packed_mut::<HideElem>() {
+            hide.body = Content::empty();
+        } else if let Some(place) = elem.to_packed_mut::<PlaceElem>() {
+            place.body = Content::empty();
+        } else if let Some(cell) = elem.to_packed_mut::<TableCell>() {
+            cell.body = Content::empty();
+            if let Some(s) = cell.stroke.as_option_mut() {
+                for side in [&mut s.left, &mut s.top, &mut s.right, &mut s.bottom] {
+                    if let Some(Some(stroke)) = side {
+                        share(&mut self.cell_strokes, stroke);
+                    }
+                }
+            }
+        } else if let Some(table) = elem.to_packed_mut::<TableElem>() {
+            table.children = Vec::new();
+            // Shared still (another tag of the same table): left as it is.
+            if let Some(grid) = table.grid.as_mut().and_then(Arc::get_mut) {
+                for entry in &mut grid.entries {
+                    if let Entry::Cell(cell) = entry {
+                        cell.body = Content::empty();
+                        let s = &mut cell.stroke;
+                        let sides = [&mut s.left, &mut s.top, &mut s.right, &mut s.bottom];
+                        for stroke in sides.into_iter().flatten() {
+                            share(&mut self.strokes, stroke);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `value` as the one copy in `seen` of what it holds.
+fn share<T: Clone + Eq + std::hash::Hash>(seen: &mut HashMap<T, Arc<T>>, value: &mut Arc<T>) {
+    let one = seen
+        .entry((**value).clone())
+        .or_insert_with(|| Arc::clone(value));
+    if !Arc::ptr_eq(one, value) {
+        *value = Arc::clone(one);
+    }
 }
 
 fn relocate_elem(elem: &mut Content, moved: &impl Fn(Location) -> Location) {
