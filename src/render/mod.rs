@@ -186,18 +186,17 @@ impl Renderer for PdfRenderer {
             message: e.to_string(),
             typst: e.diagnostics(),
         };
-        let laid_out = pdf::typeset_bounded(
+        let (bytes, pages) = pdf::render_bounded(
             &self.engine,
             &self.templates,
             &input.doc.template,
             input.doc,
             input.fonts,
+            input.timestamp,
+            self.previews,
             pdf::time_limit(input.doc),
         )
         .map_err(fail)?;
-        let pages = self.previews.then(|| pdf::preview_pages(&laid_out));
-        let bytes = pdf::engine::Engine::export_pdf(&laid_out, input.timestamp)
-            .map_err(|e| fail(pdf::PdfError::Engine(e)))?;
         Ok(Output { bytes, pages })
     }
 

@@ -246,12 +246,59 @@ pub fn typeset_bounded(
     fonts: &BTreeMap<String, Vec<String>>,
     limit: Duration,
 ) -> Result<typst_layout::PagedDocument, PdfError> {
+    on_layout_thread(engine, templates, template, doc, fonts, limit, Ok)
+}
+
+/// [`render`] on a layout thread, as [`typeset_bounded`]; with `previews`, also every page as
+/// SVG ([`preview_pages`]).
+///
+/// The export runs on the thread that laid the document out: the pages kept for it were
+/// allocated in that thread's allocator arena, among the holes the layout left, and the
+/// export's own memory fills those holes instead of growing another thread's arena (one
+/// department of 500 projects, batched: peak RSS 493 → 470 MB; 10,000 indicators 601 →
+/// 544 MB).
+#[allow(clippy::too_many_arguments)]
+pub fn render_bounded(
+    engine: &Arc<Engine>,
+    templates: &Arc<Templates>,
+    template: &str,
+    doc: &Arc<Document>,
+    fonts: &BTreeMap<String, Vec<String>>,
+    timestamp: (i32, u8, u8),
+    previews: bool,
+    limit: Duration,
+) -> Result<(Vec<u8>, Option<Vec<crate::render::Page>>), PdfError> {
+    on_layout_thread(
+        engine,
+        templates,
+        template,
+        doc,
+        fonts,
+        limit,
+        move |laid_out| {
+            let pages = previews.then(|| preview_pages(&laid_out));
+            let bytes = Engine::export_pdf(&laid_out, timestamp).map_err(PdfError::Engine)?;
+            Ok((bytes, pages))
+        },
+    )
+}
+
+/// [`typeset`], then `then` on its result, on a layout thread given up after `limit`.
+fn on_layout_thread<T: Send + 'static>(
+    engine: &Arc<Engine>,
+    templates: &Arc<Templates>,
+    template: &str,
+    doc: &Arc<Document>,
+    fonts: &BTreeMap<String, Vec<String>>,
+    limit: Duration,
+    then: impl FnOnce(typst_layout::PagedDocument) -> Result<T, PdfError> + Send + 'static,
+) -> Result<T, PdfError> {
     let (tx, rx) = std::sync::mpsc::channel();
     let (engine, templates) = (engine.clone(), templates.clone());
     // The plan is shared, not copied, with the layout thread.
     let (template, doc, fonts) = (template.to_string(), Arc::clone(doc), fonts.clone());
     let task: LayoutTask = Box::new(move || {
-        let _ = tx.send(typeset(&engine, &templates, &template, &doc, &fonts));
+        let _ = tx.send(typeset(&engine, &templates, &template, &doc, &fonts).and_then(then));
     });
     let idle = LAYOUT_THREADS
         .lock()
