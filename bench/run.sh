@@ -33,9 +33,15 @@
 #   indicator row, so (j) extrapolates to ~8 GB (the audit measured 7.96 GB, 57 s).
 #   With batched layout (src/render/pdf/batch.rs, commit 928b3e9; a busy machine, load ~6, so
 #   the times are high): (k) 37.5 s, 914 MB (546 pages); 500 projects of (j) 19.2 s, 715 MB
-#   (was 1,093 MB). Not yet under target: the laid-out pages are kept for the one PDF export,
-#   ~0.4 MB a one-page project and ~1 MB a page of (k), mostly Typst's PDF tags (the table and
-#   cell elements they carry), so (j) would still need ~2.5 GB; see bench/README.md.
+#   (was 1,093 MB). Then (commits 78c07df, b8dcc7a; heaptrack on 200 projects showed what the
+#   kept pages held): the footer's `context` held each batch's whole data.json, and table
+#   tags their cell bodies and per-cell strokes; both let go after each batch (batch.rs
+#   `compact_pages`), and the PDF is exported on the layout thread (the same malloc arena).
+#   Measured on this commit's parent, 2 cores, load ~6, one run: (k) 912 -> 544 MB, 67 s;
+#   500 projects 678 -> 470 MB; (j) 5,693 MB, 297 s -> 2,780 MB, 274 s.
+#   Still over target: a page kept for the one export is ~0.2 MB of Typst frames and tag
+#   elements, and typst-pdf's tag tree takes ~0.16 MB more per page while exporting; see
+#   bench/README.md for the measured breakdown and the levers left.
 # Columns are medians: wall seconds, projects per second, peak RSS, CPU seconds of jixiao, and
 # CPU seconds used by other processes meanwhile (non-zero means the machine was not quiet).
 # Corpora come from examples/gen_corpus.rs (fixed seed, so every machine times the same bytes).

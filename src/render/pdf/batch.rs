@@ -424,14 +424,16 @@ pub fn compact_pages(pages: &mut [typst_layout::Page]) {
 /// read, so that the pages kept for the one export are small (issue 20; measured with
 /// heaptrack on 200 one-page projects, see `bench/README.md`):
 ///
-/// - the start and end tags of `context` elements: each page's footer is one, and its closure
-///   holds the whole `data.json` of its batch (the footer reads the page count from it), about
-///   0.15 MB a project; typst-pdf's tagging passes over them (no structure element) and the
-///   assembled document is not laid out again;
+/// - the start and end tags of `context` elements, and the bodies of artifact, hide and place
+///   tags: each page's footer is a `context` inside an artifact, and its closure holds the
+///   whole `data.json` of its batch (the footer reads the page count from it), about 0.15 MB a
+///   project; typst-pdf's tagger passes over `context` (no structure element), reads an
+///   artifact's kind and a place's `float` only, and the assembled document is not laid out
+///   again;
 /// - the bodies of paragraphs and table cells in their tags, the table's children and the
 ///   cell bodies of its resolved grid: the tagger reads a table's grid (sizes, headers, lines,
 ///   each cell's spans and strokes) and each cell's position, spans and kind, never a body
-///   (the text comes from the page's text items);
+///   (the text comes from the page's text items); headings keep theirs (the outline);
 /// - the strokes of the resolved grid, one allocation per side of every cell, shared where equal.
 ///
 /// What the tagger reads is left as it was: a batched document exports to the same bytes with
