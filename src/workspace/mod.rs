@@ -450,18 +450,15 @@ impl Workspace {
             fonts: &present,
             timestamp,
             provenance: None,
+            page_starts: None,
         };
         let renderers = Renderers::all(engine, Arc::new(templates));
-        let rendered: Vec<_> = renderers
-            .iter()
-            .map(|r| {
-                let out = r.render(&input);
-                r.after_document();
-                (r.extension(), out)
-            })
-            .collect();
-        rendered
+        let formats: Vec<&'static str> = renderers.iter().map(|r| r.extension()).collect();
+        let rendered = renderers.render(&input, &formats);
+        renderers.after_document();
+        formats
             .into_iter()
+            .zip(rendered)
             .map(|(ext, out)| out.map(|o| (ext, o.bytes)).map_err(DocumentError::Render))
             .collect()
     }
