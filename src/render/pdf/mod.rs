@@ -588,6 +588,15 @@ pub fn page_starts(
     }
     let rows = row_pages(laid_out);
     let tails = marked_pages(laid_out, "jx-tail");
+    // The first page of each section's grid, and the document's last page: a section ends
+    // on the page before the next one's grid.
+    let mut firsts: Vec<Option<usize>> = vec![None; doc.sections.len()];
+    for (&(si, _), &page) in &rows {
+        if let Some(f) = firsts.get_mut(si) {
+            *f = Some(f.map_or(page, |f: usize| f.min(page)));
+        }
+    }
+    let total = laid_out.pages().len();
     let sections = doc
         .sections
         .iter()
@@ -604,6 +613,21 @@ pub fn page_starts(
                     starts.push(at);
                 }
                 last = Some(page);
+            }
+            // A library without `jx-tail` markers (an older copy in a project's templates):
+            // what follows the grid starts a page when the section's pages go on past its
+            // last row's.
+            let has_tail = !sec.notes.is_empty() || !sec.signature.is_empty();
+            let marked = (0..=sec.notes.len()).any(|k| tails.contains_key(&(si, k)));
+            if has_tail && !marked {
+                let end = firsts[si + 1..]
+                    .iter()
+                    .flatten()
+                    .next()
+                    .map_or(total, |f| f.saturating_sub(1));
+                if last.is_some_and(|l| l < end) {
+                    starts.push(n);
+                }
             }
             starts
         })

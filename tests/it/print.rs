@@ -1,0 +1,233 @@
+//! The xlsx prints page for page like the PDF (issue 24): every workbook of the sample corpus
+//! (`data/`), of the national examples (`examples/national/data`) and of the vocabulary fixture
+//! (`tests/fixtures/vocabulary`) is printed to PDF by LibreOffice (`soffice --headless
+//! --convert-to pdf`, one call for all files, with a profile of its own), and each printout
+//! must have jixiao's PDF's page count and hold the same table rows on every page.
+//!
+//! The rows of a page are compared through the texts of the workbook's cells: each cell text
+//! whose beginning (its first [`PREFIX`] characters, whitespace removed) is printed on exactly
+//! one page of jixiao's PDF must be on that same page, and only there, in LibreOffice's
+//! printout; so the first table row of every page (and every other) is the same. Text is read
+//! with `pdftotext` (pages split at form feeds), whitespace removed, since the two programs
+//! order a page's lines differently.
+//!
+//! LibreOffice measures the columns by the workbook's default font, Calibri; CI installs
+//! `libreoffice-calc-nogui` and `fonts-crosextra-carlito` (Calibri's metric twin), see
+//! `.ci/run`. Without `soffice` this test fails: it does not skip.
+
+use crate::common;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use calamine::{Data, Reader, Xlsx, open_workbook};
+use common::*;
+
+/// Characters of a cell's text (whitespace removed) compared with the printed pages.
+const PREFIX: usize = 6;
+
+/// A scratch directory below `$CARGO_TARGET_TMPDIR/print`, named after this process;
+/// leftovers of runs whose process is gone are removed first.
+fn scratch(name: &str) -> PathBuf {
+    let base = Path::new(env!("CARGO_TARGET_TMPDIR")).join("print");
+    fs::create_dir_all(&base).unwrap();
+    if Path::new("/proc/self").exists() {
+        for e in fs::read_dir(&base).unwrap().filter_map(Result::ok) {
+            let file = e.file_name().to_string_lossy().to_string();
+            if let Some((pid, _)) = file.split_once('-')
+                && pid.parse::<u32>().is_ok()
+                && !Path::new("/proc").join(pid).exists()
+            {
+                let _ = fs::remove_dir_all(e.path());
+            }
+        }
+    }
+    let dir = base.join(format!("{}-{name}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// `jixiao build DATA --templates TEMPLATES --out OUT`, asserting that it succeeds.
+fn build_with(data: &Path, templates: &Path, out: &Path) {
+    let o = Command::new(env!("CARGO_BIN_EXE_jixiao"))
+        .arg("build")
+        .arg(data)
+        .arg("--templates")
+        .arg(templates)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .expect("run the jixiao binary");
+    assert!(
+        o.status.success(),
+        "{} must build:\n{}",
+        data.display(),
+        stderr_of(&o)
+    );
+}
+
+/// Every xlsx below `dir`, sorted.
+fn workbooks(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = files_below(dir)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "xlsx"))
+        .collect();
+    out.sort();
+    out
+}
+
+/// The pages of a PDF as text, whitespace removed.
+fn pages(pdf: &Path) -> Vec<String> {
+    let o = Command::new("pdftotext")
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("run pdftotext (poppler-utils)");
+    assert!(o.status.success(), "pdftotext {}", pdf.display());
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    let mut pages: Vec<String> = text.split('\u{c}').map(squash).collect();
+    // pdftotext ends the last page with a form feed too.
+    if pages.last().is_some_and(String::is_empty) {
+        pages.pop();
+    }
+    pages
+}
+
+/// The text cells of every table sheet of a workbook (not the twin's hidden data sheet), in
+/// sheet order, whitespace removed.
+fn cell_texts(xlsx: &Path) -> Vec<String> {
+    let mut book: Xlsx<_> = open_workbook(xlsx)
+        .unwrap_or_else(|e| panic!("{}: calamine cannot open it: {e}", xlsx.display()));
+    let names: Vec<String> = book
+        .sheet_names()
+        .into_iter()
+        .filter(|n| n != "jixiao数据")
+        .collect();
+    let mut out = Vec::new();
+    for name in names {
+        let range = book.worksheet_range(&name).unwrap();
+        for (_, _, cell) in range.used_cells() {
+            if let Data::String(s) = cell {
+                let s = squash(s);
+                if !s.is_empty() {
+                    out.push(s);
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_workbook_prints_the_pdfs_pages_in_libreoffice() {
+    let data_out = &built_corpus().out;
+    let national = scratch("national");
+    build_with(
+        &repo().join("examples/national/data"),
+        &repo().join("templates"),
+        &national,
+    );
+    let fixture = scratch("vocabulary");
+    let vocabulary = repo().join("tests/fixtures/vocabulary");
+    build_with(
+        &vocabulary.join("data"),
+        &vocabulary.join("templates"),
+        &fixture,
+    );
+
+    // Flat names for soffice (it names each PDF after its workbook).
+    let lo = scratch("soffice");
+    let mut docs: Vec<(PathBuf, PathBuf, PathBuf)> = Vec::new();
+    for dir in [data_out.as_path(), &national, &fixture] {
+        for xlsx in workbooks(dir) {
+            let i = docs.len();
+            let flat = lo.join(format!("d{i}.xlsx"));
+            fs::copy(&xlsx, &flat).unwrap();
+            docs.push((
+                xlsx.with_extension("pdf"),
+                flat,
+                lo.join(format!("d{i}.pdf")),
+            ));
+        }
+    }
+    assert!(docs.len() >= 12, "workbooks found: {}", docs.len());
+
+    let profile = scratch("soffice-profile");
+    let run = Command::new("soffice")
+        .arg(format!(
+            "-env:UserInstallation=file://{}",
+            profile.display()
+        ))
+        .args(["--headless", "--convert-to", "pdf", "--outdir"])
+        .arg(&lo)
+        .args(docs.iter().map(|(_, flat, _)| flat))
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "soffice (LibreOffice) must be installed for this test \
+                 (apt-get install libreoffice-calc-nogui fonts-crosextra-carlito): {e}"
+            )
+        });
+    assert!(
+        run.status.success(),
+        "soffice failed:\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+
+    let mut failures = Vec::new();
+    for (pdf, flat, printed) in &docs {
+        let name = pdf.strip_prefix(pdf.ancestors().nth(3).unwrap()).unwrap();
+        let name = name.display();
+        assert!(printed.exists(), "soffice made no PDF of {name}");
+        let ours = pages(pdf);
+        let theirs = pages(printed);
+        if ours.len() != theirs.len() {
+            failures.push(format!(
+                "{name}: jixiao's PDF has {} pages, LibreOffice's printout of the xlsx {}",
+                ours.len(),
+                theirs.len()
+            ));
+            continue;
+        }
+        // Each cell text printed on one page of jixiao's PDF is on that page of the printout.
+        let mut compared = 0usize;
+        let mut by_page: BTreeMap<usize, usize> = BTreeMap::new();
+        for text in cell_texts(flat) {
+            let prefix: String = text.chars().take(PREFIX).collect();
+            if prefix.chars().count() < 2 {
+                continue;
+            }
+            let on = |p: &[String]| -> Vec<usize> {
+                (0..p.len()).filter(|&k| p[k].contains(&prefix)).collect()
+            };
+            let expected = on(&ours);
+            if expected.len() != 1 {
+                continue;
+            }
+            compared += 1;
+            *by_page.entry(expected[0]).or_default() += 1;
+            let found = on(&theirs);
+            if found != expected {
+                failures.push(format!(
+                    "{name}: “{prefix}” is on page {} of jixiao's PDF, on page(s) {:?} of the xlsx's printout",
+                    expected[0] + 1,
+                    found.iter().map(|k| k + 1).collect::<Vec<_>>()
+                ));
+            }
+        }
+        assert!(compared > 0, "{name}: no cell text to compare");
+        // Every page with table text was compared (a page left out would hide a shifted row).
+        for k in 0..ours.len() {
+            if !by_page.contains_key(&k) && ours[k].chars().count() > 40 {
+                failures.push(format!(
+                    "{name}: no cell text of page {} could be compared",
+                    k + 1
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
