@@ -51,6 +51,33 @@ struct Spec {
     signature: Vec<Signature>,
     /// Font chains by role, as in a style.
     fonts: BTreeMap<String, Vec<String>>,
+    /// Decimals of printed money (万元): the amounts of a 资金调整 or of a self-evaluation's
+    /// money, their difference and the 合计 of an added or removed project or department.
+    #[serde(default = "money_decimals")]
+    decimals: u32,
+}
+
+fn money_decimals() -> u32 {
+    2
+}
+
+/// The most decimals the change table may print money with.
+const MAX_MONEY_DECIMALS: u32 = 6;
+
+/// A money amount of a change (`15`, `+1.23456`) with `decimals`, its sign kept; any other
+/// text as it is.
+fn money_text(text: &str, decimals: u32) -> String {
+    let (plus, digits) = match text.strip_prefix('+') {
+        Some(rest) => ("+", rest),
+        None => ("", text),
+    };
+    match digits.parse::<rust_decimal::Decimal>() {
+        Ok(d) => format!(
+            "{plus}{}",
+            crate::plan::context::format_number(d, decimals.min(MAX_MONEY_DECIMALS), false)
+        ),
+        Err(_) => text.to_string(),
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -363,6 +390,19 @@ impl Table {
             .kind(c.kind)
             .ok_or_else(|| format!("变动对照表的版式没有“{}”", c.kind.key()))?;
         let s = |o: &Option<String>| Value::from(o.clone().unwrap_or_default());
+        // Money with the table's decimals: amounts of money changes, and totals.
+        let decimals = self.spec.decimals;
+        let is_money = c.kind == Kind::MoneyChanged
+            || (c.kind == Kind::EvalChanged
+                && c.field.as_deref().is_some_and(|f| f.starts_with("资金/")));
+        let money = |o: &Option<String>| {
+            Value::from(
+                o.as_deref()
+                    .map(|t| money_text(t, decimals))
+                    .unwrap_or_default(),
+            )
+        };
+        let amount = |o: &Option<String>| if is_money { money(o) } else { s(o) };
         let mut v = base.clone();
         v.insert("序号", Value::from(n));
         v.insert("项目", s(&c.project));
@@ -374,10 +414,10 @@ impl Table {
             .map(String::as_str)
             .collect();
         v.insert("内容", Value::from(what.join("/")));
-        v.insert("变动前", s(&c.before));
-        v.insert("变动后", s(&c.after));
-        v.insert("差额", s(&c.delta));
-        v.insert("合计", s(&c.total));
+        v.insert("变动前", amount(&c.before));
+        v.insert("变动后", amount(&c.after));
+        v.insert("差额", amount(&c.delta));
+        v.insert("合计", money(&c.total));
         v.insert(
             "数量",
             c.count
@@ -477,6 +517,17 @@ impl Cx<'_> {
     }
 
     fn validate(&mut self, spec: &Spec) {
+        if spec.decimals > MAX_MONEY_DECIMALS {
+            self.emit(
+                &rules::STYLE_FORMAT,
+                &spec.title,
+                format!(
+                    "decimals（金额的小数位数）为 {}，最多为 {MAX_MONEY_DECIMALS}；金额通常保留 2 位小数",
+                    spec.decimals
+                ),
+                None,
+            );
+        }
         let table = TABLE_VARIABLES;
         let row: Vec<&str> = TABLE_VARIABLES
             .iter()

@@ -58,6 +58,8 @@ fn document(
         t.as_ref().map(|t| render(t, &[])).transpose()
     };
     let table = &spec.table;
+    // Money is printed with the style's decimals (the total: the exact sum, rounded).
+    let decimals = style.style.decimals;
     let grouped = table.iter().any(|c| c.group.is_some());
     let mut rows = Vec::new();
     // The heading: a group spans its adjacent columns; ungrouped labels span both lines.
@@ -106,7 +108,9 @@ fn document(
         let mut cells = Vec::new();
         for (c, col) in table.iter().enumerate() {
             let cell = match (&col.field, &col.text) {
-                (Some(f), _) => figure_cell(c, f.value.trim(), Some(n + 1), Some(d), None),
+                (Some(f), _) => {
+                    figure_cell(c, f.value.trim(), Some(n + 1), Some(d), None, decimals)
+                }
                 (None, Some(t)) => Cell::text(c, render(t, &[&vars])?, Role::Text),
                 (None, None) => Cell::empty(c),
             };
@@ -133,8 +137,14 @@ fn document(
             } else {
                 match &col.field {
                     Some(f) if f.value.trim() != "序号" => {
-                        let mut cell =
-                            figure_cell(c, f.value.trim(), None, None, Some(&region_total));
+                        let mut cell = figure_cell(
+                            c,
+                            f.value.trim(),
+                            None,
+                            None,
+                            Some(&region_total),
+                            decimals,
+                        );
                         // Sums stay sums in the xlsx.
                         if let (
                             CellValue::Number {
@@ -165,41 +175,6 @@ fn document(
             kind: RowKind::Total,
             cells,
         });
-    }
-    // One number of decimals per money column: the most any of its figures needs, at least 2.
-    for (c, col) in table.iter().enumerate() {
-        if col.field.as_ref().and_then(|f| field_kind(f.value.trim())) != Some(Kind::Money) {
-            continue;
-        }
-        let places = |v: &CellValue| match v {
-            CellValue::Number { decimals, .. } | CellValue::Formula { decimals, .. } => *decimals,
-            _ => 0,
-        };
-        let most = rows[body_start..]
-            .iter()
-            .flat_map(|r| r.cells.iter().filter(|x| x.col == c))
-            .map(|x| places(&x.value))
-            .max()
-            .unwrap_or(2);
-        for cell in rows[body_start..]
-            .iter_mut()
-            .flat_map(|r| r.cells.iter_mut().filter(|x| x.col == c))
-        {
-            match &mut cell.value {
-                CellValue::Number {
-                    value, decimals, ..
-                }
-                | CellValue::Formula {
-                    result: value,
-                    decimals,
-                    ..
-                } => {
-                    *decimals = most;
-                    cell.text = format_number(*value, most, false);
-                }
-                _ => {}
-            }
-        }
     }
     let mut notes = Vec::new();
     for list in &spec.lists {
@@ -371,7 +346,7 @@ fn total(depts: &[&DeptFigures]) -> RegionTotal {
 
 /// A figure of a department as a number (for the chart), `None` where it has none.
 fn figure(field: &str, d: &DeptFigures) -> Option<Decimal> {
-    match figure_cell(0, field, None, Some(d), None).value {
+    match figure_cell(0, field, None, Some(d), None, 2).value {
         CellValue::Number { value, .. } | CellValue::Percent { value, .. } => Some(value),
         _ => None,
     }
@@ -384,10 +359,11 @@ fn figure_cell(
     n: Option<usize>,
     dept: Option<&DeptFigures>,
     region: Option<&RegionTotal>,
+    decimals: u32,
 ) -> Cell {
     let count = |v: usize| number(col, Decimal::from(v), 0);
     let money = |v: Option<Decimal>| match v {
-        Some(v) => number(col, v, money_decimals(v)),
+        Some(v) => number(col, v, decimals),
         None => Cell::empty(col),
     };
     let refused = dept.is_some_and(|d| d.refused);
@@ -439,11 +415,6 @@ fn figure_cell(
         }
         _ => Cell::empty(col),
     }
-}
-
-/// Two decimals, or as many as the exact value has.
-fn money_decimals(v: Decimal) -> u32 {
-    v.normalize().scale().max(2)
 }
 
 fn number(col: usize, value: Decimal, decimals: u32) -> Cell {

@@ -22,8 +22,19 @@ pub struct RegionStyle {
     pub name: String,
     /// Font fallback chains by role (宋体, 仿宋, 黑体, 楷体), as in a department style.
     pub fonts: BTreeMap<String, Vec<String>>,
+    /// Decimals of printed money (万元), in every summary of the style and its xlsx number
+    /// formats; the 合计 row is the exact sum, rounded to them.
+    #[serde(default = "money_decimals")]
+    pub decimals: u32,
     pub documents: Vec<RegionDoc>,
 }
+
+fn money_decimals() -> u32 {
+    2
+}
+
+/// The most decimals a summary style may print money with.
+pub const MAX_MONEY_DECIMALS: u32 = 6;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -270,6 +281,18 @@ fn validate(
     file: FileId,
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    if style.decimals > MAX_MONEY_DECIMALS {
+        let mut d = Diagnostic::new(
+            &rules::REGION_STYLE,
+            None,
+            format!(
+                "decimals（金额的小数位数）为 {}，最多为 {MAX_MONEY_DECIMALS}；金额通常保留 2 位小数",
+                style.decimals
+            ),
+        );
+        d.path = Some(sources.path(file).to_path_buf());
+        out.push(d);
+    }
     let mut at = |t: &serde_saphyr::Location, message: String| {
         let mut d = Diagnostic::new(
             &rules::REGION_STYLE,

@@ -722,7 +722,8 @@ fn the_table_is_written_as_pdf_and_xlsx() {
         "总体目标修改",
         "+1天，要求提高",
         "-10人，要求放宽",
-        "资金合计8万元，指标1条",
+        // Money with the table's two decimals (`decimals` of templates/changes/table.yaml).
+        "资金合计8.00万元，指标1条",
         "库尔勒市人大常委会办公室",
         "库尔勒市信访局",
         "审核人：",
@@ -778,6 +779,18 @@ fn the_table_is_written_as_pdf_and_xlsx() {
     }
     let body = rows.iter().filter(|r| r[0].parse::<u32>().is_ok()).count();
     assert_eq!(body, 15, "one row per change of the department: {rows:?}");
+    // Money is printed with the table's two decimals: 37.76 → 40, and the 合计 (a source and
+    // the total changed; each is one row).
+    let money: Vec<&Vec<String>> = rows
+        .iter()
+        .filter(|r| r.iter().any(|c| c == "资金调整"))
+        .collect();
+    assert!(!money.is_empty(), "a row for the money: {rows:?}");
+    for row in &money {
+        for cell in ["37.76", "40.00", "+2.24"] {
+            assert!(row.iter().any(|c| c == cell), "{cell} in {row:?}");
+        }
+    }
 }
 
 #[test]

@@ -154,11 +154,94 @@ fn the_target_summary_adds_up_the_departments() {
         .output()
         .expect("pdftotext");
     let printed = String::from_utf8_lossy(&printed.stdout);
-    assert!(printed.contains(&format!("{sum_money:.3}")), "{printed}");
+    // Money printed with the style's two decimals; the xlsx keeps the exact sum.
+    assert!(
+        printed.contains(&format!("{:.2}", sum_money.round_dp(2))),
+        "{printed}"
+    );
     assert!(
         printed.contains("编制单位（盖章）"),
         "the signature block is printed"
     );
+    drop(dir);
+}
+
+/// The numbers of `text` with more than `most` decimals (`56.00000`).
+fn longer_decimals(text: &str, most: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_ascii_digit() {
+            let start = i;
+            while i < chars.len() && chars[i].is_ascii_digit() {
+                i += 1;
+            }
+            if i + 1 < chars.len() && chars[i] == '.' && chars[i + 1].is_ascii_digit() {
+                i += 1;
+                let frac = i;
+                while i < chars.len() && chars[i].is_ascii_digit() {
+                    i += 1;
+                }
+                if i - frac > most {
+                    out.push(chars[start..i].iter().collect());
+                }
+            }
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+#[test]
+fn summaries_print_money_with_the_styles_two_decimals() {
+    // A department whose money has five decimals: the summaries printed every amount of its
+    // column with five ("56.00000").
+    let (dir, outcome) = build(|data| {
+        let file = data.join("2023-kuerle-xinfangju.yaml");
+        let text = std::fs::read_to_string(&file).unwrap();
+        let edited = text
+            .replacen("      财政拨款: 15\n", "      财政拨款: 1.23456\n", 1)
+            .replacen("      合计: 15\n", "      合计: 1.23456\n", 1);
+        assert_ne!(edited, text, "the sample has the money to edit");
+        std::fs::write(&file, edited).unwrap();
+    });
+    assert!(!outcome.failed(), "{:?}", outcome.fatal);
+    let summaries: Vec<&Path> = outcome
+        .departments
+        .iter()
+        .filter(|d| d.is_summary())
+        .flat_map(|d| d.documents.iter().filter_map(|doc| doc.file("pdf")))
+        .collect();
+    assert!(!summaries.is_empty(), "the summaries are built");
+    for pdf in summaries {
+        let printed = std::process::Command::new("pdftotext")
+            .arg(pdf)
+            .arg("-")
+            .output()
+            .expect("pdftotext");
+        let printed = String::from_utf8_lossy(&printed.stdout);
+        assert_eq!(
+            longer_decimals(&printed, 2),
+            Vec::<String>::new(),
+            "{}: money with more than 2 decimals:\n{printed}",
+            pdf.display()
+        );
+        // The xlsx's money cells carry the matching number format.
+        let xlsx = pdf.with_extension("xlsx");
+        let mut zip = zip::ZipArchive::new(std::fs::File::open(&xlsx).unwrap()).unwrap();
+        let mut styles = String::new();
+        zip.by_name("xl/styles.xml")
+            .unwrap()
+            .read_to_string(&mut styles)
+            .unwrap();
+        assert!(
+            !styles.contains("formatCode=\"0.000"),
+            "{}: a number format with more than 2 decimals:\n{styles}",
+            xlsx.display()
+        );
+    }
     drop(dir);
 }
 
