@@ -231,3 +231,64 @@ fn every_workbook_prints_the_pdfs_pages_in_libreoffice() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The raw lines of one page of a PDF (`pdftotext -f k -l k`), trimmed.
+fn page_lines(pdf: &Path, page: usize) -> Vec<String> {
+    let o = Command::new("pdftotext")
+        .args(["-f", &page.to_string(), "-l", &page.to_string()])
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("run pdftotext (poppler-utils)");
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+#[test]
+fn continuation_pages_name_the_table_above_the_repeated_header() {
+    let out = &built_corpus().out;
+    // One table over three pages: its name and “（续）” above the header of pages 2 and 3, not
+    // on page 1 (where the title already names it).
+    let pdf = out.join(DOCS[0].path);
+    let name = DOCS[0].title;
+    let caption = format!("{name}（续）");
+    let ours = pages(&pdf);
+    assert_eq!(ours.len(), 3, "{}", pdf.display());
+    assert!(!ours[0].contains("（续）"), "page 1: {}", ours[0]);
+    for (k, page) in ours.iter().enumerate().skip(1) {
+        assert!(
+            page.starts_with(&caption),
+            "page {} starts with “{caption}”: {page}",
+            k + 1
+        );
+        let lines = page_lines(&pdf, k + 1);
+        assert_eq!(lines.first(), Some(&caption), "page {}: {lines:?}", k + 1);
+    }
+    // A document whose projects each fit one page has no continuation page.
+    let kuerle = out.join(DOCS[1].path);
+    assert!(
+        pages(&kuerle).iter().all(|p| !p.contains("（续）")),
+        "{}",
+        kuerle.display()
+    );
+}
+
+#[test]
+fn a_header_label_keeps_its_last_character_company() {
+    // “指标分值权重” in a column that holds five of its six characters printed as
+    // “指标分值权 / 重”: it is now set a little smaller on one line (or in balanced lines).
+    let pdf = built_corpus().out.join(DOCS[1].path);
+    let lines = page_lines(&pdf, 1);
+    assert!(
+        !lines.windows(2).any(|w| w[0] == "指标分值权" && w[1] == "重"),
+        "an orphan “重”: {lines:?}"
+    );
+    assert!(
+        lines.iter().any(|l| l == "指标分值权重")
+            || lines.windows(2).any(|w| w[0] == "指标分" && w[1] == "值权重"),
+        "the label on one line or in two balanced lines: {lines:?}"
+    );
+}
