@@ -525,8 +525,9 @@ struct Print<'a> {
 }
 
 /// `section` with each merged cell that crosses one of the page `starts` cut there, as the
-/// PDF cuts it; a piece below a break is not bound to the data (the first piece carries it,
-/// so that `jixiao import` reads each figure once).
+/// PDF cuts it. A piece below a break repeats what is printed: a figure as its number (its
+/// formula stays in the first piece, which the sums refer to), not bound to the data
+/// (`jixiao import` reads each figure once).
 fn cut_at_pages(section: &Section, starts: &[usize]) -> Section {
     let page_of = |r: usize| Some(starts.iter().filter(|&&s| s <= r).count());
     let mut cut = crate::render::pdf::split_section_spans(section, page_of);
@@ -541,6 +542,27 @@ fn cut_at_pages(section: &Section, starts: &[usize]) -> Section {
                 });
                 if from_above {
                     cell.bind = None;
+                    if let CellValue::Formula {
+                        result,
+                        percent,
+                        decimals,
+                        thousands,
+                        ..
+                    } = cell.value
+                    {
+                        cell.value = if percent {
+                            CellValue::Percent {
+                                value: result,
+                                decimals,
+                            }
+                        } else {
+                            CellValue::Number {
+                                value: result,
+                                decimals,
+                                thousands,
+                            }
+                        };
+                    }
                 }
             }
         }
