@@ -119,7 +119,7 @@ impl Renderers {
                 starts = o.page_starts.clone();
             }
             results[at] = Some(out);
-        } else if formats.len() > 0
+        } else if !formats.is_empty()
             && let Some(r) = layout
         {
             match r.page_starts(input) {

@@ -220,8 +220,8 @@ fn every_workbook_prints_the_pdfs_pages_in_libreoffice() {
         }
         assert!(compared > 0, "{name}: no cell text to compare");
         // Every page with table text was compared (a page left out would hide a shifted row).
-        for k in 0..ours.len() {
-            if !by_page.contains_key(&k) && ours[k].chars().count() > 40 {
+        for (k, page) in ours.iter().enumerate() {
+            if !by_page.contains_key(&k) && page.chars().count() > 40 {
                 failures.push(format!(
                     "{name}: no cell text of page {} could be compared",
                     k + 1
@@ -283,12 +283,16 @@ fn a_header_label_keeps_its_last_character_company() {
     let pdf = built_corpus().out.join(DOCS[1].path);
     let lines = page_lines(&pdf, 1);
     assert!(
-        !lines.windows(2).any(|w| w[0] == "指标分值权" && w[1] == "重"),
+        !lines
+            .windows(2)
+            .any(|w| w[0] == "指标分值权" && w[1] == "重"),
         "an orphan “重”: {lines:?}"
     );
     assert!(
         lines.iter().any(|l| l == "指标分值权重")
-            || lines.windows(2).any(|w| w[0] == "指标分" && w[1] == "值权重"),
+            || lines
+                .windows(2)
+                .any(|w| w[0] == "指标分" && w[1] == "值权重"),
         "the label on one line or in two balanced lines: {lines:?}"
     );
 }

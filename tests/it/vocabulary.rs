@@ -619,7 +619,7 @@ fn grid_numbers_pads_and_prints_level1_vertically_with_points() {
         "vertical 一级"
     );
     assert!(s.find_all("满意度指标").is_empty());
-    let effect = s.find("效果指标(30分)");
+    assert_eq!(s.find("效果指标(30分)").1, g.level1);
     // 4 二级 × (1 indicator + 1 numbered padding row + 1 ellipsis row); cut where the PDF's
     // page breaks, each piece repeating the label (the xlsx prints the PDF's pages).
     let rows = |label: &str| -> u32 { s.find_all(label).iter().map(|&p| s.rowspan(p)).sum() };
