@@ -153,6 +153,26 @@ fn every_workbook_prints_the_pdfs_pages_in_libreoffice() {
             ));
         }
     }
+    // The synthetic long table, rendered here.
+    {
+        let (doc, renderers, chains) = long_document();
+        let input = jixiao::render::Input {
+            doc: &doc,
+            fonts: &chains,
+            timestamp: (2025, 1, 1),
+            provenance: None,
+            page_starts: None,
+        };
+        let mut out = renderers.render(&input, &["pdf", "xlsx"]).into_iter();
+        let long = lo.join("long");
+        fs::create_dir_all(long.join("a/b")).unwrap();
+        let pdf = long.join("a/b/长表.pdf");
+        fs::write(&pdf, out.next().unwrap().unwrap().bytes).unwrap();
+        let i = docs.len();
+        let flat = lo.join(format!("d{i}.xlsx"));
+        fs::write(&flat, out.next().unwrap().unwrap().bytes).unwrap();
+        docs.push((pdf, flat, lo.join(format!("d{i}.pdf"))));
+    }
     assert!(docs.len() >= 12, "workbooks found: {}", docs.len());
 
     let profile = scratch("soffice-profile");
@@ -295,4 +315,168 @@ fn a_header_label_keeps_its_last_character_company() {
                 .any(|w| w[0] == "指标分" && w[1] == "值权重"),
         "the label on one line or in two balanced lines: {lines:?}"
     );
+}
+
+#[test]
+fn a_workbook_rebuilt_alone_gets_the_same_page_breaks() {
+    // Only the xlsx is out of date: the document is laid out for its page starts alone (no PDF
+    // written), and the workbook is the one a full build writes, breaks and all.
+    let out = scratch("alone");
+    let data = repo().join("data");
+    build_with(&data, &repo().join("templates"), &out);
+    let books = workbooks(&out);
+    assert!(!books.is_empty());
+    let with_breaks: Vec<(PathBuf, Vec<u8>)> = books
+        .iter()
+        .map(|p| (p.clone(), fs::read(p).unwrap()))
+        .filter(|(_, b)| {
+            let mut zip = zip::ZipArchive::new(std::io::Cursor::new(b)).unwrap();
+            (0..zip.len()).any(|i| {
+                let mut f = zip.by_index(i).unwrap();
+                let mut xml = String::new();
+                std::io::Read::read_to_string(&mut f, &mut xml).is_ok()
+                    && xml.contains("<rowBreaks")
+            })
+        })
+        .collect();
+    assert!(
+        !with_breaks.is_empty(),
+        "a sample workbook breaks its pages: {books:?}"
+    );
+    let pdfs: Vec<(PathBuf, Vec<u8>)> = files_below(&out)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "pdf"))
+        .map(|p| (p.clone(), fs::read(&p).unwrap()))
+        .collect();
+    for (path, _) in &with_breaks {
+        fs::remove_file(path).unwrap();
+    }
+    build_with(&data, &repo().join("templates"), &out);
+    for (path, bytes) in &with_breaks {
+        assert!(
+            fs::read(path).unwrap() == *bytes,
+            "{} rebuilt alone differs",
+            path.display()
+        );
+    }
+    for (path, bytes) in &pdfs {
+        assert!(fs::read(path).unwrap() == *bytes, "{}", path.display());
+    }
+}
+
+/// A synthetic document of one table of 120 rows under merged labels of 40 rows each (several
+/// pages, a merged cell cut at each break, a note below), and the renderers of a build.
+fn long_document() -> (
+    std::sync::Arc<jixiao::plan::Document>,
+    jixiao::render::Renderers,
+    std::collections::BTreeMap<String, Vec<String>>,
+) {
+    use jixiao::plan::{Cell, Document, Role, Row, RowKind, Section};
+    use jixiao::render::Renderers;
+    use jixiao::render::pdf::engine::Engine;
+    use jixiao::render::pdf::fonts::FontSet;
+    use jixiao::render::pdf::source::Templates;
+    use std::sync::Arc;
+
+    // One table of 120 rows under a merged label: several pages, a merged cell cut at each.
+    let mut rows = vec![Row::new(
+        RowKind::Header,
+        vec![
+            Cell::label(0, "类别"),
+            Cell::label(1, "指标名称"),
+            Cell::label(2, "指标值"),
+        ],
+    )];
+    for i in 0..120 {
+        let mut cells = Vec::new();
+        if i % 40 == 0 {
+            let mut label = Cell::label(0, format!("第{}类", i / 40 + 1));
+            label.rowspan = 40;
+            cells.push(label);
+        }
+        cells.push(Cell::text(1, format!("指标{i}：会议召开次数"), Role::Text));
+        cells.push(Cell::text(2, format!("≥{i}次"), Role::Text));
+        rows.push(Row::new(RowKind::Body, cells));
+    }
+    let section = Section {
+        name: "长表".to_string(),
+        heading: None,
+        title: "长表".to_string(),
+        subtitle: None,
+        unit_line: None,
+        unit_note: None,
+        columns: vec![1.0, 3.0, 1.0],
+        rows,
+        notes: vec!["注：表下的说明。".to_string()],
+        signature: Vec::new(),
+        chart: None,
+    };
+    let doc = Arc::new(Document {
+        kind: "list".to_string(),
+        style: "anhui".to_string(),
+        template: "anhui/list.typ.j2".to_string(),
+        file_stem: "长表".to_string(),
+        title: "长表".to_string(),
+        author: "测试".to_string(),
+        subject: "测试".to_string(),
+        keywords: Vec::new(),
+        department: "测试".to_string(),
+        year: 2024,
+        landscape: false,
+        fit_page: false,
+        preamble: None,
+        sections: vec![section],
+    });
+    let templates = repo().join("templates");
+    let lib = fs::read(templates.join("lib/jixiao.typ")).unwrap();
+    let fonts = FontSet::discover(&[]);
+    let chains: std::collections::BTreeMap<String, Vec<String>> = ["宋体", "黑体"]
+        .iter()
+        .map(|r| (r.to_string(), vec!["Noto Serif CJK SC".to_string()]))
+        .collect();
+    let chains = jixiao::render::pdf::present_chains(&fonts, &chains);
+    let engine = Arc::new(Engine::new(
+        fonts,
+        vec![("lib/jixiao.typ".to_string(), lib)],
+        (2025, 1, 1),
+    ));
+    let (loaded, _) = Templates::load(&templates);
+    let renderers = Renderers::all(engine, Arc::new(loaded));
+    (doc, renderers, chains)
+}
+
+#[test]
+fn the_xlsx_asked_for_alone_is_laid_out_for_its_page_breaks() {
+    let (doc, renderers, chains) = long_document();
+    let input = jixiao::render::Input {
+        doc: &doc,
+        fonts: &chains,
+        timestamp: (2025, 1, 1),
+        provenance: None,
+        page_starts: None,
+    };
+    let mut both = renderers.render(&input, &["pdf", "xlsx"]);
+    let mut alone = renderers.render(&input, &["xlsx"]);
+    let xlsx = both.pop().unwrap().expect("the xlsx beside the PDF");
+    let pdf = both.pop().unwrap().expect("the PDF");
+    let starts = pdf.page_starts.expect("the PDF's page starts");
+    assert!(
+        starts.sections[0].len() >= 2,
+        "several pages: {:?}",
+        starts.sections
+    );
+    let only = alone.pop().unwrap().expect("the xlsx alone");
+    assert!(
+        only.bytes == xlsx.bytes,
+        "the xlsx alone is the xlsx beside the PDF"
+    );
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&only.bytes)).unwrap();
+    let mut sheet = String::new();
+    std::io::Read::read_to_string(
+        &mut zip.by_name("xl/worksheets/sheet1.xml").unwrap(),
+        &mut sheet,
+    )
+    .unwrap();
+    let breaks = sheet.matches("<brk id=").count();
+    assert_eq!(breaks, starts.sections[0].len(), "{sheet}");
 }

@@ -9,7 +9,9 @@
 //! - every grid cell, merged or not, has a thin border, and row heights are computed from the
 //!   text so that nothing is hidden (Excel does not auto-fit wrapped text in merged cells);
 //! - each sheet prints on A4, one page wide, with the column header repeated on every page and a
-//!   `第 N 页 共 M 页` footer;
+//!   `第 N 页 共 M 页` footer; given the PDF's layout ([`write_workbook_paged`]) it breaks its
+//!   pages before the same rows as the PDF, with the PDF's margins, and is made wider (so it
+//!   prints smaller) where its tallest page would not fit the paper;
 //! - the output is reproducible: identical input gives identical bytes (the creation time is
 //!   derived from the budget year and the zip entries carry a fixed timestamp).
 
