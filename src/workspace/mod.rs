@@ -326,7 +326,7 @@ impl Workspace {
                 on,
             );
             for (dept, (template, d)) in typst {
-                let template = self.templates_dir.join(&template);
+                let template = crate::style::dirs::file(&self.templates_dir, &template);
                 diagnostics.push(typst_files::typst_diagnostic(
                     prepared.sources(),
                     &prepared.lib_ids,
@@ -547,7 +547,8 @@ fn sort_diagnostics(diags: &mut [Diagnostic]) {
 }
 
 /// The templates directory for a data directory: `<data>/../templates`, else `./templates`, else
-/// the styles embedded in the binary.
+/// the styles embedded in the binary. A project's directory may hold only some entries (a
+/// style it changed): the others are read from the embedded styles ([`crate::style::dirs`]).
 pub fn templates_dir(data: &Path, explicit: Option<&Path>) -> PathBuf {
     if let Some(t) = explicit {
         return t.to_path_buf();
@@ -558,12 +559,10 @@ pub fn templates_dir(data: &Path, explicit: Option<&Path>) -> PathBuf {
         .and_then(|d| d.parent().map(|p| p.join("templates")));
     let local = PathBuf::from("templates");
     match beside {
-        Some(t) if t.join("taxonomies.yaml").is_file() => t,
+        Some(t) if t.is_dir() => t,
         // No templates/ here: the styles embedded in the binary (see
         // `scaffold::embedded_templates`); the front end says so.
-        _ if !local.join("taxonomies.yaml").is_file() => {
-            crate::scaffold::embedded_templates().unwrap_or(local)
-        }
+        _ if !local.is_dir() => crate::scaffold::embedded_templates().unwrap_or(local),
         _ => local,
     }
 }

@@ -40,16 +40,13 @@ impl Templates {
             line,
             message,
         };
-        let mut styles: Vec<_> = match std::fs::read_dir(dir) {
-            Ok(entries) => entries.filter_map(Result::ok).map(|e| e.path()).collect(),
-            Err(e) => {
-                problems.push(problem(dir, None, None, format!("无法读取样式目录：{e}")));
-                Vec::new()
-            }
-        };
-        styles.sort();
-        for style in styles.iter().filter(|p| p.is_dir()) {
-            let mut files: Vec<_> = std::fs::read_dir(style)
+        if let Err(e) = std::fs::read_dir(dir) {
+            problems.push(problem(dir, None, None, format!("无法读取样式目录：{e}")));
+        }
+        // The project's style directories, then the embedded ones it does not have.
+        for (name, root) in crate::style::dirs::names(dir) {
+            let style = root.join(name);
+            let mut files: Vec<_> = std::fs::read_dir(&style)
                 .into_iter()
                 .flatten()
                 .filter_map(Result::ok)
@@ -64,7 +61,7 @@ impl Templates {
                     path.file_name().unwrap_or_default().to_string_lossy()
                 );
                 // Only files of the templates directory itself, never through a link out of it.
-                if !crate::load::resolves_inside(&path, dir) {
+                if !crate::load::resolves_inside(&path, &root) {
                     problems.push(problem(
                         &path,
                         None,

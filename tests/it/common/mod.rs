@@ -535,3 +535,15 @@ pub fn fuzz_config(cases: u32) -> proptest::test_runner::Config {
         ..Config::default()
     }
 }
+
+/// `pdftotext -raw PDF -`: the text of a PDF (poppler-utils; the test fails without it).
+pub fn pdf_text(pdf: &Path) -> String {
+    let o = std::process::Command::new("pdftotext")
+        .arg("-raw")
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is needed");
+    assert!(o.status.success(), "pdftotext {}", pdf.display());
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
