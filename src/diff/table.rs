@@ -458,7 +458,7 @@ impl Cx<'_> {
                 format!(
                     "模式“{}”有语法错误：{}",
                     p.value,
-                    e.detail().unwrap_or(&e.to_string())
+                    crate::style::jinja_errors::syntax_zh(&e)
                 ),
                 Some("模式是 minijinja 模板：变量写成 {{ 变动前 }}".to_string()),
             );

@@ -371,7 +371,13 @@ fn validate(
         }
         for t in texts {
             if let Err(e) = patterns.add(&t.value) {
-                at(&t.referenced, format!("模式有语法错误：{e}"));
+                at(
+                    &t.referenced,
+                    format!(
+                        "模式有语法错误：{}",
+                        crate::style::jinja_errors::syntax_zh(&e)
+                    ),
+                );
             }
         }
     }

@@ -21,6 +21,7 @@ use serde_saphyr::Spanned;
 use crate::model::Dec;
 
 pub mod dirs;
+pub mod jinja_errors;
 mod load;
 pub mod validate;
 

@@ -120,7 +120,7 @@ impl PdfError {
                             vec!["检查该行的 {% for %} 循环；模板只需排出版式，表格数据由 lib/ 按 data.json 绘制".to_string()],
                         ),
                         _ => (
-                            format!("模板渲染失败：{}", m.detail().unwrap_or(&m.to_string())),
+                            format!("模板渲染失败：{}", crate::style::jinja_errors::error_zh(m)),
                             Vec::new(),
                         ),
                     };

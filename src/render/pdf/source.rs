@@ -78,7 +78,12 @@ impl Templates {
                     }
                 };
                 if let Err(e) = env.add_template_owned(name, text.clone()) {
-                    problems.push(problem(&path, Some(text), e.line(), syntax_zh(&e)));
+                    problems.push(problem(
+                        &path,
+                        Some(text),
+                        e.line(),
+                        crate::style::jinja_errors::syntax_zh(&e),
+                    ));
                 }
             }
         }
@@ -122,24 +127,6 @@ impl Templates {
 }
 
 /// A page template's syntax error in Chinese: what it means, then minijinja's own words.
-fn syntax_zh(e: &minijinja::Error) -> String {
-    let detail = e.detail().unwrap_or("");
-    let what = if detail.starts_with("unexpected end of input") {
-        "模板在结尾前缺少收尾的标记（如 {% endif %}、{% endfor %}、}}）"
-    } else if detail.starts_with("unknown statement") {
-        "模板中有不认识的语句（{% … %} 中的第一个词）"
-    } else if detail.starts_with("unexpected") || detail.starts_with("expected") {
-        "模板在这一行的写法不对（标记不成对，或缺少表达式）"
-    } else {
-        "模板语法错误"
-    };
-    if detail.is_empty() {
-        what.to_string()
-    } else {
-        format!("{what}（minijinja 原文：{detail}）")
-    }
-}
-
 /// A template that could not be loaded.
 #[derive(Debug)]
 pub struct TemplateProblem {
