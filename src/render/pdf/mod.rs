@@ -1,4 +1,4 @@
-//! PDF rendering: minijinja templates → Typst source → in-process Typst compile → PDF/A-2b.
+//! PDF rendering: minijinja templates → Typst source → in-process Typst compile → PDF/A-2b + PDF/UA-1.
 //!
 //! Typst leaves a rowspan cell blank where it continues on the next page. So a document is laid
 //! out, every body row's page is read back from `metadata` markers, and each merged cell that
