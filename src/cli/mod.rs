@@ -34,7 +34,7 @@ pub enum Command {
     /// 校验数据：报告全部问题（file:line:col、规则代码、原文与处理办法）
     Check(check::Args),
     /// 校验后生成全部 PDF 与 xlsx（out/<年度>/<部门>/<表名>.pdf）
-    Build(build::Args),
+    Build(build::BuildArgs),
     /// 比较两个版本（git 版本、目录或文件）或同一部门的两个年度：列出项目、资金、目标、指标、权重的变动
     Diff(diff::Args),
     /// 构建后监视 data/、templates/、fonts/，每次保存后重新校验并只重建改动的部门

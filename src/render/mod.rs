@@ -137,6 +137,14 @@ pub enum RenderError {
 }
 
 impl RenderError {
+    /// A PDF's failure: its message, and Typst's diagnostics kept as data.
+    pub fn from_pdf(e: pdf::PdfError) -> RenderError {
+        RenderError::Typeset {
+            message: e.to_string(),
+            typst: e.diagnostics(),
+        }
+    }
+
     /// Typst's diagnostics, taken out of the error (they are reported at their places).
     pub fn take_typst(&mut self) -> Vec<pdf::engine::TypstDiagnostic> {
         match self {
@@ -182,10 +190,7 @@ impl Renderer for PdfRenderer {
     }
 
     fn render(&self, input: &Input<'_>) -> Result<Output, RenderError> {
-        let fail = |e: pdf::PdfError| RenderError::Typeset {
-            message: e.to_string(),
-            typst: e.diagnostics(),
-        };
+        let fail = RenderError::from_pdf;
         let laid_out = pdf::typeset_bounded(
             &self.engine,
             &self.templates,

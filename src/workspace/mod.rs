@@ -52,6 +52,7 @@ mod inputs;
 mod outcome;
 mod plan_record;
 mod prepare;
+mod publish;
 mod reuse;
 mod schedule;
 mod session;
@@ -69,6 +70,7 @@ use units::Job;
 
 pub use error::{DocumentError, Fatal, UnitError, WatchError};
 pub use outcome::{DeptOutcome, DeptStatus, DocOutcome, Event, Outcome, Owner};
+pub use publish::{PublishError, Published};
 
 /// Where a workspace reads and writes.
 #[derive(Clone, Debug)]
@@ -405,44 +407,7 @@ impl Workspace {
         chains: &BTreeMap<String, Vec<String>>,
         timestamp: dates::Date,
     ) -> Result<Vec<(&'static str, Vec<u8>)>, DocumentError> {
-        let mut families: Vec<String> = chains.values().flatten().cloned().collect();
-        families.sort();
-        families.dedup();
-        let fonts = self.fonts_for(families.clone());
-        if !fonts.has_cjk() {
-            return Err(DocumentError::Fonts(prepare::no_cjk_font(
-                &self.root(),
-                families,
-            )));
-        }
-        let lib = typst_files::read_lib(&self.templates_dir);
-        if let Some((path, reason)) = lib.problems.first() {
-            return Err(DocumentError::Library {
-                path: path.clone(),
-                reason: reason.clone(),
-            });
-        }
-        let inputs = self.inputs(0);
-        let lib_hash = inputs.lib_hash(&lib.files, &fonts);
-        let engine = self.engine_for(&inputs, &lib_hash, &fonts, &lib.files);
-        let (templates, problems) = Templates::load(&self.templates_dir);
-        if templates.source(&doc.template).is_none() {
-            let problems: Vec<String> = problems
-                .iter()
-                .map(|p| {
-                    let line = p.line.map(|l| format!(":{l}")).unwrap_or_default();
-                    format!(
-                        "{}{line}：{}",
-                        crate::diag::display_path(&p.path),
-                        p.message
-                    )
-                })
-                .collect();
-            return Err(DocumentError::Template {
-                template: doc.template.clone(),
-                problems,
-            });
-        }
+        let (engine, templates, fonts) = self.renderers_for(&[(doc, chains)])?;
         let present = crate::render::pdf::present_chains(&fonts, chains);
         let doc = &Arc::new(doc.clone());
         let input = Input {
@@ -464,6 +429,83 @@ impl Workspace {
             .into_iter()
             .map(|(ext, out)| out.map(|o| (ext, o.bytes)).map_err(DocumentError::Render))
             .collect()
+    }
+
+    /// One PDF of several documents (`parts`, each with its style's font chains by role), each
+    /// laid out as on its own, with bookmarks document → project (a disclosure package,
+    /// [`crate::render::pdf::package`]).
+    pub fn render_package(
+        &mut self,
+        parts: &[(&Document, &BTreeMap<String, Vec<String>>)],
+        title: &str,
+        author: &str,
+        timestamp: dates::Date,
+    ) -> Result<Vec<u8>, DocumentError> {
+        let (engine, templates, fonts) = self.renderers_for(parts)?;
+        let present: Vec<BTreeMap<String, Vec<String>>> = parts
+            .iter()
+            .map(|(_, chains)| crate::render::pdf::present_chains(&fonts, chains))
+            .collect();
+        let parts: Vec<crate::render::pdf::package::Part<'_>> = parts
+            .iter()
+            .zip(&present)
+            .map(|((doc, _), fonts)| crate::render::pdf::package::Part { doc, fonts })
+            .collect();
+        crate::render::pdf::package::package(&engine, &templates, &parts, title, author, timestamp)
+            .map_err(|e| DocumentError::Render(crate::render::RenderError::from_pdf(e)))
+    }
+
+    /// The engine, templates and fonts for documents of these font chains, with every page
+    /// template they name loaded.
+    fn renderers_for(
+        &mut self,
+        docs: &[(&Document, &BTreeMap<String, Vec<String>>)],
+    ) -> Result<(Arc<Engine>, Templates, Arc<FontSet>), DocumentError> {
+        let mut families: Vec<String> = docs
+            .iter()
+            .flat_map(|(_, chains)| chains.values().flatten().cloned())
+            .collect();
+        families.sort();
+        families.dedup();
+        let fonts = self.fonts_for(families.clone());
+        if !fonts.has_cjk() {
+            return Err(DocumentError::Fonts(prepare::no_cjk_font(
+                &self.root(),
+                families,
+            )));
+        }
+        let lib = typst_files::read_lib(&self.templates_dir);
+        if let Some((path, reason)) = lib.problems.first() {
+            return Err(DocumentError::Library {
+                path: path.clone(),
+                reason: reason.clone(),
+            });
+        }
+        let inputs = self.inputs(0);
+        let lib_hash = inputs.lib_hash(&lib.files, &fonts);
+        let engine = self.engine_for(&inputs, &lib_hash, &fonts, &lib.files);
+        let (templates, problems) = Templates::load(&self.templates_dir);
+        if let Some((doc, _)) = docs
+            .iter()
+            .find(|(doc, _)| templates.source(&doc.template).is_none())
+        {
+            let problems: Vec<String> = problems
+                .iter()
+                .map(|p| {
+                    let line = p.line.map(|l| format!(":{l}")).unwrap_or_default();
+                    format!(
+                        "{}{line}：{}",
+                        crate::diag::display_path(&p.path),
+                        p.message
+                    )
+                })
+                .collect();
+            return Err(DocumentError::Template {
+                template: doc.template.clone(),
+                problems,
+            });
+        }
+        Ok((engine, templates, fonts))
     }
 }
 

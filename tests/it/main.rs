@@ -28,6 +28,7 @@ mod national;
 mod packaging;
 mod plan_patterns;
 mod plan_snapshots;
+mod publish;
 mod region;
 mod scaffold;
 mod schema;

@@ -15,6 +15,7 @@ use serde::Serialize;
 pub mod batch;
 pub mod engine;
 pub mod fonts;
+pub mod package;
 pub mod source;
 
 pub use source::TEMPLATE_FUEL;
