@@ -157,14 +157,15 @@ impl Table {
     /// Reads and checks `<templates>/changes/table.yaml`; its problems go to `loaded` at their
     /// `file:line:col` (rules JX501–JX506, as for a style). `None` when it has errors.
     pub fn load(templates: &Path, loaded: &mut Loaded) -> Option<Table> {
-        let dir = templates.join(DIR);
+        let root = crate::style::dirs::layer(templates, DIR);
+        let dir = root.join(DIR);
         let path = dir.join(FILE);
         let fail = |loaded: &mut Loaded, rule: &'static Rule, msg: String| {
             let mut d = Diagnostic::new(rule, None, msg);
             d.path = Some(path.clone());
             loaded.diagnostics.push(d);
         };
-        if path.exists() && !crate::load::resolves_inside(&path, templates) {
+        if path.exists() && !crate::load::resolves_inside(&path, &root) {
             fail(
                 loaded,
                 &rules::STYLE_FORMAT,
@@ -497,7 +498,7 @@ impl Cx<'_> {
                 format!(
                     "模式“{}”有语法错误：{}",
                     p.value,
-                    e.detail().unwrap_or(&e.to_string())
+                    crate::style::jinja_errors::syntax_zh(&e)
                 ),
                 Some("模式是 minijinja 模板：变量写成 {{ 变动前 }}".to_string()),
             );

@@ -51,7 +51,7 @@ fn document(
             .map_err(|e| PlanError::RegionPattern {
                 style: style.key.clone(),
                 pattern: t.value.clone(),
-                reason: e.to_string(),
+                reason: crate::style::jinja_errors::error_zh(&e),
             })
     };
     let opt = |t: &Option<SText>| -> Result<Option<String>, PlanError> {

@@ -197,15 +197,11 @@ pub const STYLE_FILE: &str = "region.yaml";
 
 /// The summary styles of `templates` (directories with a [`STYLE_FILE`]), in name order.
 pub fn available(templates: &Path) -> Vec<String> {
-    let mut out: Vec<String> = std::fs::read_dir(templates)
+    crate::style::dirs::names(templates)
         .into_iter()
-        .flatten()
-        .flatten()
-        .filter(|e| e.path().join(STYLE_FILE).is_file())
-        .filter_map(|e| e.file_name().to_str().map(str::to_string))
-        .collect();
-    out.sort();
-    out
+        .filter(|(name, root)| root.join(name).join(STYLE_FILE).is_file())
+        .map(|(name, _)| name)
+        .collect()
 }
 
 /// Loads and checks `templates/<key>/region.yaml`; `None` (with diagnostics at their place)
@@ -217,13 +213,15 @@ pub fn load(
     loaded: &mut Loaded,
 ) -> Option<LoadedRegionStyle> {
     let name = key.value.trim();
-    let dir = templates.join(name);
+    let plain = crate::style::dirs::plain(name);
+    let root = if plain {
+        crate::style::dirs::layer(templates, name)
+    } else {
+        templates.to_path_buf()
+    };
+    let dir = root.join(name);
     let path = dir.join(STYLE_FILE);
-    let plain = !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if !plain || !path.is_file() || !crate::load::resolves_inside(&path, templates) {
+    if !plain || !path.is_file() || !crate::load::resolves_inside(&path, &root) {
         let pos = crate::load::span_pos(&loaded.sources, region_file, &key.referenced);
         let mut d = Diagnostic::new(
             &rules::REGION_STYLE,
@@ -396,7 +394,13 @@ fn validate(
         }
         for t in texts {
             if let Err(e) = patterns.add(&t.value) {
-                at(&t.referenced, format!("模式有语法错误：{e}"));
+                at(
+                    &t.referenced,
+                    format!(
+                        "模式有语法错误：{}",
+                        crate::style::jinja_errors::syntax_zh(&e)
+                    ),
+                );
             }
         }
     }

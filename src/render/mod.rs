@@ -224,6 +224,14 @@ pub enum RenderError {
 }
 
 impl RenderError {
+    /// A PDF's failure: its message, and Typst's diagnostics kept as data.
+    pub fn from_pdf(e: pdf::PdfError) -> RenderError {
+        RenderError::Typeset {
+            message: e.to_string(),
+            typst: e.diagnostics(),
+        }
+    }
+
     /// Typst's diagnostics, taken out of the error (they are reported at their places).
     pub fn take_typst(&mut self) -> Vec<pdf::engine::TypstDiagnostic> {
         match self {
@@ -273,7 +281,7 @@ impl Renderer for PdfRenderer {
         let pages = self.previews.then(|| pdf::preview_pages(&laid_out));
         let page_starts = pdf::page_starts(&laid_out, input.doc);
         let bytes = pdf::engine::Engine::export_pdf(&laid_out, input.timestamp)
-            .map_err(|e| typeset_error(pdf::PdfError::Engine(e)))?;
+            .map_err(|e| RenderError::from_pdf(pdf::PdfError::Engine(e)))?;
         Ok(Output {
             bytes,
             pages,
@@ -310,15 +318,7 @@ impl PdfRenderer {
             input.fonts,
             pdf::time_limit(input.doc),
         )
-        .map_err(typeset_error)
-    }
-}
-
-/// A PDF failure as the render phase reports it, with Typst's diagnostics.
-fn typeset_error(e: pdf::PdfError) -> RenderError {
-    RenderError::Typeset {
-        message: e.to_string(),
-        typst: e.diagnostics(),
+        .map_err(RenderError::from_pdf)
     }
 }
 

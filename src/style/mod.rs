@@ -20,6 +20,8 @@ use serde_saphyr::Spanned;
 
 use crate::model::Dec;
 
+pub mod dirs;
+pub mod jinja_errors;
 mod load;
 pub mod validate;
 
@@ -885,7 +887,7 @@ impl LoadedStyle {
     }
 }
 
-/// The directory of a style.
+/// The directory of a style: the project's own, else the embedded one ([`dirs::entry`]).
 pub fn style_dir(templates: &Path, key: &str) -> PathBuf {
-    templates.join(key)
+    dirs::entry(templates, key)
 }

@@ -236,7 +236,11 @@ fn pattern(cx: &mut Cx, style: &LoadedStyle, patterns: &mut Patterns, p: &SText,
         cx.emit_help(
             &rules::STYLE_PATTERN,
             p,
-            format!("模式“{}”有语法错误：{}", p.value, e.detail().unwrap_or(&e.to_string())),
+            format!(
+                "模式“{}”有语法错误：{}",
+                p.value,
+                super::jinja_errors::syntax_zh(&e)
+            ),
             "模式是 minijinja 模板：变量写成 {{ 项目.名称 }}，循环写成 {% for g in 项目.目标 %}…{% endfor %}",
         );
         return;

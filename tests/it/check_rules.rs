@@ -1699,6 +1699,20 @@ fn jx502_misspelt_field_or_variable() {
     silent(&check_with_style(STYLE_T, DATA_T), "JX502");
 }
 
+/// A pattern's syntax error reads in Chinese: minijinja's English is translated (issue 25).
+#[test]
+fn jx504_a_patterns_syntax_error_reads_in_chinese() {
+    let style = edit(
+        STYLE_T,
+        "\"{{ 项目.名称 }}项目绩效目标表\"",
+        "\"{{ 项目.名称 项目绩效目标表\"",
+    );
+    let d = check_with_style(&style, DATA_T);
+    let f = style_fires(&d, "JX504", line_of(&style, "{{ 项目.名称 项目"));
+    assert!(f.message.contains("此处出现了名字"), "{}", f.message);
+    assert!(!f.message.contains("unexpected"), "{}", f.message);
+}
+
 #[test]
 fn jx503_rows_must_fill_the_width_counting_merged_cells() {
     // The label merged over two rows takes column 1 of the next row too: three more cells

@@ -29,6 +29,7 @@ mod packaging;
 mod plan_patterns;
 mod plan_snapshots;
 mod print;
+mod publish;
 mod region;
 mod scaffold;
 mod schema;

@@ -344,6 +344,32 @@ fn the_self_evaluation_summary_grades_and_charts_the_scores() {
         "the table and the chart both print {shown}:\n{printed}"
     );
     assert!(printed.contains("各部门自评平均分"), "the chart is drawn");
+    // In the tagged PDF the chart is a Figure whose alternative text gives its title and every
+    // department's value (issue 24, item 4): a screen reader need not read lines.
+    let alt = figure_alt(&std::fs::read(doc.primary()).unwrap()).expect("the chart has /Alt");
+    assert!(alt.starts_with("各部门自评平均分"), "{alt}");
+    assert!(
+        alt.contains(&format!("{} {shown}", evaluated.name)),
+        "{alt}"
+    );
+}
+
+/// The `/Alt` text of the PDF's (first) Figure structure element, decoded from its UTF-16
+/// hex string.
+fn figure_alt(pdf: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(pdf);
+    let at = text.find("/S/Figure")?;
+    let rest = &text[at..];
+    let hex = rest[rest.find("/Alt<")? + 5..].split('>').next()?;
+    let bytes: Vec<u8> = (0..hex.len() / 2)
+        .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok())
+        .collect::<Option<_>>()?;
+    let units: Vec<u16> = bytes
+        .chunks(2)
+        .map(|c| u16::from_be_bytes([c[0], c.get(1).copied().unwrap_or(0)]))
+        .skip(1)
+        .collect();
+    String::from_utf16(&units).ok()
 }
 
 #[test]

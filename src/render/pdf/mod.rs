@@ -1,4 +1,4 @@
-//! PDF rendering: minijinja templates → Typst source → in-process Typst compile → PDF/A-2b.
+//! PDF rendering: minijinja templates → Typst source → in-process Typst compile → PDF/A-2b + PDF/UA-1.
 //!
 //! Typst leaves a rowspan cell blank where it continues on the next page. So a document is laid
 //! out, every body row's page is read back from `metadata` markers, and each merged cell that
@@ -15,6 +15,7 @@ use serde::Serialize;
 pub mod batch;
 pub mod engine;
 pub mod fonts;
+pub mod package;
 pub mod source;
 
 pub use source::TEMPLATE_FUEL;
@@ -120,7 +121,7 @@ impl PdfError {
                             vec!["检查该行的 {% for %} 循环；模板只需排出版式，表格数据由 lib/ 按 data.json 绘制".to_string()],
                         ),
                         _ => (
-                            format!("模板渲染失败：{}", m.detail().unwrap_or(&m.to_string())),
+                            format!("模板渲染失败：{}", crate::style::jinja_errors::error_zh(m)),
                             Vec::new(),
                         ),
                     };
