@@ -511,8 +511,13 @@ fn pdfs_are_a4_tagged_pdfa_with_embedded_subset_fonts_and_metadata() {
             d.path
         );
         let tree = poppler("pdfinfo", &[OsStr::new("-struct"), pdf.as_os_str()]);
-        let count = |tag: &str| tree.lines().filter(|l| l.trim_start() == tag).count();
-        assert!(count("Table (block):") > 0, "{}: tables tagged", d.path);
+        // (`Table (block):` when the table carries attributes, such as one border for all its
+        // cells; a table with the continuation caption's row has its borders per cell.)
+        let tables = tree
+            .lines()
+            .filter(|l| l.trim_start().starts_with("Table (block)"))
+            .count();
+        assert!(tables > 0, "{}: tables tagged", d.path);
         let th = tree
             .lines()
             .filter(|l| l.trim_start().starts_with("TH"))
