@@ -66,8 +66,10 @@ fn a_style_may_name_every_printed_field_in_its_patterns() {
                 continue;
             }
             let name = format!("{root}.{}", f.key);
+            let path = fields::VarPath::parse(&name).unwrap();
+            assert_eq!(path.field().map(|x| x.key), Some(f.key), "{name}");
             assert!(
-                jixiao::plan::vars::check_path(style, scope, &name).is_ok(),
+                jixiao::plan::vars::check_path(style, scope, &path).is_ok(),
                 "{name} is not a pattern variable"
             );
         }
