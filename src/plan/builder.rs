@@ -535,7 +535,7 @@ impl<'d, 'a> Builder<'d, 'a> {
         for (row, kind, task) in &planned {
             let (ctx, subject) = match task {
                 Some(i) => {
-                    let mut v = vars.clone();
+                    let mut v = context::Vars::new();
                     if let Some(w) = &dept.wide {
                         v.insert("任务", context::task(dept, w, *i));
                     }
@@ -544,7 +544,7 @@ impl<'d, 'a> Builder<'d, 'a> {
                         task: Some(*i),
                         ..subject
                     };
-                    (context::context(&[&v]), s)
+                    (context::over(&base, &v), s)
                 }
                 None => (base.clone(), subject),
             };
@@ -664,20 +664,21 @@ pub fn render(style: &LoadedStyle, pattern: &SText, ctx: &Value) -> Result<Strin
         .map_err(|e| PlanError::pattern(style, pattern, &e))
 }
 
-/// `ctx` with the value at `path` replaced by `v` (maps rebuilt along the path).
+/// `ctx` with the value at `path` replaced by `v`: each map along the path seen through a
+/// [`context::with_key`], nothing copied.
 pub fn with_value(ctx: &Value, path: &[&str], v: Value) -> Option<Value> {
     let Some((first, rest)) = path.split_first() else {
         return Some(v);
     };
-    let mut map: std::collections::BTreeMap<String, Value> = std::collections::BTreeMap::new();
-    for k in ctx.try_iter().ok()? {
-        let key = k.as_str()?.to_string();
-        let val = ctx.get_attr(&key).ok()?;
-        map.insert(key, val);
+    // Only a map (or nothing yet) has keys to replace.
+    if !matches!(
+        ctx.kind(),
+        minijinja::value::ValueKind::Map | minijinja::value::ValueKind::Undefined
+    ) {
+        return None;
     }
-    let inner = map.get(*first).cloned().unwrap_or(Value::UNDEFINED);
-    map.insert(first.to_string(), with_value(&inner, rest, v)?);
-    Some(Value::from(map))
+    let inner = ctx.get_attr(first).unwrap_or(Value::UNDEFINED);
+    Some(context::with_key(ctx, first, with_value(&inner, rest, v)?))
 }
 
 /// The text of a variable path (`项目.名称`) in `ctx`; empty when undefined.

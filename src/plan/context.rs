@@ -137,6 +137,133 @@ pub fn context(layers: &[&Vars]) -> Value {
     Value::from_pairs(all)
 }
 
+/// A context of `top`'s variables over `base` (a context made once, e.g. a project's): a grid
+/// row sees its own 一级, 二级, 指标 and `n` over the project's variables without copying them.
+pub fn over(base: &Value, top: &Vars) -> Value {
+    Value::from_object(Layered {
+        base: base.clone(),
+        top: top.iter().map(|(k, v)| (*k, v.clone())).collect(),
+    })
+}
+
+#[derive(Debug)]
+struct Layered {
+    base: Value,
+    top: Vec<(&'static str, Value)>,
+}
+
+impl Object for Layered {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let name = key.as_str()?;
+        match self.top.iter().find(|(k, _)| *k == name) {
+            Some((_, v)) => Some(v.clone()),
+            None => self.base.get_attr(name).ok().filter(|v| !v.is_undefined()),
+        }
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        let mut keys: Vec<Value> = self
+            .base
+            .try_iter()
+            .map(|i| i.collect())
+            .unwrap_or_default();
+        for (k, _) in &self.top {
+            if !keys.iter().any(|x| x.as_str() == Some(k)) {
+                keys.push(Value::from(*k));
+            }
+        }
+        Enumerator::Values(keys)
+    }
+}
+
+/// `map` with `key` holding `value` (added after its keys when it has none), the rest read
+/// through from `map`.
+pub fn with_key(map: &Value, key: &str, value: Value) -> Value {
+    Value::from_object(WithKey {
+        map: map.clone(),
+        key: key.to_string(),
+        value,
+    })
+}
+
+#[derive(Debug)]
+struct WithKey {
+    map: Value,
+    key: String,
+    value: Value,
+}
+
+impl Object for WithKey {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let name = key.as_str()?;
+        if name == self.key {
+            return Some(self.value.clone());
+        }
+        self.map.get_attr(name).ok().filter(|v| !v.is_undefined())
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        let mut keys: Vec<Value> = self.map.try_iter().map(|i| i.collect()).unwrap_or_default();
+        if !keys.iter().any(|k| k.as_str() == Some(&self.key)) {
+            keys.push(Value::from(self.key.as_str()));
+        }
+        Enumerator::Values(keys)
+    }
+}
+
+/// The variables of one record (`指标`, `项目`, `自评`): keys and values side by side, read
+/// by key and enumerated in key order (as a map made with `Value::from_pairs` is), without a
+/// map built and copied for every record.
+#[derive(Debug, Default)]
+struct Record(Vec<(Cow<'static, str>, Value)>);
+
+impl Record {
+    fn with_capacity(n: usize) -> Record {
+        Record(Vec::with_capacity(n))
+    }
+
+    /// Sets `key` (a later value replaces an earlier one, as in a map).
+    fn set(&mut self, key: impl Into<Cow<'static, str>>, value: Value) {
+        let key = key.into();
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => self.0.push((key, value)),
+        }
+    }
+
+    fn value(self) -> Value {
+        Value::from_object(self)
+    }
+}
+
+impl Object for Record {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let key = key.as_str()?;
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        let mut keys: Vec<&str> = self.0.iter().map(|(k, _)| k.as_ref()).collect();
+        keys.sort_unstable();
+        Enumerator::Values(keys.into_iter().map(Value::from).collect())
+    }
+}
+
 /// A map that keeps its keys in print order when a pattern loops over it (`项目.分值` by 一级,
 /// `项目.资金` by the style's sources); `Value::from_pairs` would sort them.
 #[derive(Debug)]
@@ -375,34 +502,34 @@ pub fn goals(p: &Proj) -> Vec<String> {
 pub fn project(dept: &Dept, p: &Proj, index: usize) -> Vars {
     let style = &dept.style;
     let src = p.src;
-    let mut m: BTreeMap<String, Value> = BTreeMap::new();
-    m.insert("序号".into(), Value::from(index));
-    m.insert("名称".into(), text(&src.name.value));
+    let mut m = Record::with_capacity(16);
+    m.set("序号", Value::from(index));
+    m.set("名称", text(&src.name.value));
     for f in fields::stored_texts(Level::Project) {
-        m.insert(f.key.into(), opt_text(src.text(f.key)));
+        m.set(f.key, opt_text(src.text(f.key)));
     }
     let goals = goals(p);
-    m.insert("总体目标".into(), Value::from(goals.join("\n")));
-    m.insert("目标".into(), Value::from(goals));
-    m.insert("资金".into(), funds(style, &p.funds));
-    m.insert("指标数".into(), Value::from(p.indicators.len()));
+    m.set("总体目标", Value::from(goals.join("\n")));
+    m.set("目标", Value::from(goals));
+    m.set("资金", funds(style, &p.funds));
+    m.set("指标数", Value::from(p.indicators.len()));
     // The medium-term block: its goal (as one text and as the list of 目标N), money and count.
     let mid = goal_texts(src.mid_goals.as_ref());
-    m.insert("中期目标".into(), Value::from(mid.join("\n")));
-    m.insert("中期目标列表".into(), Value::from(mid));
-    m.insert(
-        "中期资金".into(),
+    m.set("中期目标", Value::from(mid.join("\n")));
+    m.set("中期目标列表", Value::from(mid));
+    m.set(
+        "中期资金",
         p.mid_funds
             .as_ref()
             .map_or_else(|| ordered(Vec::new()), |f| funds(style, f)),
     );
-    m.insert("中期指标数".into(), Value::from(p.mid_indicators.len()));
-    m.insert("分值".into(), ordered(level1_points(dept, p)));
+    m.set("中期指标数", Value::from(p.mid_indicators.len()));
+    m.set("分值", ordered(level1_points(dept, p)));
     for (k, v) in &p.extras {
-        m.insert(k.clone(), text(v));
+        m.set(k.clone(), text(v));
     }
     let mut v = Vars::new();
-    v.insert("项目", Value::from_pairs(m));
+    v.insert("项目", m.value());
     v.insert(
         "自评",
         p.eval.as_ref().map_or(Value::from(()), |e| eval(style, e)),
@@ -424,20 +551,17 @@ fn level1_points(dept: &Dept, p: &Proj) -> Vec<(String, Value)> {
 
 fn eval(style: &LoadedStyle, e: &Eval) -> Value {
     let ex = &style.style.execution;
-    let mut m: BTreeMap<String, Value> = BTreeMap::new();
-    m.insert("实际完成情况".into(), text(&e.src.outcome.value));
-    m.insert(
-        "执行率".into(),
-        Value::from(fmt_percent(e.rate, ex.rate_decimals)),
-    );
-    m.insert("执行得分".into(), Value::from(fmt_score(e.exec_score)));
-    m.insert("执行分值".into(), Value::from(fmt_score(ex.points.0)));
-    m.insert(
-        "总分".into(),
+    let mut m = Record::with_capacity(16);
+    m.set("实际完成情况", text(&e.src.outcome.value));
+    m.set("执行率", Value::from(fmt_percent(e.rate, ex.rate_decimals)));
+    m.set("执行得分", Value::from(fmt_score(e.exec_score)));
+    m.set("执行分值", Value::from(fmt_score(ex.points.0)));
+    m.set(
+        "总分",
         Value::from(e.total_score.map(fmt_score).unwrap_or_default()),
     );
-    m.insert("总分值".into(), Value::from(fmt_score(e.points_total)));
-    m.insert("等级".into(), Value::from(e.grade.unwrap_or("")));
+    m.set("总分值", Value::from(fmt_score(e.points_total)));
+    m.set("等级", Value::from(e.grade.unwrap_or("")));
     let row = |r: &crate::check::EvalRow| {
         let mut x: BTreeMap<&str, Value> = BTreeMap::new();
         x.insert(
@@ -462,11 +586,11 @@ fn eval(style: &LoadedStyle, e: &Eval) -> Value {
         .filter_map(|r| r.source.clone().map(|s| (s, row(r))))
         .collect();
     money.push(("合计".into(), row(&e.total)));
-    m.insert("资金".into(), ordered(money));
+    m.set("资金", ordered(money));
     for (k, v) in &e.extras {
-        m.insert(k.clone(), text(v));
+        m.set(k.clone(), text(v));
     }
-    Value::from_pairs(m)
+    m.value()
 }
 
 /// The printed word of a target's direction, as the style spells it.
@@ -520,10 +644,10 @@ pub fn target_parts(style: &LoadedStyle, ind: &Ind) -> (String, String, String) 
 pub fn indicator(dept: &Dept, ind: &Ind) -> Value {
     let style = &dept.style;
     let src = ind.src;
-    let mut m: BTreeMap<String, Value> = BTreeMap::new();
-    m.insert("一级".into(), Value::from(style.label(&ind.level1)));
-    m.insert(
-        "二级".into(),
+    let mut m = Record::with_capacity(24);
+    m.set("一级", Value::from(style.label(&ind.level1)));
+    m.set(
+        "二级",
         Value::from(
             ind.level2
                 .as_deref()
@@ -531,54 +655,54 @@ pub fn indicator(dept: &Dept, ind: &Ind) -> Value {
                 .unwrap_or_default(),
         ),
     );
-    m.insert("三级".into(), text(&src.name.value));
-    m.insert(
-        "指标值".into(),
+    m.set("三级", text(&src.name.value));
+    m.set(
+        "指标值",
         Value::from(target::display(
             src.target.value.trim(),
             style.style.math_symbols,
         )),
     );
     let (sign, number, unit) = target_parts(style, ind);
-    m.insert("符号".into(), Value::from(sign));
-    m.insert("数值".into(), Value::from(number));
-    m.insert("单位".into(), Value::from(unit));
-    m.insert("方向".into(), Value::from(direction_word(style, ind)));
-    m.insert("依据".into(), opt_text(src.basis.as_ref()));
-    m.insert("上年完成值".into(), opt_text(src.last_year.as_ref()));
-    m.insert(
-        "权重".into(),
+    m.set("符号", Value::from(sign));
+    m.set("数值", Value::from(number));
+    m.set("单位", Value::from(unit));
+    m.set("方向", Value::from(direction_word(style, ind)));
+    m.set("依据", opt_text(src.basis.as_ref()));
+    m.set("上年完成值", opt_text(src.last_year.as_ref()));
+    m.set(
+        "权重",
         Value::from(ind.weight.map(fmt_score).unwrap_or_default()),
     );
-    m.insert("赋分规则".into(), opt_text(src.scoring.as_ref()));
+    m.set("赋分规则", opt_text(src.scoring.as_ref()));
     let evidence: Vec<&str> = src.evidence.iter().map(|e| e.value.trim()).collect();
-    m.insert("佐证资料".into(), Value::from(evidence.join(", ")));
+    m.set("佐证资料", Value::from(evidence.join(", ")));
     for f in fields::stored_texts(Level::Indicator) {
-        m.insert(f.key.into(), opt_text(src.text(f.key)));
+        m.set(f.key, opt_text(src.text(f.key)));
     }
     let r = ind.result.as_ref();
-    m.insert(
-        "完成值".into(),
+    m.set(
+        "完成值",
         Value::from(
             r.and_then(|r| r.src.actual.as_ref())
                 .map(|t| t.value.trim().to_string())
                 .unwrap_or_default(),
         ),
     );
-    m.insert(
-        "得分".into(),
+    m.set(
+        "得分",
         Value::from(r.and_then(|r| r.score).map(fmt_score).unwrap_or_default()),
     );
-    m.insert(
-        "偏差原因".into(),
+    m.set(
+        "偏差原因",
         r.map_or(Value::from(""), |r| opt_text(r.src.reason.as_ref())),
     );
-    m.insert(
-        "等级".into(),
+    m.set(
+        "等级",
         r.map_or(Value::from(""), |r| opt_text(r.src.grade.as_ref())),
     );
     for (k, v) in &ind.extras {
-        m.insert(k.clone(), text(v));
+        m.set(k.clone(), text(v));
     }
-    Value::from_pairs(m)
+    m.value()
 }

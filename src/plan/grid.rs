@@ -421,8 +421,31 @@ fn indicator_rows(
         lines[at..].iter().take_while(|l| pick(l) == key).count()
     };
     let first_indicator_col = levels.iter().position(|l| *l == Level::Indicator);
+    // The project's variables, made into a context once for all its rows.
+    let base = context::context(&[vars]);
+    // Each column's cell as a `rows` cell, made once for all its rows.
+    let cell_specs: Vec<crate::style::CellSpec> = spec
+        .columns
+        .iter()
+        .map(|c| crate::style::CellSpec {
+            label: if c.label_cells {
+                c.text
+                    .clone()
+                    .or_else(|| c.field.clone().map(|f| field_pattern(&f)))
+            } else {
+                None
+            },
+            text: if c.label_cells { None } else { c.text.clone() },
+            field: if c.label_cells { None } else { c.field.clone() },
+            span: 1,
+            rows: 1,
+            align: c.align.or(Some(AlignSpec::Center)),
+            vertical: c.vertical,
+            blank: c.blank.clone(),
+        })
+        .collect();
     for (k, line) in lines.iter().enumerate() {
-        let mut row_vars = vars.clone();
+        let mut row_vars = Vars::new();
         if let Some(i1) = line.l1 {
             let (name, pts) = &g.level1[i1];
             row_vars.insert(
@@ -438,7 +461,7 @@ fn indicator_rows(
             row_vars.insert("二级", Value::from_pairs([("名称", Value::from(name))]));
         }
         row_vars.extend(indicator_vars(dept, line.indicator, line.n));
-        let ctx = context::context(&[&row_vars]);
+        let ctx = context::over(&base, &row_vars);
         let subject = Subject {
             project: p,
             indicator: line.indicator,
@@ -467,7 +490,6 @@ fn indicator_rows(
                     Level::Indicator => 1,
                 };
             }
-            let align = c.align.or(Some(AlignSpec::Center));
             let cell = if level == Level::Indicator && line.indicator.is_none() {
                 if line.ellipsis {
                     match (&spec.ellipsis, Some(i) == first_indicator_col) {
@@ -484,23 +506,7 @@ fn indicator_rows(
                     }
                 }
             } else {
-                let spec_cell = crate::style::CellSpec {
-                    label: if c.label_cells {
-                        c.text
-                            .clone()
-                            .or_else(|| c.field.clone().map(|f| field_pattern(&f)))
-                    } else {
-                        None
-                    },
-                    text: if c.label_cells { None } else { c.text.clone() },
-                    field: if c.label_cells { None } else { c.field.clone() },
-                    span: 1,
-                    rows: 1,
-                    align,
-                    vertical: c.vertical,
-                    blank: c.blank.clone(),
-                };
-                let mut cell = b.cell(&spec_cell, s, &ctx, subject)?;
+                let mut cell = b.cell(&cell_specs[i], s, &ctx, subject)?;
                 if c.text.is_some() && !c.label_cells && cell.text.is_empty() {
                     cell = Cell::empty(s);
                 }
