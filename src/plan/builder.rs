@@ -713,3 +713,28 @@ pub fn indicator_vars(dept: &Dept, ind: Option<&Ind>, n: usize) -> context::Vars
     v.insert("n", Value::from(n));
     v
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_value_is_marked_only_inside_maps() {
+        let ctx = Value::from_pairs([
+            (
+                "指标",
+                Value::from_pairs([("三级", Value::from("甲")), ("一级", Value::from("乙"))]),
+            ),
+            ("自评", Value::from(())),
+        ]);
+        let marked = with_value(&ctx, &["指标", "三级"], Value::from("M")).unwrap();
+        let ind = marked.get_attr("指标").unwrap();
+        assert_eq!(ind.get_attr("三级").unwrap().as_str(), Some("M"));
+        assert_eq!(ind.get_attr("一级").unwrap().as_str(), Some("乙"));
+        // No self-evaluation: nothing to mark (the cell is not bound), as before.
+        assert!(with_value(&ctx, &["自评", "实际完成情况"], Value::from("M")).is_none());
+        // A name not in the context yet is added.
+        let added = with_value(&ctx, &["项目", "名称"], Value::from("M")).unwrap();
+        assert_eq!(lookup(&added, &["项目", "名称"]), Some(Value::from("M")));
+    }
+}

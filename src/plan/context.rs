@@ -706,3 +706,57 @@ pub fn indicator(dept: &Dept, ind: &Ind) -> Value {
     }
     m.value()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(v: &Value) -> Vec<String> {
+        v.try_iter()
+            .unwrap()
+            .map(|k| k.as_str().unwrap().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn a_layer_reads_through_to_its_base_and_overrides_it() {
+        let mut base = Vars::new();
+        base.insert("部门", Value::from("甲局"));
+        base.insert("n", Value::from(1));
+        let mut top = Vars::new();
+        top.insert("n", Value::from(2));
+        top.insert("指标", Value::from("乙"));
+        let ctx = over(&context(&[&base]), &top);
+        assert_eq!(ctx.get_attr("部门").unwrap().as_str(), Some("甲局"));
+        assert_eq!(ctx.get_attr("n").unwrap(), Value::from(2));
+        assert!(ctx.get_attr("没有").unwrap().is_undefined());
+        assert_eq!(keys(&ctx), ["n", "部门", "指标"]);
+        let env = Environment::new();
+        let out = env.render_str("{{ 部门 }}{{ n }}{{ 指标 }}", &ctx).unwrap();
+        assert_eq!(out, "甲局2乙");
+    }
+
+    #[test]
+    fn a_record_reads_like_the_map_it_replaces() {
+        let mut r = Record::default();
+        r.set("乙", Value::from(1));
+        r.set("甲", Value::from(2));
+        r.set("乙", Value::from(3));
+        let v = r.value();
+        let map = Value::from_pairs([("乙", Value::from(3)), ("甲", Value::from(2))]);
+        assert_eq!(keys(&v), keys(&map));
+        assert_eq!(v.get_attr("乙").unwrap(), Value::from(3));
+        assert_eq!(v.len(), map.len());
+    }
+
+    #[test]
+    fn one_key_replaced_keeps_the_rest() {
+        let map = Value::from_pairs([("甲", Value::from(1)), ("乙", Value::from(2))]);
+        let v = with_key(&map, "乙", Value::from("x"));
+        assert_eq!(v.get_attr("甲").unwrap(), Value::from(1));
+        assert_eq!(v.get_attr("乙").unwrap().as_str(), Some("x"));
+        assert_eq!(keys(&v), keys(&map));
+        let added = with_key(&map, "丙", Value::from(3));
+        assert_eq!(keys(&added), ["乙", "甲", "丙"]);
+    }
+}
