@@ -8,7 +8,7 @@ use serde_saphyr::Spanned;
 
 use super::pairing::{IndKey, Paired, pair};
 use super::{Change, Kind, Scope, Strictness, View};
-use crate::fields::{self, Level};
+use crate::fields::{self, Level, Record, Shape};
 use crate::model::{Indicator, Num, Project, SelfEval, Text, Texts};
 use crate::target::{self, Direction, Value};
 
@@ -108,6 +108,50 @@ impl Diff<'_> {
         self.push(c);
     }
 
+    /// A field of the catalogue by its shape: a text, a number, or a list of texts (compared
+    /// as a set, located at `at` when the list is empty on a side). Records and money are
+    /// compared by their own parts elsewhere.
+    fn value(
+        &mut self,
+        kind: Kind,
+        item: Option<&str>,
+        f: &fields::Field,
+        old: fields::Value,
+        new: fields::Value,
+        at: LinePair,
+    ) {
+        match f.shape {
+            Shape::Text | Shape::Rate => {
+                let (o, n) = (as_text(old), as_text(new));
+                let lines = self.lines(o, n);
+                self.field(kind, item, f.key, text(o), text(n), lines);
+            }
+            Shape::Number => {
+                let (o, n) = (as_num(old), as_num(new));
+                let lines = self.lines(o, n);
+                self.number(kind, item, Some(f.key), num(o), num(n), lines);
+            }
+            // Which texts, not their order.
+            Shape::TextList => {
+                let set = |v: &[Text]| -> Option<String> {
+                    let mut t: Vec<&str> = v
+                        .iter()
+                        .map(|t| t.value.trim())
+                        .filter(|t| !t.is_empty())
+                        .collect();
+                    t.sort_unstable();
+                    t.dedup();
+                    (!t.is_empty()).then(|| t.join("、"))
+                };
+                let (o, n) = (as_list(old), as_list(new));
+                let lines = self.lines(o.first(), n.first());
+                let lines = (lines.0.or(at.0), lines.1.or(at.1));
+                self.field(kind, item, f.key, set(o), set(n), lines);
+            }
+            _ => {}
+        }
+    }
+
     fn old_line<T>(&self, s: &Spanned<T>) -> Option<usize> {
         self.old.line(s)
     }
@@ -125,6 +169,27 @@ impl Diff<'_> {
 }
 
 pub(super) type LinePair = (Option<usize>, Option<usize>);
+
+fn as_text(v: fields::Value<'_>) -> Option<&Text> {
+    match v {
+        fields::Value::Text(t) => Some(t),
+        _ => None,
+    }
+}
+
+fn as_num(v: fields::Value<'_>) -> Option<&Num> {
+    match v {
+        fields::Value::Number(n) => Some(n),
+        _ => None,
+    }
+}
+
+fn as_list(v: fields::Value<'_>) -> &[Text] {
+    match v {
+        fields::Value::Texts(l) => l,
+        _ => &[],
+    }
+}
 
 pub(super) fn compare_departments(old: &View, new: &View, scope: Scope) -> Vec<Change> {
     let mut d = Diff {
@@ -253,6 +318,22 @@ pub(super) fn texts<'e, T: Texts>(
         (k, o, n)
     }));
     out
+}
+
+/// The style's fields (kept by key, unknown to the catalogue) of two versions of a record.
+pub(super) fn extra_texts<'e, T: Texts>(
+    level: Level,
+    old: &'e T,
+    new: &'e T,
+) -> Vec<(String, Option<&'e Text>, Option<&'e Text>)> {
+    let (oe, ne) = (old.extras(level), new.extras(level));
+    let keys = entry_keys(oe.iter().map(|(k, _)| k), ne.iter().map(|(k, _)| k));
+    keys.into_iter()
+        .map(|k| {
+            let (o, n) = (old.text(&k), new.text(&k));
+            (k, o, n)
+        })
+        .collect()
 }
 
 /// Where a project's money total is: its stated total, or its first source.
@@ -403,73 +484,45 @@ pub(super) fn compare_indicators(d: &mut Diff, o: &Project, n: &Project) {
 
 pub(super) fn compare_indicator(d: &mut Diff, o: &Indicator, n: &Indicator, key: &IndKey) {
     let item = key.path();
-    if let Some(mut c) = compare_target(&o.target.value, &n.target.value) {
-        c.item = Some(item.clone());
-        c.old_line = d.old_line(&o.target);
-        c.new_line = d.new_line(&n.target);
-        d.push(c);
+    for (f, ov) in o.fields() {
+        let nv = n.get(f.key).unwrap_or(fields::Value::Absent);
+        match f.key {
+            // Which indicator it is (its key), not a change of it.
+            "一级" | "二级" | "三级" => {}
+            // Two years differ here by nature.
+            "上年完成值" if d.scope != Scope::All => {}
+            "指标值" => {
+                if let Some(mut c) = compare_target(&o.target.value, &n.target.value) {
+                    c.item = Some(item.clone());
+                    c.old_line = d.old_line(&o.target);
+                    c.new_line = d.new_line(&n.target);
+                    d.push(c);
+                }
+            }
+            "权重" => {
+                let (ow, nw) = (o.weight.as_ref(), n.weight.as_ref());
+                let lines = d.lines(ow, nw);
+                d.number(
+                    Kind::WeightChanged,
+                    Some(&item),
+                    None,
+                    num(ow),
+                    num(nw),
+                    lines,
+                );
+            }
+            _ => {
+                let at = (d.old_line(&o.name), d.new_line(&n.name));
+                d.value(Kind::IndicatorChanged, Some(&item), f, ov, nv, at);
+            }
+        }
     }
-    let lines = d.lines(o.weight.as_ref(), n.weight.as_ref());
-    d.number(
-        Kind::WeightChanged,
-        Some(&item),
-        None,
-        num(o.weight.as_ref()),
-        num(n.weight.as_ref()),
-        lines,
-    );
-    let mut fields: Vec<(&str, Option<&Text>, Option<&Text>)> = vec![
-        ("依据", o.basis.as_ref(), n.basis.as_ref()),
-        ("赋分规则", o.scoring.as_ref(), n.scoring.as_ref()),
-    ];
-    // The catalogue's texts (描述), then below the style's fields.
-    let stored = texts(Level::Indicator, o, n);
-    let (catalogue, extras) = stored.split_at(fields::stored_texts(Level::Indicator).count());
-    fields.extend(catalogue.iter().map(|(k, ov, nv)| (k.as_str(), *ov, *nv)));
-    if d.scope == Scope::All {
-        fields.push(("上年完成值", o.last_year.as_ref(), n.last_year.as_ref()));
-    }
-    for (key, ov, nv) in fields {
+    for (key, ov, nv) in extra_texts(Level::Indicator, o, n) {
         let lines = d.lines(ov, nv);
         d.field(
             Kind::IndicatorChanged,
             Some(&item),
-            key,
-            text(ov),
-            text(nv),
-            lines,
-        );
-    }
-    // 佐证资料: which kinds, not their order.
-    let evidence = |v: &[Text]| -> Option<String> {
-        let mut t: Vec<&str> = v
-            .iter()
-            .map(|t| t.value.trim())
-            .filter(|t| !t.is_empty())
-            .collect();
-        t.sort_unstable();
-        t.dedup();
-        (!t.is_empty()).then(|| t.join("、"))
-    };
-    let lines = d.lines(o.evidence.first(), n.evidence.first());
-    d.field(
-        Kind::IndicatorChanged,
-        Some(&item),
-        "佐证资料",
-        evidence(&o.evidence),
-        evidence(&n.evidence),
-        (
-            lines.0.or_else(|| d.old_line(&o.name)),
-            lines.1.or_else(|| d.new_line(&n.name)),
-        ),
-    );
-    for (key, ov, nv) in extras {
-        let (ov, nv) = (*ov, *nv);
-        let lines = d.lines(ov, nv);
-        d.field(
-            Kind::IndicatorChanged,
-            Some(&item),
-            key,
+            &key,
             text(ov),
             text(nv),
             lines,
@@ -553,32 +606,24 @@ pub(super) fn compare_evals(d: &mut Diff, o: &Project, n: &Project) {
         }
         (Some(a), Some(b)) => (a, b),
     };
-    compare_eval_money(d, oe, ne);
-    let fields: [(&str, Option<&Text>, Option<&Text>); 3] = [
-        ("执行率", oe.stated_rate.as_ref(), ne.stated_rate.as_ref()),
-        (
-            "执行得分调整理由",
-            oe.exec_override.as_ref(),
-            ne.exec_override.as_ref(),
-        ),
-        ("实际完成情况", Some(&oe.outcome), Some(&ne.outcome)),
-    ];
-    for (key, ov, nv) in fields {
-        let lines = d.lines(ov, nv);
-        d.field(Kind::EvalChanged, None, key, text(ov), text(nv), lines);
+    // The catalogue's fields in its order: money by source, the stated figures and texts,
+    // each indicator's result; then the style's fields.
+    for (f, ov) in oe.fields() {
+        let nv = ne.get(f.key).unwrap_or(fields::Value::Absent);
+        match f.shape {
+            Shape::EvalMoney => compare_eval_money(d, oe, ne),
+            Shape::Records(_) => compare_results(d, oe, ne),
+            _ => d.value(Kind::EvalChanged, None, f, ov, nv, (None, None)),
+        }
     }
-    for (key, ov, nv) in [
-        (
-            "执行得分",
-            oe.stated_exec_score.as_ref(),
-            ne.stated_exec_score.as_ref(),
-        ),
-        ("总分", oe.stated_total.as_ref(), ne.stated_total.as_ref()),
-    ] {
+    for (key, ov, nv) in extra_texts(Level::Eval, oe, ne) {
         let lines = d.lines(ov, nv);
-        d.number(Kind::EvalChanged, None, Some(key), num(ov), num(nv), lines);
+        d.field(Kind::EvalChanged, None, &key, text(ov), text(nv), lines);
     }
-    // Each indicator's result, by the indicator it refers to.
+}
+
+/// Each indicator's result, by the indicator it refers to.
+fn compare_results(d: &mut Diff, oe: &SelfEval, ne: &SelfEval) {
     let refs = |e: &SelfEval| -> Vec<String> {
         e.indicators
             .iter()
@@ -591,35 +636,14 @@ pub(super) fn compare_evals(d: &mut Diff, o: &Project, n: &Project) {
             Paired::Both(i, j) => {
                 let (a, b) = (&oe.indicators[i], &ne.indicators[j]);
                 let item = b.indicator.value.trim().to_string();
-                for (key, ov, nv) in [
-                    ("实际完成值", a.actual.as_ref(), b.actual.as_ref()),
-                    ("等级", a.grade.as_ref(), b.grade.as_ref()),
-                    ("偏差原因", a.reason.as_ref(), b.reason.as_ref()),
-                    (
-                        "得分调整理由",
-                        a.score_override.as_ref(),
-                        b.score_override.as_ref(),
-                    ),
-                ] {
-                    let lines = d.lines(ov, nv);
-                    d.field(
-                        Kind::EvalChanged,
-                        Some(&item),
-                        key,
-                        text(ov),
-                        text(nv),
-                        lines,
-                    );
+                for (f, av) in a.fields() {
+                    // The indicator referred to: what pairs the results.
+                    if f.key == "指标" {
+                        continue;
+                    }
+                    let bv = b.get(f.key).unwrap_or(fields::Value::Absent);
+                    d.value(Kind::EvalChanged, Some(&item), f, av, bv, (None, None));
                 }
-                let lines = d.lines(a.score.as_ref(), b.score.as_ref());
-                d.number(
-                    Kind::EvalChanged,
-                    Some(&item),
-                    Some("得分"),
-                    num(a.score.as_ref()),
-                    num(b.score.as_ref()),
-                    lines,
-                );
             }
             Paired::New(j) => {
                 let b = &ne.indicators[j];
@@ -649,10 +673,6 @@ pub(super) fn compare_evals(d: &mut Diff, o: &Project, n: &Project) {
             }
         }
     }
-    for (key, ov, nv) in texts(Level::Eval, oe, ne) {
-        let lines = d.lines(ov, nv);
-        d.field(Kind::EvalChanged, None, &key, text(ov), text(nv), lines);
-    }
 }
 
 pub(super) fn compare_eval_money(d: &mut Diff, oe: &SelfEval, ne: &SelfEval) {
@@ -660,15 +680,11 @@ pub(super) fn compare_eval_money(d: &mut Diff, oe: &SelfEval, ne: &SelfEval) {
     let keys = entry_keys(om.iter().map(|(k, _)| k), nm.iter().map(|(k, _)| k));
     for key in keys {
         let (oa, na) = (om.get(&key), nm.get(&key));
-        let measures = [
-            (
-                "年初预算",
-                oa.and_then(|a| a.initial.as_ref()),
-                na.and_then(|a| a.initial.as_ref()),
-            ),
-            ("全年预算", oa.map(|a| &a.budget), na.map(|a| &a.budget)),
-            ("全年执行", oa.map(|a| &a.executed), na.map(|a| &a.executed)),
-        ];
+        // The measures of the catalogue (年初预算, 全年预算, 全年执行), in its order.
+        let measures = fields::of(Level::Amounts).map(|f| {
+            let (o, n) = (oa.and_then(|a| a.get(f.key)), na.and_then(|a| a.get(f.key)));
+            (f.key, o.and_then(as_num), n.and_then(as_num))
+        });
         for (measure, ov, nv) in measures {
             let lines = d.lines(ov, nv);
             d.number(

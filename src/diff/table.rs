@@ -464,8 +464,23 @@ impl Cx<'_> {
             );
             return;
         }
-        for v in self.patterns.variables(&p.value) {
-            let root = v.split('.').next().unwrap_or(&v);
+        let malformed = self.patterns.malformed(&p.value).to_vec();
+        let roots: Vec<String> = self
+            .patterns
+            .variables(&p.value)
+            .iter()
+            .map(|v| v.root().to_string())
+            .collect();
+        for msg in malformed {
+            self.emit(
+                &rules::STYLE_NAME,
+                p,
+                format!("模式“{}”：{msg}", p.value),
+                None,
+            );
+        }
+        for root in roots {
+            let root = root.as_str();
             if !allowed.contains(&root) {
                 self.emit(
                     &rules::STYLE_NAME,

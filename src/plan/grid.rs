@@ -25,23 +25,26 @@ pub enum Level {
 
 /// The level of the variables a column reads.
 pub fn column_level(style: &crate::style::LoadedStyle, col: &GridColumn) -> Level {
-    let names: Vec<String> = if let Some(f) = &col.field {
-        vec![f.value.clone()]
-    } else if let Some(t) = &col.text {
-        style.patterns.variables(&t.value)
-    } else {
-        Vec::new()
+    let of = |root: &str| match root {
+        "指标" | "n" => Level::Indicator,
+        "二级" => Level::Level2,
+        "一级" => Level::Level1,
+        _ => Level::Project,
     };
-    names
-        .iter()
-        .map(|n| match n.split('.').next().unwrap_or("") {
-            "指标" | "n" => Level::Indicator,
-            "二级" => Level::Level2,
-            "一级" => Level::Level1,
-            _ => Level::Project,
-        })
-        .max()
-        .unwrap_or(Level::Project)
+    if let Some(f) = &col.field {
+        style
+            .patterns
+            .field(&f.value)
+            .map_or(Level::Project, |p| of(p.root()))
+    } else if let Some(t) = &col.text {
+        let vars = style.patterns.variables(&t.value);
+        vars.iter()
+            .map(|v| of(v.root()))
+            .max()
+            .unwrap_or(Level::Project)
+    } else {
+        Level::Project
+    }
 }
 
 /// One printed row of a project's part of the grid.
@@ -207,7 +210,12 @@ pub fn plan(
         let key = match &spec.group {
             Some(g) if !cx.per_project => {
                 let vars = context::project(dept, p, n);
-                super::builder::value_text(&context::context(&[cx.base, &vars]), &g.by.value)
+                let ctx = context::context(&[cx.base, &vars]);
+                style
+                    .patterns
+                    .field(&g.by.value)
+                    .map(|by| super::builder::value_text(&ctx, &by))
+                    .unwrap_or_default()
             }
             _ => String::new(),
         };
@@ -268,7 +276,7 @@ pub fn plan(
             // Register the project's summed cells (they sit on its first row).
             let first = b.rows.len() - project_row_count(dept, p, spec, leaf);
             for (i, c) in spec.columns.iter().enumerate() {
-                if let Some(v) = summed(c, p) {
+                if let Some(v) = summed(style, c, p) {
                     let at = (first, starts[i]);
                     if b.rows[first].cells.iter().any(|x| x.col == starts[i]) {
                         group_sums[i].push(at);
@@ -372,10 +380,9 @@ fn block_of<'p, 'a>(spec: &GridSpec, p: &'p Proj<'a>) -> &'p [Ind<'a>] {
 }
 
 /// The amount a money column sums for a project, if the column is a money field.
-fn summed(c: &GridColumn, p: &Proj) -> Option<Decimal> {
-    let f = c.field.as_ref()?.value.as_str();
-    let parts: Vec<&str> = f.split('.').collect();
-    match parts.as_slice() {
+fn summed(style: &crate::style::LoadedStyle, c: &GridColumn, p: &Proj) -> Option<Decimal> {
+    let path = style.patterns.field(&c.field.as_ref()?.value)?;
+    match &*path.parts() {
         ["项目", "资金", key] => p.funds.amount(key),
         ["自评", "资金", key, m] => p.eval.as_ref()?.row_or_total(key)?.amount(m),
         _ => None,
@@ -414,8 +421,31 @@ fn indicator_rows(
         lines[at..].iter().take_while(|l| pick(l) == key).count()
     };
     let first_indicator_col = levels.iter().position(|l| *l == Level::Indicator);
+    // The project's variables, made into a context once for all its rows.
+    let base = context::context(&[vars]);
+    // Each column's cell as a `rows` cell, made once for all its rows.
+    let cell_specs: Vec<crate::style::CellSpec> = spec
+        .columns
+        .iter()
+        .map(|c| crate::style::CellSpec {
+            label: if c.label_cells {
+                c.text
+                    .clone()
+                    .or_else(|| c.field.clone().map(|f| field_pattern(&f)))
+            } else {
+                None
+            },
+            text: if c.label_cells { None } else { c.text.clone() },
+            field: if c.label_cells { None } else { c.field.clone() },
+            span: 1,
+            rows: 1,
+            align: c.align.or(Some(AlignSpec::Center)),
+            vertical: c.vertical,
+            blank: c.blank.clone(),
+        })
+        .collect();
     for (k, line) in lines.iter().enumerate() {
-        let mut row_vars = vars.clone();
+        let mut row_vars = Vars::new();
         if let Some(i1) = line.l1 {
             let (name, pts) = &g.level1[i1];
             row_vars.insert(
@@ -431,7 +461,7 @@ fn indicator_rows(
             row_vars.insert("二级", Value::from_pairs([("名称", Value::from(name))]));
         }
         row_vars.extend(indicator_vars(dept, line.indicator, line.n));
-        let ctx = context::context(&[&row_vars]);
+        let ctx = context::over(&base, &row_vars);
         let subject = Subject {
             project: p,
             indicator: line.indicator,
@@ -460,7 +490,6 @@ fn indicator_rows(
                     Level::Indicator => 1,
                 };
             }
-            let align = c.align.or(Some(AlignSpec::Center));
             let cell = if level == Level::Indicator && line.indicator.is_none() {
                 if line.ellipsis {
                     match (&spec.ellipsis, Some(i) == first_indicator_col) {
@@ -477,23 +506,7 @@ fn indicator_rows(
                     }
                 }
             } else {
-                let spec_cell = crate::style::CellSpec {
-                    label: if c.label_cells {
-                        c.text
-                            .clone()
-                            .or_else(|| c.field.clone().map(|f| field_pattern(&f)))
-                    } else {
-                        None
-                    },
-                    text: if c.label_cells { None } else { c.text.clone() },
-                    field: if c.label_cells { None } else { c.field.clone() },
-                    span: 1,
-                    rows: 1,
-                    align,
-                    vertical: c.vertical,
-                    blank: c.blank.clone(),
-                };
-                let mut cell = b.cell(&spec_cell, s, &ctx, subject)?;
+                let mut cell = b.cell(&cell_specs[i], s, &ctx, subject)?;
                 if c.text.is_some() && !c.label_cells && cell.text.is_empty() {
                     cell = Cell::empty(s);
                 }
@@ -543,9 +556,11 @@ fn total_row(
     let mut cells = Vec::new();
     for (i, c) in spec.columns.iter().enumerate() {
         let s = starts[i];
-        let is_money = c.field.as_ref().is_some_and(|f| {
-            f.value.starts_with("项目.资金.") || f.value.starts_with("自评.资金.")
-        });
+        let is_money = c
+            .field
+            .as_ref()
+            .and_then(|f| style.patterns.field(&f.value))
+            .is_some_and(|f| matches!(&*f.parts(), ["项目" | "自评", "资金", _, ..]));
         let cell = if i == at {
             text_cell(s, label.clone(), true, None)
         } else if is_money && !sums[i].is_empty() {

@@ -3,7 +3,7 @@
 //! The style check uses this catalogue to report a misspelt name at its line in `style.yaml`;
 //! `docs/styles.md` lists the same names.
 
-use crate::fields::{self, Level};
+use crate::fields::{self, Level, VarPath};
 use crate::style::LoadedStyle;
 
 /// Keys of `项目`, besides the catalogue's texts kept by key ([`fields::stored_texts`]).
@@ -109,9 +109,11 @@ pub struct Scope {
 }
 
 /// Why a name is not known: the message for the style author.
-pub fn check_path(style: &LoadedStyle, scope: Scope, path: &str) -> Result<(), String> {
-    let parts: Vec<&str> = path.split('.').collect();
-    let root = parts[0];
+pub fn check_path(style: &LoadedStyle, scope: Scope, var: &VarPath) -> Result<(), String> {
+    let path = var.as_str();
+    let parts = var.parts();
+    let parts: &[&str] = &parts;
+    let root = var.root();
     let sources: Vec<&str> = style.source_keys().chain(["合计"]).collect();
     // The catalogue's texts kept by key (实施单位, 描述, …), then the style's fields.
     let extras = |level: Level, list: &[crate::style::ExtraField]| -> Vec<String> {

@@ -13,7 +13,7 @@ pub fn used_paths(style: &LoadedStyle) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     let pats = &style.patterns;
     let pattern = |p: &str, out: &mut BTreeSet<String>| {
-        out.extend(pats.variables(p));
+        out.extend(pats.variables(p).iter().map(|v| v.as_str().to_string()));
     };
     for doc in &style.style.documents {
         let page = [

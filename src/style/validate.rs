@@ -245,15 +245,24 @@ fn pattern(cx: &mut Cx, style: &LoadedStyle, patterns: &mut Patterns, p: &SText,
         );
         return;
     }
-    for v in patterns.variables(&p.value) {
-        if let Err(msg) = vars::check_path(style, scope, &v) {
+    let malformed = patterns.malformed(&p.value);
+    let checked = patterns
+        .variables(&p.value)
+        .iter()
+        .map(|v| vars::check_path(style, scope, v));
+    for msg in malformed.iter().cloned().map(Err).chain(checked) {
+        if let Err(msg) = msg {
             cx.emit(&rules::STYLE_NAME, p, format!("模式“{}”：{msg}", p.value));
         }
     }
 }
 
-fn field(cx: &mut Cx, style: &LoadedStyle, f: &SText, scope: Scope) {
-    if let Err(msg) = vars::check_path(style, scope, f.value.trim()) {
+/// Parses a `field:` path (kept parsed for the planner) and checks the names it reads.
+fn field(cx: &mut Cx, style: &LoadedStyle, patterns: &mut Patterns, f: &SText, scope: Scope) {
+    let checked = patterns
+        .add_field(&f.value)
+        .and_then(|path| vars::check_path(style, scope, path));
+    if let Err(msg) = checked {
         cx.emit(&rules::STYLE_NAME, f, format!("字段“{}”：{msg}", f.value));
     }
 }
@@ -281,7 +290,7 @@ fn cell(
         pattern(cx, style, patterns, p, scope);
     }
     if let Some(f) = &c.field {
-        field(cx, style, f, scope);
+        field(cx, style, patterns, f, scope);
     }
     if c.span == 0 || c.rows == 0 {
         cx.emit(&rules::STYLE_LAYOUT, at, "span 和 rows 至少为 1");
@@ -476,7 +485,7 @@ fn grid_block(
     for c in &spec.columns {
         pattern(cx, style, patterns, &c.label, head);
         match (&c.field, &c.text) {
-            (Some(f), None) => field(cx, style, f, row),
+            (Some(f), None) => field(cx, style, patterns, f, row),
             (None, Some(t)) => pattern(cx, style, patterns, t, row),
             _ => cx.emit(
                 &rules::STYLE_CONFLICT,
@@ -507,6 +516,7 @@ fn grid_block(
         field(
             cx,
             style,
+            patterns,
             &grp.by,
             Scope {
                 project: true,

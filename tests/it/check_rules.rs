@@ -1672,6 +1672,22 @@ fn jx501_unknown_style_setting() {
     silent(&check_with_style(STYLE_T, DATA_T), "JX501");
 }
 
+/// A field path with an empty part (`项目..名称`, `项目.`) is reported at its line for what it
+/// is, by the one parser of paths (it was called “层级过深”, or named an empty field).
+#[test]
+fn jx502_a_field_path_with_an_empty_part() {
+    for bad in ["项目..名称", "项目."] {
+        let style = edit(
+            STYLE_T,
+            "{field: 项目.名称, span: 3}",
+            &format!("{{field: \"{bad}\", span: 3}}"),
+        );
+        let d = check_with_style(&style, DATA_T);
+        let f = style_fires(&d, "JX502", line_of(&style, &format!("\"{bad}\"")));
+        assert!(f.message.contains("空的一段"), "{bad}: {}", f.message);
+    }
+}
+
 #[test]
 fn jx502_misspelt_field_or_variable() {
     let style = edit(

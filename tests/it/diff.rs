@@ -569,6 +569,37 @@ fn self_evaluation_changes_between_revisions() {
     );
 }
 
+/// The self-evaluation's stated 等级 is compared like its other stated figures: the diff reads
+/// the catalogue's fields, where its own list had left 等级 out.
+#[test]
+fn a_stated_grade_of_the_self_evaluation_is_a_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    fs::create_dir_all(&data).unwrap();
+    let git = init(dir.path());
+    let at = "      总分: 99\n      指标:\n        - {指标: 召开会议次数";
+    let text = edit(
+        &sample(XIANGSHAN),
+        at,
+        &at.replace("99\n", "99\n      等级: 优\n"),
+    );
+    fs::write(data.join(XIANGSHAN), &text).unwrap();
+    commit_all(&git, "one", 1_700_000_000);
+    let t = edit(&text, "      等级: 优\n", "      等级: 良\n");
+    fs::write(data.join(XIANGSHAN), &t).unwrap();
+    let report = diff(Some("HEAD"), None, &data);
+    let p = |s: &str| Some(s.to_string());
+    assert_eq!(
+        seen(&report),
+        vec![(Kind::EvalChanged, p("人大会议经费"), None, p("等级"))],
+        "{}",
+        jixiao::cli::diff::human(&report)
+    );
+    let c = &report.departments[0].changes[0];
+    assert_eq!((c.before.clone(), c.after.clone()), (p("优"), p("良")));
+    assert_eq!(c.new_line, Some(line_of(&t, "等级: 良")));
+}
+
 // ---------------------------------------------------------------------------------------------
 // The command line
 
