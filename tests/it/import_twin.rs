@@ -177,18 +177,36 @@ fn round_trip_with(data: &Path, templates: &Path) {
             xlsx.display(),
             cells.len()
         );
+        // A style printing money in 元 prints the data's 万元 times 10,000.
+        let yuan = std::fs::read_to_string(
+            templates
+                .join(original.style.value.trim())
+                .join("style.yaml"),
+        )
+        .is_ok_and(|t| t.contains("\n  unit: 元"));
         for b in &cells {
-            let want = value_at(&original, &b.path).unwrap_or_default();
+            let mut want = value_at(&original, &b.path).unwrap_or_default();
+            if yuan
+                && jixiao::import::twin::is_money(&b.path)
+                && let Ok(n) = want.parse::<rust_decimal::Decimal>()
+            {
+                want = (n * rust_decimal::Decimal::from(10_000)).to_string();
+            }
             let got = b.value.trim();
-            let same = match b.kind {
-                jixiao::plan::BindKind::Number => {
-                    want.parse::<rust_decimal::Decimal>().ok()
-                        == got.parse::<rust_decimal::Decimal>().ok()
-                }
-                jixiao::plan::BindKind::List => got == want,
-                // Targets print `>=` as `≥` where the style says so.
-                _ => got == want.trim() || got == jixiao::target::display(want.trim(), true),
-            };
+            // Where the data has nothing, the cell prints the style's `blank` text ("/", "无")
+            // or a figure the tool computes (a 合计 printed apart from its sources, a result's
+            // 得分); bound all the same, so that a value typed there is imported as stated.
+            let blank = want.trim().is_empty();
+            let same = blank
+                || match b.kind {
+                    jixiao::plan::BindKind::Number => {
+                        want.parse::<rust_decimal::Decimal>().ok()
+                            == got.parse::<rust_decimal::Decimal>().ok()
+                    }
+                    jixiao::plan::BindKind::List => got == want,
+                    // Targets print `>=` as `≥` where the style says so.
+                    _ => got == want.trim() || got == jixiao::target::display(want.trim(), true),
+                };
             assert!(
                 same,
                 "{} {}: {} reads {got:?}, the data has {want:?}",
@@ -208,6 +226,32 @@ fn every_sample_file_comes_back_from_its_xlsx_unchanged() {
 #[test]
 fn the_national_example_comes_back_unchanged_though_amounts_print_rounded() {
     round_trip(&repo().join("examples/national/data"));
+}
+
+/// The vocabulary fixture prints a project's 中期目标, 中期资金 and 中期指标 and the
+/// department-wide part in every way a style can (money in 元): every printed cell reads back
+/// as the data.
+#[test]
+fn the_vocabulary_fixture_comes_back_unchanged() {
+    let fixture = repo().join("tests/fixtures/vocabulary");
+    round_trip_with(&fixture.join("data"), &fixture.join("templates"));
+    // The 中期 cells are among those read back (its 中期目标 prints numbered goals from a loop,
+    // which no cell binds, as for 总体目标).
+    let dir = built_with(&fixture.join("data"), &fixture.join("templates"));
+    let xlsx = dir
+        .path()
+        .join("out/2024/测试市体育局/中期与年度绩效目标表.xlsx");
+    let paths: Vec<String> = bound_cells(&xlsx)
+        .unwrap()
+        .into_iter()
+        .map(|b| b.path)
+        .collect();
+    for part in [".中期资金.", ".中期指标["] {
+        assert!(
+            paths.iter().any(|p| p.contains(part)),
+            "no {part} cell bound: {paths:?}"
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -739,6 +783,46 @@ fn department_wide_edits_come_back_from_the_workbook() {
         .unwrap();
     r.score = Some(jixiao::import::sp(jixiao::model::Dec(12.into())));
     assert_same(&imported, &want, "department-wide edits");
+}
+
+/// A style printing money in 元 (`funds.unit: 元`) from data in 万元: an amount edited in
+/// the workbook comes back in 万元, not 10,000 times too large.
+#[test]
+fn an_amount_edited_in_yuan_comes_back_in_wan_yuan() {
+    let fixture = repo().join("tests/fixtures/vocabulary");
+    let dir = built_with(&fixture.join("data"), &fixture.join("templates"));
+    let root = dir.path();
+    let file = root.join("data/2024-测试局.yaml");
+    let before = load(&file);
+    let xlsx = root.join("out/2024/测试市体育局/2024年项目支出绩效目标表.xlsx");
+    let path = "项目[0].资金.财政资金";
+    let cell = bound_cells(&xlsx)
+        .unwrap()
+        .into_iter()
+        .find(|b| b.path == path)
+        .expect("the amount is bound");
+    let was: rust_decimal::Decimal = value_at(&before, path).unwrap().parse().unwrap();
+    let printed: rust_decimal::Decimal = cell.value.parse().unwrap();
+    assert_eq!(
+        printed,
+        was * rust_decimal::Decimal::from(10_000),
+        "printed in 元"
+    );
+    let (sheet, a1) = cell.at.split_once('!').unwrap();
+    let (r, c) = parse_ref(&format!("='{sheet}'!{a1}"))
+        .map(|(_, r, c)| (r, c))
+        .unwrap();
+    let mut book = read_book(&xlsx);
+    sheet_mut(&mut book, sheet)
+        .values
+        .insert((r, c), Data::Float(200_000.0));
+    let edited = root.join("edited.xlsx");
+    write_book(&book, &edited);
+    let o = jixiao(root, &["import", edited.to_str().unwrap(), "--out", "data"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let after = load(&file);
+    let now: rust_decimal::Decimal = value_at(&after, path).unwrap().parse().unwrap();
+    assert_eq!(now, rust_decimal::Decimal::from(20), "{}", stderr(&o));
 }
 
 #[test]

@@ -338,6 +338,19 @@ fn set_eval_money(
     Ok(())
 }
 
+/// Whether a data path holds an amount of money (万元): a source of 资金 or 中期资金 (a
+/// project's, a task's, the department's), a measure of a self-evaluation's 资金, 基本支出 or
+/// 项目支出.
+pub fn is_money(path: &str) -> bool {
+    let parts: Vec<&str> = path.split('.').collect();
+    matches!(
+        parts.as_slice(),
+        [.., "资金" | "中期资金", _]
+            | [.., "自评", "资金", _, "年初预算" | "全年预算" | "全年执行"]
+            | ["部门整体", "基本支出" | "项目支出"]
+    )
+}
+
 pub(super) fn index_of(s: &str) -> Result<usize, String> {
     index_in(s, "指标[")
 }
@@ -457,6 +470,8 @@ fn value_in_record(
                 _ => n(Some(&a.executed)),
             }
         })(),
+        // The style's fields of the self-evaluation.
+        ["自评", k] => eval.and_then(|e| e.text(k)).map(|v| v.value.clone()),
         [ind, "结果", k] => (|| {
             let j = result_in(indicators, eval, index_of(ind).ok()?)?;
             let r = eval?.indicators.get(j)?;
