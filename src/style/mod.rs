@@ -430,6 +430,13 @@ pub struct DocumentSpec {
     pub columns: Spanned<Vec<f64>>,
     /// The table, top to bottom.
     pub blocks: Vec<Block>,
+    /// Other documents of the style (by `kind`) whose tables follow this one's in the same
+    /// file: 附件一 and 附件二 in one PDF, one sheet each in the xlsx.
+    #[serde(default)]
+    pub attach: Vec<SText>,
+    /// `false`: built only where another document attaches it, not as a file of its own.
+    #[serde(default = "yes")]
+    pub alone: bool,
 }
 
 /// One item of the signature line: a label and its value (both patterns).

@@ -404,6 +404,36 @@ fn fixture_checks_clean_and_builds_every_document() {
     }
 }
 
+/// Several tables in one document: the 部门整体支出绩效目标表 `attach`es 附件二 (部门整体绩效指标表,
+/// `alone: false`): one PDF with both tables, one xlsx with a sheet each; 附件二 is no file of
+/// its own.
+#[test]
+fn an_attached_document_follows_in_the_same_file() {
+    let dir = built();
+    let book = workbook(&format!("{DEPT_WIDE}.xlsx"));
+    assert_eq!(book.len(), 2, "one sheet per table");
+    let second = &book[1].1;
+    let title = second.find("测试市体育局部门整体绩效指标表");
+    let heading = second.find("附件二");
+    assert!(heading.0 < title.0, "the heading above the title");
+    // Its grid: the department's indicators, 指标值 beside 三级.
+    let l3 = second.find("三级指标");
+    let v = second.find("指标值");
+    assert_eq!(l3.0, v.0);
+    let text = pdf_text(&format!("{DEPT_WIDE}.pdf"));
+    let first = text
+        .find("部门整体支出绩效目标表")
+        .expect("the first table");
+    let attached = text
+        .find("部门整体绩效指标表")
+        .expect("the attached table, in the same PDF");
+    assert!(first < attached, "in the order the style names");
+    for ext in ["pdf", "xlsx"] {
+        let f = dir.join(format!("部门整体绩效指标表.{ext}"));
+        assert!(!f.exists(), "{} is built alone", f.display());
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // 项目支出绩效自评表 (each: project, only: evaluated)
 // ---------------------------------------------------------------------------------------------
@@ -1011,6 +1041,45 @@ fn a_money_block_in_a_department_document_must_say_whose_money() {
     assert!(!o.status.success());
     assert!(
         err.contains("JX506") && err.contains("source: 部门整体"),
+        "{err}"
+    );
+}
+
+/// `attach` names another document, which attaches nothing itself; a document with
+/// `alone: false` that nothing attaches would never be built: each reported at its line.
+#[test]
+fn attachments_that_cannot_be_built_are_reported_in_the_style() {
+    let check = |templates: &Path| {
+        let o = jixiao(&[
+            "check".as_ref(),
+            fixture().join("data").as_os_str(),
+            "--templates".as_ref(),
+            templates.as_os_str(),
+        ]);
+        assert!(!o.status.success());
+        stderr(&o)
+    };
+    let unknown = variant("attach-unknown", |s| {
+        s.replace(
+            "attach: [department_indicators]",
+            "attach: [department_indicator]",
+        )
+    });
+    let err = check(&unknown);
+    assert!(
+        err.contains("JX505") && err.contains("“department_indicator”不是本样式的文档"),
+        "{err}"
+    );
+    assert!(err.contains("alone: false"), "{err}");
+    let chained = variant("attach-chain", |s| {
+        s.replace(
+            "    alone: false\n",
+            "    alone: false\n    attach: [mid_target]\n",
+        )
+    });
+    let err = check(&chained);
+    assert!(
+        err.contains("JX506") && err.contains("自己也有 attach"),
         "{err}"
     );
 }
