@@ -610,6 +610,7 @@ fn targets_split_into_sign_number_unit_and_direction() {
     assert_eq!(s.find("符号").0, group.0 + 1);
     for (name, sign, number, unit, direction) in [
         ("指标1：培训合格率", "≥", 95.0, "%", "正向"),
+        // Written `≥1,200人次`: the thousands separator read, the number a number.
         ("指标1：培训人次", "≥", 1200.0, "人次", "正向"),
         ("指标1：完成时间", "=", 12.0, "月", "持平"),
         ("指标1：人均培训成本", "≤", 140.0, "元/人", "反向"),
@@ -999,7 +1000,7 @@ fn without_math_symbols_the_sign_is_printed_as_written() {
             })
             .collect()
     };
-    // The data wrote `">=95%"`, `≥1200人次` and `"<=140元/人"`.
+    // The data wrote `">=95%"`, `≥1,200人次` and `"<=140元/人"`.
     assert!(strings(row_of("培训合格率")).contains(&">=".to_string()));
     assert!(strings(row_of("培训人次")).contains(&"≥".to_string()));
     assert!(strings(row_of("人均培训成本")).contains(&"<=".to_string()));
