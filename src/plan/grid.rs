@@ -61,7 +61,19 @@ type Level2Group<'p, 'a> = (Option<String>, Vec<&'p Ind<'a>>);
 struct Groups<'p, 'a> {
     level1: Vec<(String, Decimal)>,
     level2: Vec<Option<String>>,
+    /// The style's weight range of each 一级 and 二级 (`0-20`), or empty (`一级.区间`).
+    level1_range: Vec<String>,
+    level2_range: Vec<String>,
     lines: Vec<Line<'p, 'a>>,
+}
+
+/// The weight range the style gives a level (`weights.ranges`), as printed: `0-20`.
+fn range_text(dept: &Dept, level: &str) -> String {
+    let fmt = crate::compute::fmt_score;
+    dept.style
+        .weight_range(level)
+        .map(|(lo, hi)| format!("{}-{}", fmt(lo), fmt(hi)))
+        .unwrap_or_default()
 }
 
 fn groups<'p, 'a>(dept: &Dept, indicators: &'p [Ind<'a>], spec: &GridSpec) -> Groups<'p, 'a> {
@@ -102,6 +114,8 @@ fn groups<'p, 'a>(dept: &Dept, indicators: &'p [Ind<'a>], spec: &GridSpec) -> Gr
     let mut out = Groups {
         level1: Vec::new(),
         level2: Vec::new(),
+        level1_range: Vec::new(),
+        level2_range: Vec::new(),
         lines: Vec::new(),
     };
     let ellipsis = usize::from(spec.ellipsis.is_some());
@@ -113,8 +127,14 @@ fn groups<'p, 'a>(dept: &Dept, indicators: &'p [Ind<'a>], spec: &GridSpec) -> Gr
         );
         let i1 = out.level1.len();
         out.level1.push((dept.style.label(&l1), points));
+        out.level1_range.push(range_text(dept, &l1));
         for (l2, inds) in g {
             let i2 = out.level2.len();
+            out.level2_range.push(
+                l2.as_deref()
+                    .map(|l| range_text(dept, l))
+                    .unwrap_or_default(),
+            );
             out.level2.push(l2.map(|l| dept.style.label(&l)));
             let n = inds.len().max(spec.min_rows_per_level2).max(1) + ellipsis;
             for k in 0..n {
@@ -423,12 +443,19 @@ fn indicator_rows(
                 Value::from_pairs([
                     ("名称", Value::from(name.as_str())),
                     ("分值", Value::from(crate::compute::fmt_score(*pts))),
+                    ("区间", Value::from(g.level1_range[i1].as_str())),
                 ]),
             );
         }
         if let Some(i2) = line.l2 {
             let name = g.level2[i2].clone().unwrap_or_default();
-            row_vars.insert("二级", Value::from_pairs([("名称", Value::from(name))]));
+            row_vars.insert(
+                "二级",
+                Value::from_pairs([
+                    ("名称", Value::from(name)),
+                    ("区间", Value::from(g.level2_range[i2].as_str())),
+                ]),
+            );
         }
         row_vars.extend(indicator_vars(dept, line.indicator, line.n));
         let ctx = context::context(&[&row_vars]);

@@ -77,8 +77,8 @@ pub const INDICATOR: &[&str] = &[
     "等级",
 ];
 /// Keys of `一级` and `二级` in a grid.
-pub const LEVEL1: &[&str] = &["名称", "分值"];
-pub const LEVEL2: &[&str] = &["名称"];
+pub const LEVEL1: &[&str] = &["名称", "分值", "区间"];
+pub const LEVEL2: &[&str] = &["名称", "区间"];
 /// Measures of a money block.
 pub const MEASURES: &[&str] = &[
     "预算",

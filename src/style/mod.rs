@@ -151,6 +151,10 @@ pub struct Weights {
     /// Fixed points per 一级 (产出指标: 50 …), where the style fixes them.
     #[serde(default)]
     pub per_level1: BTreeMap<String, Dec>,
+    /// The range a 一级's or 二级's weights must add up to (`成本指标: [0, 20]`), by the level's
+    /// name in the taxonomy.
+    #[serde(default)]
+    pub ranges: crate::model::Entries<Vec<Dec>>,
 }
 
 /// Money: the sources a project's `资金` may name, and the printed form of amounts.
@@ -854,6 +858,20 @@ impl LoadedStyle {
     }
 
     /// Strips a numeric code (`11-数量指标`) and maps regional spellings.
+    /// The weight range `[min, max]` the style gives a 一级 or 二级 (by its canonical name,
+    /// however `weights.ranges` spells it).
+    pub fn weight_range(&self, level: &str) -> Option<(Decimal, Decimal)> {
+        let w = self.style.weights.as_ref()?;
+        let (_, r) = w
+            .ranges
+            .iter()
+            .find(|(k, _)| self.canonical(&k.value) == level)?;
+        match r.as_slice() {
+            [lo, hi] => Some((lo.0, hi.0)),
+            _ => None,
+        }
+    }
+
     pub fn canonical(&self, written: &str) -> String {
         let t = written.trim();
         let t = match t.split_once('-') {

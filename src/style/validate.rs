@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 
+use rust_decimal::Decimal;
 use serde_saphyr::Spanned;
 
 use super::{
@@ -105,6 +106,35 @@ pub fn validate(
                     requirable().collect::<Vec<_>>().join("、")
                 ),
             );
+        }
+    }
+    if let Some(w) = &s.weights {
+        for (name, range) in w.ranges.iter() {
+            let n = style.canonical(&name.value);
+            let known = style
+                .taxonomy
+                .levels
+                .iter()
+                .any(|l| l.name == n || l.level2.iter().any(|x| *x == n));
+            if !known && !style.taxonomy.levels.is_empty() {
+                cx.emit(
+                    &rules::STYLE_REFERENCE,
+                    name,
+                    format!(
+                        "weights.ranges 中的“{}”不是指标体系“{}”的一级或二级指标",
+                        name.value, s.taxonomy.value
+                    ),
+                );
+            }
+            let ok = matches!(range.as_slice(), [lo, hi] if lo.0 >= Decimal::ZERO && lo.0 <= hi.0);
+            if !ok {
+                cx.emit_help(
+                    &rules::STYLE_FORMAT,
+                    name,
+                    format!("“{}”的分值区间应写成 [最低, 最高]", name.value),
+                    "两个不小于 0 的数，前一个不大于后一个，如 成本指标: [0, 20]",
+                );
+            }
         }
     }
     for l1 in &s.required_level1 {

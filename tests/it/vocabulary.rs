@@ -420,6 +420,10 @@ fn an_attached_document_follows_in_the_same_file() {
     let l3 = second.find("三级指标");
     let v = second.find("指标值");
     assert_eq!(l3.0, v.0);
+    // The style's weight range printed with its level (weights.ranges, 一级.区间) under the
+    // style's label: 效益指标 (效果指标) has one, 产出指标 (预期产出指标) none.
+    second.find("效果指标(20-30)分");
+    second.find("预期产出指标");
     let text = pdf_text(&format!("{DEPT_WIDE}.pdf"));
     let first = text
         .find("部门整体支出绩效目标表")
