@@ -115,7 +115,7 @@ pub fn validate(
                 .taxonomy
                 .levels
                 .iter()
-                .any(|l| l.name == n || l.level2.iter().any(|x| *x == n));
+                .any(|l| l.name == n || l.level2.contains(&n));
             if !known && !style.taxonomy.levels.is_empty() {
                 cx.emit(
                     &rules::STYLE_REFERENCE,
