@@ -189,6 +189,9 @@ pub fn plan(
         header(b, spec, &starts, &base_ctx)?;
     }
     let body_start = b.rows.len();
+    let top = reserve(b, spec.total.as_ref());
+    // Blank rows count from below a total printed above them.
+    let pad_from = body_start + usize::from(top.is_some());
     if spec.source == IndicatorSource::DepartmentWide {
         // The department-wide part's indicators: one run of rows, no projects.
         if let Some(w) = &dept.wide {
@@ -203,10 +206,10 @@ pub fn plan(
                 None,
             )?;
         }
-        pad_rows(b, spec, &starts, body_start);
+        pad_rows(b, spec, &starts, pad_from);
         if let Some(t) = &spec.total {
             let none = vec![Vec::new(); spec.columns.len()];
-            total_row(
+            let row = total_row(
                 b,
                 spec,
                 &starts,
@@ -215,6 +218,7 @@ pub fn plan(
                 &none,
                 &vec![Vec::new(); spec.columns.len()],
             )?;
+            place(b, top, row);
         }
         return Ok(());
     }
@@ -264,6 +268,12 @@ pub fn plan(
                 .collect();
             b.rows.push(Row::new(RowKind::Body, cells));
         }
+        let subtotal = spec
+            .group
+            .as_ref()
+            .and_then(|g| g.subtotal.as_ref())
+            .filter(|_| !key.is_empty());
+        let sub_top = reserve(b, subtotal);
         for &(n, p) in members {
             printed += 1;
             let mut vars = cx.base.clone();
@@ -297,21 +307,21 @@ pub fn plan(
                 }
             }
         }
-        if let Some(sub) = spec.group.as_ref().and_then(|g| g.subtotal.as_ref())
-            && !key.is_empty()
-        {
+        if let Some(sub) = subtotal {
             let mut vars = cx.base.clone();
             vars.insert("分组", Value::from(key.as_str()));
-            total_row(b, spec, &starts, sub, &vars, &group_sums, &group_amounts)?;
+            let row = total_row(b, spec, &starts, sub, &vars, &group_sums, &group_amounts)?;
+            place(b, sub_top, row);
         }
         for i in 0..spec.columns.len() {
             sums[i].append(&mut group_sums[i]);
             amounts[i].append(&mut group_amounts[i]);
         }
     }
-    pad_rows(b, spec, &starts, body_start);
+    pad_rows(b, spec, &starts, pad_from);
     if let Some(t) = &spec.total {
-        total_row(b, spec, &starts, t, cx.base, &sums, &amounts)?;
+        let row = total_row(b, spec, &starts, t, cx.base, &sums, &amounts)?;
+        place(b, top, row);
     }
     Ok(())
 }
@@ -563,7 +573,7 @@ fn total_row(
     vars: &Vars,
     sums: &[Vec<CellRef>],
     amounts: &[Vec<Decimal>],
-) -> Result<(), PlanError> {
+) -> Result<Row, PlanError> {
     let style = b.style();
     let label = b.render(&t.label, &context::context(&[vars]))?;
     let at = t.column.saturating_sub(1);
@@ -607,6 +617,21 @@ fn total_row(
         };
         cells.push(cell.span(1, c.span));
     }
-    b.rows.push(Row::new(RowKind::Total, cells));
-    Ok(())
+    Ok(Row::new(RowKind::Total, cells))
+}
+
+/// A row kept for a total printed above what it sums (`position: first`), filled by [`place`].
+fn reserve(b: &mut Builder, t: Option<&TotalSpec>) -> Option<usize> {
+    t.filter(|t| t.first()).map(|_| {
+        b.rows.push(Row::new(RowKind::Total, Vec::new()));
+        b.rows.len() - 1
+    })
+}
+
+/// Puts a total row where it was reserved, or below the rows it sums.
+fn place(b: &mut Builder, at: Option<usize>, row: Row) {
+    match at.and_then(|i| b.rows.get_mut(i)) {
+        Some(slot) => *slot = row,
+        None => b.rows.push(row),
+    }
 }

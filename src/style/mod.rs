@@ -786,6 +786,17 @@ pub struct TotalSpec {
     /// column's heading).
     #[serde(default)]
     pub rounding_note: Option<SText>,
+    /// `first`: the row is printed above the rows it sums (a department's total above its
+    /// projects, a group's subtotal under its heading); default `last`, below them.
+    #[serde(default)]
+    pub position: Option<TotalPosition>,
+}
+
+impl TotalSpec {
+    /// Whether the row goes above the rows it sums.
+    pub fn first(&self) -> bool {
+        self.position == Some(TotalPosition::First)
+    }
 }
 
 /// An indicator taxonomy: 一级 levels in print order, each with its 二级 levels.

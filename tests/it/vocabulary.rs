@@ -103,9 +103,13 @@ struct Sheet {
 }
 
 fn workbook(file: &str) -> Vec<(String, Sheet)> {
-    let path = built().join(file);
+    workbook_at(&built().join(file))
+}
+
+fn workbook_at(path: &Path) -> Vec<(String, Sheet)> {
+    let file = path.display();
     let mut xlsx: Xlsx<_> =
-        open_workbook(&path).unwrap_or_else(|e| panic!("{file}: calamine cannot open it: {e}"));
+        open_workbook(path).unwrap_or_else(|e| panic!("{file}: calamine cannot open it: {e}"));
     let mut out = Vec::new();
     // The tables; the very hidden sheet of the twin's data (for `jixiao import`) is not one.
     let tables: Vec<String> = xlsx
@@ -919,6 +923,60 @@ fn summary_groups_projects_with_subtotals_and_a_total() {
     assert!(f.ends_with('0') && !f.contains('.'), "whole 元: {f}");
     let f = s.format((sub1.0, total_col));
     assert!(f.ends_with("0.00") && !f.ends_with("0.000"), "{f}");
+}
+
+/// `total: {position: first}`: the department's 合计 above its projects, each group's 小计
+/// under its heading above the group's projects; the sums are the same formulas over the same
+/// project cells.
+#[test]
+fn totals_placed_above_what_they_sum() {
+    let templates = variant("total-first", |s| {
+        s.replace(
+            "subtotal: {label: \"{{ 分组 }}小计\", column: 2, decimals: 2}",
+            "subtotal: {label: \"{{ 分组 }}小计\", column: 2, decimals: 2, position: first}",
+        )
+        .replace(
+            "            column: 2\n            decimals: 0\n",
+            "            column: 2\n            decimals: 0\n            position: first\n",
+        )
+    });
+    let out = templates.parent().unwrap().join("out");
+    let o = build(&fixture().join("data"), &templates, &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let book = workbook_at(
+        &out.join("2024/测试市体育局")
+            .join(format!("{SUMMARY}.xlsx")),
+    );
+    let s = &book[0].1;
+    let name = s.find("项目名称").1;
+    let total_col = s.find("资金安排").1;
+    let total = s
+        .find_all("合计")
+        .into_iter()
+        .find(|p| p.1 == name)
+        .expect("the total row");
+    let g1 = s.find("实施单位：市体育中心");
+    let sub1 = s.find("市体育中心小计");
+    let p1 = s.find("青少年体育培训");
+    let p2 = s.find("体育场馆维修");
+    let g2 = s.find("实施单位：市文化馆");
+    let sub2 = s.find("市文化馆小计");
+    let p3 = s.find("社区文化活动");
+    assert_eq!(total.0 + 1, g1.0, "合计 first, right under the heading");
+    assert_eq!(sub1.0, g1.0 + 1, "the group's 小计 under its heading");
+    assert!(sub1.0 < p1.0 && p1.0 < p2.0 && p2.0 < g2.0);
+    assert_eq!(sub2.0, g2.0 + 1);
+    assert!(sub2.0 < p3.0);
+    assert_close(s.number((total.0, total_col)), 443_779.88, "合计");
+    assert_eq!(
+        s.formula((total.0, total_col)),
+        format!("SUM(D{},D{},D{})", p1.0 + 1, p2.0 + 1, p3.0 + 1)
+    );
+    assert_close(s.number((sub1.0, total_col)), 388_457.88, "小计 合计");
+    assert_eq!(
+        s.formula((sub1.0, total_col)),
+        format!("SUM(D{},D{})", p1.0 + 1, p2.0 + 1)
+    );
 }
 
 #[test]
