@@ -63,6 +63,8 @@ pub struct Builder<'d, 'a> {
     /// The document's index among the style's documents, and the block being planned.
     pub document: usize,
     pub block: usize,
+    /// The rows a grid has printed so far (`序号`, the running number of its indicator rows).
+    pub grid_line: usize,
 }
 
 impl<'d, 'a> Builder<'d, 'a> {
@@ -75,6 +77,7 @@ impl<'d, 'a> Builder<'d, 'a> {
             notes: Vec::new(),
             document: 0,
             block: 0,
+            grid_line: 0,
         }
     }
 
@@ -373,6 +376,12 @@ impl<'d, 'a> Builder<'d, 'a> {
             return self.wide_cell(&full, col, ctx, path, align);
         }
         match parts.as_slice() {
+            // A grid row's running number, a number cell.
+            ["序号"] => {
+                if let Some(n) = lookup(ctx, "序号").and_then(|v| i64::try_from(v).ok()) {
+                    return cells::number_cell(col, Decimal::from(n), 0, Role::Text);
+                }
+            }
             ["项目", "序号"] => {
                 if let Some(n) = lookup(ctx, "项目.序号").and_then(|v| i64::try_from(v).ok()) {
                     return cells::number_cell(col, Decimal::from(n), 0, Role::Text);

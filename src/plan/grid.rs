@@ -35,7 +35,7 @@ pub fn column_level(style: &crate::style::LoadedStyle, col: &GridColumn) -> Leve
     names
         .iter()
         .map(|n| match n.split('.').next().unwrap_or("") {
-            "指标" | "n" => Level::Indicator,
+            "指标" | "n" | "序号" => Level::Indicator,
             "二级" => Level::Level2,
             "一级" => Level::Level1,
             _ => Level::Project,
@@ -61,6 +61,8 @@ type Level2Group<'p, 'a> = (Option<String>, Vec<&'p Ind<'a>>);
 struct Groups<'p, 'a> {
     level1: Vec<(String, Decimal)>,
     level2: Vec<Option<String>>,
+    /// The points of each 二级: its indicators' weights (`二级.分值`).
+    level2_points: Vec<Decimal>,
     /// The style's weight range of each 一级 and 二级 (`0-20`), or empty (`一级.区间`).
     level1_range: Vec<String>,
     level2_range: Vec<String>,
@@ -114,6 +116,7 @@ fn groups<'p, 'a>(dept: &Dept, indicators: &'p [Ind<'a>], spec: &GridSpec) -> Gr
     let mut out = Groups {
         level1: Vec::new(),
         level2: Vec::new(),
+        level2_points: Vec::new(),
         level1_range: Vec::new(),
         level2_range: Vec::new(),
         lines: Vec::new(),
@@ -134,6 +137,12 @@ fn groups<'p, 'a>(dept: &Dept, indicators: &'p [Ind<'a>], spec: &GridSpec) -> Gr
                 l2.as_deref()
                     .map(|l| range_text(dept, l))
                     .unwrap_or_default(),
+            );
+            out.level2_points.push(
+                inds.iter()
+                    .filter_map(|i| i.weight)
+                    .try_fold(Decimal::ZERO, |a, w| a.checked_add(w))
+                    .unwrap_or(Decimal::ZERO),
             );
             out.level2.push(l2.map(|l| dept.style.label(&l)));
             let n = inds.len().max(spec.min_rows_per_level2).max(1) + ellipsis;
@@ -189,6 +198,7 @@ pub fn plan(
         header(b, spec, &starts, &base_ctx)?;
     }
     let body_start = b.rows.len();
+    b.grid_line = 0;
     let top = reserve(b, spec.total.as_ref());
     // Blank rows count from below a total printed above them.
     let pad_from = body_start + usize::from(top.is_some());
@@ -209,14 +219,15 @@ pub fn plan(
         pad_rows(b, spec, &starts, pad_from);
         if let Some(t) = &spec.total {
             let none = vec![Vec::new(); spec.columns.len()];
+            let body = pad_from..b.rows.len();
             let row = total_row(
                 b,
                 spec,
                 &starts,
                 t,
                 cx.base,
-                &none,
-                &vec![Vec::new(); spec.columns.len()],
+                (&none, &vec![Vec::new(); spec.columns.len()]),
+                body,
             )?;
             place(b, top, row);
         }
@@ -274,6 +285,7 @@ pub fn plan(
             .and_then(|g| g.subtotal.as_ref())
             .filter(|_| !key.is_empty());
         let sub_top = reserve(b, subtotal);
+        let group_start = b.rows.len();
         for &(n, p) in members {
             printed += 1;
             let mut vars = cx.base.clone();
@@ -310,7 +322,16 @@ pub fn plan(
         if let Some(sub) = subtotal {
             let mut vars = cx.base.clone();
             vars.insert("分组", Value::from(key.as_str()));
-            let row = total_row(b, spec, &starts, sub, &vars, &group_sums, &group_amounts)?;
+            let body = group_start..b.rows.len();
+            let row = total_row(
+                b,
+                spec,
+                &starts,
+                sub,
+                &vars,
+                (&group_sums, &group_amounts),
+                body,
+            )?;
             place(b, sub_top, row);
         }
         for i in 0..spec.columns.len() {
@@ -320,7 +341,8 @@ pub fn plan(
     }
     pad_rows(b, spec, &starts, pad_from);
     if let Some(t) = &spec.total {
-        let row = total_row(b, spec, &starts, t, cx.base, &sums, &amounts)?;
+        let body = pad_from..b.rows.len();
+        let row = total_row(b, spec, &starts, t, cx.base, (&sums, &amounts), body)?;
         place(b, top, row);
     }
     Ok(())
@@ -463,10 +485,16 @@ fn indicator_rows(
                 "二级",
                 Value::from_pairs([
                     ("名称", Value::from(name)),
+                    (
+                        "分值",
+                        Value::from(crate::compute::fmt_score(g.level2_points[i2])),
+                    ),
                     ("区间", Value::from(g.level2_range[i2].as_str())),
                 ]),
             );
         }
+        b.grid_line += 1;
+        row_vars.insert("序号", Value::from(b.grid_line));
         row_vars.extend(indicator_vars(dept, line.indicator, line.n));
         let ctx = context::context(&[&row_vars]);
         let subject = Subject {
@@ -564,15 +592,17 @@ fn field_pattern(f: &crate::style::SText) -> crate::style::SText {
     serde_saphyr::Spanned::new(format!("{{{{ {} }}}}", f.value), f.referenced, f.defined)
 }
 
-/// A total (or subtotal) row: the label in its column, every money column summed.
+/// A total (or subtotal) row: the label in its column, every money column summed (`summed`:
+/// the cells and amounts of each column), and every points or score column (`指标.权重`,
+/// `指标.得分`) summed over the indicator rows in `body`.
 fn total_row(
     b: &mut Builder,
     spec: &GridSpec,
     starts: &[usize],
     t: &TotalSpec,
     vars: &Vars,
-    sums: &[Vec<CellRef>],
-    amounts: &[Vec<Decimal>],
+    (sums, amounts): (&[Vec<CellRef>], &[Vec<Decimal>]),
+    body: std::ops::Range<usize>,
 ) -> Result<Row, PlanError> {
     let style = b.style();
     let label = b.render(&t.label, &context::context(&[vars]))?;
@@ -612,12 +642,56 @@ fn total_row(
                 }
             }
             cells::money_formula(style, s, sums[i].clone(), total, decimals)
+        } else if c
+            .field
+            .as_ref()
+            .is_some_and(|f| matches!(f.value.trim(), "指标.权重" | "指标.得分"))
+        {
+            score_sum(b, s, body.clone())
         } else {
             Cell::empty(s)
         };
         cells.push(cell.span(1, c.span));
     }
     Ok(Row::new(RowKind::Total, cells))
+}
+
+/// The sum of the number cells at column `s` of the body rows in `rows` (a points or score
+/// column): a SUM formula, blank where the rows print none.
+fn score_sum(b: &Builder, s: usize, rows: std::ops::Range<usize>) -> Cell {
+    let mut refs = Vec::new();
+    let mut total = Decimal::ZERO;
+    let mut decimals = 0;
+    for r in rows {
+        let Some(row) = b.rows.get(r).filter(|x| x.kind == RowKind::Body) else {
+            continue;
+        };
+        let Some(cell) = row.cells.iter().find(|x| x.col == s) else {
+            continue;
+        };
+        let value = match &cell.value {
+            super::CellValue::Number { value, .. } => *value,
+            super::CellValue::Formula { result, .. } => *result,
+            _ => continue,
+        };
+        let Some(t) = total.checked_add(value) else {
+            return Cell::empty(s);
+        };
+        total = t;
+        decimals = decimals.max(value.normalize().scale());
+        refs.push((r, s));
+    }
+    if refs.is_empty() {
+        return Cell::empty(s);
+    }
+    cells::formula(
+        s,
+        super::Formula::Sum { cells: refs },
+        total,
+        false,
+        decimals,
+        super::Role::Score,
+    )
 }
 
 /// A row kept for a total printed above what it sums (`position: first`), filled by [`place`].

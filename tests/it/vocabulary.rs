@@ -420,10 +420,35 @@ fn an_attached_document_follows_in_the_same_file() {
     let title = second.find("测试市体育局部门整体绩效指标表");
     let heading = second.find("附件二");
     assert!(heading.0 < title.0, "the heading above the title");
-    // Its grid: the department's indicators, 指标值 beside 三级.
+    // Its grid: the department's indicators as a scoring rubric — a running 序号 (numbers),
+    // the 二级's points in its cell, 指标分值 and 自评得分, and a 合计 row summing both.
     let l3 = second.find("三级指标");
     let v = second.find("指标值");
     assert_eq!(l3.0, v.0);
+    let (no, points, score) = (
+        second.find("序号").1,
+        second.find("指标分值").1,
+        second.find("自评得分").1,
+    );
+    let rows: Vec<u32> = ["举办赛事场次", "赛事安全事故", "群众参与度"]
+        .iter()
+        .map(|n| second.find(n).0)
+        .collect();
+    for (k, r) in rows.iter().enumerate() {
+        assert_eq!(second.number((*r, no)), (k + 1) as f64, "序号 runs on");
+    }
+    second.find("数量指标(或建筑规模指标)(40分)");
+    second.find("社会效益指标(30分)");
+    let total = second.find("合计");
+    assert_eq!(total.0, rows[2] + 1);
+    assert_eq!(second.number((total.0, points)), 90.0);
+    assert_eq!(second.number((total.0, score)), 87.0);
+    let (first, last) = (rows[0] + 1, rows[2] + 1);
+    let col = (b'A' + score as u8) as char;
+    assert_eq!(
+        second.formula((total.0, score)),
+        format!("SUM({col}{first}:{col}{last})")
+    );
     // The style's weight range printed with its level (weights.ranges, 一级.区间) under the
     // style's label: 效益指标 (效果指标) has one, 产出指标 (预期产出指标) none.
     second.find("效果指标(20-30)分");
