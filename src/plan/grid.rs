@@ -493,8 +493,11 @@ fn indicator_rows(
                 ]),
             );
         }
-        b.grid_line += 1;
-        row_vars.insert("序号", Value::from(b.grid_line));
+        // Only indicator rows are numbered (not padding or empty-二级 rows).
+        if line.indicator.is_some() {
+            b.grid_line += 1;
+            row_vars.insert("序号", Value::from(b.grid_line));
+        }
         row_vars.extend(indicator_vars(dept, line.indicator, line.n));
         let ctx = context::context(&[&row_vars]);
         let subject = Subject {

@@ -228,6 +228,12 @@ fn the_national_example_comes_back_unchanged_though_amounts_print_rounded() {
     round_trip(&repo().join("examples/national/data"));
 }
 
+/// The anhui example: its 部门整体支出绩效自评表 is a scoring rubric.
+#[test]
+fn the_anhui_example_comes_back_unchanged() {
+    round_trip(&repo().join("examples/anhui/data"));
+}
+
 /// The vocabulary fixture prints a project's 中期目标, 中期资金 and 中期指标 and the
 /// department-wide part in every way a style can (money in 元): every printed cell reads back
 /// as the data.
