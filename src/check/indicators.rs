@@ -314,6 +314,38 @@ pub(super) fn check_indicators<'a>(
                 );
             }
         }
+        // Ranges per 一级 or 二级, for a level with indicators.
+        for (name, _) in wr.ranges.iter() {
+            let level = style.canonical(&name.value);
+            let Some((lo, hi)) = style.weight_range(&level) else {
+                continue;
+            };
+            let of_level = |i: &&Ind| i.level1 == level || i.level2.as_deref() == Some(&level);
+            if !inds.iter().any(|i| of_level(&i)) {
+                continue;
+            }
+            let sum = checked_sum(
+                cx,
+                inds.iter().filter(of_level).filter_map(|i| i.weight),
+                at,
+            );
+            if sum < lo || sum > hi {
+                cx.emit_help(
+                    &rules::WEIGHT_RANGE,
+                    at,
+                    format!(
+                        "{who}的{level}权重合计 {}，应在 {}–{} 分之间",
+                        fmt_decimal(sum),
+                        fmt_decimal(lo),
+                        fmt_decimal(hi)
+                    ),
+                    format!(
+                        "样式“{}”规定{level}的分值区间；调整其下指标的权重",
+                        style.key
+                    ),
+                );
+            }
+        }
     }
     inds
 }

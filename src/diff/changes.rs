@@ -9,7 +9,7 @@ use serde_saphyr::Spanned;
 use super::pairing::{IndKey, Paired, pair};
 use super::{Change, Kind, Scope, Strictness, View};
 use crate::fields::{self, Level, Record, Shape};
-use crate::model::{Indicator, Num, Project, SelfEval, Text, Texts};
+use crate::model::{DeptWide, Indicator, Num, Project, SelfEval, Sources, Task, Text, Texts};
 use crate::target::{self, Direction, Value};
 
 /// A signed difference: `+2.24`, `-5`.
@@ -33,9 +33,14 @@ pub(super) fn num(n: Option<&Num>) -> Option<Decimal> {
 
 /// A project's money total: the sum of its sources, or its stated total where it has none.
 pub(super) fn project_total(p: &Project) -> Option<Decimal> {
-    let filled = p.funds.value.filled();
+    money_total(&p.funds.value)
+}
+
+/// The total of money by source: the sum of its sources, or its stated total where it has none.
+pub(super) fn money_total(m: &Sources<Num>) -> Option<Decimal> {
+    let filled = m.filled();
     if filled.is_empty() {
-        return p.funds.value.total().map(|t| t.value.0);
+        return m.total().map(|t| t.value.0);
     }
     filled
         .iter()
@@ -275,6 +280,7 @@ pub(super) fn compare_departments(old: &View, new: &View, scope: Scope) -> Vec<C
             }
         }
     }
+    compare_wide(&mut d, o.wide.as_ref(), n.wide.as_ref());
     d.changes
 }
 
@@ -348,8 +354,29 @@ pub(super) fn compare_projects(d: &mut Diff, o: &Project, n: &Project) {
         d.field(Kind::ProjectChanged, None, &key, text(ov), text(nv), lines);
     }
 
-    // Money, by source; then the total where the sources do not already say it.
-    let (om, nm) = (&o.funds.value, &n.funds.value);
+    compare_money(d, Kind::MoneyChanged, None, &o.funds.value, &n.funds.value);
+    compare_goals(d, o.goals.as_ref(), n.goals.as_ref());
+    compare_indicators(d, &o.indicators, &n.indicators);
+    if d.scope == Scope::All {
+        compare_evals(d, o.eval.as_ref(), n.eval.as_ref());
+    }
+}
+
+/// Money by source, each source a change of `kind` (its item the source; or, for the money of
+/// an `item`, that item with the field `资金/<source>`); then the total where the sources do
+/// not already say it.
+pub(super) fn compare_money(
+    d: &mut Diff,
+    kind: Kind,
+    item: Option<&str>,
+    om: &Sources<Num>,
+    nm: &Sources<Num>,
+) {
+    // (item, field) of a source key.
+    let named = |key: &str| match item {
+        Some(i) => (i.to_string(), Some(format!("资金/{key}"))),
+        None => (key.to_string(), None),
+    };
     let keys = entry_keys(
         om.filled().into_iter().map(|(k, _)| k),
         nm.filled().into_iter().map(|(k, _)| k),
@@ -358,27 +385,27 @@ pub(super) fn compare_projects(d: &mut Diff, o: &Project, n: &Project) {
     for key in &keys {
         let (ov, nv) = (om.get(key), nm.get(key));
         let lines = d.lines(ov, nv);
-        d.number(Kind::MoneyChanged, Some(key), None, num(ov), num(nv), lines);
+        let (i, f) = named(key);
+        d.number(kind, Some(&i), f.as_deref(), num(ov), num(nv), lines);
     }
     let per_source = d.changes.len() - before;
-    let (ot, nt) = (project_total(o), project_total(n));
+    let (ot, nt) = (money_total(om), money_total(nm));
     let sources = om.filled().len().max(nm.filled().len());
     if ot != nt && (sources != 1 || per_source == 0) {
         let lines = d.lines(money_at(om), money_at(nm));
-        d.number(
-            Kind::MoneyChanged,
-            Some(crate::model::TOTAL_KEY),
-            None,
-            ot,
-            nt,
-            lines,
-        );
+        let (i, f) = named(crate::model::TOTAL_KEY);
+        d.number(kind, Some(&i), f.as_deref(), ot, nt, lines);
     }
+}
 
-    // The overall goal, as a whole.
-    let goals = |p: &Project| -> Option<String> {
-        let g = p.goals.as_ref()?;
-        let t: Vec<&str> = g
+/// The overall goal, as a whole.
+fn compare_goals(
+    d: &mut Diff,
+    o: Option<&Spanned<crate::model::Goals>>,
+    n: Option<&Spanned<crate::model::Goals>>,
+) {
+    let goals = |g: Option<&Spanned<crate::model::Goals>>| -> Option<String> {
+        let t: Vec<&str> = g?
             .value
             .texts()
             .into_iter()
@@ -391,21 +418,168 @@ pub(super) fn compare_projects(d: &mut Diff, o: &Project, n: &Project) {
         let mut c = Change::new(Kind::GoalsChanged);
         c.before = goals(o);
         c.after = goals(n);
-        c.old_line = o.goals.as_ref().and_then(|g| d.old_line(g));
-        c.new_line = n.goals.as_ref().and_then(|g| d.new_line(g));
+        c.old_line = o.and_then(|g| d.old_line(g));
+        c.new_line = n.and_then(|g| d.new_line(g));
         d.push(c);
-    }
-
-    compare_indicators(d, o, n);
-
-    if d.scope == Scope::All {
-        compare_evals(d, o, n);
     }
 }
 
-pub(super) fn compare_indicators(d: &mut Diff, o: &Project, n: &Project) {
-    let ok: Vec<IndKey> = o.indicators.iter().map(|i| d.old.key(i)).collect();
-    let nk: Vec<IndKey> = n.indicators.iter().map(|i| d.new.key(i)).collect();
+/// What a department's 部门整体 holds, in a few words (for one added or removed).
+fn wide_summary(w: &DeptWide) -> String {
+    let total = money_total(&w.funds.value).map_or_else(|| "—".to_string(), |t| t.to_string());
+    format!(
+        "资金合计 {total} 万元，任务 {} 项，指标 {} 条{}",
+        w.tasks.len(),
+        w.indicators.len(),
+        if w.eval.is_some() { "，有自评" } else { "" }
+    )
+}
+
+/// The department-wide part (`部门整体`): its own fields, money (by source, 基本支出,
+/// 项目支出), tasks (paired by 任务名称), overall goal, indicators and self-evaluation, each
+/// change under the project `部门整体`.
+pub(super) fn compare_wide(d: &mut Diff, o: Option<&DeptWide>, n: Option<&DeptWide>) {
+    d.project = Some(WIDE.to_string());
+    let (o, n) = match (o, n) {
+        (None, None) => return,
+        (None, Some(w)) | (Some(w), None) => {
+            let added = o.is_none();
+            let mut c = Change::new(Kind::DepartmentChanged);
+            c.field = Some(WIDE.to_string());
+            c.total = money_total(&w.funds.value).map(|t| t.to_string());
+            c.count = Some(w.indicators.len());
+            if added {
+                c.after = Some(wide_summary(w));
+                c.new_line = d.new_line(&w.key);
+            } else {
+                c.before = Some(wide_summary(w));
+                c.old_line = d.old_line(&w.key);
+            }
+            d.push(c);
+            return;
+        }
+        (Some(o), Some(n)) => (o, n),
+    };
+    let lines = d.lines(o.functions.as_ref(), n.functions.as_ref());
+    d.field(
+        Kind::DepartmentChanged,
+        None,
+        "部门职能",
+        text(o.functions.as_ref()),
+        text(n.functions.as_ref()),
+        lines,
+    );
+    compare_money(d, Kind::MoneyChanged, None, &o.funds.value, &n.funds.value);
+    for (item, ov, nv) in [
+        ("基本支出", o.basic.as_ref(), n.basic.as_ref()),
+        (
+            "项目支出",
+            o.project_spending.as_ref(),
+            n.project_spending.as_ref(),
+        ),
+    ] {
+        let lines = d.lines(ov, nv);
+        d.number(
+            Kind::MoneyChanged,
+            Some(item),
+            None,
+            num(ov),
+            num(nv),
+            lines,
+        );
+    }
+    compare_tasks(d, &o.tasks, &n.tasks);
+    compare_goals(d, o.goals.as_ref(), n.goals.as_ref());
+    compare_indicators(d, &o.indicators, &n.indicators);
+    if d.scope == Scope::All {
+        compare_evals(d, o.eval.as_ref(), n.eval.as_ref());
+    }
+}
+
+/// The project name under which the department-wide part's changes are reported.
+pub(super) const WIDE: &str = "部门整体";
+
+/// 年度主要任务, paired by 任务名称 whatever their order.
+fn compare_tasks(d: &mut Diff, o: &[Task], n: &[Task]) {
+    let names = |ts: &[Task]| -> Vec<String> {
+        ts.iter().map(|t| t.name.value.trim().to_string()).collect()
+    };
+    let task_total = |t: &Task| t.funds.as_ref().and_then(|f| money_total(&f.value));
+    let projects = |t: &Task| -> Option<String> {
+        let v: Vec<&str> = t
+            .projects
+            .iter()
+            .map(|p| p.value.trim())
+            .filter(|p| !p.is_empty())
+            .collect();
+        (!v.is_empty()).then(|| v.join("、"))
+    };
+    let pairs = pair(&names(o), &names(n));
+    for p in &pairs.order {
+        match *p {
+            Paired::Both(i, j) => {
+                let (a, b) = (&o[i], &n[j]);
+                let item = b.name.value.trim().to_string();
+                for (key, ov, nv) in [
+                    ("部门职能", a.function.as_ref(), b.function.as_ref()),
+                    ("主要内容", a.content.as_ref(), b.content.as_ref()),
+                ] {
+                    let lines = d.lines(ov, nv);
+                    d.field(
+                        Kind::TaskChanged,
+                        Some(&item),
+                        key,
+                        text(ov),
+                        text(nv),
+                        lines,
+                    );
+                }
+                let lines = d.lines(a.projects.first(), b.projects.first());
+                d.field(
+                    Kind::TaskChanged,
+                    Some(&item),
+                    "支出项目",
+                    projects(a),
+                    projects(b),
+                    (
+                        lines.0.or_else(|| d.old_line(&a.name)),
+                        lines.1.or_else(|| d.new_line(&b.name)),
+                    ),
+                );
+                let empty = Sources::default();
+                compare_money(
+                    d,
+                    Kind::TaskChanged,
+                    Some(&item),
+                    a.funds.as_ref().map_or(&empty, |f| &f.value),
+                    b.funds.as_ref().map_or(&empty, |f| &f.value),
+                );
+            }
+            Paired::New(j) => {
+                let t = &n[j];
+                let mut c = Change::new(Kind::TaskAdded);
+                c.item = Some(t.name.value.trim().to_string());
+                c.total = task_total(t).map(|v| v.to_string());
+                c.after = text(t.content.as_ref());
+                c.new_line = d.new_line(&t.name);
+                d.push(c);
+            }
+            Paired::Old(i) => {
+                let t = &o[i];
+                let mut c = Change::new(Kind::TaskRemoved);
+                c.item = Some(t.name.value.trim().to_string());
+                c.total = task_total(t).map(|v| v.to_string());
+                c.before = text(t.content.as_ref());
+                c.old_line = d.old_line(&t.name);
+                d.push(c);
+            }
+        }
+    }
+}
+
+pub(super) fn compare_indicators(d: &mut Diff, o: &[Indicator], n: &[Indicator]) {
+    let ok: Vec<IndKey> = o.iter().map(|i| d.old.key(i)).collect();
+    let nk: Vec<IndKey> = n.iter().map(|i| d.new.key(i)).collect();
     let pairs = pair(&ok, &nk);
     // Of those left over, one 三级 name on each side: the same indicator, moved.
     let left_old: Vec<usize> = pairs
@@ -445,19 +619,19 @@ pub(super) fn compare_indicators(d: &mut Diff, o: &Project, n: &Project) {
     for p in &pairs.order {
         match *p {
             Paired::Both(i, j) => {
-                compare_indicator(d, &o.indicators[i], &n.indicators[j], &nk[j]);
+                compare_indicator(d, &o[i], &n[j], &nk[j]);
             }
             Paired::New(j) => {
-                let ind = &n.indicators[j];
+                let ind = &n[j];
                 if let Some(&i) = moved.get(&j) {
                     let mut c = Change::new(Kind::IndicatorMoved);
                     c.item = Some(nk[j].name.clone());
                     c.before = Some(ok[i].path());
                     c.after = Some(nk[j].path());
-                    c.old_line = d.old_line(&o.indicators[i].name);
+                    c.old_line = d.old_line(&o[i].name);
                     c.new_line = d.new_line(&ind.name);
                     d.push(c);
-                    compare_indicator(d, &o.indicators[i], ind, &nk[j]);
+                    compare_indicator(d, &o[i], ind, &nk[j]);
                 } else {
                     let mut c = Change::new(Kind::IndicatorAdded);
                     c.item = Some(nk[j].path());
@@ -472,7 +646,7 @@ pub(super) fn compare_indicators(d: &mut Diff, o: &Project, n: &Project) {
         }
     }
     for i in removed {
-        let ind = &o.indicators[i];
+        let ind = &o[i];
         let mut c = Change::new(Kind::IndicatorRemoved);
         c.item = Some(ok[i].path());
         c.before = text(Some(&ind.target));
@@ -585,8 +759,8 @@ pub fn compare_target(old: &str, new: &str) -> Option<Change> {
     }
 }
 
-pub(super) fn compare_evals(d: &mut Diff, o: &Project, n: &Project) {
-    let (oe, ne) = match (&o.eval, &n.eval) {
+pub(super) fn compare_evals(d: &mut Diff, o: Option<&SelfEval>, n: Option<&SelfEval>) {
+    let (oe, ne) = match (o, n) {
         (None, None) => return,
         (None, Some(e)) => {
             let mut c = Change::new(Kind::EvalAdded);

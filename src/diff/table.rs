@@ -360,9 +360,17 @@ impl Table {
         n: usize,
         c: &Change,
     ) -> Result<Row, String> {
-        let kind = self
-            .kind(c.kind)
-            .ok_or_else(|| format!("变动对照表的版式没有“{}”", c.kind.key()))?;
+        // A kind added after the layout was written prints with its own label.
+        let later = KindSpec {
+            label: crate::model::plain_text(c.kind.label()),
+            before: None,
+            after: None,
+        };
+        let kind = match self.kind(c.kind) {
+            Some(k) => k,
+            None if Kind::LATER.contains(&c.kind) => &later,
+            None => return Err(format!("变动对照表的版式没有“{}”", c.kind.key())),
+        };
         let s = |o: &Option<String>| Value::from(o.clone().unwrap_or_default());
         let mut v = base.clone();
         v.insert("序号", Value::from(n));
@@ -562,7 +570,7 @@ impl Cx<'_> {
             }
         }
         for kind in Kind::ALL {
-            if spec.kinds.get(kind.key()).is_none() {
+            if spec.kinds.get(kind.key()).is_none() && !Kind::LATER.contains(kind) {
                 self.emit(
                     &rules::STYLE_CONFLICT,
                     &spec.title,

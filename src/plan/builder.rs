@@ -63,6 +63,8 @@ pub struct Builder<'d, 'a> {
     /// The document's index among the style's documents, and the block being planned.
     pub document: usize,
     pub block: usize,
+    /// The rows a grid has printed so far (`序号`, the running number of its indicator rows).
+    pub grid_line: usize,
 }
 
 impl<'d, 'a> Builder<'d, 'a> {
@@ -75,6 +77,7 @@ impl<'d, 'a> Builder<'d, 'a> {
             notes: Vec::new(),
             document: 0,
             block: 0,
+            grid_line: 0,
         }
     }
 
@@ -93,12 +96,56 @@ impl<'d, 'a> Builder<'d, 'a> {
             let p = subject.project?;
             self.project_index(p)
         };
-        let i = || {
-            let (p, ind) = (subject.project?, subject.indicator?);
-            p.src
-                .indicators
-                .iter()
-                .position(|x| std::ptr::eq(x, ind.src))
+        // The path of the subject's indicator: a project's (年度 or 中期) or the
+        // department-wide part's (a grid of it has no project).
+        let ind = || -> Option<String> {
+            let ind = subject.indicator?;
+            let at = |list: &[crate::model::Indicator]| {
+                list.iter().position(|x| std::ptr::eq(x, ind.src))
+            };
+            match subject.project {
+                Some(p) => {
+                    let pi = self.project_index(p)?;
+                    match at(&p.src.indicators) {
+                        Some(i) => Some(format!("项目[{pi}].指标[{i}]")),
+                        None => Some(format!(
+                            "项目[{pi}].中期指标[{}]",
+                            at(&p.src.mid_indicators)?
+                        )),
+                    }
+                }
+                None => Some(format!(
+                    "部门整体.指标[{}]",
+                    at(&self.dept.wide.as_ref()?.src.indicators)?
+                )),
+            }
+        };
+        // A 中期 indicator has no result.
+        let result = || ind().filter(|i| !i.contains("中期指标["));
+        // The task a `任务.` variable prints (the row's), or `部门整体.任务.<序号>`.
+        let task = |n: Option<&str>| -> Option<usize> {
+            let i = match n {
+                Some(n) => n.parse::<usize>().ok()?.checked_sub(1)?,
+                None => subject.task?,
+            };
+            (i < self.dept.wide.as_ref()?.tasks.len()).then_some(i)
+        };
+        let task_path = |i: usize, rest: &[&str]| -> Option<(String, BindKind)> {
+            let stated = |f: Option<&serde_saphyr::Spanned<crate::model::Sources<_>>>, k: &str| {
+                k != TOTAL_KEY || f.is_some_and(|f| f.value.total().is_some())
+            };
+            let kind = match rest {
+                ["任务名称" | "部门职能" | "主要内容"] => BindKind::Text,
+                ["支出项目"] => BindKind::List,
+                // A 合计 the data does not state prints the sum: not data.
+                ["资金", k]
+                    if stated(self.dept.wide.as_ref()?.src.tasks.get(i)?.funds.as_ref(), k) =>
+                {
+                    BindKind::Number
+                }
+                _ => return None,
+            };
+            Some((format!("部门整体.任务[{i}].{}", rest.join(".")), kind))
         };
         let is_extra =
             |list: &[crate::style::ExtraField], k: &str| list.iter().any(|f| f.key.value == k);
@@ -107,6 +154,34 @@ impl<'d, 'a> Builder<'d, 'a> {
         let text = BindKind::Text;
         Some(match &*parts {
             ["部门"] => ("部门".to_string(), text),
+            ["部门整体", "任务", n, rest @ ..] => return task_path(task(Some(n))?, rest),
+            ["任务", rest @ ..] => return task_path(task(None)?, rest),
+            ["部门整体", rest @ ..] => {
+                self.dept.wide.as_ref()?;
+                let kind = match rest {
+                    ["部门职能"] | ["自评", "实际完成情况"] => text,
+                    ["年度总体目标"] => BindKind::Goals,
+                    // A 合计 the data does not state prints the sum: not data.
+                    ["资金", k] if *k == TOTAL_KEY => {
+                        self.dept.wide.as_ref()?.src.funds.value.total()?;
+                        BindKind::Number
+                    }
+                    ["资金", _] | ["基本支出"] | ["项目支出"] => BindKind::Number,
+                    ["自评", "资金", _, "年初预算" | "全年预算" | "全年执行"] => {
+                        BindKind::Number
+                    }
+                    ["自评", k] if is_extra(&style.style.fields.eval, k) => text,
+                    _ => return None,
+                };
+                (format!("部门整体.{}", rest.join(".")), kind)
+            }
+            ["项目", "中期目标"] => (format!("项目[{}].中期目标", p()?), BindKind::Goals),
+            ["项目", "中期资金", k] => {
+                if *k == TOTAL_KEY {
+                    subject.project?.src.mid_funds.as_ref()?.value.total()?;
+                }
+                (format!("项目[{}].中期资金.{k}", p()?), BindKind::Number)
+            }
             ["项目", "总体目标"] => (format!("项目[{}].总体目标", p()?), BindKind::Goals),
             ["项目", k] if *k == "名称" || kept => (format!("项目[{}].{k}", p()?), text),
             ["项目", "资金", k] => (format!("项目[{}].资金.{k}", p()?), BindKind::Number),
@@ -129,20 +204,11 @@ impl<'d, 'a> Builder<'d, 'a> {
             [
                 "指标",
                 k @ ("三级" | "指标值" | "依据" | "上年完成值" | "赋分规则"),
-            ] => (format!("项目[{}].指标[{}].{k}", p()?, i()?), text),
-            ["指标", k] if kept => (format!("项目[{}].指标[{}].{k}", p()?, i()?), text),
-            ["指标", "权重"] => (
-                format!("项目[{}].指标[{}].权重", p()?, i()?),
-                BindKind::Number,
-            ),
-            ["指标", "佐证资料"] => (
-                format!("项目[{}].指标[{}].佐证资料", p()?, i()?),
-                BindKind::List,
-            ),
-            ["指标", "完成值"] => (
-                format!("项目[{}].指标[{}].结果.实际完成值", p()?, i()?),
-                text,
-            ),
+            ] => (format!("{}.{k}", ind()?), text),
+            ["指标", k] if kept => (format!("{}.{k}", ind()?), text),
+            ["指标", "权重"] => (format!("{}.权重", ind()?), BindKind::Number),
+            ["指标", "佐证资料"] => (format!("{}.佐证资料", ind()?), BindKind::List),
+            ["指标", "完成值"] => (format!("{}.结果.实际完成值", result()?), text),
             // The printed score is the computed one unless the stated one is used: the cell is
             // data only where it shows what the data says.
             ["指标", "得分"] => {
@@ -152,16 +218,13 @@ impl<'d, 'a> Builder<'d, 'a> {
                 if stated.is_some() && stated != printed {
                     return None;
                 }
-                (
-                    format!("项目[{}].指标[{}].结果.得分", p()?, i()?),
-                    BindKind::Number,
-                )
+                (format!("{}.结果.得分", result()?), BindKind::Number)
             }
             ["指标", k @ ("偏差原因" | "等级")] => {
-                (format!("项目[{}].指标[{}].结果.{k}", p()?, i()?), text)
+                (format!("{}.结果.{k}", result()?), text)
             }
             ["指标", k] if is_extra(&style.style.fields.indicator, k) => {
-                (format!("项目[{}].指标[{}].{k}", p()?, i()?), text)
+                (format!("{}.{k}", ind()?), text)
             }
             _ => return None,
         })
@@ -313,6 +376,12 @@ impl<'d, 'a> Builder<'d, 'a> {
             return self.wide_cell(&full, col, ctx, path, align);
         }
         match &*parts {
+            // A grid row's running number, a number cell.
+            ["序号"] => {
+                if let Some(n) = lookup(ctx, &["序号"]).and_then(|v| i64::try_from(v).ok()) {
+                    return cells::number_cell(col, Decimal::from(n), 0, Role::Text);
+                }
+            }
             ["项目", "序号"] => {
                 if let Some(n) = lookup(ctx, &["项目", "序号"]).and_then(|v| i64::try_from(v).ok())
                 {

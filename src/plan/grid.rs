@@ -26,7 +26,7 @@ pub enum Level {
 /// The level of the variables a column reads.
 pub fn column_level(style: &crate::style::LoadedStyle, col: &GridColumn) -> Level {
     let of = |root: &str| match root {
-        "指标" | "n" => Level::Indicator,
+        "指标" | "n" | "序号" => Level::Indicator,
         "二级" => Level::Level2,
         "一级" => Level::Level1,
         _ => Level::Project,
@@ -64,7 +64,21 @@ type Level2Group<'p, 'a> = (Option<String>, Vec<&'p Ind<'a>>);
 struct Groups<'p, 'a> {
     level1: Vec<(String, Decimal)>,
     level2: Vec<Option<String>>,
+    /// The points of each 二级: its indicators' weights (`二级.分值`).
+    level2_points: Vec<Decimal>,
+    /// The style's weight range of each 一级 and 二级 (`0-20`), or empty (`一级.区间`).
+    level1_range: Vec<String>,
+    level2_range: Vec<String>,
     lines: Vec<Line<'p, 'a>>,
+}
+
+/// The weight range the style gives a level (`weights.ranges`), as printed: `0-20`.
+fn range_text(dept: &Dept, level: &str) -> String {
+    let fmt = crate::compute::fmt_score;
+    dept.style
+        .weight_range(level)
+        .map(|(lo, hi)| format!("{}-{}", fmt(lo), fmt(hi)))
+        .unwrap_or_default()
 }
 
 fn groups<'p, 'a>(dept: &Dept, indicators: &'p [Ind<'a>], spec: &GridSpec) -> Groups<'p, 'a> {
@@ -105,6 +119,9 @@ fn groups<'p, 'a>(dept: &Dept, indicators: &'p [Ind<'a>], spec: &GridSpec) -> Gr
     let mut out = Groups {
         level1: Vec::new(),
         level2: Vec::new(),
+        level2_points: Vec::new(),
+        level1_range: Vec::new(),
+        level2_range: Vec::new(),
         lines: Vec::new(),
     };
     let ellipsis = usize::from(spec.ellipsis.is_some());
@@ -116,8 +133,20 @@ fn groups<'p, 'a>(dept: &Dept, indicators: &'p [Ind<'a>], spec: &GridSpec) -> Gr
         );
         let i1 = out.level1.len();
         out.level1.push((dept.style.label(&l1), points));
+        out.level1_range.push(range_text(dept, &l1));
         for (l2, inds) in g {
             let i2 = out.level2.len();
+            out.level2_range.push(
+                l2.as_deref()
+                    .map(|l| range_text(dept, l))
+                    .unwrap_or_default(),
+            );
+            out.level2_points.push(
+                inds.iter()
+                    .filter_map(|i| i.weight)
+                    .try_fold(Decimal::ZERO, |a, w| a.checked_add(w))
+                    .unwrap_or(Decimal::ZERO),
+            );
             out.level2.push(l2.map(|l| dept.style.label(&l)));
             let n = inds.len().max(spec.min_rows_per_level2).max(1) + ellipsis;
             for k in 0..n {
@@ -172,6 +201,10 @@ pub fn plan(
         header(b, spec, &starts, &base_ctx)?;
     }
     let body_start = b.rows.len();
+    b.grid_line = 0;
+    let top = reserve(b, spec.total.as_ref());
+    // Blank rows count from below a total printed above them.
+    let pad_from = body_start + usize::from(top.is_some());
     if spec.source == IndicatorSource::DepartmentWide {
         // The department-wide part's indicators: one run of rows, no projects.
         if let Some(w) = &dept.wide {
@@ -186,18 +219,20 @@ pub fn plan(
                 None,
             )?;
         }
-        pad_rows(b, spec, &starts, body_start);
+        pad_rows(b, spec, &starts, pad_from);
         if let Some(t) = &spec.total {
             let none = vec![Vec::new(); spec.columns.len()];
-            total_row(
+            let body = pad_from..b.rows.len();
+            let row = total_row(
                 b,
                 spec,
                 &starts,
                 t,
                 cx.base,
-                &none,
-                &vec![Vec::new(); spec.columns.len()],
+                (&none, &vec![Vec::new(); spec.columns.len()]),
+                body,
             )?;
+            place(b, top, row);
         }
         return Ok(());
     }
@@ -252,6 +287,13 @@ pub fn plan(
                 .collect();
             b.rows.push(Row::new(RowKind::Body, cells));
         }
+        let subtotal = spec
+            .group
+            .as_ref()
+            .and_then(|g| g.subtotal.as_ref())
+            .filter(|_| !key.is_empty());
+        let sub_top = reserve(b, subtotal);
+        let group_start = b.rows.len();
         for &(n, p) in members {
             printed += 1;
             let mut vars = cx.base.clone();
@@ -285,21 +327,31 @@ pub fn plan(
                 }
             }
         }
-        if let Some(sub) = spec.group.as_ref().and_then(|g| g.subtotal.as_ref())
-            && !key.is_empty()
-        {
+        if let Some(sub) = subtotal {
             let mut vars = cx.base.clone();
             vars.insert("分组", Value::from(key.as_str()));
-            total_row(b, spec, &starts, sub, &vars, &group_sums, &group_amounts)?;
+            let body = group_start..b.rows.len();
+            let row = total_row(
+                b,
+                spec,
+                &starts,
+                sub,
+                &vars,
+                (&group_sums, &group_amounts),
+                body,
+            )?;
+            place(b, sub_top, row);
         }
         for i in 0..spec.columns.len() {
             sums[i].append(&mut group_sums[i]);
             amounts[i].append(&mut group_amounts[i]);
         }
     }
-    pad_rows(b, spec, &starts, body_start);
+    pad_rows(b, spec, &starts, pad_from);
     if let Some(t) = &spec.total {
-        total_row(b, spec, &starts, t, cx.base, &sums, &amounts)?;
+        let body = pad_from..b.rows.len();
+        let row = total_row(b, spec, &starts, t, cx.base, (&sums, &amounts), body)?;
+        place(b, top, row);
     }
     Ok(())
 }
@@ -453,12 +505,28 @@ fn indicator_rows(
                 Value::from_pairs([
                     ("名称", Value::from(name.as_str())),
                     ("分值", Value::from(crate::compute::fmt_score(*pts))),
+                    ("区间", Value::from(g.level1_range[i1].as_str())),
                 ]),
             );
         }
         if let Some(i2) = line.l2 {
             let name = g.level2[i2].clone().unwrap_or_default();
-            row_vars.insert("二级", Value::from_pairs([("名称", Value::from(name))]));
+            row_vars.insert(
+                "二级",
+                Value::from_pairs([
+                    ("名称", Value::from(name)),
+                    (
+                        "分值",
+                        Value::from(crate::compute::fmt_score(g.level2_points[i2])),
+                    ),
+                    ("区间", Value::from(g.level2_range[i2].as_str())),
+                ]),
+            );
+        }
+        // Only indicator rows are numbered (not padding or empty-二级 rows).
+        if line.indicator.is_some() {
+            b.grid_line += 1;
+            row_vars.insert("序号", Value::from(b.grid_line));
         }
         row_vars.extend(indicator_vars(dept, line.indicator, line.n));
         let ctx = context::over(&base, &row_vars);
@@ -540,16 +608,18 @@ fn field_pattern(f: &crate::style::SText) -> crate::style::SText {
     serde_saphyr::Spanned::new(format!("{{{{ {} }}}}", f.value), f.referenced, f.defined)
 }
 
-/// A total (or subtotal) row: the label in its column, every money column summed.
+/// A total (or subtotal) row: the label in its column, every money column summed (`summed`:
+/// the cells and amounts of each column), and every points or score column (`指标.权重`,
+/// `指标.得分`) summed over the indicator rows in `body`.
 fn total_row(
     b: &mut Builder,
     spec: &GridSpec,
     starts: &[usize],
     t: &TotalSpec,
     vars: &Vars,
-    sums: &[Vec<CellRef>],
-    amounts: &[Vec<Decimal>],
-) -> Result<(), PlanError> {
+    (sums, amounts): (&[Vec<CellRef>], &[Vec<Decimal>]),
+    body: std::ops::Range<usize>,
+) -> Result<Row, PlanError> {
     let style = b.style();
     let label = b.render(&t.label, &context::context(&[vars]))?;
     let at = t.column.saturating_sub(1);
@@ -590,11 +660,70 @@ fn total_row(
                 }
             }
             cells::money_formula(style, s, sums[i].clone(), total, decimals)
+        } else if c
+            .field
+            .as_ref()
+            .is_some_and(|f| matches!(f.value.trim(), "指标.权重" | "指标.得分"))
+        {
+            score_sum(b, s, body.clone())
         } else {
             Cell::empty(s)
         };
         cells.push(cell.span(1, c.span));
     }
-    b.rows.push(Row::new(RowKind::Total, cells));
-    Ok(())
+    Ok(Row::new(RowKind::Total, cells))
+}
+
+/// The sum of the number cells at column `s` of the body rows in `rows` (a points or score
+/// column): a SUM formula, blank where the rows print none.
+fn score_sum(b: &Builder, s: usize, rows: std::ops::Range<usize>) -> Cell {
+    let mut refs = Vec::new();
+    let mut total = Decimal::ZERO;
+    let mut decimals = 0;
+    for r in rows {
+        let Some(row) = b.rows.get(r).filter(|x| x.kind == RowKind::Body) else {
+            continue;
+        };
+        let Some(cell) = row.cells.iter().find(|x| x.col == s) else {
+            continue;
+        };
+        let value = match &cell.value {
+            super::CellValue::Number { value, .. } => *value,
+            super::CellValue::Formula { result, .. } => *result,
+            _ => continue,
+        };
+        let Some(t) = total.checked_add(value) else {
+            return Cell::empty(s);
+        };
+        total = t;
+        decimals = decimals.max(value.normalize().scale());
+        refs.push((r, s));
+    }
+    if refs.is_empty() {
+        return Cell::empty(s);
+    }
+    cells::formula(
+        s,
+        super::Formula::Sum { cells: refs },
+        total,
+        false,
+        decimals,
+        super::Role::Score,
+    )
+}
+
+/// A row kept for a total printed above what it sums (`position: first`), filled by [`place`].
+fn reserve(b: &mut Builder, t: Option<&TotalSpec>) -> Option<usize> {
+    t.filter(|t| t.first()).map(|_| {
+        b.rows.push(Row::new(RowKind::Total, Vec::new()));
+        b.rows.len() - 1
+    })
+}
+
+/// Puts a total row where it was reserved, or below the rows it sums.
+fn place(b: &mut Builder, at: Option<usize>, row: Row) {
+    match at.and_then(|i| b.rows.get_mut(i)) {
+        Some(slot) => *slot = row,
+        None => b.rows.push(row),
+    }
 }

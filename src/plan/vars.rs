@@ -77,8 +77,8 @@ pub const INDICATOR: &[&str] = &[
     "等级",
 ];
 /// Keys of `一级` and `二级` in a grid.
-pub const LEVEL1: &[&str] = &["名称", "分值"];
-pub const LEVEL2: &[&str] = &["名称"];
+pub const LEVEL1: &[&str] = &["名称", "分值", "区间"];
+pub const LEVEL2: &[&str] = &["名称", "分值", "区间"];
 /// Measures of a money block.
 pub const MEASURES: &[&str] = &[
     "预算",
@@ -277,6 +277,8 @@ pub fn check_path(style: &LoadedStyle, scope: Scope, var: &VarPath) -> Result<()
             }
         },
         "任务" => Err("“任务”只在 tasks 块的 row 中可用".to_string()),
+        // A grid row's running number (a scoring rubric's 序号).
+        "序号" if scope.indicator => depth(1),
         "分组" if scope.group => depth(1),
         "精确合计" | "小数位数" | "列名" if scope.rounding => depth(1),
         g if GLOBALS.contains(&g) => Ok(()),
@@ -286,7 +288,7 @@ pub fn check_path(style: &LoadedStyle, scope: Scope, var: &VarPath) -> Result<()
                 roots.extend(["项目", "自评"]);
             }
             if scope.indicator {
-                roots.extend(["一级", "二级", "指标"]);
+                roots.extend(["一级", "二级", "指标", "序号"]);
             }
             if scope.group {
                 roots.push("分组");

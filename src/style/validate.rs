@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 
+use rust_decimal::Decimal;
 use serde_saphyr::Spanned;
 
 use super::{
@@ -107,6 +108,35 @@ pub fn validate(
             );
         }
     }
+    if let Some(w) = &s.weights {
+        for (name, range) in w.ranges.iter() {
+            let n = style.canonical(&name.value);
+            let known = style
+                .taxonomy
+                .levels
+                .iter()
+                .any(|l| l.name == n || l.level2.contains(&n));
+            if !known && !style.taxonomy.levels.is_empty() {
+                cx.emit(
+                    &rules::STYLE_REFERENCE,
+                    name,
+                    format!(
+                        "weights.ranges 中的“{}”不是指标体系“{}”的一级或二级指标",
+                        name.value, s.taxonomy.value
+                    ),
+                );
+            }
+            let ok = matches!(range.as_slice(), [lo, hi] if lo.0 >= Decimal::ZERO && lo.0 <= hi.0);
+            if !ok {
+                cx.emit_help(
+                    &rules::STYLE_FORMAT,
+                    name,
+                    format!("“{}”的分值区间应写成 [最低, 最高]", name.value),
+                    "两个不小于 0 的数，前一个不大于后一个，如 成本指标: [0, 20]",
+                );
+            }
+        }
+    }
     for l1 in &s.required_level1 {
         if !style.taxonomy.levels.iter().any(|l| l.name == l1.value)
             && !style.taxonomy.levels.is_empty()
@@ -121,7 +151,56 @@ pub fn validate(
     for doc in &s.documents {
         document(&mut cx, style, patterns, doc);
     }
+    attachments(&mut cx, &s.documents);
     cx.diags
+}
+
+/// `attach` names other documents that attach nothing themselves; a document with
+/// `alone: false` is attached somewhere (else it would never be built).
+fn attachments(cx: &mut Cx, docs: &[DocumentSpec]) {
+    let kinds: Vec<&str> = docs.iter().map(|d| d.kind.as_str()).collect();
+    for doc in docs {
+        for k in &doc.attach {
+            let name = k.value.trim();
+            match docs.iter().find(|d| d.kind == name) {
+                None => cx.emit_help(
+                    &rules::STYLE_REFERENCE,
+                    k,
+                    format!("attach 中的“{name}”不是本样式的文档"),
+                    format!("写另一份文档的 kind：{}", kinds.join("、")),
+                ),
+                Some(d) if d.kind == doc.kind => cx.emit_help(
+                    &rules::STYLE_CONFLICT,
+                    k,
+                    format!("文档“{name}”不能附上它自己"),
+                    "attach 写要接在本文档之后的另一份文档的 kind",
+                ),
+                Some(d) if !d.attach.is_empty() => cx.emit_help(
+                    &rules::STYLE_CONFLICT,
+                    k,
+                    format!("文档“{name}”自己也有 attach，不能再被附上"),
+                    "把要接在一起的文档都写在同一个 attach 中",
+                ),
+                Some(_) => {}
+            }
+        }
+    }
+    for doc in docs.iter().filter(|d| !d.alone) {
+        let attached = docs
+            .iter()
+            .any(|d| d.attach.iter().any(|k| k.value.trim() == doc.kind));
+        if !attached {
+            cx.emit_help(
+                &rules::STYLE_CONFLICT,
+                &doc.title,
+                format!(
+                    "文档“{}”写了 alone: false，却没有文档 attach 它，不会生成",
+                    doc.kind
+                ),
+                "在另一份文档的 attach 中写上它的 kind，或去掉 alone: false",
+            );
+        }
+    }
 }
 
 fn document(cx: &mut Cx, style: &LoadedStyle, patterns: &mut Patterns, doc: &DocumentSpec) {

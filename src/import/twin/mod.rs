@@ -26,7 +26,7 @@ mod bound;
 mod markers;
 mod paths;
 pub use bound::{BoundCell, bound_cells, bound_paths};
-pub use paths::{printed_only, value_at};
+pub use paths::{is_money, printed_only, value_at};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -658,7 +658,7 @@ pub fn import(
                             .filter(|_| b.prefix.is_empty() && b.suffix.is_empty())
                             .or_else(|| printed_number(inner.trim()))
                         {
-                            Some(n) => match super::data_number(n) {
+                            Some(n) => match super::data_number(to_data_unit(style, &b.path, n)) {
                                 Ok(n) => NewValue::Number(Some(n)),
                                 Err(why) => {
                                     note(&mut notes, at, format!("{why}，未导入"));
@@ -793,6 +793,17 @@ pub fn import(
         carried: Some(crate::yaml_out::department(&original, &[])),
         changes,
     })
+}
+
+/// A number read from a bound cell in the data's unit: an amount a style prints in 元
+/// (`funds.unit: 元`) is 万元 in the data.
+fn to_data_unit(style: &crate::style::LoadedStyle, path: &str, n: Decimal) -> Decimal {
+    if style.style.funds.unit == crate::style::MoneyUnit::Yuan && is_money(path) {
+        n.checked_div(Decimal::from(10_000))
+            .map_or(n, |v| v.normalize())
+    } else {
+        n
+    }
 }
 
 #[cfg(test)]
