@@ -387,9 +387,17 @@ impl Table {
         n: usize,
         c: &Change,
     ) -> Result<Row, String> {
-        let kind = self
-            .kind(c.kind)
-            .ok_or_else(|| format!("变动对照表的版式没有“{}”", c.kind.key()))?;
+        // A kind added after the layout was written prints with its own label.
+        let later = KindSpec {
+            label: crate::model::plain_text(c.kind.label()),
+            before: None,
+            after: None,
+        };
+        let kind = match self.kind(c.kind) {
+            Some(k) => k,
+            None if Kind::LATER.contains(&c.kind) => &later,
+            None => return Err(format!("变动对照表的版式没有“{}”", c.kind.key())),
+        };
         let s = |o: &Option<String>| Value::from(o.clone().unwrap_or_default());
         // Money with the table's decimals: amounts of money changes, and totals.
         let decimals = self.spec.decimals;
@@ -504,8 +512,23 @@ impl Cx<'_> {
             );
             return;
         }
-        for v in self.patterns.variables(&p.value) {
-            let root = v.split('.').next().unwrap_or(&v);
+        let malformed = self.patterns.malformed(&p.value).to_vec();
+        let roots: Vec<String> = self
+            .patterns
+            .variables(&p.value)
+            .iter()
+            .map(|v| v.root().to_string())
+            .collect();
+        for msg in malformed {
+            self.emit(
+                &rules::STYLE_NAME,
+                p,
+                format!("模式“{}”：{msg}", p.value),
+                None,
+            );
+        }
+        for root in roots {
+            let root = root.as_str();
             if !allowed.contains(&root) {
                 self.emit(
                     &rules::STYLE_NAME,
@@ -598,7 +621,7 @@ impl Cx<'_> {
             }
         }
         for kind in Kind::ALL {
-            if spec.kinds.get(kind.key()).is_none() {
+            if spec.kinds.get(kind.key()).is_none() && !Kind::LATER.contains(kind) {
                 self.emit(
                     &rules::STYLE_CONFLICT,
                     &spec.title,

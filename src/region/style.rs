@@ -45,8 +45,9 @@ pub struct RegionDoc {
     pub template: SText,
     /// The output file name (a pattern).
     pub file: SText,
-    /// `all`, or `evaluated`: built only for a year in which some department has
-    /// self-evaluation results.
+    /// `all`, `evaluated` (built only for a year in which some department has
+    /// self-evaluation results) or `department_wide_evaluated` (only for a year in which some
+    /// department's 部门整体 has a self-evaluation).
     #[serde(default)]
     pub only: Only,
     pub title: SText,
@@ -88,6 +89,7 @@ pub enum Only {
     #[default]
     All,
     Evaluated,
+    DepartmentWideEvaluated,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -146,6 +148,8 @@ pub enum Kind {
     Percent,
     /// A score (the region's own average).
     Score,
+    /// A grade (优/良/中/差): a text, blank in the 合计 row.
+    Grade,
 }
 
 /// The fields a summary column may print.
@@ -167,6 +171,12 @@ pub const FIELDS: &[(&str, Kind)] = &[
     ("自评.良", Kind::Count),
     ("自评.中", Kind::Count),
     ("自评.差", Kind::Count),
+    ("部门整体.资金.合计", Kind::Money),
+    ("部门整体.全年预算", Kind::Money),
+    ("部门整体.全年执行", Kind::Money),
+    ("部门整体.执行率", Kind::Percent),
+    ("部门整体.总分", Kind::Score),
+    ("部门整体.等级", Kind::Grade),
 ];
 
 /// The kind of a field: one of [`FIELDS`], or `部门.资金.<来源>` (money by fund source key).
@@ -364,8 +374,8 @@ fn validate(
                     .as_ref()
                     .is_some_and(|f| f.value == chart.field.value)
             });
-            let numeric =
-                field_kind(chart.field.value.trim()).is_some_and(|k| !matches!(k, Kind::Text));
+            let numeric = field_kind(chart.field.value.trim())
+                .is_some_and(|k| !matches!(k, Kind::Text | Kind::Grade));
             if !in_table || !numeric {
                 at(
                     &chart.field.referenced,

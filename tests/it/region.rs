@@ -21,10 +21,15 @@ const REGION: &str = "地区: 样例市\n编制单位: 样例市财政局\n";
 
 /// The sample data with a region file (and `edit` applied), built into `out/`.
 fn build(edit: impl Fn(&Path)) -> (tempfile::TempDir, Outcome) {
+    build_from(&repo().join("data"), edit)
+}
+
+/// The data files of `from` with a region file (and `edit` applied), built into `out/`.
+fn build_from(from: &Path, edit: impl Fn(&Path)) -> (tempfile::TempDir, Outcome) {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     std::fs::create_dir(&data).unwrap();
-    for e in std::fs::read_dir(repo().join("data")).unwrap() {
+    for e in std::fs::read_dir(from).unwrap() {
         let e = e.unwrap();
         std::fs::copy(e.path(), data.join(e.file_name())).unwrap();
     }
@@ -370,6 +375,91 @@ fn figure_alt(pdf: &[u8]) -> Option<String> {
         .skip(1)
         .collect();
     String::from_utf16(&units).ok()
+}
+
+/// The region summary shows each department's 部门整体 self-evaluation: its money, execution,
+/// 总分 and 等级 as the department's own 自评表 computes them; a department without one is
+/// blank and says so; the 合计 row sums the money and averages the scores; the document is
+/// built only for a year where some 部门整体 has a self-evaluation.
+#[test]
+fn the_region_summary_shows_department_wide_scores() {
+    let (_dir, outcome) = build_from(&repo().join("examples/national/data"), |_| {});
+    assert!(!outcome.failed(), "{:?}", outcome.fatal);
+    let summary = outcome
+        .departments
+        .iter()
+        .find(|d| d.is_summary() && d.year == 2024)
+        .expect("a 2024 summary");
+    assert_eq!(summary.status, DeptStatus::Built);
+    let doc = summary
+        .documents
+        .iter()
+        .find(|d| d.title.contains("部门整体支出绩效自评结果汇总表"))
+        .expect("a department's 部门整体 has a self-evaluation, so the summary is built");
+    let rows = sheet(doc.file("xlsx").unwrap());
+    let heading = rows
+        .iter()
+        .find(|r| r.iter().any(|c| text(c) == "总分"))
+        .unwrap();
+    let at = |label: &str| heading.iter().position(|c| text(c) == label).unwrap();
+    let money_col = rows
+        .iter()
+        .find(|r| r.iter().any(|c| text(c) == "资金合计"))
+        .and_then(|r| r.iter().position(|c| text(c) == "资金合计"))
+        .unwrap();
+
+    // The department's own figures, as the check computes them for its 自评表.
+    let file = repo().join("examples/national/data/2024-示例中心.yaml");
+    let mut loaded = jixiao::load::load_dir(file.parent().unwrap());
+    let styles = jixiao::style::Styles::load(&repo().join("templates"), &mut loaded);
+    let checked = jixiao::check::check(&loaded, &styles);
+    let dept = checked
+        .departments
+        .iter()
+        .find(|d| loaded.sources.path(d.src.file) == file)
+        .unwrap();
+    let wide = dept.wide.as_ref().expect("the sample has 部门整体");
+    let eval = wide.eval.as_ref().expect("and its self-evaluation");
+    let score = eval.total_score.expect("scored");
+    let name = dept.src.name.value.trim();
+    let row = row_of(&rows, name);
+    assert_eq!(num(&row[at("总分")]), Some(score.round_dp(2)));
+    assert_eq!(text(&row[at("等级")]), eval.grade.unwrap());
+    assert_eq!(
+        num(&row[at("全年预算数")]),
+        Some(eval.total.budget.normalize())
+    );
+    assert_eq!(
+        num(&row[at("全年执行数")]),
+        Some(eval.total.executed.normalize())
+    );
+    assert_eq!(num(&row[money_col]), Some(wide.funds.total.normalize()));
+
+    // The other sample department has no 部门整体: blank, and said.
+    let other = checked
+        .departments
+        .iter()
+        .find(|d| d.wide.is_none())
+        .expect("a department without 部门整体");
+    let row = row_of(&rows, other.src.name.value.trim());
+    assert_eq!(num(&row[at("总分")]), None);
+    assert!(row.iter().any(|c| text(c) == "未填部门整体自评"), "{row:?}");
+
+    // 合计: the money summed, the score the average of the one scored department.
+    let total = row_of(&rows, "合计");
+    assert_eq!(num(&total[money_col]), Some(wide.funds.total.normalize()));
+    assert_eq!(num(&total[at("总分")]), Some(score.round_dp(2)));
+
+    // The projects' sample data has no 部门整体: no such summary there.
+    let (_dir, outcome) = build(|_| {});
+    assert!(
+        !outcome
+            .departments
+            .iter()
+            .filter(|d| d.is_summary())
+            .any(|d| d.documents.iter().any(|x| x.title.contains("部门整体"))),
+        "no department-wide summary where no department has a 部门整体 self-evaluation"
+    );
 }
 
 #[test]

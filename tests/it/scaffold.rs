@@ -53,7 +53,7 @@ fn the_shipped_styles_are_the_repositorys_templates() {
         .collect();
     assert_eq!(
         shipped, files,
-        "src/scaffold.rs TEMPLATES lists every file of templates/"
+        "src/scaffold/mod.rs TEMPLATES lists every file of templates/"
     );
     for (rel, bytes) in jixiao::scaffold::TEMPLATES {
         assert_eq!(std::fs::read(root.join(rel)).unwrap(), *bytes, "{rel}");
