@@ -16,6 +16,12 @@
 //! by key. A field the code computes with ([`Store::Model`]) also has a typed member in
 //! [`crate::model`]; a test holds the two lists equal.
 
+mod access;
+mod path;
+
+pub use access::{Record, Value, fits};
+pub use path::{MAX_PARTS, Parts, VarPath};
+
 /// Where a key stands in a data file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Level {

@@ -119,6 +119,7 @@ rules! {
     LEVEL2_MISSING = "JX215", Error, "本样式要求填写二级指标", None;
     MID_WEIGHT = "JX216", Warning, "中期指标写了权重（权重只在年度指标上）",
         Some("删去这一条中期指标的 权重：中期指标不计分，权重写在年度的 指标 上");
+    WEIGHT_RANGE = "JX217", Error, "一级或二级指标的权重合计不在本样式规定的区间", None;
 
     MONEY_SUM = "JX301", Error, "金额合计与各来源之和不符", None;
     MONEY_SOURCE = "JX302", Error, "本样式没有这一资金来源栏", None;

@@ -99,13 +99,20 @@ pub fn parse(text: &str) -> Value {
     };
     let num_end = rest
         .char_indices()
-        .find(|&(_, c)| !(c.is_ascii_digit() || c == '.'))
+        .find(|&(_, c)| !(c.is_ascii_digit() || c == '.' || c == ','))
         .map_or(rest.len(), |(i, _)| i);
+    // Thousands separators (`1,000人`, `12,345.5万元`) where every group after the first has
+    // three digits; any other comma ends the number (and the rest is no unit).
+    let num_end = if grouped(&rest[..num_end]) {
+        num_end
+    } else {
+        rest.find(',').map_or(num_end, |i| i.min(num_end))
+    };
     let (num, unit) = rest.split_at(num_end);
     // A full-width percent sign is the same unit as `%`.
     let unit = unit.trim().replace('％', "%");
     let unit = unit.as_str();
-    if let Some(number) = parse_decimal(num) {
+    if let Some(number) = parse_decimal(&num.replace(',', "")) {
         let unit_ok = !unit
             .chars()
             .any(|c| c.is_ascii_digit() || c == '-' || c == '~')
@@ -124,6 +131,18 @@ pub fn parse(text: &str) -> Value {
     } else {
         Value::Qualitative
     }
+}
+
+/// Whether `num` is digits grouped by thousands separators: `1,000`, `12,345.67` (and not
+/// `1,00` or `1000,000`); a number without a comma is not.
+fn grouped(num: &str) -> bool {
+    let int = num.split_once('.').map_or(num, |(i, _)| i);
+    let mut groups = int.split(',');
+    let first = groups.next().unwrap_or("");
+    int.contains(',')
+        && (1..=3).contains(&first.len())
+        && groups.all(|g| g.len() == 3 && g.chars().all(|c| c.is_ascii_digit()))
+        && !num.split_once('.').is_some_and(|(_, f)| f.contains(','))
 }
 
 /// The text as printed: `>=`/`<=` become `≥`/`≤` when the style asks for it; nothing else changes.
@@ -183,6 +202,18 @@ mod tests {
         assert_eq!(parse("2021年2月底前"), Value::Free);
         assert_eq!(parse("≤上期会议经费"), Value::Free);
         assert_eq!(parse("全年召开 6 次会议、听取审议 7 项工作"), Value::Free);
+    }
+
+    #[test]
+    fn reads_thousands_separators() {
+        assert_eq!(parse("=1,000人"), q(Some(Op::Eq), "1000", "人"));
+        assert_eq!(parse("≥12,345.5万元"), q(Some(Op::Ge), "12345.5", "万元"));
+        assert_eq!(parse("1,234,567次"), q(None, "1234567", "次"));
+        // Not thousands: the comma ends the number, and what follows is no unit.
+        assert_eq!(parse("=1,00人"), Value::Free);
+        assert_eq!(parse("1000,000人"), Value::Free);
+        assert_eq!(parse("≥3,5个"), Value::Free);
+        assert_eq!(parse("2,3"), Value::Free);
     }
 
     #[test]

@@ -4,11 +4,8 @@
 
 use std::fmt::Write as _;
 
-use crate::fields::{self, Level};
-use crate::model::{
-    Department, DeptWide, Goals, Indicator, IndicatorEval, Num, Project, SelfEval, Sources, Task,
-    Text, Texts,
-};
+use crate::fields::{self, Field, Level, Need, Record, Shape, Store, Value};
+use crate::model::{Department, Goals, Indicator, Num, Sources, Text, Texts};
 
 /// `s` as a YAML scalar: plain where that reads back as the same string, else double-quoted.
 /// `flow` is for values inside `{…}` or `[…]`, where `,` `[` `]` `{` `}` end a plain scalar.
@@ -97,134 +94,169 @@ fn flow_text(t: &Text) -> String {
     scalar(&t.value, true)
 }
 
+/// One field of a flow mapping (`k: v`), nothing for a value not written or an empty list.
+fn flow_field(f: &Field, v: Value) -> Option<String> {
+    match v {
+        Value::Text(t) => Some(pair(f.key, &flow_text(t))),
+        Value::Number(n) => Some(pair(f.key, &n.value.0.to_string())),
+        Value::Year(y) => Some(pair(f.key, &y.value.to_string())),
+        Value::Texts(list) if !list.is_empty() => Some(pair(f.key, &flow_list(list))),
+        _ => None,
+    }
+}
+
+/// `[a, b]`.
+fn flow_list(list: &[Text]) -> String {
+    let items: Vec<String> = list.iter().map(flow_text).collect();
+    format!("[{}]", items.join(", "))
+}
+
+/// A record as a flow mapping: its fields in the catalogue's order, then `extras`.
+fn flow<R: Record>(r: &R, extras: &[&(Text, Text)]) -> String {
+    let mut parts: Vec<String> = r.fields().filter_map(|(f, v)| flow_field(f, v)).collect();
+    parts.extend(extras.iter().map(|(k, v)| pair(&k.value, &flow_text(v))));
+    format!("{{{}}}", parts.join(", "))
+}
+
 /// One indicator as a flow mapping, keys in the documented order, extras last.
 pub fn indicator(i: &Indicator) -> String {
-    let mut parts = vec![pair("一级", &flow_text(&i.level1))];
-    if let Some(t) = &i.level2 {
-        parts.push(pair("二级", &flow_text(t)));
-    }
-    parts.push(pair("三级", &flow_text(&i.name)));
-    parts.push(pair("指标值", &flow_text(&i.target)));
-    if let Some(t) = &i.basis {
-        parts.push(pair("依据", &flow_text(t)));
-    }
-    if let Some(t) = &i.last_year {
-        parts.push(pair("上年完成值", &flow_text(t)));
-    }
-    if let Some(w) = &i.weight {
-        parts.push(pair("权重", &w.value.0.to_string()));
-    }
-    if let Some(t) = &i.scoring {
-        parts.push(pair("赋分规则", &flow_text(t)));
-    }
-    if !i.evidence.is_empty() {
-        let items: Vec<String> = i.evidence.iter().map(flow_text).collect();
-        parts.push(pair("佐证资料", &format!("[{}]", items.join(", "))));
-    }
-    for (k, v) in ordered_texts(i, Level::Indicator) {
-        parts.push(pair(&k.value, &flow_text(v)));
-    }
-    format!("{{{}}}", parts.join(", "))
+    flow(i, &i.extras(Level::Indicator))
 }
 
-fn result(r: &IndicatorEval) -> String {
-    let mut parts = vec![pair("指标", &flow_text(&r.indicator))];
-    if let Some(t) = &r.actual {
-        parts.push(pair("实际完成值", &flow_text(t)));
+/// Where a level's extra fields (the style's, kept by key) are written among the catalogue's:
+/// after its last text kept by key, or, at a level without any, before its first list of
+/// records, else last.
+fn extras_at(level: Level) -> usize {
+    let fields: Vec<&Field> = fields::of(level).collect();
+    match fields.iter().rposition(|f| f.store == Store::Texts) {
+        Some(i) => i + 1,
+        None => fields
+            .iter()
+            .position(|f| matches!(f.shape, Shape::Records(_)))
+            .unwrap_or(fields.len()),
     }
-    if let Some(s) = &r.score {
-        parts.push(pair("得分", &s.value.0.to_string()));
-    }
-    if let Some(t) = &r.grade {
-        parts.push(pair("等级", &flow_text(t)));
-    }
-    if let Some(t) = &r.reason {
-        parts.push(pair("偏差原因", &flow_text(t)));
-    }
-    if let Some(t) = &r.score_override {
-        parts.push(pair("得分调整理由", &flow_text(t)));
-    }
-    format!("{{{}}}", parts.join(", "))
 }
 
-/// `自评`, as a key at the indentation `pad` (a project's, or the department-wide part's).
-fn eval(out: &mut String, e: &SelfEval, pad: &str) {
-    let _ = writeln!(out, "{pad}自评:");
-    let _ = writeln!(out, "{pad}  资金:");
-    for (k, a) in e.funds.value.iter() {
-        let mut parts = Vec::new();
-        if let Some(n) = &a.initial {
-            parts.push(pair("年初预算", &n.value.0.to_string()));
+/// A record as a block mapping at the indentation `pad`, its fields in the catalogue's order
+/// with `extras` among them ([`extras_at`]). `first` replaces `pad` on the first line (`- `
+/// of a list item).
+fn block<R: Record>(
+    out: &mut String,
+    r: &R,
+    extras: &[&(Text, Text)],
+    first: &str,
+    pad: &str,
+    top: bool,
+) {
+    let start = out.len();
+    let at = extras_at(R::LEVEL);
+    for (i, f) in fields::of(R::LEVEL).enumerate() {
+        if i == at {
+            write_extras(out, extras, pad);
         }
-        parts.push(pair("全年预算", &a.budget.value.0.to_string()));
-        parts.push(pair("全年执行", &a.executed.value.0.to_string()));
-        let _ = writeln!(out, "{pad}    {}: {{{}}}", key(&k.value), parts.join(", "));
-    }
-    if let Some(t) = &e.stated_rate {
-        let _ = writeln!(out, "{pad}  执行率: {}", scalar(&t.value, false));
-    }
-    if let Some(n) = &e.stated_exec_score {
-        let _ = writeln!(out, "{pad}  执行得分: {}", n.value.0);
-    }
-    if let Some(t) = &e.exec_override {
-        let _ = writeln!(out, "{pad}  执行得分调整理由: {}", scalar(&t.value, false));
-    }
-    let _ = writeln!(
-        out,
-        "{pad}  实际完成情况: {}",
-        scalar(&e.outcome.value, false)
-    );
-    if let Some(n) = &e.stated_total {
-        let _ = writeln!(out, "{pad}  总分: {}", n.value.0);
-    }
-    if let Some(t) = &e.stated_grade {
-        let _ = writeln!(out, "{pad}  等级: {}", scalar(&t.value, false));
-    }
-    for (k, v) in ordered_texts(e, Level::Eval) {
-        let _ = writeln!(out, "{pad}  {}: {}", key(&k.value), scalar(&v.value, false));
-    }
-    if e.indicators.is_empty() {
-        let _ = writeln!(out, "{pad}  指标: []");
-    } else {
-        let _ = writeln!(out, "{pad}  指标:");
-        for r in &e.indicators {
-            let _ = writeln!(out, "{pad}    - {}", result(r));
+        if let Some(v) = r.get(f.key) {
+            block_field(out, f, v, pad, top);
         }
     }
+    if at >= fields::of(R::LEVEL).count() {
+        write_extras(out, extras, pad);
+    }
+    if first != pad && out.get(start..start + pad.len()) == Some(pad) {
+        out.replace_range(start..start + pad.len(), first);
+    }
 }
 
-/// The texts a record keeps by key: the catalogue's in its order, then the style's fields as
-/// written.
-fn ordered_texts<T: Texts>(r: &T, level: Level) -> Vec<&(Text, Text)> {
-    let mut out: Vec<&(Text, Text)> = fields::stored_texts(level)
-        .filter_map(|f| r.texts().iter().find(|(k, _)| k.value.trim() == f.key))
-        .collect();
-    out.extend(r.extras(level));
-    out
+fn write_extras(out: &mut String, extras: &[&(Text, Text)], pad: &str) {
+    for (k, v) in extras {
+        let _ = writeln!(out, "{pad}{}: {}", key(&k.value), scalar(&v.value, false));
+    }
 }
 
-fn project(out: &mut String, p: &Project) {
-    let _ = writeln!(out, "  - 名称: {}", scalar(&p.name.value, false));
-    for (k, v) in ordered_texts(p, Level::Project) {
-        let _ = writeln!(out, "    {}: {}", key(&k.value), scalar(&v.value, false));
-    }
-    money(out, "资金", &p.funds.value, "    ");
-    goals(out, "总体目标", p.goals.as_ref().map(|g| &g.value), "    ");
-    indicators(out, "指标", &p.indicators, "    ");
-    goals(
-        out,
-        "中期目标",
-        p.mid_goals.as_ref().map(|g| &g.value),
-        "    ",
-    );
-    if let Some(m) = &p.mid_funds {
-        money(out, "中期资金", &m.value, "    ");
-    }
-    if !p.mid_indicators.is_empty() {
-        indicators(out, "中期指标", &p.mid_indicators, "    ");
-    }
-    if let Some(e) = &p.eval {
-        eval(out, e, "    ");
+/// One field of a block mapping at `pad`. An empty list is written (`[]`) only for a required
+/// field; a list of texts inline, except at the top of the file (备注, one a line).
+fn block_field(out: &mut String, f: &Field, v: Value, pad: &str, top: bool) {
+    let k = key(f.key);
+    let required = f.need == Need::Required;
+    let inner = format!("{pad}  ");
+    let empty = |out: &mut String| {
+        if required {
+            let _ = writeln!(out, "{pad}{k}: []");
+        }
+    };
+    match v {
+        Value::Absent => {}
+        Value::Text(t) => {
+            let _ = writeln!(out, "{pad}{k}: {}", scalar(&t.value, false));
+        }
+        Value::Year(y) => {
+            let _ = writeln!(out, "{pad}{k}: {}", y.value);
+        }
+        Value::Number(n) => {
+            let _ = writeln!(out, "{pad}{k}: {}", n.value.0);
+        }
+        Value::Texts([]) => empty(out),
+        Value::Texts(list) if top => {
+            let _ = writeln!(out, "{pad}{k}:");
+            for t in list {
+                let _ = writeln!(out, "{inner}- {}", scalar(&t.value, false));
+            }
+        }
+        Value::Texts(list) => {
+            let _ = writeln!(out, "{pad}{k}: {}", flow_list(list));
+        }
+        Value::Goals(g) => goals(out, f.key, &g.value, pad),
+        Value::Money(m) => money(out, f.key, &m.value, pad),
+        Value::EvalMoney(m) => {
+            let _ = writeln!(out, "{pad}{k}:");
+            for (source, a) in m.value.iter() {
+                let _ = writeln!(out, "{inner}{}: {}", key(&source.value), flow(a, &[]));
+            }
+        }
+        Value::Names(n) if n.entries.is_empty() => {}
+        Value::Names(n) => {
+            let parts: Vec<String> = n
+                .iter()
+                .map(|(k, v)| pair(&k.value, &flow_text(v)))
+                .collect();
+            let _ = writeln!(out, "{pad}{k}: {{{}}}", parts.join(", "));
+        }
+        Value::Indicators([]) | Value::Results([]) | Value::Tasks([]) | Value::Projects([]) => {
+            empty(out)
+        }
+        Value::Indicators(list) => {
+            let _ = writeln!(out, "{pad}{k}:");
+            for i in list {
+                let _ = writeln!(out, "{inner}- {}", indicator(i));
+            }
+        }
+        Value::Results(list) => {
+            let _ = writeln!(out, "{pad}{k}:");
+            for r in list {
+                let _ = writeln!(out, "{inner}- {}", flow(r, &[]));
+            }
+        }
+        Value::Tasks(list) => {
+            let _ = writeln!(out, "{pad}{k}:");
+            let (item, pad) = (format!("{inner}- "), format!("{inner}  "));
+            for t in list {
+                block(out, t, &[], &item, &pad, false);
+            }
+        }
+        Value::Projects(list) => {
+            let _ = writeln!(out, "{pad}{k}:");
+            let (item, pad) = (format!("{inner}- "), format!("{inner}  "));
+            for p in list {
+                block(out, p, &p.extras(Level::Project), &item, &pad, false);
+            }
+        }
+        Value::Eval(e) => {
+            let _ = writeln!(out, "{pad}{k}:");
+            block(out, e, &e.extras(Level::Eval), &inner, &inner, false);
+        }
+        Value::Wide(w) => {
+            let _ = writeln!(out, "{pad}{k}:");
+            block(out, w, &[], &inner, &inner, false);
+        }
     }
 }
 
@@ -241,87 +273,26 @@ fn money(out: &mut String, name: &str, m: &Sources<Num>, pad: &str) {
 }
 
 /// An overall goal under `name`: one text, or a list.
-fn goals(out: &mut String, name: &str, g: Option<&Goals>, pad: &str) {
+fn goals(out: &mut String, name: &str, g: &Goals, pad: &str) {
     match g {
-        Some(Goals::One(s)) => {
+        Goals::One(s) => {
             let _ = writeln!(out, "{pad}{name}: {}", scalar(s, false));
         }
-        Some(Goals::Many(v)) if !v.is_empty() => {
+        Goals::Many(v) if !v.is_empty() => {
             let _ = writeln!(out, "{pad}{name}:");
             for s in v {
                 let _ = writeln!(out, "{pad}  - {}", scalar(s, false));
             }
         }
-        Some(Goals::Many(_)) => {
+        Goals::Many(_) => {
             let _ = writeln!(out, "{pad}{name}: []");
         }
-        None => {}
     }
 }
 
-/// `指标`, one indicator a line.
-/// A list of indicators under `name` (`指标`, `中期指标`).
-fn indicators(out: &mut String, name: &str, list: &[Indicator], pad: &str) {
-    if list.is_empty() {
-        let _ = writeln!(out, "{pad}{name}: []");
-    } else {
-        let _ = writeln!(out, "{pad}{name}:");
-        for i in list {
-            let _ = writeln!(out, "{pad}  - {}", indicator(i));
-        }
-    }
-}
-
-fn task(out: &mut String, t: &Task) {
-    let _ = writeln!(out, "    - 任务名称: {}", scalar(&t.name.value, false));
-    for (k, v) in [("部门职能", &t.function), ("主要内容", &t.content)] {
-        if let Some(v) = v {
-            let _ = writeln!(out, "      {k}: {}", scalar(&v.value, false));
-        }
-    }
-    if !t.projects.is_empty() {
-        let items: Vec<String> = t.projects.iter().map(flow_text).collect();
-        let _ = writeln!(out, "      支出项目: [{}]", items.join(", "));
-    }
-    if let Some(m) = &t.funds {
-        money(out, "资金", &m.value, "      ");
-    }
-}
-
-/// `部门整体`, keys in the catalogue's order.
-fn wide(out: &mut String, w: &DeptWide) {
-    let _ = writeln!(out, "部门整体:");
-    if let Some(t) = &w.functions {
-        let _ = writeln!(out, "  部门职能: {}", scalar(&t.value, false));
-    }
-    money(out, "资金", &w.funds.value, "  ");
-    for (k, n) in [("基本支出", &w.basic), ("项目支出", &w.project_spending)] {
-        if let Some(n) = n {
-            let _ = writeln!(out, "  {k}: {}", n.value.0);
-        }
-    }
-    if !w.tasks.is_empty() {
-        let _ = writeln!(out, "  年度主要任务:");
-        for t in &w.tasks {
-            task(out, t);
-        }
-    }
-    goals(
-        out,
-        "年度总体目标",
-        w.goals.as_ref().map(|g| &g.value),
-        "  ",
-    );
-    if !w.indicators.is_empty() {
-        indicators(out, "指标", &w.indicators, "  ");
-    }
-    if let Some(e) = &w.eval {
-        eval(out, e, "  ");
-    }
-}
-
-/// A department as a data file in the documented format and key order (`docs/data-format.md`):
-/// `comments` first (each a `# ` line), indicators and results one per line.
+/// A department as a data file in the documented format and key order (`docs/data-format.md`,
+/// the field catalogue's): `comments` first (each a `# ` line), indicators and results one per
+/// line.
 pub fn department(d: &Department, comments: &[String]) -> String {
     let mut out = String::new();
     for c in comments {
@@ -329,34 +300,7 @@ pub fn department(d: &Department, comments: &[String]) -> String {
             let _ = writeln!(out, "# {l}");
         }
     }
-    let _ = writeln!(out, "部门: {}", scalar(&d.name.value, false));
-    let _ = writeln!(out, "年度: {}", d.year.value);
-    let _ = writeln!(out, "样式: {}", scalar(&d.style.value, false));
-    if !d.signatures.entries.is_empty() {
-        let parts: Vec<String> = d
-            .signatures
-            .iter()
-            .map(|(k, v)| pair(&k.value, &flow_text(v)))
-            .collect();
-        let _ = writeln!(out, "签字: {{{}}}", parts.join(", "));
-    }
-    if !d.notes.is_empty() {
-        let _ = writeln!(out, "备注:");
-        for n in &d.notes {
-            let _ = writeln!(out, "  - {}", scalar(&n.value, false));
-        }
-    }
-    if d.projects.is_empty() {
-        let _ = writeln!(out, "项目: []");
-    } else {
-        let _ = writeln!(out, "项目:");
-        for p in &d.projects {
-            project(&mut out, p);
-        }
-    }
-    if let Some(w) = &d.wide {
-        wide(&mut out, w);
-    }
+    block(&mut out, d, &[], "", "", true);
     out
 }
 

@@ -41,6 +41,17 @@ pub struct Args {
     pub no_data_sheet: bool,
 }
 
+/// `jixiao build`'s own arguments: those it shares with `watch` and `serve`, and `--publish`.
+#[derive(clap::Args)]
+pub struct BuildArgs {
+    #[command(flatten)]
+    pub build: Args,
+    /// 构建没有错误时，另外生成公开文件：每个部门（及地区）每年一份带书签的合并 PDF 和一个
+    /// 压缩包（out/公开/<年度>/），以及各年度的目录页 out/index.html
+    #[arg(long)]
+    pub publish: bool,
+}
+
 impl Args {
     pub fn workspace(&self) -> Workspace {
         let ws = Workspace::open(Options {
@@ -64,7 +75,8 @@ impl Args {
     }
 }
 
-pub fn run(args: &Args) -> ExitCode {
+pub fn run(command: &BuildArgs) -> ExitCode {
+    let args = &command.build;
     let mut ws = args.workspace();
     // The only build of this workspace: it may stand on the last one when nothing has changed,
     // and keeps no plans for a next run.
@@ -74,10 +86,30 @@ pub fn run(args: &Args) -> ExitCode {
     };
     let outcome = build_once(&mut ws, &options, true);
     if outcome.failed() {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
+        if command.publish {
+            eprintln!("{}", crate::workspace::PublishError::BuildFailed);
+        }
+        return ExitCode::FAILURE;
     }
+    if command.publish {
+        match ws.publish(&outcome) {
+            Ok(p) => {
+                for path in &p.written {
+                    eprintln!("写入 {}", crate::diag::display_path(path));
+                }
+                eprintln!(
+                    "公开文件：写入 {} 个，{} 个未变",
+                    p.written.len(),
+                    p.unchanged
+                );
+            }
+            Err(e) => {
+                eprintln!("错误：{e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    ExitCode::SUCCESS
 }
 
 /// One build, printed as `jixiao build` prints it: what it did as it goes, then the errors

@@ -34,7 +34,7 @@ pub enum Command {
     /// 校验数据：报告全部问题（file:line:col、规则代码、原文与处理办法）
     Check(check::Args),
     /// 校验后生成全部 PDF 与 xlsx（out/<年度>/<部门>/<表名>.pdf）
-    Build(build::Args),
+    Build(build::BuildArgs),
     /// 比较两个版本（git 版本、目录或文件）或同一部门的两个年度：列出项目、资金、目标、指标、权重的变动
     Diff(diff::Args),
     /// 构建后监视 data/、templates/、fonts/，每次保存后重新校验并只重建改动的部门
@@ -68,13 +68,30 @@ pub enum Format {
     Json,
 }
 
-/// Says once per run that the styles embedded in the binary are used (no `templates/` here).
+/// Says once per run that the styles embedded in the binary are used: all of them (no
+/// `templates/` here), or those a partial `templates/` lacks, when it lacks the shared files
+/// too (a project's `templates/` holding only the styles it changed; an older full copy that
+/// merely lacks a newer style is not worth a line on every run).
 pub fn note_templates(templates: &Path) {
     static SAID: std::sync::Once = std::sync::Once::new();
     if crate::scaffold::is_embedded(templates) {
         SAID.call_once(|| {
             eprintln!(
                 "提示：这里没有 templates/ 目录，使用 jixiao 内置的官方样式；要改样式，先运行 jixiao init 复制一份到本目录"
+            )
+        });
+        return;
+    }
+    let borrowed = crate::style::dirs::borrowed(templates);
+    if borrowed
+        .iter()
+        .any(|n| n == "taxonomies.yaml" || n == "lib")
+    {
+        SAID.call_once(|| {
+            eprintln!(
+                "提示：{} 中没有的样式与文件（{}）使用 jixiao 内置的版本",
+                crate::diag::display_path(templates),
+                borrowed.join("、")
             )
         });
     }

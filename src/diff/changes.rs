@@ -8,8 +8,8 @@ use serde_saphyr::Spanned;
 
 use super::pairing::{IndKey, Paired, pair};
 use super::{Change, Kind, Scope, Strictness, View};
-use crate::fields::{self, Level};
-use crate::model::{Indicator, Num, Project, SelfEval, Text, Texts};
+use crate::fields::{self, Level, Record, Shape};
+use crate::model::{DeptWide, Indicator, Num, Project, SelfEval, Sources, Task, Text, Texts};
 use crate::target::{self, Direction, Value};
 
 /// A signed difference: `+2.24`, `-5`.
@@ -33,9 +33,14 @@ pub(super) fn num(n: Option<&Num>) -> Option<Decimal> {
 
 /// A project's money total: the sum of its sources, or its stated total where it has none.
 pub(super) fn project_total(p: &Project) -> Option<Decimal> {
-    let filled = p.funds.value.filled();
+    money_total(&p.funds.value)
+}
+
+/// The total of money by source: the sum of its sources, or its stated total where it has none.
+pub(super) fn money_total(m: &Sources<Num>) -> Option<Decimal> {
+    let filled = m.filled();
     if filled.is_empty() {
-        return p.funds.value.total().map(|t| t.value.0);
+        return m.total().map(|t| t.value.0);
     }
     filled
         .iter()
@@ -108,6 +113,50 @@ impl Diff<'_> {
         self.push(c);
     }
 
+    /// A field of the catalogue by its shape: a text, a number, or a list of texts (compared
+    /// as a set, located at `at` when the list is empty on a side). Records and money are
+    /// compared by their own parts elsewhere.
+    fn value(
+        &mut self,
+        kind: Kind,
+        item: Option<&str>,
+        f: &fields::Field,
+        old: fields::Value,
+        new: fields::Value,
+        at: LinePair,
+    ) {
+        match f.shape {
+            Shape::Text | Shape::Rate => {
+                let (o, n) = (as_text(old), as_text(new));
+                let lines = self.lines(o, n);
+                self.field(kind, item, f.key, text(o), text(n), lines);
+            }
+            Shape::Number => {
+                let (o, n) = (as_num(old), as_num(new));
+                let lines = self.lines(o, n);
+                self.number(kind, item, Some(f.key), num(o), num(n), lines);
+            }
+            // Which texts, not their order.
+            Shape::TextList => {
+                let set = |v: &[Text]| -> Option<String> {
+                    let mut t: Vec<&str> = v
+                        .iter()
+                        .map(|t| t.value.trim())
+                        .filter(|t| !t.is_empty())
+                        .collect();
+                    t.sort_unstable();
+                    t.dedup();
+                    (!t.is_empty()).then(|| t.join("、"))
+                };
+                let (o, n) = (as_list(old), as_list(new));
+                let lines = self.lines(o.first(), n.first());
+                let lines = (lines.0.or(at.0), lines.1.or(at.1));
+                self.field(kind, item, f.key, set(o), set(n), lines);
+            }
+            _ => {}
+        }
+    }
+
     fn old_line<T>(&self, s: &Spanned<T>) -> Option<usize> {
         self.old.line(s)
     }
@@ -125,6 +174,27 @@ impl Diff<'_> {
 }
 
 pub(super) type LinePair = (Option<usize>, Option<usize>);
+
+fn as_text(v: fields::Value<'_>) -> Option<&Text> {
+    match v {
+        fields::Value::Text(t) => Some(t),
+        _ => None,
+    }
+}
+
+fn as_num(v: fields::Value<'_>) -> Option<&Num> {
+    match v {
+        fields::Value::Number(n) => Some(n),
+        _ => None,
+    }
+}
+
+fn as_list(v: fields::Value<'_>) -> &[Text] {
+    match v {
+        fields::Value::Texts(l) => l,
+        _ => &[],
+    }
+}
 
 pub(super) fn compare_departments(old: &View, new: &View, scope: Scope) -> Vec<Change> {
     let mut d = Diff {
@@ -210,6 +280,7 @@ pub(super) fn compare_departments(old: &View, new: &View, scope: Scope) -> Vec<C
             }
         }
     }
+    compare_wide(&mut d, o.wide.as_ref(), n.wide.as_ref());
     d.changes
 }
 
@@ -255,6 +326,22 @@ pub(super) fn texts<'e, T: Texts>(
     out
 }
 
+/// The style's fields (kept by key, unknown to the catalogue) of two versions of a record.
+pub(super) fn extra_texts<'e, T: Texts>(
+    level: Level,
+    old: &'e T,
+    new: &'e T,
+) -> Vec<(String, Option<&'e Text>, Option<&'e Text>)> {
+    let (oe, ne) = (old.extras(level), new.extras(level));
+    let keys = entry_keys(oe.iter().map(|(k, _)| k), ne.iter().map(|(k, _)| k));
+    keys.into_iter()
+        .map(|k| {
+            let (o, n) = (old.text(&k), new.text(&k));
+            (k, o, n)
+        })
+        .collect()
+}
+
 /// Where a project's money total is: its stated total, or its first source.
 pub(super) fn money_at(m: &crate::model::Sources<Num>) -> Option<&Num> {
     m.total().or_else(|| m.filled().first().map(|(_, v)| *v))
@@ -267,8 +354,29 @@ pub(super) fn compare_projects(d: &mut Diff, o: &Project, n: &Project) {
         d.field(Kind::ProjectChanged, None, &key, text(ov), text(nv), lines);
     }
 
-    // Money, by source; then the total where the sources do not already say it.
-    let (om, nm) = (&o.funds.value, &n.funds.value);
+    compare_money(d, Kind::MoneyChanged, None, &o.funds.value, &n.funds.value);
+    compare_goals(d, o.goals.as_ref(), n.goals.as_ref());
+    compare_indicators(d, &o.indicators, &n.indicators);
+    if d.scope == Scope::All {
+        compare_evals(d, o.eval.as_ref(), n.eval.as_ref());
+    }
+}
+
+/// Money by source, each source a change of `kind` (its item the source; or, for the money of
+/// an `item`, that item with the field `资金/<source>`); then the total where the sources do
+/// not already say it.
+pub(super) fn compare_money(
+    d: &mut Diff,
+    kind: Kind,
+    item: Option<&str>,
+    om: &Sources<Num>,
+    nm: &Sources<Num>,
+) {
+    // (item, field) of a source key.
+    let named = |key: &str| match item {
+        Some(i) => (i.to_string(), Some(format!("资金/{key}"))),
+        None => (key.to_string(), None),
+    };
     let keys = entry_keys(
         om.filled().into_iter().map(|(k, _)| k),
         nm.filled().into_iter().map(|(k, _)| k),
@@ -277,27 +385,27 @@ pub(super) fn compare_projects(d: &mut Diff, o: &Project, n: &Project) {
     for key in &keys {
         let (ov, nv) = (om.get(key), nm.get(key));
         let lines = d.lines(ov, nv);
-        d.number(Kind::MoneyChanged, Some(key), None, num(ov), num(nv), lines);
+        let (i, f) = named(key);
+        d.number(kind, Some(&i), f.as_deref(), num(ov), num(nv), lines);
     }
     let per_source = d.changes.len() - before;
-    let (ot, nt) = (project_total(o), project_total(n));
+    let (ot, nt) = (money_total(om), money_total(nm));
     let sources = om.filled().len().max(nm.filled().len());
     if ot != nt && (sources != 1 || per_source == 0) {
         let lines = d.lines(money_at(om), money_at(nm));
-        d.number(
-            Kind::MoneyChanged,
-            Some(crate::model::TOTAL_KEY),
-            None,
-            ot,
-            nt,
-            lines,
-        );
+        let (i, f) = named(crate::model::TOTAL_KEY);
+        d.number(kind, Some(&i), f.as_deref(), ot, nt, lines);
     }
+}
 
-    // The overall goal, as a whole.
-    let goals = |p: &Project| -> Option<String> {
-        let g = p.goals.as_ref()?;
-        let t: Vec<&str> = g
+/// The overall goal, as a whole.
+fn compare_goals(
+    d: &mut Diff,
+    o: Option<&Spanned<crate::model::Goals>>,
+    n: Option<&Spanned<crate::model::Goals>>,
+) {
+    let goals = |g: Option<&Spanned<crate::model::Goals>>| -> Option<String> {
+        let t: Vec<&str> = g?
             .value
             .texts()
             .into_iter()
@@ -310,21 +418,168 @@ pub(super) fn compare_projects(d: &mut Diff, o: &Project, n: &Project) {
         let mut c = Change::new(Kind::GoalsChanged);
         c.before = goals(o);
         c.after = goals(n);
-        c.old_line = o.goals.as_ref().and_then(|g| d.old_line(g));
-        c.new_line = n.goals.as_ref().and_then(|g| d.new_line(g));
+        c.old_line = o.and_then(|g| d.old_line(g));
+        c.new_line = n.and_then(|g| d.new_line(g));
         d.push(c);
-    }
-
-    compare_indicators(d, o, n);
-
-    if d.scope == Scope::All {
-        compare_evals(d, o, n);
     }
 }
 
-pub(super) fn compare_indicators(d: &mut Diff, o: &Project, n: &Project) {
-    let ok: Vec<IndKey> = o.indicators.iter().map(|i| d.old.key(i)).collect();
-    let nk: Vec<IndKey> = n.indicators.iter().map(|i| d.new.key(i)).collect();
+/// What a department's 部门整体 holds, in a few words (for one added or removed).
+fn wide_summary(w: &DeptWide) -> String {
+    let total = money_total(&w.funds.value).map_or_else(|| "—".to_string(), |t| t.to_string());
+    format!(
+        "资金合计 {total} 万元，任务 {} 项，指标 {} 条{}",
+        w.tasks.len(),
+        w.indicators.len(),
+        if w.eval.is_some() { "，有自评" } else { "" }
+    )
+}
+
+/// The department-wide part (`部门整体`): its own fields, money (by source, 基本支出,
+/// 项目支出), tasks (paired by 任务名称), overall goal, indicators and self-evaluation, each
+/// change under the project `部门整体`.
+pub(super) fn compare_wide(d: &mut Diff, o: Option<&DeptWide>, n: Option<&DeptWide>) {
+    d.project = Some(WIDE.to_string());
+    let (o, n) = match (o, n) {
+        (None, None) => return,
+        (None, Some(w)) | (Some(w), None) => {
+            let added = o.is_none();
+            let mut c = Change::new(Kind::DepartmentChanged);
+            c.field = Some(WIDE.to_string());
+            c.total = money_total(&w.funds.value).map(|t| t.to_string());
+            c.count = Some(w.indicators.len());
+            if added {
+                c.after = Some(wide_summary(w));
+                c.new_line = d.new_line(&w.key);
+            } else {
+                c.before = Some(wide_summary(w));
+                c.old_line = d.old_line(&w.key);
+            }
+            d.push(c);
+            return;
+        }
+        (Some(o), Some(n)) => (o, n),
+    };
+    let lines = d.lines(o.functions.as_ref(), n.functions.as_ref());
+    d.field(
+        Kind::DepartmentChanged,
+        None,
+        "部门职能",
+        text(o.functions.as_ref()),
+        text(n.functions.as_ref()),
+        lines,
+    );
+    compare_money(d, Kind::MoneyChanged, None, &o.funds.value, &n.funds.value);
+    for (item, ov, nv) in [
+        ("基本支出", o.basic.as_ref(), n.basic.as_ref()),
+        (
+            "项目支出",
+            o.project_spending.as_ref(),
+            n.project_spending.as_ref(),
+        ),
+    ] {
+        let lines = d.lines(ov, nv);
+        d.number(
+            Kind::MoneyChanged,
+            Some(item),
+            None,
+            num(ov),
+            num(nv),
+            lines,
+        );
+    }
+    compare_tasks(d, &o.tasks, &n.tasks);
+    compare_goals(d, o.goals.as_ref(), n.goals.as_ref());
+    compare_indicators(d, &o.indicators, &n.indicators);
+    if d.scope == Scope::All {
+        compare_evals(d, o.eval.as_ref(), n.eval.as_ref());
+    }
+}
+
+/// The project name under which the department-wide part's changes are reported.
+pub(super) const WIDE: &str = "部门整体";
+
+/// 年度主要任务, paired by 任务名称 whatever their order.
+fn compare_tasks(d: &mut Diff, o: &[Task], n: &[Task]) {
+    let names = |ts: &[Task]| -> Vec<String> {
+        ts.iter().map(|t| t.name.value.trim().to_string()).collect()
+    };
+    let task_total = |t: &Task| t.funds.as_ref().and_then(|f| money_total(&f.value));
+    let projects = |t: &Task| -> Option<String> {
+        let v: Vec<&str> = t
+            .projects
+            .iter()
+            .map(|p| p.value.trim())
+            .filter(|p| !p.is_empty())
+            .collect();
+        (!v.is_empty()).then(|| v.join("、"))
+    };
+    let pairs = pair(&names(o), &names(n));
+    for p in &pairs.order {
+        match *p {
+            Paired::Both(i, j) => {
+                let (a, b) = (&o[i], &n[j]);
+                let item = b.name.value.trim().to_string();
+                for (key, ov, nv) in [
+                    ("部门职能", a.function.as_ref(), b.function.as_ref()),
+                    ("主要内容", a.content.as_ref(), b.content.as_ref()),
+                ] {
+                    let lines = d.lines(ov, nv);
+                    d.field(
+                        Kind::TaskChanged,
+                        Some(&item),
+                        key,
+                        text(ov),
+                        text(nv),
+                        lines,
+                    );
+                }
+                let lines = d.lines(a.projects.first(), b.projects.first());
+                d.field(
+                    Kind::TaskChanged,
+                    Some(&item),
+                    "支出项目",
+                    projects(a),
+                    projects(b),
+                    (
+                        lines.0.or_else(|| d.old_line(&a.name)),
+                        lines.1.or_else(|| d.new_line(&b.name)),
+                    ),
+                );
+                let empty = Sources::default();
+                compare_money(
+                    d,
+                    Kind::TaskChanged,
+                    Some(&item),
+                    a.funds.as_ref().map_or(&empty, |f| &f.value),
+                    b.funds.as_ref().map_or(&empty, |f| &f.value),
+                );
+            }
+            Paired::New(j) => {
+                let t = &n[j];
+                let mut c = Change::new(Kind::TaskAdded);
+                c.item = Some(t.name.value.trim().to_string());
+                c.total = task_total(t).map(|v| v.to_string());
+                c.after = text(t.content.as_ref());
+                c.new_line = d.new_line(&t.name);
+                d.push(c);
+            }
+            Paired::Old(i) => {
+                let t = &o[i];
+                let mut c = Change::new(Kind::TaskRemoved);
+                c.item = Some(t.name.value.trim().to_string());
+                c.total = task_total(t).map(|v| v.to_string());
+                c.before = text(t.content.as_ref());
+                c.old_line = d.old_line(&t.name);
+                d.push(c);
+            }
+        }
+    }
+}
+
+pub(super) fn compare_indicators(d: &mut Diff, o: &[Indicator], n: &[Indicator]) {
+    let ok: Vec<IndKey> = o.iter().map(|i| d.old.key(i)).collect();
+    let nk: Vec<IndKey> = n.iter().map(|i| d.new.key(i)).collect();
     let pairs = pair(&ok, &nk);
     // Of those left over, one 三级 name on each side: the same indicator, moved.
     let left_old: Vec<usize> = pairs
@@ -364,19 +619,19 @@ pub(super) fn compare_indicators(d: &mut Diff, o: &Project, n: &Project) {
     for p in &pairs.order {
         match *p {
             Paired::Both(i, j) => {
-                compare_indicator(d, &o.indicators[i], &n.indicators[j], &nk[j]);
+                compare_indicator(d, &o[i], &n[j], &nk[j]);
             }
             Paired::New(j) => {
-                let ind = &n.indicators[j];
+                let ind = &n[j];
                 if let Some(&i) = moved.get(&j) {
                     let mut c = Change::new(Kind::IndicatorMoved);
                     c.item = Some(nk[j].name.clone());
                     c.before = Some(ok[i].path());
                     c.after = Some(nk[j].path());
-                    c.old_line = d.old_line(&o.indicators[i].name);
+                    c.old_line = d.old_line(&o[i].name);
                     c.new_line = d.new_line(&ind.name);
                     d.push(c);
-                    compare_indicator(d, &o.indicators[i], ind, &nk[j]);
+                    compare_indicator(d, &o[i], ind, &nk[j]);
                 } else {
                     let mut c = Change::new(Kind::IndicatorAdded);
                     c.item = Some(nk[j].path());
@@ -391,7 +646,7 @@ pub(super) fn compare_indicators(d: &mut Diff, o: &Project, n: &Project) {
         }
     }
     for i in removed {
-        let ind = &o.indicators[i];
+        let ind = &o[i];
         let mut c = Change::new(Kind::IndicatorRemoved);
         c.item = Some(ok[i].path());
         c.before = text(Some(&ind.target));
@@ -403,73 +658,45 @@ pub(super) fn compare_indicators(d: &mut Diff, o: &Project, n: &Project) {
 
 pub(super) fn compare_indicator(d: &mut Diff, o: &Indicator, n: &Indicator, key: &IndKey) {
     let item = key.path();
-    if let Some(mut c) = compare_target(&o.target.value, &n.target.value) {
-        c.item = Some(item.clone());
-        c.old_line = d.old_line(&o.target);
-        c.new_line = d.new_line(&n.target);
-        d.push(c);
+    for (f, ov) in o.fields() {
+        let nv = n.get(f.key).unwrap_or(fields::Value::Absent);
+        match f.key {
+            // Which indicator it is (its key), not a change of it.
+            "一级" | "二级" | "三级" => {}
+            // Two years differ here by nature.
+            "上年完成值" if d.scope != Scope::All => {}
+            "指标值" => {
+                if let Some(mut c) = compare_target(&o.target.value, &n.target.value) {
+                    c.item = Some(item.clone());
+                    c.old_line = d.old_line(&o.target);
+                    c.new_line = d.new_line(&n.target);
+                    d.push(c);
+                }
+            }
+            "权重" => {
+                let (ow, nw) = (o.weight.as_ref(), n.weight.as_ref());
+                let lines = d.lines(ow, nw);
+                d.number(
+                    Kind::WeightChanged,
+                    Some(&item),
+                    None,
+                    num(ow),
+                    num(nw),
+                    lines,
+                );
+            }
+            _ => {
+                let at = (d.old_line(&o.name), d.new_line(&n.name));
+                d.value(Kind::IndicatorChanged, Some(&item), f, ov, nv, at);
+            }
+        }
     }
-    let lines = d.lines(o.weight.as_ref(), n.weight.as_ref());
-    d.number(
-        Kind::WeightChanged,
-        Some(&item),
-        None,
-        num(o.weight.as_ref()),
-        num(n.weight.as_ref()),
-        lines,
-    );
-    let mut fields: Vec<(&str, Option<&Text>, Option<&Text>)> = vec![
-        ("依据", o.basis.as_ref(), n.basis.as_ref()),
-        ("赋分规则", o.scoring.as_ref(), n.scoring.as_ref()),
-    ];
-    // The catalogue's texts (描述), then below the style's fields.
-    let stored = texts(Level::Indicator, o, n);
-    let (catalogue, extras) = stored.split_at(fields::stored_texts(Level::Indicator).count());
-    fields.extend(catalogue.iter().map(|(k, ov, nv)| (k.as_str(), *ov, *nv)));
-    if d.scope == Scope::All {
-        fields.push(("上年完成值", o.last_year.as_ref(), n.last_year.as_ref()));
-    }
-    for (key, ov, nv) in fields {
+    for (key, ov, nv) in extra_texts(Level::Indicator, o, n) {
         let lines = d.lines(ov, nv);
         d.field(
             Kind::IndicatorChanged,
             Some(&item),
-            key,
-            text(ov),
-            text(nv),
-            lines,
-        );
-    }
-    // 佐证资料: which kinds, not their order.
-    let evidence = |v: &[Text]| -> Option<String> {
-        let mut t: Vec<&str> = v
-            .iter()
-            .map(|t| t.value.trim())
-            .filter(|t| !t.is_empty())
-            .collect();
-        t.sort_unstable();
-        t.dedup();
-        (!t.is_empty()).then(|| t.join("、"))
-    };
-    let lines = d.lines(o.evidence.first(), n.evidence.first());
-    d.field(
-        Kind::IndicatorChanged,
-        Some(&item),
-        "佐证资料",
-        evidence(&o.evidence),
-        evidence(&n.evidence),
-        (
-            lines.0.or_else(|| d.old_line(&o.name)),
-            lines.1.or_else(|| d.new_line(&n.name)),
-        ),
-    );
-    for (key, ov, nv) in extras {
-        let (ov, nv) = (*ov, *nv);
-        let lines = d.lines(ov, nv);
-        d.field(
-            Kind::IndicatorChanged,
-            Some(&item),
-            key,
+            &key,
             text(ov),
             text(nv),
             lines,
@@ -532,8 +759,8 @@ pub fn compare_target(old: &str, new: &str) -> Option<Change> {
     }
 }
 
-pub(super) fn compare_evals(d: &mut Diff, o: &Project, n: &Project) {
-    let (oe, ne) = match (&o.eval, &n.eval) {
+pub(super) fn compare_evals(d: &mut Diff, o: Option<&SelfEval>, n: Option<&SelfEval>) {
+    let (oe, ne) = match (o, n) {
         (None, None) => return,
         (None, Some(e)) => {
             let mut c = Change::new(Kind::EvalAdded);
@@ -553,32 +780,24 @@ pub(super) fn compare_evals(d: &mut Diff, o: &Project, n: &Project) {
         }
         (Some(a), Some(b)) => (a, b),
     };
-    compare_eval_money(d, oe, ne);
-    let fields: [(&str, Option<&Text>, Option<&Text>); 3] = [
-        ("执行率", oe.stated_rate.as_ref(), ne.stated_rate.as_ref()),
-        (
-            "执行得分调整理由",
-            oe.exec_override.as_ref(),
-            ne.exec_override.as_ref(),
-        ),
-        ("实际完成情况", Some(&oe.outcome), Some(&ne.outcome)),
-    ];
-    for (key, ov, nv) in fields {
-        let lines = d.lines(ov, nv);
-        d.field(Kind::EvalChanged, None, key, text(ov), text(nv), lines);
+    // The catalogue's fields in its order: money by source, the stated figures and texts,
+    // each indicator's result; then the style's fields.
+    for (f, ov) in oe.fields() {
+        let nv = ne.get(f.key).unwrap_or(fields::Value::Absent);
+        match f.shape {
+            Shape::EvalMoney => compare_eval_money(d, oe, ne),
+            Shape::Records(_) => compare_results(d, oe, ne),
+            _ => d.value(Kind::EvalChanged, None, f, ov, nv, (None, None)),
+        }
     }
-    for (key, ov, nv) in [
-        (
-            "执行得分",
-            oe.stated_exec_score.as_ref(),
-            ne.stated_exec_score.as_ref(),
-        ),
-        ("总分", oe.stated_total.as_ref(), ne.stated_total.as_ref()),
-    ] {
+    for (key, ov, nv) in extra_texts(Level::Eval, oe, ne) {
         let lines = d.lines(ov, nv);
-        d.number(Kind::EvalChanged, None, Some(key), num(ov), num(nv), lines);
+        d.field(Kind::EvalChanged, None, &key, text(ov), text(nv), lines);
     }
-    // Each indicator's result, by the indicator it refers to.
+}
+
+/// Each indicator's result, by the indicator it refers to.
+fn compare_results(d: &mut Diff, oe: &SelfEval, ne: &SelfEval) {
     let refs = |e: &SelfEval| -> Vec<String> {
         e.indicators
             .iter()
@@ -591,35 +810,14 @@ pub(super) fn compare_evals(d: &mut Diff, o: &Project, n: &Project) {
             Paired::Both(i, j) => {
                 let (a, b) = (&oe.indicators[i], &ne.indicators[j]);
                 let item = b.indicator.value.trim().to_string();
-                for (key, ov, nv) in [
-                    ("实际完成值", a.actual.as_ref(), b.actual.as_ref()),
-                    ("等级", a.grade.as_ref(), b.grade.as_ref()),
-                    ("偏差原因", a.reason.as_ref(), b.reason.as_ref()),
-                    (
-                        "得分调整理由",
-                        a.score_override.as_ref(),
-                        b.score_override.as_ref(),
-                    ),
-                ] {
-                    let lines = d.lines(ov, nv);
-                    d.field(
-                        Kind::EvalChanged,
-                        Some(&item),
-                        key,
-                        text(ov),
-                        text(nv),
-                        lines,
-                    );
+                for (f, av) in a.fields() {
+                    // The indicator referred to: what pairs the results.
+                    if f.key == "指标" {
+                        continue;
+                    }
+                    let bv = b.get(f.key).unwrap_or(fields::Value::Absent);
+                    d.value(Kind::EvalChanged, Some(&item), f, av, bv, (None, None));
                 }
-                let lines = d.lines(a.score.as_ref(), b.score.as_ref());
-                d.number(
-                    Kind::EvalChanged,
-                    Some(&item),
-                    Some("得分"),
-                    num(a.score.as_ref()),
-                    num(b.score.as_ref()),
-                    lines,
-                );
             }
             Paired::New(j) => {
                 let b = &ne.indicators[j];
@@ -649,10 +847,6 @@ pub(super) fn compare_evals(d: &mut Diff, o: &Project, n: &Project) {
             }
         }
     }
-    for (key, ov, nv) in texts(Level::Eval, oe, ne) {
-        let lines = d.lines(ov, nv);
-        d.field(Kind::EvalChanged, None, &key, text(ov), text(nv), lines);
-    }
 }
 
 pub(super) fn compare_eval_money(d: &mut Diff, oe: &SelfEval, ne: &SelfEval) {
@@ -660,15 +854,11 @@ pub(super) fn compare_eval_money(d: &mut Diff, oe: &SelfEval, ne: &SelfEval) {
     let keys = entry_keys(om.iter().map(|(k, _)| k), nm.iter().map(|(k, _)| k));
     for key in keys {
         let (oa, na) = (om.get(&key), nm.get(&key));
-        let measures = [
-            (
-                "年初预算",
-                oa.and_then(|a| a.initial.as_ref()),
-                na.and_then(|a| a.initial.as_ref()),
-            ),
-            ("全年预算", oa.map(|a| &a.budget), na.map(|a| &a.budget)),
-            ("全年执行", oa.map(|a| &a.executed), na.map(|a| &a.executed)),
-        ];
+        // The measures of the catalogue (年初预算, 全年预算, 全年执行), in its order.
+        let measures = fields::of(Level::Amounts).map(|f| {
+            let (o, n) = (oa.and_then(|a| a.get(f.key)), na.and_then(|a| a.get(f.key)));
+            (f.key, o.and_then(as_num), n.and_then(as_num))
+        });
         for (measure, ov, nv) in measures {
             let lines = d.lines(ov, nv);
             d.number(

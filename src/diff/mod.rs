@@ -61,6 +61,11 @@ pub enum Kind {
     EvalAdded,
     EvalRemoved,
     EvalChanged,
+    /// A task (年度主要任务) of the department-wide part added, removed, or changed (部门职能,
+    /// 主要内容, 支出项目, its money by source).
+    TaskAdded,
+    TaskRemoved,
+    TaskChanged,
 }
 
 impl Kind {
@@ -85,7 +90,14 @@ impl Kind {
         Kind::EvalAdded,
         Kind::EvalRemoved,
         Kind::EvalChanged,
+        Kind::TaskAdded,
+        Kind::TaskRemoved,
+        Kind::TaskChanged,
     ];
+
+    /// Kinds a `templates/changes/table.yaml` written before they existed may lack: such a row
+    /// is printed with [`Kind::label`].
+    pub const LATER: &'static [Kind] = &[Kind::TaskAdded, Kind::TaskRemoved, Kind::TaskChanged];
 
     /// The name in JSON and in `templates/changes/table.yaml` (`target_raised`).
     pub fn key(self) -> &'static str {
@@ -109,6 +121,9 @@ impl Kind {
             Kind::EvalAdded => "eval_added",
             Kind::EvalRemoved => "eval_removed",
             Kind::EvalChanged => "eval_changed",
+            Kind::TaskAdded => "task_added",
+            Kind::TaskRemoved => "task_removed",
+            Kind::TaskChanged => "task_changed",
         }
     }
 
@@ -134,6 +149,9 @@ impl Kind {
             Kind::EvalAdded => "新增自评",
             Kind::EvalRemoved => "删除自评",
             Kind::EvalChanged => "自评修改",
+            Kind::TaskAdded => "新增任务",
+            Kind::TaskRemoved => "删除任务",
+            Kind::TaskChanged => "任务修改",
         }
     }
 }

@@ -51,6 +51,33 @@ struct Spec {
     signature: Vec<Signature>,
     /// Font chains by role, as in a style.
     fonts: BTreeMap<String, Vec<String>>,
+    /// Decimals of printed money (万元): the amounts of a 资金调整 or of a self-evaluation's
+    /// money, their difference and the 合计 of an added or removed project or department.
+    #[serde(default = "money_decimals")]
+    decimals: u32,
+}
+
+fn money_decimals() -> u32 {
+    2
+}
+
+/// The most decimals the change table may print money with.
+const MAX_MONEY_DECIMALS: u32 = 6;
+
+/// A money amount of a change (`15`, `+1.23456`) with `decimals`, its sign kept; any other
+/// text as it is.
+fn money_text(text: &str, decimals: u32) -> String {
+    let (plus, digits) = match text.strip_prefix('+') {
+        Some(rest) => ("+", rest),
+        None => ("", text),
+    };
+    match digits.parse::<rust_decimal::Decimal>() {
+        Ok(d) => format!(
+            "{plus}{}",
+            crate::plan::context::format_number(d, decimals.min(MAX_MONEY_DECIMALS), false)
+        ),
+        Err(_) => text.to_string(),
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -130,14 +157,15 @@ impl Table {
     /// Reads and checks `<templates>/changes/table.yaml`; its problems go to `loaded` at their
     /// `file:line:col` (rules JX501–JX506, as for a style). `None` when it has errors.
     pub fn load(templates: &Path, loaded: &mut Loaded) -> Option<Table> {
-        let dir = templates.join(DIR);
+        let root = crate::style::dirs::layer(templates, DIR);
+        let dir = root.join(DIR);
         let path = dir.join(FILE);
         let fail = |loaded: &mut Loaded, rule: &'static Rule, msg: String| {
             let mut d = Diagnostic::new(rule, None, msg);
             d.path = Some(path.clone());
             loaded.diagnostics.push(d);
         };
-        if path.exists() && !crate::load::resolves_inside(&path, templates) {
+        if path.exists() && !crate::load::resolves_inside(&path, &root) {
             fail(
                 loaded,
                 &rules::STYLE_FORMAT,
@@ -359,10 +387,31 @@ impl Table {
         n: usize,
         c: &Change,
     ) -> Result<Row, String> {
-        let kind = self
-            .kind(c.kind)
-            .ok_or_else(|| format!("变动对照表的版式没有“{}”", c.kind.key()))?;
+        // A kind added after the layout was written prints with its own label.
+        let later = KindSpec {
+            label: crate::model::plain_text(c.kind.label()),
+            before: None,
+            after: None,
+        };
+        let kind = match self.kind(c.kind) {
+            Some(k) => k,
+            None if Kind::LATER.contains(&c.kind) => &later,
+            None => return Err(format!("变动对照表的版式没有“{}”", c.kind.key())),
+        };
         let s = |o: &Option<String>| Value::from(o.clone().unwrap_or_default());
+        // Money with the table's decimals: amounts of money changes, and totals.
+        let decimals = self.spec.decimals;
+        let is_money = c.kind == Kind::MoneyChanged
+            || (c.kind == Kind::EvalChanged
+                && c.field.as_deref().is_some_and(|f| f.starts_with("资金/")));
+        let money = |o: &Option<String>| {
+            Value::from(
+                o.as_deref()
+                    .map(|t| money_text(t, decimals))
+                    .unwrap_or_default(),
+            )
+        };
+        let amount = |o: &Option<String>| if is_money { money(o) } else { s(o) };
         let mut v = base.clone();
         v.insert("序号", Value::from(n));
         v.insert("项目", s(&c.project));
@@ -374,10 +423,10 @@ impl Table {
             .map(String::as_str)
             .collect();
         v.insert("内容", Value::from(what.join("/")));
-        v.insert("变动前", s(&c.before));
-        v.insert("变动后", s(&c.after));
-        v.insert("差额", s(&c.delta));
-        v.insert("合计", s(&c.total));
+        v.insert("变动前", amount(&c.before));
+        v.insert("变动后", amount(&c.after));
+        v.insert("差额", amount(&c.delta));
+        v.insert("合计", money(&c.total));
         v.insert(
             "数量",
             c.count
@@ -457,14 +506,29 @@ impl Cx<'_> {
                 format!(
                     "模式“{}”有语法错误：{}",
                     p.value,
-                    e.detail().unwrap_or(&e.to_string())
+                    crate::style::jinja_errors::syntax_zh(&e)
                 ),
                 Some("模式是 minijinja 模板：变量写成 {{ 变动前 }}".to_string()),
             );
             return;
         }
-        for v in self.patterns.variables(&p.value) {
-            let root = v.split('.').next().unwrap_or(&v);
+        let malformed = self.patterns.malformed(&p.value).to_vec();
+        let roots: Vec<String> = self
+            .patterns
+            .variables(&p.value)
+            .iter()
+            .map(|v| v.root().to_string())
+            .collect();
+        for msg in malformed {
+            self.emit(
+                &rules::STYLE_NAME,
+                p,
+                format!("模式“{}”：{msg}", p.value),
+                None,
+            );
+        }
+        for root in roots {
+            let root = root.as_str();
             if !allowed.contains(&root) {
                 self.emit(
                     &rules::STYLE_NAME,
@@ -477,6 +541,17 @@ impl Cx<'_> {
     }
 
     fn validate(&mut self, spec: &Spec) {
+        if spec.decimals > MAX_MONEY_DECIMALS {
+            self.emit(
+                &rules::STYLE_FORMAT,
+                &spec.title,
+                format!(
+                    "decimals（金额的小数位数）为 {}，最多为 {MAX_MONEY_DECIMALS}；金额通常保留 2 位小数",
+                    spec.decimals
+                ),
+                None,
+            );
+        }
         let table = TABLE_VARIABLES;
         let row: Vec<&str> = TABLE_VARIABLES
             .iter()
@@ -546,7 +621,7 @@ impl Cx<'_> {
             }
         }
         for kind in Kind::ALL {
-            if spec.kinds.get(kind.key()).is_none() {
+            if spec.kinds.get(kind.key()).is_none() && !Kind::LATER.contains(kind) {
                 self.emit(
                     &rules::STYLE_CONFLICT,
                     &spec.title,

@@ -26,6 +26,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("preview_department.html.j2"),
     ),
     ("region_index.html.j2", include_str!("region_index.html.j2")),
+    ("years_index.html.j2", include_str!("years_index.html.j2")),
 ];
 
 fn env() -> &'static Environment<'static> {

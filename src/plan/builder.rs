@@ -9,7 +9,7 @@ use super::context;
 use super::error::PlanError;
 use super::{Bind, BindKind, Cell, CellRef, CellValue, Formula, Role, Row, RowKind};
 use crate::check::{Dept, Ind, Proj};
-use crate::fields::{self, Level};
+use crate::fields::VarPath;
 use crate::model::TOTAL_KEY;
 use crate::style::{CellSpec, LoadedStyle, RowKindSpec, SText};
 
@@ -63,6 +63,8 @@ pub struct Builder<'d, 'a> {
     /// The document's index among the style's documents, and the block being planned.
     pub document: usize,
     pub block: usize,
+    /// The rows a grid has printed so far (`序号`, the running number of its indicator rows).
+    pub grid_line: usize,
 }
 
 impl<'d, 'a> Builder<'d, 'a> {
@@ -75,6 +77,7 @@ impl<'d, 'a> Builder<'d, 'a> {
             notes: Vec::new(),
             document: 0,
             block: 0,
+            grid_line: 0,
         }
     }
 
@@ -86,33 +89,101 @@ impl<'d, 'a> Builder<'d, 'a> {
     /// The data path of a variable (`项目.资金.财政拨款` → `项目[0].资金.财政拨款`) and how
     /// it reads back, where the variable prints data the department wrote (not a figure the
     /// tool computes, nor a label).
-    pub fn data_path(&self, var: &str, subject: Subject) -> Option<(String, BindKind)> {
-        let parts: Vec<&str> = var.split('.').collect();
+    pub fn data_path(&self, var: &VarPath, subject: Subject) -> Option<(String, BindKind)> {
+        let parts = var.parts();
         let style = self.style();
         let p = || {
             let p = subject.project?;
             self.project_index(p)
         };
-        let i = || {
-            let (p, ind) = (subject.project?, subject.indicator?);
-            p.src
-                .indicators
-                .iter()
-                .position(|x| std::ptr::eq(x, ind.src))
+        // The path of the subject's indicator: a project's (年度 or 中期) or the
+        // department-wide part's (a grid of it has no project).
+        let ind = || -> Option<String> {
+            let ind = subject.indicator?;
+            let at = |list: &[crate::model::Indicator]| {
+                list.iter().position(|x| std::ptr::eq(x, ind.src))
+            };
+            match subject.project {
+                Some(p) => {
+                    let pi = self.project_index(p)?;
+                    match at(&p.src.indicators) {
+                        Some(i) => Some(format!("项目[{pi}].指标[{i}]")),
+                        None => Some(format!(
+                            "项目[{pi}].中期指标[{}]",
+                            at(&p.src.mid_indicators)?
+                        )),
+                    }
+                }
+                None => Some(format!(
+                    "部门整体.指标[{}]",
+                    at(&self.dept.wide.as_ref()?.src.indicators)?
+                )),
+            }
+        };
+        // A 中期 indicator has no result.
+        let result = || ind().filter(|i| !i.contains("中期指标["));
+        // The task a `任务.` variable prints (the row's), or `部门整体.任务.<序号>`.
+        let task = |n: Option<&str>| -> Option<usize> {
+            let i = match n {
+                Some(n) => n.parse::<usize>().ok()?.checked_sub(1)?,
+                None => subject.task?,
+            };
+            (i < self.dept.wide.as_ref()?.tasks.len()).then_some(i)
+        };
+        let task_path = |i: usize, rest: &[&str]| -> Option<(String, BindKind)> {
+            let stated = |f: Option<&serde_saphyr::Spanned<crate::model::Sources<_>>>, k: &str| {
+                k != TOTAL_KEY || f.is_some_and(|f| f.value.total().is_some())
+            };
+            let kind = match rest {
+                ["任务名称" | "部门职能" | "主要内容"] => BindKind::Text,
+                ["支出项目"] => BindKind::List,
+                // A 合计 the data does not state prints the sum: not data.
+                ["资金", k]
+                    if stated(self.dept.wide.as_ref()?.src.tasks.get(i)?.funds.as_ref(), k) =>
+                {
+                    BindKind::Number
+                }
+                _ => return None,
+            };
+            Some((format!("部门整体.任务[{i}].{}", rest.join(".")), kind))
         };
         let is_extra =
             |list: &[crate::style::ExtraField], k: &str| list.iter().any(|f| f.key.value == k);
         // The catalogue's texts kept by key (实施单位, 描述, …): data the cell reads back as is.
-        let kept = |level: Level, k: &str| {
-            fields::find(level, k).is_some_and(|f| f.store == fields::Store::Texts)
-        };
+        let kept = var.is_kept_text();
         let text = BindKind::Text;
-        Some(match parts.as_slice() {
+        Some(match &*parts {
             ["部门"] => ("部门".to_string(), text),
-            ["项目", "总体目标"] => (format!("项目[{}].总体目标", p()?), BindKind::Goals),
-            ["项目", k] if *k == "名称" || kept(Level::Project, k) => {
-                (format!("项目[{}].{k}", p()?), text)
+            ["部门整体", "任务", n, rest @ ..] => return task_path(task(Some(n))?, rest),
+            ["任务", rest @ ..] => return task_path(task(None)?, rest),
+            ["部门整体", rest @ ..] => {
+                self.dept.wide.as_ref()?;
+                let kind = match rest {
+                    ["部门职能"] | ["自评", "实际完成情况"] => text,
+                    ["年度总体目标"] => BindKind::Goals,
+                    // A 合计 the data does not state prints the sum: not data.
+                    ["资金", k] if *k == TOTAL_KEY => {
+                        self.dept.wide.as_ref()?.src.funds.value.total()?;
+                        BindKind::Number
+                    }
+                    ["资金", _] | ["基本支出"] | ["项目支出"] => BindKind::Number,
+                    ["自评", "资金", _, "年初预算" | "全年预算" | "全年执行"] => {
+                        BindKind::Number
+                    }
+                    ["自评", k] if is_extra(&style.style.fields.eval, k) => text,
+                    _ => return None,
+                };
+                (format!("部门整体.{}", rest.join(".")), kind)
             }
+            ["项目", "中期目标"] => (format!("项目[{}].中期目标", p()?), BindKind::Goals),
+            ["项目", "中期资金", k] => {
+                if *k == TOTAL_KEY {
+                    subject.project?.src.mid_funds.as_ref()?.value.total()?;
+                }
+                (format!("项目[{}].中期资金.{k}", p()?), BindKind::Number)
+            }
+            ["项目", "总体目标"] => (format!("项目[{}].总体目标", p()?), BindKind::Goals),
+            ["项目", k] if *k == "名称" || kept => (format!("项目[{}].{k}", p()?), text),
             ["项目", "资金", k] => (format!("项目[{}].资金.{k}", p()?), BindKind::Number),
             ["项目", k] if is_extra(&style.style.fields.project, k) => {
                 (format!("项目[{}].{k}", p()?), text)
@@ -133,22 +204,11 @@ impl<'d, 'a> Builder<'d, 'a> {
             [
                 "指标",
                 k @ ("三级" | "指标值" | "依据" | "上年完成值" | "赋分规则"),
-            ] => (format!("项目[{}].指标[{}].{k}", p()?, i()?), text),
-            ["指标", k] if kept(Level::Indicator, k) => {
-                (format!("项目[{}].指标[{}].{k}", p()?, i()?), text)
-            }
-            ["指标", "权重"] => (
-                format!("项目[{}].指标[{}].权重", p()?, i()?),
-                BindKind::Number,
-            ),
-            ["指标", "佐证资料"] => (
-                format!("项目[{}].指标[{}].佐证资料", p()?, i()?),
-                BindKind::List,
-            ),
-            ["指标", "完成值"] => (
-                format!("项目[{}].指标[{}].结果.实际完成值", p()?, i()?),
-                text,
-            ),
+            ] => (format!("{}.{k}", ind()?), text),
+            ["指标", k] if kept => (format!("{}.{k}", ind()?), text),
+            ["指标", "权重"] => (format!("{}.权重", ind()?), BindKind::Number),
+            ["指标", "佐证资料"] => (format!("{}.佐证资料", ind()?), BindKind::List),
+            ["指标", "完成值"] => (format!("{}.结果.实际完成值", result()?), text),
             // The printed score is the computed one unless the stated one is used: the cell is
             // data only where it shows what the data says.
             ["指标", "得分"] => {
@@ -158,16 +218,13 @@ impl<'d, 'a> Builder<'d, 'a> {
                 if stated.is_some() && stated != printed {
                     return None;
                 }
-                (
-                    format!("项目[{}].指标[{}].结果.得分", p()?, i()?),
-                    BindKind::Number,
-                )
+                (format!("{}.结果.得分", result()?), BindKind::Number)
             }
             ["指标", k @ ("偏差原因" | "等级")] => {
-                (format!("项目[{}].指标[{}].结果.{k}", p()?, i()?), text)
+                (format!("{}.结果.{k}", result()?), text)
             }
             ["指标", k] if is_extra(&style.style.fields.indicator, k) => {
-                (format!("项目[{}].指标[{}].{k}", p()?, i()?), text)
+                (format!("{}.{k}", ind()?), text)
             }
             _ => return None,
         })
@@ -183,11 +240,11 @@ impl<'d, 'a> Builder<'d, 'a> {
         printed: &str,
     ) -> Option<Bind> {
         let style = self.style();
-        let data: Vec<(String, (String, BindKind))> = style
+        let data: Vec<(&VarPath, (String, BindKind))> = style
             .patterns
             .variables(&pattern.value)
-            .into_iter()
-            .filter_map(|v| self.data_path(&v, subject).map(|d| (v, d)))
+            .iter()
+            .filter_map(|v| self.data_path(v, subject).map(|d| (v, d)))
             .collect();
         let [(var, (path, kind))] = data.as_slice() else {
             return None;
@@ -196,7 +253,7 @@ impl<'d, 'a> Builder<'d, 'a> {
             return None;
         }
         const MARK: &str = "\u{E000}jx\u{E001}";
-        let marked = with_value(ctx, &var.split('.').collect::<Vec<_>>(), Value::from(MARK))?;
+        let marked = with_value(ctx, &var.parts(), Value::from(MARK))?;
         let rendered = render(style, pattern, &marked).ok()?;
         let (prefix, suffix) = rendered.split_once(MARK)?;
         if suffix.contains(MARK) {
@@ -237,7 +294,11 @@ impl<'d, 'a> Builder<'d, 'a> {
             c.bind = bind;
             c
         } else if let Some(f) = &spec.field {
-            let mut cell = self.field(&f.value, col, ctx, subject, spec.align);
+            let style = self.style();
+            let mut cell = match style.patterns.field(&f.value) {
+                Some(path) => self.field(&path, col, ctx, subject, spec.align),
+                None => Cell::empty(col),
+            };
             // Numbers are centred unless the style aligns them.
             if let Some(a) = spec.align
                 && !matches!(cell.value, CellValue::Text | CellValue::Empty)
@@ -268,7 +329,7 @@ impl<'d, 'a> Builder<'d, 'a> {
     /// sum them), anything else as the text of the variable of the same name.
     pub fn field(
         &mut self,
-        path: &str,
+        path: &VarPath,
         col: usize,
         ctx: &Value,
         subject: Subject,
@@ -290,7 +351,7 @@ impl<'d, 'a> Builder<'d, 'a> {
 
     fn field_cell(
         &mut self,
-        path: &str,
+        path: &VarPath,
         col: usize,
         ctx: &Value,
         subject: Subject,
@@ -298,13 +359,13 @@ impl<'d, 'a> Builder<'d, 'a> {
     ) -> Cell {
         let row = self.rows.len();
         let style = self.style();
-        let parts: Vec<&str> = path.split('.').collect();
+        let parts = path.parts();
         let p = subject.project;
         let eval = p.and_then(|p| p.eval.as_ref());
-        if let ["部门整体", rest @ ..] = parts.as_slice() {
+        if let ["部门整体", rest @ ..] = &*parts {
             return self.wide_cell(rest, col, ctx, path, align);
         }
-        if let ["任务", rest @ ..] = parts.as_slice() {
+        if let ["任务", rest @ ..] = &*parts {
             // The row's task, as `部门整体.任务.<序号>`.
             let Some(i) = subject.task else {
                 return Cell::empty(col);
@@ -314,9 +375,16 @@ impl<'d, 'a> Builder<'d, 'a> {
             full.extend_from_slice(rest);
             return self.wide_cell(&full, col, ctx, path, align);
         }
-        match parts.as_slice() {
+        match &*parts {
+            // A grid row's running number, a number cell.
+            ["序号"] => {
+                if let Some(n) = lookup(ctx, &["序号"]).and_then(|v| i64::try_from(v).ok()) {
+                    return cells::number_cell(col, Decimal::from(n), 0, Role::Text);
+                }
+            }
             ["项目", "序号"] => {
-                if let Some(n) = lookup(ctx, "项目.序号").and_then(|v| i64::try_from(v).ok()) {
+                if let Some(n) = lookup(ctx, &["项目", "序号"]).and_then(|v| i64::try_from(v).ok())
+                {
                     return cells::number_cell(col, Decimal::from(n), 0, Role::Text);
                 }
             }
@@ -425,7 +493,7 @@ impl<'d, 'a> Builder<'d, 'a> {
         rest: &[&str],
         col: usize,
         ctx: &Value,
-        path: &str,
+        path: &VarPath,
         align: Option<crate::style::AlignSpec>,
     ) -> Cell {
         let style = self.style();
@@ -536,7 +604,7 @@ impl<'d, 'a> Builder<'d, 'a> {
         for (row, kind, task) in &planned {
             let (ctx, subject) = match task {
                 Some(i) => {
-                    let mut v = vars.clone();
+                    let mut v = context::Vars::new();
                     if let Some(w) = &dept.wide {
                         v.insert("任务", context::task(dept, w, *i));
                     }
@@ -545,7 +613,7 @@ impl<'d, 'a> Builder<'d, 'a> {
                         task: Some(*i),
                         ..subject
                     };
-                    (context::context(&[&v]), s)
+                    (context::over(&base, &v), s)
                 }
                 None => (base.clone(), subject),
             };
@@ -665,25 +733,26 @@ pub fn render(style: &LoadedStyle, pattern: &SText, ctx: &Value) -> Result<Strin
         .map_err(|e| PlanError::pattern(style, pattern, &e))
 }
 
-/// `ctx` with the value at `path` replaced by `v` (maps rebuilt along the path).
+/// `ctx` with the value at `path` replaced by `v`: each map along the path seen through a
+/// [`context::with_key`], nothing copied.
 pub fn with_value(ctx: &Value, path: &[&str], v: Value) -> Option<Value> {
     let Some((first, rest)) = path.split_first() else {
         return Some(v);
     };
-    let mut map: std::collections::BTreeMap<String, Value> = std::collections::BTreeMap::new();
-    for k in ctx.try_iter().ok()? {
-        let key = k.as_str()?.to_string();
-        let val = ctx.get_attr(&key).ok()?;
-        map.insert(key, val);
+    // Only a map (or nothing yet) has keys to replace.
+    if !matches!(
+        ctx.kind(),
+        minijinja::value::ValueKind::Map | minijinja::value::ValueKind::Undefined
+    ) {
+        return None;
     }
-    let inner = map.get(*first).cloned().unwrap_or(Value::UNDEFINED);
-    map.insert(first.to_string(), with_value(&inner, rest, v)?);
-    Some(Value::from(map))
+    let inner = ctx.get_attr(first).unwrap_or(Value::UNDEFINED);
+    Some(context::with_key(ctx, first, with_value(&inner, rest, v)?))
 }
 
 /// The text of a variable path (`项目.名称`) in `ctx`; empty when undefined.
-pub fn value_text(ctx: &Value, path: &str) -> String {
-    match lookup(ctx, path) {
+pub fn value_text(ctx: &Value, path: &VarPath) -> String {
+    match lookup(ctx, &path.parts()) {
         Some(v) => match v.as_str() {
             Some(s) => s.to_string(),
             None => v.to_string(),
@@ -692,10 +761,10 @@ pub fn value_text(ctx: &Value, path: &str) -> String {
     }
 }
 
-/// The value at a variable path (`项目.资金.合计`), if defined.
-pub fn lookup(ctx: &Value, path: &str) -> Option<Value> {
+/// The value at a variable path's parts (`["项目", "资金", "合计"]`), if defined.
+pub fn lookup(ctx: &Value, parts: &[&str]) -> Option<Value> {
     let mut v = ctx.clone();
-    for part in path.split('.') {
+    for part in parts {
         v = v.get_attr(part).ok()?;
         if v.is_undefined() || v.is_none() {
             return None;
@@ -712,4 +781,29 @@ pub fn indicator_vars(dept: &Dept, ind: Option<&Ind>, n: usize) -> context::Vars
     }
     v.insert("n", Value::from(n));
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_value_is_marked_only_inside_maps() {
+        let ctx = Value::from_pairs([
+            (
+                "指标",
+                Value::from_pairs([("三级", Value::from("甲")), ("一级", Value::from("乙"))]),
+            ),
+            ("自评", Value::from(())),
+        ]);
+        let marked = with_value(&ctx, &["指标", "三级"], Value::from("M")).unwrap();
+        let ind = marked.get_attr("指标").unwrap();
+        assert_eq!(ind.get_attr("三级").unwrap().as_str(), Some("M"));
+        assert_eq!(ind.get_attr("一级").unwrap().as_str(), Some("乙"));
+        // No self-evaluation: nothing to mark (the cell is not bound), as before.
+        assert!(with_value(&ctx, &["自评", "实际完成情况"], Value::from("M")).is_none());
+        // A name not in the context yet is added.
+        let added = with_value(&ctx, &["项目", "名称"], Value::from("M")).unwrap();
+        assert_eq!(lookup(&added, &["项目", "名称"]), Some(Value::from("M")));
+    }
 }

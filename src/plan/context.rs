@@ -6,7 +6,8 @@
 //! prints `测试{n}局`. Undefined names print empty (a padding row has no indicator); the style
 //! check reports misspelt names beforehand. Execution is bounded by minijinja's fuel.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use minijinja::value::{Enumerator, Object, ObjectRepr};
@@ -15,7 +16,7 @@ use rust_decimal::Decimal;
 
 use crate::check::{Dept, Eval, Funds, Ind, Proj, Wide};
 use crate::compute::{fmt_percent, fmt_score};
-use crate::fields::{self, Level};
+use crate::fields::{self, Level, VarPath};
 use crate::model::Texts;
 use crate::style::{LoadedStyle, MoneyUnit};
 use crate::target::{self, Direction};
@@ -24,10 +25,17 @@ use crate::target::{self, Direction};
 /// the planner spin.
 const FUEL: u64 = 200_000;
 
-/// The compiled patterns of a style, looked up by their source text.
+/// The compiled patterns of a style, looked up by their source text, with the variables each
+/// reads and the style's `field:` paths, parsed once ([`VarPath`]) when the style is checked.
 #[derive(Debug)]
 pub struct Patterns {
     env: Environment<'static>,
+    /// The variables each compiled pattern reads, in the order of their text.
+    variables: HashMap<String, Vec<VarPath>>,
+    /// Why a variable a compiled pattern reads is no path (too deep), by pattern.
+    malformed: HashMap<String, Vec<String>>,
+    /// The style's `field:` paths, by their text as written.
+    fields: HashMap<String, VarPath>,
 }
 
 impl Default for Patterns {
@@ -41,27 +49,69 @@ impl Patterns {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Chainable);
         env.set_fuel(Some(FUEL));
-        Patterns { env }
+        Patterns {
+            env,
+            variables: HashMap::new(),
+            malformed: HashMap::new(),
+            fields: HashMap::new(),
+        }
     }
 
-    /// Compiles `src` (idempotent).
+    /// Compiles `src` and parses the variables it reads (idempotent).
     pub fn add(&mut self, src: &str) -> Result<(), minijinja::Error> {
         if self.env.get_template(src).is_ok() {
             return Ok(());
         }
         self.env
-            .add_template_owned(src.to_string(), src.to_string())
-    }
-
-    /// The variables (with attribute paths, `项目.名称`) a compiled pattern reads.
-    pub fn variables(&self, src: &str) -> Vec<String> {
-        let mut v: Vec<String> = self
+            .add_template_owned(src.to_string(), src.to_string())?;
+        let mut names: Vec<String> = self
             .env
             .get_template(src)
             .map(|t| t.undeclared_variables(true).into_iter().collect())
             .unwrap_or_default();
-        v.sort();
-        v
+        names.sort();
+        let (mut vars, mut bad) = (Vec::new(), Vec::new());
+        for n in names {
+            match VarPath::parse(&n) {
+                Ok(v) => vars.push(v),
+                Err(e) => bad.push(e),
+            }
+        }
+        self.variables.insert(src.to_string(), vars);
+        if !bad.is_empty() {
+            self.malformed.insert(src.to_string(), bad);
+        }
+        Ok(())
+    }
+
+    /// Parses a `field:` path of the style (idempotent); `Err` is the message for its author.
+    pub fn add_field(&mut self, written: &str) -> Result<&VarPath, String> {
+        if !self.fields.contains_key(written) {
+            let path = VarPath::parse(written)?;
+            self.fields.insert(written.to_string(), path);
+        }
+        self.fields
+            .get(written)
+            .ok_or_else(|| format!("“{written}”无法识别"))
+    }
+
+    /// The parsed `field:` path `written` (parsed now if the style check has not).
+    pub fn field(&self, written: &str) -> Option<Cow<'_, VarPath>> {
+        match self.fields.get(written) {
+            Some(p) => Some(Cow::Borrowed(p)),
+            None => VarPath::parse(written).ok().map(Cow::Owned),
+        }
+    }
+
+    /// The variables (with attribute paths, `项目.名称`) a compiled pattern reads, in the order
+    /// of their text; none for a pattern not compiled.
+    pub fn variables(&self, src: &str) -> &[VarPath] {
+        self.variables.get(src).map_or(&[], Vec::as_slice)
+    }
+
+    /// Why variables of a compiled pattern are no paths (a name nested too deep).
+    pub fn malformed(&self, src: &str) -> &[String] {
+        self.malformed.get(src).map_or(&[], Vec::as_slice)
     }
 
     /// Renders a compiled pattern (compiling it first if the style check has not).
@@ -85,6 +135,133 @@ pub fn context(layers: &[&Vars]) -> Value {
         }
     }
     Value::from_pairs(all)
+}
+
+/// A context of `top`'s variables over `base` (a context made once, e.g. a project's): a grid
+/// row sees its own 一级, 二级, 指标 and `n` over the project's variables without copying them.
+pub fn over(base: &Value, top: &Vars) -> Value {
+    Value::from_object(Layered {
+        base: base.clone(),
+        top: top.iter().map(|(k, v)| (*k, v.clone())).collect(),
+    })
+}
+
+#[derive(Debug)]
+struct Layered {
+    base: Value,
+    top: Vec<(&'static str, Value)>,
+}
+
+impl Object for Layered {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let name = key.as_str()?;
+        match self.top.iter().find(|(k, _)| *k == name) {
+            Some((_, v)) => Some(v.clone()),
+            None => self.base.get_attr(name).ok().filter(|v| !v.is_undefined()),
+        }
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        let mut keys: Vec<Value> = self
+            .base
+            .try_iter()
+            .map(|i| i.collect())
+            .unwrap_or_default();
+        for (k, _) in &self.top {
+            if !keys.iter().any(|x| x.as_str() == Some(k)) {
+                keys.push(Value::from(*k));
+            }
+        }
+        Enumerator::Values(keys)
+    }
+}
+
+/// `map` with `key` holding `value` (added after its keys when it has none), the rest read
+/// through from `map`.
+pub fn with_key(map: &Value, key: &str, value: Value) -> Value {
+    Value::from_object(WithKey {
+        map: map.clone(),
+        key: key.to_string(),
+        value,
+    })
+}
+
+#[derive(Debug)]
+struct WithKey {
+    map: Value,
+    key: String,
+    value: Value,
+}
+
+impl Object for WithKey {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let name = key.as_str()?;
+        if name == self.key {
+            return Some(self.value.clone());
+        }
+        self.map.get_attr(name).ok().filter(|v| !v.is_undefined())
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        let mut keys: Vec<Value> = self.map.try_iter().map(|i| i.collect()).unwrap_or_default();
+        if !keys.iter().any(|k| k.as_str() == Some(&self.key)) {
+            keys.push(Value::from(self.key.as_str()));
+        }
+        Enumerator::Values(keys)
+    }
+}
+
+/// The variables of one record (`指标`, `项目`, `自评`): keys and values side by side, read
+/// by key and enumerated in key order (as a map made with `Value::from_pairs` is), without a
+/// map built and copied for every record.
+#[derive(Debug, Default)]
+struct Record(Vec<(Cow<'static, str>, Value)>);
+
+impl Record {
+    fn with_capacity(n: usize) -> Record {
+        Record(Vec::with_capacity(n))
+    }
+
+    /// Sets `key` (a later value replaces an earlier one, as in a map).
+    fn set(&mut self, key: impl Into<Cow<'static, str>>, value: Value) {
+        let key = key.into();
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => self.0.push((key, value)),
+        }
+    }
+
+    fn value(self) -> Value {
+        Value::from_object(self)
+    }
+}
+
+impl Object for Record {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let key = key.as_str()?;
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        let mut keys: Vec<&str> = self.0.iter().map(|(k, _)| k.as_ref()).collect();
+        keys.sort_unstable();
+        Enumerator::Values(keys.into_iter().map(Value::from).collect())
+    }
 }
 
 /// A map that keeps its keys in print order when a pattern loops over it (`项目.分值` by 一级,
@@ -325,34 +502,34 @@ pub fn goals(p: &Proj) -> Vec<String> {
 pub fn project(dept: &Dept, p: &Proj, index: usize) -> Vars {
     let style = &dept.style;
     let src = p.src;
-    let mut m: BTreeMap<String, Value> = BTreeMap::new();
-    m.insert("序号".into(), Value::from(index));
-    m.insert("名称".into(), text(&src.name.value));
+    let mut m = Record::with_capacity(16);
+    m.set("序号", Value::from(index));
+    m.set("名称", text(&src.name.value));
     for f in fields::stored_texts(Level::Project) {
-        m.insert(f.key.into(), opt_text(src.text(f.key)));
+        m.set(f.key, opt_text(src.text(f.key)));
     }
     let goals = goals(p);
-    m.insert("总体目标".into(), Value::from(goals.join("\n")));
-    m.insert("目标".into(), Value::from(goals));
-    m.insert("资金".into(), funds(style, &p.funds));
-    m.insert("指标数".into(), Value::from(p.indicators.len()));
+    m.set("总体目标", Value::from(goals.join("\n")));
+    m.set("目标", Value::from(goals));
+    m.set("资金", funds(style, &p.funds));
+    m.set("指标数", Value::from(p.indicators.len()));
     // The medium-term block: its goal (as one text and as the list of 目标N), money and count.
     let mid = goal_texts(src.mid_goals.as_ref());
-    m.insert("中期目标".into(), Value::from(mid.join("\n")));
-    m.insert("中期目标列表".into(), Value::from(mid));
-    m.insert(
-        "中期资金".into(),
+    m.set("中期目标", Value::from(mid.join("\n")));
+    m.set("中期目标列表", Value::from(mid));
+    m.set(
+        "中期资金",
         p.mid_funds
             .as_ref()
             .map_or_else(|| ordered(Vec::new()), |f| funds(style, f)),
     );
-    m.insert("中期指标数".into(), Value::from(p.mid_indicators.len()));
-    m.insert("分值".into(), ordered(level1_points(dept, p)));
+    m.set("中期指标数", Value::from(p.mid_indicators.len()));
+    m.set("分值", ordered(level1_points(dept, p)));
     for (k, v) in &p.extras {
-        m.insert(k.clone(), text(v));
+        m.set(k.clone(), text(v));
     }
     let mut v = Vars::new();
-    v.insert("项目", Value::from_pairs(m));
+    v.insert("项目", m.value());
     v.insert(
         "自评",
         p.eval.as_ref().map_or(Value::from(()), |e| eval(style, e)),
@@ -374,20 +551,17 @@ fn level1_points(dept: &Dept, p: &Proj) -> Vec<(String, Value)> {
 
 fn eval(style: &LoadedStyle, e: &Eval) -> Value {
     let ex = &style.style.execution;
-    let mut m: BTreeMap<String, Value> = BTreeMap::new();
-    m.insert("实际完成情况".into(), text(&e.src.outcome.value));
-    m.insert(
-        "执行率".into(),
-        Value::from(fmt_percent(e.rate, ex.rate_decimals)),
-    );
-    m.insert("执行得分".into(), Value::from(fmt_score(e.exec_score)));
-    m.insert("执行分值".into(), Value::from(fmt_score(ex.points.0)));
-    m.insert(
-        "总分".into(),
+    let mut m = Record::with_capacity(16);
+    m.set("实际完成情况", text(&e.src.outcome.value));
+    m.set("执行率", Value::from(fmt_percent(e.rate, ex.rate_decimals)));
+    m.set("执行得分", Value::from(fmt_score(e.exec_score)));
+    m.set("执行分值", Value::from(fmt_score(ex.points.0)));
+    m.set(
+        "总分",
         Value::from(e.total_score.map(fmt_score).unwrap_or_default()),
     );
-    m.insert("总分值".into(), Value::from(fmt_score(e.points_total)));
-    m.insert("等级".into(), Value::from(e.grade.unwrap_or("")));
+    m.set("总分值", Value::from(fmt_score(e.points_total)));
+    m.set("等级", Value::from(e.grade.unwrap_or("")));
     let row = |r: &crate::check::EvalRow| {
         let mut x: BTreeMap<&str, Value> = BTreeMap::new();
         x.insert(
@@ -412,11 +586,11 @@ fn eval(style: &LoadedStyle, e: &Eval) -> Value {
         .filter_map(|r| r.source.clone().map(|s| (s, row(r))))
         .collect();
     money.push(("合计".into(), row(&e.total)));
-    m.insert("资金".into(), ordered(money));
+    m.set("资金", ordered(money));
     for (k, v) in &e.extras {
-        m.insert(k.clone(), text(v));
+        m.set(k.clone(), text(v));
     }
-    Value::from_pairs(m)
+    m.value()
 }
 
 /// The printed word of a target's direction, as the style spells it.
@@ -470,10 +644,10 @@ pub fn target_parts(style: &LoadedStyle, ind: &Ind) -> (String, String, String) 
 pub fn indicator(dept: &Dept, ind: &Ind) -> Value {
     let style = &dept.style;
     let src = ind.src;
-    let mut m: BTreeMap<String, Value> = BTreeMap::new();
-    m.insert("一级".into(), Value::from(style.label(&ind.level1)));
-    m.insert(
-        "二级".into(),
+    let mut m = Record::with_capacity(24);
+    m.set("一级", Value::from(style.label(&ind.level1)));
+    m.set(
+        "二级",
         Value::from(
             ind.level2
                 .as_deref()
@@ -481,54 +655,108 @@ pub fn indicator(dept: &Dept, ind: &Ind) -> Value {
                 .unwrap_or_default(),
         ),
     );
-    m.insert("三级".into(), text(&src.name.value));
-    m.insert(
-        "指标值".into(),
+    m.set("三级", text(&src.name.value));
+    m.set(
+        "指标值",
         Value::from(target::display(
             src.target.value.trim(),
             style.style.math_symbols,
         )),
     );
     let (sign, number, unit) = target_parts(style, ind);
-    m.insert("符号".into(), Value::from(sign));
-    m.insert("数值".into(), Value::from(number));
-    m.insert("单位".into(), Value::from(unit));
-    m.insert("方向".into(), Value::from(direction_word(style, ind)));
-    m.insert("依据".into(), opt_text(src.basis.as_ref()));
-    m.insert("上年完成值".into(), opt_text(src.last_year.as_ref()));
-    m.insert(
-        "权重".into(),
+    m.set("符号", Value::from(sign));
+    m.set("数值", Value::from(number));
+    m.set("单位", Value::from(unit));
+    m.set("方向", Value::from(direction_word(style, ind)));
+    m.set("依据", opt_text(src.basis.as_ref()));
+    m.set("上年完成值", opt_text(src.last_year.as_ref()));
+    m.set(
+        "权重",
         Value::from(ind.weight.map(fmt_score).unwrap_or_default()),
     );
-    m.insert("赋分规则".into(), opt_text(src.scoring.as_ref()));
+    m.set("赋分规则", opt_text(src.scoring.as_ref()));
     let evidence: Vec<&str> = src.evidence.iter().map(|e| e.value.trim()).collect();
-    m.insert("佐证资料".into(), Value::from(evidence.join(", ")));
+    m.set("佐证资料", Value::from(evidence.join(", ")));
     for f in fields::stored_texts(Level::Indicator) {
-        m.insert(f.key.into(), opt_text(src.text(f.key)));
+        m.set(f.key, opt_text(src.text(f.key)));
     }
     let r = ind.result.as_ref();
-    m.insert(
-        "完成值".into(),
+    m.set(
+        "完成值",
         Value::from(
             r.and_then(|r| r.src.actual.as_ref())
                 .map(|t| t.value.trim().to_string())
                 .unwrap_or_default(),
         ),
     );
-    m.insert(
-        "得分".into(),
+    m.set(
+        "得分",
         Value::from(r.and_then(|r| r.score).map(fmt_score).unwrap_or_default()),
     );
-    m.insert(
-        "偏差原因".into(),
+    m.set(
+        "偏差原因",
         r.map_or(Value::from(""), |r| opt_text(r.src.reason.as_ref())),
     );
-    m.insert(
-        "等级".into(),
+    m.set(
+        "等级",
         r.map_or(Value::from(""), |r| opt_text(r.src.grade.as_ref())),
     );
     for (k, v) in &ind.extras {
-        m.insert(k.clone(), text(v));
+        m.set(k.clone(), text(v));
     }
-    Value::from_pairs(m)
+    m.value()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(v: &Value) -> Vec<String> {
+        v.try_iter()
+            .unwrap()
+            .map(|k| k.as_str().unwrap().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn a_layer_reads_through_to_its_base_and_overrides_it() {
+        let mut base = Vars::new();
+        base.insert("部门", Value::from("甲局"));
+        base.insert("n", Value::from(1));
+        let mut top = Vars::new();
+        top.insert("n", Value::from(2));
+        top.insert("指标", Value::from("乙"));
+        let ctx = over(&context(&[&base]), &top);
+        assert_eq!(ctx.get_attr("部门").unwrap().as_str(), Some("甲局"));
+        assert_eq!(ctx.get_attr("n").unwrap(), Value::from(2));
+        assert!(ctx.get_attr("没有").unwrap().is_undefined());
+        assert_eq!(keys(&ctx), ["n", "部门", "指标"]);
+        let env = Environment::new();
+        let out = env.render_str("{{ 部门 }}{{ n }}{{ 指标 }}", &ctx).unwrap();
+        assert_eq!(out, "甲局2乙");
+    }
+
+    #[test]
+    fn a_record_reads_like_the_map_it_replaces() {
+        let mut r = Record::default();
+        r.set("乙", Value::from(1));
+        r.set("甲", Value::from(2));
+        r.set("乙", Value::from(3));
+        let v = r.value();
+        let map = Value::from_pairs([("乙", Value::from(3)), ("甲", Value::from(2))]);
+        assert_eq!(keys(&v), keys(&map));
+        assert_eq!(v.get_attr("乙").unwrap(), Value::from(3));
+        assert_eq!(v.len(), map.len());
+    }
+
+    #[test]
+    fn one_key_replaced_keeps_the_rest() {
+        let map = Value::from_pairs([("甲", Value::from(1)), ("乙", Value::from(2))]);
+        let v = with_key(&map, "乙", Value::from("x"));
+        assert_eq!(v.get_attr("甲").unwrap(), Value::from(1));
+        assert_eq!(v.get_attr("乙").unwrap().as_str(), Some("x"));
+        assert_eq!(keys(&v), keys(&map));
+        let added = with_key(&map, "丙", Value::from(3));
+        assert_eq!(keys(&added), ["乙", "甲", "丙"]);
+    }
 }

@@ -12,12 +12,31 @@ use crate::style::{DocumentSpec, Each, LoadedStyle, Only, SText};
 
 /// Every document a checked department's style produces, in the style's order. A document
 /// that includes no project (a self-evaluation before year end) is left out.
+/// The tables of the documents a document `attach`es follow its own, in the order named (each
+/// keeps its index among the style's documents, which the twin's records name); a document
+/// with `alone: false` is built only so.
 pub fn plan_department(dept: &Dept) -> Result<Vec<Document>, PlanError> {
+    let documents = &dept.style.style.documents;
     let mut out = Vec::new();
-    for (index, spec) in dept.style.style.documents.iter().enumerate() {
-        if let Some(doc) = plan_document(dept, spec, index)? {
-            out.push(doc);
+    for (index, spec) in documents.iter().enumerate() {
+        if !spec.alone {
+            continue;
         }
+        let Some(mut doc) = plan_document(dept, spec, index)? else {
+            continue;
+        };
+        for kind in &spec.attach {
+            let found = documents
+                .iter()
+                .enumerate()
+                .find(|(j, d)| *j != index && d.kind == kind.value.trim());
+            if let Some((j, part)) = found
+                && let Some(more) = plan_document(dept, part, j)?
+            {
+                doc.sections.extend(more.sections);
+            }
+        }
+        out.push(doc);
     }
     Ok(out)
 }

@@ -32,7 +32,7 @@ impl PlanError {
             line: at.line(),
             column: at.column(),
             pattern: pattern.value.clone(),
-            reason: err.to_string(),
+            reason: crate::style::jinja_errors::error_zh(err),
         }
     }
 }

@@ -25,23 +25,26 @@ pub enum Level {
 
 /// The level of the variables a column reads.
 pub fn column_level(style: &crate::style::LoadedStyle, col: &GridColumn) -> Level {
-    let names: Vec<String> = if let Some(f) = &col.field {
-        vec![f.value.clone()]
-    } else if let Some(t) = &col.text {
-        style.patterns.variables(&t.value)
-    } else {
-        Vec::new()
+    let of = |root: &str| match root {
+        "指标" | "n" | "序号" => Level::Indicator,
+        "二级" => Level::Level2,
+        "一级" => Level::Level1,
+        _ => Level::Project,
     };
-    names
-        .iter()
-        .map(|n| match n.split('.').next().unwrap_or("") {
-            "指标" | "n" => Level::Indicator,
-            "二级" => Level::Level2,
-            "一级" => Level::Level1,
-            _ => Level::Project,
-        })
-        .max()
-        .unwrap_or(Level::Project)
+    if let Some(f) = &col.field {
+        style
+            .patterns
+            .field(&f.value)
+            .map_or(Level::Project, |p| of(p.root()))
+    } else if let Some(t) = &col.text {
+        let vars = style.patterns.variables(&t.value);
+        vars.iter()
+            .map(|v| of(v.root()))
+            .max()
+            .unwrap_or(Level::Project)
+    } else {
+        Level::Project
+    }
 }
 
 /// One printed row of a project's part of the grid.
@@ -61,7 +64,21 @@ type Level2Group<'p, 'a> = (Option<String>, Vec<&'p Ind<'a>>);
 struct Groups<'p, 'a> {
     level1: Vec<(String, Decimal)>,
     level2: Vec<Option<String>>,
+    /// The points of each 二级: its indicators' weights (`二级.分值`).
+    level2_points: Vec<Decimal>,
+    /// The style's weight range of each 一级 and 二级 (`0-20`), or empty (`一级.区间`).
+    level1_range: Vec<String>,
+    level2_range: Vec<String>,
     lines: Vec<Line<'p, 'a>>,
+}
+
+/// The weight range the style gives a level (`weights.ranges`), as printed: `0-20`.
+fn range_text(dept: &Dept, level: &str) -> String {
+    let fmt = crate::compute::fmt_score;
+    dept.style
+        .weight_range(level)
+        .map(|(lo, hi)| format!("{}-{}", fmt(lo), fmt(hi)))
+        .unwrap_or_default()
 }
 
 fn groups<'p, 'a>(dept: &Dept, indicators: &'p [Ind<'a>], spec: &GridSpec) -> Groups<'p, 'a> {
@@ -102,6 +119,9 @@ fn groups<'p, 'a>(dept: &Dept, indicators: &'p [Ind<'a>], spec: &GridSpec) -> Gr
     let mut out = Groups {
         level1: Vec::new(),
         level2: Vec::new(),
+        level2_points: Vec::new(),
+        level1_range: Vec::new(),
+        level2_range: Vec::new(),
         lines: Vec::new(),
     };
     let ellipsis = usize::from(spec.ellipsis.is_some());
@@ -113,8 +133,20 @@ fn groups<'p, 'a>(dept: &Dept, indicators: &'p [Ind<'a>], spec: &GridSpec) -> Gr
         );
         let i1 = out.level1.len();
         out.level1.push((dept.style.label(&l1), points));
+        out.level1_range.push(range_text(dept, &l1));
         for (l2, inds) in g {
             let i2 = out.level2.len();
+            out.level2_range.push(
+                l2.as_deref()
+                    .map(|l| range_text(dept, l))
+                    .unwrap_or_default(),
+            );
+            out.level2_points.push(
+                inds.iter()
+                    .filter_map(|i| i.weight)
+                    .try_fold(Decimal::ZERO, |a, w| a.checked_add(w))
+                    .unwrap_or(Decimal::ZERO),
+            );
             out.level2.push(l2.map(|l| dept.style.label(&l)));
             let n = inds.len().max(spec.min_rows_per_level2).max(1) + ellipsis;
             for k in 0..n {
@@ -169,6 +201,10 @@ pub fn plan(
         header(b, spec, &starts, &base_ctx)?;
     }
     let body_start = b.rows.len();
+    b.grid_line = 0;
+    let top = reserve(b, spec.total.as_ref());
+    // Blank rows count from below a total printed above them.
+    let pad_from = body_start + usize::from(top.is_some());
     if spec.source == IndicatorSource::DepartmentWide {
         // The department-wide part's indicators: one run of rows, no projects.
         if let Some(w) = &dept.wide {
@@ -183,18 +219,20 @@ pub fn plan(
                 None,
             )?;
         }
-        pad_rows(b, spec, &starts, body_start);
+        pad_rows(b, spec, &starts, pad_from);
         if let Some(t) = &spec.total {
             let none = vec![Vec::new(); spec.columns.len()];
-            total_row(
+            let body = pad_from..b.rows.len();
+            let row = total_row(
                 b,
                 spec,
                 &starts,
                 t,
                 cx.base,
-                &none,
-                &vec![Vec::new(); spec.columns.len()],
+                (&none, &vec![Vec::new(); spec.columns.len()]),
+                body,
             )?;
+            place(b, top, row);
         }
         return Ok(());
     }
@@ -207,7 +245,12 @@ pub fn plan(
         let key = match &spec.group {
             Some(g) if !cx.per_project => {
                 let vars = context::project(dept, p, n);
-                super::builder::value_text(&context::context(&[cx.base, &vars]), &g.by.value)
+                let ctx = context::context(&[cx.base, &vars]);
+                style
+                    .patterns
+                    .field(&g.by.value)
+                    .map(|by| super::builder::value_text(&ctx, &by))
+                    .unwrap_or_default()
             }
             _ => String::new(),
         };
@@ -244,6 +287,13 @@ pub fn plan(
                 .collect();
             b.rows.push(Row::new(RowKind::Body, cells));
         }
+        let subtotal = spec
+            .group
+            .as_ref()
+            .and_then(|g| g.subtotal.as_ref())
+            .filter(|_| !key.is_empty());
+        let sub_top = reserve(b, subtotal);
+        let group_start = b.rows.len();
         for &(n, p) in members {
             printed += 1;
             let mut vars = cx.base.clone();
@@ -268,7 +318,7 @@ pub fn plan(
             // Register the project's summed cells (they sit on its first row).
             let first = b.rows.len() - project_row_count(dept, p, spec, leaf);
             for (i, c) in spec.columns.iter().enumerate() {
-                if let Some(v) = summed(c, p) {
+                if let Some(v) = summed(style, c, p) {
                     let at = (first, starts[i]);
                     if b.rows[first].cells.iter().any(|x| x.col == starts[i]) {
                         group_sums[i].push(at);
@@ -277,21 +327,31 @@ pub fn plan(
                 }
             }
         }
-        if let Some(sub) = spec.group.as_ref().and_then(|g| g.subtotal.as_ref())
-            && !key.is_empty()
-        {
+        if let Some(sub) = subtotal {
             let mut vars = cx.base.clone();
             vars.insert("分组", Value::from(key.as_str()));
-            total_row(b, spec, &starts, sub, &vars, &group_sums, &group_amounts)?;
+            let body = group_start..b.rows.len();
+            let row = total_row(
+                b,
+                spec,
+                &starts,
+                sub,
+                &vars,
+                (&group_sums, &group_amounts),
+                body,
+            )?;
+            place(b, sub_top, row);
         }
         for i in 0..spec.columns.len() {
             sums[i].append(&mut group_sums[i]);
             amounts[i].append(&mut group_amounts[i]);
         }
     }
-    pad_rows(b, spec, &starts, body_start);
+    pad_rows(b, spec, &starts, pad_from);
     if let Some(t) = &spec.total {
-        total_row(b, spec, &starts, t, cx.base, &sums, &amounts)?;
+        let body = pad_from..b.rows.len();
+        let row = total_row(b, spec, &starts, t, cx.base, (&sums, &amounts), body)?;
+        place(b, top, row);
     }
     Ok(())
 }
@@ -372,10 +432,9 @@ fn block_of<'p, 'a>(spec: &GridSpec, p: &'p Proj<'a>) -> &'p [Ind<'a>] {
 }
 
 /// The amount a money column sums for a project, if the column is a money field.
-fn summed(c: &GridColumn, p: &Proj) -> Option<Decimal> {
-    let f = c.field.as_ref()?.value.as_str();
-    let parts: Vec<&str> = f.split('.').collect();
-    match parts.as_slice() {
+fn summed(style: &crate::style::LoadedStyle, c: &GridColumn, p: &Proj) -> Option<Decimal> {
+    let path = style.patterns.field(&c.field.as_ref()?.value)?;
+    match &*path.parts() {
         ["项目", "资金", key] => p.funds.amount(key),
         ["自评", "资金", key, m] => p.eval.as_ref()?.row_or_total(key)?.amount(m),
         _ => None,
@@ -414,8 +473,31 @@ fn indicator_rows(
         lines[at..].iter().take_while(|l| pick(l) == key).count()
     };
     let first_indicator_col = levels.iter().position(|l| *l == Level::Indicator);
+    // The project's variables, made into a context once for all its rows.
+    let base = context::context(&[vars]);
+    // Each column's cell as a `rows` cell, made once for all its rows.
+    let cell_specs: Vec<crate::style::CellSpec> = spec
+        .columns
+        .iter()
+        .map(|c| crate::style::CellSpec {
+            label: if c.label_cells {
+                c.text
+                    .clone()
+                    .or_else(|| c.field.clone().map(|f| field_pattern(&f)))
+            } else {
+                None
+            },
+            text: if c.label_cells { None } else { c.text.clone() },
+            field: if c.label_cells { None } else { c.field.clone() },
+            span: 1,
+            rows: 1,
+            align: c.align.or(Some(AlignSpec::Center)),
+            vertical: c.vertical,
+            blank: c.blank.clone(),
+        })
+        .collect();
     for (k, line) in lines.iter().enumerate() {
-        let mut row_vars = vars.clone();
+        let mut row_vars = Vars::new();
         if let Some(i1) = line.l1 {
             let (name, pts) = &g.level1[i1];
             row_vars.insert(
@@ -423,15 +505,31 @@ fn indicator_rows(
                 Value::from_pairs([
                     ("名称", Value::from(name.as_str())),
                     ("分值", Value::from(crate::compute::fmt_score(*pts))),
+                    ("区间", Value::from(g.level1_range[i1].as_str())),
                 ]),
             );
         }
         if let Some(i2) = line.l2 {
             let name = g.level2[i2].clone().unwrap_or_default();
-            row_vars.insert("二级", Value::from_pairs([("名称", Value::from(name))]));
+            row_vars.insert(
+                "二级",
+                Value::from_pairs([
+                    ("名称", Value::from(name)),
+                    (
+                        "分值",
+                        Value::from(crate::compute::fmt_score(g.level2_points[i2])),
+                    ),
+                    ("区间", Value::from(g.level2_range[i2].as_str())),
+                ]),
+            );
+        }
+        // Only indicator rows are numbered (not padding or empty-二级 rows).
+        if line.indicator.is_some() {
+            b.grid_line += 1;
+            row_vars.insert("序号", Value::from(b.grid_line));
         }
         row_vars.extend(indicator_vars(dept, line.indicator, line.n));
-        let ctx = context::context(&[&row_vars]);
+        let ctx = context::over(&base, &row_vars);
         let subject = Subject {
             project: p,
             indicator: line.indicator,
@@ -460,7 +558,6 @@ fn indicator_rows(
                     Level::Indicator => 1,
                 };
             }
-            let align = c.align.or(Some(AlignSpec::Center));
             let cell = if level == Level::Indicator && line.indicator.is_none() {
                 if line.ellipsis {
                     match (&spec.ellipsis, Some(i) == first_indicator_col) {
@@ -477,23 +574,7 @@ fn indicator_rows(
                     }
                 }
             } else {
-                let spec_cell = crate::style::CellSpec {
-                    label: if c.label_cells {
-                        c.text
-                            .clone()
-                            .or_else(|| c.field.clone().map(|f| field_pattern(&f)))
-                    } else {
-                        None
-                    },
-                    text: if c.label_cells { None } else { c.text.clone() },
-                    field: if c.label_cells { None } else { c.field.clone() },
-                    span: 1,
-                    rows: 1,
-                    align,
-                    vertical: c.vertical,
-                    blank: c.blank.clone(),
-                };
-                let mut cell = b.cell(&spec_cell, s, &ctx, subject)?;
+                let mut cell = b.cell(&cell_specs[i], s, &ctx, subject)?;
                 if c.text.is_some() && !c.label_cells && cell.text.is_empty() {
                     cell = Cell::empty(s);
                 }
@@ -527,25 +608,29 @@ fn field_pattern(f: &crate::style::SText) -> crate::style::SText {
     serde_saphyr::Spanned::new(format!("{{{{ {} }}}}", f.value), f.referenced, f.defined)
 }
 
-/// A total (or subtotal) row: the label in its column, every money column summed.
+/// A total (or subtotal) row: the label in its column, every money column summed (`summed`:
+/// the cells and amounts of each column), and every points or score column (`指标.权重`,
+/// `指标.得分`) summed over the indicator rows in `body`.
 fn total_row(
     b: &mut Builder,
     spec: &GridSpec,
     starts: &[usize],
     t: &TotalSpec,
     vars: &Vars,
-    sums: &[Vec<CellRef>],
-    amounts: &[Vec<Decimal>],
-) -> Result<(), PlanError> {
+    (sums, amounts): (&[Vec<CellRef>], &[Vec<Decimal>]),
+    body: std::ops::Range<usize>,
+) -> Result<Row, PlanError> {
     let style = b.style();
     let label = b.render(&t.label, &context::context(&[vars]))?;
     let at = t.column.saturating_sub(1);
     let mut cells = Vec::new();
     for (i, c) in spec.columns.iter().enumerate() {
         let s = starts[i];
-        let is_money = c.field.as_ref().is_some_and(|f| {
-            f.value.starts_with("项目.资金.") || f.value.starts_with("自评.资金.")
-        });
+        let is_money = c
+            .field
+            .as_ref()
+            .and_then(|f| style.patterns.field(&f.value))
+            .is_some_and(|f| matches!(&*f.parts(), ["项目" | "自评", "资金", _, ..]));
         let cell = if i == at {
             text_cell(s, label.clone(), true, None)
         } else if is_money && !sums[i].is_empty() {
@@ -575,11 +660,70 @@ fn total_row(
                 }
             }
             cells::money_formula(style, s, sums[i].clone(), total, decimals)
+        } else if c
+            .field
+            .as_ref()
+            .is_some_and(|f| matches!(f.value.trim(), "指标.权重" | "指标.得分"))
+        {
+            score_sum(b, s, body.clone())
         } else {
             Cell::empty(s)
         };
         cells.push(cell.span(1, c.span));
     }
-    b.rows.push(Row::new(RowKind::Total, cells));
-    Ok(())
+    Ok(Row::new(RowKind::Total, cells))
+}
+
+/// The sum of the number cells at column `s` of the body rows in `rows` (a points or score
+/// column): a SUM formula, blank where the rows print none.
+fn score_sum(b: &Builder, s: usize, rows: std::ops::Range<usize>) -> Cell {
+    let mut refs = Vec::new();
+    let mut total = Decimal::ZERO;
+    let mut decimals = 0;
+    for r in rows {
+        let Some(row) = b.rows.get(r).filter(|x| x.kind == RowKind::Body) else {
+            continue;
+        };
+        let Some(cell) = row.cells.iter().find(|x| x.col == s) else {
+            continue;
+        };
+        let value = match &cell.value {
+            super::CellValue::Number { value, .. } => *value,
+            super::CellValue::Formula { result, .. } => *result,
+            _ => continue,
+        };
+        let Some(t) = total.checked_add(value) else {
+            return Cell::empty(s);
+        };
+        total = t;
+        decimals = decimals.max(value.normalize().scale());
+        refs.push((r, s));
+    }
+    if refs.is_empty() {
+        return Cell::empty(s);
+    }
+    cells::formula(
+        s,
+        super::Formula::Sum { cells: refs },
+        total,
+        false,
+        decimals,
+        super::Role::Score,
+    )
+}
+
+/// A row kept for a total printed above what it sums (`position: first`), filled by [`place`].
+fn reserve(b: &mut Builder, t: Option<&TotalSpec>) -> Option<usize> {
+    t.filter(|t| t.first()).map(|_| {
+        b.rows.push(Row::new(RowKind::Total, Vec::new()));
+        b.rows.len() - 1
+    })
+}
+
+/// Puts a total row where it was reserved, or below the rows it sums.
+fn place(b: &mut Builder, at: Option<usize>, row: Row) {
+    match at.and_then(|i| b.rows.get_mut(i)) {
+        Some(slot) => *slot = row,
+        None => b.rows.push(row),
+    }
 }

@@ -20,13 +20,24 @@ enum Line {
     Total,
 }
 
-/// Whose money a block prints: a project's (its 资金 and 自评, bound to the data in the twin),
-/// a project's 中期资金, or the department-wide part's (`部门整体`); the last two are not
-/// bound: the twin does not import them yet.
+/// Whose money a block prints: a project's (its 资金 and 自评), a project's 中期资金, or the
+/// department-wide part's (`部门整体`), each bound to the data in the twin.
 pub struct Owner<'p, 'a> {
     funds: &'p Funds,
     eval: Option<&'p Eval<'a>>,
     project: Option<&'p Proj<'a>>,
+    /// Where its amounts are in the data.
+    root: Root<'p, 'a>,
+}
+
+/// The data paths of an owner's amounts.
+enum Root<'p, 'a> {
+    /// `项目[p].资金.<来源>`, `项目[p].自评.资金.<来源>.<数>`.
+    Project(&'p Proj<'a>),
+    /// `项目[p].中期资金.<来源>`.
+    Mid(&'p Proj<'a>),
+    /// `部门整体.资金.<来源>`, `部门整体.自评.资金.<来源>.<数>`.
+    Wide(&'p Wide<'a>),
 }
 
 impl<'p, 'a> Owner<'p, 'a> {
@@ -35,6 +46,7 @@ impl<'p, 'a> Owner<'p, 'a> {
             funds: &p.funds,
             eval: p.eval.as_ref(),
             project: Some(p),
+            root: Root::Project(p),
         }
     }
 
@@ -44,6 +56,7 @@ impl<'p, 'a> Owner<'p, 'a> {
             funds: p.mid_funds.as_ref()?,
             eval: None,
             project: None,
+            root: Root::Mid(p),
         })
     }
 
@@ -52,6 +65,7 @@ impl<'p, 'a> Owner<'p, 'a> {
             funds: &w.funds,
             eval: w.eval.as_ref(),
             project: None,
+            root: Root::Wide(w),
         }
     }
 }
@@ -277,13 +291,32 @@ pub fn plan(b: &mut Builder, spec: &MoneySpec, ctx: &Value, p: &Owner) -> Result
                 crate::plan::CellValue::Formula { .. }
                     | crate::plan::CellValue::Text
                     | crate::plan::CellValue::Empty
-            ) && let Some(pi) = p.project.and_then(|p| b.project_index(p))
-            {
+            ) && let Some((root, money)) = match &p.root {
+                Root::Project(x) => b.project_index(x).map(|i| (format!("项目[{i}]"), "资金")),
+                Root::Mid(x) => b
+                    .project_index(x)
+                    .map(|i| (format!("项目[{i}]"), "中期资金")),
+                Root::Wide(_) => Some(("部门整体".to_string(), "资金")),
+            } {
                 let k = key.unwrap_or(crate::model::TOTAL_KEY);
+                // A budget total the data does not state prints the sum: not data.
+                let stated_total = || match &p.root {
+                    Root::Project(_) => true,
+                    Root::Mid(x) => x
+                        .src
+                        .mid_funds
+                        .as_ref()
+                        .is_some_and(|f| f.value.total().is_some()),
+                    Root::Wide(w) => w.src.funds.value.total().is_some(),
+                };
                 let path = match field {
-                    "预算" => Some(format!("项目[{pi}].资金.{k}")),
+                    // (A project's total row is bound as it always was.)
+                    "预算" => {
+                        (key.is_some() || matches!(p.root, Root::Project(_)) || stated_total())
+                            .then(|| format!("{root}.{money}.{k}"))
+                    }
                     "年初预算" | "全年预算" | "全年执行" => {
-                        Some(format!("项目[{pi}].自评.资金.{k}.{field}"))
+                        Some(format!("{root}.自评.资金.{k}.{field}"))
                     }
                     _ => None,
                 };

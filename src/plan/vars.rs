@@ -3,7 +3,7 @@
 //! The style check uses this catalogue to report a misspelt name at its line in `style.yaml`;
 //! `docs/styles.md` lists the same names.
 
-use crate::fields::{self, Level};
+use crate::fields::{self, Level, VarPath};
 use crate::style::LoadedStyle;
 
 /// Keys of `项目`, besides the catalogue's texts kept by key ([`fields::stored_texts`]).
@@ -77,8 +77,8 @@ pub const INDICATOR: &[&str] = &[
     "等级",
 ];
 /// Keys of `一级` and `二级` in a grid.
-pub const LEVEL1: &[&str] = &["名称", "分值"];
-pub const LEVEL2: &[&str] = &["名称"];
+pub const LEVEL1: &[&str] = &["名称", "分值", "区间"];
+pub const LEVEL2: &[&str] = &["名称", "分值", "区间"];
 /// Measures of a money block.
 pub const MEASURES: &[&str] = &[
     "预算",
@@ -109,9 +109,11 @@ pub struct Scope {
 }
 
 /// Why a name is not known: the message for the style author.
-pub fn check_path(style: &LoadedStyle, scope: Scope, path: &str) -> Result<(), String> {
-    let parts: Vec<&str> = path.split('.').collect();
-    let root = parts[0];
+pub fn check_path(style: &LoadedStyle, scope: Scope, var: &VarPath) -> Result<(), String> {
+    let path = var.as_str();
+    let parts = var.parts();
+    let parts: &[&str] = &parts;
+    let root = var.root();
     let sources: Vec<&str> = style.source_keys().chain(["合计"]).collect();
     // The catalogue's texts kept by key (实施单位, 描述, …), then the style's fields.
     let extras = |level: Level, list: &[crate::style::ExtraField]| -> Vec<String> {
@@ -275,6 +277,8 @@ pub fn check_path(style: &LoadedStyle, scope: Scope, path: &str) -> Result<(), S
             }
         },
         "任务" => Err("“任务”只在 tasks 块的 row 中可用".to_string()),
+        // A grid row's running number (a scoring rubric's 序号).
+        "序号" if scope.indicator => depth(1),
         "分组" if scope.group => depth(1),
         "精确合计" | "小数位数" | "列名" if scope.rounding => depth(1),
         g if GLOBALS.contains(&g) => Ok(()),
@@ -284,7 +288,7 @@ pub fn check_path(style: &LoadedStyle, scope: Scope, path: &str) -> Result<(), S
                 roots.extend(["项目", "自评"]);
             }
             if scope.indicator {
-                roots.extend(["一级", "二级", "指标"]);
+                roots.extend(["一级", "二级", "指标", "序号"]);
             }
             if scope.group {
                 roots.push("分组");

@@ -26,6 +26,30 @@ pub struct DeptFigures {
     pub money_total: Decimal,
     /// Self-evaluation results, when any project has them.
     pub eval: Option<EvalFigures>,
+    /// The department-wide part (`部门整体`), where the file has one.
+    #[serde(default)]
+    pub wide: Option<WideFigures>,
+}
+
+/// The figures of a department's `部门整体`: its money and, after the year end, its
+/// self-evaluation's money, total score and grade.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct WideFigures {
+    /// The department's money (资金合计).
+    pub money_total: Decimal,
+    /// Its self-evaluation, where written.
+    pub eval: Option<WideEval>,
+}
+
+/// A department-wide self-evaluation's figures.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct WideEval {
+    /// 全年预算数 and 全年执行数 of its 合计 row.
+    pub budget: Decimal,
+    pub executed: Decimal,
+    /// 总分 and 等级; none while a score is blank.
+    pub score: Option<Decimal>,
+    pub grade: Option<String>,
 }
 
 /// Self-evaluation results of a department (or of the whole region).
@@ -142,6 +166,15 @@ pub fn of(
             }
         }
     }
+    let wide = dept.wide.as_ref().map(|w| WideFigures {
+        money_total: w.funds.total,
+        eval: w.eval.as_ref().map(|e| WideEval {
+            budget: e.total.budget,
+            executed: e.total.executed,
+            score: e.total_score,
+            grade: e.grade.map(str::to_string),
+        }),
+    });
     Some(DeptFigures {
         name: dept.src.name.value.trim().to_string(),
         year: dept.src.year.value,
@@ -154,5 +187,6 @@ pub fn of(
         money,
         money_total,
         eval,
+        wide,
     })
 }

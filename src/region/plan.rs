@@ -5,7 +5,7 @@ use minijinja::Value;
 use rust_decimal::Decimal;
 
 use super::Region;
-use super::figures::{DeptFigures, EvalFigures, GRADES};
+use super::figures::{DeptFigures, EvalFigures, GRADES, WideFigures};
 use super::style::{Kind, LoadedRegionStyle, Only, RegionDoc, field_kind};
 use crate::plan::context::{Vars, context, format_number};
 use crate::plan::{
@@ -21,9 +21,17 @@ pub fn plan(
     depts: &[&DeptFigures],
 ) -> Result<Vec<Document>, PlanError> {
     let evaluated = depts.iter().any(|d| !d.refused && d.eval.is_some());
+    let wide_evaluated = depts
+        .iter()
+        .any(|d| !d.refused && d.wide.as_ref().is_some_and(|w| w.eval.is_some()));
     let mut docs = Vec::new();
     for spec in &style.style.documents {
-        if spec.only == Only::Evaluated && !evaluated {
+        let wanted = match spec.only {
+            Only::All => true,
+            Only::Evaluated => evaluated,
+            Only::DepartmentWideEvaluated => wide_evaluated,
+        };
+        if !wanted {
             continue;
         }
         docs.push(document(region, style, spec, year, depts)?);
@@ -51,13 +59,15 @@ fn document(
             .map_err(|e| PlanError::RegionPattern {
                 style: style.key.clone(),
                 pattern: t.value.clone(),
-                reason: e.to_string(),
+                reason: crate::style::jinja_errors::error_zh(&e),
             })
     };
     let opt = |t: &Option<SText>| -> Result<Option<String>, PlanError> {
         t.as_ref().map(|t| render(t, &[])).transpose()
     };
     let table = &spec.table;
+    // Money is printed with the style's decimals (the total: the exact sum, rounded).
+    let decimals = style.style.decimals;
     let grouped = table.iter().any(|c| c.group.is_some());
     let mut rows = Vec::new();
     // The heading: a group spans its adjacent columns; ungrouped labels span both lines.
@@ -106,7 +116,9 @@ fn document(
         let mut cells = Vec::new();
         for (c, col) in table.iter().enumerate() {
             let cell = match (&col.field, &col.text) {
-                (Some(f), _) => figure_cell(c, f.value.trim(), Some(n + 1), Some(d), None),
+                (Some(f), _) => {
+                    figure_cell(c, f.value.trim(), Some(n + 1), Some(d), None, decimals)
+                }
                 (None, Some(t)) => Cell::text(c, render(t, &[&vars])?, Role::Text),
                 (None, None) => Cell::empty(c),
             };
@@ -133,8 +145,14 @@ fn document(
             } else {
                 match &col.field {
                     Some(f) if f.value.trim() != "序号" => {
-                        let mut cell =
-                            figure_cell(c, f.value.trim(), None, None, Some(&region_total));
+                        let mut cell = figure_cell(
+                            c,
+                            f.value.trim(),
+                            None,
+                            None,
+                            Some(&region_total),
+                            decimals,
+                        );
                         // Sums stay sums in the xlsx.
                         if let (
                             CellValue::Number {
@@ -165,41 +183,6 @@ fn document(
             kind: RowKind::Total,
             cells,
         });
-    }
-    // One number of decimals per money column: the most any of its figures needs, at least 2.
-    for (c, col) in table.iter().enumerate() {
-        if col.field.as_ref().and_then(|f| field_kind(f.value.trim())) != Some(Kind::Money) {
-            continue;
-        }
-        let places = |v: &CellValue| match v {
-            CellValue::Number { decimals, .. } | CellValue::Formula { decimals, .. } => *decimals,
-            _ => 0,
-        };
-        let most = rows[body_start..]
-            .iter()
-            .flat_map(|r| r.cells.iter().filter(|x| x.col == c))
-            .map(|x| places(&x.value))
-            .max()
-            .unwrap_or(2);
-        for cell in rows[body_start..]
-            .iter_mut()
-            .flat_map(|r| r.cells.iter_mut().filter(|x| x.col == c))
-        {
-            match &mut cell.value {
-                CellValue::Number {
-                    value, decimals, ..
-                }
-                | CellValue::Formula {
-                    result: value,
-                    decimals,
-                    ..
-                } => {
-                    *decimals = most;
-                    cell.text = format_number(*value, most, false);
-                }
-                _ => {}
-            }
-        }
     }
     let mut notes = Vec::new();
     for list in &spec.lists {
@@ -321,6 +304,11 @@ fn dept_vars(d: &DeptFigures) -> Vars {
     m.insert("警告数".to_string(), Value::from(d.warnings));
     m.insert("有错误".to_string(), Value::from(d.refused));
     m.insert("有自评".to_string(), Value::from(d.eval.is_some()));
+    m.insert("有部门整体".to_string(), Value::from(d.wide.is_some()));
+    m.insert(
+        "有部门整体自评".to_string(),
+        Value::from(d.wide.as_ref().is_some_and(|w| w.eval.is_some())),
+    );
     let mut v = Vars::new();
     v.insert("部门", Value::from(minijinja::value::Serde(&m)));
     v
@@ -335,6 +323,37 @@ struct RegionTotal {
     money: Vec<(String, Decimal)>,
     money_total: Decimal,
     eval: Option<EvalFigures>,
+    wide: WideTotal,
+}
+
+/// The region's figures of the departments' 部门整体 parts.
+#[derive(Default)]
+struct WideTotal {
+    /// Departments with a 部门整体, and their money.
+    parts: usize,
+    money_total: Decimal,
+    /// Departments whose 部门整体 has a self-evaluation, their money, and of those with a
+    /// 总分 the number and sum.
+    evaluated: usize,
+    budget: Decimal,
+    executed: Decimal,
+    scored: usize,
+    score_sum: Decimal,
+}
+
+impl WideTotal {
+    fn add(&mut self, w: &WideFigures) {
+        self.parts += 1;
+        self.money_total = self.money_total.saturating_add(w.money_total);
+        let Some(e) = &w.eval else { return };
+        self.evaluated += 1;
+        self.budget = self.budget.saturating_add(e.budget);
+        self.executed = self.executed.saturating_add(e.executed);
+        if let Some(s) = e.score {
+            self.scored += 1;
+            self.score_sum = self.score_sum.saturating_add(s);
+        }
+    }
 }
 
 fn total(depts: &[&DeptFigures]) -> RegionTotal {
@@ -346,6 +365,7 @@ fn total(depts: &[&DeptFigures]) -> RegionTotal {
         money: Vec::new(),
         money_total: Decimal::ZERO,
         eval: None,
+        wide: WideTotal::default(),
     };
     for d in depts {
         t.projects += d.projects;
@@ -365,13 +385,16 @@ fn total(depts: &[&DeptFigures]) -> RegionTotal {
         if let Some(e) = &d.eval {
             let _ = t.eval.get_or_insert_with(EvalFigures::default).add(e);
         }
+        if let Some(w) = &d.wide {
+            t.wide.add(w);
+        }
     }
     t
 }
 
 /// A figure of a department as a number (for the chart), `None` where it has none.
 fn figure(field: &str, d: &DeptFigures) -> Option<Decimal> {
-    match figure_cell(0, field, None, Some(d), None).value {
+    match figure_cell(0, field, None, Some(d), None, 2).value {
         CellValue::Number { value, .. } | CellValue::Percent { value, .. } => Some(value),
         _ => None,
     }
@@ -384,10 +407,11 @@ fn figure_cell(
     n: Option<usize>,
     dept: Option<&DeptFigures>,
     region: Option<&RegionTotal>,
+    decimals: u32,
 ) -> Cell {
     let count = |v: usize| number(col, Decimal::from(v), 0);
     let money = |v: Option<Decimal>| match v {
-        Some(v) => number(col, v, money_decimals(v)),
+        Some(v) => number(col, v, decimals),
         None => Cell::empty(col),
     };
     let refused = dept.is_some_and(|d| d.refused);
@@ -430,6 +454,7 @@ fn figure_cell(
         },
         "自评.平均分" => score(col, eval.and_then(EvalFigures::average)),
         "自评.加权平均分" => score(col, eval.and_then(EvalFigures::weighted_average)),
+        w if w.starts_with("部门整体.") => wide_cell(col, w, dept, region, decimals),
         g if g.starts_with("自评.") => {
             let grade = &g["自评.".len()..];
             match (GRADES.iter().position(|x| *x == grade), eval) {
@@ -441,9 +466,65 @@ fn figure_cell(
     }
 }
 
-/// Two decimals, or as many as the exact value has.
-fn money_decimals(v: Decimal) -> u32 {
-    v.normalize().scale().max(2)
+/// The cell of a `部门整体.` field: a department's own figure, or the region's (sums of money,
+/// the rate of the sums, the average of the departments' 总分; no grade); money with the
+/// style's decimals.
+fn wide_cell(
+    col: usize,
+    field: &str,
+    dept: Option<&DeptFigures>,
+    region: Option<&RegionTotal>,
+    decimals: u32,
+) -> Cell {
+    let money = |v: Option<Decimal>| match v {
+        Some(v) => number(col, v, decimals),
+        None => Cell::empty(col),
+    };
+    let rate = |budget: Decimal, executed: Decimal| match (!budget.is_zero())
+        .then(|| executed.checked_div(budget))
+        .flatten()
+    {
+        Some(r) => percent(col, r),
+        None => Cell::empty(col),
+    };
+    match (dept, region) {
+        (Some(d), _) => {
+            let w = if d.refused { None } else { d.wide.as_ref() };
+            let e = w.and_then(|w| w.eval.as_ref());
+            match field {
+                "部门整体.资金.合计" => money(w.map(|w| w.money_total)),
+                "部门整体.全年预算" => money(e.map(|e| e.budget)),
+                "部门整体.全年执行" => money(e.map(|e| e.executed)),
+                "部门整体.执行率" => {
+                    e.map_or_else(|| Cell::empty(col), |e| rate(e.budget, e.executed))
+                }
+                "部门整体.总分" => score(col, e.and_then(|e| e.score)),
+                "部门整体.等级" => match e.and_then(|e| e.grade.as_deref()) {
+                    Some(g) => Cell::text(col, g, Role::Text).align(Align::Center),
+                    None => Cell::empty(col),
+                },
+                _ => Cell::empty(col),
+            }
+        }
+        (None, Some(r)) => {
+            let w = &r.wide;
+            let evaluated = w.evaluated > 0;
+            match field {
+                "部门整体.资金.合计" => money((w.parts > 0).then_some(w.money_total)),
+                "部门整体.全年预算" => money(evaluated.then_some(w.budget)),
+                "部门整体.全年执行" => money(evaluated.then_some(w.executed)),
+                "部门整体.执行率" if evaluated => rate(w.budget, w.executed),
+                "部门整体.总分" => score(
+                    col,
+                    (w.scored > 0)
+                        .then(|| w.score_sum.checked_div(Decimal::from(w.scored)))
+                        .flatten(),
+                ),
+                _ => Cell::empty(col),
+            }
+        }
+        (None, None) => Cell::empty(col),
+    }
 }
 
 fn number(col: usize, value: Decimal, decimals: u32) -> Cell {

@@ -22,8 +22,19 @@ pub struct RegionStyle {
     pub name: String,
     /// Font fallback chains by role (宋体, 仿宋, 黑体, 楷体), as in a department style.
     pub fonts: BTreeMap<String, Vec<String>>,
+    /// Decimals of printed money (万元), in every summary of the style and its xlsx number
+    /// formats; the 合计 row is the exact sum, rounded to them.
+    #[serde(default = "money_decimals")]
+    pub decimals: u32,
     pub documents: Vec<RegionDoc>,
 }
+
+fn money_decimals() -> u32 {
+    2
+}
+
+/// The most decimals a summary style may print money with.
+pub const MAX_MONEY_DECIMALS: u32 = 6;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -34,8 +45,9 @@ pub struct RegionDoc {
     pub template: SText,
     /// The output file name (a pattern).
     pub file: SText,
-    /// `all`, or `evaluated`: built only for a year in which some department has
-    /// self-evaluation results.
+    /// `all`, `evaluated` (built only for a year in which some department has
+    /// self-evaluation results) or `department_wide_evaluated` (only for a year in which some
+    /// department's 部门整体 has a self-evaluation).
     #[serde(default)]
     pub only: Only,
     pub title: SText,
@@ -77,6 +89,7 @@ pub enum Only {
     #[default]
     All,
     Evaluated,
+    DepartmentWideEvaluated,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -135,6 +148,8 @@ pub enum Kind {
     Percent,
     /// A score (the region's own average).
     Score,
+    /// A grade (优/良/中/差): a text, blank in the 合计 row.
+    Grade,
 }
 
 /// The fields a summary column may print.
@@ -156,6 +171,12 @@ pub const FIELDS: &[(&str, Kind)] = &[
     ("自评.良", Kind::Count),
     ("自评.中", Kind::Count),
     ("自评.差", Kind::Count),
+    ("部门整体.资金.合计", Kind::Money),
+    ("部门整体.全年预算", Kind::Money),
+    ("部门整体.全年执行", Kind::Money),
+    ("部门整体.执行率", Kind::Percent),
+    ("部门整体.总分", Kind::Score),
+    ("部门整体.等级", Kind::Grade),
 ];
 
 /// The kind of a field: one of [`FIELDS`], or `部门.资金.<来源>` (money by fund source key).
@@ -186,15 +207,11 @@ pub const STYLE_FILE: &str = "region.yaml";
 
 /// The summary styles of `templates` (directories with a [`STYLE_FILE`]), in name order.
 pub fn available(templates: &Path) -> Vec<String> {
-    let mut out: Vec<String> = std::fs::read_dir(templates)
+    crate::style::dirs::names(templates)
         .into_iter()
-        .flatten()
-        .flatten()
-        .filter(|e| e.path().join(STYLE_FILE).is_file())
-        .filter_map(|e| e.file_name().to_str().map(str::to_string))
-        .collect();
-    out.sort();
-    out
+        .filter(|(name, root)| root.join(name).join(STYLE_FILE).is_file())
+        .map(|(name, _)| name)
+        .collect()
 }
 
 /// Loads and checks `templates/<key>/region.yaml`; `None` (with diagnostics at their place)
@@ -206,13 +223,15 @@ pub fn load(
     loaded: &mut Loaded,
 ) -> Option<LoadedRegionStyle> {
     let name = key.value.trim();
-    let dir = templates.join(name);
+    let plain = crate::style::dirs::plain(name);
+    let root = if plain {
+        crate::style::dirs::layer(templates, name)
+    } else {
+        templates.to_path_buf()
+    };
+    let dir = root.join(name);
     let path = dir.join(STYLE_FILE);
-    let plain = !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if !plain || !path.is_file() || !crate::load::resolves_inside(&path, templates) {
+    if !plain || !path.is_file() || !crate::load::resolves_inside(&path, &root) {
         let pos = crate::load::span_pos(&loaded.sources, region_file, &key.referenced);
         let mut d = Diagnostic::new(
             &rules::REGION_STYLE,
@@ -270,6 +289,18 @@ fn validate(
     file: FileId,
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    if style.decimals > MAX_MONEY_DECIMALS {
+        let mut d = Diagnostic::new(
+            &rules::REGION_STYLE,
+            None,
+            format!(
+                "decimals（金额的小数位数）为 {}，最多为 {MAX_MONEY_DECIMALS}；金额通常保留 2 位小数",
+                style.decimals
+            ),
+        );
+        d.path = Some(sources.path(file).to_path_buf());
+        out.push(d);
+    }
     let mut at = |t: &serde_saphyr::Location, message: String| {
         let mut d = Diagnostic::new(
             &rules::REGION_STYLE,
@@ -343,8 +374,8 @@ fn validate(
                     .as_ref()
                     .is_some_and(|f| f.value == chart.field.value)
             });
-            let numeric =
-                field_kind(chart.field.value.trim()).is_some_and(|k| !matches!(k, Kind::Text));
+            let numeric = field_kind(chart.field.value.trim())
+                .is_some_and(|k| !matches!(k, Kind::Text | Kind::Grade));
             if !in_table || !numeric {
                 at(
                     &chart.field.referenced,
@@ -373,7 +404,13 @@ fn validate(
         }
         for t in texts {
             if let Err(e) = patterns.add(&t.value) {
-                at(&t.referenced, format!("模式有语法错误：{e}"));
+                at(
+                    &t.referenced,
+                    format!(
+                        "模式有语法错误：{}",
+                        crate::style::jinja_errors::syntax_zh(&e)
+                    ),
+                );
             }
         }
     }

@@ -23,6 +23,23 @@ pub struct Input<'a> {
     /// The department data the document was made from, for a format that can carry it back
     /// to `jixiao import` (a department's documents only).
     pub provenance: Option<&'a Provenance>,
+    /// Where the printed form's pages break, for a format that prints the same pages (the
+    /// xlsx); given by [`Renderers::render`] from the PDF's layout.
+    pub page_starts: Option<&'a PageStarts>,
+}
+
+/// Where the pages of a document break, as Typst laid it out ([`pdf::page_starts`]): the one
+/// pagination every printed form follows (the xlsx gets these as manual row breaks).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PageStarts {
+    /// Per section: its page-starting rows after its first page, in order. A row index is a
+    /// plan row ([`crate::plan::Section::rows`]); `rows.len()` stands for what follows the
+    /// grid (notes, signature, chart) when that starts a page of its own.
+    pub sections: Vec<Vec<usize>>,
+    /// The page: its size in points (portrait or landscape as printed) and its margins in
+    /// points (left, right, top, bottom), as the style's page sets them.
+    pub paper: (f64, f64),
+    pub margins: Option<[f64; 4]>,
 }
 
 /// What a department's document carries besides its tables, so that `jixiao import` can bring
@@ -80,6 +97,65 @@ impl Renderers {
     pub fn get(&self, extension: &str) -> Option<&dyn Renderer> {
         self.iter().find(|r| r.extension() == extension)
     }
+
+    /// Renders `input` in each of `formats` (extensions), in that order. The renderer that
+    /// lays pages out (the PDF) decides where every printed form's pages break, so it runs
+    /// first and the others get its [`PageStarts`], then run meanwhile on threads of their own.
+    /// When it is not asked for but another format is, the document is laid out for its page
+    /// starts alone ([`Renderer::page_starts`]; nothing is exported).
+    pub fn render(&self, input: &Input<'_>, formats: &[&str]) -> Vec<Result<Output, RenderError>> {
+        let get = |format: &str| {
+            self.get(format)
+                .ok_or_else(|| RenderError::NoRenderer(format.to_string()))
+        };
+        let layout = self.iter().find(|r| r.lays_out_pages());
+        let layout_ext = layout.map(|r| r.extension());
+        let mut results: Vec<Option<Result<Output, RenderError>>> =
+            formats.iter().map(|_| None).collect();
+        let mut starts = None;
+        if let Some(at) = formats.iter().position(|f| Some(*f) == layout_ext) {
+            let out = get(formats[at]).and_then(|r| r.render(input));
+            if let Ok(o) = &out {
+                starts = o.page_starts.clone();
+            }
+            results[at] = Some(out);
+        } else if !formats.is_empty()
+            && let Some(r) = layout
+        {
+            match r.page_starts(input) {
+                Ok(s) => starts = s,
+                Err(e) => return formats.iter().map(|_| Err(e.clone())).collect(),
+            }
+        }
+        let input = Input {
+            page_starts: starts.as_ref().or(input.page_starts),
+            ..*input
+        };
+        let input = &input;
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = formats
+                .iter()
+                .zip(&results)
+                .filter(|(_, done)| done.is_none())
+                .map(|(format, _)| {
+                    let format: &str = format;
+                    scope.spawn(move || get(format).and_then(|r| r.render(input)))
+                })
+                .collect();
+            let mut handles = handles.into_iter();
+            for slot in results.iter_mut().filter(|s| s.is_none()) {
+                let out = match handles.next() {
+                    Some(h) => h.join().unwrap_or(Err(RenderError::ThreadStopped)),
+                    None => Err(RenderError::ThreadStopped),
+                };
+                *slot = Some(out);
+            }
+        });
+        results
+            .into_iter()
+            .map(|r| r.unwrap_or(Err(RenderError::ThreadStopped)))
+            .collect()
+    }
 }
 
 /// What a renderer made of one document.
@@ -87,6 +163,8 @@ pub struct Output {
     pub bytes: Vec<u8>,
     /// Each page as an SVG image, when the renderer was asked for previews.
     pub pages: Option<Vec<Page>>,
+    /// Where its pages break, from a renderer that lays pages out (the PDF).
+    pub page_starts: Option<PageStarts>,
 }
 
 /// One page of a preview: the picture, and its text for search and screen readers.
@@ -108,6 +186,15 @@ pub trait Renderer: Sync + Send {
     }
     /// Renders one document.
     fn render(&self, input: &Input<'_>) -> Result<Output, RenderError>;
+    /// Whether it lays pages out, giving every printed form its [`PageStarts`].
+    fn lays_out_pages(&self) -> bool {
+        false
+    }
+    /// The page starts of one document, laid out without making its file (when only other
+    /// formats are asked for).
+    fn page_starts(&self, _input: &Input<'_>) -> Result<Option<PageStarts>, RenderError> {
+        Ok(None)
+    }
     /// Frees what rendering a document left cached, once it is done (a large build's memory
     /// stays bounded). A small rebuild of `watch` or `serve` skips this and calls
     /// [`Renderer::end_rebuild`] instead.
@@ -137,6 +224,14 @@ pub enum RenderError {
 }
 
 impl RenderError {
+    /// A PDF's failure: its message, and Typst's diagnostics kept as data.
+    pub fn from_pdf(e: pdf::PdfError) -> RenderError {
+        RenderError::Typeset {
+            message: e.to_string(),
+            typst: e.diagnostics(),
+        }
+    }
+
     /// Typst's diagnostics, taken out of the error (they are reported at their places).
     pub fn take_typst(&mut self) -> Vec<pdf::engine::TypstDiagnostic> {
         match self {
@@ -182,11 +277,7 @@ impl Renderer for PdfRenderer {
     }
 
     fn render(&self, input: &Input<'_>) -> Result<Output, RenderError> {
-        let fail = |e: pdf::PdfError| RenderError::Typeset {
-            message: e.to_string(),
-            typst: e.diagnostics(),
-        };
-        let (bytes, pages) = pdf::render_bounded(
+        let (bytes, pages, page_starts) = pdf::render_bounded(
             &self.engine,
             &self.templates,
             &input.doc.template,
@@ -196,8 +287,21 @@ impl Renderer for PdfRenderer {
             self.previews,
             pdf::time_limit(input.doc),
         )
-        .map_err(fail)?;
-        Ok(Output { bytes, pages })
+        .map_err(RenderError::from_pdf)?;
+        Ok(Output {
+            bytes,
+            pages,
+            page_starts,
+        })
+    }
+
+    fn lays_out_pages(&self) -> bool {
+        true
+    }
+
+    fn page_starts(&self, input: &Input<'_>) -> Result<Option<PageStarts>, RenderError> {
+        let laid_out = self.lay_out(input)?;
+        Ok(pdf::page_starts(&laid_out, input.doc))
     }
 
     fn after_document(&self) {
@@ -206,6 +310,21 @@ impl Renderer for PdfRenderer {
 
     fn end_rebuild(&self) {
         pdf::engine::evict_after_rebuild();
+    }
+}
+
+impl PdfRenderer {
+    /// The document laid out by Typst, within its time limit.
+    fn lay_out(&self, input: &Input<'_>) -> Result<typst_layout::PagedDocument, RenderError> {
+        pdf::typeset_bounded(
+            &self.engine,
+            &self.templates,
+            &input.doc.template,
+            input.doc,
+            input.fonts,
+            pdf::time_limit(input.doc),
+        )
+        .map_err(RenderError::from_pdf)
     }
 }
 
@@ -220,8 +339,18 @@ impl Renderer for XlsxRenderer {
     }
 
     fn render(&self, input: &Input<'_>) -> Result<Output, RenderError> {
-        xlsx::write_workbook_twin(input.doc, &self.fonts, input.timestamp, input.provenance)
-            .map(|bytes| Output { bytes, pages: None })
-            .map_err(|e| RenderError::Workbook(format!("{e:#}")))
+        xlsx::write_workbook_paged(
+            input.doc,
+            &self.fonts,
+            input.timestamp,
+            input.provenance,
+            input.page_starts,
+        )
+        .map(|bytes| Output {
+            bytes,
+            pages: None,
+            page_starts: None,
+        })
+        .map_err(|e| RenderError::Workbook(format!("{e:#}")))
     }
 }

@@ -39,9 +39,12 @@ impl Styles {
     /// files are added to `loaded.sources`, their problems to `loaded.diagnostics`.
     pub fn load(dir: &Path, loaded: &mut Loaded) -> Styles {
         let mut styles = Styles::new(dir);
-        let taxonomies = read(dir, &dir.join("taxonomies.yaml"), loaded, |text| {
-            crate::load::parse_as::<TaxonomyFile>(text)
-        });
+        let taxonomies = read(
+            &super::dirs::layer(dir, "taxonomies.yaml"),
+            &super::dirs::entry(dir, "taxonomies.yaml"),
+            loaded,
+            crate::load::parse_as::<TaxonomyFile>,
+        );
         for key in styles.available() {
             let entry = match &taxonomies {
                 Some(tax) => load_one(dir, &key, tax, loaded),
@@ -58,19 +61,17 @@ impl Styles {
             Some(Entry::Ok(s)) => Ok(s),
             Some(Entry::Broken) => Err(format!(
                 "样式“{key}”有错误（见对 {} 的报告）",
-                crate::diag::display_path(&self.dir.join(key).join("style.yaml"))
+                crate::diag::display_path(&super::dirs::entry(&self.dir, key).join("style.yaml"))
             )),
             None => {
-                let valid = !key.is_empty()
-                    && key
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-                if !valid {
+                if !super::dirs::plain(key) {
                     return Err(format!("样式名“{key}”只能包含字母、数字、- 和 _"));
                 }
                 Err(format!(
                     "找不到样式“{key}”（{} 不存在）；可用的样式：{}",
-                    crate::diag::display_path(&self.dir.join(key).join("style.yaml")),
+                    crate::diag::display_path(
+                        &super::dirs::entry(&self.dir, key).join("style.yaml")
+                    ),
                     self.available().join("、")
                 ))
             }
@@ -85,22 +86,18 @@ impl Styles {
         })
     }
 
-    /// The style names available (directories with a `style.yaml`, not symlinks).
+    /// The style names available (directories with a `style.yaml`, not symlinks), the
+    /// project's and the embedded ones it does not have ([`super::dirs::names`]).
     pub fn available(&self) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(&self.dir)
+        super::dirs::names(&self.dir)
             .into_iter()
-            .flatten()
-            .filter_map(Result::ok)
-            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-            .filter(|e| e.path().join("style.yaml").is_file())
-            .filter_map(|e| e.file_name().to_str().map(str::to_string))
-            .filter(|n| {
-                n.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            .filter(|(name, root)| {
+                let dir = root.join(name);
+                std::fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir())
+                    && dir.join("style.yaml").is_file()
             })
-            .collect();
-        names.sort();
-        names
+            .map(|(name, _)| name)
+            .collect()
     }
 }
 
@@ -152,8 +149,9 @@ fn read<T>(
 }
 
 fn load_one(dir: &Path, key: &str, tax: &(TaxonomyFile, FileId), loaded: &mut Loaded) -> Entry {
-    let style_dir = dir.join(key);
-    let Some((style, file)) = read(dir, &style_dir.join("style.yaml"), loaded, |t| {
+    let root = super::dirs::layer(dir, key);
+    let style_dir = root.join(key);
+    let Some((style, file)) = read(&root, &style_dir.join("style.yaml"), loaded, |t| {
         crate::load::parse_as::<Style>(t)
     }) else {
         return Entry::Broken;

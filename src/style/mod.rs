@@ -20,6 +20,8 @@ use serde_saphyr::Spanned;
 
 use crate::model::Dec;
 
+pub mod dirs;
+pub mod jinja_errors;
 mod load;
 pub mod validate;
 
@@ -151,6 +153,10 @@ pub struct Weights {
     /// Fixed points per 一级 (产出指标: 50 …), where the style fixes them.
     #[serde(default)]
     pub per_level1: BTreeMap<String, Dec>,
+    /// The range a 一级's or 二级's weights must add up to (`成本指标: [0, 20]`), by the level's
+    /// name in the taxonomy.
+    #[serde(default)]
+    pub ranges: crate::model::Entries<Vec<Dec>>,
 }
 
 /// Money: the sources a project's `资金` may name, and the printed form of amounts.
@@ -430,6 +436,13 @@ pub struct DocumentSpec {
     pub columns: Spanned<Vec<f64>>,
     /// The table, top to bottom.
     pub blocks: Vec<Block>,
+    /// Other documents of the style (by `kind`) whose tables follow this one's in the same
+    /// file: 附件一 and 附件二 in one PDF, one sheet each in the xlsx.
+    #[serde(default)]
+    pub attach: Vec<SText>,
+    /// `false`: built only where another document attaches it, not as a file of its own.
+    #[serde(default = "yes")]
+    pub alone: bool,
 }
 
 /// One item of the signature line: a label and its value (both patterns).
@@ -775,6 +788,17 @@ pub struct TotalSpec {
     /// column's heading).
     #[serde(default)]
     pub rounding_note: Option<SText>,
+    /// `first`: the row is printed above the rows it sums (a department's total above its
+    /// projects, a group's subtotal under its heading); default `last`, below them.
+    #[serde(default)]
+    pub position: Option<TotalPosition>,
+}
+
+impl TotalSpec {
+    /// Whether the row goes above the rows it sums.
+    pub fn first(&self) -> bool {
+        self.position == Some(TotalPosition::First)
+    }
 }
 
 /// An indicator taxonomy: 一级 levels in print order, each with its 二级 levels.
@@ -847,6 +871,20 @@ impl LoadedStyle {
     }
 
     /// Strips a numeric code (`11-数量指标`) and maps regional spellings.
+    /// The weight range `[min, max]` the style gives a 一级 or 二级 (by its canonical name,
+    /// however `weights.ranges` spells it).
+    pub fn weight_range(&self, level: &str) -> Option<(Decimal, Decimal)> {
+        let w = self.style.weights.as_ref()?;
+        let (_, r) = w
+            .ranges
+            .iter()
+            .find(|(k, _)| self.canonical(&k.value) == level)?;
+        match r.as_slice() {
+            [lo, hi] => Some((lo.0, hi.0)),
+            _ => None,
+        }
+    }
+
     pub fn canonical(&self, written: &str) -> String {
         let t = written.trim();
         let t = match t.split_once('-') {
@@ -885,7 +923,7 @@ impl LoadedStyle {
     }
 }
 
-/// The directory of a style.
+/// The directory of a style: the project's own, else the embedded one ([`dirs::entry`]).
 pub fn style_dir(templates: &Path, key: &str) -> PathBuf {
-    templates.join(key)
+    dirs::entry(templates, key)
 }

@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 
+use rust_decimal::Decimal;
 use serde_saphyr::Spanned;
 
 use super::{
@@ -107,6 +108,35 @@ pub fn validate(
             );
         }
     }
+    if let Some(w) = &s.weights {
+        for (name, range) in w.ranges.iter() {
+            let n = style.canonical(&name.value);
+            let known = style
+                .taxonomy
+                .levels
+                .iter()
+                .any(|l| l.name == n || l.level2.contains(&n));
+            if !known && !style.taxonomy.levels.is_empty() {
+                cx.emit(
+                    &rules::STYLE_REFERENCE,
+                    name,
+                    format!(
+                        "weights.ranges 中的“{}”不是指标体系“{}”的一级或二级指标",
+                        name.value, s.taxonomy.value
+                    ),
+                );
+            }
+            let ok = matches!(range.as_slice(), [lo, hi] if lo.0 >= Decimal::ZERO && lo.0 <= hi.0);
+            if !ok {
+                cx.emit_help(
+                    &rules::STYLE_FORMAT,
+                    name,
+                    format!("“{}”的分值区间应写成 [最低, 最高]", name.value),
+                    "两个不小于 0 的数，前一个不大于后一个，如 成本指标: [0, 20]",
+                );
+            }
+        }
+    }
     for l1 in &s.required_level1 {
         if !style.taxonomy.levels.iter().any(|l| l.name == l1.value)
             && !style.taxonomy.levels.is_empty()
@@ -121,7 +151,56 @@ pub fn validate(
     for doc in &s.documents {
         document(&mut cx, style, patterns, doc);
     }
+    attachments(&mut cx, &s.documents);
     cx.diags
+}
+
+/// `attach` names other documents that attach nothing themselves; a document with
+/// `alone: false` is attached somewhere (else it would never be built).
+fn attachments(cx: &mut Cx, docs: &[DocumentSpec]) {
+    let kinds: Vec<&str> = docs.iter().map(|d| d.kind.as_str()).collect();
+    for doc in docs {
+        for k in &doc.attach {
+            let name = k.value.trim();
+            match docs.iter().find(|d| d.kind == name) {
+                None => cx.emit_help(
+                    &rules::STYLE_REFERENCE,
+                    k,
+                    format!("attach 中的“{name}”不是本样式的文档"),
+                    format!("写另一份文档的 kind：{}", kinds.join("、")),
+                ),
+                Some(d) if d.kind == doc.kind => cx.emit_help(
+                    &rules::STYLE_CONFLICT,
+                    k,
+                    format!("文档“{name}”不能附上它自己"),
+                    "attach 写要接在本文档之后的另一份文档的 kind",
+                ),
+                Some(d) if !d.attach.is_empty() => cx.emit_help(
+                    &rules::STYLE_CONFLICT,
+                    k,
+                    format!("文档“{name}”自己也有 attach，不能再被附上"),
+                    "把要接在一起的文档都写在同一个 attach 中",
+                ),
+                Some(_) => {}
+            }
+        }
+    }
+    for doc in docs.iter().filter(|d| !d.alone) {
+        let attached = docs
+            .iter()
+            .any(|d| d.attach.iter().any(|k| k.value.trim() == doc.kind));
+        if !attached {
+            cx.emit_help(
+                &rules::STYLE_CONFLICT,
+                &doc.title,
+                format!(
+                    "文档“{}”写了 alone: false，却没有文档 attach 它，不会生成",
+                    doc.kind
+                ),
+                "在另一份文档的 attach 中写上它的 kind，或去掉 alone: false",
+            );
+        }
+    }
 }
 
 fn document(cx: &mut Cx, style: &LoadedStyle, patterns: &mut Patterns, doc: &DocumentSpec) {
@@ -236,20 +315,33 @@ fn pattern(cx: &mut Cx, style: &LoadedStyle, patterns: &mut Patterns, p: &SText,
         cx.emit_help(
             &rules::STYLE_PATTERN,
             p,
-            format!("模式“{}”有语法错误：{}", p.value, e.detail().unwrap_or(&e.to_string())),
+            format!(
+                "模式“{}”有语法错误：{}",
+                p.value,
+                super::jinja_errors::syntax_zh(&e)
+            ),
             "模式是 minijinja 模板：变量写成 {{ 项目.名称 }}，循环写成 {% for g in 项目.目标 %}…{% endfor %}",
         );
         return;
     }
-    for v in patterns.variables(&p.value) {
-        if let Err(msg) = vars::check_path(style, scope, &v) {
+    let malformed = patterns.malformed(&p.value);
+    let checked = patterns
+        .variables(&p.value)
+        .iter()
+        .map(|v| vars::check_path(style, scope, v));
+    for msg in malformed.iter().cloned().map(Err).chain(checked) {
+        if let Err(msg) = msg {
             cx.emit(&rules::STYLE_NAME, p, format!("模式“{}”：{msg}", p.value));
         }
     }
 }
 
-fn field(cx: &mut Cx, style: &LoadedStyle, f: &SText, scope: Scope) {
-    if let Err(msg) = vars::check_path(style, scope, f.value.trim()) {
+/// Parses a `field:` path (kept parsed for the planner) and checks the names it reads.
+fn field(cx: &mut Cx, style: &LoadedStyle, patterns: &mut Patterns, f: &SText, scope: Scope) {
+    let checked = patterns
+        .add_field(&f.value)
+        .and_then(|path| vars::check_path(style, scope, path));
+    if let Err(msg) = checked {
         cx.emit(&rules::STYLE_NAME, f, format!("字段“{}”：{msg}", f.value));
     }
 }
@@ -277,7 +369,7 @@ fn cell(
         pattern(cx, style, patterns, p, scope);
     }
     if let Some(f) = &c.field {
-        field(cx, style, f, scope);
+        field(cx, style, patterns, f, scope);
     }
     if c.span == 0 || c.rows == 0 {
         cx.emit(&rules::STYLE_LAYOUT, at, "span 和 rows 至少为 1");
@@ -472,7 +564,7 @@ fn grid_block(
     for c in &spec.columns {
         pattern(cx, style, patterns, &c.label, head);
         match (&c.field, &c.text) {
-            (Some(f), None) => field(cx, style, f, row),
+            (Some(f), None) => field(cx, style, patterns, f, row),
             (None, Some(t)) => pattern(cx, style, patterns, t, row),
             _ => cx.emit(
                 &rules::STYLE_CONFLICT,
@@ -503,6 +595,7 @@ fn grid_block(
         field(
             cx,
             style,
+            patterns,
             &grp.by,
             Scope {
                 project: true,

@@ -52,6 +52,7 @@ mod inputs;
 mod outcome;
 mod plan_record;
 mod prepare;
+mod publish;
 mod reuse;
 mod schedule;
 mod session;
@@ -69,6 +70,7 @@ use units::Job;
 
 pub use error::{DocumentError, Fatal, UnitError, WatchError};
 pub use outcome::{DeptOutcome, DeptStatus, DocOutcome, Event, Outcome, Owner};
+pub use publish::{PublishError, Published};
 
 /// Where a workspace reads and writes.
 #[derive(Clone, Debug)]
@@ -326,7 +328,7 @@ impl Workspace {
                 on,
             );
             for (dept, (template, d)) in typst {
-                let template = self.templates_dir.join(&template);
+                let template = crate::style::dirs::file(&self.templates_dir, &template);
                 diagnostics.push(typst_files::typst_diagnostic(
                     prepared.sources(),
                     &prepared.lib_ids,
@@ -405,7 +407,61 @@ impl Workspace {
         chains: &BTreeMap<String, Vec<String>>,
         timestamp: dates::Date,
     ) -> Result<Vec<(&'static str, Vec<u8>)>, DocumentError> {
-        let mut families: Vec<String> = chains.values().flatten().cloned().collect();
+        let (engine, templates, fonts) = self.renderers_for(&[(doc, chains)])?;
+        let present = crate::render::pdf::present_chains(&fonts, chains);
+        let doc = &Arc::new(doc.clone());
+        let input = Input {
+            doc,
+            fonts: &present,
+            timestamp,
+            provenance: None,
+            page_starts: None,
+        };
+        let renderers = Renderers::all(engine, Arc::new(templates));
+        let formats: Vec<&'static str> = renderers.iter().map(|r| r.extension()).collect();
+        let rendered = renderers.render(&input, &formats);
+        renderers.after_document();
+        formats
+            .into_iter()
+            .zip(rendered)
+            .map(|(ext, out)| out.map(|o| (ext, o.bytes)).map_err(DocumentError::Render))
+            .collect()
+    }
+
+    /// One PDF of several documents (`parts`, each with its style's font chains by role), each
+    /// laid out as on its own, with bookmarks document → project (a disclosure package,
+    /// [`crate::render::pdf::package`]).
+    pub fn render_package(
+        &mut self,
+        parts: &[(&Document, &BTreeMap<String, Vec<String>>)],
+        title: &str,
+        author: &str,
+        timestamp: dates::Date,
+    ) -> Result<Vec<u8>, DocumentError> {
+        let (engine, templates, fonts) = self.renderers_for(parts)?;
+        let present: Vec<BTreeMap<String, Vec<String>>> = parts
+            .iter()
+            .map(|(_, chains)| crate::render::pdf::present_chains(&fonts, chains))
+            .collect();
+        let parts: Vec<crate::render::pdf::package::Part<'_>> = parts
+            .iter()
+            .zip(&present)
+            .map(|((doc, _), fonts)| crate::render::pdf::package::Part { doc, fonts })
+            .collect();
+        crate::render::pdf::package::package(&engine, &templates, &parts, title, author, timestamp)
+            .map_err(|e| DocumentError::Render(crate::render::RenderError::from_pdf(e)))
+    }
+
+    /// The engine, templates and fonts for documents of these font chains, with every page
+    /// template they name loaded.
+    fn renderers_for(
+        &mut self,
+        docs: &[(&Document, &BTreeMap<String, Vec<String>>)],
+    ) -> Result<(Arc<Engine>, Templates, Arc<FontSet>), DocumentError> {
+        let mut families: Vec<String> = docs
+            .iter()
+            .flat_map(|(_, chains)| chains.values().flatten().cloned())
+            .collect();
         families.sort();
         families.dedup();
         let fonts = self.fonts_for(families.clone());
@@ -426,7 +482,10 @@ impl Workspace {
         let lib_hash = inputs.lib_hash(&lib.files, &fonts);
         let engine = self.engine_for(&inputs, &lib_hash, &fonts, &lib.files);
         let (templates, problems) = Templates::load(&self.templates_dir);
-        if templates.source(&doc.template).is_none() {
+        if let Some((doc, _)) = docs
+            .iter()
+            .find(|(doc, _)| templates.source(&doc.template).is_none())
+        {
             let problems: Vec<String> = problems
                 .iter()
                 .map(|p| {
@@ -443,27 +502,7 @@ impl Workspace {
                 problems,
             });
         }
-        let present = crate::render::pdf::present_chains(&fonts, chains);
-        let doc = &Arc::new(doc.clone());
-        let input = Input {
-            doc,
-            fonts: &present,
-            timestamp,
-            provenance: None,
-        };
-        let renderers = Renderers::all(engine, Arc::new(templates));
-        let rendered: Vec<_> = renderers
-            .iter()
-            .map(|r| {
-                let out = r.render(&input);
-                r.after_document();
-                (r.extension(), out)
-            })
-            .collect();
-        rendered
-            .into_iter()
-            .map(|(ext, out)| out.map(|o| (ext, o.bytes)).map_err(DocumentError::Render))
-            .collect()
+        Ok((engine, templates, fonts))
     }
 }
 
@@ -547,7 +586,8 @@ fn sort_diagnostics(diags: &mut [Diagnostic]) {
 }
 
 /// The templates directory for a data directory: `<data>/../templates`, else `./templates`, else
-/// the styles embedded in the binary.
+/// the styles embedded in the binary. A project's directory may hold only some entries (a
+/// style it changed): the others are read from the embedded styles ([`crate::style::dirs`]).
 pub fn templates_dir(data: &Path, explicit: Option<&Path>) -> PathBuf {
     if let Some(t) = explicit {
         return t.to_path_buf();
@@ -558,12 +598,10 @@ pub fn templates_dir(data: &Path, explicit: Option<&Path>) -> PathBuf {
         .and_then(|d| d.parent().map(|p| p.join("templates")));
     let local = PathBuf::from("templates");
     match beside {
-        Some(t) if t.join("taxonomies.yaml").is_file() => t,
+        Some(t) if t.is_dir() => t,
         // No templates/ here: the styles embedded in the binary (see
         // `scaffold::embedded_templates`); the front end says so.
-        _ if !local.join("taxonomies.yaml").is_file() => {
-            crate::scaffold::embedded_templates().unwrap_or(local)
-        }
+        _ if !local.is_dir() => crate::scaffold::embedded_templates().unwrap_or(local),
         _ => local,
     }
 }

@@ -137,7 +137,7 @@ impl Workspace {
         let lib = typst_files::read_lib(&self.templates_dir);
         let mut lib_ids = BTreeMap::new();
         for (name, bytes) in &lib.files {
-            let path = self.templates_dir.join(name);
+            let path = crate::style::dirs::file(&self.templates_dir, name);
             let text = String::from_utf8_lossy(bytes).into_owned();
             lib_ids.insert(name.clone(), loaded.sources.add(&path, text));
         }

@@ -222,33 +222,14 @@ fn render_job(job: &Job, renderers: &Renderers) -> JobResult {
         fonts: &job.fonts,
         timestamp: job.timestamp,
         provenance: job.provenance.as_deref(),
+        page_starts: None,
     };
-    let render = |format: &str| match renderers.get(format) {
-        Some(r) => r.render(&input),
-        None => Err(RenderError::NoRenderer(format.to_string())),
-    };
-    // The first output (the PDF: Typst's layout, the long part) here, the others meanwhile
-    // on threads of their own, so one changed document uses both cores.
-    let (first, rest) = match job.outputs.split_first() {
-        Some(split) => split,
-        None => {
-            return JobResult::Rendered { files: Vec::new() };
-        }
-    };
-    let (first, rest) = std::thread::scope(|scope| {
-        let rest: Vec<_> = rest
-            .iter()
-            .map(|(format, _)| scope.spawn(|| render(format)))
-            .collect();
-        let first = render(&first.0);
-        let rest: Vec<_> = rest
-            .into_iter()
-            .map(|h| h.join().unwrap_or(Err(RenderError::ThreadStopped)))
-            .collect();
-        (first, rest)
-    });
+    // The PDF (Typst's layout, the long part) first, in this thread; the others then on
+    // threads of their own, with the PDF's page starts ([`Renderers::render`]).
+    let formats: Vec<&str> = job.outputs.iter().map(|(f, _)| f.as_str()).collect();
+    let outputs = renderers.render(&input, &formats);
     let mut files = Vec::new();
-    for out in std::iter::once(first).chain(rest) {
+    for out in outputs {
         match out {
             Ok(out) => files.push(out.bytes),
             Err(e) => return JobResult::Failed(e),

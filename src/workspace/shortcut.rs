@@ -53,11 +53,14 @@ pub struct Record {
 }
 
 /// Every file below the output directory but jixiao's own bookkeeping (the lock, the
-/// manifest, this record), with its length and mtime.
+/// manifest, this record) and what `--publish` makes after a build, with its length and mtime.
 pub fn out_tree(out: &Path) -> Option<Vec<(PathBuf, u64, u128)>> {
     walk(out)?
         .into_iter()
-        .filter(|p| !crate::write::layout::is_own_record(out, p))
+        .filter(|p| {
+            !crate::write::layout::is_own_record(out, p)
+                && !crate::write::layout::is_published(out, p)
+        })
         .map(|p| {
             let m = fs::metadata(&p).ok()?;
             Some((p.clone(), m.len(), mtime_ns(&m)?))

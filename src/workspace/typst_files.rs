@@ -43,7 +43,8 @@ pub struct Lib {
 }
 
 pub fn read_lib(templates_dir: &Path) -> Lib {
-    let dir = templates_dir.join("lib");
+    let root = crate::style::dirs::layer(templates_dir, "lib");
+    let dir = root.join("lib");
     let mut lib = Lib {
         files: Vec::new(),
         problems: Vec::new(),
@@ -61,7 +62,7 @@ pub fn read_lib(templates_dir: &Path) -> Lib {
         if !path.is_file() {
             continue;
         }
-        if !crate::load::resolves_inside(&path, templates_dir) {
+        if !crate::load::resolves_inside(&path, &root) {
             lib.problems
                 .push((path, "指向样式目录以外，不读取".to_string()));
             continue;

@@ -37,6 +37,22 @@ impl Changes {
     }
 }
 
+/// The file watcher's error in Chinese (notify's own words are English).
+fn notify_zh(e: &notify_debouncer_full::notify::Error) -> String {
+    use notify_debouncer_full::notify::ErrorKind as K;
+    match &e.kind {
+        K::PathNotFound => "目录不存在".to_string(),
+        K::WatchNotFound => "没有这项监视".to_string(),
+        K::Io(io) => crate::write::policy::os_error(io),
+        K::MaxFilesWatch => {
+            "系统可同时监视的文件数已到上限（Linux 上可调大 fs.inotify.max_user_watches）"
+                .to_string()
+        }
+        K::InvalidConfig(_) => "监视的设置无效".to_string(),
+        K::Generic(text) => format!("系统的文件监视出错（原文：{text}）"),
+    }
+}
+
 /// Watches a workspace's inputs; see the [module documentation](self).
 pub struct Watch {
     debouncer:
@@ -53,7 +69,7 @@ impl Watch {
     pub fn new(ws: &Workspace) -> Result<Watch, WatchError> {
         let (tx, events) = channel();
         let mut debouncer =
-            new_debouncer(DEBOUNCE, None, tx).map_err(|e| WatchError::Start(e.to_string()))?;
+            new_debouncer(DEBOUNCE, None, tx).map_err(|e| WatchError::Start(notify_zh(&e)))?;
         let canonical = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
         let roots: Vec<Root> = ws
             .inputs(0)
@@ -94,7 +110,7 @@ impl Watch {
                         RootKind::Fonts | RootKind::SystemFonts => "字体目录",
                     },
                     path: dir.clone(),
-                    reason: e.to_string(),
+                    reason: notify_zh(&e),
                 })?;
         }
         // Where the data and templates directories are, for their own removal and return. A
@@ -199,5 +215,30 @@ impl Watch {
             }
         }
         changes
+    }
+}
+
+#[cfg(test)]
+mod notify_tests {
+    /// The watcher's errors read in Chinese (issue 25: "无法监视样式目录 templates：No path was
+    /// found." reached the user).
+    #[test]
+    fn watcher_errors_read_in_chinese() {
+        use notify_debouncer_full::notify::Error;
+        for (e, zh) in [
+            (Error::path_not_found(), "目录不存在"),
+            (
+                Error::io(std::io::Error::from(std::io::ErrorKind::PermissionDenied)),
+                "没有权限",
+            ),
+            (
+                Error::new(notify_debouncer_full::notify::ErrorKind::MaxFilesWatch),
+                "上限",
+            ),
+        ] {
+            let text = super::notify_zh(&e);
+            assert!(text.contains(zh), "{text}");
+            assert!(!text.contains("No path"), "{text}");
+        }
     }
 }

@@ -15,6 +15,10 @@
 //!       .jixiao-journal.json  while its files move in (write::replace_together)
 //!       <表名>/NN-<项目>.pdf   --split: one PDF per project
 //!     <地区>汇总表/          the region's summaries of the year
+//!   公开/<年度>/             --publish: the disclosure packages (workspace::publish)
+//!     <部门>.pdf <部门>.zip   a department's documents in one PDF, and its files
+//!     <地区>汇总.pdf .zip     the region's summaries and every department
+//!   index.html              --publish: every year's index and packages
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -31,6 +35,31 @@ pub const PLANS_FILE: &str = ".jixiao-plans.json";
 pub const UPTODATE_FILE: &str = ".jixiao-uptodate.json";
 /// The file name of a year's publication index, in `out/<年度>/`.
 pub const INDEX_FILE: &str = "index.html";
+
+/// The directory of the disclosure packages in `out` (`--publish`).
+pub const PUBLISH_DIR: &str = "公开";
+
+/// `out/公开/<年度>/`: a year's disclosure packages.
+pub fn package_dir(out: &Path, year: u32) -> PathBuf {
+    out.join(PUBLISH_DIR).join(year.to_string())
+}
+
+/// `out/公开/<年度>/<name>.<extension>`: a department's or the region's package (`name`
+/// made safe as one component).
+pub fn package_file(out: &Path, year: u32, name: &str, extension: &str) -> PathBuf {
+    package_dir(out, year).join(format!("{}.{extension}", super::safe_file_stem(name)))
+}
+
+/// `out/index.html`: every year's index and packages (`--publish`).
+pub fn years_index(out: &Path) -> PathBuf {
+    out.join(INDEX_FILE)
+}
+
+/// Whether `path` below `out` is made after a build, from its files (the packages of
+/// `--publish` and the index of every year): not part of the build's picture of `out`.
+pub fn is_published(out: &Path, path: &Path) -> bool {
+    path.starts_with(out.join(PUBLISH_DIR)) || path == years_index(out)
+}
 
 /// Whether `path` is one of the records directly in `out` that describe the output directory
 /// rather than belong to it (the lock, the manifest, the up-to-date record): the up-to-date

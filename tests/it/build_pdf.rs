@@ -496,6 +496,41 @@ fn pdfs_are_a4_tagged_pdfa_with_embedded_subset_fonts_and_metadata() {
             "{}: pdfaid:conformance B",
             d.path
         );
+        // PDF/UA-1 beside it (issue 24, item 4): the claim, the document's language and title,
+        // and a structure tree whose tables have header cells: column headers (table.header)
+        // and the form's label cells as row headers.
+        assert!(
+            xmp_values(&bytes, "pdfuaid:part").contains(&b'1'),
+            "{}: pdfuaid:part 1",
+            d.path
+        );
+        let xmp = String::from_utf8_lossy(&bytes);
+        assert!(
+            xmp.contains("<dc:language><rdf:Bag><rdf:li>zh-CN</rdf:li>"),
+            "{}: dc:language zh-CN",
+            d.path
+        );
+        let tree = poppler("pdfinfo", &[OsStr::new("-struct"), pdf.as_os_str()]);
+        // (`Table (block):` when the table carries attributes, such as one border for all its
+        // cells; a table with the continuation caption's row has its borders per cell.)
+        let tables = tree
+            .lines()
+            .filter(|l| l.trim_start().starts_with("Table (block)"))
+            .count();
+        assert!(tables > 0, "{}: tables tagged", d.path);
+        let th = tree
+            .lines()
+            .filter(|l| l.trim_start().starts_with("TH"))
+            .count();
+        assert!(th > 0, "{}: header cells tagged TH", d.path);
+        // A form (one project per table) labels its values in cells beside them (a list,
+        // 汇总表 or 清单, mostly has column headings only).
+        let list = d.title.contains("汇总表") || d.title.contains("清单");
+        assert!(
+            list || tree.contains("/Scope /Row"),
+            "{}: the form's label cells are row headers",
+            d.path
+        );
     }
 }
 

@@ -370,7 +370,30 @@ fn no_department_loaded_is_not_blamed_on_fonts() {
         .unwrap()
         .replace("样式: ningxia", "样式: nosuch");
     std::fs::write(styled.join("2025-pingluo-rendaban.yaml"), text).unwrap();
-    for (data, code) in [(&empty, "JX002"), (&styled, "JX101")] {
+    // A typo in the only style the data uses (issue 25: `titel:` was followed by a fatal
+    // "no Chinese font installed").
+    let typo = dir.path().join("typo");
+    std::fs::create_dir(&typo).unwrap();
+    std::fs::copy(
+        Path::new(ROOT).join("data/2025-pingluo-rendaban.yaml"),
+        typo.join("2025-pingluo-rendaban.yaml"),
+    )
+    .unwrap();
+    let typo_templates = dir.path().join("typo-templates");
+    crate::common::copy_dir(Path::new(&templates()), &typo_templates);
+    let style = typo_templates.join("ningxia/style.yaml");
+    let yaml = std::fs::read_to_string(&style).unwrap();
+    assert!(yaml.contains("    title: "));
+    std::fs::write(&style, yaml.replacen("    title: ", "    titel: ", 1)).unwrap();
+    for (data, code, tpl) in [
+        (&empty, "JX002", templates()),
+        (&styled, "JX101", templates()),
+        (
+            &typo,
+            "JX501",
+            typo_templates.to_string_lossy().into_owned(),
+        ),
+    ] {
         let out = dir.path().join("out");
         let o = jixiao(&[
             "build",
@@ -378,7 +401,7 @@ fn no_department_loaded_is_not_blamed_on_fonts() {
             "--out",
             out.to_str().unwrap(),
             "--templates",
-            &templates(),
+            &tpl,
         ]);
         let err = stderr(&o);
         assert!(!o.status.success(), "{err}");

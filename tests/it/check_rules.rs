@@ -980,6 +980,36 @@ fn jx216_a_weight_on_a_medium_term_indicator() {
     silent(&check_yaml(&with_mid_term()), "JX216");
 }
 
+/// `weights.ranges` (the vocabulary fixture: 成本指标 0–20, 效益指标 20–30): a 二级 whose weights
+/// add up beyond its range is reported at its project, with the range; within it, nothing.
+#[test]
+fn jx217_weights_outside_a_levels_range() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/vocabulary");
+    let data = std::fs::read_to_string(fixture.join("data/2024-测试局.yaml")).unwrap();
+    let check =
+        |yaml: &str| check_files_with(&fixture.join("templates"), &[("2024-测试局.yaml", yaml)]);
+    // 产出指标 still 60 and the total 90: only 成本指标 is out of its range.
+    let yaml = edit(
+        &edit(
+            &data,
+            "三级: 人均培训成本, 指标值: \"<=140元/人\", 依据: 预算支出标准, 权重: 10",
+            "三级: 人均培训成本, 指标值: \"<=140元/人\", 依据: 预算支出标准, 权重: 25",
+        ),
+        "三级: 培训合格率, 指标值: \">=95%\", 依据: 行业标准, 权重: 20",
+        "三级: 培训合格率, 指标值: \">=95%\", 依据: 行业标准, 权重: 5",
+    );
+    let d = check(&yaml);
+    let f = fires(&d, "JX217", line_of(&yaml, "  - 名称: 青少年体育培训"));
+    assert!(
+        f.message.contains("成本指标权重合计 25") && f.message.contains("0–20"),
+        "{}",
+        show(&d)
+    );
+    silent(&d, "JX212");
+    silent(&d, "JX213");
+    silent(&check(&data), "JX217");
+}
+
 #[test]
 fn jx303_negative_money() {
     let yaml = edit(
@@ -1672,6 +1702,22 @@ fn jx501_unknown_style_setting() {
     silent(&check_with_style(STYLE_T, DATA_T), "JX501");
 }
 
+/// A field path with an empty part (`项目..名称`, `项目.`) is reported at its line for what it
+/// is, by the one parser of paths (it was called “层级过深”, or named an empty field).
+#[test]
+fn jx502_a_field_path_with_an_empty_part() {
+    for bad in ["项目..名称", "项目."] {
+        let style = edit(
+            STYLE_T,
+            "{field: 项目.名称, span: 3}",
+            &format!("{{field: \"{bad}\", span: 3}}"),
+        );
+        let d = check_with_style(&style, DATA_T);
+        let f = style_fires(&d, "JX502", line_of(&style, &format!("\"{bad}\"")));
+        assert!(f.message.contains("空的一段"), "{bad}: {}", f.message);
+    }
+}
+
 #[test]
 fn jx502_misspelt_field_or_variable() {
     let style = edit(
@@ -1697,6 +1743,20 @@ fn jx502_misspelt_field_or_variable() {
         line_of(&style, "项目名称 }}"),
     );
     silent(&check_with_style(STYLE_T, DATA_T), "JX502");
+}
+
+/// A pattern's syntax error reads in Chinese: minijinja's English is translated (issue 25).
+#[test]
+fn jx504_a_patterns_syntax_error_reads_in_chinese() {
+    let style = edit(
+        STYLE_T,
+        "\"{{ 项目.名称 }}项目绩效目标表\"",
+        "\"{{ 项目.名称 项目绩效目标表\"",
+    );
+    let d = check_with_style(&style, DATA_T);
+    let f = style_fires(&d, "JX504", line_of(&style, "{{ 项目.名称 项目"));
+    assert!(f.message.contains("此处出现了名字"), "{}", f.message);
+    assert!(!f.message.contains("unexpected"), "{}", f.message);
 }
 
 #[test]

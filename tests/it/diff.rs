@@ -569,6 +569,110 @@ fn self_evaluation_changes_between_revisions() {
     );
 }
 
+/// The self-evaluation's stated 等级 is compared like its other stated figures: the diff reads
+/// the catalogue's fields, where its own list had left 等级 out.
+#[test]
+fn a_stated_grade_of_the_self_evaluation_is_a_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    fs::create_dir_all(&data).unwrap();
+    let git = init(dir.path());
+    let at = "      总分: 99\n      指标:\n        - {指标: 召开会议次数";
+    let text = edit(
+        &sample(XIANGSHAN),
+        at,
+        &at.replace("99\n", "99\n      等级: 优\n"),
+    );
+    fs::write(data.join(XIANGSHAN), &text).unwrap();
+    commit_all(&git, "one", 1_700_000_000);
+    let t = edit(&text, "      等级: 优\n", "      等级: 良\n");
+    fs::write(data.join(XIANGSHAN), &t).unwrap();
+    let report = diff(Some("HEAD"), None, &data);
+    let p = |s: &str| Some(s.to_string());
+    assert_eq!(
+        seen(&report),
+        vec![(Kind::EvalChanged, p("人大会议经费"), None, p("等级"))],
+        "{}",
+        jixiao::cli::diff::human(&report)
+    );
+    let c = &report.departments[0].changes[0];
+    assert_eq!((c.before.clone(), c.after.clone()), (p("优"), p("良")));
+    assert_eq!(c.new_line, Some(line_of(&t, "等级: 良")));
+}
+
+/// The department-wide part (部门整体) between two revisions: its money, a task's money and
+/// content, a new task, a department indicator's target and a result's score are each reported
+/// under 部门整体, and nothing else.
+#[test]
+fn department_wide_changes_between_revisions() {
+    const CENTRE: &str = "2024-示例中心.yaml";
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    fs::create_dir_all(&data).unwrap();
+    let git = init(dir.path());
+    let text = fs::read_to_string(repo().join("examples/national/data").join(CENTRE)).unwrap();
+    fs::write(data.join(CENTRE), &text).unwrap();
+    commit_all(&git, "one", 1_700_000_000);
+    let mut t = edit(&text, "    财政拨款: 620\n", "    财政拨款: 625\n");
+    t = edit(&t, "  基本支出: 500", "  基本支出: 505");
+    t = edit(&t, "        财政拨款: 80\n", "        财政拨款: 85\n");
+    t = edit(&t, "推行“一窗受理”。", "推行“一窗受理”和“一网通办”。");
+    t = edit(
+        &t,
+        "  年度总体目标:",
+        "    - 任务名称: 窗口人员培训\n      主要内容: 全年培训窗口人员两轮。\n  年度总体目标:",
+    );
+    t = edit(
+        &t,
+        "质量指标, 三级: 诉求按时办结率, 指标值: ≥98%",
+        "质量指标, 三级: 诉求按时办结率, 指标值: ≥99%",
+    );
+    t = edit(&t, "等级: 部分达成, 得分: 11,", "等级: 部分达成, 得分: 12,");
+    fs::write(data.join(CENTRE), &t).unwrap();
+    let report = diff(Some("HEAD"), None, &data);
+    let found: BTreeSet<Seen> = seen(&report).into_iter().collect();
+    let p = |s: &str| Some(s.to_string());
+    let wide = p("部门整体");
+    let expected: BTreeSet<Seen> = [
+        (Kind::MoneyChanged, wide.clone(), p("财政拨款"), None),
+        (Kind::MoneyChanged, wide.clone(), p("合计"), None),
+        (Kind::MoneyChanged, wide.clone(), p("基本支出"), None),
+        (
+            Kind::TaskChanged,
+            wide.clone(),
+            p("公共服务热线运行"),
+            p("资金/财政拨款"),
+        ),
+        (
+            Kind::TaskChanged,
+            wide.clone(),
+            p("政务服务大厅设备更新"),
+            p("主要内容"),
+        ),
+        (Kind::TaskAdded, wide.clone(), p("窗口人员培训"), None),
+        (Kind::TargetRaised, wide.clone(), p("诉求按时办结率"), None),
+        (
+            Kind::EvalChanged,
+            wide.clone(),
+            p("窗口服务制度健全性"),
+            p("得分"),
+        ),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(found, expected, "{}", jixiao::cli::diff::human(&report));
+    let task = find(&report, Kind::TaskChanged, "公共服务热线运行");
+    assert_eq!(task.delta, s("+5"));
+    assert_eq!(task.new_line, Some(line_of(&t, "财政拨款: 85")));
+    let added = find(&report, Kind::TaskAdded, "窗口人员培训");
+    assert_eq!(added.after, s("全年培训窗口人员两轮。"));
+
+    // The printed table names them (the task kinds too).
+    let human = jixiao::cli::diff::human(&report);
+    assert!(human.contains("新增任务"), "{human}");
+    assert!(human.contains("部门整体"), "{human}");
+}
+
 // ---------------------------------------------------------------------------------------------
 // The command line
 
@@ -722,7 +826,8 @@ fn the_table_is_written_as_pdf_and_xlsx() {
         "总体目标修改",
         "+1天，要求提高",
         "-10人，要求放宽",
-        "资金合计8万元，指标1条",
+        // Money with the table's two decimals (`decimals` of templates/changes/table.yaml).
+        "资金合计8.00万元，指标1条",
         "库尔勒市人大常委会办公室",
         "库尔勒市信访局",
         "审核人：",
@@ -778,6 +883,18 @@ fn the_table_is_written_as_pdf_and_xlsx() {
     }
     let body = rows.iter().filter(|r| r[0].parse::<u32>().is_ok()).count();
     assert_eq!(body, 15, "one row per change of the department: {rows:?}");
+    // Money is printed with the table's two decimals: 37.76 → 40, and the 合计 (a source and
+    // the total changed; each is one row).
+    let money: Vec<&Vec<String>> = rows
+        .iter()
+        .filter(|r| r.iter().any(|c| c == "资金调整"))
+        .collect();
+    assert!(!money.is_empty(), "a row for the money: {rows:?}");
+    for row in &money {
+        for cell in ["37.76", "40.00", "+2.24"] {
+            assert!(row.iter().any(|c| c == cell), "{cell} in {row:?}");
+        }
+    }
 }
 
 #[test]

@@ -66,12 +66,66 @@ fn a_style_may_name_every_printed_field_in_its_patterns() {
                 continue;
             }
             let name = format!("{root}.{}", f.key);
+            let path = fields::VarPath::parse(&name).unwrap();
+            assert_eq!(path.field().map(|x| x.key), Some(f.key), "{name}");
             assert!(
-                jixiao::plan::vars::check_path(style, scope, &name).is_ok(),
+                jixiao::plan::vars::check_path(style, scope, &path).is_ok(),
                 "{name} is not a pattern variable"
             );
         }
     }
+}
+
+/// Every record answers every key of its level's catalogue with a value of the key's shape:
+/// the writer (`yaml_out`) and `diff` read the fields through it in the catalogue's order, so a
+/// field added to the catalogue is written and compared without a list of theirs to extend.
+#[test]
+fn every_record_reads_every_catalogue_field_of_its_level() {
+    use jixiao::fields::{Record, fits};
+    fn all<R: Record>(r: &R, seen: &mut std::collections::BTreeSet<String>) {
+        for f in fields::of(R::LEVEL) {
+            let v = r
+                .get(f.key)
+                .unwrap_or_else(|| panic!("{:?} does not read “{}”", R::LEVEL, f.key));
+            assert!(fits(f.shape, &v), "{:?}.{}: {v:?}", R::LEVEL, f.key);
+            seen.insert(format!("{:?}", R::LEVEL));
+        }
+        assert!(r.get("没有这个键").is_none());
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    let dirs = [
+        common::repo().join("data"),
+        common::repo().join("examples/national/data"),
+    ];
+    for dir in dirs {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
+            let d = jixiao::load::parse(&text).unwrap();
+            all(&d, &mut seen);
+            let evals = d.projects.iter().filter_map(|p| p.eval.as_ref());
+            let wide = d.wide.iter();
+            for p in &d.projects {
+                all(p, &mut seen);
+                p.indicators.iter().for_each(|i| all(i, &mut seen));
+            }
+            for e in evals.chain(wide.clone().filter_map(|w| w.eval.as_ref())) {
+                all(e, &mut seen);
+                e.indicators.iter().for_each(|r| all(r, &mut seen));
+                e.funds.value.iter().for_each(|(_, a)| all(a, &mut seen));
+            }
+            for w in wide {
+                all(w, &mut seen);
+                w.tasks.iter().for_each(|t| all(t, &mut seen));
+            }
+        }
+    }
+    // Every level of a department file was met (the region file's are `crate::region`'s).
+    let levels: Vec<String> = Level::ALL
+        .iter()
+        .filter(|l| !matches!(l, Level::Region | Level::RegionSignature))
+        .map(|l| format!("{l:?}"))
+        .collect();
+    assert_eq!(seen, levels.into_iter().collect());
 }
 
 /// A department with every catalogue key filled, written by `yaml_out` and read back: the keys

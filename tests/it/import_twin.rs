@@ -73,6 +73,11 @@ fn assert_same(got: &Department, want: &Department, what: &str) {
 
 /// A project directory with the sample data, built.
 fn built(data: &Path) -> tempfile::TempDir {
+    built_with(data, &repo().join("templates"))
+}
+
+/// [`built`] with the styles of `templates`.
+fn built_with(data: &Path, templates: &Path) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("data")).unwrap();
     for e in std::fs::read_dir(data).unwrap() {
@@ -81,7 +86,7 @@ fn built(data: &Path) -> tempfile::TempDir {
             std::fs::copy(&p, dir.path().join("data").join(p.file_name().unwrap())).unwrap();
         }
     }
-    common::copy_dir(&repo().join("templates"), &dir.path().join("templates"));
+    common::copy_dir(templates, &dir.path().join("templates"));
     let o = jixiao(dir.path(), &["build", "data", "--out", "out"]);
     assert!(o.status.success(), "{}", stderr(&o));
     dir
@@ -130,7 +135,12 @@ fn import_into(root: &Path, xlsx: &Path, out: &Path) -> (String, Vec<PathBuf>) {
 /// print (the data sheet carries nothing more, issue 20). Every bound cell reads back as the
 /// data's value.
 fn round_trip(data: &Path) {
-    let dir = built(data);
+    round_trip_with(data, &repo().join("templates"))
+}
+
+/// [`round_trip`] with the styles of `templates`.
+fn round_trip_with(data: &Path, templates: &Path) {
+    let dir = built_with(data, templates);
     let root = dir.path();
     let files = xlsx_files(&root.join("out"));
     assert!(!files.is_empty());
@@ -160,27 +170,43 @@ fn round_trip(data: &Path) {
             assert!(err.contains("表格只带有它印出的内容"), "{err}");
         }
 
-        // Every bound cell reads back as the data's value. The department-wide table binds
-        // only its 部门 (its 部门整体 cells are not read back by import yet).
-        let dept_wide = xlsx.to_string_lossy().contains("整体支出绩效");
+        // Every bound cell reads back as the data's value (the department-wide tables' too).
         assert!(
-            cells.len() > 10 || dept_wide && !cells.is_empty(),
+            cells.len() > 10,
             "{}: {} bound cells",
             xlsx.display(),
             cells.len()
         );
+        // A style printing money in 元 prints the data's 万元 times 10,000.
+        let yuan = std::fs::read_to_string(
+            templates
+                .join(original.style.value.trim())
+                .join("style.yaml"),
+        )
+        .is_ok_and(|t| t.contains("\n  unit: 元"));
         for b in &cells {
-            let want = value_at(&original, &b.path).unwrap_or_default();
+            let mut want = value_at(&original, &b.path).unwrap_or_default();
+            if yuan
+                && jixiao::import::twin::is_money(&b.path)
+                && let Ok(n) = want.parse::<rust_decimal::Decimal>()
+            {
+                want = (n * rust_decimal::Decimal::from(10_000)).to_string();
+            }
             let got = b.value.trim();
-            let same = match b.kind {
-                jixiao::plan::BindKind::Number => {
-                    want.parse::<rust_decimal::Decimal>().ok()
-                        == got.parse::<rust_decimal::Decimal>().ok()
-                }
-                jixiao::plan::BindKind::List => got == want,
-                // Targets print `>=` as `≥` where the style says so.
-                _ => got == want.trim() || got == jixiao::target::display(want.trim(), true),
-            };
+            // Where the data has nothing, the cell prints the style's `blank` text ("/", "无")
+            // or a figure the tool computes (a 合计 printed apart from its sources, a result's
+            // 得分); bound all the same, so that a value typed there is imported as stated.
+            let blank = want.trim().is_empty();
+            let same = blank
+                || match b.kind {
+                    jixiao::plan::BindKind::Number => {
+                        want.parse::<rust_decimal::Decimal>().ok()
+                            == got.parse::<rust_decimal::Decimal>().ok()
+                    }
+                    jixiao::plan::BindKind::List => got == want,
+                    // Targets print `>=` as `≥` where the style says so.
+                    _ => got == want.trim() || got == jixiao::target::display(want.trim(), true),
+                };
             assert!(
                 same,
                 "{} {}: {} reads {got:?}, the data has {want:?}",
@@ -200,6 +226,38 @@ fn every_sample_file_comes_back_from_its_xlsx_unchanged() {
 #[test]
 fn the_national_example_comes_back_unchanged_though_amounts_print_rounded() {
     round_trip(&repo().join("examples/national/data"));
+}
+
+/// The anhui example: its 部门整体支出绩效自评表 is a scoring rubric.
+#[test]
+fn the_anhui_example_comes_back_unchanged() {
+    round_trip(&repo().join("examples/anhui/data"));
+}
+
+/// The vocabulary fixture prints a project's 中期目标, 中期资金 and 中期指标 and the
+/// department-wide part in every way a style can (money in 元): every printed cell reads back
+/// as the data.
+#[test]
+fn the_vocabulary_fixture_comes_back_unchanged() {
+    let fixture = repo().join("tests/fixtures/vocabulary");
+    round_trip_with(&fixture.join("data"), &fixture.join("templates"));
+    // The 中期 cells are among those read back (its 中期目标 prints numbered goals from a loop,
+    // which no cell binds, as for 总体目标).
+    let dir = built_with(&fixture.join("data"), &fixture.join("templates"));
+    let xlsx = dir
+        .path()
+        .join("out/2024/测试市体育局/中期与年度绩效目标表.xlsx");
+    let paths: Vec<String> = bound_cells(&xlsx)
+        .unwrap()
+        .into_iter()
+        .map(|b| b.path)
+        .collect();
+    for part in [".中期资金.", ".中期指标["] {
+        assert!(
+            paths.iter().any(|p| p.contains(part)),
+            "no {part} cell bound: {paths:?}"
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -610,6 +668,167 @@ fn self_evaluation_edits_and_a_filled_padding_row() {
         .collect::<Vec<_>>()
         .join("\n");
     assert_same(&imported, &want, &tail);
+}
+
+/// The department-wide tables' cells come back: in the 部门（单位）整体支出绩效目标申报表 a
+/// task's amount and 主要内容 and a department indicator's 指标值; in the 部门整体支出绩效自评表
+/// an executed amount (its stated 合计 follows, as Excel's SUM did), the 实际完成情况 and an
+/// indicator's 得分. Nothing else of the file changes.
+#[test]
+fn department_wide_edits_come_back_from_the_workbook() {
+    let dir = built(&repo().join("examples/national/data"));
+    let root = dir.path();
+    let file = root.join("data/2024-示例中心.yaml");
+    let before = load(&file);
+    let out = root.join("out/2024/示例市示例服务中心");
+    let import = |xlsx: &Path| {
+        let o = jixiao(root, &["import", xlsx.to_str().unwrap(), "--out", "data"]);
+        let err = stderr(&o);
+        assert!(o.status.success(), "{err}");
+        assert!(!err.contains("未导入"), "{err}");
+        err
+    };
+
+    let xlsx = out.join("部门（单位）整体支出绩效目标申报表.xlsx");
+    let mut book = read_book(&xlsx);
+    let name = book
+        .iter()
+        .find(|s| s.name != "jixiao数据")
+        .unwrap()
+        .name
+        .clone();
+    {
+        let s = sheet_mut(&mut book, &name);
+        // 任务名称 · 主要内容 (two columns) · 总额 · 财政拨款 · 其他资金.
+        // 5 万元 moved from one task to another (the tasks still add up to the money).
+        let (r, c) = find(s, "公共服务热线运行");
+        s.values.insert((r, c + 4), Data::Float(85.0));
+        let (r2, _) = find(s, "政务服务大厅设备更新");
+        s.values.insert((r2, c + 4), Data::Float(35.0));
+        s.values.insert(
+            (r, c + 1),
+            Data::String("全天候受理群众来电并回访。".into()),
+        );
+        // 三级 (two columns) · 指标值.
+        let (r, c) = find(s, "诉求按时办结率");
+        s.values.insert((r, c + 2), Data::String("≥99%".into()));
+    }
+    let edited = root.join("edited-target.xlsx");
+    write_book(&book, &edited);
+    import(&edited);
+    // The other workbook is edited as built from the file now.
+    let o = jixiao(root, &["build", "data", "--out", "out"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let xlsx = out.join("部门整体支出绩效自评表.xlsx");
+    let mut book = read_book(&xlsx);
+    let name = book
+        .iter()
+        .find(|s| s.name != "jixiao数据")
+        .unwrap()
+        .name
+        .clone();
+    {
+        let s = sheet_mut(&mut book, &name);
+        // The row label spans two columns · 年初预算数 · 全年预算数 · 全年执行数.
+        let (r, c) = find(s, "其中：当年财政拨款");
+        s.values.insert((r, c + 4), Data::Float(620.0));
+        // 三级 · 年度指标值 · 实际完成值 · 分值 · 得分.
+        let (r, c) = *s
+            .values
+            .iter()
+            .find(|(_, v)| matches!(v, Data::String(t) if t.ends_with("：窗口服务制度健全性")))
+            .unwrap()
+            .0;
+        s.values.insert((r, c + 4), Data::Float(12.0));
+        let at = s
+            .values
+            .iter()
+            .find(|(_, v)| matches!(v, Data::String(t) if t.starts_with("政务服务大厅和公共服务热线全年稳定运行，诉求")))
+            .map(|(k, _)| *k)
+            .unwrap();
+        s.values.insert(at, Data::String("全年稳定运行。".into()));
+    }
+    let edited = root.join("edited-eval.xlsx");
+    write_book(&book, &edited);
+    import(&edited);
+
+    let imported = load(&file);
+    let mut want = before.clone();
+    let w = want.wide.as_mut().unwrap();
+    w.tasks[1].content = Some(text("全天候受理群众来电并回访。"));
+    // Amounts typed into the workbook come back with its money format's decimals.
+    let dec = |s: &str| jixiao::import::sp(jixiao::model::Dec(s.parse().unwrap()));
+    for (t, amount) in [(1, "85.00"), (2, "35.00")] {
+        let task = &mut w.tasks[t];
+        for (k, v) in task.funds.as_mut().unwrap().value.entries.iter_mut() {
+            if k.value == "财政拨款" {
+                *v = dec(amount);
+            }
+        }
+    }
+    let ind = w
+        .indicators
+        .iter_mut()
+        .find(|i| i.name.value == "诉求按时办结率")
+        .unwrap();
+    ind.target = text("≥99%");
+    let e = w.eval.as_mut().unwrap();
+    e.outcome = text("全年稳定运行。");
+    for (k, a) in e.funds.value.entries.iter_mut() {
+        match k.value.as_str() {
+            "财政拨款" => a.executed = dec("620.00"),
+            "合计" => a.executed = dec("641.10"),
+            _ => {}
+        }
+    }
+    let r = e
+        .indicators
+        .iter_mut()
+        .find(|r| r.indicator.value == "窗口服务制度健全性")
+        .unwrap();
+    r.score = Some(jixiao::import::sp(jixiao::model::Dec(12.into())));
+    assert_same(&imported, &want, "department-wide edits");
+}
+
+/// A style printing money in 元 (`funds.unit: 元`) from data in 万元: an amount edited in
+/// the workbook comes back in 万元, not 10,000 times too large.
+#[test]
+fn an_amount_edited_in_yuan_comes_back_in_wan_yuan() {
+    let fixture = repo().join("tests/fixtures/vocabulary");
+    let dir = built_with(&fixture.join("data"), &fixture.join("templates"));
+    let root = dir.path();
+    let file = root.join("data/2024-测试局.yaml");
+    let before = load(&file);
+    let xlsx = root.join("out/2024/测试市体育局/2024年项目支出绩效目标表.xlsx");
+    let path = "项目[0].资金.财政资金";
+    let cell = bound_cells(&xlsx)
+        .unwrap()
+        .into_iter()
+        .find(|b| b.path == path)
+        .expect("the amount is bound");
+    let was: rust_decimal::Decimal = value_at(&before, path).unwrap().parse().unwrap();
+    let printed: rust_decimal::Decimal = cell.value.parse().unwrap();
+    assert_eq!(
+        printed,
+        was * rust_decimal::Decimal::from(10_000),
+        "printed in 元"
+    );
+    let (sheet, a1) = cell.at.split_once('!').unwrap();
+    let (r, c) = parse_ref(&format!("='{sheet}'!{a1}"))
+        .map(|(_, r, c)| (r, c))
+        .unwrap();
+    let mut book = read_book(&xlsx);
+    sheet_mut(&mut book, sheet)
+        .values
+        .insert((r, c), Data::Float(200_000.0));
+    let edited = root.join("edited.xlsx");
+    write_book(&book, &edited);
+    let o = jixiao(root, &["import", edited.to_str().unwrap(), "--out", "data"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let after = load(&file);
+    let now: rust_decimal::Decimal = value_at(&after, path).unwrap().parse().unwrap();
+    assert_eq!(now, rust_decimal::Decimal::from(20), "{}", stderr(&o));
 }
 
 #[test]

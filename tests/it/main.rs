@@ -28,6 +28,8 @@ mod national;
 mod packaging;
 mod plan_patterns;
 mod plan_snapshots;
+mod print;
+mod publish;
 mod region;
 mod scaffold;
 mod schema;

@@ -511,3 +511,79 @@ fn the_department_wide_self_evaluation_prints_money_goals_results_and_grade() {
     );
     assert!(formula_at((total, rate)).contains('/'));
 }
+
+/// A second region's department-wide layout: the anhui style's 部门整体支出绩效自评表 as a
+/// scoring rubric, from the fictional `examples/anhui/data/2024-示例文旅局.yaml`. It checks
+/// clean and builds; in the workbook every amount and score is a number, 序号 runs over the
+/// indicator rows only, the 指标合计 row sums the points and scores, and the 总分 is the
+/// execution score plus the indicator scores.
+#[test]
+fn anhui_department_self_evaluation_is_a_scoring_rubric() {
+    let out = tempfile::tempdir().expect("a temporary directory");
+    let o = Command::new(env!("CARGO_BIN_EXE_jixiao"))
+        .arg("build")
+        .arg(repo().join("examples/anhui/data"))
+        .arg("--templates")
+        .arg(repo().join("templates"))
+        .arg("--out")
+        .arg(out.path())
+        .output()
+        .expect("run the jixiao binary");
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(o.status.success(), "{all}");
+    assert!(all.contains("0 个错误，0 个警告"), "{all}");
+    let dir = out.path().join("2024/示例县示例文化旅游局");
+    let mut xlsx: Xlsx<_> = open_workbook(dir.join("部门整体支出绩效自评表.xlsx")).unwrap();
+    let name = xlsx.sheet_names()[0].clone();
+    let range = xlsx.worksheet_range(&name).unwrap();
+    let rows: Vec<Vec<Data>> = range.rows().map(<[Data]>::to_vec).collect();
+    let text = |d: &Data| match d {
+        Data::String(s) => s.clone(),
+        _ => String::new(),
+    };
+    let num = |d: &Data| match d {
+        Data::Float(f) => Some(*f),
+        Data::Int(i) => Some(*i as f64),
+        _ => None,
+    };
+    let find = |t: &str| -> (usize, usize) {
+        rows.iter()
+            .enumerate()
+            .find_map(|(r, row)| row.iter().position(|c| text(c) == t).map(|c| (r, c)))
+            .unwrap_or_else(|| panic!("no cell {t}"))
+    };
+    let no = find("序号").1;
+    let (points, score) = (find("指标分值").1, find("自评得分").1);
+    for (k, ind) in [
+        "群众文化活动场次",
+        "场馆免费开放天数",
+        "群众参与人次",
+        "群众满意度",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let r = find(ind).0;
+        assert_eq!(num(&rows[r][no]), Some((k + 1) as f64), "{ind}: 序号");
+        assert!(num(&rows[r][points]).is_some(), "{ind}: 分值 a number");
+        assert!(num(&rows[r][score]).is_some(), "{ind}: 得分 a number");
+    }
+    let total = find("指标合计").0;
+    assert_eq!(num(&rows[total][points]), Some(90.0));
+    assert_eq!(num(&rows[total][score]), Some(90.0));
+    // 总分 = 10 × 301.5 / 310 (9.73) + 90.
+    let r = find("总分").0;
+    let total_score = rows[r].iter().rev().find_map(num);
+    assert!(
+        total_score.is_some_and(|s| (s - 99.73).abs() < 1e-9),
+        "{:?}",
+        rows[r]
+    );
+    assert!(rows.iter().any(|row| row.iter().any(|c| text(c) == "优")));
+    find("数量指标(30分)");
+    find("产出指标(50分)");
+}

@@ -21,10 +21,15 @@ const REGION: &str = "地区: 样例市\n编制单位: 样例市财政局\n";
 
 /// The sample data with a region file (and `edit` applied), built into `out/`.
 fn build(edit: impl Fn(&Path)) -> (tempfile::TempDir, Outcome) {
+    build_from(&repo().join("data"), edit)
+}
+
+/// The data files of `from` with a region file (and `edit` applied), built into `out/`.
+fn build_from(from: &Path, edit: impl Fn(&Path)) -> (tempfile::TempDir, Outcome) {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     std::fs::create_dir(&data).unwrap();
-    for e in std::fs::read_dir(repo().join("data")).unwrap() {
+    for e in std::fs::read_dir(from).unwrap() {
         let e = e.unwrap();
         std::fs::copy(e.path(), data.join(e.file_name())).unwrap();
     }
@@ -154,11 +159,94 @@ fn the_target_summary_adds_up_the_departments() {
         .output()
         .expect("pdftotext");
     let printed = String::from_utf8_lossy(&printed.stdout);
-    assert!(printed.contains(&format!("{sum_money:.3}")), "{printed}");
+    // Money printed with the style's two decimals; the xlsx keeps the exact sum.
+    assert!(
+        printed.contains(&format!("{:.2}", sum_money.round_dp(2))),
+        "{printed}"
+    );
     assert!(
         printed.contains("编制单位（盖章）"),
         "the signature block is printed"
     );
+    drop(dir);
+}
+
+/// The numbers of `text` with more than `most` decimals (`56.00000`).
+fn longer_decimals(text: &str, most: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_ascii_digit() {
+            let start = i;
+            while i < chars.len() && chars[i].is_ascii_digit() {
+                i += 1;
+            }
+            if i + 1 < chars.len() && chars[i] == '.' && chars[i + 1].is_ascii_digit() {
+                i += 1;
+                let frac = i;
+                while i < chars.len() && chars[i].is_ascii_digit() {
+                    i += 1;
+                }
+                if i - frac > most {
+                    out.push(chars[start..i].iter().collect());
+                }
+            }
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+#[test]
+fn summaries_print_money_with_the_styles_two_decimals() {
+    // A department whose money has five decimals: the summaries printed every amount of its
+    // column with five ("56.00000").
+    let (dir, outcome) = build(|data| {
+        let file = data.join("2023-kuerle-xinfangju.yaml");
+        let text = std::fs::read_to_string(&file).unwrap();
+        let edited = text
+            .replacen("      财政拨款: 15\n", "      财政拨款: 1.23456\n", 1)
+            .replacen("      合计: 15\n", "      合计: 1.23456\n", 1);
+        assert_ne!(edited, text, "the sample has the money to edit");
+        std::fs::write(&file, edited).unwrap();
+    });
+    assert!(!outcome.failed(), "{:?}", outcome.fatal);
+    let summaries: Vec<&Path> = outcome
+        .departments
+        .iter()
+        .filter(|d| d.is_summary())
+        .flat_map(|d| d.documents.iter().filter_map(|doc| doc.file("pdf")))
+        .collect();
+    assert!(!summaries.is_empty(), "the summaries are built");
+    for pdf in summaries {
+        let printed = std::process::Command::new("pdftotext")
+            .arg(pdf)
+            .arg("-")
+            .output()
+            .expect("pdftotext");
+        let printed = String::from_utf8_lossy(&printed.stdout);
+        assert_eq!(
+            longer_decimals(&printed, 2),
+            Vec::<String>::new(),
+            "{}: money with more than 2 decimals:\n{printed}",
+            pdf.display()
+        );
+        // The xlsx's money cells carry the matching number format.
+        let xlsx = pdf.with_extension("xlsx");
+        let mut zip = zip::ZipArchive::new(std::fs::File::open(&xlsx).unwrap()).unwrap();
+        let mut styles = String::new();
+        zip.by_name("xl/styles.xml")
+            .unwrap()
+            .read_to_string(&mut styles)
+            .unwrap();
+        assert!(
+            !styles.contains("formatCode=\"0.000"),
+            "{}: a number format with more than 2 decimals:\n{styles}",
+            xlsx.display()
+        );
+    }
     drop(dir);
 }
 
@@ -261,6 +349,117 @@ fn the_self_evaluation_summary_grades_and_charts_the_scores() {
         "the table and the chart both print {shown}:\n{printed}"
     );
     assert!(printed.contains("各部门自评平均分"), "the chart is drawn");
+    // In the tagged PDF the chart is a Figure whose alternative text gives its title and every
+    // department's value (issue 24, item 4): a screen reader need not read lines.
+    let alt = figure_alt(&std::fs::read(doc.primary()).unwrap()).expect("the chart has /Alt");
+    assert!(alt.starts_with("各部门自评平均分"), "{alt}");
+    assert!(
+        alt.contains(&format!("{} {shown}", evaluated.name)),
+        "{alt}"
+    );
+}
+
+/// The `/Alt` text of the PDF's (first) Figure structure element, decoded from its UTF-16
+/// hex string.
+fn figure_alt(pdf: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(pdf);
+    let at = text.find("/S/Figure")?;
+    let rest = &text[at..];
+    let hex = rest[rest.find("/Alt<")? + 5..].split('>').next()?;
+    let bytes: Vec<u8> = (0..hex.len() / 2)
+        .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok())
+        .collect::<Option<_>>()?;
+    let units: Vec<u16> = bytes
+        .chunks(2)
+        .map(|c| u16::from_be_bytes([c[0], c.get(1).copied().unwrap_or(0)]))
+        .skip(1)
+        .collect();
+    String::from_utf16(&units).ok()
+}
+
+/// The region summary shows each department's 部门整体 self-evaluation: its money, execution,
+/// 总分 and 等级 as the department's own 自评表 computes them; a department without one is
+/// blank and says so; the 合计 row sums the money and averages the scores; the document is
+/// built only for a year where some 部门整体 has a self-evaluation.
+#[test]
+fn the_region_summary_shows_department_wide_scores() {
+    let (_dir, outcome) = build_from(&repo().join("examples/national/data"), |_| {});
+    assert!(!outcome.failed(), "{:?}", outcome.fatal);
+    let summary = outcome
+        .departments
+        .iter()
+        .find(|d| d.is_summary() && d.year == 2024)
+        .expect("a 2024 summary");
+    assert_eq!(summary.status, DeptStatus::Built);
+    let doc = summary
+        .documents
+        .iter()
+        .find(|d| d.title.contains("部门整体支出绩效自评结果汇总表"))
+        .expect("a department's 部门整体 has a self-evaluation, so the summary is built");
+    let rows = sheet(doc.file("xlsx").unwrap());
+    let heading = rows
+        .iter()
+        .find(|r| r.iter().any(|c| text(c) == "总分"))
+        .unwrap();
+    let at = |label: &str| heading.iter().position(|c| text(c) == label).unwrap();
+    let money_col = rows
+        .iter()
+        .find(|r| r.iter().any(|c| text(c) == "资金合计"))
+        .and_then(|r| r.iter().position(|c| text(c) == "资金合计"))
+        .unwrap();
+
+    // The department's own figures, as the check computes them for its 自评表.
+    let file = repo().join("examples/national/data/2024-示例中心.yaml");
+    let mut loaded = jixiao::load::load_dir(file.parent().unwrap());
+    let styles = jixiao::style::Styles::load(&repo().join("templates"), &mut loaded);
+    let checked = jixiao::check::check(&loaded, &styles);
+    let dept = checked
+        .departments
+        .iter()
+        .find(|d| loaded.sources.path(d.src.file) == file)
+        .unwrap();
+    let wide = dept.wide.as_ref().expect("the sample has 部门整体");
+    let eval = wide.eval.as_ref().expect("and its self-evaluation");
+    let score = eval.total_score.expect("scored");
+    let name = dept.src.name.value.trim();
+    let row = row_of(&rows, name);
+    assert_eq!(num(&row[at("总分")]), Some(score.round_dp(2)));
+    assert_eq!(text(&row[at("等级")]), eval.grade.unwrap());
+    assert_eq!(
+        num(&row[at("全年预算数")]),
+        Some(eval.total.budget.normalize())
+    );
+    assert_eq!(
+        num(&row[at("全年执行数")]),
+        Some(eval.total.executed.normalize())
+    );
+    assert_eq!(num(&row[money_col]), Some(wide.funds.total.normalize()));
+
+    // The other sample department has no 部门整体: blank, and said.
+    let other = checked
+        .departments
+        .iter()
+        .find(|d| d.wide.is_none())
+        .expect("a department without 部门整体");
+    let row = row_of(&rows, other.src.name.value.trim());
+    assert_eq!(num(&row[at("总分")]), None);
+    assert!(row.iter().any(|c| text(c) == "未填部门整体自评"), "{row:?}");
+
+    // 合计: the money summed, the score the average of the one scored department.
+    let total = row_of(&rows, "合计");
+    assert_eq!(num(&total[money_col]), Some(wide.funds.total.normalize()));
+    assert_eq!(num(&total[at("总分")]), Some(score.round_dp(2)));
+
+    // The projects' sample data has no 部门整体: no such summary there.
+    let (_dir, outcome) = build(|_| {});
+    assert!(
+        !outcome
+            .departments
+            .iter()
+            .filter(|d| d.is_summary())
+            .any(|d| d.documents.iter().any(|x| x.title.contains("部门整体"))),
+        "no department-wide summary where no department has a 部门整体 self-evaluation"
+    );
 }
 
 #[test]

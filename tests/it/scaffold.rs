@@ -53,7 +53,7 @@ fn the_shipped_styles_are_the_repositorys_templates() {
         .collect();
     assert_eq!(
         shipped, files,
-        "src/scaffold.rs TEMPLATES lists every file of templates/"
+        "src/scaffold/mod.rs TEMPLATES lists every file of templates/"
     );
     for (rel, bytes) in jixiao::scaffold::TEMPLATES {
         assert_eq!(std::fs::read(root.join(rel)).unwrap(), *bytes, "{rel}");
@@ -303,6 +303,72 @@ fn a_folder_with_only_data_uses_the_embedded_styles() {
     assert_eq!(dirs.len(), 1, "{dirs:?}");
     assert!(dirs[0].starts_with("templates-"), "{dirs:?}");
     assert!(!root.join("templates").exists());
+}
+
+/// A project's `templates/` may hold only the style it changed: that style is read from it,
+/// every other entry (the other styles, `lib/`, `taxonomies.yaml`) from the embedded styles;
+/// the run says once which ones are borrowed.
+#[test]
+fn a_local_style_overrides_the_embedded_one_of_its_name_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let root = dir.path().join("一个样式");
+    common::copy_dir(&common::repo().join("data"), &root.join("data"));
+    common::copy_dir(
+        &common::repo().join("templates/ningxia"),
+        &root.join("templates/ningxia"),
+    );
+    let style = root.join("templates/ningxia/style.yaml");
+    let text = std::fs::read_to_string(&style).unwrap();
+    assert!(text.contains("title: 部门项目支出预算绩效目标表"));
+    std::fs::write(
+        &style,
+        text.replace(
+            "title: 部门项目支出预算绩效目标表",
+            "title: 本地改过的目标表",
+        ),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_jixiao"))
+            .current_dir(&root)
+            .env("XDG_CACHE_HOME", &cache)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let o = run(&["build"]);
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert_eq!(err.matches("使用 jixiao 内置的版本").count(), 1, "{err}");
+    assert!(
+        err.contains("taxonomies.yaml") && err.contains("xinjiang"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("ningxia、") && !err.contains("、ningxia"),
+        "{err}"
+    );
+    // Every department built: the ningxia one with the local title, the others with the
+    // embedded styles.
+    let pdfs: Vec<PathBuf> = common::outputs_below(&root.join("out"))
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "pdf"))
+        .collect();
+    let text_of = |needle: &str| {
+        pdfs.iter()
+            .filter(|p| p.to_string_lossy().contains(needle))
+            .map(|p| common::pdf_text(p))
+            .collect::<String>()
+    };
+    assert!(text_of("平罗").contains("本地改过的目标表"), "{pdfs:?}");
+    assert!(!text_of("库尔勒").is_empty(), "{pdfs:?}");
+    assert!(!text_of("相山").is_empty(), "{pdfs:?}");
+    // A style the project does not have is still named among the available ones.
+    let o = run(&["new", "乙局", "--style", "nosuch", "--year", "2026"]);
+    let err = stderr(&o);
+    assert!(!o.status.success());
+    assert!(err.contains("anhui") && err.contains("ningxia"), "{err}");
 }
 
 /// `jixiao init` makes a git repository whose pre-commit hook checks the staged data and whose

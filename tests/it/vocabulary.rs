@@ -103,9 +103,13 @@ struct Sheet {
 }
 
 fn workbook(file: &str) -> Vec<(String, Sheet)> {
-    let path = built().join(file);
+    workbook_at(&built().join(file))
+}
+
+fn workbook_at(path: &Path) -> Vec<(String, Sheet)> {
+    let file = path.display();
     let mut xlsx: Xlsx<_> =
-        open_workbook(&path).unwrap_or_else(|e| panic!("{file}: calamine cannot open it: {e}"));
+        open_workbook(path).unwrap_or_else(|e| panic!("{file}: calamine cannot open it: {e}"));
     let mut out = Vec::new();
     // The tables; the very hidden sheet of the twin's data (for `jixiao import`) is not one.
     let tables: Vec<String> = xlsx
@@ -404,6 +408,65 @@ fn fixture_checks_clean_and_builds_every_document() {
     }
 }
 
+/// Several tables in one document: the 部门整体支出绩效目标表 `attach`es 附件二 (部门整体绩效指标表,
+/// `alone: false`): one PDF with both tables, one xlsx with a sheet each; 附件二 is no file of
+/// its own.
+#[test]
+fn an_attached_document_follows_in_the_same_file() {
+    let dir = built();
+    let book = workbook(&format!("{DEPT_WIDE}.xlsx"));
+    assert_eq!(book.len(), 2, "one sheet per table");
+    let second = &book[1].1;
+    let title = second.find("测试市体育局部门整体绩效指标表");
+    let heading = second.find("附件二");
+    assert!(heading.0 < title.0, "the heading above the title");
+    // Its grid: the department's indicators as a scoring rubric — a running 序号 (numbers),
+    // the 二级's points in its cell, 指标分值 and 自评得分, and a 合计 row summing both.
+    let l3 = second.find("三级指标");
+    let v = second.find("指标值");
+    assert_eq!(l3.0, v.0);
+    let (no, points, score) = (
+        second.find("序号").1,
+        second.find("指标分值").1,
+        second.find("自评得分").1,
+    );
+    let rows: Vec<u32> = ["举办赛事场次", "赛事安全事故", "群众参与度"]
+        .iter()
+        .map(|n| second.find(n).0)
+        .collect();
+    for (k, r) in rows.iter().enumerate() {
+        assert_eq!(second.number((*r, no)), (k + 1) as f64, "序号 runs on");
+    }
+    second.find("数量指标(或建筑规模指标)(40分)");
+    second.find("社会效益指标(30分)");
+    let total = second.find("合计");
+    assert_eq!(total.0, rows[2] + 1);
+    assert_eq!(second.number((total.0, points)), 90.0);
+    assert_eq!(second.number((total.0, score)), 87.0);
+    let (first, last) = (rows[0] + 1, rows[2] + 1);
+    let col = (b'A' + score as u8) as char;
+    assert_eq!(
+        second.formula((total.0, score)),
+        format!("SUM({col}{first}:{col}{last})")
+    );
+    // The style's weight range printed with its level (weights.ranges, 一级.区间) under the
+    // style's label: 效益指标 (效果指标) has one, 产出指标 (预期产出指标) none.
+    second.find("效果指标(20-30)分");
+    second.find("预期产出指标");
+    let text = pdf_text(&format!("{DEPT_WIDE}.pdf"));
+    let first = text
+        .find("部门整体支出绩效目标表")
+        .expect("the first table");
+    let attached = text
+        .find("部门整体绩效指标表")
+        .expect("the attached table, in the same PDF");
+    assert!(first < attached, "in the order the style names");
+    for ext in ["pdf", "xlsx"] {
+        let f = dir.join(format!("部门整体绩效指标表.{ext}"));
+        assert!(!f.exists(), "{} is built alone", f.display());
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // 项目支出绩效自评表 (each: project, only: evaluated)
 // ---------------------------------------------------------------------------------------------
@@ -580,6 +643,7 @@ fn targets_split_into_sign_number_unit_and_direction() {
     assert_eq!(s.find("符号").0, group.0 + 1);
     for (name, sign, number, unit, direction) in [
         ("指标1：培训合格率", "≥", 95.0, "%", "正向"),
+        // Written `≥1,200人次`: the thousands separator read, the number a number.
         ("指标1：培训人次", "≥", 1200.0, "人次", "正向"),
         ("指标1：完成时间", "=", 12.0, "月", "持平"),
         ("指标1：人均培训成本", "≤", 140.0, "元/人", "反向"),
@@ -619,10 +683,12 @@ fn grid_numbers_pads_and_prints_level1_vertically_with_points() {
         "vertical 一级"
     );
     assert!(s.find_all("满意度指标").is_empty());
-    let effect = s.find("效果指标(30分)");
-    // 4 二级 × (1 indicator + 1 numbered padding row + 1 ellipsis row).
-    assert_eq!(s.rowspan(output), 12);
-    assert_eq!(s.rowspan(effect), 6);
+    assert_eq!(s.find("效果指标(30分)").1, g.level1);
+    // 4 二级 × (1 indicator + 1 numbered padding row + 1 ellipsis row); cut where the PDF's
+    // page breaks, each piece repeating the label (the xlsx prints the PDF's pages).
+    let rows = |label: &str| -> u32 { s.find_all(label).iter().map(|&p| s.rowspan(p)).sum() };
+    assert_eq!(rows("预期产出指标(60分)"), 12);
+    assert_eq!(rows("效果指标(30分)"), 6);
     // Written order: 质量 before 数量, 社会效益 before 经济效益.
     assert!(s.find("指标1：培训合格率").0 < s.find("指标1：培训人次").0);
     assert!(s.find("指标1：青少年体质提升").0 < s.find("指标1：带动相关消费").0);
@@ -886,6 +952,60 @@ fn summary_groups_projects_with_subtotals_and_a_total() {
     assert!(f.ends_with("0.00") && !f.ends_with("0.000"), "{f}");
 }
 
+/// `total: {position: first}`: the department's 合计 above its projects, each group's 小计
+/// under its heading above the group's projects; the sums are the same formulas over the same
+/// project cells.
+#[test]
+fn totals_placed_above_what_they_sum() {
+    let templates = variant("total-first", |s| {
+        s.replace(
+            "subtotal: {label: \"{{ 分组 }}小计\", column: 2, decimals: 2}",
+            "subtotal: {label: \"{{ 分组 }}小计\", column: 2, decimals: 2, position: first}",
+        )
+        .replace(
+            "            column: 2\n            decimals: 0\n",
+            "            column: 2\n            decimals: 0\n            position: first\n",
+        )
+    });
+    let out = templates.parent().unwrap().join("out");
+    let o = build(&fixture().join("data"), &templates, &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let book = workbook_at(
+        &out.join("2024/测试市体育局")
+            .join(format!("{SUMMARY}.xlsx")),
+    );
+    let s = &book[0].1;
+    let name = s.find("项目名称").1;
+    let total_col = s.find("资金安排").1;
+    let total = s
+        .find_all("合计")
+        .into_iter()
+        .find(|p| p.1 == name)
+        .expect("the total row");
+    let g1 = s.find("实施单位：市体育中心");
+    let sub1 = s.find("市体育中心小计");
+    let p1 = s.find("青少年体育培训");
+    let p2 = s.find("体育场馆维修");
+    let g2 = s.find("实施单位：市文化馆");
+    let sub2 = s.find("市文化馆小计");
+    let p3 = s.find("社区文化活动");
+    assert_eq!(total.0 + 1, g1.0, "合计 first, right under the heading");
+    assert_eq!(sub1.0, g1.0 + 1, "the group's 小计 under its heading");
+    assert!(sub1.0 < p1.0 && p1.0 < p2.0 && p2.0 < g2.0);
+    assert_eq!(sub2.0, g2.0 + 1);
+    assert!(sub2.0 < p3.0);
+    assert_close(s.number((total.0, total_col)), 443_779.88, "合计");
+    assert_eq!(
+        s.formula((total.0, total_col)),
+        format!("SUM(D{},D{},D{})", p1.0 + 1, p2.0 + 1, p3.0 + 1)
+    );
+    assert_close(s.number((sub1.0, total_col)), 388_457.88, "小计 合计");
+    assert_eq!(
+        s.formula((sub1.0, total_col)),
+        format!("SUM(D{},D{})", p1.0 + 1, p2.0 + 1)
+    );
+}
+
 #[test]
 fn summary_pdf_notes_rounding_in_the_printed_unit() {
     let text = pdf_text(&format!("{SUMMARY}.pdf"));
@@ -969,7 +1089,7 @@ fn without_math_symbols_the_sign_is_printed_as_written() {
             })
             .collect()
     };
-    // The data wrote `">=95%"`, `≥1200人次` and `"<=140元/人"`.
+    // The data wrote `">=95%"`, `≥1,200人次` and `"<=140元/人"`.
     assert!(strings(row_of("培训合格率")).contains(&">=".to_string()));
     assert!(strings(row_of("培训人次")).contains(&"≥".to_string()));
     assert!(strings(row_of("人均培训成本")).contains(&"<=".to_string()));
@@ -1011,6 +1131,45 @@ fn a_money_block_in_a_department_document_must_say_whose_money() {
     assert!(!o.status.success());
     assert!(
         err.contains("JX506") && err.contains("source: 部门整体"),
+        "{err}"
+    );
+}
+
+/// `attach` names another document, which attaches nothing itself; a document with
+/// `alone: false` that nothing attaches would never be built: each reported at its line.
+#[test]
+fn attachments_that_cannot_be_built_are_reported_in_the_style() {
+    let check = |templates: &Path| {
+        let o = jixiao(&[
+            "check".as_ref(),
+            fixture().join("data").as_os_str(),
+            "--templates".as_ref(),
+            templates.as_os_str(),
+        ]);
+        assert!(!o.status.success());
+        stderr(&o)
+    };
+    let unknown = variant("attach-unknown", |s| {
+        s.replace(
+            "attach: [department_indicators]",
+            "attach: [department_indicator]",
+        )
+    });
+    let err = check(&unknown);
+    assert!(
+        err.contains("JX505") && err.contains("“department_indicator”不是本样式的文档"),
+        "{err}"
+    );
+    assert!(err.contains("alone: false"), "{err}");
+    let chained = variant("attach-chain", |s| {
+        s.replace(
+            "    alone: false\n",
+            "    alone: false\n    attach: [mid_target]\n",
+        )
+    });
+    let err = check(&chained);
+    assert!(
+        err.contains("JX506") && err.contains("自己也有 attach"),
         "{err}"
     );
 }

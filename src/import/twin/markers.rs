@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 
 use super::Sheet;
 use super::shown;
+use crate::fields::VarPath;
 use crate::style::LoadedStyle;
 
 /// Whether a cell still holds what was written: the same number (as recorded, see
@@ -106,8 +107,8 @@ pub(super) fn match_template(
 /// A context where every variable `vars` names is a marker: `target` for `target_var`,
 /// `other` for the rest.
 pub(super) fn marker_context(
-    vars: &[String],
-    target_var: &str,
+    vars: &[VarPath],
+    target_var: &VarPath,
     target: &str,
     other: &str,
 ) -> Value {
@@ -145,10 +146,9 @@ pub(super) fn marker_context(
     }
     let mut root = BTreeMap::new();
     for v in vars {
-        let parts: Vec<&str> = v.split('.').collect();
         insert(
             &mut root,
-            &parts,
+            &v.parts(),
             if v == target_var { target } else { other },
         );
     }
@@ -159,32 +159,30 @@ pub(super) fn marker_context(
 /// for a text pattern, how to take the value out of the printed text.
 pub(super) fn column_target(
     style: &LoadedStyle,
-    field: Option<&str>,
+    field: Option<&VarPath>,
     pattern: Option<&str>,
     shown: &str,
 ) -> Option<(String, String)> {
-    let key = |var: &str| -> Option<String> {
+    let key = |var: &VarPath| -> Option<String> {
         Some(
-            match var {
-                "一级.名称" | "指标.一级" => "一级",
-                "二级.名称" | "指标.二级" => "二级",
-                "指标.三级" => "三级",
-                "指标.指标值" => "指标值",
-                "指标.依据" => "依据",
-                "指标.上年完成值" => "上年完成值",
-                "指标.权重" => "权重",
-                "指标.赋分规则" => "赋分规则",
-                "指标.佐证资料" => "佐证资料",
-                "指标.完成值" => "结果.实际完成值",
-                "指标.得分" => "结果.得分",
-                "指标.偏差原因" => "结果.偏差原因",
-                "指标.等级" => "结果.等级",
-                v => {
-                    let k = v.strip_prefix("指标.")?;
+            match &*var.parts() {
+                ["一级", "名称"] | ["指标", "一级"] => "一级",
+                ["二级", "名称"] | ["指标", "二级"] => "二级",
+                ["指标", "三级"] => "三级",
+                ["指标", "指标值"] => "指标值",
+                ["指标", "依据"] => "依据",
+                ["指标", "上年完成值"] => "上年完成值",
+                ["指标", "权重"] => "权重",
+                ["指标", "赋分规则"] => "赋分规则",
+                ["指标", "佐证资料"] => "佐证资料",
+                ["指标", "完成值"] => "结果.实际完成值",
+                ["指标", "得分"] => "结果.得分",
+                ["指标", "偏差原因"] => "结果.偏差原因",
+                ["指标", "等级"] => "结果.等级",
+                ["指标", k] => {
                     // The catalogue's texts kept by key (描述) and the style's fields.
-                    let kept = crate::fields::find(crate::fields::Level::Indicator, k)
-                        .is_some_and(|f| f.store == crate::fields::Store::Texts);
-                    if kept
+                    let k = *k;
+                    if var.is_kept_text()
                         || style
                             .style
                             .fields
@@ -196,6 +194,7 @@ pub(super) fn column_target(
                     }
                     return None;
                 }
+                _ => return None,
             }
             .to_string(),
         )
@@ -205,14 +204,14 @@ pub(super) fn column_target(
     }
     let pattern = pattern?;
     let vars = style.patterns.variables(pattern);
-    let targets: Vec<(&String, String)> =
+    let targets: Vec<(&VarPath, String)> =
         vars.iter().filter_map(|v| key(v).map(|k| (v, k))).collect();
     let [(var, k)] = targets.as_slice() else {
         return None;
     };
     const T: &str = "\u{E000}jx\u{E001}";
     const O: &str = "\u{E002}jx\u{E003}";
-    let ctx = marker_context(&vars, var, T, O);
+    let ctx = marker_context(vars, var, T, O);
     let template = style.patterns.render(pattern, &ctx).ok()?;
     match_template(template.trim_end_matches('\n'), T, O, shown).map(|v| (k.clone(), v))
 }

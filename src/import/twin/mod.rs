@@ -26,7 +26,7 @@ mod bound;
 mod markers;
 mod paths;
 pub use bound::{BoundCell, bound_cells, bound_paths};
-pub use paths::{printed_only, value_at};
+pub use paths::{is_money, printed_only, value_at};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -34,6 +34,7 @@ use std::path::Path;
 use rust_decimal::Decimal;
 
 use super::{Budget, Imported, Notes, Sheet, cell_ref, sp, text};
+use crate::fields::VarPath;
 use crate::model::{Dec, Department, Indicator, IndicatorEval};
 use crate::plan::BindKind;
 use crate::style::Styles;
@@ -408,12 +409,12 @@ pub fn import(
             };
             // A grid of indicators (a project list has no column reading 指标 or n).
             let indicator_grid = spec.columns.iter().any(|c| {
-                let vars = match (&c.field, &c.text) {
-                    (Some(f), _) => vec![f.value.clone()],
-                    (None, Some(t)) => style.patterns.variables(&t.value),
-                    _ => Vec::new(),
-                };
-                vars.iter().any(|v| v == "n" || v.starts_with("指标."))
+                let reads = |v: &VarPath| matches!(&*v.parts(), ["n"] | ["指标", _, ..]);
+                match (&c.field, &c.text) {
+                    (Some(f), _) => style.patterns.field(&f.value).is_some_and(|v| reads(&v)),
+                    (None, Some(t)) => style.patterns.variables(&t.value).iter().any(reads),
+                    _ => false,
+                }
             });
             let mut prev_levels: (Option<String>, Option<String>) = (None, None);
             let mut prev: Option<(usize, Option<usize>)> = None;
@@ -507,9 +508,12 @@ pub fn import(
                     if shown_text.trim().is_empty() {
                         continue;
                     }
-                    let field = c.field.as_ref().map(|f| f.value.as_str());
+                    let field = c
+                        .field
+                        .as_ref()
+                        .and_then(|f| style.patterns.field(&f.value));
                     let pattern = c.text.as_ref().map(|t| t.value.as_str());
-                    match column_target(style, field, pattern, &shown_text) {
+                    match column_target(style, field.as_deref(), pattern, &shown_text) {
                         Some((k, v)) => {
                             values.insert(k, v.trim().to_string());
                         }
@@ -519,7 +523,8 @@ pub fn import(
                             let fixed =
                                 pattern.is_some_and(|t| style.patterns.variables(t).is_empty());
                             let project_level = field
-                                .is_some_and(|f| f.starts_with("项目.") || f.starts_with("自评."));
+                                .as_ref()
+                                .is_some_and(|f| matches!(&*f.parts(), ["项目" | "自评", _, ..]));
                             if !from_merge && !fixed && !project_level && !c.label_cells {
                                 unread.push(cell_ref(&sheet.name, r, now));
                             }
@@ -653,7 +658,7 @@ pub fn import(
                             .filter(|_| b.prefix.is_empty() && b.suffix.is_empty())
                             .or_else(|| printed_number(inner.trim()))
                         {
-                            Some(n) => match super::data_number(n) {
+                            Some(n) => match super::data_number(to_data_unit(style, &b.path, n)) {
                                 Ok(n) => NewValue::Number(Some(n)),
                                 Err(why) => {
                                     note(&mut notes, at, format!("{why}，未导入"));
@@ -788,6 +793,17 @@ pub fn import(
         carried: Some(crate::yaml_out::department(&original, &[])),
         changes,
     })
+}
+
+/// A number read from a bound cell in the data's unit: an amount a style prints in 元
+/// (`funds.unit: 元`) is 万元 in the data.
+fn to_data_unit(style: &crate::style::LoadedStyle, path: &str, n: Decimal) -> Decimal {
+    if style.style.funds.unit == crate::style::MoneyUnit::Yuan && is_money(path) {
+        n.checked_div(Decimal::from(10_000))
+            .map_or(n, |v| v.normalize())
+    } else {
+        n
+    }
 }
 
 #[cfg(test)]

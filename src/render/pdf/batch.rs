@@ -384,7 +384,7 @@ fn shift_pages(e: PdfError, first: usize) -> PdfError {
 /// compile of its own, and the same element at the same place of two batches (a footer, two
 /// projects of the same name) would otherwise share a location in the assembled document,
 /// whose outline and tagged structure look elements up by location.
-fn relocate(frame: &mut Frame, salt: u128) {
+pub(super) fn relocate(frame: &mut Frame, salt: u128) {
     let moved = |loc: Location| {
         let mut h = blake3::Hasher::new();
         h.update(&salt.to_le_bytes());

@@ -1,5 +1,5 @@
 //! The in-process Typst engine: compile generated Typst source to a laid-out
-//! document, check it, and export it as PDF/A-2b.
+//! document, check it, and export it as PDF/A-2b and PDF/UA-1.
 //!
 //! One [`Engine`] exists per process. It owns the fonts ([`FontSet`]), the
 //! Typst standard library (built once) and the virtual files that documents
@@ -79,7 +79,7 @@ pub enum EngineError {
         /// Why it was rejected.
         reason: String,
     },
-    /// PDF export failed (e.g. the document violates PDF/A-2b).
+    /// PDF export failed (e.g. the document violates PDF/A-2b or PDF/UA-1).
     Pdf(Vec<String>),
 }
 
@@ -281,7 +281,13 @@ impl Engine {
         .intern();
         Engine {
             fonts: fonts.into(),
-            library: LazyHash::new(Library::builder().build()),
+            // `a11y-extras`: `pdf.header-cell` marks a form's label cells as row headers
+            // (`lib/jixiao.typ`), for PDF/UA-1.
+            library: LazyHash::new(
+                Library::builder()
+                    .with_features([typst::Feature::A11yExtras].into_iter().collect())
+                    .build(),
+            ),
             files: map,
             invalid_files,
             main_id,
@@ -412,7 +418,7 @@ impl Engine {
             .collect()
     }
 
-    /// Exports the document as PDF/A-2b, tagged, with fonts embedded and
+    /// Exports the document as PDF/A-2b and PDF/UA-1 (a combination Typst 0.15 allows: one archival and one accessibility standard), tagged, with fonts embedded and
     /// subset. The creation date is `timestamp` (year, month, day) at 00:00
     /// UTC, unless the source sets `#set document(date: ..)`, so identical
     /// input gives identical bytes. Title, author, description (PDF
@@ -421,7 +427,7 @@ impl Engine {
     /// # Errors
     ///
     /// [`EngineError::Pdf`] if `timestamp` is not a valid date or the
-    /// document cannot be written as PDF/A-2b (e.g. it shows a `.notdef`
+    /// document cannot be written as PDF/A-2b and PDF/UA-1 (e.g. it shows a `.notdef`
     /// glyph, which PDF/A forbids; run [`Engine::check_glyphs`] first for a
     /// better message).
     pub fn export_pdf(
@@ -432,7 +438,7 @@ impl Engine {
         let datetime = Datetime::from_ymd_hms(y, m, d, 0, 0, 0).ok_or_else(|| {
             EngineError::Pdf(vec![format!("invalid timestamp date {y:04}-{m:02}-{d:02}")])
         })?;
-        let standards = PdfStandards::new(&[PdfStandard::A_2b])
+        let standards = PdfStandards::new(&[PdfStandard::A_2b, PdfStandard::Ua_1])
             .map_err(|e| EngineError::Pdf(vec![e.message().to_string()]))?;
         let options = PdfOptions {
             ident: Smart::Auto,

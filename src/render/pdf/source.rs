@@ -40,16 +40,13 @@ impl Templates {
             line,
             message,
         };
-        let mut styles: Vec<_> = match std::fs::read_dir(dir) {
-            Ok(entries) => entries.filter_map(Result::ok).map(|e| e.path()).collect(),
-            Err(e) => {
-                problems.push(problem(dir, None, None, format!("无法读取样式目录：{e}")));
-                Vec::new()
-            }
-        };
-        styles.sort();
-        for style in styles.iter().filter(|p| p.is_dir()) {
-            let mut files: Vec<_> = std::fs::read_dir(style)
+        if let Err(e) = std::fs::read_dir(dir) {
+            problems.push(problem(dir, None, None, format!("无法读取样式目录：{e}")));
+        }
+        // The project's style directories, then the embedded ones it does not have.
+        for (name, root) in crate::style::dirs::names(dir) {
+            let style = root.join(name);
+            let mut files: Vec<_> = std::fs::read_dir(&style)
                 .into_iter()
                 .flatten()
                 .filter_map(Result::ok)
@@ -64,7 +61,7 @@ impl Templates {
                     path.file_name().unwrap_or_default().to_string_lossy()
                 );
                 // Only files of the templates directory itself, never through a link out of it.
-                if !crate::load::resolves_inside(&path, dir) {
+                if !crate::load::resolves_inside(&path, &root) {
                     problems.push(problem(
                         &path,
                         None,
@@ -81,7 +78,12 @@ impl Templates {
                     }
                 };
                 if let Err(e) = env.add_template_owned(name, text.clone()) {
-                    problems.push(problem(&path, Some(text), e.line(), syntax_zh(&e)));
+                    problems.push(problem(
+                        &path,
+                        Some(text),
+                        e.line(),
+                        crate::style::jinja_errors::syntax_zh(&e),
+                    ));
                 }
             }
         }
@@ -125,24 +127,6 @@ impl Templates {
 }
 
 /// A page template's syntax error in Chinese: what it means, then minijinja's own words.
-fn syntax_zh(e: &minijinja::Error) -> String {
-    let detail = e.detail().unwrap_or("");
-    let what = if detail.starts_with("unexpected end of input") {
-        "模板在结尾前缺少收尾的标记（如 {% endif %}、{% endfor %}、}}）"
-    } else if detail.starts_with("unknown statement") {
-        "模板中有不认识的语句（{% … %} 中的第一个词）"
-    } else if detail.starts_with("unexpected") || detail.starts_with("expected") {
-        "模板在这一行的写法不对（标记不成对，或缺少表达式）"
-    } else {
-        "模板语法错误"
-    };
-    if detail.is_empty() {
-        what.to_string()
-    } else {
-        format!("{what}（minijinja 原文：{detail}）")
-    }
-}
-
 /// A template that could not be loaded.
 #[derive(Debug)]
 pub struct TemplateProblem {

@@ -8,13 +8,14 @@ use super::{
 };
 use crate::plan::{CellRef, CellValue, Formula, Section};
 
-/// Column widths in Excel character units, scaled to the page.
-pub(super) fn column_widths(section: &Section, landscape: bool) -> Vec<f64> {
+/// Column widths in Excel character units, scaled to the page; `widen` (at least 1) makes
+/// the sheet that much wider than the page's usual width, so that it prints smaller.
+pub(super) fn column_widths(section: &Section, landscape: bool, widen: f64) -> Vec<f64> {
     let total = if landscape {
         TOTAL_WIDTH_LANDSCAPE
     } else {
         TOTAL_WIDTH_PORTRAIT
-    };
+    } * widen.max(1.0);
     let weights: Vec<f64> = section
         .columns
         .iter()
@@ -211,8 +212,12 @@ pub(super) fn grid_heights(section: &Section, col_px: &[f64]) -> Vec<f64> {
 
 /// Splits every grid row whose estimated height exceeds Excel's row limit into as many sheet
 /// rows as it needs: cells starting in or spanning over it are merged down over the new rows,
-/// and formula references are remapped. Returns the new section and its row heights.
-pub(super) fn split_tall_rows(section: &Section, heights: &[f64]) -> (Section, Vec<f64>) {
+/// and formula references are remapped. Returns the new section, its row heights and the
+/// new row of each row of `section`.
+pub(super) fn split_tall_rows(
+    section: &Section,
+    heights: &[f64],
+) -> (Section, Vec<f64>, Vec<usize>) {
     let per_row = MAX_ROW_PT - 9.0;
     let extra: Vec<usize> = heights
         .iter()
@@ -225,7 +230,11 @@ pub(super) fn split_tall_rows(section: &Section, heights: &[f64]) -> (Section, V
         })
         .collect();
     if extra.iter().all(|&e| e == 0) {
-        return (section.clone(), heights.to_vec());
+        return (
+            section.clone(),
+            heights.to_vec(),
+            (0..section.rows.len()).collect(),
+        );
     }
     let mut start = Vec::with_capacity(extra.len());
     let mut added = 0;
@@ -262,7 +271,7 @@ pub(super) fn split_tall_rows(section: &Section, heights: &[f64]) -> (Section, V
             new_heights.push(heights[r] / k as f64);
         }
     }
-    (out, new_heights)
+    (out, new_heights, start)
 }
 
 /// A height in points as whole pixels (how Excel stores it), rounded up so that no estimate

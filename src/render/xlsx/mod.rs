@@ -9,7 +9,9 @@
 //! - every grid cell, merged or not, has a thin border, and row heights are computed from the
 //!   text so that nothing is hidden (Excel does not auto-fit wrapped text in merged cells);
 //! - each sheet prints on A4, one page wide, with the column header repeated on every page and a
-//!   `第 N 页 共 M 页` footer;
+//!   `第 N 页 共 M 页` footer; given the PDF's layout ([`write_workbook_paged`]) it breaks its
+//!   pages before the same rows as the PDF, with the PDF's margins, and is made wider (so it
+//!   prints smaller) where its tallest page would not fit the paper;
 //! - the output is reproducible: identical input gives identical bytes (the creation time is
 //!   derived from the budget year and the zip entries carry a fixed timestamp).
 
@@ -19,7 +21,7 @@ mod measure;
 mod tests;
 mod twin;
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use anyhow::{Context, Result, bail};
 use rust_decimal::Decimal;
@@ -29,6 +31,7 @@ use rust_xlsxwriter::{
 };
 
 use crate::plan::{Align, Cell, CellRef, CellValue, Document, Role, Section};
+use crate::render::PageStarts;
 use formulas::Refs;
 use measure::{
     column_px, column_widths, grid_heights, row_pixels, split_tall_rows, text_height, units,
@@ -93,6 +96,19 @@ const MAX_FUNCTION_ARGS: usize = 255;
 
 /// Page margins in inches: left, right, top, bottom, header, footer.
 const MARGINS: (f64, f64, f64, f64, f64, f64) = (0.5, 0.5, 0.6, 0.7, 0.3, 0.3);
+/// Margins in points (left, right, top, bottom) when the layout does not give them.
+const DEFAULT_MARGINS_PT: [f64; 4] = [36.0, 36.0, 43.2, 50.4];
+/// Excel's default row height in pixels (15 pt).
+const DEFAULT_ROW_PX: u32 = 20;
+/// The share of the page's height a sheet's page may fill, leaving room for the spreadsheet
+/// program's own rounding of row heights.
+const HEIGHT_FIT: f64 = 0.98;
+/// How often a sheet is written again wider ([`write_workbook_paged`]), and by how much more
+/// than its overflow.
+const WIDEN_ROUNDS: usize = 4;
+const WIDEN_STEP: f64 = 1.01;
+/// Excel's limit on the manual page breaks of one sheet.
+const MAX_PAGE_BREAKS: usize = 1023;
 /// A4 in Excel's paper-size numbering.
 const PAPER_A4: u8 = 9;
 /// Page footer: `第 1 页 共 3 页`, centred.
@@ -225,6 +241,20 @@ pub fn write_workbook_twin(
     created: (i32, u8, u8),
     twin: Option<&Twin>,
 ) -> Result<Vec<u8>> {
+    write_workbook_paged(doc, fonts, created, twin, None)
+}
+
+/// [`write_workbook_twin`] printing page for page like the PDF when `pages` (the PDF's
+/// layout) is given: each sheet breaks its pages before the same rows, on the same paper with
+/// the same margins; a merged cell that crosses a break is cut there, each piece repeating
+/// its text, as in the PDF. Without `pages` the spreadsheet program paginates.
+pub fn write_workbook_paged(
+    doc: &Document,
+    fonts: &XlsxFonts,
+    created: (i32, u8, u8),
+    twin: Option<&Twin>,
+    pages: Option<&PageStarts>,
+) -> Result<Vec<u8>> {
     let mut workbook = Workbook::new();
     workbook.set_properties(&properties(doc, created)?);
 
@@ -239,14 +269,31 @@ pub fn write_workbook_twin(
         } else {
             None
         };
-        let sheet = workbook.add_worksheet();
-        sheet
-            .set_name(name)
-            .with_context(|| format!("工作表名称无效：{name}"))?;
-        let mut free = Vec::new();
-        let (first_row, expanded) =
-            write_section(sheet, section, preamble, doc.landscape, &styles, &mut free)
-                .with_context(|| format!("写入工作表「{}」失败", section.name))?;
+        let mut print = Print {
+            landscape: doc.landscape,
+            starts: pages.and_then(|p| p.sections.get(i)).map(Vec::as_slice),
+            page: pages,
+            widen: 1.0,
+        };
+        // A sheet whose tallest page would not fit the paper at the scale its width prints at
+        // is written again, wider (so it prints smaller); wider columns wrap no more lines.
+        let mut rounds = 0;
+        let (sheet, free, first_row, expanded) = loop {
+            let mut sheet = Worksheet::new();
+            sheet
+                .set_name(name)
+                .with_context(|| format!("工作表名称无效：{name}"))?;
+            let mut free = Vec::new();
+            let (first_row, expanded, over) =
+                write_section(&mut sheet, section, preamble, &print, &styles, &mut free)
+                    .with_context(|| format!("写入工作表「{}」失败", section.name))?;
+            rounds += 1;
+            if over <= 1.0 || rounds >= WIDEN_ROUNDS {
+                break (sheet, free, first_row, expanded);
+            }
+            print.widen *= over * WIDEN_STEP;
+        };
+        workbook.push_worksheet(sheet);
         written.push(Written {
             sheet: name.clone(),
             section: expanded,
@@ -468,15 +515,85 @@ fn put(
     Ok(())
 }
 
-/// Writes one section into its worksheet.
+/// How one sheet prints: its orientation and, from the PDF's layout, its page starts, paper
+/// and margins.
+struct Print<'a> {
+    landscape: bool,
+    /// The section's page starts ([`PageStarts::sections`]).
+    starts: Option<&'a [usize]>,
+    page: Option<&'a PageStarts>,
+    /// How much wider than usual the sheet is made ([`measure::column_widths`]).
+    widen: f64,
+}
+
+/// `section` with each merged cell that crosses one of the page `starts` cut there, as the
+/// PDF cuts it. A piece below a break repeats what is printed: a figure as its number (its
+/// formula stays in the first piece, which the sums refer to), not bound to the data
+/// (`jixiao import` reads each figure once).
+fn cut_at_pages(section: &Section, starts: &[usize]) -> Section {
+    let page_of = |r: usize| Some(starts.iter().filter(|&&s| s <= r).count());
+    let mut cut = crate::render::pdf::split_section_spans(section, page_of);
+    for (r, row) in cut.rows.iter_mut().enumerate() {
+        if starts.contains(&r) {
+            for cell in &mut row.cells {
+                let from_above = section.rows.get(r).is_none_or(|orig| {
+                    !orig
+                        .cells
+                        .iter()
+                        .any(|c| c.col == cell.col && c.colspan == cell.colspan)
+                });
+                if from_above {
+                    cell.bind = None;
+                    if let CellValue::Formula {
+                        result,
+                        percent,
+                        decimals,
+                        thousands,
+                        ..
+                    } = cell.value
+                    {
+                        cell.value = if percent {
+                            CellValue::Percent {
+                                value: result,
+                                decimals,
+                            }
+                        } else {
+                            CellValue::Number {
+                                value: result,
+                                decimals,
+                                thousands,
+                            }
+                        };
+                    }
+                }
+            }
+        }
+    }
+    cut
+}
+
+/// Writes one section into its worksheet. Returns the sheet row of the grid's first row, the
+/// section as written and, for a sheet given page starts, how much taller its tallest page is
+/// than the paper holds at its scale (at most 1 when it fits).
 fn write_section(
     sheet: &mut Worksheet,
     section: &Section,
     preamble: Option<&str>,
-    landscape: bool,
+    print: &Print<'_>,
     styles: &Styles,
     free: &mut Vec<(u32, u16, String)>,
-) -> Result<(u32, Section)> {
+) -> Result<(u32, Section, f64)> {
+    let landscape = print.landscape;
+    let cut;
+    let section = match print.starts {
+        Some(starts) if !starts.is_empty() => {
+            // Spans and overlaps are checked before the cut.
+            Grid::new(section)?;
+            cut = cut_at_pages(section, starts);
+            &cut
+        }
+        _ => section,
+    };
     let width = section.width();
     if width == 0 {
         bail!("表格没有列");
@@ -486,13 +603,13 @@ fn write_section(
     }
     // Spans and overlaps are checked before anything is measured.
     Grid::new(section)?;
-    let widths = column_widths(section, landscape);
+    let widths = column_widths(section, landscape, print.widen);
     for (c, w) in widths.iter().enumerate() {
         sheet.set_column_width(c as u16, *w)?;
     }
     let col_px: Vec<f64> = widths.iter().map(|&w| column_px(w)).collect();
     // A row taller than Excel allows becomes several sheet rows, its cells merged over them.
-    let (expanded, heights) = split_tall_rows(section, &grid_heights(section, &col_px));
+    let (expanded, heights, sheet_rows) = split_tall_rows(section, &grid_heights(section, &col_px));
     let section = &expanded;
     let grid = Grid::new(section)?;
     let expanded = section.clone();
@@ -500,8 +617,11 @@ fn write_section(
     let last_col = (width - 1) as u16;
 
     let mut row: u32 = 0;
+    // The height of every sheet row written, in pixels (for the pages' heights).
+    let mut sheet_px: BTreeMap<u32, u32> = BTreeMap::new();
     // A full-width line outside the grid.
     let line = |sheet: &mut Worksheet,
+                heights_px: &mut BTreeMap<u32, u32>,
                 free: &mut Vec<(u32, u16, String)>,
                 row: &mut u32,
                 text: &str,
@@ -512,22 +632,41 @@ fn write_section(
         put(sheet, *row, 0, last_col, text, format)?;
         free.push((*row, 0, text.to_string()));
         let height = text_height(text, total_px, size).max(min);
-        sheet.set_row_height_pixels(*row, row_pixels(height))?;
+        set_height(sheet, heights_px, *row, row_pixels(height))?;
         *row += 1;
         Ok(())
     };
 
     if let Some(text) = preamble.filter(|t| !t.trim().is_empty()) {
         let format = styles.free(false, BODY_PT, Align::Left);
-        line(sheet, free, &mut row, text, &format, BODY_PT, 0.0)?;
+        line(
+            sheet,
+            &mut sheet_px,
+            free,
+            &mut row,
+            text,
+            &format,
+            BODY_PT,
+            0.0,
+        )?;
     }
     if let Some(text) = section.heading.as_deref().filter(|t| !t.is_empty()) {
         let format = styles.free(true, HEADING_PT, Align::Left);
-        line(sheet, free, &mut row, text, &format, HEADING_PT, 0.0)?;
+        line(
+            sheet,
+            &mut sheet_px,
+            free,
+            &mut row,
+            text,
+            &format,
+            HEADING_PT,
+            0.0,
+        )?;
     }
     let title = styles.free(true, TITLE_PT, Align::Center);
     line(
         sheet,
+        &mut sheet_px,
         free,
         &mut row,
         &section.title,
@@ -537,9 +676,26 @@ fn write_section(
     )?;
     if let Some(text) = section.subtitle.as_deref().filter(|t| !t.is_empty()) {
         let format = styles.free(false, SUBTITLE_PT, Align::Center);
-        line(sheet, free, &mut row, text, &format, SUBTITLE_PT, 0.0)?;
+        line(
+            sheet,
+            &mut sheet_px,
+            free,
+            &mut row,
+            text,
+            &format,
+            SUBTITLE_PT,
+            0.0,
+        )?;
     }
-    write_unit_lines(sheet, &mut row, section, &col_px, styles, free)?;
+    write_unit_lines(
+        sheet,
+        &mut sheet_px,
+        &mut row,
+        section,
+        &col_px,
+        styles,
+        free,
+    )?;
 
     // The grid.
     let first_row = row;
@@ -549,7 +705,7 @@ fn write_section(
     };
     for (r, grid_row) in section.rows.iter().enumerate() {
         let sheet_row = first_row + r as u32;
-        sheet.set_row_height_pixels(sheet_row, row_pixels(heights[r]))?;
+        set_height(sheet, &mut sheet_px, sheet_row, row_pixels(heights[r]))?;
         for cell in &grid_row.cells {
             write_cell(sheet, sheet_row, cell, &refs, styles)?;
         }
@@ -571,17 +727,62 @@ fn write_section(
     }
 
     // Notes and signatures.
+    let below = row;
     let note = styles.free(false, BODY_PT, Align::Left);
     for text in &section.notes {
-        line(sheet, free, &mut row, text, &note, BODY_PT, 0.0)?;
+        line(
+            sheet,
+            &mut sheet_px,
+            free,
+            &mut row,
+            text,
+            &note,
+            BODY_PT,
+            0.0,
+        )?;
     }
-    write_signature(sheet, row, section, &col_px, styles, free)?;
-    if let Some(chart) = &section.chart {
-        insert_chart(sheet, chart, &refs, row + 3)?;
-    }
+    write_signature(sheet, &mut sheet_px, row, section, &col_px, styles, free)?;
+    let chart_px = match &section.chart {
+        Some(chart) => insert_chart(sheet, chart, &refs, row + 3)?,
+        None => 0,
+    };
 
-    page_setup(sheet, landscape);
-    Ok((first_row, expanded))
+    page_setup(sheet, print);
+    let mut over = 0.0;
+    if let (Some(starts), Some(page)) = (print.starts, print.page) {
+        // The PDF's page starts as manual breaks (a break goes above its row): grid rows at
+        // their sheet row, the items below the grid (notes, then the signature) after it.
+        let n = section.rows.len();
+        let breaks: Vec<u32> = starts
+            .iter()
+            .filter_map(|&s| match sheet_rows.get(s) {
+                Some(&r) => u32::try_from(r).ok().map(|r| first_row + r),
+                None => u32::try_from(s.checked_sub(n)?).ok().map(|k| below + k),
+            })
+            .filter(|&r| r > 0)
+            .collect();
+        // Excel takes at most 1,023 manual breaks (a section that long is laid out in batches,
+        // which give no page starts).
+        let breaks: Vec<u32> = breaks.into_iter().take(MAX_PAGE_BREAKS).collect();
+        if !breaks.is_empty() {
+            sheet.set_page_breaks(&breaks)?;
+        }
+        let header_rows: Vec<u32> = header
+            .clone()
+            .filter_map(|r| u32::try_from(r).ok())
+            .map(|r| first_row + r)
+            .collect();
+        let fit = PageFit {
+            breaks: &breaks,
+            header_rows: &header_rows,
+            heights_px: &sheet_px,
+            chart_px,
+            chart_row: row + 3,
+            width_px: total_px,
+        };
+        over = fit.overflow(page);
+    }
+    Ok((first_row, expanded, over))
 }
 
 /// A native bar chart of the table's own cells: the labels and figures of `chart`'s column
@@ -591,9 +792,9 @@ fn insert_chart(
     chart: &crate::plan::Chart,
     refs: &Refs,
     at_row: u32,
-) -> Result<()> {
+) -> Result<u32> {
     let (Some(&first), Some(&last)) = (chart.rows.first(), chart.rows.last()) else {
-        return Ok(());
+        return Ok(0);
     };
     let name = sheet.name();
     let (r0, c) = refs.sheet((first, chart.column))?;
@@ -610,16 +811,17 @@ fn insert_chart(
         .set_categories((name.as_str(), r0, label_col, r1, label_col))
         .set_values((name.as_str(), r0, c, r1, c))
         .set_name(&chart.title);
-    let height = 60 + 22 * chart.rows.len() as u32;
-    bar.set_width(720).set_height(height.min(1400));
+    let height = (60 + 22 * chart.rows.len() as u32).min(1400);
+    bar.set_width(720).set_height(height);
     sheet.insert_chart(at_row, 1, &bar)?;
-    Ok(())
+    Ok(height)
 }
 
 /// The `unit_line` (left) and `unit_note` (right) above the grid: one row when both fit side by
 /// side, else one row each.
 fn write_unit_lines(
     sheet: &mut Worksheet,
+    heights_px: &mut BTreeMap<u32, u32>,
     row: &mut u32,
     section: &Section,
     col_px: &[f64],
@@ -652,7 +854,7 @@ fn write_unit_lines(
             free.push((*row, 0, l.to_string()));
             free.push((*row, split as u16, r.to_string()));
             let height = text_height(l, left_px, BODY_PT).max(text_height(r, px, BODY_PT));
-            sheet.set_row_height_pixels(*row, row_pixels(height))?;
+            set_height(sheet, heights_px, *row, row_pixels(height))?;
             *row += 1;
         }
         _ => {
@@ -660,7 +862,9 @@ fn write_unit_lines(
                 if let Some(text) = text {
                     put(sheet, *row, 0, last_col, text, format)?;
                     free.push((*row, 0, text.to_string()));
-                    sheet.set_row_height_pixels(
+                    set_height(
+                        sheet,
+                        heights_px,
                         *row,
                         row_pixels(text_height(text, total_px, BODY_PT)),
                     )?;
@@ -676,6 +880,7 @@ fn write_unit_lines(
 /// equal share of the columns (all in one cell when there are more pairs than columns).
 fn write_signature(
     sheet: &mut Worksheet,
+    heights_px: &mut BTreeMap<u32, u32>,
     row: u32,
     section: &Section,
     col_px: &[f64],
@@ -705,8 +910,83 @@ fn write_signature(
         free.push((row, 0, text.clone()));
         height = height.max(text_height(&text, col_px.iter().sum(), BODY_PT));
     }
-    sheet.set_row_height_pixels(row, row_pixels(height))?;
+    set_height(sheet, heights_px, row, row_pixels(height))?;
     Ok(())
+}
+
+/// Sets the height of a sheet row in pixels and records it in `heights_px`.
+fn set_height(
+    sheet: &mut Worksheet,
+    heights_px: &mut BTreeMap<u32, u32>,
+    row: u32,
+    px: u32,
+) -> Result<()> {
+    sheet.set_row_height_pixels(row, px)?;
+    heights_px.insert(row, px);
+    Ok(())
+}
+
+/// What decides the print scale of a sheet that breaks its pages where the PDF does.
+struct PageFit<'a> {
+    /// The manual breaks (the sheet row each page after the first starts at).
+    breaks: &'a [u32],
+    /// The header rows repeated at the top of every page after the first.
+    header_rows: &'a [u32],
+    /// The height of every written row, in pixels (others have Excel's default).
+    heights_px: &'a BTreeMap<u32, u32>,
+    /// The chart's height in pixels and the row it is anchored at (0: no chart).
+    chart_px: u32,
+    chart_row: u32,
+    /// The width of the columns, in pixels.
+    width_px: f64,
+}
+
+impl PageFit<'_> {
+    /// How much taller the tallest page between two breaks (with its repeated header) is
+    /// than the paper holds when the columns are printed one page wide: at most 1 when every
+    /// page fits, so that the spreadsheet program adds no break of its own.
+    ///
+    /// The heights are those the rows were given (the xlsx's own text measurement), so the
+    /// pages hold exactly the rows Typst put on them. The scale is Excel's (a character
+    /// unit of 7 pixels); LibreOffice measures the columns about 7 % wider and so prints a
+    /// little smaller, with room to spare.
+    fn overflow(&self, page: &PageStarts) -> f64 {
+        let pt = |px: f64| px * 0.75;
+        let row_pt = |r: u32| {
+            pt(f64::from(
+                *self.heights_px.get(&r).unwrap_or(&DEFAULT_ROW_PX),
+            ))
+        };
+        let [left, right, top, bottom] = page.margins.unwrap_or(DEFAULT_MARGINS_PT);
+        let (paper_w, paper_h) = page.paper;
+        let usable_w = paper_w - left - right;
+        let usable_h = paper_h - top - bottom;
+        let end = self
+            .heights_px
+            .keys()
+            .next_back()
+            .map_or(0, |r| r.saturating_add(1));
+        let header: f64 = self.header_rows.iter().map(|&r| row_pt(r)).sum();
+        let mut starts = vec![0u32];
+        starts.extend_from_slice(self.breaks);
+        let mut tallest: f64 = 0.0;
+        for (i, &from) in starts.iter().enumerate() {
+            let to = starts.get(i + 1).copied().unwrap_or(end).max(from);
+            let mut h: f64 = (from..to).map(row_pt).sum();
+            if i > 0 {
+                h += header;
+            }
+            if i + 1 == starts.len() && self.chart_px > 0 {
+                let gap: f64 = (end..self.chart_row).map(row_pt).sum();
+                h += gap + pt(f64::from(self.chart_px));
+            }
+            tallest = tallest.max(h);
+        }
+        // Printed one page wide, never enlarged.
+        let scale = (usable_w / pt(self.width_px.max(1.0))).min(1.0);
+        let over = tallest * scale / (usable_h * HEIGHT_FIT).max(1.0);
+        if over.is_finite() { over } else { 1.0 }
+    }
 }
 
 /// Writes one grid cell (its merged range, then its typed value at the anchor).
@@ -749,16 +1029,21 @@ fn write_cell(
     Ok(())
 }
 
-/// A4, orientation, one page wide, centred, margins and the page-number footer.
-fn page_setup(sheet: &mut Worksheet, landscape: bool) {
+/// A4, orientation, one page wide, centred, margins (the PDF's when known) and the
+/// page-number footer.
+fn page_setup(sheet: &mut Worksheet, print: &Print<'_>) {
     sheet.set_paper_size(PAPER_A4);
-    if landscape {
+    if print.landscape {
         sheet.set_landscape();
     } else {
         sheet.set_portrait();
     }
     sheet.set_print_fit_to_pages(1, 0);
-    let (left, right, top, bottom, header, footer) = MARGINS;
+    let (mut left, mut right, mut top, mut bottom, header, footer) = MARGINS;
+    if let Some([l, r, t, b]) = print.page.and_then(|p| p.margins) {
+        let inch = |pt: f64| (pt / 72.0 * 100.0).round() / 100.0;
+        (left, right, top, bottom) = (inch(l), inch(r), inch(t), inch(b));
+    }
     sheet.set_margins(left, right, top, bottom, header, footer);
     sheet.set_print_center_horizontally(true);
     sheet.set_footer(FOOTER);
