@@ -160,8 +160,18 @@ pub fn validate(
 fn attachments(cx: &mut Cx, docs: &[DocumentSpec]) {
     let kinds: Vec<&str> = docs.iter().map(|d| d.kind.as_str()).collect();
     for doc in docs {
-        for k in &doc.attach {
+        for (i, k) in doc.attach.iter().enumerate() {
             let name = k.value.trim();
+            // Named twice, its tables would be printed twice (sheets “(2)”, “(3)”).
+            if doc.attach[..i].iter().any(|o| o.value.trim() == name) {
+                cx.emit_help(
+                    &rules::STYLE_CONFLICT,
+                    k,
+                    format!("attach 中“{name}”写了不止一次"),
+                    "每份文档在 attach 中只写一次",
+                );
+                continue;
+            }
             match docs.iter().find(|d| d.kind == name) {
                 None => cx.emit_help(
                     &rules::STYLE_REFERENCE,

@@ -42,6 +42,8 @@ pub enum PublishError {
     Fs(FsError),
     /// The zip could not be made.
     Zip(String),
+    /// A package's files could not be replaced (together).
+    Replace(crate::write::ReplaceError),
 }
 
 impl std::fmt::Display for PublishError {
@@ -56,6 +58,7 @@ impl std::fmt::Display for PublishError {
             }
             PublishError::Fs(e) => write!(f, "无法生成公开文件：{e}"),
             PublishError::Zip(e) => write!(f, "无法生成公开文件的压缩包：{e}"),
+            PublishError::Replace(e) => write!(f, "无法写入公开文件 {e}"),
         }
     }
 }
@@ -227,12 +230,6 @@ impl Workspace {
                 name: package.name.clone(),
                 reason: e.to_string(),
             })?;
-        write(
-            out,
-            &layout::package_file(out, year, &package.name, "pdf"),
-            &pdf,
-            published,
-        )?;
         // The zip: each owner's files as the build wrote them, under the owner's name.
         let mut entries: Vec<(String, Vec<u8>)> = Vec::new();
         for p in &all {
@@ -259,12 +256,24 @@ impl Workspace {
             }
         }
         let zip = zip_of(&entries, package.date).map_err(PublishError::Zip)?;
-        write(
+        // The PDF and the zip are replaced together or not at all, as a department's files.
+        let files = [
+            layout::package_file(out, year, &package.name, "pdf"),
+            layout::package_file(out, year, &package.name, "zip"),
+        ];
+        let written = crate::write::replace_together(
             out,
-            &layout::package_file(out, year, &package.name, "zip"),
-            &zip,
-            published,
+            &layout::package_dir(out, year),
+            &[(&files[0], &pdf), (&files[1], &zip)],
         )
+        .map_err(PublishError::Replace)?;
+        for (path, w) in files.into_iter().zip(written) {
+            match w {
+                crate::write::Written::Written => published.written.push(path),
+                crate::write::Written::Unchanged => published.unchanged += 1,
+            }
+        }
+        Ok(())
     }
 }
 

@@ -281,16 +281,20 @@ pub enum Recovery {
 /// `<年度>/<部门>` where `<年度>` is all digits; real directories only (symbolic links are not
 /// followed).
 fn dept_dirs(out: &Path) -> Vec<PathBuf> {
+    let is_year = |year: &Path| {
+        year.file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    };
     let mut dirs = Vec::new();
     for year in subdirs(out) {
-        let is_year = year
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
-        if is_year {
+        if is_year(&year) {
             dirs.extend(subdirs(&year));
         }
     }
+    // A year's disclosure packages (`--publish`), each one's files replaced together too.
+    let packages = out.join(super::layout::PUBLISH_DIR);
+    dirs.extend(subdirs(&packages).into_iter().filter(|y| is_year(y)));
     dirs.into_iter()
         .filter_map(|d| d.strip_prefix(out).ok().map(Path::to_path_buf))
         .collect()

@@ -23,7 +23,8 @@
 //!   if someone tampered with the files) the staged files are deleted. A kill before the
 //!   journal exists leaves only temporary files and the old outputs, and temporary files are
 //!   removed. Both look only at jixiao's own layout: `<out>/`, `<out>/<年度>/<部门>/` and the
-//!   subdirectories of the latter (`--split`), and only at names jixiao itself creates.
+//!   subdirectories of the latter (`--split`), and `<out>/公开/<年度>/` (`--publish`, whose
+//!   packages are replaced together the same way), and only at names jixiao itself creates.
 //! - A manifest of input hashes lets `build` skip rendering documents whose data, templates and
 //!   fonts are unchanged.
 //!

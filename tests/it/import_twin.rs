@@ -264,6 +264,7 @@ fn the_vocabulary_fixture_comes_back_unchanged() {
 // Editing a workbook as a spreadsheet program does
 // ---------------------------------------------------------------------------------------------
 
+#[derive(Clone)]
 struct Sheet {
     name: String,
     visible: SheetVisible,
@@ -1135,4 +1136,138 @@ fn a_recalculated_total_is_not_reported_as_an_edit() {
                 .normalize()
         )
     );
+}
+
+/// Tampered 部门整体 cell records in the data sheet (issue 20's hostile inputs, for the
+/// department-wide import): huge or out-of-range indexes, a path naming a model field that
+/// is not a text, a money key that is empty or holds control characters, a section number at
+/// the end of the integers, a reference far past Excel's last column. None panics; none
+/// writes a data file that no longer loads.
+#[test]
+fn tampered_department_wide_cell_records_are_reported_not_a_panic() {
+    let dir = built(&repo().join("examples/national/data"));
+    let root = dir.path();
+    let xlsx = root.join("out/2024/示例市示例服务中心/部门（单位）整体支出绩效目标申报表.xlsx");
+    let base = read_book(&xlsx);
+    let name = base
+        .iter()
+        .find(|s| s.name != "jixiao数据")
+        .unwrap()
+        .name
+        .clone();
+    // The bound cell of task 1's 财政拨款, edited.
+    let (at, path_at) = {
+        let s = base.iter().find(|s| s.name == name).unwrap();
+        let (r, c) = find(s, "公共服务热线运行");
+        let data = base.iter().find(|s| s.name == "jixiao数据").unwrap();
+        let path = data
+            .values
+            .iter()
+            .find(|(_, v)| matches!(v, Data::String(t) if t == "部门整体.任务[1].资金.财政拨款"))
+            .map(|(k, _)| *k)
+            .expect("the task's money is bound");
+        ((r, c + 4), path)
+    };
+    // (path, other column of its record) → refused, or imported and then checked.
+    type Case = (&'static str, Option<(u32, String)>, bool);
+    let cases: Vec<Case> = vec![
+        (
+            "部门整体.任务[18446744073709551615].资金.财政拨款",
+            None,
+            true,
+        ),
+        (
+            "部门整体.任务[99999999999999999999999].资金.财政拨款",
+            None,
+            true,
+        ),
+        // A source named by the sheet is a name (the check reports it: JX302, JX014).
+        ("部门整体.任务[1].资金.", None, false),
+        ("部门整体.任务[1].资金.财政\u{1}拨款\n", None, false),
+        // Fields the catalogue keeps elsewhere, named as texts: were “imported” and lost.
+        ("项目[0].资金", None, true),
+        ("项目[0].指标", None, true),
+        ("项目[0].自评", None, true),
+        ("部门整体.指标[0].三级.x", None, true),
+        ("部门整体.指标[0].一级", None, true),
+        ("部门整体.指标[0].权重.x", None, true),
+        ("部门整体.任务[1].资金", None, true),
+        ("部门整体.自评.资金", None, true),
+        ("项目[0].指标[0].结果", None, true),
+        ("项目[0].中期指标[0].一级", None, true),
+        (
+            "部门整体.任务[1].资金.财政拨款",
+            Some((1, "18446744073709551615".into())),
+            false,
+        ),
+        (
+            "部门整体.任务[1].资金.财政拨款",
+            Some((3, "='x'!ZZZZZZZZZZZZZZ1".into())),
+            false,
+        ),
+    ];
+    for (i, (path, other, refused)) in cases.iter().enumerate() {
+        let mut book = base.clone();
+        {
+            let s = sheet_mut(&mut book, &name);
+            s.values.insert(at, Data::Float(85.0));
+        }
+        {
+            let data = sheet_mut(&mut book, "jixiao数据");
+            data.values.insert(path_at, Data::String((*path).into()));
+            // A deleted sheet of the last section number there is, and a column whose
+            // reference lies past any sheet's last column.
+            let last = data.values.keys().map(|k| k.0).max().unwrap();
+            data.values
+                .insert((last + 1, 0), Data::String("sheet".into()));
+            data.values
+                .insert((last + 1, 1), Data::String(usize::MAX.to_string()));
+            data.formulas.insert((last + 1, 2), "#REF!".into());
+            data.values
+                .insert((last + 2, 0), Data::String("col".into()));
+            data.values.insert((last + 2, 1), Data::String("0".into()));
+            data.values.insert((last + 2, 2), Data::String("4".into()));
+            data.formulas
+                .insert((last + 2, 3), format!("'{name}'!ZZZZZZZZZZZZZZ1"));
+            if let Some((col, v)) = other {
+                if let Some(f) = v.strip_prefix('=') {
+                    data.formulas.insert((path_at.0, *col), f.to_string());
+                } else {
+                    data.values
+                        .insert((path_at.0, *col), Data::String(v.clone()));
+                }
+            }
+        }
+        let edited = root.join(format!("tampered-{i}.xlsx"));
+        write_book(&book, &edited);
+        let out = format!("imported-{i}");
+        common::copy_dir(&root.join("data"), &root.join(&out));
+        let o = jixiao(
+            root,
+            &["import", edited.to_str().unwrap(), "--out", &out, "--force"],
+        );
+        let err = stderr(&o);
+        assert!(!err.contains("panicked"), "{path}: {err}");
+        if *refused {
+            assert!(err.contains("F7：改动未导入"), "{path}: {err}");
+        }
+        for e in std::fs::read_dir(root.join(&out)).into_iter().flatten() {
+            let p = e.unwrap().path();
+            if p.extension().is_none_or(|x| x != "yaml") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&p).unwrap();
+            let loaded = jixiao::load::parse(&text);
+            assert!(loaded.is_ok(), "{path}: {:?}\n{text}", loaded.err());
+        }
+    }
+}
+
+/// A reference in a tampered data sheet with more column letters than any sheet has is no
+/// reference (it was an overflow: a panic, or another column).
+#[test]
+fn a_reference_past_the_last_column_is_no_reference() {
+    for f in ["'x'!ZZZZZZZZZZZZZZ1", "x!AAAAAAAAA1", "x!A99999999999"] {
+        assert_eq!(parse_ref(f), None, "{f}");
+    }
 }

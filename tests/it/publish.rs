@@ -267,3 +267,59 @@ fn nothing_is_published_from_a_build_with_errors() {
     assert!(!dir.path().join("out/公开").exists());
     assert!(!dir.path().join("out/index.html").exists());
 }
+
+/// A department's package is its PDF and its zip, replaced together or not at all: a zip that
+/// cannot be written (a FIFO at its name) leaves the PDF as it was. A temporary file a killed
+/// publish left beside the packages (which would be uploaded with the folder) is removed by
+/// the next run, as in a department's directory.
+#[test]
+fn a_package_is_replaced_together_and_a_killed_publish_leaves_no_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = common::repo().join("tests/fixtures/vocabulary");
+    common::copy_dir(&fixture.join("data"), &dir.path().join("data"));
+    let run = || {
+        Command::new(env!("CARGO_BIN_EXE_jixiao"))
+            .current_dir(dir.path())
+            .env("SOURCE_DATE_EPOCH", "1700000000")
+            .args(["build", "data", "--out", "out", "--publish", "--templates"])
+            .arg(fixture.join("templates"))
+            .output()
+            .unwrap()
+    };
+    let o = run();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let year = dir.path().join("out/公开/2024");
+    let pdf = year.join("测试市体育局.pdf");
+    let zip = year.join("测试市体育局.zip");
+    let before = std::fs::read(&pdf).unwrap();
+    assert!(zip.is_file());
+
+    // A kill in the middle of writing a package leaves a temporary file beside it.
+    let stale = year.join(".jixiao-4000000-0.tmp");
+    std::fs::write(&stale, b"half a zip").unwrap();
+    // The data changes (both files would), and the zip's name is taken by a FIFO.
+    let file = dir.path().join("data/2024-测试局.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("全年培训青少年1200人次以上"));
+    std::fs::write(
+        &file,
+        text.replacen(
+            "全年培训青少年1200人次以上",
+            "全年培训青少年1250人次以上",
+            1,
+        ),
+    )
+    .unwrap();
+    std::fs::remove_file(&zip).unwrap();
+    assert!(Command::new("mkfifo").arg(&zip).status().unwrap().success());
+    let o = run();
+    let err = stderr(&o);
+    assert!(!o.status.success(), "{err}");
+    assert!(err.contains("命名管道"), "{err}");
+    assert_eq!(
+        std::fs::read(&pdf).unwrap(),
+        before,
+        "the package's PDF was replaced without its zip: {err}"
+    );
+    assert!(!stale.exists(), "the temporary file is still there: {err}");
+}

@@ -1172,6 +1172,18 @@ fn attachments_that_cannot_be_built_are_reported_in_the_style() {
         err.contains("JX506") && err.contains("自己也有 attach"),
         "{err}"
     );
+    // Attached twice (once with spaces around the kind): its tables were printed twice.
+    let twice = variant("attach-twice", |s| {
+        s.replace(
+            "attach: [department_indicators]",
+            "attach: [department_indicators, \" department_indicators\"]",
+        )
+    });
+    let err = check(&twice);
+    assert!(
+        err.contains("JX506") && err.contains("“department_indicators”写了不止一次"),
+        "{err}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

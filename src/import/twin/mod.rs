@@ -64,9 +64,12 @@ pub fn parse_ref(formula: &str) -> Option<(String, u32, u32)> {
     if letters.is_empty() || digits.is_empty() {
         return None;
     }
+    // Letters past any sheet's last column (a tampered reference) are no reference.
     let mut col: u32 = 0;
     for c in letters.chars() {
-        col = col * 26 + (c.to_ascii_uppercase() as u32 - 'A' as u32 + 1);
+        col = col
+            .checked_mul(26)?
+            .checked_add(c.to_ascii_uppercase() as u32 - 'A' as u32 + 1)?;
     }
     let row: u32 = digits.parse().ok()?;
     Some((sheet, row.checked_sub(1)?, col.checked_sub(1)?))
@@ -312,7 +315,10 @@ pub fn import(
                 note(
                     &mut notes,
                     String::new(),
-                    format!("第 {} 个工作表已被删除，其中的内容保持原样", s + 1),
+                    format!(
+                        "第 {} 个工作表已被删除，其中的内容保持原样",
+                        s.saturating_add(1)
+                    ),
                 );
             }
             continue;

@@ -14,6 +14,7 @@ use rust_decimal::Decimal;
 
 use super::NewValue;
 use super::{sp, text};
+use crate::fields::Level;
 use crate::model::{
     Dec, Department, EvalAmounts, Goals, Indicator, IndicatorEval, Num, SelfEval, Sources, Text,
     Texts,
@@ -124,7 +125,7 @@ pub(super) fn apply(
         [ind, k] if ind.starts_with("中期指标[") => {
             let i = index_in(ind, "中期指标[")?;
             let indicator = proj.mid_indicators.get_mut(i).ok_or("指标已不存在")?;
-            set_indicator(indicator, None, k, v);
+            set_indicator(indicator, None, k, v)?;
         }
         _ => {
             let done = apply_record(
@@ -138,7 +139,7 @@ pub(super) fn apply(
             if !done {
                 match parts.as_slice() {
                     // The catalogue's texts kept by key (实施单位, …) and the style's fields.
-                    [k] => proj.set_text(k, opt(v)),
+                    [k] => kept(proj, Level::Project, k, v)?,
                     _ => return Err("路径无法识别".into()),
                 }
             }
@@ -214,7 +215,7 @@ fn apply_record(
         }
         ["自评", k] => {
             let e = eval.as_mut().ok_or_else(no_eval)?;
-            e.set_text(k, opt(v));
+            kept(e, Level::Eval, k, v)?;
         }
         [ind, "结果", k] => {
             let i = index_of(ind)?;
@@ -248,7 +249,7 @@ fn apply_record(
             let r = result
                 .and_then(|j| eval.as_mut()?.indicators.get_mut(j))
                 .map(|r| &mut r.indicator);
-            set_indicator(indicator, r, k, v);
+            set_indicator(indicator, r, k, v)?;
         }
         _ => return Ok(false),
     }
@@ -256,7 +257,12 @@ fn apply_record(
 }
 
 /// Sets a field of an indicator; a new 三级 is carried into its result's reference `r`.
-fn set_indicator(indicator: &mut Indicator, r: Option<&mut Text>, k: &str, v: &NewValue) {
+fn set_indicator(
+    indicator: &mut Indicator,
+    r: Option<&mut Text>,
+    k: &str,
+    v: &NewValue,
+) -> Result<(), String> {
     match k {
         "三级" => {
             let new = text_of(v);
@@ -275,8 +281,21 @@ fn set_indicator(indicator: &mut Indicator, r: Option<&mut Text>, k: &str, v: &N
         "权重" => indicator.weight = num(v).map(|n| sp(Dec(n))),
         "佐证资料" => indicator.evidence = split_list(&text_of(v)),
         // The catalogue's texts kept by key (描述) and the style's fields.
-        k => indicator.set_text(k, opt(v)),
+        k => kept(indicator, Level::Indicator, k, v)?,
     }
+    Ok(())
+}
+
+/// Sets the text kept under `k` in record `r` of `level`: a text the catalogue keeps by key,
+/// or a style's field (a key the catalogue does not know). A key the catalogue keeps
+/// elsewhere (`资金`, `指标`, `自评`, …: a tampered data sheet's path) is no such text: set as
+/// one, it would be reported imported and then never written.
+fn kept<T: Texts>(r: &mut T, level: Level, k: &str, v: &NewValue) -> Result<(), String> {
+    if crate::fields::find(level, k).is_some_and(|f| f.store != crate::fields::Store::Texts) {
+        return Err("路径无法识别".into());
+    }
+    r.set_text(k, opt(v));
+    Ok(())
 }
 
 /// Sets one measure (`年初预算`, `全年预算`, `全年执行`) of a self-evaluation's source; a

@@ -13,6 +13,9 @@ fn references_read_as_excel_writes_them() {
     assert_eq!(parse_ref("Sheet1!A1"), Some(("Sheet1".into(), 0, 0)));
     assert_eq!(parse_ref("'x'!#REF!"), None);
     assert_eq!(parse_ref("#REF!"), None);
+    // A tampered data sheet: more column letters than a u32 holds (was an overflow panic).
+    assert_eq!(parse_ref("'x'!ZZZZZZZZZZZZZZ1"), None);
+    assert_eq!(parse_ref("x!A99999999999"), None);
 }
 
 #[test]
