@@ -161,6 +161,12 @@ pub fn summaries_dir_name(region: &Region) -> String {
     format!("{}汇总", region.name())
 }
 
+/// The directory the summaries take in every year, which no department may have: the region's
+/// when it has summary styles (`has_styles`), else none.
+pub fn reserved_dir(region: Option<&Region>, has_styles: bool) -> Option<String> {
+    region.filter(|_| has_styles).map(summaries_dir_name)
+}
+
 /// Whether `path` is a region file (not a department's data).
 pub fn is_region_file(path: &Path) -> bool {
     path.file_name()

@@ -157,10 +157,7 @@ impl Workspace {
         };
         // The region's summaries take a directory of their own in every year (when the region
         // has summary styles): no department may have it.
-        let summaries_dir = region
-            .as_ref()
-            .filter(|_| !region_styles.is_empty())
-            .map(crate::region::summaries_dir_name);
+        let summaries_dir = crate::region::reserved_dir(region.as_ref(), !region_styles.is_empty());
         let prepared = Prepared {
             loaded,
             passed,

@@ -34,6 +34,9 @@ pub struct Published {
 pub enum PublishError {
     /// The build had errors: nothing is published from a corpus that fails.
     BuildFailed,
+    /// The data read again for the packages has errors the build did not have: a file was
+    /// changed after the build.
+    ChangedSinceBuild,
     /// The output directory is another build's, or its lock cannot be taken.
     Locked(super::Fatal),
     /// A document could not be planned or laid out again.
@@ -52,6 +55,9 @@ impl std::fmt::Display for PublishError {
             PublishError::BuildFailed => {
                 f.write_str("构建有错误，没有生成公开文件（先改正上面报告的错误）")
             }
+            PublishError::ChangedSinceBuild => f.write_str(
+                "数据文件在构建之后又被改动，且有错误，没有生成公开文件（改正后重新运行 jixiao build --publish）",
+            ),
             PublishError::Locked(e) => e.fmt(f),
             PublishError::Document { name, reason } => {
                 write!(f, "无法生成“{name}”的公开文件：{reason}")
@@ -118,7 +124,18 @@ impl Workspace {
                 .collect(),
             None => Vec::new(),
         };
-        let checked = crate::check::check(&loaded, &styles);
+        // Checked as the build checks (the summaries' directory reserved the same way): a file
+        // changed since the build into one with errors publishes nothing.
+        let summaries_dir = crate::region::reserved_dir(region.as_ref(), !region_styles.is_empty());
+        let checked = crate::check::check_with(&loaded, &styles, summaries_dir.as_deref());
+        if loaded
+            .diagnostics
+            .iter()
+            .chain(&checked.diagnostics)
+            .any(|d| d.is_error())
+        {
+            return Err(PublishError::ChangedSinceBuild);
+        }
         let fixed = self.inputs(0).fixed_date();
         let files: Vec<PathBuf> = checked
             .departments

@@ -323,3 +323,36 @@ fn a_package_is_replaced_together_and_a_killed_publish_leaves_no_temporary_file(
     );
     assert!(!stale.exists(), "the temporary file is still there: {err}");
 }
+
+/// The packages are made from the data read again after the build: a file changed in between
+/// into one with errors publishes nothing (the publish checked it with `check`, whose errors
+/// it did not look at, and packaged what it could plan).
+#[test]
+fn a_file_broken_after_the_build_publishes_nothing() {
+    use jixiao::workspace::{BuildOptions, Options, Workspace, quiet};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    common::copy_dir(&common::repo().join("data"), &data);
+    let out = dir.path().join("out");
+    let mut ws = Workspace::open(Options {
+        data: data.clone(),
+        out: out.clone(),
+        templates: Some(common::repo().join("templates")),
+        font_paths: Vec::new(),
+    });
+    let options = BuildOptions {
+        one_shot: true,
+        ..BuildOptions::default()
+    };
+    let built = ws.build(&options, &quiet);
+    assert!(!built.failed());
+    let file = data.join("2023-kuerle-xinfangju.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    // A second department of the same name and year: an error only the check finds.
+    std::fs::write(data.join("2023-copy.yaml"), &text).unwrap();
+    let err = ws
+        .publish(&built)
+        .expect_err("a corpus with errors is not published");
+    assert!(err.to_string().contains("没有生成公开文件"), "{err}");
+    assert!(!out.join("公开").exists());
+}
