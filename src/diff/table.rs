@@ -16,7 +16,7 @@ use crate::load::Loaded;
 use crate::plan::context::Patterns;
 use crate::plan::{Align, Cell, Document, Row, RowKind, Section};
 use crate::rules::{self, Rule};
-use crate::style::common::{self, MAX_MONEY_DECIMALS};
+use crate::style::common::{self, ColumnSpec, MAX_MONEY_DECIMALS};
 use crate::style::{SText, SignatureSpec};
 
 /// The directory of the table's files under `templates/`.
@@ -39,7 +39,7 @@ struct Spec {
     template: SText,
     #[serde(default)]
     landscape: bool,
-    columns: Vec<Column>,
+    columns: Vec<ColumnSpec>,
     /// Per kind of change (`target_raised`, …): its name, and patterns for the before and
     /// after cells where the plain values would not say enough.
     kinds: crate::model::Entries<KindSpec>,
@@ -72,16 +72,6 @@ fn money_text(text: &str, decimals: u32) -> String {
         ),
         Err(_) => text.to_string(),
     }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Column {
-    label: SText,
-    width: f64,
-    text: SText,
-    #[serde(default)]
-    align: Option<SText>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -310,7 +300,11 @@ impl Table {
             subtitle: optional(&spec.subtitle)?,
             unit_line: optional(&spec.unit_line)?,
             unit_note: optional(&spec.unit_note)?,
-            columns: spec.columns.iter().map(|c| c.width).collect(),
+            columns: spec
+                .columns
+                .iter()
+                .map(|c| c.width.unwrap_or(1.0))
+                .collect(),
             rows,
             notes,
             signature,
@@ -393,12 +387,11 @@ impl Table {
         let ctx = context(&v);
         let mut cells = Vec::new();
         for (i, col) in self.spec.columns.iter().enumerate() {
-            let text = self.render(&col.text, &ctx)?;
-            let align = match col.align.as_ref().map(|a| a.value.trim()) {
-                Some("center") => Align::Center,
-                Some("right") => Align::Right,
-                _ => Align::Left,
+            let text = match &col.text {
+                Some(t) => self.render(t, &ctx)?,
+                None => String::new(),
             };
+            let align = col.align.map_or(Align::Left, crate::plan::cells::to_align);
             cells.push(Cell::text(i, text, crate::plan::Role::Text).align(align));
         }
         Ok(Row::new(RowKind::Body, cells))
@@ -493,23 +486,32 @@ impl Cx<'_> {
         }
         for c in &spec.columns {
             self.pattern(&c.label, table);
-            self.pattern(&c.text, &row);
-            if !common::width_ok(c.width) {
+            match &c.text {
+                Some(t) => self.pattern(t, &row),
+                None => self.emit(
+                    &rules::STYLE_FORMAT,
+                    &c.label,
+                    format!("列“{}”要写 text（模式）", c.label.value),
+                    None,
+                ),
+            }
+            if let Some(other) = c.field.as_ref().or(c.group.as_ref()) {
+                self.emit(
+                    &rules::STYLE_FORMAT,
+                    other,
+                    format!(
+                        "变动对照表的列“{}”只写 text（模式），不写 field 或 group",
+                        c.label.value
+                    ),
+                    None,
+                );
+            }
+            if !c.width.is_some_and(common::width_ok) {
                 self.emit(
                     &rules::STYLE_FORMAT,
                     &c.label,
                     format!("列“{}”的宽度（width）应是正数", c.label.value),
                     None,
-                );
-            }
-            if let Some(a) = &c.align
-                && !matches!(a.value.trim(), "left" | "center" | "right")
-            {
-                self.emit(
-                    &rules::STYLE_FORMAT,
-                    a,
-                    format!("“{}”不是对齐方式", a.value),
-                    Some("可选：left、center、right".to_string()),
                 );
             }
         }

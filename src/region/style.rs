@@ -14,7 +14,8 @@ use crate::diag::{Diagnostic, FileId, Sources};
 use crate::load::Loaded;
 use crate::plan::context::Patterns;
 use crate::rules;
-use crate::style::{AlignSpec, SText};
+use crate::style::SText;
+use crate::style::common::ColumnSpec;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -55,7 +56,7 @@ pub struct RegionDoc {
     /// Relative column widths, one per table column.
     pub columns: SpannedWidths,
     /// The table: one column per figure.
-    pub table: Vec<RegionColumn>,
+    pub table: Vec<ColumnSpec>,
     /// The label of the 合计 row, printed in the first text column; no total without it.
     #[serde(default)]
     pub total: Option<SText>,
@@ -83,22 +84,6 @@ pub enum Only {
     All,
     Evaluated,
     DepartmentWideEvaluated,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RegionColumn {
-    pub label: SText,
-    /// A heading shared by adjacent columns with the same group.
-    #[serde(default)]
-    pub group: Option<SText>,
-    /// The figure printed (see [`FIELDS`]); or `text`, a pattern over `部门`.
-    #[serde(default)]
-    pub field: Option<SText>,
-    #[serde(default)]
-    pub text: Option<SText>,
-    #[serde(default)]
-    pub align: Option<AlignSpec>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -328,6 +313,13 @@ fn validate(
                     &col.label.referenced,
                     "每一列要写 field（字段）或 text（模式）中的一个".to_string(),
                 ),
+            }
+            if col.width.is_some() {
+                at(
+                    &mut out,
+                    &col.label.referenced,
+                    "汇总表的列宽写在文档的 columns 中，列中不写 width".to_string(),
+                );
             }
         }
         for list in &doc.lists {

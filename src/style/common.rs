@@ -5,12 +5,37 @@
 
 use std::path::Path;
 
-use super::SText;
+use serde::Deserialize;
+
+use super::{AlignSpec, SText};
 use crate::diag::{Diagnostic, FileId};
 use crate::fields::VarPath;
 use crate::load::Loaded;
 use crate::plan::context::Patterns;
 use crate::rules::{self, Rule};
+
+/// A column of a table of one row per item — a summary style's `table` (a row per
+/// department), the change table's `columns` (a row per change): its heading, what it prints
+/// (a `field` or a `text` pattern), its alignment and, in the change table, its width.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnSpec {
+    pub label: SText,
+    /// A heading shared by adjacent columns with the same group.
+    #[serde(default)]
+    pub group: Option<SText>,
+    /// The figure printed (a field of the layout).
+    #[serde(default)]
+    pub field: Option<SText>,
+    /// A pattern printed.
+    #[serde(default)]
+    pub text: Option<SText>,
+    #[serde(default)]
+    pub align: Option<AlignSpec>,
+    /// The relative width (where the layout has no `columns` list of widths).
+    #[serde(default)]
+    pub width: Option<f64>,
+}
 
 /// The most decimals a layout may print money (万元) with.
 pub const MAX_MONEY_DECIMALS: u32 = 6;

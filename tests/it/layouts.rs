@@ -176,3 +176,42 @@ fn the_change_table_is_checked_like_a_style() {
     );
     assert_eq!(d.len(), 3, "only these: {d:?}");
 }
+
+#[test]
+fn a_column_is_written_alike_in_both_tables() {
+    // The change table's columns take the alignments of a summary's (and a style's cells).
+    let (dir, text) = edited("changes/table.yaml", |t| {
+        t.replacen(
+            "text: \"{{ 序号 }}\", align: center",
+            "text: \"{{ 序号 }}\", align: middle",
+            1,
+        )
+    });
+    let (ok, d) = change_table(dir.path());
+    assert!(!ok);
+    found(&d, "JX501", line_of(&text, "align: middle"), "");
+    let (dir, text) = edited("changes/table.yaml", |t| {
+        t.replacen(
+            "{label: 项目名称, width: 2.1, text: \"{{ 项目 }}\"}",
+            "{label: 项目名称, width: 2.1}",
+            1,
+        )
+    });
+    let (ok, d) = change_table(dir.path());
+    assert!(!ok);
+    found(&d, "JX501", line_of(&text, "label: 项目名称"), "要写 text");
+    // A summary's widths are the document's `columns`, not the column's.
+    let (dir, text) = edited("region/region.yaml", |t| {
+        t.replacen(
+            "- {label: 项目数, field: 部门.项目数}",
+            "- {label: 项目数, field: 部门.项目数, width: 2}",
+            1,
+        )
+    });
+    found(
+        &region_check(dir.path()),
+        "JX702",
+        line_of(&text, "width: 2"),
+        "columns",
+    );
+}
