@@ -267,13 +267,17 @@ impl Table {
                 None => Ok(None),
             }
         };
-        let header = spec
+        let heading = spec
             .columns
             .iter()
-            .enumerate()
-            .map(|(i, c)| Ok(Cell::label(i, self.render(&c.label, &ctx)?)))
+            .map(|c| {
+                Ok(crate::plan::cells::Heading {
+                    label: self.render(&c.label, &ctx)?,
+                    group: None,
+                })
+            })
             .collect::<Result<Vec<_>, String>>()?;
-        let mut rows = vec![Row::new(RowKind::Header, header)];
+        let mut rows = crate::plan::cells::heading_rows(&heading);
         let changes = d.map(|d| d.changes.as_slice()).unwrap_or_default();
         for (n, c) in changes.iter().enumerate() {
             rows.push(self.row(&base, n + 1, c)?);

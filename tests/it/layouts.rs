@@ -215,3 +215,66 @@ fn a_column_is_written_alike_in_both_tables() {
         "columns",
     );
 }
+
+/// The heading rows a summary and the change table are planned with: a group spans its
+/// adjacent columns (the same group as written) over their labels, an ungrouped label spans
+/// both rows, and a table without groups has one row.
+#[test]
+fn heading_rows_span_groups_and_ungrouped_labels() {
+    use jixiao::plan::cells::{Heading, heading_rows};
+    let h = |label: &str, group: Option<&str>| Heading {
+        label: label.to_string(),
+        group: group.map(|g| (g.to_string(), format!("印{g}"))),
+    };
+    let spans = |rows: &[jixiao::plan::Row]| -> Vec<Vec<(usize, String, usize, usize)>> {
+        rows.iter()
+            .map(|r| {
+                r.cells
+                    .iter()
+                    .map(|c| (c.col, c.text.clone(), c.rowspan, c.colspan))
+                    .collect()
+            })
+            .collect()
+    };
+    let rows = heading_rows(&[
+        h("序号", None),
+        h("财政拨款", Some("资金")),
+        h("合计", Some("资金")),
+        h("错误", Some("校验")),
+        h("备注", None),
+    ]);
+    let s = |t: &str| t.to_string();
+    assert_eq!(
+        spans(&rows),
+        vec![
+            vec![
+                (0, s("序号"), 2, 1),
+                (1, s("印资金"), 1, 2),
+                (3, s("印校验"), 1, 1),
+                (4, s("备注"), 2, 1)
+            ],
+            vec![
+                (1, s("财政拨款"), 1, 1),
+                (2, s("合计"), 1, 1),
+                (3, s("错误"), 1, 1)
+            ],
+        ]
+    );
+    // The same printed group written differently is two groups.
+    let two = heading_rows(&[
+        Heading {
+            label: s("a"),
+            group: Some((s("{{ x }}"), s("X"))),
+        },
+        Heading {
+            label: s("b"),
+            group: Some((s("X"), s("X"))),
+        },
+    ]);
+    assert_eq!(two[0].cells.len(), 2);
+    let plain = heading_rows(&[h("序号", None), h("项目", None)]);
+    assert_eq!(
+        spans(&plain),
+        vec![vec![(0, s("序号"), 1, 1), (1, s("项目"), 1, 1)]]
+    );
+}
