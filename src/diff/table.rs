@@ -16,7 +16,8 @@ use crate::load::Loaded;
 use crate::plan::context::Patterns;
 use crate::plan::{Align, Cell, Document, Row, RowKind, Section};
 use crate::rules::{self, Rule};
-use crate::style::SText;
+use crate::style::common::{self, ColumnSpec, MAX_MONEY_DECIMALS};
+use crate::style::{SText, SignatureSpec};
 
 /// The directory of the table's files under `templates/`.
 pub const DIR: &str = "changes";
@@ -38,7 +39,7 @@ struct Spec {
     template: SText,
     #[serde(default)]
     landscape: bool,
-    columns: Vec<Column>,
+    columns: Vec<ColumnSpec>,
     /// Per kind of change (`target_raised`, …): its name, and patterns for the before and
     /// after cells where the plain values would not say enough.
     kinds: crate::model::Entries<KindSpec>,
@@ -48,21 +49,14 @@ struct Spec {
     #[serde(default)]
     notes: Vec<SText>,
     #[serde(default)]
-    signature: Vec<Signature>,
+    signature: Vec<SignatureSpec>,
     /// Font chains by role, as in a style.
     fonts: BTreeMap<String, Vec<String>>,
     /// Decimals of printed money (万元): the amounts of a 资金调整 or of a self-evaluation's
     /// money, their difference and the 合计 of an added or removed project or department.
-    #[serde(default = "money_decimals")]
+    #[serde(default = "crate::style::common::money_decimals")]
     decimals: u32,
 }
-
-fn money_decimals() -> u32 {
-    2
-}
-
-/// The most decimals the change table may print money with.
-const MAX_MONEY_DECIMALS: u32 = 6;
 
 /// A money amount of a change (`15`, `+1.23456`) with `decimals`, its sign kept; any other
 /// text as it is.
@@ -82,16 +76,6 @@ fn money_text(text: &str, decimals: u32) -> String {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Column {
-    label: SText,
-    width: f64,
-    text: SText,
-    #[serde(default)]
-    align: Option<SText>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct KindSpec {
     label: SText,
     #[serde(default)]
@@ -105,14 +89,6 @@ struct KindSpec {
 struct Directions {
     stricter: SText,
     looser: SText,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Signature {
-    label: SText,
-    #[serde(default)]
-    text: Option<SText>,
 }
 
 /// The variables of the table's title lines, notes and signature.
@@ -160,52 +136,14 @@ impl Table {
         let root = crate::style::dirs::layer(templates, DIR);
         let dir = root.join(DIR);
         let path = dir.join(FILE);
-        let fail = |loaded: &mut Loaded, rule: &'static Rule, msg: String| {
-            let mut d = Diagnostic::new(rule, None, msg);
-            d.path = Some(path.clone());
-            loaded.diagnostics.push(d);
-        };
-        if path.exists() && !crate::load::resolves_inside(&path, &root) {
-            fail(
-                loaded,
-                &rules::STYLE_FORMAT,
-                format!(
-                    "{} 是指向样式目录以外的链接，不读取",
-                    crate::diag::display_path(&path)
-                ),
-            );
-            return None;
-        }
-        let text = match crate::load::read_project_text(&path) {
-            Ok(t) => t,
-            Err(e) => {
-                fail(
-                    loaded,
-                    &rules::STYLE_FORMAT,
-                    format!(
-                        "无法读取变动对照表的版式 {}：{e}",
-                        crate::diag::display_path(&path)
-                    ),
-                );
-                return None;
-            }
-        };
-        let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
-        let file = loaded.sources.add(&path, text);
-        let spec = match crate::load::parse_as::<Spec>(loaded.sources.text(file)) {
-            Ok(s) => s,
-            Err(err) => {
-                let mut d = crate::load::yaml_error(&loaded.sources, file, &err);
-                d.rule = &rules::STYLE_FORMAT;
-                d.severity = rules::STYLE_FORMAT.severity;
-                d.help = rules::STYLE_FORMAT.help.map(str::to_string);
-                if d.pos.is_none() {
-                    d.path = Some(path.clone());
-                }
-                loaded.diagnostics.push(d);
-                return None;
-            }
-        };
+        let (spec, file) = common::read_yaml(
+            &root,
+            &path,
+            "变动对照表的版式",
+            &rules::STYLE_FORMAT,
+            loaded,
+            crate::load::parse_as::<Spec>,
+        )?;
         let mut cx = Cx {
             loaded,
             file,
@@ -329,13 +267,17 @@ impl Table {
                 None => Ok(None),
             }
         };
-        let header = spec
+        let heading = spec
             .columns
             .iter()
-            .enumerate()
-            .map(|(i, c)| Ok(Cell::label(i, self.render(&c.label, &ctx)?)))
+            .map(|c| {
+                Ok(crate::plan::cells::Heading {
+                    label: self.render(&c.label, &ctx)?,
+                    group: None,
+                })
+            })
             .collect::<Result<Vec<_>, String>>()?;
-        let mut rows = vec![Row::new(RowKind::Header, header)];
+        let mut rows = crate::plan::cells::heading_rows(&heading);
         let changes = d.map(|d| d.changes.as_slice()).unwrap_or_default();
         for (n, c) in changes.iter().enumerate() {
             rows.push(self.row(&base, n + 1, c)?);
@@ -351,21 +293,10 @@ impl Table {
                 ],
             ));
         }
-        let mut notes = Vec::new();
-        for n in &spec.notes {
-            let s = self.render(n, &ctx)?;
-            if !s.trim().is_empty() {
-                notes.push(s);
-            }
-        }
-        let mut signature = Vec::new();
-        for s in &spec.signature {
-            let value = match &s.text {
-                Some(t) => self.render(t, &ctx)?,
-                None => String::new(),
-            };
-            signature.push((self.render(&s.label, &ctx)?, value));
-        }
+        let (notes, signature) =
+            crate::plan::notes_and_signature(&spec.notes, &spec.signature, |p| {
+                self.render(p, &ctx)
+            })?;
         Ok(Section {
             name: d.map(|d| d.department.clone()).unwrap_or_default(),
             heading: None,
@@ -373,7 +304,11 @@ impl Table {
             subtitle: optional(&spec.subtitle)?,
             unit_line: optional(&spec.unit_line)?,
             unit_note: optional(&spec.unit_note)?,
-            columns: spec.columns.iter().map(|c| c.width).collect(),
+            columns: spec
+                .columns
+                .iter()
+                .map(|c| c.width.unwrap_or(1.0))
+                .collect(),
             rows,
             notes,
             signature,
@@ -456,12 +391,11 @@ impl Table {
         let ctx = context(&v);
         let mut cells = Vec::new();
         for (i, col) in self.spec.columns.iter().enumerate() {
-            let text = self.render(&col.text, &ctx)?;
-            let align = match col.align.as_ref().map(|a| a.value.trim()) {
-                Some("center") => Align::Center,
-                Some("right") => Align::Right,
-                _ => Align::Left,
+            let text = match &col.text {
+                Some(t) => self.render(t, &ctx)?,
+                None => String::new(),
             };
+            let align = col.align.map_or(Align::Left, crate::plan::cells::to_align);
             cells.push(Cell::text(i, text, crate::plan::Role::Text).align(align));
         }
         Ok(Row::new(RowKind::Body, cells))
@@ -499,58 +433,31 @@ impl Cx<'_> {
 
     /// Compiles a pattern and checks every name it reads against `allowed`.
     fn pattern(&mut self, p: &SText, allowed: &[&str]) {
-        if let Err(e) = self.patterns.add(&p.value) {
-            self.emit(
-                &rules::STYLE_PATTERN,
-                p,
-                format!(
-                    "模式“{}”有语法错误：{}",
-                    p.value,
-                    crate::style::jinja_errors::syntax_zh(&e)
-                ),
-                Some("模式是 minijinja 模板：变量写成 {{ 变动前 }}".to_string()),
-            );
-            return;
-        }
-        let malformed = self.patterns.malformed(&p.value).to_vec();
-        let roots: Vec<String> = self
-            .patterns
-            .variables(&p.value)
-            .iter()
-            .map(|v| v.root().to_string())
-            .collect();
-        for msg in malformed {
-            self.emit(
-                &rules::STYLE_NAME,
-                p,
-                format!("模式“{}”：{msg}", p.value),
-                None,
-            );
-        }
-        for root in roots {
-            let root = root.as_str();
-            if !allowed.contains(&root) {
-                self.emit(
-                    &rules::STYLE_NAME,
-                    p,
-                    format!("模式“{}”：没有变量“{root}”", p.value),
-                    Some(format!("此处可用的变量：{}", allowed.join("、"))),
-                );
-            }
-        }
+        let findings = common::check_pattern(
+            &mut self.patterns,
+            p,
+            "模式是 minijinja 模板：变量写成 {{ 变动前 }}",
+            |v| {
+                let root = v.root();
+                if allowed.contains(&root) {
+                    Ok(())
+                } else {
+                    Err((
+                        format!("没有变量“{root}”"),
+                        Some(format!("此处可用的变量：{}", allowed.join("、"))),
+                    ))
+                }
+            },
+        );
+        let mut diags = Vec::new();
+        self.errors +=
+            common::emit_findings(findings, p, &self.loaded.sources, self.file, &mut diags);
+        self.loaded.diagnostics.extend(diags);
     }
 
     fn validate(&mut self, spec: &Spec) {
-        if spec.decimals > MAX_MONEY_DECIMALS {
-            self.emit(
-                &rules::STYLE_FORMAT,
-                &spec.title,
-                format!(
-                    "decimals（金额的小数位数）为 {}，最多为 {MAX_MONEY_DECIMALS}；金额通常保留 2 位小数",
-                    spec.decimals
-                ),
-                None,
-            );
+        if let Some(message) = common::decimals_problem(spec.decimals) {
+            self.emit(&rules::STYLE_FORMAT, &spec.title, message, None);
         }
         let table = TABLE_VARIABLES;
         let row: Vec<&str> = TABLE_VARIABLES
@@ -583,23 +490,32 @@ impl Cx<'_> {
         }
         for c in &spec.columns {
             self.pattern(&c.label, table);
-            self.pattern(&c.text, &row);
-            if !(c.width.is_finite() && c.width > 0.0) {
+            match &c.text {
+                Some(t) => self.pattern(t, &row),
+                None => self.emit(
+                    &rules::STYLE_FORMAT,
+                    &c.label,
+                    format!("列“{}”要写 text（模式）", c.label.value),
+                    None,
+                ),
+            }
+            if let Some(other) = c.field.as_ref().or(c.group.as_ref()) {
+                self.emit(
+                    &rules::STYLE_FORMAT,
+                    other,
+                    format!(
+                        "变动对照表的列“{}”只写 text（模式），不写 field 或 group",
+                        c.label.value
+                    ),
+                    None,
+                );
+            }
+            if !c.width.is_some_and(common::width_ok) {
                 self.emit(
                     &rules::STYLE_FORMAT,
                     &c.label,
                     format!("列“{}”的宽度（width）应是正数", c.label.value),
                     None,
-                );
-            }
-            if let Some(a) = &c.align
-                && !matches!(a.value.trim(), "left" | "center" | "right")
-            {
-                self.emit(
-                    &rules::STYLE_FORMAT,
-                    a,
-                    format!("“{}”不是对齐方式", a.value),
-                    Some("可选：left、center、right".to_string()),
                 );
             }
         }

@@ -144,3 +144,51 @@ pub fn to_align(a: AlignSpec) -> Align {
         AlignSpec::Right => Align::Right,
     }
 }
+
+/// One column of a table's heading: its printed label and, for a column under a shared
+/// heading, its group — the group as written (adjacent columns with the same one share it)
+/// and as printed.
+pub struct Heading {
+    pub label: String,
+    pub group: Option<(String, String)>,
+}
+
+/// The heading rows of a table of one row per item (a summary, the change table): one row of
+/// labels; with groups, two — a group's label spans its adjacent columns over their own
+/// labels, and an ungrouped label spans both rows.
+pub fn heading_rows(columns: &[Heading]) -> Vec<super::Row> {
+    use super::{Row, RowKind};
+    let grouped = columns.iter().any(|c| c.group.is_some());
+    let mut first = Vec::new();
+    let mut second = Vec::new();
+    let mut i = 0;
+    while i < columns.len() {
+        let col = &columns[i];
+        match (&col.group, grouped) {
+            (Some((key, printed)), _) => {
+                let run = columns[i..]
+                    .iter()
+                    .take_while(|c| c.group.as_ref().map(|(k, _)| k) == Some(key))
+                    .count();
+                first.push(Cell::label(i, printed.clone()).span(1, run));
+                for (k, c) in columns[i..i + run].iter().enumerate() {
+                    second.push(Cell::label(i + k, c.label.clone()));
+                }
+                i += run;
+            }
+            (None, true) => {
+                first.push(Cell::label(i, col.label.clone()).span(2, 1));
+                i += 1;
+            }
+            (None, false) => {
+                first.push(Cell::label(i, col.label.clone()));
+                i += 1;
+            }
+        }
+    }
+    let mut rows = vec![Row::new(RowKind::Header, first)];
+    if grouped {
+        rows.push(Row::new(RowKind::Header, second));
+    }
+    rows
+}

@@ -8,7 +8,7 @@ use super::context::{self, Vars};
 use super::{Document, PlanError, Section, grid, money};
 use crate::check::{Dept, Proj};
 use crate::style::IndicatorSource;
-use crate::style::{DocumentSpec, Each, LoadedStyle, Only, SText};
+use crate::style::{DocumentSpec, Each, LoadedStyle, Only, SText, SignatureSpec};
 
 /// Every document a checked department's style produces, in the style's order. A document
 /// that includes no project (a self-evaluation before year end) is left out.
@@ -186,22 +186,9 @@ fn section(
         }
     }
     b.close_scope(project);
-    let mut notes = Vec::new();
-    for n in &spec.notes {
-        let s = render(style, n, &ctx)?;
-        if !s.trim().is_empty() {
-            notes.push(s);
-        }
-    }
+    let (mut notes, signature) =
+        notes_and_signature(&spec.notes, &spec.signature, |p| render(style, p, &ctx))?;
     notes.append(&mut b.notes);
-    let mut signature = Vec::new();
-    for s in &spec.signature {
-        let value = match &s.text {
-            Some(t) => render(style, t, &ctx)?,
-            None => String::new(),
-        };
-        signature.push((render(style, &s.label, &ctx)?, value));
-    }
     let name = match (name, project) {
         (Some(n), _) => n,
         (None, Some(p)) => p.src.name.value.trim().to_string(),
@@ -220,4 +207,32 @@ fn section(
         signature,
         chart: None,
     })
+}
+
+/// A signature line: each item's label and value.
+pub type Signature = Vec<(String, String)>;
+
+/// A section's notes (one that renders blank is left out) and its signature line (label,
+/// value), rendered with `render`: the same for a style's documents and the change table.
+pub fn notes_and_signature<E>(
+    notes: &[SText],
+    signature: &[SignatureSpec],
+    render: impl Fn(&SText) -> Result<String, E>,
+) -> Result<(Vec<String>, Signature), E> {
+    let mut printed = Vec::new();
+    for n in notes {
+        let s = render(n)?;
+        if !s.trim().is_empty() {
+            printed.push(s);
+        }
+    }
+    let mut line = Vec::new();
+    for s in signature {
+        let value = match &s.text {
+            Some(t) => render(t)?,
+            None => String::new(),
+        };
+        line.push((render(&s.label)?, value));
+    }
+    Ok((printed, line))
 }

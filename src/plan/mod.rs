@@ -365,5 +365,5 @@ mod grid;
 mod money;
 pub mod vars;
 
-pub use document::plan_department;
+pub use document::{notes_and_signature, plan_department};
 pub use error::PlanError;

@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use super::Region;
 use super::figures::{DeptFigures, EvalFigures, GRADES, WideFigures};
 use super::style::{Kind, LoadedRegionStyle, Only, RegionDoc, field_kind};
+use crate::plan::cells::{Heading, heading_rows};
 use crate::plan::context::{Vars, context, format_number};
 use crate::plan::{
     Align, Cell, CellValue, Chart, Document, Formula, PlanError, Role, Row, RowKind, Section,
@@ -68,48 +69,19 @@ fn document(
     let table = &spec.table;
     // Money is printed with the style's decimals (the total: the exact sum, rounded).
     let decimals = style.style.decimals;
-    let grouped = table.iter().any(|c| c.group.is_some());
-    let mut rows = Vec::new();
     // The heading: a group spans its adjacent columns; ungrouped labels span both lines.
-    let mut first = Vec::new();
-    let mut second = Vec::new();
-    let mut i = 0;
-    while i < table.len() {
-        let col = &table[i];
-        match (&col.group, grouped) {
-            (Some(g), _) => {
-                let run = table[i..]
-                    .iter()
-                    .take_while(|c| c.group.as_ref().map(|x| &x.value) == Some(&g.value))
-                    .count();
-                first.push(Cell::label(i, render(g, &[])?).span(1, run));
-                for (k, c) in table[i..i + run].iter().enumerate() {
-                    second.push(Cell::label(i + k, render(&c.label, &[])?));
-                }
-                i += run;
-            }
-            (None, true) => {
-                first.push(Cell::label(i, render(&col.label, &[])?).span(2, 1));
-                i += 1;
-            }
-            (None, false) => {
-                first.push(Cell::label(i, render(&col.label, &[])?));
-                i += 1;
-            }
-        }
-    }
-    rows.push(Row {
-        grid: None,
-        kind: RowKind::Header,
-        cells: first,
-    });
-    if grouped {
-        rows.push(Row {
-            grid: None,
-            kind: RowKind::Header,
-            cells: second,
+    let mut heading = Vec::new();
+    for col in table {
+        let group = match &col.group {
+            Some(g) => Some((g.value.clone(), render(g, &[])?)),
+            None => None,
+        };
+        heading.push(Heading {
+            label: render(&col.label, &[])?,
+            group,
         });
     }
+    let mut rows = heading_rows(&heading);
     let body_start = rows.len();
     for (n, d) in depts.iter().enumerate() {
         let vars = dept_vars(d);

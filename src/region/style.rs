@@ -14,7 +14,8 @@ use crate::diag::{Diagnostic, FileId, Sources};
 use crate::load::Loaded;
 use crate::plan::context::Patterns;
 use crate::rules;
-use crate::style::{AlignSpec, SText};
+use crate::style::SText;
+use crate::style::common::ColumnSpec;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -24,17 +25,10 @@ pub struct RegionStyle {
     pub fonts: BTreeMap<String, Vec<String>>,
     /// Decimals of printed money (万元), in every summary of the style and its xlsx number
     /// formats; the 合计 row is the exact sum, rounded to them.
-    #[serde(default = "money_decimals")]
+    #[serde(default = "crate::style::common::money_decimals")]
     pub decimals: u32,
     pub documents: Vec<RegionDoc>,
 }
-
-fn money_decimals() -> u32 {
-    2
-}
-
-/// The most decimals a summary style may print money with.
-pub const MAX_MONEY_DECIMALS: u32 = 6;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -62,7 +56,7 @@ pub struct RegionDoc {
     /// Relative column widths, one per table column.
     pub columns: SpannedWidths,
     /// The table: one column per figure.
-    pub table: Vec<RegionColumn>,
+    pub table: Vec<ColumnSpec>,
     /// The label of the 合计 row, printed in the first text column; no total without it.
     #[serde(default)]
     pub total: Option<SText>,
@@ -90,22 +84,6 @@ pub enum Only {
     All,
     Evaluated,
     DepartmentWideEvaluated,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RegionColumn {
-    pub label: SText,
-    /// A heading shared by adjacent columns with the same group.
-    #[serde(default)]
-    pub group: Option<SText>,
-    /// The figure printed (see [`FIELDS`]); or `text`, a pattern over `部门`.
-    #[serde(default)]
-    pub field: Option<SText>,
-    #[serde(default)]
-    pub text: Option<SText>,
-    #[serde(default)]
-    pub align: Option<AlignSpec>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -244,30 +222,14 @@ pub fn load(
         loaded.diagnostics.push(d);
         return None;
     }
-    let text = match crate::load::read_project_text(&path) {
-        Ok(t) => t,
-        Err(e) => {
-            let mut d = Diagnostic::new(&rules::REGION_STYLE, None, format!("无法读取：{e}"));
-            d.path = Some(path);
-            loaded.diagnostics.push(d);
-            return None;
-        }
-    };
-    let file = loaded.sources.add(&path, text);
-    let style = match crate::load::parse_as::<RegionStyle>(loaded.sources.text(file)) {
-        Ok(s) => s,
-        Err(err) => {
-            let d = crate::load::yaml_error_as(
-                &loaded.sources,
-                file,
-                &err,
-                &rules::REGION_STYLE,
-                &path,
-            );
-            loaded.diagnostics.push(d);
-            return None;
-        }
-    };
+    let (style, file) = crate::style::common::read_yaml(
+        &root,
+        &path,
+        "汇总样式",
+        &rules::REGION_STYLE,
+        loaded,
+        crate::load::parse_as::<RegionStyle>,
+    )?;
     let mut patterns = Patterns::new();
     let diags = validate(&style, &dir, &mut patterns, &loaded.sources, file);
     let broken = !diags.is_empty();
@@ -289,19 +251,12 @@ fn validate(
     file: FileId,
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    if style.decimals > MAX_MONEY_DECIMALS {
-        let mut d = Diagnostic::new(
-            &rules::REGION_STYLE,
-            None,
-            format!(
-                "decimals（金额的小数位数）为 {}，最多为 {MAX_MONEY_DECIMALS}；金额通常保留 2 位小数",
-                style.decimals
-            ),
-        );
+    if let Some(message) = crate::style::common::decimals_problem(style.decimals) {
+        let mut d = Diagnostic::new(&rules::REGION_STYLE, None, message);
         d.path = Some(sources.path(file).to_path_buf());
         out.push(d);
     }
-    let mut at = |t: &serde_saphyr::Location, message: String| {
+    let at = |out: &mut Vec<Diagnostic>, t: &serde_saphyr::Location, message: String| {
         let mut d = Diagnostic::new(
             &rules::REGION_STYLE,
             crate::load::span_pos(sources, file, t),
@@ -320,6 +275,7 @@ fn validate(
     for doc in &style.documents {
         if !dir.join(&doc.template.value).is_file() {
             at(
+                &mut out,
                 &doc.template.referenced,
                 format!("模板 {} 不在样式目录中", doc.template.value),
             );
@@ -345,6 +301,7 @@ fn validate(
                 (Some(f), None) => {
                     if field_kind(f.value.trim()).is_none() {
                         at(
+                            &mut out,
                             &f.referenced,
                             format!("没有字段“{}”；可用的字段：{}", f.value, known()),
                         );
@@ -352,9 +309,17 @@ fn validate(
                 }
                 (None, Some(_)) => {}
                 _ => at(
+                    &mut out,
                     &col.label.referenced,
                     "每一列要写 field（字段）或 text（模式）中的一个".to_string(),
                 ),
+            }
+            if col.width.is_some() {
+                at(
+                    &mut out,
+                    &col.label.referenced,
+                    "汇总表的列宽写在文档的 columns 中，列中不写 width".to_string(),
+                );
             }
         }
         for list in &doc.lists {
@@ -362,6 +327,7 @@ fn validate(
             texts.extend(&list.empty);
             if list.of.value.trim() != "低分项目" {
                 at(
+                    &mut out,
                     &list.of.referenced,
                     format!("不能列出“{}”；可列出：低分项目", list.of.value),
                 );
@@ -378,12 +344,17 @@ fn validate(
                 .is_some_and(|k| !matches!(k, Kind::Text | Kind::Grade));
             if !in_table || !numeric {
                 at(
+                    &mut out,
                     &chart.field.referenced,
                     format!("图表的字段“{}”应是表中某一列的数值字段", chart.field.value),
                 );
             }
             if chart.max <= Decimal::ZERO {
-                at(&chart.title.referenced, "图表的 max 应大于 0".to_string());
+                at(
+                    &mut out,
+                    &chart.title.referenced,
+                    "图表的 max 应大于 0".to_string(),
+                );
             }
         }
         if doc.columns.value.len() != doc.table.len()
@@ -391,9 +362,10 @@ fn validate(
                 .columns
                 .value
                 .iter()
-                .any(|w| !w.is_finite() || *w <= 0.0)
+                .any(|w| !crate::style::common::width_ok(*w))
         {
             at(
+                &mut out,
                 &doc.columns.referenced,
                 format!(
                     "columns 应为 {} 个正数（表有 {} 列）",
@@ -403,16 +375,26 @@ fn validate(
             );
         }
         for t in texts {
-            if let Err(e) = patterns.add(&t.value) {
-                at(
-                    &t.referenced,
-                    format!(
-                        "模式有语法错误：{}",
-                        crate::style::jinja_errors::syntax_zh(&e)
-                    ),
-                );
-            }
+            // Every variable is read as it is (a summary's names are not checked).
+            let findings =
+                crate::style::common::check_pattern(patterns, t, SYNTAX_HELP, |_| Ok(()));
+            crate::style::common::emit_findings(
+                findings
+                    .into_iter()
+                    .map(|f| crate::style::common::Finding {
+                        rule: &rules::REGION_STYLE,
+                        ..f
+                    })
+                    .collect(),
+                t,
+                sources,
+                file,
+                &mut out,
+            );
         }
     }
     out
 }
+
+/// How a summary's pattern is written.
+const SYNTAX_HELP: &str = "模式是 minijinja 模板：变量写成 {{ 地区 }}、{{ 部门.名称 }}";

@@ -109,43 +109,7 @@ fn read<T>(
     loaded: &mut Loaded,
     parse: impl Fn(&str) -> Result<T, serde_saphyr::Error>,
 ) -> Option<(T, FileId)> {
-    if path.exists() && !crate::load::resolves_inside(path, root) {
-        let mut d = Diagnostic::new(
-            &rules::STYLE_FORMAT,
-            None,
-            format!(
-                "{} 是指向样式目录以外的链接，不读取",
-                crate::diag::display_path(path)
-            ),
-        );
-        d.path = Some(path.to_path_buf());
-        loaded.diagnostics.push(d);
-        return None;
-    }
-    let text = match crate::load::read_project_text(path) {
-        Ok(t) => t,
-        Err(e) => {
-            let mut d = Diagnostic::new(
-                &rules::STYLE_FORMAT,
-                None,
-                format!("无法读取 {}：{e}", crate::diag::display_path(path)),
-            );
-            d.path = Some(path.to_path_buf());
-            loaded.diagnostics.push(d);
-            return None;
-        }
-    };
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
-    let file = loaded.sources.add(path, text);
-    match parse(loaded.sources.text(file)) {
-        Ok(v) => Some((v, file)),
-        Err(err) => {
-            let d =
-                crate::load::yaml_error_as(&loaded.sources, file, &err, &rules::STYLE_FORMAT, path);
-            loaded.diagnostics.push(d);
-            None
-        }
-    }
+    super::common::read_yaml(root, path, "", &rules::STYLE_FORMAT, loaded, parse)
 }
 
 fn load_one(dir: &Path, key: &str, tax: &(TaxonomyFile, FileId), loaded: &mut Loaded) -> Entry {

@@ -20,6 +20,7 @@ use serde_saphyr::Spanned;
 
 use crate::model::Dec;
 
+pub mod common;
 pub mod dirs;
 pub mod jinja_errors;
 mod load;

@@ -321,29 +321,13 @@ fn document(cx: &mut Cx, style: &LoadedStyle, patterns: &mut Patterns, doc: &Doc
 
 /// Compiles a pattern and checks every name it reads.
 fn pattern(cx: &mut Cx, style: &LoadedStyle, patterns: &mut Patterns, p: &SText, scope: Scope) {
-    if let Err(e) = patterns.add(&p.value) {
-        cx.emit_help(
-            &rules::STYLE_PATTERN,
-            p,
-            format!(
-                "模式“{}”有语法错误：{}",
-                p.value,
-                super::jinja_errors::syntax_zh(&e)
-            ),
-            "模式是 minijinja 模板：变量写成 {{ 项目.名称 }}，循环写成 {% for g in 项目.目标 %}…{% endfor %}",
-        );
-        return;
-    }
-    let malformed = patterns.malformed(&p.value);
-    let checked = patterns
-        .variables(&p.value)
-        .iter()
-        .map(|v| vars::check_path(style, scope, v));
-    for msg in malformed.iter().cloned().map(Err).chain(checked) {
-        if let Err(msg) = msg {
-            cx.emit(&rules::STYLE_NAME, p, format!("模式“{}”：{msg}", p.value));
-        }
-    }
+    let findings = super::common::check_pattern(
+        patterns,
+        p,
+        "模式是 minijinja 模板：变量写成 {{ 项目.名称 }}，循环写成 {% for g in 项目.目标 %}…{% endfor %}",
+        |v| vars::check_path(style, scope, v).map_err(|m| (m, None)),
+    );
+    super::common::emit_findings(findings, p, cx.sources, cx.file, &mut cx.diags);
 }
 
 /// Parses a `field:` path (kept parsed for the planner) and checks the names it reads.

@@ -24,6 +24,7 @@ mod hostile_writes;
 mod import_flat;
 mod import_hostile;
 mod import_twin;
+mod layouts;
 mod national;
 mod packaging;
 mod plan_patterns;
