@@ -325,6 +325,9 @@ pub struct DepartmentPart {
     /// The amount the tasks' amounts (`年度主要任务`) add up to.
     #[serde(default)]
     pub tasks_add_up_to: TasksTotal,
+    /// The income composition's 本年 total equals the spending composition's (`收入` = `支出`).
+    #[serde(default)]
+    pub income_equals_spending: bool,
 }
 
 /// What the amounts of the department's tasks add up to.

@@ -2514,6 +2514,59 @@ fn jx801_basic_and_project_spending_add_up_to_the_total() {
 }
 
 #[test]
+fn jx804_a_stated_subtotal_or_total_of_a_composition_equals_its_rows() {
+    silent(&check_yaml(wide()), "JX804");
+    // A subtotal that does not add up, at its figure's line.
+    let line = "    - {名称: 按收入性质分, 分组: 按收入性质分, 汇总: 小计, 本年: 520, 上年: 495}";
+    let text = edit_wide(line, &line.replace("上年: 495", "上年: 490"));
+    let d = check_yaml(&text);
+    let f = fires(
+        &d,
+        "JX804",
+        wide_line(&text, &line.replace("上年: 495", "上年: 490")),
+    );
+    assert!(
+        f.message.contains("490") && f.message.contains("495"),
+        "{}",
+        f.message
+    );
+    assert_eq!(d.iter().filter(|f| f.code == "JX804").count(), 1);
+    // The total too.
+    let total = "    - {名称: 合计, 汇总: 合计, 本年: 520, 上年: 495}";
+    let text = edit_wide(total, &total.replace("本年: 520", "本年: 530"));
+    fires(
+        &check_yaml(&text),
+        "JX804",
+        wide_line(&text, &total.replace("本年: 520", "本年: 530")),
+    );
+    // A row left empty (a form still being filled) is not judged, nor is a made-up 0 needed.
+    let text = edit_wide(
+        "    - {名称: 其他收入, 分组: 按收入性质分, 本年: 20, 上年: 15}",
+        "    - {名称: 其他收入, 分组: 按收入性质分, 本年: 20}",
+    );
+    silent(&check_yaml(&text), "JX804");
+}
+
+#[test]
+fn jx805_a_composition_adds_up_to_the_department_s_money() {
+    silent(&check_yaml(wide()), "JX805");
+    let text = edit_wide(
+        "    - {名称: 基本支出, 本年: 470, 上年: 460}",
+        "    - {名称: 基本支出, 本年: 460, 上年: 460}",
+    );
+    let d = check_yaml(&text);
+    let f = fires(&d, "JX805", wide_line(&text, "    合计: 520"));
+    assert!(
+        f.message.contains("510") && f.message.contains("520"),
+        "{}",
+        f.message
+    );
+    // Income = spending where the style asks: the spending rows' sum differs from the income's.
+    let text = edit_wide("    - {名称: 项目支出, 本年: 50}", "    - {名称: 项目支出}");
+    silent(&check_yaml(&text), "JX805");
+}
+
+#[test]
 fn jx802_tasks_add_up_to_the_department_s_money() {
     // The total.
     let text = edit_wide("        财政拨款: 450", "        财政拨款: 440");
