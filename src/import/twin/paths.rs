@@ -158,6 +158,24 @@ fn apply_wide(d: &mut Department, rest: &str, v: &NewValue) -> Result<(), String
         ["资金", k] => set_money(&mut w.funds.value.entries, k, num(v)),
         ["基本支出"] => w.basic = num(v).map(|n| sp(Dec(n))),
         ["项目支出"] => w.project_spending = num(v).map(|n| sp(Dec(n))),
+        [r, rest @ ..] if r.starts_with("收入[") || r.starts_with("支出[") => {
+            let (list, prefix) = if r.starts_with("收入[") {
+                (&mut w.income, "收入[")
+            } else {
+                (&mut w.spending, "支出[")
+            };
+            let row = list
+                .get_mut(index_in(r, prefix)?)
+                .ok_or("收入、支出的这一行已不存在")?;
+            let figure = |v: &NewValue| num(v).map(|n| sp(Dec(n)));
+            match rest {
+                ["名称"] => row.name = text(text_of(v)),
+                ["本年"] => row.now = figure(v),
+                ["上年"] => row.prev = figure(v),
+                ["前年"] => row.before = figure(v),
+                _ => return Err("路径无法识别".into()),
+            }
+        }
         [t, rest @ ..] if t.starts_with("任务[") => {
             let t = index_in(t, "任务[")?;
             let task = w.tasks.get_mut(t).ok_or("任务已不存在")?;
@@ -408,6 +426,19 @@ pub fn value_at(d: &Department, path: &str) -> Option<String> {
             ["资金", k] => n(w.funds.value.get(k)),
             ["基本支出"] => n(w.basic.as_ref()),
             ["项目支出"] => n(w.project_spending.as_ref()),
+            [r, rest @ ..] if r.starts_with("收入[") || r.starts_with("支出[") => {
+                let (list, prefix) = if r.starts_with("收入[") {
+                    (&w.income, "收入[")
+                } else {
+                    (&w.spending, "支出[")
+                };
+                let row = list.get(index_in(r, prefix).ok()?)?;
+                match rest {
+                    ["名称"] => Some(row.name.value.clone()),
+                    [k] => n(row.figure(k)),
+                    _ => None,
+                }
+            }
             [task, rest @ ..] if task.starts_with("任务[") => {
                 let task = w.tasks.get(index_in(task, "任务[").ok()?)?;
                 match rest {
