@@ -357,8 +357,8 @@ fn set_eval_money(
 }
 
 /// Whether a data path holds an amount of money (万元): a source of 资金 or 中期资金 (a
-/// project's, a task's, the department's), a measure of a self-evaluation's 资金, 基本支出 or
-/// 项目支出.
+/// project's, a task's, the department's), a measure of a self-evaluation's 资金, 基本支出,
+/// 项目支出, or a figure of a 收入/支出 row.
 pub fn is_money(path: &str) -> bool {
     let parts: Vec<&str> = path.split('.').collect();
     matches!(
@@ -366,6 +366,10 @@ pub fn is_money(path: &str) -> bool {
         [.., "资金" | "中期资金", _]
             | [.., "自评", "资金", _, "年初预算" | "全年预算" | "全年执行"]
             | ["部门整体", "基本支出" | "项目支出"]
+    ) || matches!(
+        parts.as_slice(),
+        ["部门整体", row, "本年" | "上年" | "前年"]
+            if row.starts_with("收入[") || row.starts_with("支出[")
     )
 }
 
