@@ -93,24 +93,24 @@ pub(super) fn check<'a>(
     wide
 }
 
-/// The sum of `key` over `rows`, where every row gives it (a partly filled form is not judged);
-/// `None` also when there is no row, or the sum is out of range.
+/// The sum of `key` over the `rows` that give it — what the printed table adds up (an empty
+/// cell is left out, never read as a made-up 0); `None` when no row gives it (a column not
+/// filled in yet is not judged), or the sum is out of range.
 pub fn fund_rows_sum<'r>(
     rows: impl IntoIterator<Item = &'r FundRow>,
     key: &str,
 ) -> Option<Decimal> {
-    let mut sum = Decimal::ZERO;
-    let mut any = false;
-    for r in rows {
-        sum = sum.checked_add(r.figure(key)?.value.0)?;
-        any = true;
+    let mut sum: Option<Decimal> = None;
+    for n in rows.into_iter().filter_map(|r| r.figure(key)) {
+        sum = Some(sum.unwrap_or_default().checked_add(n.value.0)?);
     }
-    any.then_some(sum)
+    sum
 }
 
 /// The income and spending composition (`收入`, `支出`): every stated 小计 equals its group's
 /// rows and every stated 合计 all the rows (JX804, at the stated figure); the rows' 本年 add up
-/// to the department's money total (JX805), and income to spending where the style asks.
+/// to the department's money total (JX805), and income to spending where the style asks. Rows
+/// are added as the printed table adds them: a figure left empty is left out.
 fn check_breakdowns(cx: &mut Cx, w: &DeptWide, funds: &Funds, style: &LoadedStyle) {
     let mut totals = Vec::new();
     for (what, rows) in [("收入", &w.income), ("支出", &w.spending)] {
