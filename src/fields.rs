@@ -43,6 +43,8 @@ pub enum Level {
     DeptWide,
     /// One item of `部门整体.年度主要任务`.
     Task,
+    /// One row of `部门整体.收入` or `部门整体.支出` (the income and spending composition).
+    FundRow,
     /// The top of a region file (`地区.yaml`), which is no department's data.
     Region,
     /// One item of the region file's `签字`.
@@ -51,7 +53,7 @@ pub enum Level {
 
 impl Level {
     /// Every level, outermost first.
-    pub const ALL: [Level; 10] = [
+    pub const ALL: [Level; 11] = [
         Level::Department,
         Level::Project,
         Level::Indicator,
@@ -60,6 +62,7 @@ impl Level {
         Level::Amounts,
         Level::DeptWide,
         Level::Task,
+        Level::FundRow,
         Level::Region,
         Level::RegionSignature,
     ];
@@ -82,6 +85,7 @@ impl Level {
             Level::Amounts => "自评.资金 的每个来源",
             Level::DeptWide => "部门整体",
             Level::Task => "部门整体.年度主要任务 的每项任务",
+            Level::FundRow => "部门整体.收入、支出 的每一行",
             Level::Region => "地区文件（地区.yaml）",
             Level::RegionSignature => "地区文件的签字",
         }
@@ -270,6 +274,8 @@ pub static FIELDS: &[Field] = &[
     f(L::DeptWide, "资金", S::Money, Required, Model, "部门预算资金，按来源（万元，精确小数）；“合计”可选，工具按各来源相加后核对", ""),
     f(L::DeptWide, "基本支出", S::Number, Optional, Model, "其中基本支出（万元）；与项目支出都写时，两者之和应等于资金合计", "300"),
     f(L::DeptWide, "项目支出", S::Number, Optional, Model, "其中项目支出（万元）", "220"),
+    f(L::DeptWide, "收入", S::Records(L::FundRow), Optional, Model, "收入构成，每行一项（名称、分组、本年、上年）；各行本年相加应等于资金合计", ""),
+    f(L::DeptWide, "支出", S::Records(L::FundRow), Optional, Model, "支出构成，每行一项（名称、分组、本年、上年）；各行本年相加应等于资金合计", ""),
     f(L::DeptWide, "年度主要任务", S::Records(L::Task), Optional, Model, "年度主要任务（年度履职目标），每项任务一项；各任务金额之和应等于部门资金（或样式规定的项目支出）", ""),
     f(L::DeptWide, "年度总体目标", S::Goals, Optional, Model, "部门年度总体目标：一段文字，或每项一个“目标N”的列表", "全面完成年度履职任务"),
     f(L::DeptWide, "指标", S::Records(L::Indicator), Optional, Model, "部门整体绩效指标，写法与项目的指标相同，按同一指标体系检查", ""),
@@ -280,6 +286,13 @@ pub static FIELDS: &[Field] = &[
     f(L::Task, "主要内容", S::Text, Optional, Model, "任务的主要内容", "组织代表培训、视察和联系选民活动"),
     f(L::Task, "支出项目", S::TextList, Optional, Model, "任务所用的项目，写本文件中的项目名称", "[人大代表履职服务经费]"),
     f(L::Task, "资金", S::Money, Optional, Model, "任务的预算金额，按来源（万元）；“合计”可选", ""),
+    // One row of the income or spending composition.
+    f(L::FundRow, "名称", S::Text, Required, Model, "这一行的名称，如“财政拨款收入”“基本支出”", "财政拨款收入"),
+    f(L::FundRow, "分组", S::Text, Optional, Model, "所属的分组（如“按收入性质分”），同组的行印在一起并有小计", "按收入性质分"),
+    f(L::FundRow, "汇总", S::Text, Optional, Model, "写“小计”：这一行是填报的本分组小计；写“合计”：填报的合计；工具按各行相加后核对，表中印计算值", "合计"),
+    f(L::FundRow, "本年", S::Number, Optional, Model, "本年金额（万元）", "500"),
+    f(L::FundRow, "上年", S::Number, Optional, Model, "上年金额（万元）", "480"),
+    f(L::FundRow, "前年", S::Number, Optional, Model, "前年金额（万元）", "450"),
     // The region file (地区.yaml), read by `crate::region` (a test holds its keys equal).
     f(L::Region, "地区", S::Text, Required, Model, "地区名称，印在汇总表标题中，如“样例市”", "样例市"),
     f(L::Region, "编制单位", S::Text, Optional, Model, "编制汇总表的单位，如“样例市财政局”", "样例市财政局"),

@@ -175,6 +175,10 @@ pub struct DeptWide {
     pub basic: Option<Num>,
     /// 项目支出
     pub project_spending: Option<Num>,
+    /// 收入: the income composition.
+    pub income: Vec<FundRow>,
+    /// 支出: the spending composition.
+    pub spending: Vec<FundRow>,
     /// 年度主要任务
     pub tasks: Vec<Task>,
     /// 年度总体目标
@@ -183,6 +187,46 @@ pub struct DeptWide {
     pub indicators: Vec<Indicator>,
     /// 自评
     pub eval: Option<SelfEval>,
+}
+
+/// One row of the department's income or spending composition (`部门整体.收入` / `支出`).
+#[derive(Debug, Clone)]
+pub struct FundRow {
+    /// 名称
+    pub name: Text,
+    /// 分组
+    pub group: Option<Text>,
+    /// 汇总: `小计` or `合计` where the row states a subtotal or the total.
+    pub sum: Option<Text>,
+    /// 本年
+    pub now: Option<Num>,
+    /// 上年
+    pub prev: Option<Num>,
+    /// 前年
+    pub before: Option<Num>,
+}
+
+/// The `汇总` of a fund row that states its group's subtotal (the total is [`TOTAL_KEY`]).
+pub const SUBTOTAL: &str = "小计";
+
+/// The keys of a [`FundRow`]'s figures, in order (本年, 上年, 前年).
+pub const FUND_FIGURES: [&str; 3] = ["本年", "上年", "前年"];
+
+impl FundRow {
+    /// The figure of a key of [`FUND_FIGURES`].
+    pub fn figure(&self, key: &str) -> Option<&Num> {
+        match key {
+            "本年" => self.now.as_ref(),
+            "上年" => self.prev.as_ref(),
+            "前年" => self.before.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// Whether the row states a subtotal (`小计`) or the total (`合计`) rather than a part.
+    pub fn stated_sum(&self) -> Option<&str> {
+        self.sum.as_ref().map(|t| t.value.trim())
+    }
 }
 
 /// One of the department's 年度主要任务.

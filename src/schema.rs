@@ -520,8 +520,30 @@ fn style_definitions(style: &LoadedStyle, prefix: &str, defs: &mut Map<String, V
         }),
     );
     defs.insert(format!("{prefix}_task"), object_of(Level::Task, task));
+    let mut row = Map::new();
+    for k in crate::model::FUND_FIGURES {
+        row.insert(k.into(), number(describe(Level::FundRow, k), None));
+    }
+    row.insert(
+        "汇总".into(),
+        choice(
+            &[
+                crate::model::SUBTOTAL.to_string(),
+                crate::model::TOTAL_KEY.to_string(),
+            ],
+            false,
+            describe(Level::FundRow, "汇总"),
+        ),
+    );
+    defs.insert(format!("{prefix}_fund_row"), object_of(Level::FundRow, row));
     let mut wide = Map::new();
     wide.insert("资金".into(), reference("funds"));
+    for k in ["收入", "支出"] {
+        wide.insert(
+            k.into(),
+            json!({"type": "array", "description": describe(Level::DeptWide, k), "items": reference("fund_row")}),
+        );
+    }
     for k in ["基本支出", "项目支出"] {
         wide.insert(k.into(), number(describe(Level::DeptWide, k), Some(0.0)));
     }

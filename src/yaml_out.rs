@@ -220,8 +220,16 @@ fn block_field(out: &mut String, f: &Field, v: Value, pad: &str, top: bool) {
                 .collect();
             let _ = writeln!(out, "{pad}{k}: {{{}}}", parts.join(", "));
         }
-        Value::Indicators([]) | Value::Results([]) | Value::Tasks([]) | Value::Projects([]) => {
-            empty(out)
+        Value::Indicators([])
+        | Value::Results([])
+        | Value::Tasks([])
+        | Value::FundRows([])
+        | Value::Projects([]) => empty(out),
+        Value::FundRows(list) => {
+            let _ = writeln!(out, "{pad}{k}:");
+            for r in list {
+                let _ = writeln!(out, "{inner}- {}", flow(r, &[]));
+            }
         }
         Value::Indicators(list) => {
             let _ = writeln!(out, "{pad}{k}:");

@@ -12,7 +12,9 @@ use serde_saphyr::Spanned;
 use super::{Cx, Eval, Funds, Ind, Owner, check_eval, check_funds, check_indicators, checked_sum};
 use crate::compute::fmt_decimal;
 use crate::fields;
-use crate::model::{Department, DeptWide, Num, Sources as Money, TOTAL_KEY};
+use crate::model::{
+    Department, DeptWide, FUND_FIGURES, FundRow, Num, SUBTOTAL, Sources as Money, TOTAL_KEY,
+};
 use crate::rules;
 use crate::style::{LoadedStyle, TasksTotal};
 
@@ -87,7 +89,136 @@ pub(super) fn check<'a>(
         eval,
     };
     check_tasks_sum(cx, w, &mut wide, style);
+    check_breakdowns(cx, w, &wide.funds, style);
     wide
+}
+
+/// The sum of `key` over the `rows` that give it — what the printed table adds up (an empty
+/// cell is left out, never read as a made-up 0); `None` when no row gives it (a column not
+/// filled in yet is not judged), or the sum is out of range.
+pub fn fund_rows_sum<'r>(
+    rows: impl IntoIterator<Item = &'r FundRow>,
+    key: &str,
+) -> Option<Decimal> {
+    let mut sum: Option<Decimal> = None;
+    for n in rows.into_iter().filter_map(|r| r.figure(key)) {
+        sum = Some(sum.unwrap_or_default().checked_add(n.value.0)?);
+    }
+    sum
+}
+
+/// The income and spending composition (`收入`, `支出`): every stated 小计 equals its group's
+/// rows and every stated 合计 all the rows (JX804, at the stated figure); the rows' 本年 add up
+/// to the department's money total (JX805), and income to spending where the style asks. Rows
+/// are added as the printed table adds them: a figure left empty is left out.
+fn check_breakdowns(cx: &mut Cx, w: &DeptWide, funds: &Funds, style: &LoadedStyle) {
+    let mut totals = Vec::new();
+    for (what, rows) in [("收入", &w.income), ("支出", &w.spending)] {
+        if rows.is_empty() {
+            continue;
+        }
+        let parts: Vec<&FundRow> = rows.iter().filter(|r| r.stated_sum().is_none()).collect();
+        for r in rows {
+            let Some(kind) = r.stated_sum() else {
+                cx.non_empty(&r.name, &format!("{what}的名称"));
+                for n in FUND_FIGURES.iter().filter_map(|k| r.figure(k)) {
+                    if n.value.0 < Decimal::ZERO {
+                        cx.emit(&rules::MONEY_NEGATIVE, n, "金额为负数");
+                    }
+                }
+                continue;
+            };
+            let (of, whose): (Vec<&FundRow>, String) = if kind == TOTAL_KEY {
+                (parts.clone(), format!("{what}各行"))
+            } else if kind == SUBTOTAL {
+                let Some(g) = r.group.as_ref().map(|g| g.value.trim()) else {
+                    if let Some(t) = &r.sum {
+                        cx.emit_help(
+                            &rules::FUND_SUM,
+                            t,
+                            format!("{what}的这一行是小计，却没有写它是哪个分组的小计"),
+                            "写上 分组: …（与所加各行的分组相同）",
+                        );
+                    }
+                    continue;
+                };
+                let of: Vec<&FundRow> = parts
+                    .iter()
+                    .copied()
+                    .filter(|p| p.group.as_ref().is_some_and(|x| x.value.trim() == g))
+                    .collect();
+                (of, format!("{what}“{g}”各行"))
+            } else {
+                if let Some(t) = &r.sum {
+                    cx.emit_help(
+                        &rules::FUND_SUM,
+                        t,
+                        format!("汇总只能是“{SUBTOTAL}”或“{TOTAL_KEY}”"),
+                        "小计写“小计”，合计写“合计”；普通的行不写 汇总",
+                    );
+                }
+                continue;
+            };
+            for key in FUND_FIGURES {
+                let Some(stated) = r.figure(key) else {
+                    continue;
+                };
+                let Some(sum) = fund_rows_sum(of.iter().copied(), key) else {
+                    continue;
+                };
+                if sum != stated.value.0 {
+                    cx.emit(
+                        &rules::FUND_SUM,
+                        stated,
+                        format!(
+                            "填报的{kind}（{key}）是 {}，{whose}的{key}相加为 {}",
+                            fmt_decimal(stated.value.0),
+                            fmt_decimal(sum)
+                        ),
+                    );
+                }
+            }
+        }
+        let Some(sum) = fund_rows_sum(parts.iter().copied(), FUND_FIGURES[0]) else {
+            continue;
+        };
+        let at = rows
+            .iter()
+            .filter(|r| r.stated_sum() == Some(TOTAL_KEY))
+            .find_map(|r| r.figure(FUND_FIGURES[0]));
+        let stated_money = w.funds.value.total().is_some() || !funds.sources.is_empty();
+        if stated_money && sum != funds.total {
+            let message = format!(
+                "{what}各行的本年金额相加为 {}，部门资金合计是 {}",
+                fmt_decimal(sum),
+                fmt_decimal(funds.total)
+            );
+            match at {
+                Some(n) => cx.emit(&rules::FUND_TOTAL, n, message),
+                None => match w.funds.value.total() {
+                    Some(t) => cx.emit(&rules::FUND_TOTAL, t, message),
+                    None => cx.emit(&rules::FUND_TOTAL, &w.funds, message),
+                },
+            }
+        }
+        totals.push((what, sum, at));
+    }
+    if let ([(_, income, _), (_, spending, at)], true) = (
+        totals.as_slice(),
+        style.style.department.income_equals_spending,
+    ) && income != spending
+    {
+        let message = format!(
+            "收入合计 {}，支出合计 {}；样式“{}”要求两者相等",
+            fmt_decimal(*income),
+            fmt_decimal(*spending),
+            style.key
+        );
+        match at {
+            Some(n) => cx.emit(&rules::FUND_TOTAL, *n, message),
+            None => cx.emit(&rules::FUND_TOTAL, &w.key, message),
+        }
+    }
 }
 
 /// 基本支出 and 项目支出: not negative, and together the department's total (JX801); one alone

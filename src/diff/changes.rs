@@ -9,7 +9,9 @@ use serde_saphyr::Spanned;
 use super::pairing::{IndKey, Paired, pair};
 use super::{Change, Kind, Scope, Strictness, View};
 use crate::fields::{self, Level, Record, Shape};
-use crate::model::{DeptWide, Indicator, Num, Project, SelfEval, Sources, Task, Text, Texts};
+use crate::model::{
+    DeptWide, FUND_FIGURES, FundRow, Indicator, Num, Project, SelfEval, Sources, Task, Text, Texts,
+};
 use crate::target::{self, Direction, Value};
 
 /// A signed difference: `+2.24`, `-5`.
@@ -488,6 +490,8 @@ pub(super) fn compare_wide(d: &mut Diff, o: Option<&DeptWide>, n: Option<&DeptWi
             lines,
         );
     }
+    compare_fund_rows(d, "收入", &o.income, &n.income);
+    compare_fund_rows(d, "支出", &o.spending, &n.spending);
     compare_tasks(d, &o.tasks, &n.tasks);
     compare_goals(d, o.goals.as_ref(), n.goals.as_ref());
     compare_indicators(d, &o.indicators, &n.indicators);
@@ -498,6 +502,46 @@ pub(super) fn compare_wide(d: &mut Diff, o: Option<&DeptWide>, n: Option<&DeptWi
 
 /// The project name under which the department-wide part's changes are reported.
 pub(super) const WIDE: &str = "部门整体";
+
+/// The income or spending composition (`what`): rows paired by 名称 (a stated 小计/合计 by its
+/// 汇总 too), each figure a money change of the item `收入·<名称>`; a row added or removed is
+/// the change of its figures from or to nothing.
+fn compare_fund_rows(d: &mut Diff, what: &str, o: &[FundRow], n: &[FundRow]) {
+    let names = |rs: &[FundRow]| -> Vec<String> {
+        rs.iter()
+            .map(|r| match r.stated_sum() {
+                Some(s) => format!("{}（{s}）", r.name.value.trim()),
+                None => r.name.value.trim().to_string(),
+            })
+            .collect()
+    };
+    let (on, nn) = (names(o), names(n));
+    let pairs = pair(&on, &nn);
+    for p in &pairs.order {
+        let (a, b, name) = match *p {
+            Paired::Both(i, j) => (Some(&o[i]), Some(&n[j]), &nn[j]),
+            Paired::New(j) => (None, Some(&n[j]), &nn[j]),
+            Paired::Old(i) => (Some(&o[i]), None, &on[i]),
+        };
+        let item = format!("{what}·{name}");
+        for key in FUND_FIGURES {
+            let (ov, nv) = (a.and_then(|r| r.figure(key)), b.and_then(|r| r.figure(key)));
+            let lines = d.lines(ov, nv);
+            let lines = (
+                lines.0.or_else(|| a.and_then(|r| d.old_line(&r.name))),
+                lines.1.or_else(|| b.and_then(|r| d.new_line(&r.name))),
+            );
+            d.number(
+                Kind::MoneyChanged,
+                Some(&item),
+                Some(key),
+                num(ov),
+                num(nv),
+                lines,
+            );
+        }
+    }
+}
 
 /// 年度主要任务, paired by 任务名称 whatever their order.
 fn compare_tasks(d: &mut Diff, o: &[Task], n: &[Task]) {

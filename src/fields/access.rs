@@ -8,8 +8,8 @@ use serde_saphyr::Spanned;
 
 use super::{Level, Store};
 use crate::model::{
-    Department, DeptWide, Entries, EvalAmounts, Goals, Indicator, IndicatorEval, Num, Project,
-    SelfEval, Sources, Task, Text, Texts,
+    Department, DeptWide, Entries, EvalAmounts, FundRow, Goals, Indicator, IndicatorEval, Num,
+    Project, SelfEval, Sources, Task, Text, Texts,
 };
 
 /// The value of one field of a record, by the field's shape.
@@ -41,6 +41,8 @@ pub enum Value<'a> {
     Results(&'a [IndicatorEval]),
     /// [`super::Shape::Records`] of tasks.
     Tasks(&'a [Task]),
+    /// [`super::Shape::Records`] of income or spending rows.
+    FundRows(&'a [FundRow]),
     /// [`super::Shape::Record`] of a self-evaluation.
     Eval(&'a SelfEval),
     /// [`super::Shape::Record`] of the department-wide part.
@@ -190,6 +192,8 @@ impl Record for DeptWide {
             "资金" => Value::Money(&self.funds),
             "基本支出" => number(self.basic.as_ref()),
             "项目支出" => number(self.project_spending.as_ref()),
+            "收入" => Value::FundRows(&self.income),
+            "支出" => Value::FundRows(&self.spending),
             "年度主要任务" => Value::Tasks(&self.tasks),
             "年度总体目标" => goals(self.goals.as_ref()),
             "指标" => Value::Indicators(&self.indicators),
@@ -214,6 +218,22 @@ impl Record for Task {
     }
 }
 
+impl Record for FundRow {
+    const LEVEL: Level = Level::FundRow;
+
+    fn get(&self, key: &str) -> Option<Value<'_>> {
+        Some(match key {
+            "名称" => Value::Text(&self.name),
+            "分组" => text(self.group.as_ref()),
+            "汇总" => text(self.sum.as_ref()),
+            "本年" => number(self.now.as_ref()),
+            "上年" => number(self.prev.as_ref()),
+            "前年" => number(self.before.as_ref()),
+            _ => return None,
+        })
+    }
+}
+
 /// Whether a value fits a shape (the test that holds the accessors to the catalogue).
 pub fn fits(shape: super::Shape, v: &Value) -> bool {
     use super::Shape as S;
@@ -231,6 +251,7 @@ pub fn fits(shape: super::Shape, v: &Value) -> bool {
         Value::Indicators(_) => shape == S::Records(Level::Indicator),
         Value::Results(_) => shape == S::Records(Level::Result),
         Value::Tasks(_) => shape == S::Records(Level::Task),
+        Value::FundRows(_) => shape == S::Records(Level::FundRow),
         Value::Eval(_) => shape == S::Record(Level::Eval),
         Value::Wide(_) => shape == S::Record(Level::DeptWide),
     }

@@ -10,8 +10,8 @@ use serde_saphyr::{Location, Spanned};
 use super::node::Node;
 use crate::fields::{self, Level, Need, Shape};
 use crate::model::{
-    Dec, Department, DeptWide, Entries, EvalAmounts, Goals, Indicator, IndicatorEval, Num, Project,
-    SelfEval, Sources, Task, Text, parse_amount, short,
+    Dec, Department, DeptWide, Entries, EvalAmounts, FundRow, Goals, Indicator, IndicatorEval, Num,
+    Project, SelfEval, Sources, Task, Text, parse_amount, short,
 };
 use crate::rules::{self, Rule};
 
@@ -409,10 +409,24 @@ impl Reader<'_> {
             funds,
             basic: self.number(&fs, "基本支出"),
             project_spending: self.number(&fs, "项目支出"),
+            income: self.records(&fs, "收入", |r, n| r.fund_row(n)),
+            spending: self.records(&fs, "支出", |r, n| r.fund_row(n)),
             tasks: self.records(&fs, "年度主要任务", |r, n| r.task(n)),
             goals: fs.get("年度总体目标").and_then(|n| self.goals(n)),
             indicators: self.records(&fs, "指标", |r, n| r.indicator(n)),
             eval: fs.get("自评").and_then(|n| self.eval(n)),
+        })
+    }
+
+    fn fund_row(&mut self, node: &Spanned<Node>) -> Option<FundRow> {
+        let fs = self.fields(node, Level::FundRow)?;
+        Some(FundRow {
+            name: self.text_req(&fs, "名称"),
+            group: self.text(&fs, "分组"),
+            sum: self.text(&fs, "汇总"),
+            now: self.number(&fs, "本年"),
+            prev: self.number(&fs, "上年"),
+            before: self.number(&fs, "前年"),
         })
     }
 

@@ -177,6 +177,8 @@ fn section(
             }
         } else if let Some(t) = &block.tasks {
             b.tasks_block(&t.value, vars, subject)?;
+        } else if let Some(f) = &block.fund {
+            super::fund::plan(&mut b, &f.value, &ctx)?;
         } else if let Some(g) = &block.grid {
             let cx = grid::GridCx {
                 base: vars,

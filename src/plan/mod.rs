@@ -261,6 +261,10 @@ pub enum Formula {
     Sum { cells: Vec<CellRef> },
     /// `num / den`.
     Ratio { num: CellRef, den: CellRef },
+    /// `a - b` (增减额).
+    Difference { a: CellRef, b: CellRef },
+    /// `(a - b) / b` (增长率).
+    Growth { a: CellRef, b: CellRef },
     /// `ROUND(points × MIN(num/den, 1), decimals)` — the budget-execution score.
     CappedScore {
         points: Decimal,
@@ -361,6 +365,7 @@ pub mod cells;
 pub mod context;
 mod document;
 mod error;
+mod fund;
 mod grid;
 mod money;
 pub mod vars;

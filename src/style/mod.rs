@@ -326,6 +326,9 @@ pub struct DepartmentPart {
     /// The amount the tasks' amounts (`年度主要任务`) add up to.
     #[serde(default)]
     pub tasks_add_up_to: TasksTotal,
+    /// The income composition's 本年 total equals the spending composition's (`收入` = `支出`).
+    #[serde(default)]
+    pub income_equals_spending: bool,
 }
 
 /// What the amounts of the department's tasks add up to.
@@ -474,6 +477,86 @@ pub struct Block {
     /// The department's tasks (`部门整体.年度主要任务`), a row each.
     #[serde(default)]
     pub tasks: Option<Spanned<TasksSpec>>,
+    /// A fund table: the rows of `部门整体.收入` or `支出`, numeric columns with formulas.
+    #[serde(default)]
+    pub fund: Option<Spanned<FundSpec>>,
+}
+
+/// Which composition a `fund` block prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum Breakdown {
+    #[serde(rename = "收入")]
+    Income,
+    #[serde(rename = "支出")]
+    Spending,
+}
+
+/// A fund table: a row per row of the department's income or spending composition (grouped,
+/// with a subtotal row per group, and a total row), a column per figure or formula.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FundSpec {
+    /// `收入` or `支出`.
+    pub source: Breakdown,
+    /// A label in the first column(s), merged down over every row of the block.
+    #[serde(default)]
+    pub label: Option<SText>,
+    #[serde(default = "one")]
+    pub label_span: usize,
+    /// Columns of each row's name.
+    #[serde(default = "one")]
+    pub name_span: usize,
+    /// A heading row of the columns' labels (default true).
+    #[serde(default = "yes")]
+    pub header: bool,
+    /// The heading row's text above the names.
+    #[serde(default)]
+    pub corner: Option<SText>,
+    /// The subtotal row of each group (pattern, `分组`), printed above the group's rows; rows
+    /// without a group follow ungrouped. Absent: no subtotals, rows in the written order.
+    #[serde(default)]
+    pub group: Option<SText>,
+    /// The label of the total row (pattern), printed last; absent: no total row.
+    #[serde(default)]
+    pub total: Option<SText>,
+    pub columns: Vec<Spanned<FundColumn>>,
+}
+
+/// One column of a fund table: exactly one of `sum`, `difference`, `ratio`, `share`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FundColumn {
+    pub label: SText,
+    #[serde(default = "one")]
+    pub span: usize,
+    /// The rows' figure (`本年`, `上年`, `前年`); subtotal and total rows sum it.
+    #[serde(default)]
+    pub sum: Option<SText>,
+    /// `[a, b]`: a − b.
+    #[serde(default)]
+    pub difference: Option<Vec<SText>>,
+    /// `[a, b]`: (a − b) ÷ b, a percentage (增长率).
+    #[serde(default)]
+    pub ratio: Option<Vec<SText>>,
+    /// The row's figure ÷ the total's, a percentage (占比).
+    #[serde(default)]
+    pub share: Option<SText>,
+    #[serde(default)]
+    pub blank: Option<String>,
+}
+
+impl FundSpec {
+    /// The block's width in columns.
+    pub fn width(&self) -> usize {
+        let label = if self.label.is_some() {
+            self.label_span
+        } else {
+            0
+        };
+        self.columns.iter().fold(label + self.name_span, |w, c| {
+            w.saturating_add(c.value.span)
+        })
+    }
 }
 
 /// A block with a row per task of the department-wide part, between heading rows and total

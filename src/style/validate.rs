@@ -8,8 +8,8 @@ use rust_decimal::Decimal;
 use serde_saphyr::Spanned;
 
 use super::{
-    CellSpec, DocumentSpec, Each, GridSpec, IndicatorSource, LoadedStyle, MoneySpec, SText,
-    TasksSpec,
+    CellSpec, DocumentSpec, Each, FundSpec, GridSpec, IndicatorSource, LoadedStyle, MoneySpec,
+    SText, TasksSpec,
 };
 use crate::diag::{Diagnostic, FileId, Sources};
 use crate::fields::{self, Level};
@@ -274,6 +274,7 @@ fn document(cx: &mut Cx, style: &LoadedStyle, patterns: &mut Patterns, doc: &Doc
             block.money.is_some(),
             block.grid.is_some(),
             block.tasks.is_some(),
+            block.fund.is_some(),
         ]
         .iter()
         .filter(|b| **b)
@@ -282,7 +283,7 @@ fn document(cx: &mut Cx, style: &LoadedStyle, patterns: &mut Patterns, doc: &Doc
             cx.emit_help(
                 &rules::STYLE_CONFLICT,
                 &doc.title,
-                "blocks 中的每一块应恰好写 rows、money、grid、tasks 之一",
+                "blocks 中的每一块应恰好写 rows、money、grid、tasks、fund 之一",
                 "把不同的块分开写成列表中的不同项",
             );
             continue;
@@ -293,6 +294,10 @@ fn document(cx: &mut Cx, style: &LoadedStyle, patterns: &mut Patterns, doc: &Doc
         if let Some(t) = &block.tasks {
             grids += 1;
             tasks_block(cx, style, patterns, t, width, page);
+        }
+        if let Some(f) = &block.fund {
+            grids += 1;
+            fund_block(cx, style, patterns, f, width, page);
         }
         if let Some(m) = &block.money {
             if !per_project && m.value.source != IndicatorSource::DepartmentWide {
@@ -314,7 +319,7 @@ fn document(cx: &mut Cx, style: &LoadedStyle, patterns: &mut Patterns, doc: &Doc
         cx.emit(
             &rules::STYLE_CONFLICT,
             &doc.title,
-            "部门文档（each: department）需要一个 grid 块（列出项目或部门整体的指标）或 tasks 块",
+            "部门文档（each: department）需要一个 grid 块（列出项目或部门整体的指标）、tasks 块或 fund 块",
         );
     }
 }
@@ -463,6 +468,92 @@ fn tasks_block(
     rows_block(cx, style, patterns, &block, width, &|r| {
         if tasks.contains(&r) { task } else { page }
     });
+}
+
+/// A `fund` block: its width, its patterns, and each column exactly one formula over the
+/// figures of a fund row (`本年`, `上年`, `前年`).
+fn fund_block(
+    cx: &mut Cx,
+    style: &LoadedStyle,
+    patterns: &mut Patterns,
+    f: &Spanned<FundSpec>,
+    width: usize,
+    page: Scope,
+) {
+    let spec = &f.value;
+    if spec.width() != width {
+        cx.emit_help(
+            &rules::STYLE_LAYOUT,
+            f,
+            format!("fund 块占 {} 列，表格有 {width} 列", spec.width()),
+            "fund 块的宽度 = label_span（有 label 时）+ name_span + 各栏 span 之和",
+        );
+    }
+    for p in [&spec.label, &spec.corner, &spec.total]
+        .into_iter()
+        .flatten()
+    {
+        pattern(cx, style, patterns, p, page);
+    }
+    if let Some(g) = &spec.group {
+        pattern(
+            cx,
+            style,
+            patterns,
+            g,
+            Scope {
+                group: true,
+                ..page
+            },
+        );
+    }
+    let figures = crate::model::FUND_FIGURES;
+    for c in &spec.columns {
+        let col = &c.value;
+        pattern(cx, style, patterns, &col.label, page);
+        fn pair(v: &Option<Vec<SText>>) -> Option<Vec<&SText>> {
+            v.as_ref().map(|v| v.iter().collect())
+        }
+        let given: Vec<Vec<&SText>> = [
+            col.sum.as_ref().map(|s| vec![s]),
+            pair(&col.difference),
+            pair(&col.ratio),
+            col.share.as_ref().map(|s| vec![s]),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let [keys] = given.as_slice() else {
+            cx.emit_help(
+                &rules::STYLE_CONFLICT,
+                c,
+                "fund 块的每一栏应恰好写 sum、difference、ratio、share 之一",
+                "如 {label: 本年金额, sum: 本年}、{label: 增减额, difference: [本年, 上年]}",
+            );
+            continue;
+        };
+        if (col.difference.is_some() || col.ratio.is_some()) && keys.len() != 2 {
+            cx.emit_help(
+                &rules::STYLE_CONFLICT,
+                c,
+                "difference、ratio 应写两栏：[本年, 上年]",
+                "前一个减后一个；ratio 再除以后一个",
+            );
+        }
+        for k in keys {
+            if !figures.contains(&k.value.trim()) {
+                cx.emit(
+                    &rules::STYLE_NAME,
+                    *k,
+                    format!(
+                        "收入、支出的行没有“{}”；可用：{}",
+                        k.value,
+                        figures.join("、")
+                    ),
+                );
+            }
+        }
+    }
 }
 
 fn money_block(

@@ -2514,6 +2514,70 @@ fn jx801_basic_and_project_spending_add_up_to_the_total() {
 }
 
 #[test]
+fn jx804_a_stated_subtotal_or_total_of_a_composition_equals_its_rows() {
+    silent(&check_yaml(wide()), "JX804");
+    // A subtotal that does not add up, at its figure's line.
+    let line = "    - {名称: 按收入性质分, 分组: 按收入性质分, 汇总: 小计, 本年: 520, 上年: 495}";
+    let text = edit_wide(line, &line.replace("上年: 495", "上年: 490"));
+    let d = check_yaml(&text);
+    let f = fires(
+        &d,
+        "JX804",
+        wide_line(&text, &line.replace("上年: 495", "上年: 490")),
+    );
+    assert!(
+        f.message.contains("490") && f.message.contains("495"),
+        "{}",
+        f.message
+    );
+    assert_eq!(d.iter().filter(|f| f.code == "JX804").count(), 1);
+    // The total too.
+    let total = "    - {名称: 合计, 汇总: 合计, 本年: 520, 上年: 495}";
+    let text = edit_wide(total, &total.replace("本年: 520", "本年: 530"));
+    fires(
+        &check_yaml(&text),
+        "JX804",
+        wide_line(&text, &total.replace("本年: 520", "本年: 530")),
+    );
+    // A partly filled form needs no made-up 0: with 上年 left out of a row and of the stated
+    // figures, the column adds up what is there.
+    let part = edit_wide(
+        "    - {名称: 其他收入, 分组: 按收入性质分, 本年: 20, 上年: 15}",
+        "    - {名称: 其他收入, 分组: 按收入性质分, 本年: 20}",
+    );
+    let text = part.replace("本年: 520, 上年: 495}", "本年: 520}");
+    let d = check_yaml(&text);
+    silent(&d, "JX804");
+    silent(&d, "JX805");
+    // A stated figure is compared with the rows filled so far, as the table adds them.
+    let d = check_yaml(&part);
+    assert_eq!(d.iter().filter(|f| f.code == "JX804").count(), 2);
+}
+
+#[test]
+fn jx805_a_composition_adds_up_to_the_department_s_money() {
+    silent(&check_yaml(wide()), "JX805");
+    let text = edit_wide(
+        "    - {名称: 基本支出, 本年: 470, 上年: 460}",
+        "    - {名称: 基本支出, 本年: 460, 上年: 460}",
+    );
+    let d = check_yaml(&text);
+    let f = fires(&d, "JX805", wide_line(&text, "    合计: 520"));
+    assert!(
+        f.message.contains("510") && f.message.contains("520"),
+        "{}",
+        f.message
+    );
+    // A composition with no 本年 filled in yet is not judged.
+    let text = edit_wide(
+        "    - {名称: 基本支出, 本年: 470, 上年: 460}",
+        "    - {名称: 基本支出, 上年: 460}",
+    );
+    let text = text.replace("    - {名称: 项目支出, 本年: 50}", "    - {名称: 项目支出}");
+    silent(&check_yaml(&text), "JX805");
+}
+
+#[test]
 fn jx802_tasks_add_up_to_the_department_s_money() {
     // The total.
     let text = edit_wide("        财政拨款: 450", "        财政拨款: 440");
@@ -2754,4 +2818,99 @@ fn a_misspelt_value_gets_the_nearest_allowed_one() {
             .any(|f| f.code == "JX101" && f.message.contains("是不是“xinjiang”？")),
         "{found:#?}"
     );
+}
+
+/// The repository's templates with the anhui style's `from` replaced by `to`; the style's
+/// text after the edit.
+fn anhui_with(from: &str, to: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    common::copy_dir(Path::new(TEMPLATES), dir.path());
+    let style = dir.path().join("anhui/style.yaml");
+    let text = std::fs::read_to_string(&style).unwrap();
+    assert!(text.contains(from), "{from}");
+    let text = text.replacen(from, to, 1);
+    std::fs::write(&style, &text).unwrap();
+    (dir, text)
+}
+
+fn anhui_data() -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/anhui/data/2024-示例文旅局.yaml"),
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_fund_block_is_checked_in_the_style() {
+    let data = anhui_data();
+    let (t, _) = anhui_with(
+        "income_equals_spending: true",
+        "income_equals_spending: true",
+    );
+    clean(&check_files_with(t.path(), &[("a.yaml", &data)]));
+    // A column with two formulas.
+    let (t, style) = anhui_with(
+        "- {label: 占比, share: 本年}",
+        "- {label: 占比, share: 本年, sum: 上年}",
+    );
+    let d = check_files_with(t.path(), &[("a.yaml", &data)]);
+    style_fires(&d, "JX506", line_of(&style, "share: 本年, sum: 上年"));
+    // A figure a row does not have.
+    let (t, style) = anhui_with(
+        "{label: 上年金额, sum: 上年}",
+        "{label: 上年金额, sum: 去年}",
+    );
+    let d = check_files_with(t.path(), &[("a.yaml", &data)]);
+    style_fires(&d, "JX502", line_of(&style, "sum: 去年"));
+    // Too wide for the table.
+    let (t, style) = anhui_with(
+        "{label: 本年金额, sum: 本年}",
+        "{label: 本年金额, sum: 本年, span: 2}",
+    );
+    let d = check_files_with(t.path(), &[("a.yaml", &data)]);
+    assert!(
+        d.iter()
+            .any(|f| f.code == "JX503" && f.file == "style.yaml"),
+        "{}",
+        show(&d)
+    );
+    let _ = style;
+}
+
+#[test]
+fn jx805_income_equals_spending_where_the_style_asks() {
+    let data = anhui_data();
+    let line = "    - {名称: 公共文化服务, 分组: 项目支出, 本年: 40, 上年: 40}";
+    let text = data.replacen(line, &line.replace("本年: 40", "本年: 45"), 1);
+    let (t, _) = anhui_with(
+        "income_equals_spending: true",
+        "income_equals_spending: true",
+    );
+    let d = check_files_with(t.path(), &[("a.yaml", &text)]);
+    let f: Vec<&Found> = d.iter().filter(|f| f.code == "JX805").collect();
+    assert!(
+        f.iter()
+            .any(|f| f.message.contains("收入合计 300") && f.message.contains("支出合计 305")),
+        "{}",
+        show(&d)
+    );
+    let (t, _) = anhui_with(
+        "income_equals_spending: true",
+        "income_equals_spending: false",
+    );
+    let d = check_files_with(t.path(), &[("a.yaml", &text)]);
+    assert!(
+        !d.iter()
+            .any(|f| f.code == "JX805" && f.message.contains("收入合计")),
+        "{}",
+        show(&d)
+    );
+    // The stated 小计 and 合计 of the spending no longer add up either (JX804).
+    let lines: Vec<&str> = text.lines().collect();
+    let total = lines
+        .iter()
+        .rposition(|l| l.contains("名称: 合计, 汇总: 合计, 本年: 300"))
+        .unwrap();
+    let f = fires(&d, "JX804", total + 1);
+    assert!(f.message.contains("305"), "{}", f.message);
 }

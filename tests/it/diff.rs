@@ -968,3 +968,63 @@ fn two_years_of_a_department_are_named_by_their_years() {
         assert!(pdf.contains(expected), "“{expected}” in the PDF:\n{pdf}");
     }
 }
+
+/// The income and spending composition (部门整体.收入/支出) between two revisions: a changed
+/// figure, a figure filled in and a new row are money changes of `收入·<名称>` under 部门整体.
+#[test]
+fn fund_rows_changes_between_revisions() {
+    const FILE: &str = "2024-示例文旅局.yaml";
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    fs::create_dir_all(&data).unwrap();
+    let git = init(dir.path());
+    let text = fs::read_to_string(repo().join("examples/anhui/data").join(FILE)).unwrap();
+    fs::write(data.join(FILE), &text).unwrap();
+    commit_all(&git, "one", 1_700_000_000);
+    let mut t = edit(
+        &text,
+        "一般公共预算财政拨款收入, 分组: 按收入性质分, 本年: 285,",
+        "一般公共预算财政拨款收入, 分组: 按收入性质分, 本年: 280,",
+    );
+    t = edit(
+        &t,
+        "{名称: 事业收入, 分组: 按收入性质分, 上年: 5}",
+        "{名称: 事业收入, 分组: 按收入性质分, 本年: 5, 上年: 5}",
+    );
+    t = edit(
+        &t,
+        "    - {名称: 公共文化服务, 分组: 项目支出, 本年: 40, 上年: 40}\n",
+        "    - {名称: 公共文化服务, 分组: 项目支出, 本年: 40, 上年: 40}\n    - {名称: 文物保护, 分组: 项目支出, 上年: 2}\n",
+    );
+    fs::write(data.join(FILE), &t).unwrap();
+    let report = diff(Some("HEAD"), None, &data);
+    let found: BTreeSet<Seen> = seen(&report).into_iter().collect();
+    let p = |s: &str| Some(s.to_string());
+    let wide = p("部门整体");
+    let expected: BTreeSet<Seen> = [
+        (
+            Kind::MoneyChanged,
+            wide.clone(),
+            p("收入·一般公共预算财政拨款收入"),
+            p("本年"),
+        ),
+        (
+            Kind::MoneyChanged,
+            wide.clone(),
+            p("收入·事业收入"),
+            p("本年"),
+        ),
+        (
+            Kind::MoneyChanged,
+            wide.clone(),
+            p("支出·文物保护"),
+            p("上年"),
+        ),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(found, expected, "{}", jixiao::cli::diff::human(&report));
+    let c = find(&report, Kind::MoneyChanged, "收入·一般公共预算财政拨款收入");
+    assert_eq!(c.delta, s("-5"));
+    assert_eq!(c.new_line, Some(line_of(&t, "本年: 280")));
+}

@@ -35,6 +35,7 @@ fn the_documentation_lists_every_field_with_its_need() {
         (Level::Eval, "### 自评（年度结束后）"),
         (Level::DeptWide, "## 部门整体"),
         (Level::Task, "### 年度主要任务（每项一个任务）"),
+        (Level::FundRow, "### 收入、支出构成（每行一项）"),
     ] {
         let want: Vec<(String, String)> = fields::of(level)
             .map(|f| (f.key.to_string(), f.need.zh().to_string()))
@@ -96,6 +97,7 @@ fn every_record_reads_every_catalogue_field_of_its_level() {
     let dirs = [
         common::repo().join("data"),
         common::repo().join("examples/national/data"),
+        common::repo().join("examples/anhui/data"),
     ];
     for dir in dirs {
         for e in std::fs::read_dir(&dir).unwrap() {
@@ -116,6 +118,7 @@ fn every_record_reads_every_catalogue_field_of_its_level() {
             for w in wide {
                 all(w, &mut seen);
                 w.tasks.iter().for_each(|t| all(t, &mut seen));
+                (w.income.iter().chain(&w.spending)).for_each(|r| all(r, &mut seen));
             }
         }
     }
@@ -287,6 +290,14 @@ pub const WIDE: &str = "\
     合计: 520
   基本支出: 470
   项目支出: 50
+  收入:
+    - {名称: 财政拨款收入, 分组: 按收入性质分, 本年: 500, 上年: 480}
+    - {名称: 其他收入, 分组: 按收入性质分, 本年: 20, 上年: 15}
+    - {名称: 按收入性质分, 分组: 按收入性质分, 汇总: 小计, 本年: 520, 上年: 495}
+    - {名称: 合计, 汇总: 合计, 本年: 520, 上年: 495}
+  支出:
+    - {名称: 基本支出, 本年: 470, 上年: 460}
+    - {名称: 项目支出, 本年: 50}
   年度主要任务:
     - 任务名称: 机关运行保障
       部门职能: 机关运转
@@ -344,7 +355,7 @@ fn the_department_wide_part_is_read_and_written_back_in_the_catalogue_s_order() 
     let order = |level: Level, within: &str| {
         let mut last = 0;
         for k in fields::keys(level) {
-            if let Some(i) = within.find(&format!("{k}:")) {
+            if let Some(i) = within.find(&format!(" {k}:")) {
                 assert!(i >= last, "{k} out of the catalogue's order in:\n{within}");
                 last = i;
             }

@@ -1271,3 +1271,45 @@ fn a_reference_past_the_last_column_is_no_reference() {
         assert_eq!(parse_ref(f), None, "{f}");
     }
 }
+
+/// The anhui 部门收支构成表 (a `fund` block): figures and names edited in the workbook come
+/// back into `部门整体.收入` / `支出`; the formula cells (增减额, 增长率, 占比, totals) are not data.
+#[test]
+fn fund_table_edits_come_back_from_the_workbook() {
+    let dir = built(&repo().join("examples/anhui/data"));
+    let root = dir.path();
+    let file = root.join("data/2024-示例文旅局.yaml");
+    let before = load(&file);
+    let xlsx = root.join("out/2024/示例县示例文化旅游局/部门收支构成表.xlsx");
+    let mut book = read_book(&xlsx);
+    let name = book
+        .iter()
+        .find(|s| s.name != "jixiao数据")
+        .unwrap()
+        .name
+        .clone();
+    {
+        let s = sheet_mut(&mut book, &name);
+        // 项目 · 本年金额 · 上年金额: 2 万元 moved between two rows' 上年 (the total stays).
+        let (r, c) = find(s, "一般公共预算财政拨款收入");
+        s.values.insert((r, c + 2), Data::Float(268.0));
+        let (r, c) = find(s, "政府性基金预算财政拨款收入");
+        s.values.insert((r, c + 2), Data::Float(22.0));
+        let (r, c) = find(s, "公用经费");
+        s.values.insert((r, c), Data::String("日常公用经费".into()));
+    }
+    let edited = root.join("edited-funds.xlsx");
+    write_book(&book, &edited);
+    let o = jixiao(root, &["import", edited.to_str().unwrap(), "--out", "data"]);
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(!err.contains("未导入"), "{err}");
+    let imported = load(&file);
+    let mut want = before.clone();
+    let w = want.wide.as_mut().unwrap();
+    let dec = |s: &str| jixiao::import::sp(jixiao::model::Dec(s.parse().unwrap()));
+    w.income[0].prev = Some(dec("268"));
+    w.income[1].prev = Some(dec("22"));
+    w.spending[1].name = text("日常公用经费");
+    assert_same(&imported, &want, "fund table edits");
+}

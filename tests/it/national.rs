@@ -587,3 +587,106 @@ fn anhui_department_self_evaluation_is_a_scoring_rubric() {
     find("数量指标(30分)");
     find("产出指标(50分)");
 }
+
+/// The anhui style's 部门收支构成表 (a `fund` block per composition), from the fictional
+/// `examples/anhui/data`: every amount is a number, subtotals and totals are SUM formulas over
+/// the printed rows, 增减额 `a−b`, 增长率 `(a−b)/b` and 占比 `row/total` formulas with the right
+/// values; an empty figure is an empty cell (no made-up 0) and the formulas leave it out.
+#[test]
+fn anhui_fund_table_prints_numbers_and_formulas() {
+    let out = tempfile::tempdir().expect("a temporary directory");
+    let o = Command::new(env!("CARGO_BIN_EXE_jixiao"))
+        .arg("build")
+        .arg(repo().join("examples/anhui/data"))
+        .arg("--templates")
+        .arg(repo().join("templates"))
+        .arg("--out")
+        .arg(out.path())
+        .output()
+        .expect("run the jixiao binary");
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(o.status.success(), "{all}");
+    let dir = out.path().join("2024/示例县示例文化旅游局");
+    let mut xlsx: Xlsx<_> = open_workbook(dir.join("部门收支构成表.xlsx")).unwrap();
+    let name = xlsx.sheet_names()[0].clone();
+    let range = xlsx.worksheet_range(&name).unwrap();
+    let start = range.start().unwrap_or((0, 0));
+    let rows: Vec<Vec<Data>> = range.rows().map(<[Data]>::to_vec).collect();
+    let text = |d: &Data| match d {
+        Data::String(s) => s.clone(),
+        _ => String::new(),
+    };
+    let num = |d: &Data| match d {
+        Data::Float(f) => Some(*f),
+        Data::Int(i) => Some(*i as f64),
+        _ => None,
+    };
+    let find = |t: &str| -> (usize, usize) {
+        rows.iter()
+            .enumerate()
+            .find_map(|(r, row)| row.iter().position(|c| text(c) == t).map(|c| (r, c)))
+            .unwrap_or_else(|| panic!("no cell {t}"))
+    };
+    let formulas = xlsx.worksheet_formula(&name).expect("formulas");
+    let fstart = formulas.start().unwrap_or((0, 0));
+    let formula_at = |r: usize, c: usize| {
+        let (r, c) = (r as u32 + start.0, c as u32 + start.1);
+        formulas
+            .get(((r - fstart.0) as usize, (c - fstart.1) as usize))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let [now, prev, diff, growth, share] =
+        ["本年金额", "上年金额", "增减额", "增长率", "占比"].map(|t| find(t).1);
+    let close = |v: Option<f64>, want: f64| v.is_some_and(|v| (v - want).abs() < 1e-9);
+    // A written row: amounts are numbers, the rest formulas over them.
+    let r = find("一般公共预算财政拨款收入").0;
+    assert_eq!(num(&rows[r][now]), Some(285.0));
+    assert_eq!(num(&rows[r][prev]), Some(270.0));
+    assert!(close(num(&rows[r][diff]), 15.0), "{:?}", rows[r]);
+    assert!(close(num(&rows[r][growth]), 15.0 / 270.0), "{:?}", rows[r]);
+    assert!(close(num(&rows[r][share]), 285.0 / 300.0), "{:?}", rows[r]);
+    assert!(formula_at(r, diff).contains('-'), "{}", formula_at(r, diff));
+    assert!(
+        formula_at(r, growth).contains(")/"),
+        "{}",
+        formula_at(r, growth)
+    );
+    assert!(
+        formula_at(r, share).contains('/'),
+        "{}",
+        formula_at(r, share)
+    );
+    // A figure not written is an empty cell; the row's formulas that need it are empty too.
+    let r = find("事业收入").0;
+    assert_eq!(rows[r][now], Data::Empty);
+    assert_eq!(num(&rows[r][prev]), Some(5.0));
+    assert_eq!(rows[r][diff], Data::Empty);
+    assert_eq!(rows[r][share], Data::Empty);
+    // The total sums the printed rows.
+    let r = find("收入合计").0;
+    assert_eq!(num(&rows[r][now]), Some(300.0));
+    assert_eq!(num(&rows[r][prev]), Some(295.0));
+    assert!(
+        formula_at(r, now).starts_with("SUM("),
+        "{}",
+        formula_at(r, now)
+    );
+    assert!(close(num(&rows[r][share]), 1.0));
+    // A group's subtotal, above its rows, sums them.
+    let r = find("基本支出").0;
+    assert_eq!(num(&rows[r][now]), Some(260.0));
+    assert_eq!(num(&rows[r][prev]), Some(255.0));
+    assert!(
+        formula_at(r, now).starts_with("SUM("),
+        "{}",
+        formula_at(r, now)
+    );
+    assert!(close(num(&rows[r][growth]), 5.0 / 255.0));
+    let r = find("支出合计").0;
+    assert_eq!(num(&rows[r][now]), Some(300.0));
+}

@@ -159,6 +159,24 @@ fn apply_wide(d: &mut Department, rest: &str, v: &NewValue) -> Result<(), String
         ["资金", k] => set_money(&mut w.funds.value.entries, k, num(v)),
         ["基本支出"] => w.basic = num(v).map(|n| sp(Dec(n))),
         ["项目支出"] => w.project_spending = num(v).map(|n| sp(Dec(n))),
+        [r, rest @ ..] if r.starts_with("收入[") || r.starts_with("支出[") => {
+            let (list, prefix) = if r.starts_with("收入[") {
+                (&mut w.income, "收入[")
+            } else {
+                (&mut w.spending, "支出[")
+            };
+            let row = list
+                .get_mut(index_in(r, prefix)?)
+                .ok_or("收入、支出的这一行已不存在")?;
+            let figure = |v: &NewValue| num(v).map(|n| sp(Dec(n)));
+            match rest {
+                ["名称"] => row.name = text(text_of(v)),
+                ["本年"] => row.now = figure(v),
+                ["上年"] => row.prev = figure(v),
+                ["前年"] => row.before = figure(v),
+                _ => return Err("路径无法识别".into()),
+            }
+        }
         [t, rest @ ..] if t.starts_with("任务[") => {
             let t = index_in(t, "任务[")?;
             let task = w.tasks.get_mut(t).ok_or("任务已不存在")?;
@@ -358,8 +376,8 @@ fn set_eval_money(
 }
 
 /// Whether a data path holds an amount of money (万元): a source of 资金 or 中期资金 (a
-/// project's, a task's, the department's), a measure of a self-evaluation's 资金, 基本支出 or
-/// 项目支出.
+/// project's, a task's, the department's), a measure of a self-evaluation's 资金, 基本支出,
+/// 项目支出, or a figure of a 收入/支出 row.
 pub fn is_money(path: &str) -> bool {
     let parts: Vec<&str> = path.split('.').collect();
     matches!(
@@ -367,6 +385,10 @@ pub fn is_money(path: &str) -> bool {
         [.., "资金" | "中期资金", _]
             | [.., "自评", "资金", _, "年初预算" | "全年预算" | "全年执行"]
             | ["部门整体", "基本支出" | "项目支出"]
+    ) || matches!(
+        parts.as_slice(),
+        ["部门整体", row, "本年" | "上年" | "前年"]
+            if row.starts_with("收入[") || row.starts_with("支出[")
     )
 }
 
@@ -427,6 +449,19 @@ pub fn value_at(d: &Department, path: &str) -> Option<String> {
             ["资金", k] => n(w.funds.value.get(k)),
             ["基本支出"] => n(w.basic.as_ref()),
             ["项目支出"] => n(w.project_spending.as_ref()),
+            [r, rest @ ..] if r.starts_with("收入[") || r.starts_with("支出[") => {
+                let (list, prefix) = if r.starts_with("收入[") {
+                    (&w.income, "收入[")
+                } else {
+                    (&w.spending, "支出[")
+                };
+                let row = list.get(index_in(r, prefix).ok()?)?;
+                match rest {
+                    ["名称"] => Some(row.name.value.clone()),
+                    [k] => n(row.figure(k)),
+                    _ => None,
+                }
+            }
             [task, rest @ ..] if task.starts_with("任务[") => {
                 let task = w.tasks.get(index_in(task, "任务[").ok()?)?;
                 match rest {

@@ -39,6 +39,11 @@ impl Refs<'_> {
                 Ok(sum_formula(&cells))
             }
             Formula::Ratio { num, den } => Ok(format!("{}/{}", self.a1(*num)?, self.a1(*den)?)),
+            Formula::Difference { a, b } => Ok(format!("{}-{}", self.a1(*a)?, self.a1(*b)?)),
+            Formula::Growth { a, b } => {
+                let (a, b) = (self.a1(*a)?, self.a1(*b)?);
+                Ok(format!("({a}-{b})/{b}"))
+            }
             Formula::CappedScore {
                 points,
                 num,

@@ -258,6 +258,10 @@ pub(super) fn split_tall_rows(
                         *num = remap(*num);
                         *den = remap(*den);
                     }
+                    Formula::Difference { a, b } | Formula::Growth { a, b } => {
+                        *a = remap(*a);
+                        *b = remap(*b);
+                    }
                 }
             }
         }

@@ -1,0 +1,318 @@
+//! A `fund` block: the department's income or spending composition (`部门整体.收入` / `支出`),
+//! a row per written row (grouped, a subtotal row above each group) and a total row, a column
+//! per figure or formula. Amounts are number cells; a subtotal or total is a SUM over the
+//! printed cells it adds, 增减额 `a − b`, 增长率 `(a − b) / b` and 占比 `row / total` formulas
+//! where the sheet holds their operands. An empty figure prints empty and is left out of the
+//! sums; a formula with an empty operand prints empty.
+
+use minijinja::Value;
+use rust_decimal::Decimal;
+
+use super::builder::Builder;
+use super::cells::{self, money, money_sum_decimals, text_cell};
+use super::context::{self, format_number, money_value};
+use super::error::PlanError;
+use super::{Bind, BindKind, Cell, CellRef, Formula, Role, Row, RowKind};
+use crate::model::FundRow;
+use crate::style::{Breakdown, FundSpec};
+
+/// One printed line of the block.
+enum Line<'r> {
+    /// A written row, with its index in the data.
+    Part(usize, &'r FundRow),
+    /// A group's subtotal: its name and the indices (into the lines) of its rows.
+    Sub(String, Vec<usize>),
+    Total,
+}
+
+pub fn plan(b: &mut Builder, spec: &FundSpec, ctx: &Value) -> Result<(), PlanError> {
+    let style = b.style();
+    let (key, rows) = match (spec.source, b.dept.wide.as_ref()) {
+        (Breakdown::Income, Some(w)) => ("收入", w.src.income.as_slice()),
+        (Breakdown::Spending, Some(w)) => ("支出", w.src.spending.as_slice()),
+        (_, None) => ("", &[][..]),
+    };
+    let parts: Vec<(usize, &FundRow)> = rows
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.stated_sum().is_none())
+        .collect();
+    // The lines: grouped where the style prints subtotals, in the order groups first appear.
+    let mut lines: Vec<Line> = Vec::new();
+    let group_of = |r: &FundRow| {
+        r.group
+            .as_ref()
+            .map(|g| g.value.trim().to_string())
+            .filter(|g| !g.is_empty())
+    };
+    if spec.group.is_some() {
+        let mut done: Vec<String> = Vec::new();
+        for &(i, r) in &parts {
+            match group_of(r) {
+                Some(g) if done.contains(&g) => {}
+                Some(g) => {
+                    let at = lines.len();
+                    lines.push(Line::Sub(g.clone(), Vec::new()));
+                    for &(j, m) in parts
+                        .iter()
+                        .filter(|(_, m)| group_of(m).as_ref() == Some(&g))
+                    {
+                        let n = lines.len();
+                        if let Some(Line::Sub(_, members)) = lines.get_mut(at) {
+                            members.push(n);
+                        }
+                        lines.push(Line::Part(j, m));
+                    }
+                    done.push(g);
+                }
+                None => lines.push(Line::Part(i, r)),
+            }
+        }
+    } else {
+        lines.extend(parts.iter().map(|&(i, r)| Line::Part(i, r)));
+    }
+    if spec.total.is_some() {
+        lines.push(Line::Total);
+    }
+    let part_lines: Vec<usize> = (0..lines.len())
+        .filter(|&i| matches!(lines[i], Line::Part(..)))
+        .collect();
+
+    let header = usize::from(spec.header);
+    let base = b.rows.len();
+    let row_of = |line: usize| base + header + line;
+    let name_col = if spec.label.is_some() {
+        spec.label_span
+    } else {
+        0
+    };
+    // Each column's first grid column.
+    let mut at = name_col + spec.name_span;
+    let mut col_at = Vec::new();
+    for c in &spec.columns {
+        col_at.push(at);
+        at = at.saturating_add(c.value.span);
+    }
+    // The figure of each `sum` column at each line (a part's own; a subtotal's or the total's
+    // sum of the parts that give it), and the cells a formula may name.
+    let figure_col = |k: &str| {
+        spec.columns
+            .iter()
+            .position(|c| c.value.sum.as_ref().is_some_and(|s| s.value.trim() == k))
+    };
+    let adds = |line: usize| -> Vec<usize> {
+        match &lines[line] {
+            Line::Part(..) => vec![line],
+            Line::Sub(_, members) => members.clone(),
+            Line::Total => part_lines.clone(),
+        }
+    };
+    let value = |line: usize, k: &str| -> Option<Decimal> {
+        let mut sum: Option<Decimal> = None;
+        for l in adds(line) {
+            if let Line::Part(_, r) = &lines[l]
+                && let Some(n) = r.figure(k)
+            {
+                sum = Some(sum.unwrap_or_default().checked_add(n.value.0)?);
+            }
+        }
+        sum
+    };
+    let cell_of = |line: usize, k: &str| -> Option<CellRef> {
+        let c = figure_col(k)?;
+        value(line, k)?;
+        Some((row_of(line), col_at[c]))
+    };
+    let total_line = lines.iter().position(|l| matches!(l, Line::Total));
+    let rate_decimals = style.style.execution.rate_decimals;
+
+    let mut out: Vec<Row> = Vec::new();
+    if spec.header {
+        let mut cells = Vec::new();
+        let corner = match &spec.corner {
+            Some(c) => b.render(c, ctx)?,
+            None => String::new(),
+        };
+        cells.push(text_cell(name_col, corner, true, None).span(1, spec.name_span));
+        for (c, x) in spec.columns.iter().zip(&col_at) {
+            let label = b.render(&c.value.label, ctx)?;
+            cells.push(text_cell(*x, label, true, None).span(1, c.value.span));
+        }
+        out.push(Row::new(RowKind::Body, cells));
+    }
+    for (l, line) in lines.iter().enumerate() {
+        let mut row = Vec::new();
+        let name = match line {
+            Line::Part(i, r) => {
+                let mut c = text_cell(name_col, r.name.value.clone(), false, None);
+                c.bind = Some(Bind {
+                    path: format!("部门整体.{key}[{i}].名称"),
+                    kind: BindKind::Text,
+                    prefix: String::new(),
+                    suffix: String::new(),
+                });
+                c
+            }
+            Line::Sub(g, _) => {
+                let mut v = context::Vars::new();
+                v.insert("分组", Value::from(g.as_str()));
+                let ctx = context::over(ctx, &v);
+                match &spec.group {
+                    Some(p) => text_cell(name_col, b.render(p, &ctx)?, true, None),
+                    None => Cell::empty(name_col),
+                }
+            }
+            Line::Total => match &spec.total {
+                Some(p) => text_cell(name_col, b.render(p, ctx)?, true, None),
+                None => Cell::empty(name_col),
+            },
+        };
+        row.push(name.span(1, spec.name_span));
+        for (c, &x) in spec.columns.iter().zip(&col_at) {
+            let c = &c.value;
+            let cell = if let Some(k) = &c.sum {
+                let k = k.value.trim();
+                match (line, value(l, k)) {
+                    (_, None) => Cell::empty(x),
+                    (Line::Part(i, _), Some(v)) => {
+                        let mut cell = money(style, x, v);
+                        cell.bind = Some(Bind {
+                            path: format!("部门整体.{key}[{i}].{k}"),
+                            kind: BindKind::Number,
+                            prefix: String::new(),
+                            suffix: String::new(),
+                        });
+                        cell
+                    }
+                    (_, Some(v)) => {
+                        let members: Vec<usize> = adds(l);
+                        let refs: Vec<CellRef> =
+                            members.iter().filter_map(|&m| cell_of(m, k)).collect();
+                        let values: Vec<Decimal> =
+                            members.iter().filter_map(|&m| value(m, k)).collect();
+                        let decimals = money_sum_decimals(style, &values);
+                        cells::money_formula(style, x, refs, v, decimals)
+                    }
+                }
+            } else if let Some([a, bk]) = c.difference.as_deref() {
+                let (a, bk) = (a.value.trim(), bk.value.trim());
+                match (value(l, a), value(l, bk)) {
+                    (Some(va), Some(vb)) => match va.checked_sub(vb) {
+                        Some(d) => {
+                            let decimals = money_sum_decimals(style, &[va, vb]);
+                            match (cell_of(l, a), cell_of(l, bk)) {
+                                (Some(ca), Some(cb)) => money_formula_of(
+                                    style,
+                                    x,
+                                    Formula::Difference { a: ca, b: cb },
+                                    d,
+                                    decimals,
+                                ),
+                                _ => money(style, x, d),
+                            }
+                        }
+                        None => Cell::empty(x),
+                    },
+                    _ => Cell::empty(x),
+                }
+            } else if let Some([a, bk]) = c.ratio.as_deref() {
+                let (a, bk) = (a.value.trim(), bk.value.trim());
+                let growth = match (value(l, a), value(l, bk)) {
+                    (Some(va), Some(vb)) if !vb.is_zero() => {
+                        va.checked_sub(vb).and_then(|d| d.checked_div(vb))
+                    }
+                    _ => None,
+                };
+                match (growth, cell_of(l, a), cell_of(l, bk)) {
+                    (Some(g), Some(ca), Some(cb)) => cells::formula(
+                        x,
+                        Formula::Growth { a: ca, b: cb },
+                        g,
+                        true,
+                        rate_decimals,
+                        Role::Percent,
+                    ),
+                    (Some(g), _, _) => cells::percent(x, g, rate_decimals),
+                    (None, _, _) => Cell::empty(x),
+                }
+            } else if let Some(k) = &c.share {
+                let k = k.value.trim();
+                let total = value_total(&lines, &part_lines, k);
+                let share = match (value(l, k), total) {
+                    (Some(v), Some(t)) if !t.is_zero() => v.checked_div(t),
+                    _ => None,
+                };
+                let den = total_line.and_then(|t| cell_of(t, k));
+                match (share, cell_of(l, k), den) {
+                    (Some(q), Some(num), Some(den)) => cells::formula(
+                        x,
+                        Formula::Ratio { num, den },
+                        q,
+                        true,
+                        rate_decimals,
+                        Role::Percent,
+                    ),
+                    (Some(q), _, _) => cells::percent(x, q, rate_decimals),
+                    (None, _, _) => Cell::empty(x),
+                }
+            } else {
+                Cell::empty(x)
+            };
+            let cell = match (&c.blank, cell.text.is_empty()) {
+                (Some(blank), true) => text_cell(
+                    x,
+                    blank.clone(),
+                    false,
+                    Some(crate::style::AlignSpec::Center),
+                ),
+                _ => cell,
+            };
+            row.push(cell.span(1, c.span));
+        }
+        let kind = match line {
+            Line::Part(..) => RowKind::Body,
+            _ => RowKind::Total,
+        };
+        out.push(Row::new(kind, row));
+    }
+    let n = out.len();
+    if let Some(l) = &spec.label
+        && let Some(first) = out.first_mut()
+    {
+        let label = text_cell(0, b.render(l, ctx)?, true, None).span(n, spec.label_span);
+        first.cells.insert(0, label);
+    }
+    b.rows.extend(out);
+    Ok(())
+}
+
+/// The total of figure `k` over every written row that gives it.
+fn value_total(lines: &[Line], parts: &[usize], k: &str) -> Option<Decimal> {
+    let mut sum: Option<Decimal> = None;
+    for &l in parts {
+        if let Some(Line::Part(_, r)) = lines.get(l)
+            && let Some(n) = r.figure(k)
+        {
+            sum = Some(sum.unwrap_or_default().checked_add(n.value.0)?);
+        }
+    }
+    sum
+}
+
+/// A formula over amounts, printed the way the style prints money.
+fn money_formula_of(
+    style: &crate::style::LoadedStyle,
+    col: usize,
+    expr: Formula,
+    result: Decimal,
+    decimals: u32,
+) -> Cell {
+    let (v, _) = money_value(style, result);
+    let thousands = style.style.funds.thousands;
+    let mut c = cells::formula(col, expr, v, false, decimals, Role::Money);
+    c.text = format_number(v, decimals, thousands);
+    if let super::CellValue::Formula { thousands: t, .. } = &mut c.value {
+        *t = thousands;
+    }
+    c
+}
