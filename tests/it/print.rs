@@ -1,5 +1,5 @@
 //! The xlsx prints page for page like the PDF (issue 24): every workbook of the sample corpus
-//! (`data/`), of the national examples (`examples/national/data`) and of the vocabulary fixture
+//! (`data/`), of the national and anhui examples (`examples/{national,anhui}/data`) and of the vocabulary fixture
 //! (`tests/fixtures/vocabulary`) is printed to PDF by LibreOffice (`soffice --headless
 //! --convert-to pdf`, one call for all files, with a profile of its own), and each printout
 //! must have jixiao's PDF's page count and hold the same table rows on every page.
@@ -130,6 +130,12 @@ fn every_workbook_prints_the_pdfs_pages_in_libreoffice() {
         &repo().join("templates"),
         &national,
     );
+    let anhui = scratch("anhui");
+    build_with(
+        &repo().join("examples/anhui/data"),
+        &repo().join("templates"),
+        &anhui,
+    );
     let fixture = scratch("vocabulary");
     let vocabulary = repo().join("tests/fixtures/vocabulary");
     build_with(
@@ -141,7 +147,7 @@ fn every_workbook_prints_the_pdfs_pages_in_libreoffice() {
     // Flat names for soffice (it names each PDF after its workbook).
     let lo = scratch("soffice");
     let mut docs: Vec<(PathBuf, PathBuf, PathBuf)> = Vec::new();
-    for dir in [data_out.as_path(), &national, &fixture] {
+    for dir in [data_out.as_path(), &national, &anhui, &fixture] {
         for xlsx in workbooks(dir) {
             let i = docs.len();
             let flat = lo.join(format!("d{i}.xlsx"));
