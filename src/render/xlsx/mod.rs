@@ -17,11 +17,13 @@
 
 mod formulas;
 mod measure;
+mod names;
+mod page;
 #[cfg(test)]
 mod tests;
 mod twin;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use anyhow::{Context, Result, bail};
 use rust_decimal::Decimal;
@@ -37,6 +39,9 @@ use measure::{
     column_px, column_widths, grid_heights, row_pixels, split_tall_rows, text_height, units,
 };
 use twin::write_twin;
+
+pub use names::sheet_names;
+use page::{PageFit, Print, cut_at_pages, page_setup, set_height};
 
 /// The font faces used in the workbook.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,10 +60,6 @@ impl Default for XlsxFonts {
         }
     }
 }
-
-/// Excel's limit on the length of a sheet name (in UTF-16 code units; for the characters
-/// that occur in practice, one per character).
-const SHEET_NAME_MAX: usize = 31;
 
 /// Body text size (五号).
 const BODY_PT: f64 = 10.5;
@@ -94,102 +95,12 @@ const MAX_ROW_PT: f64 = 409.0;
 /// Excel's limit on the arguments of one function call.
 const MAX_FUNCTION_ARGS: usize = 255;
 
-/// Page margins in inches: left, right, top, bottom, header, footer.
-const MARGINS: (f64, f64, f64, f64, f64, f64) = (0.5, 0.5, 0.6, 0.7, 0.3, 0.3);
-/// Margins in points (left, right, top, bottom) when the layout does not give them.
-const DEFAULT_MARGINS_PT: [f64; 4] = [36.0, 36.0, 43.2, 50.4];
-/// Excel's default row height in pixels (15 pt).
-const DEFAULT_ROW_PX: u32 = 20;
-/// The share of the page's height a sheet's page may fill, leaving room for the spreadsheet
-/// program's own rounding of row heights.
-const HEIGHT_FIT: f64 = 0.98;
 /// How often a sheet is written again wider ([`write_workbook_paged`]), and by how much more
 /// than its overflow.
 const WIDEN_ROUNDS: usize = 4;
 const WIDEN_STEP: f64 = 1.01;
 /// Excel's limit on the manual page breaks of one sheet.
 const MAX_PAGE_BREAKS: usize = 1023;
-/// A4 in Excel's paper-size numbering.
-const PAPER_A4: u8 = 9;
-/// Page footer: `第 1 页 共 3 页`, centred.
-const FOOTER: &str = "&C第 &P 页 共 &N 页";
-
-/// Turns section names into valid, distinct worksheet names, in order.
-///
-/// Excel requires sheet names of at most 31 characters, without `[ ] : * ? / \`, not starting
-/// or ending with `'`, not empty and unique without regard to case. Brackets become the
-/// 六角括号 used in document numbers (`巴财行[2022]33号` → `巴财行〔2022〕33号`), the other
-/// forbidden characters their full-width forms; control characters are dropped, surrounding
-/// white space trimmed, long names cut to 31 characters, an empty name becomes `表N` (N the
-/// one-based position) and a repeated name gets `(2)`, `(3)`… within the 31 characters.
-pub fn sheet_names(names: &[String]) -> Vec<String> {
-    // `History` is reserved by Excel (change tracking).
-    let mut used: HashSet<String> = HashSet::from(["history".to_string()]);
-    let mut out = Vec::with_capacity(names.len());
-    for (i, name) in names.iter().enumerate() {
-        let mut base = clean_sheet_name(name);
-        if base.is_empty() {
-            base = format!("表{}", i + 1);
-        }
-        let mut candidate = base.clone();
-        let mut n = 2usize;
-        while used.contains(&candidate.to_lowercase()) {
-            let suffix = format!("({n})");
-            let room = SHEET_NAME_MAX - suffix.encode_utf16().count();
-            let mut stem = truncate_utf16(&base, room);
-            // Cutting may expose an apostrophe; `'(2)` would be valid, but keep names tidy.
-            while stem.ends_with('\'') {
-                stem.pop();
-            }
-            candidate = format!("{stem}{suffix}");
-            n += 1;
-        }
-        used.insert(candidate.to_lowercase());
-        out.push(candidate);
-    }
-    out
-}
-
-/// Replaces forbidden characters, trims and truncates one sheet name (may return empty).
-fn clean_sheet_name(name: &str) -> String {
-    let replaced: String = name
-        .chars()
-        .filter(|c| !c.is_control())
-        .map(|c| match c {
-            '[' => '〔',
-            ']' => '〕',
-            ':' => '：',
-            '*' => '＊',
-            '?' => '？',
-            '/' => '／',
-            '\\' => '＼',
-            other => other,
-        })
-        .collect();
-    let trim = |s: &str| s.trim().trim_matches('\'').trim().to_string();
-    let mut s = trim(&replaced);
-    loop {
-        let cut = trim(&truncate_utf16(&s, SHEET_NAME_MAX));
-        if cut == s {
-            return s;
-        }
-        s = cut;
-    }
-}
-
-/// The longest prefix of `s` of at most `max` UTF-16 code units (whole characters).
-fn truncate_utf16(s: &str, max: usize) -> String {
-    let mut len = 0;
-    let mut out = String::new();
-    for c in s.chars() {
-        len += c.len_utf16();
-        if len > max {
-            break;
-        }
-        out.push(c);
-    }
-    out
-}
 
 /// Writes the document as an xlsx workbook, one worksheet per section, and returns its bytes.
 ///
@@ -513,63 +424,6 @@ fn put(
         sheet.write_string_with_format(row, first, text, format)?;
     }
     Ok(())
-}
-
-/// How one sheet prints: its orientation and, from the PDF's layout, its page starts, paper
-/// and margins.
-struct Print<'a> {
-    landscape: bool,
-    /// The section's page starts ([`PageStarts::sections`]).
-    starts: Option<&'a [usize]>,
-    page: Option<&'a PageStarts>,
-    /// How much wider than usual the sheet is made ([`measure::column_widths`]).
-    widen: f64,
-}
-
-/// `section` with each merged cell that crosses one of the page `starts` cut there, as the
-/// PDF cuts it. A piece below a break repeats what is printed: a figure as its number (its
-/// formula stays in the first piece, which the sums refer to), not bound to the data
-/// (`jixiao import` reads each figure once).
-fn cut_at_pages(section: &Section, starts: &[usize]) -> Section {
-    let page_of = |r: usize| Some(starts.iter().filter(|&&s| s <= r).count());
-    let mut cut = crate::render::pdf::split_section_spans(section, page_of);
-    for (r, row) in cut.rows.iter_mut().enumerate() {
-        if starts.contains(&r) {
-            for cell in &mut row.cells {
-                let from_above = section.rows.get(r).is_none_or(|orig| {
-                    !orig
-                        .cells
-                        .iter()
-                        .any(|c| c.col == cell.col && c.colspan == cell.colspan)
-                });
-                if from_above {
-                    cell.bind = None;
-                    if let CellValue::Formula {
-                        result,
-                        percent,
-                        decimals,
-                        thousands,
-                        ..
-                    } = cell.value
-                    {
-                        cell.value = if percent {
-                            CellValue::Percent {
-                                value: result,
-                                decimals,
-                            }
-                        } else {
-                            CellValue::Number {
-                                value: result,
-                                decimals,
-                                thousands,
-                            }
-                        };
-                    }
-                }
-            }
-        }
-    }
-    cut
 }
 
 /// Writes one section into its worksheet. Returns the sheet row of the grid's first row, the
@@ -914,81 +768,6 @@ fn write_signature(
     Ok(())
 }
 
-/// Sets the height of a sheet row in pixels and records it in `heights_px`.
-fn set_height(
-    sheet: &mut Worksheet,
-    heights_px: &mut BTreeMap<u32, u32>,
-    row: u32,
-    px: u32,
-) -> Result<()> {
-    sheet.set_row_height_pixels(row, px)?;
-    heights_px.insert(row, px);
-    Ok(())
-}
-
-/// What decides the print scale of a sheet that breaks its pages where the PDF does.
-struct PageFit<'a> {
-    /// The manual breaks (the sheet row each page after the first starts at).
-    breaks: &'a [u32],
-    /// The header rows repeated at the top of every page after the first.
-    header_rows: &'a [u32],
-    /// The height of every written row, in pixels (others have Excel's default).
-    heights_px: &'a BTreeMap<u32, u32>,
-    /// The chart's height in pixels and the row it is anchored at (0: no chart).
-    chart_px: u32,
-    chart_row: u32,
-    /// The width of the columns, in pixels.
-    width_px: f64,
-}
-
-impl PageFit<'_> {
-    /// How much taller the tallest page between two breaks (with its repeated header) is
-    /// than the paper holds when the columns are printed one page wide: at most 1 when every
-    /// page fits, so that the spreadsheet program adds no break of its own.
-    ///
-    /// The heights are those the rows were given (the xlsx's own text measurement), so the
-    /// pages hold exactly the rows Typst put on them. The scale is Excel's (a character
-    /// unit of 7 pixels); LibreOffice measures the columns about 7 % wider and so prints a
-    /// little smaller, with room to spare.
-    fn overflow(&self, page: &PageStarts) -> f64 {
-        let pt = |px: f64| px * 0.75;
-        let row_pt = |r: u32| {
-            pt(f64::from(
-                *self.heights_px.get(&r).unwrap_or(&DEFAULT_ROW_PX),
-            ))
-        };
-        let [left, right, top, bottom] = page.margins.unwrap_or(DEFAULT_MARGINS_PT);
-        let (paper_w, paper_h) = page.paper;
-        let usable_w = paper_w - left - right;
-        let usable_h = paper_h - top - bottom;
-        let end = self
-            .heights_px
-            .keys()
-            .next_back()
-            .map_or(0, |r| r.saturating_add(1));
-        let header: f64 = self.header_rows.iter().map(|&r| row_pt(r)).sum();
-        let mut starts = vec![0u32];
-        starts.extend_from_slice(self.breaks);
-        let mut tallest: f64 = 0.0;
-        for (i, &from) in starts.iter().enumerate() {
-            let to = starts.get(i + 1).copied().unwrap_or(end).max(from);
-            let mut h: f64 = (from..to).map(row_pt).sum();
-            if i > 0 {
-                h += header;
-            }
-            if i + 1 == starts.len() && self.chart_px > 0 {
-                let gap: f64 = (end..self.chart_row).map(row_pt).sum();
-                h += gap + pt(f64::from(self.chart_px));
-            }
-            tallest = tallest.max(h);
-        }
-        // Printed one page wide, never enlarged.
-        let scale = (usable_w / pt(self.width_px.max(1.0))).min(1.0);
-        let over = tallest * scale / (usable_h * HEIGHT_FIT).max(1.0);
-        if over.is_finite() { over } else { 1.0 }
-    }
-}
-
 /// Writes one grid cell (its merged range, then its typed value at the anchor).
 fn write_cell(
     sheet: &mut Worksheet,
@@ -1027,24 +806,4 @@ fn write_cell(
         }
     }
     Ok(())
-}
-
-/// A4, orientation, one page wide, centred, margins (the PDF's when known) and the
-/// page-number footer.
-fn page_setup(sheet: &mut Worksheet, print: &Print<'_>) {
-    sheet.set_paper_size(PAPER_A4);
-    if print.landscape {
-        sheet.set_landscape();
-    } else {
-        sheet.set_portrait();
-    }
-    sheet.set_print_fit_to_pages(1, 0);
-    let (mut left, mut right, mut top, mut bottom, header, footer) = MARGINS;
-    if let Some([l, r, t, b]) = print.page.and_then(|p| p.margins) {
-        let inch = |pt: f64| (pt / 72.0 * 100.0).round() / 100.0;
-        (left, right, top, bottom) = (inch(l), inch(r), inch(t), inch(b));
-    }
-    sheet.set_margins(left, right, top, bottom, header, footer);
-    sheet.set_print_center_horizontally(true);
-    sheet.set_footer(FOOTER);
 }
