@@ -23,7 +23,7 @@ for ax, title in zip(axes, ["wall time (s)", "CPU time, user + sys (s)", "peak R
     ax.set_title(title)
     ax.grid(True, which="both", alpha=0.3)
 axes[0].legend(fontsize=8)
-rev = rows[0]["revision"] if rows else "?"
-fig.suptitle(f"jixiao build, xinjiang style, one page per project (revision {rev})")
+revs = ", ".join(dict.fromkeys(r["revision"] for r in rows)) or "?"
+fig.suptitle(f"jixiao build, xinjiang style, one page per project (revision {revs})")
 fig.tight_layout()
 fig.savefig(sys.argv[2], dpi=100)

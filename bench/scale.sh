@@ -3,7 +3,11 @@
 # as one-project departments and as 20-project departments, with --jobs 1 and --jobs 2: wall
 # seconds, CPU seconds (user + sys) and peak RSS, the median of R runs each (default 1).
 #
-#   bench/scale.sh [-r RUNS] [--max N]   (--max: the largest size, default 10000)
+#   bench/scale.sh [-r RUNS] [--max N] [--sizes "N ..."] [--append]
+#
+# --max: the largest size (default 10000); --sizes: the sizes to run (default "1 10 100 1000
+# 10000"); --append: add rows to bench/scale.csv instead of starting it anew (to complete a
+# curve whose run was cut off).
 #
 # Writes bench/scale.csv (one row per size, layout and jobs) and, when python3 has
 # matplotlib (pip install matplotlib), bench/scale.png (bench/plot_scale.py). Each build runs
@@ -15,10 +19,14 @@ set -euo pipefail
 
 RUNS=1
 MAX=10000
+SIZES="1 10 100 1000 10000"
+APPEND=0
 while [ $# -gt 0 ]; do
     case "$1" in
         -r | --runs) RUNS=$2; shift 2 ;;
         --max) MAX=$2; shift 2 ;;
+        --sizes) SIZES=$2; shift 2 ;;
+        --append) APPEND=1; shift ;;
         -h | --help) sed -n '2,/^set -euo/{/^#/p}' "$0"; exit 0 ;;
         *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
     esac
@@ -39,9 +47,10 @@ source "$ROOT/bench/lib.sh"
 CAP=(prlimit --as=$((10 << 30)) --)
 
 CSV=$ROOT/bench/scale.csv
-echo "projects,layout,jobs,wall_s,cpu_s,peak_rss_mb,other_cpu_s,runs,revision" >"$CSV"
+[ "$APPEND" = 1 ] && [ -f "$CSV" ] ||
+    echo "projects,layout,jobs,wall_s,cpu_s,peak_rss_mb,other_cpu_s,runs,revision" >"$CSV"
 REV=$(git rev-parse --short HEAD 2>/dev/null || echo '?')
-for n in 1 10 100 1000 10000; do
+for n in $SIZES; do
     [ "$n" -le "$MAX" ] || continue
     for layout in one twenty; do
         if [ "$layout" = one ]; then depts=$n per=1; else
