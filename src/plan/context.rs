@@ -221,21 +221,30 @@ impl Object for WithKey {
 
 /// The variables of one record (`指标`, `项目`, `自评`): keys and values side by side, read
 /// by key and enumerated in key order (as a map made with `Value::from_pairs` is), without a
-/// map built and copied for every record.
+/// map built and copied for every record. Made by [`ordered`], it enumerates its keys in
+/// print order instead (`项目.分值` by 一级, `项目.资金` by the style's sources), which
+/// `Value::from_pairs` would sort.
 #[derive(Debug, Default)]
-struct Record(Vec<(Cow<'static, str>, Value)>);
+struct Record {
+    pairs: Vec<(Cow<'static, str>, Value)>,
+    /// Enumerated in the order the keys were set, not sorted.
+    print_order: bool,
+}
 
 impl Record {
     fn with_capacity(n: usize) -> Record {
-        Record(Vec::with_capacity(n))
+        Record {
+            pairs: Vec::with_capacity(n),
+            print_order: false,
+        }
     }
 
     /// Sets `key` (a later value replaces an earlier one, as in a map).
     fn set(&mut self, key: impl Into<Cow<'static, str>>, value: Value) {
         let key = key.into();
-        match self.0.iter_mut().find(|(k, _)| *k == key) {
+        match self.pairs.iter_mut().find(|(k, _)| *k == key) {
             Some(slot) => slot.1 = value,
-            None => self.0.push((key, value)),
+            None => self.pairs.push((key, value)),
         }
     }
 
@@ -251,49 +260,28 @@ impl Object for Record {
 
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         let key = key.as_str()?;
-        self.0
+        self.pairs
             .iter()
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.clone())
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
-        let mut keys: Vec<&str> = self.0.iter().map(|(k, _)| k.as_ref()).collect();
-        keys.sort_unstable();
+        let mut keys: Vec<&str> = self.pairs.iter().map(|(k, _)| k.as_ref()).collect();
+        if !self.print_order {
+            keys.sort_unstable();
+        }
         Enumerator::Values(keys.into_iter().map(Value::from).collect())
     }
 }
 
-/// A map that keeps its keys in print order when a pattern loops over it (`项目.分值` by 一级,
-/// `项目.资金` by the style's sources); `Value::from_pairs` would sort them.
-#[derive(Debug)]
-struct Ordered(Vec<(String, Value)>);
-
-impl Object for Ordered {
-    fn repr(self: &Arc<Self>) -> ObjectRepr {
-        ObjectRepr::Map
-    }
-
-    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        let key = key.as_str()?;
-        self.0
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.clone())
-    }
-
-    fn enumerate(self: &Arc<Self>) -> Enumerator {
-        Enumerator::Values(
-            self.0
-                .iter()
-                .map(|(k, _)| Value::from(k.as_str()))
-                .collect(),
-        )
-    }
-}
-
+/// A map whose keys a pattern loops over in print order (see [`Record`]).
 fn ordered(pairs: Vec<(String, Value)>) -> Value {
-    Value::from_object(Ordered(pairs))
+    Record {
+        pairs: pairs.into_iter().map(|(k, v)| (Cow::Owned(k), v)).collect(),
+        print_order: true,
+    }
+    .value()
 }
 
 fn text(s: &str) -> Value {
