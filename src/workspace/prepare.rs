@@ -115,18 +115,8 @@ impl Workspace {
             (loaded, Vec::new())
         };
         let data_files = loaded.sources.len();
-        let region = crate::region::load(&self.options.data, &mut loaded);
-        let styles = crate::style::Styles::load(&self.templates_dir, &mut loaded);
-        let region_styles: Vec<crate::region::style::LoadedRegionStyle> = match &region {
-            Some(r) => r
-                .styles()
-                .iter()
-                .filter_map(|k| {
-                    crate::region::style::load(&self.templates_dir, k, r.file, &mut loaded)
-                })
-                .collect(),
-            None => Vec::new(),
-        };
+        let (region, styles, region_styles) =
+            load_layouts(&self.options.data, &self.templates_dir, &mut loaded);
         let (templates, template_problems) = Templates::load(&self.templates_dir);
         let templates = Arc::new(templates);
         self.templates = Some(templates.clone());
@@ -354,4 +344,29 @@ pub(super) fn no_cjk_font(root: &Path, families: Vec<String>) -> Fatal {
         families,
         fonts_dir: root.join("fonts"),
     }
+}
+
+/// The region file of `data` and the styles and summary styles the data names, from
+/// `templates`, their problems added to `loaded`: what a build reads beside the data files
+/// (and `--publish` again).
+pub(super) fn load_layouts(
+    data: &Path,
+    templates: &Path,
+    loaded: &mut crate::load::Loaded,
+) -> (
+    Option<crate::region::Region>,
+    crate::style::Styles,
+    Vec<crate::region::style::LoadedRegionStyle>,
+) {
+    let region = crate::region::load(data, loaded);
+    let styles = crate::style::Styles::load(templates, loaded);
+    let region_styles = match &region {
+        Some(r) => r
+            .styles()
+            .iter()
+            .filter_map(|k| crate::region::style::load(templates, k, r.file, loaded))
+            .collect(),
+        None => Vec::new(),
+    };
+    (region, styles, region_styles)
 }

@@ -97,33 +97,13 @@ impl Workspace {
             return Err(PublishError::BuildFailed);
         }
         let out = self.options.out.clone();
-        // One writer at a time, as for a build (a file system that cannot lock: as a build).
-        let _lock = match crate::write::lock_out(&out) {
-            Ok(lock) => Some(lock),
-            Err(crate::write::LockError::Unsupported(_)) => None,
-            Err(crate::write::LockError::Busy { pid }) => {
-                return Err(PublishError::Locked(super::Fatal::Busy { out, pid }));
-            }
-            Err(crate::write::LockError::Refused(e)) => {
-                return Err(PublishError::Locked(super::Fatal::LockRefused {
-                    out,
-                    reason: e.to_string(),
-                }));
-            }
-        };
+        // One writer at a time, as for a build (a file system that cannot lock: as a build,
+        // which has said so).
+        let _lock =
+            super::session::lock_and_recover(&out, &super::quiet).map_err(PublishError::Locked)?;
         let mut loaded = crate::load::load_dir(&self.options.data);
-        let region = crate::region::load(&self.options.data, &mut loaded);
-        let styles = crate::style::Styles::load(&self.templates_dir, &mut loaded);
-        let region_styles: Vec<_> = match &region {
-            Some(r) => r
-                .styles()
-                .iter()
-                .filter_map(|k| {
-                    crate::region::style::load(&self.templates_dir, k, r.file, &mut loaded)
-                })
-                .collect(),
-            None => Vec::new(),
-        };
+        let (region, styles, region_styles) =
+            super::prepare::load_layouts(&self.options.data, &self.templates_dir, &mut loaded);
         // Checked as the build checks (the summaries' directory reserved the same way): a file
         // changed since the build into one with errors publishes nothing.
         let summaries_dir = crate::region::reserved_dir(region.as_ref(), !region_styles.is_empty());

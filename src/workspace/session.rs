@@ -136,7 +136,7 @@ impl shortcut::Record {
 }
 
 /// Locks `out` for this build and finishes or cleans up what a killed build left there.
-fn lock_and_recover(
+pub(super) fn lock_and_recover(
     out: &Path,
     on: &(dyn Fn(&Event) + Sync),
 ) -> Result<Option<write::OutLock>, Fatal> {
