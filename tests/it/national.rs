@@ -512,13 +512,15 @@ fn the_department_wide_self_evaluation_prints_money_goals_results_and_grade() {
     assert!(formula_at((total, rate)).contains('/'));
 }
 
-/// A second region's department-wide layout: the anhui style's 部门整体支出绩效自评表 as a
-/// scoring rubric, from the fictional `examples/anhui/data/2024-示例文旅局.yaml`. It checks
-/// clean and builds; in the workbook every amount and score is a number, 序号 runs over the
-/// indicator rows only, the 指标合计 row sums the points and scores, and the 总分 is the
-/// execution score plus the indicator scores.
-#[test]
-fn anhui_department_self_evaluation_is_a_scoring_rubric() {
+/// The fictional `examples/anhui/data` built into a new directory (the build must succeed):
+/// the directory, the build's messages, and its department's workbook `file`.xlsx.
+fn anhui_workbook(
+    file: &str,
+) -> (
+    tempfile::TempDir,
+    String,
+    Xlsx<std::io::BufReader<fs::File>>,
+) {
     let out = tempfile::tempdir().expect("a temporary directory");
     let o = Command::new(env!("CARGO_BIN_EXE_jixiao"))
         .arg("build")
@@ -535,27 +537,54 @@ fn anhui_department_self_evaluation_is_a_scoring_rubric() {
         String::from_utf8_lossy(&o.stderr)
     );
     assert!(o.status.success(), "{all}");
-    assert!(all.contains("0 个错误，0 个警告"), "{all}");
-    let dir = out.path().join("2024/示例县示例文化旅游局");
-    let mut xlsx: Xlsx<_> = open_workbook(dir.join("部门整体支出绩效自评表.xlsx")).unwrap();
-    let name = xlsx.sheet_names()[0].clone();
-    let range = xlsx.worksheet_range(&name).unwrap();
-    let rows: Vec<Vec<Data>> = range.rows().map(<[Data]>::to_vec).collect();
-    let text = |d: &Data| match d {
+    let path = out
+        .path()
+        .join("2024/示例县示例文化旅游局")
+        .join(format!("{file}.xlsx"));
+    let xlsx = open_workbook(path).unwrap();
+    (out, all, xlsx)
+}
+
+/// A cell's text (empty for a non-text cell).
+fn cell_text(d: &Data) -> String {
+    match d {
         Data::String(s) => s.clone(),
         _ => String::new(),
-    };
-    let num = |d: &Data| match d {
+    }
+}
+
+/// A cell's number, if it is one.
+fn cell_num(d: &Data) -> Option<f64> {
+    match d {
         Data::Float(f) => Some(*f),
         Data::Int(i) => Some(*i as f64),
         _ => None,
-    };
-    let find = |t: &str| -> (usize, usize) {
-        rows.iter()
-            .enumerate()
-            .find_map(|(r, row)| row.iter().position(|c| text(c) == t).map(|c| (r, c)))
-            .unwrap_or_else(|| panic!("no cell {t}"))
-    };
+    }
+}
+
+/// (row, column) of the first cell whose text is `t`.
+fn find_text(rows: &[Vec<Data>], t: &str) -> (usize, usize) {
+    rows.iter()
+        .enumerate()
+        .find_map(|(r, row)| row.iter().position(|c| cell_text(c) == t).map(|c| (r, c)))
+        .unwrap_or_else(|| panic!("no cell {t}"))
+}
+
+/// A second region's department-wide layout: the anhui style's 部门整体支出绩效自评表 as a
+/// scoring rubric, from the fictional `examples/anhui/data/2024-示例文旅局.yaml`. It checks
+/// clean and builds; in the workbook every amount and score is a number, 序号 runs over the
+/// indicator rows only, the 指标合计 row sums the points and scores, and the 总分 is the
+/// execution score plus the indicator scores.
+#[test]
+fn anhui_department_self_evaluation_is_a_scoring_rubric() {
+    let (_out, all, mut xlsx) = anhui_workbook("部门整体支出绩效自评表");
+    assert!(all.contains("0 个错误，0 个警告"), "{all}");
+    let name = xlsx.sheet_names()[0].clone();
+    let range = xlsx.worksheet_range(&name).unwrap();
+    let rows: Vec<Vec<Data>> = range.rows().map(<[Data]>::to_vec).collect();
+    let text = cell_text;
+    let num = cell_num;
+    let find = |t: &str| find_text(&rows, t);
     let no = find("序号").1;
     let (points, score) = (find("指标分值").1, find("自评得分").1);
     for (k, ind) in [
@@ -594,43 +623,13 @@ fn anhui_department_self_evaluation_is_a_scoring_rubric() {
 /// values; an empty figure is an empty cell (no made-up 0) and the formulas leave it out.
 #[test]
 fn anhui_fund_table_prints_numbers_and_formulas() {
-    let out = tempfile::tempdir().expect("a temporary directory");
-    let o = Command::new(env!("CARGO_BIN_EXE_jixiao"))
-        .arg("build")
-        .arg(repo().join("examples/anhui/data"))
-        .arg("--templates")
-        .arg(repo().join("templates"))
-        .arg("--out")
-        .arg(out.path())
-        .output()
-        .expect("run the jixiao binary");
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert!(o.status.success(), "{all}");
-    let dir = out.path().join("2024/示例县示例文化旅游局");
-    let mut xlsx: Xlsx<_> = open_workbook(dir.join("部门收支构成表.xlsx")).unwrap();
+    let (_out, _, mut xlsx) = anhui_workbook("部门收支构成表");
     let name = xlsx.sheet_names()[0].clone();
     let range = xlsx.worksheet_range(&name).unwrap();
     let start = range.start().unwrap_or((0, 0));
     let rows: Vec<Vec<Data>> = range.rows().map(<[Data]>::to_vec).collect();
-    let text = |d: &Data| match d {
-        Data::String(s) => s.clone(),
-        _ => String::new(),
-    };
-    let num = |d: &Data| match d {
-        Data::Float(f) => Some(*f),
-        Data::Int(i) => Some(*i as f64),
-        _ => None,
-    };
-    let find = |t: &str| -> (usize, usize) {
-        rows.iter()
-            .enumerate()
-            .find_map(|(r, row)| row.iter().position(|c| text(c) == t).map(|c| (r, c)))
-            .unwrap_or_else(|| panic!("no cell {t}"))
-    };
+    let num = cell_num;
+    let find = |t: &str| find_text(&rows, t);
     let formulas = xlsx.worksheet_formula(&name).expect("formulas");
     let fstart = formulas.start().unwrap_or((0, 0));
     let formula_at = |r: usize, c: usize| {
