@@ -28,26 +28,9 @@ use common::*;
 /// Characters of a cell's text (whitespace removed) compared with the printed pages.
 const PREFIX: usize = 6;
 
-/// A scratch directory below `$CARGO_TARGET_TMPDIR/print`, named after this process;
-/// leftovers of runs whose process is gone are removed first.
+/// A scratch directory below `$CARGO_TARGET_TMPDIR/print` ([`common::scratch_in`]).
 fn scratch(name: &str) -> PathBuf {
-    let base = Path::new(env!("CARGO_TARGET_TMPDIR")).join("print");
-    fs::create_dir_all(&base).unwrap();
-    if Path::new("/proc/self").exists() {
-        for e in fs::read_dir(&base).unwrap().filter_map(Result::ok) {
-            let file = e.file_name().to_string_lossy().to_string();
-            if let Some((pid, _)) = file.split_once('-')
-                && pid.parse::<u32>().is_ok()
-                && !Path::new("/proc").join(pid).exists()
-            {
-                let _ = fs::remove_dir_all(e.path());
-            }
-        }
-    }
-    let dir = base.join(format!("{}-{name}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
+    common::scratch_in("print", name)
 }
 
 /// `jixiao build DATA --templates TEMPLATES --out OUT`, asserting that it succeeds.

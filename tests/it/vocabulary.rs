@@ -50,26 +50,9 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// A scratch directory below `$CARGO_TARGET_TMPDIR/vocabulary`, named after this process;
-/// leftovers of runs whose process is gone are removed first.
+/// A scratch directory below `$CARGO_TARGET_TMPDIR/vocabulary` ([`common::scratch_in`]).
 fn scratch(name: &str) -> PathBuf {
-    let base = Path::new(env!("CARGO_TARGET_TMPDIR")).join("vocabulary");
-    fs::create_dir_all(&base).unwrap();
-    if Path::new("/proc/self").exists() {
-        for e in fs::read_dir(&base).unwrap().filter_map(Result::ok) {
-            let file = e.file_name().to_string_lossy().to_string();
-            if let Some((pid, _)) = file.split_once('-')
-                && pid.parse::<u32>().is_ok()
-                && !Path::new("/proc").join(pid).exists()
-            {
-                let _ = fs::remove_dir_all(e.path());
-            }
-        }
-    }
-    let dir = base.join(format!("{}-{name}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
+    crate::common::scratch_in("vocabulary", name)
 }
 
 /// The department's output directory of the fixture, built once per test binary.

@@ -17,6 +17,28 @@ use std::sync::OnceLock;
 // ---------------------------------------------------------------------------------------------
 // Running the binary
 // ---------------------------------------------------------------------------------------------
+/// A scratch directory `name` below `$CARGO_TARGET_TMPDIR/<area>`, named after this process
+/// (kept after the run, for a look at what failed); leftovers of runs whose process is gone are
+/// removed first.
+pub fn scratch_in(area: &str, name: &str) -> PathBuf {
+    let base = Path::new(env!("CARGO_TARGET_TMPDIR")).join(area);
+    fs::create_dir_all(&base).unwrap();
+    if Path::new("/proc/self").exists() {
+        for e in fs::read_dir(&base).unwrap().filter_map(Result::ok) {
+            let file = e.file_name().to_string_lossy().to_string();
+            if let Some((pid, _)) = file.split_once('-')
+                && pid.parse::<u32>().is_ok()
+                && !Path::new("/proc").join(pid).exists()
+            {
+                let _ = fs::remove_dir_all(e.path());
+            }
+        }
+    }
+    let dir = base.join(format!("{}-{name}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
 
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
