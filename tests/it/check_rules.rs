@@ -8,6 +8,7 @@ use jixiao::diag::Severity;
 use rust_decimal::Decimal;
 
 use crate::common;
+use common::line_of;
 
 const TEMPLATES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
 
@@ -176,22 +177,6 @@ fn edit(text: &str, from: &str, to: &str) -> String {
         "edit: “{from}” should occur exactly once"
     );
     text.replacen(from, to, 1)
-}
-
-/// The 1-based line of the only line containing `needle`.
-fn line_of(text: &str, needle: &str) -> usize {
-    let lines: Vec<usize> = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| l.contains(needle))
-        .map(|(i, _)| i + 1)
-        .collect();
-    assert_eq!(
-        lines.len(),
-        1,
-        "line_of: “{needle}” should be on exactly one line"
-    );
-    lines[0]
 }
 
 fn show(found: &[Found]) -> String {

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use common::git::{commit_all, init, tag};
-use common::repo;
+use common::{line_of, repo};
 use jixiao::cli::Format;
 use jixiao::cli::diff::{Args, compare};
 use jixiao::diff::{Change, Kind, Report, Status, Strictness};
@@ -34,18 +34,6 @@ fn edit(text: &str, from: &str, to: &str) -> String {
         "edit: “{from}” should occur exactly once"
     );
     text.replacen(from, to, 1)
-}
-
-/// The 1-based line of the only line containing `needle`.
-fn line_of(text: &str, needle: &str) -> usize {
-    let lines: Vec<usize> = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| l.contains(needle))
-        .map(|(i, _)| i + 1)
-        .collect();
-    assert_eq!(lines.len(), 1, "“{needle}” should be on exactly one line");
-    lines[0]
 }
 
 /// The lines containing `a` and `b` (one each) swapped.

@@ -13,6 +13,7 @@ use jixiao::diag::Diagnostic;
 use jixiao::workspace::{Options, Workspace};
 
 use crate::common;
+use common::line_of;
 
 fn templates() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("templates")
@@ -26,18 +27,6 @@ fn edited(name: &str, edit: impl Fn(&str) -> String) -> (tempfile::TempDir, Stri
     let text = edit(&fs::read_to_string(&path).unwrap());
     fs::write(&path, &text).unwrap();
     (dir, text)
-}
-
-/// The line of the only line of `text` holding `needle`.
-fn line_of(text: &str, needle: &str) -> usize {
-    let lines: Vec<usize> = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| l.contains(needle))
-        .map(|(i, _)| i + 1)
-        .collect();
-    assert_eq!(lines.len(), 1, "{needle} on one line: {lines:?}");
-    lines[0]
 }
 
 /// The problems of `templates`' change table, with their lines.

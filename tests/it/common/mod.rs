@@ -40,6 +40,22 @@ pub fn scratch_in(area: &str, name: &str) -> PathBuf {
     dir
 }
 
+/// The 1-based line of the only line of `text` containing `needle` (asserted to be one).
+pub fn line_of(text: &str, needle: &str) -> usize {
+    let lines: Vec<usize> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains(needle))
+        .map(|(i, _)| i + 1)
+        .collect();
+    assert_eq!(
+        lines.len(),
+        1,
+        "line_of: “{needle}” should be on exactly one line: {lines:?}"
+    );
+    lines[0]
+}
+
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
