@@ -470,8 +470,7 @@ fn tasks_block(
     });
 }
 
-/// A `fund` block: its width, its patterns, and each column exactly one formula over the
-/// figures of a fund row (`本年`, `上年`, `前年`).
+/// A `fund` block: its width, its patterns, and its columns ([`super::fund_columns`]).
 fn fund_block(
     cx: &mut Cx,
     style: &LoadedStyle,
@@ -507,52 +506,14 @@ fn fund_block(
             },
         );
     }
-    let figures = crate::model::FUND_FIGURES;
     for c in &spec.columns {
-        let col = &c.value;
-        pattern(cx, style, patterns, &col.label, page);
-        fn pair(v: &Option<Vec<SText>>) -> Option<Vec<&SText>> {
-            v.as_ref().map(|v| v.iter().collect())
-        }
-        let given: Vec<Vec<&SText>> = [
-            col.sum.as_ref().map(|s| vec![s]),
-            pair(&col.difference),
-            pair(&col.ratio),
-            col.share.as_ref().map(|s| vec![s]),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        let [keys] = given.as_slice() else {
-            cx.emit_help(
-                &rules::STYLE_CONFLICT,
-                c,
-                "fund 块的每一栏应恰好写 sum、difference、ratio、share 之一",
-                "如 {label: 本年金额, sum: 本年}、{label: 增减额, difference: [本年, 上年]}",
-            );
-            continue;
-        };
-        if (col.difference.is_some() || col.ratio.is_some()) && keys.len() != 2 {
-            cx.emit_help(
-                &rules::STYLE_CONFLICT,
-                c,
-                "difference、ratio 应写两栏：[本年, 上年]",
-                "前一个减后一个；ratio 再除以后一个",
-            );
-        }
-        for k in keys {
-            if !figures.contains(&k.value.trim()) {
-                cx.emit(
-                    &rules::STYLE_NAME,
-                    *k,
-                    format!(
-                        "收入、支出的行没有“{}”；可用：{}",
-                        k.value,
-                        figures.join("、")
-                    ),
-                );
-            }
-        }
+        pattern(cx, style, patterns, &c.value.label, page);
+    }
+    for (rule, at, msg, help) in super::fund_columns::check(spec) {
+        let pos = crate::load::span_pos(cx.sources, cx.file, &at);
+        let d = Diagnostic::new(rule, pos, msg);
+        cx.diags
+            .push(if help.is_empty() { d } else { d.help(help) });
     }
 }
 
