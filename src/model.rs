@@ -238,6 +238,28 @@ impl FundRow {
         }
     }
 
+    /// Writes (or, with `None`, removes) the amount of `key`, kept in the catalogue's order;
+    /// `false` when `key` is no amount of the row's level.
+    pub fn set_figure(&mut self, key: &str, n: Option<Num>) -> bool {
+        let order: Vec<&'static str> = crate::fields::figures(self.level)
+            .filter(|f| f.shape == crate::fields::Shape::Number)
+            .map(|f| f.key)
+            .collect();
+        let Some(at) = order.iter().position(|k| *k == key) else {
+            return false;
+        };
+        self.figures.retain(|(k, _)| *k != key);
+        if let Some(n) = n {
+            let i = self
+                .figures
+                .iter()
+                .position(|(k, _)| order.iter().position(|o| o == k) > Some(at))
+                .unwrap_or(self.figures.len());
+            self.figures.insert(i, (order[at], n));
+        }
+        true
+    }
+
     /// Whether the row states a subtotal (`小计`) or the total (`合计`) rather than a part.
     pub fn stated_sum(&self) -> Option<&str> {
         self.sum.as_ref().map(|t| t.value.trim())

@@ -127,8 +127,9 @@ fn is_percent(c: &crate::style::FundColumn) -> bool {
     c.expr().is_some_and(|e| e.is_ratio())
 }
 
-/// The formula over the row's figures: each name's column as stated, or computed by its own
-/// formula where the row does not state it.
+/// The formula over the row's figures: each name's column as the table prints it — computed
+/// by its own formula where it has one and the operands are written, else as stated (so one
+/// wrong figure is reported once, not again in every figure computed from it).
 fn value_of(spec: &FundSpec, r: &FundRow, e: &Expr, depth: usize) -> Option<Decimal> {
     e.eval(&mut |n| column_value(spec, r, spec.column_called(n)?, depth + 1))
 }
@@ -138,8 +139,24 @@ fn column_value(spec: &FundSpec, r: &FundRow, c: usize, depth: usize) -> Option<
         return None;
     }
     let col = &spec.columns.get(c)?.value;
-    match col.figure().and_then(|k| r.value(k)) {
-        Some(v) => Some(v),
-        None => value_of(spec, r, &col.expr()?, depth),
-    }
+    col.expr()
+        .and_then(|e| value_of(spec, r, &e, depth))
+        .or_else(|| r.value(col.figure()?))
+}
+
+/// The figures of `source`'s rows that a style computes by a declared formula: a stated
+/// subtotal or total of these is judged against the formula (JX806), not as a sum of the
+/// rows' stated figures (which need not all be written).
+pub(super) fn computed_figures(style: &LoadedStyle, source: Breakdown) -> Vec<&str> {
+    style
+        .style
+        .documents
+        .iter()
+        .flat_map(|d| &d.blocks)
+        .filter_map(|b| b.fund.as_ref())
+        .filter(|f| f.value.source == source)
+        .flat_map(|f| &f.value.columns)
+        .filter(|c| c.value.formula.is_some())
+        .filter_map(|c| c.value.figure())
+        .collect()
 }

@@ -16,7 +16,7 @@ use crate::model::{
     Department, DeptWide, FundRow, Num, SUBTOTAL, Sources as Money, THIS_YEAR, TOTAL_KEY,
 };
 use crate::rules;
-use crate::style::{LoadedStyle, TasksTotal};
+use crate::style::{Breakdown, LoadedStyle, TasksTotal};
 
 /// The department-wide part, checked, with the figures the planner prints.
 pub struct Wide<'a> {
@@ -114,14 +114,15 @@ pub fn fund_rows_sum<'r>(
 /// are added as the printed table adds them: a figure left empty is left out.
 fn check_breakdowns(cx: &mut Cx, w: &DeptWide, funds: &Funds, style: &LoadedStyle) {
     let mut totals = Vec::new();
-    for (what, rows) in [
-        ("收入", &w.income),
-        ("支出", &w.spending),
-        ("拨付结余", &w.allocation),
+    for (what, rows, source) in [
+        ("收入", &w.income, Breakdown::Income),
+        ("支出", &w.spending, Breakdown::Spending),
+        ("拨付结余", &w.allocation, Breakdown::Allocation),
     ] {
         if rows.is_empty() {
             continue;
         }
+        let computed = super::declared::computed_figures(style, source);
         let amounts = |r: &FundRow| {
             crate::fields::figures(r.level)
                 .filter(|f| f.shape == crate::fields::Shape::Number)
@@ -174,7 +175,7 @@ fn check_breakdowns(cx: &mut Cx, w: &DeptWide, funds: &Funds, style: &LoadedStyl
                 }
                 continue;
             };
-            for key in amounts(r) {
+            for key in amounts(r).into_iter().filter(|k| !computed.contains(k)) {
                 let Some(stated) = r.figure(key) else {
                     continue;
                 };

@@ -103,12 +103,14 @@ const NINGXIA: &str = "\
 
 /// One diagnostic, owned.
 #[derive(Debug, Clone)]
-struct Found {
-    code: &'static str,
+pub(crate) struct Found {
+    pub(crate) code: &'static str,
     severity: Severity,
-    file: String,
-    line: usize,
-    message: String,
+    pub(crate) file: String,
+    pub(crate) line: usize,
+    /// The column (in characters, from 1) of the reported value.
+    pub(crate) column: usize,
+    pub(crate) message: String,
     help: String,
 }
 
@@ -119,7 +121,7 @@ fn check_files(files: &[(&str, &str)]) -> Vec<Found> {
 }
 
 /// [`check_files`] with the styles of `templates`.
-fn check_files_with(templates: &Path, files: &[(&str, &str)]) -> Vec<Found> {
+pub(crate) fn check_files_with(templates: &Path, files: &[(&str, &str)]) -> Vec<Found> {
     let dir = tempfile::tempdir().unwrap();
     for (name, text) in files {
         std::fs::write(dir.path().join(name), text).unwrap();
@@ -159,6 +161,7 @@ fn found_in<'d>(
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default(),
             line: d.pos.as_ref().map_or(0, |p| p.line),
+            column: d.pos.as_ref().map_or(0, |p| p.column),
             message: d.message.clone(),
             help: d.help.clone().unwrap_or_default(),
         })
@@ -170,7 +173,7 @@ fn check_yaml(yaml: &str) -> Vec<Found> {
 }
 
 /// `text` with `from` (which must occur exactly once) replaced by `to`.
-fn edit(text: &str, from: &str, to: &str) -> String {
+pub(crate) fn edit(text: &str, from: &str, to: &str) -> String {
     assert_eq!(
         text.matches(from).count(),
         1,
@@ -188,7 +191,7 @@ fn show(found: &[Found]) -> String {
 }
 
 /// Asserts `code` was reported at `line`; returns that diagnostic.
-fn fires<'a>(found: &'a [Found], code: &str, line: usize) -> &'a Found {
+pub(crate) fn fires<'a>(found: &'a [Found], code: &str, line: usize) -> &'a Found {
     found
         .iter()
         .find(|f| f.code == code && f.line == line)
@@ -196,7 +199,7 @@ fn fires<'a>(found: &'a [Found], code: &str, line: usize) -> &'a Found {
 }
 
 /// Asserts `code` was not reported.
-fn silent(found: &[Found], code: &str) {
+pub(crate) fn silent(found: &[Found], code: &str) {
     assert!(
         !found.iter().any(|f| f.code == code),
         "expected no {code}, got:\n{}",
@@ -205,7 +208,7 @@ fn silent(found: &[Found], code: &str) {
 }
 
 /// Asserts nothing at all was reported.
-fn clean(found: &[Found]) {
+pub(crate) fn clean(found: &[Found]) {
     assert!(
         found.is_empty(),
         "expected no diagnostics, got:\n{}",
@@ -1507,7 +1510,7 @@ fn check_with_style(style: &str, data: &str) -> Vec<Found> {
 }
 
 /// `code` reported in `style.yaml` at `line`.
-fn style_fires<'a>(found: &'a [Found], code: &str, line: usize) -> &'a Found {
+pub(crate) fn style_fires<'a>(found: &'a [Found], code: &str, line: usize) -> &'a Found {
     let f = fires(found, code, line);
     assert_eq!(f.file, "style.yaml", "{}", show(found));
     f

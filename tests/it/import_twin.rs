@@ -1308,8 +1308,8 @@ fn fund_table_edits_come_back_from_the_workbook() {
     let mut want = before.clone();
     let w = want.wide.as_mut().unwrap();
     let dec = |s: &str| jixiao::import::sp(jixiao::model::Dec(s.parse().unwrap()));
-    w.income[0].prev = Some(dec("268"));
-    w.income[1].prev = Some(dec("22"));
+    assert!(w.income[0].set_figure("上年", Some(dec("268"))));
+    assert!(w.income[1].set_figure("上年", Some(dec("22"))));
     w.spending[1].name = text("日常公用经费");
     assert_same(&imported, &want, "fund table edits");
 }

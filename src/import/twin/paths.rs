@@ -172,13 +172,8 @@ fn apply_wide(d: &mut Department, rest: &str, v: &NewValue) -> Result<(), String
             match rest {
                 ["名称"] => row.name = text(text_of(v)),
                 [k] => {
-                    let key = crate::fields::figures(row.level)
-                        .find(|f| f.key == *k && f.shape == crate::fields::Shape::Number)
-                        .ok_or("路径无法识别")?
-                        .key;
-                    row.figures.retain(|(x, _)| *x != key);
-                    if let Some(n) = num(v) {
-                        row.figures.push((key, sp(Dec(n))));
+                    if !row.set_figure(k, num(v).map(|n| sp(Dec(n)))) {
+                        return Err("路径无法识别".into());
                     }
                 }
                 _ => return Err("路径无法识别".into()),
