@@ -521,8 +521,16 @@ fn style_definitions(style: &LoadedStyle, prefix: &str, defs: &mut Map<String, V
     );
     defs.insert(format!("{prefix}_task"), object_of(Level::Task, task));
     for (level, name, sums) in [
-        (Level::FundRow, "fund_row", &[crate::model::SUBTOTAL, crate::model::TOTAL_KEY][..]),
-        (Level::Allocation, "allocation_row", &[crate::model::TOTAL_KEY][..]),
+        (
+            Level::FundRow,
+            "fund_row",
+            &[crate::model::SUBTOTAL, crate::model::TOTAL_KEY][..],
+        ),
+        (
+            Level::Allocation,
+            "allocation_row",
+            &[crate::model::TOTAL_KEY][..],
+        ),
     ] {
         let mut row = Map::new();
         for f in fields::figures(level) {
@@ -533,10 +541,7 @@ fn style_definitions(style: &LoadedStyle, prefix: &str, defs: &mut Map<String, V
             row.insert(f.key.into(), v);
         }
         let sums: Vec<String> = sums.iter().map(|s| s.to_string()).collect();
-        row.insert(
-            "汇总".into(),
-            choice(&sums, false, describe(level, "汇总")),
-        );
+        row.insert("汇总".into(), choice(&sums, false, describe(level, "汇总")));
         defs.insert(format!("{prefix}_{name}"), object_of(level, row));
     }
     let mut wide = Map::new();

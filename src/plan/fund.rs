@@ -1,9 +1,11 @@
-//! A `fund` block: the department's income or spending composition (`部门整体.收入` / `支出`),
-//! a row per written row (grouped, a subtotal row above each group) and a total row, a column
-//! per figure or formula. Amounts are number cells; a subtotal or total is a SUM over the
-//! printed cells it adds, 增减额 `a − b`, 增长率 `(a − b) / b` and 占比 `row / total` formulas
-//! where the sheet holds their operands. An empty figure prints empty and is left out of the
-//! sums; a formula with an empty operand prints empty.
+//! A `fund` block: the department's income or spending composition (`部门整体.收入` / `支出`)
+//! or its money by funding level (`拨付结余`), a row per written row (grouped, a subtotal row
+//! above each group) and a total row, a column per figure or formula. Amounts are number cells;
+//! a subtotal or total is a SUM over the printed cells it adds, 增减额 `a − b`, 增长率
+//! `(a − b) / b` and 占比 `row / total` formulas where the sheet holds their operands, and a
+//! column the style declares (`formula: ① + ②`) the formula over the same line's cells. An
+//! empty figure prints empty and is left out of the sums; a formula with an empty operand
+//! prints the stated figure, or empty.
 
 use minijinja::Value;
 use rust_decimal::Decimal;
@@ -379,7 +381,12 @@ impl Declared<'_, '_> {
 
     /// The formula as a workbook formula over the cells of line `l`.
     fn cells_of(&self, l: usize, e: &Expr) -> Option<CellExpr> {
-        let pair = |a: &Expr, b: &Expr| Some((Box::new(self.cells_of(l, a)?), Box::new(self.cells_of(l, b)?)));
+        let pair = |a: &Expr, b: &Expr| {
+            Some((
+                Box::new(self.cells_of(l, a)?),
+                Box::new(self.cells_of(l, b)?),
+            ))
+        };
         Some(match e {
             Expr::Name(n) => CellExpr::Cell {
                 at: (self.cell)(l, self.spec.column_called(n)?),
@@ -414,7 +421,14 @@ impl Declared<'_, '_> {
             expr: self.cells_of(l, e)?,
         };
         if e.is_ratio() {
-            return Some(cells::formula(x, expr, v, true, rate_decimals, Role::Percent));
+            return Some(cells::formula(
+                x,
+                expr,
+                v,
+                true,
+                rate_decimals,
+                Role::Percent,
+            ));
         }
         let operands: Vec<Decimal> = e
             .names()

@@ -193,7 +193,10 @@ mod tests {
         let rest = Expr::parse("（④ − ⑤）/ ④").unwrap();
         assert_eq!(rest.eval(&mut v), Some(d("0.25")));
         assert_eq!(rest.names(), ["④", "⑤", "④"]);
-        assert_eq!(Expr::parse("① - ② - ①").unwrap().eval(&mut v), Some(d("-20")));
+        assert_eq!(
+            Expr::parse("① - ② - ①").unwrap().eval(&mut v),
+            Some(d("-20"))
+        );
         assert_eq!(Expr::parse("① / ③").unwrap().eval(&mut v), None);
     }
 

@@ -112,7 +112,10 @@ fn formula(spec: &FundSpec, col: &FundColumn, f: &SText, out: &mut Vec<Finding>)
             ));
         }
     }
-    if let Some(me) = spec.columns.iter().position(|c| std::ptr::eq(&c.value, col))
+    if let Some(me) = spec
+        .columns
+        .iter()
+        .position(|c| std::ptr::eq(&c.value, col))
         && reaches(spec, me, me, 0)
     {
         out.push((

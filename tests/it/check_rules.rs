@@ -2902,3 +2902,53 @@ fn jx805_income_equals_spending_where_the_style_asks() {
     let f = fires(&d, "JX804", total + 1);
     assert!(f.message.contains("305"), "{}", f.message);
 }
+
+/// The formulas a style declares over a `fund` block's columns (the vocabulary fixture's
+/// 拨付结余 table; see `fund_formulas`).
+#[test]
+fn jx806_a_stated_figure_is_checked_against_the_declared_formula() {
+    use super::fund_formulas::{check_with, column_of, fixture_data, fixture_style};
+    let (style, data) = (fixture_style(), fixture_data());
+    silent(&check_with(&style, &data), "JX806");
+    // 合计 and 拨付率 of 市级 that do not follow ④ = ① + ② and ⑥ = ⑤ / ④.
+    let row = "{名称: 市级, 年初预算: 40, 调整: -2.5, 合计: 37.5, 实际拨付: 35.5, 拨付率: 94.67%";
+    let bad = row
+        .replace("合计: 37.5", "合计: 38")
+        .replace("94.67%", "95.5%");
+    let text = edit(&data, row, &bad);
+    let d = check_with(&style, &text);
+    let at = line_of(&text, &bad);
+    let total = fires(&d, "JX806", at);
+    assert!(
+        d.iter()
+            .any(|f| f.code == "JX806" && f.line == at && f.column == column_of(&text, "38,"))
+    );
+    assert!(
+        total.message.contains("市级")
+            && total.message.contains("① + ②")
+            && total.message.contains("37.5"),
+        "{}",
+        total.message
+    );
+    let rate = d
+        .iter()
+        .find(|f| f.code == "JX806" && f.column == column_of(&text, "95.5%"))
+        .expect("the stated 拨付率 is reported at its figure");
+    assert!(
+        rate.message.contains("95.5%") && rate.message.contains("94.67%"),
+        "{}",
+        rate.message
+    );
+    // One wrong figure is reported once: 结余 and 结余率 of 市级 are judged against the
+    // computed 合计, as the table prints them.
+    assert_eq!(d.iter().filter(|f| f.code == "JX806").count(), 2, "{d:?}");
+    // Stated at the precision written: 94.67% and 94.7% both agree with 35.5 ÷ 37.5.
+    let ok = edit(&data, row, &row.replace("94.67%", "94.7%"));
+    silent(&check_with(&style, &ok), "JX806");
+    // The stated total row is compared too (its 结余 against 合计 − 实际拨付).
+    let d = check_with(&style, &edit(&data, "结余: 4}", "结余: 5}"));
+    assert!(
+        d.iter()
+            .any(|f| f.code == "JX806" && f.message.contains("合计"))
+    );
+}
