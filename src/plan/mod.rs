@@ -386,6 +386,7 @@ fn is_false(b: &bool) -> bool {
     !*b
 }
 
+mod beside;
 mod builder;
 pub mod cells;
 pub mod context;

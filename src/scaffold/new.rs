@@ -71,11 +71,15 @@ pub fn used_paths(style: &LoadedStyle) -> BTreeSet<String> {
                     }
                 }
             }
-            if let Some(g) = &block.grid {
-                if g.value.source == IndicatorSource::MidTerm {
+            let halves = block
+                .grid
+                .iter()
+                .flat_map(|g| std::iter::successors(Some(&g.value), |s| s.beside.as_deref()));
+            for g in halves {
+                if g.source == IndicatorSource::MidTerm {
                     out.insert("项目.中期指标".into());
                 }
-                for c in &g.value.columns {
+                for c in &g.columns {
                     if let Some(f) = &c.field {
                         out.insert(f.value.clone());
                     }
@@ -83,7 +87,7 @@ pub fn used_paths(style: &LoadedStyle) -> BTreeSet<String> {
                         pattern(&t.value, &mut out);
                     }
                 }
-                if let Some(gr) = &g.value.group {
+                if let Some(gr) = &g.group {
                     out.insert(gr.by.value.clone());
                 }
             }

@@ -503,6 +503,10 @@ pub struct GridSpec {
     /// ones (`中期`), or the department-wide part's (`部门整体`).
     #[serde(default)]
     pub source: IndicatorSource,
+    /// A second grid printed to the right of this one (中期 beside 年度): its own source and
+    /// columns, planned as a grid of its own; the halves' rows pair by position.
+    #[serde(default)]
+    pub beside: Option<Box<GridSpec>>,
 }
 
 /// Whose data a block prints: a grid's indicators, a money block's money.

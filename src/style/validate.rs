@@ -581,6 +581,41 @@ fn money_block(
     }
 }
 
+/// A grid printed beside another (`beside`): both halves of a project's table, one heading
+/// row each (or the same number), nothing that adds rows to one half only.
+fn beside_grid(cx: &mut Cx, g: &Spanned<GridSpec>, right: &GridSpec, per_project: bool) {
+    let left = &g.value;
+    let heads = |s: &GridSpec| {
+        usize::from(s.header) * (1 + usize::from(s.columns.iter().any(|c| c.group.is_some())))
+    };
+    let problem = if !per_project {
+        Some("beside 只用于每个项目一张的表（each: project）".to_string())
+    } else if right.beside.is_some() {
+        Some("beside 中不能再写 beside（只能左右两半）".to_string())
+    } else if [left, right]
+        .iter()
+        .any(|s| s.total.is_some() || s.group.is_some() || s.min_rows > 0)
+    {
+        Some("左右并排的网格不能写 total、group、min_rows".to_string())
+    } else if heads(left) != heads(right) {
+        Some(format!(
+            "左右两半的表头行数不同（{} 与 {}）：两半都印表头，且都写或都不写 group",
+            heads(left),
+            heads(right)
+        ))
+    } else {
+        None
+    };
+    if let Some(m) = problem {
+        cx.emit_help(
+            &rules::STYLE_CONFLICT,
+            g,
+            m,
+            "两半按行的位置配对：表头行对表头行，第 n 条指标行对第 n 条",
+        );
+    }
+}
+
 fn grid_block(
     cx: &mut Cx,
     style: &LoadedStyle,
@@ -591,12 +626,22 @@ fn grid_block(
 ) {
     let spec = &g.value;
     let used: usize = spec.columns.iter().map(|c| c.span.max(1)).sum();
-    if used != width {
+    let span = |s: &GridSpec| -> usize { s.columns.iter().map(|c| c.span.max(1)).sum() };
+    let beside = spec.beside.as_ref().map_or(0, |b| span(b));
+    if used + beside != width {
         cx.emit(
             &rules::STYLE_LAYOUT,
             g,
-            format!("grid 各列 span 之和为 {used}，表格有 {width} 列"),
+            match beside {
+                0 => format!("grid 各列 span 之和为 {used}，表格有 {width} 列"),
+                _ => format!("grid 两半各列 span 之和为 {used} + {beside}，表格有 {width} 列"),
+            },
         );
+    }
+    if let Some(right) = &spec.beside {
+        beside_grid(cx, g, right, per_project);
+        let half = Spanned::new((**right).clone(), g.referenced, g.defined);
+        grid_block(cx, style, patterns, &half, span(right), per_project);
     }
     let head = Scope {
         project: per_project,

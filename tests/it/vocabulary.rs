@@ -311,7 +311,7 @@ impl Sheet {
     }
 
     /// The rows a merged cell starting at `at` spans.
-    fn rowspan(&self, at: Pos) -> u32 {
+    pub(crate) fn rowspan(&self, at: Pos) -> u32 {
         self.merges
             .iter()
             .find(|d| d.start == at)
