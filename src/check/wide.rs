@@ -146,7 +146,7 @@ fn check_breakdowns(cx: &mut Cx, w: &DeptWide, funds: &Funds, style: &LoadedStyl
             };
             let (of, whose): (Vec<&FundRow>, String) = if kind == TOTAL_KEY {
                 (parts.clone(), format!("{what}各行"))
-            } else if kind == SUBTOTAL {
+            } else if kind == SUBTOTAL && fields::find(r.level, "分组").is_some() {
                 let Some(g) = r.group.as_ref().map(|g| g.value.trim()) else {
                     if let Some(t) = &r.sum {
                         cx.emit_help(
@@ -169,7 +169,10 @@ fn check_breakdowns(cx: &mut Cx, w: &DeptWide, funds: &Funds, style: &LoadedStyl
                     cx.emit_help(
                         &rules::FUND_SUM,
                         t,
-                        format!("汇总只能是“{SUBTOTAL}”或“{TOTAL_KEY}”"),
+                        match fields::find(r.level, "分组") {
+                            Some(_) => format!("汇总只能是“{SUBTOTAL}”或“{TOTAL_KEY}”"),
+                            None => format!("{what}的汇总只能是“{TOTAL_KEY}”（它的行不分组）"),
+                        },
                         "小计写“小计”，合计写“合计”；普通的行不写 汇总",
                     );
                 }

@@ -127,3 +127,21 @@ fn a_declared_formula_is_checked_in_the_style() {
     let s = edit(&style, "field: 实际拨付}", "field: 本年}");
     style_fires(&check_with(&s, &data), "JX502", line_of(&s, "field: 本年}"));
 }
+
+/// The rows of 拨付结余 have no 分组: a stated row is the total, never a group's subtotal.
+#[test]
+fn an_allocation_row_states_only_the_total() {
+    let (style, data) = (fixture_style(), fixture_data());
+    let text = edit(
+        &data,
+        "{名称: 合计, 汇总: 合计,",
+        "{名称: 合计, 汇总: 小计,",
+    );
+    let d = check_with(&style, &text);
+    let f = d
+        .iter()
+        .find(|f| f.code == "JX804")
+        .unwrap_or_else(|| panic!("{d:?}"));
+    assert_eq!(f.line, line_of(&text, "汇总: 小计"));
+    assert!(f.message.contains("只能是“合计”"), "{}", f.message);
+}
