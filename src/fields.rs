@@ -45,6 +45,10 @@ pub enum Level {
     Task,
     /// One row of `部门整体.收入` or `部门整体.支出` (the income and spending composition).
     FundRow,
+    /// One row of `部门整体.拨付结余` (the self-evaluation's money by funding level: budget,
+    /// adjustment, allocation and balance). Read into the same [`crate::model::FundRow`] as
+    /// [`Level::FundRow`], with this level's figures.
+    Allocation,
     /// The top of a region file (`地区.yaml`), which is no department's data.
     Region,
     /// One item of the region file's `签字`.
@@ -53,7 +57,7 @@ pub enum Level {
 
 impl Level {
     /// Every level, outermost first.
-    pub const ALL: [Level; 11] = [
+    pub const ALL: [Level; 12] = [
         Level::Department,
         Level::Project,
         Level::Indicator,
@@ -63,6 +67,7 @@ impl Level {
         Level::DeptWide,
         Level::Task,
         Level::FundRow,
+        Level::Allocation,
         Level::Region,
         Level::RegionSignature,
     ];
@@ -86,6 +91,7 @@ impl Level {
             Level::DeptWide => "部门整体",
             Level::Task => "部门整体.年度主要任务 的每项任务",
             Level::FundRow => "部门整体.收入、支出 的每一行",
+            Level::Allocation => "部门整体.拨付结余 的每一行",
             Level::Region => "地区文件（地区.yaml）",
             Level::RegionSignature => "地区文件的签字",
         }
@@ -276,6 +282,7 @@ pub static FIELDS: &[Field] = &[
     f(L::DeptWide, "项目支出", S::Number, Optional, Model, "其中项目支出（万元）", "220"),
     f(L::DeptWide, "收入", S::Records(L::FundRow), Optional, Model, "收入构成，每行一项（名称、分组、本年、上年）；各行本年相加应等于资金合计", ""),
     f(L::DeptWide, "支出", S::Records(L::FundRow), Optional, Model, "支出构成，每行一项（名称、分组、本年、上年）；各行本年相加应等于资金合计", ""),
+    f(L::DeptWide, "拨付结余", S::Records(L::Allocation), Optional, Model, "按资金级次（中央及省级、市级、县级）的预算、拨付与结余，每行一项；样式的 fund 块印出并按它声明的公式核对", ""),
     f(L::DeptWide, "年度主要任务", S::Records(L::Task), Optional, Model, "年度主要任务（年度履职目标），每项任务一项；各任务金额之和应等于部门资金（或样式规定的项目支出）", ""),
     f(L::DeptWide, "年度总体目标", S::Goals, Optional, Model, "部门年度总体目标：一段文字，或每项一个“目标N”的列表", "全面完成年度履职任务"),
     f(L::DeptWide, "指标", S::Records(L::Indicator), Optional, Model, "部门整体绩效指标，写法与项目的指标相同，按同一指标体系检查", ""),
@@ -293,6 +300,16 @@ pub static FIELDS: &[Field] = &[
     f(L::FundRow, "本年", S::Number, Optional, Model, "本年金额（万元）", "500"),
     f(L::FundRow, "上年", S::Number, Optional, Model, "上年金额（万元）", "480"),
     f(L::FundRow, "前年", S::Number, Optional, Model, "前年金额（万元）", "450"),
+    // One row of the money by funding level.
+    f(L::Allocation, "名称", S::Text, Required, Model, "资金级次，如“中央及省级”“市级”“县级”", "市级"),
+    f(L::Allocation, "汇总", S::Text, Optional, Model, "写“合计”：这一行是填报的合计；工具按各行相加后核对，表中印计算值", "合计"),
+    f(L::Allocation, "年初预算", S::Number, Optional, Model, "年初预算数（万元）", "100"),
+    f(L::Allocation, "调整", S::Number, Optional, Model, "预算调整数（万元，调减写负数）", "20"),
+    f(L::Allocation, "合计", S::Number, Optional, Model, "预算合计（万元），按样式的公式核对（如 年初预算 + 调整）", "120"),
+    f(L::Allocation, "实际拨付", S::Number, Optional, Model, "实际拨付数（万元）", "114"),
+    f(L::Allocation, "拨付率", S::Rate, Optional, Model, "拨付率（百分数），按样式的公式核对（如 实际拨付 ÷ 合计）", "95%"),
+    f(L::Allocation, "结余", S::Number, Optional, Model, "结余（万元），按样式的公式核对（如 合计 − 实际拨付）", "6"),
+    f(L::Allocation, "结余率", S::Rate, Optional, Model, "结余率（百分数），按样式的公式核对（如 结余 ÷ 合计）", "5%"),
     // The region file (地区.yaml), read by `crate::region` (a test holds its keys equal).
     f(L::Region, "地区", S::Text, Required, Model, "地区名称，印在汇总表标题中，如“样例市”", "样例市"),
     f(L::Region, "编制单位", S::Text, Optional, Model, "编制汇总表的单位，如“样例市财政局”", "样例市财政局"),
@@ -329,6 +346,12 @@ pub fn keys(level: Level) -> impl Iterator<Item = &'static str> {
 /// The field `key` of `level`.
 pub fn find(level: Level, key: &str) -> Option<&'static Field> {
     of(level).find(|f| f.key == key)
+}
+
+/// The figures of a row of `level` ([`Level::FundRow`], [`Level::Allocation`]): its numbers and
+/// rates, in the documented order.
+pub fn figures(level: Level) -> impl Iterator<Item = &'static Field> {
+    of(level).filter(|f| matches!(f.shape, Shape::Number | Shape::Rate))
 }
 
 /// The text fields of `level` kept in the record's `texts` (see [`Store::Texts`]).

@@ -179,6 +179,8 @@ pub struct DeptWide {
     pub income: Vec<FundRow>,
     /// 支出: the spending composition.
     pub spending: Vec<FundRow>,
+    /// 拨付结余: the money by funding level.
+    pub allocation: Vec<FundRow>,
     /// 年度主要任务
     pub tasks: Vec<Task>,
     /// 年度总体目标
@@ -189,38 +191,73 @@ pub struct DeptWide {
     pub eval: Option<SelfEval>,
 }
 
-/// One row of the department's income or spending composition (`部门整体.收入` / `支出`).
+/// One row of the department's income or spending composition (`部门整体.收入` / `支出`), or
+/// of its money by funding level (`部门整体.拨付结余`): a name and the figures its level's
+/// catalogue gives ([`crate::fields::figures`]).
 #[derive(Debug, Clone)]
 pub struct FundRow {
+    /// [`crate::fields::Level::FundRow`] or [`crate::fields::Level::Allocation`].
+    pub level: crate::fields::Level,
     /// 名称
     pub name: Text,
     /// 分组
     pub group: Option<Text>,
     /// 汇总: `小计` or `合计` where the row states a subtotal or the total.
     pub sum: Option<Text>,
-    /// 本年
-    pub now: Option<Num>,
-    /// 上年
-    pub prev: Option<Num>,
-    /// 前年
-    pub before: Option<Num>,
+    /// The amounts written (本年, 上年, 前年; 年初预算, 调整 …), by catalogue key.
+    pub figures: Vec<(&'static str, Num)>,
+    /// The percentages written (拨付率, 结余率), by catalogue key, as written.
+    pub rates: Vec<(&'static str, Text)>,
 }
 
 /// The `汇总` of a fund row that states its group's subtotal (the total is [`TOTAL_KEY`]).
 pub const SUBTOTAL: &str = "小计";
 
-/// The keys of a [`FundRow`]'s figures, in order (本年, 上年, 前年).
-pub const FUND_FIGURES: [&str; 3] = ["本年", "上年", "前年"];
+/// The figure of the income and spending composition that adds up to the department's money.
+pub const THIS_YEAR: &str = "本年";
 
 impl FundRow {
-    /// The figure of a key of [`FUND_FIGURES`].
+    /// The amount of `key`, where written.
     pub fn figure(&self, key: &str) -> Option<&Num> {
-        match key {
-            "本年" => self.now.as_ref(),
-            "上年" => self.prev.as_ref(),
-            "前年" => self.before.as_ref(),
-            _ => None,
+        self.figures.iter().find(|(k, _)| *k == key).map(|(_, n)| n)
+    }
+
+    /// The percentage of `key` as written, where written.
+    pub fn rate(&self, key: &str) -> Option<&Text> {
+        self.rates.iter().find(|(k, _)| *k == key).map(|(_, t)| t)
+    }
+
+    /// The value of figure `key`: an amount, or a written percentage as a fraction (`95%` →
+    /// 0.95); `None` where not written or not a percentage.
+    pub fn value(&self, key: &str) -> Option<Decimal> {
+        match self.figure(key) {
+            Some(n) => Some(n.value.0),
+            None => self
+                .rate(key)
+                .and_then(|t| crate::compute::parse_percent(&t.value)),
         }
+    }
+
+    /// Writes (or, with `None`, removes) the amount of `key`, kept in the catalogue's order;
+    /// `false` when `key` is no amount of the row's level.
+    pub fn set_figure(&mut self, key: &str, n: Option<Num>) -> bool {
+        let order: Vec<&'static str> = crate::fields::figures(self.level)
+            .filter(|f| f.shape == crate::fields::Shape::Number)
+            .map(|f| f.key)
+            .collect();
+        let Some(at) = order.iter().position(|k| *k == key) else {
+            return false;
+        };
+        self.figures.retain(|(k, _)| *k != key);
+        if let Some(n) = n {
+            let i = self
+                .figures
+                .iter()
+                .position(|(k, _)| order.iter().position(|o| o == k) > Some(at))
+                .unwrap_or(self.figures.len());
+            self.figures.insert(i, (order[at], n));
+        }
+        true
     }
 
     /// Whether the row states a subtotal (`小计`) or the total (`合计`) rather than a part.

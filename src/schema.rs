@@ -520,22 +520,30 @@ fn style_definitions(style: &LoadedStyle, prefix: &str, defs: &mut Map<String, V
         }),
     );
     defs.insert(format!("{prefix}_task"), object_of(Level::Task, task));
-    let mut row = Map::new();
-    for k in crate::model::FUND_FIGURES {
-        row.insert(k.into(), number(describe(Level::FundRow, k), None));
-    }
-    row.insert(
-        "汇总".into(),
-        choice(
-            &[
-                crate::model::SUBTOTAL.to_string(),
-                crate::model::TOTAL_KEY.to_string(),
-            ],
-            false,
-            describe(Level::FundRow, "汇总"),
+    for (level, name, sums) in [
+        (
+            Level::FundRow,
+            "fund_row",
+            &[crate::model::SUBTOTAL, crate::model::TOTAL_KEY][..],
         ),
-    );
-    defs.insert(format!("{prefix}_fund_row"), object_of(Level::FundRow, row));
+        (
+            Level::Allocation,
+            "allocation_row",
+            &[crate::model::TOTAL_KEY][..],
+        ),
+    ] {
+        let mut row = Map::new();
+        for f in fields::figures(level) {
+            let v = match f.shape {
+                fields::Shape::Rate => text(f.about),
+                _ => number(f.about, None),
+            };
+            row.insert(f.key.into(), v);
+        }
+        let sums: Vec<String> = sums.iter().map(|s| s.to_string()).collect();
+        row.insert("汇总".into(), choice(&sums, false, describe(level, "汇总")));
+        defs.insert(format!("{prefix}_{name}"), object_of(level, row));
+    }
     let mut wide = Map::new();
     wide.insert("资金".into(), reference("funds"));
     for k in ["收入", "支出"] {
@@ -544,6 +552,10 @@ fn style_definitions(style: &LoadedStyle, prefix: &str, defs: &mut Map<String, V
             json!({"type": "array", "description": describe(Level::DeptWide, k), "items": reference("fund_row")}),
         );
     }
+    wide.insert(
+        "拨付结余".into(),
+        json!({"type": "array", "description": describe(Level::DeptWide, "拨付结余"), "items": reference("allocation_row")}),
+    );
     for k in ["基本支出", "项目支出"] {
         wide.insert(k.into(), number(describe(Level::DeptWide, k), Some(0.0)));
     }

@@ -149,8 +149,8 @@ fn block<R: Record>(
     top: bool,
 ) {
     let start = out.len();
-    let at = extras_at(R::LEVEL);
-    for (i, f) in fields::of(R::LEVEL).enumerate() {
+    let at = extras_at(r.level());
+    for (i, f) in fields::of(r.level()).enumerate() {
         if i == at {
             write_extras(out, extras, pad);
         }
@@ -158,7 +158,7 @@ fn block<R: Record>(
             block_field(out, f, v, pad, top);
         }
     }
-    if at >= fields::of(R::LEVEL).count() {
+    if at >= fields::of(r.level()).count() {
         write_extras(out, extras, pad);
     }
     if first != pad && out.get(start..start + pad.len()) == Some(pad) {

@@ -24,6 +24,7 @@ use crate::rules::{self, Rule};
 use crate::style::{LoadedStyle, Styles};
 use crate::target::{self, Direction, Value};
 
+mod declared;
 mod eval;
 mod funds;
 mod indicators;

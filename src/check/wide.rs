@@ -13,10 +13,10 @@ use super::{Cx, Eval, Funds, Ind, Owner, check_eval, check_funds, check_indicato
 use crate::compute::fmt_decimal;
 use crate::fields;
 use crate::model::{
-    Department, DeptWide, FUND_FIGURES, FundRow, Num, SUBTOTAL, Sources as Money, TOTAL_KEY,
+    Department, DeptWide, FundRow, Num, SUBTOTAL, Sources as Money, THIS_YEAR, TOTAL_KEY,
 };
 use crate::rules;
-use crate::style::{LoadedStyle, TasksTotal};
+use crate::style::{Breakdown, LoadedStyle, TasksTotal};
 
 /// The department-wide part, checked, with the figures the planner prints.
 pub struct Wide<'a> {
@@ -90,6 +90,7 @@ pub(super) fn check<'a>(
     };
     check_tasks_sum(cx, w, &mut wide, style);
     check_breakdowns(cx, w, &wide.funds, style);
+    super::declared::check(cx, w, style);
     wide
 }
 
@@ -113,15 +114,30 @@ pub fn fund_rows_sum<'r>(
 /// are added as the printed table adds them: a figure left empty is left out.
 fn check_breakdowns(cx: &mut Cx, w: &DeptWide, funds: &Funds, style: &LoadedStyle) {
     let mut totals = Vec::new();
-    for (what, rows) in [("收入", &w.income), ("支出", &w.spending)] {
+    for (what, rows, source) in [
+        ("收入", &w.income, Breakdown::Income),
+        ("支出", &w.spending, Breakdown::Spending),
+        ("拨付结余", &w.allocation, Breakdown::Allocation),
+    ] {
         if rows.is_empty() {
             continue;
         }
+        let computed = super::declared::computed_figures(style, source);
+        let amounts = |r: &FundRow| {
+            crate::fields::figures(r.level)
+                .filter(|f| f.shape == crate::fields::Shape::Number)
+                .map(|f| f.key)
+                .collect::<Vec<_>>()
+        };
         let parts: Vec<&FundRow> = rows.iter().filter(|r| r.stated_sum().is_none()).collect();
         for r in rows {
             let Some(kind) = r.stated_sum() else {
                 cx.non_empty(&r.name, &format!("{what}的名称"));
-                for n in FUND_FIGURES.iter().filter_map(|k| r.figure(k)) {
+                // Adjustments and balances may be negative; composition amounts may not.
+                if r.level != crate::fields::Level::FundRow {
+                    continue;
+                }
+                for n in amounts(r).iter().filter_map(|k| r.figure(k)) {
                     if n.value.0 < Decimal::ZERO {
                         cx.emit(&rules::MONEY_NEGATIVE, n, "金额为负数");
                     }
@@ -130,7 +146,7 @@ fn check_breakdowns(cx: &mut Cx, w: &DeptWide, funds: &Funds, style: &LoadedStyl
             };
             let (of, whose): (Vec<&FundRow>, String) = if kind == TOTAL_KEY {
                 (parts.clone(), format!("{what}各行"))
-            } else if kind == SUBTOTAL {
+            } else if kind == SUBTOTAL && fields::find(r.level, "分组").is_some() {
                 let Some(g) = r.group.as_ref().map(|g| g.value.trim()) else {
                     if let Some(t) = &r.sum {
                         cx.emit_help(
@@ -153,13 +169,16 @@ fn check_breakdowns(cx: &mut Cx, w: &DeptWide, funds: &Funds, style: &LoadedStyl
                     cx.emit_help(
                         &rules::FUND_SUM,
                         t,
-                        format!("汇总只能是“{SUBTOTAL}”或“{TOTAL_KEY}”"),
+                        match fields::find(r.level, "分组") {
+                            Some(_) => format!("汇总只能是“{SUBTOTAL}”或“{TOTAL_KEY}”"),
+                            None => format!("{what}的汇总只能是“{TOTAL_KEY}”（它的行不分组）"),
+                        },
                         "小计写“小计”，合计写“合计”；普通的行不写 汇总",
                     );
                 }
                 continue;
             };
-            for key in FUND_FIGURES {
+            for key in amounts(r).into_iter().filter(|k| !computed.contains(k)) {
                 let Some(stated) = r.figure(key) else {
                     continue;
                 };
@@ -179,13 +198,16 @@ fn check_breakdowns(cx: &mut Cx, w: &DeptWide, funds: &Funds, style: &LoadedStyl
                 }
             }
         }
-        let Some(sum) = fund_rows_sum(parts.iter().copied(), FUND_FIGURES[0]) else {
+        if what == "拨付结余" {
+            continue;
+        }
+        let Some(sum) = fund_rows_sum(parts.iter().copied(), THIS_YEAR) else {
             continue;
         };
         let at = rows
             .iter()
             .filter(|r| r.stated_sum() == Some(TOTAL_KEY))
-            .find_map(|r| r.figure(FUND_FIGURES[0]));
+            .find_map(|r| r.figure(THIS_YEAR));
         let stated_money = w.funds.value.total().is_some() || !funds.sources.is_empty();
         if stated_money && sum != funds.total {
             let message = format!(

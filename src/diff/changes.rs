@@ -10,7 +10,7 @@ use super::pairing::{IndKey, Paired, pair};
 use super::{Change, Kind, Scope, Strictness, View};
 use crate::fields::{self, Level, Record, Shape};
 use crate::model::{
-    DeptWide, FUND_FIGURES, FundRow, Indicator, Num, Project, SelfEval, Sources, Task, Text, Texts,
+    DeptWide, FundRow, Indicator, Num, Project, SelfEval, Sources, Task, Text, Texts,
 };
 use crate::target::{self, Direction, Value};
 

@@ -57,9 +57,14 @@ pub trait Record {
     /// The value of `key`; `None` for a key the level does not have.
     fn get(&self, key: &str) -> Option<Value<'_>>;
 
+    /// The level of this record ([`Self::LEVEL`], but for a type read at more than one level).
+    fn level(&self) -> Level {
+        Self::LEVEL
+    }
+
     /// Its fields in the catalogue's order, with their values.
     fn fields(&self) -> impl Iterator<Item = (&'static super::Field, Value<'_>)> {
-        super::of(Self::LEVEL).filter_map(move |f| self.get(f.key).map(|v| (f, v)))
+        super::of(self.level()).filter_map(move |f| self.get(f.key).map(|v| (f, v)))
     }
 }
 
@@ -194,6 +199,7 @@ impl Record for DeptWide {
             "项目支出" => number(self.project_spending.as_ref()),
             "收入" => Value::FundRows(&self.income),
             "支出" => Value::FundRows(&self.spending),
+            "拨付结余" => Value::FundRows(&self.allocation),
             "年度主要任务" => Value::Tasks(&self.tasks),
             "年度总体目标" => goals(self.goals.as_ref()),
             "指标" => Value::Indicators(&self.indicators),
@@ -221,14 +227,18 @@ impl Record for Task {
 impl Record for FundRow {
     const LEVEL: Level = Level::FundRow;
 
+    fn level(&self) -> Level {
+        self.level
+    }
+
     fn get(&self, key: &str) -> Option<Value<'_>> {
+        let field = super::find(self.level, key)?;
         Some(match key {
             "名称" => Value::Text(&self.name),
             "分组" => text(self.group.as_ref()),
             "汇总" => text(self.sum.as_ref()),
-            "本年" => number(self.now.as_ref()),
-            "上年" => number(self.prev.as_ref()),
-            "前年" => number(self.before.as_ref()),
+            _ if field.shape == super::Shape::Rate => text(self.rate(key)),
+            _ if field.shape == super::Shape::Number => number(self.figure(key)),
             _ => return None,
         })
     }
@@ -251,7 +261,11 @@ pub fn fits(shape: super::Shape, v: &Value) -> bool {
         Value::Indicators(_) => shape == S::Records(Level::Indicator),
         Value::Results(_) => shape == S::Records(Level::Result),
         Value::Tasks(_) => shape == S::Records(Level::Task),
-        Value::FundRows(_) => shape == S::Records(Level::FundRow),
+        Value::FundRows(rows) => {
+            shape == S::Records(Level::FundRow) && rows.iter().all(|r| r.level == Level::FundRow)
+                || shape == S::Records(Level::Allocation)
+                    && rows.iter().all(|r| r.level == Level::Allocation)
+        }
         Value::Eval(_) => shape == S::Record(Level::Eval),
         Value::Wide(_) => shape == S::Record(Level::DeptWide),
     }

@@ -409,8 +409,9 @@ impl Reader<'_> {
             funds,
             basic: self.number(&fs, "基本支出"),
             project_spending: self.number(&fs, "项目支出"),
-            income: self.records(&fs, "收入", |r, n| r.fund_row(n)),
-            spending: self.records(&fs, "支出", |r, n| r.fund_row(n)),
+            income: self.records(&fs, "收入", |r, n| r.fund_row(n, Level::FundRow)),
+            spending: self.records(&fs, "支出", |r, n| r.fund_row(n, Level::FundRow)),
+            allocation: self.records(&fs, "拨付结余", |r, n| r.fund_row(n, Level::Allocation)),
             tasks: self.records(&fs, "年度主要任务", |r, n| r.task(n)),
             goals: fs.get("年度总体目标").and_then(|n| self.goals(n)),
             indicators: self.records(&fs, "指标", |r, n| r.indicator(n)),
@@ -418,15 +419,26 @@ impl Reader<'_> {
         })
     }
 
-    fn fund_row(&mut self, node: &Spanned<Node>) -> Option<FundRow> {
-        let fs = self.fields(node, Level::FundRow)?;
+    /// A row of the income or spending composition ([`Level::FundRow`]) or of the money by
+    /// funding level ([`Level::Allocation`]): its figures are the catalogue's for `level`.
+    fn fund_row(&mut self, node: &Spanned<Node>, level: Level) -> Option<FundRow> {
+        let fs = self.fields(node, level)?;
+        let mut figures = Vec::new();
+        let mut rates = Vec::new();
+        for f in fields::figures(level) {
+            if f.shape == Shape::Rate {
+                rates.extend(self.text(&fs, f.key).map(|t| (f.key, t)));
+            } else {
+                figures.extend(self.number(&fs, f.key).map(|n| (f.key, n)));
+            }
+        }
         Some(FundRow {
+            level,
             name: self.text_req(&fs, "名称"),
             group: self.text(&fs, "分组"),
             sum: self.text(&fs, "汇总"),
-            now: self.number(&fs, "本年"),
-            prev: self.number(&fs, "上年"),
-            before: self.number(&fs, "前年"),
+            figures,
+            rates,
         })
     }
 

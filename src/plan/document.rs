@@ -184,7 +184,10 @@ fn section(
                 base: vars,
                 per_project: project.is_some(),
             };
-            grid::plan(&mut b, &g.value, &cx, projects)?;
+            match &g.value.beside {
+                Some(right) => super::beside::plan(&mut b, &g.value, right, &cx, projects)?,
+                None => grid::plan(&mut b, &g.value, &cx, projects)?,
+            }
         }
     }
     b.close_scope(project);

@@ -1,9 +1,11 @@
-//! A `fund` block: the department's income or spending composition (`部门整体.收入` / `支出`),
-//! a row per written row (grouped, a subtotal row above each group) and a total row, a column
-//! per figure or formula. Amounts are number cells; a subtotal or total is a SUM over the
-//! printed cells it adds, 增减额 `a − b`, 增长率 `(a − b) / b` and 占比 `row / total` formulas
-//! where the sheet holds their operands. An empty figure prints empty and is left out of the
-//! sums; a formula with an empty operand prints empty.
+//! A `fund` block: the department's income or spending composition (`部门整体.收入` / `支出`)
+//! or its money by funding level (`拨付结余`), a row per written row (grouped, a subtotal row
+//! above each group) and a total row, a column per figure or formula. Amounts are number cells;
+//! a subtotal or total is a SUM over the printed cells it adds, 增减额 `a − b`, 增长率
+//! `(a − b) / b` and 占比 `row / total` formulas where the sheet holds their operands, and a
+//! column the style declares (`formula: ① + ②`) the formula over the same line's cells. An
+//! empty figure prints empty and is left out of the sums; a formula with an empty operand
+//! prints the stated figure, or empty.
 
 use minijinja::Value;
 use rust_decimal::Decimal;
@@ -12,9 +14,10 @@ use super::builder::Builder;
 use super::cells::{self, money, money_sum_decimals, text_cell};
 use super::context::{self, format_number, money_value};
 use super::error::PlanError;
-use super::{Bind, BindKind, Cell, CellRef, Formula, Role, Row, RowKind};
+use super::{Bind, BindKind, Cell, CellExpr, CellRef, Formula, Role, Row, RowKind};
 use crate::model::FundRow;
-use crate::style::{Breakdown, FundSpec};
+use crate::style::formula::Expr;
+use crate::style::{Breakdown, FundColumn, FundSpec, LoadedStyle};
 
 /// One printed line of the block.
 enum Line<'r> {
@@ -27,10 +30,12 @@ enum Line<'r> {
 
 pub fn plan(b: &mut Builder, spec: &FundSpec, ctx: &Value) -> Result<(), PlanError> {
     let style = b.style();
-    let (key, rows) = match (spec.source, b.dept.wide.as_ref()) {
-        (Breakdown::Income, Some(w)) => ("收入", w.src.income.as_slice()),
-        (Breakdown::Spending, Some(w)) => ("支出", w.src.spending.as_slice()),
-        (_, None) => ("", &[][..]),
+    let key = spec.source.key();
+    let rows = match (spec.source, b.dept.wide.as_ref()) {
+        (Breakdown::Income, Some(w)) => w.src.income.as_slice(),
+        (Breakdown::Spending, Some(w)) => w.src.spending.as_slice(),
+        (Breakdown::Allocation, Some(w)) => w.src.allocation.as_slice(),
+        (_, None) => &[][..],
     };
     let parts: Vec<(usize, &FundRow)> = rows
         .iter()
@@ -98,7 +103,7 @@ pub fn plan(b: &mut Builder, spec: &FundSpec, ctx: &Value) -> Result<(), PlanErr
     let figure_col = |k: &str| {
         spec.columns
             .iter()
-            .position(|c| c.value.sum.as_ref().is_some_and(|s| s.value.trim() == k))
+            .position(|c| c.value.formula.is_none() && c.value.figure() == Some(k))
     };
     let adds = |line: usize| -> Vec<usize> {
         match &lines[line] {
@@ -108,6 +113,9 @@ pub fn plan(b: &mut Builder, spec: &FundSpec, ctx: &Value) -> Result<(), PlanErr
         }
     };
     let value = |line: usize, k: &str| -> Option<Decimal> {
+        if let Line::Part(_, r) = &lines[line] {
+            return r.value(k);
+        }
         let mut sum: Option<Decimal> = None;
         for l in adds(line) {
             if let Line::Part(_, r) = &lines[l]
@@ -126,6 +134,13 @@ pub fn plan(b: &mut Builder, spec: &FundSpec, ctx: &Value) -> Result<(), PlanErr
     let total_line = lines.iter().position(|l| matches!(l, Line::Total));
     let rate_decimals = style.style.execution.rate_decimals;
 
+    let cell_at = |l: usize, c: usize| (row_of(l), col_at[c]);
+    let declared = Declared {
+        spec,
+        lines: &lines,
+        value: &value,
+        cell: &cell_at,
+    };
     let mut out: Vec<Row> = Vec::new();
     if spec.header {
         let mut cells = Vec::new();
@@ -168,10 +183,16 @@ pub fn plan(b: &mut Builder, spec: &FundSpec, ctx: &Value) -> Result<(), PlanErr
             },
         };
         row.push(name.span(1, spec.name_span));
-        for (c, &x) in spec.columns.iter().zip(&col_at) {
+        for (ci, (c, &x)) in spec.columns.iter().zip(&col_at).enumerate() {
             let c = &c.value;
-            let cell = if let Some(k) = &c.sum {
-                let k = k.value.trim();
+            let cell = if let Some(expr) = c.expr() {
+                match declared.formula_cell(style, x, l, &expr, rate_decimals) {
+                    Some(cell) => cell,
+                    None => declared.stated_cell(style, x, l, ci, key, rate_decimals),
+                }
+            } else if c.field.is_some() && declared.is_rate(c) {
+                declared.stated_cell(style, x, l, ci, key, rate_decimals)
+            } else if let Some(k) = c.figure() {
                 match (line, value(l, k)) {
                     (_, None) => Cell::empty(x),
                     (Line::Part(i, _), Some(v)) => {
@@ -286,6 +307,197 @@ pub fn plan(b: &mut Builder, spec: &FundSpec, ctx: &Value) -> Result<(), PlanErr
     Ok(())
 }
 
+/// The declared columns of a block (`field`, `formula`): their values at each line and their
+/// cells.
+struct Declared<'a, 'r> {
+    spec: &'a FundSpec,
+    lines: &'a [Line<'r>],
+    /// Figure `k` at a line: the row's own, or the sum of the amounts a subtotal or total adds.
+    value: &'a dyn Fn(usize, &str) -> Option<Decimal>,
+    /// The grid cell of a column at a line.
+    cell: &'a dyn Fn(usize, usize) -> CellRef,
+}
+
+impl Declared<'_, '_> {
+    /// The lines a line adds up: a part itself, a subtotal its group, the total every part.
+    fn adds(&self, l: usize) -> Vec<usize> {
+        match &self.lines[l] {
+            Line::Part(..) => vec![l],
+            Line::Sub(_, members) => members.clone(),
+            Line::Total => (0..self.lines.len())
+                .filter(|&i| matches!(self.lines[i], Line::Part(..)))
+                .collect(),
+        }
+    }
+
+    /// Whether a column prints a percentage: a formula that divides, or a figure the
+    /// catalogue calls a rate.
+    fn is_rate(&self, c: &FundColumn) -> bool {
+        match c.expr() {
+            Some(e) => e.is_ratio(),
+            None => c.figure().is_some_and(|k| {
+                crate::fields::find(self.spec.source.level(), k)
+                    .is_some_and(|f| f.shape == crate::fields::Shape::Rate)
+            }),
+        }
+    }
+
+    /// The formula's value at line `l` (`None` where an operand is missing).
+    fn computed(&self, l: usize, e: &Expr, depth: usize) -> Option<Decimal> {
+        e.eval(&mut |n| {
+            self.spec
+                .column_called(n)
+                .and_then(|c| self.column_value(l, c, depth + 1))
+        })
+    }
+
+    /// Column `c`'s value at line `l`: its formula's, else the stated figure (a subtotal or
+    /// total: the sum of its lines' values, for an amount).
+    fn column_value(&self, l: usize, c: usize, depth: usize) -> Option<Decimal> {
+        let col = &self.spec.columns.get(c)?.value;
+        if depth > self.spec.columns.len() {
+            return None;
+        }
+        let Some(e) = col.expr() else {
+            return (self.value)(l, col.figure()?);
+        };
+        if let Some(v) = self.computed(l, &e, depth) {
+            return Some(v);
+        }
+        match &self.lines[l] {
+            Line::Part(_, r) => r.value(col.figure()?),
+            _ if self.is_rate(col) => None,
+            _ => {
+                let mut sum: Option<Decimal> = None;
+                for m in self.adds(l) {
+                    if let Some(v) = self.column_value(m, c, depth + 1) {
+                        sum = Some(sum.unwrap_or_default().checked_add(v)?);
+                    }
+                }
+                sum
+            }
+        }
+    }
+
+    /// The formula as a workbook formula over the cells of line `l`.
+    fn cells_of(&self, l: usize, e: &Expr) -> Option<CellExpr> {
+        let pair = |a: &Expr, b: &Expr| {
+            Some((
+                Box::new(self.cells_of(l, a)?),
+                Box::new(self.cells_of(l, b)?),
+            ))
+        };
+        Some(match e {
+            Expr::Name(n) => CellExpr::Cell {
+                at: (self.cell)(l, self.spec.column_called(n)?),
+            },
+            Expr::Add(a, b) => {
+                let (a, b) = pair(a, b)?;
+                CellExpr::Add { a, b }
+            }
+            Expr::Sub(a, b) => {
+                let (a, b) = pair(a, b)?;
+                CellExpr::Sub { a, b }
+            }
+            Expr::Div(a, b) => {
+                let (a, b) = pair(a, b)?;
+                CellExpr::Div { a, b }
+            }
+        })
+    }
+
+    /// A formula column's cell at line `l` where its operands are all there: a formula over
+    /// their cells, its result stored.
+    fn formula_cell(
+        &self,
+        style: &LoadedStyle,
+        x: usize,
+        l: usize,
+        e: &Expr,
+        rate_decimals: u32,
+    ) -> Option<Cell> {
+        let v = self.computed(l, e, 0)?;
+        let expr = Formula::Expr {
+            expr: self.cells_of(l, e)?,
+        };
+        if e.is_ratio() {
+            return Some(cells::formula(
+                x,
+                expr,
+                v,
+                true,
+                rate_decimals,
+                Role::Percent,
+            ));
+        }
+        let operands: Vec<Decimal> = e
+            .names()
+            .into_iter()
+            .filter_map(|n| self.spec.column_called(n))
+            .filter_map(|c| self.column_value(l, c, 1))
+            .collect();
+        let decimals = money_sum_decimals(style, &operands);
+        Some(money_formula_of(style, x, expr, v, decimals))
+    }
+
+    /// A declared column's cell from the stated figures: a row's own (an amount bound for
+    /// `import`, or a percentage); a subtotal's or the total's amount the sum of its lines'
+    /// cells; empty where nothing is stated.
+    fn stated_cell(
+        &self,
+        style: &LoadedStyle,
+        x: usize,
+        l: usize,
+        c: usize,
+        key: &str,
+        rate_decimals: u32,
+    ) -> Cell {
+        let Some(col) = self.spec.columns.get(c).map(|c| &c.value) else {
+            return Cell::empty(x);
+        };
+        let Some(k) = col.figure() else {
+            return Cell::empty(x);
+        };
+        let rate = self.is_rate(col);
+        match &self.lines[l] {
+            Line::Part(i, r) => match (r.value(k), rate) {
+                (None, _) => Cell::empty(x),
+                (Some(v), true) => cells::percent(x, v, rate_decimals),
+                (Some(v), false) => {
+                    let mut cell = money(style, x, v);
+                    if r.figure(k).is_some() {
+                        cell.bind = Some(Bind {
+                            path: format!("部门整体.{key}[{i}].{k}"),
+                            kind: BindKind::Number,
+                            prefix: String::new(),
+                            suffix: String::new(),
+                        });
+                    }
+                    cell
+                }
+            },
+            _ if rate => Cell::empty(x),
+            _ => {
+                let members: Vec<(usize, Decimal)> = self
+                    .adds(l)
+                    .into_iter()
+                    .filter_map(|m| Some((m, self.column_value(m, c, 1)?)))
+                    .collect();
+                let values: Vec<Decimal> = members.iter().map(|(_, v)| *v).collect();
+                let Some(sum) = values
+                    .iter()
+                    .try_fold(Decimal::ZERO, |s, v| s.checked_add(*v))
+                    .filter(|_| !values.is_empty())
+                else {
+                    return Cell::empty(x);
+                };
+                let refs: Vec<CellRef> = members.iter().map(|&(m, _)| (self.cell)(m, c)).collect();
+                cells::money_formula(style, x, refs, sum, money_sum_decimals(style, &values))
+            }
+        }
+    }
+}
+
 /// The total of figure `k` over every written row that gives it.
 fn value_total(lines: &[Line], parts: &[usize], k: &str) -> Option<Decimal> {
     let mut sum: Option<Decimal> = None;
@@ -301,7 +513,7 @@ fn value_total(lines: &[Line], parts: &[usize], k: &str) -> Option<Decimal> {
 
 /// A formula over amounts, printed the way the style prints money.
 fn money_formula_of(
-    style: &crate::style::LoadedStyle,
+    style: &LoadedStyle,
     col: usize,
     expr: Formula,
     result: Decimal,

@@ -265,6 +265,8 @@ pub enum Formula {
     Difference { a: CellRef, b: CellRef },
     /// `(a - b) / b` (增长率).
     Growth { a: CellRef, b: CellRef },
+    /// A formula a style declares over the cells of a row (`fund` block, `formula: ① + ②`).
+    Expr { expr: CellExpr },
     /// `ROUND(points × MIN(num/den, 1), decimals)` — the budget-execution score.
     CappedScore {
         points: Decimal,
@@ -272,6 +274,30 @@ pub enum Formula {
         den: CellRef,
         decimals: u32,
     },
+}
+
+/// A declared formula over cells ([`crate::style::formula::Expr`] with its names resolved).
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum CellExpr {
+    Cell { at: CellRef },
+    Add { a: Box<CellExpr>, b: Box<CellExpr> },
+    Sub { a: Box<CellExpr>, b: Box<CellExpr> },
+    Div { a: Box<CellExpr>, b: Box<CellExpr> },
+}
+
+impl CellExpr {
+    /// Every cell reference, to be moved when rows are split.
+    pub fn cells_mut(&mut self) -> Vec<&mut CellRef> {
+        match self {
+            CellExpr::Cell { at } => vec![at],
+            CellExpr::Add { a, b } | CellExpr::Sub { a, b } | CellExpr::Div { a, b } => {
+                let mut v = a.cells_mut();
+                v.extend(b.cells_mut());
+                v
+            }
+        }
+    }
 }
 
 impl Cell {
@@ -360,6 +386,7 @@ fn is_false(b: &bool) -> bool {
     !*b
 }
 
+mod beside;
 mod builder;
 pub mod cells;
 pub mod context;

@@ -71,11 +71,15 @@ pub fn used_paths(style: &LoadedStyle) -> BTreeSet<String> {
                     }
                 }
             }
-            if let Some(g) = &block.grid {
-                if g.value.source == IndicatorSource::MidTerm {
+            let halves = block
+                .grid
+                .iter()
+                .flat_map(|g| std::iter::successors(Some(&g.value), |s| s.beside.as_deref()));
+            for g in halves {
+                if g.source == IndicatorSource::MidTerm {
                     out.insert("项目.中期指标".into());
                 }
-                for c in &g.value.columns {
+                for c in &g.columns {
                     if let Some(f) = &c.field {
                         out.insert(f.value.clone());
                     }
@@ -83,7 +87,7 @@ pub fn used_paths(style: &LoadedStyle) -> BTreeSet<String> {
                         pattern(&t.value, &mut out);
                     }
                 }
-                if let Some(gr) = &g.value.group {
+                if let Some(gr) = &g.group {
                     out.insert(gr.by.value.clone());
                 }
             }
@@ -530,6 +534,7 @@ pub fn new_department(style: &LoadedStyle, name: &str, year: u32, schema: &str) 
         for k in &rows {
             let _ = writeln!(w, "    {}: 0", scalar(k, false));
         }
+        allocation(&mut w, s);
         line(
             &mut w,
             2,
@@ -577,4 +582,36 @@ pub fn new_department(style: &LoadedStyle, name: &str, year: u32, schema: &str) 
         }
     }
     o
+}
+
+/// `拨付结余`, where a `fund` block of the style prints it: one row per funding level with the
+/// figures the style's columns read (the ones it computes by a formula left out).
+fn allocation(w: &mut String, s: &crate::style::Style) {
+    use crate::style::Breakdown;
+    let columns: Vec<&crate::style::FundColumn> = s
+        .documents
+        .iter()
+        .flat_map(|d| &d.blocks)
+        .filter_map(|b| b.fund.as_ref())
+        .filter(|f| f.value.source == Breakdown::Allocation)
+        .flat_map(|f| &f.value.columns)
+        .map(|c| &c.value)
+        .collect();
+    if columns.is_empty() {
+        return;
+    }
+    let mut keys: Vec<&str> = Vec::new();
+    for f in fields::figures(Level::Allocation) {
+        let read = columns
+            .iter()
+            .any(|c| c.figure() == Some(f.key) && c.formula.is_none());
+        if read && !keys.contains(&f.key) {
+            keys.push(f.key);
+        }
+    }
+    line(w, 2, "拨付结余", "", describe(Level::DeptWide, "拨付结余"));
+    for level in ["中央及省级", "市级", "县级"] {
+        let figures: String = keys.iter().map(|k| format!(", {k}: 0")).collect();
+        let _ = writeln!(w, "    - {{名称: {level}{figures}}}");
+    }
 }

@@ -135,6 +135,28 @@ pub enum Breakdown {
     Income,
     #[serde(rename = "支出")]
     Spending,
+    /// 拨付结余: the money by funding level.
+    #[serde(rename = "拨付结余")]
+    Allocation,
+}
+
+impl Breakdown {
+    /// The data key of the rows (under `部门整体`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Breakdown::Income => "收入",
+            Breakdown::Spending => "支出",
+            Breakdown::Allocation => "拨付结余",
+        }
+    }
+
+    /// The level of the rows, whose figures the columns may name.
+    pub fn level(self) -> crate::fields::Level {
+        match self {
+            Breakdown::Income | Breakdown::Spending => crate::fields::Level::FundRow,
+            Breakdown::Allocation => crate::fields::Level::Allocation,
+        }
+    }
 }
 
 /// A fund table: a row per row of the department's income or spending composition (grouped,
@@ -168,13 +190,26 @@ pub struct FundSpec {
     pub columns: Vec<Spanned<FundColumn>>,
 }
 
-/// One column of a fund table: exactly one of `sum`, `difference`, `ratio`, `share`.
+/// One column of a fund table: exactly one of `sum`, `difference`, `ratio`, `share`; or a
+/// declared column — `field` (the rows' figure), `formula` (over other columns, by `name` or
+/// `field`), or both (the formula is printed, the stated figure checked against it).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FundColumn {
     pub label: SText,
     #[serde(default = "one")]
     pub span: usize,
+    /// The name formulas call this column by (`①`); absent: its `field`.
+    #[serde(default)]
+    pub name: Option<SText>,
+    /// The rows' figure printed here (`年初预算`, `拨付率`); subtotal and total rows sum an
+    /// amount and leave a percentage to the formula.
+    #[serde(default)]
+    pub field: Option<SText>,
+    /// Computed from other columns of the block (`① + ②`, `⑤ / ④`); a division prints a
+    /// percentage.
+    #[serde(default)]
+    pub formula: Option<SText>,
     /// The rows' figure (`本年`, `上年`, `前年`); subtotal and total rows sum it.
     #[serde(default)]
     pub sum: Option<SText>,
@@ -191,7 +226,34 @@ pub struct FundColumn {
     pub blank: Option<String>,
 }
 
+impl FundColumn {
+    /// The rows' figure it prints: `field`, or the older `sum`.
+    pub fn figure(&self) -> Option<&str> {
+        self.field
+            .as_ref()
+            .or(self.sum.as_ref())
+            .map(|t| t.value.trim())
+    }
+
+    /// Whether formulas may call it `n`: its `name` or its figure.
+    pub fn called(&self, n: &str) -> bool {
+        self.name.as_ref().is_some_and(|m| m.value.trim() == n) || self.figure() == Some(n)
+    }
+
+    /// Its parsed formula (the style check reports one that does not parse).
+    pub fn expr(&self) -> Option<super::formula::Expr> {
+        self.formula
+            .as_ref()
+            .and_then(|f| super::formula::Expr::parse(&f.value).ok())
+    }
+}
+
 impl FundSpec {
+    /// The column formulas call `n` (the first such).
+    pub fn column_called(&self, n: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.value.called(n))
+    }
+
     /// The block's width in columns.
     pub fn width(&self) -> usize {
         let label = if self.label.is_some() {
@@ -441,6 +503,10 @@ pub struct GridSpec {
     /// ones (`中期`), or the department-wide part's (`部门整体`).
     #[serde(default)]
     pub source: IndicatorSource,
+    /// A second grid printed to the right of this one (中期 beside 年度): its own source and
+    /// columns, planned as a grid of its own; the halves' rows pair by position.
+    #[serde(default)]
+    pub beside: Option<Box<GridSpec>>,
 }
 
 /// Whose data a block prints: a grid's indicators, a money block's money.

@@ -23,6 +23,8 @@ use crate::model::Dec;
 pub mod blocks;
 pub mod common;
 pub mod dirs;
+pub mod formula;
+mod fund_columns;
 pub mod jinja_errors;
 mod load;
 pub mod validate;

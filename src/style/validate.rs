@@ -470,8 +470,7 @@ fn tasks_block(
     });
 }
 
-/// A `fund` block: its width, its patterns, and each column exactly one formula over the
-/// figures of a fund row (`本年`, `上年`, `前年`).
+/// A `fund` block: its width, its patterns, and its columns ([`super::fund_columns`]).
 fn fund_block(
     cx: &mut Cx,
     style: &LoadedStyle,
@@ -507,52 +506,14 @@ fn fund_block(
             },
         );
     }
-    let figures = crate::model::FUND_FIGURES;
     for c in &spec.columns {
-        let col = &c.value;
-        pattern(cx, style, patterns, &col.label, page);
-        fn pair(v: &Option<Vec<SText>>) -> Option<Vec<&SText>> {
-            v.as_ref().map(|v| v.iter().collect())
-        }
-        let given: Vec<Vec<&SText>> = [
-            col.sum.as_ref().map(|s| vec![s]),
-            pair(&col.difference),
-            pair(&col.ratio),
-            col.share.as_ref().map(|s| vec![s]),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        let [keys] = given.as_slice() else {
-            cx.emit_help(
-                &rules::STYLE_CONFLICT,
-                c,
-                "fund 块的每一栏应恰好写 sum、difference、ratio、share 之一",
-                "如 {label: 本年金额, sum: 本年}、{label: 增减额, difference: [本年, 上年]}",
-            );
-            continue;
-        };
-        if (col.difference.is_some() || col.ratio.is_some()) && keys.len() != 2 {
-            cx.emit_help(
-                &rules::STYLE_CONFLICT,
-                c,
-                "difference、ratio 应写两栏：[本年, 上年]",
-                "前一个减后一个；ratio 再除以后一个",
-            );
-        }
-        for k in keys {
-            if !figures.contains(&k.value.trim()) {
-                cx.emit(
-                    &rules::STYLE_NAME,
-                    *k,
-                    format!(
-                        "收入、支出的行没有“{}”；可用：{}",
-                        k.value,
-                        figures.join("、")
-                    ),
-                );
-            }
-        }
+        pattern(cx, style, patterns, &c.value.label, page);
+    }
+    for (rule, at, msg, help) in super::fund_columns::check(spec) {
+        let pos = crate::load::span_pos(cx.sources, cx.file, &at);
+        let d = Diagnostic::new(rule, pos, msg);
+        cx.diags
+            .push(if help.is_empty() { d } else { d.help(help) });
     }
 }
 
@@ -620,6 +581,41 @@ fn money_block(
     }
 }
 
+/// A grid printed beside another (`beside`): both halves of a project's table, one heading
+/// row each (or the same number), nothing that adds rows to one half only.
+fn beside_grid(cx: &mut Cx, g: &Spanned<GridSpec>, right: &GridSpec, per_project: bool) {
+    let left = &g.value;
+    let heads = |s: &GridSpec| {
+        usize::from(s.header) * (1 + usize::from(s.columns.iter().any(|c| c.group.is_some())))
+    };
+    let problem = if !per_project {
+        Some("beside 只用于每个项目一张的表（each: project）".to_string())
+    } else if right.beside.is_some() {
+        Some("beside 中不能再写 beside（只能左右两半）".to_string())
+    } else if [left, right]
+        .iter()
+        .any(|s| s.total.is_some() || s.group.is_some() || s.min_rows > 0)
+    {
+        Some("左右并排的网格不能写 total、group、min_rows".to_string())
+    } else if heads(left) != heads(right) {
+        Some(format!(
+            "左右两半的表头行数不同（{} 与 {}）：两半都印表头，且都写或都不写 group",
+            heads(left),
+            heads(right)
+        ))
+    } else {
+        None
+    };
+    if let Some(m) = problem {
+        cx.emit_help(
+            &rules::STYLE_CONFLICT,
+            g,
+            m,
+            "两半按行的位置配对：表头行对表头行，第 n 条指标行对第 n 条",
+        );
+    }
+}
+
 fn grid_block(
     cx: &mut Cx,
     style: &LoadedStyle,
@@ -630,12 +626,22 @@ fn grid_block(
 ) {
     let spec = &g.value;
     let used: usize = spec.columns.iter().map(|c| c.span.max(1)).sum();
-    if used != width {
+    let span = |s: &GridSpec| -> usize { s.columns.iter().map(|c| c.span.max(1)).sum() };
+    let beside = spec.beside.as_ref().map_or(0, |b| span(b));
+    if used + beside != width {
         cx.emit(
             &rules::STYLE_LAYOUT,
             g,
-            format!("grid 各列 span 之和为 {used}，表格有 {width} 列"),
+            match beside {
+                0 => format!("grid 各列 span 之和为 {used}，表格有 {width} 列"),
+                _ => format!("grid 两半各列 span 之和为 {used} + {beside}，表格有 {width} 列"),
+            },
         );
+    }
+    if let Some(right) = &spec.beside {
+        beside_grid(cx, g, right, per_project);
+        let half = Spanned::new((**right).clone(), g.referenced, g.defined);
+        grid_block(cx, style, patterns, &half, span(right), per_project);
     }
     let head = Scope {
         project: per_project,

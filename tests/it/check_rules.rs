@@ -103,12 +103,14 @@ const NINGXIA: &str = "\
 
 /// One diagnostic, owned.
 #[derive(Debug, Clone)]
-struct Found {
-    code: &'static str,
+pub(crate) struct Found {
+    pub(crate) code: &'static str,
     severity: Severity,
-    file: String,
-    line: usize,
-    message: String,
+    pub(crate) file: String,
+    pub(crate) line: usize,
+    /// The column (in characters, from 1) of the reported value.
+    pub(crate) column: usize,
+    pub(crate) message: String,
     help: String,
 }
 
@@ -119,7 +121,7 @@ fn check_files(files: &[(&str, &str)]) -> Vec<Found> {
 }
 
 /// [`check_files`] with the styles of `templates`.
-fn check_files_with(templates: &Path, files: &[(&str, &str)]) -> Vec<Found> {
+pub(crate) fn check_files_with(templates: &Path, files: &[(&str, &str)]) -> Vec<Found> {
     let dir = tempfile::tempdir().unwrap();
     for (name, text) in files {
         std::fs::write(dir.path().join(name), text).unwrap();
@@ -159,6 +161,7 @@ fn found_in<'d>(
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default(),
             line: d.pos.as_ref().map_or(0, |p| p.line),
+            column: d.pos.as_ref().map_or(0, |p| p.column),
             message: d.message.clone(),
             help: d.help.clone().unwrap_or_default(),
         })
@@ -170,7 +173,7 @@ fn check_yaml(yaml: &str) -> Vec<Found> {
 }
 
 /// `text` with `from` (which must occur exactly once) replaced by `to`.
-fn edit(text: &str, from: &str, to: &str) -> String {
+pub(crate) fn edit(text: &str, from: &str, to: &str) -> String {
     assert_eq!(
         text.matches(from).count(),
         1,
@@ -188,7 +191,7 @@ fn show(found: &[Found]) -> String {
 }
 
 /// Asserts `code` was reported at `line`; returns that diagnostic.
-fn fires<'a>(found: &'a [Found], code: &str, line: usize) -> &'a Found {
+pub(crate) fn fires<'a>(found: &'a [Found], code: &str, line: usize) -> &'a Found {
     found
         .iter()
         .find(|f| f.code == code && f.line == line)
@@ -196,7 +199,7 @@ fn fires<'a>(found: &'a [Found], code: &str, line: usize) -> &'a Found {
 }
 
 /// Asserts `code` was not reported.
-fn silent(found: &[Found], code: &str) {
+pub(crate) fn silent(found: &[Found], code: &str) {
     assert!(
         !found.iter().any(|f| f.code == code),
         "expected no {code}, got:\n{}",
@@ -205,7 +208,7 @@ fn silent(found: &[Found], code: &str) {
 }
 
 /// Asserts nothing at all was reported.
-fn clean(found: &[Found]) {
+pub(crate) fn clean(found: &[Found]) {
     assert!(
         found.is_empty(),
         "expected no diagnostics, got:\n{}",
@@ -1507,7 +1510,7 @@ fn check_with_style(style: &str, data: &str) -> Vec<Found> {
 }
 
 /// `code` reported in `style.yaml` at `line`.
-fn style_fires<'a>(found: &'a [Found], code: &str, line: usize) -> &'a Found {
+pub(crate) fn style_fires<'a>(found: &'a [Found], code: &str, line: usize) -> &'a Found {
     let f = fires(found, code, line);
     assert_eq!(f.file, "style.yaml", "{}", show(found));
     f
@@ -2898,4 +2901,54 @@ fn jx805_income_equals_spending_where_the_style_asks() {
         .unwrap();
     let f = fires(&d, "JX804", total + 1);
     assert!(f.message.contains("305"), "{}", f.message);
+}
+
+/// The formulas a style declares over a `fund` block's columns (the vocabulary fixture's
+/// 拨付结余 table; see `fund_formulas`).
+#[test]
+fn jx806_a_stated_figure_is_checked_against_the_declared_formula() {
+    use super::fund_formulas::{check_with, column_of, fixture_data, fixture_style};
+    let (style, data) = (fixture_style(), fixture_data());
+    silent(&check_with(&style, &data), "JX806");
+    // 合计 and 拨付率 of 市级 that do not follow ④ = ① + ② and ⑥ = ⑤ / ④.
+    let row = "{名称: 市级, 年初预算: 40, 调整: -2.5, 合计: 37.5, 实际拨付: 35.5, 拨付率: 94.67%";
+    let bad = row
+        .replace("合计: 37.5", "合计: 38")
+        .replace("94.67%", "95.5%");
+    let text = edit(&data, row, &bad);
+    let d = check_with(&style, &text);
+    let at = line_of(&text, &bad);
+    let total = fires(&d, "JX806", at);
+    assert!(
+        d.iter()
+            .any(|f| f.code == "JX806" && f.line == at && f.column == column_of(&text, "38,"))
+    );
+    assert!(
+        total.message.contains("市级")
+            && total.message.contains("① + ②")
+            && total.message.contains("37.5"),
+        "{}",
+        total.message
+    );
+    let rate = d
+        .iter()
+        .find(|f| f.code == "JX806" && f.column == column_of(&text, "95.5%"))
+        .expect("the stated 拨付率 is reported at its figure");
+    assert!(
+        rate.message.contains("95.5%") && rate.message.contains("94.67%"),
+        "{}",
+        rate.message
+    );
+    // One wrong figure is reported once: 结余 and 结余率 of 市级 are judged against the
+    // computed 合计, as the table prints them.
+    assert_eq!(d.iter().filter(|f| f.code == "JX806").count(), 2, "{d:?}");
+    // Stated at the precision written: 94.67% and 94.7% both agree with 35.5 ÷ 37.5.
+    let ok = edit(&data, row, &row.replace("94.67%", "94.7%"));
+    silent(&check_with(&style, &ok), "JX806");
+    // The stated total row is compared too (its 结余 against 合计 − 实际拨付).
+    let d = check_with(&style, &edit(&data, "结余: 4}", "结余: 5}"));
+    assert!(
+        d.iter()
+            .any(|f| f.code == "JX806" && f.message.contains("合计"))
+    );
 }

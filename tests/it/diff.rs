@@ -1016,3 +1016,30 @@ fn fund_rows_changes_between_revisions() {
     assert_eq!(c.delta, s("-5"));
     assert_eq!(c.new_line, Some(line_of(&t, "本年: 280")));
 }
+
+/// The money by funding level (部门整体.拨付结余) between two revisions: a changed amount is a
+/// money change of `拨付结余·<名称>` under 部门整体 (the rates are compared through the amounts
+/// they are computed from).
+#[test]
+fn allocation_rows_changes_between_revisions() {
+    const FILE: &str = "2024-测试局.yaml";
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    fs::create_dir_all(&data).unwrap();
+    let git = init(dir.path());
+    let text =
+        fs::read_to_string(repo().join("tests/fixtures/vocabulary/data").join(FILE)).unwrap();
+    fs::write(data.join(FILE), &text).unwrap();
+    commit_all(&git, "one", 1_700_000_000);
+    let t = edit(
+        &text,
+        "{名称: 县级, 年初预算: 2.5, 调整: 0, 实际拨付: 2.5}",
+        "{名称: 县级, 年初预算: 2.5, 调整: 0, 实际拨付: 2}",
+    );
+    fs::write(data.join(FILE), &t).unwrap();
+    let report = diff(Some("HEAD"), None, &data);
+    let c = find(&report, Kind::MoneyChanged, "拨付结余·县级");
+    assert_eq!(c.field.as_deref(), Some("实际拨付"));
+    assert_eq!(c.project.as_deref(), Some("部门整体"));
+    assert_eq!(c.new_line, Some(line_of(&t, "实际拨付: 2}")));
+}

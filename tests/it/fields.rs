@@ -36,6 +36,7 @@ fn the_documentation_lists_every_field_with_its_need() {
         (Level::DeptWide, "## 部门整体"),
         (Level::Task, "### 年度主要任务（每项一个任务）"),
         (Level::FundRow, "### 收入、支出构成（每行一项）"),
+        (Level::Allocation, "### 拨付结余（按资金级次，每行一项）"),
     ] {
         let want: Vec<(String, String)> = fields::of(level)
             .map(|f| (f.key.to_string(), f.need.zh().to_string()))
@@ -84,12 +85,13 @@ fn a_style_may_name_every_printed_field_in_its_patterns() {
 fn every_record_reads_every_catalogue_field_of_its_level() {
     use jixiao::fields::{Record, fits};
     fn all<R: Record>(r: &R, seen: &mut std::collections::BTreeSet<String>) {
-        for f in fields::of(R::LEVEL) {
+        let level = r.level();
+        for f in fields::of(level) {
             let v = r
                 .get(f.key)
-                .unwrap_or_else(|| panic!("{:?} does not read “{}”", R::LEVEL, f.key));
-            assert!(fits(f.shape, &v), "{:?}.{}: {v:?}", R::LEVEL, f.key);
-            seen.insert(format!("{:?}", R::LEVEL));
+                .unwrap_or_else(|| panic!("{level:?} does not read “{}”", f.key));
+            assert!(fits(f.shape, &v), "{level:?}.{}: {v:?}", f.key);
+            seen.insert(format!("{level:?}"));
         }
         assert!(r.get("没有这个键").is_none());
     }
@@ -98,6 +100,7 @@ fn every_record_reads_every_catalogue_field_of_its_level() {
         common::repo().join("data"),
         common::repo().join("examples/national/data"),
         common::repo().join("examples/anhui/data"),
+        common::repo().join("tests/fixtures/vocabulary/data"),
     ];
     for dir in dirs {
         for e in std::fs::read_dir(&dir).unwrap() {
@@ -118,7 +121,8 @@ fn every_record_reads_every_catalogue_field_of_its_level() {
             for w in wide {
                 all(w, &mut seen);
                 w.tasks.iter().for_each(|t| all(t, &mut seen));
-                (w.income.iter().chain(&w.spending)).for_each(|r| all(r, &mut seen));
+                (w.income.iter().chain(&w.spending).chain(&w.allocation))
+                    .for_each(|r| all(r, &mut seen));
             }
         }
     }

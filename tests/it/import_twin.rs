@@ -832,6 +832,46 @@ fn an_amount_edited_in_yuan_comes_back_in_wan_yuan() {
     assert_eq!(now, rust_decimal::Decimal::from(20), "{}", stderr(&o));
 }
 
+/// The vocabulary fixture's 拨付与结余 table (a `fund` block with declared columns): a written
+/// figure edited in the workbook (in 元) comes back into `部门整体.拨付结余`; the columns the style
+/// computes (合计 ④ = ① + ②) are formulas, bound to no data.
+#[test]
+fn an_allocation_figure_edited_in_the_workbook_comes_back() {
+    let fixture = repo().join("tests/fixtures/vocabulary");
+    let dir = built_with(&fixture.join("data"), &fixture.join("templates"));
+    let root = dir.path();
+    let file = root.join("data/2024-测试局.yaml");
+    let xlsx = root.join("out/2024/测试市体育局/部门整体资金拨付与结余情况表.xlsx");
+    let cells = bound_cells(&xlsx).unwrap();
+    let bound = |path: &str| cells.iter().find(|b| b.path == path);
+    assert!(
+        bound("部门整体.拨付结余[0].合计").is_none(),
+        "④ is a formula"
+    );
+    let path = "部门整体.拨付结余[1].调整";
+    let cell = bound(path).expect("the adjustment is bound");
+    assert_eq!(
+        cell.value.parse::<f64>().unwrap(),
+        -25_000.0,
+        "printed in 元"
+    );
+    let (sheet, a1) = cell.at.split_once('!').unwrap();
+    let (r, c) = parse_ref(&format!("='{sheet}'!{a1}"))
+        .map(|(_, r, c)| (r, c))
+        .unwrap();
+    let mut book = read_book(&xlsx);
+    sheet_mut(&mut book, sheet)
+        .values
+        .insert((r, c), Data::Float(-30_000.0));
+    let edited = root.join("edited.xlsx");
+    write_book(&book, &edited);
+    let o = jixiao(root, &["import", edited.to_str().unwrap(), "--out", "data"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let after = load(&file);
+    let now: rust_decimal::Decimal = value_at(&after, path).unwrap().parse().unwrap();
+    assert_eq!(now, rust_decimal::Decimal::from(-3), "{}", stderr(&o));
+}
+
 #[test]
 fn a_tampered_or_damaged_twin_is_reported_not_a_panic() {
     let dir = built(&repo().join("data"));
@@ -1308,8 +1348,8 @@ fn fund_table_edits_come_back_from_the_workbook() {
     let mut want = before.clone();
     let w = want.wide.as_mut().unwrap();
     let dec = |s: &str| jixiao::import::sp(jixiao::model::Dec(s.parse().unwrap()));
-    w.income[0].prev = Some(dec("268"));
-    w.income[1].prev = Some(dec("22"));
+    assert!(w.income[0].set_figure("上年", Some(dec("268"))));
+    assert!(w.income[1].set_figure("上年", Some(dec("22"))));
     w.spending[1].name = text("日常公用经费");
     assert_same(&imported, &want, "fund table edits");
 }

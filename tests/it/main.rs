@@ -20,6 +20,8 @@ mod check_scoring;
 mod diff;
 mod engine;
 mod fields;
+mod fund_formulas;
+mod grid_beside;
 mod hostile_writes;
 mod import_flat;
 mod import_hostile;

@@ -23,7 +23,7 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn fixture() -> PathBuf {
+pub(crate) fn fixture() -> PathBuf {
     repo().join("tests/fixtures/vocabulary")
 }
 
@@ -56,7 +56,7 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 /// The department's output directory of the fixture, built once per test binary.
-fn built() -> &'static Path {
+pub(crate) fn built() -> &'static Path {
     static OUT: OnceLock<PathBuf> = OnceLock::new();
     OUT.get_or_init(|| {
         let out = scratch("out");
@@ -75,7 +75,7 @@ fn built() -> &'static Path {
 // ---------------------------------------------------------------------------------------------
 
 /// One worksheet: values, formulas, number formats, alignments and merges by absolute position.
-struct Sheet {
+pub(crate) struct Sheet {
     values: BTreeMap<Pos, Data>,
     formulas: BTreeMap<Pos, String>,
     formats: BTreeMap<Pos, String>,
@@ -85,7 +85,7 @@ struct Sheet {
     last_row: u32,
 }
 
-fn workbook(file: &str) -> Vec<(String, Sheet)> {
+pub(crate) fn workbook(file: &str) -> Vec<(String, Sheet)> {
     workbook_at(&built().join(file))
 }
 
@@ -260,14 +260,14 @@ fn medium_term_and_annual_blocks_print_one_after_the_other_each_merged() {
 
 impl Sheet {
     /// The position of the first cell whose text is `text`.
-    fn find(&self, text: &str) -> Pos {
+    pub(crate) fn find(&self, text: &str) -> Pos {
         self.find_all(text)
             .first()
             .copied()
             .unwrap_or_else(|| panic!("no cell “{text}” in {:?}", self.values))
     }
 
-    fn find_all(&self, text: &str) -> Vec<Pos> {
+    pub(crate) fn find_all(&self, text: &str) -> Vec<Pos> {
         self.values
             .iter()
             .filter(|(_, v)| matches!(v, Data::String(s) if s == text))
@@ -275,14 +275,14 @@ impl Sheet {
             .collect()
     }
 
-    fn text(&self, at: Pos) -> &str {
+    pub(crate) fn text(&self, at: Pos) -> &str {
         match self.values.get(&at) {
             Some(Data::String(s)) => s,
             other => panic!("expected text at {at:?}, found {other:?}"),
         }
     }
 
-    fn number(&self, at: Pos) -> f64 {
+    pub(crate) fn number(&self, at: Pos) -> f64 {
         match self.values.get(&at) {
             Some(Data::Float(f)) => *f,
             Some(Data::Int(i)) => *i as f64,
@@ -291,7 +291,7 @@ impl Sheet {
     }
 
     /// A blank cell: no value at all (never a 0).
-    fn assert_blank(&self, at: Pos, what: &str) {
+    pub(crate) fn assert_blank(&self, at: Pos, what: &str) {
         assert!(
             !self.values.contains_key(&at),
             "{what} at {at:?} must be blank, found {:?}",
@@ -299,19 +299,19 @@ impl Sheet {
         );
     }
 
-    fn formula(&self, at: Pos) -> &str {
+    pub(crate) fn formula(&self, at: Pos) -> &str {
         self.formulas
             .get(&at)
             .map(String::as_str)
             .unwrap_or_else(|| panic!("no formula at {at:?}"))
     }
 
-    fn format(&self, at: Pos) -> &str {
+    pub(crate) fn format(&self, at: Pos) -> &str {
         self.formats.get(&at).map_or("General", String::as_str)
     }
 
     /// The rows a merged cell starting at `at` spans.
-    fn rowspan(&self, at: Pos) -> u32 {
+    pub(crate) fn rowspan(&self, at: Pos) -> u32 {
         self.merges
             .iter()
             .find(|d| d.start == at)
@@ -319,7 +319,7 @@ impl Sheet {
     }
 }
 
-fn sheet<'a>(book: &'a [(String, Sheet)], name: &str) -> &'a Sheet {
+pub(crate) fn sheet<'a>(book: &'a [(String, Sheet)], name: &str) -> &'a Sheet {
     book.iter()
         .find(|(n, _)| n == name)
         .map(|(_, s)| s)
@@ -329,7 +329,7 @@ fn sheet<'a>(book: &'a [(String, Sheet)], name: &str) -> &'a Sheet {
         })
 }
 
-fn assert_close(actual: f64, expected: f64, what: &str) {
+pub(crate) fn assert_close(actual: f64, expected: f64, what: &str) {
     assert!(
         (actual - expected).abs() < 1e-9,
         "{what}: {actual} ≠ {expected}"
@@ -337,7 +337,7 @@ fn assert_close(actual: f64, expected: f64, what: &str) {
 }
 
 /// A PDF's text, without whitespace (table cells wrap).
-fn pdf_text(file: &str) -> String {
+pub(crate) fn pdf_text(file: &str) -> String {
     let o = Command::new("pdftotext")
         .arg(built().join(file))
         .arg("-")

@@ -70,6 +70,7 @@ pub(in crate::diff) fn compare_wide(d: &mut Diff, o: Option<&DeptWide>, n: Optio
     }
     compare_fund_rows(d, "收入", &o.income, &n.income);
     compare_fund_rows(d, "支出", &o.spending, &n.spending);
+    compare_fund_rows(d, "拨付结余", &o.allocation, &n.allocation);
     compare_tasks(d, &o.tasks, &n.tasks);
     compare_goals(d, o.goals.as_ref(), n.goals.as_ref());
     compare_indicators(d, &o.indicators, &n.indicators);
@@ -81,7 +82,7 @@ pub(in crate::diff) fn compare_wide(d: &mut Diff, o: Option<&DeptWide>, n: Optio
 /// The project name under which the department-wide part's changes are reported.
 pub(super) const WIDE: &str = "部门整体";
 
-/// The income or spending composition (`what`): rows paired by 名称 (a stated 小计/合计 by its
+/// The income or spending composition or the money by funding level (`what`): rows paired by 名称 (a stated 小计/合计 by its
 /// 汇总 too), each figure a money change of the item `收入·<名称>`; a row added or removed is
 /// the change of its figures from or to nothing.
 fn compare_fund_rows(d: &mut Diff, what: &str, o: &[FundRow], n: &[FundRow]) {
@@ -102,7 +103,11 @@ fn compare_fund_rows(d: &mut Diff, what: &str, o: &[FundRow], n: &[FundRow]) {
             Paired::Old(i) => (Some(&o[i]), None, &on[i]),
         };
         let item = format!("{what}·{name}");
-        for key in FUND_FIGURES {
+        let level = a.or(b).map_or(crate::fields::Level::FundRow, |r| r.level);
+        let amounts = crate::fields::figures(level)
+            .filter(|f| f.shape == crate::fields::Shape::Number)
+            .map(|f| f.key);
+        for key in amounts {
             let (ov, nv) = (a.and_then(|r| r.figure(key)), b.and_then(|r| r.figure(key)));
             let lines = d.lines(ov, nv);
             let lines = (

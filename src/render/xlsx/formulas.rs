@@ -6,7 +6,7 @@ use anyhow::Result;
 use rust_xlsxwriter::utility::row_col_to_cell;
 
 use super::{Grid, MAX_FUNCTION_ARGS};
-use crate::plan::{CellRef, Formula};
+use crate::plan::{CellExpr, CellRef, Formula};
 
 /// Sheet-coordinate translation of grid references.
 pub(super) struct Refs<'a> {
@@ -44,6 +44,7 @@ impl Refs<'_> {
                 let (a, b) = (self.a1(*a)?, self.a1(*b)?);
                 Ok(format!("({a}-{b})/{b}"))
             }
+            Formula::Expr { expr } => self.expr(expr),
             Formula::CappedScore {
                 points,
                 num,
@@ -56,6 +57,24 @@ impl Refs<'_> {
                 self.a1(*den)?
             )),
         }
+    }
+}
+
+impl Refs<'_> {
+    /// A declared formula: operands that are not single cells in parentheses.
+    fn expr(&self, e: &CellExpr) -> Result<String> {
+        let part = |e: &CellExpr| -> Result<String> {
+            Ok(match e {
+                CellExpr::Cell { at } => self.a1(*at)?,
+                e => format!("({})", self.expr(e)?),
+            })
+        };
+        Ok(match e {
+            CellExpr::Cell { at } => self.a1(*at)?,
+            CellExpr::Add { a, b } => format!("{}+{}", self.expr(a)?, part(b)?),
+            CellExpr::Sub { a, b } => format!("{}-{}", self.expr(a)?, part(b)?),
+            CellExpr::Div { a, b } => format!("{}/{}", part(a)?, part(b)?),
+        })
     }
 }
 

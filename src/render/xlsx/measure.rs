@@ -262,6 +262,11 @@ pub(super) fn split_tall_rows(
                         *a = remap(*a);
                         *b = remap(*b);
                     }
+                    Formula::Expr { expr } => {
+                        for c in expr.cells_mut() {
+                            *c = remap(*c);
+                        }
+                    }
                 }
             }
         }
