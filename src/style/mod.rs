@@ -25,6 +25,7 @@ pub mod common;
 pub mod dirs;
 pub mod jinja_errors;
 mod load;
+pub mod records;
 pub mod validate;
 
 pub use blocks::*;
