@@ -13,11 +13,12 @@ use serde::Deserialize;
 use super::{Change, DeptDiff, Kind, Report, Status, Strictness};
 use crate::diag::{Diagnostic, FileId};
 use crate::load::Loaded;
-use crate::plan::context::Patterns;
-use crate::plan::{Align, Cell, Document, Row, RowKind, Section};
+use crate::plan::context::{Patterns, Vars};
+use crate::plan::records::{Figure, FigureKind, Records};
+use crate::plan::{Document, Section};
 use crate::rules::{self, Rule};
 use crate::style::common::{self, ColumnSpec, MAX_MONEY_DECIMALS};
-use crate::style::{SText, SignatureSpec};
+use crate::style::{RecordsSpec, SText, SignatureSpec};
 
 /// The directory of the table's files under `templates/`.
 pub const DIR: &str = "changes";
@@ -124,6 +125,8 @@ pub const ROW_VARIABLES: &[&str] = &[
 /// The table's settings, checked, with their patterns compiled.
 pub struct Table {
     spec: Spec,
+    /// The rows: the columns, and the row of a table without changes.
+    records: RecordsSpec,
     patterns: Patterns,
     /// `templates/changes/`.
     pub dir: PathBuf,
@@ -155,8 +158,14 @@ impl Table {
             return None;
         }
         let patterns = cx.patterns;
+        let records = RecordsSpec {
+            columns: spec.columns.clone(),
+            total: None,
+            empty: Some(spec.empty.clone()),
+        };
         Some(Table {
             spec,
+            records,
             patterns,
             dir,
         })
@@ -234,10 +243,10 @@ impl Table {
         })
     }
 
-    fn table_vars(&self, report: &Report, d: Option<&DeptDiff>) -> BTreeMap<&'static str, Value> {
+    fn table_vars(&self, report: &Report, d: Option<&DeptDiff>) -> Vars {
         let file =
             |f: Option<&super::FileRef>| Value::from(f.map(|f| f.file.clone()).unwrap_or_default());
-        let mut v = BTreeMap::new();
+        let mut v = Vars::new();
         v.insert(
             "部门",
             Value::from(d.map(|d| d.department.clone()).unwrap_or_default()),
@@ -267,32 +276,15 @@ impl Table {
                 None => Ok(None),
             }
         };
-        let heading = spec
-            .columns
-            .iter()
-            .map(|c| {
-                Ok(crate::plan::cells::Heading {
-                    label: self.render(&c.label, &ctx)?,
-                    group: None,
-                })
-            })
-            .collect::<Result<Vec<_>, String>>()?;
-        let mut rows = crate::plan::cells::heading_rows(&heading);
-        let changes = d.map(|d| d.changes.as_slice()).unwrap_or_default();
-        for (n, c) in changes.iter().enumerate() {
-            rows.push(self.row(&base, n + 1, c)?);
-        }
-        if changes.is_empty() {
-            let text = self.render(&spec.empty, &ctx)?;
-            rows.push(Row::new(
-                RowKind::Body,
-                vec![
-                    Cell::text(0, text, crate::plan::Role::Text)
-                        .span(1, spec.columns.len())
-                        .align(Align::Center),
-                ],
-            ));
-        }
+        let records = Changes {
+            table: self,
+            base: &base,
+            changes: d.map(|d| d.changes.as_slice()).unwrap_or_default(),
+        };
+        let render =
+            |p: &SText, vars: Option<&Vars>| self.render(p, &context(vars.unwrap_or(&base)));
+        let (rows, _) =
+            crate::plan::records::table(&self.records, &records, spec.decimals, &render)?;
         let (notes, signature) =
             crate::plan::notes_and_signature(&spec.notes, &spec.signature, |p| {
                 self.render(p, &ctx)
@@ -316,12 +308,10 @@ impl Table {
         })
     }
 
-    fn row(
-        &self,
-        base: &BTreeMap<&'static str, Value>,
-        n: usize,
-        c: &Change,
-    ) -> Result<Row, String> {
+    /// The variables of the row of the change `c`, numbered `n`: the table's, and the
+    /// change's (its kind's name, the words of its direction, its before and after as the
+    /// kind prints them).
+    fn row_vars(&self, base: &Vars, n: usize, c: &Change) -> Result<Vars, String> {
         // A kind added after the layout was written prints with its own label.
         let later = KindSpec {
             label: crate::model::plain_text(c.kind.label()),
@@ -388,17 +378,7 @@ impl Table {
             let t = self.render(p, &context(&v))?;
             v.insert("变动后", Value::from(t));
         }
-        let ctx = context(&v);
-        let mut cells = Vec::new();
-        for (i, col) in self.spec.columns.iter().enumerate() {
-            let text = match &col.text {
-                Some(t) => self.render(t, &ctx)?,
-                None => String::new(),
-            };
-            let align = col.align.map_or(Align::Left, crate::plan::cells::to_align);
-            cells.push(Cell::text(i, text, crate::plan::Role::Text).align(align));
-        }
-        Ok(Row::new(RowKind::Body, cells))
+        Ok(v)
     }
 
     fn kind(&self, kind: Kind) -> Option<&KindSpec> {
@@ -406,8 +386,43 @@ impl Table {
     }
 }
 
-fn context(v: &BTreeMap<&'static str, Value>) -> Value {
+fn context(v: &Vars) -> Value {
     crate::plan::context::context(&[v])
+}
+
+/// A department's changes as the records of the table: a row each, every column a text.
+struct Changes<'t> {
+    table: &'t Table,
+    base: &'t Vars,
+    changes: &'t [Change],
+}
+
+impl Records for Changes<'_> {
+    type Error = String;
+
+    fn count(&self) -> usize {
+        self.changes.len()
+    }
+
+    fn kind(&self, _: &str) -> Option<FigureKind> {
+        None
+    }
+
+    fn figure(&self, _: Option<usize>, _: &str) -> Figure {
+        Figure::Empty
+    }
+
+    fn vars(&self, record: usize, n: usize) -> Result<Vars, String> {
+        self.table.row_vars(self.base, n, &self.changes[record])
+    }
+
+    fn label(&self, record: usize) -> String {
+        self.changes[record].kind.key().to_string()
+    }
+
+    fn list(&self, _: &str) -> Vec<Vars> {
+        Vec::new()
+    }
 }
 
 /// Checking `table.yaml`.
