@@ -137,15 +137,19 @@ pub fn load(
         crate::load::parse_as::<RegionStyle>,
     )?;
     let mut patterns = Patterns::new();
-    let diags = crate::style::records::check(
+    let mut diags = crate::style::records::check(
         &style.documents,
-        style.decimals,
         &dir,
         &NAMES,
         &mut patterns,
         &loaded.sources,
         file,
     );
+    if let Some(message) = crate::style::common::decimals_problem(style.decimals) {
+        let mut d = Diagnostic::new(&rules::STYLE_FORMAT, None, message);
+        d.path = Some(loaded.sources.path(file).to_path_buf());
+        diags.push(d);
+    }
     let broken = diags.iter().any(Diagnostic::is_error);
     loaded.diagnostics.extend(diags);
     (!broken).then(|| LoadedRegionStyle {
@@ -159,6 +163,8 @@ pub fn load(
 /// What a summary's patterns and columns may name: the page's variables, a department row's
 /// `部门`, the items of `低分项目`, and [`FIELDS`].
 pub const NAMES: RecordNames = RecordNames {
+    layout: "汇总表",
+    signature: false,
     page: &["地区", "编制单位", "年度"],
     row: &[(
         "部门",

@@ -15,6 +15,10 @@ use crate::rules;
 
 /// What a layout over records may name: its variables and the fields its columns print.
 pub struct RecordNames {
+    /// What the layout's documents are called in a message (`汇总表`, `变动对照表`).
+    pub layout: &'static str,
+    /// Whether a document writes its own signature line (a summary's is the region file's).
+    pub signature: bool,
     /// The variables of every pattern (a summary's `地区`, `编制单位`, `年度`).
     pub page: &'static [&'static str],
     /// The variables a row's text patterns add, each with its members (`部门.名称` …).
@@ -75,12 +79,12 @@ fn check_name(
     }
 }
 
-/// Checks the documents of a layout over records whose directory is `dir` and whose money is
-/// printed with `decimals`; compiles their patterns into `patterns`. Every finding at its
-/// place in `file`, with the codes of a style's.
+/// Checks the documents of a layout over records whose directory is `dir`; compiles their
+/// patterns into `patterns`. Every finding at its place in `file`, with the codes of a
+/// style's. (The decimals of printed money are checked by [`super::common::decimals_problem`],
+/// where each layout has them.)
 pub fn check(
     docs: &[DocumentSpec],
-    decimals: u32,
     dir: &Path,
     names: &RecordNames,
     patterns: &mut Patterns,
@@ -92,11 +96,6 @@ pub fn check(
         file,
         diags: Vec::new(),
     };
-    if let Some(message) = super::common::decimals_problem(decimals) {
-        let mut d = Diagnostic::new(&rules::STYLE_FORMAT, None, message);
-        d.path = Some(sources.path(file).to_path_buf());
-        cx.diags.push(d);
-    }
     for doc in docs {
         document(&mut cx, doc, dir, names, patterns);
     }
@@ -126,7 +125,8 @@ fn document(
     let widths_ok = page_settings(cx, dir, doc, &mut |cx, p, _: Place| {
         pattern(cx, patterns, p, names, &[]);
     });
-    if let Some(s) = doc.signature.first() {
+    let layout = names.layout;
+    if let Some(s) = doc.signature.first().filter(|_| !names.signature) {
         cx.emit_help(
             &rules::STYLE_CONFLICT,
             &s.label,
@@ -138,14 +138,14 @@ fn document(
         cx.emit(
             &rules::STYLE_CONFLICT,
             k,
-            "汇总表各自成一个文件，不能 attach 其他文档",
+            format!("{layout}各自成一个文件，不能 attach 其他文档"),
         );
     }
     if !doc.alone {
         cx.emit(
             &rules::STYLE_CONFLICT,
             &doc.title,
-            "汇总表各自成一个文件，不写 alone: false",
+            format!("{layout}各自成一个文件，不写 alone: false"),
         );
     }
     let tables: Vec<_> = doc
@@ -158,10 +158,10 @@ fn document(
             &rules::STYLE_CONFLICT,
             &doc.title,
             format!(
-                "汇总表的 blocks 中应有一个 records 块（写了 {} 个）",
+                "{layout}的 blocks 中应有一个 records 块（写了 {} 个）",
                 tables.len()
             ),
-            "records 块列出每个部门一行：blocks: [{records: {columns: [...], total: 合计}}]",
+            "records 块每条记录一行：blocks: [{records: {columns: [...]}}]",
         );
     }
     for block in &doc.blocks {
@@ -169,7 +169,7 @@ fn document(
             cx.emit_help(
                 &rules::STYLE_CONFLICT,
                 &doc.title,
-                "汇总表 blocks 中的每一块应恰好写 records、list、chart 之一",
+                format!("{layout} blocks 中的每一块应恰好写 records、list、chart 之一"),
                 "把不同的块分开写成列表中的不同项",
             );
             continue;
@@ -206,7 +206,7 @@ fn document(
                     cx.emit(
                         &rules::STYLE_LAYOUT,
                         &col.label,
-                        "汇总表的列宽写在文档的 columns 中，列中不写 width",
+                        format!("{layout}的列宽写在文档的 columns 中，列中不写 width"),
                     );
                 }
             }
@@ -278,7 +278,7 @@ fn document(
             cx.emit_help(
                 &rules::STYLE_CONFLICT,
                 &doc.title,
-                "汇总表的 blocks 只写 records、list、chart 块",
+                format!("{layout}的 blocks 只写 records、list、chart 块"),
                 "rows、money、grid、tasks、fund 块印的是一个部门的数据，用于部门的样式",
             );
         }

@@ -249,6 +249,18 @@ fn a_summary_in_the_old_form_is_refused_at_its_first_old_setting() {
     found(&d, "JX501", line_of(&text, "    table:"), "table");
 }
 
+/// The change table in the old form (its page settings and columns at the top level) is not
+/// read: its first old setting is JX501 at its line, and no table is made.
+#[test]
+fn a_change_table_in_the_old_form_is_refused() {
+    let (dir, text) = edited("changes/table.yaml", |t| {
+        t.replacen("decimals: 2 ", "title: 绩效目标变动对照表（旧）\ndecimals: 2 ", 1)
+    });
+    let (ok, d) = change_table(dir.path());
+    assert!(!ok);
+    found(&d, "JX501", line_of(&text, "（旧）"), "title");
+}
+
 #[test]
 fn a_summary_style_is_checked_like_a_style() {
     let title = "title: \"{{ 地区 }}{{ 年度 }}年度部门项目支出绩效目标汇总表\"";
@@ -341,14 +353,35 @@ fn a_column_is_written_alike_in_both_tables() {
     found(&d, "JX501", line_of(&text, "align: middle"), "");
     let (dir, text) = edited("changes/table.yaml", |t| {
         t.replacen(
-            "{label: 项目名称, width: 2.1, text: \"{{ 项目 }}\"}",
-            "{label: 项目名称, width: 2.1}",
+            "{label: 项目名称, text: \"{{ 项目 }}\"}",
+            "{label: 项目名称}",
             1,
         )
     });
     let (ok, d) = change_table(dir.path());
     assert!(!ok);
-    found(&d, "JX501", line_of(&text, "label: 项目名称"), "要写 text");
+    found(
+        &d,
+        "JX506",
+        line_of(&text, "label: 项目名称"),
+        "每一列要写 field（字段）或 text（模式）中的一个",
+    );
+    // Both tables' widths are the document's `columns`, not the column's.
+    let (dir, text) = edited("changes/table.yaml", |t| {
+        t.replacen(
+            "{label: 项目名称, text: \"{{ 项目 }}\"}",
+            "{label: 项目名称, text: \"{{ 项目 }}\", width: 2.1}",
+            1,
+        )
+    });
+    let (ok, d) = change_table(dir.path());
+    assert!(!ok);
+    found(
+        &d,
+        "JX503",
+        line_of(&text, "width: 2.1"),
+        "变动对照表的列宽写在文档的 columns 中",
+    );
     // A summary's widths are the document's `columns`, not the column's.
     let (dir, text) = edited("region/region.yaml", |t| {
         t.replacen(
