@@ -179,26 +179,26 @@ pub fn table<R: Records>(
                 _ if Some(c) == label_col => Cell::label(c, render(label, None)?),
                 Some(f) if f.value.trim() != NUMBER_FIELD => {
                     let field = f.value.trim();
-                    let mut cell = records.figure(None, field).cell(c, money_decimals);
+                    let cell = records.figure(None, field).cell(c, money_decimals);
                     // Sums stay sums in the xlsx.
-                    if let (
-                        CellValue::Number {
-                            value, decimals, ..
-                        },
-                        Some(true),
-                    ) = (&cell.value, kind_of(records, field).map(FigureKind::sums))
-                    {
-                        cell.value = CellValue::Formula {
-                            expr: Formula::Sum {
+                    match (&cell.value, kind_of(records, field).map(FigureKind::sums)) {
+                        (
+                            CellValue::Number {
+                                value, decimals, ..
+                            },
+                            Some(true),
+                        ) => cells::formula(
+                            c,
+                            Formula::Sum {
                                 cells: body.clone().map(|r| (r, c)).collect(),
                             },
-                            result: *value,
-                            percent: false,
-                            decimals: *decimals,
-                            thousands: false,
-                        };
+                            *value,
+                            false,
+                            *decimals,
+                            cell.role,
+                        ),
+                        _ => cell,
                     }
-                    cell
                 }
                 _ => Cell::empty(c),
             };

@@ -254,7 +254,11 @@ fn a_summary_in_the_old_form_is_refused_at_its_first_old_setting() {
 #[test]
 fn a_change_table_in_the_old_form_is_refused() {
     let (dir, text) = edited("changes/table.yaml", |t| {
-        t.replacen("decimals: 2 ", "title: 绩效目标变动对照表（旧）\ndecimals: 2 ", 1)
+        t.replacen(
+            "decimals: 2 ",
+            "title: 绩效目标变动对照表（旧）\ndecimals: 2 ",
+            1,
+        )
     });
     let (ok, d) = change_table(dir.path());
     assert!(!ok);
