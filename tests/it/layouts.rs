@@ -253,16 +253,16 @@ fn a_summary_in_the_old_form_is_refused_at_its_first_old_setting() {
 /// read: its first old setting is JX501 at its line, and no table is made.
 #[test]
 fn a_change_table_in_the_old_form_is_refused() {
+    // The title where the old form had it: at the top, not under `document`.
     let (dir, text) = edited("changes/table.yaml", |t| {
-        t.replacen(
-            "decimals: 2 ",
-            "title: 绩效目标变动对照表（旧）\ndecimals: 2 ",
-            1,
+        format!(
+            "title: 绩效目标变动对照表（旧）\n{}",
+            t.replacen("  title: 绩效目标变动对照表\n", "", 1)
         )
     });
     let (ok, d) = change_table(dir.path());
     assert!(!ok);
-    found(&d, "JX501", line_of(&text, "（旧）"), "title");
+    found(&d, "JX501", line_of(&text, "（旧）"), "未知字段“title”");
 }
 
 #[test]
