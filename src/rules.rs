@@ -184,8 +184,8 @@ rules! {
         Some("项目结束后仍须对当年完成绩效自评：在上年文件的该项目下填写 自评；若项目只是改了名称，请沿用原名称");
     REGION_FILE = "JX701", Error, "地区文件（地区.yaml）的格式或取值不对",
         Some("地区文件可写：地区、编制单位、签字（标签、内容）、汇总（汇总样式名）；见 docs/region.md");
-    REGION_STYLE = "JX702", Error, "汇总样式（region.yaml）的格式、字段或模板不对",
-        Some("汇总样式的写法与可用字段见 docs/region.md");
+    REGION_STYLE = "JX702", Error, "地区文件的 汇总 中写的汇总样式不存在",
+        Some("汇总 写 templates/ 下带 region.yaml 的目录名；region.yaml 本身的问题按样式报告（JX501–JX506），见 docs/region.md");
 
     SPENDING_SUM = "JX801", Error, "部门资金合计不等于基本支出与项目支出之和",
         Some("核对基本支出、项目支出和资金各来源的金额，改正有误的一处");

@@ -13,11 +13,13 @@ use serde::Deserialize;
 use super::{Change, DeptDiff, Kind, Report, Status, Strictness};
 use crate::diag::{Diagnostic, FileId};
 use crate::load::Loaded;
-use crate::plan::context::Patterns;
-use crate::plan::{Align, Cell, Document, Row, RowKind, Section};
+use crate::plan::context::{Patterns, Vars};
+use crate::plan::records::{Figure, FigureKind, Records};
+use crate::plan::{Document, Section};
 use crate::rules::{self, Rule};
-use crate::style::common::{self, ColumnSpec, MAX_MONEY_DECIMALS};
-use crate::style::{SText, SignatureSpec};
+use crate::style::common::{self, MAX_MONEY_DECIMALS};
+use crate::style::records::RecordNames;
+use crate::style::{DocumentSpec, SText};
 
 /// The directory of the table's files under `templates/`.
 pub const DIR: &str = "changes";
@@ -28,28 +30,13 @@ pub const FILE: &str = "table.yaml";
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Spec {
-    title: SText,
-    #[serde(default)]
-    subtitle: Option<SText>,
-    #[serde(default)]
-    unit_line: Option<SText>,
-    #[serde(default)]
-    unit_note: Option<SText>,
-    /// The page template, a file of [`DIR`] (`table.typ.j2`).
-    template: SText,
-    #[serde(default)]
-    landscape: bool,
-    columns: Vec<ColumnSpec>,
+    /// The table: a document of the style vocabulary over a department's changes — page
+    /// settings as a style's documents, a `records` block of a row per change.
+    document: DocumentSpec,
     /// Per kind of change (`target_raised`, …): its name, and patterns for the before and
     /// after cells where the plain values would not say enough.
     kinds: crate::model::Entries<KindSpec>,
     directions: Directions,
-    /// The one row of a table without changes.
-    empty: SText,
-    #[serde(default)]
-    notes: Vec<SText>,
-    #[serde(default)]
-    signature: Vec<SignatureSpec>,
     /// Font chains by role, as in a style.
     fonts: BTreeMap<String, Vec<String>>,
     /// Decimals of printed money (万元): the amounts of a 资金调整 or of a self-evaluation's
@@ -102,24 +89,33 @@ pub const TABLE_VARIABLES: &[&str] = &[
     "变动数",
 ];
 
-/// The variables of a row (besides the table's).
-pub const ROW_VARIABLES: &[&str] = &[
-    "序号",
-    "项目",
-    "事项",
-    "对象",
-    "字段",
-    "内容",
-    "变动前",
-    "变动后",
-    "差额",
-    "方向",
-    "合计",
-    "数量",
-    "权重",
-    "原行号",
-    "新行号",
-];
+/// What the table's patterns may read: the table's variables everywhere, a change's in a row.
+const NAMES: RecordNames = RecordNames {
+    layout: "变动对照表",
+    signature: true,
+    page: TABLE_VARIABLES,
+    row: &[
+        ("序号", &[]),
+        ("项目", &[]),
+        ("事项", &[]),
+        ("对象", &[]),
+        ("字段", &[]),
+        ("内容", &[]),
+        ("变动前", &[]),
+        ("变动后", &[]),
+        ("差额", &[]),
+        ("方向", &[]),
+        ("合计", &[]),
+        ("数量", &[]),
+        ("权重", &[]),
+        ("原行号", &[]),
+        ("新行号", &[]),
+    ],
+    lists: &[],
+    field: |_| None,
+    fields: || "（变动对照表的列只写 text）".to_string(),
+    syntax_help: "模式是 minijinja 模板：变量写成 {{ 变动前 }}",
+};
 
 /// The table's settings, checked, with their patterns compiled.
 pub struct Table {
@@ -169,7 +165,7 @@ impl Table {
 
     /// The page template, `changes/<file>`.
     pub fn template(&self) -> String {
-        format!("{DIR}/{}", self.spec.template.value.trim())
+        format!("{DIR}/{}", self.spec.document.template.value.trim())
     }
 
     fn render(&self, p: &SText, ctx: &Value) -> Result<String, String> {
@@ -212,7 +208,7 @@ impl Table {
         let first = shown.first().copied();
         let base = self.table_vars(report, first);
         let ctx = context(&base);
-        let title = self.render(&self.spec.title, &ctx)?;
+        let title = self.render(&self.spec.document.title, &ctx)?;
         let year = first
             .and_then(|d| d.new.as_ref().or(d.old.as_ref()))
             .map_or(0, |f| f.year);
@@ -227,17 +223,17 @@ impl Table {
             keywords: vec![title, year.to_string()],
             department: first.map(|d| d.department.clone()).unwrap_or_default(),
             year: u16::try_from(year).unwrap_or(0),
-            landscape: self.spec.landscape,
+            landscape: self.spec.document.landscape,
             fit_page: false,
             preamble: None,
             sections,
         })
     }
 
-    fn table_vars(&self, report: &Report, d: Option<&DeptDiff>) -> BTreeMap<&'static str, Value> {
+    fn table_vars(&self, report: &Report, d: Option<&DeptDiff>) -> Vars {
         let file =
             |f: Option<&super::FileRef>| Value::from(f.map(|f| f.file.clone()).unwrap_or_default());
-        let mut v = BTreeMap::new();
+        let mut v = Vars::new();
         v.insert(
             "部门",
             Value::from(d.map(|d| d.department.clone()).unwrap_or_default()),
@@ -259,69 +255,26 @@ impl Table {
 
     fn section(&self, report: &Report, d: Option<&DeptDiff>) -> Result<Section, String> {
         let base = self.table_vars(report, d);
-        let ctx = context(&base);
-        let spec = &self.spec;
-        let optional = |p: &Option<SText>| -> Result<Option<String>, String> {
-            match p {
-                Some(p) => self.render(p, &ctx).map(|s| (!s.is_empty()).then_some(s)),
-                None => Ok(None),
-            }
+        let doc = &self.spec.document;
+        let records = Changes {
+            table: self,
+            base: &base,
+            changes: d.map(|d| d.changes.as_slice()).unwrap_or_default(),
         };
-        let heading = spec
-            .columns
-            .iter()
-            .map(|c| {
-                Ok(crate::plan::cells::Heading {
-                    label: self.render(&c.label, &ctx)?,
-                    group: None,
-                })
-            })
-            .collect::<Result<Vec<_>, String>>()?;
-        let mut rows = crate::plan::cells::heading_rows(&heading);
-        let changes = d.map(|d| d.changes.as_slice()).unwrap_or_default();
-        for (n, c) in changes.iter().enumerate() {
-            rows.push(self.row(&base, n + 1, c)?);
-        }
-        if changes.is_empty() {
-            let text = self.render(&spec.empty, &ctx)?;
-            rows.push(Row::new(
-                RowKind::Body,
-                vec![
-                    Cell::text(0, text, crate::plan::Role::Text)
-                        .span(1, spec.columns.len())
-                        .align(Align::Center),
-                ],
-            ));
-        }
-        let (notes, signature) =
-            crate::plan::notes_and_signature(&spec.notes, &spec.signature, |p| {
-                self.render(p, &ctx)
-            })?;
-        Ok(Section {
-            name: d.map(|d| d.department.clone()).unwrap_or_default(),
-            heading: None,
-            title: self.render(&spec.title, &ctx)?,
-            subtitle: optional(&spec.subtitle)?,
-            unit_line: optional(&spec.unit_line)?,
-            unit_note: optional(&spec.unit_note)?,
-            columns: spec
-                .columns
-                .iter()
-                .map(|c| c.width.unwrap_or(1.0))
-                .collect(),
-            rows,
-            notes,
-            signature,
-            chart: None,
-        })
+        let render =
+            |p: &SText, vars: Option<&Vars>| self.render(p, &context(vars.unwrap_or(&base)));
+        let (_, signature) =
+            crate::plan::notes_and_signature(&[], &doc.signature, |p| render(p, None))?;
+        let mut section =
+            crate::plan::records::section(doc, &records, self.spec.decimals, signature, &render)?;
+        section.name = d.map(|d| d.department.clone()).unwrap_or_default();
+        Ok(section)
     }
 
-    fn row(
-        &self,
-        base: &BTreeMap<&'static str, Value>,
-        n: usize,
-        c: &Change,
-    ) -> Result<Row, String> {
+    /// The variables of the row of the change `c`, numbered `n`: the table's, and the
+    /// change's (its kind's name, the words of its direction, its before and after as the
+    /// kind prints them).
+    fn row_vars(&self, base: &Vars, n: usize, c: &Change) -> Result<Vars, String> {
         // A kind added after the layout was written prints with its own label.
         let later = KindSpec {
             label: crate::model::plain_text(c.kind.label()),
@@ -388,17 +341,7 @@ impl Table {
             let t = self.render(p, &context(&v))?;
             v.insert("变动后", Value::from(t));
         }
-        let ctx = context(&v);
-        let mut cells = Vec::new();
-        for (i, col) in self.spec.columns.iter().enumerate() {
-            let text = match &col.text {
-                Some(t) => self.render(t, &ctx)?,
-                None => String::new(),
-            };
-            let align = col.align.map_or(Align::Left, crate::plan::cells::to_align);
-            cells.push(Cell::text(i, text, crate::plan::Role::Text).align(align));
-        }
-        Ok(Row::new(RowKind::Body, cells))
+        Ok(v)
     }
 
     fn kind(&self, kind: Kind) -> Option<&KindSpec> {
@@ -406,8 +349,43 @@ impl Table {
     }
 }
 
-fn context(v: &BTreeMap<&'static str, Value>) -> Value {
+fn context(v: &Vars) -> Value {
     crate::plan::context::context(&[v])
+}
+
+/// A department's changes as the records of the table: a row each, every column a text.
+struct Changes<'t> {
+    table: &'t Table,
+    base: &'t Vars,
+    changes: &'t [Change],
+}
+
+impl Records for Changes<'_> {
+    type Error = String;
+
+    fn count(&self) -> usize {
+        self.changes.len()
+    }
+
+    fn kind(&self, _: &str) -> Option<FigureKind> {
+        None
+    }
+
+    fn figure(&self, _: Option<usize>, _: &str) -> Figure {
+        Figure::Empty
+    }
+
+    fn vars(&self, record: usize, n: usize) -> Result<Vars, String> {
+        self.table.row_vars(self.base, n, &self.changes[record])
+    }
+
+    fn label(&self, record: usize) -> String {
+        self.changes[record].kind.key().to_string()
+    }
+
+    fn list(&self, _: &str) -> Vec<Vars> {
+        Vec::new()
+    }
 }
 
 /// Checking `table.yaml`.
@@ -456,69 +434,32 @@ impl Cx<'_> {
     }
 
     fn validate(&mut self, spec: &Spec) {
+        let doc = &spec.document;
         if let Some(message) = common::decimals_problem(spec.decimals) {
-            self.emit(&rules::STYLE_FORMAT, &spec.title, message, None);
+            self.emit(&rules::STYLE_FORMAT, &doc.title, message, None);
         }
-        let table = TABLE_VARIABLES;
+        let dir = self
+            .loaded
+            .sources
+            .path(self.file)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let found = crate::style::records::check(
+            std::slice::from_ref(doc),
+            &dir,
+            &NAMES,
+            &mut self.patterns,
+            &self.loaded.sources,
+            self.file,
+        );
+        self.errors += found.iter().filter(|d| d.is_error()).count();
+        self.loaded.diagnostics.extend(found);
         let row: Vec<&str> = TABLE_VARIABLES
             .iter()
-            .chain(ROW_VARIABLES)
             .copied()
+            .chain(NAMES.row.iter().map(|(r, _)| *r))
             .collect();
-        for p in [&spec.title, &spec.empty]
-            .into_iter()
-            .chain(&spec.subtitle)
-            .chain(&spec.unit_line)
-            .chain(&spec.unit_note)
-            .chain(&spec.notes)
-        {
-            self.pattern(p, table);
-        }
-        for s in &spec.signature {
-            self.pattern(&s.label, table);
-            if let Some(t) = &s.text {
-                self.pattern(t, table);
-            }
-        }
-        if spec.columns.is_empty() {
-            self.emit(
-                &rules::STYLE_CONFLICT,
-                &spec.title,
-                "变动对照表没有列（columns）".to_string(),
-                None,
-            );
-        }
-        for c in &spec.columns {
-            self.pattern(&c.label, table);
-            match &c.text {
-                Some(t) => self.pattern(t, &row),
-                None => self.emit(
-                    &rules::STYLE_FORMAT,
-                    &c.label,
-                    format!("列“{}”要写 text（模式）", c.label.value),
-                    None,
-                ),
-            }
-            if let Some(other) = c.field.as_ref().or(c.group.as_ref()) {
-                self.emit(
-                    &rules::STYLE_FORMAT,
-                    other,
-                    format!(
-                        "变动对照表的列“{}”只写 text（模式），不写 field 或 group",
-                        c.label.value
-                    ),
-                    None,
-                );
-            }
-            if !c.width.is_some_and(common::width_ok) {
-                self.emit(
-                    &rules::STYLE_FORMAT,
-                    &c.label,
-                    format!("列“{}”的宽度（width）应是正数", c.label.value),
-                    None,
-                );
-            }
-        }
         self.pattern(&spec.directions.stricter, &row);
         self.pattern(&spec.directions.looser, &row);
         for (key, k) in spec.kinds.iter() {
@@ -540,32 +481,11 @@ impl Cx<'_> {
             if spec.kinds.get(kind.key()).is_none() && !Kind::LATER.contains(kind) {
                 self.emit(
                     &rules::STYLE_CONFLICT,
-                    &spec.title,
+                    &doc.title,
                     format!("kinds 中缺少“{}”（{}）", kind.key(), kind.label()),
                     Some(format!("在 kinds 下写 {}: {{label: …}}", kind.key())),
                 );
             }
         }
-        let template = spec.template.value.trim();
-        if template.is_empty() || template.contains(['/', '\\']) || !template.ends_with(".j2") {
-            self.emit(
-                &rules::STYLE_REFERENCE,
-                &spec.template,
-                format!("template 应是 {DIR}/ 中的 .typ.j2 文件名，写的是“{template}”"),
-                None,
-            );
-        } else if !self_dir_has(self.loaded.sources.path(self.file), template) {
-            self.emit(
-                &rules::STYLE_REFERENCE,
-                &spec.template,
-                format!("模板 {DIR}/{template} 不存在"),
-                None,
-            );
-        }
     }
-}
-
-/// Whether the directory of `file` has a file `name`.
-fn self_dir_has(file: &Path, name: &str) -> bool {
-    file.parent().is_some_and(|d| d.join(name).is_file())
 }

@@ -44,6 +44,7 @@ pub fn money_sum_decimals(style: &LoadedStyle, parts: &[Decimal]) -> u32 {
     }
 }
 
+/// A number with exactly `decimals` decimals (rounded half away from zero), centred.
 pub fn number_cell(col: usize, value: Decimal, decimals: u32, role: Role) -> Cell {
     Cell {
         value: CellValue::Number {
@@ -52,7 +53,7 @@ pub fn number_cell(col: usize, value: Decimal, decimals: u32, role: Role) -> Cel
             thousands: false,
         },
         align: Align::Center,
-        ..Cell::text(col, format!("{:.*}", decimals as usize, value), role)
+        ..Cell::text(col, format_number(value, decimals, false), role)
     }
 }
 

@@ -199,18 +199,50 @@ fn section(
         (None, Some(p)) => p.src.name.value.trim().to_string(),
         (None, None) => String::new(),
     };
+    let page = furniture(spec, |p| render(style, p, &ctx))?;
     Ok(Section {
         name,
-        heading: optional(style, spec.heading.as_ref(), &ctx)?,
-        title: render(style, &spec.title, &ctx)?,
-        subtitle: optional(style, spec.subtitle.as_ref(), &ctx)?,
-        unit_line: optional(style, spec.unit_line.as_ref(), &ctx)?,
-        unit_note: optional(style, spec.unit_note.as_ref(), &ctx)?,
+        heading: page.heading,
+        title: page.title,
+        subtitle: page.subtitle,
+        unit_line: page.unit_line,
+        unit_note: page.unit_note,
         columns: spec.columns.value.clone(),
         rows: b.rows,
         notes,
         signature,
         chart: None,
+    })
+}
+
+/// The page furniture of a section, rendered: the title, and the lines around it that render
+/// non-empty.
+pub struct Furniture {
+    pub heading: Option<String>,
+    pub title: String,
+    pub subtitle: Option<String>,
+    pub unit_line: Option<String>,
+    pub unit_note: Option<String>,
+}
+
+/// A document's page furniture rendered with `render`: the same for a style's documents and
+/// the documents over records (summaries, the change table).
+pub fn furniture<E>(
+    spec: &DocumentSpec,
+    render: impl Fn(&SText) -> Result<String, E>,
+) -> Result<Furniture, E> {
+    let optional = |p: &Option<SText>| -> Result<Option<String>, E> {
+        match p {
+            Some(p) => render(p).map(|s| (!s.is_empty()).then_some(s)),
+            None => Ok(None),
+        }
+    };
+    Ok(Furniture {
+        heading: optional(&spec.heading)?,
+        title: render(&spec.title)?,
+        subtitle: optional(&spec.subtitle)?,
+        unit_line: optional(&spec.unit_line)?,
+        unit_note: optional(&spec.unit_note)?,
     })
 }
 

@@ -20,8 +20,6 @@ pub enum PlanError {
         pattern: String,
         reason: String,
     },
-    /// A region summary style's chart names a field its table does not show.
-    ChartField { style: String, field: String },
 }
 
 impl PlanError {
@@ -56,7 +54,6 @@ impl std::fmt::Display for PlanError {
                 pattern,
                 reason,
             } => write!(f, "汇总样式 {style} 的模式“{pattern}”：{reason}"),
-            PlanError::ChartField { field, .. } => write!(f, "图表字段 {field} 不在表中"),
         }
     }
 }

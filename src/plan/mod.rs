@@ -395,7 +395,8 @@ mod error;
 mod fund;
 mod grid;
 mod money;
+pub mod records;
 pub mod vars;
 
-pub use document::{notes_and_signature, plan_department};
+pub use document::{Furniture, furniture, notes_and_signature, plan_department};
 pub use error::PlanError;

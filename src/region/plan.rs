@@ -1,18 +1,18 @@
-//! A region's summaries as table plans: one row per department, a 合计 row computed from the
-//! same figures, lists and a chart; the PDF and xlsx renderers draw them like any table.
+//! A region's summaries: the region's departments as the records of the summary style's
+//! documents ([`crate::plan::records`] plans them like every document over records). Here only
+//! what the records are: each department's figures, the region's 合计 figures (exact sums, the
+//! region's own rates and averages) and the projects below 60.
 
 use minijinja::Value;
 use rust_decimal::Decimal;
 
 use super::Region;
 use super::figures::{DeptFigures, EvalFigures, GRADES, WideFigures};
-use super::style::{Kind, LoadedRegionStyle, Only, RegionDoc, field_kind};
-use crate::plan::cells::{Heading, heading_rows};
+use super::style::{LOW_SCORES, LoadedRegionStyle, field_kind};
 use crate::plan::context::{Vars, context, format_number};
-use crate::plan::{
-    Align, Cell, CellValue, Chart, Document, Formula, PlanError, Role, Row, RowKind, Section,
-};
-use crate::style::{AlignSpec, SText};
+use crate::plan::records::{Figure, FigureKind, Records};
+use crate::plan::{Document, PlanError};
+use crate::style::{Only, SText};
 
 /// Plans every document of `style` for the departments of `year`.
 pub fn plan(
@@ -21,21 +21,25 @@ pub fn plan(
     year: u32,
     depts: &[&DeptFigures],
 ) -> Result<Vec<Document>, PlanError> {
-    let evaluated = depts.iter().any(|d| !d.refused && d.eval.is_some());
-    let wide_evaluated = depts
-        .iter()
-        .any(|d| !d.refused && d.wide.as_ref().is_some_and(|w| w.eval.is_some()));
+    let has = |f: fn(&DeptFigures) -> bool| depts.iter().any(|d| !d.refused && f(d));
+    let records = Depts {
+        depts,
+        total: total(depts),
+    };
     let mut docs = Vec::new();
     for spec in &style.style.documents {
         let wanted = match spec.only {
             Only::All => true,
-            Only::Evaluated => evaluated,
-            Only::DepartmentWideEvaluated => wide_evaluated,
+            Only::Evaluated => has(|d| d.eval.is_some()),
+            Only::DepartmentWide => has(|d| d.wide.is_some()),
+            Only::DepartmentWideEvaluated => {
+                has(|d| d.wide.as_ref().is_some_and(|w| w.eval.is_some()))
+            }
         };
         if !wanted {
             continue;
         }
-        docs.push(document(region, style, spec, year, depts)?);
+        docs.push(document(region, style, spec, year, &records)?);
     }
     Ok(docs)
 }
@@ -43,17 +47,17 @@ pub fn plan(
 fn document(
     region: &Region,
     style: &LoadedRegionStyle,
-    spec: &RegionDoc,
+    spec: &crate::style::DocumentSpec,
     year: u32,
-    depts: &[&DeptFigures],
+    records: &Depts,
 ) -> Result<Document, PlanError> {
     let mut top = Vars::new();
     top.insert("地区", Value::from(region.name()));
     top.insert("编制单位", Value::from(region.office()));
     top.insert("年度", Value::from(year));
-    let render = |t: &SText, extra: &[&Vars]| -> Result<String, PlanError> {
+    let render = |t: &SText, extra: Option<&Vars>| -> Result<String, PlanError> {
         let mut layers: Vec<&Vars> = vec![&top];
-        layers.extend_from_slice(extra);
+        layers.extend(extra);
         style
             .patterns
             .render(&t.value, &context(&layers))
@@ -63,207 +67,92 @@ fn document(
                 reason: crate::style::jinja_errors::error_zh(&e),
             })
     };
-    let opt = |t: &Option<SText>| -> Result<Option<String>, PlanError> {
-        t.as_ref().map(|t| render(t, &[])).transpose()
-    };
-    let table = &spec.table;
-    // Money is printed with the style's decimals (the total: the exact sum, rounded).
-    let decimals = style.style.decimals;
-    // The heading: a group spans its adjacent columns; ungrouped labels span both lines.
-    let mut heading = Vec::new();
-    for col in table {
-        let group = match &col.group {
-            Some(g) => Some((g.value.clone(), render(g, &[])?)),
-            None => None,
-        };
-        heading.push(Heading {
-            label: render(&col.label, &[])?,
-            group,
-        });
-    }
-    let mut rows = heading_rows(&heading);
-    let body_start = rows.len();
-    for (n, d) in depts.iter().enumerate() {
-        let vars = dept_vars(d);
-        let mut cells = Vec::new();
-        for (c, col) in table.iter().enumerate() {
-            let cell = match (&col.field, &col.text) {
-                (Some(f), _) => {
-                    figure_cell(c, f.value.trim(), Some(n + 1), Some(d), None, decimals)
-                }
-                (None, Some(t)) => Cell::text(c, render(t, &[&vars])?, Role::Text),
-                (None, None) => Cell::empty(c),
-            };
-            cells.push(aligned(cell, col.align));
-        }
-        rows.push(Row {
-            grid: None,
-            kind: RowKind::Body,
-            cells,
-        });
-    }
-    let body_end = rows.len();
-    if let Some(label) = &spec.total {
-        let region_total = total(depts);
-        let label_col = table.iter().position(|c| {
-            c.field
-                .as_ref()
-                .is_some_and(|f| field_kind(f.value.trim()) == Some(Kind::Text))
-        });
-        let mut cells = Vec::new();
-        for (c, col) in table.iter().enumerate() {
-            let cell = if Some(c) == label_col {
-                Cell::label(c, render(label, &[])?)
-            } else {
-                match &col.field {
-                    Some(f) if f.value.trim() != "序号" => {
-                        let mut cell = figure_cell(
-                            c,
-                            f.value.trim(),
-                            None,
-                            None,
-                            Some(&region_total),
-                            decimals,
-                        );
-                        // Sums stay sums in the xlsx.
-                        if let (
-                            CellValue::Number {
-                                value, decimals, ..
-                            },
-                            Some(Kind::Count | Kind::Money),
-                        ) = (&cell.value, field_kind(f.value.trim()))
-                        {
-                            cell.value = CellValue::Formula {
-                                expr: Formula::Sum {
-                                    cells: (body_start..body_end).map(|r| (r, c)).collect(),
-                                },
-                                result: *value,
-                                percent: false,
-                                decimals: *decimals,
-                                thousands: false,
-                            };
-                        }
-                        cell
-                    }
-                    _ => Cell::empty(c),
-                }
-            };
-            cells.push(aligned(cell, col.align));
-        }
-        rows.push(Row {
-            grid: None,
-            kind: RowKind::Total,
-            cells,
-        });
-    }
-    let mut notes = Vec::new();
-    for list in &spec.lists {
-        let items: Vec<(&str, &str, Decimal)> = depts
-            .iter()
-            .filter(|d| !d.refused)
-            .flat_map(|d| {
-                d.eval
-                    .iter()
-                    .flat_map(|e| e.low.iter())
-                    .map(|(p, s)| (d.name.as_str(), p.as_str(), *s))
-            })
-            .collect();
-        if items.is_empty() {
-            if let Some(e) = &list.empty {
-                notes.push(render(e, &[])?);
-            }
-            continue;
-        }
-        notes.push(render(&list.title, &[])?);
-        for (n, (dept, project, score)) in items.iter().enumerate() {
-            let mut v = Vars::new();
-            v.insert("部门", Value::from(*dept));
-            v.insert("项目", Value::from(*project));
-            v.insert("得分", Value::from(format_number(*score, 2, false)));
-            v.insert("n", Value::from(n + 1));
-            notes.push(render(&list.item, &[&v])?);
-        }
-    }
-    for n in &spec.notes {
-        notes.push(render(n, &[])?);
-    }
-    let chart = match &spec.chart {
-        Some(c) => {
-            let column = table
-                .iter()
-                .position(|col| col.field.as_ref().is_some_and(|f| f.value == c.field.value))
-                .ok_or_else(|| PlanError::ChartField {
-                    style: style.key.clone(),
-                    field: c.field.value.clone(),
-                })?;
-            let values = depts
-                .iter()
-                .map(|d| figure(c.field.value.trim(), d))
-                .collect();
-            let texts = (body_start..body_end)
-                .map(|r| {
-                    rows[r]
-                        .cells
-                        .iter()
-                        .find(|cell| cell.col == column)
-                        .map_or_else(String::new, |cell| cell.text.clone())
-                })
-                .collect();
-            Some(Chart {
-                title: render(&c.title, &[])?,
-                texts,
-                labels: depts.iter().map(|d| d.name.clone()).collect(),
-                values,
-                lines: c.lines.clone(),
-                max: c.max,
-                column,
-                rows: (body_start..body_end).collect(),
-                label_column: table
-                    .iter()
-                    .position(|col| {
-                        col.field
-                            .as_ref()
-                            .is_some_and(|f| field_kind(f.value.trim()) == Some(Kind::Text))
-                    })
-                    .unwrap_or(0),
-            })
-        }
-        None => None,
-    };
-    let title = render(&spec.title, &[])?;
-    let section = Section {
-        name: title.clone(),
-        heading: None,
-        title: title.clone(),
-        subtitle: opt(&spec.subtitle)?,
-        unit_line: opt(&spec.unit_line)?,
-        unit_note: opt(&spec.unit_note)?,
-        columns: spec.columns.value.clone(),
-        rows,
-        notes,
-        signature: region.signatures(),
-        chart,
-    };
+    let section = crate::plan::records::section(
+        spec,
+        records,
+        style.style.decimals,
+        region.signatures(),
+        &render,
+    )?;
+    let title = section.title.clone();
     Ok(Document {
         kind: spec.kind.clone(),
         style: style.key.clone(),
         template: format!("{}/{}", style.key, spec.template.value),
-        file_stem: render(&spec.file, &[])?,
+        file_stem: render(&spec.file, None)?,
         title: title.clone(),
         author: region.office().to_string(),
-        subject: opt(&spec.subject)?.unwrap_or_else(|| title.clone()),
+        subject: match &spec.subject {
+            Some(s) => render(s, None)?,
+            None => title,
+        },
         keywords: spec
             .keywords
             .iter()
-            .map(|k| render(k, &[]))
+            .map(|k| render(k, None))
             .collect::<Result<_, _>>()?,
         department: region.name().to_string(),
         year: u16::try_from(year).unwrap_or(u16::MAX),
         landscape: spec.landscape,
-        fit_page: false,
-        preamble: None,
+        fit_page: spec.fit_page,
+        preamble: match &spec.preamble {
+            Some(p) => Some(render(p, None)?).filter(|s| !s.is_empty()),
+            None => None,
+        },
         sections: vec![section],
     })
+}
+
+/// The departments of a year as the records of a summary, with the region's 合计 figures.
+struct Depts<'a> {
+    depts: &'a [&'a DeptFigures],
+    total: RegionTotal,
+}
+
+impl Records for Depts<'_> {
+    type Error = PlanError;
+
+    fn count(&self) -> usize {
+        self.depts.len()
+    }
+
+    fn kind(&self, field: &str) -> Option<FigureKind> {
+        field_kind(field)
+    }
+
+    fn figure(&self, record: Option<usize>, field: &str) -> Figure {
+        match record {
+            Some(r) => figure(field, Some(self.depts[r]), None),
+            None => figure(field, None, Some(&self.total)),
+        }
+    }
+
+    fn vars(&self, record: usize, _n: usize) -> Result<Vars, PlanError> {
+        Ok(dept_vars(self.depts[record]))
+    }
+
+    fn label(&self, record: usize) -> String {
+        self.depts[record].name.clone()
+    }
+
+    fn list(&self, of: &str) -> Vec<Vars> {
+        if of != LOW_SCORES {
+            return Vec::new();
+        }
+        self.depts
+            .iter()
+            .filter(|d| !d.refused)
+            .flat_map(|d| {
+                d.eval.iter().flat_map(|e| e.low.iter()).map(|(p, s)| {
+                    let mut v = Vars::new();
+                    v.insert("部门", Value::from(d.name.as_str()));
+                    v.insert("项目", Value::from(p.as_str()));
+                    v.insert("得分", Value::from(format_number(*s, 2, false)));
+                    v
+                })
+            })
+            .collect()
+    }
 }
 
 /// `部门` for a row's text patterns.
@@ -364,28 +253,10 @@ fn total(depts: &[&DeptFigures]) -> RegionTotal {
     t
 }
 
-/// A figure of a department as a number (for the chart), `None` where it has none.
-fn figure(field: &str, d: &DeptFigures) -> Option<Decimal> {
-    match figure_cell(0, field, None, Some(d), None, 2).value {
-        CellValue::Number { value, .. } | CellValue::Percent { value, .. } => Some(value),
-        _ => None,
-    }
-}
-
-/// The cell of `field` for a department row (`dept`, numbered `n`) or the total row.
-fn figure_cell(
-    col: usize,
-    field: &str,
-    n: Option<usize>,
-    dept: Option<&DeptFigures>,
-    region: Option<&RegionTotal>,
-    decimals: u32,
-) -> Cell {
-    let count = |v: usize| number(col, Decimal::from(v), 0);
-    let money = |v: Option<Decimal>| match v {
-        Some(v) => number(col, v, decimals),
-        None => Cell::empty(col),
-    };
+/// The figure of `field` for a department row (`dept`) or the total row (`region`).
+fn figure(field: &str, dept: Option<&DeptFigures>, region: Option<&RegionTotal>) -> Figure {
+    let count = Figure::Count;
+    let money = |v: Option<Decimal>| v.map_or(Figure::Empty, Figure::Money);
     let refused = dept.is_some_and(|d| d.refused);
     let eval: Option<&EvalFigures> = match (dept, region) {
         (Some(d), _) if !d.refused => d.eval.as_ref(),
@@ -398,66 +269,53 @@ fn figure_cell(
         _ => 0,
     };
     match field {
-        "序号" => n.map_or_else(|| Cell::empty(col), count),
-        "部门.名称" => Cell::text(col, dept.map_or("", |d| d.name.as_str()), Role::Text),
+        "部门.名称" => Figure::Text(dept.map_or_else(String::new, |d| d.name.clone())),
         "部门.项目数" => count(pick(|d| d.projects, |r| r.projects)),
         "部门.指标数" => count(pick(|d| d.indicators, |r| r.indicators)),
         "部门.错误数" => count(pick(|d| d.errors, |r| r.errors)),
         "部门.警告数" => count(pick(|d| d.warnings, |r| r.warnings)),
-        "部门.资金.合计" if refused => Cell::empty(col),
+        "部门.资金.合计" if refused => Figure::Empty,
         "部门.资金.合计" => money(
             dept.map(|d| d.money_total)
                 .or(region.map(|r| r.money_total)),
         ),
         f if f.starts_with("部门.资金.") => {
             if refused {
-                return Cell::empty(col);
+                return Figure::Empty;
             }
             let key = &f["部门.资金.".len()..];
             let list = dept.map(|d| &d.money).or(region.map(|r| &r.money));
             money(list.and_then(|m| m.iter().find(|(k, _)| k == key).map(|(_, v)| *v)))
         }
-        "自评.项目数" => eval.map_or_else(|| Cell::empty(col), |e| count(e.projects)),
+        "自评.项目数" => eval.map_or(Figure::Empty, |e| count(e.projects)),
         "自评.全年预算" => money(eval.map(|e| e.budget)),
         "自评.全年执行" => money(eval.map(|e| e.executed)),
-        "自评.执行率" => match eval.and_then(EvalFigures::rate) {
-            Some(r) => percent(col, r),
-            None => Cell::empty(col),
-        },
-        "自评.平均分" => score(col, eval.and_then(EvalFigures::average)),
-        "自评.加权平均分" => score(col, eval.and_then(EvalFigures::weighted_average)),
-        w if w.starts_with("部门整体.") => wide_cell(col, w, dept, region, decimals),
+        "自评.执行率" => eval
+            .and_then(EvalFigures::rate)
+            .map_or(Figure::Empty, Figure::Percent),
+        "自评.平均分" => score(eval.and_then(EvalFigures::average)),
+        "自评.加权平均分" => score(eval.and_then(EvalFigures::weighted_average)),
+        w if w.starts_with("部门整体.") => wide_figure(w, dept, region),
         g if g.starts_with("自评.") => {
             let grade = &g["自评.".len()..];
             match (GRADES.iter().position(|x| *x == grade), eval) {
                 (Some(i), Some(e)) => count(e.grades[i]),
-                _ => Cell::empty(col),
+                _ => Figure::Empty,
             }
         }
-        _ => Cell::empty(col),
+        _ => Figure::Empty,
     }
 }
 
-/// The cell of a `部门整体.` field: a department's own figure, or the region's (sums of money,
-/// the rate of the sums, the average of the departments' 总分; no grade); money with the
-/// style's decimals.
-fn wide_cell(
-    col: usize,
-    field: &str,
-    dept: Option<&DeptFigures>,
-    region: Option<&RegionTotal>,
-    decimals: u32,
-) -> Cell {
-    let money = |v: Option<Decimal>| match v {
-        Some(v) => number(col, v, decimals),
-        None => Cell::empty(col),
-    };
-    let rate = |budget: Decimal, executed: Decimal| match (!budget.is_zero())
-        .then(|| executed.checked_div(budget))
-        .flatten()
-    {
-        Some(r) => percent(col, r),
-        None => Cell::empty(col),
+/// The figure of a `部门整体.` field: a department's own, or the region's (sums of money, the
+/// rate of the sums, the average of the departments' 总分; no grade).
+fn wide_figure(field: &str, dept: Option<&DeptFigures>, region: Option<&RegionTotal>) -> Figure {
+    let money = |v: Option<Decimal>| v.map_or(Figure::Empty, Figure::Money);
+    let rate = |budget: Decimal, executed: Decimal| {
+        (!budget.is_zero())
+            .then(|| executed.checked_div(budget))
+            .flatten()
+            .map_or(Figure::Empty, Figure::Percent)
     };
     match (dept, region) {
         (Some(d), _) => {
@@ -467,15 +325,12 @@ fn wide_cell(
                 "部门整体.资金.合计" => money(w.map(|w| w.money_total)),
                 "部门整体.全年预算" => money(e.map(|e| e.budget)),
                 "部门整体.全年执行" => money(e.map(|e| e.executed)),
-                "部门整体.执行率" => {
-                    e.map_or_else(|| Cell::empty(col), |e| rate(e.budget, e.executed))
-                }
-                "部门整体.总分" => score(col, e.and_then(|e| e.score)),
-                "部门整体.等级" => match e.and_then(|e| e.grade.as_deref()) {
-                    Some(g) => Cell::text(col, g, Role::Text).align(Align::Center),
-                    None => Cell::empty(col),
-                },
-                _ => Cell::empty(col),
+                "部门整体.执行率" => e.map_or(Figure::Empty, |e| rate(e.budget, e.executed)),
+                "部门整体.总分" => score(e.and_then(|e| e.score)),
+                "部门整体.等级" => e
+                    .and_then(|e| e.grade.clone())
+                    .map_or(Figure::Empty, Figure::Grade),
+                _ => Figure::Empty,
             }
         }
         (None, Some(r)) => {
@@ -487,52 +342,17 @@ fn wide_cell(
                 "部门整体.全年执行" => money(evaluated.then_some(w.executed)),
                 "部门整体.执行率" if evaluated => rate(w.budget, w.executed),
                 "部门整体.总分" => score(
-                    col,
                     (w.scored > 0)
                         .then(|| w.score_sum.checked_div(Decimal::from(w.scored)))
                         .flatten(),
                 ),
-                _ => Cell::empty(col),
+                _ => Figure::Empty,
             }
         }
-        (None, None) => Cell::empty(col),
+        (None, None) => Figure::Empty,
     }
 }
 
-fn number(col: usize, value: Decimal, decimals: u32) -> Cell {
-    Cell {
-        value: CellValue::Number {
-            value,
-            decimals,
-            thousands: false,
-        },
-        ..Cell::text(col, format_number(value, decimals, false), Role::Money)
-    }
-    .align(Align::Center)
-}
-
-fn score(col: usize, v: Option<Decimal>) -> Cell {
-    match v {
-        Some(v) => {
-            let v = v.round_dp(2);
-            Cell {
-                role: Role::Score,
-                ..number(col, v, 2)
-            }
-        }
-        None => Cell::empty(col),
-    }
-}
-
-fn percent(col: usize, rate: Decimal) -> Cell {
-    crate::plan::cells::percent(col, rate, 2)
-}
-
-fn aligned(cell: Cell, align: Option<AlignSpec>) -> Cell {
-    match align {
-        Some(AlignSpec::Left) => cell.align(Align::Left),
-        Some(AlignSpec::Right) => cell.align(Align::Right),
-        Some(AlignSpec::Center) => cell.align(Align::Center),
-        None => cell,
-    }
+fn score(v: Option<Decimal>) -> Figure {
+    v.map_or(Figure::Empty, Figure::Score)
 }

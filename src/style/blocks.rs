@@ -126,6 +126,77 @@ pub struct Block {
     /// A fund table: the rows of `部门整体.收入` or `支出`, numeric columns with formulas.
     #[serde(default)]
     pub fund: Option<Spanned<FundSpec>>,
+    /// A table of one row per record (a summary's departments), with a total row.
+    #[serde(default)]
+    pub records: Option<Spanned<RecordsSpec>>,
+    /// Lines under the table, one per item of a list of the records (a summary's 低分项目).
+    #[serde(default)]
+    pub list: Option<Spanned<ListSpec>>,
+    /// A bar chart of one numeric column of the `records` block above.
+    #[serde(default)]
+    pub chart: Option<Spanned<ChartSpec>>,
+}
+
+impl Block {
+    /// How many of the block kinds it writes (exactly one is right).
+    pub fn kinds(&self) -> usize {
+        [
+            self.rows.is_some(),
+            self.money.is_some(),
+            self.grid.is_some(),
+            self.tasks.is_some(),
+            self.fund.is_some(),
+            self.records.is_some(),
+            self.list.is_some(),
+            self.chart.is_some(),
+        ]
+        .iter()
+        .filter(|b| **b)
+        .count()
+    }
+}
+
+/// A table of one row per record — a region's departments in a summary style: a column per
+/// field or text pattern (`common::ColumnSpec`), an optional total row.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordsSpec {
+    pub columns: Vec<common::ColumnSpec>,
+    /// The label of the total row, printed in the first text column; no total row without it.
+    #[serde(default)]
+    pub total: Option<SText>,
+    /// The one row printed when there are no records.
+    #[serde(default)]
+    pub empty: Option<SText>,
+}
+
+/// Lines under the table, one per item of a list the records offer.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListSpec {
+    /// What is listed (a summary: `低分项目`, the projects scoring below 60).
+    pub of: SText,
+    /// The heading line, printed only when the list has items.
+    pub title: SText,
+    /// One line per item (a pattern over the item's variables and `n`).
+    pub item: SText,
+    /// Printed instead when the list is empty.
+    #[serde(default)]
+    pub empty: Option<SText>,
+}
+
+/// A bar chart of one numeric column of the records, a bar per record.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChartSpec {
+    pub title: SText,
+    /// The column whose figures are drawn (a numeric field of the `records` block).
+    pub field: SText,
+    /// Reference lines (e.g. the grade limits 90, 80, 60).
+    #[serde(default)]
+    pub lines: Vec<Decimal>,
+    /// The end of the scale.
+    pub max: Decimal,
 }
 
 /// Which composition a `fund` block prints.

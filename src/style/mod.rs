@@ -27,6 +27,7 @@ pub mod formula;
 mod fund_columns;
 pub mod jinja_errors;
 mod load;
+pub mod records;
 pub mod validate;
 
 pub use blocks::*;

@@ -17,19 +17,19 @@ use crate::plan::context::Patterns;
 use crate::plan::vars::{self, Scope};
 use crate::rules::{self, Rule};
 
-struct Cx<'s> {
-    sources: &'s Sources,
-    file: FileId,
-    diags: Vec<Diagnostic>,
+pub(super) struct Cx<'s> {
+    pub(super) sources: &'s Sources,
+    pub(super) file: FileId,
+    pub(super) diags: Vec<Diagnostic>,
 }
 
 impl Cx<'_> {
-    fn emit<T>(&mut self, rule: &'static Rule, at: &Spanned<T>, msg: impl Into<String>) {
+    pub(super) fn emit<T>(&mut self, rule: &'static Rule, at: &Spanned<T>, msg: impl Into<String>) {
         let pos = crate::load::span_pos(self.sources, self.file, &at.referenced);
         self.diags.push(Diagnostic::new(rule, pos, msg));
     }
 
-    fn emit_help<T>(
+    pub(super) fn emit_help<T>(
         &mut self,
         rule: &'static Rule,
         at: &Spanned<T>,
@@ -214,77 +214,49 @@ fn attachments(cx: &mut Cx, docs: &[DocumentSpec]) {
 }
 
 fn document(cx: &mut Cx, style: &LoadedStyle, patterns: &mut Patterns, doc: &DocumentSpec) {
-    let template = style.dir.join(&doc.template.value);
-    let bad_name = doc.template.value.contains("..")
-        || doc.template.value.starts_with('/')
-        || !doc.template.value.ends_with(".j2");
-    if bad_name || !template.is_file() {
-        cx.emit_help(
-            &rules::STYLE_REFERENCE,
-            &doc.template,
-            format!("模板“{}”不存在", doc.template.value),
-            "模板是样式目录下的 .typ.j2 文件，如 target.typ.j2",
-        );
-    }
     let per_project = doc.each == Each::Project;
     let page = Scope {
         project: per_project,
         ..Scope::default()
     };
     let dept = Scope::default();
-    pattern(cx, style, patterns, &doc.file, dept);
-    pattern(cx, style, patterns, &doc.title, page);
-    for p in [&doc.heading, &doc.subtitle, &doc.unit_line, &doc.unit_note]
-        .into_iter()
-        .flatten()
-    {
-        pattern(cx, style, patterns, p, page);
-    }
-    for p in doc.preamble.iter().chain(&doc.subject).chain(&doc.keywords) {
-        pattern(cx, style, patterns, p, dept);
-    }
-    for p in &doc.notes {
-        pattern(cx, style, patterns, p, page);
-    }
-    for sig in &doc.signature {
-        pattern(cx, style, patterns, &sig.label, page);
-        if let Some(t) = &sig.text {
-            pattern(cx, style, patterns, t, page);
-        }
-    }
-    let width = doc.columns.value.len();
-    if width == 0
-        || doc
-            .columns
-            .value
-            .iter()
-            .any(|w| !(w.is_finite() && *w > 0.0))
-    {
-        cx.emit(
-            &rules::STYLE_LAYOUT,
-            &doc.columns,
-            "columns 应是一列正数（各列的相对宽度）",
-        );
+    let width_ok = page_settings(cx, &style.dir, doc, &mut |cx, p, place| {
+        let scope = match place {
+            Place::Document => dept,
+            Place::Page => page,
+        };
+        pattern(cx, style, patterns, p, scope);
+    });
+    if !width_ok {
         return;
     }
+    let width = doc.columns.value.len();
     let mut grids = 0;
     for block in &doc.blocks {
-        let given = [
-            block.rows.is_some(),
-            block.money.is_some(),
-            block.grid.is_some(),
-            block.tasks.is_some(),
-            block.fund.is_some(),
-        ]
-        .iter()
-        .filter(|b| **b)
-        .count();
-        if given != 1 {
+        if block.kinds() != 1 {
             cx.emit_help(
                 &rules::STYLE_CONFLICT,
                 &doc.title,
                 "blocks 中的每一块应恰好写 rows、money、grid、tasks、fund 之一",
                 "把不同的块分开写成列表中的不同项",
+            );
+            continue;
+        }
+        if let Some(at) = block
+            .records
+            .as_ref()
+            .map(|r| r.referenced)
+            .or(block.list.as_ref().map(|l| l.referenced))
+            .or(block.chart.as_ref().map(|c| c.referenced))
+        {
+            let pos = crate::load::span_pos(cx.sources, cx.file, &at);
+            cx.diags.push(
+                Diagnostic::new(
+                    &rules::STYLE_CONFLICT,
+                    pos,
+                    "records、list、chart 块只用于汇总样式（region.yaml），部门的样式中不能写",
+                )
+                .help("部门的表格用 rows、money、grid、tasks、fund 块"),
             );
             continue;
         }
@@ -322,6 +294,72 @@ fn document(cx: &mut Cx, style: &LoadedStyle, patterns: &mut Patterns, doc: &Doc
             "部门文档（each: department）需要一个 grid 块（列出项目或部门整体的指标）、tasks 块或 fund 块",
         );
     }
+}
+
+/// Where a pattern of a document's page settings is printed: once for the document (the file
+/// name, the preamble and the metadata), or on each section's page (title, notes, signature).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Place {
+    Document,
+    Page,
+}
+
+/// Checks a document's page settings — the page template in `dir`, every pattern of the page
+/// (with `pattern`, by where it is printed) and the column widths — the same for a style's
+/// documents and a summary style's. Whether the widths are usable.
+pub(super) fn page_settings(
+    cx: &mut Cx,
+    dir: &std::path::Path,
+    doc: &DocumentSpec,
+    pattern: &mut dyn FnMut(&mut Cx, &SText, Place),
+) -> bool {
+    let template = dir.join(&doc.template.value);
+    let bad_name = doc.template.value.contains("..")
+        || doc.template.value.starts_with('/')
+        || !doc.template.value.ends_with(".j2");
+    if bad_name || !template.is_file() {
+        cx.emit_help(
+            &rules::STYLE_REFERENCE,
+            &doc.template,
+            format!("模板“{}”不存在", doc.template.value),
+            "模板是样式目录下的 .typ.j2 文件，如 target.typ.j2",
+        );
+    }
+    pattern(cx, &doc.file, Place::Document);
+    pattern(cx, &doc.title, Place::Page);
+    for p in [&doc.heading, &doc.subtitle, &doc.unit_line, &doc.unit_note]
+        .into_iter()
+        .flatten()
+    {
+        pattern(cx, p, Place::Page);
+    }
+    for p in doc.preamble.iter().chain(&doc.subject).chain(&doc.keywords) {
+        pattern(cx, p, Place::Document);
+    }
+    for p in &doc.notes {
+        pattern(cx, p, Place::Page);
+    }
+    for sig in &doc.signature {
+        pattern(cx, &sig.label, Place::Page);
+        if let Some(t) = &sig.text {
+            pattern(cx, t, Place::Page);
+        }
+    }
+    if doc.columns.value.is_empty()
+        || doc
+            .columns
+            .value
+            .iter()
+            .any(|w| !super::common::width_ok(*w))
+    {
+        cx.emit(
+            &rules::STYLE_LAYOUT,
+            &doc.columns,
+            "columns 应是一列正数（各列的相对宽度）",
+        );
+        return false;
+    }
+    true
 }
 
 /// Compiles a pattern and checks every name it reads.

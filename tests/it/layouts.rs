@@ -3,8 +3,10 @@
 //! same code (`src/style/common.rs`): a pattern that does not compile is reported at its line
 //! with the pattern quoted and how patterns are written, a name that is not available with the
 //! names that are, money decimals beyond six are refused, a file starting with a byte-order
-//! mark reads like one without. Each layout keeps its rule codes (JX5xx for the style and the
-//! change table, JX702 for a summary style).
+//! mark reads like one without. All three report with a style's codes (JX501–JX506); a summary
+//! style's documents are documents of the style vocabulary (`records`, `list` and `chart`
+//! blocks), checked by the style check (`src/style/records.rs`) and planned by
+//! `src/plan/records.rs`.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -90,6 +92,179 @@ fn found<'a>(
         })
 }
 
+/// Where a diagnostic of a check is: `file:line:col`, the file by its name.
+fn place(outcome: &jixiao::workspace::Outcome, d: &Diagnostic) -> String {
+    let pos = d.pos.as_ref().expect("a position");
+    let file = outcome.sources.path(pos.file);
+    format!(
+        "{}:{}:{}",
+        file.file_name().unwrap().to_string_lossy(),
+        pos.line,
+        pos.column
+    )
+}
+
+/// A check of the sample data with a region file, with `templates`: the whole outcome.
+fn region_outcome(templates: &Path) -> jixiao::workspace::Outcome {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    fs::create_dir(&data).unwrap();
+    fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("data/2023-kuerle-xinfangju.yaml"),
+        data.join("a.yaml"),
+    )
+    .unwrap();
+    fs::write(data.join("地区.yaml"), "地区: 样例市\n").unwrap();
+    let mut ws = Workspace::open(Options {
+        data,
+        out: dir.path().join("out"),
+        templates: Some(templates.to_path_buf()),
+        font_paths: Vec::new(),
+    });
+    ws.check()
+}
+
+/// A summary's column naming a field the records do not have, and a row pattern reading a
+/// member `部门` does not have, are reported by the style check with a style's code (JX502) at
+/// `region.yaml:line:col`, with the names there are; failed before the summaries were
+/// documents of the vocabulary (JX702, and the row's names were not checked at all).
+#[test]
+fn a_summary_style_error_is_a_style_error_at_its_place() {
+    let (dir, text) = edited("region/region.yaml", |t| {
+        t.replacen("field: 部门.指标数}", "field: 部门.指标总数}", 1)
+            .replacen(
+                "{% if 部门.有错误 %}数据有错误，未生成表格，资金未计入合计{% endif %}",
+                "{{ 部门.颜色 }}",
+                1,
+            )
+    });
+    let outcome = region_outcome(dir.path());
+    let all: Vec<(Diagnostic, usize)> = outcome
+        .diagnostics
+        .iter()
+        .map(|d| (d.clone(), d.pos.as_ref().map_or(0, |p| p.line)))
+        .collect();
+    let line = line_of(&text, "部门.指标总数");
+    let field = found(&all, "JX502", line, "没有字段“部门.指标总数”");
+    let col = text
+        .lines()
+        .nth(line - 1)
+        .unwrap()
+        .chars()
+        .position(|c| c == '部')
+        .unwrap()
+        + 1;
+    assert_eq!(place(&outcome, field), format!("region.yaml:{line}:{col}"));
+    assert!(
+        field
+            .help
+            .as_deref()
+            .is_some_and(|h| h.contains("部门.指标数") && h.contains("部门.资金.<来源>")),
+        "{field:?}"
+    );
+    let var = found(
+        &all,
+        "JX502",
+        line_of(&text, "部门.颜色"),
+        "没有变量“部门.颜色”",
+    );
+    assert!(place(&outcome, var).starts_with("region.yaml:"), "{var:?}");
+    assert!(
+        var.help
+            .as_deref()
+            .is_some_and(|h| h.contains("部门.有错误") && h.contains("地区")),
+        "{var:?}"
+    );
+    assert!(
+        !all.iter().any(|(d, _)| d.rule.code == "JX702"),
+        "no summary style rule for the style's own problems: {all:?}"
+    );
+}
+
+/// The blocks of a summary and of a department's style are one vocabulary with one check: a
+/// summary without its records table or with a department's block, and a department style
+/// with a summary's block, are JX506 at the place written.
+#[test]
+fn summary_blocks_and_style_blocks_are_checked_by_one_check() {
+    let (dir, text) = edited("region/region.yaml", |t| {
+        t.replacen(
+            "      - records:\n",
+            "      - rows: []\n        records:\n",
+            1,
+        )
+    });
+    let d = region_check(dir.path());
+    assert!(
+        d.iter().any(|(d, _)| d.rule.code == "JX506"
+            && d.message.contains("恰好写 records、list、chart 之一")),
+        "{d:?}"
+    );
+    assert!(text.contains("rows: []"));
+    // A summary's columns and widths: one width per column.
+    let (dir, text) = edited("region/region.yaml", |t| {
+        t.replacen(
+            "columns: [0.7, 4.2, 1.0, 1.5, 1.5, 1.5, 1.0, 1.0, 1.0, 2.4]",
+            "columns: [0.7, 4.2, 1.0, 1.5, 1.5, 1.5, 1.0, 1.0, 1.0]",
+            1,
+        )
+    });
+    found(
+        &region_check(dir.path()),
+        "JX503",
+        line_of(
+            &text,
+            "columns: [0.7, 4.2, 1.0, 1.5, 1.5, 1.5, 1.0, 1.0, 1.0]",
+        ),
+        "columns 应为 10 个正数（表有 10 列），写了 9 个",
+    );
+    // A department's style cannot hold a summary's block.
+    let (dir, text) = edited("xinjiang/style.yaml", |t| {
+        t.replacen(
+            "    blocks:\n",
+            "    blocks:\n      - chart: {title: 图, field: 部门.名称, max: 1}\n",
+            1,
+        )
+    });
+    let d = region_check(dir.path());
+    let line = text
+        .lines()
+        .position(|l| l.contains("- chart: {title: 图"))
+        .unwrap()
+        + 1;
+    found(&d, "JX506", line, "records、list、chart 块只用于汇总样式");
+}
+
+/// A summary style in the old form (a document's `table`, `lists`, `chart` written directly)
+/// is not read: its first unknown setting is JX501 at its line.
+#[test]
+fn a_summary_in_the_old_form_is_refused_at_its_first_old_setting() {
+    let (dir, text) = edited("region/region.yaml", |t| {
+        t.replacen(
+            "    blocks:\n      - records:\n          columns:\n",
+            "    table:\n",
+            1,
+        )
+    });
+    let d = region_check(dir.path());
+    found(&d, "JX501", line_of(&text, "    table:"), "table");
+}
+
+/// The change table in the old form (its page settings and columns at the top level) is not
+/// read: its first old setting is JX501 at its line, and no table is made.
+#[test]
+fn a_change_table_in_the_old_form_is_refused() {
+    // The title where the old form had it: at the top, not under `document`.
+    let (dir, text) = edited("changes/table.yaml", |t| {
+        format!(
+            "title: 绩效目标变动对照表（旧）\n{}",
+            t.replacen("  title: 绩效目标变动对照表\n", "", 1)
+        )
+    });
+    let (ok, d) = change_table(dir.path());
+    assert!(!ok);
+    found(&d, "JX501", line_of(&text, "（旧）"), "未知字段“title”");
+}
+
 #[test]
 fn a_summary_style_is_checked_like_a_style() {
     let title = "title: \"{{ 地区 }}{{ 年度 }}年度部门项目支出绩效目标汇总表\"";
@@ -100,7 +275,7 @@ fn a_summary_style_is_checked_like_a_style() {
     let d = region_check(dir.path());
     let bad = found(
         &d,
-        "JX702",
+        "JX504",
         line_of(&text, "title: \"{{ 地区 }\""),
         "模式“{{ 地区 }”有语法错误",
     );
@@ -108,13 +283,14 @@ fn a_summary_style_is_checked_like_a_style() {
         bad.help.as_deref().is_some_and(|h| h.contains("minijinja")),
         "{bad:?}"
     );
-    found(&d, "JX702", 0, "decimals（金额的小数位数）为 7，最多为 6");
+    found(&d, "JX501", 0, "decimals（金额的小数位数）为 7，最多为 6");
     // The summary style as shipped has none of them.
+    let clean = region_check(&templates());
     assert!(
-        !region_check(&templates())
+        !clean
             .iter()
-            .any(|(d, _)| d.rule.code == "JX702"),
-        "the shipped region style is clean"
+            .any(|(d, _)| d.rule.code.starts_with("JX5") || d.rule.code == "JX702"),
+        "the shipped region style is clean: {clean:?}"
     );
 }
 
@@ -181,14 +357,35 @@ fn a_column_is_written_alike_in_both_tables() {
     found(&d, "JX501", line_of(&text, "align: middle"), "");
     let (dir, text) = edited("changes/table.yaml", |t| {
         t.replacen(
-            "{label: 项目名称, width: 2.1, text: \"{{ 项目 }}\"}",
-            "{label: 项目名称, width: 2.1}",
+            "{label: 项目名称, text: \"{{ 项目 }}\"}",
+            "{label: 项目名称}",
             1,
         )
     });
     let (ok, d) = change_table(dir.path());
     assert!(!ok);
-    found(&d, "JX501", line_of(&text, "label: 项目名称"), "要写 text");
+    found(
+        &d,
+        "JX506",
+        line_of(&text, "label: 项目名称"),
+        "每一列要写 field（字段）或 text（模式）中的一个",
+    );
+    // Both tables' widths are the document's `columns`, not the column's.
+    let (dir, text) = edited("changes/table.yaml", |t| {
+        t.replacen(
+            "{label: 项目名称, text: \"{{ 项目 }}\"}",
+            "{label: 项目名称, text: \"{{ 项目 }}\", width: 2.1}",
+            1,
+        )
+    });
+    let (ok, d) = change_table(dir.path());
+    assert!(!ok);
+    found(
+        &d,
+        "JX503",
+        line_of(&text, "width: 2.1"),
+        "变动对照表的列宽写在文档的 columns 中",
+    );
     // A summary's widths are the document's `columns`, not the column's.
     let (dir, text) = edited("region/region.yaml", |t| {
         t.replacen(
@@ -199,7 +396,7 @@ fn a_column_is_written_alike_in_both_tables() {
     });
     found(
         &region_check(dir.path()),
-        "JX702",
+        "JX503",
         line_of(&text, "width: 2"),
         "columns",
     );
@@ -266,4 +463,87 @@ fn heading_rows_span_groups_and_ungrouped_labels() {
         spans(&plain),
         vec![vec![(0, s("序号"), 1, 1), (1, s("项目"), 1, 1)]]
     );
+}
+
+/// The records table a summary (and the change table) is planned with: a row per record
+/// numbered by `序号`, the total row's label in the first text column, counts and money as SUM
+/// formulas over the record rows (the exact sum, printed with the layout's decimals), other
+/// figures as the records give them; without records, the `empty` row across the table.
+#[test]
+fn a_records_table_sums_counts_and_money_over_its_rows() {
+    use jixiao::plan::records::{Figure, FigureKind, Records, table};
+    use jixiao::plan::{CellValue, Formula};
+    use rust_decimal::Decimal;
+    struct Two(usize);
+    impl Records for Two {
+        type Error = String;
+        fn count(&self) -> usize {
+            self.0
+        }
+        fn kind(&self, field: &str) -> Option<FigureKind> {
+            match field {
+                "名称" => Some(FigureKind::Text),
+                "钱" => Some(FigureKind::Money),
+                "率" => Some(FigureKind::Percent),
+                _ => None,
+            }
+        }
+        fn figure(&self, record: Option<usize>, field: &str) -> Figure {
+            match (record, field) {
+                (Some(r), "名称") => Figure::Text(format!("部门{r}")),
+                (Some(r), "钱") => Figure::Money(Decimal::new(1_0025 + r as i64, 4)),
+                (None, "钱") => Figure::Money(Decimal::new(2_0051, 4)),
+                (_, "率") => Figure::Percent(Decimal::new(5, 1)),
+                _ => Figure::Empty,
+            }
+        }
+        fn vars(&self, _: usize, _: usize) -> Result<jixiao::plan::context::Vars, String> {
+            Ok(Default::default())
+        }
+        fn label(&self, r: usize) -> String {
+            format!("部门{r}")
+        }
+        fn list(&self, _: &str) -> Vec<jixiao::plan::context::Vars> {
+            Vec::new()
+        }
+    }
+    let spec: jixiao::style::RecordsSpec = serde_saphyr::from_str(
+        "columns: [{label: 序号, field: 序号}, {label: 名称, field: 名称}, {label: 钱, field: 钱}, {label: 率, field: 率}]\ntotal: 合计\nempty: 无\n",
+    )
+    .unwrap();
+    let render = |p: &jixiao::style::SText, _: Option<&jixiao::plan::context::Vars>| {
+        Ok::<_, String>(p.value.clone())
+    };
+    let (rows, body) = table(&spec, &Two(2), 2, &render).unwrap();
+    assert_eq!(body, 1..3);
+    let texts: Vec<Vec<&str>> = rows
+        .iter()
+        .map(|r| r.cells.iter().map(|c| c.text.as_str()).collect())
+        .collect();
+    assert_eq!(
+        texts,
+        vec![
+            vec!["序号", "名称", "钱", "率"],
+            vec!["1", "部门0", "1.00", "50.00%"],
+            vec!["2", "部门1", "1.00", "50.00%"],
+            vec!["", "合计", "2.01", "50.00%"],
+        ]
+    );
+    match &rows[3].cells[2].value {
+        CellValue::Formula {
+            expr: Formula::Sum { cells },
+            result,
+            decimals: 2,
+            ..
+        } => {
+            assert_eq!(cells, &vec![(1, 2), (2, 2)]);
+            assert_eq!(*result, Decimal::new(2_0051, 4));
+        }
+        other => panic!("a SUM of the record rows: {other:?}"),
+    }
+    assert!(matches!(rows[3].cells[3].value, CellValue::Percent { .. }));
+    let (rows, body) = table(&spec, &Two(0), 2, &render).unwrap();
+    assert!(body.is_empty());
+    assert_eq!(rows[1].cells[0].text, "无");
+    assert_eq!(rows[1].cells[0].colspan, 4);
 }

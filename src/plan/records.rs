@@ -1,0 +1,355 @@
+//! Documents over a list of records — a region's summaries (a record per department) and the
+//! change table (a record per change): the `records`, `list` and `chart` blocks of the style
+//! vocabulary. A `records` block is a table of one row per record: heading rows from its
+//! columns (a group spans its adjacent columns), a row per record (a column prints the record's
+//! figure for its `field`, or its `text` pattern rendered with the record's variables), then a
+//! total row (counts and money the SUM of the rows above, the other figures as the records
+//! compute them) or, without records, the one `empty` row. A `list` block prints a line per item
+//! of a list the records offer; a `chart` block draws one numeric column as bars.
+//!
+//! What the records are is the caller's ([`Records`]): `src/region/` computes the departments'
+//! figures, `src/diff/` the changes. Cells, sums and page furniture are planned here, once.
+
+use std::ops::Range;
+
+use minijinja::Value;
+use rust_decimal::Decimal;
+
+use super::cells::{self, Heading, heading_rows, number_cell};
+use super::context::Vars;
+use super::{Align, Cell, CellValue, Chart, Formula, Role, Row, RowKind, Section};
+use crate::style::{AlignSpec, ChartSpec, DocumentSpec, ListSpec, RecordsSpec, SText};
+
+/// What a field of the records prints, and how its total row is made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FigureKind {
+    /// Text (a department's name): the total row's label goes in the first such column.
+    Text,
+    /// A count, summed.
+    Count,
+    /// Money (万元), summed; printed with the layout's `decimals`.
+    Money,
+    /// A ratio (in the total row the records' own, not a sum).
+    Percent,
+    /// A score, two decimals (in the total row the records' own average).
+    Score,
+    /// A grade (优/良/中/差): centred text.
+    Grade,
+}
+
+impl FigureKind {
+    /// Whether the total row sums the column (a SUM formula in the xlsx).
+    pub fn sums(self) -> bool {
+        matches!(self, FigureKind::Count | FigureKind::Money)
+    }
+
+    /// Whether the figures are numbers (a chart can draw them).
+    pub fn numeric(self) -> bool {
+        !matches!(self, FigureKind::Text | FigureKind::Grade)
+    }
+}
+
+/// A record's (or the total row's) figure of a field.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Figure {
+    Empty,
+    Text(String),
+    Count(usize),
+    Money(Decimal),
+    Percent(Decimal),
+    Score(Decimal),
+    Grade(String),
+}
+
+impl Figure {
+    /// The figure's cell: numbers centred and typed, money with `money_decimals`, a score
+    /// rounded to two decimals, a rate as a percentage with two.
+    pub fn cell(self, col: usize, money_decimals: u32) -> Cell {
+        match self {
+            Figure::Empty => Cell::empty(col),
+            Figure::Text(t) => Cell::text(col, t, Role::Text),
+            Figure::Count(n) => number_cell(col, Decimal::from(n), 0, Role::Money),
+            Figure::Money(v) => number_cell(col, v, money_decimals, Role::Money),
+            Figure::Percent(r) => cells::percent(col, r, 2),
+            Figure::Score(v) => number_cell(col, v.round_dp(2), 2, Role::Score),
+            Figure::Grade(g) => Cell::text(col, g, Role::Text).align(Align::Center),
+        }
+    }
+}
+
+/// The records a document runs over, and what a layout may print of them.
+pub trait Records {
+    type Error;
+    /// How many records there are.
+    fn count(&self) -> usize;
+    /// The kind of a field a column prints; `None` when the records have no such field (the
+    /// style check refuses it beforehand). `序号`, the row's number, is every layout's.
+    fn kind(&self, field: &str) -> Option<FigureKind>;
+    /// The figure of `field` for the record `record`, or for the total row (`None`).
+    fn figure(&self, record: Option<usize>, field: &str) -> Figure;
+    /// The variables a row's text patterns read (over the page's), for the record numbered
+    /// `n` (from 1).
+    fn vars(&self, record: usize, n: usize) -> Result<Vars, Self::Error>;
+    /// The label of a record's bar in a chart.
+    fn label(&self, record: usize) -> String;
+    /// The items of the list `of`, each with its variables (`n` is added).
+    fn list(&self, of: &str) -> Vec<Vars>;
+}
+
+/// The row number every records layout may print (`field: 序号`).
+pub const NUMBER_FIELD: &str = "序号";
+
+/// The kind of a column's field: `序号`, or the records'.
+fn kind_of<R: Records>(records: &R, field: &str) -> Option<FigureKind> {
+    if field == NUMBER_FIELD {
+        Some(FigureKind::Count)
+    } else {
+        records.kind(field)
+    }
+}
+
+fn aligned(cell: Cell, align: Option<AlignSpec>) -> Cell {
+    match align {
+        Some(a) => cell.align(cells::to_align(a)),
+        None => cell,
+    }
+}
+
+/// A pattern rendered with the page's variables and, for a row or a list item, its own.
+pub type Render<'r, E> = dyn Fn(&SText, Option<&Vars>) -> Result<String, E> + 'r;
+
+/// The rows of a `records` block: heading, a row per record, the total row or the `empty` row;
+/// and the range of the record rows.
+pub fn table<R: Records>(
+    spec: &RecordsSpec,
+    records: &R,
+    money_decimals: u32,
+    render: &Render<R::Error>,
+) -> Result<(Vec<Row>, Range<usize>), R::Error> {
+    let columns = &spec.columns;
+    let mut heading = Vec::new();
+    for col in columns {
+        let group = match &col.group {
+            Some(g) => Some((g.value.clone(), render(g, None)?)),
+            None => None,
+        };
+        heading.push(Heading {
+            label: render(&col.label, None)?,
+            group,
+        });
+    }
+    let mut rows = heading_rows(&heading);
+    let body_start = rows.len();
+    for r in 0..records.count() {
+        let n = r + 1;
+        let vars = records.vars(r, n)?;
+        let mut cells = Vec::new();
+        for (c, col) in columns.iter().enumerate() {
+            let cell = match (&col.field, &col.text) {
+                (Some(f), _) if f.value.trim() == NUMBER_FIELD => Figure::Count(n).cell(c, 0),
+                (Some(f), _) => records
+                    .figure(Some(r), f.value.trim())
+                    .cell(c, money_decimals),
+                (None, Some(t)) => Cell::text(c, render(t, Some(&vars))?, Role::Text),
+                (None, None) => Cell::empty(c),
+            };
+            cells.push(aligned(cell, col.align));
+        }
+        rows.push(Row::new(RowKind::Body, cells));
+    }
+    let body = body_start..rows.len();
+    if records.count() == 0
+        && let Some(empty) = &spec.empty
+    {
+        let text = render(empty, None)?;
+        rows.push(Row::new(
+            RowKind::Body,
+            vec![
+                Cell::text(0, text, Role::Text)
+                    .span(1, columns.len())
+                    .align(Align::Center),
+            ],
+        ));
+    }
+    if let Some(label) = &spec.total {
+        let label_col = label_column(columns, records);
+        let mut cells = Vec::new();
+        for (c, col) in columns.iter().enumerate() {
+            let cell = match &col.field {
+                _ if Some(c) == label_col => Cell::label(c, render(label, None)?),
+                Some(f) if f.value.trim() != NUMBER_FIELD => {
+                    let field = f.value.trim();
+                    let cell = records.figure(None, field).cell(c, money_decimals);
+                    // Sums stay sums in the xlsx.
+                    match (&cell.value, kind_of(records, field).map(FigureKind::sums)) {
+                        (
+                            CellValue::Number {
+                                value, decimals, ..
+                            },
+                            Some(true),
+                        ) => cells::formula(
+                            c,
+                            Formula::Sum {
+                                cells: body.clone().map(|r| (r, c)).collect(),
+                            },
+                            *value,
+                            false,
+                            *decimals,
+                            cell.role,
+                        ),
+                        _ => cell,
+                    }
+                }
+                _ => Cell::empty(c),
+            };
+            cells.push(aligned(cell, col.align));
+        }
+        rows.push(Row::new(RowKind::Total, cells));
+    }
+    Ok((rows, body))
+}
+
+/// The first column that prints a text field (the total row's label, the chart's bar labels).
+fn label_column<R: Records>(
+    columns: &[crate::style::common::ColumnSpec],
+    records: &R,
+) -> Option<usize> {
+    columns.iter().position(|c| {
+        c.field
+            .as_ref()
+            .is_some_and(|f| kind_of(records, f.value.trim()) == Some(FigureKind::Text))
+    })
+}
+
+/// The lines of a `list` block: its title and a line per item, or its `empty` line.
+pub fn list<R: Records>(
+    spec: &ListSpec,
+    records: &R,
+    render: &Render<R::Error>,
+) -> Result<Vec<String>, R::Error> {
+    let items = records.list(spec.of.value.trim());
+    if items.is_empty() {
+        return spec.empty.iter().map(|e| render(e, None)).collect();
+    }
+    let mut lines = vec![render(&spec.title, None)?];
+    for (n, mut v) in items.into_iter().enumerate() {
+        v.insert("n", Value::from(n + 1));
+        lines.push(render(&spec.item, Some(&v))?);
+    }
+    Ok(lines)
+}
+
+/// The chart of a `chart` block over the table `rows` planned from `table` (its record rows
+/// `body`): a bar per record, its figure and text those of the table's cell. `None` when the
+/// table has no column of the chart's field (the style check refuses it beforehand).
+pub fn chart<R: Records>(
+    spec: &ChartSpec,
+    table: &RecordsSpec,
+    rows: &[Row],
+    body: Range<usize>,
+    records: &R,
+    render: &Render<R::Error>,
+) -> Result<Option<Chart>, R::Error> {
+    let field = spec.field.value.trim();
+    let Some(column) = table
+        .columns
+        .iter()
+        .position(|c| c.field.as_ref().is_some_and(|f| f.value.trim() == field))
+    else {
+        return Ok(None);
+    };
+    let cell = |r: usize| rows[r].cells.iter().find(|cell| cell.col == column);
+    let values = body
+        .clone()
+        .map(|r| match cell(r).map(|c| &c.value) {
+            Some(CellValue::Number { value, .. } | CellValue::Percent { value, .. }) => {
+                Some(*value)
+            }
+            _ => None,
+        })
+        .collect();
+    let texts = body
+        .clone()
+        .map(|r| cell(r).map_or_else(String::new, |c| c.text.clone()))
+        .collect();
+    Ok(Some(Chart {
+        title: render(&spec.title, None)?,
+        texts,
+        labels: (0..records.count()).map(|r| records.label(r)).collect(),
+        values,
+        lines: spec.lines.clone(),
+        max: spec.max,
+        column,
+        rows: body.collect(),
+        label_column: label_column(&table.columns, records).unwrap_or(0),
+    }))
+}
+
+/// The one section of a document over `records`: the page furniture of `spec`, its blocks
+/// (a `list` block's lines go under the table, before the document's notes) and `signature`.
+pub fn section<R: Records>(
+    spec: &DocumentSpec,
+    records: &R,
+    money_decimals: u32,
+    signature: Vec<(String, String)>,
+    render: &Render<R::Error>,
+) -> Result<Section, R::Error> {
+    let page = super::document::furniture(spec, |p| render(p, None))?;
+    let mut rows = Vec::new();
+    let mut notes = Vec::new();
+    let mut charts = Vec::new();
+    let mut last: Option<(&RecordsSpec, Range<usize>)> = None;
+    for block in &spec.blocks {
+        if let Some(t) = &block.records {
+            let (mut planned, body) = table(&t.value, records, money_decimals, render)?;
+            let offset = rows.len();
+            for row in &mut planned {
+                shift_formulas(row, offset);
+            }
+            rows.append(&mut planned);
+            last = Some((&t.value, body.start + offset..body.end + offset));
+        } else if let Some(l) = &block.list {
+            notes.extend(list(&l.value, records, render)?);
+        } else if let Some(c) = &block.chart {
+            charts.push(&c.value);
+        }
+    }
+    // The chart draws the table's column, wherever the block is written.
+    let mut chart = None;
+    if let (Some(c), Some((t, body))) = (charts.first(), &last) {
+        chart = self::chart(c, t, &rows, body.clone(), records, render)?;
+    }
+    let (mut own, _) = super::notes_and_signature(&spec.notes, &[], |p| render(p, None))?;
+    notes.append(&mut own);
+    Ok(Section {
+        name: page.title.clone(),
+        heading: page.heading,
+        title: page.title,
+        subtitle: page.subtitle,
+        unit_line: page.unit_line,
+        unit_note: page.unit_note,
+        columns: spec.columns.value.clone(),
+        rows,
+        notes,
+        signature,
+        chart,
+    })
+}
+
+/// Moves a row's formula references down by `offset` rows (a table planned after others).
+fn shift_formulas(row: &mut Row, offset: usize) {
+    if offset == 0 {
+        return;
+    }
+    for cell in &mut row.cells {
+        if let CellValue::Formula {
+            expr: Formula::Sum { cells },
+            ..
+        } = &mut cell.value
+        {
+            for (r, _) in cells.iter_mut() {
+                *r += offset;
+            }
+        }
+    }
+}
