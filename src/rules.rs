@@ -198,3 +198,23 @@ rules! {
     FUND_TOTAL = "JX805", Error, "收入或支出构成的合计不等于部门资金合计（或收入合计不等于支出合计）",
         Some("收入、支出构成各行本年金额相加应等于部门整体的资金合计；核对各行与资金，改正有误的一处");
 }
+
+/// Whether `c` is refused in any text ([`CONTROL_CHAR`]; a line break only in keys, a tab by its
+/// own rule [`TAB_CHAR`]). Here, with the rules, because the text rules of `load::text`, the
+/// terminal output of `diag` and the file-name policy of `write` all refuse the same characters.
+pub fn is_refused(c: char) -> bool {
+    match c {
+        '\n' | '\t' => false,
+        // C0 controls, DEL, C1 controls.
+        c if c.is_control() => true,
+        // Bidirectional controls: marks, embeddings and overrides, isolates.
+        '\u{061C}'
+        | '\u{200E}'
+        | '\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2066}'..='\u{2069}' => true,
+        // Line and paragraph separators, a byte-order mark inside the text.
+        '\u{2028}' | '\u{2029}' | '\u{FEFF}' => true,
+        _ => false,
+    }
+}

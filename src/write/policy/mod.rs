@@ -193,7 +193,7 @@ pub fn name_from_file(name: &str) -> Result<&OsStr, FsError> {
     let bad = || FsError::BadName(name.to_string());
     let n = file_name(name)?;
     if name.contains(WINDOWS_FORBIDDEN)
-        || name.chars().any(crate::load::text::is_refused)
+        || name.chars().any(crate::rules::is_refused)
         || name.ends_with(['.', ' '])
         || reserved_on_windows(name)
         || name.len() > MAX_NAME_BYTES
