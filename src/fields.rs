@@ -22,6 +22,8 @@ mod path;
 pub use access::{Record, Value, fits};
 pub use path::{MAX_PARTS, Parts, VarPath};
 
+use crate::model::Text;
+
 /// Where a key stands in a data file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Level {
@@ -329,6 +331,16 @@ pub fn keys(level: Level) -> impl Iterator<Item = &'static str> {
 /// The field `key` of `level`.
 pub fn find(level: Level, key: &str) -> Option<&'static Field> {
     of(level).find(|f| f.key == key)
+}
+
+/// The keys of `record` (at `level`) the catalogue does not know (the style's fields), with
+/// their values, in the order written.
+pub fn extras<T: crate::model::Texts + ?Sized>(record: &T, level: Level) -> Vec<&(Text, Text)> {
+    record
+        .texts()
+        .iter()
+        .filter(|(k, _)| find(level, k.value.trim()).is_none())
+        .collect()
 }
 
 /// The text fields of `level` kept in the record's `texts` (see [`Store::Texts`]).

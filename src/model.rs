@@ -295,14 +295,6 @@ pub trait Texts {
             (None, None) => {}
         }
     }
-
-    /// The keys the catalogue does not know (the style's fields), with their values.
-    fn extras(&self, level: crate::fields::Level) -> Vec<&(Text, Text)> {
-        self.texts()
-            .iter()
-            .filter(|(k, _)| crate::fields::find(level, k.value.trim()).is_none())
-            .collect()
-    }
 }
 
 /// A text with no position (made by the tool, not read from a file).

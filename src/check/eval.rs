@@ -259,7 +259,7 @@ pub(super) fn check_eval<'a>(
     );
     let extras = check_extras(
         cx,
-        &e.extras(Level::Eval),
+        &crate::fields::extras(e, Level::Eval),
         &style.style.fields.eval,
         style,
         Level::Eval,

@@ -552,7 +552,7 @@ fn check_project<'a>(cx: &mut Cx, p: &'a Project, style: &LoadedStyle) -> Proj<'
     let mid_indicators = check_indicators(cx, owner, &p.mid_indicators, style, true);
     let extras = check_extras(
         cx,
-        &p.extras(Level::Project),
+        &fields::extras(p, Level::Project),
         &style.style.fields.project,
         style,
         Level::Project,
