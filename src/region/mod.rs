@@ -17,9 +17,6 @@ pub mod index;
 pub mod plan;
 pub mod style;
 
-/// The names of the region file in the data directory (never a department's data).
-pub const FILE_NAMES: [&str; 2] = ["地区.yaml", "地区.yml"];
-
 /// `地区.yaml`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -171,13 +168,13 @@ pub fn reserved_dir(region: Option<&Region>, has_styles: bool) -> Option<String>
 pub fn is_region_file(path: &Path) -> bool {
     path.file_name()
         .and_then(|n| n.to_str())
-        .is_some_and(|n| FILE_NAMES.contains(&n))
+        .is_some_and(|n| crate::load::REGION_FILE_NAMES.contains(&n))
 }
 
 /// Loads the region file of `data`, if there is one: its text joins `loaded`'s sources, its
 /// problems `loaded`'s diagnostics (JX701).
 pub fn load(data: &Path, loaded: &mut Loaded) -> Option<Region> {
-    let path = FILE_NAMES
+    let path = crate::load::REGION_FILE_NAMES
         .iter()
         .map(|n| data.join(n))
         .find(|p| p.is_file())?;

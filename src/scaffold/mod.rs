@@ -113,11 +113,11 @@ const README: &str = include_str!("readme.md");
 fn vscode_settings() -> String {
     let mut files = vec!["data/*.yaml".to_string()];
     files.extend(
-        crate::region::FILE_NAMES
+        crate::load::REGION_FILE_NAMES
             .iter()
             .map(|n| format!("!data/{n}")),
     );
-    let region: Vec<String> = crate::region::FILE_NAMES
+    let region: Vec<String> = crate::load::REGION_FILE_NAMES
         .iter()
         .map(|n| format!("data/{n}"))
         .collect();
