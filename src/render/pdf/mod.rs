@@ -441,8 +441,8 @@ pub fn typst_source(
         .render(template, &data)
         .map_err(PdfError::Template)?;
     let json = serde_json::to_string(&data).map_err(|e| PdfError::Template(e.into()))?;
-    let json = crate::glyphs::printed(&json).into_owned().into_bytes();
-    Ok((crate::glyphs::printed(&main).into_owned(), json))
+    let json = fonts::printed(&json).into_owned().into_bytes();
+    Ok((fonts::printed(&main).into_owned(), json))
 }
 
 /// Lays one document out: the template rendered to Typst source, compiled, merged cells split
@@ -555,12 +555,9 @@ fn lay_out(
         .expect("plan serialises");
         // Printed as the check judged it: combining marks composed (JSON's own characters
         // are ASCII, which composes with nothing).
-        let data = crate::glyphs::printed(&data).into_owned().into_bytes();
+        let data = fonts::printed(&data).into_owned().into_bytes();
         let compiled = engine
-            .compile(
-                &crate::glyphs::printed(main),
-                vec![("data.json".to_string(), data)],
-            )
+            .compile(&fonts::printed(main), vec![("data.json".to_string(), data)])
             .map_err(PdfError::Engine)?;
         let pages = row_pages(&compiled);
         let crossing = crosses_page(&plan, &pages);
