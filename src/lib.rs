@@ -13,7 +13,6 @@
 pub mod check;
 pub mod cli;
 pub mod compute;
-pub mod continuity;
 pub mod diag;
 pub mod diff;
 pub mod fields;

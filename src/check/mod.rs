@@ -24,6 +24,7 @@ use crate::rules::{self, Rule};
 use crate::style::{LoadedStyle, Styles};
 use crate::target::{self, Direction, Value};
 
+pub mod continuity;
 mod eval;
 mod funds;
 mod indicators;
@@ -221,7 +222,7 @@ pub fn check_with<'a>(loaded: &'a Loaded, styles: &Styles, reserved: Option<&str
         diagnostics.extend(check_damaged(loaded, styles, dept, &mut seen));
     }
     // This year against last year's file of the same department, where both are here.
-    diagnostics.extend(crate::continuity::check(&loaded.sources, &departments));
+    diagnostics.extend(continuity::check(&loaded.sources, &departments));
     Checked {
         departments,
         diagnostics,
