@@ -13,10 +13,10 @@ use serde::Deserialize;
 use super::{Change, DeptDiff, Kind, Report, Status, Strictness};
 use crate::diag::{Diagnostic, FileId};
 use crate::load::Loaded;
-use crate::plan::context::Patterns;
 use crate::plan::{Align, Cell, Document, Row, RowKind, Section};
 use crate::rules::{self, Rule};
 use crate::style::common::{self, ColumnSpec, MAX_MONEY_DECIMALS};
+use crate::style::patterns::Patterns;
 use crate::style::{SText, SignatureSpec};
 
 /// The directory of the table's files under `templates/`.

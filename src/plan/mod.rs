@@ -368,7 +368,6 @@ mod error;
 mod fund;
 mod grid;
 mod money;
-pub mod vars;
 
 pub use document::{notes_and_signature, plan_department};
 pub use error::PlanError;

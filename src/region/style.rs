@@ -12,10 +12,10 @@ use serde::Deserialize;
 
 use crate::diag::{Diagnostic, FileId, Sources};
 use crate::load::Loaded;
-use crate::plan::context::Patterns;
 use crate::rules;
 use crate::style::SText;
 use crate::style::common::ColumnSpec;
+use crate::style::patterns::Patterns;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
