@@ -47,7 +47,7 @@ fn the_shipped_styles_are_the_repositorys_templates() {
         }
     }
     files.sort();
-    let shipped: Vec<&str> = jixiao::scaffold::TEMPLATES
+    let shipped: Vec<&str> = jixiao::style::embedded::TEMPLATES
         .iter()
         .map(|(p, _)| *p)
         .collect();
@@ -55,7 +55,7 @@ fn the_shipped_styles_are_the_repositorys_templates() {
         shipped, files,
         "src/scaffold/mod.rs TEMPLATES lists every file of templates/"
     );
-    for (rel, bytes) in jixiao::scaffold::TEMPLATES {
+    for (rel, bytes) in jixiao::style::embedded::TEMPLATES {
         assert_eq!(std::fs::read(root.join(rel)).unwrap(), *bytes, "{rel}");
     }
 }

@@ -459,6 +459,15 @@ impl Dir {
         }
     }
 
+    /// [`Dir::create_new`] of the file `rel` below this directory, making its directories as
+    /// needed: a symbolic link (even a dangling one) at `rel` or on the way is refused, never
+    /// written through.
+    pub fn create_new_below(&self, rel: &Path, bytes: &[u8]) -> Result<bool, FsError> {
+        let name = rel.file_name().unwrap_or_default();
+        self.open_dir(rel.parent().unwrap_or(Path::new("")), true)?
+            .create_new(name, bytes)
+    }
+
     /// Creates `name` with `bytes` only if nothing is there (not even a dangling symbolic
     /// link): `Ok(false)` when a regular file already is, an error for anything else.
     pub fn create_new(&self, name: impl AsRef<OsStr>, bytes: &[u8]) -> Result<bool, FsError> {
