@@ -13,7 +13,6 @@ use crate::rules;
 use crate::style::SText;
 
 pub mod figures;
-pub mod index;
 pub mod plan;
 pub mod style;
 

@@ -53,6 +53,7 @@ mod outcome;
 mod plan_record;
 mod prepare;
 mod publish;
+mod region_index;
 mod reuse;
 mod schedule;
 mod session;
