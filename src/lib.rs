@@ -15,6 +15,7 @@ pub mod cli;
 pub mod compute;
 pub mod diag;
 pub mod diff;
+pub mod excel;
 pub mod fields;
 pub mod git;
 pub mod glyphs;

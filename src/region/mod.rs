@@ -135,7 +135,7 @@ fn limits(region: &Region, sources: &crate::diag::Sources) -> Vec<Diagnostic> {
     }
     let pairs = region.signatures();
     let n = crate::plan::signature_line(&pairs).encode_utf16().count();
-    if n > crate::import::budget::CELL_CHARS {
+    if n > crate::excel::CELL_CHARS {
         let pos = lines.first().and_then(|s| at(&s.label.referenced));
         out.push(
             Diagnostic::new(
@@ -143,7 +143,7 @@ fn limits(region: &Region, sources: &crate::diag::Sources) -> Vec<Diagnostic> {
                 pos,
                 format!(
                     "签字栏合计 {n} 个字符，超过一个表格单元格能容纳的 {} 个字符",
-                    crate::import::budget::CELL_CHARS
+                    crate::excel::CELL_CHARS
                 ),
             )
             .help("签字栏在 xlsx 中写在一个单元格里；精简各项的标签和内容"),

@@ -42,7 +42,7 @@ use markers::{column_target, printed_number, unchanged, unlabel};
 use paths::{apply, empty_result, result_of, split_list};
 
 /// The name of the hidden sheet that carries a twin's data and bindings.
-pub const DATA_SHEET: &str = crate::render::xlsx::TWIN_SHEET;
+pub const DATA_SHEET: &str = crate::excel::TWIN_SHEET;
 
 /// `'工作表'!D8` (or `工作表!$D$8`) as (sheet, row, column); `None` for `#REF!`.
 pub fn parse_ref(formula: &str) -> Option<(String, u32, u32)> {
@@ -184,10 +184,10 @@ pub fn import(
     };
     let rec = |at: u32| Record { at, sheet: data };
     let head = rec(0);
-    if head.text(0) != crate::render::xlsx::TWIN_MARK {
+    if head.text(0) != crate::excel::TWIN_MARK {
         return Err(bad("不完整"));
     }
-    if head.text(1) != crate::render::xlsx::TWIN_VERSION {
+    if head.text(1) != crate::excel::TWIN_VERSION {
         return Err(bad("来自不同版本的 jixiao"));
     }
     let file_name = head.text(2).to_string();

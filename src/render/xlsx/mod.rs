@@ -126,14 +126,6 @@ pub fn write_workbook_created(
 /// What a department's twin carries besides its tables (its hidden sheet).
 pub use super::Provenance as Twin;
 
-/// The hidden sheet of a twin (see [`crate::import::twin`] for its layout).
-pub const TWIN_SHEET: &str = "jixiao数据";
-/// The first cell of the twin sheet, and the layout's version.
-pub const TWIN_MARK: &str = "jixiao-twin";
-pub const TWIN_VERSION: &str = "1";
-/// Excel's limit on the characters of one cell, less a margin.
-const CELL_CHARS: usize = 30_000;
-
 /// What one section's sheet holds, for the twin sheet.
 struct Written {
     sheet: String,

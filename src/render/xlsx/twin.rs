@@ -7,7 +7,8 @@ use rust_decimal::Decimal;
 use rust_xlsxwriter::{Formula as XlsxFormula, Worksheet, utility::row_col_to_cell};
 
 use super::Twin;
-use super::{CELL_CHARS, TWIN_MARK, TWIN_SHEET, TWIN_VERSION, Written, to_f64};
+use super::{Written, to_f64};
+use crate::excel::{TWIN_CHUNK_CHARS, TWIN_MARK, TWIN_SHEET, TWIN_VERSION, decimal_of_float};
 use crate::plan::CellValue;
 
 /// `'工作表'!D8`: a reference Excel, WPS and LibreOffice keep pointing at the same cell when
@@ -50,7 +51,7 @@ pub(super) fn write_twin(sheet: &mut Worksheet, twin: &Twin, written: &[Written]
         &[t(TWIN_MARK), t(TWIN_VERSION), t(&twin.file), t(&twin.style)],
     )?;
     let chars: Vec<char> = twin.data.chars().collect();
-    for chunk in chars.chunks(CELL_CHARS) {
+    for chunk in chars.chunks(TWIN_CHUNK_CHARS) {
         record(sheet, &[t("data"), Field::Text(chunk.iter().collect())])?;
     }
     for (s, w) in written.iter().enumerate() {
@@ -158,9 +159,9 @@ pub(super) fn write_twin(sheet: &mut Worksheet, twin: &Twin, written: &[Written]
 }
 
 /// A number as a spreadsheet reads back what [`write_cell`] wrote: the float, at the 15
-/// significant digits Excel keeps (see [`crate::import::decimal_of_float`]).
+/// significant digits Excel keeps (see [`decimal_of_float`]).
 pub(super) fn written_number(value: &Decimal) -> String {
-    crate::import::decimal_of_float(to_f64(value))
+    decimal_of_float(to_f64(value))
         .map(|d| d.to_string())
         .unwrap_or_default()
 }
