@@ -17,7 +17,7 @@ use rust_decimal::Decimal;
 
 use crate::check::{Dept, Eval, Funds, Ind, Proj, Wide};
 use crate::compute::{fmt_percent, fmt_score};
-use crate::fields::{self, Level};
+use crate::fields::{self, Level, VarPath};
 use crate::model::Texts;
 use crate::style::{LoadedStyle, MoneyUnit};
 use crate::target::{self, Direction};
@@ -594,6 +594,46 @@ pub fn indicator(dept: &Dept, ind: &Ind) -> Value {
     m.value()
 }
 
+/// `ctx` with the value at `path` replaced by `v`: each map along the path seen through a
+/// [`with_key`], nothing copied.
+pub fn with_value(ctx: &Value, path: &[&str], v: Value) -> Option<Value> {
+    let Some((first, rest)) = path.split_first() else {
+        return Some(v);
+    };
+    // Only a map (or nothing yet) has keys to replace.
+    if !matches!(
+        ctx.kind(),
+        minijinja::value::ValueKind::Map | minijinja::value::ValueKind::Undefined
+    ) {
+        return None;
+    }
+    let inner = ctx.get_attr(first).unwrap_or(Value::UNDEFINED);
+    Some(with_key(ctx, first, with_value(&inner, rest, v)?))
+}
+
+/// The text of a variable path (`项目.名称`) in `ctx`; empty when undefined.
+pub fn value_text(ctx: &Value, path: &VarPath) -> String {
+    match lookup(ctx, &path.parts()) {
+        Some(v) => match v.as_str() {
+            Some(s) => s.to_string(),
+            None => v.to_string(),
+        },
+        None => String::new(),
+    }
+}
+
+/// The value at a variable path's parts (`["项目", "资金", "合计"]`), if defined.
+pub fn lookup(ctx: &Value, parts: &[&str]) -> Option<Value> {
+    let mut v = ctx.clone();
+    for part in parts {
+        v = v.get_attr(part).ok()?;
+        if v.is_undefined() || v.is_none() {
+            return None;
+        }
+    }
+    Some(v)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -645,5 +685,25 @@ mod tests {
         assert_eq!(keys(&v), keys(&map));
         let added = with_key(&map, "丙", Value::from(3));
         assert_eq!(keys(&added), ["乙", "甲", "丙"]);
+    }
+
+    #[test]
+    fn a_value_is_marked_only_inside_maps() {
+        let ctx = Value::from_pairs([
+            (
+                "指标",
+                Value::from_pairs([("三级", Value::from("甲")), ("一级", Value::from("乙"))]),
+            ),
+            ("自评", Value::from(())),
+        ]);
+        let marked = with_value(&ctx, &["指标", "三级"], Value::from("M")).unwrap();
+        let ind = marked.get_attr("指标").unwrap();
+        assert_eq!(ind.get_attr("三级").unwrap().as_str(), Some("M"));
+        assert_eq!(ind.get_attr("一级").unwrap().as_str(), Some("乙"));
+        // No self-evaluation: nothing to mark (the cell is not bound), as before.
+        assert!(with_value(&ctx, &["自评", "实际完成情况"], Value::from("M")).is_none());
+        // A name not in the context yet is added.
+        let added = with_value(&ctx, &["项目", "名称"], Value::from("M")).unwrap();
+        assert_eq!(lookup(&added, &["项目", "名称"]), Some(Value::from("M")));
     }
 }
