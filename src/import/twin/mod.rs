@@ -39,6 +39,7 @@ use std::path::Path;
 use rust_decimal::Decimal;
 
 use super::{Budget, Imported, Notes, Sheet, cell_ref, sp, text};
+use crate::excel::{TwinRecord, TwinRow};
 use crate::fields::VarPath;
 use crate::model::{Dec, Department, Indicator, IndicatorEval};
 use crate::plan::BindKind;
@@ -152,39 +153,43 @@ pub fn import(
             budget.check(path, "读 jixiao 数据表")?;
         }
         let x = rec(r);
-        let Some(s) = x.num(1).filter(|_| x.text(0) != "data") else {
-            if x.text(0) == "data" {
+        let kind = TwinRecord::parse(x.text(0));
+        let Some(s) = x.num(1).filter(|_| kind != Some(TwinRecord::Data)) else {
+            if kind == Some(TwinRecord::Data) {
                 yaml.push_str(x.text(1));
             }
             continue;
         };
         let sec = sections.entry(s).or_default();
-        match x.text(0) {
-            "sheet" => match x.reference(2) {
+        match kind {
+            Some(TwinRecord::Sheet) => match x.reference(2) {
                 Some(Some((name, _, _))) => sec.sheet = Some(name),
                 _ => sec.sheet_deleted = true,
             },
-            "col" => {
+            Some(TwinRecord::Col) => {
                 if let (Some(c), Some(now)) = (x.num(2), x.reference(3)) {
                     sec.cols.insert(c as u32, now.map(|(_, _, col)| col));
                 }
             }
-            "row" => {
+            Some(TwinRecord::Row) => {
                 let Some(id) = x.num(2) else { continue };
                 let now = x.reference(3).flatten().map(|(_, row, _)| row);
-                let kind = x.text(4);
-                let grid = kind.strip_prefix("g:").and_then(|g| {
-                    let p: Vec<&str> = g.split(':').collect();
-                    let n = |i: usize| p.get(i).and_then(|v| v.parse::<usize>().ok());
-                    Some((n(0)?, n(1)?, n(2), n(3)))
-                });
+                let grid = match TwinRow::parse(x.text(4)) {
+                    Some(TwinRow::Grid {
+                        document,
+                        block,
+                        project,
+                        indicator,
+                    }) => Some((document, block, project, indicator)),
+                    _ => None,
+                };
                 sec.rows.push(RowInfo {
                     id: id as u32,
                     now,
                     grid,
                 });
             }
-            "cell" => {
+            Some(TwinRecord::Cell) => {
                 let (Some(row), Some(col), Some(kind)) =
                     (x.num(2), x.num(3), BindKind::parse(x.text(5)))
                 else {
@@ -200,7 +205,7 @@ pub fn import(
                     suffix: x.text(8).to_string(),
                 });
             }
-            "free" => {
+            Some(TwinRecord::Free) => {
                 if let (Some(row), Some(col)) = (x.num(2), x.num(3)) {
                     sec.free
                         .push((row as u32, col as u32, x.text(4).to_string()));
