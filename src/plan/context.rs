@@ -293,7 +293,7 @@ fn goal_texts(g: Option<&serde_saphyr::Spanned<crate::model::Goals>>) -> Vec<Str
     .unwrap_or_default()
 }
 
-/// `部门整体`: the department-wide part (see [`crate::plan::vars::DEPT_WIDE`]); amounts as
+/// `部门整体`: the department-wide part (see [`crate::style::vars::DEPT_WIDE`]); amounts as
 /// the style prints money, and as number cells where a `field:` prints them.
 fn wide(dept: &Dept, w: &Wide) -> Value {
     let style = &dept.style;
