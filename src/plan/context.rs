@@ -658,7 +658,7 @@ mod tests {
         assert_eq!(ctx.get_attr("n").unwrap(), Value::from(2));
         assert!(ctx.get_attr("没有").unwrap().is_undefined());
         assert_eq!(keys(&ctx), ["n", "部门", "指标"]);
-        let env = Environment::new();
+        let env = minijinja::Environment::new();
         let out = env.render_str("{{ 部门 }}{{ n }}{{ 指标 }}", &ctx).unwrap();
         assert_eq!(out, "甲局2乙");
     }
