@@ -197,15 +197,6 @@ pub fn fmt_percent(fraction: Decimal, dp: u32) -> String {
     }
 }
 
-/// Parses a stated percentage (`62.75%`, `100%`) into a fraction.
-pub fn parse_percent(s: &str) -> Option<Decimal> {
-    let t = s.trim().trim_end_matches(['%', '％']);
-    if t.len() == s.trim().len() {
-        return None;
-    }
-    crate::model::parse_decimal(t).and_then(|d| d.checked_div(Decimal::ONE_HUNDRED))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -329,9 +320,9 @@ mod tests {
 
     #[test]
     fn percentages() {
-        assert_eq!(parse_percent("62.75%"), Some(d("0.6275")));
-        assert_eq!(parse_percent("100%"), Some(d("1")));
-        assert_eq!(parse_percent("100"), None);
+        assert_eq!(crate::model::parse_percent("62.75%"), Some(d("0.6275")));
+        assert_eq!(crate::model::parse_percent("100%"), Some(d("1")));
+        assert_eq!(crate::model::parse_percent("100"), None);
         assert_eq!(fmt_score(d("9.90")), "9.9");
     }
 }

@@ -230,7 +230,7 @@ pub fn emit_human(out: &mut dyn WriteColor, sources: &Sources, diags: &[Diagnost
 /// control would reorder the excerpt on screen, an escape sequence would drive the terminal)
 /// is replaced by a visible one of the same length in bytes, so positions stay valid.
 pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
-    let bad = |c: char| c != '\r' && crate::load::text::is_refused(c);
+    let bad = |c: char| c != '\r' && crate::rules::is_refused(c);
     if !text.chars().any(bad) {
         return std::borrow::Cow::Borrowed(text);
     }

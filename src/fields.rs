@@ -22,38 +22,9 @@ mod path;
 pub use access::{Record, Value, fits};
 pub use path::{MAX_PARTS, Parts, VarPath};
 
-/// Where a key stands in a data file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Level {
-    /// The top of the file.
-    Department,
-    /// One item of `项目`.
-    Project,
-    /// One item of `指标`.
-    Indicator,
-    /// `自评` of a project.
-    Eval,
-    /// One item of `自评.指标`.
-    Result,
-    /// One source's figures under `自评.资金`.
-    Amounts,
-    /// `部门整体`: the department-wide part of a department file (the 部门整体支出绩效目标表 and
-    /// its self-evaluation). Its indicators are [`Level::Indicator`]s and its self-evaluation an
-    /// [`Level::Eval`], read and checked as a project's.
-    DeptWide,
-    /// One item of `部门整体.年度主要任务`.
-    Task,
-    /// One row of `部门整体.收入` or `部门整体.支出` (the income and spending composition).
-    FundRow,
-    /// One row of `部门整体.拨付结余` (the self-evaluation's money by funding level: budget,
-    /// adjustment, allocation and balance). Read into the same [`crate::model::FundRow`] as
-    /// [`Level::FundRow`], with this level's figures.
-    Allocation,
-    /// The top of a region file (`地区.yaml`), which is no department's data.
-    Region,
-    /// One item of the region file's `签字`.
-    RegionSignature,
-}
+use crate::model::Text;
+
+pub use crate::model::Level;
 
 impl Level {
     /// Every level, outermost first.
@@ -352,6 +323,16 @@ pub fn find(level: Level, key: &str) -> Option<&'static Field> {
 /// rates, in the documented order.
 pub fn figures(level: Level) -> impl Iterator<Item = &'static Field> {
     of(level).filter(|f| matches!(f.shape, Shape::Number | Shape::Rate))
+}
+
+/// The keys of `record` (at `level`) the catalogue does not know (the style's fields), with
+/// their values, in the order written.
+pub fn extras<T: crate::model::Texts + ?Sized>(record: &T, level: Level) -> Vec<&(Text, Text)> {
+    record
+        .texts()
+        .iter()
+        .filter(|(k, _)| find(level, k.value.trim()).is_none())
+        .collect()
 }
 
 /// The text fields of `level` kept in the record's `texts` (see [`Store::Texts`]).

@@ -160,7 +160,7 @@ impl Repo {
         let c = self.commit(rev).ok()?;
         let t = c.time();
         let local = t.seconds() + i64::from(t.offset_minutes()) * 60;
-        let (y, m, d) = crate::workspace::dates::civil_from_days(local.div_euclid(86_400));
+        let (y, m, d) = civil_from_days(local.div_euclid(86_400));
         let subject: String = String::from_utf8_lossy(c.summary_bytes().unwrap_or_default())
             .trim()
             .chars()
@@ -269,4 +269,29 @@ fn absolute_lexical(path: &Path) -> Option<PathBuf> {
 fn existing_ancestor(path: &Path) -> Option<PathBuf> {
     let full = absolute_lexical(path)?;
     full.ancestors().find(|p| p.exists()).map(Path::to_path_buf)
+}
+
+/// Days since 1970-01-01 → (year, month, day) (Howard Hinnant's algorithm): a commit's date
+/// here, a document's date in `workspace::dates`.
+pub(crate) fn civil_from_days(z: i64) -> (i32, u8, u8) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    ((if m <= 2 { y + 1 } else { y }) as i32, m as u8, d as u8)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn epoch_days_to_dates() {
+        assert_eq!(super::civil_from_days(0), (1970, 1, 1));
+        assert_eq!(super::civil_from_days(19_723), (2024, 1, 1));
+        assert_eq!(super::civil_from_days(11_016), (2000, 2, 29));
+    }
 }

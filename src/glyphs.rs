@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use crate::check::Checked;
 use crate::diag::{Diagnostic, Sources};
-use crate::render::pdf::fonts::FontSet;
+use crate::render::pdf::fonts::{FontSet, printed};
 use crate::rules;
 
 /// At most this many findings per file (one character can repeat many times).
@@ -102,18 +102,6 @@ pub fn check_cached(
         }
     }
     out
-}
-
-/// Text as the PDF prints it: in canonical composition (NFC), so that a letter followed by a
-/// combining mark (`e` + U+0301) is drawn as the one precomposed letter (`é`) that far more
-/// fonts have than the mark. The build prints this; the check judges this.
-pub fn printed(s: &str) -> std::borrow::Cow<'_, str> {
-    use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
-    if is_nfc_quick(s.chars()) == IsNormalized::Yes {
-        std::borrow::Cow::Borrowed(s)
-    } else {
-        std::borrow::Cow::Owned(s.nfc().collect())
-    }
 }
 
 /// Whether `c` belongs to the character before it when printed: a combining mark, or a

@@ -112,6 +112,15 @@ pub fn parse_decimal(s: &str) -> Option<Decimal> {
     Decimal::from_str_exact(t.strip_prefix('+').unwrap_or(t)).ok()
 }
 
+/// Parses a stated percentage (`62.75%`, `100%`) into a fraction.
+pub fn parse_percent(s: &str) -> Option<Decimal> {
+    let t = s.trim().trim_end_matches(['%', '％']);
+    if t.len() == s.trim().len() {
+        return None;
+    }
+    parse_decimal(t).and_then(|d| d.checked_div(Decimal::ONE_HUNDRED))
+}
+
 /// Parses a number the data gives (money, weight, score): a plain decimal with at most
 /// [`MAX_DECIMALS`] decimal places and an absolute value below 10^[`MAX_MAGNITUDE_DIGITS`].
 pub fn parse_amount(s: &str) -> Result<Decimal, NumberError> {
@@ -191,13 +200,47 @@ pub struct DeptWide {
     pub eval: Option<SelfEval>,
 }
 
+/// Where a key stands in a data file: the kinds of records, as the field catalogue
+/// ([`crate::fields`]) names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Level {
+    /// The top of the file.
+    Department,
+    /// One item of `项目`.
+    Project,
+    /// One item of `指标`.
+    Indicator,
+    /// `自评` of a project.
+    Eval,
+    /// One item of `自评.指标`.
+    Result,
+    /// One source's figures under `自评.资金`.
+    Amounts,
+    /// `部门整体`: the department-wide part of a department file (the 部门整体支出绩效目标表 and
+    /// its self-evaluation). Its indicators are [`Level::Indicator`]s and its self-evaluation an
+    /// [`Level::Eval`], read and checked as a project's.
+    DeptWide,
+    /// One item of `部门整体.年度主要任务`.
+    Task,
+    /// One row of `部门整体.收入` or `部门整体.支出` (the income and spending composition).
+    FundRow,
+    /// One row of `部门整体.拨付结余` (the self-evaluation's money by funding level: budget,
+    /// adjustment, allocation and balance). Read into the same [`FundRow`] as
+    /// [`Level::FundRow`], with this level's figures.
+    Allocation,
+    /// The top of a region file (`地区.yaml`), which is no department's data.
+    Region,
+    /// One item of the region file's `签字`.
+    RegionSignature,
+}
+
 /// One row of the department's income or spending composition (`部门整体.收入` / `支出`), or
 /// of its money by funding level (`部门整体.拨付结余`): a name and the figures its level's
 /// catalogue gives ([`crate::fields::figures`]).
 #[derive(Debug, Clone)]
 pub struct FundRow {
     /// [`crate::fields::Level::FundRow`] or [`crate::fields::Level::Allocation`].
-    pub level: crate::fields::Level,
+    pub level: Level,
     /// 名称
     pub name: Text,
     /// 分组
@@ -232,32 +275,8 @@ impl FundRow {
     pub fn value(&self, key: &str) -> Option<Decimal> {
         match self.figure(key) {
             Some(n) => Some(n.value.0),
-            None => self
-                .rate(key)
-                .and_then(|t| crate::compute::parse_percent(&t.value)),
+            None => self.rate(key).and_then(|t| parse_percent(&t.value)),
         }
-    }
-
-    /// Writes (or, with `None`, removes) the amount of `key`, kept in the catalogue's order;
-    /// `false` when `key` is no amount of the row's level.
-    pub fn set_figure(&mut self, key: &str, n: Option<Num>) -> bool {
-        let order: Vec<&'static str> = crate::fields::figures(self.level)
-            .filter(|f| f.shape == crate::fields::Shape::Number)
-            .map(|f| f.key)
-            .collect();
-        let Some(at) = order.iter().position(|k| *k == key) else {
-            return false;
-        };
-        self.figures.retain(|(k, _)| *k != key);
-        if let Some(n) = n {
-            let i = self
-                .figures
-                .iter()
-                .position(|(k, _)| order.iter().position(|o| o == k) > Some(at))
-                .unwrap_or(self.figures.len());
-            self.figures.insert(i, (order[at], n));
-        }
-        true
     }
 
     /// Whether the row states a subtotal (`小计`) or the total (`合计`) rather than a part.
@@ -331,14 +350,6 @@ pub trait Texts {
             (None, Some(v)) => texts.push((plain_text(key), v)),
             (None, None) => {}
         }
-    }
-
-    /// The keys the catalogue does not know (the style's fields), with their values.
-    fn extras(&self, level: crate::fields::Level) -> Vec<&(Text, Text)> {
-        self.texts()
-            .iter()
-            .filter(|(k, _)| crate::fields::find(level, k.value.trim()).is_none())
-            .collect()
     }
 }
 

@@ -200,3 +200,23 @@ rules! {
     FUND_FORMULA = "JX806", Error, "填报的数不符合样式表头声明的公式（如 合计 = 年初预算 + 调整、拨付率 = 实际拨付 ÷ 合计）",
         Some("核对这一行公式用到的各数与填报的结果，改正有误的一处；表中印按公式算出的数");
 }
+
+/// Whether `c` is refused in any text ([`CONTROL_CHAR`]; a line break only in keys, a tab by its
+/// own rule [`TAB_CHAR`]). Here, with the rules, because the text rules of `load::text`, the
+/// terminal output of `diag` and the file-name policy of `write` all refuse the same characters.
+pub fn is_refused(c: char) -> bool {
+    match c {
+        '\n' | '\t' => false,
+        // C0 controls, DEL, C1 controls.
+        c if c.is_control() => true,
+        // Bidirectional controls: marks, embeddings and overrides, isolates.
+        '\u{061C}'
+        | '\u{200E}'
+        | '\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2066}'..='\u{2069}' => true,
+        // Line and paragraph separators, a byte-order mark inside the text.
+        '\u{2028}' | '\u{2029}' | '\u{FEFF}' => true,
+        _ => false,
+    }
+}

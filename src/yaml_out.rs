@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use crate::fields::{self, Field, Level, Need, Record, Shape, Store, Value};
-use crate::model::{Department, Goals, Indicator, Num, Sources, Text, Texts};
+use crate::model::{Department, Goals, Indicator, Num, Sources, Text};
 
 /// `s` as a YAML scalar: plain where that reads back as the same string, else double-quoted.
 /// `flow` is for values inside `{…}` or `[…]`, where `,` `[` `]` `{` `}` end a plain scalar.
@@ -120,7 +120,7 @@ fn flow<R: Record>(r: &R, extras: &[&(Text, Text)]) -> String {
 
 /// One indicator as a flow mapping, keys in the documented order, extras last.
 pub fn indicator(i: &Indicator) -> String {
-    flow(i, &i.extras(Level::Indicator))
+    flow(i, &fields::extras(i, Level::Indicator))
 }
 
 /// Where a level's extra fields (the style's, kept by key) are written among the catalogue's:
@@ -254,12 +254,26 @@ fn block_field(out: &mut String, f: &Field, v: Value, pad: &str, top: bool) {
             let _ = writeln!(out, "{pad}{k}:");
             let (item, pad) = (format!("{inner}- "), format!("{inner}  "));
             for p in list {
-                block(out, p, &p.extras(Level::Project), &item, &pad, false);
+                block(
+                    out,
+                    p,
+                    &fields::extras(p, Level::Project),
+                    &item,
+                    &pad,
+                    false,
+                );
             }
         }
         Value::Eval(e) => {
             let _ = writeln!(out, "{pad}{k}:");
-            block(out, e, &e.extras(Level::Eval), &inner, &inner, false);
+            block(
+                out,
+                e,
+                &fields::extras(e, Level::Eval),
+                &inner,
+                &inner,
+                false,
+            );
         }
         Value::Wide(w) => {
             let _ = writeln!(out, "{pad}{k}:");

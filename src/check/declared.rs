@@ -7,7 +7,7 @@
 use rust_decimal::Decimal;
 
 use super::Cx;
-use crate::compute::{self, fmt_decimal, fmt_percent, round};
+use crate::compute::{fmt_decimal, fmt_percent, round};
 use crate::model::{DeptWide, FundRow};
 use crate::rules;
 use crate::style::formula::Expr;
@@ -77,7 +77,7 @@ fn row(cx: &mut Cx, spec: &FundSpec, r: &FundRow, k: &str, e: &Expr, text: &str,
     }
     let whose = format!("{what}“{}”的{k}", r.name.value.trim());
     if let Some(stated) = r.rate(k) {
-        let Some(s) = compute::parse_percent(&stated.value) else {
+        let Some(s) = crate::model::parse_percent(&stated.value) else {
             cx.emit(
                 &rules::BAD_PERCENT,
                 stated,

@@ -123,7 +123,7 @@ pub(super) fn check_eval<'a>(
         );
     }
     if let Some(stated) = &e.stated_rate {
-        match compute::parse_percent(&stated.value) {
+        match crate::model::parse_percent(&stated.value) {
             Some(s) => {
                 // Compare at the precision the user wrote (`93.90%` has two decimals).
                 let written = stated.value.trim().trim_end_matches(['%', '％']);
@@ -259,7 +259,7 @@ pub(super) fn check_eval<'a>(
     );
     let extras = check_extras(
         cx,
-        &e.extras(Level::Eval),
+        &crate::fields::extras(e, Level::Eval),
         &style.style.fields.eval,
         style,
         Level::Eval,

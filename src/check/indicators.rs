@@ -224,7 +224,7 @@ pub(super) fn check_indicators<'a>(
         }
         let extras = check_extras(
             cx,
-            &ind.extras(Level::Indicator),
+            &crate::fields::extras(ind, Level::Indicator),
             &style.style.fields.indicator,
             style,
             Level::Indicator,

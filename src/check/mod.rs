@@ -24,6 +24,7 @@ use crate::rules::{self, Rule};
 use crate::style::{LoadedStyle, Styles};
 use crate::target::{self, Direction, Value};
 
+pub mod continuity;
 mod declared;
 mod eval;
 mod funds;
@@ -222,7 +223,7 @@ pub fn check_with<'a>(loaded: &'a Loaded, styles: &Styles, reserved: Option<&str
         diagnostics.extend(check_damaged(loaded, styles, dept, &mut seen));
     }
     // This year against last year's file of the same department, where both are here.
-    diagnostics.extend(crate::continuity::check(&loaded.sources, &departments));
+    diagnostics.extend(continuity::check(&loaded.sources, &departments));
     Checked {
         departments,
         diagnostics,
@@ -553,7 +554,7 @@ fn check_project<'a>(cx: &mut Cx, p: &'a Project, style: &LoadedStyle) -> Proj<'
     let mid_indicators = check_indicators(cx, owner, &p.mid_indicators, style, true);
     let extras = check_extras(
         cx,
-        &p.extras(Level::Project),
+        &fields::extras(p, Level::Project),
         &style.style.fields.project,
         style,
         Level::Project,

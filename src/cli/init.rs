@@ -19,7 +19,7 @@ pub fn run(args: &Args) -> ExitCode {
             let shown = crate::diag::display_path(&args.dir);
             eprintln!(
                 "已在 {shown} 建好项目：data/（数据）、templates/（{} 个官方样式文件）、schemas/（编辑器补全用）、README.md",
-                crate::scaffold::TEMPLATES.len()
+                crate::style::embedded::TEMPLATES.len()
             );
             if !done.kept.is_empty() {
                 eprintln!("以下文件已存在，保持原样：");

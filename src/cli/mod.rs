@@ -74,7 +74,7 @@ pub enum Format {
 /// merely lacks a newer style is not worth a line on every run).
 pub fn note_templates(templates: &Path) {
     static SAID: std::sync::Once = std::sync::Once::new();
-    if crate::scaffold::is_embedded(templates) {
+    if crate::style::embedded::is_embedded(templates) {
         SAID.call_once(|| {
             eprintln!(
                 "提示：这里没有 templates/ 目录，使用 jixiao 内置的官方样式；要改样式，先运行 jixiao init 复制一份到本目录"

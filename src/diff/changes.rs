@@ -322,7 +322,7 @@ pub(super) fn texts<'e, T: Texts>(
     let mut out: Vec<_> = fields::stored_texts(level)
         .map(|f| (f.key.to_string(), old.text(f.key), new.text(f.key)))
         .collect();
-    let (oe, ne) = (old.extras(level), new.extras(level));
+    let (oe, ne) = (fields::extras(old, level), fields::extras(new, level));
     let keys = entry_keys(oe.iter().map(|(k, _)| k), ne.iter().map(|(k, _)| k));
     out.extend(keys.into_iter().map(|k| {
         let (o, n) = (old.text(&k), new.text(&k));
@@ -337,7 +337,7 @@ pub(super) fn extra_texts<'e, T: Texts>(
     old: &'e T,
     new: &'e T,
 ) -> Vec<(String, Option<&'e Text>, Option<&'e Text>)> {
-    let (oe, ne) = (old.extras(level), new.extras(level));
+    let (oe, ne) = (fields::extras(old, level), fields::extras(new, level));
     let keys = entry_keys(oe.iter().map(|(k, _)| k), ne.iter().map(|(k, _)| k));
     keys.into_iter()
         .map(|k| {

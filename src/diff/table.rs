@@ -13,12 +13,13 @@ use serde::Deserialize;
 use super::{Change, DeptDiff, Kind, Report, Status, Strictness};
 use crate::diag::{Diagnostic, FileId};
 use crate::load::Loaded;
-use crate::plan::context::{Patterns, Vars};
-use crate::plan::records::{Figure, FigureKind, Records};
+use crate::plan::context::Vars;
+use crate::plan::records::{Figure, Records};
 use crate::plan::{Document, Section};
 use crate::rules::{self, Rule};
 use crate::style::common::{self, MAX_MONEY_DECIMALS};
-use crate::style::records::RecordNames;
+use crate::style::patterns::Patterns;
+use crate::style::records::{FigureKind, RecordNames};
 use crate::style::{DocumentSpec, SText};
 
 /// The directory of the table's files under `templates/`.

@@ -270,3 +270,27 @@ pub fn fits(shape: super::Shape, v: &Value) -> bool {
         Value::Wide(_) => shape == S::Record(Level::DeptWide),
     }
 }
+
+impl crate::model::FundRow {
+    /// Writes (or, with `None`, removes) the amount of `key`, kept in the catalogue's order;
+    /// `false` when `key` is no amount of the row's level.
+    pub fn set_figure(&mut self, key: &str, n: Option<Num>) -> bool {
+        let order: Vec<&'static str> = super::figures(self.level)
+            .filter(|f| f.shape == super::Shape::Number)
+            .map(|f| f.key)
+            .collect();
+        let Some(at) = order.iter().position(|k| *k == key) else {
+            return false;
+        };
+        self.figures.retain(|(k, _)| *k != key);
+        if let Some(n) = n {
+            let i = self
+                .figures
+                .iter()
+                .position(|(k, _)| order.iter().position(|o| o == k) > Some(at))
+                .unwrap_or(self.figures.len());
+            self.figures.insert(i, (order[at], n));
+        }
+        true
+    }
+}

@@ -1,6 +1,6 @@
 //! A variable path of a style (`项目.资金.合计`, `指标.三级`, `部门整体.任务.1.资金.合计`): the
 //! name a `field:` cell prints, or a variable a pattern reads. Parsed once, when the style is
-//! checked ([`crate::plan::context::Patterns`] keeps every path of the style parsed), and read by
+//! checked ([`crate::style::patterns::Patterns`] keeps every path of the style parsed), and read by
 //! the style check, the planner, the twin's markers and `import` through [`VarPath::parts`], its
 //! root and the catalogue field it names: no other code splits a path at its dots.
 

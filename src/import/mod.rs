@@ -166,19 +166,6 @@ pub fn cell_ref(sheet: &str, row: u32, col: u32) -> String {
     format!("{sheet}!{}", a1(row, col))
 }
 
-/// The number a spreadsheet means by a float cell. Excel keeps and shows at most 15 significant
-/// digits; the rest of a binary float is noise (10.368 is stored as 10.368000000000001). So the
-/// float is written with 15 significant digits and read back exactly: 10.368 stays 10.368. The
-/// cell's number format only adds trailing zeros ([`pad`]); it never rounds away digits the
-/// clerk typed.
-pub fn decimal_of_float(f: f64) -> Option<Decimal> {
-    if !f.is_finite() {
-        return None;
-    }
-    let s = format!("{f:.14e}");
-    Decimal::from_scientific(&s).ok().map(|d| d.normalize())
-}
-
 /// `d` with at least `decimals` decimals (so `20` shown as `20.00` reads `20.00`), at most the
 /// data's 6.
 pub fn pad(d: Decimal, decimals: u32) -> Decimal {
@@ -286,7 +273,7 @@ fn display(v: &Data, fmt: Shown) -> (String, Option<Decimal>) {
             let d = Decimal::from(*i);
             (number_text(d, fmt), Some(shown_number(d, fmt)))
         }
-        Data::Float(f) => match decimal_of_float(*f) {
+        Data::Float(f) => match crate::excel::decimal_of_float(*f) {
             Some(d) => (number_text(d, fmt), Some(shown_number(d, fmt))),
             None => (f.to_string(), None),
         },
@@ -677,17 +664,6 @@ mod tests {
 
     #[test]
     fn floats_keep_the_shown_decimals() {
-        assert_eq!(decimal_of_float(12.96 * 0.8).unwrap().to_string(), "10.368");
-        assert_eq!(decimal_of_float(10.368).unwrap().to_string(), "10.368");
-        assert_eq!(decimal_of_float(0.1 + 0.2).unwrap().to_string(), "0.3");
-        assert_eq!(decimal_of_float(37.76).unwrap().to_string(), "37.76");
-        assert_eq!(
-            decimal_of_float(123456789012.5).unwrap().to_string(),
-            "123456789012.5"
-        );
-        assert_eq!(decimal_of_float(-0.5).unwrap().to_string(), "-0.5");
-        assert_eq!(decimal_of_float(0.0).unwrap().to_string(), "0");
-        assert!(decimal_of_float(f64::NAN).is_none());
         assert_eq!(pad(Decimal::from(20), 2).to_string(), "20.00");
         assert_eq!(number_text(Decimal::new(95, 2), shown(Some("0%"))), "95%");
         assert_eq!(

@@ -605,8 +605,12 @@ pub fn parse_tree(text: &str) -> Result<Spanned<Node>, (Error, usize)> {
     serde_saphyr::from_str_with_options(text, options).map_err(|e| (e, aliases.get()))
 }
 
+/// The names of the region file in the data directory (read by `crate::region`, never a
+/// department's data).
+pub const REGION_FILE_NAMES: [&str; 2] = ["地区.yaml", "地区.yml"];
+
 /// Whether `name` (one path component) names a department's data file in a data directory:
-/// `*.yaml` or `*.yml`, and not the region file (see `crate::region`). A name that comes from a
+/// `*.yaml` or `*.yml`, and not the region file ([`REGION_FILE_NAMES`]). A name that comes from a
 /// file must also pass [`crate::write::policy::name_from_file`] ([`is_data_file_name_from_file`]).
 pub fn is_data_file_name(name: &str) -> bool {
     crate::write::policy::file_name(name).is_ok()
@@ -614,7 +618,7 @@ pub fn is_data_file_name(name: &str) -> bool {
             Path::new(name).extension().and_then(|e| e.to_str()),
             Some("yaml" | "yml")
         )
-        && !crate::region::FILE_NAMES.contains(&name)
+        && !REGION_FILE_NAMES.contains(&name)
 }
 
 /// Whether `name`, taken from a file (a workbook's data sheet), may be written as a data file:

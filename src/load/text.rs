@@ -130,7 +130,7 @@ fn scalar(s: &str, loc: &Location, src: &str, key: bool, out: &mut Vec<Problem>)
         if c == '\t' {
             tabs.0 += 1;
             tabs.1.get_or_insert(c);
-        } else if is_refused(c) || (key && c == '\n') {
+        } else if rules::is_refused(c) || (key && c == '\n') {
             controls.0 += 1;
             controls.1.get_or_insert(c);
         }
@@ -168,24 +168,6 @@ fn scalar(s: &str, loc: &Location, src: &str, key: bool, out: &mut Vec<Problem>)
             bytes: at(c),
             message: format!("{whose}中有不可见的字符 {}{more}", describe(c)),
         });
-    }
-}
-
-/// Whether `c` is refused in any text (a line break only in keys, a tab by its own rule).
-pub fn is_refused(c: char) -> bool {
-    match c {
-        '\n' | '\t' => false,
-        // C0 controls, DEL, C1 controls.
-        c if c.is_control() => true,
-        // Bidirectional controls: marks, embeddings and overrides, isolates.
-        '\u{061C}'
-        | '\u{200E}'
-        | '\u{200F}'
-        | '\u{202A}'..='\u{202E}'
-        | '\u{2066}'..='\u{2069}' => true,
-        // Line and paragraph separators, a byte-order mark inside the text.
-        '\u{2028}' | '\u{2029}' | '\u{FEFF}' => true,
-        _ => false,
     }
 }
 

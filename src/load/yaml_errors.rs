@@ -357,7 +357,7 @@ pub(super) fn translate(err: &Error, aliases: usize) -> Translated {
                     ..said(&rules::TAB_CHAR, "这里有制表符（Tab）")
                 },
                 ErrorKind::UnexpectedCharacter { character }
-                    if character.is_control() || super::text::is_refused(*character) =>
+                    if character.is_control() || crate::rules::is_refused(*character) =>
                 {
                     Translated {
                         character: Some(*character),

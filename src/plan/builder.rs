@@ -253,13 +253,13 @@ impl<'d, 'a> Builder<'d, 'a> {
             return None;
         }
         const MARK: &str = "\u{E000}jx\u{E001}";
-        let marked = with_value(ctx, &var.parts(), Value::from(MARK))?;
+        let marked = context::with_value(ctx, &var.parts(), Value::from(MARK))?;
         let rendered = render(style, pattern, &marked).ok()?;
         let (prefix, suffix) = rendered.split_once(MARK)?;
         if suffix.contains(MARK) {
             return None;
         }
-        let value = value_text(ctx, var);
+        let value = context::value_text(ctx, var);
         (format!("{prefix}{value}{suffix}") == printed).then(|| Bind {
             path: path.clone(),
             kind: *kind,
@@ -378,12 +378,14 @@ impl<'d, 'a> Builder<'d, 'a> {
         match &*parts {
             // A grid row's running number, a number cell.
             ["序号"] => {
-                if let Some(n) = lookup(ctx, &["序号"]).and_then(|v| i64::try_from(v).ok()) {
+                if let Some(n) = context::lookup(ctx, &["序号"]).and_then(|v| i64::try_from(v).ok())
+                {
                     return cells::number_cell(col, Decimal::from(n), 0, Role::Text);
                 }
             }
             ["项目", "序号"] => {
-                if let Some(n) = lookup(ctx, &["项目", "序号"]).and_then(|v| i64::try_from(v).ok())
+                if let Some(n) =
+                    context::lookup(ctx, &["项目", "序号"]).and_then(|v| i64::try_from(v).ok())
                 {
                     return cells::number_cell(col, Decimal::from(n), 0, Role::Text);
                 }
@@ -483,7 +485,7 @@ impl<'d, 'a> Builder<'d, 'a> {
             }
             _ => {}
         }
-        text_cell(col, value_text(ctx, path), false, align)
+        text_cell(col, context::value_text(ctx, path), false, align)
     }
 
     /// The cell of a field of `部门整体` (`rest` is its path after the root): every amount a
@@ -558,7 +560,7 @@ impl<'d, 'a> Builder<'d, 'a> {
             }
             _ => {}
         }
-        text_cell(col, value_text(ctx, path), false, align)
+        text_cell(col, context::value_text(ctx, path), false, align)
     }
 
     /// Plans a `rows` block: cells placed left to right into the columns not covered by a cell
@@ -733,46 +735,6 @@ pub fn render(style: &LoadedStyle, pattern: &SText, ctx: &Value) -> Result<Strin
         .map_err(|e| PlanError::pattern(style, pattern, &e))
 }
 
-/// `ctx` with the value at `path` replaced by `v`: each map along the path seen through a
-/// [`context::with_key`], nothing copied.
-pub fn with_value(ctx: &Value, path: &[&str], v: Value) -> Option<Value> {
-    let Some((first, rest)) = path.split_first() else {
-        return Some(v);
-    };
-    // Only a map (or nothing yet) has keys to replace.
-    if !matches!(
-        ctx.kind(),
-        minijinja::value::ValueKind::Map | minijinja::value::ValueKind::Undefined
-    ) {
-        return None;
-    }
-    let inner = ctx.get_attr(first).unwrap_or(Value::UNDEFINED);
-    Some(context::with_key(ctx, first, with_value(&inner, rest, v)?))
-}
-
-/// The text of a variable path (`项目.名称`) in `ctx`; empty when undefined.
-pub fn value_text(ctx: &Value, path: &VarPath) -> String {
-    match lookup(ctx, &path.parts()) {
-        Some(v) => match v.as_str() {
-            Some(s) => s.to_string(),
-            None => v.to_string(),
-        },
-        None => String::new(),
-    }
-}
-
-/// The value at a variable path's parts (`["项目", "资金", "合计"]`), if defined.
-pub fn lookup(ctx: &Value, parts: &[&str]) -> Option<Value> {
-    let mut v = ctx.clone();
-    for part in parts {
-        v = v.get_attr(part).ok()?;
-        if v.is_undefined() || v.is_none() {
-            return None;
-        }
-    }
-    Some(v)
-}
-
 /// Variables of a grid row for one indicator.
 pub fn indicator_vars(dept: &Dept, ind: Option<&Ind>, n: usize) -> context::Vars {
     let mut v = context::Vars::new();
@@ -781,29 +743,4 @@ pub fn indicator_vars(dept: &Dept, ind: Option<&Ind>, n: usize) -> context::Vars
     }
     v.insert("n", Value::from(n));
     v
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_value_is_marked_only_inside_maps() {
-        let ctx = Value::from_pairs([
-            (
-                "指标",
-                Value::from_pairs([("三级", Value::from("甲")), ("一级", Value::from("乙"))]),
-            ),
-            ("自评", Value::from(())),
-        ]);
-        let marked = with_value(&ctx, &["指标", "三级"], Value::from("M")).unwrap();
-        let ind = marked.get_attr("指标").unwrap();
-        assert_eq!(ind.get_attr("三级").unwrap().as_str(), Some("M"));
-        assert_eq!(ind.get_attr("一级").unwrap().as_str(), Some("乙"));
-        // No self-evaluation: nothing to mark (the cell is not bound), as before.
-        assert!(with_value(&ctx, &["自评", "实际完成情况"], Value::from("M")).is_none());
-        // A name not in the context yet is added.
-        let added = with_value(&ctx, &["项目", "名称"], Value::from("M")).unwrap();
-        assert_eq!(lookup(&added, &["项目", "名称"]), Some(Value::from("M")));
-    }
 }

@@ -1,4 +1,5 @@
-//! The data as pattern variables, and the patterns themselves.
+//! The data as pattern variables (the compiled patterns are the style's,
+//! [`crate::style::patterns::Patterns`]).
 //!
 //! Every printed word of a table comes from a minijinja pattern in the style
 //! (`"{{ 项目.名称 }}项目绩效目标表"`, `"指标{{ n }}：{{ 指标.三级 }}"`). A pattern is rendered
@@ -7,11 +8,11 @@
 //! check reports misspelt names beforehand. Execution is bounded by minijinja's fuel.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use minijinja::Value;
 use minijinja::value::{Enumerator, Object, ObjectRepr};
-use minijinja::{Environment, UndefinedBehavior, Value};
 use rust_decimal::Decimal;
 
 use crate::check::{Dept, Eval, Funds, Ind, Proj, Wide};
@@ -20,108 +21,6 @@ use crate::fields::{self, Level, VarPath};
 use crate::model::Texts;
 use crate::style::{LoadedStyle, MoneyUnit};
 use crate::target::{self, Direction};
-
-/// Upper bound on the work of one pattern (minijinja fuel units), so that a style cannot make
-/// the planner spin.
-const FUEL: u64 = 200_000;
-
-/// The compiled patterns of a style, looked up by their source text, with the variables each
-/// reads and the style's `field:` paths, parsed once ([`VarPath`]) when the style is checked.
-#[derive(Debug)]
-pub struct Patterns {
-    env: Environment<'static>,
-    /// The variables each compiled pattern reads, in the order of their text.
-    variables: HashMap<String, Vec<VarPath>>,
-    /// Why a variable a compiled pattern reads is no path (too deep), by pattern.
-    malformed: HashMap<String, Vec<String>>,
-    /// The style's `field:` paths, by their text as written.
-    fields: HashMap<String, VarPath>,
-}
-
-impl Default for Patterns {
-    fn default() -> Self {
-        Patterns::new()
-    }
-}
-
-impl Patterns {
-    pub fn new() -> Patterns {
-        let mut env = Environment::new();
-        env.set_undefined_behavior(UndefinedBehavior::Chainable);
-        env.set_fuel(Some(FUEL));
-        Patterns {
-            env,
-            variables: HashMap::new(),
-            malformed: HashMap::new(),
-            fields: HashMap::new(),
-        }
-    }
-
-    /// Compiles `src` and parses the variables it reads (idempotent).
-    pub fn add(&mut self, src: &str) -> Result<(), minijinja::Error> {
-        if self.env.get_template(src).is_ok() {
-            return Ok(());
-        }
-        self.env
-            .add_template_owned(src.to_string(), src.to_string())?;
-        let mut names: Vec<String> = self
-            .env
-            .get_template(src)
-            .map(|t| t.undeclared_variables(true).into_iter().collect())
-            .unwrap_or_default();
-        names.sort();
-        let (mut vars, mut bad) = (Vec::new(), Vec::new());
-        for n in names {
-            match VarPath::parse(&n) {
-                Ok(v) => vars.push(v),
-                Err(e) => bad.push(e),
-            }
-        }
-        self.variables.insert(src.to_string(), vars);
-        if !bad.is_empty() {
-            self.malformed.insert(src.to_string(), bad);
-        }
-        Ok(())
-    }
-
-    /// Parses a `field:` path of the style (idempotent); `Err` is the message for its author.
-    pub fn add_field(&mut self, written: &str) -> Result<&VarPath, String> {
-        if !self.fields.contains_key(written) {
-            let path = VarPath::parse(written)?;
-            self.fields.insert(written.to_string(), path);
-        }
-        self.fields
-            .get(written)
-            .ok_or_else(|| format!("“{written}”无法识别"))
-    }
-
-    /// The parsed `field:` path `written` (parsed now if the style check has not).
-    pub fn field(&self, written: &str) -> Option<Cow<'_, VarPath>> {
-        match self.fields.get(written) {
-            Some(p) => Some(Cow::Borrowed(p)),
-            None => VarPath::parse(written).ok().map(Cow::Owned),
-        }
-    }
-
-    /// The variables (with attribute paths, `项目.名称`) a compiled pattern reads, in the order
-    /// of their text; none for a pattern not compiled.
-    pub fn variables(&self, src: &str) -> &[VarPath] {
-        self.variables.get(src).map_or(&[], Vec::as_slice)
-    }
-
-    /// Why variables of a compiled pattern are no paths (a name nested too deep).
-    pub fn malformed(&self, src: &str) -> &[String] {
-        self.malformed.get(src).map_or(&[], Vec::as_slice)
-    }
-
-    /// Renders a compiled pattern (compiling it first if the style check has not).
-    pub fn render(&self, src: &str, ctx: &Value) -> Result<String, minijinja::Error> {
-        match self.env.get_template(src) {
-            Ok(t) => t.render(ctx),
-            Err(_) => self.env.render_str(src, ctx),
-        }
-    }
-}
 
 /// Variables as a map, merged into a context.
 pub type Vars = BTreeMap<&'static str, Value>;
@@ -394,7 +293,7 @@ fn goal_texts(g: Option<&serde_saphyr::Spanned<crate::model::Goals>>) -> Vec<Str
     .unwrap_or_default()
 }
 
-/// `部门整体`: the department-wide part (see [`crate::plan::vars::DEPT_WIDE`]); amounts as
+/// `部门整体`: the department-wide part (see [`crate::style::vars::DEPT_WIDE`]); amounts as
 /// the style prints money, and as number cells where a `field:` prints them.
 fn wide(dept: &Dept, w: &Wide) -> Value {
     let style = &dept.style;
@@ -695,6 +594,46 @@ pub fn indicator(dept: &Dept, ind: &Ind) -> Value {
     m.value()
 }
 
+/// `ctx` with the value at `path` replaced by `v`: each map along the path seen through a
+/// [`with_key`], nothing copied.
+pub fn with_value(ctx: &Value, path: &[&str], v: Value) -> Option<Value> {
+    let Some((first, rest)) = path.split_first() else {
+        return Some(v);
+    };
+    // Only a map (or nothing yet) has keys to replace.
+    if !matches!(
+        ctx.kind(),
+        minijinja::value::ValueKind::Map | minijinja::value::ValueKind::Undefined
+    ) {
+        return None;
+    }
+    let inner = ctx.get_attr(first).unwrap_or(Value::UNDEFINED);
+    Some(with_key(ctx, first, with_value(&inner, rest, v)?))
+}
+
+/// The text of a variable path (`项目.名称`) in `ctx`; empty when undefined.
+pub fn value_text(ctx: &Value, path: &VarPath) -> String {
+    match lookup(ctx, &path.parts()) {
+        Some(v) => match v.as_str() {
+            Some(s) => s.to_string(),
+            None => v.to_string(),
+        },
+        None => String::new(),
+    }
+}
+
+/// The value at a variable path's parts (`["项目", "资金", "合计"]`), if defined.
+pub fn lookup(ctx: &Value, parts: &[&str]) -> Option<Value> {
+    let mut v = ctx.clone();
+    for part in parts {
+        v = v.get_attr(part).ok()?;
+        if v.is_undefined() || v.is_none() {
+            return None;
+        }
+    }
+    Some(v)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -719,7 +658,7 @@ mod tests {
         assert_eq!(ctx.get_attr("n").unwrap(), Value::from(2));
         assert!(ctx.get_attr("没有").unwrap().is_undefined());
         assert_eq!(keys(&ctx), ["n", "部门", "指标"]);
-        let env = Environment::new();
+        let env = minijinja::Environment::new();
         let out = env.render_str("{{ 部门 }}{{ n }}{{ 指标 }}", &ctx).unwrap();
         assert_eq!(out, "甲局2乙");
     }
@@ -746,5 +685,25 @@ mod tests {
         assert_eq!(keys(&v), keys(&map));
         let added = with_key(&map, "丙", Value::from(3));
         assert_eq!(keys(&added), ["乙", "甲", "丙"]);
+    }
+
+    #[test]
+    fn a_value_is_marked_only_inside_maps() {
+        let ctx = Value::from_pairs([
+            (
+                "指标",
+                Value::from_pairs([("三级", Value::from("甲")), ("一级", Value::from("乙"))]),
+            ),
+            ("自评", Value::from(())),
+        ]);
+        let marked = with_value(&ctx, &["指标", "三级"], Value::from("M")).unwrap();
+        let ind = marked.get_attr("指标").unwrap();
+        assert_eq!(ind.get_attr("三级").unwrap().as_str(), Some("M"));
+        assert_eq!(ind.get_attr("一级").unwrap().as_str(), Some("乙"));
+        // No self-evaluation: nothing to mark (the cell is not bound), as before.
+        assert!(with_value(&ctx, &["自评", "实际完成情况"], Value::from("M")).is_none());
+        // A name not in the context yet is added.
+        let added = with_value(&ctx, &["项目", "名称"], Value::from("M")).unwrap();
+        assert_eq!(lookup(&added, &["项目", "名称"]), Some(Value::from("M")));
     }
 }

@@ -249,7 +249,7 @@ pub fn plan(
                 style
                     .patterns
                     .field(&g.by.value)
-                    .map(|by| super::builder::value_text(&ctx, &by))
+                    .map(|by| context::value_text(&ctx, &by))
                     .unwrap_or_default()
             }
             _ => String::new(),

@@ -396,7 +396,6 @@ mod fund;
 mod grid;
 mod money;
 pub mod records;
-pub mod vars;
 
 pub use document::{Furniture, furniture, notes_and_signature, plan_department};
 pub use error::PlanError;

@@ -18,36 +18,8 @@ use rust_decimal::Decimal;
 use super::cells::{self, Heading, heading_rows, number_cell};
 use super::context::Vars;
 use super::{Align, Cell, CellValue, Chart, Formula, Role, Row, RowKind, Section};
+use crate::style::records::{FigureKind, NUMBER_FIELD};
 use crate::style::{AlignSpec, ChartSpec, DocumentSpec, ListSpec, RecordsSpec, SText};
-
-/// What a field of the records prints, and how its total row is made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FigureKind {
-    /// Text (a department's name): the total row's label goes in the first such column.
-    Text,
-    /// A count, summed.
-    Count,
-    /// Money (万元), summed; printed with the layout's `decimals`.
-    Money,
-    /// A ratio (in the total row the records' own, not a sum).
-    Percent,
-    /// A score, two decimals (in the total row the records' own average).
-    Score,
-    /// A grade (优/良/中/差): centred text.
-    Grade,
-}
-
-impl FigureKind {
-    /// Whether the total row sums the column (a SUM formula in the xlsx).
-    pub fn sums(self) -> bool {
-        matches!(self, FigureKind::Count | FigureKind::Money)
-    }
-
-    /// Whether the figures are numbers (a chart can draw them).
-    pub fn numeric(self) -> bool {
-        !matches!(self, FigureKind::Text | FigureKind::Grade)
-    }
-}
 
 /// A record's (or the total row's) figure of a field.
 #[derive(Debug, Clone, PartialEq)]
@@ -95,9 +67,6 @@ pub trait Records {
     /// The items of the list `of`, each with its variables (`n` is added).
     fn list(&self, of: &str) -> Vec<Vars>;
 }
-
-/// The row number every records layout may print (`field: 序号`).
-pub const NUMBER_FIELD: &str = "序号";
 
 /// The kind of a column's field: `序号`, or the records'.
 fn kind_of<R: Records>(records: &R, field: &str) -> Option<FigureKind> {

@@ -13,12 +13,8 @@ use crate::rules;
 use crate::style::SText;
 
 pub mod figures;
-pub mod index;
 pub mod plan;
 pub mod style;
-
-/// The names of the region file in the data directory (never a department's data).
-pub const FILE_NAMES: [&str; 2] = ["地区.yaml", "地区.yml"];
 
 /// `地区.yaml`.
 #[derive(Debug, Clone, Deserialize)]
@@ -139,7 +135,7 @@ fn limits(region: &Region, sources: &crate::diag::Sources) -> Vec<Diagnostic> {
     }
     let pairs = region.signatures();
     let n = crate::plan::signature_line(&pairs).encode_utf16().count();
-    if n > crate::import::budget::CELL_CHARS {
+    if n > crate::excel::CELL_CHARS {
         let pos = lines.first().and_then(|s| at(&s.label.referenced));
         out.push(
             Diagnostic::new(
@@ -147,7 +143,7 @@ fn limits(region: &Region, sources: &crate::diag::Sources) -> Vec<Diagnostic> {
                 pos,
                 format!(
                     "签字栏合计 {n} 个字符，超过一个表格单元格能容纳的 {} 个字符",
-                    crate::import::budget::CELL_CHARS
+                    crate::excel::CELL_CHARS
                 ),
             )
             .help("签字栏在 xlsx 中写在一个单元格里；精简各项的标签和内容"),
@@ -171,13 +167,13 @@ pub fn reserved_dir(region: Option<&Region>, has_styles: bool) -> Option<String>
 pub fn is_region_file(path: &Path) -> bool {
     path.file_name()
         .and_then(|n| n.to_str())
-        .is_some_and(|n| FILE_NAMES.contains(&n))
+        .is_some_and(|n| crate::load::REGION_FILE_NAMES.contains(&n))
 }
 
 /// Loads the region file of `data`, if there is one: its text joins `loaded`'s sources, its
 /// problems `loaded`'s diagnostics (JX701).
 pub fn load(data: &Path, loaded: &mut Loaded) -> Option<Region> {
-    let path = FILE_NAMES
+    let path = crate::load::REGION_FILE_NAMES
         .iter()
         .map(|n| data.join(n))
         .find(|p| p.is_file())?;

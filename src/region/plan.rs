@@ -10,8 +10,9 @@ use super::Region;
 use super::figures::{DeptFigures, EvalFigures, GRADES, WideFigures};
 use super::style::{LOW_SCORES, LoadedRegionStyle, field_kind};
 use crate::plan::context::{Vars, context, format_number};
-use crate::plan::records::{Figure, FigureKind, Records};
+use crate::plan::records::{Figure, Records};
 use crate::plan::{Document, PlanError};
+use crate::style::records::FigureKind;
 use crate::style::{Only, SText};
 
 /// Plans every document of `style` for the departments of `year`.

@@ -13,10 +13,9 @@ use serde::Deserialize;
 
 use crate::diag::{Diagnostic, FileId};
 use crate::load::Loaded;
-use crate::plan::context::Patterns;
-use crate::plan::records::FigureKind;
 use crate::rules;
-use crate::style::records::RecordNames;
+use crate::style::patterns::Patterns;
+use crate::style::records::{FigureKind, RecordNames};
 use crate::style::{DocumentSpec, SText};
 
 #[derive(Debug, Clone, Deserialize)]

@@ -301,7 +301,7 @@ impl Renderer for PdfRenderer {
 
     fn page_starts(&self, input: &Input<'_>) -> Result<Option<PageStarts>, RenderError> {
         let laid_out = self.lay_out(input)?;
-        Ok(pdf::page_starts(&laid_out, input.doc))
+        Ok(pdf::pages::page_starts(&laid_out, input.doc))
     }
 
     fn after_document(&self) {

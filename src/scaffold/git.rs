@@ -67,19 +67,15 @@ pub fn init_git(root: &Path) -> Result<GitSetup, String> {
         .map_err(fail)?;
     let io = |e: FsError| format!("无法写入：{e}");
     let project = Dir::root(root, false).map_err(io)?;
-    create(
-        &project,
-        ".gitattributes",
+    project.create_new_below(
+        Path::new(".gitattributes"),
         b"# jixiao: git diff shows the data's changes as jixiao diff reports them\ndata/*.yaml diff=jixiao\ndata/*.yml diff=jixiao\n",
     )
     .map_err(io)?;
     let hook = Path::new(".git/hooks/pre-commit");
-    create(
-        &project,
-        ".git/hooks/pre-commit",
-        pre_commit_hook(&shell_word(&exe)).as_bytes(),
-    )
-    .map_err(io)?;
+    project
+        .create_new_below(hook, pre_commit_hook(&shell_word(&exe)).as_bytes())
+        .map_err(io)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

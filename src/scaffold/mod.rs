@@ -14,94 +14,10 @@ use crate::style::{IndicatorSource, LoadedStyle, Only, Styles};
 use crate::write::{Dir, FsError};
 use crate::yaml_out::scalar;
 
-mod embedded;
 mod git;
 mod new;
-pub use embedded::{embedded_templates, is_embedded};
 pub use git::{GitSetup, init_git};
 pub use new::{file_name, new_department, used_paths};
-
-/// The official styles shipped with jixiao, as `jixiao init` writes them (`templates/…`).
-/// `tests/it/scaffold.rs` checks that this list is exactly the repository's `templates/`.
-pub const TEMPLATES: &[(&str, &[u8])] = &[
-    (
-        "anhui/list.typ.j2",
-        include_bytes!("../../templates/anhui/list.typ.j2"),
-    ),
-    (
-        "anhui/self_eval.typ.j2",
-        include_bytes!("../../templates/anhui/self_eval.typ.j2"),
-    ),
-    (
-        "anhui/style.yaml",
-        include_bytes!("../../templates/anhui/style.yaml"),
-    ),
-    (
-        "changes/table.typ.j2",
-        include_bytes!("../../templates/changes/table.typ.j2"),
-    ),
-    (
-        "changes/table.yaml",
-        include_bytes!("../../templates/changes/table.yaml"),
-    ),
-    ("import.yaml", include_bytes!("../../templates/import.yaml")),
-    (
-        "lib/jixiao.typ",
-        include_bytes!("../../templates/lib/jixiao.typ"),
-    ),
-    (
-        "national/department.typ.j2",
-        include_bytes!("../../templates/national/department.typ.j2"),
-    ),
-    (
-        "national/self_eval.typ.j2",
-        include_bytes!("../../templates/national/self_eval.typ.j2"),
-    ),
-    (
-        "national/style.yaml",
-        include_bytes!("../../templates/national/style.yaml"),
-    ),
-    (
-        "national/target.typ.j2",
-        include_bytes!("../../templates/national/target.typ.j2"),
-    ),
-    (
-        "ningxia/style.yaml",
-        include_bytes!("../../templates/ningxia/style.yaml"),
-    ),
-    (
-        "ningxia/target.typ.j2",
-        include_bytes!("../../templates/ningxia/target.typ.j2"),
-    ),
-    (
-        "region/region.yaml",
-        include_bytes!("../../templates/region/region.yaml"),
-    ),
-    (
-        "region/summary.typ.j2",
-        include_bytes!("../../templates/region/summary.typ.j2"),
-    ),
-    (
-        "taxonomies.yaml",
-        include_bytes!("../../templates/taxonomies.yaml"),
-    ),
-    (
-        "xinjiang/style.yaml",
-        include_bytes!("../../templates/xinjiang/style.yaml"),
-    ),
-    (
-        "xinjiang/target.typ.j2",
-        include_bytes!("../../templates/xinjiang/target.typ.j2"),
-    ),
-    (
-        "zhejiang/style.yaml",
-        include_bytes!("../../templates/zhejiang/style.yaml"),
-    ),
-    (
-        "zhejiang/summary.typ.j2",
-        include_bytes!("../../templates/zhejiang/summary.typ.j2"),
-    ),
-];
 
 /// The README of a new project.
 const README: &str = include_str!("readme.md");
@@ -113,11 +29,11 @@ const README: &str = include_str!("readme.md");
 fn vscode_settings() -> String {
     let mut files = vec!["data/*.yaml".to_string()];
     files.extend(
-        crate::region::FILE_NAMES
+        crate::load::REGION_FILE_NAMES
             .iter()
             .map(|n| format!("!data/{n}")),
     );
-    let region: Vec<String> = crate::region::FILE_NAMES
+    let region: Vec<String> = crate::load::REGION_FILE_NAMES
         .iter()
         .map(|n| format!("data/{n}"))
         .collect();
@@ -131,16 +47,6 @@ fn vscode_settings() -> String {
     let mut text = serde_json::to_string_pretty(&settings).unwrap_or_default();
     text.push('\n');
     text
-}
-
-/// Writes `bytes` to `rel` below the project `root` unless a file is there; returns whether it
-/// wrote. Through the path policy: a symbolic link (even a dangling one) at `rel` or on the way
-/// is refused, never written through.
-fn create(root: &Dir, rel: &str, bytes: &[u8]) -> Result<bool, FsError> {
-    let rel = Path::new(rel);
-    let name = rel.file_name().unwrap_or_default();
-    root.open_dir(rel.parent().unwrap_or(Path::new("")), true)?
-        .create_new(name, bytes)
 }
 
 /// What `init` did.
@@ -163,14 +69,14 @@ pub fn init(root: &Path) -> Result<Init, String> {
     };
     let mut put = |rel: &str, bytes: &[u8]| -> Result<(), String> {
         let path = root.join(rel);
-        match create(&project, rel, bytes) {
+        match project.create_new_below(Path::new(rel), bytes) {
             Ok(true) => out.written.push(path),
             Ok(false) => out.kept.push(path),
             Err(e) => return Err(io(e)),
         }
         Ok(())
     };
-    for (rel, bytes) in TEMPLATES {
+    for (rel, bytes) in crate::style::embedded::TEMPLATES {
         put(&format!("templates/{rel}"), bytes)?;
     }
     put("README.md", README.as_bytes())?;

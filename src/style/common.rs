@@ -11,8 +11,8 @@ use super::{AlignSpec, SText};
 use crate::diag::{Diagnostic, FileId};
 use crate::fields::VarPath;
 use crate::load::Loaded;
-use crate::plan::context::Patterns;
 use crate::rules::{self, Rule};
+use crate::style::patterns::Patterns;
 
 /// A column of a table of one row per item — a summary style's `table` (a row per
 /// department), the change table's `columns` (a row per change): its heading, what it prints

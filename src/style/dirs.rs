@@ -5,7 +5,7 @@
 //! style (`region/`), the Typst library (`lib/`), `taxonomies.yaml`, `import.yaml`, the change
 //! table (`changes/`). The project's entry is read when it has one (even a broken one, or a
 //! link, so that its problem is reported rather than hidden); otherwise the embedded one
-//! ([`crate::scaffold::embedded_templates`]). A project may so hold only the style it changed.
+//! ([`super::embedded::embedded_templates`]). A project may so hold only the style it changed.
 //!
 //! Every reader of the templates directory goes through [`entry`], [`file`], [`layer`] or
 //! [`names`]; none joins a name onto the directory itself.
@@ -15,10 +15,10 @@ use std::path::{Path, PathBuf};
 /// The embedded layer under `templates`: `None` when `templates` is itself the embedded
 /// directory (nothing lies under it) or the embedded styles cannot be placed in the cache.
 fn embedded_under(templates: &Path) -> Option<PathBuf> {
-    if crate::scaffold::is_embedded(templates) {
+    if super::embedded::is_embedded(templates) {
         return None;
     }
-    crate::scaffold::embedded_templates().ok()
+    super::embedded::embedded_templates().ok()
 }
 
 /// Whether the project's templates directory has an entry `name` (any kind of file, a

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use super::{LoadedStyle, ResolvedVocabulary, Style, TaxonomyFile};
 use crate::diag::{Diagnostic, FileId};
 use crate::load::Loaded;
-use crate::plan::context::Patterns;
 use crate::rules;
+use crate::style::patterns::Patterns;
 
 /// A style that loaded, or why not.
 #[derive(Debug, Clone)]

@@ -23,12 +23,15 @@ use crate::model::Dec;
 pub mod blocks;
 pub mod common;
 pub mod dirs;
+pub mod embedded;
 pub mod formula;
 mod fund_columns;
 pub mod jinja_errors;
 mod load;
+pub mod patterns;
 pub mod records;
 pub mod validate;
+pub mod vars;
 
 pub use blocks::*;
 
@@ -402,7 +405,7 @@ pub struct LoadedStyle {
     pub aliases: BTreeMap<String, String>,
     pub vocabulary: ResolvedVocabulary,
     /// Every pattern of the style, compiled.
-    pub patterns: std::sync::Arc<crate::plan::context::Patterns>,
+    pub patterns: std::sync::Arc<patterns::Patterns>,
 }
 
 /// The allowed values of the choice fields, the style's or the shared defaults.

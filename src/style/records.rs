@@ -9,9 +9,40 @@ use super::validate::{Cx, Place, page_settings};
 use super::{DocumentSpec, SText};
 use crate::diag::{Diagnostic, FileId, Sources};
 use crate::fields::VarPath;
-use crate::plan::context::Patterns;
-use crate::plan::records::{FigureKind, NUMBER_FIELD};
 use crate::rules;
+use crate::style::patterns::Patterns;
+
+/// The row number every records layout may print (`field: 序号`).
+pub const NUMBER_FIELD: &str = "序号";
+
+/// What a field of the records prints, and how its total row is made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FigureKind {
+    /// Text (a department's name): the total row's label goes in the first such column.
+    Text,
+    /// A count, summed.
+    Count,
+    /// Money (万元), summed; printed with the layout's `decimals`.
+    Money,
+    /// A ratio (in the total row the records' own, not a sum).
+    Percent,
+    /// A score, two decimals (in the total row the records' own average).
+    Score,
+    /// A grade (优/良/中/差): centred text.
+    Grade,
+}
+
+impl FigureKind {
+    /// Whether the total row sums the column (a SUM formula in the xlsx).
+    pub fn sums(self) -> bool {
+        matches!(self, FigureKind::Count | FigureKind::Money)
+    }
+
+    /// Whether the figures are numbers (a chart can draw them).
+    pub fn numeric(self) -> bool {
+        !matches!(self, FigureKind::Text | FigureKind::Grade)
+    }
+}
 
 /// What a layout over records may name: its variables and the fields its columns print.
 pub struct RecordNames {

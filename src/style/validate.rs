@@ -13,9 +13,9 @@ use super::{
 };
 use crate::diag::{Diagnostic, FileId, Sources};
 use crate::fields::{self, Level};
-use crate::plan::context::Patterns;
-use crate::plan::vars::{self, Scope};
 use crate::rules::{self, Rule};
+use crate::style::patterns::Patterns;
+use crate::style::vars::{self, Scope};
 
 pub(super) struct Cx<'s> {
     pub(super) sources: &'s Sources,

@@ -60,7 +60,7 @@ impl Run<'_> {
             return;
         };
         let on = self.on;
-        for (path, page) in crate::region::index::pages(self.out, r.name(), units) {
+        for (path, page) in super::region_index::pages(self.out, r.name(), units) {
             let rel = path.strip_prefix(self.out).unwrap_or(&path);
             match write::write_atomic(self.out, rel, page.as_bytes()) {
                 Ok(Written::Written) => {

@@ -36,7 +36,7 @@ pub fn parse_epoch(value: &std::ffi::OsStr) -> Option<Date> {
 
 /// The date (UTC) of a time in seconds since 1970.
 pub fn date_of(secs: i64) -> Date {
-    civil_from_days(secs.div_euclid(86_400))
+    crate::git::civil_from_days(secs.div_euclid(86_400))
 }
 
 /// The date of a document of `year`: `SOURCE_DATE_EPOCH` (`fixed`), else the date of the last
@@ -109,29 +109,5 @@ impl CommitDates {
             }
         }
         out
-    }
-}
-
-/// Days since 1970-01-01 → (year, month, day) (Howard Hinnant's algorithm).
-pub(crate) fn civil_from_days(z: i64) -> (i32, u8, u8) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    ((if m <= 2 { y + 1 } else { y }) as i32, m as u8, d as u8)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn epoch_days_to_dates() {
-        assert_eq!(super::civil_from_days(0), (1970, 1, 1));
-        assert_eq!(super::civil_from_days(19_723), (2024, 1, 1));
-        assert_eq!(super::civil_from_days(11_016), (2000, 2, 29));
     }
 }

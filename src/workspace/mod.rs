@@ -53,6 +53,7 @@ mod outcome;
 mod plan_record;
 mod prepare;
 mod publish;
+mod region_index;
 mod reuse;
 mod schedule;
 mod session;
@@ -600,8 +601,8 @@ pub fn templates_dir(data: &Path, explicit: Option<&Path>) -> PathBuf {
     match beside {
         Some(t) if t.is_dir() => t,
         // No templates/ here: the styles embedded in the binary (see
-        // `scaffold::embedded_templates`); the front end says so.
-        _ if !local.is_dir() => crate::scaffold::embedded_templates().unwrap_or(local),
+        // `style::embedded::embedded_templates`); the front end says so.
+        _ if !local.is_dir() => crate::style::embedded::embedded_templates().unwrap_or(local),
         _ => local,
     }
 }

@@ -10,7 +10,7 @@
 //!   .jixiao-plans.json      the last one-shot build's plans (workspace::plan_record)
 //!   .jixiao-uptodate.json   the no-op shortcut's record (workspace::shortcut)
 //!   <年度>/
-//!     index.html            the region's publication index (region::index)
+//!     index.html            the region's publication index (workspace::region_index)
 //!     <部门>/               a department's documents, one file per renderer
 //!       .jixiao-journal.json  while its files move in (write::replace_together)
 //!       <表名>/NN-<项目>.pdf   --split: one PDF per project

@@ -334,7 +334,7 @@ fn the_bad_input_catalogue_through_the_binary() {
     assert!(!err.contains("root:"), "{err}");
     for c in err.chars() {
         assert!(
-            c == '\n' || !jixiao::load::text::is_refused(c),
+            c == '\n' || !jixiao::rules::is_refused(c),
             "U+{:04X} in the report",
             c as u32
         );

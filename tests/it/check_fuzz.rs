@@ -265,7 +265,7 @@ proptest! {
         let max = jixiao::load::text::MAX_TEXT_CHARS;
         let refused = texts.iter().any(|t| {
             t.chars().count() > max
-                || t.chars().any(|c| c == '\t' || jixiao::load::text::is_refused(c))
+                || t.chars().any(|c| c == '\t' || jixiao::rules::is_refused(c))
         });
         if refused {
             prop_assert!(loaded.departments.is_empty());

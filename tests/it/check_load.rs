@@ -591,7 +591,7 @@ fn is_chinese(msg: &str) -> bool {
 /// Every character of a message is one a terminal shows as it is.
 fn is_printable(msg: &str) -> bool {
     !msg.chars()
-        .any(|c| c == '\n' || jixiao::load::text::is_refused(c))
+        .any(|c| c == '\n' || jixiao::rules::is_refused(c))
 }
 
 /// The bad-input catalogue of `tests/fixtures/bad/`: each file (or directory of files) with

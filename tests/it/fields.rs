@@ -57,7 +57,7 @@ fn a_style_may_name_every_printed_field_in_its_patterns() {
     let mut loaded = jixiao::load::Loaded::default();
     let styles = jixiao::style::Styles::load(&common::repo().join("templates"), &mut loaded);
     let style = styles.get("xinjiang").unwrap();
-    let scope = jixiao::plan::vars::Scope {
+    let scope = jixiao::style::vars::Scope {
         project: true,
         indicator: true,
         ..Default::default()
@@ -71,7 +71,7 @@ fn a_style_may_name_every_printed_field_in_its_patterns() {
             let path = fields::VarPath::parse(&name).unwrap();
             assert_eq!(path.field().map(|x| x.key), Some(f.key), "{name}");
             assert!(
-                jixiao::plan::vars::check_path(style, scope, &path).is_ok(),
+                jixiao::style::vars::check_path(style, scope, &path).is_ok(),
                 "{name} is not a pattern variable"
             );
         }

@@ -471,8 +471,9 @@ fn heading_rows_span_groups_and_ungrouped_labels() {
 /// figures as the records give them; without records, the `empty` row across the table.
 #[test]
 fn a_records_table_sums_counts_and_money_over_its_rows() {
-    use jixiao::plan::records::{Figure, FigureKind, Records, table};
+    use jixiao::plan::records::{Figure, Records, table};
     use jixiao::plan::{CellValue, Formula};
+    use jixiao::style::records::FigureKind;
     use rust_decimal::Decimal;
     struct Two(usize);
     impl Records for Two {

@@ -27,6 +27,7 @@ mod import_flat;
 mod import_hostile;
 mod import_twin;
 mod layouts;
+mod modules;
 mod national;
 mod packaging;
 mod plan_patterns;

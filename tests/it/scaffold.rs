@@ -47,7 +47,7 @@ fn the_shipped_styles_are_the_repositorys_templates() {
         }
     }
     files.sort();
-    let shipped: Vec<&str> = jixiao::scaffold::TEMPLATES
+    let shipped: Vec<&str> = jixiao::style::embedded::TEMPLATES
         .iter()
         .map(|(p, _)| *p)
         .collect();
@@ -55,7 +55,7 @@ fn the_shipped_styles_are_the_repositorys_templates() {
         shipped, files,
         "src/scaffold/mod.rs TEMPLATES lists every file of templates/"
     );
-    for (rel, bytes) in jixiao::scaffold::TEMPLATES {
+    for (rel, bytes) in jixiao::style::embedded::TEMPLATES {
         assert_eq!(std::fs::read(root.join(rel)).unwrap(), *bytes, "{rel}");
     }
 }
@@ -86,7 +86,7 @@ fn init_makes_a_project_and_never_overwrites() {
             .unwrap();
     let files = &settings["yaml.schemas"]["./schemas/jixiao.schema.json"];
     assert_eq!(files[0], "data/*.yaml");
-    for name in jixiao::region::FILE_NAMES {
+    for name in jixiao::load::REGION_FILE_NAMES {
         assert!(
             files
                 .as_array()
@@ -97,7 +97,10 @@ fn init_makes_a_project_and_never_overwrites() {
     }
     // The region file has its own schema, written by init.
     let region = &settings["yaml.schemas"][format!("./{}", jixiao::schema::REGION_SCHEMA_FILE)];
-    assert_eq!(region[0], format!("data/{}", jixiao::region::FILE_NAMES[0]));
+    assert_eq!(
+        region[0],
+        format!("data/{}", jixiao::load::REGION_FILE_NAMES[0])
+    );
     assert!(root.join(jixiao::schema::REGION_SCHEMA_FILE).is_file());
     std::fs::write(root.join("README.md"), "我的说明").unwrap();
     let o = jixiao(&root, &["init"]);

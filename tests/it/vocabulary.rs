@@ -1328,7 +1328,7 @@ fn every_option_of_the_vocabulary_is_used() {
         }
     }
     // Every measure and every kind of pattern variable the planner knows.
-    for m in jixiao::plan::vars::MEASURES {
+    for m in jixiao::style::vars::MEASURES {
         if !has_value(&style, m) {
             missing.push(format!("measure {m}"));
         }

@@ -37,6 +37,7 @@ use std::io::Read;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use crate::excel::CELL_CHARS;
 use ods::ods_content;
 pub use xls::check as check_xls;
 
@@ -64,8 +65,6 @@ pub const STYLE_BYTES: u64 = 64 << 20;
 /// The most text of all cells of a workbook together, in bytes (UTF-8), each cell counted
 /// with the text it shows.
 pub const TEXT_BYTES: u64 = 64 << 20;
-/// The most characters of one cell: Excel's limit.
-pub const CELL_CHARS: usize = 32_767;
 /// The last row read (one-based); a cell below it refuses the workbook.
 pub const ROWS: u32 = 100_000;
 /// The most cells of a workbook, merged ranges counted by the cells they cover.

@@ -21,11 +21,10 @@
 
 use std::path::Path;
 
+use crate::excel::CELL_CHARS;
 use encoding_rs::{Encoding, UTF_16BE, UTF_16LE};
 
-use super::{
-    Budget, CELL_CHARS, CELLS, CellCount, SHARED_BYTES, SHARED_STRINGS, XLS_CONTINUES, mb,
-};
+use super::{Budget, CELLS, CellCount, SHARED_BYTES, SHARED_STRINGS, XLS_CONTINUES, mb};
 
 const SIGNATURE: &[u8; 8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
 const ENDOFCHAIN: u32 = 0xFFFF_FFFE;

@@ -32,7 +32,7 @@ impl Synonyms {
         let text = match crate::load::read_project_text(&path) {
             Ok(t) => t,
             Err(e) if own => return Err(format!("无法读取 {}：{e}", path.display())),
-            Err(_) => crate::scaffold::TEMPLATES
+            Err(_) => crate::style::embedded::TEMPLATES
                 .iter()
                 .find(|(p, _)| *p == "import.yaml")
                 .map(|(_, b)| String::from_utf8_lossy(b).into_owned())

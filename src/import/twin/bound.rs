@@ -6,6 +6,7 @@ use std::path::Path;
 
 use super::{Budget, cell_ref};
 use super::{DATA_SHEET, Record, shown};
+use crate::excel::TwinRecord;
 use crate::plan::BindKind;
 
 /// A bound cell of a twin as it reads now: where it is, its data path, and the value its
@@ -31,26 +32,27 @@ pub fn bound_cells(path: &Path) -> Result<Vec<BoundCell>, String> {
     let mut cells = Vec::new();
     for r in 1..=data.last_row() {
         let x = Record { at: r, sheet: data };
-        let Some(s) = x.num(1).filter(|_| x.text(0) != "data") else {
+        let kind = TwinRecord::parse(x.text(0));
+        let Some(s) = x.num(1).filter(|_| kind != Some(TwinRecord::Data)) else {
             continue;
         };
-        match x.text(0) {
-            "sheet" => {
+        match kind {
+            Some(TwinRecord::Sheet) => {
                 if let Some(Some((n, _, _))) = x.reference(2) {
                     sheet_of.insert(s, n);
                 }
             }
-            "row" => {
+            Some(TwinRecord::Row) => {
                 if let (Some(id), Some(Some((_, now, _)))) = (x.num(2), x.reference(3)) {
                     rows.insert((s, id as u32), now);
                 }
             }
-            "col" => {
+            Some(TwinRecord::Col) => {
                 if let (Some(c), Some(Some((_, _, now)))) = (x.num(2), x.reference(3)) {
                     cols.insert((s, c as u32), now);
                 }
             }
-            "cell" => cells.push((s, r)),
+            Some(TwinRecord::Cell) => cells.push((s, r)),
             _ => {}
         }
     }

@@ -25,8 +25,13 @@
 mod bound;
 mod markers;
 mod paths;
+mod printed;
+mod records;
 pub use bound::{BoundCell, bound_cells, bound_paths};
-pub use paths::{is_money, printed_only, value_at};
+pub use paths::{is_money, value_at};
+pub use printed::printed_only;
+use records::Record;
+pub use records::parse_ref;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -34,6 +39,7 @@ use std::path::Path;
 use rust_decimal::Decimal;
 
 use super::{Budget, Imported, Notes, Sheet, cell_ref, sp, text};
+use crate::excel::{TwinRecord, TwinRow};
 use crate::fields::VarPath;
 use crate::model::{Dec, Department, Indicator, IndicatorEval};
 use crate::plan::BindKind;
@@ -42,60 +48,7 @@ use markers::{column_target, printed_number, unchanged, unlabel};
 use paths::{apply, empty_result, result_of, split_list};
 
 /// The name of the hidden sheet that carries a twin's data and bindings.
-pub const DATA_SHEET: &str = crate::render::xlsx::TWIN_SHEET;
-
-/// `'工作表'!D8` (or `工作表!$D$8`) as (sheet, row, column); `None` for `#REF!`.
-pub fn parse_ref(formula: &str) -> Option<(String, u32, u32)> {
-    let f = formula.trim().trim_start_matches('=');
-    if f.contains("#REF!") {
-        return None;
-    }
-    let (sheet, cell) = f.rsplit_once('!')?;
-    let sheet = match sheet.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')) {
-        Some(q) => q.replace("''", "'"),
-        None => sheet.to_string(),
-    };
-    let cell = cell.replace('$', "");
-    let letters: String = cell
-        .chars()
-        .take_while(|c| c.is_ascii_alphabetic())
-        .collect();
-    let digits = &cell[letters.len()..];
-    if letters.is_empty() || digits.is_empty() {
-        return None;
-    }
-    // Letters past any sheet's last column (a tampered reference) are no reference.
-    let mut col: u32 = 0;
-    for c in letters.chars() {
-        col = col
-            .checked_mul(26)?
-            .checked_add(c.to_ascii_uppercase() as u32 - 'A' as u32 + 1)?;
-    }
-    let row: u32 = digits.parse().ok()?;
-    Some((sheet, row.checked_sub(1)?, col.checked_sub(1)?))
-}
-
-/// A record of the twin sheet.
-struct Record<'s> {
-    at: u32,
-    sheet: &'s Sheet,
-}
-
-impl Record<'_> {
-    fn text(&self, c: u32) -> &str {
-        self.sheet.text(self.at, c)
-    }
-
-    fn num(&self, c: u32) -> Option<usize> {
-        self.text(c).trim().parse().ok()
-    }
-
-    /// The reference in column `c`: `Some(None)` when it reads `#REF!`.
-    fn reference(&self, c: u32) -> Option<Option<(String, u32, u32)>> {
-        let f = self.sheet.formulas.get(&(self.at, c))?;
-        Some(parse_ref(f))
-    }
-}
+pub const DATA_SHEET: &str = crate::excel::TWIN_SHEET;
 
 /// A bound cell of a section.
 struct Bound {
@@ -184,10 +137,10 @@ pub fn import(
     };
     let rec = |at: u32| Record { at, sheet: data };
     let head = rec(0);
-    if head.text(0) != crate::render::xlsx::TWIN_MARK {
+    if head.text(0) != crate::excel::TWIN_MARK {
         return Err(bad("不完整"));
     }
-    if head.text(1) != crate::render::xlsx::TWIN_VERSION {
+    if head.text(1) != crate::excel::TWIN_VERSION {
         return Err(bad("来自不同版本的 jixiao"));
     }
     let file_name = head.text(2).to_string();
@@ -200,39 +153,43 @@ pub fn import(
             budget.check(path, "读 jixiao 数据表")?;
         }
         let x = rec(r);
-        let Some(s) = x.num(1).filter(|_| x.text(0) != "data") else {
-            if x.text(0) == "data" {
+        let kind = TwinRecord::parse(x.text(0));
+        let Some(s) = x.num(1).filter(|_| kind != Some(TwinRecord::Data)) else {
+            if kind == Some(TwinRecord::Data) {
                 yaml.push_str(x.text(1));
             }
             continue;
         };
         let sec = sections.entry(s).or_default();
-        match x.text(0) {
-            "sheet" => match x.reference(2) {
+        match kind {
+            Some(TwinRecord::Sheet) => match x.reference(2) {
                 Some(Some((name, _, _))) => sec.sheet = Some(name),
                 _ => sec.sheet_deleted = true,
             },
-            "col" => {
+            Some(TwinRecord::Col) => {
                 if let (Some(c), Some(now)) = (x.num(2), x.reference(3)) {
                     sec.cols.insert(c as u32, now.map(|(_, _, col)| col));
                 }
             }
-            "row" => {
+            Some(TwinRecord::Row) => {
                 let Some(id) = x.num(2) else { continue };
                 let now = x.reference(3).flatten().map(|(_, row, _)| row);
-                let kind = x.text(4);
-                let grid = kind.strip_prefix("g:").and_then(|g| {
-                    let p: Vec<&str> = g.split(':').collect();
-                    let n = |i: usize| p.get(i).and_then(|v| v.parse::<usize>().ok());
-                    Some((n(0)?, n(1)?, n(2), n(3)))
-                });
+                let grid = match TwinRow::parse(x.text(4)) {
+                    Some(TwinRow::Grid {
+                        document,
+                        block,
+                        project,
+                        indicator,
+                    }) => Some((document, block, project, indicator)),
+                    _ => None,
+                };
                 sec.rows.push(RowInfo {
                     id: id as u32,
                     now,
                     grid,
                 });
             }
-            "cell" => {
+            Some(TwinRecord::Cell) => {
                 let (Some(row), Some(col), Some(kind)) =
                     (x.num(2), x.num(3), BindKind::parse(x.text(5)))
                 else {
@@ -248,7 +205,7 @@ pub fn import(
                     suffix: x.text(8).to_string(),
                 });
             }
-            "free" => {
+            Some(TwinRecord::Free) => {
                 if let (Some(row), Some(col)) = (x.num(2), x.num(3)) {
                     sec.free
                         .push((row as u32, col as u32, x.text(4).to_string()));

@@ -191,7 +191,7 @@ fn cut(
             // The batch ends inside a table: its last page goes to the next batch.
             let index = pieces.len() - 1;
             let local = local_rows(&doc.sections[last.section], last);
-            let on: Vec<(usize, usize)> = super::row_pages(&laid)
+            let on: Vec<(usize, usize)> = super::pages::row_pages(&laid)
                 .into_iter()
                 .filter(|((s, _), _)| *s == index)
                 .filter_map(|((_, r), p)| local.get(r).map(|&r| (r, p)))

@@ -273,7 +273,7 @@ impl FontSet {
     }
 
     /// Whether a build can draw `cluster` — a letter and the combining marks after it, as
-    /// [`crate::glyphs::printed`] gives it — in text set in the fallback chain `chain`.
+    /// [`printed`] gives it — in text set in the fallback chain `chain`.
     ///
     /// Typst shapes a letter and its marks together with one face: the chain's installed
     /// families in order, then the one fallback face it picks by the cluster's first
@@ -414,4 +414,17 @@ fn sorted(entries: impl IntoIterator<Item = (FontPath, FontInfo)>) -> Vec<(FontP
     let mut v: Vec<_> = entries.into_iter().collect();
     v.sort_by(|(a, _), (b, _)| (&a.path, a.index).cmp(&(&b.path, b.index)));
     v
+}
+
+/// Text as the PDF prints it: in canonical composition (NFC), so that a letter followed by a
+/// combining mark (`e` + U+0301) is drawn as the one precomposed letter (`é`) that far more
+/// fonts have than the mark. The build prints this; the check ([`crate::glyphs`])
+/// judges this.
+pub fn printed(s: &str) -> std::borrow::Cow<'_, str> {
+    use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
+    if is_nfc_quick(s.chars()) == IsNormalized::Yes {
+        std::borrow::Cow::Borrowed(s)
+    } else {
+        std::borrow::Cow::Owned(s.nfc().collect())
+    }
 }

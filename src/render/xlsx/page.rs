@@ -34,7 +34,7 @@ pub(super) struct Print<'a> {
 /// (`jixiao import` reads each figure once).
 pub(super) fn cut_at_pages(section: &Section, starts: &[usize]) -> Section {
     let page_of = |r: usize| Some(starts.iter().filter(|&&s| s <= r).count());
-    let mut cut = crate::render::pdf::split_section_spans(section, page_of);
+    let mut cut = crate::render::pdf::pages::split_section_spans(section, page_of);
     for (r, row) in cut.rows.iter_mut().enumerate() {
         if starts.contains(&r) {
             for cell in &mut row.cells {

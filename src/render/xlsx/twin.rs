@@ -7,7 +7,10 @@ use rust_decimal::Decimal;
 use rust_xlsxwriter::{Formula as XlsxFormula, Worksheet, utility::row_col_to_cell};
 
 use super::Twin;
-use super::{CELL_CHARS, TWIN_MARK, TWIN_SHEET, TWIN_VERSION, Written, to_f64};
+use super::{Written, to_f64};
+use crate::excel::{
+    TWIN_CHUNK_CHARS, TWIN_MARK, TWIN_SHEET, TWIN_VERSION, TwinRecord, TwinRow, decimal_of_float,
+};
 use crate::plan::CellValue;
 
 /// `'工作表'!D8`: a reference Excel, WPS and LibreOffice keep pointing at the same cell when
@@ -50,20 +53,30 @@ pub(super) fn write_twin(sheet: &mut Worksheet, twin: &Twin, written: &[Written]
         &[t(TWIN_MARK), t(TWIN_VERSION), t(&twin.file), t(&twin.style)],
     )?;
     let chars: Vec<char> = twin.data.chars().collect();
-    for chunk in chars.chunks(CELL_CHARS) {
-        record(sheet, &[t("data"), Field::Text(chunk.iter().collect())])?;
+    for chunk in chars.chunks(TWIN_CHUNK_CHARS) {
+        record(
+            sheet,
+            &[
+                t(TwinRecord::Data.tag()),
+                Field::Text(chunk.iter().collect()),
+            ],
+        )?;
     }
     for (s, w) in written.iter().enumerate() {
         let id = s.to_string();
         record(
             sheet,
-            &[t("sheet"), t(&id), Field::Ref(sheet_ref(&w.sheet, 0, 0))],
+            &[
+                t(TwinRecord::Sheet.tag()),
+                t(&id),
+                Field::Ref(sheet_ref(&w.sheet, 0, 0)),
+            ],
         )?;
         for c in 0..w.section.width() {
             record(
                 sheet,
                 &[
-                    t("col"),
+                    t(TwinRecord::Col.tag()),
                     t(&id),
                     t(&c.to_string()),
                     Field::Ref(sheet_ref(&w.sheet, w.first_row, c as u16)),
@@ -76,11 +89,11 @@ pub(super) fn write_twin(sheet: &mut Worksheet, twin: &Twin, written: &[Written]
             record(
                 sheet,
                 &[
-                    t("row"),
+                    t(TwinRecord::Row.tag()),
                     t(&id),
                     t(&r.to_string()),
                     Field::Ref(sheet_ref(&w.sheet, r, 0)),
-                    t("x"),
+                    t(&TwinRow::Outside.tag()),
                 ],
             )?;
         }
@@ -89,7 +102,7 @@ pub(super) fn write_twin(sheet: &mut Worksheet, twin: &Twin, written: &[Written]
                 record(
                     sheet,
                     &[
-                        t("free"),
+                        t(TwinRecord::Free.tag()),
                         t(&id),
                         t(&r.to_string()),
                         t(&c.to_string()),
@@ -101,19 +114,19 @@ pub(super) fn write_twin(sheet: &mut Worksheet, twin: &Twin, written: &[Written]
         for (k, grid_row) in w.section.rows.iter().enumerate() {
             let r = w.first_row + k as u32;
             let kind = match grid_row.grid {
-                Some(g) => format!(
-                    "g:{}:{}:{}:{}",
-                    g.document,
-                    g.block,
-                    g.project.map_or("-".to_string(), |p| p.to_string()),
-                    g.indicator.map_or("-".to_string(), |i| i.to_string())
-                ),
-                None => "t".to_string(),
-            };
+                Some(g) => TwinRow::Grid {
+                    document: g.document,
+                    block: g.block,
+                    project: g.project,
+                    indicator: g.indicator,
+                },
+                None => TwinRow::Table,
+            }
+            .tag();
             record(
                 sheet,
                 &[
-                    t("row"),
+                    t(TwinRecord::Row.tag()),
                     t(&id),
                     t(&r.to_string()),
                     Field::Ref(sheet_ref(&w.sheet, r, 0)),
@@ -135,7 +148,7 @@ pub(super) fn write_twin(sheet: &mut Worksheet, twin: &Twin, written: &[Written]
                     Some(b) => record(
                         sheet,
                         &[
-                            t("cell"),
+                            t(TwinRecord::Cell.tag()),
                             t(&id),
                             t(&rs),
                             t(&c),
@@ -146,9 +159,16 @@ pub(super) fn write_twin(sheet: &mut Worksheet, twin: &Twin, written: &[Written]
                             t(&b.suffix),
                         ],
                     )?,
-                    None if !cell.text.is_empty() => {
-                        record(sheet, &[t("free"), t(&id), t(&rs), t(&c), t(&printed)])?
-                    }
+                    None if !cell.text.is_empty() => record(
+                        sheet,
+                        &[
+                            t(TwinRecord::Free.tag()),
+                            t(&id),
+                            t(&rs),
+                            t(&c),
+                            t(&printed),
+                        ],
+                    )?,
                     None => {}
                 }
             }
@@ -158,9 +178,9 @@ pub(super) fn write_twin(sheet: &mut Worksheet, twin: &Twin, written: &[Written]
 }
 
 /// A number as a spreadsheet reads back what [`write_cell`] wrote: the float, at the 15
-/// significant digits Excel keeps (see [`crate::import::decimal_of_float`]).
+/// significant digits Excel keeps (see [`decimal_of_float`]).
 pub(super) fn written_number(value: &Decimal) -> String {
-    crate::import::decimal_of_float(to_f64(value))
+    decimal_of_float(to_f64(value))
         .map(|d| d.to_string())
         .unwrap_or_default()
 }

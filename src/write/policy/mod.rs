@@ -193,7 +193,7 @@ pub fn name_from_file(name: &str) -> Result<&OsStr, FsError> {
     let bad = || FsError::BadName(name.to_string());
     let n = file_name(name)?;
     if name.contains(WINDOWS_FORBIDDEN)
-        || name.chars().any(crate::load::text::is_refused)
+        || name.chars().any(crate::rules::is_refused)
         || name.ends_with(['.', ' '])
         || reserved_on_windows(name)
         || name.len() > MAX_NAME_BYTES
@@ -457,6 +457,15 @@ impl Dir {
                 Err(e) => return Err(FsError::Io(self.join(&name), e)),
             }
         }
+    }
+
+    /// [`Dir::create_new`] of the file `rel` below this directory, making its directories as
+    /// needed: a symbolic link (even a dangling one) at `rel` or on the way is refused, never
+    /// written through.
+    pub fn create_new_below(&self, rel: &Path, bytes: &[u8]) -> Result<bool, FsError> {
+        let name = rel.file_name().unwrap_or_default();
+        self.open_dir(rel.parent().unwrap_or(Path::new("")), true)?
+            .create_new(name, bytes)
     }
 
     /// Creates `name` with `bytes` only if nothing is there (not even a dangling symbolic
