@@ -19,6 +19,7 @@ mod formulas;
 mod measure;
 mod names;
 mod page;
+mod target;
 #[cfg(test)]
 mod tests;
 mod twin;
@@ -42,6 +43,8 @@ use twin::write_twin;
 
 pub use names::sheet_names;
 use page::{PageFit, Print, cut_at_pages, page_setup, set_height};
+pub use target::sections_measured_and_written;
+use target::{Target, count_measured, count_written};
 
 /// The font faces used in the workbook.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -186,24 +189,45 @@ pub fn write_workbook_paged(
             page: pages,
             widen: 1.0,
         };
+        let failed = || format!("写入工作表「{}」失败", section.name);
         // A sheet whose tallest page would not fit the paper at the scale its width prints at
-        // is written again, wider (so it prints smaller); wider columns wrap no more lines.
-        let mut rounds = 0;
-        let (sheet, free, first_row, expanded) = loop {
-            let mut sheet = Worksheet::new();
-            sheet
-                .set_name(name)
-                .with_context(|| format!("工作表名称无效：{name}"))?;
-            let mut free = Vec::new();
-            let (first_row, expanded, over) =
-                write_section(&mut sheet, section, preamble, &print, &styles, &mut free)
-                    .with_context(|| format!("写入工作表「{}」失败", section.name))?;
-            rounds += 1;
-            if over <= 1.0 || rounds >= WIDEN_ROUNDS {
-                break (sheet, free, first_row, expanded);
+        // is made wider (so it prints smaller; wider columns wrap no more lines): measured at
+        // each width tried, then written once.
+        if print.page.is_some() {
+            let mut rounds = 0;
+            loop {
+                let (_, _, over) = write_section(
+                    &mut Target::Measure,
+                    section,
+                    preamble,
+                    &print,
+                    &styles,
+                    &mut Vec::new(),
+                )
+                .with_context(failed)?;
+                count_measured();
+                rounds += 1;
+                if over <= 1.0 || rounds >= WIDEN_ROUNDS {
+                    break;
+                }
+                print.widen *= over * WIDEN_STEP;
             }
-            print.widen *= over * WIDEN_STEP;
-        };
+        }
+        let mut sheet = Worksheet::new();
+        sheet
+            .set_name(name)
+            .with_context(|| format!("工作表名称无效：{name}"))?;
+        let mut free = Vec::new();
+        let (first_row, expanded, _) = write_section(
+            &mut Target::Sheet(&mut sheet),
+            section,
+            preamble,
+            &print,
+            &styles,
+            &mut free,
+        )
+        .with_context(failed)?;
+        count_written();
         workbook.push_worksheet(sheet);
         written.push(Written {
             sheet: name.clone(),
@@ -408,7 +432,7 @@ impl<'a> Grid<'a> {
 
 /// Writes `text` across columns `first..=last` of `row` (merged when wider than one column).
 fn put(
-    sheet: &mut Worksheet,
+    sheet: &mut Target<'_>,
     row: u32,
     first: u16,
     last: u16,
@@ -430,7 +454,7 @@ fn put(
 /// section as written and, for a sheet given page starts, how much taller its tallest page is
 /// than the paper holds at its scale (at most 1 when it fits).
 fn write_section(
-    sheet: &mut Worksheet,
+    sheet: &mut Target<'_>,
     section: &Section,
     preamble: Option<&str>,
     print: &Print<'_>,
@@ -474,7 +498,7 @@ fn write_section(
     // The height of every sheet row written, in pixels (for the pages' heights).
     let mut sheet_px: BTreeMap<u32, u32> = BTreeMap::new();
     // A full-width line outside the grid.
-    let line = |sheet: &mut Worksheet,
+    let line = |sheet: &mut Target<'_>,
                 heights_px: &mut BTreeMap<u32, u32>,
                 free: &mut Vec<(u32, u16, String)>,
                 row: &mut u32,
@@ -642,7 +666,7 @@ fn write_section(
 /// A native bar chart of the table's own cells: the labels and figures of `chart`'s column
 /// on the rows it names, so the chart and the table cannot disagree.
 fn insert_chart(
-    sheet: &mut Worksheet,
+    sheet: &mut Target<'_>,
     chart: &crate::plan::Chart,
     refs: &Refs,
     at_row: u32,
@@ -674,7 +698,7 @@ fn insert_chart(
 /// The `unit_line` (left) and `unit_note` (right) above the grid: one row when both fit side by
 /// side, else one row each.
 fn write_unit_lines(
-    sheet: &mut Worksheet,
+    sheet: &mut Target<'_>,
     heights_px: &mut BTreeMap<u32, u32>,
     row: &mut u32,
     section: &Section,
@@ -733,7 +757,7 @@ fn write_unit_lines(
 /// The signature line under the grid: the `(label, value)` pairs side by side, each over an
 /// equal share of the columns (all in one cell when there are more pairs than columns).
 fn write_signature(
-    sheet: &mut Worksheet,
+    sheet: &mut Target<'_>,
     heights_px: &mut BTreeMap<u32, u32>,
     row: u32,
     section: &Section,
@@ -770,7 +794,7 @@ fn write_signature(
 
 /// Writes one grid cell (its merged range, then its typed value at the anchor).
 fn write_cell(
-    sheet: &mut Worksheet,
+    sheet: &mut Target<'_>,
     row: u32,
     cell: &Cell,
     refs: &Refs,
