@@ -11,7 +11,11 @@
 //! - **page**: → the department's page (what the reload fetches) has answered;
 //! - **image**: → the first page's image (`/d/<file>/0/1.svg`, the renamed project's page)
 //!   has answered with a new picture: the latency the target is about;
-//! - **files**: save → the rebuilt PDF and xlsx are on disk (the build's second generation).
+//! - **files**: save → the rebuilt PDF and xlsx are on disk (the build's summary line);
+//!
+//! and, from the server's terminal lines (timed as they come): **seen**, save → the change
+//! reaches the builder (the watcher's debounce); **shown**, save → the pages are laid out,
+//! drawn as SVG and published (`预览 …`).
 //!
 //! The browser polls `/events` at its own interval (see `src/html/preview.html.j2`), which
 //! adds on average half that interval to what a person sees; it is printed, not added. Prints
@@ -103,15 +107,16 @@ fn main() {
         .spawn()
         .expect("start jixiao serve");
     let stderr = child.stderr.take().expect("stderr");
-    let (tx, lines) = channel::<String>();
+    // Each line of the server's terminal with the time it came.
+    let (tx, lines) = channel::<(Instant, String)>();
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
+            let _ = tx.send((Instant::now(), line));
         }
     });
     let started = Instant::now();
     let addr = loop {
-        let line = lines
+        let (_, line) = lines
             .recv_timeout(Duration::from_secs(600))
             .expect("jixiao serve starts");
         if let Some(rest) = line.split("http://").nth(1) {
@@ -144,6 +149,7 @@ fn main() {
     assert_eq!(status, 200, "the first page's image");
 
     let (mut event, mut shown, mut seen, mut built) = (vec![], vec![], vec![], vec![]);
+    let (mut seen_at, mut shown_at) = (vec![], vec![]);
     let text = std::fs::read_to_string(&file).expect("read the data file");
     for i in 0..edits {
         let g0 = generation();
@@ -169,24 +175,34 @@ fn main() {
             }
         };
         before = after;
-        // The files: the build after the preview ends with the summary line.
-        let line = loop {
-            let line = lines
+        // The server's lines: the change seen (after the watcher's debounce), the pages shown
+        // (laid out and drawn), the files written (the build's summary).
+        let (mut t_seen, mut t_shown) = (None, None);
+        let (t_files, line) = loop {
+            let (at, line) = lines
                 .recv_timeout(deadline.saturating_duration_since(Instant::now()))
                 .expect("a rebuild");
-            if line.contains("写入") {
-                break line;
+            if line.starts_with("改动：") {
+                t_seen = Some(at);
+            } else if line.starts_with("预览 ") && t_shown.is_none() {
+                t_shown = Some(at);
+            } else if line.contains("写入") {
+                break (at, line);
             }
         };
-        let t_files = Instant::now();
+        let opt = |t: Option<Instant>| t.map_or(f64::NAN, ms);
         eprintln!(
-            "edit {}: event {:.1} ms, page {:.1} ms, image {:.1} ms, files {:.1} ms  ({line})",
+            "edit {}: seen {:.1} ms, shown {:.1} ms, event {:.1} ms, page {:.1} ms, image {:.1} ms, files {:.1} ms  ({line})",
             i + 1,
+            opt(t_seen),
+            opt(t_shown),
             ms(t_event),
             ms(t_page),
             ms(t_image),
             ms(t_files)
         );
+        seen_at.push(opt(t_seen));
+        shown_at.push(opt(t_shown));
         event.push(ms(t_event));
         shown.push(ms(t_page));
         seen.push(ms(t_image));
@@ -204,9 +220,11 @@ fn main() {
     let _ = child.wait();
     let _ = std::fs::remove_dir_all(&out);
     println!(
-        "preview: save → updated page image, median of {} edits: {:.1} ms (event {:.1} ms, page {:.1} ms; files on disk {:.1} ms); the browser's poll interval adds on average half of itself",
+        "preview: save → updated page image, median of {} edits: {:.1} ms (change seen by the server {:.1} ms, pages laid out and shown {:.1} ms, event {:.1} ms, page {:.1} ms; files on disk {:.1} ms); the browser's poll interval adds on average half of itself",
         seen.len(),
         median(&mut seen),
+        median(&mut seen_at),
+        median(&mut shown_at),
         median(&mut event),
         median(&mut shown),
         median(&mut built),

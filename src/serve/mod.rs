@@ -281,6 +281,7 @@ fn build(options: &BuildOptions, shared: &Shared) {
         crate::workspace::Event::Unlocked { .. } => eprintln!("{e}"),
         // Shown at once: the open pages reload and find these pages, while the files follow.
         crate::workspace::Event::Previewed { pdf, pages } => {
+            eprintln!("{e}");
             let mut state = shared.lock();
             state.shown.insert(pdf, pages.clone());
             state.generation += 1;
