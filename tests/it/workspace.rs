@@ -148,6 +148,8 @@ fn a_rebuild_shows_the_new_pages_before_it_writes_the_files() {
     let options = BuildOptions {
         previews: true,
         in_view: Some(data.join("b.yaml")),
+        // One rendering thread: the order rendered is the order shown.
+        jobs: Some(1),
         ..BuildOptions::default()
     };
     let built = ws.build(&options, &on);
@@ -170,8 +172,10 @@ fn a_rebuild_shows_the_new_pages_before_it_writes_the_files() {
     let (a, b) = (doc_of("a.yaml"), doc_of("b.yaml"));
     let b_shown = at(&format!("preview {}", b.display()));
     assert_eq!(
-        b_shown, 0,
-        "the department in view is shown first: {events:?}"
+        b_shown,
+        0,
+        "the department in view is rendered and shown first: {:?}",
+        events.iter().map(|(e, _)| e).collect::<Vec<_>>()
     );
     assert!(b_shown < at(&format!("written {}", b.display())));
     assert!(at(&format!("preview {}", a.display())) < at(&format!("written {}", a.display())));
