@@ -70,7 +70,7 @@ impl Args {
             split: self.split,
             no_data_sheet: self.no_data_sheet,
             jobs: self.jobs,
-            one_shot: false,
+            ..BuildOptions::default()
         }
     }
 }

@@ -26,7 +26,14 @@ pub struct Input<'a> {
     /// Where the printed form's pages break, for a format that prints the same pages (the
     /// xlsx); given by [`Renderers::render`] from the PDF's layout.
     pub page_starts: Option<&'a PageStarts>,
+    /// Where a renderer that lays pages out hands the document's pages as soon as they are
+    /// laid out, before it makes its file and before the other formats start (`serve` shows
+    /// them first: [`crate::workspace::BuildOptions::previews`]).
+    pub preview: Option<&'a PagesReady>,
 }
+
+/// Takes the pages of a document as soon as they are laid out (called on the layout thread).
+pub type PagesReady = Arc<dyn Fn(Arc<Vec<Page>>) + Send + Sync>;
 
 /// Where the pages of a document break, as Typst laid it out ([`pdf::page_starts`]): the one
 /// pagination every printed form follows (the xlsx gets these as manual row breaks).
@@ -285,6 +292,7 @@ impl Renderer for PdfRenderer {
             input.fonts,
             input.timestamp,
             self.previews,
+            input.preview.cloned(),
             pdf::time_limit(input.doc),
         )
         .map_err(RenderError::from_pdf)?;

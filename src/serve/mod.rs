@@ -3,10 +3,15 @@
 //! laid out as SVG when its page is asked for ([`Workspace::pages`], from the same plan as the
 //! PDF, a bounded number kept), so a region of hundreds of departments costs no more memory
 //! than the few looked at. The HTTP side shows them with the diagnostics of each data file, and every
-//! open page reloads itself within a second of a rebuild: it asks `/events` for the build
-//! generation every 400 ms. (Not a long poll: Chromium keeps the connection of a request a
+//! open page reloads itself as soon as it sees a rebuild: it asks `/events` for the build
+//! generation every 50 ms. (Not a long poll: Chromium keeps the connection of a request a
 //! page left pending on navigation and waits for it before reusing it, so a held request
 //! stalls the next page's images for as long as it is held.)
+//!
+//! Preview first: a rebuild after a save renders the department in view first and hands its
+//! pages over as soon as Typst has laid them out ([`crate::workspace::Event::Previewed`]); the
+//! generation moves then, and the pages reloading meanwhile are drawn from those pages while
+//! the PDF, the xlsx and the files follow (`bench/preview.sh` measures save → new image).
 //!
 //! A layout abandoned at its time limit (an endless template) ends the server with a message
 //! (see [`crate::render::pdf::abandoned_stop`]): its thread cannot be stopped.
@@ -44,6 +49,32 @@ struct State {
     /// Per data file: its department as last loaded, so that a file that does not load now (a
     /// YAML syntax error) keeps its place on the index and its page.
     last_seen: HashMap<PathBuf, crate::workspace::DeptOutcome>,
+    /// Per PDF: the pages last laid out, shown while the builder holds the workspace (the
+    /// pages a rebuild shows first, before its files are written, among them).
+    shown: Shown,
+    /// The data file of the department page last asked for: its documents are rebuilt first.
+    in_view: Option<PathBuf>,
+}
+
+/// The pages last shown of each document, at most [`crate::workspace::PREVIEWS_KEPT`] (the
+/// oldest shown dropped first), as the workspace keeps its previews.
+#[derive(Default)]
+struct Shown {
+    pages: page::Pages,
+    order: std::collections::VecDeque<PathBuf>,
+}
+
+impl Shown {
+    fn insert(&mut self, pdf: &Path, pages: Arc<Vec<crate::render::Page>>) {
+        self.pages.insert(pdf.to_path_buf(), pages);
+        self.order.retain(|p| p != pdf);
+        self.order.push_back(pdf.to_path_buf());
+        while self.order.len() > crate::workspace::PREVIEWS_KEPT {
+            if let Some(old) = self.order.pop_front() {
+                self.pages.remove(&old);
+            }
+        }
+    }
 }
 
 struct Shared {
@@ -64,14 +95,37 @@ impl Shared {
         self.ws.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The preview pages of `docs`, by PDF path.
+    /// The preview pages of `docs`, by PDF path: laid out by the workspace, or, while a
+    /// rebuild holds it, as last shown (a rebuild shows the pages it lays out first:
+    /// [`crate::workspace::Event::Previewed`]).
     fn pages(&self, docs: &[DocOutcome]) -> page::Pages {
-        let mut ws = self.workspace();
-        let pages = docs
+        let pdfs: Vec<&Path> = docs.iter().map(DocOutcome::primary).collect();
+        let mut ws = match self.ws.try_lock() {
+            Ok(ws) => ws,
+            Err(std::sync::TryLockError::Poisoned(e)) => e.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => {
+                let state = self.lock();
+                let shown: page::Pages = pdfs
+                    .iter()
+                    .filter_map(|p| Some((p.to_path_buf(), state.shown.pages.get(*p)?.clone())))
+                    .collect();
+                if shown.len() == pdfs.len() {
+                    return shown;
+                }
+                drop(state);
+                self.workspace()
+            }
+        };
+        let pages: page::Pages = pdfs
             .iter()
-            .filter_map(|d| Some((d.primary().to_path_buf(), ws.pages(d.primary())?)))
+            .filter_map(|p| Some((p.to_path_buf(), ws.pages(p)?)))
             .collect();
+        drop(ws);
         stop_if_abandoned();
+        let mut state = self.lock();
+        for (pdf, p) in &pages {
+            state.shown.insert(pdf, p.clone());
+        }
         pages
     }
 }
@@ -107,6 +161,7 @@ pub fn run(
     });
     build(&options, &shared);
     options.force = false;
+    options.previews = true;
     let builder = shared.clone();
     std::thread::spawn(move || {
         while let Some(changes) = watch.next() {
@@ -119,6 +174,7 @@ pub fn run(
                 .map(|p| crate::diag::display_path(p))
                 .collect();
             eprintln!("改动：{}", names.join("、"));
+            options.in_view = builder.lock().in_view.clone();
             build(&options, &builder);
         }
     });
@@ -221,10 +277,16 @@ fn build(options: &BuildOptions, shared: &Shared) {
     shared.lock().building = true;
     let started = Instant::now();
     // Only what the terminal must hear of a build that goes on: the rest is on the page.
-    let on = |e: &crate::workspace::Event| {
-        if let crate::workspace::Event::Unlocked { .. } = e {
+    let on = |e: &crate::workspace::Event| match e {
+        crate::workspace::Event::Unlocked { .. } => eprintln!("{e}"),
+        // Shown at once: the open pages reload and find these pages, while the files follow.
+        crate::workspace::Event::Previewed { pdf, pages } => {
             eprintln!("{e}");
+            let mut state = shared.lock();
+            state.shown.insert(pdf, pages.clone());
+            state.generation += 1;
         }
+        _ => {}
     };
     let outcome = shared.workspace().build(options, &on);
     eprintln!(
@@ -319,6 +381,13 @@ fn route(request: &tiny_http::Request, shared: &Shared, hosts: &HostCheck) -> Re
             }
         }
         ["d", file] => {
+            {
+                let mut state = shared.lock();
+                let viewed = state_view(&state).data_file(file);
+                if viewed.is_some() {
+                    state.in_view = viewed;
+                }
+            }
             let docs = documents(shared, file).unwrap_or_default();
             let pages = shared.pages(&docs);
             let state = shared.lock();
@@ -350,7 +419,8 @@ fn documents(shared: &Shared, file: &str) -> Option<Vec<DocOutcome>> {
 fn serve_document_part(shared: &Shared, doc: &DocOutcome, name: &str) -> Reply {
     if let Some(n) = name.strip_suffix(".svg") {
         let index = n.parse::<usize>().ok().and_then(|n| n.checked_sub(1));
-        let page = index.and_then(|i| shared.workspace().pages(doc.primary())?.get(i).cloned());
+        let pages = shared.pages(std::slice::from_ref(doc));
+        let page = index.and_then(|i| pages.get(doc.primary())?.get(i).cloned());
         return match page {
             Some(p) => with_type(Reply::from_data(p.svg.into_bytes()), "image/svg+xml"),
             None => not_found(),

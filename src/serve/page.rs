@@ -32,6 +32,11 @@ impl View<'_> {
             .find(|d| page_id(d) == file)
     }
 
+    /// The data file of the department whose page is named `file`.
+    pub fn data_file(&self, file: &str) -> Option<PathBuf> {
+        self.department(file).map(|d| d.file.clone())
+    }
+
     /// The documents to show for the department of data file `file`, and whether they are out
     /// of date (the last good build's, kept while the file has errors).
     pub fn documents(&self, file: &str) -> Option<(&[DocOutcome], bool)> {

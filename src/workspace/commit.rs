@@ -98,6 +98,7 @@ impl Run<'_> {
         let Scheduled {
             mut results,
             mut placed,
+            ..
         } = scheduled;
         let by_dept = by_unit(jobs);
         let on = self.on;

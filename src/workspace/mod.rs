@@ -102,6 +102,13 @@ pub struct BuildOptions {
     /// [`shortcut`]) its result is reported without loading anything — the outcome then lists
     /// no departments and no sources, only the counts — and no plans are kept for a next run.
     pub one_shot: bool,
+    /// Preview first (`serve`): the documents of the department in view (`in_view`) and those
+    /// of a small rebuild are laid out first and their pages handed to the build's events
+    /// ([`Event::Previewed`]) before their files are made; the department in view is
+    /// rendered before any other.
+    pub previews: bool,
+    /// The data file of the department a person is looking at (`serve`'s page last asked).
+    pub in_view: Option<PathBuf>,
 }
 
 impl BuildOptions {
@@ -230,8 +237,16 @@ impl Workspace {
         // Like a small rebuild: what this preview used stays for the next save of its file.
         engine::evict_after_rebuild();
         let pages = Arc::new(crate::render::pdf::preview_pages(&laid_out.ok()?));
+        let hash = job.hash.clone();
+        self.keep_preview(pdf, &hash, pages.clone());
+        Some(pages)
+    }
+
+    /// Keeps the pages of the document whose PDF is `pdf`, laid out from inputs of `hash`,
+    /// for [`Workspace::pages`]: at most [`PREVIEWS_KEPT`], the oldest dropped first.
+    fn keep_preview(&mut self, pdf: &Path, hash: &str, pages: Arc<Vec<crate::render::Page>>) {
         self.previews
-            .insert(pdf.to_path_buf(), (job.hash.clone(), pages.clone()));
+            .insert(pdf.to_path_buf(), (hash.to_string(), pages));
         self.preview_order.retain(|p| p != pdf);
         self.preview_order.push_back(pdf.to_path_buf());
         while self.preview_order.len() > PREVIEWS_KEPT {
@@ -239,7 +254,6 @@ impl Workspace {
                 self.previews.remove(&old);
             }
         }
-        Some(pages)
     }
 
     /// Checks, then plans, renders and writes every department without errors. `on` hears
@@ -389,12 +403,30 @@ impl Workspace {
         }
         // Schedule.
         let out_dirs: Vec<&Path> = units.iter().map(|d| d.out_dir.as_path()).collect();
-        let scheduled = run.schedule(&jobs, &manifest, &out_dirs);
+        let in_view: Vec<bool> = jobs
+            .iter()
+            .map(|j| {
+                build
+                    .in_view
+                    .as_deref()
+                    .is_some_and(|f| units.get(j.dept).is_some_and(|u| u.file == f))
+            })
+            .collect();
+        let mut scheduled = run.schedule(&jobs, &manifest, &out_dirs, &in_view);
         drop(out_dirs);
+        let previewed = std::mem::take(&mut scheduled.previewed);
         // Commit.
         let typst = run.commit(&jobs, scheduled, units, counts, manifest, &record);
         units::in_file_order(units);
         run.write_index(units, counts);
+        // The pages shown first are those of the files just written: a preview of them needs
+        // no layout.
+        for (i, pages) in previewed {
+            let job = &jobs[i];
+            if let Some((_, pdf)) = job.outputs.first() {
+                self.keep_preview(pdf, &job.hash, pages);
+            }
+        }
         typst
     }
 
@@ -417,6 +449,7 @@ impl Workspace {
             timestamp,
             provenance: None,
             page_starts: None,
+            preview: None,
         };
         let renderers = Renderers::all(engine, Arc::new(templates));
         let formats: Vec<&'static str> = renderers.iter().map(|r| r.extension()).collect();

@@ -160,6 +160,12 @@ pub enum Event {
         department: String,
         error: crate::plan::PlanError,
     },
+    /// The pages of a document, laid out and shown before its files are made
+    /// ([`super::BuildOptions::previews`]).
+    Previewed {
+        pdf: PathBuf,
+        pages: std::sync::Arc<Vec<crate::render::Page>>,
+    },
     /// `done` of `total` documents rendered (or found current).
     Progress {
         done: usize,
@@ -231,6 +237,9 @@ impl std::fmt::Display for Event {
             }
             Event::PlanFailed { department, error } => {
                 write!(f, "错误：{department}：{error}；本部门不生成任何文件")
+            }
+            Event::Previewed { pdf, pages } => {
+                write!(f, "预览 {}（{} 页）", p(pdf), pages.len())
             }
             Event::Progress { done, total } => write!(f, "{done}/{total} 份文档"),
             Event::Written(path) => write!(f, "写入 {}", p(path)),

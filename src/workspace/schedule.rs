@@ -4,12 +4,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use super::units::Job;
 use super::{Event, Run};
-use crate::render::{Input, RenderError, Renderers};
+use crate::render::{Input, Page, PagesReady, RenderError, Renderers};
 use crate::write::{self, Manifest, Written};
 
 /// How many units' files are put in place at once.
@@ -39,6 +40,8 @@ pub(super) type Placed = Result<Vec<(Written, String)>, write::ReplaceError>;
 pub(super) struct Scheduled {
     pub results: Vec<JobResult>,
     pub placed: HashMap<usize, Option<Placed>>,
+    /// The pages shown first ([`super::BuildOptions::previews`]), by job index.
+    pub previewed: Vec<(usize, Arc<Vec<Page>>)>,
 }
 
 /// The job indices of each unit, in job order.
@@ -53,11 +56,15 @@ pub(super) fn by_unit(jobs: &[Job]) -> BTreeMap<usize, Vec<usize>> {
 impl Run<'_> {
     /// Renders every job whose outputs are not fresh, through `renderers`, on the build's
     /// threads, and puts each unit's files in place together as soon as its jobs are done.
+    /// The jobs `in_view` (of the department a person is looking at) go first; with
+    /// [`super::BuildOptions::previews`], their pages, and those of a small rebuild, are
+    /// handed to the events as soon as they are laid out ([`Event::Previewed`]).
     pub(super) fn schedule(
         &self,
         jobs: &[Job],
         manifest: &Manifest,
         out_dirs: &[&Path],
+        in_view: &[bool],
     ) -> Scheduled {
         let renderers = self.renderers;
         let on = self.on;
@@ -92,6 +99,18 @@ impl Run<'_> {
                 <= REBUILD_KEPT_DOCUMENTS;
         let placed: HashMap<usize, Mutex<Option<Placed>>> =
             by_unit.keys().map(|&d| (d, Mutex::new(None))).collect();
+        // The department in view first; otherwise in job order.
+        let mut order: Vec<usize> = (0..jobs.len()).collect();
+        order.sort_by_key(|&i| !in_view.get(i).copied().unwrap_or(false));
+        let preview = |i: usize| {
+            self.build.previews
+                && jobs[i].listed
+                && (keep_memo || in_view.get(i).copied().unwrap_or(false))
+        };
+        // Pages laid out (on a layout thread) go to the events from a thread of their own, as
+        // soon as they come: the worker waits for the document's files meanwhile.
+        let (shown, pages_in) = std::sync::mpsc::channel::<(usize, Arc<Vec<Page>>)>();
+        let previewed: Mutex<Vec<(usize, Arc<Vec<Page>>)>> = Mutex::new(Vec::new());
         let (ready, queue) = std::sync::mpsc::channel::<usize>();
         let queue = Mutex::new(queue);
         std::thread::scope(|scope| {
@@ -108,18 +127,56 @@ impl Run<'_> {
                     }
                 });
             }
+            if (0..jobs.len()).any(preview) {
+                let (done, previewed) = (&done, &previewed);
+                scope.spawn(move || {
+                    let mut keep = |(i, pages): (usize, Arc<Vec<Page>>)| {
+                        if let Some((_, pdf)) = jobs[i].outputs.first() {
+                            on(&Event::Previewed {
+                                pdf: pdf.clone(),
+                                pages: pages.clone(),
+                            });
+                            previewed
+                                .lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .push((i, pages));
+                        }
+                    };
+                    // Until every job is done (a layout abandoned at its time limit keeps its
+                    // sender for ever).
+                    loop {
+                        match pages_in.recv_timeout(Duration::from_millis(5)) {
+                            Ok(p) => keep(p),
+                            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+                            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                                if done.load(Ordering::Acquire) >= jobs.len() {
+                                    pages_in.try_iter().for_each(&mut keep);
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                });
+            }
             for _ in 0..threads.clamp(1, jobs.len().max(1)) {
                 let ready = ready.clone();
                 let (remaining, slots, next, done) = (&remaining, &slots, &next, &done);
-                let fresh = &fresh;
+                let (fresh, order, preview, shown) = (&fresh, &order, &preview, shown.clone());
                 scope.spawn(move || {
                     loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(job) = jobs.get(i) else { break };
+                        let at = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(&i) = order.get(at) else { break };
+                        let job = &jobs[i];
                         let r = if fresh(job) {
                             JobResult::Fresh
                         } else {
-                            let r = render_job(job, renderers);
+                            let sink: Option<PagesReady> = preview(i).then(|| {
+                                let shown = shown.clone();
+                                Arc::new(move |pages| {
+                                    let _ = shown.send((i, pages));
+                                }) as PagesReady
+                            });
+                            let r = render_job(job, renderers, sink.as_ref());
                             if !keep_memo {
                                 renderers.after_document();
                             }
@@ -130,7 +187,7 @@ impl Run<'_> {
                             let _ = ready.send(job.dept);
                         }
                         on(&Event::Progress {
-                            done: done.fetch_add(1, Ordering::Relaxed) + 1,
+                            done: done.fetch_add(1, Ordering::AcqRel) + 1,
                             total: jobs.len(),
                         });
                     }
@@ -138,6 +195,7 @@ impl Run<'_> {
             }
             // The writers stop when every renderer has dropped its sender.
             drop(ready);
+            drop(shown);
         });
         if keep_memo {
             renderers.end_rebuild();
@@ -155,7 +213,11 @@ impl Run<'_> {
             .into_iter()
             .map(|(d, m)| (d, m.into_inner().unwrap_or_else(|e| e.into_inner())))
             .collect();
-        Scheduled { results, placed }
+        Scheduled {
+            results,
+            placed,
+            previewed: previewed.into_inner().unwrap_or_else(|e| e.into_inner()),
+        }
     }
 }
 
@@ -211,7 +273,7 @@ fn put_in_place(
     Some(placed)
 }
 
-fn render_job(job: &Job, renderers: &Renderers) -> JobResult {
+fn render_job(job: &Job, renderers: &Renderers, preview: Option<&PagesReady>) -> JobResult {
     // A job from the plan record had fresh outputs when it was planned; only a change to them
     // during this build brings it here.
     let Some(doc) = job.doc.as_ref() else {
@@ -223,6 +285,7 @@ fn render_job(job: &Job, renderers: &Renderers) -> JobResult {
         timestamp: job.timestamp,
         provenance: job.provenance.as_deref(),
         page_starts: None,
+        preview,
     };
     // The PDF (Typst's layout, the long part) first, in this thread; the others then on
     // threads of their own, with the PDF's page starts ([`Renderers::render`]).

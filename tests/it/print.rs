@@ -151,6 +151,7 @@ fn every_workbook_prints_the_pdfs_pages_in_libreoffice() {
             timestamp: (2025, 1, 1),
             provenance: None,
             page_starts: None,
+            preview: None,
         };
         let mut out = renderers.render(&input, &["pdf", "xlsx"]).into_iter();
         let long = lo.join("long");
@@ -443,6 +444,7 @@ fn the_xlsx_asked_for_alone_is_laid_out_for_its_page_breaks() {
         timestamp: (2025, 1, 1),
         provenance: None,
         page_starts: None,
+        preview: None,
     };
     let mut both = renderers.render(&input, &["pdf", "xlsx"]);
     let mut alone = renderers.render(&input, &["xlsx"]);
@@ -468,4 +470,48 @@ fn the_xlsx_asked_for_alone_is_laid_out_for_its_page_breaks() {
     .unwrap();
     let breaks = sheet.matches("<brk id=").count();
     assert_eq!(breaks, starts.sections[0].len(), "{sheet}");
+}
+
+/// A sheet too tall for its paper is made wider until its page fits (issue 26: the widths
+/// tried were each written as a whole worksheet, up to four per sheet, which cost the
+/// 1,000-project build CPU and memory): each width tried is only measured, the sheet written
+/// once. The long table claimed as one page needs a wider width.
+#[test]
+fn a_sheet_too_tall_for_its_page_is_measured_wider_and_written_once() {
+    let (doc, _, _) = long_document();
+    let one_page = jixiao::render::PageStarts {
+        sections: vec![Vec::new()],
+        paper: (595.0, 842.0),
+        margins: None,
+    };
+    let (measured, written) = jixiao::render::xlsx::sections_measured_and_written();
+    let bytes = jixiao::render::xlsx::write_workbook_paged(
+        &doc,
+        &jixiao::render::xlsx::XlsxFonts::default(),
+        (2025, 1, 1),
+        None,
+        Some(&one_page),
+    )
+    .expect("the workbook");
+    let (m, w) = jixiao::render::xlsx::sections_measured_and_written();
+    assert!(
+        m - measured >= 2,
+        "a wider width was tried: {}",
+        m - measured
+    );
+    assert_eq!(w - written, 1, "the sheet is written once");
+    // Written at the wider width: the columns add up to more than a portrait page's 100.
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&bytes)).unwrap();
+    let mut sheet = String::new();
+    std::io::Read::read_to_string(
+        &mut zip.by_name("xl/worksheets/sheet1.xml").unwrap(),
+        &mut sheet,
+    )
+    .unwrap();
+    let total: f64 = sheet
+        .split(" width=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next()?.parse::<f64>().ok())
+        .sum();
+    assert!(total > 200.0, "widened: {total}");
 }

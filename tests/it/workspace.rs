@@ -112,6 +112,82 @@ fn previews_are_the_pages_of_the_pdf_with_their_text() {
     assert!(ws.pages(Path::new("/nowhere.pdf")).is_none());
 }
 
+/// Preview first (issue 26, item 2): a rebuild with `previews` hands the changed document's
+/// pages to the events (`Event::Previewed`) before its files are written, the department in
+/// view first; those pages are the new ones, and kept as the previews (no second layout).
+#[test]
+fn a_rebuild_shows_the_new_pages_before_it_writes_the_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    for (from, to) in [
+        ("2023-kuerle-xinfangju.yaml", "a.yaml"),
+        ("2023-kuerle-rendaban.yaml", "b.yaml"),
+    ] {
+        std::fs::copy(repo().join("data").join(from), data.join(to)).unwrap();
+    }
+    let mut ws = workspace(&data, &dir.path().join("out"));
+    assert!(!ws.build(&BuildOptions::default(), &quiet).failed());
+    // Both files saved with a project renamed; b is in view.
+    for f in ["a.yaml", "b.yaml"] {
+        let text = std::fs::read_to_string(data.join(f)).unwrap();
+        std::fs::write(data.join(f), text.replacen("名称: ", "名称: 改名", 1)).unwrap();
+    }
+    let events = std::sync::Mutex::new(Vec::new());
+    let on = |e: &Event| match e {
+        Event::Previewed { pdf, pages } => events
+            .lock()
+            .unwrap()
+            .push((format!("preview {}", pdf.display()), Some(pages.clone()))),
+        Event::Written(path) => events
+            .lock()
+            .unwrap()
+            .push((format!("written {}", path.display()), None)),
+        _ => {}
+    };
+    let options = BuildOptions {
+        previews: true,
+        in_view: Some(data.join("b.yaml")),
+        // One rendering thread: the order rendered is the order shown.
+        jobs: Some(1),
+        ..BuildOptions::default()
+    };
+    let built = ws.build(&options, &on);
+    assert!(!built.failed());
+    let events = events.into_inner().unwrap();
+    let doc_of = |file: &str| {
+        built
+            .departments
+            .iter()
+            .find(|d| d.file.ends_with(file))
+            .map(|d| d.documents[0].primary().to_path_buf())
+            .unwrap()
+    };
+    let at = |what: &str| {
+        events
+            .iter()
+            .position(|(e, _)| e == what)
+            .unwrap_or_else(|| panic!("no event {what}: {events:?}"))
+    };
+    let (a, b) = (doc_of("a.yaml"), doc_of("b.yaml"));
+    let b_shown = at(&format!("preview {}", b.display()));
+    assert_eq!(
+        b_shown,
+        0,
+        "the department in view is rendered and shown first: {:?}",
+        events.iter().map(|(e, _)| e).collect::<Vec<_>>()
+    );
+    assert!(b_shown < at(&format!("written {}", b.display())));
+    assert!(at(&format!("preview {}", a.display())) < at(&format!("written {}", a.display())));
+    let pages = events[b_shown].1.clone().unwrap();
+    assert!(
+        pages.iter().any(|p| p.text.contains("改名")),
+        "the new pages"
+    );
+    let kept = ws.pages(&b).unwrap();
+    assert!(std::sync::Arc::ptr_eq(&pages, &kept), "kept as the preview");
+}
+
 #[test]
 fn a_build_that_cannot_run_says_why_as_a_typed_error_and_prints_nothing() {
     // The output directory held by another build: the library's outcome carries the typed

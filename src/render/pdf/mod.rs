@@ -252,7 +252,8 @@ pub fn typeset_bounded(
 }
 
 /// [`render`] on a layout thread, as [`typeset_bounded`]; with `previews`, also every page as
-/// SVG ([`preview_pages`]), and the page starts the xlsx twin breaks its sheets at.
+/// SVG ([`preview_pages`]), and the page starts the xlsx twin breaks its sheets at. `ready`
+/// gets the SVG pages as soon as the document is laid out, before the export.
 ///
 /// The export runs on the thread that laid the document out: the pages kept for it were
 /// allocated in that thread's allocator arena, among the holes the layout left, and the
@@ -268,6 +269,7 @@ pub fn render_bounded(
     fonts: &BTreeMap<String, Vec<String>>,
     timestamp: (i32, u8, u8),
     previews: bool,
+    ready: Option<crate::render::PagesReady>,
     limit: Duration,
 ) -> Result<Rendered, PdfError> {
     let plan = Arc::clone(doc);
@@ -279,7 +281,14 @@ pub fn render_bounded(
         fonts,
         limit,
         move |laid_out| {
-            let pages = previews.then(|| preview_pages(&laid_out));
+            let mut pages = previews.then(|| preview_pages(&laid_out));
+            if let Some(ready) = ready {
+                let shown = Arc::new(pages.take().unwrap_or_else(|| preview_pages(&laid_out)));
+                ready(shown.clone());
+                if previews {
+                    pages = Some(Arc::unwrap_or_clone(shown));
+                }
+            }
             let starts = pages::page_starts(&laid_out, &plan);
             let bytes = Engine::export_pdf(&laid_out, timestamp).map_err(PdfError::Engine)?;
             Ok((bytes, pages, starts))

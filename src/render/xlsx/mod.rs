@@ -20,6 +20,7 @@ mod measure;
 mod names;
 mod outside;
 mod page;
+mod target;
 #[cfg(test)]
 mod tests;
 mod twin;
@@ -43,6 +44,8 @@ use twin::write_twin;
 
 pub use names::sheet_names;
 use page::{PageFit, Print, cut_at_pages, page_setup, set_height};
+pub use target::sections_measured_and_written;
+use target::{Target, count_measured, count_written};
 
 /// The font faces used in the workbook.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -179,24 +182,45 @@ pub fn write_workbook_paged(
             page: pages,
             widen: 1.0,
         };
+        let failed = || format!("写入工作表「{}」失败", section.name);
         // A sheet whose tallest page would not fit the paper at the scale its width prints at
-        // is written again, wider (so it prints smaller); wider columns wrap no more lines.
-        let mut rounds = 0;
-        let (sheet, free, first_row, expanded) = loop {
-            let mut sheet = Worksheet::new();
-            sheet
-                .set_name(name)
-                .with_context(|| format!("工作表名称无效：{name}"))?;
-            let mut free = Vec::new();
-            let (first_row, expanded, over) =
-                write_section(&mut sheet, section, preamble, &print, &styles, &mut free)
-                    .with_context(|| format!("写入工作表「{}」失败", section.name))?;
-            rounds += 1;
-            if over <= 1.0 || rounds >= WIDEN_ROUNDS {
-                break (sheet, free, first_row, expanded);
+        // is made wider (so it prints smaller; wider columns wrap no more lines): measured at
+        // each width tried, then written once.
+        if print.page.is_some() {
+            let mut rounds = 0;
+            loop {
+                let (_, _, over) = write_section(
+                    &mut Target::Measure,
+                    section,
+                    preamble,
+                    &print,
+                    &styles,
+                    &mut Vec::new(),
+                )
+                .with_context(failed)?;
+                count_measured();
+                rounds += 1;
+                if over <= 1.0 || rounds >= WIDEN_ROUNDS {
+                    break;
+                }
+                print.widen *= over * WIDEN_STEP;
             }
-            print.widen *= over * WIDEN_STEP;
-        };
+        }
+        let mut sheet = Worksheet::new();
+        sheet
+            .set_name(name)
+            .with_context(|| format!("工作表名称无效：{name}"))?;
+        let mut free = Vec::new();
+        let (first_row, expanded, _) = write_section(
+            &mut Target::Sheet(&mut sheet),
+            section,
+            preamble,
+            &print,
+            &styles,
+            &mut free,
+        )
+        .with_context(failed)?;
+        count_written();
         workbook.push_worksheet(sheet);
         written.push(Written {
             sheet: name.clone(),
@@ -401,7 +425,7 @@ impl<'a> Grid<'a> {
 
 /// Writes `text` across columns `first..=last` of `row` (merged when wider than one column).
 fn put(
-    sheet: &mut Worksheet,
+    sheet: &mut Target<'_>,
     row: u32,
     first: u16,
     last: u16,
@@ -423,7 +447,7 @@ fn put(
 /// section as written and, for a sheet given page starts, how much taller its tallest page is
 /// than the paper holds at its scale (at most 1 when it fits).
 fn write_section(
-    sheet: &mut Worksheet,
+    sheet: &mut Target<'_>,
     section: &Section,
     preamble: Option<&str>,
     print: &Print<'_>,
@@ -467,7 +491,7 @@ fn write_section(
     // The height of every sheet row written, in pixels (for the pages' heights).
     let mut sheet_px: BTreeMap<u32, u32> = BTreeMap::new();
     // A full-width line outside the grid.
-    let line = |sheet: &mut Worksheet,
+    let line = |sheet: &mut Target<'_>,
                 heights_px: &mut BTreeMap<u32, u32>,
                 free: &mut Vec<(u32, u16, String)>,
                 row: &mut u32,
@@ -634,7 +658,7 @@ fn write_section(
 
 /// Writes one grid cell (its merged range, then its typed value at the anchor).
 fn write_cell(
-    sheet: &mut Worksheet,
+    sheet: &mut Target<'_>,
     row: u32,
     cell: &Cell,
     refs: &Refs,

@@ -6,7 +6,7 @@ use super::*;
 /// A native bar chart of the table's own cells: the labels and figures of `chart`'s column
 /// on the rows it names, so the chart and the table cannot disagree.
 pub(super) fn insert_chart(
-    sheet: &mut Worksheet,
+    sheet: &mut Target<'_>,
     chart: &crate::plan::Chart,
     refs: &Refs,
     at_row: u32,
@@ -38,7 +38,7 @@ pub(super) fn insert_chart(
 /// The `unit_line` (left) and `unit_note` (right) above the grid: one row when both fit side by
 /// side, else one row each.
 pub(super) fn write_unit_lines(
-    sheet: &mut Worksheet,
+    sheet: &mut Target<'_>,
     heights_px: &mut BTreeMap<u32, u32>,
     row: &mut u32,
     section: &Section,
@@ -97,7 +97,7 @@ pub(super) fn write_unit_lines(
 /// The signature line under the grid: the `(label, value)` pairs side by side, each over an
 /// equal share of the columns (all in one cell when there are more pairs than columns).
 pub(super) fn write_signature(
-    sheet: &mut Worksheet,
+    sheet: &mut Target<'_>,
     heights_px: &mut BTreeMap<u32, u32>,
     row: u32,
     section: &Section,

@@ -76,7 +76,7 @@ pub(super) fn cut_at_pages(section: &Section, starts: &[usize]) -> Section {
 
 /// Sets the height of a sheet row in pixels and records it in `heights_px`.
 pub(super) fn set_height(
-    sheet: &mut Worksheet,
+    sheet: &mut Target<'_>,
     heights_px: &mut BTreeMap<u32, u32>,
     row: u32,
     px: u32,
@@ -151,7 +151,10 @@ impl PageFit<'_> {
 
 /// A4, orientation, one page wide, centred, margins (the PDF's when known) and the
 /// page-number footer.
-pub(super) fn page_setup(sheet: &mut Worksheet, print: &Print<'_>) {
+pub(super) fn page_setup(sheet: &mut Target<'_>, print: &Print<'_>) {
+    let Target::Sheet(sheet) = sheet else {
+        return;
+    };
     sheet.set_paper_size(PAPER_A4);
     if print.landscape {
         sheet.set_landscape();
