@@ -66,7 +66,7 @@ pub fn plan_document(
     let mut base = context::department(dept);
     base.insert("n", Value::from(0));
     let base_ctx = context::context(&[&base]);
-    let sections = match spec.each {
+    let sections = match spec.each() {
         Each::Project => projects
             .iter()
             .map(|&(n, p)| {

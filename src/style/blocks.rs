@@ -45,8 +45,10 @@ pub struct DocumentSpec {
     pub template: SText,
     /// Output base name, e.g. `项目支出绩效目标表` (a pattern).
     pub file: SText,
-    #[serde(default)]
-    pub each: Each,
+    /// One section per project (the default) or one per department; where written, kept
+    /// with its place (a records document refuses it there). Read through [`DocumentSpec::each`].
+    #[serde(default, rename = "each")]
+    pub each_written: Option<Spanned<Each>>,
     #[serde(default)]
     pub only: Only,
     /// Table title printed on each section (a pattern).
@@ -93,6 +95,15 @@ pub struct DocumentSpec {
     /// `false`: built only where another document attaches it, not as a file of its own.
     #[serde(default = "yes")]
     pub alone: bool,
+}
+
+impl DocumentSpec {
+    /// What a section is: one per project unless `each: department` is written.
+    pub fn each(&self) -> Each {
+        self.each_written
+            .as_ref()
+            .map_or(Each::default(), |e| e.value)
+    }
 }
 
 /// One item of the signature line: a label and its value (both patterns).

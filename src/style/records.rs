@@ -172,6 +172,14 @@ fn document(
             format!("{layout}各自成一个文件，不能 attach 其他文档"),
         );
     }
+    if let Some(e) = &doc.each_written {
+        cx.emit_help(
+            &rules::STYLE_CONFLICT,
+            e,
+            format!("{layout}每条记录一行，不按项目或部门分节，不写 each"),
+            "删去 each",
+        );
+    }
     if !doc.alone {
         cx.emit(
             &rules::STYLE_CONFLICT,

@@ -214,7 +214,7 @@ fn attachments(cx: &mut Cx, docs: &[DocumentSpec]) {
 }
 
 fn document(cx: &mut Cx, style: &LoadedStyle, patterns: &mut Patterns, doc: &DocumentSpec) {
-    let per_project = doc.each == Each::Project;
+    let per_project = doc.each() == Each::Project;
     let page = Scope {
         project: per_project,
         ..Scope::default()
@@ -287,7 +287,7 @@ fn document(cx: &mut Cx, style: &LoadedStyle, patterns: &mut Patterns, doc: &Doc
             grid_block(cx, style, patterns, g, width, per_project);
         }
     }
-    if doc.each == Each::Department && grids == 0 {
+    if doc.each() == Each::Department && grids == 0 {
         cx.emit(
             &rules::STYLE_CONFLICT,
             &doc.title,

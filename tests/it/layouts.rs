@@ -128,6 +128,32 @@ fn region_outcome(templates: &Path) -> jixiao::workspace::Outcome {
 /// member `部门` does not have, are reported by the style check with a style's code (JX502) at
 /// `region.yaml:line:col`, with the names there are; failed before the summaries were
 /// documents of the vocabulary (JX702, and the row's names were not checked at all).
+/// `each` sections a department's document by project or department; a summary has one row per
+/// record and no sections, so a written `each` (even `each: project`, the default elsewhere) is
+/// refused at its place rather than silently ignored.
+#[test]
+fn a_written_each_in_a_summary_is_refused_at_its_place() {
+    let (dir, text) = edited("region/region.yaml", |t| {
+        t.replacen(
+            "    template: summary.typ.j2\n",
+            "    template: summary.typ.j2\n    each: project\n",
+            1,
+        )
+    });
+    let outcome = region_outcome(dir.path());
+    let all: Vec<(Diagnostic, usize)> = outcome
+        .diagnostics
+        .iter()
+        .map(|d| (d.clone(), d.pos.as_ref().map_or(0, |p| p.line)))
+        .collect();
+    let line = line_of(&text, "each: project");
+    let each = found(&all, "JX506", line, "不写 each");
+    assert!(
+        place(&outcome, each).starts_with(&format!("region.yaml:{line}:")),
+        "{each:?}"
+    );
+}
+
 #[test]
 fn a_summary_style_error_is_a_style_error_at_its_place() {
     let (dir, text) = edited("region/region.yaml", |t| {
