@@ -62,8 +62,13 @@ fn main() {
             let line = lines
                 .recv_timeout(deadline.saturating_duration_since(Instant::now()))
                 .ok()?;
-            if line.starts_with(prefix) {
-                return Some(line);
+            // watch stamps its own lines with the local time (`[13:43:27] 正在监视…`).
+            let body = match line.strip_prefix('[').and_then(|l| l.split_once("] ")) {
+                Some((_, rest)) => rest.to_string(),
+                None => line,
+            };
+            if body.starts_with(prefix) {
+                return Some(body);
             }
         }
     };
