@@ -133,14 +133,36 @@ impl Table {
         let root = crate::style::dirs::layer(templates, DIR);
         let dir = root.join(DIR);
         let path = dir.join(FILE);
-        let (spec, file) = common::read_yaml(
+        let from = loaded.diagnostics.len();
+        let Some((spec, file)) = common::read_yaml(
             &root,
             &path,
             "变动对照表的版式",
             &rules::STYLE_FORMAT,
             loaded,
             crate::load::parse_as::<Spec>,
-        )?;
+        ) else {
+            common::old_form_hint(
+                loaded,
+                from,
+                &[
+                    "title",
+                    "subtitle",
+                    "unit_line",
+                    "unit_note",
+                    "template",
+                    "landscape",
+                    "columns",
+                    "empty",
+                    "notes",
+                    "signature",
+                ],
+                "这是旧版 jixiao 的变动对照表写法（页面设置与栏目直接写在文件顶层），现在不再读取：\
+                 改写在 document 中（见 docs/styles.md 第 10 节），\
+                 或用新版 jixiao 附带的 templates/changes/ 替换这个目录",
+            );
+            return None;
+        };
         let mut cx = Cx {
             loaded,
             file,

@@ -127,14 +127,25 @@ pub fn load(
         loaded.diagnostics.push(d);
         return None;
     }
-    let (style, file) = crate::style::common::read_yaml(
+    let from = loaded.diagnostics.len();
+    let Some((style, file)) = crate::style::common::read_yaml(
         &root,
         &path,
         "汇总样式",
         &rules::STYLE_FORMAT,
         loaded,
         crate::load::parse_as::<RegionStyle>,
-    )?;
+    ) else {
+        crate::style::common::old_form_hint(
+            loaded,
+            from,
+            &["table", "lists", "chart", "total"],
+            "这是旧版 jixiao 的汇总样式写法（文档中直接写 table、lists、chart、total），现在不再读取：\
+             改为 blocks（见 docs/region.md 中“旧的写法”一段），\
+             或用新版 jixiao 附带的 templates/region/ 替换这个目录",
+        );
+        return None;
+    };
     let mut patterns = Patterns::new();
     let mut diags = crate::style::records::check(
         &style.documents,

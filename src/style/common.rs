@@ -59,6 +59,30 @@ pub fn width_ok(width: f64) -> bool {
     width.is_finite() && width > 0.0
 }
 
+/// A layout file written in an older jixiao's form: when one of the problems pushed since
+/// `from` sits on a line that sets one of `old_keys` (settings of the old form, no longer read),
+/// its help says so and how to move on (`help`), instead of the general advice about names and
+/// indentation. A copy made by an earlier `jixiao init` is the usual case.
+pub fn old_form_hint(loaded: &mut Loaded, from: usize, old_keys: &[&str], help: &str) {
+    let Loaded {
+        sources,
+        diagnostics,
+        ..
+    } = loaded;
+    for d in diagnostics.iter_mut().skip(from) {
+        let Some(pos) = &d.pos else { continue };
+        let text = sources.text(pos.file);
+        let line = text.lines().nth(pos.line.saturating_sub(1)).unwrap_or("");
+        let key = line.trim_start().trim_start_matches("- ");
+        if old_keys.iter().any(|k| {
+            key.strip_prefix(k)
+                .is_some_and(|r| r.trim_start().starts_with(':'))
+        }) {
+            d.help = Some(help.to_string());
+        }
+    }
+}
+
 /// Reads the layout file `path` of the templates layer `root` into `loaded`'s sources and
 /// parses it with `parse`. A link out of `root`, a file that cannot be read (`what` names it
 /// in the message) or YAML that does not parse is a diagnostic of `rule` (at its

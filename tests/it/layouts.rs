@@ -272,7 +272,14 @@ fn a_summary_in_the_old_form_is_refused_at_its_first_old_setting() {
         )
     });
     let d = region_check(dir.path());
-    found(&d, "JX501", line_of(&text, "    table:"), "table");
+    let old = found(&d, "JX501", line_of(&text, "    table:"), "table");
+    // The help names the old form and the way out, not only names and indentation.
+    assert!(
+        old.help
+            .as_deref()
+            .is_some_and(|h| h.contains("旧版") && h.contains("templates/region/")),
+        "{old:?}"
+    );
 }
 
 /// The change table in the old form (its page settings and columns at the top level) is not
@@ -288,7 +295,13 @@ fn a_change_table_in_the_old_form_is_refused() {
     });
     let (ok, d) = change_table(dir.path());
     assert!(!ok);
-    found(&d, "JX501", line_of(&text, "（旧）"), "未知字段“title”");
+    let old = found(&d, "JX501", line_of(&text, "（旧）"), "未知字段“title”");
+    assert!(
+        old.help
+            .as_deref()
+            .is_some_and(|h| h.contains("旧版") && h.contains("templates/changes/")),
+        "{old:?}"
+    );
 }
 
 #[test]
