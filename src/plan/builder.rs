@@ -339,12 +339,7 @@ impl<'d, 'a> Builder<'d, 'a> {
         if !matches!(cell.value, CellValue::Formula { .. })
             && let Some((p, kind)) = self.data_path(path, subject)
         {
-            cell.bind = Some(Bind {
-                path: p,
-                kind,
-                prefix: String::new(),
-                suffix: String::new(),
-            });
+            cell.bind = Some(Bind::whole(p, kind));
         }
         cell
     }

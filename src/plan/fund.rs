@@ -160,12 +160,7 @@ pub fn plan(b: &mut Builder, spec: &FundSpec, ctx: &Value) -> Result<(), PlanErr
         let name = match line {
             Line::Part(i, r) => {
                 let mut c = text_cell(name_col, r.name.value.clone(), false, None);
-                c.bind = Some(Bind {
-                    path: format!("部门整体.{key}[{i}].名称"),
-                    kind: BindKind::Text,
-                    prefix: String::new(),
-                    suffix: String::new(),
-                });
+                c.bind = Some(row_bind(key, *i, "名称", BindKind::Text));
                 c
             }
             Line::Sub(g, _) => {
@@ -197,12 +192,7 @@ pub fn plan(b: &mut Builder, spec: &FundSpec, ctx: &Value) -> Result<(), PlanErr
                     (_, None) => Cell::empty(x),
                     (Line::Part(i, _), Some(v)) => {
                         let mut cell = money(style, x, v);
-                        cell.bind = Some(Bind {
-                            path: format!("部门整体.{key}[{i}].{k}"),
-                            kind: BindKind::Number,
-                            prefix: String::new(),
-                            suffix: String::new(),
-                        });
+                        cell.bind = Some(row_bind(key, *i, k, BindKind::Number));
                         cell
                     }
                     (_, Some(v)) => {
@@ -466,12 +456,7 @@ impl Declared<'_, '_> {
                 (Some(v), false) => {
                     let mut cell = money(style, x, v);
                     if r.figure(k).is_some() {
-                        cell.bind = Some(Bind {
-                            path: format!("部门整体.{key}[{i}].{k}"),
-                            kind: BindKind::Number,
-                            prefix: String::new(),
-                            suffix: String::new(),
-                        });
+                        cell.bind = Some(row_bind(key, *i, k, BindKind::Number));
                     }
                     cell
                 }
@@ -527,4 +512,10 @@ fn money_formula_of(
         *t = thousands;
     }
     c
+}
+
+/// The binding of a row's figure or name to the data (`部门整体.<key>[i].<field>`), by which the
+/// twin sheet reads an edited cell back.
+fn row_bind(key: &str, i: usize, field: &str, kind: BindKind) -> Bind {
+    Bind::whole(format!("部门整体.{key}[{i}].{field}"), kind)
 }

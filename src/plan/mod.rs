@@ -132,6 +132,18 @@ pub struct Bind {
     pub suffix: String,
 }
 
+impl Bind {
+    /// A cell that prints the value at `path` and nothing around it.
+    pub fn whole(path: String, kind: BindKind) -> Bind {
+        Bind {
+            path,
+            kind,
+            prefix: String::new(),
+            suffix: String::new(),
+        }
+    }
+}
+
 /// How a bound value reads back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BindKind {

@@ -320,12 +320,8 @@ pub fn plan(b: &mut Builder, spec: &MoneySpec, ctx: &Value, p: &Owner) -> Result
                     }
                     _ => None,
                 };
-                cell.bind = path.map(|path| crate::plan::Bind {
-                    path,
-                    kind: crate::plan::BindKind::Number,
-                    prefix: String::new(),
-                    suffix: String::new(),
-                });
+                cell.bind =
+                    path.map(|path| crate::plan::Bind::whole(path, crate::plan::BindKind::Number));
             }
             cells.push(cell.span(1, m.span));
         }
