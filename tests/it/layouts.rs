@@ -31,46 +31,26 @@ fn edited(name: &str, edit: impl Fn(&str) -> String) -> (tempfile::TempDir, Stri
     (dir, text)
 }
 
+/// Each problem with its line (0 where it has none), as `found` reads them.
+fn with_lines(diagnostics: &[Diagnostic]) -> Vec<(Diagnostic, usize)> {
+    diagnostics
+        .iter()
+        .map(|d| (d.clone(), d.pos.as_ref().map_or(0, |p| p.line)))
+        .collect()
+}
+
 /// The problems of `templates`' change table, with their lines.
 fn change_table(templates: &Path) -> (bool, Vec<(Diagnostic, usize)>) {
     let empty = tempfile::tempdir().unwrap();
     let mut loaded = jixiao::load::load_dir(empty.path());
     let before = loaded.diagnostics.len();
     let table = jixiao::diff::table::Table::load(templates, &mut loaded);
-    let found = loaded.diagnostics[before..]
-        .iter()
-        .map(|d| (d.clone(), d.pos.as_ref().map_or(0, |p| p.line)))
-        .collect();
-    (table.is_some(), found)
+    (table.is_some(), with_lines(&loaded.diagnostics[before..]))
 }
 
 /// The problems of a check of the sample data with a region file, with `templates`.
 fn region_check(templates: &Path) -> Vec<(Diagnostic, usize)> {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    fs::create_dir(&data).unwrap();
-    fs::copy(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("data/2023-kuerle-xinfangju.yaml"),
-        data.join("a.yaml"),
-    )
-    .unwrap();
-    fs::write(
-        data.join("地区.yaml"),
-        "地区: 样例市\n编制单位: 样例市财政局\n",
-    )
-    .unwrap();
-    let mut ws = Workspace::open(Options {
-        data,
-        out: dir.path().join("out"),
-        templates: Some(templates.to_path_buf()),
-        font_paths: Vec::new(),
-    });
-    let outcome = ws.check();
-    outcome
-        .diagnostics
-        .iter()
-        .map(|d| (d.clone(), d.pos.as_ref().map_or(0, |p| p.line)))
-        .collect()
+    with_lines(&region_outcome(templates).diagnostics)
 }
 
 fn found<'a>(
@@ -114,7 +94,11 @@ fn region_outcome(templates: &Path) -> jixiao::workspace::Outcome {
         data.join("a.yaml"),
     )
     .unwrap();
-    fs::write(data.join("地区.yaml"), "地区: 样例市\n").unwrap();
+    fs::write(
+        data.join("地区.yaml"),
+        "地区: 样例市\n编制单位: 样例市财政局\n",
+    )
+    .unwrap();
     let mut ws = Workspace::open(Options {
         data,
         out: dir.path().join("out"),
@@ -124,10 +108,6 @@ fn region_outcome(templates: &Path) -> jixiao::workspace::Outcome {
     ws.check()
 }
 
-/// A summary's column naming a field the records do not have, and a row pattern reading a
-/// member `部门` does not have, are reported by the style check with a style's code (JX502) at
-/// `region.yaml:line:col`, with the names there are; failed before the summaries were
-/// documents of the vocabulary (JX702, and the row's names were not checked at all).
 /// `each` sections a department's document by project or department; a summary has one row per
 /// record and no sections, so a written `each` (even `each: project`, the default elsewhere) is
 /// refused at its place rather than silently ignored.
@@ -141,11 +121,7 @@ fn a_written_each_in_a_summary_is_refused_at_its_place() {
         )
     });
     let outcome = region_outcome(dir.path());
-    let all: Vec<(Diagnostic, usize)> = outcome
-        .diagnostics
-        .iter()
-        .map(|d| (d.clone(), d.pos.as_ref().map_or(0, |p| p.line)))
-        .collect();
+    let all = with_lines(&outcome.diagnostics);
     let line = line_of(&text, "each: project");
     let each = found(&all, "JX506", line, "不写 each");
     assert!(
@@ -154,6 +130,10 @@ fn a_written_each_in_a_summary_is_refused_at_its_place() {
     );
 }
 
+/// A summary's column naming a field the records do not have, and a row pattern reading a
+/// member `部门` does not have, are reported by the style check with a style's code (JX502) at
+/// `region.yaml:line:col`, with the names there are; failed before the summaries were
+/// documents of the vocabulary (JX702, and the row's names were not checked at all).
 #[test]
 fn a_summary_style_error_is_a_style_error_at_its_place() {
     let (dir, text) = edited("region/region.yaml", |t| {
@@ -165,11 +145,7 @@ fn a_summary_style_error_is_a_style_error_at_its_place() {
             )
     });
     let outcome = region_outcome(dir.path());
-    let all: Vec<(Diagnostic, usize)> = outcome
-        .diagnostics
-        .iter()
-        .map(|d| (d.clone(), d.pos.as_ref().map_or(0, |p| p.line)))
-        .collect();
+    let all = with_lines(&outcome.diagnostics);
     let line = line_of(&text, "部门.指标总数");
     let field = found(&all, "JX502", line, "没有字段“部门.指标总数”");
     let col = text
