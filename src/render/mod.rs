@@ -74,11 +74,7 @@ impl Renderers {
     ) -> Renderers {
         Renderers {
             list: vec![
-                Box::new(PdfRenderer {
-                    engine,
-                    templates,
-                    previews: false,
-                }),
+                Box::new(PdfRenderer { engine, templates }),
                 Box::new(XlsxRenderer {
                     fonts: Default::default(),
                 }),
@@ -168,8 +164,6 @@ impl Renderers {
 /// What a renderer made of one document.
 pub struct Output {
     pub bytes: Vec<u8>,
-    /// Each page as an SVG image, when the renderer was asked for previews.
-    pub pages: Option<Vec<Page>>,
     /// Where its pages break, from a renderer that lays pages out (the PDF).
     pub page_starts: Option<PageStarts>,
 }
@@ -266,12 +260,11 @@ impl std::fmt::Display for RenderError {
 
 impl std::error::Error for RenderError {}
 
-/// PDF/A-2b through the in-process Typst engine; optionally SVG previews of the same layout.
+/// PDF/A-2b through the in-process Typst engine; the SVG pages of the same layout go to
+/// [`Input::preview`] when serve asks for them.
 pub struct PdfRenderer {
     pub engine: Arc<pdf::engine::Engine>,
     pub templates: Arc<pdf::source::Templates>,
-    /// Also return every page as SVG (for `jixiao serve`).
-    pub previews: bool,
 }
 
 impl Renderer for PdfRenderer {
@@ -284,23 +277,18 @@ impl Renderer for PdfRenderer {
     }
 
     fn render(&self, input: &Input<'_>) -> Result<Output, RenderError> {
-        let (bytes, pages, page_starts) = pdf::render_bounded(
+        let (bytes, page_starts) = pdf::render_bounded(
             &self.engine,
             &self.templates,
             &input.doc.template,
             input.doc,
             input.fonts,
             input.timestamp,
-            self.previews,
             input.preview.cloned(),
             pdf::time_limit(input.doc),
         )
         .map_err(RenderError::from_pdf)?;
-        Ok(Output {
-            bytes,
-            pages,
-            page_starts,
-        })
+        Ok(Output { bytes, page_starts })
     }
 
     fn lays_out_pages(&self) -> bool {
@@ -356,7 +344,6 @@ impl Renderer for XlsxRenderer {
         )
         .map(|bytes| Output {
             bytes,
-            pages: None,
             page_starts: None,
         })
         .map_err(|e| RenderError::Workbook(format!("{e:#}")))

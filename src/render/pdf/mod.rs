@@ -251,9 +251,9 @@ pub fn typeset_bounded(
     on_layout_thread(engine, templates, template, doc, fonts, limit, Ok)
 }
 
-/// [`render`] on a layout thread, as [`typeset_bounded`]; with `previews`, also every page as
-/// SVG ([`preview_pages`]), and the page starts the xlsx twin breaks its sheets at. `ready`
-/// gets the SVG pages as soon as the document is laid out, before the export.
+/// [`render`] on a layout thread, as [`typeset_bounded`], with the page starts the xlsx twin
+/// breaks its sheets at. `ready` (serve's document in view) gets every page as SVG
+/// ([`preview_pages`]) as soon as the document is laid out, before the export.
 ///
 /// The export runs on the thread that laid the document out: the pages kept for it were
 /// allocated in that thread's allocator arena, among the holes the layout left, and the
@@ -268,7 +268,6 @@ pub fn render_bounded(
     doc: &Arc<Document>,
     fonts: &BTreeMap<String, Vec<String>>,
     timestamp: (i32, u8, u8),
-    previews: bool,
     ready: Option<crate::render::PagesReady>,
     limit: Duration,
 ) -> Result<Rendered, PdfError> {
@@ -281,28 +280,18 @@ pub fn render_bounded(
         fonts,
         limit,
         move |laid_out| {
-            let mut pages = previews.then(|| preview_pages(&laid_out));
             if let Some(ready) = ready {
-                let shown = Arc::new(pages.take().unwrap_or_else(|| preview_pages(&laid_out)));
-                ready(shown.clone());
-                if previews {
-                    pages = Some(Arc::unwrap_or_clone(shown));
-                }
+                ready(Arc::new(preview_pages(&laid_out)));
             }
             let starts = pages::page_starts(&laid_out, &plan);
             let bytes = Engine::export_pdf(&laid_out, timestamp).map_err(PdfError::Engine)?;
-            Ok((bytes, pages, starts))
+            Ok((bytes, starts))
         },
     )
 }
 
-/// A rendered PDF: its bytes, its pages as SVG previews when asked for, and where its pages
-/// break ([`page_starts`]).
-pub type Rendered = (
-    Vec<u8>,
-    Option<Vec<crate::render::Page>>,
-    Option<crate::render::PageStarts>,
-);
+/// A rendered PDF: its bytes, and where its pages break ([`page_starts`]).
+pub type Rendered = (Vec<u8>, Option<crate::render::PageStarts>);
 
 /// [`typeset`], then `then` on its result, on a layout thread given up after `limit`.
 fn on_layout_thread<T: Send + 'static>(
