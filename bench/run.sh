@@ -257,11 +257,13 @@ if python3 -c "import typst" 2>/dev/null; then
     PW=$(printf '%s\n' "${pw[@]}" | median)
     PC=$(printf '%s\n' "${pc[@]}" | median)
     PR=$(printf '%s\n' "${pr[@]}" | median)
-    PEER=$(printf '(g) peer (typst PyPI, the same 200 tables, PDF only): wall %.3f s, CPU %.2f s, peak RSS %.0f MB\n(g) jixiao (PDF + xlsx): wall %.3f s, CPU %.1f ms per table; peer wall / jixiao wall = %.2f (targets: ≥ 3: %s; ≤ 15 ms: %s)' \
-        "$PW" "$PC" "$PR" "$GW" "$(awk -v c="$GC" 'BEGIN { print c * 1000 / 200 }')" \
+    PEER=$(printf '(g) peer (typst PyPI, the same 200 tables, PDF only): wall %.3f s, CPU %.2f s, peak RSS %.0f MB\n(g) jixiao (PDF + xlsx): wall %.3f s, CPU %.2f s = %.1f ms per table; peer wall / jixiao wall = %.2f (issue 13 targets: ≥ 3: %s; ≤ 15 ms: %s)\n(g) CPU ratio, jixiao PDF + xlsx ÷ peer PDF: %.3f (issue 26 target ≤ 1.15: %s)' \
+        "$PW" "$PC" "$PR" "$GW" "$GC" "$(awk -v c="$GC" 'BEGIN { print c * 1000 / 200 }')" \
         "$(awk -v p="$PW" -v j="$GW" 'BEGIN { print p / j }')" \
         "$(awk -v p="$PW" -v j="$GW" 'BEGIN { print (p / j >= 3) ? "ok" : "MISSED" }')" \
-        "$(awk -v c="$GC" 'BEGIN { print (c * 1000 / 200 <= 15) ? "ok" : "MISSED" }')")
+        "$(awk -v c="$GC" 'BEGIN { print (c * 1000 / 200 <= 15) ? "ok" : "MISSED" }')" \
+        "$(awk -v p="$PC" -v j="$GC" 'BEGIN { print j / p }')" \
+        "$(awk -v p="$PC" -v j="$GC" 'BEGIN { print (j / p <= 1.15) ? "ok" : "MISSED" }')")
 else
     PEER="(g) peer skipped: python3 -c 'import typst' failed (pip install typst)"
 fi
