@@ -151,6 +151,11 @@ pub fn write_workbook_twin(
     write_workbook_paged(doc, fonts, created, twin, None)
 }
 
+/// The deflate level of the workbook's zip (rust_xlsxwriter's default is 6). Level 1 makes a
+/// workbook about a third larger (one-project tables: 12.5 → 16.4 KB) and takes 30 % fewer
+/// instructions to write (callgrind, 19 one-project departments: 3.4 % of the whole build).
+const ZIP_LEVEL: u8 = 1;
+
 /// [`write_workbook_twin`] printing page for page like the PDF when `pages` (the PDF's
 /// layout) is given: each sheet breaks its pages before the same rows, on the same paper with
 /// the same margins; a merged cell that crosses a break is cut there, each piece repeating
@@ -163,6 +168,7 @@ pub fn write_workbook_paged(
     pages: Option<&PageStarts>,
 ) -> Result<Vec<u8>> {
     let mut workbook = Workbook::new();
+    workbook.set_zip_compression_level(ZIP_LEVEL);
     workbook.set_properties(&properties(doc, created)?);
 
     let names: Vec<String> = doc.sections.iter().map(|s| s.name.clone()).collect();
