@@ -33,7 +33,13 @@ pub struct Input<'a> {
 }
 
 /// Takes the pages of a document as soon as they are laid out (called on the layout thread).
-pub type PagesReady = Arc<dyn Fn(Arc<Vec<Page>>) + Send + Sync>;
+#[derive(Clone)]
+pub struct PagesReady {
+    /// The pages of this document last shown, if any: a page laid out as one of them is not
+    /// drawn again (an edit of one project redraws only its pages).
+    pub shown: Option<Arc<Vec<Page>>>,
+    pub send: Arc<dyn Fn(Arc<Vec<Page>>) + Send + Sync>,
+}
 
 /// Where the pages of a document break, as Typst laid it out ([`pdf::page_starts`]): the one
 /// pagination every printed form follows (the xlsx gets these as manual row breaks).
@@ -86,9 +92,10 @@ impl Renderers {
         self.list.iter().map(|r| &**r)
     }
 
-    /// [`Renderer::after_document`] of every renderer.
-    pub fn after_document(&self) {
-        self.iter().for_each(Renderer::after_document);
+    /// [`Renderer::after_document`] of every renderer, after `doc`, rendered on one of
+    /// `threads` threads.
+    pub fn after_document(&self, doc: &Document, threads: usize) {
+        self.iter().for_each(|r| r.after_document(doc, threads));
     }
 
     /// [`Renderer::end_rebuild`] of every renderer.
@@ -173,6 +180,9 @@ pub struct Output {
 pub struct Page {
     pub svg: String,
     pub text: String,
+    /// The hash of the laid-out page it was drawn from: two pages with the same key look the
+    /// same.
+    pub key: u128,
 }
 
 /// One output format.
@@ -196,10 +206,10 @@ pub trait Renderer: Sync + Send {
     fn page_starts(&self, _input: &Input<'_>) -> Result<Option<PageStarts>, RenderError> {
         Ok(None)
     }
-    /// Frees what rendering a document left cached, once it is done (a large build's memory
-    /// stays bounded). A small rebuild of `watch` or `serve` skips this and calls
-    /// [`Renderer::end_rebuild`] instead.
-    fn after_document(&self) {}
+    /// Frees what rendering a document left cached, once `doc` is done (a large build's
+    /// memory stays bounded); `threads` documents are rendered at once. A small rebuild of
+    /// `watch` or `serve` skips this and calls [`Renderer::end_rebuild`] instead.
+    fn after_document(&self, _doc: &Document, _threads: usize) {}
     /// Ends a small rebuild that kept its caches: what this rebuild used stays for the next
     /// (the same file saved again), the rest is freed.
     fn end_rebuild(&self) {}
@@ -300,8 +310,9 @@ impl Renderer for PdfRenderer {
         Ok(pdf::pages::page_starts(&laid_out, input.doc))
     }
 
-    fn after_document(&self) {
-        pdf::engine::evict();
+    fn after_document(&self, doc: &Document, threads: usize) {
+        let rows = doc.sections.iter().map(|s| s.rows.len()).sum();
+        pdf::engine::evict_after_document(rows, threads);
     }
 
     fn end_rebuild(&self) {

@@ -236,7 +236,8 @@ impl Workspace {
         );
         // Like a small rebuild: what this preview used stays for the next save of its file.
         engine::evict_after_rebuild();
-        let pages = Arc::new(crate::render::pdf::preview_pages(&laid_out.ok()?));
+        let shown = self.previews.get(pdf).map(|(_, pages)| pages.as_slice());
+        let pages = Arc::new(crate::render::pdf::preview_pages(&laid_out.ok()?, shown));
         let hash = job.hash.clone();
         self.keep_preview(pdf, &hash, pages.clone());
         Some(pages)
@@ -412,7 +413,15 @@ impl Workspace {
                     .is_some_and(|f| units.get(j.dept).is_some_and(|u| u.file == f))
             })
             .collect();
-        let mut scheduled = run.schedule(&jobs, &manifest, &out_dirs, &in_view);
+        // The pages last shown of each document: a page laid out the same is not drawn again.
+        let shown: Vec<Option<Arc<Vec<crate::render::Page>>>> = jobs
+            .iter()
+            .map(|j| {
+                let pdf = &j.outputs.first()?.1;
+                self.previews.get(pdf).map(|(_, pages)| pages.clone())
+            })
+            .collect();
+        let mut scheduled = run.schedule(&jobs, &manifest, &out_dirs, &in_view, &shown);
         drop(out_dirs);
         let previewed = std::mem::take(&mut scheduled.previewed);
         // Commit.
@@ -454,7 +463,7 @@ impl Workspace {
         let renderers = Renderers::all(engine, Arc::new(templates));
         let formats: Vec<&'static str> = renderers.iter().map(|r| r.extension()).collect();
         let rendered = renderers.render(&input, &formats);
-        renderers.after_document();
+        renderers.after_document(doc, 1);
         formats
             .into_iter()
             .zip(rendered)

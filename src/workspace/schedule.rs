@@ -65,6 +65,7 @@ impl Run<'_> {
         manifest: &Manifest,
         out_dirs: &[&Path],
         in_view: &[bool],
+        shown: &[Option<Arc<Vec<Page>>>],
     ) -> Scheduled {
         let renderers = self.renderers;
         let on = self.on;
@@ -109,7 +110,8 @@ impl Run<'_> {
         };
         // Pages laid out (on a layout thread) go to the events from a thread of their own, as
         // soon as they come: the worker waits for the document's files meanwhile.
-        let (shown, pages_in) = std::sync::mpsc::channel::<(usize, Arc<Vec<Page>>)>();
+        let (to_events, pages_in) = std::sync::mpsc::channel::<(usize, Arc<Vec<Page>>)>();
+        let shown_before = shown;
         let previewed: Mutex<Vec<(usize, Arc<Vec<Page>>)>> = Mutex::new(Vec::new());
         let (ready, queue) = std::sync::mpsc::channel::<usize>();
         let queue = Mutex::new(queue);
@@ -161,7 +163,8 @@ impl Run<'_> {
             for _ in 0..threads.clamp(1, jobs.len().max(1)) {
                 let ready = ready.clone();
                 let (remaining, slots, next, done) = (&remaining, &slots, &next, &done);
-                let (fresh, order, preview, shown) = (&fresh, &order, &preview, shown.clone());
+                let (fresh, order, preview) = (&fresh, &order, &preview);
+                let to_events = to_events.clone();
                 scope.spawn(move || {
                     loop {
                         let at = next.fetch_add(1, Ordering::Relaxed);
@@ -171,14 +174,19 @@ impl Run<'_> {
                             JobResult::Fresh
                         } else {
                             let sink: Option<PagesReady> = preview(i).then(|| {
-                                let shown = shown.clone();
-                                Arc::new(move |pages| {
-                                    let _ = shown.send((i, pages));
-                                }) as PagesReady
+                                let to_events = to_events.clone();
+                                PagesReady {
+                                    shown: shown_before.get(i).cloned().flatten(),
+                                    send: Arc::new(move |pages| {
+                                        let _ = to_events.send((i, pages));
+                                    }),
+                                }
                             });
                             let r = render_job(job, renderers, sink.as_ref());
                             if !keep_memo {
-                                renderers.after_document();
+                                if let Some(doc) = &job.doc {
+                                    renderers.after_document(doc, threads);
+                                }
                             }
                             r
                         };
@@ -195,7 +203,7 @@ impl Run<'_> {
             }
             // The writers stop when every renderer has dropped its sender.
             drop(ready);
-            drop(shown);
+            drop(to_events);
         });
         if keep_memo {
             renderers.end_rebuild();

@@ -586,3 +586,30 @@ fn compacted_pages_export_to_the_same_pdf() {
         "the compacted pages export to other bytes"
     );
 }
+
+/// A preview redraws only the pages that changed: a page laid out as one of the pages last
+/// shown is taken from them (here marked, so that a page drawn again would show), a changed
+/// page is drawn.
+#[test]
+fn a_preview_draws_only_the_pages_laid_out_differently() {
+    use jixiao::render::pdf::preview_pages;
+    let before = compile("第一页\n#pagebreak()\n第二页");
+    let mut shown = preview_pages(&before, None);
+    assert_eq!(shown.len(), 2);
+    assert!(
+        shown.iter().all(|p| p.svg.starts_with("<svg")),
+        "drawn as SVG"
+    );
+    for p in &mut shown {
+        p.svg = format!("kept {}", p.text);
+    }
+    let after = compile("第一页\n#pagebreak()\n第二页改");
+    let pages = preview_pages(&after, Some(&shown));
+    assert_eq!(pages[0].svg, "kept 第一页", "the unchanged page is reused");
+    assert!(
+        pages[1].svg.starts_with("<svg"),
+        "the changed page is drawn"
+    );
+    assert_eq!(pages[1].text, "第二页改");
+    assert_ne!(pages[1].key, shown[1].key);
+}

@@ -281,7 +281,8 @@ pub fn render_bounded(
         limit,
         move |laid_out| {
             if let Some(ready) = ready {
-                ready(Arc::new(preview_pages(&laid_out)));
+                let p = preview_pages(&laid_out, ready.shown.as_deref().map(Vec::as_slice));
+                (ready.send)(Arc::new(p));
             }
             let starts = pages::page_starts(&laid_out, &plan);
             let bytes = Engine::export_pdf(&laid_out, timestamp).map_err(PdfError::Engine)?;
@@ -380,18 +381,34 @@ pub fn render(
     Engine::export_pdf(&laid_out, timestamp).map_err(PdfError::Engine)
 }
 
-/// Every page of a laid-out document as an SVG image with its text (for previews).
-pub fn preview_pages(laid_out: &typst_layout::PagedDocument) -> Vec<crate::render::Page> {
+/// Every page of a laid-out document as an SVG image with its text (for previews). A page
+/// laid out the same as one of `shown` (the pages last shown of this document) is taken from
+/// there, not drawn again: drawing is most of a preview's time after Typst has reused the
+/// layout of the unchanged pages.
+pub fn preview_pages(
+    laid_out: &typst_layout::PagedDocument,
+    shown: Option<&[crate::render::Page]>,
+) -> Vec<crate::render::Page> {
     let options = typst_svg::SvgOptions::default();
+    let shown: HashMap<u128, &crate::render::Page> = shown
+        .unwrap_or_default()
+        .iter()
+        .map(|p| (p.key, p))
+        .collect();
     laid_out
         .pages()
         .iter()
         .map(|p| {
+            let key = typst::utils::hash128(p);
+            if let Some(&same) = shown.get(&key) {
+                return same.clone();
+            }
             let mut text = String::new();
             page_text(&p.frame, &mut text);
             crate::render::Page {
                 svg: typst_svg::svg(p, &options),
                 text,
+                key,
             }
         })
         .collect()
