@@ -313,6 +313,7 @@ impl Renderer for PdfRenderer {
     fn after_document(&self, doc: &Document, threads: usize) {
         let rows = doc.sections.iter().map(|s| s.rows.len()).sum();
         pdf::engine::evict_after_document(rows, threads);
+        self.engine.fonts().release_pages();
     }
 
     fn end_rebuild(&self) {
