@@ -103,7 +103,7 @@ pub fn plan(b: &mut Builder, spec: &MoneySpec, ctx: &Value, p: &Owner) -> Result
         None => {}
     }
     let block_rows = lines.len() + usize::from(spec.header);
-    let first_row = b.rows.len();
+    let first_row = b.sheet.rows.len();
     let label_cols = if spec.label.is_some() {
         spec.label_span
     } else {
@@ -133,7 +133,7 @@ pub fn plan(b: &mut Builder, spec: &MoneySpec, ctx: &Value, p: &Owner) -> Result
         for (m, &c) in spec.measures.iter().zip(&starts) {
             cells.push(text_cell(c, b.render(&m.label, ctx)?, true, None).span(1, m.span));
         }
-        b.rows.push(Row::new(RowKind::Body, cells));
+        b.sheet.rows.push(Row::new(RowKind::Body, cells));
     }
     // Rows of the sources and of the total, for the formulas.
     let row_of = |i: usize| first_row + usize::from(spec.header) + i;
@@ -201,7 +201,7 @@ pub fn plan(b: &mut Builder, spec: &MoneySpec, ctx: &Value, p: &Owner) -> Result
                 continue;
             }
             let field = m.field.as_ref().map(|f| f.value.as_str()).unwrap_or("");
-            let row_now = b.rows.len();
+            let row_now = b.sheet.rows.len();
             let eval_row: Option<&EvalRow> = match key {
                 Some(k) => eval.and_then(|e| e.row(k)),
                 None => eval.map(|e| &e.total),
@@ -256,7 +256,10 @@ pub fn plan(b: &mut Builder, spec: &MoneySpec, ctx: &Value, p: &Owner) -> Result
                 ("执行分值", None) if eval.is_some() => score(c, ex.points.0),
                 ("执行得分", None) => match eval {
                     Some(e) => {
-                        b.refs.scores_of(p.project.is_none()).push((row_now, c));
+                        b.sheet
+                            .refs
+                            .scores_of(p.project.is_none())
+                            .push((row_now, c));
                         match (total_row, budget_col, executed_col) {
                             // A live formula where the printed score is the national rule's;
                             // a number otherwise (an override, or a full-marks threshold).
@@ -325,7 +328,7 @@ pub fn plan(b: &mut Builder, spec: &MoneySpec, ctx: &Value, p: &Owner) -> Result
             }
             cells.push(cell.span(1, m.span));
         }
-        b.rows.push(Row::new(RowKind::Body, cells));
+        b.sheet.rows.push(Row::new(RowKind::Body, cells));
     }
     Ok(())
 }
