@@ -5,8 +5,8 @@
 //! names that are, money decimals beyond six are refused, a file starting with a byte-order
 //! mark reads like one without. All three report with a style's codes (JX501–JX506); a summary
 //! style's documents are documents of the style vocabulary (`records`, `list` and `chart`
-//! blocks), checked by the style check (`src/style/records.rs`) and planned by
-//! `src/plan/records.rs`.
+//! blocks), checked by the style check (`src/style/records.rs`) and planned by the one planner
+//! of every document (`plan::plan`, its records blocks in `src/plan/records.rs`).
 
 use std::fs;
 use std::path::{Path, PathBuf};
