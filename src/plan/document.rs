@@ -14,7 +14,7 @@ use super::records::{self, Records};
 use super::sheet::Sheet;
 use super::{Document, PlanError, Section, beside, fund, grid, money};
 use crate::check::{Dept, Proj};
-use crate::style::{BlockKind, DocumentSpec, IndicatorSource, SText, SignatureSpec};
+use crate::style::{BlockKind, DocumentSpec, SText, SignatureSpec};
 
 /// A pattern of the document's layout rendered with a context, its errors at their place.
 pub type Render<'r> = dyn Fn(&SText, &Value) -> Result<String, PlanError> + 'r;
@@ -130,10 +130,7 @@ pub fn plan(
         year: issuer.year,
         landscape: spec.landscape,
         fit_page: spec.fit_page,
-        preamble: match &spec.preamble {
-            Some(p) => Some(render(p)?).filter(|s| !s.is_empty()),
-            None => None,
-        },
+        preamble: optional(spec.preamble.as_ref(), render)?,
         sections,
     })
 }
@@ -160,12 +157,7 @@ fn section(
                 Builder::new(&mut sheet, dept).rows_block(rows, kind, &ctx, subject(project))?;
             }
             (Some(BlockKind::Money(m)), Over::Department { dept, project, .. }) => {
-                let owner = match m.source {
-                    IndicatorSource::Project => project.map(money::Owner::project),
-                    IndicatorSource::DepartmentWide => dept.wide.as_ref().map(money::Owner::wide),
-                    IndicatorSource::MidTerm => project.and_then(money::Owner::mid),
-                };
-                if let Some(owner) = owner {
+                if let Some(owner) = money::Owner::of(m.source, dept, project) {
                     money::plan(&mut Builder::new(&mut sheet, dept), m, &ctx, &owner)?;
                 }
             }
@@ -250,45 +242,47 @@ fn subject<'p, 'a>(project: Option<&'p Proj<'a>>) -> Subject<'p, 'a> {
 
 /// The page furniture of a section, rendered: the title, and the lines around it that render
 /// non-empty.
-pub struct Furniture {
-    pub heading: Option<String>,
-    pub title: String,
-    pub subtitle: Option<String>,
-    pub unit_line: Option<String>,
-    pub unit_note: Option<String>,
+struct Furniture {
+    heading: Option<String>,
+    title: String,
+    subtitle: Option<String>,
+    unit_line: Option<String>,
+    unit_note: Option<String>,
 }
 
-/// A document's page furniture rendered with `render`: the same for a style's documents and
-/// the documents over records (summaries, the change table).
-pub fn furniture<E>(
+fn furniture(
     spec: &DocumentSpec,
-    render: impl Fn(&SText) -> Result<String, E>,
-) -> Result<Furniture, E> {
-    let optional = |p: &Option<SText>| -> Result<Option<String>, E> {
-        match p {
-            Some(p) => render(p).map(|s| (!s.is_empty()).then_some(s)),
-            None => Ok(None),
-        }
-    };
+    render: impl Fn(&SText) -> Result<String, PlanError>,
+) -> Result<Furniture, PlanError> {
     Ok(Furniture {
-        heading: optional(&spec.heading)?,
+        heading: optional(spec.heading.as_ref(), &render)?,
         title: render(&spec.title)?,
-        subtitle: optional(&spec.subtitle)?,
-        unit_line: optional(&spec.unit_line)?,
-        unit_note: optional(&spec.unit_note)?,
+        subtitle: optional(spec.subtitle.as_ref(), &render)?,
+        unit_line: optional(spec.unit_line.as_ref(), &render)?,
+        unit_note: optional(spec.unit_note.as_ref(), &render)?,
     })
+}
+
+/// A pattern rendered; `None` where it is not written or renders empty.
+fn optional(
+    pattern: Option<&SText>,
+    render: impl Fn(&SText) -> Result<String, PlanError>,
+) -> Result<Option<String>, PlanError> {
+    match pattern {
+        Some(p) => render(p).map(|s| (!s.is_empty()).then_some(s)),
+        None => Ok(None),
+    }
 }
 
 /// A signature line: each item's label and value.
 pub type Signature = Vec<(String, String)>;
 
-/// A section's notes (one that renders blank is left out) and its signature line (label,
-/// value), rendered with `render`: the same for a style's documents and the change table.
-pub fn notes_and_signature<E>(
+/// A section's notes (one that renders blank is left out) and its signature line.
+fn notes_and_signature(
     notes: &[SText],
     signature: &[SignatureSpec],
-    render: impl Fn(&SText) -> Result<String, E>,
-) -> Result<(Vec<String>, Signature), E> {
+    render: impl Fn(&SText) -> Result<String, PlanError>,
+) -> Result<(Vec<String>, Signature), PlanError> {
     let mut printed = Vec::new();
     for n in notes {
         let s = render(n)?;

@@ -412,9 +412,6 @@ pub mod records;
 mod sheet;
 
 pub use department::plan_department;
-pub use document::{
-    Furniture, Issuer, Keywords, Over, Part, Render, Signature, furniture, notes_and_signature,
-    plan,
-};
+pub use document::{Issuer, Keywords, Over, Part, Render, Signature, plan};
 pub use error::PlanError;
 pub use sheet::Sheet;

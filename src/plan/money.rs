@@ -11,8 +11,8 @@ use super::builder::Builder;
 use super::cells::{self, money, money_sum_decimals, score, text_cell};
 use super::error::PlanError;
 use super::{Cell, Formula, Role, Row, RowKind};
-use crate::check::{Eval, EvalRow, Funds, Proj, Wide};
-use crate::style::{AlignSpec, MeasureRows, MoneySpec, SourceRows, TotalPosition};
+use crate::check::{Dept, Eval, EvalRow, Funds, Proj, Wide};
+use crate::style::{AlignSpec, IndicatorSource, MeasureRows, MoneySpec, SourceRows, TotalPosition};
 
 /// One printed row of the block: a source (by key) or the total.
 enum Line {
@@ -41,6 +41,20 @@ enum Root<'p, 'a> {
 }
 
 impl<'p, 'a> Owner<'p, 'a> {
+    /// Whose money a block of `source` prints in a section of `dept` (and of `project`, in a
+    /// per-project document); `None` where there is none to print.
+    pub fn of(
+        source: IndicatorSource,
+        dept: &'p Dept<'a>,
+        project: Option<&'p Proj<'a>>,
+    ) -> Option<Self> {
+        match source {
+            IndicatorSource::Project => project.map(Owner::project),
+            IndicatorSource::DepartmentWide => dept.wide.as_ref().map(Owner::wide),
+            IndicatorSource::MidTerm => project.and_then(Owner::mid),
+        }
+    }
+
     pub fn project(p: &'p Proj<'a>) -> Self {
         Owner {
             funds: &p.funds,
