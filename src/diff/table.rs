@@ -194,7 +194,7 @@ impl Table {
                 line: p.referenced.line(),
                 column: p.referenced.column(),
                 pattern: p.value.clone(),
-                reason: e.to_string(),
+                reason: crate::style::jinja_errors::error_zh(&e),
             })
     }
 

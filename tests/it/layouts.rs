@@ -597,3 +597,39 @@ fn the_change_table_prints_its_preamble_and_metadata_like_every_document() {
     assert!(doc.fit_page);
     assert_eq!(doc.file_stem, "对照表");
 }
+
+/// A pattern of the change table that fails while the table is planned is reported as a
+/// style's is: at its `table.yaml:line:col`, in Chinese (minijinja's own words only quoted).
+#[test]
+fn a_change_table_pattern_that_fails_is_reported_in_chinese_at_its_place() {
+    let (dir, text) = edited("changes/table.yaml", |t| {
+        t.replacen(
+            "  title: 绩效目标变动对照表\n",
+            "  title: \"{{ 变动数 // 0 }}\"\n",
+            1,
+        )
+    });
+    let empty = tempfile::tempdir().unwrap();
+    let mut loaded = jixiao::load::load_dir(empty.path());
+    let table = jixiao::diff::table::Table::load(dir.path(), &mut loaded).unwrap();
+    let report = jixiao::diff::Report {
+        old: "甲".to_string(),
+        new: "乙".to_string(),
+        scope: jixiao::diff::Scope::All,
+        departments: Vec::new(),
+        unread: Vec::new(),
+    };
+    let err = table.plan(&report, "对照表").unwrap_err().to_string();
+    let line = line_of(&text, "变动数 // 0");
+    assert!(
+        err.contains(&format!(
+            "table.yaml:{line}:10：模式“{{{{ 变动数 // 0 }}}}”无法生成："
+        )),
+        "{err}"
+    );
+    assert!(err.contains("这个运算不能用在这样的值上"), "{err}");
+    assert!(
+        !err.starts_with("invalid") && !err.contains("：invalid operation"),
+        "{err}"
+    );
+}
