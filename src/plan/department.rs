@@ -69,7 +69,8 @@ fn plan_document(
     let parts = match spec.each() {
         Each::Project => projects
             .iter()
-            .map(|&(n, p)| {
+            .map(|entry| {
+                let &(n, p) = entry;
                 let mut vars = base.clone();
                 vars.insert("n", Value::from(n));
                 vars.extend(context::project(dept, p, n));
@@ -77,7 +78,7 @@ fn plan_document(
                     over: Over::Department {
                         dept,
                         project: Some(p),
-                        projects: std::slice::from_ref(&projects[n - 1]),
+                        projects: std::slice::from_ref(entry),
                     },
                     vars,
                     name: Some(p.src.name.value.trim().to_string()),
