@@ -15,7 +15,7 @@ use crate::diag::{Diagnostic, FileId};
 use crate::load::Loaded;
 use crate::plan::context::Vars;
 use crate::plan::records::{Figure, Records};
-use crate::plan::{Document, Section};
+use crate::plan::{Document, Issuer, Keywords, Over, Part, PlanError};
 use crate::rules::{self, Rule};
 use crate::style::common::{self, MAX_MONEY_DECIMALS};
 use crate::style::patterns::Patterns;
@@ -186,27 +186,22 @@ impl Table {
         &self.spec.fonts
     }
 
-    /// The page template, `changes/<file>`.
-    pub fn template(&self) -> String {
-        format!("{DIR}/{}", self.spec.document.template.value.trim())
-    }
-
-    fn render(&self, p: &SText, ctx: &Value) -> Result<String, String> {
-        self.patterns.render(&p.value, ctx).map_err(|e| {
-            format!(
-                "{}:{}:{}：模式“{}”无法生成：{e}",
-                crate::diag::display_path(&self.dir.join(FILE)),
-                p.referenced.line(),
-                p.referenced.column(),
-                p.value
-            )
-        })
+    fn render(&self, p: &SText, ctx: &Value) -> Result<String, PlanError> {
+        self.patterns
+            .render(&p.value, ctx)
+            .map_err(|e| PlanError::ChangesPattern {
+                file: self.dir.join(FILE),
+                line: p.referenced.line(),
+                column: p.referenced.column(),
+                pattern: p.value.clone(),
+                reason: crate::style::jinja_errors::error_zh(&e),
+            })
     }
 
     /// The report as a document: a section per department with changes (or, when none has
     /// any, per department compared, each saying so), a row per change. `stem` names the
     /// output files.
-    pub fn plan(&self, report: &Report, stem: &str) -> Result<Document, String> {
+    pub fn plan(&self, report: &Report, stem: &str) -> Result<Document, PlanError> {
         let shown: Vec<&DeptDiff> = report
             .departments
             .iter()
@@ -221,36 +216,54 @@ impl Table {
         } else {
             shown
         };
-        let mut sections = Vec::new();
-        for d in &shown {
-            sections.push(self.section(report, Some(d))?);
-        }
-        if sections.is_empty() {
-            sections.push(self.section(report, None)?);
-        }
-        let first = shown.first().copied();
-        let base = self.table_vars(report, first);
-        let ctx = context(&base);
-        let title = self.render(&self.spec.document.title, &ctx)?;
+        let shown: Vec<Option<&DeptDiff>> = if shown.is_empty() {
+            vec![None]
+        } else {
+            shown.into_iter().map(Some).collect()
+        };
+        // Each section's variables, then its records (which read them).
+        let vars: Vec<Vars> = shown.iter().map(|d| self.table_vars(report, *d)).collect();
+        let changes: Vec<Changes> = shown
+            .iter()
+            .zip(&vars)
+            .map(|(d, base)| Changes {
+                table: self,
+                base,
+                changes: d.map(|d| d.changes.as_slice()).unwrap_or_default(),
+            })
+            .collect();
+        let parts: Vec<Part> = shown
+            .iter()
+            .zip(&changes)
+            .zip(&vars)
+            .map(|((d, records), vars)| Part {
+                over: Over::Records {
+                    records,
+                    decimals: self.spec.decimals,
+                },
+                vars: vars.clone(),
+                name: Some(d.map(|d| d.department.clone()).unwrap_or_default()),
+            })
+            .collect();
+        let first = shown[0];
         let year = first
             .and_then(|d| d.new.as_ref().or(d.old.as_ref()))
             .map_or(0, |f| f.year);
-        Ok(Document {
-            kind: "changes".to_string(),
-            style: DIR.to_string(),
-            template: self.template(),
-            file_stem: stem.to_string(),
-            title: title.clone(),
-            author: first.map(|d| d.department.clone()).unwrap_or_default(),
-            subject: title.clone(),
-            keywords: vec![title, year.to_string()],
-            department: first.map(|d| d.department.clone()).unwrap_or_default(),
+        let department = first.map(|d| d.department.clone()).unwrap_or_default();
+        let render = |p: &SText, ctx: &Value| self.render(p, ctx);
+        let issuer = Issuer {
+            style: DIR,
+            author: department.clone(),
+            department,
             year: u16::try_from(year).unwrap_or(0),
-            landscape: self.spec.document.landscape,
-            fit_page: false,
-            preamble: None,
-            sections,
-        })
+            vars: vars[0].clone(),
+            render: &render,
+            file_stem: Some(stem.to_string()),
+            signature: None,
+            title_names_department: false,
+            keywords: Keywords::TitleAnd(year.to_string()),
+        };
+        crate::plan::plan(&self.spec.document, 0, &issuer, &parts)
     }
 
     fn table_vars(&self, report: &Report, d: Option<&DeptDiff>) -> Vars {
@@ -276,28 +289,10 @@ impl Table {
         v
     }
 
-    fn section(&self, report: &Report, d: Option<&DeptDiff>) -> Result<Section, String> {
-        let base = self.table_vars(report, d);
-        let doc = &self.spec.document;
-        let records = Changes {
-            table: self,
-            base: &base,
-            changes: d.map(|d| d.changes.as_slice()).unwrap_or_default(),
-        };
-        let render =
-            |p: &SText, vars: Option<&Vars>| self.render(p, &context(vars.unwrap_or(&base)));
-        let (_, signature) =
-            crate::plan::notes_and_signature(&[], &doc.signature, |p| render(p, None))?;
-        let mut section =
-            crate::plan::records::section(doc, &records, self.spec.decimals, signature, &render)?;
-        section.name = d.map(|d| d.department.clone()).unwrap_or_default();
-        Ok(section)
-    }
-
     /// The variables of the row of the change `c`, numbered `n`: the table's, and the
     /// change's (its kind's name, the words of its direction, its before and after as the
     /// kind prints them).
-    fn row_vars(&self, base: &Vars, n: usize, c: &Change) -> Result<Vars, String> {
+    fn row_vars(&self, base: &Vars, n: usize, c: &Change) -> Result<Vars, PlanError> {
         // A kind added after the layout was written prints with its own label.
         let later = KindSpec {
             label: crate::model::plain_text(c.kind.label()),
@@ -307,7 +302,11 @@ impl Table {
         let kind = match self.kind(c.kind) {
             Some(k) => k,
             None if Kind::LATER.contains(&c.kind) => &later,
-            None => return Err(format!("变动对照表的版式没有“{}”", c.kind.key())),
+            None => {
+                return Err(PlanError::ChangeKind {
+                    key: c.kind.key().to_string(),
+                });
+            }
         };
         let s = |o: &Option<String>| Value::from(o.clone().unwrap_or_default());
         // Money with the table's decimals: amounts of money changes, and totals.
@@ -384,8 +383,6 @@ struct Changes<'t> {
 }
 
 impl Records for Changes<'_> {
-    type Error = String;
-
     fn count(&self) -> usize {
         self.changes.len()
     }
@@ -398,7 +395,7 @@ impl Records for Changes<'_> {
         Figure::Empty
     }
 
-    fn vars(&self, record: usize, n: usize) -> Result<Vars, String> {
+    fn vars(&self, record: usize, n: usize) -> Result<Vars, PlanError> {
         self.table.row_vars(self.base, n, &self.changes[record])
     }
 

@@ -20,23 +20,23 @@ pub fn plan(
     cx: &GridCx,
     projects: &[(usize, &Proj)],
 ) -> Result<(), PlanError> {
-    let base = b.rows.len();
+    let base = b.sheet.rows.len();
     grid::plan(b, left, cx, projects)?;
-    let mid = b.rows.len();
+    let mid = b.sheet.rows.len();
     let marks = Marks::of(b);
     grid::plan(b, right, cx, projects)?;
-    let moved: Vec<Row> = b.rows.drain(mid..).collect();
+    let moved: Vec<Row> = b.sheet.rows.drain(mid..).collect();
     let offset: usize = left.columns.iter().map(|c| c.span.max(1)).sum();
     let n = (mid - base).max(moved.len());
     // Where each moved row lands and how many cells precede its own there.
     let mut landing: Vec<(usize, usize)> = Vec::with_capacity(moved.len());
     for i in 0..n {
         let at = base + i;
-        if at >= b.rows.len() {
+        if at >= b.sheet.rows.len() {
             let kind = moved.get(i).map_or(super::RowKind::Body, |r| r.kind);
-            b.rows.push(Row::new(kind, empty_cells(left, 0)));
+            b.sheet.rows.push(Row::new(kind, empty_cells(left, 0)));
         }
-        let before = b.rows[at].cells.len();
+        let before = b.sheet.rows[at].cells.len();
         match moved.get(i) {
             Some(r) => {
                 landing.push((at, before));
@@ -45,14 +45,14 @@ pub fn plan(
                     c.col += offset;
                     shift_formula(c, mid, base, offset);
                 }
-                b.rows[at].cells.extend(cells);
-                if b.rows[at].grid.is_none() {
-                    b.rows[at].grid = r.grid;
+                b.sheet.rows[at].cells.extend(cells);
+                if b.sheet.rows[at].grid.is_none() {
+                    b.sheet.rows[at].grid = r.grid;
                 }
             }
             None => {
                 let cells = empty_cells(right, offset);
-                b.rows[at].cells.extend(cells);
+                b.sheet.rows[at].cells.extend(cells);
             }
         }
     }
@@ -114,7 +114,7 @@ struct Marks {
 
 impl Marks {
     fn of(b: &Builder) -> Marks {
-        let r = &b.refs;
+        let r = &b.sheet.refs;
         Marks {
             budget_sources: r.budget_sources.len(),
             budget_totals: r.budget_totals.len(),
@@ -135,7 +135,7 @@ impl Marks {
         offset: usize,
         landing: &[(usize, usize)],
     ) {
-        let r = &mut b.refs;
+        let r = &mut b.sheet.refs;
         let m = |x: &mut CellRef| *x = moved_ref(*x, mid, base, offset);
         r.budget_sources[self.budget_sources..]
             .iter_mut()

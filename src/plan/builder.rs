@@ -1,5 +1,6 @@
-//! Building one section: its rows, the `rows` block, typed fields, and the formulas that tie
-//! cells together (a money total sums the printed source cells; 总分 sums the printed scores).
+//! A department's blocks into a section's [`Sheet`]: the `rows` and `tasks` blocks, typed
+//! fields, and the formulas that tie cells together (a money total sums the printed source
+//! cells; 总分 sums the printed scores). `money`, `fund` and `grid` blocks build on it.
 
 use minijinja::Value;
 use rust_decimal::Decimal;
@@ -7,40 +8,12 @@ use rust_decimal::Decimal;
 use super::cells::{self, money, money_formula, money_sum_decimals, score, text_cell};
 use super::context;
 use super::error::PlanError;
+use super::sheet::Sheet;
 use super::{Bind, BindKind, Cell, CellRef, CellValue, Formula, Role, Row, RowKind};
 use crate::check::{Dept, Ind, Proj};
 use crate::fields::VarPath;
 use crate::model::TOTAL_KEY;
 use crate::style::{CellSpec, LoadedStyle, RowKindSpec, SText};
-
-/// Cells whose value is a formula over cells planned later (or earlier) in the same scope.
-#[derive(Default)]
-pub struct Refs {
-    /// Printed budget source cells (`项目.资金.<来源>`) and their source keys.
-    pub budget_sources: Vec<(CellRef, String)>,
-    /// `项目.资金.合计` cells, as `(row, index in row)`.
-    pub budget_totals: Vec<(usize, usize)>,
-    /// Printed score cells (the execution score and every indicator score).
-    pub scores: Vec<CellRef>,
-    /// `自评.总分` cells.
-    pub score_totals: Vec<(usize, usize)>,
-    /// The department-wide part's printed scores (its execution score and indicator scores),
-    /// kept apart from the projects' in a document that prints both.
-    pub wide_scores: Vec<CellRef>,
-    /// `部门整体.自评.总分` cells.
-    pub wide_score_totals: Vec<(usize, usize)>,
-}
-
-impl Refs {
-    /// The list a printed score is registered in: the department-wide part's or a project's.
-    pub fn scores_of(&mut self, wide: bool) -> &mut Vec<CellRef> {
-        if wide {
-            &mut self.wide_scores
-        } else {
-            &mut self.scores
-        }
-    }
-}
 
 /// What a field is evaluated against.
 #[derive(Clone, Copy, Default)]
@@ -53,32 +26,16 @@ pub struct Subject<'p, 'a> {
     pub task: Option<usize>,
 }
 
-pub struct Builder<'d, 'a> {
+/// Plans a department's blocks into a section's [`Sheet`]: the department's fields, typed
+/// cells and the formulas that tie them together.
+pub struct Builder<'s, 'd, 'a> {
+    pub sheet: &'s mut Sheet,
     pub dept: &'d Dept<'a>,
-    pub width: usize,
-    pub rows: Vec<Row>,
-    pub refs: Refs,
-    /// Notes a block adds under the table (a total's rounding note).
-    pub notes: Vec<String>,
-    /// The document's index among the style's documents, and the block being planned.
-    pub document: usize,
-    pub block: usize,
-    /// The rows a grid has printed so far (`序号`, the running number of its indicator rows).
-    pub grid_line: usize,
 }
 
-impl<'d, 'a> Builder<'d, 'a> {
-    pub fn new(dept: &'d Dept<'a>, width: usize) -> Self {
-        Builder {
-            dept,
-            width,
-            rows: Vec::new(),
-            refs: Refs::default(),
-            notes: Vec::new(),
-            document: 0,
-            block: 0,
-            grid_line: 0,
-        }
+impl<'s, 'd, 'a> Builder<'s, 'd, 'a> {
+    pub fn new(sheet: &'s mut Sheet, dept: &'d Dept<'a>) -> Self {
+        Builder { sheet, dept }
     }
 
     /// The index of a project of this department in its data file.
@@ -352,7 +309,7 @@ impl<'d, 'a> Builder<'d, 'a> {
         subject: Subject,
         align: Option<crate::style::AlignSpec>,
     ) -> Cell {
-        let row = self.rows.len();
+        let row = self.sheet.rows.len();
         let style = self.style();
         let parts = path.parts();
         let p = subject.project;
@@ -389,10 +346,13 @@ impl<'d, 'a> Builder<'d, 'a> {
                 let Some(p) = p else { return Cell::empty(col) };
                 if *key == TOTAL_KEY {
                     // Made a formula over the printed sources once the section is planned.
-                    self.refs.budget_totals.push((row, col));
+                    self.sheet.refs.budget_totals.push((row, col));
                     return money(style, col, p.funds.total);
                 }
-                self.refs.budget_sources.push(((row, col), key.to_string()));
+                self.sheet
+                    .refs
+                    .budget_sources
+                    .push(((row, col), key.to_string()));
                 return match p.funds.get(key) {
                     Some(v) => money(style, col, v),
                     None => Cell::empty(col),
@@ -426,7 +386,7 @@ impl<'d, 'a> Builder<'d, 'a> {
             }
             ["自评", "执行得分"] => {
                 if let Some(e) = eval {
-                    self.refs.scores.push((row, col));
+                    self.sheet.refs.scores.push((row, col));
                     return score(col, e.exec_score);
                 }
             }
@@ -440,7 +400,7 @@ impl<'d, 'a> Builder<'d, 'a> {
             }
             ["自评", "总分"] => {
                 if let Some(t) = eval.and_then(|e| e.total_score) {
-                    self.refs.score_totals.push((row, col));
+                    self.sheet.refs.score_totals.push((row, col));
                     return score(col, t);
                 }
                 return Cell::empty(col);
@@ -467,7 +427,7 @@ impl<'d, 'a> Builder<'d, 'a> {
                 {
                     Some(s) => {
                         // A grid of the department-wide part has no project.
-                        self.refs.scores_of(p.is_none()).push((row, col));
+                        self.sheet.refs.scores_of(p.is_none()).push((row, col));
                         score(col, s)
                     }
                     None => Cell::empty(col),
@@ -547,7 +507,10 @@ impl<'d, 'a> Builder<'d, 'a> {
                 return match eval.and_then(|e| e.total_score) {
                     Some(t) => {
                         // Made a SUM over the part's printed scores once the section is planned.
-                        self.refs.wide_score_totals.push((self.rows.len(), col));
+                        self.sheet
+                            .refs
+                            .wide_score_totals
+                            .push((self.sheet.rows.len(), col));
                         score(col, t)
                     }
                     None => Cell::empty(col),
@@ -625,7 +588,7 @@ impl<'d, 'a> Builder<'d, 'a> {
         &mut self,
         rows: &[(&[CellSpec], RowKindSpec, Value, Subject)],
     ) -> Result<(), PlanError> {
-        let mut covered = vec![vec![false; self.width]; rows.len()];
+        let mut covered = vec![vec![false; self.sheet.width]; rows.len()];
         for (r, (row, kind, ctx, subject)) in rows.iter().enumerate() {
             let (ctx, subject) = (ctx, *subject);
             let kind = match kind {
@@ -636,13 +599,13 @@ impl<'d, 'a> Builder<'d, 'a> {
             let mut col = 0;
             let mut out = Vec::new();
             for spec in row.iter() {
-                while col < self.width && covered[r][col] {
+                while col < self.sheet.width && covered[r][col] {
                     col += 1;
                 }
-                if col >= self.width {
+                if col >= self.sheet.width {
                     break;
                 }
-                let span = spec.span.clamp(1, self.width - col);
+                let span = spec.span.clamp(1, self.sheet.width - col);
                 let down = spec.rows.clamp(1, rows.len() - r);
                 for line in covered.iter_mut().skip(r).take(down) {
                     for c in line.iter_mut().skip(col).take(span) {
@@ -653,7 +616,7 @@ impl<'d, 'a> Builder<'d, 'a> {
                 out.push(cell.span(down, span));
                 col += span;
             }
-            self.rows.push(Row::new(kind, out));
+            self.sheet.rows.push(Row::new(kind, out));
         }
         Ok(())
     }
@@ -661,7 +624,7 @@ impl<'d, 'a> Builder<'d, 'a> {
     /// Turns the registered totals into formulas: a money total sums the printed source cells,
     /// 总分 sums the printed scores. Then starts a new scope.
     pub fn close_scope(&mut self, project: Option<&Proj>) {
-        let refs = std::mem::take(&mut self.refs);
+        let refs = std::mem::take(&mut self.sheet.refs);
         let style = self.style();
         // A formula only where the printed source cells hold every filled source: a total
         // beside some of its sources must not become a SUM that gives another number.
@@ -714,7 +677,7 @@ impl<'d, 'a> Builder<'d, 'a> {
 
     /// Replaces the cell starting at `(row, col)` with `make(col)`, keeping its spans.
     fn replace_cell(&mut self, (row, col): CellRef, make: impl FnOnce(usize) -> Cell) {
-        if let Some(cell) = self.rows[row].cells.iter_mut().find(|c| c.col == col) {
+        if let Some(cell) = self.sheet.rows[row].cells.iter_mut().find(|c| c.col == col) {
             let (rs, cs) = (cell.rowspan, cell.colspan);
             *cell = make(col).span(rs, cs);
         }

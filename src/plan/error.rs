@@ -2,8 +2,8 @@
 
 use crate::style::{LoadedStyle, SText};
 
-/// Why a department or a region's summaries could not be planned (the plan phase's error): a
-/// style pattern that could not be rendered, with where it is written.
+/// Why a department's documents, a region's summaries or the change table could not be planned
+/// (the plan phase's error): a pattern that could not be rendered, with where it is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PlanError {
     /// A pattern of a department style (`style.yaml`), at its line and column.
@@ -20,6 +20,17 @@ pub enum PlanError {
         pattern: String,
         reason: String,
     },
+    /// A pattern of the change table's layout (`templates/changes/table.yaml`), at its line
+    /// and column.
+    ChangesPattern {
+        file: std::path::PathBuf,
+        line: u64,
+        column: u64,
+        pattern: String,
+        reason: String,
+    },
+    /// A kind of change the change table's layout does not name.
+    ChangeKind { key: String },
 }
 
 impl PlanError {
@@ -54,6 +65,18 @@ impl std::fmt::Display for PlanError {
                 pattern,
                 reason,
             } => write!(f, "汇总样式 {style} 的模式“{pattern}”：{reason}"),
+            PlanError::ChangesPattern {
+                file,
+                line,
+                column,
+                pattern,
+                reason,
+            } => write!(
+                f,
+                "{}:{line}:{column}：模式“{pattern}”无法生成：{reason}",
+                crate::diag::display_path(file)
+            ),
+            PlanError::ChangeKind { key } => write!(f, "变动对照表的版式没有“{key}”"),
         }
     }
 }

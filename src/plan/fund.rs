@@ -84,7 +84,7 @@ pub fn plan(b: &mut Builder, spec: &FundSpec, ctx: &Value) -> Result<(), PlanErr
         .collect();
 
     let header = usize::from(spec.header);
-    let base = b.rows.len();
+    let base = b.sheet.rows.len();
     let row_of = |line: usize| base + header + line;
     let name_col = if spec.label.is_some() {
         spec.label_span
@@ -293,7 +293,7 @@ pub fn plan(b: &mut Builder, spec: &FundSpec, ctx: &Value) -> Result<(), PlanErr
         let label = text_cell(0, b.render(l, ctx)?, true, None).span(n, spec.label_span);
         first.cells.insert(0, label);
     }
-    b.rows.extend(out);
+    b.sheet.rows.extend(out);
     Ok(())
 }
 

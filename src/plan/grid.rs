@@ -200,8 +200,8 @@ pub fn plan(
     if spec.header {
         header(b, spec, &starts, &base_ctx)?;
     }
-    let body_start = b.rows.len();
-    b.grid_line = 0;
+    let body_start = b.sheet.rows.len();
+    b.sheet.grid_line = 0;
     let top = reserve(b, spec.total.as_ref());
     // Blank rows count from below a total printed above them.
     let pad_from = body_start + usize::from(top.is_some());
@@ -222,7 +222,7 @@ pub fn plan(
         pad_rows(b, spec, &starts, pad_from);
         if let Some(t) = &spec.total {
             let none = vec![Vec::new(); spec.columns.len()];
-            let body = pad_from..b.rows.len();
+            let body = pad_from..b.sheet.rows.len();
             let row = total_row(
                 b,
                 spec,
@@ -285,7 +285,7 @@ pub fn plan(
                     }
                 })
                 .collect();
-            b.rows.push(Row::new(RowKind::Body, cells));
+            b.sheet.rows.push(Row::new(RowKind::Body, cells));
         }
         let subtotal = spec
             .group
@@ -293,7 +293,7 @@ pub fn plan(
             .and_then(|g| g.subtotal.as_ref())
             .filter(|_| !key.is_empty());
         let sub_top = reserve(b, subtotal);
-        let group_start = b.rows.len();
+        let group_start = b.sheet.rows.len();
         for &(n, p) in members {
             printed += 1;
             let mut vars = cx.base.clone();
@@ -316,11 +316,11 @@ pub fn plan(
                 b.close_scope(Some(p));
             }
             // Register the project's summed cells (they sit on its first row).
-            let first = b.rows.len() - project_row_count(dept, p, spec, leaf);
+            let first = b.sheet.rows.len() - project_row_count(dept, p, spec, leaf);
             for (i, c) in spec.columns.iter().enumerate() {
                 if let Some(v) = summed(style, c, p) {
                     let at = (first, starts[i]);
-                    if b.rows[first].cells.iter().any(|x| x.col == starts[i]) {
+                    if b.sheet.rows[first].cells.iter().any(|x| x.col == starts[i]) {
                         group_sums[i].push(at);
                         group_amounts[i].push(v);
                     }
@@ -330,7 +330,7 @@ pub fn plan(
         if let Some(sub) = subtotal {
             let mut vars = cx.base.clone();
             vars.insert("分组", Value::from(key.as_str()));
-            let body = group_start..b.rows.len();
+            let body = group_start..b.sheet.rows.len();
             let row = total_row(
                 b,
                 spec,
@@ -349,7 +349,7 @@ pub fn plan(
     }
     pad_rows(b, spec, &starts, pad_from);
     if let Some(t) = &spec.total {
-        let body = pad_from..b.rows.len();
+        let body = pad_from..b.sheet.rows.len();
         let row = total_row(b, spec, &starts, t, cx.base, (&sums, &amounts), body)?;
         place(b, top, row);
     }
@@ -358,14 +358,14 @@ pub fn plan(
 
 /// Blank rows up to the grid's `min_rows` body rows.
 fn pad_rows(b: &mut Builder, spec: &GridSpec, starts: &[usize], body_start: usize) {
-    while b.rows.len() - body_start < spec.min_rows {
+    while b.sheet.rows.len() - body_start < spec.min_rows {
         let cells = spec
             .columns
             .iter()
             .zip(starts)
             .map(|(c, &s)| Cell::empty(s).span(1, c.span))
             .collect();
-        b.rows.push(Row::new(RowKind::Body, cells));
+        b.sheet.rows.push(Row::new(RowKind::Body, cells));
     }
 }
 
@@ -406,9 +406,9 @@ fn header(
             }
         }
     }
-    b.rows.push(Row::new(RowKind::Header, top));
+    b.sheet.rows.push(Row::new(RowKind::Header, top));
     if grouped {
-        b.rows.push(Row::new(RowKind::Header, second));
+        b.sheet.rows.push(Row::new(RowKind::Header, second));
     }
     Ok(())
 }
@@ -525,8 +525,8 @@ fn indicator_rows(
         }
         // Only indicator rows are numbered (not padding or empty-二级 rows).
         if line.indicator.is_some() {
-            b.grid_line += 1;
-            row_vars.insert("序号", Value::from(b.grid_line));
+            b.sheet.grid_line += 1;
+            row_vars.insert("序号", Value::from(b.sheet.grid_line));
         }
         row_vars.extend(indicator_vars(dept, line.indicator, line.n));
         let ctx = context::over(&base, &row_vars);
@@ -588,8 +588,8 @@ fn indicator_rows(
         row.grid = p
             .filter(|_| spec.source == IndicatorSource::Project)
             .map(|p| super::GridRow {
-                document: b.document,
-                block: b.block,
+                document: b.sheet.document,
+                block: b.sheet.block,
                 project: b.project_index(p),
                 indicator: line.indicator.and_then(|ind| {
                     p.src
@@ -598,7 +598,7 @@ fn indicator_rows(
                         .position(|x| std::ptr::eq(x, ind.src))
                 }),
             });
-        b.rows.push(row);
+        b.sheet.rows.push(row);
     }
     Ok(())
 }
@@ -656,7 +656,7 @@ fn total_row(
                 nv.insert("列名", Value::from(column));
                 let text = b.render(note, &context::context(&[&nv]))?;
                 if !text.is_empty() {
-                    b.notes.push(text);
+                    b.sheet.notes.push(text);
                 }
             }
             cells::money_formula(style, s, sums[i].clone(), total, decimals)
@@ -681,7 +681,7 @@ fn score_sum(b: &Builder, s: usize, rows: std::ops::Range<usize>) -> Cell {
     let mut total = Decimal::ZERO;
     let mut decimals = 0;
     for r in rows {
-        let Some(row) = b.rows.get(r).filter(|x| x.kind == RowKind::Body) else {
+        let Some(row) = b.sheet.rows.get(r).filter(|x| x.kind == RowKind::Body) else {
             continue;
         };
         let Some(cell) = row.cells.iter().find(|x| x.col == s) else {
@@ -715,15 +715,15 @@ fn score_sum(b: &Builder, s: usize, rows: std::ops::Range<usize>) -> Cell {
 /// A row kept for a total printed above what it sums (`position: first`), filled by [`place`].
 fn reserve(b: &mut Builder, t: Option<&TotalSpec>) -> Option<usize> {
     t.filter(|t| t.first()).map(|_| {
-        b.rows.push(Row::new(RowKind::Total, Vec::new()));
-        b.rows.len() - 1
+        b.sheet.rows.push(Row::new(RowKind::Total, Vec::new()));
+        b.sheet.rows.len() - 1
     })
 }
 
 /// Puts a total row where it was reserved, or below the rows it sums.
 fn place(b: &mut Builder, at: Option<usize>, row: Row) {
-    match at.and_then(|i| b.rows.get_mut(i)) {
+    match at.and_then(|i| b.sheet.rows.get_mut(i)) {
         Some(slot) => *slot = row,
-        None => b.rows.push(row),
+        None => b.sheet.rows.push(row),
     }
 }

@@ -402,12 +402,16 @@ mod beside;
 mod builder;
 pub mod cells;
 pub mod context;
+mod department;
 mod document;
 mod error;
 mod fund;
 mod grid;
 mod money;
 pub mod records;
+mod sheet;
 
-pub use document::{Furniture, furniture, notes_and_signature, plan_department};
+pub use department::plan_department;
+pub use document::{Issuer, Keywords, Over, Part, Render, Signature, plan};
 pub use error::PlanError;
+pub use sheet::Sheet;

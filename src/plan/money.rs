@@ -11,8 +11,8 @@ use super::builder::Builder;
 use super::cells::{self, money, money_sum_decimals, score, text_cell};
 use super::error::PlanError;
 use super::{Cell, Formula, Role, Row, RowKind};
-use crate::check::{Eval, EvalRow, Funds, Proj, Wide};
-use crate::style::{AlignSpec, MeasureRows, MoneySpec, SourceRows, TotalPosition};
+use crate::check::{Dept, Eval, EvalRow, Funds, Proj, Wide};
+use crate::style::{AlignSpec, IndicatorSource, MeasureRows, MoneySpec, SourceRows, TotalPosition};
 
 /// One printed row of the block: a source (by key) or the total.
 enum Line {
@@ -41,6 +41,20 @@ enum Root<'p, 'a> {
 }
 
 impl<'p, 'a> Owner<'p, 'a> {
+    /// Whose money a block of `source` prints in a section of `dept` (and of `project`, in a
+    /// per-project document); `None` where there is none to print.
+    pub fn of(
+        source: IndicatorSource,
+        dept: &'p Dept<'a>,
+        project: Option<&'p Proj<'a>>,
+    ) -> Option<Self> {
+        match source {
+            IndicatorSource::Project => project.map(Owner::project),
+            IndicatorSource::DepartmentWide => dept.wide.as_ref().map(Owner::wide),
+            IndicatorSource::MidTerm => project.and_then(Owner::mid),
+        }
+    }
+
     pub fn project(p: &'p Proj<'a>) -> Self {
         Owner {
             funds: &p.funds,
@@ -103,7 +117,7 @@ pub fn plan(b: &mut Builder, spec: &MoneySpec, ctx: &Value, p: &Owner) -> Result
         None => {}
     }
     let block_rows = lines.len() + usize::from(spec.header);
-    let first_row = b.rows.len();
+    let first_row = b.sheet.rows.len();
     let label_cols = if spec.label.is_some() {
         spec.label_span
     } else {
@@ -133,7 +147,7 @@ pub fn plan(b: &mut Builder, spec: &MoneySpec, ctx: &Value, p: &Owner) -> Result
         for (m, &c) in spec.measures.iter().zip(&starts) {
             cells.push(text_cell(c, b.render(&m.label, ctx)?, true, None).span(1, m.span));
         }
-        b.rows.push(Row::new(RowKind::Body, cells));
+        b.sheet.rows.push(Row::new(RowKind::Body, cells));
     }
     // Rows of the sources and of the total, for the formulas.
     let row_of = |i: usize| first_row + usize::from(spec.header) + i;
@@ -201,7 +215,7 @@ pub fn plan(b: &mut Builder, spec: &MoneySpec, ctx: &Value, p: &Owner) -> Result
                 continue;
             }
             let field = m.field.as_ref().map(|f| f.value.as_str()).unwrap_or("");
-            let row_now = b.rows.len();
+            let row_now = b.sheet.rows.len();
             let eval_row: Option<&EvalRow> = match key {
                 Some(k) => eval.and_then(|e| e.row(k)),
                 None => eval.map(|e| &e.total),
@@ -256,7 +270,10 @@ pub fn plan(b: &mut Builder, spec: &MoneySpec, ctx: &Value, p: &Owner) -> Result
                 ("执行分值", None) if eval.is_some() => score(c, ex.points.0),
                 ("执行得分", None) => match eval {
                     Some(e) => {
-                        b.refs.scores_of(p.project.is_none()).push((row_now, c));
+                        b.sheet
+                            .refs
+                            .scores_of(p.project.is_none())
+                            .push((row_now, c));
                         match (total_row, budget_col, executed_col) {
                             // A live formula where the printed score is the national rule's;
                             // a number otherwise (an override, or a full-marks threshold).
@@ -325,7 +342,7 @@ pub fn plan(b: &mut Builder, spec: &MoneySpec, ctx: &Value, p: &Owner) -> Result
             }
             cells.push(cell.span(1, m.span));
         }
-        b.rows.push(Row::new(RowKind::Body, cells));
+        b.sheet.rows.push(Row::new(RowKind::Body, cells));
     }
     Ok(())
 }

@@ -8,7 +8,8 @@
 //! of a list the records offer; a `chart` block draws one numeric column as bars.
 //!
 //! What the records are is the caller's ([`Records`]): `src/region/` computes the departments'
-//! figures, `src/diff/` the changes. Cells, sums and page furniture are planned here, once.
+//! figures, `src/diff/` the changes. The blocks append to the section's [`Sheet`] as every
+//! block does; [`super::document::plan`] is the one planner of the documents over them.
 
 use std::ops::Range;
 
@@ -16,10 +17,12 @@ use minijinja::Value;
 use rust_decimal::Decimal;
 
 use super::cells::{self, Heading, heading_rows, number_cell};
-use super::context::Vars;
-use super::{Align, Cell, CellValue, Chart, Formula, Role, Row, RowKind, Section};
+use super::context::{Vars, context};
+use super::document::Render;
+use super::sheet::Sheet;
+use super::{Align, Cell, CellValue, Chart, Formula, PlanError, Role, Row, RowKind};
 use crate::style::records::{FigureKind, NUMBER_FIELD};
-use crate::style::{AlignSpec, ChartSpec, DocumentSpec, ListSpec, RecordsSpec, SText};
+use crate::style::{AlignSpec, ChartSpec, ListSpec, RecordsSpec};
 
 /// A record's (or the total row's) figure of a field.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,7 +54,6 @@ impl Figure {
 
 /// The records a document runs over, and what a layout may print of them.
 pub trait Records {
-    type Error;
     /// How many records there are.
     fn count(&self) -> usize;
     /// The kind of a field a column prints; `None` when the records have no such field (the
@@ -61,7 +63,7 @@ pub trait Records {
     fn figure(&self, record: Option<usize>, field: &str) -> Figure;
     /// The variables a row's text patterns read (over the page's), for the record numbered
     /// `n` (from 1).
-    fn vars(&self, record: usize, n: usize) -> Result<Vars, Self::Error>;
+    fn vars(&self, record: usize, n: usize) -> Result<Vars, PlanError>;
     /// The label of a record's bar in a chart.
     fn label(&self, record: usize) -> String;
     /// The items of the list `of`, each with its variables (`n` is added).
@@ -69,7 +71,7 @@ pub trait Records {
 }
 
 /// The kind of a column's field: `序号`, or the records'.
-fn kind_of<R: Records>(records: &R, field: &str) -> Option<FigureKind> {
+fn kind_of(records: &dyn Records, field: &str) -> Option<FigureKind> {
     if field == NUMBER_FIELD {
         Some(FigureKind::Count)
     } else {
@@ -84,30 +86,32 @@ fn aligned(cell: Cell, align: Option<AlignSpec>) -> Cell {
     }
 }
 
-/// A pattern rendered with the page's variables and, for a row or a list item, its own.
-pub type Render<'r, E> = dyn Fn(&SText, Option<&Vars>) -> Result<String, E> + 'r;
-
-/// The rows of a `records` block: heading, a row per record, the total row or the `empty` row;
-/// and the range of the record rows.
-pub fn table<R: Records>(
+/// Appends the rows of a `records` block to `sheet`: heading, a row per record, the total row
+/// or the `empty` row. Its patterns render with the section's variables `page` and, in a row,
+/// the record's. Returns the range of the record rows.
+pub fn table(
+    sheet: &mut Sheet,
     spec: &RecordsSpec,
-    records: &R,
+    records: &dyn Records,
     money_decimals: u32,
-    render: &Render<R::Error>,
-) -> Result<(Vec<Row>, Range<usize>), R::Error> {
+    page: &Vars,
+    render: &Render,
+) -> Result<Range<usize>, PlanError> {
     let columns = &spec.columns;
+    let ctx = context(&[page]);
     let mut heading = Vec::new();
     for col in columns {
         let group = match &col.group {
-            Some(g) => Some((g.value.clone(), render(g, None)?)),
+            Some(g) => Some((g.value.clone(), render(g, &ctx)?)),
             None => None,
         };
         heading.push(Heading {
-            label: render(&col.label, None)?,
+            label: render(&col.label, &ctx)?,
             group,
         });
     }
-    let mut rows = heading_rows(&heading);
+    let rows = &mut sheet.rows;
+    rows.append(&mut heading_rows(&heading));
     let body_start = rows.len();
     for r in 0..records.count() {
         let n = r + 1;
@@ -119,7 +123,7 @@ pub fn table<R: Records>(
                 (Some(f), _) => records
                     .figure(Some(r), f.value.trim())
                     .cell(c, money_decimals),
-                (None, Some(t)) => Cell::text(c, render(t, Some(&vars))?, Role::Text),
+                (None, Some(t)) => Cell::text(c, render(t, &context(&[page, &vars]))?, Role::Text),
                 (None, None) => Cell::empty(c),
             };
             cells.push(aligned(cell, col.align));
@@ -130,7 +134,7 @@ pub fn table<R: Records>(
     if records.count() == 0
         && let Some(empty) = &spec.empty
     {
-        let text = render(empty, None)?;
+        let text = render(empty, &ctx)?;
         rows.push(Row::new(
             RowKind::Body,
             vec![
@@ -145,7 +149,7 @@ pub fn table<R: Records>(
         let mut cells = Vec::new();
         for (c, col) in columns.iter().enumerate() {
             let cell = match &col.field {
-                _ if Some(c) == label_col => Cell::label(c, render(label, None)?),
+                _ if Some(c) == label_col => Cell::label(c, render(label, &ctx)?),
                 Some(f) if f.value.trim() != NUMBER_FIELD => {
                     let field = f.value.trim();
                     let cell = records.figure(None, field).cell(c, money_decimals);
@@ -175,13 +179,13 @@ pub fn table<R: Records>(
         }
         rows.push(Row::new(RowKind::Total, cells));
     }
-    Ok((rows, body))
+    Ok(body)
 }
 
 /// The first column that prints a text field (the total row's label, the chart's bar labels).
-fn label_column<R: Records>(
+fn label_column(
     columns: &[crate::style::common::ColumnSpec],
-    records: &R,
+    records: &dyn Records,
 ) -> Option<usize> {
     columns.iter().position(|c| {
         c.field
@@ -190,35 +194,43 @@ fn label_column<R: Records>(
     })
 }
 
-/// The lines of a `list` block: its title and a line per item, or its `empty` line.
-pub fn list<R: Records>(
+/// Appends the lines of a `list` block under the table: its title and a line per item, or
+/// its `empty` line.
+pub fn list(
+    sheet: &mut Sheet,
     spec: &ListSpec,
-    records: &R,
-    render: &Render<R::Error>,
-) -> Result<Vec<String>, R::Error> {
+    records: &dyn Records,
+    page: &Vars,
+    render: &Render,
+) -> Result<(), PlanError> {
+    let ctx = context(&[page]);
     let items = records.list(spec.of.value.trim());
     if items.is_empty() {
-        return spec.empty.iter().map(|e| render(e, None)).collect();
+        if let Some(e) = &spec.empty {
+            sheet.lines.push(render(e, &ctx)?);
+        }
+        return Ok(());
     }
-    let mut lines = vec![render(&spec.title, None)?];
+    sheet.lines.push(render(&spec.title, &ctx)?);
     for (n, mut v) in items.into_iter().enumerate() {
         v.insert("n", Value::from(n + 1));
-        lines.push(render(&spec.item, Some(&v))?);
+        sheet.lines.push(render(&spec.item, &context(&[page, &v]))?);
     }
-    Ok(lines)
+    Ok(())
 }
 
 /// The chart of a `chart` block over the table `rows` planned from `table` (its record rows
 /// `body`): a bar per record, its figure and text those of the table's cell. `None` when the
 /// table has no column of the chart's field (the style check refuses it beforehand).
-pub fn chart<R: Records>(
+pub fn chart(
     spec: &ChartSpec,
     table: &RecordsSpec,
     rows: &[Row],
     body: Range<usize>,
-    records: &R,
-    render: &Render<R::Error>,
-) -> Result<Option<Chart>, R::Error> {
+    records: &dyn Records,
+    page: &Vars,
+    render: &Render,
+) -> Result<Option<Chart>, PlanError> {
     let field = spec.field.value.trim();
     let Some(column) = table
         .columns
@@ -242,7 +254,7 @@ pub fn chart<R: Records>(
         .map(|r| cell(r).map_or_else(String::new, |c| c.text.clone()))
         .collect();
     Ok(Some(Chart {
-        title: render(&spec.title, None)?,
+        title: render(&spec.title, &context(&[page]))?,
         texts,
         labels: (0..records.count()).map(|r| records.label(r)).collect(),
         values,
@@ -252,73 +264,4 @@ pub fn chart<R: Records>(
         rows: body.collect(),
         label_column: label_column(&table.columns, records).unwrap_or(0),
     }))
-}
-
-/// The one section of a document over `records`: the page furniture of `spec`, its blocks
-/// (a `list` block's lines go under the table, before the document's notes) and `signature`.
-pub fn section<R: Records>(
-    spec: &DocumentSpec,
-    records: &R,
-    money_decimals: u32,
-    signature: Vec<(String, String)>,
-    render: &Render<R::Error>,
-) -> Result<Section, R::Error> {
-    let page = super::document::furniture(spec, |p| render(p, None))?;
-    let mut rows = Vec::new();
-    let mut notes = Vec::new();
-    let mut charts = Vec::new();
-    let mut last: Option<(&RecordsSpec, Range<usize>)> = None;
-    for block in &spec.blocks {
-        if let Some(t) = &block.records {
-            let (mut planned, body) = table(&t.value, records, money_decimals, render)?;
-            let offset = rows.len();
-            for row in &mut planned {
-                shift_formulas(row, offset);
-            }
-            rows.append(&mut planned);
-            last = Some((&t.value, body.start + offset..body.end + offset));
-        } else if let Some(l) = &block.list {
-            notes.extend(list(&l.value, records, render)?);
-        } else if let Some(c) = &block.chart {
-            charts.push(&c.value);
-        }
-    }
-    // The chart draws the table's column, wherever the block is written.
-    let mut chart = None;
-    if let (Some(c), Some((t, body))) = (charts.first(), &last) {
-        chart = self::chart(c, t, &rows, body.clone(), records, render)?;
-    }
-    let (mut own, _) = super::notes_and_signature(&spec.notes, &[], |p| render(p, None))?;
-    notes.append(&mut own);
-    Ok(Section {
-        name: page.title.clone(),
-        heading: page.heading,
-        title: page.title,
-        subtitle: page.subtitle,
-        unit_line: page.unit_line,
-        unit_note: page.unit_note,
-        columns: spec.columns.value.clone(),
-        rows,
-        notes,
-        signature,
-        chart,
-    })
-}
-
-/// Moves a row's formula references down by `offset` rows (a table planned after others).
-fn shift_formulas(row: &mut Row, offset: usize) {
-    if offset == 0 {
-        return;
-    }
-    for cell in &mut row.cells {
-        if let CellValue::Formula {
-            expr: Formula::Sum { cells },
-            ..
-        } = &mut cell.value
-        {
-            for (r, _) in cells.iter_mut() {
-                *r += offset;
-            }
-        }
-    }
 }

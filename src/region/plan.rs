@@ -1,6 +1,6 @@
 //! A region's summaries: the region's departments as the records of the summary style's
-//! documents ([`crate::plan::records`] plans them like every document over records). Here only
-//! what the records are: each department's figures, the region's 合计 figures (exact sums, the
+//! documents, planned by [`crate::plan::plan`] like every document. Here only what the records
+//! are: each department's figures, the region's 合计 figures (exact sums, the
 //! region's own rates and averages) and the projects below 60.
 
 use minijinja::Value;
@@ -9,11 +9,11 @@ use rust_decimal::Decimal;
 use super::Region;
 use super::figures::{DeptFigures, EvalFigures, GRADES, WideFigures};
 use super::style::{LOW_SCORES, LoadedRegionStyle, field_kind};
-use crate::plan::context::{Vars, context, format_number};
+use crate::plan::context::{Vars, format_number};
 use crate::plan::records::{Figure, Records};
-use crate::plan::{Document, PlanError};
+use crate::plan::{self, Document, Issuer, Keywords, Over, Part, PlanError};
 use crate::style::records::FigureKind;
-use crate::style::{Only, SText};
+use crate::style::{DocumentSpec, Only, SText};
 
 /// Plans every document of `style` for the departments of `year`.
 pub fn plan(
@@ -28,7 +28,7 @@ pub fn plan(
         total: total(depts),
     };
     let mut docs = Vec::new();
-    for spec in &style.style.documents {
+    for (index, spec) in style.style.documents.iter().enumerate() {
         let wanted = match spec.only {
             Only::All => true,
             Only::Evaluated => has(|d| d.eval.is_some()),
@@ -40,15 +40,17 @@ pub fn plan(
         if !wanted {
             continue;
         }
-        docs.push(document(region, style, spec, year, &records)?);
+        docs.push(document(region, style, spec, index, year, &records)?);
     }
     Ok(docs)
 }
 
+/// The summary of `spec`: one section over the departments, its signature line the region's.
 fn document(
     region: &Region,
     style: &LoadedRegionStyle,
-    spec: &crate::style::DocumentSpec,
+    spec: &DocumentSpec,
+    index: usize,
     year: u32,
     records: &Depts,
 ) -> Result<Document, PlanError> {
@@ -56,52 +58,37 @@ fn document(
     top.insert("地区", Value::from(region.name()));
     top.insert("编制单位", Value::from(region.office()));
     top.insert("年度", Value::from(year));
-    let render = |t: &SText, extra: Option<&Vars>| -> Result<String, PlanError> {
-        let mut layers: Vec<&Vars> = vec![&top];
-        layers.extend(extra);
+    let render = |t: &SText, ctx: &Value| -> Result<String, PlanError> {
         style
             .patterns
-            .render(&t.value, &context(&layers))
+            .render(&t.value, ctx)
             .map_err(|e| PlanError::RegionPattern {
                 style: style.key.clone(),
                 pattern: t.value.clone(),
                 reason: crate::style::jinja_errors::error_zh(&e),
             })
     };
-    let section = crate::plan::records::section(
-        spec,
-        records,
-        style.style.decimals,
-        region.signatures(),
-        &render,
-    )?;
-    let title = section.title.clone();
-    Ok(Document {
-        kind: spec.kind.clone(),
-        style: style.key.clone(),
-        template: format!("{}/{}", style.key, spec.template.value),
-        file_stem: render(&spec.file, None)?,
-        title: title.clone(),
-        author: region.office().to_string(),
-        subject: match &spec.subject {
-            Some(s) => render(s, None)?,
-            None => title,
+    let part = Part {
+        over: Over::Records {
+            records,
+            decimals: style.style.decimals,
         },
-        keywords: spec
-            .keywords
-            .iter()
-            .map(|k| render(k, None))
-            .collect::<Result<_, _>>()?,
+        vars: top.clone(),
+        name: None,
+    };
+    let issuer = Issuer {
+        style: &style.key,
+        author: region.office().to_string(),
         department: region.name().to_string(),
         year: u16::try_from(year).unwrap_or(u16::MAX),
-        landscape: spec.landscape,
-        fit_page: spec.fit_page,
-        preamble: match &spec.preamble {
-            Some(p) => Some(render(p, None)?).filter(|s| !s.is_empty()),
-            None => None,
-        },
-        sections: vec![section],
-    })
+        vars: top,
+        render: &render,
+        file_stem: None,
+        signature: Some(region.signatures()),
+        title_names_department: false,
+        keywords: Keywords::None,
+    };
+    plan::plan(spec, index, &issuer, &[part])
 }
 
 /// The departments of a year as the records of a summary, with the region's 合计 figures.
@@ -111,8 +98,6 @@ struct Depts<'a> {
 }
 
 impl Records for Depts<'_> {
-    type Error = PlanError;
-
     fn count(&self) -> usize {
         self.depts.len()
     }

@@ -3,7 +3,8 @@
 //! page whose `records` block has a row per department (its columns name the figures they
 //! print, [`FIELDS`]) and a 合计 row, with `list` blocks (the projects below 60) and a `chart`
 //! block. Checked by the style check with a style's codes (JX501–JX506,
-//! [`crate::style::records`]); planned by [`crate::plan::records`].
+//! [`crate::style::records`]); planned by [`crate::plan::plan`], its blocks by
+//! [`crate::plan::records`].
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

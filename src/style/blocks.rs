@@ -165,6 +165,44 @@ impl Block {
         .filter(|b| **b)
         .count()
     }
+
+    /// The block's kind and settings: the first it writes (the style check refuses a block
+    /// that writes none or more than one), `None` for none.
+    pub fn kind(&self) -> Option<BlockKind<'_>> {
+        Some(if let Some(r) = &self.rows {
+            BlockKind::Rows(&r.value, self.kind)
+        } else if let Some(m) = &self.money {
+            BlockKind::Money(&m.value)
+        } else if let Some(t) = &self.tasks {
+            BlockKind::Tasks(&t.value)
+        } else if let Some(f) = &self.fund {
+            BlockKind::Fund(&f.value)
+        } else if let Some(g) = &self.grid {
+            BlockKind::Grid(&g.value)
+        } else if let Some(r) = &self.records {
+            BlockKind::Records(&r.value)
+        } else if let Some(l) = &self.list {
+            BlockKind::List(&l.value)
+        } else if let Some(c) = &self.chart {
+            BlockKind::Chart(&c.value)
+        } else {
+            return None;
+        })
+    }
+}
+
+/// What a block is, with its settings: the department's blocks (`rows` … `grid`) and the
+/// blocks over records (`records`, `list`, `chart`).
+#[derive(Clone, Copy)]
+pub enum BlockKind<'b> {
+    Rows(&'b [Spanned<Vec<CellSpec>>], RowKindSpec),
+    Money(&'b MoneySpec),
+    Tasks(&'b TasksSpec),
+    Fund(&'b FundSpec),
+    Grid(&'b GridSpec),
+    Records(&'b RecordsSpec),
+    List(&'b ListSpec),
+    Chart(&'b ChartSpec),
 }
 
 /// A table of one row per record — a region's departments in a summary style: a column per

@@ -5,8 +5,8 @@
 //! names that are, money decimals beyond six are refused, a file starting with a byte-order
 //! mark reads like one without. All three report with a style's codes (JX501–JX506); a summary
 //! style's documents are documents of the style vocabulary (`records`, `list` and `chart`
-//! blocks), checked by the style check (`src/style/records.rs`) and planned by
-//! `src/plan/records.rs`.
+//! blocks), checked by the style check (`src/style/records.rs`) and planned by the one planner
+//! of every document (`plan::plan`, its records blocks in `src/plan/records.rs`).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -487,12 +487,11 @@ fn heading_rows_span_groups_and_ungrouped_labels() {
 #[test]
 fn a_records_table_sums_counts_and_money_over_its_rows() {
     use jixiao::plan::records::{Figure, Records, table};
-    use jixiao::plan::{CellValue, Formula};
+    use jixiao::plan::{CellValue, Formula, PlanError, Sheet};
     use jixiao::style::records::FigureKind;
     use rust_decimal::Decimal;
     struct Two(usize);
     impl Records for Two {
-        type Error = String;
         fn count(&self) -> usize {
             self.0
         }
@@ -513,7 +512,7 @@ fn a_records_table_sums_counts_and_money_over_its_rows() {
                 _ => Figure::Empty,
             }
         }
-        fn vars(&self, _: usize, _: usize) -> Result<jixiao::plan::context::Vars, String> {
+        fn vars(&self, _: usize, _: usize) -> Result<jixiao::plan::context::Vars, PlanError> {
             Ok(Default::default())
         }
         fn label(&self, r: usize) -> String {
@@ -527,11 +526,12 @@ fn a_records_table_sums_counts_and_money_over_its_rows() {
         "columns: [{label: 序号, field: 序号}, {label: 名称, field: 名称}, {label: 钱, field: 钱}, {label: 率, field: 率}]\ntotal: 合计\nempty: 无\n",
     )
     .unwrap();
-    let render = |p: &jixiao::style::SText, _: Option<&jixiao::plan::context::Vars>| {
-        Ok::<_, String>(p.value.clone())
-    };
-    let (rows, body) = table(&spec, &Two(2), 2, &render).unwrap();
+    let render =
+        |p: &jixiao::style::SText, _: &minijinja::Value| Ok::<_, PlanError>(p.value.clone());
+    let mut sheet = Sheet::new(4, 0);
+    let body = table(&mut sheet, &spec, &Two(2), 2, &Default::default(), &render).unwrap();
     assert_eq!(body, 1..3);
+    let rows = sheet.rows;
     let texts: Vec<Vec<&str>> = rows
         .iter()
         .map(|r| r.cells.iter().map(|c| c.text.as_str()).collect())
@@ -558,8 +558,78 @@ fn a_records_table_sums_counts_and_money_over_its_rows() {
         other => panic!("a SUM of the record rows: {other:?}"),
     }
     assert!(matches!(rows[3].cells[3].value, CellValue::Percent { .. }));
-    let (rows, body) = table(&spec, &Two(0), 2, &render).unwrap();
+    let mut sheet = Sheet::new(4, 0);
+    let body = table(&mut sheet, &spec, &Two(0), 2, &Default::default(), &render).unwrap();
     assert!(body.is_empty());
+    let rows = sheet.rows;
     assert_eq!(rows[1].cells[0].text, "无");
     assert_eq!(rows[1].cells[0].colspan, 4);
+}
+
+/// The change table is a document of the style vocabulary: what its `document` writes of the
+/// file's metadata (`subject`, `keywords`), its `preamble` and `fit_page` are planned as in
+/// every other document — the style check accepts them, so the planner must not drop them.
+#[test]
+fn the_change_table_prints_its_preamble_and_metadata_like_every_document() {
+    let (dir, _) = edited("changes/table.yaml", |t| {
+        t.replacen(
+            "  landscape: true\n",
+            "  landscape: true\n  fit_page: true\n  preamble: \"附件：{{ 变动后版本 }}\"\n  subject: \"{{ 变动前版本 }} 与 {{ 变动后版本 }}\"\n  keywords: [变动, \"{{ 变动后版本 }}\"]\n",
+            1,
+        )
+    });
+    let (ok, found) = change_table(dir.path());
+    assert!(ok && found.is_empty(), "{found:?}");
+    let empty = tempfile::tempdir().unwrap();
+    let mut loaded = jixiao::load::load_dir(empty.path());
+    let table = jixiao::diff::table::Table::load(dir.path(), &mut loaded).unwrap();
+    let report = jixiao::diff::Report {
+        old: "甲".to_string(),
+        new: "乙".to_string(),
+        scope: jixiao::diff::Scope::All,
+        departments: Vec::new(),
+        unread: Vec::new(),
+    };
+    let doc = table.plan(&report, "对照表").unwrap();
+    assert_eq!(doc.preamble.as_deref(), Some("附件：乙"));
+    assert_eq!(doc.subject, "甲 与 乙");
+    assert_eq!(doc.keywords, vec!["变动".to_string(), "乙".to_string()]);
+    assert!(doc.fit_page);
+    assert_eq!(doc.file_stem, "对照表");
+}
+
+/// A pattern of the change table that fails while the table is planned is reported as a
+/// style's is: at its `table.yaml:line:col`, in Chinese (minijinja's own words only quoted).
+#[test]
+fn a_change_table_pattern_that_fails_is_reported_in_chinese_at_its_place() {
+    let (dir, text) = edited("changes/table.yaml", |t| {
+        t.replacen(
+            "  title: 绩效目标变动对照表\n",
+            "  title: \"{{ 变动数 // 0 }}\"\n",
+            1,
+        )
+    });
+    let empty = tempfile::tempdir().unwrap();
+    let mut loaded = jixiao::load::load_dir(empty.path());
+    let table = jixiao::diff::table::Table::load(dir.path(), &mut loaded).unwrap();
+    let report = jixiao::diff::Report {
+        old: "甲".to_string(),
+        new: "乙".to_string(),
+        scope: jixiao::diff::Scope::All,
+        departments: Vec::new(),
+        unread: Vec::new(),
+    };
+    let err = table.plan(&report, "对照表").unwrap_err().to_string();
+    let line = line_of(&text, "变动数 // 0");
+    assert!(
+        err.contains(&format!(
+            "table.yaml:{line}:10：模式“{{{{ 变动数 // 0 }}}}”无法生成："
+        )),
+        "{err}"
+    );
+    assert!(err.contains("这个运算不能用在这样的值上"), "{err}");
+    assert!(
+        !err.starts_with("invalid") && !err.contains("：invalid operation"),
+        "{err}"
+    );
 }
