@@ -182,9 +182,7 @@ pub fn replace_together(
                 .map_err(|e| e.to_string())
         })
         .and_then(|()| {
-            subdirs
-                .values()
-                .chain([&dept])
+            every_dir(&subdirs, &dept)
                 .try_for_each(Dir::sync)
                 .map_err(|e| e.to_string())
         });
@@ -221,7 +219,7 @@ pub fn replace_together(
     if let Some(e) = first_error {
         return Err(e);
     }
-    for d in subdirs.values().chain([&dept]) {
+    for d in every_dir(&subdirs, &dept) {
         d.sync().map_err(|e| err(d.path(), e.to_string()))?;
     }
     // 5. Done: without the journal the next build has nothing to finish. Its removal need not
@@ -229,6 +227,21 @@ pub fn replace_together(
     // next build just removes it (as when removing it fails).
     let _ = dept.remove(JOURNAL_FILE);
     Ok(result)
+}
+
+/// Each directory the files go into, and the department directory (the journal's), once each:
+/// the files directly in the department directory are in `subdirs` under the empty path, the
+/// same directory as `dept`, whose sync (a journal commit of the file system) need not run
+/// twice.
+fn every_dir<'d>(
+    subdirs: &'d BTreeMap<PathBuf, Dir>,
+    dept: &'d Dir,
+) -> impl Iterator<Item = &'d Dir> {
+    subdirs
+        .iter()
+        .filter(|(sub, _)| !sub.as_os_str().is_empty())
+        .map(|(_, d)| d)
+        .chain([dept])
 }
 
 /// `rel` as a `/`-separated string of plain names, or `None` if it has `..`, a root or a prefix.
