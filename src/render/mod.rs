@@ -92,10 +92,9 @@ impl Renderers {
         self.list.iter().map(|r| &**r)
     }
 
-    /// [`Renderer::after_document`] of every renderer, after `doc`, rendered on one of
-    /// `threads` threads.
-    pub fn after_document(&self, doc: &Document, threads: usize) {
-        self.iter().for_each(|r| r.after_document(doc, threads));
+    /// [`Renderer::after_document`] of every renderer.
+    pub fn after_document(&self) {
+        self.iter().for_each(Renderer::after_document);
     }
 
     /// [`Renderer::end_rebuild`] of every renderer.
@@ -206,10 +205,10 @@ pub trait Renderer: Sync + Send {
     fn page_starts(&self, _input: &Input<'_>) -> Result<Option<PageStarts>, RenderError> {
         Ok(None)
     }
-    /// Frees what rendering a document left cached, once `doc` is done (a large build's
-    /// memory stays bounded); `threads` documents are rendered at once. A small rebuild of
-    /// `watch` or `serve` skips this and calls [`Renderer::end_rebuild`] instead.
-    fn after_document(&self, _doc: &Document, _threads: usize) {}
+    /// Frees what rendering a document left cached, once it is done (a large build's memory
+    /// stays bounded). A small rebuild of `watch` or `serve` skips this and calls
+    /// [`Renderer::end_rebuild`] instead.
+    fn after_document(&self) {}
     /// Ends a small rebuild that kept its caches: what this rebuild used stays for the next
     /// (the same file saved again), the rest is freed.
     fn end_rebuild(&self) {}
@@ -310,10 +309,8 @@ impl Renderer for PdfRenderer {
         Ok(pdf::pages::page_starts(&laid_out, input.doc))
     }
 
-    fn after_document(&self, doc: &Document, threads: usize) {
-        let rows = doc.sections.iter().map(|s| s.rows.len()).sum();
-        pdf::engine::evict_after_document(rows, threads);
-        self.engine.fonts().release_pages();
+    fn after_document(&self) {
+        pdf::engine::evict();
     }
 
     fn end_rebuild(&self) {

@@ -463,7 +463,7 @@ impl Workspace {
         let renderers = Renderers::all(engine, Arc::new(templates));
         let formats: Vec<&'static str> = renderers.iter().map(|r| r.extension()).collect();
         let rendered = renderers.render(&input, &formats);
-        renderers.after_document(doc, 1);
+        renderers.after_document();
         formats
             .into_iter()
             .zip(rendered)

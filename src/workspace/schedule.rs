@@ -183,8 +183,8 @@ impl Run<'_> {
                                 }
                             });
                             let r = render_job(job, renderers, sink.as_ref());
-                            if !keep_memo && let Some(doc) = &job.doc {
-                                renderers.after_document(doc, threads);
+                            if !keep_memo {
+                                renderers.after_document();
                             }
                             r
                         };

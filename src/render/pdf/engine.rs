@@ -57,25 +57,6 @@ pub fn evict() {
     typst::comemo::evict(EVICT_MAX_AGE);
 }
 
-/// The most table rows a document may have for Typst's memo cache to be kept after it
-/// ([`evict_after_document`]): about two pages.
-pub const SMALL_DOCUMENT_ROWS: usize = 60;
-
-/// Bounds the memory of Typst's memo cache after a document of `rows` table rows, rendered on
-/// one of `threads` threads. After a large document the cache is cleared ([`evict`]). After a
-/// small one it keeps what the documents of the last round of `threads` used: the library's
-/// evaluation, the fonts' tables and the shaping of the labels every table repeats are most
-/// of a one-page table's work and the same in the next (bench/run.sh (g), 200 one-page
-/// tables on 2 threads: 3.6 → 3.25 CPU s; a cache kept after 20-page documents grows instead,
-/// (b) 315 → 420 MB, and costs more to maintain than it saves).
-pub fn evict_after_document(rows: usize, threads: usize) {
-    if rows <= SMALL_DOCUMENT_ROWS {
-        typst::comemo::evict(threads.max(1));
-    } else {
-        evict();
-    }
-}
-
 /// Ends a small rebuild (or a preview) of a long-lived caller (`watch`, `serve`) that did not
 /// evict after each document: keeps what this rebuild used and drops what it did not, so the
 /// next rebuild of the same documents reuses the layout of every unchanged page. Memory stays

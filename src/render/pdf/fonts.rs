@@ -11,7 +11,6 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use typst::foundations::Bytes;
@@ -51,19 +50,13 @@ struct FontSlot {
 struct FontFile {
     path: PathBuf,
     data: OnceLock<Option<Bytes>>,
-    /// The file's mapping, when it is mapped, and whether its pages have been released since
-    /// (see [`FontSet::release_pages`]).
-    mapped: OnceLock<(Arc<memmap2::Mmap>, AtomicBool)>,
 }
 
 impl FontFile {
     fn bytes(&self) -> Option<Bytes> {
         self.data
             .get_or_init(|| match map(&self.path) {
-                Some(mapped) => {
-                    let _ = self.mapped.set((mapped.0.clone(), AtomicBool::new(false)));
-                    Some(Bytes::new(mapped))
-                }
+                Some(mapped) => Some(Bytes::new(mapped)),
                 None => std::fs::read(&self.path).ok().map(Bytes::new),
             })
             .clone()
@@ -73,7 +66,7 @@ impl FontFile {
 /// A font file mapped into memory rather than read: a CJK collection is 20–30 MB, of which a
 /// table touches the tables and the few hundred glyphs it uses. Reading the files whole took
 /// 40 % of a one-table build (bench/profile-2026-11-26.txt).
-struct Mapped(Arc<memmap2::Mmap>);
+struct Mapped(memmap2::Mmap);
 
 impl AsRef<[u8]> for Mapped {
     fn as_ref(&self) -> &[u8] {
@@ -87,7 +80,7 @@ fn map(path: &Path) -> Option<Mapped> {
     // while a build runs; fontdb maps the same files the same way to discover them. If one is
     // truncated meanwhile the process may fault, as any program using the font would.
     let mmap = unsafe { memmap2::Mmap::map(&file) }.ok()?;
-    Some(Mapped(Arc::new(mmap)))
+    Some(Mapped(mmap))
 }
 
 /// A font family with CJK coverage, as listed by `jixiao fonts`.
@@ -104,23 +97,6 @@ pub struct FamilyInfo {
 }
 
 impl FontSet {
-    /// Lets the system take back the pages of the font files mapped since the last call.
-    /// Typst hashes a font's whole file once, on first use (its identity in the memo cache),
-    /// which makes every page of a 20–30 MB CJK collection resident, though a table uses a few
-    /// hundred glyphs; the pages later documents read come back from the page cache. Bench (b),
-    /// 1,000 projects on 2 threads: peak RSS 310–312 → 283–287 MB, CPU unchanged.
-    pub fn release_pages(&self) {
-        for slot in &self.slots {
-            if let Some((mapped, released)) = slot.file.mapped.get()
-                && !released.swap(true, Ordering::AcqRel)
-            {
-                // SAFETY: the mapping is read-only and of a file: dropped pages are read again
-                // from the file when next touched, never replaced by zeros.
-                let _ = unsafe { mapped.unchecked_advise(memmap2::UncheckedAdvice::DontNeed) };
-            }
-        }
-    }
-
     /// Discovers the system fonts and every font below `extra_dirs` (searched
     /// recursively; directories that do not exist are skipped).
     ///
@@ -200,7 +176,6 @@ impl FontSet {
                     Arc::new(FontFile {
                         path: key,
                         data: OnceLock::new(),
-                        mapped: OnceLock::new(),
                     })
                 })
                 .clone();
