@@ -291,13 +291,13 @@ if [ -n "$PEERED" ]; then
     PR=$(printf '%s\n' "${pr[@]}" | median)
     R1=$(printf '%s\n' "${r1[@]}" | median)
     R2=$(printf '%s\n' "${r2[@]}" | median)
-    PEER=$(printf '(g) peer (typst PyPI, the same 200 tables, PDF only): wall %.3f s, CPU %.2f s, peak RSS %.0f MB\n(g) jixiao (PDF + xlsx): wall %.3f s, CPU %.2f s = %.1f ms per table; peer wall / jixiao wall = %.2f (issue 13 targets: ≥ 3: %s; ≤ 15 ms: %s)\n(g) CPU ratio, jixiao PDF + xlsx ÷ peer PDF, median of %d interleaved pairs: %.3f writing every file into a new directory (issue 26 target ≤ 1.15: %s); %.3f (g2) rendering the same, no file to write (%s)' \
+    PEER=$(printf '(g) peer (typst PyPI, the same 200 tables, PDF only): wall %.3f s, CPU %.2f s, peak RSS %.0f MB\n(g) jixiao (PDF + xlsx): wall %.3f s, CPU %.2f s = %.1f ms per table; peer wall / jixiao wall = %.2f (issue 13 targets: ≥ 3: %s; ≤ 15 ms: %s)\n(g) CPU ratio, jixiao PDF + xlsx ÷ peer PDF, median of %d interleaved pairs: %.3f writing every file into a new directory (issue 26 target ≤ 1.15: %s); %.3f (g2) rendering the same, no file to write (no target: it shows what the writing costs)' \
         "$PW" "$PC" "$PR" "$GW" "$GC" "$(awk -v c="$GC" 'BEGIN { print c * 1000 / 200 }')" \
         "$(awk -v p="$PW" -v j="$GW" 'BEGIN { print p / j }')" \
         "$(awk -v p="$PW" -v j="$GW" 'BEGIN { print (p / j >= 3) ? "ok" : "MISSED" }')" \
         "$(awk -v c="$GC" 'BEGIN { print (c * 1000 / 200 <= 15) ? "ok" : "MISSED" }')" \
         "$RUNS" "$R1" "$(awk -v r="$R1" 'BEGIN { print (r <= 1.15) ? "ok" : "MISSED" }')" \
-        "$R2" "$(awk -v r="$R2" 'BEGIN { print (r <= 1.15) ? "ok" : "MISSED" }')")
+        "$R2")
 else
     PEER="(g) peer skipped: python3 -c 'import typst' failed (pip install typst)"
 fi
