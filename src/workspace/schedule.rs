@@ -58,14 +58,15 @@ impl Run<'_> {
     /// threads, and puts each unit's files in place together as soon as its jobs are done.
     /// The jobs `in_view` (of the department a person is looking at) go first; with
     /// [`super::BuildOptions::previews`], their pages, and those of a small rebuild, are
-    /// handed to the events as soon as they are laid out ([`Event::Previewed`]).
+    /// handed to the events as soon as they are laid out ([`Event::Previewed`]), each page
+    /// laid out as one of `last_shown` (by job: the document's pages last shown) reused.
     pub(super) fn schedule(
         &self,
         jobs: &[Job],
         manifest: &Manifest,
         out_dirs: &[&Path],
         in_view: &[bool],
-        shown: &[Option<Arc<Vec<Page>>>],
+        last_shown: &[Option<Arc<Vec<Page>>>],
     ) -> Scheduled {
         let renderers = self.renderers;
         let on = self.on;
@@ -111,7 +112,6 @@ impl Run<'_> {
         // Pages laid out (on a layout thread) go to the events from a thread of their own, as
         // soon as they come: the worker waits for the document's files meanwhile.
         let (to_events, pages_in) = std::sync::mpsc::channel::<(usize, Arc<Vec<Page>>)>();
-        let shown_before = shown;
         let previewed: Mutex<Vec<(usize, Arc<Vec<Page>>)>> = Mutex::new(Vec::new());
         let (ready, queue) = std::sync::mpsc::channel::<usize>();
         let queue = Mutex::new(queue);
@@ -176,7 +176,7 @@ impl Run<'_> {
                             let sink: Option<PagesReady> = preview(i).then(|| {
                                 let to_events = to_events.clone();
                                 PagesReady {
-                                    shown: shown_before.get(i).cloned().flatten(),
+                                    shown: last_shown.get(i).cloned().flatten(),
                                     send: Arc::new(move |pages| {
                                         let _ = to_events.send((i, pages));
                                     }),
