@@ -483,6 +483,20 @@ fn sheet_mut<'a>(book: &'a mut [Sheet], name: &str) -> &'a mut Sheet {
     book.iter_mut().find(|s| s.name == name).unwrap()
 }
 
+/// Imports into `data/` a copy of `xlsx` with `value` in the cell `at` (`Sheet!A1`, as a bound
+/// cell names it); what the import printed.
+fn import_with(root: &Path, xlsx: &Path, at: &str, value: Data) -> String {
+    let (sheet, a1) = at.split_once('!').unwrap();
+    let (r, c) = parse_ref(&format!("='{sheet}'!{a1}"))
+        .map(|(_, r, c)| (r, c))
+        .unwrap();
+    let mut book = read_book(xlsx);
+    sheet_mut(&mut book, sheet).values.insert((r, c), value);
+    let edited = root.join("edited.xlsx");
+    write_book(&book, &edited);
+    import_into(root, &edited, Path::new("data")).0
+}
+
 fn text(s: &str) -> jixiao::model::Text {
     jixiao::import::text(s)
 }
@@ -815,21 +829,10 @@ fn an_amount_edited_in_yuan_comes_back_in_wan_yuan() {
         was * rust_decimal::Decimal::from(10_000),
         "printed in 元"
     );
-    let (sheet, a1) = cell.at.split_once('!').unwrap();
-    let (r, c) = parse_ref(&format!("='{sheet}'!{a1}"))
-        .map(|(_, r, c)| (r, c))
-        .unwrap();
-    let mut book = read_book(&xlsx);
-    sheet_mut(&mut book, sheet)
-        .values
-        .insert((r, c), Data::Float(200_000.0));
-    let edited = root.join("edited.xlsx");
-    write_book(&book, &edited);
-    let o = jixiao(root, &["import", edited.to_str().unwrap(), "--out", "data"]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    let err = import_with(root, &xlsx, &cell.at, Data::Float(200_000.0));
     let after = load(&file);
     let now: rust_decimal::Decimal = value_at(&after, path).unwrap().parse().unwrap();
-    assert_eq!(now, rust_decimal::Decimal::from(20), "{}", stderr(&o));
+    assert_eq!(now, rust_decimal::Decimal::from(20), "{err}");
 }
 
 /// The vocabulary fixture's 拨付与结余 table (a `fund` block with declared columns): a written
@@ -855,21 +858,10 @@ fn an_allocation_figure_edited_in_the_workbook_comes_back() {
         -25_000.0,
         "printed in 元"
     );
-    let (sheet, a1) = cell.at.split_once('!').unwrap();
-    let (r, c) = parse_ref(&format!("='{sheet}'!{a1}"))
-        .map(|(_, r, c)| (r, c))
-        .unwrap();
-    let mut book = read_book(&xlsx);
-    sheet_mut(&mut book, sheet)
-        .values
-        .insert((r, c), Data::Float(-30_000.0));
-    let edited = root.join("edited.xlsx");
-    write_book(&book, &edited);
-    let o = jixiao(root, &["import", edited.to_str().unwrap(), "--out", "data"]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    let err = import_with(root, &xlsx, &cell.at, Data::Float(-30_000.0));
     let after = load(&file);
     let now: rust_decimal::Decimal = value_at(&after, path).unwrap().parse().unwrap();
-    assert_eq!(now, rust_decimal::Decimal::from(-3), "{}", stderr(&o));
+    assert_eq!(now, rust_decimal::Decimal::from(-3), "{err}");
 }
 
 #[test]
