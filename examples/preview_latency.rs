@@ -21,18 +21,13 @@
 //! adds on average half that interval to what a person sees; it is printed, not added. Prints
 //! every sample and the medians.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::sync::mpsc::channel;
 use std::time::{Duration, Instant};
 
-fn arg(args: &[String], name: &str) -> Option<String> {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-}
+#[path = "common/latency.rs"]
+mod latency;
+use latency::median;
 
 /// A GET over HTTP/1.0: (status, body).
 fn get(addr: &str, path: &str) -> (u16, Vec<u8>) {
@@ -67,53 +62,12 @@ fn encode(s: &str) -> String {
         .collect()
 }
 
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n == 0 {
-        return f64::NAN;
-    }
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
-}
-
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let need = |name: &str| {
-        arg(&args, name).unwrap_or_else(|| {
-            eprintln!("usage: preview_latency --bin JIXIAO --data DIR --templates DIR [--edits N]");
-            std::process::exit(2)
-        })
-    };
-    let bin = need("--bin");
-    let data = PathBuf::from(need("--data"));
-    let templates = need("--templates");
-    let edits: usize = arg(&args, "--edits").map_or(9, |n| n.parse().expect("--edits N"));
-    let out = std::env::temp_dir().join(format!("jixiao-preview-latency-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&out);
-
-    let mut child = Command::new(&bin)
-        .arg("serve")
-        .arg(&data)
-        .arg("--out")
-        .arg(&out)
-        .arg("--templates")
-        .arg(&templates)
-        .args(["--port", "0"])
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start jixiao serve");
-    let stderr = child.stderr.take().expect("stderr");
-    // Each line of the server's terminal with the time it came.
-    let (tx, lines) = channel::<(Instant, String)>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send((Instant::now(), line));
-        }
-    });
+    let args =
+        latency::Args::parse("preview_latency --bin JIXIAO --data DIR --templates DIR [--edits N]");
+    let edits = args.edits;
+    let out = latency::temp_out("jixiao-preview-latency");
+    let (mut child, lines) = latency::start(&args, "serve", &out, &["--port", "0"]);
     let started = Instant::now();
     let addr = loop {
         let (_, line) = lines
@@ -128,14 +82,10 @@ fn main() {
         started.elapsed().as_secs_f64()
     );
 
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&data)
-        .expect("read the data directory")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .collect();
-    files.sort();
-    let file = files.first().expect("a data file").clone();
+    let file = latency::data_files(&args.data)
+        .into_iter()
+        .next()
+        .expect("a data file");
     let name = file.file_name().unwrap().to_string_lossy().into_owned();
     let page = format!("/d/{}", encode(&name));
     let image = format!("{page}/0/1.svg");
@@ -148,8 +98,8 @@ fn main() {
     let (status, mut before) = get(&addr, &image);
     assert_eq!(status, 200, "the first page's image");
 
-    let (mut event, mut shown, mut seen, mut built) = (vec![], vec![], vec![], vec![]);
-    let (mut seen_at, mut shown_at) = (vec![], vec![]);
+    let (mut seen, mut shown, mut event) = (vec![], vec![], vec![]);
+    let (mut page_at, mut image_at, mut files) = (vec![], vec![], vec![]);
     let text = std::fs::read_to_string(&file).expect("read the data file");
     for i in 0..edits {
         let g0 = generation();
@@ -201,12 +151,12 @@ fn main() {
             ms(t_image),
             ms(t_files)
         );
-        seen_at.push(opt(t_seen));
-        shown_at.push(opt(t_shown));
+        seen.push(opt(t_seen));
+        shown.push(opt(t_shown));
         event.push(ms(t_event));
-        shown.push(ms(t_page));
-        seen.push(ms(t_image));
-        built.push(ms(t_files));
+        page_at.push(ms(t_page));
+        image_at.push(ms(t_image));
+        files.push(ms(t_files));
         // Let the build settle before the next save.
         while generation() == g0 {
             std::thread::sleep(Duration::from_millis(5));
@@ -221,12 +171,12 @@ fn main() {
     let _ = std::fs::remove_dir_all(&out);
     println!(
         "preview: save → updated page image, median of {} edits: {:.1} ms (change seen by the server {:.1} ms, pages laid out and shown {:.1} ms, event {:.1} ms, page {:.1} ms; files on disk {:.1} ms); the browser's poll interval adds on average half of itself",
-        seen.len(),
+        image_at.len(),
+        median(&mut image_at),
         median(&mut seen),
-        median(&mut seen_at),
-        median(&mut shown_at),
-        median(&mut event),
         median(&mut shown),
-        median(&mut built),
+        median(&mut event),
+        median(&mut page_at),
+        median(&mut files),
     );
 }

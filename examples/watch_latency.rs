@@ -9,57 +9,22 @@
 //! the rebuild wrote exactly that department's PDF and xlsx. It also saves a file no build
 //! reads and checks that nothing is rebuilt. Prints every sample and the median.
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::sync::mpsc::channel;
 use std::time::{Duration, Instant};
 
-fn arg(args: &[String], name: &str) -> Option<String> {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-}
+#[path = "common/latency.rs"]
+mod latency;
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let need = |name: &str| {
-        arg(&args, name).unwrap_or_else(|| {
-            eprintln!(
-                "usage: watch_latency --bin JIXIAO --data DIR --templates DIR [--edits N] [--same]"
-            );
-            std::process::exit(2)
-        })
-    };
-    let bin = need("--bin");
-    let data = PathBuf::from(need("--data"));
-    let templates = need("--templates");
-    let edits: usize = arg(&args, "--edits").map_or(9, |n| n.parse().expect("--edits N"));
-    let same = args.iter().any(|a| a == "--same");
-    let out = std::env::temp_dir().join(format!("jixiao-watch-latency-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&out);
-
-    let mut child = Command::new(&bin)
-        .arg("watch")
-        .arg(&data)
-        .arg("--out")
-        .arg(&out)
-        .arg("--templates")
-        .arg(&templates)
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start jixiao watch");
-    let stderr = child.stderr.take().expect("stderr");
-    let (tx, lines) = channel::<String>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
+    let args = latency::Args::parse(
+        "watch_latency --bin JIXIAO --data DIR --templates DIR [--edits N] [--same]",
+    );
+    let (data, edits, same) = (&args.data, args.edits, args.flag("--same"));
+    let out = latency::temp_out("jixiao-watch-latency");
+    let (mut child, lines) = latency::start(&args, "watch", &out, &[]);
     let wait_for = |prefix: &str, timeout: Duration| -> Option<String> {
         let deadline = Instant::now() + timeout;
         loop {
-            let line = lines
+            let (_, line) = lines
                 .recv_timeout(deadline.saturating_duration_since(Instant::now()))
                 .ok()?;
             // watch stamps its own lines with the local time (`[13:43:27] 正在监视…`).
@@ -76,13 +41,7 @@ fn main() {
     wait_for("正在监视", Duration::from_secs(600)).expect("the first build ends");
     eprintln!("first build: {:.2} s", started.elapsed().as_secs_f64());
 
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&data)
-        .expect("read the data directory")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .collect();
-    files.sort();
+    let files = latency::data_files(data);
     let mut samples = Vec::new();
     for i in 0..edits {
         let file = &files[if same { 0 } else { i % files.len() }];
@@ -108,12 +67,7 @@ fn main() {
     let _ = child.kill();
     let _ = child.wait();
     let _ = std::fs::remove_dir_all(&out);
-    samples.sort_by(f64::total_cmp);
-    let median = if samples.len() % 2 == 1 {
-        samples[samples.len() / 2]
-    } else {
-        (samples[samples.len() / 2 - 1] + samples[samples.len() / 2]) / 2.0
-    };
+    let median = latency::median(&mut samples);
     println!(
         "watch: save → {} rebuilt, median of {} edits: {median:.3} s (min {:.3}, max {:.3}); unrelated save rebuilt nothing: {}",
         if same {
