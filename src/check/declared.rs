@@ -48,7 +48,7 @@ pub(super) fn check(cx: &mut Cx, w: &DeptWide, style: &LoadedStyle) {
 
 /// One row's stated figure `k` against the formula `e` over its own figures.
 fn row(cx: &mut Cx, spec: &FundSpec, r: &FundRow, k: &str, e: &Expr, text: &str, what: &str) {
-    let Some(v) = value_of(spec, r, e, 0) else {
+    let Some(v) = value_of(spec, r, e) else {
         return;
     };
     // The operands as the clerk reads them: `①（年初预算）100`.
@@ -58,7 +58,7 @@ fn row(cx: &mut Cx, spec: &FundSpec, r: &FundRow, k: &str, e: &Expr, text: &str,
             continue;
         };
         let col = &spec.columns[c].value;
-        let Some(x) = column_value(spec, r, c, 1) else {
+        let Some(x) = spec.column_value(c, 1, &stated(spec, r)) else {
             continue;
         };
         let name = match col.figure() {
@@ -130,18 +130,13 @@ fn is_percent(c: &crate::style::FundColumn) -> bool {
 /// The formula over the row's figures: each name's column as the table prints it — computed
 /// by its own formula where it has one and the operands are written, else as stated (so one
 /// wrong figure is reported once, not again in every figure computed from it).
-fn value_of(spec: &FundSpec, r: &FundRow, e: &Expr, depth: usize) -> Option<Decimal> {
-    e.eval(&mut |n| column_value(spec, r, spec.column_called(n)?, depth + 1))
+fn value_of(spec: &FundSpec, r: &FundRow, e: &Expr) -> Option<Decimal> {
+    spec.formula_value(e, 0, &stated(spec, r))
 }
 
-fn column_value(spec: &FundSpec, r: &FundRow, c: usize, depth: usize) -> Option<Decimal> {
-    if depth > spec.columns.len() {
-        return None;
-    }
-    let col = &spec.columns.get(c)?.value;
-    col.expr()
-        .and_then(|e| value_of(spec, r, &e, depth))
-        .or_else(|| r.value(col.figure()?))
+/// A column's figure as the row states it: what the table prints where a formula gives none.
+fn stated<'a>(spec: &'a FundSpec, r: &'a FundRow) -> impl Fn(usize, usize) -> Option<Decimal> + 'a {
+    move |c, _| r.value(spec.columns.get(c)?.value.figure()?)
 }
 
 /// The figures of `source`'s rows that a style computes by a declared formula: a stated

@@ -334,25 +334,23 @@ impl Declared<'_, '_> {
 
     /// The formula's value at line `l` (`None` where an operand is missing).
     fn computed(&self, l: usize, e: &Expr, depth: usize) -> Option<Decimal> {
-        e.eval(&mut |n| {
-            self.spec
-                .column_called(n)
-                .and_then(|c| self.column_value(l, c, depth + 1))
-        })
+        self.spec
+            .formula_value(e, depth, &|c, d| self.fallback(l, c, d))
     }
 
-    /// Column `c`'s value at line `l`: its formula's, else the stated figure (a subtotal or
-    /// total: the sum of its lines' values, for an amount).
+    /// Column `c`'s value at line `l` ([`FundSpec::column_value`]: its formula's, else
+    /// [`Declared::fallback`]).
     fn column_value(&self, l: usize, c: usize, depth: usize) -> Option<Decimal> {
+        self.spec
+            .column_value(c, depth, &|c, d| self.fallback(l, c, d))
+    }
+
+    /// Column `c`'s value at line `l` where its formula gives none: the stated figure (a
+    /// subtotal or total: the sum of its lines' values, for an amount).
+    fn fallback(&self, l: usize, c: usize, depth: usize) -> Option<Decimal> {
         let col = &self.spec.columns.get(c)?.value;
-        if depth > self.spec.columns.len() {
-            return None;
-        }
-        let Some(e) = col.expr() else {
+        if col.expr().is_none() {
             return (self.value)(l, col.figure()?);
-        };
-        if let Some(v) = self.computed(l, &e, depth) {
-            return Some(v);
         }
         match &self.lines[l] {
             Line::Part(_, r) => r.value(col.figure()?),

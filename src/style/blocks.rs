@@ -374,6 +374,38 @@ impl FundSpec {
         self.columns.iter().position(|c| c.value.called(n))
     }
 
+    /// Column `c`'s value in a row, as the table prints it: its formula over the other
+    /// columns' values (each by this same rule) where every operand has one, else
+    /// `fallback(c, depth)` (the stated figure; the plan's subtotal sums). `depth` is how many
+    /// formulas deep the value is asked for; past the block's width there is none (the style
+    /// check refuses a formula that reaches itself). The one rule of the printed table and of
+    /// `check`'s comparison with the stated figures.
+    pub fn column_value(
+        &self,
+        c: usize,
+        depth: usize,
+        fallback: &dyn Fn(usize, usize) -> Option<Decimal>,
+    ) -> Option<Decimal> {
+        if depth > self.columns.len() {
+            return None;
+        }
+        let col = &self.columns.get(c)?.value;
+        col.expr()
+            .and_then(|e| self.formula_value(&e, depth, fallback))
+            .or_else(|| fallback(c, depth))
+    }
+
+    /// The formula `e`'s value over the columns' values ([`FundSpec::column_value`], each one
+    /// level deeper than `depth`).
+    pub fn formula_value(
+        &self,
+        e: &super::formula::Expr,
+        depth: usize,
+        fallback: &dyn Fn(usize, usize) -> Option<Decimal>,
+    ) -> Option<Decimal> {
+        e.eval(&mut |n| self.column_value(self.column_called(n)?, depth + 1, fallback))
+    }
+
     /// The block's width in columns.
     pub fn width(&self) -> usize {
         let label = if self.label.is_some() {
