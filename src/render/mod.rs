@@ -109,7 +109,8 @@ impl Renderers {
 
     /// Renders `input` in each of `formats` (extensions), in that order. The renderer that
     /// lays pages out (the PDF) decides where every printed form's pages break, so it runs
-    /// first and the others get its [`PageStarts`], then run meanwhile on threads of their own.
+    /// first and the others get its [`PageStarts`], then run at once (all but the last on threads
+    /// of their own).
     /// When it is not asked for but another format is, the document is laid out for its page
     /// starts alone ([`Renderer::page_starts`]; nothing is exported).
     pub fn render(&self, input: &Input<'_>, formats: &[&str]) -> Vec<Result<Output, RenderError>> {
@@ -141,23 +142,34 @@ impl Renderers {
             ..*input
         };
         let input = &input;
+        // The rest run at once: each on a thread of its own but the last, which runs on this
+        // one (the common case, one other format, starts no thread).
+        let mut rest: Vec<(&mut Option<Result<Output, RenderError>>, &str)> = results
+            .iter_mut()
+            .zip(formats)
+            .filter(|(done, _)| done.is_none())
+            .map(|(slot, format)| (slot, &**format))
+            .collect();
+        let last = rest.pop();
         std::thread::scope(|scope| {
-            let handles: Vec<_> = formats
-                .iter()
-                .zip(&results)
-                .filter(|(_, done)| done.is_none())
-                .map(|(format, _)| {
-                    let format: &str = format;
-                    scope.spawn(move || get(format).and_then(|r| r.render(input)))
+            let handles: Vec<_> = rest
+                .into_iter()
+                .map(|(slot, format)| {
+                    (
+                        slot,
+                        scope.spawn(move || get(format).and_then(|r| r.render(input))),
+                    )
                 })
                 .collect();
-            let mut handles = handles.into_iter();
-            for slot in results.iter_mut().filter(|s| s.is_none()) {
-                let out = match handles.next() {
-                    Some(h) => h.join().unwrap_or(Err(RenderError::ThreadStopped)),
-                    None => Err(RenderError::ThreadStopped),
-                };
-                *slot = Some(out);
+            if let Some((slot, format)) = last {
+                // A renderer that panics fails its format alone, as on a thread of its own.
+                let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    get(format).and_then(|r| r.render(input))
+                }));
+                *slot = Some(out.unwrap_or(Err(RenderError::ThreadStopped)));
+            }
+            for (slot, handle) in handles {
+                *slot = Some(handle.join().unwrap_or(Err(RenderError::ThreadStopped)));
             }
         });
         results
