@@ -1,25 +1,35 @@
 //! Watching a workspace's inputs: the directories a build reads, as its inputs record lists
 //! them (`inputs::Inputs::roots`: the data directory, the templates directory and the
-//! project's font directories; not the system's). Saves are debounced (an editor's
-//! write-and-rename is one change) and sorted into what they touch; files no build reads
-//! (editor backups, other extensions: [`RootKind::reads`]) are ignored.
+//! project's font directories; not the system's). The events of one save come as one burst (an
+//! editor's write-and-rename is one change; see [`SETTLE`] and [`DEBOUNCE`] for when a burst
+//! ends) and are sorted into what they touch; files no build reads (editor backups, other
+//! extensions: [`RootKind::reads`]) are ignored.
 //! The directories holding the data and templates directories are watched too (not what is
 //! below them), so that a data or templates directory deleted and made again (a checkout of
 //! another branch, a copy put back) is watched again and rebuilt.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use notify_debouncer_full::notify::{EventKind, RecursiveMode};
-use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
+use notify::event::{AccessKind, AccessMode, CreateKind, ModifyKind};
+use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 
 use super::inputs::{Root, RootKind};
 use super::{WatchError, Workspace};
 
-/// How long the watcher waits for a burst of events to end.
+/// How long a burst of events must be quiet to end while a file it wrote may still be being
+/// written: a write was seen and its close was not. That is every save on a system whose
+/// watcher reports no closes (macOS, Windows), and a slow writer anywhere.
 const DEBOUNCE: Duration = Duration::from_millis(30);
+
+/// How long a burst must be quiet to end once every file it wrote has been closed or renamed
+/// into place (Linux reports closes): the save is complete, so the person waits for no more
+/// than the other files of the same save or checkout to show up (issue 26: the preview's
+/// 30 ms of waiting for nothing).
+const SETTLE: Duration = Duration::from_millis(3);
 
 /// What a batch of saves touched.
 #[derive(Debug, Default, Clone)]
@@ -38,8 +48,8 @@ impl Changes {
 }
 
 /// The file watcher's error in Chinese (notify's own words are English).
-fn notify_zh(e: &notify_debouncer_full::notify::Error) -> String {
-    use notify_debouncer_full::notify::ErrorKind as K;
+fn notify_zh(e: &notify::Error) -> String {
+    use notify::ErrorKind as K;
     match &e.kind {
         K::PathNotFound => "目录不存在".to_string(),
         K::WatchNotFound => "没有这项监视".to_string(),
@@ -53,11 +63,41 @@ fn notify_zh(e: &notify_debouncer_full::notify::Error) -> String {
     }
 }
 
+/// What an event that matters says of the file it touches being written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// Made or written: the writer may not be done.
+    Writes,
+    /// Closed after writing, renamed (into place or away) or removed: the writer is done.
+    Ends,
+    /// Anything else that changes it (its permissions, say).
+    Other,
+}
+
+impl Step {
+    /// The step an event of this kind is; `None` for one that does not matter (a read, such as
+    /// a build's own, or the watcher's own notes).
+    fn of(kind: &EventKind) -> Option<Step> {
+        Some(match kind {
+            EventKind::Access(AccessKind::Close(AccessMode::Write)) => Step::Ends,
+            EventKind::Access(_) | EventKind::Other => return None,
+            EventKind::Create(CreateKind::File | CreateKind::Any)
+            | EventKind::Modify(ModifyKind::Data(_) | ModifyKind::Any) => Step::Writes,
+            EventKind::Modify(ModifyKind::Name(_)) | EventKind::Remove(_) => Step::Ends,
+            _ => Step::Other,
+        })
+    }
+}
+
+/// How long a burst must be quiet to end, with `writing` the files written and not closed.
+fn quiet(writing: &HashSet<PathBuf>) -> Duration {
+    if writing.is_empty() { SETTLE } else { DEBOUNCE }
+}
+
 /// Watches a workspace's inputs; see the [module documentation](self).
 pub struct Watch {
-    debouncer:
-        Mutex<Debouncer<notify_debouncer_full::notify::RecommendedWatcher, RecommendedCache>>,
-    events: Receiver<DebounceEventResult>,
+    watcher: Mutex<RecommendedWatcher>,
+    events: Receiver<notify::Result<Event>>,
     /// The roots watched, canonical.
     roots: Vec<Root>,
     data: PathBuf,
@@ -68,8 +108,8 @@ impl Watch {
     /// Starts watching `ws`'s data, templates and font directories (those that exist).
     pub fn new(ws: &Workspace) -> Result<Watch, WatchError> {
         let (tx, events) = channel();
-        let mut debouncer =
-            new_debouncer(DEBOUNCE, None, tx).map_err(|e| WatchError::Start(notify_zh(&e)))?;
+        let mut watcher =
+            notify::recommended_watcher(tx).map_err(|e| WatchError::Start(notify_zh(&e)))?;
         let canonical = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
         let roots: Vec<Root> = ws
             .inputs(0)
@@ -101,7 +141,7 @@ impl Watch {
             if root.kind == RootKind::Fonts && !dir.is_dir() {
                 continue;
             }
-            debouncer
+            watcher
                 .watch(dir, mode)
                 .map_err(|e| WatchError::Directory {
                     what: match root.kind {
@@ -117,11 +157,11 @@ impl Watch {
         // parent that cannot be watched only loses that.
         for dir in [&data, &templates] {
             if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
-                let _ = debouncer.watch(parent, RecursiveMode::NonRecursive);
+                let _ = watcher.watch(parent, RecursiveMode::NonRecursive);
             }
         }
         Ok(Watch {
-            debouncer: Mutex::new(debouncer),
+            watcher: Mutex::new(watcher),
             events,
             roots,
             data,
@@ -129,11 +169,11 @@ impl Watch {
         })
     }
 
-    /// Waits for the next batch of changes that matter; `None` once the watcher has stopped.
+    /// Waits for the next burst of changes that matter; `None` once the watcher has stopped.
     pub fn next(&self) -> Option<Changes> {
         loop {
-            let batch = self.events.recv().ok()?;
-            let changes = self.sort(batch);
+            let first = self.events.recv().ok()?;
+            let changes = self.burst(first);
             if !changes.is_empty() {
                 return Some(changes);
             }
@@ -143,78 +183,129 @@ impl Watch {
     /// Like [`Watch::next`], but gives up after `timeout` with empty changes.
     pub fn next_timeout(&self, timeout: Duration) -> Option<Changes> {
         match self.events.recv_timeout(timeout) {
-            Ok(batch) => Some(self.sort(batch)),
+            Ok(first) => Some(self.burst(first)),
             Err(RecvTimeoutError::Timeout) => Some(Changes::default()),
             Err(RecvTimeoutError::Disconnected) => None,
         }
     }
 
-    fn sort(&self, batch: DebounceEventResult) -> Changes {
+    /// The burst `first` begins: its events and those that follow until none that matters has
+    /// come for [`SETTLE`] with every file written closed, or for [`DEBOUNCE`] otherwise.
+    fn burst(&self, first: notify::Result<Event>) -> Changes {
         let mut changes = Changes::default();
-        let Ok(events) = batch else {
-            // The watcher lost track (e.g. too many events): treat everything as changed.
-            changes.data = true;
-            changes.templates = true;
-            changes.fonts = true;
-            changes.paths.push(self.data.clone());
-            return changes;
-        };
-        for event in events {
-            if matches!(event.kind, EventKind::Access(_) | EventKind::Other) {
-                continue;
-            }
-            for path in &event.paths {
-                // The data or templates directory itself, deleted or made again: watch it
-                // again (a new directory is not the one watched before), and rebuild.
-                if path == &self.data || path == &self.templates {
-                    if path.is_dir() {
-                        let mode = if path == &self.data {
-                            RecursiveMode::NonRecursive
-                        } else {
-                            RecursiveMode::Recursive
-                        };
-                        let mut debouncer =
-                            self.debouncer.lock().unwrap_or_else(|e| e.into_inner());
-                        let _ = debouncer.unwatch(path);
-                        let _ = debouncer.watch(path, mode);
+        let mut writing = HashSet::new();
+        self.take(first, &mut changes, &mut writing);
+        let mut last = Instant::now();
+        loop {
+            let quiet = quiet(&writing);
+            let Some(left) = quiet.checked_sub(last.elapsed()).filter(|d| !d.is_zero()) else {
+                break;
+            };
+            match self.events.recv_timeout(left) {
+                Ok(e) => {
+                    if self.take(e, &mut changes, &mut writing) {
+                        last = Instant::now();
                     }
-                    if path == &self.data {
-                        changes.data = true;
-                    } else {
-                        changes.templates = true;
-                    }
-                    if !changes.paths.contains(path) {
-                        changes.paths.push(path.clone());
-                    }
-                    continue;
                 }
-                let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
-                    continue;
-                };
-                if name.starts_with('.') || name.ends_with('~') || name.ends_with(".swp") {
-                    continue;
-                }
-                // The root the file is below (the data directory's own files only), and
-                // whether a build reads it.
-                let root = self.roots.iter().find(|r| match r.kind {
-                    RootKind::Data => path.parent() == Some(r.path.as_path()),
-                    _ => path.starts_with(&r.path),
-                });
-                let kind = match root {
-                    Some(r) if r.kind.reads(path) => match r.kind {
-                        RootKind::Data => &mut changes.data,
-                        RootKind::Templates => &mut changes.templates,
-                        RootKind::Fonts | RootKind::SystemFonts => &mut changes.fonts,
-                    },
-                    _ => continue,
-                };
-                *kind = true;
-                if !changes.paths.contains(path) {
-                    changes.paths.push(path.clone());
-                }
+                Err(_) => break,
             }
         }
         changes
+    }
+
+    /// Adds what `event` touched to `changes`, and keeps `writing` (the files written and not
+    /// yet closed) up to date; whether the event matters.
+    fn take(
+        &self,
+        event: notify::Result<Event>,
+        changes: &mut Changes,
+        writing: &mut HashSet<PathBuf>,
+    ) -> bool {
+        let event = match event {
+            Ok(e) if !e.need_rescan() => e,
+            // The watcher lost track (e.g. too many events): treat everything as changed.
+            _ => {
+                changes.data = true;
+                changes.templates = true;
+                changes.fonts = true;
+                if !changes.paths.contains(&self.data) {
+                    changes.paths.push(self.data.clone());
+                }
+                return true;
+            }
+        };
+        let Some(step) = Step::of(&event.kind) else {
+            return false;
+        };
+        let mut matters = false;
+        for path in &event.paths {
+            if !self.sort(path, changes) {
+                continue;
+            }
+            matters = true;
+            match step {
+                Step::Writes => {
+                    writing.insert(path.clone());
+                }
+                Step::Ends => {
+                    writing.remove(path);
+                }
+                Step::Other => {}
+            }
+        }
+        matters
+    }
+
+    /// Adds a changed `path` to `changes`; whether a build reads it.
+    fn sort(&self, path: &Path, changes: &mut Changes) -> bool {
+        // The data or templates directory itself, deleted or made again: watch it again (a new
+        // directory is not the one watched before), and rebuild.
+        if path == self.data || path == self.templates {
+            if path.is_dir() {
+                let mode = if path == self.data {
+                    RecursiveMode::NonRecursive
+                } else {
+                    RecursiveMode::Recursive
+                };
+                let mut watcher = self.watcher.lock().unwrap_or_else(|e| e.into_inner());
+                let _ = watcher.unwatch(path);
+                let _ = watcher.watch(path, mode);
+            }
+            if path == self.data {
+                changes.data = true;
+            } else {
+                changes.templates = true;
+            }
+            if !changes.paths.iter().any(|p| p == path) {
+                changes.paths.push(path.to_path_buf());
+            }
+            return true;
+        }
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            return false;
+        };
+        if name.starts_with('.') || name.ends_with('~') || name.ends_with(".swp") {
+            return false;
+        }
+        // The root the file is below (the data directory's own files only), and whether a
+        // build reads it.
+        let root = self.roots.iter().find(|r| match r.kind {
+            RootKind::Data => path.parent() == Some(r.path.as_path()),
+            _ => path.starts_with(&r.path),
+        });
+        let kind = match root {
+            Some(r) if r.kind.reads(path) => match r.kind {
+                RootKind::Data => &mut changes.data,
+                RootKind::Templates => &mut changes.templates,
+                RootKind::Fonts | RootKind::SystemFonts => &mut changes.fonts,
+            },
+            _ => return false,
+        };
+        *kind = true;
+        if !changes.paths.iter().any(|p| p == path) {
+            changes.paths.push(path.to_path_buf());
+        }
+        true
     }
 }
 
@@ -224,21 +315,71 @@ mod notify_tests {
     /// found." reached the user).
     #[test]
     fn watcher_errors_read_in_chinese() {
-        use notify_debouncer_full::notify::Error;
+        use notify::Error;
         for (e, zh) in [
             (Error::path_not_found(), "目录不存在"),
             (
                 Error::io(std::io::Error::from(std::io::ErrorKind::PermissionDenied)),
                 "没有权限",
             ),
-            (
-                Error::new(notify_debouncer_full::notify::ErrorKind::MaxFilesWatch),
-                "上限",
-            ),
+            (Error::new(notify::ErrorKind::MaxFilesWatch), "上限"),
         ] {
             let text = super::notify_zh(&e);
             assert!(text.contains(zh), "{text}");
             assert!(!text.contains("No path"), "{text}");
         }
+    }
+}
+
+#[cfg(test)]
+mod burst_tests {
+    use std::collections::HashSet;
+    use std::path::PathBuf;
+
+    use notify::EventKind;
+    use notify::event::{
+        AccessKind, AccessMode, CreateKind, DataChange, MetadataKind, ModifyKind, RemoveKind,
+        RenameMode,
+    };
+
+    use super::{DEBOUNCE, SETTLE, Step, quiet};
+
+    /// The steps of the saves an editor makes: a save is waited on for the short quiet once
+    /// the file is closed or renamed into place, for the long one while it is open; a read (a
+    /// build's own) is no change at all.
+    #[test]
+    fn a_save_is_done_once_its_file_is_closed_or_renamed_into_place() {
+        let close = EventKind::Access(AccessKind::Close(AccessMode::Write));
+        let write = EventKind::Modify(ModifyKind::Data(DataChange::Any));
+        let steps = [
+            (write, Some(Step::Writes)),
+            (EventKind::Modify(ModifyKind::Any), Some(Step::Writes)),
+            (EventKind::Create(CreateKind::File), Some(Step::Writes)),
+            (close, Some(Step::Ends)),
+            (
+                EventKind::Modify(ModifyKind::Name(RenameMode::To)),
+                Some(Step::Ends),
+            ),
+            (EventKind::Remove(RemoveKind::File), Some(Step::Ends)),
+            (
+                EventKind::Modify(ModifyKind::Metadata(MetadataKind::Permissions)),
+                Some(Step::Other),
+            ),
+            (EventKind::Create(CreateKind::Folder), Some(Step::Other)),
+            (EventKind::Access(AccessKind::Open(AccessMode::Any)), None),
+            (EventKind::Access(AccessKind::Close(AccessMode::Read)), None),
+            (EventKind::Other, None),
+        ];
+        for (kind, step) in steps {
+            assert_eq!(Step::of(&kind), step, "{kind:?}");
+        }
+        assert!(SETTLE < DEBOUNCE);
+        let file = PathBuf::from("data/2023-a.yaml");
+        let mut writing = HashSet::new();
+        assert_eq!(quiet(&writing), SETTLE);
+        writing.insert(file.clone());
+        assert_eq!(quiet(&writing), DEBOUNCE, "a file open for writing");
+        writing.remove(&file);
+        assert_eq!(quiet(&writing), SETTLE);
     }
 }
