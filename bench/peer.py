@@ -1,5 +1,5 @@
 """The peer: the `typst` PyPI package (typst-py, Typst 0.15) compiling the same tables to
-PDF/A-2b in one process with one compiler (fonts loaded once, Typst's caches kept across
+PDF/A-2b and PDF/UA-1, as jixiao exports them, in one process with one compiler (fonts loaded once, Typst's caches kept across
 documents, as a long-running service would). Prints wall seconds, CPU seconds, peak RSS (MiB)
 and the bytes written.
 
@@ -41,7 +41,13 @@ compiler = typst.Compiler(root=dirs[0])
 size = 0
 for d in dirs:
     pdf = compiler.compile(
-        input=os.path.join(d, "main.typ"), root=d, pdf_standards="a-2b", timestamp=1704067200
+        input=os.path.join(d, "main.typ"),
+        root=d,
+        # jixiao's standards (src/render/pdf/engine.rs, export_pdf). PDF/UA-1 is real work: the
+        # bounding box of every tagged table, from its glyphs' outlines, ~7 % of the peer's CPU
+        # on 200 different one-project tables (4.12 against 3.85 s).
+        pdf_standards=["a-2b", "ua-1"],
+        timestamp=1704067200,
     )
     size += len(pdf)
 wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0

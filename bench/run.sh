@@ -16,7 +16,7 @@
 #   (g) 200 one-project departments from the first project of seed 000 (one one-page
 #       项目支出绩效目标表 each), side by side with a peer: the `typst` PyPI package compiling the
 #       same 200 tables (examples/emit_typst.rs) in one process with one compiler (bench/peer.py),
-#       PDF/A-2b only.
+#       PDF/A-2b and PDF/UA-1 as jixiao, PDF only.
 #       Targets (issue 13): jixiao ≥ 3× the peer's wall time, ≤ 15 ms CPU per table;
 #       (issue 26): jixiao's CPU ÷ the peer's ≤ 1.15 (the line "(g) CPU ratio").
 #       The peer is skipped with a note when `python3 -c "import typst"` fails (pip install typst).
