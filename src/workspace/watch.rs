@@ -34,6 +34,11 @@ const DEBOUNCE: Duration = Duration::from_millis(30);
 /// (issue 26: the preview's 30 ms of waiting for nothing).
 const SETTLE: Duration = Duration::from_millis(3);
 
+/// The longest a burst lasts, however its events keep coming (a file written on and on, a
+/// checkout of many files on a slow disk): what came so far is built, the rest is the next
+/// burst. notify-debouncer-full, before, gave every event out 30 ms after it came.
+const LONGEST: Duration = Duration::from_secs(1);
+
 /// What a batch of saves touched.
 #[derive(Debug, Default, Clone)]
 pub struct Changes {
@@ -206,17 +211,20 @@ impl Watch {
 
     /// The burst `first` begins: its events and those that follow until none that matters has
     /// come for [`SETTLE`] with every file written closed and none gone, or for [`DEBOUNCE`]
-    /// otherwise.
+    /// otherwise; for [`LONGEST`] at most.
     fn burst(&self, first: notify::Result<Event>) -> Changes {
         let mut changes = Changes::default();
         let mut pending = HashSet::new();
         self.take(first, &mut changes, &mut pending);
-        let mut last = Instant::now();
+        let begun = Instant::now();
+        let mut last = begun;
         loop {
-            let quiet = quiet(&pending);
-            let Some(left) = quiet.checked_sub(last.elapsed()).filter(|d| !d.is_zero()) else {
+            let left = quiet(&pending)
+                .saturating_sub(last.elapsed())
+                .min(LONGEST.saturating_sub(begun.elapsed()));
+            if left.is_zero() {
                 break;
-            };
+            }
             match self.events.recv_timeout(left) {
                 Ok(e) => {
                     if self.take(e, &mut changes, &mut pending) {
@@ -365,7 +373,7 @@ mod burst_tests {
         RenameMode,
     };
 
-    use super::{DEBOUNCE, SETTLE, Step, quiet};
+    use super::{DEBOUNCE, LONGEST, SETTLE, Step, quiet};
 
     /// The steps of the saves an editor makes: a save is waited on for the short quiet once
     /// the file is closed or renamed into place, for the long one while it is open or gone; a
@@ -409,7 +417,7 @@ mod burst_tests {
         for (kind, step) in steps {
             assert_eq!(Step::of(&kind), step, "{kind:?}");
         }
-        assert!(SETTLE < DEBOUNCE);
+        assert!(SETTLE < DEBOUNCE && DEBOUNCE < LONGEST);
         let file = PathBuf::from("data/2023-a.yaml");
         let mut pending = HashSet::new();
         assert_eq!(quiet(&pending), SETTLE);
@@ -471,5 +479,53 @@ mod save_tests {
         assert!(changes.data, "{changes:?}");
         let after = watch.next_timeout(Duration::from_millis(300)).unwrap();
         assert!(after.is_empty(), "one save, one change: {after:?}");
+    }
+}
+
+#[cfg(test)]
+mod stream_tests {
+    use std::io::Write;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::Duration;
+
+    use super::Watch;
+    use crate::workspace::{Options, Workspace};
+
+    /// Events that never pause (a file written on and on) still come to a build, in parts:
+    /// a burst has an end even when its events do not.
+    #[test]
+    fn a_file_written_without_pause_is_built_before_it_is_done() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let templates = dir.path().join("templates");
+        std::fs::create_dir(&data).unwrap();
+        std::fs::create_dir(&templates).unwrap();
+        let ws = Workspace::open(Options {
+            data,
+            out: dir.path().join("out"),
+            templates: Some(templates.clone()),
+            font_paths: Vec::new(),
+        });
+        let watch = Watch::new(&ws).unwrap();
+        let done = Arc::new(AtomicBool::new(false));
+        let writer = {
+            let done = done.clone();
+            let file = templates.join("log.typ");
+            std::thread::spawn(move || {
+                let mut f = std::fs::File::create(file).unwrap();
+                // Open all along, a write every 5 ms: never quiet for DEBOUNCE.
+                for _ in 0..300 {
+                    f.write_all(b"// more\n").unwrap();
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                done.store(true, Ordering::SeqCst);
+            })
+        };
+        let changes = watch.next().unwrap();
+        let finished = done.load(Ordering::SeqCst);
+        writer.join().unwrap();
+        assert!(changes.templates, "{changes:?}");
+        assert!(!finished, "no build until the writer stopped");
     }
 }
