@@ -114,6 +114,16 @@ fn quiet(pending: &HashSet<PathBuf>) -> Duration {
     if pending.is_empty() { SETTLE } else { DEBOUNCE }
 }
 
+/// The files a burst is waiting on, and those it made.
+#[derive(Debug, Default)]
+struct Files {
+    /// Written and not closed, or gone (removed or renamed away) and not back.
+    pending: HashSet<PathBuf>,
+    /// Made in this burst: one gone again was a temporary file (an editor's, `sed -i`'s, vim's
+    /// `4913`), not a file a save is about to put back.
+    made: HashSet<PathBuf>,
+}
+
 /// Watches a workspace's inputs; see the [module documentation](self).
 pub struct Watch {
     watcher: Mutex<RecommendedWatcher>,
@@ -214,12 +224,12 @@ impl Watch {
     /// otherwise; for [`LONGEST`] at most.
     fn burst(&self, first: notify::Result<Event>) -> Changes {
         let mut changes = Changes::default();
-        let mut pending = HashSet::new();
-        self.take(first, &mut changes, &mut pending);
+        let mut files = Files::default();
+        self.take(first, &mut changes, &mut files);
         let begun = Instant::now();
         let mut last = begun;
         loop {
-            let left = quiet(&pending)
+            let left = quiet(&files.pending)
                 .saturating_sub(last.elapsed())
                 .min(LONGEST.saturating_sub(begun.elapsed()));
             if left.is_zero() {
@@ -227,7 +237,7 @@ impl Watch {
             }
             match self.events.recv_timeout(left) {
                 Ok(e) => {
-                    if self.take(e, &mut changes, &mut pending) {
+                    if self.take(e, &mut changes, &mut files) {
                         last = Instant::now();
                     }
                 }
@@ -237,14 +247,9 @@ impl Watch {
         changes
     }
 
-    /// Adds what `event` touched to `changes`, and keeps `pending` (the files written and not
-    /// yet closed, or gone and not back) up to date; whether the event matters.
-    fn take(
-        &self,
-        event: notify::Result<Event>,
-        changes: &mut Changes,
-        pending: &mut HashSet<PathBuf>,
-    ) -> bool {
+    /// Adds what `event` touched to `changes`, and keeps `files` (those waited on, those made)
+    /// up to date; whether the event matters.
+    fn take(&self, event: notify::Result<Event>, changes: &mut Changes, files: &mut Files) -> bool {
         let event = match event {
             Ok(e) if !e.need_rescan() => e,
             // The watcher lost track (e.g. too many events): treat everything as changed.
@@ -262,6 +267,7 @@ impl Watch {
             return false;
         };
         let both = event.kind == EventKind::Modify(ModifyKind::Name(RenameMode::Both));
+        let made = matches!(event.kind, EventKind::Create(_));
         let mut matters = false;
         for (i, path) in event.paths.iter().enumerate() {
             if !self.sort(path, changes) {
@@ -274,12 +280,18 @@ impl Watch {
                 Step::Moves => Step::Goes,
                 step => step,
             };
+            if made {
+                files.made.insert(path.clone());
+            }
             match step {
+                Step::Goes if files.made.contains(path) => {
+                    files.pending.remove(path);
+                }
                 Step::Writes | Step::Goes => {
-                    pending.insert(path.clone());
+                    files.pending.insert(path.clone());
                 }
                 Step::Ends => {
-                    pending.remove(path);
+                    files.pending.remove(path);
                 }
                 Step::Moves | Step::Other => {}
             }
@@ -434,6 +446,7 @@ mod burst_tests {
 
 #[cfg(test)]
 mod save_tests {
+    use std::path::PathBuf;
     use std::time::Duration;
 
     use super::Watch;
@@ -479,6 +492,117 @@ mod save_tests {
         assert!(changes.data, "{changes:?}");
         let after = watch.next_timeout(Duration::from_millis(300)).unwrap();
         assert!(after.is_empty(), "one save, one change: {after:?}");
+    }
+
+    /// The events of the saves editors and tools make (as Linux reports them), and whether
+    /// the burst is left waiting on a file after them: only while one is open, or gone and not
+    /// back. A temporary file made and moved away or removed in the same burst is done.
+    #[test]
+    fn the_saves_of_editors_leave_nothing_waited_on_but_a_file_gone() {
+        use notify::event::{AccessKind, AccessMode, CreateKind, DataChange, ModifyKind};
+        use notify::event::{RemoveKind, RenameMode};
+        use notify::{Event, EventKind};
+
+        use super::{Changes, Files};
+
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let templates = dir.path().join("templates");
+        std::fs::create_dir(&data).unwrap();
+        std::fs::create_dir(&templates).unwrap();
+        let ws = Workspace::open(Options {
+            data: data.clone(),
+            out: dir.path().join("out"),
+            templates: Some(templates.clone()),
+            font_paths: Vec::new(),
+        });
+        let watch = Watch::new(&ws).unwrap();
+        let (data, templates) = (watch.data.clone(), watch.templates.clone());
+        let create = EventKind::Create(CreateKind::File);
+        let write = EventKind::Modify(ModifyKind::Data(DataChange::Any));
+        let close = EventKind::Access(AccessKind::Close(AccessMode::Write));
+        let from = EventKind::Modify(ModifyKind::Name(RenameMode::From));
+        let to = EventKind::Modify(ModifyKind::Name(RenameMode::To));
+        let both = EventKind::Modify(ModifyKind::Name(RenameMode::Both));
+        let remove = EventKind::Remove(RemoveKind::File);
+        let typ = templates.join("a.typ");
+        let yaml = data.join("2023-a.yaml");
+        // (what, the events, whether a file is still waited on)
+        type Events = Vec<(EventKind, Vec<PathBuf>)>;
+        let saves: Vec<(&str, Events, bool)> = vec![
+            (
+                "written in place",
+                vec![(write, vec![yaml.clone()]), (close, vec![yaml.clone()])],
+                false,
+            ),
+            ("still open", vec![(write, vec![yaml.clone()])], true),
+            (
+                "sed -i in templates/: a temporary file renamed over the template",
+                vec![
+                    (create, vec![templates.join("sedX1a2b3")]),
+                    (write, vec![templates.join("sedX1a2b3")]),
+                    (close, vec![templates.join("sedX1a2b3")]),
+                    (from, vec![templates.join("sedX1a2b3")]),
+                    (to, vec![typ.clone()]),
+                    (both, vec![templates.join("sedX1a2b3"), typ.clone()]),
+                ],
+                false,
+            ),
+            (
+                "vim in templates/: its 4913 made and removed, the template written",
+                vec![
+                    (create, vec![templates.join("4913")]),
+                    (close, vec![templates.join("4913")]),
+                    (remove, vec![templates.join("4913")]),
+                    (write, vec![typ.clone()]),
+                    (close, vec![typ.clone()]),
+                ],
+                false,
+            ),
+            (
+                "IntelliJ's safe write, the old file moved away and the new not yet in place",
+                vec![
+                    (create, vec![data.join("2023-a.yaml___jb_tmp___")]),
+                    (from, vec![yaml.clone()]),
+                    (to, vec![data.join("2023-a.yaml___jb_old___")]),
+                ],
+                true,
+            ),
+            (
+                "IntelliJ's safe write, done",
+                vec![
+                    (from, vec![yaml.clone()]),
+                    (
+                        both,
+                        vec![yaml.clone(), data.join("2023-a.yaml___jb_old___")],
+                    ),
+                    (to, vec![yaml.clone()]),
+                ],
+                false,
+            ),
+            (
+                "git checkout: removed, then made again",
+                vec![
+                    (remove, vec![yaml.clone()]),
+                    (create, vec![yaml.clone()]),
+                    (write, vec![yaml.clone()]),
+                    (close, vec![yaml.clone()]),
+                ],
+                false,
+            ),
+            ("removed", vec![(remove, vec![yaml.clone()])], true),
+        ];
+        for (what, events, waits) in saves {
+            let mut changes = Changes::default();
+            let mut files = Files::default();
+            for (kind, paths) in events {
+                let mut event = Event::new(kind);
+                event.paths = paths;
+                watch.take(Ok(event), &mut changes, &mut files);
+            }
+            assert!(!changes.is_empty(), "{what}");
+            assert_eq!(!files.pending.is_empty(), waits, "{what}: {files:?}");
+        }
     }
 }
 
