@@ -370,3 +370,97 @@ impl Renderer for XlsxRenderer {
         .map_err(|e| RenderError::Workbook(format!("{e:#}")))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+
+    use super::{Input, Output, RenderError, Renderer, Renderers};
+    use crate::plan::Document;
+
+    /// A renderer that makes its extension's bytes, or panics.
+    struct Fake {
+        extension: &'static str,
+        lays_out: bool,
+        panics: bool,
+    }
+
+    impl Renderer for Fake {
+        fn extension(&self) -> &'static str {
+            self.extension
+        }
+        fn render(&self, _: &Input<'_>) -> Result<Output, RenderError> {
+            assert!(!self.panics, "the {} renderer broke", self.extension);
+            Ok(Output {
+                bytes: self.extension.as_bytes().to_vec(),
+                page_starts: None,
+            })
+        }
+        fn lays_out_pages(&self) -> bool {
+            self.lays_out
+        }
+    }
+
+    /// A renderer that panics fails its own format and no other, whether it runs on a
+    /// thread of its own or, as the last format, on the caller's (27b2cd8); the caller goes on.
+    #[test]
+    fn a_renderer_that_panics_fails_its_format_alone() {
+        let fake = |extension, lays_out, panics| -> Box<dyn Renderer> {
+            Box::new(Fake {
+                extension,
+                lays_out,
+                panics,
+            })
+        };
+        let renderers = Renderers {
+            list: vec![
+                fake("pdf", true, false),
+                fake("bad", false, true),
+                fake("csv", false, false),
+            ],
+        };
+        let doc = Arc::new(Document {
+            kind: "target".into(),
+            style: "xinjiang".into(),
+            template: String::new(),
+            file_stem: "表".into(),
+            title: String::new(),
+            author: String::new(),
+            subject: String::new(),
+            keywords: Vec::new(),
+            department: String::new(),
+            year: 2023,
+            landscape: false,
+            fit_page: false,
+            preamble: None,
+            sections: Vec::new(),
+        });
+        let fonts = BTreeMap::new();
+        let input = Input {
+            doc: &doc,
+            fonts: &fonts,
+            timestamp: (2023, 1, 1),
+            provenance: None,
+            page_starts: None,
+            preview: None,
+        };
+        for formats in [
+            vec!["pdf", "bad", "csv"],
+            vec!["pdf", "csv", "bad"],
+            vec!["bad"],
+            vec!["csv", "bad"],
+            vec!["bad", "csv"],
+        ] {
+            let results = renderers.render(&input, &formats);
+            assert_eq!(results.len(), formats.len());
+            for (format, result) in formats.iter().zip(results) {
+                match result {
+                    Ok(out) if *format != "bad" => assert_eq!(out.bytes, format.as_bytes()),
+                    Err(RenderError::ThreadStopped) if *format == "bad" => {}
+                    other => panic!("{formats:?}: {format} gave {:?}", other.map(|o| o.bytes)),
+                }
+            }
+        }
+    }
+}

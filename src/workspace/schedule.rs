@@ -293,8 +293,8 @@ fn render_job(job: &Job, renderers: &Renderers, preview: Option<&PagesReady>) ->
         page_starts: None,
         preview,
     };
-    // The PDF (Typst's layout, the long part) first, in this thread; the others then on
-    // threads of their own, with the PDF's page starts ([`Renderers::render`]).
+    // The PDF (Typst's layout, the long part) first, in this thread; the others then at once,
+    // with the PDF's page starts, the last in this thread too ([`Renderers::render`]).
     let formats: Vec<&str> = job.outputs.iter().map(|(f, _)| f.as_str()).collect();
     let outputs = renderers.render(&input, &formats);
     let mut files = Vec::new();

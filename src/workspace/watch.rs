@@ -14,22 +14,30 @@ use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
 
-use notify::event::{AccessKind, AccessMode, CreateKind, ModifyKind};
+use notify::event::{AccessKind, AccessMode, CreateKind, ModifyKind, RenameMode};
 use notify::{Event, EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 
 use super::inputs::{Root, RootKind};
 use super::{WatchError, Workspace};
 
 /// How long a burst of events must be quiet to end while a file it wrote may still be being
-/// written: a write was seen and its close was not. That is every save on a system whose
-/// watcher reports no closes (macOS, Windows), and a slow writer anywhere.
+/// written (a write was seen and its close was not), or a file it removed or renamed away may
+/// be about to be put back (a save that moves the old file away before the new one is in
+/// place: IntelliJ's safe write, Emacs and vim when they back up by renaming). That is every
+/// save on a system whose watcher reports no closes (macOS, Windows), a slow writer anywhere,
+/// and a file deleted for good.
 const DEBOUNCE: Duration = Duration::from_millis(30);
 
 /// How long a burst must be quiet to end once every file it wrote has been closed or renamed
-/// into place (Linux reports closes): the save is complete, so the person waits for no more
-/// than the other files of the same save or checkout to show up (issue 26: the preview's
-/// 30 ms of waiting for nothing).
+/// into place and none it touched is gone (Linux reports closes): the save is complete, so the
+/// person waits for no more than the other files of the same save or checkout to show up
+/// (issue 26: the preview's 30 ms of waiting for nothing).
 const SETTLE: Duration = Duration::from_millis(3);
+
+/// The longest a burst lasts, however its events keep coming (a file written on and on, a
+/// checkout of many files on a slow disk): what came so far is built, the rest is the next
+/// burst. notify-debouncer-full, before, gave every event out 30 ms after it came.
+const LONGEST: Duration = Duration::from_secs(1);
 
 /// What a batch of saves touched.
 #[derive(Debug, Default, Clone)]
@@ -68,8 +76,13 @@ fn notify_zh(e: &notify::Error) -> String {
 enum Step {
     /// Made or written: the writer may not be done.
     Writes,
-    /// Closed after writing, renamed (into place or away) or removed: the writer is done.
+    /// Closed after writing, renamed into place, or a directory made: the writer is done.
     Ends,
+    /// Removed or renamed away: a new file may be about to take its place.
+    Goes,
+    /// Renamed, the event's paths from and to ([`RenameMode::Both`]: the first goes, the last
+    /// ends), or it does not say which (then the path is gone if it is not there).
+    Moves,
     /// Anything else that changes it (its permissions, say).
     Other,
 }
@@ -83,15 +96,32 @@ impl Step {
             EventKind::Access(_) | EventKind::Other => return None,
             EventKind::Create(CreateKind::File | CreateKind::Any)
             | EventKind::Modify(ModifyKind::Data(_) | ModifyKind::Any) => Step::Writes,
-            EventKind::Modify(ModifyKind::Name(_)) | EventKind::Remove(_) => Step::Ends,
+            EventKind::Create(_) | EventKind::Modify(ModifyKind::Name(RenameMode::To)) => {
+                Step::Ends
+            }
+            EventKind::Modify(ModifyKind::Name(RenameMode::From)) | EventKind::Remove(_) => {
+                Step::Goes
+            }
+            EventKind::Modify(ModifyKind::Name(_)) => Step::Moves,
             _ => Step::Other,
         })
     }
 }
 
-/// How long a burst must be quiet to end, with `writing` the files written and not closed.
-fn quiet(writing: &HashSet<PathBuf>) -> Duration {
-    if writing.is_empty() { SETTLE } else { DEBOUNCE }
+/// How long a burst must be quiet to end, with `pending` the files written and not closed,
+/// or gone and not back.
+fn quiet(pending: &HashSet<PathBuf>) -> Duration {
+    if pending.is_empty() { SETTLE } else { DEBOUNCE }
+}
+
+/// The files a burst is waiting on, and those it made.
+#[derive(Debug, Default)]
+struct Files {
+    /// Written and not closed, or gone (removed or renamed away) and not back.
+    pending: HashSet<PathBuf>,
+    /// Made in this burst: one gone again was a temporary file (an editor's, `sed -i`'s, vim's
+    /// `4913`), not a file a save is about to put back.
+    made: HashSet<PathBuf>,
 }
 
 /// Watches a workspace's inputs; see the [module documentation](self).
@@ -190,20 +220,24 @@ impl Watch {
     }
 
     /// The burst `first` begins: its events and those that follow until none that matters has
-    /// come for [`SETTLE`] with every file written closed, or for [`DEBOUNCE`] otherwise.
+    /// come for [`SETTLE`] with every file written closed and none gone, or for [`DEBOUNCE`]
+    /// otherwise; for [`LONGEST`] at most.
     fn burst(&self, first: notify::Result<Event>) -> Changes {
         let mut changes = Changes::default();
-        let mut writing = HashSet::new();
-        self.take(first, &mut changes, &mut writing);
-        let mut last = Instant::now();
+        let mut files = Files::default();
+        self.take(first, &mut changes, &mut files);
+        let begun = Instant::now();
+        let mut last = begun;
         loop {
-            let quiet = quiet(&writing);
-            let Some(left) = quiet.checked_sub(last.elapsed()).filter(|d| !d.is_zero()) else {
+            let left = quiet(&files.pending)
+                .saturating_sub(last.elapsed())
+                .min(LONGEST.saturating_sub(begun.elapsed()));
+            if left.is_zero() {
                 break;
-            };
+            }
             match self.events.recv_timeout(left) {
                 Ok(e) => {
-                    if self.take(e, &mut changes, &mut writing) {
+                    if self.take(e, &mut changes, &mut files) {
                         last = Instant::now();
                     }
                 }
@@ -213,14 +247,9 @@ impl Watch {
         changes
     }
 
-    /// Adds what `event` touched to `changes`, and keeps `writing` (the files written and not
-    /// yet closed) up to date; whether the event matters.
-    fn take(
-        &self,
-        event: notify::Result<Event>,
-        changes: &mut Changes,
-        writing: &mut HashSet<PathBuf>,
-    ) -> bool {
+    /// Adds what `event` touched to `changes`, and keeps `files` (those waited on, those made)
+    /// up to date; whether the event matters.
+    fn take(&self, event: notify::Result<Event>, changes: &mut Changes, files: &mut Files) -> bool {
         let event = match event {
             Ok(e) if !e.need_rescan() => e,
             // The watcher lost track (e.g. too many events): treat everything as changed.
@@ -237,20 +266,34 @@ impl Watch {
         let Some(step) = Step::of(&event.kind) else {
             return false;
         };
+        let both = event.kind == EventKind::Modify(ModifyKind::Name(RenameMode::Both));
+        let made = matches!(event.kind, EventKind::Create(_));
         let mut matters = false;
-        for path in &event.paths {
+        for (i, path) in event.paths.iter().enumerate() {
             if !self.sort(path, changes) {
                 continue;
             }
             matters = true;
+            let step = match step {
+                Step::Moves if both && i == 0 => Step::Goes,
+                Step::Moves if both || path.symlink_metadata().is_ok() => Step::Ends,
+                Step::Moves => Step::Goes,
+                step => step,
+            };
+            if made {
+                files.made.insert(path.clone());
+            }
             match step {
-                Step::Writes => {
-                    writing.insert(path.clone());
+                Step::Goes if files.made.contains(path) => {
+                    files.pending.remove(path);
+                }
+                Step::Writes | Step::Goes => {
+                    files.pending.insert(path.clone());
                 }
                 Step::Ends => {
-                    writing.remove(path);
+                    files.pending.remove(path);
                 }
-                Step::Other => {}
+                Step::Moves | Step::Other => {}
             }
         }
         matters
@@ -342,11 +385,11 @@ mod burst_tests {
         RenameMode,
     };
 
-    use super::{DEBOUNCE, SETTLE, Step, quiet};
+    use super::{DEBOUNCE, LONGEST, SETTLE, Step, quiet};
 
     /// The steps of the saves an editor makes: a save is waited on for the short quiet once
-    /// the file is closed or renamed into place, for the long one while it is open; a read (a
-    /// build's own) is no change at all.
+    /// the file is closed or renamed into place, for the long one while it is open or gone; a
+    /// read (a build's own) is no change at all.
     #[test]
     fn a_save_is_done_once_its_file_is_closed_or_renamed_into_place() {
         let close = EventKind::Access(AccessKind::Close(AccessMode::Write));
@@ -360,12 +403,25 @@ mod burst_tests {
                 EventKind::Modify(ModifyKind::Name(RenameMode::To)),
                 Some(Step::Ends),
             ),
-            (EventKind::Remove(RemoveKind::File), Some(Step::Ends)),
+            (
+                EventKind::Modify(ModifyKind::Name(RenameMode::From)),
+                Some(Step::Goes),
+            ),
+            (
+                EventKind::Modify(ModifyKind::Name(RenameMode::Both)),
+                Some(Step::Moves),
+            ),
+            (
+                EventKind::Modify(ModifyKind::Name(RenameMode::Any)),
+                Some(Step::Moves),
+            ),
+            (EventKind::Remove(RemoveKind::File), Some(Step::Goes)),
+            (EventKind::Remove(RemoveKind::Folder), Some(Step::Goes)),
             (
                 EventKind::Modify(ModifyKind::Metadata(MetadataKind::Permissions)),
                 Some(Step::Other),
             ),
-            (EventKind::Create(CreateKind::Folder), Some(Step::Other)),
+            (EventKind::Create(CreateKind::Folder), Some(Step::Ends)),
             (EventKind::Access(AccessKind::Open(AccessMode::Any)), None),
             (EventKind::Access(AccessKind::Close(AccessMode::Read)), None),
             (EventKind::Other, None),
@@ -373,13 +429,227 @@ mod burst_tests {
         for (kind, step) in steps {
             assert_eq!(Step::of(&kind), step, "{kind:?}");
         }
-        assert!(SETTLE < DEBOUNCE);
+        assert!(SETTLE < DEBOUNCE && DEBOUNCE < LONGEST);
         let file = PathBuf::from("data/2023-a.yaml");
-        let mut writing = HashSet::new();
-        assert_eq!(quiet(&writing), SETTLE);
-        writing.insert(file.clone());
-        assert_eq!(quiet(&writing), DEBOUNCE, "a file open for writing");
-        writing.remove(&file);
-        assert_eq!(quiet(&writing), SETTLE);
+        let mut pending = HashSet::new();
+        assert_eq!(quiet(&pending), SETTLE);
+        pending.insert(file.clone());
+        assert_eq!(
+            quiet(&pending),
+            DEBOUNCE,
+            "a file open for writing, or gone"
+        );
+        pending.remove(&file);
+        assert_eq!(quiet(&pending), SETTLE);
+    }
+}
+
+#[cfg(test)]
+mod save_tests {
+    use std::path::PathBuf;
+    use std::time::Duration;
+
+    use super::Watch;
+    use crate::workspace::{Options, Workspace};
+
+    /// A save that moves the old file away before the new one is in place (IntelliJ's safe
+    /// write; Emacs and vim when they back up by renaming) is one change, built once the new
+    /// file is there: a file gone is not a save done, however short the gap.
+    #[test]
+    fn a_file_moved_away_is_waited_for_until_the_new_one_is_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let templates = dir.path().join("templates");
+        std::fs::create_dir(&data).unwrap();
+        std::fs::create_dir(&templates).unwrap();
+        let file = data.join("2023-a.yaml");
+        std::fs::write(&file, "a: 1\n").unwrap();
+        let ws = Workspace::open(Options {
+            data: data.clone(),
+            out: dir.path().join("out"),
+            templates: Some(templates),
+            font_paths: Vec::new(),
+        });
+        let watch = Watch::new(&ws).unwrap();
+        let saved = file.clone();
+        let saver = std::thread::spawn(move || {
+            let new = data.join("2023-a.yaml___jb_tmp___");
+            let old = data.join("2023-a.yaml___jb_old___");
+            std::fs::write(&new, "a: 2\n").unwrap();
+            std::fs::rename(&saved, &old).unwrap();
+            // Longer than SETTLE, well within DEBOUNCE.
+            std::thread::sleep(Duration::from_millis(10));
+            std::fs::rename(&new, &saved).unwrap();
+            std::fs::remove_file(&old).unwrap();
+        });
+        let changes = watch.next().unwrap();
+        let there = file.exists();
+        saver.join().unwrap();
+        assert!(
+            there,
+            "the burst ended while the file was away: {changes:?}"
+        );
+        assert!(changes.data, "{changes:?}");
+        let after = watch.next_timeout(Duration::from_millis(300)).unwrap();
+        assert!(after.is_empty(), "one save, one change: {after:?}");
+    }
+
+    /// The events of the saves editors and tools make (as Linux reports them), and whether
+    /// the burst is left waiting on a file after them: only while one is open, or gone and not
+    /// back. A temporary file made and moved away or removed in the same burst is done.
+    #[test]
+    fn the_saves_of_editors_leave_nothing_waited_on_but_a_file_gone() {
+        use notify::event::{AccessKind, AccessMode, CreateKind, DataChange, ModifyKind};
+        use notify::event::{RemoveKind, RenameMode};
+        use notify::{Event, EventKind};
+
+        use super::{Changes, Files};
+
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let templates = dir.path().join("templates");
+        std::fs::create_dir(&data).unwrap();
+        std::fs::create_dir(&templates).unwrap();
+        let ws = Workspace::open(Options {
+            data: data.clone(),
+            out: dir.path().join("out"),
+            templates: Some(templates.clone()),
+            font_paths: Vec::new(),
+        });
+        let watch = Watch::new(&ws).unwrap();
+        let (data, templates) = (watch.data.clone(), watch.templates.clone());
+        let create = EventKind::Create(CreateKind::File);
+        let write = EventKind::Modify(ModifyKind::Data(DataChange::Any));
+        let close = EventKind::Access(AccessKind::Close(AccessMode::Write));
+        let from = EventKind::Modify(ModifyKind::Name(RenameMode::From));
+        let to = EventKind::Modify(ModifyKind::Name(RenameMode::To));
+        let both = EventKind::Modify(ModifyKind::Name(RenameMode::Both));
+        let remove = EventKind::Remove(RemoveKind::File);
+        let typ = templates.join("a.typ");
+        let yaml = data.join("2023-a.yaml");
+        // (what, the events, whether a file is still waited on)
+        type Events = Vec<(EventKind, Vec<PathBuf>)>;
+        let saves: Vec<(&str, Events, bool)> = vec![
+            (
+                "written in place",
+                vec![(write, vec![yaml.clone()]), (close, vec![yaml.clone()])],
+                false,
+            ),
+            ("still open", vec![(write, vec![yaml.clone()])], true),
+            (
+                "sed -i in templates/: a temporary file renamed over the template",
+                vec![
+                    (create, vec![templates.join("sedX1a2b3")]),
+                    (write, vec![templates.join("sedX1a2b3")]),
+                    (close, vec![templates.join("sedX1a2b3")]),
+                    (from, vec![templates.join("sedX1a2b3")]),
+                    (to, vec![typ.clone()]),
+                    (both, vec![templates.join("sedX1a2b3"), typ.clone()]),
+                ],
+                false,
+            ),
+            (
+                "vim in templates/: its 4913 made and removed, the template written",
+                vec![
+                    (create, vec![templates.join("4913")]),
+                    (close, vec![templates.join("4913")]),
+                    (remove, vec![templates.join("4913")]),
+                    (write, vec![typ.clone()]),
+                    (close, vec![typ.clone()]),
+                ],
+                false,
+            ),
+            (
+                "IntelliJ's safe write, the old file moved away and the new not yet in place",
+                vec![
+                    (create, vec![data.join("2023-a.yaml___jb_tmp___")]),
+                    (from, vec![yaml.clone()]),
+                    (to, vec![data.join("2023-a.yaml___jb_old___")]),
+                ],
+                true,
+            ),
+            (
+                "IntelliJ's safe write, done",
+                vec![
+                    (from, vec![yaml.clone()]),
+                    (
+                        both,
+                        vec![yaml.clone(), data.join("2023-a.yaml___jb_old___")],
+                    ),
+                    (to, vec![yaml.clone()]),
+                ],
+                false,
+            ),
+            (
+                "git checkout: removed, then made again",
+                vec![
+                    (remove, vec![yaml.clone()]),
+                    (create, vec![yaml.clone()]),
+                    (write, vec![yaml.clone()]),
+                    (close, vec![yaml.clone()]),
+                ],
+                false,
+            ),
+            ("removed", vec![(remove, vec![yaml.clone()])], true),
+        ];
+        for (what, events, waits) in saves {
+            let mut changes = Changes::default();
+            let mut files = Files::default();
+            for (kind, paths) in events {
+                let mut event = Event::new(kind);
+                event.paths = paths;
+                watch.take(Ok(event), &mut changes, &mut files);
+            }
+            assert!(!changes.is_empty(), "{what}");
+            assert_eq!(!files.pending.is_empty(), waits, "{what}: {files:?}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod stream_tests {
+    use std::io::Write;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::Duration;
+
+    use super::Watch;
+    use crate::workspace::{Options, Workspace};
+
+    /// Events that never pause (a file written on and on) still come to a build, in parts:
+    /// a burst has an end even when its events do not.
+    #[test]
+    fn a_file_written_without_pause_is_built_before_it_is_done() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let templates = dir.path().join("templates");
+        std::fs::create_dir(&data).unwrap();
+        std::fs::create_dir(&templates).unwrap();
+        let ws = Workspace::open(Options {
+            data,
+            out: dir.path().join("out"),
+            templates: Some(templates.clone()),
+            font_paths: Vec::new(),
+        });
+        let watch = Watch::new(&ws).unwrap();
+        let done = Arc::new(AtomicBool::new(false));
+        let writer = {
+            let done = done.clone();
+            let file = templates.join("log.typ");
+            std::thread::spawn(move || {
+                let mut f = std::fs::File::create(file).unwrap();
+                // Open all along, a write every 5 ms: never quiet for DEBOUNCE.
+                for _ in 0..300 {
+                    f.write_all(b"// more\n").unwrap();
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                done.store(true, Ordering::SeqCst);
+            })
+        };
+        let changes = watch.next().unwrap();
+        let finished = done.load(Ordering::SeqCst);
+        writer.join().unwrap();
+        assert!(changes.templates, "{changes:?}");
+        assert!(!finished, "no build until the writer stopped");
     }
 }
