@@ -22,6 +22,8 @@
 #       The peer is skipped with a note when `python3 -c "import typst"` fails (pip install typst).
 #   (g2) (g) again with --force over its own outputs: every table rendered, no file written
 #       (each already holds its bytes): the ratio without the cost of making the files.
+#   (g3) (g) and (g2) on 200 one-project departments whose projects all differ (gen_corpus):
+#       (g) repeats one table, which the peer's never-evicted memo cache turns into cache hits.
 #   (f) `jixiao watch` on corpus (b): a save of one department's file → its PDF and xlsx
 #       rewritten, wall time from the write to the rebuild's summary, median of 9 edits
 #       (examples/watch_latency.rs)                              target: < 0.3 s
@@ -246,59 +248,74 @@ PY
 checked "$G" >/dev/null
 scenario "(g) 200 one-project departments (seed 000)" "$G" 200 ""
 GW=$LAST_WALL GC=$LAST_CPU
-# (g2) the same build with --force over its own outputs: every table rendered again, no file
-# written (each already holds its bytes). What (g) spends more is making 200 directories and
-# 400 files durably, which the peer (who writes nothing) does not do.
-# The CPU ratio to the peer is taken run by run, the peer, (g) into a new directory and (g2)
-# interleaved, and its median reported: this VM's speed drifts by 10 % and more over minutes,
-# which ratios of medians taken minutes apart would show as jixiao's.
+# (g3) 200 one-project departments whose projects all differ (gen_corpus), measured the same way.
+G3=$(corpus g3 200 1 xinjiang)
 PEERED=""
-if python3 -c "import typst" 2>/dev/null; then
-    PEERED=1
-    "$TARGET_DIR/release/examples/emit_typst" --data "$G" --templates "$ROOT/templates" \
-        --out "$WORK/g/src" 2>/dev/null
-fi
-"$BIN" build "$G" --out "$WORK/g/out" --templates "$ROOT/templates" 2>/dev/null
-g2w=() g2r=() g2c=() g2o=() pw=() pc=() pr=() r1=() r2=()
-echo "== (g2) (g) again over its own outputs${PEERED:+, and the peer, interleaved with (g) into a new directory}: $RUNS runs" >&2
-for ((i = 1; i <= RUNS; i++)); do
-    timed "$G" "$WORK/g/out" --force
-    grep -q "写入 0 个文件" "$WORK/build.log" || {
-        echo "bench: (g2) rewrote files:" >&2
-        tail -n 3 "$WORK/build.log" >&2
-        exit 1
-    }
-    g2w+=("$T_WALL") g2r+=("$T_KB") g2c+=("$T_CPU") g2o+=("$T_OTHER")
-    E_CPU=$T_CPU
+python3 -c "import typst" 2>/dev/null && PEERED=1
+
+# beside_peer NAME DATA: the build of DATA again with --force over its own outputs (every table
+# rendered again, no file written: each already holds its bytes), the peer on the same tables,
+# and the build into a new directory, interleaved run by run. Adds the row "(NAME) over its own
+# outputs" and sets PEER_WALL, PEER_CPU, PEER_RSS and the medians of the per-run CPU ratios to
+# the peer, RATIO_NEW (into a new directory) and RATIO_OVER (over its own outputs): this VM's
+# speed drifts by 10 % and more over minutes, which ratios of medians taken minutes apart would
+# show as jixiao's.
+beside_peer() {
+    local name=$1 data=$2 dir=$WORK/peer-$1
+    local ow=() orss=() oc=() oo=() pw=() pc=() pr=() r1=() r2=() over w c r
     if [ -n "$PEERED" ]; then
-        read -r w c r _ < <(python3 "$ROOT/bench/peer.py" "$WORK/g/src")
-        pw+=("$w") pc+=("$c") pr+=("$r")
-        rm -rf "$WORK/g/new"
-        timed "$G" "$WORK/g/new" --force
-        r1+=("$(awk -v p="$c" -v j="$T_CPU" 'BEGIN { print j / p }')")
-        r2+=("$(awk -v p="$c" -v j="$E_CPU" 'BEGIN { print j / p }')")
-        printf '   run %d: (g2) %s CPU s; peer %s CPU s; (g) %s CPU s\n' "$i" "$E_CPU" "$c" "$T_CPU" >&2
-    else
-        printf '   run %d: (g2) %s s, %s CPU s\n' "$i" "$T_WALL" "$T_CPU" >&2
+        "$TARGET_DIR/release/examples/emit_typst" --data "$data" --templates "$ROOT/templates" \
+            --out "$dir/src" 2>/dev/null
     fi
-done
-rm -rf "$WORK/g/new"
-row "(g2) (g) over its own outputs (no writes)" 200 "" g2w g2r g2c g2o
-PEER=""
+    "$BIN" build "$data" --out "$dir/out" --templates "$ROOT/templates" 2>/dev/null
+    echo "== ($name) over its own outputs${PEERED:+, the peer, and into a new directory, interleaved}: $RUNS runs" >&2
+    for ((i = 1; i <= RUNS; i++)); do
+        timed "$data" "$dir/out" --force
+        grep -q "写入 0 个文件" "$WORK/build.log" || {
+            echo "bench: ($name) over its own outputs rewrote files:" >&2
+            tail -n 3 "$WORK/build.log" >&2
+            exit 1
+        }
+        ow+=("$T_WALL") orss+=("$T_KB") oc+=("$T_CPU") oo+=("$T_OTHER")
+        over=$T_CPU
+        if [ -n "$PEERED" ]; then
+            read -r w c r _ < <(python3 "$ROOT/bench/peer.py" "$dir/src")
+            pw+=("$w") pc+=("$c") pr+=("$r")
+            rm -rf "$dir/new"
+            timed "$data" "$dir/new" --force
+            r1+=("$(awk -v p="$c" -v j="$T_CPU" 'BEGIN { print j / p }')")
+            r2+=("$(awk -v p="$c" -v j="$over" 'BEGIN { print j / p }')")
+            printf '   run %d: over its outputs %s CPU s; peer %s CPU s; into a new directory %s CPU s\n' \
+                "$i" "$over" "$c" "$T_CPU" >&2
+        else
+            printf '   run %d: over its outputs %s s, %s CPU s\n' "$i" "$T_WALL" "$over" >&2
+        fi
+    done
+    rm -rf "$dir/new"
+    row "($name) over its own outputs (no writes)" 200 "" ow orss oc oo
+    if [ -n "$PEERED" ]; then
+        PEER_WALL=$(printf '%s\n' "${pw[@]}" | median)
+        PEER_CPU=$(printf '%s\n' "${pc[@]}" | median)
+        PEER_RSS=$(printf '%s\n' "${pr[@]}" | median)
+        RATIO_NEW=$(printf '%s\n' "${r1[@]}" | median)
+        RATIO_OVER=$(printf '%s\n' "${r2[@]}" | median)
+    fi
+}
+
+beside_peer g2 "$G"
 if [ -n "$PEERED" ]; then
-    PW=$(printf '%s\n' "${pw[@]}" | median)
-    PC=$(printf '%s\n' "${pc[@]}" | median)
-    PR=$(printf '%s\n' "${pr[@]}" | median)
-    R1=$(printf '%s\n' "${r1[@]}" | median)
-    R2=$(printf '%s\n' "${r2[@]}" | median)
     PEER=$(printf '(g) peer (typst PyPI, the same 200 tables, PDF only): wall %.3f s, CPU %.2f s, peak RSS %.0f MB\n(g) jixiao (PDF + xlsx): wall %.3f s, CPU %.2f s = %.1f ms per table; peer wall / jixiao wall = %.2f (issue 13 targets: ≥ 3: %s; ≤ 15 ms: %s)\n(g) CPU ratio, jixiao PDF + xlsx ÷ peer PDF, median of %d interleaved pairs: %.3f writing every file into a new directory (issue 26 target ≤ 1.15: %s); %.3f (g2) rendering the same, no file to write (no target: it shows what the writing costs)' \
-        "$PW" "$PC" "$PR" "$GW" "$GC" "$(awk -v c="$GC" 'BEGIN { print c * 1000 / 200 }')" \
-        "$(awk -v p="$PW" -v j="$GW" 'BEGIN { print p / j }')" \
-        "$(awk -v p="$PW" -v j="$GW" 'BEGIN { print (p / j >= 3) ? "ok" : "MISSED" }')" \
+        "$PEER_WALL" "$PEER_CPU" "$PEER_RSS" "$GW" "$GC" "$(awk -v c="$GC" 'BEGIN { print c * 1000 / 200 }')" \
+        "$(awk -v p="$PEER_WALL" -v j="$GW" 'BEGIN { print p / j }')" \
+        "$(awk -v p="$PEER_WALL" -v j="$GW" 'BEGIN { print (p / j >= 3) ? "ok" : "MISSED" }')" \
         "$(awk -v c="$GC" 'BEGIN { print (c * 1000 / 200 <= 15) ? "ok" : "MISSED" }')" \
-        "$RUNS" "$R1" "$(awk -v r="$R1" 'BEGIN { print (r <= 1.15) ? "ok" : "MISSED" }')" \
-        "$R2")
+        "$RUNS" "$RATIO_NEW" "$(awk -v r="$RATIO_NEW" 'BEGIN { print (r <= 1.15) ? "ok" : "MISSED" }')" \
+        "$RATIO_OVER")
+    beside_peer g3 "$G3"
+    PEER+=$'\n'$(printf '(g3) the same on 200 one-project departments whose projects all differ: peer CPU %.2f s; CPU ratio %.3f writing every file into a new directory, %.3f over its own outputs (no target; (g) repeats one table, which the peer, whose memo cache is never evicted, lays out, subsets fonts for and compresses from its cache)' \
+        "$PEER_CPU" "$RATIO_NEW" "$RATIO_OVER")
 else
+    beside_peer g3 "$G3"
     PEER="(g) peer skipped: python3 -c 'import typst' failed (pip install typst)"
 fi
 

@@ -114,6 +114,14 @@ fn quiet(pending: &HashSet<PathBuf>) -> Duration {
     if pending.is_empty() { SETTLE } else { DEBOUNCE }
 }
 
+/// How much longer a burst waits for its next event, `since_last` after the last that mattered
+/// and `since_start` after it began; zero when it is over.
+fn left(pending: &HashSet<PathBuf>, since_last: Duration, since_start: Duration) -> Duration {
+    quiet(pending)
+        .saturating_sub(since_last)
+        .min(LONGEST.saturating_sub(since_start))
+}
+
 /// The files a burst is waiting on, and those it made.
 #[derive(Debug, Default)]
 struct Files {
@@ -229,9 +237,7 @@ impl Watch {
         let begun = Instant::now();
         let mut last = begun;
         loop {
-            let left = quiet(&files.pending)
-                .saturating_sub(last.elapsed())
-                .min(LONGEST.saturating_sub(begun.elapsed()));
+            let left = left(&files.pending, last.elapsed(), begun.elapsed());
             if left.is_zero() {
                 break;
             }
@@ -378,6 +384,7 @@ mod notify_tests {
 mod burst_tests {
     use std::collections::HashSet;
     use std::path::PathBuf;
+    use std::time::Duration;
 
     use notify::EventKind;
     use notify::event::{
@@ -385,7 +392,7 @@ mod burst_tests {
         RenameMode,
     };
 
-    use super::{DEBOUNCE, LONGEST, SETTLE, Step, quiet};
+    use super::{DEBOUNCE, LONGEST, SETTLE, Step, left, quiet};
 
     /// The steps of the saves an editor makes: a save is waited on for the short quiet once
     /// the file is closed or renamed into place, for the long one while it is open or gone; a
@@ -442,57 +449,31 @@ mod burst_tests {
         pending.remove(&file);
         assert_eq!(quiet(&pending), SETTLE);
     }
+
+    /// A burst ends after its quiet, and after [`LONGEST`] however its events keep coming (a
+    /// file written on and on is built in parts, not once the writer stops).
+    #[test]
+    fn a_burst_ends_when_quiet_and_at_the_longest() {
+        let ms = Duration::from_millis;
+        let none = HashSet::new();
+        let open: HashSet<PathBuf> = [PathBuf::from("templates/a.typ")].into();
+        assert_eq!(left(&none, ms(0), ms(0)), SETTLE);
+        assert_eq!(left(&none, SETTLE, ms(500)), ms(0), "quiet for SETTLE");
+        assert_eq!(left(&open, SETTLE, ms(500)), DEBOUNCE - SETTLE);
+        assert_eq!(left(&open, DEBOUNCE, ms(500)), ms(0), "quiet for DEBOUNCE");
+        // An event just now, a file still open: the burst still ends at LONGEST.
+        assert_eq!(left(&open, ms(0), LONGEST - ms(10)), ms(10));
+        assert_eq!(left(&open, ms(0), LONGEST), ms(0));
+        assert_eq!(left(&none, ms(0), LONGEST + ms(1)), ms(0));
+    }
 }
 
 #[cfg(test)]
 mod save_tests {
     use std::path::PathBuf;
-    use std::time::Duration;
 
     use super::Watch;
     use crate::workspace::{Options, Workspace};
-
-    /// A save that moves the old file away before the new one is in place (IntelliJ's safe
-    /// write; Emacs and vim when they back up by renaming) is one change, built once the new
-    /// file is there: a file gone is not a save done, however short the gap.
-    #[test]
-    fn a_file_moved_away_is_waited_for_until_the_new_one_is_in_place() {
-        let dir = tempfile::tempdir().unwrap();
-        let data = dir.path().join("data");
-        let templates = dir.path().join("templates");
-        std::fs::create_dir(&data).unwrap();
-        std::fs::create_dir(&templates).unwrap();
-        let file = data.join("2023-a.yaml");
-        std::fs::write(&file, "a: 1\n").unwrap();
-        let ws = Workspace::open(Options {
-            data: data.clone(),
-            out: dir.path().join("out"),
-            templates: Some(templates),
-            font_paths: Vec::new(),
-        });
-        let watch = Watch::new(&ws).unwrap();
-        let saved = file.clone();
-        let saver = std::thread::spawn(move || {
-            let new = data.join("2023-a.yaml___jb_tmp___");
-            let old = data.join("2023-a.yaml___jb_old___");
-            std::fs::write(&new, "a: 2\n").unwrap();
-            std::fs::rename(&saved, &old).unwrap();
-            // Longer than SETTLE, well within DEBOUNCE.
-            std::thread::sleep(Duration::from_millis(10));
-            std::fs::rename(&new, &saved).unwrap();
-            std::fs::remove_file(&old).unwrap();
-        });
-        let changes = watch.next().unwrap();
-        let there = file.exists();
-        saver.join().unwrap();
-        assert!(
-            there,
-            "the burst ended while the file was away: {changes:?}"
-        );
-        assert!(changes.data, "{changes:?}");
-        let after = watch.next_timeout(Duration::from_millis(300)).unwrap();
-        assert!(after.is_empty(), "one save, one change: {after:?}");
-    }
 
     /// The events of the saves editors and tools make (as Linux reports them), and whether
     /// the burst is left waiting on a file after them: only while one is open, or gone and not
@@ -603,53 +584,5 @@ mod save_tests {
             assert!(!changes.is_empty(), "{what}");
             assert_eq!(!files.pending.is_empty(), waits, "{what}: {files:?}");
         }
-    }
-}
-
-#[cfg(test)]
-mod stream_tests {
-    use std::io::Write;
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicBool, Ordering};
-    use std::time::Duration;
-
-    use super::Watch;
-    use crate::workspace::{Options, Workspace};
-
-    /// Events that never pause (a file written on and on) still come to a build, in parts:
-    /// a burst has an end even when its events do not.
-    #[test]
-    fn a_file_written_without_pause_is_built_before_it_is_done() {
-        let dir = tempfile::tempdir().unwrap();
-        let data = dir.path().join("data");
-        let templates = dir.path().join("templates");
-        std::fs::create_dir(&data).unwrap();
-        std::fs::create_dir(&templates).unwrap();
-        let ws = Workspace::open(Options {
-            data,
-            out: dir.path().join("out"),
-            templates: Some(templates.clone()),
-            font_paths: Vec::new(),
-        });
-        let watch = Watch::new(&ws).unwrap();
-        let done = Arc::new(AtomicBool::new(false));
-        let writer = {
-            let done = done.clone();
-            let file = templates.join("log.typ");
-            std::thread::spawn(move || {
-                let mut f = std::fs::File::create(file).unwrap();
-                // Open all along, a write every 5 ms: never quiet for DEBOUNCE.
-                for _ in 0..300 {
-                    f.write_all(b"// more\n").unwrap();
-                    std::thread::sleep(Duration::from_millis(5));
-                }
-                done.store(true, Ordering::SeqCst);
-            })
-        };
-        let changes = watch.next().unwrap();
-        let finished = done.load(Ordering::SeqCst);
-        writer.join().unwrap();
-        assert!(changes.templates, "{changes:?}");
-        assert!(!finished, "no build until the writer stopped");
     }
 }
