@@ -123,7 +123,7 @@ impl TwinRow {
 /// The number a spreadsheet means by a float cell. Excel keeps and shows at most 15 significant
 /// digits; the rest of a binary float is noise (10.368 is stored as 10.368000000000001). So the
 /// float is written with 15 significant digits and read back exactly: 10.368 stays 10.368. The
-/// cell's number format only adds trailing zeros ([`pad`]); it never rounds away digits the
+/// cell's number format only adds trailing zeros ([`crate::import::pad`]); it never rounds away digits the
 /// clerk typed.
 pub fn decimal_of_float(f: f64) -> Option<Decimal> {
     if !f.is_finite() {

@@ -3,11 +3,11 @@
 //! ripgrep's `flags/defs.rs`). Everything that knows a data key derives from [`FIELDS`]:
 //!
 //! - the loader's known keys and its shape check, which reports every format problem of a file in
-//!   one run ([`crate::load::shape`]);
+//!   one run (`crate::load::read`, [`crate::load::read::department`]);
 //! - the JSON Schema ([`crate::schema`]), `jixiao new`'s scaffold, `yaml_out`'s key order;
 //! - the fields a style may require and the variables its patterns may name;
 //! - `diff`'s field list, the twin and flat import bindings (by key, through
-//!   [`crate::model::Project::text`] and friends);
+//!   [`access::Record::get`] and friends);
 //! - the field tables of `docs/data-format.md` (a test compares their keys and 必填 column,
 //!   [`Need::zh`], with the catalogue).
 //!

@@ -3,7 +3,7 @@
 //! The pipeline, one module per stage:
 //! [`load`] (YAML → [`model`]) → [`check`] (rules → [`diag`]nostics, resolved data) →
 //! [`compute`] (exact arithmetic) → [`plan`] (grids of cells) → [`render`] (PDF via Typst, xlsx)
-//! → [`write`] (atomic, skip unchanged). [`style`] reads the official layouts' settings from
+//! → [`write`](mod@write) (atomic, skip unchanged). [`style`] reads the official layouts' settings from
 //! `templates/`; [`target`] reads target values; [`rules`] lists every rule code.
 //! [`check::continuity`] checks a department's year against its previous year; [`diff`]
 //! compares two versions of the data (directories, files, or revisions read through [`git`]).
@@ -27,7 +27,7 @@
 //! |  5 | [`style`] (its patterns, variables and the embedded styles too) |
 //! |  4 | [`load`], [`compute`], [`yaml_out`] |
 //! |  3 | [`fields`] (the data format's catalogue), [`target`] |
-//! |  2 | [`model`], [`write`] |
+//! |  2 | [`model`], [`write`](mod@write) |
 //! |  1 | [`diag`] |
 //! |  0 | [`rules`], [`excel`] (what Excel and jixiao's workbooks impose on writer and reader), [`git`], [`html`] |
 //!

@@ -41,7 +41,7 @@ pub struct PagesReady {
     pub send: Arc<dyn Fn(Arc<Vec<Page>>) + Send + Sync>,
 }
 
-/// Where the pages of a document break, as Typst laid it out ([`pdf::page_starts`]): the one
+/// Where the pages of a document break, as Typst laid it out ([`pdf::pages::page_starts`]): the one
 /// pagination every printed form follows (the xlsx gets these as manual row breaks).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PageStarts {

@@ -7,7 +7,7 @@
 //! link, so that its problem is reported rather than hidden); otherwise the embedded one
 //! ([`super::embedded::embedded_templates`]). A project may so hold only the style it changed.
 //!
-//! Every reader of the templates directory goes through [`entry`], [`file`], [`layer`] or
+//! Every reader of the templates directory goes through [`entry`], [`file()`], [`layer`] or
 //! [`names`]; none joins a name onto the directory itself.
 
 use std::path::{Path, PathBuf};

@@ -11,7 +11,7 @@
 //!   pieces at page breaks: a batch that ends inside a table drops its last page and the next
 //!   batch starts at the first row of that page, as a continued table (the repeated header,
 //!   then its rows, no title: `continued` in `lib/jixiao.typ`). A merged cell cut there is
-//!   split as at any page break ([`super::split_spans`]).
+//!   split as at any page break ([`super::pages::split_spans`]).
 //! - Page numbers: a first pass lays every batch out to count its pages; the second lays
 //!   each out again with its first page number and the document's total (`pages` in
 //!   `data.json`, honoured by `lib/jixiao.typ`). That doubles the layout time of a batched

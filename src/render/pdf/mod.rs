@@ -291,7 +291,7 @@ pub fn render_bounded(
     )
 }
 
-/// A rendered PDF: its bytes, and where its pages break ([`page_starts`]).
+/// A rendered PDF: its bytes, and where its pages break ([`pages::page_starts`]).
 pub type Rendered = (Vec<u8>, Option<crate::render::PageStarts>);
 
 /// [`typeset`], then `then` on its result, on a layout thread given up after `limit`.
