@@ -94,6 +94,7 @@ pub const TABLE_VARIABLES: &[&str] = &[
 const NAMES: RecordNames = RecordNames {
     layout: "变动对照表",
     signature: true,
+    only: false,
     page: TABLE_VARIABLES,
     row: &[
         ("序号", &[]),

@@ -176,6 +176,7 @@ pub fn load(
 pub const NAMES: RecordNames = RecordNames {
     layout: "汇总表",
     signature: false,
+    only: true,
     page: &["地区", "编制单位", "年度"],
     row: &[(
         "部门",

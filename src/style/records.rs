@@ -5,6 +5,7 @@
 
 use std::path::Path;
 
+use super::blocks::Only;
 use super::validate::{Cx, Place, page_settings};
 use super::{DocumentSpec, SText};
 use crate::diag::{Diagnostic, FileId, Sources};
@@ -50,6 +51,9 @@ pub struct RecordNames {
     pub layout: &'static str,
     /// Whether a document writes its own signature line (a summary's is the region file's).
     pub signature: bool,
+    /// Whether a document may be left out by `only` (a summary is, in a year whose departments
+    /// have none of what it prints; the change table always lists every change).
+    pub only: bool,
     /// The variables of every pattern (a summary's `地区`, `编制单位`, `年度`).
     pub page: &'static [&'static str],
     /// The variables a row's text patterns add, each with its members (`部门.名称` …).
@@ -178,6 +182,14 @@ fn document(
             e,
             format!("{layout}每条记录一行，不按项目或部门分节，不写 each"),
             "删去 each",
+        );
+    }
+    if doc.only != Only::All && !names.only {
+        cx.emit_help(
+            &rules::STYLE_CONFLICT,
+            &doc.title,
+            format!("{layout}总是生成（没有变动时也印一张空表），不写 only"),
+            "删去 only",
         );
     }
     if !doc.alone {
