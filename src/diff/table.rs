@@ -190,13 +190,7 @@ impl Table {
     fn render(&self, p: &SText, ctx: &Value) -> Result<String, PlanError> {
         self.patterns
             .render(&p.value, ctx)
-            .map_err(|e| PlanError::ChangesPattern {
-                file: self.dir.join(FILE),
-                line: p.referenced.line(),
-                column: p.referenced.column(),
-                pattern: p.value.clone(),
-                reason: crate::style::jinja_errors::error_zh(&e),
-            })
+            .map_err(|e| PlanError::pattern_in(self.dir.join(FILE), p, &e))
     }
 
     /// The report as a document: a section per department with changes (or, when none has

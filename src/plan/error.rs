@@ -6,23 +6,10 @@ use crate::style::{LoadedStyle, SText};
 /// (the plan phase's error): a pattern that could not be rendered, with where it is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PlanError {
-    /// A pattern of a department style (`style.yaml`), at its line and column.
+    /// A pattern that could not be rendered, at its line and column in the file it is written
+    /// in: a department style's `style.yaml`, a summary style's `region.yaml`, the change
+    /// table's `changes/table.yaml`.
     Pattern {
-        file: std::path::PathBuf,
-        line: u64,
-        column: u64,
-        pattern: String,
-        reason: String,
-    },
-    /// A pattern of a region's summary style, named by its key.
-    RegionPattern {
-        style: String,
-        pattern: String,
-        reason: String,
-    },
-    /// A pattern of the change table's layout (`templates/changes/table.yaml`), at its line
-    /// and column.
-    ChangesPattern {
         file: std::path::PathBuf,
         line: u64,
         column: u64,
@@ -34,10 +21,20 @@ pub enum PlanError {
 }
 
 impl PlanError {
+    /// `pattern` of `style` (its `style.yaml`) failed with `err`.
     pub fn pattern(style: &LoadedStyle, pattern: &SText, err: &minijinja::Error) -> PlanError {
+        PlanError::pattern_in(style.dir.join("style.yaml"), pattern, err)
+    }
+
+    /// `pattern`, written in `file`, failed with `err`.
+    pub fn pattern_in(
+        file: std::path::PathBuf,
+        pattern: &SText,
+        err: &minijinja::Error,
+    ) -> PlanError {
         let at = pattern.referenced;
         PlanError::Pattern {
-            file: style.dir.join("style.yaml"),
+            file,
             line: at.line(),
             column: at.column(),
             pattern: pattern.value.clone(),
@@ -50,22 +47,6 @@ impl std::fmt::Display for PlanError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             PlanError::Pattern {
-                file,
-                line,
-                column,
-                pattern,
-                reason,
-            } => write!(
-                f,
-                "{}:{line}:{column}：样式模式“{pattern}”无法生成：{reason}",
-                crate::diag::display_path(file)
-            ),
-            PlanError::RegionPattern {
-                style,
-                pattern,
-                reason,
-            } => write!(f, "汇总样式 {style} 的模式“{pattern}”：{reason}"),
-            PlanError::ChangesPattern {
                 file,
                 line,
                 column,

@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 
 use super::Region;
 use super::figures::{DeptFigures, EvalFigures, GRADES, WideFigures};
-use super::style::{LOW_SCORES, LoadedRegionStyle, field_kind};
+use super::style::{LOW_SCORES, LoadedRegionStyle, STYLE_FILE, field_kind};
 use crate::plan::context::{Vars, format_number};
 use crate::plan::records::{Figure, Records};
 use crate::plan::{self, Document, Issuer, Keywords, Over, Part, PlanError};
@@ -62,11 +62,7 @@ fn document(
         style
             .patterns
             .render(&t.value, ctx)
-            .map_err(|e| PlanError::RegionPattern {
-                style: style.key.clone(),
-                pattern: t.value.clone(),
-                reason: crate::style::jinja_errors::error_zh(&e),
-            })
+            .map_err(|e| PlanError::pattern_in(style.dir.join(STYLE_FILE), t, &e))
     };
     let part = Part {
         over: Over::Records {

@@ -296,15 +296,17 @@ mod tests {
         );
         let plan = Event::PlanFailed {
             department: "某局".to_string(),
-            error: PlanError::RegionPattern {
-                style: "region".to_string(),
+            error: PlanError::Pattern {
+                file: std::path::PathBuf::from("templates/region/region.yaml"),
+                line: 4,
+                column: 10,
                 pattern: "{{ 地区 }".to_string(),
                 reason: "语法错误".to_string(),
             },
         };
         assert_eq!(
             plan.to_string(),
-            "错误：某局：汇总样式 region 的模式“{{ 地区 }”：语法错误；本部门不生成任何文件"
+            "错误：某局：templates/region/region.yaml:4:10：模式“{{ 地区 }”无法生成：语法错误；本部门不生成任何文件"
         );
         let doc = Event::DocFailed {
             department: "某局".to_string(),

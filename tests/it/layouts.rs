@@ -655,3 +655,51 @@ fn the_change_table_refuses_only() {
     );
     assert_eq!(refused.help.as_deref(), Some("删去 only"));
 }
+
+/// A summary's pattern that fails when the summary is made (not at the style check: `// 0`
+/// is good syntax) is reported as every style's is, at `region.yaml:line:col` and in
+/// Chinese, like the change table's and a department style's (one error, `PlanError::Pattern`).
+#[test]
+fn a_summary_pattern_that_fails_is_reported_at_its_place() {
+    let (templates, text) = edited("region/region.yaml", |t| {
+        t.replacen(
+            "    subject: \"{{ 地区 }}{{ 年度 }}年度部门项目支出绩效目标汇总\"\n",
+            "    subject: \"{{ 年度 // 0 }}\"\n",
+            1,
+        )
+    });
+    assert!(text.contains("{{ 年度 // 0 }}"), "the edit was made");
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    fs::create_dir(&data).unwrap();
+    fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("data/2023-kuerle-xinfangju.yaml"),
+        data.join("a.yaml"),
+    )
+    .unwrap();
+    fs::write(
+        data.join("地区.yaml"),
+        "地区: 样例市\n编制单位: 样例市财政局\n",
+    )
+    .unwrap();
+    let mut ws = Workspace::open(Options {
+        data,
+        out: dir.path().join("out"),
+        templates: Some(templates.path().to_path_buf()),
+        font_paths: Vec::new(),
+    });
+    let failed = std::sync::Mutex::new(Vec::new());
+    ws.build(&jixiao::workspace::BuildOptions::default(), &|e| {
+        if let jixiao::workspace::Event::PlanFailed { error, .. } = e {
+            failed.lock().unwrap().push(error.to_string());
+        }
+    });
+    let failed = failed.into_inner().unwrap();
+    let line = line_of(&text, "{{ 年度 // 0 }}");
+    assert!(
+        failed.iter().any(|e| e.contains(&format!(
+            "region.yaml:{line}:14：模式“{{{{ 年度 // 0 }}}}”无法生成："
+        ))),
+        "{failed:?}"
+    );
+}
