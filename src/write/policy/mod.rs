@@ -315,7 +315,10 @@ impl Dir {
             Some(Kind::Special(what)) => return Err(FsError::Special(path, what)),
             Some(Kind::File) => return Err(FsError::WrongKind(path, "是一个文件，不是目录")),
             None if create => match imp::mkdir(self, name) {
-                Ok(()) => {}
+                // The new entry made durable, so the files synced inside it later cannot be
+                // lost with a directory a crash forgot (ext4 commits it with them anyway; other
+                // file systems need not).
+                Ok(()) => self.sync()?,
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
                 Err(e) => return Err(FsError::Io(path, e)),
             },
