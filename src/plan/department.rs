@@ -52,11 +52,11 @@ fn plan_document(
     let projects: Vec<(usize, &Proj)> = dept
         .projects
         .iter()
-        .filter(|p| spec.only != Only::Evaluated || p.eval.is_some())
+        .filter(|p| spec.only() != Only::Evaluated || p.eval.is_some())
         .enumerate()
         .map(|(i, p)| (i + 1, p))
         .collect();
-    let wide_missing = match spec.only {
+    let wide_missing = match spec.only() {
         Only::DepartmentWide => dept.wide.is_none(),
         Only::DepartmentWideEvaluated => dept.wide.as_ref().is_none_or(|w| w.eval.is_none()),
         Only::All | Only::Evaluated => false,

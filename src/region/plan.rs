@@ -29,7 +29,7 @@ pub fn plan(
     };
     let mut docs = Vec::new();
     for (index, spec) in style.style.documents.iter().enumerate() {
-        let wanted = match spec.only {
+        let wanted = match spec.only() {
             Only::All => true,
             Only::Evaluated => has(|d| d.eval.is_some()),
             Only::DepartmentWide => has(|d| d.wide.is_some()),

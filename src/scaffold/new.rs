@@ -449,7 +449,7 @@ pub fn new_department(style: &LoadedStyle, name: &str, year: u32, schema: &str) 
     }
     // The self-evaluation: written out where every document needs it; otherwise a commented
     // block to fill in at year end.
-    let evaluated = s.documents.iter().all(|d| d.only == Only::Evaluated);
+    let evaluated = s.documents.iter().all(|d| d.only() == Only::Evaluated);
     let reads_eval = reads(&used, "自评")
         || ["完成值", "得分", "偏差原因", "等级"]
             .iter()
@@ -515,7 +515,7 @@ pub fn new_department(style: &LoadedStyle, name: &str, year: u32, schema: &str) 
     }
     // The department-wide part, where a document of the style prints it: written out where
     // the style requires it, otherwise a commented block.
-    let prints_wide = s.documents.iter().any(|d| d.only.prints_wide());
+    let prints_wide = s.documents.iter().any(|d| d.only().prints_wide());
     if s.department.required || prints_wide {
         let mut w = String::new();
         line(

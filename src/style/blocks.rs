@@ -49,8 +49,11 @@ pub struct DocumentSpec {
     /// with its place (a records document refuses it there). Read through [`DocumentSpec::each`].
     #[serde(default, rename = "each")]
     pub each_written: Option<Spanned<Each>>,
-    #[serde(default)]
-    pub only: Only,
+    /// Which projects or departments get the document (all unless written); where written,
+    /// kept with its place (the change table refuses it there). Read through
+    /// [`DocumentSpec::only`].
+    #[serde(default, rename = "only")]
+    pub only_written: Option<Spanned<Only>>,
     /// Table title printed on each section (a pattern).
     pub title: SText,
     /// A line above the title (`附件1-{{ n }}：`).
@@ -103,6 +106,13 @@ impl DocumentSpec {
         self.each_written
             .as_ref()
             .map_or(Each::default(), |e| e.value)
+    }
+
+    /// Which projects or departments get the document: all unless `only` is written.
+    pub fn only(&self) -> Only {
+        self.only_written
+            .as_ref()
+            .map_or(Only::default(), |o| o.value)
     }
 }
 

@@ -5,7 +5,6 @@
 
 use std::path::Path;
 
-use super::blocks::Only;
 use super::validate::{Cx, Place, page_settings};
 use super::{DocumentSpec, SText};
 use crate::diag::{Diagnostic, FileId, Sources};
@@ -184,10 +183,10 @@ fn document(
             "删去 each",
         );
     }
-    if doc.only != Only::All && !names.only {
+    if let Some(o) = doc.only_written.as_ref().filter(|_| !names.only) {
         cx.emit_help(
             &rules::STYLE_CONFLICT,
-            &doc.title,
+            o,
             format!("{layout}总是生成（没有变动时也印一张空表），不写 only"),
             "删去 only",
         );

@@ -635,25 +635,28 @@ fn a_change_table_pattern_that_fails_is_reported_in_chinese_at_its_place() {
 }
 
 /// The change table always lists every change (an empty table when there is none): `only`,
-/// which a summary style may write, is refused there at the document's title, not ignored.
+/// which a summary style may write, is refused there at the `only` written (`only: all`
+/// too, as `each: project` is), not ignored.
 #[test]
 fn the_change_table_refuses_only() {
-    let (dir, text) = edited("changes/table.yaml", |t| {
-        t.replacen(
-            "  title: 绩效目标变动对照表\n",
-            "  title: 绩效目标变动对照表\n  only: evaluated\n",
-            1,
-        )
-    });
-    let (ok, d) = change_table(dir.path());
-    assert!(!ok, "a table with errors is not used");
-    let refused = found(
-        &d,
-        "JX506",
-        line_of(&text, "title: 绩效目标变动对照表"),
-        "不写 only",
-    );
-    assert_eq!(refused.help.as_deref(), Some("删去 only"));
+    for only in ["evaluated", "all"] {
+        let (dir, text) = edited("changes/table.yaml", |t| {
+            t.replacen(
+                "  title: 绩效目标变动对照表\n",
+                &format!("  title: 绩效目标变动对照表\n  only: {only}\n"),
+                1,
+            )
+        });
+        let (ok, d) = change_table(dir.path());
+        assert!(!ok, "only: {only}: a table with errors is not used");
+        let refused = found(
+            &d,
+            "JX506",
+            line_of(&text, &format!("only: {only}")),
+            "不写 only",
+        );
+        assert_eq!(refused.help.as_deref(), Some("删去 only"));
+    }
 }
 
 /// A summary's pattern that fails when the summary is made (not at the style check: `// 0`
