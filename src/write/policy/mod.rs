@@ -557,11 +557,12 @@ impl Dir {
         imp::remove(self, name, true).map_err(|e| FsError::Io(self.join(name), e))
     }
 
-    /// Makes the entries of this directory (new, renamed and removed files) durable.
+    /// Makes the entries of this directory (new, renamed and removed files, new directories)
+    /// durable.
     pub fn sync(&self) -> Result<(), FsError> {
         match imp::sync(self) {
-            // Some file systems (network shares, FAT through FUSE) cannot sync a directory:
-            // the rename has happened, and there is nothing more to make durable.
+            // Some file systems (network shares, FAT through FUSE) cannot sync a directory: the
+            // rename or mkdir has happened, and there is nothing more to make durable.
             Err(e) if matches!(e.raw_os_error(), Some(22 | 95)) => Ok(()),
             r => r.map_err(|e| FsError::Io(self.path.clone(), e)),
         }
