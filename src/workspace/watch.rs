@@ -53,6 +53,13 @@ impl Changes {
     pub fn is_empty(&self) -> bool {
         self.paths.is_empty()
     }
+
+    /// Names `path` among the changed files, once.
+    fn name(&mut self, path: &Path) {
+        if !self.paths.iter().any(|p| p == path) {
+            self.paths.push(path.to_path_buf());
+        }
+    }
 }
 
 /// The file watcher's error in Chinese (notify's own words are English).
@@ -263,9 +270,7 @@ impl Watch {
                 changes.data = true;
                 changes.templates = true;
                 changes.fonts = true;
-                if !changes.paths.contains(&self.data) {
-                    changes.paths.push(self.data.clone());
-                }
+                changes.name(&self.data);
                 return true;
             }
         };
@@ -325,9 +330,7 @@ impl Watch {
             } else {
                 changes.templates = true;
             }
-            if !changes.paths.iter().any(|p| p == path) {
-                changes.paths.push(path.to_path_buf());
-            }
+            changes.name(path);
             return true;
         }
         let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
@@ -351,9 +354,7 @@ impl Watch {
             _ => return false,
         };
         *kind = true;
-        if !changes.paths.iter().any(|p| p == path) {
-            changes.paths.push(path.to_path_buf());
-        }
+        changes.name(path);
         true
     }
 }
