@@ -86,6 +86,13 @@ fn place(outcome: &jixiao::workspace::Outcome, d: &Diagnostic) -> String {
 
 /// A check of the sample data with a region file, with `templates`: the whole outcome.
 fn region_outcome(templates: &Path) -> jixiao::workspace::Outcome {
+    let (_dir, mut ws) = region_workspace(templates);
+    ws.check()
+}
+
+/// A workspace of one sample department's file and a region file, with `templates`, in a
+/// directory of its own (kept while the returned guard lives).
+fn region_workspace(templates: &Path) -> (tempfile::TempDir, Workspace) {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     fs::create_dir(&data).unwrap();
@@ -99,13 +106,13 @@ fn region_outcome(templates: &Path) -> jixiao::workspace::Outcome {
         "地区: 样例市\n编制单位: 样例市财政局\n",
     )
     .unwrap();
-    let mut ws = Workspace::open(Options {
+    let ws = Workspace::open(Options {
         data,
         out: dir.path().join("out"),
         templates: Some(templates.to_path_buf()),
         font_paths: Vec::new(),
     });
-    ws.check()
+    (dir, ws)
 }
 
 /// `each` sections a department's document by project or department; a summary has one row per
@@ -672,25 +679,7 @@ fn a_summary_pattern_that_fails_is_reported_at_its_place() {
         )
     });
     assert!(text.contains("{{ 年度 // 0 }}"), "the edit was made");
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    fs::create_dir(&data).unwrap();
-    fs::copy(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("data/2023-kuerle-xinfangju.yaml"),
-        data.join("a.yaml"),
-    )
-    .unwrap();
-    fs::write(
-        data.join("地区.yaml"),
-        "地区: 样例市\n编制单位: 样例市财政局\n",
-    )
-    .unwrap();
-    let mut ws = Workspace::open(Options {
-        data,
-        out: dir.path().join("out"),
-        templates: Some(templates.path().to_path_buf()),
-        font_paths: Vec::new(),
-    });
+    let (_dir, mut ws) = region_workspace(templates.path());
     let failed = std::sync::Mutex::new(Vec::new());
     ws.build(&jixiao::workspace::BuildOptions::default(), &|e| {
         if let jixiao::workspace::Event::PlanFailed { error, .. } = e {
